@@ -1,0 +1,54 @@
+/**
+ * The one object-store abstraction every stage edge uses. Implementations:
+ * a local folder (`file://` or a plain path, the embedded default) and S3
+ * (`s3://bucket/prefix`, AWS SDK v3, so MinIO and any S3-compatible store work).
+ *
+ * Keys are `/`-separated, relative to the store's root, never starting with `/`
+ * and never containing `..` segments.
+ */
+export interface ObjectInfo {
+  /** Key relative to the store root, e.g. `clean/online-retail/2011-01.parquet`. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** Entity tag: S3 ETag (quotes stripped) or, for files, a content hash. */
+  etag: string;
+  /** Last modification time, ms since the Unix epoch (UTC). */
+  lastModified: number;
+}
+
+export interface ObjectStore {
+  /** Human-readable root URI, e.g. `file:///tmp/lake` or `s3://lake/prefix`. */
+  readonly uri: string;
+  /** Lists objects under a key prefix (recursive), sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Metadata of one object, or `undefined` when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Whole object as bytes. Throws `ObjectNotFoundError` when missing. */
+  get(key: string): Promise<Uint8Array>;
+  /** Object as a stream of byte chunks (bounded memory). Throws `ObjectNotFoundError`. */
+  getStream(key: string): AsyncIterable<Uint8Array>;
+  /**
+   * Writes an object atomically: readers see the old object or the whole new one,
+   * never a part (temp file + rename; S3 PUT / multipart upload is atomic).
+   */
+  put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, contentType?: string): Promise<ObjectInfo>;
+  /** Deletes an object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Base class of store errors; `uri` names the object the error is about. */
+export class StoreError extends Error {
+  constructor(message: string, readonly uri: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** The object at `uri` does not exist. */
+export class ObjectNotFoundError extends StoreError {
+  constructor(uri: string, options?: { cause?: unknown }) {
+    super(`object not found: ${uri}`, uri, options);
+    this.name = 'ObjectNotFoundError';
+  }
+}
