@@ -1,0 +1,243 @@
+/**
+ * {@link ObjectStore} over a local folder: the embedded default lake and the
+ * test double for S3. Keys map to files under `rootDir`; writes go to a temp
+ * file in the target folder, are fsync'ed, then renamed over the target, which
+ * POSIX makes atomic within one file system.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assertValidKey, assertValidPrefix, compareKeys, InvalidKeyError } from './keys';
+import { ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
+
+/** File names starting with this are in-flight writes: never listed, never valid key segments. */
+export const TEMP_FILE_PREFIX = '.~tmp.';
+
+/** How many files `list` stats and hashes at once. */
+const LIST_CONCURRENCY = 16;
+
+interface EtagCacheEntry {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  etag: string;
+}
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+async function* bodyChunks(body: Uint8Array | string | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (typeof body === 'string') yield Buffer.from(body, 'utf8');
+  else if (body instanceof Uint8Array) yield body;
+  else yield* body;
+}
+
+/**
+ * A local folder as an object store.
+ *
+ * - `etag` is the MD5 hex digest of the content (computed while writing, or by
+ *   streaming the file on `head`/`list`), cached in memory per path by
+ *   (size, mtime, inode) so unchanged files are hashed once per process.
+ * - `lastModified` is the file's mtime in ms since the epoch.
+ * - `contentType` is accepted for interface parity and not stored.
+ * - Keys whose segments start with {@link TEMP_FILE_PREFIX} are rejected, and
+ *   such files are skipped by `list`.
+ *
+ * Errors: {@link ObjectNotFoundError} for a missing object, {@link InvalidKeyError}
+ * for a bad key, {@link StoreError} (cause = the `fs` error) for anything else;
+ * each names the object as `file:///root/key`.
+ *
+ * @example
+ * const lake = new FileStore('/tmp/lake');
+ * await lake.put('runs/r1.json', JSON.stringify(record));
+ */
+export class FileStore implements ObjectStore {
+  /** Absolute root folder. */
+  readonly root: string;
+  readonly uri: string;
+  private readonly etags = new Map<string, EtagCacheEntry>();
+
+  /** @param rootDir folder holding the objects; created on first `put`, may be relative (resolved against the cwd). */
+  constructor(rootDir: string) {
+    this.root = resolve(rootDir);
+    this.uri = pathToFileURL(this.root).href.replace(/\/$/, '');
+  }
+
+  /** `file:///root/key`, for messages. */
+  objectUri(key: string): string {
+    return `${this.uri}/${key}`;
+  }
+
+  private pathOf(key: string): string {
+    assertValidKey(key, this.uri);
+    if (key.split('/').some((segment) => segment.startsWith(TEMP_FILE_PREFIX))) {
+      throw new InvalidKeyError(key, `expected no segment starting with "${TEMP_FILE_PREFIX}" (reserved for temp files)`, this.uri);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  private wrap(op: string, key: string, err: unknown): StoreError {
+    if (err instanceof StoreError) return err;
+    if (isMissing(err)) return new ObjectNotFoundError(this.objectUri(key), { cause: err });
+    const detail = err instanceof Error ? err.message : String(err);
+    return new StoreError(`cannot ${op} ${this.objectUri(key)}: ${detail}`, this.objectUri(key), { cause: err });
+  }
+
+  private async etagOf(path: string, st: Stats): Promise<string> {
+    const cached = this.etags.get(path);
+    if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ino === st.ino) return cached.etag;
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    const etag = hash.digest('hex');
+    this.etags.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, etag });
+    return etag;
+  }
+
+  private async info(key: string, path: string, st: Stats): Promise<ObjectInfo> {
+    return { key, size: st.size, etag: await this.etagOf(path, st), lastModified: st.mtimeMs };
+  }
+
+  /**
+   * Every regular file whose key starts with `prefix` (plain string prefix, as in
+   * S3), recursively, sorted by {@link compareKeys}; temp files are skipped and
+   * a missing folder lists as empty.
+   */
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    assertValidPrefix(prefix, this.uri);
+    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1); // deepest folder fully named by the prefix
+    const found: { key: string; path: string }[] = [];
+    const walk = async (dirKey: string): Promise<void> => {
+      const dirPath = join(this.root, ...dirKey.split('/').filter((s) => s !== ''));
+      let entries;
+      try {
+        entries = await readdir(dirPath, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw this.wrap('list', dirKey, err);
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith(TEMP_FILE_PREFIX)) continue;
+        const key = dirKey + entry.name;
+        if (entry.isDirectory()) {
+          // descend only where keys can still match the prefix
+          const dirPrefix = key + '/';
+          if (dirPrefix.startsWith(prefix) || prefix.startsWith(dirPrefix)) await walk(dirPrefix);
+        } else if (entry.isFile() && key.startsWith(prefix)) {
+          found.push({ key, path: join(dirPath, entry.name) });
+        }
+      }
+    };
+    await walk(base);
+    found.sort((a, b) => compareKeys(a.key, b.key));
+    const out: ObjectInfo[] = [];
+    for (let i = 0; i < found.length; i += LIST_CONCURRENCY) {
+      const batch = found.slice(i, i + LIST_CONCURRENCY).map(async ({ key, path }) => {
+        try {
+          return await this.info(key, path, await stat(path));
+        } catch (err) {
+          if (isMissing(err)) return undefined; // deleted while listing
+          throw this.wrap('list', key, err);
+        }
+      });
+      for (const item of await Promise.all(batch)) if (item) out.push(item);
+    }
+    return out;
+  }
+
+  /** Metadata of `key`, or `undefined` when no such file exists. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) return undefined;
+      return await this.info(key, path, st);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.wrap('head', key, err);
+    }
+  }
+
+  /** Whole file as bytes. @throws ObjectNotFoundError when missing. */
+  async get(key: string): Promise<Uint8Array> {
+    const path = this.pathOf(key);
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw this.wrap('read', key, err);
+    }
+  }
+
+  /** The file in chunks of up to 64 KiB (fs.createReadStream). @throws ObjectNotFoundError on first iteration when missing. */
+  async *getStream(key: string): AsyncGenerator<Uint8Array> {
+    const path = this.pathOf(key);
+    try {
+      for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+    } catch (err) {
+      throw this.wrap('read', key, err);
+    }
+  }
+
+  /**
+   * Writes `body` to a temp file next to the target (creating folders), fsyncs
+   * it, then renames it over the target. On any failure, including an error
+   * thrown by a streamed body, the temp file is removed and the previous object,
+   * if any, is left untouched.
+   */
+  async put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, _contentType?: string): Promise<ObjectInfo> {
+    const path = this.pathOf(key);
+    const tmp = join(dirname(path), `${TEMP_FILE_PREFIX}${process.pid}.${Math.random().toString(36).slice(2)}`);
+    const hash = createHash('md5');
+    async function* hashed(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of bodyChunks(body)) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(tmp, 'wx');
+      try {
+        await writeFile(handle, hashed());
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      const code = errorCode(err);
+      const detail =
+        code === 'ENOTDIR' || code === 'EISDIR'
+          ? `a file and a folder would share a path (${(err as Error).message})`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      throw new StoreError(`cannot write ${this.objectUri(key)}: ${detail}`, this.objectUri(key), { cause: err });
+    }
+    const st = await stat(path);
+    const etag = hash.digest('hex');
+    this.etags.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, etag });
+    return { key, size: st.size, etag, lastModified: st.mtimeMs };
+  }
+
+  /** Removes the file; a missing one is not an error. */
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+      this.etags.delete(path);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return;
+      throw this.wrap('delete', key, err);
+    }
+  }
+}
+

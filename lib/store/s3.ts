@@ -1,0 +1,330 @@
+/**
+ * {@link ObjectStore} over one S3 bucket and key prefix (AWS SDK v3), so AWS S3,
+ * MinIO and any S3-compatible server work. The `S3Client` is passed in; its
+ * configuration (endpoint, credentials, retry strategy) is the caller's, see
+ * `openStore` in `./open.ts`.
+ */
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { assertValidKey, assertValidPrefix, compareKeys } from './keys';
+import { ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
+
+/**
+ * In-memory bodies above this many bytes, and every streamed body, go through
+ * `@aws-sdk/lib-storage` `Upload`, which sends a multipart upload once the body
+ * exceeds one part (`partSize`) and a single PutObject otherwise.
+ */
+export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+
+export interface S3StoreOptions {
+  /** A configured AWS SDK v3 client; the store never creates one. */
+  client: S3Client;
+  /** Bucket name, e.g. `lake`. */
+  bucket: string;
+  /** Key prefix inside the bucket (`berserkr/prod` or `berserkr/prod/`); empty for the bucket root. */
+  prefix?: string;
+  /** Part size of multipart uploads in bytes (S3 minimum 5 MiB; default 8 MiB). */
+  partSize?: number;
+  /** Parts uploaded concurrently; memory held is about `queueSize × partSize` (default 4). */
+  queueSize?: number;
+  /**
+   * How many times a download cut mid-body is resumed with a ranged GET from the
+   * byte reached (default 5). The SDK's retry strategy covers each request up to
+   * its response headers; it cannot see a body that breaks while being read.
+   */
+  maxResumes?: number;
+}
+
+/** Quotes around S3 ETags are part of the HTTP header, not of the tag. */
+function stripQuotes(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+function asSdkError(err: unknown): SdkErrorShape {
+  return typeof err === 'object' && err !== null ? (err as SdkErrorShape) : { message: String(err) };
+}
+
+/**
+ * `<name> (<code>): <message> (HTTP <status>) after <n> attempts`, the parts
+ * that are known. The SDK's retry middleware re-wraps errors from another JS
+ * realm (e.g. Node's socket errors under Jest) as "AWS SDK error wrapper for
+ * <error>"; that prefix is dropped.
+ */
+function describeSdkError(e: SdkErrorShape): string {
+  const name = e.name ?? 'Error';
+  let message = (e.message ?? '').replace(/^AWS SDK error wrapper for /, '');
+  if (message.startsWith(`${name}: `)) message = message.slice(name.length + 2);
+  const code = e.code && e.code !== e.name ? ` (${e.code})` : '';
+  const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
+  const attempts = (e.$metadata?.attempts ?? 1) > 1 ? ` after ${e.$metadata?.attempts} attempts` : '';
+  return `${name}${code}: ${message}${status}${attempts}`;
+}
+
+/**
+ * An S3 bucket (under an optional key prefix) as an object store.
+ *
+ * - `list` pages through ListObjectsV2 (1,000 keys per page) and skips
+ *   zero-byte "folder" markers ending in `/`.
+ * - `put` sends in-memory bodies up to {@link MULTIPART_THRESHOLD} bytes with one
+ *   PutObject, larger and streamed bodies with `@aws-sdk/lib-storage` `Upload`
+ *   (multipart past one part; on failure the store sends AbortMultipartUpload itself so no
+ *   parts are left behind, and reports the original error even if the abort fails). Either way S3
+ *   publishes the object atomically. The returned info comes from a HeadObject.
+ * - `getStream` resumes a body cut mid-transfer with `Range: bytes=<offset>-`
+ *   and `If-Match: <etag>` (and checks the ETag itself for servers that ignore
+ *   If-Match), so a reader never gets bytes of two versions.
+ * - ETags are returned without quotes; a multipart ETag is `<md5-of-part-md5s>-<parts>`,
+ *   not the content MD5, so ETags are for change detection only.
+ *
+ * Errors: {@link ObjectNotFoundError} for NoSuchKey/404, otherwise
+ * {@link StoreError} whose message gives the operation, `s3://bucket/key`, the
+ * SDK error name, message and HTTP status, and whose `cause` is the SDK error.
+ * Credentials never appear: the SDK's errors carry the response, not the signed request.
+ */
+export class S3Store implements ObjectStore {
+  readonly uri: string;
+  readonly bucket: string;
+  /** Normalised prefix: empty or ending in `/`. */
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+  private readonly maxResumes: number;
+
+  constructor(options: S3StoreOptions) {
+    const { client, bucket } = options;
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      throw new StoreError(
+        `invalid S3 bucket name ${JSON.stringify(bucket)}: expected 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit`,
+        `s3://${bucket}`,
+      );
+    }
+    const raw = options.prefix ?? '';
+    assertValidPrefix(raw, `s3://${bucket}`);
+    this.prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+    this.client = client;
+    this.bucket = bucket;
+    this.uri = `s3://${bucket}${this.prefix === '' ? '' : `/${this.prefix.slice(0, -1)}`}`;
+    this.partSize = options.partSize ?? MULTIPART_THRESHOLD;
+    this.queueSize = options.queueSize ?? 4;
+    this.maxResumes = options.maxResumes ?? 5;
+    if (this.partSize < 5 * 1024 * 1024) {
+      throw new StoreError(`invalid partSize ${this.partSize} for ${this.uri}: expected at least 5 MiB (5242880 bytes), the S3 minimum`, this.uri);
+    }
+  }
+
+  /** `s3://bucket/prefix/key`, for messages. */
+  objectUri(key: string): string {
+    return `s3://${this.bucket}/${this.prefix}${key}`;
+  }
+
+  private fullKey(key: string): string {
+    return this.prefix + assertValidKey(key, this.uri);
+  }
+
+  private wrap(op: string, key: string, err: unknown): StoreError {
+    if (err instanceof StoreError) return err;
+    const e = asSdkError(err);
+    const uri = this.objectUri(key);
+    if (e.name === 'NoSuchKey' || (e.name === 'NotFound' && op !== 'list')) return new ObjectNotFoundError(uri, { cause: err });
+    return new StoreError(`cannot ${op} ${uri}: ${describeSdkError(e)}`, uri, { cause: err });
+  }
+
+  /** All objects whose key starts with `prefix`, sorted by key, across every ListObjectsV2 page. */
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    assertValidPrefix(prefix, this.uri);
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+        );
+      } catch (err) {
+        throw this.wrap('list', prefix, err);
+      }
+      for (const item of page.Contents ?? []) {
+        if (item.Key === undefined || item.Key.endsWith('/')) continue;
+        out.push({
+          key: item.Key.slice(this.prefix.length),
+          size: item.Size ?? 0,
+          etag: stripQuotes(item.ETag),
+          lastModified: item.LastModified?.getTime() ?? 0,
+        });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && token === undefined) {
+        throw new StoreError(`cannot list ${this.objectUri(prefix)}: page truncated without NextContinuationToken`, this.objectUri(prefix));
+      }
+    } while (token !== undefined);
+    return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  /** HeadObject; `undefined` on 404. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const Key = this.fullKey(key);
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return { key, size: res.ContentLength ?? 0, etag: stripQuotes(res.ETag), lastModified: res.LastModified?.getTime() ?? 0 };
+    } catch (err) {
+      const e = asSdkError(err);
+      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+      throw this.wrap('head', key, err);
+    }
+  }
+
+  /** Whole object as bytes (through {@link getStream}, so cut bodies resume). @throws ObjectNotFoundError */
+  async get(key: string): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.getStream(key)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * The object body as Node stream chunks. A body that fails mid-read is
+   * resumed up to `maxResumes` times from the byte reached.
+   * @throws ObjectNotFoundError on first iteration when missing; StoreError when the
+   *   object changes between resumes, is shorter than announced, or keeps failing.
+   */
+  async *getStream(key: string): AsyncGenerator<Uint8Array> {
+    const Key = this.fullKey(key);
+    let offset = 0;
+    let total: number | undefined;
+    let etag: string | undefined;
+    let resumes = 0;
+    for (;;) {
+      let res;
+      try {
+        res = await this.client.send(
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key,
+            Range: offset > 0 ? `bytes=${offset}-` : undefined,
+            IfMatch: etag !== undefined ? `"${etag}"` : undefined,
+          }),
+        );
+      } catch (err) {
+        throw this.wrap('read', key, err);
+      }
+      const tag = stripQuotes(res.ETag);
+      if (etag === undefined) {
+        etag = tag;
+        total = res.ContentLength;
+      } else if (tag !== etag) {
+        throw new StoreError(
+          `cannot read ${this.objectUri(key)}: object changed while reading at byte ${offset} (ETag ${etag} → ${tag})`,
+          this.objectUri(key),
+        );
+      }
+      if (!(res.Body instanceof Readable)) {
+        throw new StoreError(`cannot read ${this.objectUri(key)}: expected a Node.js Readable body, found ${typeof res.Body}`, this.objectUri(key));
+      }
+      let failure: unknown;
+      try {
+        for await (const chunk of res.Body) {
+          offset += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+      } catch (err) {
+        failure = err;
+      }
+      if (failure === undefined && (total === undefined || offset >= total)) return;
+      if (++resumes > this.maxResumes) {
+        const why = failure === undefined ? `body ended at byte ${offset} of ${total}` : asSdkError(failure).message;
+        throw new StoreError(
+          `cannot read ${this.objectUri(key)}: body failed ${resumes} time${resumes === 1 ? '' : 's'}, last at byte ${offset}: ${why}`,
+          this.objectUri(key),
+          { cause: failure },
+        );
+      }
+    }
+  }
+
+  /**
+   * Uploads `body` as one object; see the class notes for PutObject vs multipart.
+   * @param contentType MIME type stored with the object, e.g. `application/vnd.apache.parquet`.
+   */
+  async put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, contentType?: string): Promise<ObjectInfo> {
+    const Key = this.fullKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      if (bytes instanceof Uint8Array && bytes.length <= MULTIPART_THRESHOLD) {
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType: contentType }),
+        );
+      } else {
+        const upload = new Upload({
+          client: this.client,
+          params: {
+            Bucket: this.bucket,
+            Key,
+            Body: bytes instanceof Uint8Array ? bytes : Readable.from(bytes, { objectMode: false }),
+            ContentType: contentType,
+          },
+          partSize: this.partSize,
+          queueSize: this.queueSize,
+          leavePartsOnError: true, // aborted below, so a failing abort cannot mask the cause
+        });
+        await upload.done().catch(async (err: unknown) => {
+          if (upload.uploadId !== undefined) await this.abortUpload(key, Key, upload.uploadId, err);
+          throw err;
+        });
+      }
+    } catch (err) {
+      throw this.wrap('write', key, err);
+    }
+    const info = await this.head(key);
+    if (info === undefined) {
+      throw new StoreError(`cannot write ${this.objectUri(key)}: upload succeeded but HeadObject finds no object`, this.objectUri(key));
+    }
+    return info;
+  }
+
+  /**
+   * AbortMultipartUpload after a failed multipart `put`, so no parts stay
+   * stored (and billed). When the abort fails too, throws a StoreError giving
+   * both errors and the upload id; `cause` stays the original failure.
+   */
+  private async abortUpload(key: string, Key: string, UploadId: string, failure: unknown): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }));
+    } catch (abortError) {
+      throw new StoreError(
+        `cannot write ${this.objectUri(key)}: ${describeSdkError(asSdkError(failure))}; ` +
+          `AbortMultipartUpload of upload ${UploadId} failed too (${describeSdkError(asSdkError(abortError))}), ` +
+          'so its parts stay stored until a lifecycle rule (AbortIncompleteMultipartUpload) removes them',
+        this.objectUri(key),
+        { cause: failure },
+      );
+    }
+  }
+
+  /** DeleteObject; S3 answers 204 for a missing key too. */
+  async delete(key: string): Promise<void> {
+    const Key = this.fullKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+    } catch (err) {
+      const e = asSdkError(err);
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return;
+      throw this.wrap('delete', key, err);
+    }
+  }
+}

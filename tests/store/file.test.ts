@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStore, TEMP_FILE_PREFIX } from '../../lib/store/file';
+import { InvalidKeyError } from '../../lib/store/keys';
+import { ObjectNotFoundError, StoreError } from '../../lib/store/store';
+
+const md5 = (bytes: Uint8Array | string) => createHash('md5').update(bytes).digest('hex');
+
+/** All entries under `dir`, recursively, relative, including hidden temp files. */
+async function tree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true });
+  return entries.map(String).sort();
+}
+
+describe('FileStore', () => {
+  let root: string;
+  let store: FileStore;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'berserkr-filestore-'));
+    store = new FileStore(join(root, 'lake'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('puts a string, creating folders, and reports size, MD5 etag and mtime', async () => {
+    const body = 'customer_id,item_id\n17850,85123A\n';
+    const info = await store.put('exports/r1/top-k.csv', body, 'text/csv');
+    const st = await stat(join(root, 'lake/exports/r1/top-k.csv'));
+    expect(info).toEqual({ key: 'exports/r1/top-k.csv', size: st.size, etag: md5(body), lastModified: st.mtimeMs });
+    expect(info.size).toBe(Buffer.byteLength(body));
+    expect(Buffer.from(await store.get('exports/r1/top-k.csv')).toString('utf8')).toBe(body);
+    expect(store.uri).toBe(`file://${root}/lake`);
+  });
+
+  it('puts bytes and a chunked stream, and streams them back byte-identical', async () => {
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
+    await store.put('a/bytes.bin', bytes);
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += 1000) yield bytes.subarray(i, i + 1000);
+    }
+    const info = await store.put('a/stream.bin', chunks());
+    expect(info.etag).toBe(md5(bytes));
+    for (const key of ['a/bytes.bin', 'a/stream.bin']) {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of store.getStream(key)) parts.push(chunk);
+      expect(parts.length).toBeGreaterThan(1); // really streamed (64 KiB reads)
+      expect(Buffer.compare(Buffer.concat(parts), Buffer.from(bytes))).toBe(0);
+    }
+  });
+
+  it('heads with the same etag after a restart (fresh cache), and undefined when missing', async () => {
+    const info = await store.put('m/model.json', '{"layers":[]}');
+    const fresh = new FileStore(join(root, 'lake'));
+    expect(await fresh.head('m/model.json')).toEqual(info);
+    expect(await fresh.head('m/missing.json')).toBeUndefined();
+    expect(await fresh.head('m')).toBeUndefined(); // a folder is not an object
+  });
+
+  it('notices a file changed behind its back (size/mtime key the etag cache)', async () => {
+    await store.put('k.txt', 'one');
+    const path = join(root, 'lake/k.txt');
+    await writeFile(path, 'two');
+    await utimes(path, new Date(), new Date(Date.now() + 5000));
+    expect((await store.head('k.txt'))?.etag).toBe(md5('two'));
+  });
+
+  it('lists recursively, sorted by key, by plain string prefix, skipping temp files', async () => {
+    for (const key of ['clean/b/2.parquet', 'clean/a.parquet', 'clean/b/1.parquet', 'cleanup.txt', 'rejects/a.parquet']) {
+      await store.put(key, key);
+    }
+    await writeFile(join(root, 'lake/clean', `${TEMP_FILE_PREFIX}123.abc`), 'half written');
+    expect((await store.list('clean/')).map((o) => o.key)).toEqual(['clean/a.parquet', 'clean/b/1.parquet', 'clean/b/2.parquet']);
+    expect((await store.list('clean')).map((o) => o.key)).toEqual([
+      'clean/a.parquet',
+      'clean/b/1.parquet',
+      'clean/b/2.parquet',
+      'cleanup.txt',
+    ]);
+    expect((await store.list('clean/b/1')).map((o) => o.key)).toEqual(['clean/b/1.parquet']);
+    const all = await store.list('');
+    expect(all).toHaveLength(5);
+    expect(all.find((o) => o.key === 'rejects/a.parquet')).toMatchObject({ size: 17, etag: md5('rejects/a.parquet') });
+    expect(await store.list('nothing/')).toEqual([]);
+    expect(await new FileStore(join(root, 'never-created')).list('')).toEqual([]);
+  });
+
+  it('sorts by code point (UTF-8 byte order, as S3 does), not UTF-16 units', async () => {
+    await store.put('x/\u{1F600}', 'emoji'); // U+1F600: UTF-16 starts 0xD83D
+    await store.put('x/\uFF21', 'fullwidth A'); // U+FF21 > 0xD83D in UTF-16, < U+1F600 in code points
+    expect((await store.list('x/')).map((o) => o.key)).toEqual(['x/\uFF21', 'x/\u{1F600}']);
+  });
+
+  it('overwrites atomically, and a failing stream body leaves neither object nor temp file', async () => {
+    await store.put('scores/r1/scores.parquet', 'old complete object');
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('new partial ');
+      throw new Error('upstream broke at byte 12');
+    }
+    const err = await store.put('scores/r1/scores.parquet', failing()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toBe(`cannot write file://${root}/lake/scores/r1/scores.parquet: upstream broke at byte 12`);
+    expect(Buffer.from(await store.get('scores/r1/scores.parquet')).toString()).toBe('old complete object');
+
+    const err2 = await store.put('scores/r2/scores.parquet', failing()).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(StoreError);
+    expect(await store.head('scores/r2/scores.parquet')).toBeUndefined();
+    expect(await tree(join(root, 'lake'))).toEqual(['scores', 'scores/r1', 'scores/r1/scores.parquet', 'scores/r2']);
+  });
+
+  it('throws ObjectNotFoundError naming file:// for get and getStream of a missing key', async () => {
+    const err = await store.get('clean/none.parquet').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObjectNotFoundError);
+    expect((err as ObjectNotFoundError).uri).toBe(`file://${root}/lake/clean/none.parquet`);
+    const consume = async () => {
+      for await (const _ of store.getStream('clean/none.parquet')) void _;
+    };
+    await expect(consume()).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('deletes, and deleting a missing key is not an error', async () => {
+    await store.put('tmp/x', 'x');
+    await store.delete('tmp/x');
+    expect(await store.head('tmp/x')).toBeUndefined();
+    await expect(store.delete('tmp/x')).resolves.toBeUndefined();
+    await expect(store.delete('never/was')).resolves.toBeUndefined();
+  });
+
+  it('explains a key that collides with a folder', async () => {
+    await mkdir(join(root, 'lake/models/m1'), { recursive: true });
+    await expect(store.put('models/m1', 'x')).rejects.toThrow(/cannot write file:\/\/.*\/lake\/models\/m1: a file and a folder would share a path/);
+    expect(await tree(join(root, 'lake'))).toEqual(['models', 'models/m1']);
+  });
+
+  it.each([
+    ['../x', /"\.\." segment/],
+    ['/abs', /leading "\/"/],
+    ['a//b', /empty segment/],
+    ['a/./b', /"\." segment/],
+    ['a\\b', /backslash/],
+    ['a/b/', /trailing "\/"/],
+    ['', /non-empty/],
+    ['a\0b', /NUL/],
+    [`a/${TEMP_FILE_PREFIX}x`, /reserved for temp files/],
+  ])('rejects the key %j on every operation', async (key, reason) => {
+    for (const op of [() => store.get(key), () => store.head(key), () => store.put(key, 'x'), () => store.delete(key)]) {
+      const err = await op().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidKeyError);
+      expect((err as Error).message).toContain(JSON.stringify(key));
+      expect((err as Error).message).toMatch(reason);
+    }
+  });
+
+  it('rejects an escaping list prefix but allows "" and a trailing "/"', async () => {
+    await expect(store.list('../')).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(store.list('/etc')).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(store.list('a/')).resolves.toEqual([]);
+  });
+});
