@@ -45,6 +45,11 @@ export interface DatasetConfig {
     header: boolean;
     /** What to do with exact duplicate lines within an object: keep all, or reject later copies. */
     duplicates: 'keep' | 'reject';
+    /**
+     * Raw column names in file order. Required when `header` is false (the file has
+     * no header line); when `header` is true and this is given, the header must equal it.
+     */
+    columns?: string[];
   };
   columns: {
     customer: ColumnMapping;
@@ -55,6 +60,8 @@ export interface DatasetConfig {
     order?: ColumnMapping;
     /** Other raw columns kept as utf8 under their raw names (lower snake case). */
     keep: string[];
+    /** Raw columns present in the file and deliberately dropped (so the header still matches). */
+    ignore?: string[];
   };
   /** Rules over canonical columns (customer_id, item_id, quantity, unit_price, order_id). */
   purchase: PurchaseRule[];

@@ -1,0 +1,238 @@
+/**
+ * The ingest edge: raw bucket → lake, through the ObjectStore interface only.
+ *
+ * Publishing protocol (all-or-nothing, `design.md`): each object's parts are
+ * written under a fresh attempt id,
+ * `clean/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` and
+ * `rejects/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` (zstd), and become
+ * visible only when the ledger `ledger/<dataset>.json`, the manifest readers
+ * follow, is rewritten to list them. Then every other key under that object's
+ * prefixes (the replaced attempt, leftovers of crashed attempts) is deleted. A
+ * crash at any point leaves the previous ledger and its parts intact. One writer
+ * per data set at a time is assumed.
+ */
+import { createHash, randomBytes } from 'crypto';
+import { Schema, Table } from 'apache-arrow';
+import { z } from 'zod';
+import { DatasetConfig } from '../lib/config-types';
+import { parquetToTable, tableToParquet } from '../lib/parquet';
+import { LAKE } from '../lib/schema';
+import { ObjectStore } from '../lib/store/store';
+import { CodecRegistry } from './codec';
+import { IngestCounts, ingestObject } from './ingest';
+
+/** What the ledger remembers of one ingested raw object. */
+export interface LedgerEntry {
+  /** ETag of the raw object that was ingested. */
+  etag: string;
+  /** Size of the raw object, bytes. */
+  size: number;
+  /** SHA-256 of the configuration used; a different configuration re-ingests the object. */
+  configHash: string;
+  /** Attempt id under which the parts were written. */
+  attempt: string;
+  /** When the object was published, ISO 8601 UTC. */
+  ingestedAt: string;
+  /** Clean parts, in order. */
+  clean: string[];
+  /** Reject parts, in order. */
+  rejects: string[];
+  counts: IngestCounts;
+}
+
+/** The ledger (manifest) of a data set: raw key → entry. */
+export interface Ledger {
+  version: 1;
+  dataset: string;
+  objects: Record<string, LedgerEntry>;
+}
+
+/** A ledger that exists but cannot be read as one. */
+export class LedgerError extends Error {
+  constructor(readonly key: string, detail: string, options?: { cause?: unknown }) {
+    super(`ledger ${key}: ${detail}`, options);
+    this.name = 'LedgerError';
+  }
+}
+
+const ledgerSchema = z.object({
+  version: z.literal(1),
+  dataset: z.string(),
+  objects: z.record(
+    z.object({
+      etag: z.string(),
+      size: z.number(),
+      configHash: z.string(),
+      attempt: z.string(),
+      ingestedAt: z.string(),
+      clean: z.array(z.string()),
+      rejects: z.array(z.string()),
+      counts: z.object({
+        read: z.number(),
+        clean: z.number(),
+        rejected: z.number(),
+        duplicates: z.number(),
+        byReason: z.record(z.number()),
+      }),
+    }),
+  ),
+});
+
+/**
+ * Reads the ledger of `dataset` from the lake; an absent ledger is an empty one.
+ * @throws LedgerError when the ledger is not valid JSON of the expected shape.
+ */
+export async function readLedger(lake: ObjectStore, dataset: string): Promise<Ledger> {
+  const key = LAKE.ledger(dataset);
+  if ((await lake.head(key)) === undefined) return { version: 1, dataset, objects: {} };
+  const text = Buffer.from(await lake.get(key)).toString('utf8');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new LedgerError(key, `not JSON (${(e as Error).message})`, { cause: e });
+  }
+  const parsed = ledgerSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LedgerError(key, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (parsed.data.dataset !== dataset) throw new LedgerError(key, `is for data set "${parsed.data.dataset}", expected "${dataset}"`);
+  return parsed.data as Ledger;
+}
+
+/** SHA-256 (hex) of a configuration's canonical JSON (keys sorted). */
+export function configHash(config: DatasetConfig): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(config))).digest('hex');
+}
+
+export interface IngestAllOptions {
+  /** lzop block codecs (e.g. `createNativeLzoRegistry()`). */
+  codecs: CodecRegistry;
+  /** Prefix of the raw objects to take in the raw store; all keys ending in `.lzo` under it. Default: the whole store. */
+  rawPrefix?: string;
+  /** Lines per Parquet part, 250,000 by default. */
+  batchLines?: number;
+  /** Largest lzop block accepted, bytes. */
+  maxBlockSize?: number;
+  /** Longest CSV record accepted, characters. */
+  maxRecordChars?: number;
+  /** Attempt id factory; default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
+  attemptId?: () => string;
+  /** Clock, for `ingestedAt`. */
+  now?: () => Date;
+  /** Progress callback, called once per object as it finishes or fails. */
+  onObject?: (event: { key: string; status: 'ingested' | 'failed'; counts?: IngestCounts; error?: Error }) => void;
+}
+
+/** Outcome of {@link ingestAll}. */
+export interface IngestAllResult {
+  /** Objects ingested in this run, with their published parts and counts. */
+  ingested: { key: string; entry: LedgerEntry }[];
+  /** Objects already in the ledger with the same ETag and configuration. */
+  unchanged: string[];
+  /** Objects that failed; their earlier output, if any, stays published. */
+  failed: { key: string; error: Error }[];
+  /** The ledger as published at the end. */
+  ledger: Ledger;
+}
+
+function defaultAttemptId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
+}
+
+const part = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
+
+/**
+ * Ingests every new or changed raw object (`.lzo`) of `raw` into `lake`.
+ * An object is new or changed when the ledger has no entry for its key, or one
+ * with another ETag or configuration hash. Objects are taken in key order; each
+ * is published on its own (ledger rewritten after each), so a corrupt object
+ * fails alone. Raw objects no longer present keep their published output.
+ *
+ * @returns what was ingested, left unchanged and failed, and the final ledger.
+ * @throws LedgerError when the existing ledger is unreadable (nothing is written);
+ *   store errors while reading the listing or writing the ledger.
+ */
+export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: DatasetConfig, options: IngestAllOptions): Promise<IngestAllResult> {
+  const now = options.now ?? (() => new Date());
+  const hash = configHash(config);
+  const ledger = await readLedger(lake, config.name);
+  const listing = (await raw.list(options.rawPrefix ?? '')).filter((o) => o.key.endsWith('.lzo'));
+  const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], ledger };
+  for (const object of listing) {
+    const known = ledger.objects[object.key];
+    if (known && known.etag === object.etag && known.configHash === hash) {
+      result.unchanged.push(object.key);
+      continue;
+    }
+    const attempt = options.attemptId?.() ?? defaultAttemptId(now());
+    const cleanPrefix = `${LAKE.clean(config.name)}${object.key}/`;
+    const rejectsPrefix = `${LAKE.rejects(config.name)}${object.key}/`;
+    const written: string[] = [];
+    try {
+      const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
+      const batches = ingestObject(object.key, raw.getStream(object.key), config, options);
+      try {
+        for (let r = await batches.next(); ; r = await batches.next()) {
+          if (r.done) {
+            entry.counts = r.value;
+            break;
+          }
+          for (const [table, prefix, keys] of [[r.value.clean, cleanPrefix, entry.clean], [r.value.rejects, rejectsPrefix, entry.rejects]] as const) {
+            if (table.numRows === 0) continue;
+            const key = `${prefix}${attempt}/${part(keys.length)}`;
+            written.push(key);
+            await lake.put(key, tableToParquet(table, 'zstd'), 'application/vnd.apache.parquet');
+            keys.push(key);
+          }
+        }
+      } finally {
+        await batches.return(entry.counts); // closes the raw stream when a write failed
+      }
+      entry.ingestedAt = now().toISOString();
+      // Publish: the ledger switch is the commit point.
+      ledger.objects[object.key] = entry;
+      try {
+        await lake.put(LAKE.ledger(config.name), JSON.stringify(ledger, null, 1), 'application/json');
+      } catch (e) {
+        if (known) ledger.objects[object.key] = known;
+        else delete ledger.objects[object.key];
+        throw e;
+      }
+      written.length = 0;
+      // Garbage: the replaced attempt and any crashed attempts of this object.
+      const live = new Set([...entry.clean, ...entry.rejects]);
+      for (const prefix of [cleanPrefix, rejectsPrefix]) {
+        for (const o of await lake.list(prefix)) if (!live.has(o.key)) await lake.delete(o.key);
+      }
+      result.ingested.push({ key: object.key, entry });
+      options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      for (const key of written) await lake.delete(key).catch(() => undefined);
+      result.failed.push({ key: object.key, error });
+      options.onObject?.({ key: object.key, status: 'failed', error });
+    }
+  }
+  return result;
+}
+
+/**
+ * Reads every clean part the ledger lists (raw keys in order, parts in order),
+ * concatenated into one table, for the features stage.
+ * @returns the clean transactions; a table without columns when nothing is published.
+ * @throws LedgerError for an unreadable ledger; store errors for a missing part.
+ */
+export async function readClean(lake: ObjectStore, dataset: string): Promise<Table> {
+  const ledger = await readLedger(lake, dataset);
+  const keys = Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k].clean);
+  const tables: Table[] = [];
+  for (const key of keys) tables.push(parquetToTable(await lake.get(key)));
+  if (tables.length === 0) return new Table(new Schema([]));
+  return new Table(tables[0].schema, tables.flatMap((t) => t.batches));
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { ingestObject } from '../../ingest/ingest';
+import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { ConfigError, keptColumnName, loadConfig } from '../../lib/config';
+import { FIXTURES, chunked, fixture } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('loadConfig', () => {
+  it('loads config/online-retail.yaml with the protocol purchase rules', () => {
+    const c = loadConfig(readFileSync(join(ROOT, 'config', 'online-retail.yaml'), 'utf8'), 'config/online-retail.yaml');
+    expect(c.name).toBe('online-retail');
+    expect(c.csv).toEqual({ delimiter: ',', encoding: 'utf-8', header: true, duplicates: 'reject' });
+    expect(c.columns.item).toEqual({ column: 'StockCode', required: true, transform: 'upper' });
+    expect(c.columns.time).toMatchObject({ column: 'InvoiceDate', format: 'M/D/YYYY H:mm', timezone: 'UTC' });
+    expect(c.columns.keep).toEqual(['Description', 'Country']);
+    expect(c.purchase).toEqual([
+      { column: 'customer_id', op: 'present' },
+      { column: 'quantity', op: 'gt', value: 0 },
+      { column: 'unit_price', op: 'gt', value: 0 },
+      { column: 'order_id', op: 'not_starts_with', value: 'C' },
+      { column: 'item_id', op: 'matches', value: '^[0-9]{5}' },
+    ]);
+  });
+
+  const base = readFileSync(join(FIXTURES, 'config', 'loyalty.yaml'), 'utf8');
+  const problems = (yaml: string) => {
+    try {
+      loadConfig(yaml, 'test.yaml');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('names the key path and quotes the bad value', () => {
+    expect(problems(base.replace('delimiter: ";"', 'delimiter: ";;"'))).toEqual(['csv.delimiter: must be exactly one character (found ";;")']);
+    expect(problems(base.replace('encoding: latin1', 'encoding: cp1252'))).toEqual([
+      expect.stringMatching(/^csv\.encoding: Invalid enum value\. Expected 'utf-8' \| 'latin1', received 'cp1252' \(found "cp1252"\)$/),
+    ]);
+    expect(problems(base.replace('timezone: Europe/Paris', 'timezone: Europe/Pariss'))).toEqual([
+      'columns.time.timezone: must be UTC or an IANA time zone such as Europe/London (found "Europe/Pariss")',
+    ]);
+    expect(problems(base.replace('format: DD-MM-YYYY', 'format: DD-MM-YY'))).toEqual(['columns.time.format: must contain the YYYY token (found "DD-MM-YY")']);
+    expect(problems(base.replace('duplicates: keep', 'duplicates: maybe'))[0]).toMatch(/^csv\.duplicates: .*\(found "maybe"\)$/);
+    expect(problems(base.replace('keep: [Store]', 'keep: [Store, Visit Date]'))).toEqual([
+      'columns.keep.1: column "Visit Date" is already used by columns.time.column (found "Visit Date")',
+    ]);
+    expect(problems(base.replace('- { column: customer_id, op: present }', '- { column: unit_price, op: gt, value: 0 }'))).toEqual([
+      'purchase.0.column: rule on "unit_price" but columns.price is not configured (found "unit_price")',
+    ]);
+    expect(problems(base.replace('name: loyalty-club', 'name: Loyalty Club'))[0]).toMatch(/^name: must be lower-case .* \(found "Loyalty Club"\)$/);
+    expect(problems(base.replace('header: true', 'header: false'))).toEqual([
+      'csv.columns: is required when csv.header is false (names of the columns in file order) (found nothing)',
+    ]);
+    expect(problems(`${base}\nextra: 1\n`)[0]).toMatch(/^\(root\): Unrecognized key\(s\) in object: 'extra'/);
+    expect(problems('name: [unclosed')[0]).toMatch(/^YAML syntax: /);
+  });
+
+  it('names kept columns in lower snake case', () => {
+    expect(['Description', 'CustomerID', 'Unit Price', 'HTTPServer', 'Store'].map(keptColumnName)).toEqual(['description', 'customer_id', 'unit_price', 'http_server', 'store']);
+  });
+});
+
+describe('a differently shaped data set, by configuration alone', () => {
+  it('ingests the loyalty fixture: member number, DD-MM-YYYY in Europe/Paris, item name, latin1, no price or quantity', async () => {
+    const config = loadConfig(readFileSync(join(FIXTURES, 'config', 'loyalty.yaml'), 'utf8'), 'loyalty.yaml');
+    const it = ingestObject('loyalty.csv.lzo', chunked(fixture('config', 'loyalty.csv.lzo'), 3), config, { codecs: createNativeLzoRegistry() });
+    const clean = [];
+    const rejects = [];
+    let r = await it.next();
+    for (; !r.done; r = await it.next()) {
+      clean.push(...r.value.clean.toArray().map((x) => x.toJSON()));
+      rejects.push(...r.value.rejects.toArray().map((x) => x.toJSON()));
+    }
+    expect(clean).toEqual([
+      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', source_object: 'loyalty.csv.lzo', source_line: 2 },
+      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', source_object: 'loyalty.csv.lzo', source_line: 3 },
+      { customer_id: '1002', item_id: 'crème fraîche; 20cl', event_time: Date.UTC(2015, 5, 27, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', source_object: 'loyalty.csv.lzo', source_line: 4 },
+    ]);
+    expect(rejects.map((x) => [x.source_line, x.reason])).toEqual([
+      [5, 'bad_time: Visit Date="31-02-2015" does not match DD-MM-YYYY'],
+      [6, 'missing_required: Member Number'],
+      [7, 'field_count: expected 5 fields, found 4'],
+    ]);
+    expect(r.value).toEqual({ read: 6, clean: 3, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 } });
+  });
+});

@@ -1,0 +1,211 @@
+import { createHash } from 'crypto';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { adler32, crc32 } from '../../ingest/checksum';
+import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { LZOP_FLAGS, LzopFormatError, LzopHeader, readLzop } from '../../ingest/lzop';
+import { FIXTURES, chunked, concatBytes, fixture } from './helpers';
+
+const codecs = createNativeLzoRegistry();
+const sample = fixture('lzop', 'sample.csv');
+const random = fixture('lzop', 'random.bin');
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const sums = new Map(
+  readFileSync(join(FIXTURES, 'lzop', 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => {
+    const [digest, name] = l.split(/\s+/);
+    return [name, digest] as const;
+  }),
+);
+
+const decode = (bytes: Uint8Array, chunk = 3, maxBlockSize?: number, onHeader?: (h: LzopHeader) => void) =>
+  concatBytes(readLzop(chunked(bytes, chunk), { objectKey: 'raw/x.csv.lzo', codecs, maxBlockSize, onHeader }));
+
+/** Offsets inside a header written by lzop 1.04 (version >= 0x0940). */
+const AT = { method: 15, flags: 17, mtime: 25, nameLen: 33 };
+const nameLen = (b: Uint8Array) => b[AT.nameLen];
+const headerChecksumAt = (b: Uint8Array) => AT.nameLen + 1 + nameLen(b);
+const firstBlockAt = (b: Uint8Array) => headerChecksumAt(b) + 4;
+const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+/** Rewrites the header checksum after an edit, so only the edited field is wrong. */
+function resum(b: Uint8Array): Uint8Array {
+  const flags = view(b).getUint32(AT.flags);
+  const fn = flags & LZOP_FLAGS.crc32Header ? crc32 : adler32;
+  view(b).setUint32(headerChecksumAt(b), fn(b.subarray(9, headerChecksumAt(b))));
+  return b;
+}
+
+describe('readLzop on files written by lzop 1.04', () => {
+  it.each(['sample.1.lzo', 'sample.7.lzo', 'sample.9.lzo', 'sample.nocheck.lzo', 'sample.crc32.lzo'])(
+    '%s decodes byte-identical to sample.csv in 3-byte chunks',
+    async (name) => {
+      const out = await decode(fixture('lzop', name));
+      expect(sha(out)).toBe(sums.get('sample.csv'));
+      expect(Buffer.from(out).equals(Buffer.from(sample))).toBe(true);
+    },
+  );
+
+  it('reads the method, level, flags and name of each header', async () => {
+    const headers: LzopHeader[] = [];
+    await decode(fixture('lzop', 'sample.9.lzo'), 7, undefined, (h) => headers.push(h));
+    expect(headers).toEqual([expect.objectContaining({ method: 3, level: 9, name: 'sample.csv', offset: 0 })]);
+    expect(headers[0].flags & LZOP_FLAGS.adler32D).toBe(LZOP_FLAGS.adler32D);
+  });
+
+  it('decodes a stored (incompressible) block', async () => {
+    const file = fixture('lzop', 'random.lzo');
+    const at = firstBlockAt(file);
+    expect(view(file).getUint32(at)).toBe(4096); // dst_len
+    expect(view(file).getUint32(at + 4)).toBe(4096); // src_len == dst_len: stored
+    expect(sha(await decode(file, 5))).toBe(sums.get('random.bin'));
+  });
+
+  it('decodes a multi-block file (> 256 KiB) block by block', async () => {
+    const blocks: number[] = [];
+    for await (const b of readLzop(chunked(fixture('lzop', 'repeat.lzo'), 1000), { objectKey: 'k', codecs })) blocks.push(b.length);
+    expect(blocks).toEqual([262144, 327600 - 262144]);
+    expect(sha(await decode(fixture('lzop', 'repeat.lzo'), 4096))).toBe(sums.get('repeat.csv'));
+  });
+
+  it('decodes concatenated members (adler32, stored, crc32) in order', async () => {
+    const out = await decode(fixture('lzop', 'concat.lzo'), 3);
+    expect(Buffer.from(out).equals(Buffer.concat([sample, random, sample]))).toBe(true);
+  });
+
+  it('decodes a member without blocks to no bytes', async () => {
+    expect((await decode(fixture('lzop', 'empty.lzo'))).length).toBe(0);
+  });
+
+  it('verifies compressed-data checksums (F_ADLER32_C, F_CRC32_C) when present', async () => {
+    // lzop's CLI never writes them: rebuild sample.1.lzo with both c-checksums added.
+    const src = fixture('lzop', 'sample.1.lzo');
+    const at = firstBlockAt(src);
+    const dv = view(src);
+    const dst = dv.getUint32(at);
+    const len = dv.getUint32(at + 4);
+    const dAdler = dv.getUint32(at + 8);
+    const data = src.subarray(at + 12, at + 12 + len);
+    const build = (cAdler: number) => {
+      const head = src.slice(0, at);
+      view(head).setUint32(AT.flags, view(head).getUint32(AT.flags) | LZOP_FLAGS.adler32C | LZOP_FLAGS.crc32C);
+      resum(head);
+      const block = new Uint8Array(20);
+      const bv = view(block);
+      bv.setUint32(0, dst);
+      bv.setUint32(4, len);
+      bv.setUint32(8, dAdler);
+      bv.setUint32(12, cAdler);
+      bv.setUint32(16, crc32(data));
+      return Buffer.concat([head, block, data, new Uint8Array(4)]);
+    };
+    expect(Buffer.from(await decode(build(adler32(data)))).equals(Buffer.from(sample))).toBe(true);
+    await expect(decode(build(adler32(data) ^ 1))).rejects.toThrow(
+      `raw/x.csv.lzo: adler32 of compressed block mismatch (block at byte ${at}) at byte ${at + 8}: expected 0x${(adler32(data) ^ 1).toString(16).padStart(8, '0')}, found 0x${adler32(data).toString(16).padStart(8, '0')}`,
+    );
+  });
+});
+
+describe('readLzop on corrupt objects', () => {
+  const base = () => fixture('lzop', 'sample.1.lzo');
+  const expectError = async (bytes: Uint8Array, message: string | RegExp, maxBlockSize?: number) => {
+    const err = await decode(bytes, 3, maxBlockSize).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(LzopFormatError);
+    expect((err as Error).message).toMatch(message);
+  };
+
+  it('wrong magic', async () => {
+    const b = base();
+    b[1] = 0x4d;
+    await expectError(b, 'raw/x.csv.lzo: not an lzop file (wrong magic) at byte 0: expected 89 4c 5a 4f 00 0d 0a 1a 0a, found 89 4d 5a 4f 00 0d 0a 1a 0a');
+  });
+
+  it('a CSV that was never compressed', async () => {
+    await expectError(sample, /not an lzop file \(wrong magic\) at byte 0: .* found 49 6e 76 6f/);
+  });
+
+  it('unknown method', async () => {
+    const b = base();
+    b[AT.method] = 99;
+    await expectError(resum(b), 'unknown method at byte 15: expected one of 1, 2, 3, found 99');
+  });
+
+  it('unknown flag bits', async () => {
+    const b = base();
+    view(b).setUint32(AT.flags, view(b).getUint32(AT.flags) | 0x4000);
+    await expectError(resum(b), /unknown flag bits at byte 17: expected none of 0x000fc000, found 0x03004001/);
+  });
+
+  it('header checksum mismatch', async () => {
+    const b = base();
+    b[AT.mtime] ^= 0xff;
+    await expectError(b, new RegExp(`header adler32 mismatch at byte ${headerChecksumAt(b)}: expected 0x[0-9a-f]{8}, found 0x[0-9a-f]{8}`));
+  });
+
+  it('header crc32 mismatch (F_H_CRC32)', async () => {
+    const b = fixture('lzop', 'sample.crc32.lzo');
+    b[AT.mtime] ^= 0xff;
+    await expectError(b, /header crc32 mismatch at byte \d+/);
+  });
+
+  it('decompressed-block adler32 mismatch (stored block)', async () => {
+    const b = fixture('lzop', 'random.lzo');
+    const at = firstBlockAt(b);
+    b[at + 12 + 100] ^= 0x01;
+    await expectError(b, new RegExp(`adler32 of decompressed block mismatch \\(block at byte ${at}\\) at byte ${at + 8}`));
+  });
+
+  it('decompressed-block crc32 mismatch (third member of concat.lzo)', async () => {
+    const b = fixture('lzop', 'concat.lzo');
+    const third = fixture('lzop', 'sample.1.lzo').length + fixture('lzop', 'random.lzo').length;
+    const block = third + firstBlockAt(fixture('lzop', 'sample.crc32.lzo'));
+    const stored = view(b).getUint32(block + 8);
+    view(b).setUint32(block + 8, stored ^ 0x80);
+    const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+    await expectError(b, `raw/x.csv.lzo: crc32 of decompressed block mismatch (block at byte ${block}) at byte ${block + 8}: expected ${hex(stored ^ 0x80)}, found ${hex(stored)}`);
+  });
+
+  it('a flipped literal in compressed data fails the decompressed-block adler32', async () => {
+    const b = base();
+    b[b.length - 10] ^= 0x20;
+    await expectError(b, /^raw\/x\.csv\.lzo: adler32 of decompressed block mismatch \(block at byte 48\) at byte 56: expected 0x[0-9a-f]{8}, found 0x[0-9a-f]{8}$/);
+  });
+
+  it('undecodable compressed data fails in the codec, naming the block', async () => {
+    const b = base();
+    const at = firstBlockAt(b);
+    for (let i = at + 12; i < at + 40; i++) b[i] = 0xff;
+    await expectError(b, `raw/x.csv.lzo: corrupt compressed block (lzo1x (lzo-decompress, FFmpeg av_lzo1x_decode): Failed to decompress) at byte ${at + 12}: expected a valid stream of 3276 bytes, found ${view(b).getUint32(at + 4)} undecodable bytes`);
+  });
+
+  it('truncated header', async () => {
+    await expectError(base().subarray(0, 20), 'truncated header (flags) at byte 17: expected 4 bytes, found 3 bytes before the end of the object');
+  });
+
+  it('truncated block', async () => {
+    const b = base();
+    await expectError(b.subarray(0, b.length - 10), /truncated block data \(block at byte \d+\) at byte \d+: expected \d+ bytes, found \d+ bytes before the end/);
+  });
+
+  it('missing end-of-member marker', async () => {
+    const b = base();
+    await expectError(b.subarray(0, b.length - 4), `truncated block header (dst_len) at byte ${b.length - 4}: expected 4 bytes, found 0 bytes`);
+  });
+
+  it('block over the size limit (decompression-bomb guard)', async () => {
+    await expectError(base(), `block size over the limit at byte ${firstBlockAt(base())}: expected dst_len <= 1000, found 3276`, 1000);
+  });
+
+  it('src_len > dst_len', async () => {
+    const b = base();
+    view(b).setUint32(firstBlockAt(b) + 4, 5000);
+    await expectError(b, `bad compressed block size at byte ${firstBlockAt(b) + 4}: expected 0 < src_len <= dst_len (3276), found 5000`);
+  });
+
+  it('trailing garbage after the last member', async () => {
+    const b = Buffer.concat([base(), Buffer.from('garbage!!')]);
+    await expectError(b, `trailing garbage after the last lzop member at byte ${base().length}: expected 89 4c 5a 4f 00 0d 0a 1a 0a, found 67 61 72`);
+  });
+
+  it('an empty object', async () => {
+    await expectError(new Uint8Array(0), 'not an lzop file (wrong magic) at byte 0: expected 89 4c 5a 4f 00 0d 0a 1a 0a, found no bytes');
+  });
+});

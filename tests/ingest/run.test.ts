@@ -1,0 +1,156 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { EmptyObjectError } from '../../ingest/ingest';
+import { LzopFormatError } from '../../ingest/lzop';
+import { HeaderMismatchError } from '../../ingest/typing';
+import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { LedgerError, ingestAll, readClean, readLedger } from '../../ingest';
+import { loadConfig } from '../../lib/config';
+import { parquetToTable } from '../../lib/parquet';
+import { fixture } from './helpers';
+import { MemoryStore } from './memory-store';
+
+const config = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
+const codecs = createNativeLzoRegistry();
+let attempts = 0;
+const options = (batchLines = 1000) => ({ codecs, batchLines, attemptId: () => `a${++attempts}`, now: () => new Date('2026-01-02T03:04:05Z') });
+
+function setUp() {
+  const raw = new MemoryStore(100);
+  const lake = new MemoryStore();
+  return { raw, lake };
+}
+
+async function seed(raw: MemoryStore) {
+  await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+  await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'sample.9.lzo'));
+  const corrupt = fixture('lzop', 'sample.1.lzo');
+  corrupt[60] ^= 0xff;
+  await raw.put('landing/broken.csv.lzo', corrupt);
+  await raw.put('landing/README.txt', 'not a data file');
+}
+
+describe('ingestAll', () => {
+  it('ingests every .lzo object, publishes through the ledger, and a corrupt object fails alone', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    const result = await ingestAll(raw, lake, config, options(20));
+    expect(result.ingested.map((i) => i.key)).toEqual(['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo']);
+    expect(result.failed.map((f) => f.key)).toEqual(['landing/broken.csv.lzo']);
+    expect(result.failed[0].error).toBeInstanceOf(LzopFormatError);
+    expect(result.failed[0].error.message).toMatch(/^landing\/broken\.csv\.lzo: /);
+
+    const entry = result.ledger.objects['landing/2010-12a.csv.lzo'];
+    expect(entry.counts).toEqual({ read: 39, clean: 39, rejected: 0, duplicates: 0, byReason: {} });
+    expect(entry.clean).toEqual(['clean/online-retail/landing/2010-12a.csv.lzo/a1/part-00000.parquet', 'clean/online-retail/landing/2010-12a.csv.lzo/a1/part-00001.parquet']);
+    expect(entry.rejects).toEqual([]);
+    expect(entry.etag).toBe((await raw.head('landing/2010-12a.csv.lzo'))!.etag);
+    expect(await readLedger(lake, 'online-retail')).toEqual(result.ledger);
+    // No part of the failed object is left behind.
+    expect((await lake.list('clean/online-retail/landing/broken')).length).toBe(0);
+
+    const clean = await readClean(lake, 'online-retail');
+    expect(clean.numRows).toBe(78);
+    expect(clean.get(0)!.toJSON()).toMatchObject({ customer_id: '17850', item_id: '85123A', event_time: Date.UTC(2010, 11, 1, 8, 26), source_object: 'landing/2010-12a.csv.lzo', source_line: 2 });
+    expect(clean.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'customer_id:Utf8', 'item_id:Utf8', 'event_time:Timestamp<MILLISECOND, UTC>', 'quantity:Int32', 'unit_price:Float64',
+      'order_id:Utf8', 'description:Utf8', 'country:Utf8', 'source_object:Utf8', 'source_line:Int32',
+    ]);
+  });
+
+  it('takes only new or changed objects on a rerun, and replaces a changed object\'s output', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    const first = await ingestAll(raw, lake, config, options());
+    const keysAfterFirst = [...lake.objects.keys()].sort();
+
+    const again = await ingestAll(raw, lake, config, options());
+    expect(again.ingested).toEqual([]);
+    expect(again.unchanged).toEqual(['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo']);
+    expect([...lake.objects.keys()].sort()).toEqual(keysAfterFirst);
+
+    // The producer re-sends b with other content: 100 copies of the sample, header lines included.
+    await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'repeat.lzo'));
+    const third = await ingestAll(raw, lake, config, options());
+    expect(third.ingested.map((i) => i.key)).toEqual(['landing/2010-12b.csv.lzo']);
+    const b = third.ledger.objects['landing/2010-12b.csv.lzo'];
+    // 3,999 data lines: 39 clean; the repeated header at line 41 is a bad time, and its
+    // 98 later copies plus 99 × 39 copies of the data lines are duplicates.
+    expect(b.counts).toEqual({ read: 3999, clean: 39, rejected: 3960, duplicates: 3959, byReason: { bad_time: 1, duplicate: 3959 } });
+    expect(b.attempt).not.toBe(first.ledger.objects['landing/2010-12b.csv.lzo'].attempt);
+    // Old parts are gone; the lake holds exactly what the ledger lists (plus the ledger).
+    const listed = Object.values(third.ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);
+    expect([...lake.objects.keys()].sort()).toEqual([...listed, 'ledger/online-retail.json'].sort());
+    const rejects = parquetToTable(await lake.get(b.rejects[0]));
+    expect(rejects.get(0)!.toJSON()).toEqual({
+      source_object: 'landing/2010-12b.csv.lzo',
+      source_line: 41,
+      reason: 'bad_time: InvoiceDate="InvoiceDate" does not match M/D/YYYY H:mm',
+      raw: 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
+    });
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+  });
+
+  it('a crash before the ledger switch leaves the published output as it was', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    await ingestAll(raw, lake, config, options());
+    const before = Buffer.from(await lake.get('ledger/online-retail.json')).toString();
+    const keysBefore = [...lake.objects.keys()].sort();
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'repeat.lzo'));
+    lake.failPutsMatching = /^ledger\//;
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.failed.map((f) => [f.key, f.error.message])).toEqual([
+      ['landing/2010-12a.csv.lzo', 'injected failure writing ledger/online-retail.json'],
+      ['landing/broken.csv.lzo', expect.stringMatching(/^landing\/broken\.csv\.lzo: /)],
+    ]);
+    expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(before);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+  });
+
+  it('deletes leftovers of a crashed attempt when the object is next published', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await lake.put('clean/online-retail/landing/2010-12a.csv.lzo/crashed/part-00000.parquet', 'partial');
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.ingested).toHaveLength(1);
+    expect(await lake.head('clean/online-retail/landing/2010-12a.csv.lzo/crashed/part-00000.parquet')).toBeUndefined();
+  });
+
+  it('re-ingests when the configuration changes', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await ingestAll(raw, lake, config, options());
+    const keep = { ...config, csv: { ...config.csv, duplicates: 'keep' as const } };
+    expect((await ingestAll(raw, lake, keep, options())).ingested).toHaveLength(1);
+    expect((await ingestAll(raw, lake, keep, options())).unchanged).toEqual(['landing/2010-12a.csv.lzo']);
+  });
+
+  it('refuses an unreadable ledger without writing anything', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    await lake.put('ledger/online-retail.json', '{"version": 2}');
+    await expect(ingestAll(raw, lake, config, options())).rejects.toThrow(LedgerError);
+    await expect(readClean(lake, 'online-retail')).rejects.toThrow('ledger ledger/online-retail.json: version: Invalid literal value, expected 1');
+    expect([...lake.objects.keys()]).toEqual(['ledger/online-retail.json']);
+  });
+
+  it('fails an object whose header does not fit, or that has no header, and publishes a header-only object', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('bad-header.csv.lzo', fixture('lzop', 'bad-header.lzo'));
+    await raw.put('empty.csv.lzo', fixture('lzop', 'empty.lzo'));
+    await raw.put('header-only.csv.lzo', fixture('lzop', 'header-only.lzo'));
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.failed.map((f) => [f.key, f.error.constructor])).toEqual([
+      ['bad-header.csv.lzo', HeaderMismatchError],
+      ['empty.csv.lzo', EmptyObjectError],
+    ]);
+    expect(result.failed[0].error.message).toMatch(/^bad-header\.csv\.lzo: line 1: header does not match the configuration: missing columns "Quantity"; unexpected columns "Qty"; /);
+    expect(result.ledger.objects['header-only.csv.lzo']).toMatchObject({ clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0 } });
+  });
+
+  it('reads an empty lake as an empty table', async () => {
+    expect((await readClean(new MemoryStore(), 'online-retail')).numRows).toBe(0);
+  });
+});
