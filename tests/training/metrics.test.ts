@@ -1,0 +1,99 @@
+import { expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingMetrics, RankedLists } from '../../training/metrics';
+import type { Truth } from '../../training/truth';
+
+// Two evaluated customers: 3 → {1, 5, 9}; 7 → {2}. Customer 4 is known but bought nothing.
+const TRUTH: Truth = {
+  asOf: Date.parse('2011-11-09T00:00:00Z'),
+  horizonDays: 30,
+  knownCustomers: 8,
+  customers: Int32Array.from([3, 7]),
+  offsets: Int32Array.from([0, 3, 4]),
+  items: Int32Array.from([1, 5, 9, 2]),
+};
+
+function lists(rows: [number, number, number][]): RankedLists {
+  return {
+    customer: Int32Array.from(rows.map((r) => r[0])),
+    item: Int32Array.from(rows.map((r) => r[1])),
+    rank: Int32Array.from(rows.map((r) => r[2])),
+  };
+}
+
+describe('rankingMetrics', () => {
+  it('matches the protocol definitions on a case worked by hand (K = 3)', () => {
+    // Customer 3, list [5, 8, 1]: hits at ranks 1 and 3, |truth| = 3.
+    //   recall 2/3, precision 2/3, hit 1;
+    //   DCG = 1/log2(2) + 1/log2(4) = 1.5; IDCG = 1 + 1/log2(3) + 1/2 = 2.1309298;
+    //   NDCG = 0.7039180; AP = (1/1 + 2/3) / min(3, 3) = 0.5555556.
+    // Customer 7, list [4, 2] (only two items): hit at rank 2, |truth| = 1.
+    //   recall 1, precision 1/3, hit 1; DCG = 1/log2(3) = 0.6309298, IDCG = 1;
+    //   AP = (1/2) / 1 = 0.5.
+    // Customer 4 is not evaluated: its list is ignored. Row order does not matter.
+    const m = rankingMetrics(
+      lists([[7, 2, 2], [3, 1, 3], [4, 1, 1], [3, 5, 1], [7, 4, 1], [3, 8, 2], [3, 9, 4]]),
+      TRUTH,
+      3,
+    );
+    expect(m.customers).toBe(2);
+    expect(m.recall).toBeCloseTo((2 / 3 + 1) / 2, 10);
+    expect(m.precision).toBeCloseTo((2 / 3 + 1 / 3) / 2, 10);
+    expect(m.hitRate).toBe(1);
+    expect(m.ndcg).toBeCloseTo((1.5 / (1 + 1 / Math.log2(3) + 0.5) + 1 / Math.log2(3)) / 2, 10);
+    expect(m.map).toBeCloseTo((5 / 9 + 0.5) / 2, 10);
+  });
+
+  it('scores 0 for an evaluated customer without a list', () => {
+    // Only customer 7 has a list: [2] → every metric 1 for it (precision 1/K), 0 for customer 3.
+    const m = rankingMetrics(lists([[7, 2, 1]]), TRUTH, 10);
+    expect(m).toEqual({ k: 10, customers: 2, recall: 0.5, precision: 0.05, ndcg: 0.5, hitRate: 0.5, map: 0.5 });
+  });
+
+  it('normalises NDCG and MAP by min(K, |truth|) when the truth is larger than K', () => {
+    // K = 2, customer 3 list [9, 1]: both hit. IDCG over 2 positions → NDCG 1; AP = (1 + 1) / 2 = 1.
+    const m = rankingMetrics(lists([[3, 9, 1], [3, 1, 2]]), { ...TRUTH, customers: Int32Array.from([3]), offsets: Int32Array.from([0, 3]) }, 2);
+    expect(m.ndcg).toBeCloseTo(1, 12);
+    expect(m.map).toBeCloseTo(1, 12);
+    expect(m.recall).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('rejects duplicate ranks and items, and ranks below 1', () => {
+    expect(() => rankingMetrics(lists([[3, 1, 1], [3, 5, 1]]), TRUTH)).toThrow(MetricInputError);
+    expect(() => rankingMetrics(lists([[3, 1, 1], [3, 5, 1]]), TRUTH)).toThrow('customer 3 has two rows at rank 1 (items 1 and 5, row 1)');
+    expect(() => rankingMetrics(lists([[3, 1, 1], [3, 1, 2]]), TRUTH)).toThrow('customer 3 has item 1 at ranks 1 and 2');
+    expect(() => rankingMetrics(lists([[3, 1, 0]]), TRUTH)).toThrow('expected a rank ≥ 1 at row 0, found 0');
+  });
+});
+
+describe('labelPairs', () => {
+  it('labels scored pairs against the truth, 0 for customers not evaluated', () => {
+    const label = labelPairs(Int32Array.from([3, 3, 7, 4, 12]), Int32Array.from([9, 2, 2, 1, 1]), TRUTH);
+    expect(Array.from(label)).toEqual([1, 0, 1, 0, 0]);
+  });
+});
+
+describe('calibration', () => {
+  it('computes ECE over 10 equal-width bins weighted by bin size', () => {
+    // Bin [0.1, 0.2): p 0.1, 0.1, 0.1, 0.1 with labels 0, 0, 0, 1 → |0.1 − 0.25| = 0.15, weight 4/6.
+    // Bin [0.9, 1.0]: p 0.9 and 1.0 (1.0 falls in the last bin), labels 1, 1 → |0.95 − 1| = 0.05, weight 2/6.
+    // ECE = 4/6 · 0.15 + 2/6 · 0.05 = 0.1166667.
+    const p = Float64Array.from([0.1, 0.1, 0.1, 0.1, 0.9, 1.0]);
+    const y = Uint8Array.from([0, 0, 0, 1, 1, 1]);
+    expect(expectedCalibrationError(p, y)).toBeCloseTo(0.1166667, 6);
+  });
+
+  it('is 0 for a perfectly calibrated bin', () => {
+    expect(expectedCalibrationError(Float64Array.from([0.5, 0.5]), Uint8Array.from([0, 1]))).toBeCloseTo(0, 12);
+  });
+
+  it('computes log loss with probabilities clipped to [1e-7, 1 − 1e-7]', () => {
+    // −(ln 0.8 + ln(1 − 0.4)) / 2 = 0.3669845; a confident miss costs −ln(1e-7) = 16.1181 instead of ∞.
+    expect(logLoss(Float64Array.from([0.8, 0.4]), Uint8Array.from([1, 0]))).toBeCloseTo(0.3669845, 6);
+    expect(logLoss(Float64Array.from([0]), Uint8Array.from([1]))).toBeCloseTo(-Math.log(1e-7), 6);
+  });
+
+  it('rejects probabilities outside [0, 1] and length mismatches', () => {
+    expect(() => logLoss(Float64Array.from([1.2]), Uint8Array.from([1]))).toThrow('probability: expected a value in [0, 1] at row 0, found 1.2');
+    expect(() => expectedCalibrationError(Float64Array.from([0.2, Number.NaN]), Uint8Array.from([1, 0]))).toThrow(MetricInputError);
+    expect(() => logLoss(Float64Array.from([0.2]), Uint8Array.from([1, 0]))).toThrow('expected equal lengths, found probability 1, label 2');
+  });
+});

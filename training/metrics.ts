@@ -1,0 +1,236 @@
+/**
+ * The metrics of the evaluation protocol `online-retail-30d` (`protocol.md`,
+ * "Metrics"), computed over typed columns.
+ *
+ * Ranking metrics follow the standard top-K definitions (Manning, Raghavan &
+ * Schütze, "Introduction to Information Retrieval", 2008, ch. 8): NDCG is the
+ * normalised discounted cumulative gain of Järvelin & Kekäläinen, "Cumulated
+ * gain-based evaluation of IR techniques", ACM TOIS 20(4), 2002, with binary
+ * gains and the log2(rank + 1) discount; MAP@K is truncated average precision
+ * normalised by min(K, |truth|). Calibration is the expected calibration error
+ * of Naeini, Cooper & Hauskrecht (AAAI 2015) and Guo et al. (ICML 2017) with
+ * equal-width bins, and log loss is the mean binary cross-entropy.
+ */
+import { lowerBound } from '../features/event-index';
+import type { Truth } from './truth';
+
+/** Ranked recommendation lists as typed columns, one row per (customer, item); rows in any order. */
+export interface RankedLists {
+  /** Dense customer id per row. */
+  customer: Int32Array;
+  /** Dense item id per row. */
+  item: Int32Array;
+  /** 1-based rank within the customer's list, 1 = most likely. */
+  rank: Int32Array;
+}
+
+/** Protocol ranking metrics: each the mean over evaluated customers. */
+export interface RankingMetrics {
+  k: number;
+  /** Number of evaluated customers (the denominator of every mean). */
+  customers: number;
+  recall: number;
+  precision: number;
+  ndcg: number;
+  hitRate: number;
+  map: number;
+}
+
+/** Ranked lists or scored pairs that break the input contract. */
+export class MetricInputError extends Error {
+  override readonly name = 'MetricInputError';
+  /**
+   * @param what the input and field, e.g. `RankedLists.rank`.
+   * @param detail expected vs found, with the row and value.
+   */
+  constructor(
+    readonly what: string,
+    detail: string,
+  ) {
+    super(`${what}: ${detail}`);
+  }
+}
+
+/**
+ * True when `item` is in the truth of evaluated customer number `k`.
+ * @param truth the protocol truth.
+ * @param k index into `truth.customers`.
+ * @param item dense item id.
+ */
+function inTruth(truth: Truth, k: number, item: number): boolean {
+  const lo = truth.offsets[k];
+  const hi = truth.offsets[k + 1];
+  const p = lowerBound(truth.items, item, lo, hi);
+  return p < hi && truth.items[p] === item;
+}
+
+/** Maps dense customer id → index into truth.customers, or -1. */
+function evaluatedPosition(truth: Truth, maxCustomer: number): Int32Array {
+  const size = Math.max(maxCustomer, truth.customers.length === 0 ? -1 : truth.customers[truth.customers.length - 1]) + 1;
+  const pos = new Int32Array(size).fill(-1);
+  truth.customers.forEach((c, k) => (pos[c] = k));
+  return pos;
+}
+
+/**
+ * Recall@K, Precision@K, NDCG@K, HitRate@K and MAP@K exactly as `protocol.md` defines them.
+ *
+ * For each evaluated customer with truth T and top-K list (rows of rank ≤ K),
+ * hit_r = 1 when the item at rank r is in T:
+ * - Recall@K = hits / |T|; Precision@K = hits / K; HitRate@K = [hits > 0];
+ * - NDCG@K = Σ_r hit_r / log2(r + 1) ÷ Σ_{r=1..min(K,|T|)} 1 / log2(r + 1);
+ * - MAP@K = Σ_{r: hit_r} (hits in ranks 1..r) / r ÷ min(K, |T|).
+ * Each is the mean over all evaluated customers; one without a list scores 0.
+ * Rows of customers that are not evaluated and rows of rank > K are ignored.
+ *
+ * @param lists ranked lists (any row order); ranks are positions, so a list
+ *   with ranks 1, 2, 5 has nothing at 3 and 4.
+ * @param truth the protocol truth ({@link buildTruth}).
+ * @param k cut-off K, default 10.
+ * @throws MetricInputError when columns differ in length, a rank is < 1, or an
+ *   evaluated customer has two rows at one rank ≤ K or one item twice in its top K.
+ * @example
+ * rankingMetrics(lists, buildTruth(index, Date.parse('2011-11-09T00:00:00Z'), 30)).ndcg
+ */
+export function rankingMetrics(lists: RankedLists, truth: Truth, k = 10): RankingMetrics {
+  const n = lists.customer.length;
+  if (lists.item.length !== n || lists.rank.length !== n) {
+    throw new MetricInputError('RankedLists', `expected equal lengths, found customer ${n}, item ${lists.item.length}, rank ${lists.rank.length}`);
+  }
+  if (!(Number.isInteger(k) && k >= 1)) throw new MetricInputError('k', `expected an integer ≥ 1, found ${k}`);
+  let maxCustomer = -1;
+  for (let i = 0; i < n; i++) if (lists.customer[i] > maxCustomer) maxCustomer = lists.customer[i];
+  const pos = evaluatedPosition(truth, maxCustomer);
+  const m = truth.customers.length;
+  // slotItem[k*K + r-1] = item at rank r of evaluated customer k, or -1.
+  const slotItem = new Int32Array(m * k).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const r = lists.rank[i];
+    if (!(r >= 1)) throw new MetricInputError('RankedLists.rank', `expected a rank ≥ 1 at row ${i}, found ${r}`);
+    const c = lists.customer[i];
+    const e = c >= 0 ? pos[c] : -1;
+    if (e < 0 || r > k) continue;
+    const s = e * k + r - 1;
+    if (slotItem[s] !== -1) {
+      throw new MetricInputError('RankedLists', `customer ${c} has two rows at rank ${r} (items ${slotItem[s]} and ${lists.item[i]}, row ${i})`);
+    }
+    slotItem[s] = lists.item[i];
+  }
+  let recall = 0;
+  let precision = 0;
+  let ndcg = 0;
+  let hitRate = 0;
+  let map = 0;
+  for (let e = 0; e < m; e++) {
+    const size = truth.offsets[e + 1] - truth.offsets[e];
+    const ideal = Math.min(k, size);
+    let idcg = 0;
+    for (let r = 1; r <= ideal; r++) idcg += 1 / Math.log2(r + 1);
+    let hits = 0;
+    let dcg = 0;
+    let ap = 0;
+    for (let r = 1; r <= k; r++) {
+      const it = slotItem[e * k + r - 1];
+      if (it < 0) continue;
+      for (let q = 1; q < r; q++) {
+        if (slotItem[e * k + q - 1] === it) {
+          throw new MetricInputError('RankedLists', `customer ${truth.customers[e]} has item ${it} at ranks ${q} and ${r}`);
+        }
+      }
+      if (!inTruth(truth, e, it)) continue;
+      hits++;
+      dcg += 1 / Math.log2(r + 1);
+      ap += hits / r;
+    }
+    recall += hits / size;
+    precision += hits / k;
+    ndcg += dcg / idcg;
+    hitRate += hits > 0 ? 1 : 0;
+    map += ap / ideal;
+  }
+  const mean = (x: number): number => (m === 0 ? 0 : x / m);
+  return { k, customers: m, recall: mean(recall), precision: mean(precision), ndcg: mean(ndcg), hitRate: mean(hitRate), map: mean(map) };
+}
+
+/**
+ * Labels of scored (customer, item) pairs against the truth: 1 when the item is
+ * in the customer's truth; 0 otherwise, including every pair of a customer that
+ * is not evaluated (its truth is empty).
+ * @param customer dense customer id per pair.
+ * @param item dense item id per pair, same length.
+ * @param truth the protocol truth.
+ * @throws MetricInputError when the columns differ in length.
+ */
+export function labelPairs(customer: Int32Array, item: Int32Array, truth: Truth): Uint8Array {
+  if (item.length !== customer.length) {
+    throw new MetricInputError('pairs', `expected equal lengths, found customer ${customer.length}, item ${item.length}`);
+  }
+  let maxCustomer = -1;
+  for (let i = 0; i < customer.length; i++) if (customer[i] > maxCustomer) maxCustomer = customer[i];
+  const pos = evaluatedPosition(truth, maxCustomer);
+  const label = new Uint8Array(customer.length);
+  for (let i = 0; i < customer.length; i++) {
+    const e = customer[i] >= 0 ? pos[customer[i]] : -1;
+    if (e >= 0 && inTruth(truth, e, item[i])) label[i] = 1;
+  }
+  return label;
+}
+
+function checkScored(probability: ArrayLike<number>, label: Uint8Array): void {
+  if (probability.length !== label.length) {
+    throw new MetricInputError('scored pairs', `expected equal lengths, found probability ${probability.length}, label ${label.length}`);
+  }
+  for (let i = 0; i < label.length; i++) {
+    const p = probability[i];
+    if (!(p >= 0 && p <= 1)) throw new MetricInputError('probability', `expected a value in [0, 1] at row ${i}, found ${p}`);
+    if (label[i] > 1) throw new MetricInputError('label', `expected 0 or 1 at row ${i}, found ${label[i]}`);
+  }
+}
+
+/**
+ * Expected calibration error over scored pairs: predictions fall into `bins`
+ * equal-width bins of [0, 1] (bin b holds p in [b/B, (b+1)/B), p = 1 in the last
+ * bin); ECE = Σ_b (n_b / N) · |mean p in b − share of positives in b|.
+ * @param probability predicted probability per pair, in [0, 1].
+ * @param label 0/1 outcome per pair (e.g. from {@link labelPairs}).
+ * @param bins number of bins, protocol: 10.
+ * @returns ECE in [0, 1]; 0 for no pairs.
+ * @throws MetricInputError on length mismatch, a probability outside [0, 1] or NaN, or a label other than 0/1.
+ */
+export function expectedCalibrationError(probability: ArrayLike<number>, label: Uint8Array, bins = 10): number {
+  checkScored(probability, label);
+  const count = new Float64Array(bins);
+  const sumP = new Float64Array(bins);
+  const sumY = new Float64Array(bins);
+  for (let i = 0; i < label.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(probability[i] * bins));
+    count[b]++;
+    sumP[b] += probability[i];
+    sumY[b] += label[i];
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b] > 0) ece += Math.abs(sumP[b] - sumY[b]) / label.length;
+  return ece;
+}
+
+/** Probability clip of {@link logLoss}, as `protocol.md` fixes it. */
+export const LOG_LOSS_EPSILON = 1e-7;
+
+/**
+ * Mean binary log loss (cross-entropy, natural log) over scored pairs, with
+ * probabilities clipped to [1e-7, 1 − 1e-7]:
+ * −(1/N) Σ [y log p + (1 − y) log(1 − p)].
+ * @param probability predicted probability per pair, in [0, 1].
+ * @param label 0/1 outcome per pair.
+ * @returns log loss in nats; 0 for no pairs.
+ * @throws MetricInputError as {@link expectedCalibrationError}.
+ */
+export function logLoss(probability: ArrayLike<number>, label: Uint8Array): number {
+  checkScored(probability, label);
+  let sum = 0;
+  for (let i = 0; i < label.length; i++) {
+    const p = Math.min(1 - LOG_LOSS_EPSILON, Math.max(LOG_LOSS_EPSILON, probability[i]));
+    sum -= label[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return label.length === 0 ? 0 : sum / label.length;
+}
