@@ -1,0 +1,23 @@
+/** `berserkr ingest`: new or changed raw objects → clean and rejects Parquet in the lake. */
+import { Command } from 'commander';
+import { openStore } from '../../lib/store/open';
+import { DataCommandOptions, EXIT, runCommand } from '../command';
+import { commonOptions } from '../options';
+import { ingestStep } from '../steps/ingest';
+
+/** Registers `ingest` on `program`. */
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('ingest new or changed raw *.csv.lzo objects into clean and rejects Parquet (exit 3 when some objects failed)')
+    .addOption(commonOptions.raw())
+    .addOption(commonOptions.lake())
+    .addOption(commonOptions.config())
+    .action(async (_opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<DataCommandOptions & { raw: string }>();
+      await runCommand('ingest', o, async (ctx) => {
+        const result = await ingestStep(ctx, openStore(o.raw));
+        return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
+      });
+    });
+}

@@ -1,0 +1,55 @@
+/** `berserkr run`: every stage once — ingest, features, train, score, export, evaluate. */
+import { Command } from 'commander';
+import { openStore } from '../../lib/store/open';
+import { DataCommandOptions, EXIT, runCommand } from '../command';
+import { commonOptions } from '../options';
+import { ingestStep } from '../steps/ingest';
+import { eventsStep, resolveAsOf } from '../steps/events';
+import { reportEvaluation } from '../steps/report';
+import { scoreStep } from '../steps/score';
+import { trainStep } from '../steps/train';
+
+interface RunOptions extends DataCommandOptions {
+  raw: string;
+  asOf?: number;
+  topK: number;
+  seed: number;
+  horizon: number;
+  trainCutoffs: number;
+  maxEpochs: number;
+}
+
+/** Registers `run` on `program`. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('ingest new raw objects, build features, train a challenger, score and export top-K lists; with --as-of inside the data, evaluate on the protocol')
+    .addOption(commonOptions.raw())
+    .addOption(commonOptions.lake())
+    .addOption(commonOptions.config())
+    .addOption(commonOptions.asOf())
+    .addOption(commonOptions.topK())
+    .addOption(commonOptions.horizon())
+    .addOption(commonOptions.trainCutoffs())
+    .addOption(commonOptions.maxEpochs())
+    .addOption(commonOptions.seed())
+    .action(async (_opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<RunOptions>();
+      await runCommand('run', o, async (ctx) => {
+        const ingest = await ingestStep(ctx, openStore(o.raw));
+        const index = await eventsStep(ctx);
+        const asOf = resolveAsOf(index, o.asOf);
+        const trained = await trainStep(ctx, index, {
+          asOf,
+          horizonDays: o.horizon,
+          trainCutoffs: o.trainCutoffs,
+          k: o.topK,
+          seed: o.seed,
+          train: { maxEpochs: o.maxEpochs },
+        });
+        const scored = await scoreStep(ctx, index, { asOf, horizonDays: o.horizon, k: o.topK, modelId: trained.championId });
+        await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: 'berserkr', lists: scored.lists, scored: scored.scored });
+        return ingest.failed.length > 0 ? EXIT.partial : EXIT.ok;
+      });
+    });
+}

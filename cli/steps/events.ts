@@ -1,0 +1,34 @@
+/**
+ * Events step: the published clean transactions → purchase events (the data set's
+ * purchase rules) → the event index every later step shares.
+ */
+import { buildEventIndex, EventIndex } from '../../features/event-index';
+import { purchaseEvents } from '../../features/events';
+import { readClean } from '../../ingest';
+import { CommandContext } from '../context';
+
+/** Reads clean transactions from the lake and indexes their purchase events. */
+export async function eventsStep(ctx: CommandContext): Promise<EventIndex> {
+  return ctx.run.step('events', async () => {
+    const clean = await readClean(ctx.lake, ctx.config.name);
+    const events = purchaseEvents(clean, ctx.config.purchase);
+    ctx.run.count('events.clean_lines', clean.numRows);
+    ctx.run.count('events.purchases', events.customer.length);
+    ctx.log.child({ stage: 'features' }).info(
+      { lines: clean.numRows, purchases: events.customer.length, customers: events.customerIds.length, items: events.itemIds.length },
+      `${events.customer.length} purchase events of ${events.customerIds.length} customers and ${events.itemIds.length} items`,
+    );
+    return buildEventIndex(events);
+  });
+}
+
+/**
+ * The as-of time to use: the one asked for, else just after the last event
+ * (the last event's time + 1 ms, so every event is before it).
+ */
+export function resolveAsOf(index: EventIndex, asOf: number | undefined): number {
+  if (asOf !== undefined) return asOf;
+  const { time } = index.events;
+  if (time.length === 0) throw new Error('no purchase events in the lake: ingest raw data first (berserkr ingest)');
+  return time[time.length - 1] + 1;
+}
