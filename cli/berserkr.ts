@@ -10,6 +10,7 @@ import { EXIT } from './command';
 import { registerEvaluate } from './commands/evaluate';
 import { registerFeatures } from './commands/features';
 import { registerIngest } from './commands/ingest';
+import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
 import { registerScore } from './commands/score';
 import { registerTrain } from './commands/train';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerEvaluate, registerRun]) register(program);
+  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerEvaluate, registerReport, registerRun]) register(program);
   return program;
 }
 

@@ -5,7 +5,8 @@ import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { commonOptions } from '../options';
 import { ingestStep } from '../steps/ingest';
 import { eventsStep, resolveAsOf } from '../steps/events';
-import { reportEvaluation } from '../steps/report';
+import { reportEvaluation } from '../steps/evaluate';
+import { reportStep } from '../steps/report';
 import { scoreStep } from '../steps/score';
 import { trainStep } from '../steps/train';
 
@@ -48,7 +49,18 @@ export function registerRun(program: Command): void {
           train: { maxEpochs: o.maxEpochs },
         });
         const scored = await scoreStep(ctx, index, { asOf, horizonDays: o.horizon, k: o.topK, modelId: trained.championId });
-        await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: 'berserkr', lists: scored.lists, scored: scored.scored });
+        const metrics = await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: trained.championId, lists: scored.lists, scored: scored.scored });
+        const uri = await reportStep(ctx, index, {
+          runId: ctx.run.runId,
+          record: ctx.run.snapshot(),
+          asOf,
+          horizonDays: o.horizon,
+          k: o.topK,
+          modelId: trained.championId,
+          scored: scored.scored,
+          metrics,
+        });
+        process.stdout.write(`export ${ctx.lake.uri.replace(/\/$/, '')}/${scored.exportKey}\nreport ${uri}\n`);
         return ingest.failed.length > 0 ? EXIT.partial : EXIT.ok;
       });
     });

@@ -4,7 +4,7 @@ import { readChampion } from '../../training/registry';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
 import { eventsStep, resolveAsOf } from '../steps/events';
-import { reportEvaluation } from '../steps/report';
+import { reportEvaluation } from '../steps/evaluate';
 import { scoreStep } from '../steps/score';
 
 /** Registers `score` on `program`. */

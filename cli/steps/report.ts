@@ -1,35 +1,74 @@
-/** Prints and records the protocol evaluation of a run's lists when the as-of time allows it. */
-import { EventIndex } from '../../features/event-index';
-import { RankedLists } from '../../training/metrics';
-import { CommandContext } from '../context';
-import { canEvaluate, evaluateAt, formatMetricsTable, ScoredPairs, SystemMetrics } from './evaluate';
-
-const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
-
 /**
- * Evaluates `model` at `asOf` beside the baselines, prints the table on stdout and
- * records the metrics (`<system>.<metric>@K`, `<system>.ece`, `<system>.logLoss`);
- * when the horizon reaches past the data, says so and returns undefined.
+ * Report step: the self-contained HTML report of a scoring run (`runs/<run-id>.html`),
+ * built from its run record, its scored pairs and the protocol evaluation.
  */
-export async function reportEvaluation(
-  ctx: CommandContext,
-  index: EventIndex,
-  asOf: number,
-  horizonDays: number,
-  k: number,
-  model: { name: string; lists: RankedLists; scored?: ScoredPairs },
-): Promise<SystemMetrics[] | undefined> {
-  const at = new Date(asOf).toISOString();
-  if (!canEvaluate(index, asOf, horizonDays)) {
-    ctx.log.info(`as-of ${at}: the data ends before the ${horizonDays}-day horizon, nothing to evaluate`);
-    return undefined;
-  }
-  const rows = await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model));
-  for (const row of rows) {
-    for (const m of RANKING) ctx.run.metric(`${row.system}.${m}@${k}`, row[m]);
-    if (row.ece !== undefined) ctx.run.metric(`${row.system}.ece`, row.ece);
-    if (row.logLoss !== undefined) ctx.run.metric(`${row.system}.logLoss`, row.logLoss);
-  }
-  process.stdout.write(`protocol online-retail-30d, as-of ${at}, horizon ${horizonDays} days, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`);
-  return rows;
+import { EventIndex } from '../../features/event-index';
+import { RunRecord } from '../../lib/runs';
+import { publishReport } from '../../report/publish';
+import { AtKSeries, ReportInput } from '../../report/types';
+import { popularityBaseline, repeatBaseline } from '../../training/baselines';
+import { labelPairs, RankedLists, rankingMetrics } from '../../training/metrics';
+import { buildTruth, Truth } from '../../training/truth';
+import { CommandContext } from '../context';
+import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from './evaluate';
+
+/** Largest K of the Recall@K / NDCG@K curves. */
+const MAX_K = 50;
+
+export interface ReportSource {
+  runId: string;
+  record: Pick<RunRecord, 'inputs' | 'rows' | 'metrics'>;
+  asOf: number;
+  horizonDays: number;
+  k: number;
+  modelId: string;
+  /** Every scored candidate pair with its rank within the customer. */
+  scored: ScoredPairs & { rank: Int32Array };
+  /** The protocol evaluation when already computed (else computed here). */
+  metrics?: SystemMetrics[];
+}
+
+/** Recall@K and NDCG@K for K = 1 … {@link MAX_K} of lists at least that long. */
+function atK(system: string, lists: RankedLists, truth: Truth): AtKSeries {
+  const ks = Array.from({ length: MAX_K }, (_, i) => i + 1);
+  const m = ks.map((k) => rankingMetrics(lists, truth, k));
+  return { system, k: ks, recall: m.map((x) => x.recall), ndcg: m.map((x) => x.ndcg) };
+}
+
+/** Builds the report input of a run (pure but for the event index it reads). */
+export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
+  const input: ReportInput = {
+    title: `berserkr run ${src.runId}`,
+    runId: src.runId,
+    asOf: new Date(src.asOf).toISOString(),
+    horizonDays: src.horizonDays,
+    modelId: src.modelId,
+    lineage: src.record.inputs,
+    rows: src.record.rows,
+    metrics: [],
+  };
+  const customers = new Set(src.scored.customer).size;
+  input.candidatesPerCustomer = src.scored.customer.length / Math.max(1, customers);
+  const recall = src.record.metrics['features.candidate_recall'];
+  if (recall !== undefined) input.candidateRecall = recall;
+  if (!canEvaluate(index, src.asOf, src.horizonDays)) return input;
+
+  const truth = buildTruth(index, src.asOf, src.horizonDays);
+  const { customer, item, probability, rank } = src.scored;
+  input.metrics = src.metrics ?? evaluateAt(index, src.asOf, src.horizonDays, src.k, { name: src.modelId, lists: { customer, item, rank }, scored: src.scored });
+  input.scored = { probability, label: labelPairs(customer, item, truth) };
+  input.atK = [
+    atK(src.modelId, { customer, item, rank }, truth),
+    atK('popularity', popularityBaseline(index, src.asOf, { k: MAX_K }), truth),
+    atK('repeat', repeatBaseline(index, src.asOf, { k: MAX_K }), truth),
+  ];
+  return input;
+}
+
+/** Writes `runs/<run-id>.html` and returns its URI. */
+export async function reportStep(ctx: CommandContext, index: EventIndex, src: ReportSource): Promise<string> {
+  const published = await ctx.run.step('report', async () => publishReport(ctx.lake, reportInput(index, src)));
+  ctx.run.output(ctx.lake.uri, published.key, published.etag);
+  ctx.log.info({ uri: published.uri }, `report ${published.uri}`);
+  return published.uri;
 }

@@ -26,7 +26,8 @@ export interface ScoreStepOptions {
 
 export interface ScoreStepResult {
   lists: TopK;
-  scored: ScoredPairs;
+  /** Every scored candidate pair (feature-set row order) with its rank within the customer. */
+  scored: ScoredPairs & { rank: Int32Array };
   exportKey: string;
 }
 
@@ -87,5 +88,7 @@ export async function scoreStep(ctx: CommandContext, index: EventIndex, o: Score
   });
   ctx.run.count('export.rows', lists.n);
   log.info({ key: `${LAKE.exports(runId)}top-k.csv`, rows: lists.n }, `exported top-${o.k} lists of ${metadata.customers} customers`);
-  return { lists, scored: { customer: fs.customer, item: fs.item, probability }, exportKey: `${LAKE.exports(runId)}top-k.csv` };
+  const rank = new Int32Array(fs.n);
+  for (let i = 0; i < all.n; i++) rank[all.row[i]] = all.rank[i];
+  return { lists, scored: { customer: fs.customer, item: fs.item, probability, rank }, exportKey: `${LAKE.exports(runId)}top-k.csv` };
 }

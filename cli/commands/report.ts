@@ -1,0 +1,37 @@
+/** `berserkr report [run-id]`: the HTML report of a scoring run, written beside its run record. */
+import { Command } from 'commander';
+import { readRun } from '../../lib/runs';
+import { DataCommandOptions, runCommand } from '../command';
+import { commonOptions } from '../options';
+import { eventsStep } from '../steps/events';
+import { exportMetadata, readPublished } from '../steps/published';
+import { reportStep } from '../steps/report';
+
+/** Registers `report` on `program`. */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .argument('[run-id]', 'run whose export to report on; default: the run of exports/latest/')
+    .description('write a self-contained HTML report (lineage, metrics beside baselines, ROC, PR, calibration, gains, Recall/NDCG@K) to runs/<run-id>.html and print its location')
+    .addOption(commonOptions.lake())
+    .addOption(commonOptions.config())
+    .action(async (runIdArg: string | undefined, _opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<DataCommandOptions>();
+      await runCommand('report', { ...o, runId: runIdArg ?? null }, async (ctx) => {
+        const runId = runIdArg ?? (await exportMetadata(ctx, undefined)).runId;
+        const record = await readRun(ctx.lake, runId);
+        const index = await eventsStep(ctx);
+        const { meta, scored } = await readPublished(ctx, index, runId);
+        const uri = await reportStep(ctx, index, {
+          runId,
+          record,
+          asOf: Date.parse(meta.asOf),
+          horizonDays: meta.horizonDays,
+          k: meta.k,
+          modelId: meta.modelId,
+          scored,
+        });
+        process.stdout.write(`${uri}\n`);
+      });
+    });
+}

@@ -1,0 +1,63 @@
+/**
+ * The CLI as scripts use it: help on every command, exit codes, and corrupt raw
+ * objects failing alone with errors that name the object and the problem.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLogs, ROOT, runCli } from '../helpers/cli';
+
+const COMMANDS = ['ingest', 'features', 'train', 'score', 'evaluate', 'run'];
+const DATA = join(ROOT, 'data', 'online-retail');
+
+describe('berserkr CLI', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-cli-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each(COMMANDS)('%s --help describes the command and exits 0', async (command) => {
+    const r = await runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: berserkr ${command} [options]`);
+    expect(r.stdout).toContain('--lake <uri>');
+  });
+
+  test('a bad option value exits 2 and quotes the value', async () => {
+    const r = await runCli(['run', '--as-of', 'yesterday']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"yesterday"');
+  });
+
+  test('corrupt raw objects fail alone, named with their problem; the good ones ingest (exit 3)', async () => {
+    const raw = join(dir, 'raw');
+    const lake = join(dir, 'lake');
+    rmSync(raw, { recursive: true, force: true });
+    mkdirSync(raw);
+    copyFileSync(join(DATA, '2011-02.csv.lzo'), join(raw, '2011-02.csv.lzo'));
+    const good = readFileSync(join(DATA, '2011-04.csv.lzo'));
+    writeFileSync(join(raw, '2011-04.csv.lzo'), good);
+    const badMagic = Buffer.from(good);
+    badMagic[1] = 0x00;
+    writeFileSync(join(raw, 'bad-magic.csv.lzo'), badMagic);
+    const badChecksum = Buffer.from(good);
+    badChecksum[20_000] ^= 0xff;
+    writeFileSync(join(raw, 'bad-checksum.csv.lzo'), badChecksum);
+    writeFileSync(join(raw, 'truncated.csv.lzo'), good.subarray(0, 100_000));
+
+    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake]);
+    expect(r.code).toBe(3);
+    const errors = jsonLogs(r.stderr).filter((l) => l.level === 'error');
+    const byObject = new Map(errors.map((e) => [e.object as string, String(e.msg) + ' ' + JSON.stringify(e.err)]));
+    expect([...byObject.keys()].sort()).toEqual(['bad-checksum.csv.lzo', 'bad-magic.csv.lzo', 'truncated.csv.lzo']);
+    expect(byObject.get('bad-magic.csv.lzo')).toMatch(/magic/i);
+    expect(byObject.get('bad-checksum.csv.lzo')).toMatch(/checksum/i);
+    expect(byObject.get('truncated.csv.lzo')).toMatch(/truncated/i);
+
+    const ledger = JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')) as { objects: Record<string, { counts: { read: number } }> };
+    expect(Object.keys(ledger.objects).sort()).toEqual(['2011-02.csv.lzo', '2011-04.csv.lzo']);
+    const runs = jsonLogs(r.stderr).find((l) => typeof l.runId === 'string');
+    const record = JSON.parse(readFileSync(join(lake, 'runs', `${runs!.runId as string}.json`), 'utf8'));
+    expect(record.errors.map((e: { message: string }) => e.message.split(':')[0]).sort()).toEqual(['bad-checksum.csv.lzo', 'bad-magic.csv.lzo', 'truncated.csv.lzo']);
+    expect(record.rows['ingest.read']).toBe(record.rows['ingest.clean'] + record.rows['ingest.rejected']);
+  });
+});
