@@ -23,31 +23,25 @@ export function parseInstant(value: string): number {
   return ms;
 }
 
-/** A shard of customers: index `i` of `n` (0 ≤ i < n). */
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-/** Parses `i/N` (0-based i); the error quotes the value. */
-export function parseShard(value: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) throw new InvalidArgumentError(`expected a shard i/N with 0 <= i < N, got "${value}"`);
-  return { index, count };
-}
-
-/** Options every data command takes. */
+/** Options every data command takes; `trainingOptions` lists a training's. */
 export const commonOptions = {
   raw: () => new Option('--raw <uri>', 'raw bucket or folder of *.csv.lzo objects').default('data/online-retail').env('BERSERKR_RAW'),
   lake: () => new Option('--lake <uri>', 'lake bucket or folder (plain path, file:// or s3://bucket/prefix)').default('lake').env('BERSERKR_LAKE'),
   config: () => new Option('--config <file>', 'data-set configuration (YAML)').default('config/online-retail.yaml').env('BERSERKR_CONFIG'),
   asOf: () => new Option('--as-of <time>', 'as-of time, ISO 8601 (UTC when no zone); default: just after the last event').argParser(parseInstant),
   topK: () => new Option('--top-k <n>', 'items per customer in the export').default(10).argParser(parsePositiveInt),
-  shard: () => new Option('--shard <i/N>', 'score only customers hashing into shard i of N').argParser(parseShard),
   seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation').default(42).argParser(parsePositiveInt),
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
   trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),
   maxEpochs: () => new Option('--max-epochs <n>', 'maximum training epochs (early stopping on the validation cut-off)').default(12).argParser(parsePositiveInt),
 };
+
+/** The options of a training (`train` and `run`), in help order. */
+export const trainingOptions = (): Option[] => [
+  commonOptions.asOf(),
+  commonOptions.topK(),
+  commonOptions.horizon(),
+  commonOptions.trainCutoffs(),
+  commonOptions.maxEpochs(),
+  commonOptions.seed(),
+];

@@ -27,6 +27,20 @@ export interface TrainStepOptions {
   train?: Omit<TrainOptions, 'seed' | 'onEpoch'>;
 }
 
+/** The CLI flags of a training (`train` and `run`). */
+export interface TrainFlags {
+  topK: number;
+  horizon: number;
+  trainCutoffs: number;
+  maxEpochs: number;
+  seed: number;
+}
+
+/** Training step options from the CLI flags at as-of time `asOf`. */
+export function trainStepOptions(flags: TrainFlags, asOf: number): TrainStepOptions {
+  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs } };
+}
+
 /** Cut-offs of one training: validation = T − H, training = validation − i·H for i = 1 … n. */
 export function trainingSchedule(asOf: number, horizonDays: number, n: number): { validation: number; train: number[] } {
   const h = horizonDays * DAY_MS;
