@@ -3,12 +3,8 @@ import { Command } from 'commander';
 import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { commonOptions, trainingOptions } from '../options';
-import { reportEvaluation } from '../steps/evaluate';
-import { eventsStep, resolveAsOf } from '../steps/events';
-import { ingestStep } from '../steps/ingest';
-import { reportStep } from '../steps/report';
-import { scoreStep } from '../steps/score';
-import { TrainFlags, trainStep, trainStepOptions } from '../steps/train';
+import { pipelineStep } from '../steps/pipeline';
+import { TrainFlags } from '../steps/train';
 
 /** Registers `run` on `program`. */
 export function registerRun(program: Command): void {
@@ -22,24 +18,9 @@ export function registerRun(program: Command): void {
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { raw: string; asOf?: number }>();
     await runCommand('run', o, async (ctx) => {
-      const ingest = await ingestStep(ctx, openStore(o.raw));
-      const index = await eventsStep(ctx);
-      const asOf = resolveAsOf(index, o.asOf);
-      const trained = await trainStep(ctx, index, trainStepOptions(o, asOf));
-      const scored = await scoreStep(ctx, index, { asOf, horizonDays: o.horizon, k: o.topK, modelId: trained.championId });
-      const metrics = await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: trained.championId, lists: scored.lists, scored: scored.scored });
-      const uri = await reportStep(ctx, index, {
-        runId: ctx.run.runId,
-        record: ctx.run.snapshot(),
-        asOf,
-        horizonDays: o.horizon,
-        k: o.topK,
-        modelId: trained.championId,
-        scored: scored.scored,
-        metrics,
-      });
-      process.stdout.write(`export ${ctx.lake.uri.replace(/\/$/, '')}/${scored.exportKey}\nreport ${uri}\n`);
-      return ingest.failed.length > 0 ? EXIT.partial : EXIT.ok;
+      const result = await pipelineStep(ctx, openStore(o.raw), o);
+      process.stdout.write(`export ${result.exportUri}\nreport ${result.reportUri}\n`);
+      return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
     });
   });
 }

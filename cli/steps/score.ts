@@ -52,8 +52,10 @@ export async function scoreStep(ctx: CommandContext, index: EventIndex, o: Score
   const { events } = index;
   const fs = await featuresStep(ctx, index, o.asOf, o.horizonDays);
   const model = await loadModel(ctx.lake, o.modelId);
-  const probability = await ctx.run.step('score', () => scoreFeatureSet(model, fs));
-  const order = itemOrder(events.itemIds);
+  const raw = new Float32Array(fs.n);
+  const probability = await ctx.run.step('score', () => scoreFeatureSet(model, fs, { raw }));
+  // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
+  const order = { score: raw, tieKey: itemOrder(events.itemIds) };
   const all = rankPerCustomer(fs.customer, fs.item, probability, order);
   const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, order);
   log.info({ pairs: fs.n, modelId: o.modelId }, `scored ${fs.n} candidate pairs with model ${o.modelId}`);

@@ -10,7 +10,7 @@ import { EventIndex } from '../../features/event-index';
 import { FeatureSet } from '../../features/types';
 import { DAY_MS } from '../../lib/schema';
 import { topKPerCustomer, itemOrder } from '../../scoring/topk';
-import { scoreFeatureSet, ScoringModel } from '../../scoring/score';
+import { scoreFeatureSet } from '../../scoring/score';
 import { applyCalibration, fitCalibration } from '../../training/calibration';
 import { loadModel, newModelId, readChampion, saveModel, writeChampion } from '../../training/registry';
 import { trainModel, TrainOptions } from '../../training/train';
@@ -61,8 +61,8 @@ export interface TrainStepResult {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Validation metrics of a model on the validation cut-off, beside the baselines. */
-function validate(index: EventIndex, fs: FeatureSet, probability: Float32Array, o: TrainStepOptions, name: string): SystemMetrics[] {
-  const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, itemOrder(index.events.itemIds));
+function validate(index: EventIndex, fs: FeatureSet, probability: Float32Array, raw: Float32Array, o: TrainStepOptions, name: string): SystemMetrics[] {
+  const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, { score: raw, tieKey: itemOrder(index.events.itemIds) });
   return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability } });
 }
 
@@ -105,7 +105,7 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
 
   const { calibration, heldOutLogLoss } = fitCalibration(result.validationScores, validation.label!, validation.customer);
   const probability = applyCalibration(calibration, result.validationScores);
-  const metrics = validate(index, validation, probability, o, 'challenger');
+  const metrics = validate(index, validation, probability, result.validationScores, o, 'challenger');
   const [challenger, ...baselines] = metrics;
   log.info(`validation at ${iso(validation.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
 
@@ -140,7 +140,9 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
   let championNdcg = -Infinity;
   if (champion !== undefined) {
     const loaded = await loadModel(ctx.lake, champion.modelId);
-    championNdcg = validate(index, validation, scoreFeatureSet(loaded as ScoringModel, validation), o, 'champion')[0].ndcg;
+    const raw = new Float32Array(validation.n);
+    const probability = scoreFeatureSet(loaded, validation, { raw });
+    championNdcg = validate(index, validation, probability, raw, o, 'champion')[0].ndcg;
   }
   const beatsBaseline = challenger.ndcg > best.ndcg;
   const beatsChampion = challenger.ndcg > championNdcg;

@@ -1,0 +1,47 @@
+/**
+ * The whole pipeline once: ingest new raw objects, then features, a challenger
+ * (champion/challenger), scoring and export, evaluation when the as-of time
+ * allows it, and the HTML report. Shared by `run` and `schedule`.
+ */
+import { ObjectStore } from '../../lib/store/store';
+import { CommandContext } from '../context';
+import { reportEvaluation } from './evaluate';
+import { eventsStep, resolveAsOf } from './events';
+import { ingestStep } from './ingest';
+import { reportStep } from './report';
+import { scoreStep } from './score';
+import { TrainFlags, trainStep, trainStepOptions } from './train';
+
+export interface PipelineResult {
+  /** Raw objects that failed to ingest (the rest of the pipeline ran on the others). */
+  failedObjects: string[];
+  modelId: string;
+  exportUri: string;
+  reportUri: string;
+}
+
+/** Runs every stage once; `asOf` undefined means just after the last event. */
+export async function pipelineStep(ctx: CommandContext, raw: ObjectStore, flags: TrainFlags & { asOf?: number }): Promise<PipelineResult> {
+  const ingest = await ingestStep(ctx, raw);
+  const index = await eventsStep(ctx);
+  const asOf = resolveAsOf(index, flags.asOf);
+  const trained = await trainStep(ctx, index, trainStepOptions(flags, asOf));
+  const scored = await scoreStep(ctx, index, { asOf, horizonDays: flags.horizon, k: flags.topK, modelId: trained.championId });
+  const metrics = await reportEvaluation(ctx, index, asOf, flags.horizon, flags.topK, { name: trained.championId, lists: scored.lists, scored: scored.scored });
+  const reportUri = await reportStep(ctx, index, {
+    runId: ctx.run.runId,
+    record: ctx.run.snapshot(),
+    asOf,
+    horizonDays: flags.horizon,
+    k: flags.topK,
+    modelId: trained.championId,
+    scored: scored.scored,
+    metrics,
+  });
+  return {
+    failedObjects: ingest.failed.map((f) => f.key),
+    modelId: trained.championId,
+    exportUri: `${ctx.lake.uri.replace(/\/$/, '')}/${scored.exportKey}`,
+    reportUri,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Per-customer top-K selection over scored candidate rows grouped by customer.
+ * Partial selection with a bounded heap per customer: O(n log K) time, O(K) extra
+ * memory per customer, no full sort. Order: probability descending, ties by
+ * the raw score descending when given, then by item id ascending (a total order,
+ * so the output is deterministic and shards agree with the single run).
+ */
+import { ScoringInputError } from './errors';
+
+/** Top-K rows as typed columns, customers in input order, ranks 1 … ≤ K within a customer. */
+export interface TopK {
+  n: number;
+  /** Input row index of each selected row. */
+  row: Int32Array;
+  customer: Int32Array;
+  item: Int32Array;
+  /** 1 = most likely. */
+  rank: Int32Array;
+  probability: Float32Array;
+}
+
+/** Tie-breaks of {@link topKPerCustomer}. */
+export interface TopKOptions {
+  /** Raw model score per row, ordering rows of equal probability (higher first). */
+  score?: Float32Array;
+  /** Tie-break rank per dense item (lower first), e.g. {@link itemOrder}; default the dense index. */
+  tieKey?: Int32Array;
+}
+
+/**
+ * Position of each item id in ascending UTF-16 code-unit order of the external ids:
+ * the tie-break key of {@link topKPerCustomer}.
+ * @param itemIds external item id per dense index.
+ */
+export function itemOrder(itemIds: readonly string[]): Int32Array {
+  const idx = Array.from(itemIds.keys()).sort((a, b) => (itemIds[a] < itemIds[b] ? -1 : itemIds[a] > itemIds[b] ? 1 : a - b));
+  const order = new Int32Array(itemIds.length);
+  idx.forEach((item, pos) => (order[item] = pos));
+  return order;
+}
+
+/**
+ * Selects each customer's K most likely items.
+ * @param customer dense customer per row; rows of one customer must be contiguous.
+ * @param item dense item per row.
+ * @param probability score per row (any monotone score works); NaN is an error.
+ * @param k K ≥ 1; customers with fewer candidates get all of them.
+ * @param options.score per row, the raw model score that orders rows of equal
+ *   probability: isotonic calibration maps ranges of scores to one probability,
+ *   and ranking those by item id would throw away the model's order. Any score
+ *   the probability is a non-decreasing function of keeps the output sorted.
+ * @param options.tieKey per dense item, the final tie-break rank (e.g.
+ *   {@link itemOrder}); the dense item index when omitted.
+ * @throws ScoringInputError when lengths differ, k < 1, a score is NaN or a
+ *   customer's rows are not contiguous (quoting the row).
+ */
+export function topKPerCustomer(
+  customer: Int32Array,
+  item: Int32Array,
+  probability: Float32Array,
+  k: number,
+  options: TopKOptions = {},
+): TopK {
+  const { score, tieKey } = options;
+  const n = customer.length;
+  if (item.length !== n || probability.length !== n || (score !== undefined && score.length !== n)) {
+    throw new ScoringInputError(
+      `topKPerCustomer: column lengths differ (customer ${n}, item ${item.length}, probability ${probability.length}, score ${score?.length ?? 'none'})`,
+    );
+  }
+  if (!(k >= 1)) throw new ScoringInputError(`topKPerCustomer: k must be >= 1, found ${k}`);
+  // Pass 1: group boundaries and output size; check contiguity.
+  const starts: number[] = [];
+  let outN = 0;
+  const finished = new Set<number>();
+  for (let r = 0; r < n; r++) {
+    if (Number.isNaN(probability[r])) throw new ScoringInputError(`topKPerCustomer: probability at row ${r} is NaN`);
+    if (r === 0 || customer[r] !== customer[r - 1]) {
+      if (r > 0) finished.add(customer[r - 1]);
+      if (finished.has(customer[r])) {
+        throw new ScoringInputError(`topKPerCustomer: rows of customer ${customer[r]} are not contiguous (seen again at row ${r})`);
+      }
+      if (starts.length > 0) outN += Math.min(k, r - starts[starts.length - 1]);
+      starts.push(r);
+    }
+  }
+  if (starts.length > 0) outN += Math.min(k, n - starts[starts.length - 1]);
+  starts.push(n);
+
+  const key = (r: number): number => (tieKey === undefined ? item[r] : tieKey[item[r]]);
+  // true when row a ranks below row b
+  const worse = (a: number, b: number): boolean => {
+    if (probability[a] !== probability[b]) return probability[a] < probability[b];
+    if (score !== undefined && score[a] !== score[b]) return score[a] < score[b];
+    return key(a) > key(b);
+  };
+  const out: TopK = {
+    n: outN,
+    row: new Int32Array(outN),
+    customer: new Int32Array(outN),
+    item: new Int32Array(outN),
+    rank: new Int32Array(outN),
+    probability: new Float32Array(outN),
+  };
+  const heap = new Int32Array(Math.min(k, n)); // min-heap by `worse`: the worst kept row on top
+  const siftDown = (size: number): void => {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) return;
+      const c = l + 1 < size && worse(heap[l + 1], heap[l]) ? l + 1 : l;
+      if (!worse(heap[c], heap[i])) return;
+      const t = heap[i];
+      heap[i] = heap[c];
+      heap[c] = t;
+      i = c;
+    }
+  };
+  let o = 0;
+  for (let g = 0; g + 1 < starts.length; g++) {
+    let size = 0;
+    for (let r = starts[g]; r < starts[g + 1]; r++) {
+      if (size < k) {
+        let i = size++;
+        heap[i] = r;
+        while (i > 0) {
+          const p = (i - 1) >> 1;
+          if (!worse(heap[i], heap[p])) break;
+          const t = heap[i];
+          heap[i] = heap[p];
+          heap[p] = t;
+          i = p;
+        }
+      } else if (worse(heap[0], r)) {
+        heap[0] = r;
+        siftDown(size);
+      }
+    }
+    // Pop the worst first into the last rank slot.
+    for (let rank = size; rank >= 1; rank--) {
+      const r = heap[0];
+      const at = o + rank - 1;
+      out.row[at] = r;
+      out.customer[at] = customer[r];
+      out.item[at] = item[r];
+      out.rank[at] = rank;
+      out.probability[at] = probability[r];
+      heap[0] = heap[rank - 1];
+      siftDown(rank - 1);
+    }
+    o += size;
+  }
+  return out;
+}
+
+/**
+ * Every row ranked within its customer (the "all scored pairs" output): the
+ * top-K with K = ∞. Same order and errors as {@link topKPerCustomer}.
+ */
+export function rankPerCustomer(customer: Int32Array, item: Int32Array, probability: Float32Array, options: TopKOptions = {}): TopK {
+  return topKPerCustomer(customer, item, probability, Infinity, options);
+}

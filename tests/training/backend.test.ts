@@ -1,0 +1,22 @@
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../training/backend';
+
+describe('selectBackend', () => {
+  it('initialises one backend once and reports its name', async () => {
+    const name = await selectBackend();
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(name);
+    expect(tf.getBackend()).toBe(name);
+    expect(await selectBackend(['cpu'])).toBe(name); // later calls keep the first choice
+  });
+
+  it('computes UnsortedSegmentSum (the Embedding gradient) on the active backend', async () => {
+    await selectBackend();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]);
+    const ids = tf.tensor1d([2, 0, 2, 5], 'int32'); // 5 is outside [0, 3): dropped
+    const out = tf.unsortedSegmentSum(x, ids, 3);
+    expect(out.shape).toEqual([3, 2]);
+    expect(Array.from(await out.data())).toEqual([3, 4, 0, 0, 6, 8]);
+    const grad = tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([0, 2, 0], 'int32')).sum())(tf.zeros([3, 2]));
+    expect(Array.from(await grad.data())).toEqual([2, 2, 0, 0, 1, 1]);
+  });
+});

@@ -1,0 +1,83 @@
+import {
+  applyCalibration,
+  fitCalibration,
+  fitIsotonic,
+  fitPlatt,
+  type Calibration,
+} from '../../training/calibration';
+import { TrainingInputError } from '../../training/errors';
+import { expectedCalibrationError as ece, logLoss } from '../../training/metrics';
+import { Prng } from '../../training/sampling';
+import { gaussian, sigmoid } from './synthetic';
+
+/** Raw scores s = σ(f), f ~ N(0, 2²); labels from P(y=1) = truth(s). */
+function generate(seed: number, n: number, truth: (s: number) => number): { s: Float32Array; y: Uint8Array; customer: Int32Array } {
+  const rng = new Prng(seed);
+  const s = new Float32Array(n);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    s[i] = sigmoid(2 * gaussian(rng));
+    y[i] = rng.next() < truth(s[i]) ? 1 : 0;
+  }
+  return { s, y, customer: Int32Array.from({ length: n }, (_, i) => Math.floor(i / 7)) };
+}
+const logit = (s: number): number => Math.log(s / (1 - s));
+
+describe('Platt scaling', () => {
+  it('recovers a and b of a logistic model on the logit', () => {
+    const { s, y } = generate(1, 60000, (x) => sigmoid(0.6 * logit(x) - 1.5));
+    const cal = fitPlatt(s, y) as Extract<Calibration, { method: 'platt' }>;
+    expect(cal.a).toBeCloseTo(0.6, 1);
+    expect(cal.b).toBeCloseTo(-1.5, 1);
+    expect(Math.abs(cal.a - 0.6)).toBeLessThan(0.03);
+    expect(Math.abs(cal.b + 1.5)).toBeLessThan(0.05);
+  });
+});
+
+describe('isotonic regression', () => {
+  const { s, y } = generate(2, 20000, (x) => x * x);
+  const cal = fitIsotonic(s, y) as Extract<Calibration, { method: 'isotonic' }>;
+
+  it('is a monotone map into [0, 1] with ascending knots', () => {
+    for (let i = 1; i < cal.x.length; i++) {
+      expect(cal.x[i]).toBeGreaterThanOrEqual(cal.x[i - 1]);
+      expect(cal.y[i]).toBeGreaterThanOrEqual(cal.y[i - 1]);
+    }
+    const grid = Float32Array.from({ length: 1001 }, (_, i) => i / 1000);
+    const p = applyCalibration(cal, grid);
+    for (let i = 1; i < p.length; i++) expect(p[i]).toBeGreaterThanOrEqual(p[i - 1]);
+    expect(p[0]).toBeGreaterThanOrEqual(0);
+    expect(p[1000]).toBeLessThanOrEqual(1);
+  });
+
+  it('pools tied scores and solves a small case by hand', () => {
+    const c = fitIsotonic([0.1, 0.2, 0.2, 0.3, 0.4], [0, 1, 0, 0, 1]) as Extract<Calibration, { method: 'isotonic' }>;
+    // 0.1→0; {0.2, 0.2, 0.3} pooled to 1/3 (the 0.3 row violates 0.5 of the tie); 0.4→1
+    expect(c.x).toEqual([0.1, 0.2, 0.3, 0.4]);
+    expect(c.y).toEqual([0, 1 / 3, 1 / 3, 1]);
+    expect(Array.from(applyCalibration(c, [0, 0.25, 0.35, 0.9]))).toEqual([0, 1 / 3, 2 / 3, 1].map(Math.fround));
+  });
+});
+
+describe('fitCalibration', () => {
+  it('calibrates held-out data to a small ECE and chooses by held-out log loss', () => {
+    const truth = (x: number): number => 0.05 + 0.5 * x * x; // not logistic in logit(s)
+    const fit = generate(3, 30000, truth);
+    const test = generate(4, 30000, truth);
+    const choice = fitCalibration(fit.s, fit.y, fit.customer);
+    const { platt, isotonic } = choice.heldOutLogLoss;
+    expect(choice.calibration.method).toBe(isotonic < platt ? 'isotonic' : 'platt');
+    const p = applyCalibration(choice.calibration, test.s);
+    expect(ece(test.s, test.y)).toBeGreaterThan(0.1);
+    expect(ece(p, test.y)).toBeLessThan(0.015);
+    expect(logLoss(p, test.y)).toBeLessThan(logLoss(test.s, test.y));
+    // JSON round trip gives the same map
+    const again = applyCalibration(JSON.parse(JSON.stringify(choice.calibration)), test.s);
+    expect(again).toEqual(p);
+  });
+
+  it('rejects inputs of different lengths', () => {
+    expect(() => fitCalibration(new Float32Array(3), new Uint8Array(2), new Int32Array(3))).toThrow(TrainingInputError);
+    expect(() => fitPlatt([], [])).toThrow(/no rows/);
+  });
+});

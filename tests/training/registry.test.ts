@@ -1,0 +1,99 @@
+import { selectBackend } from '../../training/backend';
+import { buildModel } from '../../training/model';
+import { predictRaw } from '../../training/predict';
+import { fitPreprocessing } from '../../training/preprocess';
+import {
+  configHash,
+  loadModel,
+  ModelExistsError,
+  ModelNotFoundError,
+  newModelId,
+  readChampion,
+  RegistryFormatError,
+  saveModel,
+  writeChampion,
+  type ModelToSave,
+} from '../../training/registry';
+import { scoreFeatureSet } from '../../scoring/score';
+import { MemoryStore } from './memory-store';
+import { makeFeatureSet, makeWorld } from './synthetic';
+
+describe('model registry', () => {
+  const world = makeWorld(5, 50, 40);
+  const fs = makeFeatureSet(world, 21, 0, 10);
+  const preprocessing = fitPreprocessing([fs]);
+  const vocab = { customers: 50, items: 40 };
+  const spec = { features: fs.names.length, ...vocab, hidden: [8, 4], itemEmbedding: 4, customerEmbedding: 2, l2: 0, seed: 3 };
+  const config = { spec, negativesPerPositive: 20 };
+  const now = new Date('2011-11-09T00:00:00.000Z');
+  const toSave = (): ModelToSave => ({
+    modelId: newModelId(config, 3, now),
+    model: buildModel(spec),
+    backend: 'wasm',
+    configHash: configHash(config, 3),
+    featureNames: fs.names,
+    vocab,
+    spec,
+    preprocessing,
+    calibration: { method: 'platt', a: 0.8, b: -1 },
+    metrics: { ndcg10: 0.5, logLoss: 0.2 },
+    history: [{ epoch: 1, trainLoss: 0.3, validationLogLoss: 0.2, validationNdcg10: 0.5, rowsPerSecond: 1000 }],
+  });
+
+  beforeAll(async () => {
+    await selectBackend();
+  });
+
+  it('names models by UTC time and a hash of config and seed', () => {
+    expect(newModelId(config, 3, now)).toMatch(/^20111109T000000000Z-[0-9a-f]{8}$/);
+    expect(newModelId({ b: 1, a: [1, 2] }, 1, now)).toBe(newModelId({ a: [1, 2], b: 1 }, 1, now));
+    expect(newModelId(config, 4, now)).not.toBe(newModelId(config, 3, now));
+  });
+
+  it('round-trips a model: same predictions, manifest written last, never overwritten', async () => {
+    const store = new MemoryStore();
+    const input = toSave();
+    const manifest = await saveModel(store, input, now);
+    const prefix = `models/${input.modelId}/`;
+    expect(store.puts).toEqual([prefix + 'weights.bin', prefix + 'model.json', prefix + 'manifest.json']);
+    expect(manifest.artefacts.map((a) => a.key)).toEqual([prefix + 'weights.bin', prefix + 'model.json']);
+
+    const loaded = await loadModel(store, input.modelId);
+    expect(loaded.manifest).toEqual(manifest);
+    expect(loaded.preprocessing).toEqual(preprocessing);
+    const before = predictRaw(input.model, preprocessing, vocab, fs);
+    const after = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, fs);
+    expect(after).toEqual(before);
+    const calibrated = scoreFeatureSet(loaded, fs);
+    expect(calibrated.every((p) => p >= 0 && p <= 1)).toBe(true);
+
+    await expect(saveModel(store, toSave(), now)).rejects.toThrow(ModelExistsError);
+  });
+
+  it('treats a model without manifest as absent and detects truncated artefacts', async () => {
+    const store = new MemoryStore();
+    const input = toSave();
+    await saveModel(store, input, now);
+    const prefix = `models/${input.modelId}/`;
+    await store.put(prefix + 'weights.bin', new Uint8Array(3));
+    await expect(loadModel(store, input.modelId)).rejects.toThrow(RegistryFormatError);
+    await expect(loadModel(store, input.modelId)).rejects.toThrow(/weights\.bin: expected \d+ bytes as recorded in .*manifest\.json, found 3/);
+    await store.delete(prefix + 'manifest.json');
+    await expect(loadModel(store, input.modelId)).rejects.toThrow(ModelNotFoundError);
+    await store.put(prefix + 'manifest.json', '{"formatVersion": 2}');
+    await expect(loadModel(store, input.modelId)).rejects.toThrow(/manifest\.json: formatVersion: Invalid literal value/);
+  });
+
+  it('reads and writes the champion of published models only', async () => {
+    const store = new MemoryStore();
+    expect(await readChampion(store)).toBeUndefined();
+    const input = toSave();
+    const champion = { modelId: input.modelId, promotedAt: now.toISOString(), validation: { ndcg10: 0.5 } };
+    await expect(writeChampion(store, champion)).rejects.toThrow(ModelNotFoundError);
+    await saveModel(store, input, now);
+    await writeChampion(store, champion);
+    expect(await readChampion(store)).toEqual(champion);
+    await store.put('models/champion.json', '{"modelId": 7}');
+    await expect(readChampion(store)).rejects.toThrow(RegistryFormatError);
+  });
+});

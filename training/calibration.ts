@@ -1,0 +1,231 @@
+/**
+ * Probability calibration of raw model scores, fitted on validation predictions
+ * (rows of a cut-off whose horizon ends before the as-of time, so no leakage).
+ *
+ * - Platt scaling (J. Platt, "Probabilistic outputs for support vector machines and
+ *   comparisons to regularized likelihood methods", 1999): p = σ(a·logit(s) + b),
+ *   fitted by Newton's method with backtracking on the regularised targets
+ *   t+ = (N+ + 1)/(N+ + 2), t- = 1/(N- + 2) as in the paper (Lin, Lin & Weng,
+ *   "A note on Platt's probabilistic outputs", 2007, for the Newton variant).
+ * - Isotonic regression (B. Zadrozny & C. Elkan, "Transforming classifier scores
+ *   into accurate multiclass probability estimates", KDD 2002): the non-decreasing
+ *   step function of the score minimising squared error, by pool-adjacent-violators;
+ *   applied with linear interpolation between the ends of its constant pieces.
+ *
+ * {@link fitCalibration} picks the method with the lower held-out log loss in a
+ * 2-fold cross-fit split by customer (in-sample, isotonic always wins because it
+ * is the best monotone fit), then refits it on all rows. Everything is pure and
+ * the fitted calibration is plain JSON.
+ */
+import { TrainingInputError } from './errors';
+import { logLoss } from './metrics';
+
+/** A fitted calibration map, serialisable as JSON. */
+export type Calibration =
+  | { method: 'platt'; a: number; b: number }
+  | { method: 'isotonic'; x: number[]; y: number[] }
+  | { method: 'identity' };
+
+/** Scores are clipped to [EPS, 1 - EPS] before the logit. */
+const EPS = 1e-7;
+
+const logit = (s: number): number => {
+  const c = Math.min(1 - EPS, Math.max(EPS, s));
+  return Math.log(c / (1 - c));
+};
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+function checkInputs(scores: ArrayLike<number>, labels: ArrayLike<number>, what: string): void {
+  if (scores.length !== labels.length) {
+    throw new TrainingInputError(`${what}: ${scores.length} scores but ${labels.length} labels`);
+  }
+  if (scores.length === 0) throw new TrainingInputError(`${what}: no rows`);
+}
+
+/**
+ * Platt scaling fit. Objective: cross-entropy of σ(a·logit(s)+b) against Platt's
+ * regularised targets; Newton steps with step halving until the objective decreases.
+ * @param scores raw scores in [0, 1]; @param labels 0/1 per row.
+ * @throws TrainingInputError when lengths differ or there are no rows.
+ */
+export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>, maxIterations = 100): Calibration {
+  checkInputs(scores, labels, 'fitPlatt');
+  const n = labels.length;
+  const f = new Float64Array(n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    f[i] = logit(scores[i]);
+    pos += labels[i];
+  }
+  const hi = (pos + 1) / (pos + 2);
+  const lo = 1 / (n - pos + 2);
+  const objective = (a: number, b: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const t = labels[i] === 1 ? hi : lo;
+      const z = a * f[i] + b;
+      // −[t·log σ(z) + (1−t)·log(1−σ(z))] = log(1 + e^z) − t·z, computed stably
+      sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - t * z;
+    }
+    return sum;
+  };
+  // Platt's start: a = 0, b = log odds of the regularised prior.
+  let a = 0;
+  let b = Math.log((pos + 1) / (n - pos + 1));
+  let value = objective(a, b);
+  for (let it = 0; it < maxIterations; it++) {
+    let ga = 0, gb = 0, haa = 1e-12, hab = 0, hbb = 1e-12;
+    for (let i = 0; i < n; i++) {
+      const p = sigmoid(a * f[i] + b);
+      const r = p - (labels[i] === 1 ? hi : lo);
+      const w = p * (1 - p);
+      ga += r * f[i];
+      gb += r;
+      haa += w * f[i] * f[i];
+      hab += w * f[i];
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    const da = -(hbb * ga - hab * gb) / det;
+    const db = -(haa * gb - hab * ga) / det;
+    if (Math.abs(ga) < 1e-8 * n && Math.abs(gb) < 1e-8 * n) break;
+    let step = 1;
+    let decrease = 0;
+    while (step > 1e-10) {
+      const candidate = objective(a + step * da, b + step * db);
+      if (candidate < value) {
+        a += step * da;
+        b += step * db;
+        decrease = value - candidate;
+        value = candidate;
+        break;
+      }
+      step /= 2;
+    }
+    if (decrease <= 1e-12 * value) break;
+  }
+  return { method: 'platt', a, b };
+}
+
+/**
+ * Isotonic regression fit by pool-adjacent-violators over rows sorted by score
+ * (equal scores pooled first, so ties get one value).
+ * @returns knots x (ascending scores) and y (non-decreasing probabilities): both
+ *   ends of every constant piece.
+ * @throws TrainingInputError when lengths differ or there are no rows.
+ */
+export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>): Calibration {
+  checkInputs(scores, labels, 'fitIsotonic');
+  const n = labels.length;
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((i, j) => scores[i] - scores[j]);
+  // Blocks as a stack: value sum, weight, first and last score.
+  const sum = new Float64Array(n);
+  const weight = new Float64Array(n);
+  const xFirst = new Float64Array(n);
+  const xLast = new Float64Array(n);
+  let top = -1;
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    const s = scores[i];
+    if (top >= 0 && xLast[top] === s) {
+      sum[top] += labels[i];
+      weight[top] += 1;
+    } else {
+      top++;
+      sum[top] = labels[i];
+      weight[top] = 1;
+      xFirst[top] = s;
+      xLast[top] = s;
+    }
+    while (top > 0 && sum[top - 1] * weight[top] >= sum[top] * weight[top - 1]) {
+      sum[top - 1] += sum[top];
+      weight[top - 1] += weight[top];
+      xLast[top - 1] = xLast[top];
+      top--;
+    }
+  }
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let k = 0; k <= top; k++) {
+    const v = sum[k] / weight[k];
+    x.push(xFirst[k]);
+    y.push(v);
+    if (xLast[k] !== xFirst[k]) {
+      x.push(xLast[k]);
+      y.push(v);
+    }
+  }
+  return { method: 'isotonic', x, y };
+}
+
+/**
+ * Maps raw scores to calibrated probabilities in [0, 1].
+ * @param out destination (a new Float32Array by default); may be `scores` itself.
+ */
+export function applyCalibration(cal: Calibration, scores: ArrayLike<number>, out: Float32Array = new Float32Array(scores.length)): Float32Array {
+  const n = scores.length;
+  if (cal.method === 'identity') {
+    for (let i = 0; i < n; i++) out[i] = Math.min(1, Math.max(0, scores[i]));
+  } else if (cal.method === 'platt') {
+    for (let i = 0; i < n; i++) out[i] = sigmoid(cal.a * logit(scores[i]) + cal.b);
+  } else {
+    const { x, y } = cal;
+    const m = x.length;
+    for (let i = 0; i < n; i++) {
+      const s = scores[i];
+      if (s <= x[0]) out[i] = y[0];
+      else if (s >= x[m - 1]) out[i] = y[m - 1];
+      else {
+        let lo = 0; // x[lo] < s <= x[hi]
+        let hi = m - 1;
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >>> 1;
+          if (x[mid] < s) lo = mid;
+          else hi = mid;
+        }
+        out[i] = y[lo] + ((y[hi] - y[lo]) * (s - x[lo])) / (x[hi] - x[lo]);
+      }
+    }
+  }
+  return out;
+}
+
+/** The chosen calibration and the held-out log loss of each candidate method. */
+export interface CalibrationChoice {
+  calibration: Calibration;
+  heldOutLogLoss: { platt: number; isotonic: number };
+}
+
+/**
+ * Fits Platt and isotonic calibration, keeps the one with the lower held-out log
+ * loss of a 2-fold cross-fit (folds by a hash of the customer index, so a
+ * customer's rows stay together; ties go to Platt, the smoother map), and refits
+ * it on all rows.
+ * @param scores raw validation scores; @param labels 0/1; @param customer dense customer per row.
+ * @throws TrainingInputError when lengths differ, there are no rows, or a fold has no rows.
+ */
+export function fitCalibration(scores: Float32Array, labels: Uint8Array, customer: Int32Array): CalibrationChoice {
+  checkInputs(scores, labels, 'fitCalibration');
+  if (customer.length !== labels.length) {
+    throw new TrainingInputError(`fitCalibration: ${customer.length} customer ids but ${labels.length} labels`);
+  }
+  const fold = Uint8Array.from(customer, (c) => (Math.imul(c, 0x9e3779b1) >>> 31) & 1);
+  const part = (f: number, s: boolean): { s: Float32Array; l: Uint8Array } => {
+    const idx: number[] = [];
+    for (let i = 0; i < fold.length; i++) if ((fold[i] === f) === s) idx.push(i);
+    if (idx.length === 0) throw new TrainingInputError(`fitCalibration: cross-fit fold ${f} is empty (${labels.length} rows)`);
+    return { s: Float32Array.from(idx, (i) => scores[i]), l: Uint8Array.from(idx, (i) => labels[i]) };
+  };
+  let platt = 0;
+  let isotonic = 0;
+  for (const f of [0, 1]) {
+    const fit = part(f, true);
+    const held = part(f, false);
+    platt += logLoss(applyCalibration(fitPlatt(fit.s, fit.l), held.s), held.l) * held.l.length;
+    isotonic += logLoss(applyCalibration(fitIsotonic(fit.s, fit.l), held.s), held.l) * held.l.length;
+  }
+  platt /= labels.length;
+  isotonic /= labels.length;
+  const calibration = isotonic < platt ? fitIsotonic(scores, labels) : fitPlatt(scores, labels);
+  return { calibration, heldOutLogLoss: { platt, isotonic } };
+}

@@ -1,0 +1,133 @@
+/**
+ * Per-feature transform of engineered features, fit on training rows only
+ * (point-in-time correct: nothing from the scoring cut-off reaches the statistics).
+ *
+ * For feature j: `z = (t(x) - mean_j) / scale_j` where `t` is the signed log1p
+ * `sign(x)·ln(1 + |x|)` when the feature is heavy-tailed and non-negative on the
+ * training rows (min ≥ 0 and sample skewness > `skewThreshold`), else identity;
+ * `mean_j`, `scale_j` are the mean and population standard deviation of `t(x)` over
+ * the training rows (scale 1 for a constant feature). Non-finite inputs are ignored
+ * by the fit and mapped to 0 (the training mean) by `applyPreprocessing`.
+ */
+import type { FeatureSet } from '../features/types';
+import { checkFeatureNames, TrainingInputError } from './errors';
+
+/** Transform of one feature column. */
+export interface FeatureTransform {
+  /** Feature name (column of `FeatureSet.names`). */
+  name: string;
+  /** Whether the signed log1p is applied before standardisation. */
+  log: boolean;
+  /** Mean of the (log-)transformed training values. */
+  mean: number;
+  /** Standard deviation of the (log-)transformed training values; 1 when it is 0. */
+  scale: number;
+}
+
+/** Serialisable (plain JSON) preprocessing of a model's feature input. */
+export interface Preprocessing {
+  version: 1;
+  transforms: FeatureTransform[];
+}
+
+/** Options of {@link fitPreprocessing}. */
+export interface PreprocessOptions {
+  /** Sample skewness above which a non-negative feature is log-transformed; default 1. */
+  skewThreshold?: number;
+}
+
+const signedLog1p = (x: number): number => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
+
+/**
+ * Fits the transform on all rows of the training feature sets.
+ * @param sets training cut-offs; all must have the same `names`.
+ * @returns the fitted preprocessing, one transform per feature in column order.
+ * @throws FeatureMismatchError when the sets' feature names differ.
+ * @throws TrainingInputError when there are no rows.
+ */
+export function fitPreprocessing(sets: readonly FeatureSet[], options: PreprocessOptions = {}): Preprocessing {
+  const skewThreshold = options.skewThreshold ?? 1;
+  if (sets.length === 0) throw new TrainingInputError('fitPreprocessing: no training feature sets');
+  const names = sets[0].names;
+  for (const fs of sets) checkFeatureNames(names, fs.names, `feature set at cut-off ${new Date(fs.cutoff).toISOString()}`);
+  if (sets.every((fs) => fs.n === 0)) throw new TrainingInputError('fitPreprocessing: the training feature sets have no rows');
+  const d = names.length;
+  const count = new Float64Array(d);
+  const sum = new Float64Array(d);
+  const min = new Float64Array(d).fill(Infinity);
+  for (const fs of sets) {
+    const v = fs.values;
+    for (let r = 0, o = 0; r < fs.n; r++, o += d) {
+      for (let j = 0; j < d; j++) {
+        const x = v[o + j];
+        if (!Number.isFinite(x)) continue;
+        count[j]++;
+        sum[j] += x;
+        if (x < min[j]) min[j] = x;
+      }
+    }
+  }
+  const mean = sum.map((s, j) => (count[j] > 0 ? s / count[j] : 0));
+  // Second pass: central moments for skewness, and moments of the log-transformed values.
+  const m2 = new Float64Array(d);
+  const m3 = new Float64Array(d);
+  const logSum = new Float64Array(d);
+  const logSq = new Float64Array(d);
+  for (const fs of sets) {
+    const v = fs.values;
+    for (let r = 0, o = 0; r < fs.n; r++, o += d) {
+      for (let j = 0; j < d; j++) {
+        const x = v[o + j];
+        if (!Number.isFinite(x)) continue;
+        const c = x - mean[j];
+        m2[j] += c * c;
+        m3[j] += c * c * c;
+        const l = signedLog1p(x);
+        logSum[j] += l;
+        logSq[j] += l * l;
+      }
+    }
+  }
+  const transforms: FeatureTransform[] = [];
+  for (let j = 0; j < d; j++) {
+    const n = count[j];
+    if (n === 0) {
+      transforms.push({ name: names[j], log: false, mean: 0, scale: 1 });
+      continue;
+    }
+    const variance = m2[j] / n;
+    const skew = variance > 0 ? m3[j] / n / Math.pow(variance, 1.5) : 0;
+    const log = min[j] >= 0 && skew > skewThreshold;
+    const mu = log ? logSum[j] / n : mean[j];
+    const sd = log ? Math.sqrt(Math.max(0, logSq[j] / n - mu * mu)) : Math.sqrt(variance);
+    transforms.push({ name: names[j], log, mean: mu, scale: sd > 1e-12 ? sd : 1 });
+  }
+  return { version: 1, transforms };
+}
+
+/**
+ * Applies the transform in place to a row-major matrix.
+ * @param values n × d float32, d = `pre.transforms.length`, overwritten with the transformed values.
+ * @throws TrainingInputError when `values.length` is not a multiple of d.
+ */
+export function applyPreprocessing(pre: Preprocessing, values: Float32Array): void {
+  const t = pre.transforms;
+  const d = t.length;
+  if (d === 0 || values.length % d !== 0) {
+    throw new TrainingInputError(`applyPreprocessing: ${values.length} values are not rows of ${d} features`);
+  }
+  const log = Uint8Array.from(t, (f) => (f.log ? 1 : 0));
+  const mean = Float64Array.from(t, (f) => f.mean);
+  const inv = Float64Array.from(t, (f) => 1 / f.scale);
+  for (let o = 0; o < values.length; o += d) {
+    for (let j = 0; j < d; j++) {
+      let x = values[o + j];
+      if (!Number.isFinite(x)) {
+        values[o + j] = 0;
+        continue;
+      }
+      if (log[j] === 1) x = signedLog1p(x);
+      values[o + j] = (x - mean[j]) * inv[j];
+    }
+  }
+}
