@@ -1,0 +1,135 @@
+# berserkr: developer and operator entry points. `make` (or `make help`) lists them.
+#
+# Stage targets read their locations from make variables; the first that sets one
+# wins: the command line (`make score SHARD=0/4`), `.env` (a copy of .env.example;
+# `make up` creates it), the environment, the defaults below. With RAW_URI=s3://raw and
+# LAKE_URI=s3://lake plus the AWS_* variables of .env they run against MinIO;
+# without .env against the local folders data/online-retail and lake/.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+
+# Settings in .env (KEY=value lines, no quotes) reach make and, exported, the CLI.
+ifneq (,$(wildcard .env))
+include .env
+ENV_KEYS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' .env)
+export $(ENV_KEYS)
+endif
+
+RAW_URI    ?= data/online-retail
+LAKE_URI   ?= lake
+CONFIG     ?= config/online-retail.yaml
+LOG_FORMAT ?= pretty
+# Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only).
+AS_OF      ?=
+TOP_K      ?=
+SHARD      ?=
+SEED_DIR   ?= data/online-retail
+BENCH      ?= ingest
+
+BERSERKR := node dist/cli/berserkr.js
+COMPOSE  := docker compose -f docker/docker-compose.yml --env-file .env
+LOCATION  = --lake '$(LAKE_URI)' --config '$(CONFIG)' --log-format $(LOG_FORMAT)
+AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
+TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
+SHARD_FLAG = $(if $(SHARD),--shard $(SHARD))
+
+# The folders tsconfig.json compiles, so a new one needs no edit here.
+SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
+TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
+
+.PHONY: help setup libavutil deps build clean test demo up down seed ingest features train score export pipeline schedule bench
+
+help: ## List the targets (this text)
+	@echo "usage: make <target> [VAR=value …]   (RAW_URI=$(RAW_URI) LAKE_URI=$(LAKE_URI))"
+	@awk 'BEGIN { FS = ":[^#]*## " } \
+	  /^## ---- / { t = $$0; sub(/^## ---- /, "", t); sub(/ -+$$/, "", t); printf "\n%s\n", t; next } \
+	  /^[a-zA-Z_-]+:[^#]*## / { printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+## ---- set-up ------------------------------------------------------------------
+
+setup: libavutil deps build ## Check/install libavutil, install npm packages when missing or stale, build
+
+libavutil: ## Check for libavutil (lzo-decompress links it); apt-get install it when root on Debian
+	@if pkg-config --exists libavutil 2>/dev/null || dpkg -s libavutil-dev >/dev/null 2>&1 \
+	    || compgen -G '/usr/include/libavutil/lzo.h' >/dev/null || compgen -G '/usr/include/*/libavutil/lzo.h' >/dev/null \
+	    || compgen -G '/usr/local/include/libavutil/lzo.h' >/dev/null || compgen -G '/opt/homebrew/include/libavutil/lzo.h' >/dev/null; then \
+	  echo "libavutil: found"; \
+	elif [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then \
+	  echo "libavutil: missing, installing libavutil-dev with apt-get"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libavutil-dev; \
+	else \
+	  echo "libavutil is missing (lzo-decompress, the LZO1X decoder of ingest, links against it). Install it:" >&2; \
+	  echo "  Debian/Ubuntu: apt-get install -y libavutil-dev   (as root, e.g. with sudo)" >&2; \
+	  echo "  macOS:         brew install ffmpeg" >&2; \
+	  exit 1; \
+	fi
+
+deps: node_modules/.package-lock.json ## Install npm packages (npm ci) when node_modules is missing or older than the lockfile
+
+# npm writes node_modules/.package-lock.json on every install, so its age tells whether node_modules is stale.
+node_modules/.package-lock.json: package.json package-lock.json | libavutil
+	npm ci
+	@touch $@
+
+build: dist/.build-stamp ## Compile the TypeScript sources to dist/ (when a source changed)
+
+dist/.build-stamp: $(TS_SOURCES) tsconfig.json node_modules/.package-lock.json
+	npx tsc -p tsconfig.json
+	@touch $@
+
+clean: ## Remove dist/ (the lake/ folder is data: remove it yourself)
+	rm -rf dist
+
+## ---- checks and demo --------------------------------------------------------
+
+test: setup ## Run the whole test suite (jest --ci), without the settings of .env
+	$(if $(ENV_KEYS),env $(addprefix -u ,$(ENV_KEYS))) npx jest --ci
+
+demo: setup ## Run the whole pipeline on the bundled Online Retail data into ./lake and show the top-K export
+	$(BERSERKR) run --raw data/online-retail --lake lake --config config/online-retail.yaml --log-format $(LOG_FORMAT)
+	@echo
+	@echo "top-K export: lake/exports/latest/top-k.csv (also .parquet); run records: lake/runs/"
+	@head -n 6 lake/exports/latest/top-k.csv
+
+## ---- MinIO (docker compose) -------------------------------------------------
+
+up: ## Start MinIO (API :9000, console http://localhost:9001) and create the raw and lake buckets
+	@if [ ! -f .env ]; then cp .env.example .env; echo "created .env from .env.example: replace its placeholders"; fi
+	$(COMPOSE) up -d minio
+	$(COMPOSE) run --rm createbuckets
+
+down: ## Stop MinIO (its data volume is kept; `docker compose … down -v` deletes it)
+	$(COMPOSE) down
+
+seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (RAW_URI, e.g. s3://raw)
+	@case '$(RAW_URI)' in s3://*) ;; *) echo "seed: RAW_URI=$(RAW_URI) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac
+	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(RAW_URI)' --log-format $(LOG_FORMAT)
+
+## ---- stages (local folders, or MinIO/S3 when .env sets RAW_URI/LAKE_URI) ----
+
+ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
+	$(BERSERKR) ingest --raw '$(RAW_URI)' $(LOCATION)
+
+features: build ## Build the feature tables at the as-of time (AS_OF)
+	$(BERSERKR) features $(LOCATION) $(AS_OF_FLAG)
+
+train: build ## Train, calibrate and register a model
+	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG)
+
+score: build ## Score candidate pairs (one shard with SHARD=i/N)
+	$(BERSERKR) score $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SHARD_FLAG)
+
+export: build ## Write the calibrated top-K export (exports/<run-id>/ and exports/latest/)
+	$(BERSERKR) export $(LOCATION) $(TOP_K_FLAG)
+
+pipeline: build ## Run every stage in order (berserkr run)
+	$(BERSERKR) run --raw '$(RAW_URI)' $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG)
+
+schedule: build ## Run the pipeline on its schedule (berserkr schedule; stops with Ctrl-C)
+	$(BERSERKR) schedule --raw '$(RAW_URI)' $(LOCATION)
+
+bench: build ## Run a benchmark of bench/ on local data: BENCH=ingest (default) or ingest-1gib (bench/README.md)
+	node dist/bench/$(BENCH).js

@@ -1,0 +1,387 @@
+/**
+ * Run records (design.md, "Run record"): every berserkr command leaves
+ * `runs/<run-id>.json` in the lake saying what it read (keys + ETags), wrote,
+ * counted and measured, with which code and configuration, so any output can be
+ * traced back to its inputs and reproduced.
+ *
+ * A {@link RunRecorder} accumulates steps while the command runs and writes the
+ * record once at the end through the lake's {@link ObjectStore} (a single `put`,
+ * atomic by the store's contract). {@link listRuns} and {@link readRun} read
+ * them back, validated against {@link RunRecordSchema}.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { LAKE } from './schema';
+import type { ObjectInfo, ObjectStore } from './store/store';
+
+/** `YYYYMMDDTHHMMSSZ-<6 lower-case hex>`: UTC start second plus a random suffix. */
+export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{6}$/;
+
+const RUNS_PREFIX = 'runs/';
+const isoTime = z.string().datetime({ offset: false });
+const count = z.number().int().nonnegative();
+
+/**
+ * Schema of `runs/<run-id>.json` (version `berserkr.run/1`). Adding optional
+ * fields keeps version 1; renaming or removing one needs version 2.
+ */
+export const RunRecordSchema = z
+  .object({
+    schema: z.literal('berserkr.run/1'),
+    runId: z.string().regex(RUN_ID_PATTERN),
+    /** CLI command, e.g. `run`, `ingest`, `score`. */
+    command: z.string().min(1),
+    /** Resolved options of the command (as-of, top-K, shard, URIs without credentials …). */
+    params: z.record(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    /** finishedAt − startedAt, ms. */
+    durationMs: count,
+    status: z.enum(['ok', 'failed']),
+    /** package.json version and git commit (null outside a git checkout). */
+    code: z.object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable() }),
+    /** The data-set configuration file and the sha256 (hex) of its text. */
+    config: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
+    /** Compute backend, e.g. `tensorflow`, `wasm`, `cpu`; null when no model ran. */
+    backend: z.string().nullable(),
+    /** Objects read: store root URI, key, ETag. */
+    inputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string() })),
+    /** Objects written: store root URI, key, ETag when the store returned one. */
+    outputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string().nullable() })),
+    /** Row counts by name, e.g. `ingest.read`, `ingest.clean`, `ingest.rejected`. */
+    rows: z.record(count),
+    /** Timed steps in start order, duration in ms. */
+    steps: z.array(z.object({ name: z.string(), startedAt: isoTime, ms: count, status: z.enum(['ok', 'failed']) })),
+    /** Metrics by name, e.g. `ndcg@10`, `recall@10`, `ece`. */
+    metrics: z.record(z.number()),
+    errors: z.array(z.object({ step: z.string().nullable(), name: z.string(), message: z.string() })),
+  })
+  .strict();
+
+/** One run record, as written to `runs/<run-id>.json`. */
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+export type RunStatus = RunRecord['status'];
+export type CodeVersion = RunRecord['code'];
+export type RunParams = RunRecord['params'];
+
+/** A string that is not a run id (`YYYYMMDDTHHMMSSZ-<6 hex>`). */
+export class InvalidRunIdError extends Error {
+  constructor(readonly runId: string) {
+    super(`invalid run id ${JSON.stringify(runId)}: expected YYYYMMDDTHHMMSSZ-<6 lower-case hex>, e.g. 20111109T000000Z-3fa9c1`);
+    this.name = 'InvalidRunIdError';
+  }
+}
+
+/** `runs/<run-id>.json` exists but is not valid JSON or not a valid record. */
+export class RunRecordError extends Error {
+  constructor(readonly uri: string, detail: string) {
+    super(`invalid run record ${uri}: ${detail}`);
+    this.name = 'RunRecordError';
+  }
+}
+
+/** No usable package.json at or above the folder where the code version is looked up. */
+export class CodeVersionError extends Error {
+  constructor(readonly path: string, detail: string) {
+    super(`code version from ${path}: ${detail}`);
+    this.name = 'CodeVersionError';
+  }
+}
+
+/** A recorder used after {@link RunRecorder.finish}, or finished twice. */
+export class RunRecorderStateError extends Error {
+  constructor(readonly runId: string, action: string) {
+    super(`run ${runId} is already finished: cannot ${action}`);
+    this.name = 'RunRecorderStateError';
+  }
+}
+
+/**
+ * Formats a run id from a start time and a suffix.
+ * @param startedAtMs start time, ms since the Unix epoch (UTC); the id keeps whole seconds.
+ * @param suffix 6 lower-case hex characters (random by default in {@link RunRecorder}).
+ * @throws InvalidRunIdError when the result is not a run id (bad suffix, year outside 0000–9999).
+ * @example formatRunId(Date.UTC(2011, 10, 9), '3fa9c1') // '20111109T000000Z-3fa9c1'
+ */
+export function formatRunId(startedAtMs: number, suffix: string): string {
+  const iso = new Date(startedAtMs).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  const id = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z-${suffix}`;
+  return assertRunId(id);
+}
+
+/**
+ * Checks a run id (e.g. from the command line) and returns it unchanged.
+ * Run ids sort by start time as plain strings.
+ * @throws InvalidRunIdError quoting the value.
+ */
+export function assertRunId(runId: string): string {
+  const m = RUN_ID_PATTERN.exec(runId);
+  if (m === null) throw new InvalidRunIdError(runId);
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Reject impossible dates such as 20110231: Date.UTC would roll them over.
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+    throw new InvalidRunIdError(runId);
+  }
+  return runId;
+}
+
+/** sha256 (lower-case hex) of a configuration file's text, UTF-8 encoded. */
+export function configHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function git(args: string[], cwd: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, timeout: 5000 }, (error, stdout) => resolve(error ? null : stdout.trim()));
+  });
+}
+
+/**
+ * The code version of this installation: `version` from the nearest
+ * `package.json` at or above `from`, and the git commit of that folder with
+ * whether tracked files differ from it. `BERSERKR_GIT_COMMIT` in `env` wins
+ * over git (container images have no `.git`; the Dockerfile sets it from a
+ * build argument) and then `dirty` is null; commit and dirty are null when
+ * neither is available.
+ *
+ * @param options.from folder to start from; default this module's folder.
+ * @param options.env environment; default `process.env`.
+ * @throws CodeVersionError when no package.json is found at or above `from`, or
+ *   the nearest one is not JSON or has no string `version`.
+ */
+export async function detectCodeVersion(options: { from?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CodeVersion> {
+  const env = options.env ?? process.env;
+  const { dir, version } = packageVersion(options.from);
+  const pinned = env.BERSERKR_GIT_COMMIT;
+  if (pinned !== undefined && pinned !== '') return { version, commit: pinned, dirty: null };
+  const commit = await git(['rev-parse', 'HEAD'], dir);
+  const status = commit === null ? null : await git(['status', '--porcelain', '--untracked-files=no'], dir);
+  return { version, commit, dirty: status === null ? null : status !== '' };
+}
+
+/**
+ * `version` of the nearest `package.json` at or above `from` (default this
+ * module's folder), and the folder holding it.
+ * @throws CodeVersionError as {@link detectCodeVersion}.
+ */
+export function packageVersion(from: string = __dirname): { dir: string; version: string } {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      let pkg: { version?: unknown };
+      try {
+        pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+      } catch (error) {
+        throw new CodeVersionError(file, `expected JSON, ${(error as Error).message}`);
+      }
+      if (typeof pkg.version !== 'string') throw new CodeVersionError(file, `expected a string "version", found ${JSON.stringify(pkg.version)}`);
+      return { dir, version: pkg.version };
+    }
+    if (dirname(dir) === dir) throw new CodeVersionError(from, 'no package.json found at or above it');
+  }
+}
+
+/** What a command starts with. */
+export interface RunStart {
+  command: string;
+  params?: RunParams;
+  code: CodeVersion;
+  /** The data-set configuration used: its path and text (hashed, not stored). */
+  config?: { path: string; text: string };
+  /** Clock, ms since the epoch; default `Date.now` (tests pass a fixed one). */
+  now?: () => number;
+  /** Run id suffix, 6 lower-case hex; default 3 random bytes. */
+  suffix?: string;
+}
+
+/**
+ * Accumulates one run's record and writes it to `runs/<run-id>.json`.
+ *
+ * @example
+ * const run = new RunRecorder({ command: 'ingest', code: await detectCodeVersion(), config: { path, text } });
+ * try {
+ *   const result = await run.step('ingest', () => ingest(raw, lake));
+ *   run.count('ingest.read', result.read);
+ * } finally {
+ *   await run.finish(lake); // status `failed` when a step threw
+ * }
+ */
+export class RunRecorder {
+  /** `YYYYMMDDTHHMMSSZ-<6 hex>`, sortable by start time. */
+  readonly runId: string;
+  private readonly now: () => number;
+  private readonly startedAtMs: number;
+  private readonly start: RunStart;
+  private readonly inputs = new Map<string, RunRecord['inputs'][number]>();
+  private readonly outputs = new Map<string, RunRecord['outputs'][number]>();
+  private readonly rows: Record<string, number> = {};
+  private readonly metrics: Record<string, number> = {};
+  private readonly steps: RunRecord['steps'] = [];
+  private readonly errors: RunRecord['errors'] = [];
+  private backend: string | null = null;
+  private finished = false;
+
+  constructor(start: RunStart) {
+    this.start = start;
+    this.now = start.now ?? Date.now;
+    this.startedAtMs = this.now();
+    this.runId = formatRunId(this.startedAtMs, start.suffix ?? randomBytes(3).toString('hex'));
+  }
+
+  private assertOpen(action: string): void {
+    if (this.finished) throw new RunRecorderStateError(this.runId, action);
+  }
+
+  /**
+   * Runs `fn` as a named, timed step. A throwing step is recorded as `failed`
+   * with its error, and the error is rethrown unchanged.
+   */
+  async step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+    this.assertOpen(`start step ${name}`);
+    const t0 = this.now();
+    const entry: RunRecord['steps'][number] = { name, startedAt: new Date(t0).toISOString(), ms: 0, status: 'ok' };
+    this.steps.push(entry);
+    try {
+      return await fn();
+    } catch (error) {
+      entry.status = 'failed';
+      if (!this.finished) this.fail(error, name);
+      throw error;
+    } finally {
+      entry.ms = Math.max(0, this.now() - t0);
+    }
+  }
+
+  /** Records objects read from the store `store` (its root URI); a key seen again keeps the latest ETag. */
+  input(store: string, objects: Pick<ObjectInfo, 'key' | 'etag'> | Pick<ObjectInfo, 'key' | 'etag'>[]): void {
+    this.assertOpen('record an input');
+    for (const o of Array.isArray(objects) ? objects : [objects]) this.inputs.set(`${store}\n${o.key}`, { store, key: o.key, etag: o.etag });
+  }
+
+  /** Records an object written to the store `store`, with its ETag when known. */
+  output(store: string, key: string, etag: string | null = null): void {
+    this.assertOpen('record an output');
+    this.outputs.set(`${store}\n${key}`, { store, key, etag });
+  }
+
+  /**
+   * Adds `n` rows to the counter `name` (counters start at 0, so one call sets it).
+   * @throws RangeError when `n` is not a non-negative integer.
+   */
+  count(name: string, n: number): void {
+    this.assertOpen('count rows');
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`row count ${name}: expected a non-negative integer, found ${n}`);
+    this.rows[name] = (this.rows[name] ?? 0) + n;
+  }
+
+  /**
+   * Sets metric `name` (e.g. `ndcg@10`).
+   * @throws RangeError when `value` is not finite (JSON cannot hold NaN or Infinity).
+   */
+  metric(name: string, value: number): void {
+    this.assertOpen('set a metric');
+    if (!Number.isFinite(value)) throw new RangeError(`metric ${name}: expected a finite number, found ${value}`);
+    this.metrics[name] = value;
+  }
+
+  /** Sets the compute backend name (e.g. `wasm`). */
+  setBackend(name: string): void {
+    this.assertOpen('set the backend');
+    this.backend = name;
+  }
+
+  /** Records an error; `step` names where it happened (null when outside a step). */
+  fail(error: unknown, step: string | null = null): void {
+    this.assertOpen('record an error');
+    const e = error instanceof Error ? error : new Error(String(error));
+    this.errors.push({ step, name: e.name, message: e.message });
+  }
+
+  /**
+   * The record as it stands. `status` defaults to `failed` when an error was
+   * recorded, else `ok`; `finishedAt` is now.
+   * @throws ZodError when the record breaks {@link RunRecordSchema} (e.g. an empty command).
+   */
+  snapshot(status?: RunStatus): RunRecord {
+    const finishedAtMs = Math.max(this.startedAtMs, this.now());
+    const record: RunRecord = {
+      schema: 'berserkr.run/1',
+      runId: this.runId,
+      command: this.start.command,
+      params: { ...(this.start.params ?? {}) },
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      finishedAt: new Date(finishedAtMs).toISOString(),
+      durationMs: finishedAtMs - this.startedAtMs,
+      status: status ?? (this.errors.length > 0 ? 'failed' : 'ok'),
+      code: { ...this.start.code },
+      config: this.start.config ? { path: this.start.config.path, sha256: configHash(this.start.config.text) } : null,
+      backend: this.backend,
+      inputs: [...this.inputs.values()],
+      outputs: [...this.outputs.values()],
+      rows: { ...this.rows },
+      steps: this.steps.map((s) => ({ ...s })),
+      metrics: { ...this.metrics },
+      errors: this.errors.map((e) => ({ ...e })),
+    };
+    return RunRecordSchema.parse(record);
+  }
+
+  /**
+   * Writes the record to `runs/<run-id>.json` in `lake` (one atomic `put`) and
+   * closes the recorder.
+   * @returns the record written.
+   * @throws RunRecorderStateError when called twice; store errors from `put`.
+   */
+  async finish(lake: ObjectStore, status?: RunStatus): Promise<RunRecord> {
+    this.assertOpen('finish');
+    const record = this.snapshot(status);
+    this.finished = true;
+    await lake.put(LAKE.run(this.runId), JSON.stringify(record, null, 2) + '\n', 'application/json');
+    return record;
+  }
+}
+
+/**
+ * Run ids found under `runs/` in the lake, newest first. Keys that are not
+ * `runs/<run-id>.json` are ignored.
+ * @param options.limit at most this many ids (the newest).
+ */
+export async function listRuns(lake: ObjectStore, options: { limit?: number } = {}): Promise<string[]> {
+  const ids: string[] = [];
+  for (const { key } of await lake.list(RUNS_PREFIX)) {
+    const id = key.slice(RUNS_PREFIX.length, -'.json'.length);
+    if (key.endsWith('.json') && RUN_ID_PATTERN.test(id)) ids.push(id);
+  }
+  ids.sort().reverse();
+  return options.limit === undefined ? ids : ids.slice(0, options.limit);
+}
+
+/**
+ * Reads and validates `runs/<run-id>.json`.
+ * @throws InvalidRunIdError when `runId` is not a run id.
+ * @throws ObjectNotFoundError (from the store) when the run does not exist.
+ * @throws RunRecordError when the object is not JSON, breaks {@link RunRecordSchema}
+ *   (the message names the first bad field), or holds another run's id.
+ */
+export async function readRun(lake: ObjectStore, runId: string): Promise<RunRecord> {
+  const key = LAKE.run(assertRunId(runId));
+  const uri = `${lake.uri.replace(/\/$/, '')}/${key}`;
+  const text = Buffer.from(await lake.get(key)).toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new RunRecordError(uri, `expected JSON, ${(error as Error).message}`);
+  }
+  const parsed = RunRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RunRecordError(uri, `field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (parsed.data.runId !== runId) throw new RunRecordError(uri, `expected runId ${runId}, found ${parsed.data.runId}`);
+  return parsed.data;
+}

@@ -1,0 +1,110 @@
+/**
+ * The Makefile's behaviour, checked with `make -n` (print, do not run) in a
+ * scratch copy: which targets exist, and which locations the stage targets pass
+ * to the CLI with and without a .env file.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest', 'features', 'train', 'score', 'export', 'pipeline', 'schedule', 'bench'];
+
+/** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
+const ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|RAW_URI$|LAKE_URI$|CONFIG$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$)/.test(k)),
+);
+
+function make(cwd: string, args: string[]): string {
+  return execFileSync('make', ['--no-print-directory', ...args], { cwd, encoding: 'utf8', env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A scratch folder holding the Makefile and the files it depends on (and .env.example as .env when asked). */
+function scratch(withEnv: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berserkr-make-'));
+  for (const file of ['Makefile', 'tsconfig.json', 'package.json', 'package-lock.json']) copyFileSync(join(ROOT, file), join(dir, file));
+  if (withEnv) copyFileSync(join(ROOT, '.env.example'), join(dir, '.env'));
+  return dir;
+}
+
+/** The `node dist/cli/berserkr.js …` line `make -n <target>` would run. */
+function cliLine(dir: string, args: string[]): string {
+  const line = make(dir, ['-n', ...args])
+    .split('\n')
+    .find((l) => l.startsWith('node dist/cli/berserkr.js '))
+    ?.trimEnd();
+  if (line === undefined) throw new Error(`make -n ${args.join(' ')} runs no berserkr command`);
+  return line;
+}
+
+describe('Makefile', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const local = scratch(false);
+  const minio = scratch(true);
+  dirs.push(local, minio);
+
+  it('lists every target with its help text by default', () => {
+    const help = make(local, []);
+    for (const target of TARGETS) expect(help).toMatch(new RegExp(`^  ${target} +\\S`, 'm'));
+  });
+
+  it('runs stages against the local folders without .env', () => {
+    expect(cliLine(local, ['pipeline'])).toBe(
+      "node dist/cli/berserkr.js run --raw 'data/online-retail' --lake 'lake' --config 'config/online-retail.yaml' --log-format pretty",
+    );
+    expect(cliLine(local, ['ingest'])).toContain("ingest --raw 'data/online-retail' --lake 'lake'");
+  });
+
+  it('runs stages against MinIO when .env sets the S3 locations', () => {
+    expect(cliLine(minio, ['ingest'])).toContain("ingest --raw 's3://raw' --lake 's3://lake'");
+    expect(cliLine(minio, ['seed'])).toContain("seed --from 'data/online-retail' --raw 's3://raw'");
+    // .env values reach the CLI's environment (the AWS SDK reads them there).
+    const printed = make(minio, ['-s', '--eval', 'show-env: ; @echo "$$AWS_ENDPOINT_URL $$AWS_S3_FORCE_PATH_STYLE"', 'show-env']);
+    expect(printed.trim()).toBe('http://localhost:9000 true');
+  });
+
+  it('keeps the settings of .env away from the test suite', () => {
+    const line = make(minio, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop();
+    expect(line).toMatch(/^env( -u \w+)+ npx jest --ci$/);
+    for (const name of ['AWS_ENDPOINT_URL', 'AWS_SECRET_ACCESS_KEY', 'RAW_URI', 'LAKE_URI']) expect(line).toContain(`-u ${name} `);
+    expect(make(local, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop()).toBe('npx jest --ci');
+  });
+
+  it('passes the shard, as-of and top-K only when given', () => {
+    expect(cliLine(local, ['score'])).not.toMatch(/--shard|--as-of|--top-k/);
+    expect(cliLine(local, ['score', 'SHARD=1/4', 'AS_OF=2011-11-09T00:00:00Z', 'TOP_K=20'])).toMatch(
+      / --as-of '2011-11-09T00:00:00Z' --top-k 20 --shard 1\/4$/,
+    );
+  });
+
+  it('runs an existing benchmark of bench/', () => {
+    const script = make(local, ['-n', '-o', 'build', 'bench']).trim();
+    const m = /^node dist\/bench\/([\w-]+)\.js$/.exec(script);
+    expect(m).not.toBeNull();
+    expect(statSync(join(ROOT, 'bench', `${m![1]}.ts`)).isFile()).toBe(true);
+  });
+
+  it('refuses to seed a local folder', () => {
+    expect(() => make(local, ['-s', '-o', 'dist/.build-stamp', 'seed'])).toThrow(/not an s3:\/\/ URI/);
+  });
+
+  it('uses the compose file of docker/ with .env', () => {
+    expect(make(minio, ['-n', 'down']).trim()).toBe('docker compose -f docker/docker-compose.yml --env-file .env down');
+    expect(statSync(join(ROOT, 'docker', 'docker-compose.yml')).isFile()).toBe(true);
+  });
+});
+
+describe('.ci/run', () => {
+  const path = join(ROOT, '.ci', 'run');
+
+  it('is an executable bash script that stops on errors and ends with make test', () => {
+    expect(statSync(path).mode & 0o111).not.toBe(0);
+    execFileSync('bash', ['-n', path]);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    expect(text).toContain('set -euo pipefail');
+    expect(text).toMatch(/dpkg -s[\s\S]*apt-get update[\s\S]*apt-get install[\s\S]*npm ci[\s\S]*\nmake test\n/);
+  });
+});

@@ -1,0 +1,226 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CodeVersionError,
+  InvalidRunIdError,
+  RunRecordError,
+  RunRecorder,
+  RunRecorderStateError,
+  assertRunId,
+  configHash,
+  detectCodeVersion,
+  formatRunId,
+  listRuns,
+  readRun,
+} from '../../lib/runs';
+import { ObjectNotFoundError } from '../../lib/store/store';
+import { MemoryStore } from './memory-store';
+
+const ROOT = join(__dirname, '..', '..');
+const RAW_DIR = join(ROOT, 'data', 'online-retail');
+const CODE = { version: '0.1.0', commit: 'a'.repeat(40), dirty: false };
+
+/** A clock that starts at `startMs` and advances `stepMs` on every read. */
+function steppingClock(startMs: number, stepMs: number): () => number {
+  let t = startMs - stepMs;
+  return () => (t += stepMs);
+}
+
+describe('run ids', () => {
+  it('formats the UTC start second and the suffix', () => {
+    expect(formatRunId(Date.UTC(2011, 10, 9, 0, 0, 0, 999), '3fa9c1')).toBe('20111109T000000Z-3fa9c1');
+    expect(formatRunId(Date.UTC(2026, 0, 2, 3, 4, 5), '000000')).toBe('20260102T030405Z-000000');
+  });
+
+  it('sort as strings in start-time order, across month and year boundaries', () => {
+    const times = [Date.UTC(2011, 0, 1), Date.UTC(2010, 11, 31, 23, 59, 59), Date.UTC(2011, 1, 28, 12), Date.UTC(2011, 0, 1, 0, 0, 1)];
+    const ids = times.map((t, i) => formatRunId(t, `00000${i}`));
+    const byTime = [...times].sort((a, b) => a - b).map((t) => ids[times.indexOf(t)]);
+    expect([...ids].sort()).toEqual(byTime);
+  });
+
+  it.each(['20111109T000000Z-3FA9C1', '20111109T000000-3fa9c1', '20110231T000000Z-3fa9c1', '20111109T240000Z-3fa9c1', 'latest', ''])(
+    'rejects %j, quoting it',
+    (bad) => {
+      expect(() => assertRunId(bad)).toThrow(InvalidRunIdError);
+      expect(() => assertRunId(bad)).toThrow(JSON.stringify(bad));
+    },
+  );
+
+  it('rejects a bad suffix at creation', () => {
+    expect(() => new RunRecorder({ command: 'run', code: CODE, suffix: 'xyz' })).toThrow(InvalidRunIdError);
+  });
+});
+
+describe('configHash', () => {
+  it('is the sha256 hex of the UTF-8 text (FIPS 180-2 test vector "abc")', () => {
+    expect(configHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('RunRecorder', () => {
+  it('records a successful ingest of the bundled raw files and reads it back', async () => {
+    const raw = new MemoryStore();
+    for (const name of readdirSync(RAW_DIR).filter((n) => n.endsWith('.csv.lzo'))) {
+      await raw.put(name, readFileSync(join(RAW_DIR, name)));
+    }
+    const lake = new MemoryStore();
+    const configText = 'name: online-retail\n';
+    const run = new RunRecorder({
+      command: 'ingest',
+      params: { raw: 'data/online-retail', lake: 'lake', shard: null },
+      code: CODE,
+      config: { path: 'config/online-retail.yaml', text: configText },
+      now: steppingClock(Date.UTC(2026, 10, 21, 0, 40, 0), 250),
+      suffix: 'c0ffee',
+    });
+    expect(run.runId).toBe('20261121T004000Z-c0ffee');
+
+    const objects = await raw.list('');
+    const result = await run.step('ingest', async () => {
+      run.input(raw.uri, objects);
+      run.input(raw.uri, objects[0]); // seen again: recorded once
+      const out = await lake.put('clean/online-retail/2010-12.parquet', 'parquet bytes');
+      run.output(lake.uri, out.key, out.etag);
+      return objects.length;
+    });
+    run.count('ingest.read', 300_000);
+    run.count('ingest.read', 241_909);
+    run.metric('recall@10', 0.2);
+    run.setBackend('wasm');
+    const written = await run.finish(lake);
+
+    expect(result).toBe(13);
+    expect(written.status).toBe('ok');
+    expect(written.inputs).toHaveLength(13);
+    expect(written.inputs[0]).toEqual({
+      store: 'memory://test',
+      key: '2010-12.csv.lzo',
+      etag: createHash('md5').update(readFileSync(join(RAW_DIR, '2010-12.csv.lzo'))).digest('hex'),
+    });
+    expect(written.rows).toEqual({ 'ingest.read': 541_909 });
+    expect(written.steps).toEqual([{ name: 'ingest', startedAt: '2026-11-21T00:40:00.250Z', ms: 250, status: 'ok' }]);
+    expect(written.startedAt).toBe('2026-11-21T00:40:00.000Z');
+    expect(written.durationMs).toBe(750);
+    expect(written.config).toEqual({ path: 'config/online-retail.yaml', sha256: configHash(configText) });
+    expect(written.errors).toEqual([]);
+
+    const key = 'runs/20261121T004000Z-c0ffee.json';
+    expect(JSON.parse(Buffer.from(await lake.get(key)).toString('utf8'))).toEqual(written);
+    expect(await readRun(lake, run.runId)).toEqual(written);
+  });
+
+  it('marks the run failed, keeps the error and rethrows it unchanged', async () => {
+    const lake = new MemoryStore();
+    const run = new RunRecorder({ command: 'train', code: CODE, now: steppingClock(Date.UTC(2026, 0, 1), 10), suffix: '00beef' });
+    await run.step('features', () => 1);
+    const boom = new RangeError('as-of 2011-13-01 is not a date');
+    await expect(run.step('train', () => Promise.reject(boom))).rejects.toBe(boom);
+    const record = await run.finish(lake);
+    expect(record.status).toBe('failed');
+    expect(record.steps.map((s) => [s.name, s.status])).toEqual([
+      ['features', 'ok'],
+      ['train', 'failed'],
+    ]);
+    expect(record.errors).toEqual([{ step: 'train', name: 'RangeError', message: 'as-of 2011-13-01 is not a date' }]);
+  });
+
+  it('refuses use after finish and invalid counts or metrics', async () => {
+    const run = new RunRecorder({ command: 'score', code: CODE, suffix: 'abcdef' });
+    expect(() => run.count('rows', -1)).toThrow('row count rows: expected a non-negative integer, found -1');
+    expect(() => run.count('rows', 1.5)).toThrow(RangeError);
+    expect(() => run.metric('ece', Number.NaN)).toThrow('metric ece: expected a finite number, found NaN');
+    await run.finish(new MemoryStore());
+    await expect(run.finish(new MemoryStore())).rejects.toThrow(RunRecorderStateError);
+    expect(() => run.count('rows', 1)).toThrow(`run ${run.runId} is already finished: cannot count rows`);
+  });
+});
+
+describe('listRuns / readRun', () => {
+  async function lakeWithRuns(): Promise<{ lake: MemoryStore; ids: string[] }> {
+    const lake = new MemoryStore();
+    const ids: string[] = [];
+    for (const [i, t] of [Date.UTC(2026, 0, 2), Date.UTC(2025, 11, 31), Date.UTC(2026, 0, 1)].entries()) {
+      const run = new RunRecorder({ command: 'run', code: CODE, now: () => t, suffix: `00000${i}` });
+      await run.finish(lake);
+      ids.push(run.runId);
+    }
+    await lake.put('runs/notes.txt', 'not a run');
+    await lake.put('runs/latest.json', '{}');
+    return { lake, ids };
+  }
+
+  it('lists run ids newest first, ignoring other keys, with a limit', async () => {
+    const { lake } = await lakeWithRuns();
+    expect(await listRuns(lake)).toEqual(['20260102T000000Z-000000', '20260101T000000Z-000002', '20251231T000000Z-000001']);
+    expect(await listRuns(lake, { limit: 1 })).toEqual(['20260102T000000Z-000000']);
+    expect(await listRuns(new MemoryStore())).toEqual([]);
+  });
+
+  it('reports a missing run, bad JSON, a bad field and a foreign id', async () => {
+    const { lake, ids } = await lakeWithRuns();
+    await expect(readRun(lake, '20300101T000000Z-ffffff')).rejects.toThrow(ObjectNotFoundError);
+    await expect(readRun(lake, 'latest')).rejects.toThrow(InvalidRunIdError);
+
+    const key = `runs/${ids[0]}.json`;
+    await lake.put(key, '{"schema": "berserkr.run/1",');
+    await expect(readRun(lake, ids[0])).rejects.toThrow(RunRecordError);
+    await expect(readRun(lake, ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: expected JSON`);
+
+    const good = await readRun(lake, ids[1]);
+    await lake.put(key, JSON.stringify({ ...good, runId: ids[0], status: 'done' }));
+    await expect(readRun(lake, ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: field status:`);
+
+    await lake.put(key, JSON.stringify(good));
+    await expect(readRun(lake, ids[0])).rejects.toThrow(`expected runId ${ids[0]}, found ${ids[1]}`);
+  });
+});
+
+describe('detectCodeVersion', () => {
+  const scratch: string[] = [];
+  afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  /** A scratch folder outside any git checkout holding `package.json` = `pkg`. */
+  function packageDir(pkg: object): string {
+    const dir = mkdtempSync(join(tmpdir(), 'berserkr-code-'));
+    scratch.push(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
+    return dir;
+  }
+
+  it('reads the project version and prefers BERSERKR_GIT_COMMIT', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const code = await detectCodeVersion({ from: join(ROOT, 'lib'), env: { BERSERKR_GIT_COMMIT: 'deadbeef' } });
+    expect(code).toEqual({ version: pkg.version, commit: 'deadbeef', dirty: null });
+  });
+
+  it('reads the git commit and dirty state of a checkout', async () => {
+    let head: string | null = null;
+    try {
+      head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      // no git or no .git (e.g. an unpacked tarball): detectCodeVersion must say null too
+    }
+    const code = await detectCodeVersion({ from: ROOT, env: {} });
+    expect(code.commit).toBe(head);
+    expect(code.dirty === null).toBe(head === null);
+  });
+
+  it('gives a null commit outside a git checkout', async () => {
+    const dir = packageDir({ name: 'x', version: '9.8.7' });
+    expect(await detectCodeVersion({ from: dir, env: {} })).toEqual({ version: '9.8.7', commit: null, dirty: null });
+  });
+
+  it('fails when no package.json is found', async () => {
+    await expect(detectCodeVersion({ from: '/', env: {} })).rejects.toThrow(new CodeVersionError('/', 'no package.json found at or above it'));
+  });
+
+  it('fails on a package.json without a version, naming the file', async () => {
+    const dir = packageDir({ name: 'x' });
+    await expect(detectCodeVersion({ from: dir, env: {} })).rejects.toThrow(
+      `code version from ${join(dir, 'package.json')}: expected a string "version", found undefined`,
+    );
+  });
+});
