@@ -14,6 +14,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Prng } from '../../training/sampling';
 
 export type FaultKind = '503' | 'reset-request' | 'cut-response';
 
@@ -41,18 +42,6 @@ export interface FaultyProxy {
   stop(): Promise<void>;
 }
 
-/** mulberry32 (Tommy Ettinger, public domain): uint32 state → uniform [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Starts the proxy on a free loopback port.
  * @throws when `rate` is outside [0, 1] or `target` is not an http:// URL.
@@ -63,7 +52,8 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
   if (!(options.rate >= 0 && options.rate <= 1)) throw new Error(`faulty proxy: expected a rate in [0, 1], found ${options.rate}`);
   const kinds = options.kinds ?? ['503', 'reset-request', 'cut-response'];
   const maxFaults = options.maxFaults ?? Infinity;
-  const random = mulberry32(options.seed);
+  const rng = new Prng(options.seed);
+  const random = (): number => rng.next();
   const stats = { requests: 0, faults: { '503': 0, 'reset-request': 0, 'cut-response': 0 } as Record<FaultKind, number> };
   let injected = 0;
 

@@ -4,25 +4,15 @@
  * full {@link ReportInput} shaped like an Online Retail run, all from a seed.
  */
 import type { AtKSeries, BacktestRow, ReportInput, ScoredLabels } from '../../report/types';
-
-/** Mulberry32: a small deterministic PRNG in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Prng } from '../../training/sampling';
 
 /**
  * n pairs with p = σ(−4 + 1.5 z), z ~ N(0, 1) (base rate about 4 %, AUC about
  * 0.85), and label ~ Bernoulli(p).
  */
 export function syntheticScored(n: number, seed: number): ScoredLabels {
-  const random = prng(seed);
+  const rng = new Prng(seed);
+  const random = (): number => rng.next();
   const probability = new Float32Array(n);
   const label = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
