@@ -23,6 +23,17 @@ export function adler32(bytes: Uint8Array, adler: number = ADLER32_INIT, start =
   let i = start;
   while (i < end) {
     const stop = Math.min(end, i + ADLER_NMAX);
+    // Four bytes per step (zlib's DO4 unrolling): fewer loop checks, same sums.
+    for (const stop4 = stop - 3; i < stop4; i += 4) {
+      a += bytes[i];
+      b += a;
+      a += bytes[i + 1];
+      b += a;
+      a += bytes[i + 2];
+      b += a;
+      a += bytes[i + 3];
+      b += a;
+    }
     for (; i < stop; i++) {
       a += bytes[i];
       b += a;

@@ -1,7 +1,8 @@
 /**
  * Typed columns → Arrow: the schemas of the clean and rejects contracts
  * (`design.md`, `lib/schema.ts`) and zero-row-object builders from typed arrays
- * and string arrays to Arrow `Data` (Utf8, Int32, Float64, TimestampMillisecond).
+ * and string arrays to Arrow `Data` (Utf8, Int32, Float64, TimestampMillisecond),
+ * and a Utf8 builder over byte ranges.
  */
 import { Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
 import { keptColumnName } from '../lib/config';
@@ -97,9 +98,11 @@ export function repeatedUtf8Data(value: string, length: number): Data<Utf8> {
   const w = one.length;
   const data = new Uint8Array(w * length);
   const offsets = new Int32Array(length + 1);
-  for (let i = 0; i < length; i++) {
-    for (let k = 0; k < w; k++) data[i * w + k] = one[k];
-    offsets[i + 1] = (i + 1) * w;
+  for (let i = 0; i < length; i++) offsets[i + 1] = (i + 1) * w;
+  if (length > 0 && w > 0) {
+    // Doubling copies: log2(length) native copies instead of length × w byte writes.
+    data.set(one);
+    for (let filled = w; filled < data.length; filled *= 2) data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
   }
   return makeData({ type: new Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
 }
@@ -141,4 +144,92 @@ export function timestampMsData(ms: Float64Array, length: number): Data<Timestam
   }
   const data = new BigInt64Array(words.buffer);
   return makeData({ type: new TimestampMillisecond('UTC'), length, nullCount: 0, data });
+}
+
+/**
+ * Builds an Arrow Utf8 column from byte ranges (Arrow columnar format: int32
+ * offsets, one data buffer, LSB-first validity bitmap), growing by doubling. No
+ * string is created: values are copied from the UTF-8 bytes they were parsed from.
+ */
+export class Utf8Builder {
+  private offsets: Int32Array;
+  private data: Uint8Array;
+  private valid: Uint8Array;
+  private n = 0;
+  private nulls = 0;
+
+  /** @param capacity expected values; @param bytesPerValue expected bytes per value. */
+  constructor(capacity = 1024, bytesPerValue = 16) {
+    this.offsets = new Int32Array(capacity + 1);
+    this.data = new Uint8Array(capacity * bytesPerValue);
+    this.valid = new Uint8Array(capacity);
+  }
+
+  /** Values appended since the last {@link finish}. */
+  get length(): number {
+    return this.n;
+  }
+
+  /** Appends `src[begin, end)` (UTF-8) as one value. */
+  append(src: Uint8Array, begin: number, end: number): void {
+    const at = this.reserve(end - begin);
+    const data = this.data;
+    // Short values (the usual case) are copied byte by byte: cheaper than a subarray view and a native copy.
+    if (end - begin <= 64) for (let i = begin, o = at; i < end; i++, o++) data[o] = src[i];
+    else data.set(src.subarray(begin, end), at);
+    this.commit(at + end - begin);
+  }
+
+  /** Appends a null. */
+  appendNull(): void {
+    this.reserve(0);
+    this.offsets[this.n + 1] = this.offsets[this.n];
+    this.n++;
+    this.nulls++;
+  }
+
+  /** The column of the values appended so far; the builder starts afresh. */
+  finish(): Data<Utf8> {
+    const n = this.n;
+    const offsets = this.offsets.subarray(0, n + 1);
+    const data = this.data.subarray(0, offsets[n]);
+    let nullBitmap: Uint8Array | undefined;
+    if (this.nulls > 0) {
+      nullBitmap = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) if (this.valid[i]) nullBitmap[i >> 3] |= 1 << (i & 7);
+    }
+    const column = makeData({ type: new Utf8(), length: n, nullCount: this.nulls, nullBitmap, valueOffsets: offsets, data });
+    // The next batch likely resembles this one: start at its size.
+    const rows = Math.max(16, n);
+    this.offsets = new Int32Array(rows + 1);
+    this.data = new Uint8Array(Math.max(16, offsets[n]));
+    this.valid = new Uint8Array(rows);
+    this.n = 0;
+    this.nulls = 0;
+    return column;
+  }
+
+  /** Makes room for one value of `bytes` bytes; returns where its bytes start. */
+  private reserve(bytes: number): number {
+    if (this.n + 1 >= this.offsets.length) {
+      const offsets = new Int32Array(this.offsets.length * 2);
+      offsets.set(this.offsets);
+      this.offsets = offsets;
+      const valid = new Uint8Array(this.valid.length * 2 + 1);
+      valid.set(this.valid);
+      this.valid = valid;
+    }
+    const at = this.offsets[this.n];
+    if (at + bytes > this.data.length) {
+      const data = new Uint8Array(Math.max(this.data.length * 2, at + bytes));
+      data.set(this.data.subarray(0, at));
+      this.data = data;
+    }
+    return at;
+  }
+
+  private commit(endOffset: number): void {
+    this.valid[this.n] = 1;
+    this.offsets[++this.n] = endOffset;
+  }
 }

@@ -1,23 +1,30 @@
 /**
- * Public API of the ingest stage. The pure stage is `ingestObject`; `ingestAll`
- * and `readClean` are its store edge; `createNativeLzoRegistry` binds the native
- * LZO1X decoder at the edge (nothing else imports it).
+ * Public API of the ingest stage. The pure stage is `ingestObject` (lzop bytes →
+ * typed batches; `typeCsv` is its part after decompression); `ingestAll` and
+ * `readClean` are its store edge, optionally spreading objects over worker threads
+ * (`IngestWorkerPool`); `createNativeLzoRegistry` binds the native LZO1X decoder
+ * at the edge (nothing else imports it).
  */
 export { CodecRegistry, LZOP_METHOD } from './codec';
 export type { BlockCodec } from './codec';
 export { createNativeLzoRegistry, nativeLzo1x } from './lzo-native';
 export { DEFAULT_MAX_BLOCK_SIZE, LzopFormatError, readLzop } from './lzop';
 export type { LzopHeader, LzopReadOptions } from './lzop';
-export { decodeText } from './text';
+export { firstInvalidUtf8, latin1ToUtf8, toUtf8 } from './text';
 export type { TextEncoding } from './text';
-export { CsvRecordTooLongError, parseCsv } from './csv';
+export { CsvRecordTooLongError, fieldText, parseCsv, recordText } from './csv';
+export { parseDecimal, parseInt32 } from './numbers';
+export { FieldTransform } from './transform';
 export type { CsvOptions, CsvRecordBatch } from './csv';
-export { TimeFormatError, compileTimeFormat } from './time';
-export type { TimeParser } from './time';
+export { TimeFormatError, compileBytesTimeFormat, compileTimeFormat } from './time';
+export type { BytesTimeParser, TimeParser } from './time';
 export { HeaderMismatchError, RecordTyper, resolveLayout } from './typing';
 export type { ColumnLayout, IngestCounts, TypedBatch } from './typing';
 export { REJECTS_SCHEMA, cleanSchema } from './columns';
-export { EmptyObjectError, ingestObject } from './ingest';
-export type { IngestOptions } from './ingest';
+export { EmptyObjectError, ingestObject, typeCsv } from './ingest';
+export type { IngestOptions, TypeCsvOptions } from './ingest';
+export { encodeBatches } from './parts';
+export type { EncodedBatch } from './parts';
+export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
 export { LedgerError, configHash, ingestAll, readClean, readLedger } from './run';
 export type { IngestAllOptions, IngestAllResult, Ledger, LedgerEntry } from './run';

@@ -1,14 +1,15 @@
 /**
  * The ingest stage, pure (no store I/O): one raw lzop CSV object's bytes →
  * batches of clean transactions and rejects as Arrow tables, with line counts.
- * Layers: bytes → lzop blocks (`lzop.ts`) → text (`text.ts`) → CSV records
- * (`csv.ts`) → typed columns and rejects (`typing.ts`).
+ * Layers, all over bytes: raw bytes → lzop blocks (`lzop.ts`) → UTF-8 bytes
+ * (`text.ts`) → CSV records as byte ranges (`csv.ts`) → typed columns and
+ * rejects (`typing.ts`).
  */
 import { DatasetConfig } from '../lib/config-types';
 import { CodecRegistry } from './codec';
-import { parseCsv } from './csv';
+import { fieldText, parseCsv } from './csv';
 import { readLzop } from './lzop';
-import { decodeText } from './text';
+import { toUtf8 } from './text';
 import { ColumnLayout, IngestCounts, RecordTyper, TypedBatch, resolveLayout } from './typing';
 
 export type { IngestCounts, TypedBatch } from './typing';
@@ -28,8 +29,8 @@ export interface IngestOptions {
   batchLines?: number;
   /** Largest lzop block accepted, bytes (decompression-bomb guard); lzop's 64 MiB by default. */
   maxBlockSize?: number;
-  /** Longest CSV record accepted, characters; 1 Mi by default. */
-  maxRecordChars?: number;
+  /** Longest CSV record accepted, bytes; 1 MiB by default. */
+  maxRecordBytes?: number;
 }
 
 /**
@@ -46,7 +47,7 @@ export interface IngestOptions {
  *   the object's {@link IngestCounts} with `read = clean + rejected`.
  * @throws LzopFormatError for a corrupt container, HeaderMismatchError when the
  *   header does not fit `config`, EmptyObjectError when there is no header line,
- *   CsvRecordTooLongError when a record outgrows `maxRecordChars` (a quote never closed).
+ *   CsvRecordTooLongError when a record outgrows `maxRecordBytes` (a quote never closed).
  * @example
  * const it = ingestObject(key, store.getStream(key), config, { codecs });
  * for (let r = await it.next(); !r.done; r = await it.next()) write(r.value);
@@ -58,17 +59,42 @@ export async function* ingestObject(
   config: DatasetConfig,
   options: IngestOptions,
 ): AsyncGenerator<TypedBatch, IngestCounts> {
-  const batchLines = options.batchLines ?? 250_000;
   const blocks = readLzop(chunks, { objectKey, codecs: options.codecs, maxBlockSize: options.maxBlockSize });
-  const records = parseCsv(decodeText(blocks, config.csv.encoding), { delimiter: config.csv.delimiter, maxRecordChars: options.maxRecordChars, source: objectKey });
+  return yield* typeCsv(objectKey, blocks, config, options);
+}
+
+/** Options of {@link typeCsv}: those of {@link IngestOptions} past the lzop layer. */
+export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'>;
+
+/**
+ * The stage after decompression: the decompressed CSV bytes of one object (in the
+ * configured encoding, chunks of any size) → batches of clean and rejected lines.
+ * Same batches, counts and errors as {@link ingestObject} apart from the lzop ones;
+ * it runs in ingest worker threads (`worker.ts`) as well as in-process.
+ * @param objectKey the raw object's key (lineage and errors).
+ * @param blocks the decompressed CSV bytes, e.g. `readLzop(...)`.
+ * @returns batches of `batchLines` lines (the last fewer); the return value is the counts.
+ * @throws HeaderMismatchError, EmptyObjectError, CsvRecordTooLongError as {@link ingestObject}.
+ */
+export async function* typeCsv(
+  objectKey: string,
+  blocks: AsyncIterable<Uint8Array>,
+  config: DatasetConfig,
+  options: TypeCsvOptions,
+): AsyncGenerator<TypedBatch, IngestCounts> {
+  const batchLines = options.batchLines ?? 250_000;
+  const records = parseCsv(toUtf8(blocks, config.csv.encoding), { delimiter: config.csv.delimiter, maxRecordBytes: options.maxRecordBytes, source: objectKey });
   let typer: RecordTyper | undefined;
-  if (!config.csv.header) typer = new RecordTyper(objectKey, config, resolveLayout(config.csv.columns!, config, objectKey), batchLines);
+  // Column buffers start small and grow: most objects hold far fewer lines than a batch.
+  const capacity = Math.min(batchLines, 1 << 14);
+  if (!config.csv.header) typer = new RecordTyper(objectKey, config, resolveLayout(config.csv.columns!, config, objectKey), capacity);
   for await (const batch of records) {
     let from = 0;
     if (typer === undefined) {
-      const header = batch.fields.slice(batch.fieldStart[0], batch.fieldStart[1]);
+      const header: string[] = [];
+      for (let f = batch.fieldStart[0]; f < batch.fieldStart[1]; f++) header.push(fieldText(batch, f));
       const layout: ColumnLayout = resolveLayout(header, config, objectKey);
-      typer = new RecordTyper(objectKey, config, layout, batchLines);
+      typer = new RecordTyper(objectKey, config, layout, capacity);
       from = 1;
     }
     while (from < batch.count) {

@@ -9,17 +9,21 @@
  * follow, is rewritten to list them. Then every other key under that object's
  * prefixes (the replaced attempt, leftovers of crashed attempts) is deleted. A
  * crash at any point leaves the previous ledger and its parts intact. One writer
- * per data set at a time is assumed.
+ * per data set at a time is assumed; within a run, ledger rewrites are serialised
+ * even when objects are ingested concurrently (`workers`).
  */
 import { createHash, randomBytes } from 'crypto';
 import { Schema, Table } from 'apache-arrow';
 import { z } from 'zod';
 import { DatasetConfig } from '../lib/config-types';
-import { parquetToTable, tableToParquet } from '../lib/parquet';
+import { parquetToTable } from '../lib/parquet';
 import { LAKE } from '../lib/schema';
-import { ObjectStore } from '../lib/store/store';
+import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { IngestCounts, ingestObject } from './ingest';
+import { readLzop } from './lzop';
+import { encodeBatches } from './parts';
+import { IngestWorkerPool } from './pool';
 
 /** What the ledger remembers of one ingested raw object. */
 export interface LedgerEntry {
@@ -119,13 +123,21 @@ export interface IngestAllOptions {
   batchLines?: number;
   /** Largest lzop block accepted, bytes. */
   maxBlockSize?: number;
-  /** Longest CSV record accepted, characters. */
-  maxRecordChars?: number;
+  /** Longest CSV record accepted, bytes. */
+  maxRecordBytes?: number;
   /** Attempt id factory; default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;
   /** Clock, for `ingestedAt`. */
   now?: () => Date;
-  /** Progress callback, called once per object as it finishes or fails. */
+  /**
+   * Worker threads that parse, type and encode objects in parallel (decompression
+   * and all I/O stay on the calling thread); needs the compiled build (`dist/`,
+   * see `pool.ts`). 0 (the default) = in-process, one object at a time, which was
+   * the faster on a busy 2-core machine (`bench/README.md`); use one per idle core
+   * when several objects arrive at once.
+   */
+  workers?: number;
+  /** Progress callback, called once per object as it finishes or fails (in completion order). */
   onObject?: (event: { key: string; status: 'ingested' | 'failed'; counts?: IngestCounts; error?: Error }) => void;
 }
 
@@ -150,11 +162,14 @@ const part = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
 /**
  * Ingests every new or changed raw object (`.lzo`) of `raw` into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
- * with another ETag or configuration hash. Objects are taken in key order; each
- * is published on its own (ledger rewritten after each), so a corrupt object
- * fails alone. Raw objects no longer present keep their published output.
+ * with another ETag or configuration hash. Objects are started in key order,
+ * up to `workers` at a time (one at a time in-process); each is published on its
+ * own (ledger rewritten after each, one rewrite at a time), so a corrupt object
+ * fails alone. Raw objects no longer present keep their published output. The
+ * published output does not depend on `workers` or `batchLines` other than
+ * through the part boundaries.
  *
- * @returns what was ingested, left unchanged and failed, and the final ledger.
+ * @returns what was ingested, left unchanged and failed (each in key order), and the final ledger.
  * @throws LedgerError when the existing ledger is unreadable (nothing is written);
  *   store errors while reading the listing or writing the ledger.
  */
@@ -164,46 +179,63 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const ledger = await readLedger(lake, config.name);
   const listing = (await raw.list(options.rawPrefix ?? '')).filter((o) => o.key.endsWith('.lzo'));
   const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], ledger };
+  const todo: ObjectInfo[] = [];
   for (const object of listing) {
     const known = ledger.objects[object.key];
-    if (known && known.etag === object.etag && known.configHash === hash) {
-      result.unchanged.push(object.key);
-      continue;
-    }
+    if (known && known.etag === object.etag && known.configHash === hash) result.unchanged.push(object.key);
+    else todo.push(object);
+  }
+  const workers = options.workers ?? 0;
+  const pool = workers > 0 && todo.length > 0 ? new IngestWorkerPool(Math.min(workers, todo.length)) : undefined;
+  // Ledger rewrites one at a time, so each publishes every entry committed before it.
+  let commits: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = commits.then(fn);
+    commits = p.catch(() => undefined);
+    return p;
+  };
+
+  const ingestOne = async (object: ObjectInfo): Promise<void> => {
     const attempt = options.attemptId?.() ?? defaultAttemptId(now());
     const cleanPrefix = `${LAKE.clean(config.name)}${object.key}/`;
     const rejectsPrefix = `${LAKE.rejects(config.name)}${object.key}/`;
     const written: string[] = [];
     try {
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
-      const batches = ingestObject(object.key, raw.getStream(object.key), config, options);
+      const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes };
+      const batches = pool
+        ? pool.run(object.key, readLzop(raw.getStream(object.key), { objectKey: object.key, codecs: options.codecs, maxBlockSize: options.maxBlockSize }), config, typeOptions)
+        : encodeBatches(ingestObject(object.key, raw.getStream(object.key), config, options));
       try {
         for (let r = await batches.next(); ; r = await batches.next()) {
           if (r.done) {
             entry.counts = r.value;
             break;
           }
-          for (const [table, prefix, keys] of [[r.value.clean, cleanPrefix, entry.clean], [r.value.rejects, rejectsPrefix, entry.rejects]] as const) {
-            if (table.numRows === 0) continue;
+          for (const [bytes, prefix, keys] of [[r.value.clean, cleanPrefix, entry.clean], [r.value.rejects, rejectsPrefix, entry.rejects]] as const) {
+            if (bytes === undefined) continue;
             const key = `${prefix}${attempt}/${part(keys.length)}`;
             written.push(key);
-            await lake.put(key, tableToParquet(table, 'zstd'), 'application/vnd.apache.parquet');
+            await lake.put(key, bytes, 'application/vnd.apache.parquet');
             keys.push(key);
           }
         }
       } finally {
         await batches.return(entry.counts); // closes the raw stream when a write failed
       }
-      entry.ingestedAt = now().toISOString();
       // Publish: the ledger switch is the commit point.
-      ledger.objects[object.key] = entry;
-      try {
-        await lake.put(LAKE.ledger(config.name), JSON.stringify(ledger, null, 1), 'application/json');
-      } catch (e) {
-        if (known) ledger.objects[object.key] = known;
-        else delete ledger.objects[object.key];
-        throw e;
-      }
+      await serially(async () => {
+        const known = ledger.objects[object.key];
+        entry.ingestedAt = now().toISOString();
+        ledger.objects[object.key] = entry;
+        try {
+          await lake.put(LAKE.ledger(config.name), JSON.stringify(ledger, null, 1), 'application/json');
+        } catch (e) {
+          if (known) ledger.objects[object.key] = known;
+          else delete ledger.objects[object.key];
+          throw e;
+        }
+      });
       written.length = 0;
       // Garbage: the replaced attempt and any crashed attempts of this object.
       const live = new Set([...entry.clean, ...entry.rejects]);
@@ -218,7 +250,20 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       result.failed.push({ key: object.key, error });
       options.onObject?.({ key: object.key, status: 'failed', error });
     }
+  };
+
+  try {
+    let next = 0;
+    const lanes = Array.from({ length: Math.max(1, pool?.size ?? 1) }, async () => {
+      while (next < todo.length) await ingestOne(todo[next++]);
+    });
+    await Promise.all(lanes);
+  } finally {
+    await pool?.close();
   }
+  const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  result.ingested.sort(byKey);
+  result.failed.sort(byKey);
   return result;
 }
 

@@ -23,7 +23,7 @@ const enum Field {
   Second,
 }
 
-/** One step of a compiled format: a numeric field of `min..max` digits, or a literal char code. */
+/** One step of a compiled format: a numeric field of `min..max` digits, or a literal byte. */
 interface Step {
   field: Field | -1;
   minDigits: number;
@@ -49,8 +49,24 @@ const TOKENS: ReadonlyArray<[string, Field, number, number]> = [
 /** Parses a timestamp string; returns ms UTC, or `NaN` when it does not match or is out of range. */
 export type TimeParser = (text: string) => number;
 
+/** Parses the timestamp held in `bytes[begin, end)` (ASCII/UTF-8); returns ms UTC, or `NaN` when it does not match or is out of range. */
+export type BytesTimeParser = (bytes: Uint8Array, begin: number, end: number) => number;
+
 /**
- * Compiles a token format into a parser.
+ * Like {@link compileBytesTimeFormat} (same tokens, zones and errors), for text
+ * given as a string (tests, messages); the ingest hot path uses the bytes parser.
+ */
+export function compileTimeFormat(format: string, timeZone: string): TimeParser {
+  const parse = compileBytesTimeFormat(format, timeZone);
+  const encoder = new TextEncoder();
+  return (text: string) => {
+    const b = encoder.encode(text);
+    return parse(b, 0, b.length);
+  };
+}
+
+/**
+ * Compiles a token format into a parser over bytes (no string is created per value).
  *
  * Tokens: `YYYY` (4-digit year), `M`/`MM` (month, 1–2 / exactly 2 digits), `D`/`DD`
  * (day), `H`/`HH` (hour 0–23), `m`/`mm` (minute), `s`/`ss` (second); every other
@@ -63,9 +79,9 @@ export type TimeParser = (text: string) => number;
  *   text. Local times that occur twice (DST fall-back) take the earlier instant;
  *   local times skipped by a DST spring-forward are read with the offset before the gap.
  * @throws TimeFormatError when the format has no year or the zone is unknown.
- * @example compileTimeFormat('M/D/YYYY H:mm', 'UTC')('12/1/2010 8:26') === Date.UTC(2010, 11, 1, 8, 26)
+ * @example compileBytesTimeFormat('M/D/YYYY H:mm', 'UTC')(Buffer.from('12/1/2010 8:26'), 0, 14) === Date.UTC(2010, 11, 1, 8, 26)
  */
-export function compileTimeFormat(format: string, timeZone: string): TimeParser {
+export function compileBytesTimeFormat(format: string, timeZone: string): BytesTimeParser {
   const steps: Step[] = [];
   for (let i = 0; i < format.length; ) {
     const token = TOKENS.find(([t]) => format.startsWith(t, i));
@@ -73,34 +89,36 @@ export function compileTimeFormat(format: string, timeZone: string): TimeParser 
       steps.push({ field: token[1], minDigits: token[2], maxDigits: token[3], literal: 0 });
       i += token[0].length;
     } else {
-      steps.push({ field: -1, minDigits: 0, maxDigits: 0, literal: format.charCodeAt(i) });
-      i++;
+      // A literal character is matched as its UTF-8 bytes.
+      const ch = String.fromCodePoint(format.codePointAt(i)!);
+      for (const byte of Buffer.from(ch, 'utf8')) steps.push({ field: -1, minDigits: 0, maxDigits: 0, literal: byte });
+      i += ch.length;
     }
   }
   if (!steps.some((s) => s.field === Field.Year)) throw new TimeFormatError(`time format "${format}" has no YYYY token`);
   const toUtc = zoneToUtc(timeZone);
   const values = new Int32Array(6);
 
-  return (text: string): number => {
+  return (bytes: Uint8Array, begin: number, end: number): number => {
+    const n = end;
     values[Field.Year] = 0;
     values[Field.Month] = 1;
     values[Field.Day] = 1;
     values[Field.Hour] = 0;
     values[Field.Minute] = 0;
     values[Field.Second] = 0;
-    let i = 0;
-    const n = text.length;
+    let i = begin;
     for (let k = 0; k < steps.length; k++) {
       const step = steps[k];
       if (step.field === -1) {
-        if (i >= n || text.charCodeAt(i) !== step.literal) return NaN;
+        if (i >= n || bytes[i] !== step.literal) return NaN;
         i++;
         continue;
       }
       let v = 0;
       let digits = 0;
       while (digits < step.maxDigits && i < n) {
-        const c = text.charCodeAt(i) - 48;
+        const c = bytes[i] - 48;
         if (c < 0 || c > 9) break;
         v = v * 10 + c;
         i++;

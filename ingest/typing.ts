@@ -1,7 +1,9 @@
 /**
  * CSV records → typed columns of the clean contract, plus rejects with reasons.
- * One {@link RecordTyper} per raw object; it holds typed arrays for the lines
- * typed since the last {@link RecordTyper.take}. Values are taken as read apart
+ * One {@link RecordTyper} per raw object; it holds typed arrays and Utf8
+ * builders for the lines typed since the last {@link RecordTyper.take}, filled
+ * from the CSV layer's byte ranges (a string is made only for a rejected line's
+ * `raw` and reason). Values are taken as read apart
  * from the mapping's `transform`; an empty value is null (customer, order,
  * quantity, price when not required; kept columns always).
  *
@@ -9,7 +11,7 @@
  * | code | when |
  * | --- | --- |
  * | `unterminated_quote` | a quoted field still open at the end of the object |
- * | `bad_encoding` | the line holds bytes that are not valid UTF-8 (decoded as U+FFFD) |
+ * | `bad_encoding` | the line holds bytes that are not valid UTF-8 (`raw` shows them as U+FFFD) |
  * | `empty_line` | a line with no text |
  * | `duplicate` | same text as an earlier line of the object (with `csv.duplicates: reject`) |
  * | `field_count` | not as many fields as the header |
@@ -17,12 +19,16 @@
  * | `bad_time` | a time that does not match the configured format or is out of range |
  * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number |
  */
+import { isUtf8 } from 'buffer';
 import { Float64, Int32, Schema, Table, Utf8 } from 'apache-arrow';
-import { ColumnMapping, DatasetConfig, TextTransform } from '../lib/config-types';
-import { REJECTS_SCHEMA, cleanSchema, float64Data, int32Data, nullData, repeatedUtf8Data, tableFromData, timestampMsData, utf8Data } from './columns';
-import { CsvRecordBatch } from './csv';
+import { ColumnMapping, DatasetConfig } from '../lib/config-types';
+import { REJECTS_SCHEMA, Utf8Builder, cleanSchema, float64Data, int32Data, nullData, repeatedUtf8Data, tableFromData, timestampMsData, utf8Data } from './columns';
+import { CsvRecordBatch, recordText } from './csv';
 import { LineSet } from './line-set';
-import { TimeParser, compileTimeFormat } from './time';
+import { parseDecimal, parseInt32 } from './numbers';
+import { firstInvalidUtf8 } from './text';
+import { FieldTransform } from './transform';
+import { BytesTimeParser, compileBytesTimeFormat } from './time';
 
 /** The header of an object does not match the data-set configuration. */
 export class HeaderMismatchError extends Error {
@@ -108,39 +114,8 @@ export interface TypedBatch {
   rejects: Table;
 }
 
-const transforms: Record<TextTransform, (s: string) => string> = {
-  none: (s) => s,
-  upper: (s) => s.toUpperCase(),
-  lower: (s) => s.toLowerCase(),
-  trim: (s) => s.trim(),
-};
-
 /** Globals bound once: hot loops then avoid a global lookup per iteration (slow in `vm` contexts such as jest's). */
 const isNaN = Number.isNaN;
-
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Strict int32: optional sign and decimal digits only; NaN otherwise or out of range. */
-function parseInt32(s: string): number {
-  const n = s.length;
-  let i = 0;
-  let negative = false;
-  const first = s.charCodeAt(0);
-  if (first === 45 || first === 43) {
-    negative = first === 45;
-    i = 1;
-  }
-  if (i >= n) return NaN;
-  let v = 0;
-  for (; i < n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-    if (v > 2147483648) return NaN;
-  }
-  v = negative ? -v : v;
-  return v > 2147483647 ? NaN : v;
-}
 
 /**
  * Types the records of one raw object into the clean contract's columns and
@@ -149,29 +124,24 @@ function parseInt32(s: string): number {
 export class RecordTyper {
   readonly counts: IngestCounts = { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} };
   private readonly schema: Schema;
-  private readonly parseTime: TimeParser;
+  private readonly parseTime: BytesTimeParser;
   private readonly seen = new LineSet();
   private readonly rejectDuplicates: boolean;
   private readonly checkEncoding: boolean;
-  private readonly tx: {
-    customer: (s: string) => string;
-    item: (s: string) => string;
-    time: (s: string) => string;
-    quantity: (s: string) => string;
-    price: (s: string) => string;
-    order: (s: string) => string;
-  };
+  private readonly tx: { customer: FieldTransform; item: FieldTransform; time: FieldTransform; quantity: FieldTransform; price: FieldTransform; order: FieldTransform };
   private readonly timeFormat: string;
-  private lastTimeText = '';
+  /** The last time text parsed and its value (consecutive lines of an invoice share it). */
+  private lastTimeText = new Uint8Array(64);
+  private lastTimeLength = -1;
   private lastTime = NaN;
 
-  // Clean columns (n rows) and rejects (m rows) since the last take.
+  // Clean columns (n rows) and rejects since the last take.
   private n = 0;
   private cap: number;
-  private customer: (string | null)[] = [];
-  private item: string[] = [];
-  private order: (string | null)[] = [];
-  private kept: (string | null)[][];
+  private readonly customer: Utf8Builder;
+  private readonly item: Utf8Builder;
+  private readonly order: Utf8Builder;
+  private readonly kept: Utf8Builder[];
   private time: Float64Array;
   private quantity: Int32Array;
   private quantityValid: Uint8Array;
@@ -197,13 +167,16 @@ export class RecordTyper {
     this.schema = cleanSchema(config);
     const c = config.columns;
     this.timeFormat = c.time.format;
-    this.parseTime = compileTimeFormat(c.time.format, c.time.timezone);
+    this.parseTime = compileBytesTimeFormat(c.time.format, c.time.timezone);
     this.rejectDuplicates = config.csv.duplicates === 'reject';
     this.checkEncoding = config.csv.encoding === 'utf-8';
-    const t = (m: ColumnMapping | undefined) => transforms[m?.transform ?? 'none'];
+    const t = (m: ColumnMapping | undefined) => new FieldTransform(m?.transform ?? 'none');
     this.tx = { customer: t(c.customer), item: t(c.item), time: t(c.time), quantity: t(c.quantity), price: t(c.price), order: t(c.order) };
     this.cap = Math.max(16, capacity);
-    this.kept = c.keep.map(() => []);
+    this.customer = new Utf8Builder(this.cap, 6);
+    this.item = new Utf8Builder(this.cap, 6);
+    this.order = new Utf8Builder(this.cap, 7);
+    this.kept = c.keep.map(() => new Utf8Builder(this.cap, 24));
     this.time = new Float64Array(this.cap);
     this.quantity = new Int32Array(this.cap);
     this.quantityValid = new Uint8Array(this.cap);
@@ -219,30 +192,38 @@ export class RecordTyper {
 
   /** Types records `[from, to)` of `batch` (e.g. `from = 1` skips a header record). */
   add(batch: CsvRecordBatch, from = 0, to = batch.count): void {
-    const { fields, fieldStart, line, raw } = batch;
+    if (to <= from) return;
+    const { bytes, fieldStart, fieldBegin, fieldEnd, recordBegin, recordEnd, line } = batch;
     const L = this.layout;
     const c = this.config.columns;
+    const tx = this.tx;
+    // One native check for the whole range; lines are checked one by one only when it fails.
+    const checkLines = this.checkEncoding && !isUtf8(bytes.subarray(recordBegin[from], recordEnd[to - 1]));
     for (let r = from; r < to; r++) {
       this.counts.read++;
-      const text = raw[r];
+      const rb = recordBegin[r];
+      const re = recordEnd[r];
       const lineNo = line[r];
       if (batch.unterminated && r === batch.count - 1) {
-        this.reject(lineNo, text, 'unterminated_quote', 'a quoted field is not closed before the end of the object');
+        this.reject(batch, r, 'unterminated_quote', 'a quoted field is not closed before the end of the object');
         continue;
       }
-      if (this.checkEncoding && text.indexOf('\uFFFD') !== -1) {
-        this.reject(lineNo, text, 'bad_encoding', `invalid UTF-8 at character ${text.indexOf('\uFFFD') + 1} (decoded as U+FFFD)`);
+      if (checkLines) {
+        const bad = firstInvalidUtf8(bytes, rb, re);
+        if (bad !== -1) {
+          this.reject(batch, r, 'bad_encoding', `invalid UTF-8 at byte offset ${bad} of the line`);
+          continue;
+        }
+      }
+      if (re === rb) {
+        this.reject(batch, r, 'empty_line', 'the line has no text');
         continue;
       }
-      if (text.length === 0) {
-        this.reject(lineNo, text, 'empty_line', 'the line has no text');
-        continue;
-      }
-      const first = this.seen.addOrGet(text, lineNo);
+      const first = this.seen.addOrGet(bytes, rb, re, lineNo);
       if (first !== 0) {
         this.counts.duplicates++;
         if (this.rejectDuplicates) {
-          this.reject(lineNo, text, 'duplicate', `same text as line ${first}`);
+          this.reject(batch, r, 'duplicate', `same text as line ${first}`);
           continue;
         }
       }
@@ -250,51 +231,45 @@ export class RecordTyper {
       const f = fieldStart[r];
       const width = fieldStart[r + 1] - f;
       if (width !== L.width) {
-        this.reject(lineNo, text, 'field_count', `expected ${L.width} fields, found ${width}`);
+        this.reject(batch, r, 'field_count', `expected ${L.width} fields, found ${width}`);
         continue;
       }
       // Text columns.
-      const customer = this.tx.customer(fields[f + L.customer]);
-      if (customer === '' && c.customer.required) {
-        this.missing(lineNo, text, c.customer.column);
+      const customer = tx.customer.apply(bytes, fieldBegin[f + L.customer], fieldEnd[f + L.customer]);
+      if (customer.begin === customer.end && c.customer.required) {
+        this.missing(batch, r, c.customer.column);
         continue;
       }
-      const item = this.tx.item(fields[f + L.item]);
-      if (item === '') {
-        this.missing(lineNo, text, c.item.column);
+      const item = tx.item.apply(bytes, fieldBegin[f + L.item], fieldEnd[f + L.item]);
+      if (item.begin === item.end) {
+        this.missing(batch, r, c.item.column);
         continue;
       }
       // Time.
-      const timeText = this.tx.time(fields[f + L.time]);
-      if (timeText === '') {
-        this.missing(lineNo, text, c.time.column);
+      const time = tx.time.apply(bytes, fieldBegin[f + L.time], fieldEnd[f + L.time]);
+      if (time.begin === time.end) {
+        this.missing(batch, r, c.time.column);
         continue;
       }
-      let ms: number;
-      if (timeText === this.lastTimeText) ms = this.lastTime;
-      else {
-        ms = this.parseTime(timeText);
-        this.lastTimeText = timeText;
-        this.lastTime = ms;
-      }
+      const ms = this.timeOf(time.bytes, time.begin, time.end);
       if (isNaN(ms)) {
-        this.reject(lineNo, text, 'bad_time', `${c.time.column}=${JSON.stringify(timeText)} does not match ${this.timeFormat}`);
+        this.reject(batch, r, 'bad_time', `${c.time.column}=${quote(time)} does not match ${this.timeFormat}`);
         continue;
       }
       // Numbers.
       let quantity = 0;
       let hasQuantity = 0;
       if (L.quantity >= 0) {
-        const s = this.tx.quantity(fields[f + L.quantity]);
-        if (s === '') {
+        const q = tx.quantity.apply(bytes, fieldBegin[f + L.quantity], fieldEnd[f + L.quantity]);
+        if (q.begin === q.end) {
           if (c.quantity!.required) {
-            this.missing(lineNo, text, c.quantity!.column);
+            this.missing(batch, r, c.quantity!.column);
             continue;
           }
         } else {
-          quantity = parseInt32(s);
+          quantity = parseInt32(q.bytes, q.begin, q.end);
           if (isNaN(quantity)) {
-            this.reject(lineNo, text, 'bad_number', `${c.quantity!.column}=${JSON.stringify(s)} (expected an int32 integer)`);
+            this.reject(batch, r, 'bad_number', `${c.quantity!.column}=${quote(q)} (expected an int32 integer)`);
             continue;
           }
           hasQuantity = 1;
@@ -303,41 +278,45 @@ export class RecordTyper {
       let price = 0;
       let hasPrice = 0;
       if (L.price >= 0) {
-        const s = this.tx.price(fields[f + L.price]);
-        if (s === '') {
+        const p = tx.price.apply(bytes, fieldBegin[f + L.price], fieldEnd[f + L.price]);
+        if (p.begin === p.end) {
           if (c.price!.required) {
-            this.missing(lineNo, text, c.price!.column);
+            this.missing(batch, r, c.price!.column);
             continue;
           }
         } else {
-          if (!DECIMAL.test(s)) {
-            this.reject(lineNo, text, 'bad_number', `${c.price!.column}=${JSON.stringify(s)} (expected a decimal number)`);
+          price = parseDecimal(p.bytes, p.begin, p.end);
+          if (isNaN(price)) {
+            this.reject(batch, r, 'bad_number', `${c.price!.column}=${quote(p)} (expected a decimal number)`);
             continue;
           }
-          price = +s; // Number(s), without a global lookup
           hasPrice = 1;
         }
       }
-      let order: string | null = null;
+      let hasOrder = false;
       if (L.order >= 0) {
-        order = this.tx.order(fields[f + L.order]);
-        if (order === '') {
-          if (c.order!.required) {
-            this.missing(lineNo, text, c.order!.column);
-            continue;
-          }
-          order = null;
+        const o = tx.order.apply(bytes, fieldBegin[f + L.order], fieldEnd[f + L.order]);
+        if (o.begin === o.end && c.order!.required) {
+          this.missing(batch, r, c.order!.column);
+          continue;
         }
+        hasOrder = o.begin !== o.end;
       }
-      // Clean row.
+      // Clean row: every check passed, so the transformed views are still current.
       if (this.n === this.cap) this.grow();
       const i = this.n++;
-      this.customer.push(customer === '' ? null : customer);
-      this.item.push(item);
-      this.order.push(order);
+      if (customer.begin === customer.end) this.customer.appendNull();
+      else this.customer.append(customer.bytes, customer.begin, customer.end);
+      this.item.append(item.bytes, item.begin, item.end);
+      if (L.order >= 0) {
+        const o = tx.order;
+        if (hasOrder) this.order.append(o.bytes, o.begin, o.end);
+        else this.order.appendNull();
+      }
       for (let k = 0; k < L.keep.length; k++) {
-        const v = fields[f + L.keep[k]];
-        this.kept[k].push(v === '' ? null : v);
+        const at = f + L.keep[k];
+        if (fieldBegin[at] === fieldEnd[at]) this.kept[k].appendNull();
+        else this.kept[k].append(bytes, fieldBegin[at], fieldEnd[at]);
       }
       this.time[i] = ms;
       this.quantity[i] = quantity;
@@ -354,13 +333,13 @@ export class RecordTyper {
     const n = this.n;
     const L = this.layout;
     const clean = tableFromData(this.schema, n, [
-      utf8Data(this.customer, n),
-      utf8Data(this.item, n),
+      this.customer.finish(),
+      this.item.finish(),
       timestampMsData(this.time, n),
       L.quantity >= 0 ? int32Data(this.quantity, n, this.quantityValid) : nullData(new Int32(), n),
       L.price >= 0 ? float64Data(this.price, n, this.priceValid) : nullData(new Float64(), n),
-      L.order >= 0 ? utf8Data(this.order, n) : nullData(new Utf8(), n),
-      ...this.kept.map((k) => utf8Data(k, n)),
+      L.order >= 0 ? this.order.finish() : nullData(new Utf8(), n),
+      ...this.kept.map((k) => k.finish()),
       repeatedUtf8Data(this.objectKey, n),
       int32Data(this.line, n),
     ]);
@@ -372,24 +351,43 @@ export class RecordTyper {
       utf8Data(this.rejectRaw, m),
     ]);
     this.n = 0;
-    this.customer = [];
-    this.item = [];
-    this.order = [];
-    this.kept = this.kept.map(() => []);
     this.rejectLine = [];
     this.rejectReason = [];
     this.rejectRaw = [];
     return { clean, rejects };
   }
 
-  private missing(lineNo: number, text: string, column: string): void {
-    this.reject(lineNo, text, 'missing_required', column);
+  /** ms UTC of the time text `bytes[begin, end)`, reusing the previous line's result when the text is the same. */
+  private timeOf(bytes: Uint8Array, begin: number, end: number): number {
+    const len = end - begin;
+    const last = this.lastTimeText;
+    if (len === this.lastTimeLength) {
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (last[k] !== bytes[begin + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastTime;
+    }
+    const ms = this.parseTime(bytes, begin, end);
+    if (len <= last.length) {
+      last.set(bytes.subarray(begin, end));
+      this.lastTimeLength = len;
+      this.lastTime = ms;
+    } else this.lastTimeLength = -1;
+    return ms;
   }
 
-  private reject(lineNo: number, text: string, code: string, detail: string): void {
-    this.rejectLine.push(lineNo);
+  private missing(batch: CsvRecordBatch, r: number, column: string): void {
+    this.reject(batch, r, 'missing_required', column);
+  }
+
+  private reject(batch: CsvRecordBatch, r: number, code: string, detail: string): void {
+    this.rejectLine.push(batch.line[r]);
     this.rejectReason.push(`${code}: ${detail}`);
-    this.rejectRaw.push(text);
+    this.rejectRaw.push(recordText(batch, r));
     this.counts.rejected++;
     this.counts.byReason[code] = (this.counts.byReason[code] ?? 0) + 1;
   }
@@ -408,4 +406,11 @@ export class RecordTyper {
     this.priceValid = grow(this.priceValid, (k) => new Uint8Array(k));
     this.line = grow(this.line, (k) => new Int32Array(k));
   }
+}
+
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A value as a JSON string literal, for reject reasons. */
+function quote(v: { bytes: Uint8Array; begin: number; end: number }): string {
+  return JSON.stringify(UTF8.decode(v.bytes.subarray(v.begin, v.end)));
 }

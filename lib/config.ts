@@ -70,6 +70,7 @@ const configSchema = z
           .string()
           .length(1, 'must be exactly one character')
           .refine((d) => !['"', '\n', '\r'].includes(d), 'must not be a quote, CR or LF')
+          .refine((d) => d.charCodeAt(0) < 0x80, 'must be an ASCII character (the CSV reader splits fields on one byte)')
           .default(','),
         encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
         header: z.boolean().default(true),

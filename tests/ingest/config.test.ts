@@ -11,7 +11,7 @@ describe('loadConfig', () => {
   it('loads config/online-retail.yaml with the protocol purchase rules', () => {
     const c = loadConfig(readFileSync(join(ROOT, 'config', 'online-retail.yaml'), 'utf8'), 'config/online-retail.yaml');
     expect(c.name).toBe('online-retail');
-    expect(c.csv).toEqual({ delimiter: ',', encoding: 'utf-8', header: true, duplicates: 'reject' });
+    expect(c.csv).toEqual({ delimiter: ',', encoding: 'utf-8', header: true, duplicates: 'keep' });
     expect(c.columns.item).toEqual({ column: 'StockCode', required: true, transform: 'upper' });
     expect(c.columns.time).toMatchObject({ column: 'InvoiceDate', format: 'M/D/YYYY H:mm', timezone: 'UTC' });
     expect(c.columns.keep).toEqual(['Description', 'Country']);
@@ -37,6 +37,7 @@ describe('loadConfig', () => {
 
   it('names the key path and quotes the bad value', () => {
     expect(problems(base.replace('delimiter: ";"', 'delimiter: ";;"'))).toEqual(['csv.delimiter: must be exactly one character (found ";;")']);
+    expect(problems(base.replace('delimiter: ";"', 'delimiter: "§"'))).toEqual(['csv.delimiter: must be an ASCII character (the CSV reader splits fields on one byte) (found "§")']);
     expect(problems(base.replace('encoding: latin1', 'encoding: cp1252'))).toEqual([
       expect.stringMatching(/^csv\.encoding: Invalid enum value\. Expected 'utf-8' \| 'latin1', received 'cp1252' \(found "cp1252"\)$/),
     ]);
@@ -79,12 +80,13 @@ describe('a differently shaped data set, by configuration alone', () => {
       { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', source_object: 'loyalty.csv.lzo', source_line: 2 },
       { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', source_object: 'loyalty.csv.lzo', source_line: 3 },
       { customer_id: '1002', item_id: 'crème fraîche; 20cl', event_time: Date.UTC(2015, 5, 27, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', source_object: 'loyalty.csv.lzo', source_line: 4 },
+      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 5, 9, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', source_object: 'loyalty.csv.lzo', source_line: 8 },
     ]);
     expect(rejects.map((x) => [x.source_line, x.reason])).toEqual([
       [5, 'bad_time: Visit Date="31-02-2015" does not match DD-MM-YYYY'],
       [6, 'missing_required: Member Number'],
       [7, 'field_count: expected 5 fields, found 4'],
     ]);
-    expect(r.value).toEqual({ read: 6, clean: 3, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 } });
+    expect(r.value).toEqual({ read: 7, clean: 4, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 } });
   });
 });

@@ -1,5 +1,5 @@
-import { CsvRecordBatch, CsvRecordTooLongError, parseCsv } from '../../ingest/csv';
-import { decodeText } from '../../ingest/text';
+import { CsvRecordBatch, CsvRecordTooLongError, fieldText, parseCsv, recordText } from '../../ingest/csv';
+import { TextEncoding, toUtf8 } from '../../ingest/text';
 import { chunked } from './helpers';
 
 interface Rec {
@@ -8,11 +8,11 @@ interface Rec {
   raw: string;
 }
 
-async function parse(text: string | Uint8Array, chunk = 3, delimiter = ','): Promise<{ records: Rec[]; unterminated: boolean }> {
+async function parse(text: string | Uint8Array, chunk = 3, delimiter = ',', encoding: TextEncoding = 'utf-8'): Promise<{ records: Rec[]; unterminated: boolean }> {
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   const records: Rec[] = [];
   let unterminated = false;
-  for await (const b of parseCsv(decodeText(chunked(bytes, chunk), 'utf-8'), { delimiter })) {
+  for await (const b of parseCsv(toUtf8(chunked(bytes, chunk), encoding), { delimiter })) {
     collect(b, records);
     unterminated = b.unterminated;
   }
@@ -20,7 +20,11 @@ async function parse(text: string | Uint8Array, chunk = 3, delimiter = ','): Pro
 }
 
 function collect(b: CsvRecordBatch, out: Rec[]): void {
-  for (let r = 0; r < b.count; r++) out.push({ line: b.line[r], fields: b.fields.slice(b.fieldStart[r], b.fieldStart[r + 1]), raw: b.raw[r] });
+  for (let r = 0; r < b.count; r++) {
+    const fields: string[] = [];
+    for (let f = b.fieldStart[r]; f < b.fieldStart[r + 1]; f++) fields.push(fieldText(b, f));
+    out.push({ line: b.line[r], fields, raw: recordText(b, r) });
+  }
 }
 
 describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
@@ -85,10 +89,18 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
     expect(records.map((r) => r.fields[0])).toEqual(['name', 'crème brûlée ✓']);
   });
 
-  it('decodes latin1 as ISO-8859-1 (0x80-0x9F are C1 controls, not windows-1252)', async () => {
-    const out: string[] = [];
-    for await (const s of decodeText(chunked(new Uint8Array([0x63, 0x72, 0xe8, 0x6d, 0x65, 0x80]), 2), 'latin1')) out.push(s);
-    expect(out.join('')).toBe('crème\u0080');
+  it('re-encodes latin1 (ISO-8859-1: 0x80-0x9F are C1 controls, not windows-1252) as UTF-8', async () => {
+    const out: Uint8Array[] = [];
+    for await (const b of toUtf8(chunked(new Uint8Array([0x63, 0x72, 0xe8, 0x6d, 0x65, 0x80, 0xff]), 2), 'latin1')) out.push(b);
+    expect(Buffer.concat(out).toString('utf8')).toBe('crème\u0080\u00ff');
+    // A quoted latin1 field holding the delimiter and a doubled quote, read in 1-byte chunks.
+    const { records } = await parse(new Uint8Array([0x61, 0x3b, 0x22, 0xe9, 0x3b, 0x22, 0x22, 0x22, 0x0a]), 1, ';', 'latin1');
+    expect(records).toEqual([{ line: 1, fields: ['a', 'é;"'], raw: 'a;"é;"""' }]);
+  });
+
+  it.each([1, 2, 4])('keeps a UTF-8 BOM-like prefix that is not a BOM, in %i-byte chunks', async (size) => {
+    const { records } = await parse(new Uint8Array([0xef, 0xbb, 0x41, 0x0a, 0xef, 0xbb, 0xbf, 0x0a]), size);
+    expect(records.map((r) => r.raw)).toEqual(['\ufffdA', '\ufeff']);
   });
 
   it('honours another delimiter', async () => {
@@ -96,12 +108,41 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
     expect(records[1].fields).toEqual(['x;y', '2']);
   });
 
-  it('bounds memory: a record that outgrows maxRecordChars (a quote left open) is an error naming its line', async () => {
+  it('bounds memory: a record that outgrows maxRecordBytes (a quote left open) is an error naming its line', async () => {
     const text = 'a,b\n1,2\n3,"open' + ',x\n'.repeat(100);
     const run = async () => {
-      for await (const _ of parseCsv(decodeText(chunked(new TextEncoder().encode(text), 16), 'utf-8'), { delimiter: ',', maxRecordChars: 200, source: 'raw/k.csv.lzo' })) void _;
+      for await (const _ of parseCsv(toUtf8(chunked(new TextEncoder().encode(text), 16), 'utf-8'), { delimiter: ',', maxRecordBytes: 200, source: 'raw/k.csv.lzo' })) void _;
     };
     await expect(run()).rejects.toThrow(new CsvRecordTooLongError('raw/k.csv.lzo', 3, 200));
-    await expect(run()).rejects.toThrow('raw/k.csv.lzo: line 3: record longer than 200 characters (expected a line break; is a quote left open?)');
+    await expect(run()).rejects.toThrow('raw/k.csv.lzo: line 3: record longer than 200 bytes (expected a line break; is a quote left open?)');
+  });
+});
+
+describe('parseCsv round trip (seeded random RFC 4180 text, random chunk sizes)', () => {
+  /** Park–Miller minimal standard generator: deterministic test data. */
+  const rng = (seed: number) => () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const quote = (f: string) => (/[,"\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
+
+  it.each([1, 2, 3])('seed %i: 300 records of fields with commas, quotes, CR, LF and UTF-8', async (seed) => {
+    const r = rng(seed);
+    const alphabet = ['a', 'b', ',', '"', '\n', '\r', 'é', '✓', ' ', '7'];
+    const records: string[][] = [];
+    for (let i = 0; i < 300; i++) {
+      const width = 1 + Math.floor(r() * 4);
+      records.push(Array.from({ length: width }, () => Array.from({ length: Math.floor(r() * 6) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('')));
+    }
+    const text = records.map((rec) => rec.map(quote).join(',') + (r() < 0.5 ? '\r\n' : '\n')).join('');
+    const bytes = new TextEncoder().encode(text);
+    const out: string[][] = [];
+    for await (const b of parseCsv(toUtf8((async function* () {
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + Math.floor(r() * 9);
+        yield bytes.slice(i, i + n);
+        i += n;
+      }
+    })(), 'utf-8'), { delimiter: ',' })) {
+      for (let k = 0; k < b.count; k++) out.push(Array.from({ length: b.fieldStart[k + 1] - b.fieldStart[k] }, (_, f) => fieldText(b, b.fieldStart[k] + f)));
+    }
+    expect(out).toEqual(records);
   });
 });

@@ -209,3 +209,70 @@ describe('readLzop on corrupt objects', () => {
     await expectError(new Uint8Array(0), 'not an lzop file (wrong magic) at byte 0: expected 89 4c 5a 4f 00 0d 0a 1a 0a, found no bytes');
   });
 });
+
+describe('readLzop on header variants lzop writes or reads', () => {
+  const src = () => fixture('lzop', 'sample.1.lzo');
+  const u32be = (n: number) => {
+    const b = new Uint8Array(4);
+    view(b).setUint32(0, n >>> 0);
+    return b;
+  };
+
+  /** sample.1.lzo with an extra field (F_H_EXTRA_FIELD) after the header checksum; its checksum covers length and bytes. */
+  function withExtraField(corrupt: boolean): { bytes: Uint8Array; checksumAt: number } {
+    const b = src();
+    const head = b.slice(0, firstBlockAt(b));
+    view(head).setUint32(AT.flags, view(head).getUint32(AT.flags) | LZOP_FLAGS.extraField);
+    resum(head);
+    const extra = new TextEncoder().encode('producer=pos-export v2');
+    const len = u32be(extra.length);
+    const sum = adler32(extra, adler32(len)) ^ (corrupt ? 1 : 0);
+    const bytes = Buffer.concat([head, len, extra, u32be(sum), b.subarray(firstBlockAt(b))]);
+    return { bytes, checksumAt: head.length + 4 + extra.length };
+  }
+
+  it('skips a checked extra field (F_H_EXTRA_FIELD)', async () => {
+    expect(Buffer.from(await decode(withExtraField(false).bytes)).equals(Buffer.from(sample))).toBe(true);
+  });
+
+  it('refuses an extra field whose checksum does not match, naming its offset', async () => {
+    const { bytes, checksumAt } = withExtraField(true);
+    const err = await decode(bytes).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(LzopFormatError);
+    expect((err as Error).message).toMatch(new RegExp(`^raw/x\\.csv\\.lzo: extra field checksum mismatch at byte ${checksumAt}: expected 0x[0-9a-f]{8}, found 0x[0-9a-f]{8}$`));
+  });
+
+  /**
+   * sample.1.lzo re-headed as an lzop 0.9x/1.0x container (version < 0x0940: no
+   * version_needed_to_extract, no level, no mtime_high), as `read_header` of lzop 1.04 accepts.
+   */
+  function oldHeader(version: number): Uint8Array {
+    const b = src();
+    const name = b.subarray(AT.nameLen + 1, AT.nameLen + 1 + nameLen(b));
+    const fields = Buffer.concat([
+      Uint8Array.of(version >> 8, version & 0xff), b.subarray(11, 13), // version, lib_version
+      b.subarray(AT.method, AT.method + 1), b.subarray(AT.flags, AT.flags + 4), // method, flags
+      b.subarray(21, 29), Uint8Array.of(name.length), name, // mode, mtime_low, name
+    ]);
+    return Buffer.concat([b.subarray(0, 9), fields, u32be(adler32(fields)), b.subarray(firstBlockAt(b))]);
+  }
+
+  it.each([['0x0900', 0x0900], ['0x0930', 0x0930], ['0x0931', 0x0931]])('decodes a version %s header (pre-0.94 layout)', async (_, version) => {
+    const headers: LzopHeader[] = [];
+    const out = await decode(oldHeader(version), 5, undefined, (h) => headers.push(h));
+    expect(Buffer.from(out).equals(Buffer.from(sample))).toBe(true);
+    expect(headers[0]).toMatchObject({ version, versionNeeded: version, method: 2, level: 0, name: 'sample.csv' }); // lzop -1: LZO1X-1(15)
+  });
+
+  it('refuses a container that needs a newer lzop than 1.04 to extract', async () => {
+    const b = src();
+    view(b).setUint16(13, 0x2000); // version_needed_to_extract
+    const err = await decode(resum(b)).then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).toBe('raw/x.csv.lzo: unsupported version_needed_to_extract at byte 13: expected 0x0900..0x1040, found 0x2000');
+  });
+
+  it('refuses a version older than lzop 0.90', async () => {
+    const err = await decode(oldHeader(0x0800)).then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).toBe('raw/x.csv.lzo: unsupported lzop version at byte 9: expected >= 0x0900, found 0x0800');
+  });
+});

@@ -10,7 +10,9 @@ import { parquetToTable } from '../../lib/parquet';
 import { fixture } from './helpers';
 import { MemoryStore } from './memory-store';
 
-const config = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
+const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
+/** The bundled configuration with later copies of a line rejected, so duplicates show in rejects/. */
+const config = { ...loaded, csv: { ...loaded.csv, duplicates: 'reject' as const } };
 const codecs = createNativeLzoRegistry();
 let attempts = 0;
 const options = (batchLines = 1000) => ({ codecs, batchLines, attemptId: () => `a${++attempts}`, now: () => new Date('2026-01-02T03:04:05Z') });

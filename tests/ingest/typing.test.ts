@@ -1,6 +1,6 @@
 import { Table } from 'apache-arrow';
-import { parseCsv } from '../../ingest/csv';
-import { decodeText } from '../../ingest/text';
+import { CsvRecordBatch, fieldText, parseCsv } from '../../ingest/csv';
+import { toUtf8 } from '../../ingest/text';
 import { HeaderMismatchError, RecordTyper, resolveLayout } from '../../ingest/typing';
 import { parseConfig } from '../../lib/config';
 import { DatasetConfig } from '../../lib/config-types';
@@ -26,10 +26,10 @@ const config: DatasetConfig = parseConfig(
 
 async function typeText(text: string, cfg = config) {
   let typer: RecordTyper | undefined;
-  for await (const batch of parseCsv(decodeText(chunked(new TextEncoder().encode(text), 3), 'utf-8'), { delimiter: ',' })) {
+  for await (const batch of parseCsv(toUtf8(chunked(new TextEncoder().encode(text), 3), 'utf-8'), { delimiter: ',' })) {
     let from = 0;
     if (!typer) {
-      typer = new RecordTyper('raw/x.csv.lzo', cfg, resolveLayout(batch.fields.slice(0, batch.fieldStart[1]), cfg, 'raw/x.csv.lzo'), 4);
+      typer = new RecordTyper('raw/x.csv.lzo', cfg, resolveLayout(headerOf(batch), cfg, 'raw/x.csv.lzo'), 4);
       from = 1;
     }
     typer.add(batch, from);
@@ -38,6 +38,7 @@ async function typeText(text: string, cfg = config) {
   return { clean, rejects, counts: typer!.counts };
 }
 
+const headerOf = (b: CsvRecordBatch) => Array.from({ length: b.fieldStart[1] }, (_, f) => fieldText(b, f));
 const rows = (t: Table) => t.toArray().map((r) => r.toJSON());
 
 describe('RecordTyper', () => {
@@ -110,11 +111,13 @@ describe('RecordTyper', () => {
   it('rejects lines with invalid UTF-8', async () => {
     const bytes = new Uint8Array([...new TextEncoder().encode(`${HEADER}\n536365,85123A,X`), 0xff, ...new TextEncoder().encode(',6,12/1/2010 8:26,2.55,17850,UK\n')]);
     let typer: RecordTyper | undefined;
-    for await (const batch of parseCsv(decodeText(chunked(bytes, 3), 'utf-8'), { delimiter: ',' })) {
-      typer ??= new RecordTyper('k', config, resolveLayout(batch.fields.slice(0, batch.fieldStart[1]), config, 'k'));
+    for await (const batch of parseCsv(toUtf8(chunked(bytes, 3), 'utf-8'), { delimiter: ',' })) {
+      typer ??= new RecordTyper('k', config, resolveLayout(headerOf(batch), config, 'k'));
       typer.add(batch, batch.line[0] === 1 ? 1 : 0);
     }
-    expect(rows(typer!.take().rejects)[0].reason).toBe('bad_encoding: invalid UTF-8 at character 16 (decoded as U+FFFD)');
+    const rejects = rows(typer!.take().rejects);
+    expect(rejects[0].reason).toBe('bad_encoding: invalid UTF-8 at byte offset 15 of the line');
+    expect(rejects[0].raw).toBe('536365,85123A,X\ufffd,6,12/1/2010 8:26,2.55,17850,UK');
   });
 });
 

@@ -1,0 +1,219 @@
+/**
+ * Ingest benchmark: berserkr's `ingestAll` against a reference pipeline on the
+ * same raw objects, in the same process run, printing both wall times, MB/s of
+ * (decompressed) CSV and their ratio.
+ *
+ * Reference, per raw object (the same unit of work as berserkr's): `lzop -dc`
+ * (Debian package lzop) into a FIFO read by DuckDB's CSV reader
+ * (`@duckdb/node-api`, a dev dependency used only here), with the typing and
+ * cleaning of the data-set configuration expressed in SQL (column types, the time
+ * format, the text transforms, required columns, lineage `source_object`), written
+ * as zstd Parquet. DuckDB uses every core; berserkr one thread plus lzop's.
+ *
+ * Usage: `npm run build && node dist/bench/ingest.js [--raw data/online-retail]
+ * [--config config/online-retail.yaml] [--repeat 3] [--workers 0]`. Needs `lzop` on the PATH.
+ */
+import { execFileSync, spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { createNativeLzoRegistry, ingestAll, readLzop } from '../ingest';
+import { keptColumnName, loadConfig } from '../lib/config';
+import { ColumnMapping, DatasetConfig } from '../lib/config-types';
+import { FileStore } from '../lib/store/file';
+
+/** A bench setting that cannot be used. */
+export class BenchSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchSetupError';
+  }
+}
+
+interface Args {
+  raw: string;
+  config: string;
+  repeat: number;
+  workers: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { raw: 'data/online-retail', config: 'config/online-retail.yaml', repeat: 3, workers: 0 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new BenchSetupError(`${flag}: expected a value`);
+    if (flag === '--raw') args.raw = value;
+    else if (flag === '--config') args.config = value;
+    else if (flag === '--repeat' && /^[1-9]\d*$/.test(value)) args.repeat = Number(value);
+    else if (flag === '--workers' && /^\d+$/.test(value)) args.workers = Number(value);
+    else throw new BenchSetupError(`unknown option or bad value: ${flag} ${value} (expected --raw DIR, --config FILE, --repeat N, --workers N)`);
+  }
+  return args;
+}
+
+/** `M/D/YYYY H:mm`-style token format → DuckDB `strptime` format (`%m/%d/%Y %H:%M`). */
+export function strptimeFormat(format: string): string {
+  const tokens: [string, string][] = [['YYYY', '%Y'], ['MM', '%m'], ['M', '%m'], ['DD', '%d'], ['D', '%d'], ['HH', '%H'], ['H', '%H'], ['mm', '%M'], ['m', '%M'], ['ss', '%S'], ['s', '%S']];
+  let out = '';
+  for (let i = 0; i < format.length; ) {
+    const t = tokens.find(([k]) => format.startsWith(k, i));
+    if (t) {
+      out += t[1];
+      i += t[0].length;
+    } else {
+      out += format[i] === '%' ? '%%' : format[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * The reference's SQL for one CSV: DuckDB `read_csv` with explicit column types,
+ * then the configuration's transforms and required-column filter, to zstd Parquet.
+ * @throws BenchSetupError for a configuration the reference cannot express (a zone other than UTC, no header).
+ */
+export function referenceSql(config: DatasetConfig, csvPath: string, objectKey: string, parquetPath: string): string {
+  const c = config.columns;
+  if (c.time.timezone !== 'UTC') throw new BenchSetupError(`reference pipeline: time zone ${c.time.timezone} is not supported (expected UTC)`);
+  if (!config.csv.header) throw new BenchSetupError('reference pipeline: csv.header false is not supported');
+  const types = new Map<string, string>();
+  for (const m of [c.customer, c.item, c.order]) if (m) types.set(m.column, 'VARCHAR');
+  for (const k of [...c.keep, ...(c.ignore ?? [])]) types.set(k, 'VARCHAR');
+  types.set(c.time.column, 'TIMESTAMP');
+  if (c.quantity) types.set(c.quantity.column, 'INTEGER');
+  if (c.price) types.set(c.price.column, 'DOUBLE');
+  const text = (m: ColumnMapping) => {
+    const col = ident(m.column);
+    const v = m.transform === 'upper' ? `upper(${col})` : m.transform === 'lower' ? `lower(${col})` : m.transform === 'trim' ? `trim(${col})` : col;
+    return `nullif(${v}, '')`;
+  };
+  const select = [
+    `${text(c.customer)} AS customer_id`,
+    `${text(c.item)} AS item_id`,
+    `${ident(c.time.column)} AS event_time`,
+    `${c.quantity ? ident(c.quantity.column) : 'NULL::INTEGER'} AS quantity`,
+    `${c.price ? ident(c.price.column) : 'NULL::DOUBLE'} AS unit_price`,
+    `${c.order ? text(c.order) : 'NULL::VARCHAR'} AS order_id`,
+    ...c.keep.map((k) => `${ident(k)} AS ${ident(keptColumnName(k))}`),
+    `${literal(objectKey)} AS source_object`,
+  ];
+  const required = [c.customer, c.item, c.time, c.quantity, c.price, c.order].filter((m): m is ColumnMapping => m !== undefined && m.required);
+  const columns = [...types].map(([k, t]) => `${literal(k)}: ${literal(t)}`).join(', ');
+  return `COPY (SELECT ${select.join(', ')}
+    FROM read_csv(${literal(csvPath)}, header = true, delim = ${literal(config.csv.delimiter)}, quote = '"', escape = '"',
+      strict_mode = false, ignore_errors = true, encoding = ${literal(config.csv.encoding === 'latin1' ? 'latin-1' : 'utf-8')},
+      column_types = {${columns}}, timestampformat = ${literal(strptimeFormat(c.time.format))})
+    ${required.length ? `WHERE ${required.map((m) => `${ident(m.column)} IS NOT NULL`).join(' AND ')}` : ''})
+    TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+/** Runs the reference on every `.lzo` file of `rawDir`, writing Parquet into `out`; returns wall ms and clean rows. */
+async function runReference(rawDir: string, keys: string[], config: DatasetConfig, out: string): Promise<{ ms: number; rows: number }> {
+  // Loaded here so that nothing outside this bench needs the dev dependency.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out);
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const start = performance.now();
+    for (const [i, key] of keys.entries()) {
+      const fifo = join(out, `${i}.csv`);
+      execFileSync('mkfifo', [fifo]);
+      const lzop = spawn('sh', ['-c', 'exec lzop -dc "$1" > "$2"', 'sh', join(rawDir, key), fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const exited = new Promise<void>((resolve, reject) => lzop.on('exit', (code) => (code === 0 ? resolve() : reject(new BenchSetupError(`lzop -dc ${key} exited with ${code}`)))));
+      await conn.run(referenceSql(config, fifo, key, join(out, `${i}.parquet`)));
+      await exited;
+    }
+    const ms = performance.now() - start;
+    const counted = await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${literal(join(out, '*.parquet'))})`);
+    return { ms, rows: Number(counted.getRows()[0][0]) };
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Runs berserkr's ingest of `rawDir` into a fresh lake at `lakeDir`; returns wall ms and clean rows. */
+async function runBerserkr(rawDir: string, config: DatasetConfig, workers: number, lakeDir: string): Promise<{ ms: number; rows: number }> {
+  rmSync(lakeDir, { recursive: true, force: true });
+  const start = performance.now();
+  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createNativeLzoRegistry(), workers });
+  const ms = performance.now() - start;
+  if (result.failed.length > 0) throw new BenchSetupError(`berserkr failed on ${result.failed.map((f) => `${f.key}: ${f.error.message}`).join('; ')}`);
+  return { ms, rows: result.ingested.reduce((s, i) => s + i.entry.counts.clean, 0) };
+}
+
+/**
+ * Rows of berserkr's clean parts and of the reference's Parquet that the other
+ * lacks (multiset difference both ways, DuckDB `EXCEPT ALL`) over every column the
+ * reference writes; event times compared as ms since the epoch.
+ */
+async function differingRows(lakeDir: string, refDir: string, config: DatasetConfig): Promise<number> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const columns = ['customer_id', 'item_id', 'epoch_ms(event_time)', 'quantity', 'unit_price', 'order_id', ...config.columns.keep.map((k) => ident(keptColumnName(k))), 'source_object'].join(', ');
+    const ours = `SELECT ${columns} FROM read_parquet(${literal(join(lakeDir, 'clean', '**', '*.parquet'))})`;
+    const ref = `SELECT ${columns} FROM read_parquet(${literal(join(refDir, '*.parquet'))})`;
+    const rows = await conn.runAndReadAll(`SELECT (SELECT count(*) FROM (${ours} EXCEPT ALL ${ref})) + (SELECT count(*) FROM (${ref} EXCEPT ALL ${ours}))`);
+    return Number(rows.getRows()[0][0]);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
+  try {
+    execFileSync('lzop', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new BenchSetupError('lzop is not on the PATH (Debian: apt-get install lzop); the reference pipeline needs it');
+  }
+  const raw = new FileStore(args.raw);
+  const keys = (await raw.list('')).filter((o) => o.key.endsWith('.lzo')).map((o) => o.key);
+  // Decompressed CSV bytes (this pass also warms the page cache for both runs).
+  let csvBytes = 0;
+  const codecs = createNativeLzoRegistry();
+  for (const key of keys) for await (const block of readLzop(raw.getStream(key), { objectKey: key, codecs })) csvBytes += block.length;
+  const mb = csvBytes / 1e6;
+  console.log(`ingest bench: ${keys.length} objects from ${args.raw}, ${mb.toFixed(1)} MB of CSV, ${args.repeat} alternating runs each, median shown`);
+
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let rows = { berserkr: 0, reference: 0 };
+  const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  const [lakeDir, refDir] = [join(work, 'lake'), join(work, 'reference')];
+  let differing: number;
+  try {
+    for (let r = 0; r < args.repeat; r++) {
+      const b = await runBerserkr(args.raw, config, args.workers, lakeDir);
+      const d = await runReference(args.raw, keys, config, refDir);
+      ours.push(b.ms);
+      theirs.push(d.ms);
+      rows = { berserkr: b.rows, reference: d.rows };
+      console.log(`  run ${r + 1}: berserkr ${(b.ms / 1000).toFixed(2)} s, reference ${(d.ms / 1000).toFixed(2)} s`);
+    }
+    differing = await differingRows(lakeDir, refDir, config);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const [b, d] = [median(ours), median(theirs)];
+  const row = (name: string, ms: number, n: number) => `${name.padEnd(36)} ${(ms / 1000).toFixed(2).padStart(7)} s ${(mb / (ms / 1000)).toFixed(1).padStart(8)} MB/s ${String(n).padStart(10)} clean rows`;
+  console.log(row(`berserkr ingestAll (workers ${args.workers})`, b, rows.berserkr));
+  console.log(row('lzop -dc | DuckDB read_csv → Parquet', d, rows.reference));
+  console.log(`clean rows differing between the two outputs (EXCEPT ALL both ways, all columns): ${differing}`);
+  console.log(`ratio berserkr / reference: ${(b / d).toFixed(2)}× (target ≤ 1.50×)`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
+  process.exit(1);
+});
