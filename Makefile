@@ -22,11 +22,17 @@ RAW_URI    ?= data/online-retail
 LAKE_URI   ?= lake
 CONFIG     ?= config/online-retail.yaml
 LOG_FORMAT ?= pretty
-# Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only).
+# Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only),
+# TRAIN_FLAGS='--train-cutoffs 1 --max-epochs 1' (train, pipeline, schedule).
 AS_OF      ?=
 TOP_K      ?=
 SHARD      ?=
+TRAIN_FLAGS ?=
+# When schedule ticks: --cron '<expr>' (UTC), --on-new-object, or --once; add --max-ticks N to stop by itself.
+SCHEDULE   ?= --cron '0 3 * * *'
 SEED_DIR   ?= data/online-retail
+# Optional: SEED_ONLY='2011-12.csv.lzo' uploads only these files.
+SEED_ONLY  ?=
 BENCH      ?= ingest
 
 BERSERKR := node dist/cli/berserkr.js
@@ -35,12 +41,13 @@ LOCATION  = --lake '$(LAKE_URI)' --config '$(CONFIG)' --log-format $(LOG_FORMAT)
 AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
 SHARD_FLAG = $(if $(SHARD),--shard $(SHARD))
+SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
 
 # The folders tsconfig.json compiles, so a new one needs no edit here.
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
 TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
 
-.PHONY: help setup libavutil deps build clean test demo up down seed ingest features train score export pipeline schedule bench
+.PHONY: help setup libavutil deps build clean test demo up down seed ingest features train score export pipeline schedule runs bench
 
 help: ## List the targets (this text)
 	@echo "usage: make <target> [VAR=value …]   (RAW_URI=$(RAW_URI) LAKE_URI=$(LAKE_URI))"
@@ -106,7 +113,7 @@ down: ## Stop MinIO (its data volume is kept; `docker compose … down -v` delet
 
 seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (RAW_URI, e.g. s3://raw)
 	@case '$(RAW_URI)' in s3://*) ;; *) echo "seed: RAW_URI=$(RAW_URI) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac
-	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(RAW_URI)' --log-format $(LOG_FORMAT)
+	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(RAW_URI)' --log-format $(LOG_FORMAT) $(SEED_FLAG)
 
 ## ---- stages (local folders, or MinIO/S3 when .env sets RAW_URI/LAKE_URI) ----
 
@@ -117,7 +124,7 @@ features: build ## Build the feature tables at the as-of time (AS_OF)
 	$(BERSERKR) features $(LOCATION) $(AS_OF_FLAG)
 
 train: build ## Train, calibrate and register a model
-	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG)
+	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG) $(TRAIN_FLAGS)
 
 score: build ## Score candidate pairs (one shard with SHARD=i/N)
 	$(BERSERKR) score $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SHARD_FLAG)
@@ -126,10 +133,13 @@ export: build ## Write the calibrated top-K export (exports/<run-id>/ and export
 	$(BERSERKR) export $(LOCATION) $(TOP_K_FLAG)
 
 pipeline: build ## Run every stage in order (berserkr run)
-	$(BERSERKR) run --raw '$(RAW_URI)' $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG)
+	$(BERSERKR) run --raw '$(RAW_URI)' $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
-schedule: build ## Run the pipeline on its schedule (berserkr schedule; stops with Ctrl-C)
-	$(BERSERKR) schedule --raw '$(RAW_URI)' $(LOCATION)
+schedule: build ## Retrain on a schedule: SCHEDULE="--cron '0 3 * * *'" (default), --on-new-object or --once; stops after the current step on Ctrl-C/SIGTERM
+	$(BERSERKR) schedule $(SCHEDULE) --raw '$(RAW_URI)' $(LOCATION) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+
+runs: build ## List the run records of the lake (berserkr runs; one in full: berserkr runs show <run-id>)
+	$(BERSERKR) runs --lake '$(LAKE_URI)'
 
 bench: build ## Run a benchmark of bench/ on local data: BENCH=ingest (default) or ingest-1gib (bench/README.md)
 	node dist/bench/$(BENCH).js

@@ -12,6 +12,9 @@ import { registerFeatures } from './commands/features';
 import { registerIngest } from './commands/ingest';
 import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
+import { registerRuns } from './commands/runs';
+import { registerSchedule } from './commands/schedule';
+import { registerSeed } from './commands/seed';
 import { registerScore } from './commands/score';
 import { registerTrain } from './commands/train';
 
@@ -24,7 +27,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerEvaluate, registerReport, registerRun]) register(program);
+  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerEvaluate, registerReport, registerRun, registerSchedule, registerRuns, registerSeed]) register(program);
   return program;
 }
 

@@ -1,10 +1,13 @@
 /**
- * The frame every data command runs in: open the context, run the body, write the
- * run record whatever happens, and turn the outcome into an exit code scripts can
- * trust.
+ * The frame every data command runs in: open the context, take the pipeline
+ * lock when the command needs it, run the body, write the run record whatever
+ * happens, release the lock, and turn the outcome into an exit code scripts
+ * can trust.
  */
+import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcquireLock } from '../lib/lock';
 import { RunParams } from '../lib/runs';
-import { CommandContext, GlobalOptions, openContext } from './context';
+import { parseDuration } from '../lib/schedule';
+import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
 
 /** Exit codes of `berserkr`. */
 export const EXIT = {
@@ -15,12 +18,35 @@ export const EXIT = {
   usage: 2,
   /** The command finished but some raw objects failed to ingest (named in the log and run record). */
   partial: 3,
+  /** Another pipeline run holds the lock and the command skips rather than waits: nothing ran. */
+  busy: 4,
 } as const;
 
 /** Options every data command has. */
 export interface DataCommandOptions extends GlobalOptions {
   lake: string;
   config: string;
+}
+
+/**
+ * How a command takes the pipeline lock (`locks/pipeline.json`, see lib/lock.ts):
+ * `wait` until it is free, `skip` the run when it is held, or `none`.
+ */
+export type LockMode = 'wait' | 'skip' | 'none';
+
+/** Commands that run the whole pipeline, and so take the lock (`wait`) unless told otherwise. */
+const PIPELINE_COMMANDS = new Set(['run', 'schedule']);
+
+/**
+ * Lease and settle time of the lock from `BERSERKR_LOCK_LEASE` (default 2m) and
+ * `BERSERKR_LOCK_SETTLE` (default 2s), durations such as `30s` or `500ms`.
+ * @throws DurationError quoting a bad value.
+ */
+function lockSettings(env: NodeJS.ProcessEnv): Pick<LockOptions, 'leaseMs' | 'settleMs'> {
+  return {
+    leaseMs: parseDuration(env.BERSERKR_LOCK_LEASE || '2m'),
+    settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s'),
+  };
 }
 
 /** Values safe to record as run parameters (URIs hold no credentials; those come from the environment). */
@@ -33,27 +59,85 @@ function toParams(options: object): RunParams {
   return params;
 }
 
+/** Takes the lock per `mode`; undefined when `skip` finds it held (logged). */
+async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<HeldLock | undefined> {
+  const settings = lockSettings(process.env);
+  const owner = currentOwner(ctx.run.runId);
+  if (mode === 'skip') {
+    const result = await tryAcquireLock(ctx.lake, owner, settings);
+    if (result.acquired) return result.lock;
+    ctx.log.info({ holder: result.holder.owner, expiresAt: result.holder.expiresAt }, `skipped: another pipeline run holds the lock, ${describeOwner(result.holder.owner)}, lease until ${result.holder.expiresAt}`);
+    return undefined;
+  }
+  let waiting = false;
+  return acquireLock(ctx.lake, owner, {
+    ...settings,
+    signal: ctx.signal,
+    onWait: (holder) => {
+      if (!waiting) ctx.log.info({ holder: holder.owner, expiresAt: holder.expiresAt }, `waiting: another pipeline run holds the lock, ${describeOwner(holder.owner)}, lease until ${holder.expiresAt}`);
+      waiting = true;
+    },
+  });
+}
+
 /**
  * Runs `body` as command `name`, records the run in `runs/<run-id>.json` and sets
- * `process.exitCode`: the body's code, or {@link EXIT.failed} when it throws.
+ * `process.exitCode`: the body's code; {@link EXIT.failed} when it throws (or the
+ * run record cannot be written); {@link signalExitCode} (130, 143) when
+ * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
+ * (then nothing runs and no run record is written).
+ * @param lock default `wait` for the pipeline commands (`run`, `schedule`), else `none`.
  */
 export async function runCommand<O extends DataCommandOptions>(
   name: string,
   options: O,
   body: (ctx: CommandContext) => Promise<number | void>,
+  lock: LockMode = PIPELINE_COMMANDS.has(name) ? 'wait' : 'none',
 ): Promise<void> {
   const { logFormat: _f, logLevel: _l, ...rest } = options;
-  const ctx = await openContext(name, options, toParams(rest));
+  const lost = new AbortController();
+  const ctx = await openContext(name, options, toParams(rest), lost.signal);
+  let held: HeldLock | undefined;
+  let stopRenewing = (): void => undefined;
   let code: number = EXIT.ok;
   try {
+    if (lock !== 'none') {
+      held = await takeLock(ctx, lock);
+      if (held === undefined) {
+        process.exitCode = EXIT.busy;
+        return;
+      }
+      ctx.log.info({ lock: held.uri, expiresAt: held.current.expiresAt }, 'lock acquired');
+      stopRenewing = held.keepAlive(
+        (error) => {
+          ctx.log.error({ err: error }, `${error.message}: stopping after the current step`);
+          lost.abort(error);
+        },
+        (error) => ctx.log.warn({ err: error }, `cannot renew the lease of ${held?.uri}; retrying at the next renewal`),
+      );
+    }
     code = (await body(ctx)) ?? EXIT.ok;
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     if (!ctx.run.snapshot().errors.some((r) => r.message === e.message)) ctx.run.fail(e);
     ctx.log.error({ err: e }, e.message);
-    code = EXIT.failed;
+    const signal = receivedSignal();
+    code = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : EXIT.failed;
   }
-  const record = await ctx.run.finish(ctx.lake, code === EXIT.failed ? 'failed' : 'ok');
-  ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.lake.uri.replace(/\/$/, '')}/runs/${record.runId}.json`);
+  stopRenewing();
+  try {
+    const record = await ctx.run.finish(ctx.lake, code === EXIT.ok || code === EXIT.partial ? 'ok' : 'failed');
+    ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.lake.uri.replace(/\/$/, '')}/runs/${record.runId}.json`);
+  } catch (error) {
+    ctx.log.error({ err: error }, `cannot write the run record of run ${ctx.run.runId}: ${(error as Error).message}`);
+    code = code === EXIT.ok ? EXIT.failed : code;
+  }
+  if (held !== undefined) {
+    try {
+      if (await held.release()) ctx.log.info({ lock: held.uri }, 'lock released');
+    } catch (error) {
+      ctx.log.warn({ err: error }, `cannot release ${held.uri}; it frees itself when its lease ends at ${held.current.expiresAt}`);
+    }
+  }
   process.exitCode = code;
 }

@@ -1,15 +1,16 @@
 /**
  * What every command starts from: a logger, progress bars, the raw and lake
- * stores resolved from their URIs, the data-set configuration and a run recorder.
- * This is the edge where URIs, files and the environment become objects; the
- * stages below it only see stores, tables and typed columns.
+ * stores resolved from their URIs, the data-set configuration, a run recorder
+ * and the stop signal. This is the edge where URIs, files, the environment and
+ * process signals become objects; the stages below it only see stores, tables
+ * and typed columns.
  */
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../lib/log';
 import { createProgress, Progress } from '../lib/progress';
-import { detectCodeVersion, RunParams, RunRecorder } from '../lib/runs';
+import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
 import { openStore } from '../lib/store/open';
 import { ObjectStore } from '../lib/store/store';
 
@@ -25,18 +26,95 @@ export interface CommandContext {
   lake: ObjectStore;
   config: DatasetConfig;
   run: RunRecorder;
+  /** Aborted when the command must stop after its current step (SIGTERM/SIGINT, lock lost). */
+  signal: AbortSignal;
 }
 
-/** Opens the pieces a command needs; `raw` is opened only when the command reads raw objects. */
+/** The command was asked to stop (signal or lost lock) and stopped before step `step`. */
+export class RunInterruptedError extends Error {
+  constructor(readonly step: string, readonly why: string) {
+    super(`stopped before step "${step}": ${why}; every output published so far is complete, nothing of the remaining steps was written`);
+    this.name = 'RunInterruptedError';
+  }
+}
+
+/**
+ * A run recorder that refuses to start a step once `signal` is aborted, so an
+ * interrupted command ends between steps. Every step publishes its outputs
+ * atomically (design.md, "Writes are all-or-nothing"), so stopping there leaves
+ * nothing half-written.
+ */
+class InterruptibleRunRecorder extends RunRecorder {
+  constructor(start: RunStart, private readonly signal: AbortSignal) {
+    super(start);
+  }
+
+  override async step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+    if (this.signal.aborted) throw new RunInterruptedError(name, String((this.signal.reason as Error | undefined)?.message ?? this.signal.reason));
+    return super.step(name, fn);
+  }
+}
+
+/** The signal a command was asked to stop with, or undefined. */
+let received: NodeJS.Signals | undefined;
+let shutdown: AbortController | undefined;
+
+/**
+ * The process-wide stop signal: the first SIGTERM or SIGINT aborts it (the
+ * command finishes its current step, writes its run record, releases its lock
+ * and exits with 128 + the signal number); a second one exits at once. Object
+ * writes are atomic, so even then no object is half-written; a held lock then
+ * stays until its lease expires.
+ * @param log where the two notices go.
+ */
+export function shutdownSignal(log: Logger): AbortSignal {
+  if (shutdown === undefined) {
+    const controller = new AbortController();
+    shutdown = controller;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received === undefined) {
+        received = signal;
+        log.warn({ signal }, `${signal}: stopping after the current step (send it again to exit now)`);
+        controller.abort(new Error(`received ${signal}`));
+      } else {
+        log.error({ signal }, `${signal} again: exiting now`);
+        process.exit(signalExitCode(signal));
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return shutdown.signal;
+}
+
+/** Exit code of a process stopped by `signal`: 128 + its number (SIGINT 130, SIGTERM 143), as shells report it. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (signal === 'SIGINT' ? 2 : 15);
+}
+
+/** The signal received by {@link shutdownSignal}'s handlers, if any. */
+export function receivedSignal(): NodeJS.Signals | undefined {
+  return received;
+}
+
+/**
+ * Opens the pieces a command needs; `raw` is opened only when the command reads
+ * raw objects. Progress bars and `pretty` log lines share the terminal (log
+ * lines print above the bars).
+ * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
+ */
 export async function openContext(
   command: string,
   options: GlobalOptions & { lake: string; config: string },
   params: RunParams,
+  signal?: AbortSignal,
 ): Promise<CommandContext> {
   const format = parseLogFormat(options.logFormat);
-  const log = createLogger({ format, level: parseLogLevel(options.logLevel) }).child({ command });
+  const progress = createProgress({ format });
+  const log = createLogger({ format, level: parseLogLevel(options.logLevel), progress }).child({ command });
   const configText = await readFile(options.config, 'utf8');
   const config = loadConfig(configText, options.config);
-  const run = new RunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, text: configText } });
-  return { log, progress: createProgress({ format }), lake: openStore(options.lake), config, run };
+  const stop = signal === undefined ? shutdownSignal(log) : AbortSignal.any([shutdownSignal(log), signal]);
+  const run = new InterruptibleRunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, text: configText } }, stop);
+  return { log, progress, lake: openStore(options.lake), config, run, signal: stop };
 }

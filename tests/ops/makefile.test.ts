@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest', 'features', 'train', 'score', 'export', 'pipeline', 'schedule', 'bench'];
+const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest', 'features', 'train', 'score', 'export', 'pipeline', 'schedule', 'runs', 'bench'];
 
 /** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
 const ENV = Object.fromEntries(
@@ -70,6 +70,12 @@ describe('Makefile', () => {
     expect(line).toMatch(/^env( -u \w+)+ npx jest --ci$/);
     for (const name of ['AWS_ENDPOINT_URL', 'AWS_SECRET_ACCESS_KEY', 'RAW_URI', 'LAKE_URI']) expect(line).toContain(`-u ${name} `);
     expect(make(local, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop()).toBe('npx jest --ci');
+  });
+
+  it('passes the schedule mode and training flags to schedule', () => {
+    expect(cliLine(local, ['schedule'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'data\/online-retail' /);
+    expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--max-epochs 1'])).toMatch(/ schedule --once .* --max-epochs 1$/);
+    expect(cliLine(minio, ['runs'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake'");
   });
 
   it('passes the shard, as-of and top-K only when given', () => {

@@ -91,7 +91,7 @@ describe('docker-compose.yml', () => {
   const env = dotenv(join(ROOT, '.env.example'));
 
   it('has MinIO, the bucket set-up and the app', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'createbuckets', 'minio']);
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'createbuckets', 'minio', 'scheduler']);
   });
 
   it('keeps MinIO data on a named volume and publishes the API and console ports', () => {
@@ -124,6 +124,14 @@ describe('docker-compose.yml', () => {
     expect(app.env_file).toEqual(['../.env']);
     expect(app.environment.AWS_ENDPOINT_URL).toBe('http://minio:9000');
     expect(app.depends_on.createbuckets.condition).toBe('service_completed_successfully');
+  });
+
+  it('runs the event-driven scheduler from the app image against the in-network MinIO', () => {
+    const scheduler = compose.services.scheduler;
+    expect(scheduler.image).toBe(compose.services.app.image);
+    expect(scheduler.command.slice(0, 2)).toEqual(['schedule', '--on-new-object']);
+    expect(scheduler.environment.AWS_ENDPOINT_URL).toBe('http://minio:9000');
+    expect(scheduler.env_file).toEqual(['../.env']);
   });
 
   it('tags the app image with the package version, as the Kubernetes manifests do', () => {
@@ -274,7 +282,8 @@ describe('Kubernetes', () => {
     expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     const pod = cron.spec.jobTemplate.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
-    expect(pod.containers[0].args[0]).toBe('run');
+    expect(pod.containers[0].args.slice(0, 2)).toEqual(['schedule', '--once']);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
     expectSettingsWiring(pod.containers[0]);
   });
 });

@@ -1,0 +1,42 @@
+/** `berserkr runs`: lists the run records of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
+import { Command, Option } from 'commander';
+import { listRuns, readRun, RunRecord } from '../../lib/runs';
+import { openStore } from '../../lib/store/open';
+import { EXIT } from '../command';
+import { commonOptions, parsePositiveInt } from '../options';
+
+/** One line of `berserkr runs`: id, command, status, duration, steps and headline metrics. */
+export function formatRunLine(r: RunRecord): string {
+  const metrics = Object.entries(r.metrics)
+    .filter(([k]) => /ndcg@|recall@|^ece$/.test(k))
+    .map(([k, v]) => `${k}=${v.toFixed(4)}`);
+  const seconds = (r.durationMs / 1000).toFixed(1).padStart(7);
+  return [r.runId, r.command.padEnd(9), r.status.padEnd(6), `${seconds}s`, r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
+}
+
+/** Registers `runs` and `runs show` on `program`. */
+export function registerRuns(program: Command): void {
+  const runs = program
+    .command('runs')
+    .description('list run records (runs/<run-id>.json), newest first')
+    .addOption(commonOptions.lake())
+    .addOption(new Option('--limit <n>', 'at most this many runs').default(20).argParser(parsePositiveInt))
+    .action(async (o: { lake: string; limit: number }) => {
+      const lake = openStore(o.lake);
+      const lines = ['run id                    command    status  duration  steps  metrics'];
+      for (const id of await listRuns(lake, { limit: o.limit })) lines.push(formatRunLine(await readRun(lake, id)));
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+  runs
+    .command('show <run-id>')
+    .description('print one run record as JSON (--lake as for runs)')
+    .action(async (runId: string, _o: unknown, cmd: Command) => {
+      const { lake } = cmd.optsWithGlobals<{ lake: string }>();
+      try {
+        process.stdout.write(JSON.stringify(await readRun(openStore(lake), runId), null, 2) + '\n');
+      } catch (error) {
+        process.stderr.write(`berserkr runs show: ${(error as Error).message}\n`);
+        process.exitCode = EXIT.failed;
+      }
+    });
+}

@@ -1,0 +1,42 @@
+/** `berserkr seed`: uploads local raw files (the bundled Online Retail months) to the raw bucket with the `minio` package. */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { createLogger, parseLogFormat, parseLogLevel } from '../../lib/log';
+import { minioTargetFromEnv } from '../../lib/minio-client';
+import { assertValidKey } from '../../lib/store/keys';
+import { GlobalOptions } from '../context';
+import { EXIT } from '../command';
+
+interface SeedOptions extends GlobalOptions {
+  from: string;
+  raw: string;
+  only?: string[];
+}
+
+/** Registers `seed` on `program`. */
+export function registerSeed(program: Command): void {
+  program
+    .command('seed')
+    .description('upload the *.csv.lzo files of a local folder to the raw bucket (s3:// URI; MinIO or any S3-compatible store) with the minio client')
+    .addOption(new Option('--from <dir>', 'local folder of *.csv.lzo files').default('data/online-retail'))
+    .addOption(new Option('--raw <uri>', 'raw bucket, s3://bucket/prefix').makeOptionMandatory().env('BERSERKR_RAW'))
+    .addOption(new Option('--only <files...>', 'upload only these file names (e.g. 2011-12.csv.lzo)'))
+    .action(async (_opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<SeedOptions>();
+      const log = createLogger({ format: parseLogFormat(o.logFormat), level: parseLogLevel(o.logLevel) }).child({ command: 'seed' });
+      const target = minioTargetFromEnv(o.raw, process.env);
+      const files = (await readdir(o.from)).filter((f) => f.endsWith('.csv.lzo')).sort();
+      const missing = (o.only ?? []).filter((f) => !files.includes(f));
+      if (missing.length > 0) {
+        log.error(`--only names files not in ${o.from}: ${missing.join(', ')} (found ${files.join(', ')})`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      for (const file of o.only ?? files) {
+        const key = target.prefix + assertValidKey(file, o.raw);
+        const info = await target.client.fPutObject(target.bucket, key, join(o.from, file), { 'Content-Type': 'application/x-lzop' });
+        log.info({ object: `s3://${target.bucket}/${key}`, etag: info.etag }, `uploaded ${file}`);
+      }
+    });
+}

@@ -1,0 +1,267 @@
+/**
+ * The pipeline lock: one object `locks/pipeline.json` in the lake that says who
+ * runs the pipeline now (host, pid, run id) and until when (a lease). Only one
+ * pipeline runs at a time across processes and machines that share the lake;
+ * a crashed holder stops blocking others once its lease expires.
+ *
+ * Protocol (the {@link ObjectStore} has no conditional put):
+ * 1. read the lock; when it is held and its lease has not expired, give up (or wait);
+ * 2. otherwise write our record (with a random token);
+ * 3. wait `settleMs`, read it again, and own the lock only if the token is ours.
+ *
+ * Remaining race window: two contenders that both read "free" and whose writes
+ * land more than `settleMs` apart can both win (the earlier one re-read before
+ * the later write landed). The holder renews its lease every `leaseMs / 3`
+ * and each renewal re-reads the lock first, so it detects the take-over at its
+ * next renewal ({@link LockLostError}) and stops after its current step. S3's
+ * `If-None-Match: *` conditional write would close the window on stores that
+ * honour it (AWS S3 since 2024, MinIO); it is not used here because the store
+ * interface and s3rver do not offer it.
+ *
+ * Release is read-then-delete, with the same kind of window: a contender whose
+ * write lands between our read and our delete loses its record; it notices at
+ * its settle re-read (and tries again) or at its next renewal.
+ *
+ * Leases compare wall-clock times of different machines: keep clocks in sync
+ * (NTP) to well under the lease.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ObjectNotFoundError, type ObjectStore } from './store/store';
+
+/** Key of the pipeline lock in the lake. */
+export const PIPELINE_LOCK_KEY = 'locks/pipeline.json';
+
+const isoTime = z.string().datetime({ offset: false });
+
+/** Schema of the lock object (`berserkr.lock/1`). */
+export const LockRecordSchema = z
+  .object({
+    schema: z.literal('berserkr.lock/1'),
+    owner: z.object({ host: z.string(), pid: z.number().int(), runId: z.string() }),
+    /** Random hex distinguishing this acquisition from any other, even of the same run. */
+    token: z.string().regex(/^[0-9a-f]{16}$/),
+    acquiredAt: isoTime,
+    renewedAt: isoTime,
+    /** The lease ends here; after it anyone may take the lock over. */
+    expiresAt: isoTime,
+  })
+  .strict();
+
+export type LockRecord = z.infer<typeof LockRecordSchema>;
+export type LockOwner = LockRecord['owner'];
+
+/** The lock object exists but is not a valid lock record (it is never half-written: puts are atomic). */
+export class LockFormatError extends Error {
+  constructor(readonly uri: string, detail: string) {
+    super(`invalid lock ${uri}: ${detail}; delete it if no pipeline is running`);
+    this.name = 'LockFormatError';
+  }
+}
+
+/** Another owner holds an unexpired lease. */
+export class LockHeldError extends Error {
+  constructor(readonly uri: string, readonly holder: LockRecord) {
+    super(`lock ${uri} is held by ${describeOwner(holder.owner)} until ${holder.expiresAt}`);
+    this.name = 'LockHeldError';
+  }
+}
+
+/** We held the lock, but another owner's record replaced ours (our lease expired, or the race of the module notes). */
+export class LockLostError extends Error {
+  constructor(readonly uri: string, readonly ours: LockOwner, readonly holder: LockRecord | undefined) {
+    super(`lock ${uri} of ${describeOwner(ours)} was lost: ${holder ? `now held by ${describeOwner(holder.owner)}` : 'the lock object is gone'}`);
+    this.name = 'LockLostError';
+  }
+}
+
+/** `run <id> (pid <pid> on <host>)`. */
+export function describeOwner(owner: LockOwner): string {
+  return `run ${owner.runId} (pid ${owner.pid} on ${owner.host})`;
+}
+
+export interface LockOptions {
+  /** Lock key; default {@link PIPELINE_LOCK_KEY}. */
+  key?: string;
+  /** Lease length in ms (default 120 000); the holder renews every third of it. */
+  leaseMs?: number;
+  /** Wait between our write and the re-read that confirms ownership, ms (default 2 000). */
+  settleMs?: number;
+  /** Clock, ms since the epoch; default `Date.now`. */
+  now?: () => number;
+  /** Sleep; default a timer (tests pass a fake one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Owner fields of this process for run `runId`. */
+export function currentOwner(runId: string): LockOwner {
+  return { host: hostname(), pid: process.pid, runId };
+}
+
+function lockUri(store: ObjectStore, key: string): string {
+  return `${store.uri.replace(/\/$/, '')}/${key}`;
+}
+
+/**
+ * Reads the lock record, or `undefined` when there is none.
+ * @throws LockFormatError when the object is not a valid record; store errors unchanged.
+ */
+export async function readLock(store: ObjectStore, key: string = PIPELINE_LOCK_KEY): Promise<LockRecord | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.get(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new LockFormatError(lockUri(store, key), `expected JSON, ${(error as Error).message}`);
+  }
+  const parsed = LockRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LockFormatError(lockUri(store, key), `field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** A lock this process holds. */
+export class HeldLock {
+  private record: LockRecord;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    record: LockRecord,
+    private readonly leaseMs: number,
+    private readonly now: () => number,
+  ) {
+    this.record = record;
+  }
+
+  /** The record as last written by us. */
+  get current(): LockRecord {
+    return { ...this.record, owner: { ...this.record.owner } };
+  }
+
+  /** `s3://lake/locks/pipeline.json`-style URI, for messages. */
+  get uri(): string {
+    return lockUri(this.store, this.key);
+  }
+
+  /**
+   * Extends the lease to now + `leaseMs`, after checking the stored record is still ours.
+   * @throws LockLostError when another owner's record (or none) is stored; store errors unchanged.
+   */
+  async renew(): Promise<void> {
+    const stored = await readLock(this.store, this.key);
+    if (stored?.token !== this.record.token) throw new LockLostError(this.uri, this.record.owner, stored);
+    const t = this.now();
+    const next: LockRecord = { ...this.record, renewedAt: new Date(t).toISOString(), expiresAt: new Date(t + this.leaseMs).toISOString() };
+    await this.store.put(this.key, JSON.stringify(next, null, 2) + '\n', 'application/json');
+    this.record = next;
+  }
+
+  /**
+   * Deletes the lock when it is still ours; a lock taken over meanwhile is left alone.
+   * @returns whether our record was deleted.
+   */
+  async release(): Promise<boolean> {
+    const stored = await readLock(this.store, this.key);
+    if (stored?.token !== this.record.token) return false;
+    await this.store.delete(this.key);
+    return true;
+  }
+
+  /**
+   * Renews the lease every `leaseMs / 3` ms until the returned function is called.
+   * `onLost` gets the {@link LockLostError} (renewal then stops); other renewal
+   * errors (store unreachable for a while) go to `onError` and renewal goes on.
+   */
+  keepAlive(onLost: (error: LockLostError) => void, onError: (error: unknown) => void): () => void {
+    let stopped = false;
+    let pending: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      pending = pending.then(async () => {
+        if (stopped) return;
+        try {
+          await this.renew();
+        } catch (error) {
+          if (error instanceof LockLostError) {
+            stopped = true;
+            clearInterval(timer);
+            onLost(error);
+          } else onError(error);
+        }
+      });
+    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }
+}
+
+/** Outcome of {@link tryAcquireLock}: the lock, or the record of whoever holds it. */
+export type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: false; holder: LockRecord };
+
+/**
+ * One attempt to take the lock (protocol in the module notes). An expired lease
+ * is taken over; the caller can log `holder` of a failed attempt.
+ * @throws LockFormatError, store errors unchanged.
+ */
+export async function tryAcquireLock(store: ObjectStore, owner: LockOwner, options: LockOptions = {}): Promise<AcquireResult> {
+  const key = options.key ?? PIPELINE_LOCK_KEY;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const existing = await readLock(store, key);
+  if (existing !== undefined && Date.parse(existing.expiresAt) > now()) return { acquired: false, holder: existing };
+  const t = now();
+  const record: LockRecord = {
+    schema: 'berserkr.lock/1',
+    owner,
+    token: randomBytes(8).toString('hex'),
+    acquiredAt: new Date(t).toISOString(),
+    renewedAt: new Date(t).toISOString(),
+    expiresAt: new Date(t + leaseMs).toISOString(),
+  };
+  await store.put(key, JSON.stringify(record, null, 2) + '\n', 'application/json');
+  await sleep(options.settleMs ?? 2_000);
+  const stored = await readLock(store, key);
+  if (stored?.token !== record.token) {
+    if (stored === undefined) return tryAcquireLock(store, owner, options);
+    return { acquired: false, holder: stored };
+  }
+  return { acquired: true, lock: new HeldLock(store, key, record, leaseMs, now) };
+}
+
+/**
+ * Takes the lock, waiting while another owner holds it: polls every `pollMs`
+ * (default a tenth of the lease, at most 10 s) until it is released or its lease
+ * expires, or `signal` aborts.
+ * @param onWait called once per failed attempt with the holder (for logging).
+ * @throws the signal's reason when aborted; as {@link tryAcquireLock}.
+ */
+export async function acquireLock(
+  store: ObjectStore,
+  owner: LockOwner,
+  options: LockOptions & { pollMs?: number; signal?: AbortSignal; onWait?: (holder: LockRecord) => void } = {},
+): Promise<HeldLock> {
+  const sleep = options.sleep ?? defaultSleep;
+  const pollMs = options.pollMs ?? Math.min(10_000, Math.max(100, Math.floor((options.leaseMs ?? 120_000) / 10)));
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const result = await tryAcquireLock(store, owner, options);
+    if (result.acquired) return result.lock;
+    options.onWait?.(result.holder);
+    await sleep(pollMs);
+  }
+}

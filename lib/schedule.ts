@@ -1,0 +1,84 @@
+/**
+ * Scheduled retraining, the pure parts: cron expressions (croner, 5 or 6
+ * fields, https://github.com/Hexagon/croner), durations such as `7d`, and the
+ * rule that decides whether a tick retrains: new raw data arrived, or the
+ * champion is older than the configured age, or there is no champion yet.
+ */
+import { Cron } from 'croner';
+
+/** A cron expression croner cannot parse. */
+export class CronExpressionError extends Error {
+  constructor(readonly expression: string, detail: string) {
+    super(`invalid cron expression ${JSON.stringify(expression)}: ${detail}; expected 5 or 6 fields, e.g. "0 3 * * *" (03:00 UTC daily)`);
+    this.name = 'CronExpressionError';
+  }
+}
+
+/** A duration that is not `<number><unit>` with unit ms, s, m, h or d. */
+export class DurationError extends Error {
+  constructor(readonly value: string) {
+    super(`invalid duration ${JSON.stringify(value)}: expected a positive number and a unit ms, s, m, h or d, e.g. 500ms, 90s, 30m, 12h, 7d`);
+    this.name = 'DurationError';
+  }
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses `500ms`, `90s`, `30m`, `12h`, `7d`, `1.5h` into ms.
+ * @throws DurationError quoting the value.
+ */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]] : NaN;
+  if (!(ms > 0)) throw new DurationError(value);
+  return Math.round(ms);
+}
+
+/**
+ * A paused croner job for `expression`, evaluated in UTC; use `nextRun()` to
+ * get the next tick. Nothing runs until the caller schedules it.
+ * @throws CronExpressionError quoting the expression and croner's reason.
+ */
+export function parseCron(expression: string): Cron {
+  try {
+    return new Cron(expression, { timezone: 'UTC', paused: true });
+  } catch (error) {
+    throw new CronExpressionError(expression, (error as Error).message);
+  }
+}
+
+/** What a tick knows when it decides. */
+export interface RetrainInputs {
+  /** Raw objects ingested by this tick (new or changed). */
+  newObjects: number;
+  /** `promotedAt` of `models/champion.json` (ISO 8601), undefined without a champion. */
+  championPromotedAt: string | undefined;
+  /** Retrain when the champion is at least this old, ms. */
+  maxModelAgeMs: number;
+  /** Now, ms since the epoch. */
+  now: number;
+}
+
+export interface RetrainDecision {
+  retrain: boolean;
+  /** One sentence for the log and run record. */
+  reason: string;
+}
+
+/**
+ * The retraining rule of `berserkr schedule`: retrain (features, challenger,
+ * champion/challenger, scoring, export) when new data arrived, when there is no
+ * champion, or when the champion's age reaches `maxModelAgeMs`; else nothing
+ * changed. A `promotedAt` that is not a time counts as too old.
+ */
+export function decideRetrain(i: RetrainInputs): RetrainDecision {
+  if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
+  if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
+  const age = i.now - Date.parse(i.championPromotedAt);
+  const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+  if (!(age < i.maxModelAgeMs)) {
+    return { retrain: true, reason: `champion promoted at ${i.championPromotedAt} is ${Number.isFinite(age) ? hours(age) : 'of unknown age'}, max age ${hours(i.maxModelAgeMs)}` };
+  }
+  return { retrain: false, reason: `nothing changed: no new raw objects, champion promoted at ${i.championPromotedAt} is ${hours(age)} old (max ${hours(i.maxModelAgeMs)})` };
+}

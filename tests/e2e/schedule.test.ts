@@ -1,0 +1,184 @@
+/**
+ * `berserkr schedule` as an operator runs it, on real Online Retail months in a
+ * local lake: SIGTERM stops a tick after its current step with nothing
+ * half-written; a tick without new data and with a fresh champion only logs that
+ * nothing changed; two concurrent ticks share the pipeline lock (one runs, one
+ * skips); a stale lock of a crashed run is taken over after its lease; `runs`
+ * lists and shows the run records. Full retraining ticks are shown in the
+ * operations note of README.md (they take minutes); here the champion is a
+ * registry pointer written by the test.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../lib/store/open';
+import { CliResult, jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { startS3Server } from '../helpers/s3server';
+
+const MONTHS = ['2010-12.csv.lzo', '2011-01.csv.lzo', '2011-02.csv.lzo'];
+const ENV = { BERSERKR_LOCK_SETTLE: '1s', BERSERKR_LOCK_LEASE: '30s' };
+const TIMEOUT = 120_000;
+
+describe('berserkr schedule', () => {
+  let dir: string;
+  let raw: string;
+  let lake: string;
+  let args: string[];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'berserkr-schedule-'));
+    raw = join(dir, 'raw');
+    lake = join(dir, 'lake');
+    mkdirSync(raw);
+    for (const m of MONTHS) copyFileSync(join(ROOT, 'data', 'online-retail', m), join(raw, m));
+    args = ['--raw', raw, '--lake', lake, '--train-cutoffs', '1', '--max-epochs', '1'];
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const records = () => readdirSync(join(lake, 'runs')).map((f) => JSON.parse(readFileSync(join(lake, 'runs', f), 'utf8')));
+  const runIdOf = (r: CliResult) => jsonLogs(r.stderr).find((l) => typeof l.runId === 'string' && typeof l.status === 'string')?.runId as string;
+
+  test('SIGTERM during ingest stops the tick after that step, with the lock released and nothing else written', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'schedule', '--once', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...ENV },
+    });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && stderr.includes('"msg":"ingested"')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(sent).toBe(true);
+    expect(code).toBe(143);
+    expect(stderr).toContain('SIGTERM: stopping after the current step');
+    const [record] = records();
+    expect(record.status).toBe('failed');
+    expect(record.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(['ingest:ok']);
+    expect(record.errors[0]).toMatchObject({ name: 'RunInterruptedError', message: expect.stringContaining('received SIGTERM') });
+    expect(record.rows['ingest.read']).toBe(42_481 + 35_147 + 27_707);
+    // ingest published its objects whole; no later stage wrote anything, and the lock is gone
+    expect(readdirSync(lake).filter((d) => d !== 'locks').sort()).toEqual(['clean', 'ledger', 'runs']);
+    expect(existsSync(join(lake, 'locks', 'pipeline.json'))).toBe(false);
+  }, TIMEOUT);
+
+  test('a tick without new data and with a fresh champion only logs that nothing changed', async () => {
+    mkdirSync(join(lake, 'models'), { recursive: true });
+    const champion = { modelId: '20111201T000000000Z-0badc0de', promotedAt: new Date().toISOString(), validation: {} };
+    writeFileSync(join(lake, 'models', 'champion.json'), JSON.stringify(champion));
+    const r = await runCli(['--log-format', 'json', 'schedule', '--once', ...args], ENV);
+    expect(r.code).toBe(0);
+    const decision = jsonLogs(r.stderr).find((l) => l.retrain !== undefined)!;
+    expect(decision).toMatchObject({ retrain: false, champion: champion.modelId, msg: expect.stringMatching(/^nothing changed: no new raw objects, champion promoted at .* is 0.0 h old \(max 168.0 h\)$/) });
+    const record = records().find((x) => x.runId === runIdOf(r));
+    expect(record).toMatchObject({ command: 'schedule', status: 'ok', rows: { 'schedule.new_objects': 0 } });
+    expect(record.steps.map((s: { name: string }) => s.name)).toEqual(['ingest']);
+  }, TIMEOUT);
+
+  test('of two concurrent ticks, one runs and the other skips because the lock is held', async () => {
+    // a long settle time keeps the first owner's hold longer than the two processes' start-up skew on a loaded machine
+    const env = { ...ENV, BERSERKR_LOCK_SETTLE: '8s' };
+    const [a, b] = await Promise.all([0, 1].map(() => runCli(['--log-format', 'json', 'schedule', '--once', ...args], env)));
+    expect([a.code, b.code].sort()).toEqual([0, 4]);
+    const skipped = a.code === 4 ? a : b;
+    const ran = a.code === 4 ? b : a;
+    const holder = jsonLogs(skipped.stderr).find((l) => typeof l.msg === 'string' && l.msg.startsWith('skipped:'))!;
+    expect(holder.holder).toMatchObject({ runId: runIdOf(ran) });
+    expect(runIdOf(skipped)).toBeUndefined(); // a skipped tick runs nothing and records nothing
+    expect(existsSync(join(lake, 'locks', 'pipeline.json'))).toBe(false);
+  }, TIMEOUT);
+
+  test('a live lock makes a tick skip; a stale one (lease expired) is taken over', async () => {
+    const lock = (expiresAt: string) =>
+      JSON.stringify({
+        schema: 'berserkr.lock/1',
+        owner: { host: 'crashed-host', pid: 4242, runId: '20111201T000000Z-dead00' },
+        token: '0123456789abcdef',
+        acquiredAt: '2011-12-01T00:00:00.000Z',
+        renewedAt: '2011-12-01T00:00:00.000Z',
+        expiresAt,
+      });
+    mkdirSync(join(lake, 'locks'), { recursive: true });
+    writeFileSync(join(lake, 'locks', 'pipeline.json'), lock(new Date(Date.now() + 3_600_000).toISOString()));
+    const live = await runCli(['schedule', '--once', ...args], ENV);
+    expect(live.code).toBe(4);
+    expect(live.stderr).toMatch(/skipped: another pipeline run holds the lock, run 20111201T000000Z-dead00 \(pid 4242 on crashed-host\), lease until /);
+
+    writeFileSync(join(lake, 'locks', 'pipeline.json'), lock('2011-12-01T00:02:00.000Z'));
+    const stale = await runCli(['--log-format', 'json', 'schedule', '--once', ...args], ENV);
+    expect(stale.code).toBe(0);
+    expect(jsonLogs(stale.stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
+    expect(existsSync(join(lake, 'locks', 'pipeline.json'))).toBe(false);
+  }, TIMEOUT);
+
+  test('runs lists the run records newest first and runs show prints one', async () => {
+    const list = await runCli(['runs', '--lake', lake]);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n').slice(1);
+    const ids = records().map((r) => r.runId).sort().reverse();
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(ids);
+    expect(lines[lines.length - 1]).toMatch(/^\S+ +schedule +failed +\d+\.\ds +ingest$/);
+    const show = await runCli(['runs', 'show', ids[0], '--lake', lake]);
+    expect(JSON.parse(show.stdout)).toEqual(records().find((r) => r.runId === ids[0]));
+    const bad = await runCli(['runs', 'show', 'latest', '--lake', lake]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('invalid run id "latest"');
+  }, TIMEOUT);
+
+  test('--on-new-object on a local folder says it polls, and a landing object starts a tick', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'schedule', '--on-new-object', '--poll-interval', '300ms', '--max-ticks', '1', ...args],
+      { cwd: ROOT, env: { ...process.env, ...ENV } },
+    );
+    let stderr = '';
+    let dropped = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!dropped && stderr.includes('polling every 300 ms') && stderr.includes('"msg":"lock released"')) {
+        dropped = true;
+        // an object that lands but cannot be ingested: the tick runs, reports it, and retrains nothing
+        writeFileSync(join(raw, '2011-03.csv.lzo'), 'not an lzop file\n');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    rmSync(join(raw, '2011-03.csv.lzo'));
+    expect(dropped).toBe(true);
+    expect(stderr).toContain('is a local folder: polling every 300 ms');
+    const logs = jsonLogs(stderr);
+    expect(logs.filter((l) => l.msg === 'lock acquired')).toHaveLength(2);
+    expect(logs.find((l) => l.object === '2011-03.csv.lzo' && l.level === 'error')?.msg).toMatch(/^cannot ingest .*2011-03.csv.lzo$/);
+    expect(code).toBe(3); // partial: an object failed to ingest
+  }, TIMEOUT);
+
+  test('--on-new-object on an S3 server without MinIO notifications says so, polls, and ticks when an object lands', async () => {
+    const server = await startS3Server(['raw']);
+    try {
+      const bucket = openStore('s3://raw/incoming', server.env);
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'schedule', '--on-new-object', '--poll-interval', '300ms', '--max-ticks', '1', ...args, '--raw', 's3://raw/incoming'],
+        { cwd: ROOT, env: { ...process.env, ...ENV, ...server.env } },
+      );
+      let stderr = '';
+      let landed: Promise<unknown> | undefined;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (landed === undefined && stderr.includes('is not a MinIO server') && stderr.includes('"msg":"lock released"')) {
+          landed = bucket.put('2011-04.csv.lzo', 'not an lzop file\n');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      await landed;
+      expect(stderr).toContain(`bucket notifications need MinIO; ${server.endpoint} is not a MinIO server (no /minio/health/live): polling s3://raw/incoming every 300 ms`);
+      expect(jsonLogs(stderr).filter((l) => l.msg === 'lock acquired')).toHaveLength(2);
+      expect(code).toBe(3);
+    } finally {
+      await server.stop();
+    }
+  }, TIMEOUT);
+});

@@ -1,0 +1,56 @@
+/** The retraining rule, durations and cron parsing of lib/schedule.ts. */
+import { CronExpressionError, decideRetrain, DurationError, parseCron, parseDuration } from '../../lib/schedule';
+
+const DAY = 86_400_000;
+const now = Date.parse('2011-12-10T03:00:00Z');
+
+describe('decideRetrain', () => {
+  it('retrains when new raw objects arrived, whatever the champion', () => {
+    expect(decideRetrain({ newObjects: 1, championPromotedAt: '2011-12-10T02:00:00Z', maxModelAgeMs: 7 * DAY, now })).toEqual({
+      retrain: true,
+      reason: '1 new raw object ingested',
+    });
+  });
+
+  it('retrains without a champion', () => {
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: undefined, maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
+  });
+
+  it('retrains when the champion reaches the maximum age, and not a millisecond before', () => {
+    const at = (age: number) => new Date(now - age).toISOString();
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(7 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
+    const fresh = decideRetrain({ newObjects: 0, championPromotedAt: at(7 * DAY - 1), maxModelAgeMs: 7 * DAY, now });
+    expect(fresh.retrain).toBe(false);
+    expect(fresh.reason).toMatch(/^nothing changed: no new raw objects, champion promoted at 2011-12-03T03:00:00.001Z is 168.0 h old \(max 168.0 h\)$/);
+  });
+
+  it('treats an unreadable promotedAt as too old', () => {
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: 'yesterday', maxModelAgeMs: DAY, now })).toMatchObject({ retrain: true, reason: expect.stringContaining('of unknown age') });
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1.5h', 5_400_000],
+    ['7d', 7 * DAY],
+  ])('%s = %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['', '7', '0s', '-1h', '3w', '1 d'])('rejects %j quoting it', (text) => {
+    expect(() => parseDuration(text)).toThrow(DurationError);
+    expect(() => parseDuration(text)).toThrow(`invalid duration ${JSON.stringify(text)}`);
+  });
+});
+
+describe('parseCron', () => {
+  it('gives the next UTC tick of a daily expression', () => {
+    expect(parseCron('0 3 * * *').nextRun(new Date('2011-12-10T03:00:00Z'))?.toISOString()).toBe('2011-12-11T03:00:00.000Z');
+  });
+
+  it('rejects a bad expression quoting it', () => {
+    expect(() => parseCron('0 25 * * *')).toThrow(CronExpressionError);
+    expect(() => parseCron('every day')).toThrow(/^invalid cron expression "every day": /);
+  });
+});
