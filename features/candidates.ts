@@ -5,6 +5,7 @@
  * and the M items most co-purchased with the customer's recent items.
  */
 import { DAY_MS } from '../lib/schema';
+import { FeatureContractError } from './errors';
 import { itemNeighbours } from './cooccurrence';
 import { eventsBefore, EventIndex, knownCustomers, knownItems, pastEnd } from './event-index';
 import { itemEventCounts, rankItems } from './popularity';
@@ -25,6 +26,14 @@ export interface CandidateOptions {
   recentOrders?: number;
   /** Neighbours kept per item in the co-occurrence table [50]. */
   neighbours?: number;
+  /**
+   * Only these dense customers (each known at the cut-off, any order) get
+   * candidates; the others keep empty rows in the CSR. Default: every known
+   * customer. Scoring builds features per customer batch with it, so memory
+   * follows the batch, not the customer base; a customer's rows do not depend
+   * on which other customers are selected.
+   */
+  customers?: Int32Array;
 }
 
 /** Candidates of all known customers, CSR over customers [0, knownCustomers). */
@@ -57,6 +66,7 @@ export interface Candidates {
  * @param cutoff t, ms UTC.
  * @param options see {@link CandidateOptions}.
  * @returns rows sorted by (customer, item), with source flags and scores.
+ * @throws FeatureContractError when `options.customers` holds a customer not known at t.
  */
 export function generateCandidates(index: EventIndex, cutoff: number, options: CandidateOptions = {}): Candidates {
   const popularN = options.popularN ?? 100;
@@ -77,11 +87,16 @@ export function generateCandidates(index: EventIndex, cutoff: number, options: C
   const score = new Float32Array(nItems);
   const orderMark = new Int32Array(index.nOrders).fill(-1);
   const seedMark = new Int32Array(nItems).fill(-1);
+  const selected = options.customers === undefined ? undefined : customerMask(options.customers, nCustomers);
   const offsets = new Int32Array(nCustomers + 1);
   const rowItems: number[] = [];
   const rowSource: number[] = [];
   const rowScore: number[] = [];
   for (let c = 0; c < nCustomers; c++) {
+    if (selected !== undefined && selected[c] === 0) {
+      offsets[c + 1] = rowItems.length;
+      continue;
+    }
     const touched: number[] = [];
     const mark = (it: number, flag: number): void => {
       if (flags[it] === 0 && score[it] === 0) touched.push(it);
@@ -133,4 +148,15 @@ export function generateCandidates(index: EventIndex, cutoff: number, options: C
     copurchase: Float32Array.from(rowScore),
     popularityRank,
   };
+}
+
+/** 1 for each customer of `customers`, which must all be in [0, known). */
+function customerMask(customers: Int32Array, known: number): Uint8Array {
+  const mask = new Uint8Array(known);
+  for (let i = 0; i < customers.length; i++) {
+    const c = customers[i];
+    if (!(c >= 0 && c < known)) throw new FeatureContractError('CandidateOptions.customers', `expected dense customers known at the cut-off, in [0, ${known}), found ${c} at position ${i}`);
+    mask[c] = 1;
+  }
+  return mask;
 }

@@ -1,13 +1,19 @@
 /**
  * Scores and top-K exports in the SCORES contract (`lib/schema.ts`):
  * `customer_id` utf8, `item_id` utf8, `rank` int32 (1 = most likely),
- * `probability` float64 in [0, 1], as an Arrow table (→ Parquet at the edge) and
- * as CSV bytes with a header line (RFC 4180: CRLF line ends, fields with a comma,
- * double quote, CR or LF quoted, inner quotes doubled).
+ * `probability` float64 in [0, 1]. In memory an Arrow table; on the way out one of
+ * three formats, encoded in chunks so a streamed store `put` holds one chunk:
+ * - CSV with a header line (RFC 4180: CRLF line ends, fields with a comma,
+ *   double quote, CR or LF quoted, inner quotes doubled);
+ * - Parquet (zstd), through `lib/parquet.ts`;
+ * - JSON Lines (jsonlines.org: one UTF-8 JSON object per line, LF ends), keys the
+ *   SCORES column names.
  */
 import { Float64, Int32, makeData, makeVector, Table, Utf8, type Vector } from 'apache-arrow';
+import { tableToParquet } from '../lib/parquet';
 import { SCORES } from '../lib/schema';
 import { ScoringInputError } from './errors';
+import { EXPORT_EXTENSION, type ExportFormat } from './layout';
 import type { TopK } from './topk';
 
 const encoder = new TextEncoder();
@@ -23,7 +29,7 @@ function checkIds(rows: TopK, customerIds: readonly string[], itemIds: readonly 
 }
 
 /** A utf8 vector of `ids[index[i]]`, built from the encoded ids directly (no per-row builder). */
-function utf8Column(index: Int32Array, ids: readonly string[]): Vector<Utf8> {
+function utf8Column(index: ArrayLike<number>, ids: readonly string[]): Vector<Utf8> {
   const encoded = new Map<number, Uint8Array>();
   const bytesOf = (k: number): Uint8Array => {
     let b = encoded.get(k);
@@ -38,20 +44,55 @@ function utf8Column(index: Int32Array, ids: readonly string[]): Vector<Utf8> {
 }
 
 /**
+ * A SCORES table from typed columns: row r has customer `customerIds[customer[r]]`
+ * and item `itemIds[item[r]]`.
+ */
+export function scoresTableFromColumns(
+  customer: ArrayLike<number>,
+  customerIds: readonly string[],
+  item: ArrayLike<number>,
+  itemIds: readonly string[],
+  rank: Int32Array,
+  probability: Float64Array,
+): Table {
+  return new Table({
+    [SCORES.customerId]: utf8Column(customer, customerIds),
+    [SCORES.itemId]: utf8Column(item, itemIds),
+    [SCORES.rank]: makeVector(makeData({ type: new Int32(), length: rank.length, nullCount: 0, data: rank })),
+    [SCORES.probability]: makeVector(makeData({ type: new Float64(), length: probability.length, nullCount: 0, data: probability })),
+  });
+}
+
+/**
  * The rows as an Arrow table with the SCORES columns, in row order.
  * @param customerIds external id per dense customer index; @param itemIds per dense item index.
  * @throws ScoringInputError when a dense index has no external id.
  */
 export function scoresTable(rows: TopK, customerIds: readonly string[], itemIds: readonly string[]): Table {
   checkIds(rows, customerIds, itemIds);
-  return new Table({
-    [SCORES.customerId]: utf8Column(rows.customer.subarray(0, rows.n), customerIds),
-    [SCORES.itemId]: utf8Column(rows.item.subarray(0, rows.n), itemIds),
-    [SCORES.rank]: makeVector(makeData({ type: new Int32(), length: rows.n, nullCount: 0, data: rows.rank.subarray(0, rows.n) })),
-    [SCORES.probability]: makeVector(
-      makeData({ type: new Float64(), length: rows.n, nullCount: 0, data: Float64Array.from(rows.probability.subarray(0, rows.n)) }),
-    ),
-  });
+  return scoresTableFromColumns(
+    rows.customer.subarray(0, rows.n),
+    customerIds,
+    rows.item.subarray(0, rows.n),
+    itemIds,
+    rows.rank.slice(0, rows.n),
+    Float64Array.from(rows.probability.subarray(0, rows.n)),
+  );
+}
+
+/** The SCORES columns of `table` as plain arrays. @throws ScoringInputError when one is missing. */
+export function scoresColumns(table: Table): { customer: string[]; item: string[]; rank: Int32Array; probability: Float64Array } {
+  const column = (name: string) => {
+    const v = table.getChild(name);
+    if (v === null) throw new ScoringInputError(`scores table: expected column ${name}, found ${table.schema.fields.map((f) => f.name).join(', ')}`);
+    return v;
+  };
+  return {
+    customer: Array.from(column(SCORES.customerId).toArray() as ArrayLike<string>),
+    item: Array.from(column(SCORES.itemId).toArray() as ArrayLike<string>),
+    rank: Int32Array.from(column(SCORES.rank).toArray() as ArrayLike<number>),
+    probability: Float64Array.from(column(SCORES.probability).toArray() as ArrayLike<number>),
+  };
 }
 
 /** A CSV field per RFC 4180 §2: quoted when it holds `,` `"` CR or LF, inner quotes doubled. */
@@ -62,41 +103,61 @@ export function csvField(value: string): string {
 /** Probability as text: float32 precision (7 significant digits), shortest form. */
 const formatProbability = (p: number): string => String(Number(p.toPrecision(7)));
 
-/**
- * CSV of the rows in chunks of about `rowsPerChunk` lines (header first), for a
- * streamed store `put`: memory stays bounded by one chunk.
- * @throws ScoringInputError when a dense index has no external id.
- */
-export function* scoresCsvChunks(rows: TopK, customerIds: readonly string[], itemIds: readonly string[], rowsPerChunk = 65_536): Generator<Uint8Array> {
-  checkIds(rows, customerIds, itemIds);
-  const customerText = customerIds.map(csvField);
-  const itemText = itemIds.map(csvField);
-  const header = [SCORES.customerId, SCORES.itemId, SCORES.rank, SCORES.probability].join(',');
-  let lines: string[] = [header];
-  for (let i = 0; i < rows.n; i++) {
-    lines.push(`${customerText[rows.customer[i]]},${itemText[rows.item[i]]},${rows.rank[i]},${formatProbability(rows.probability[i])}`);
+/** Text lines of rows [0, n) in chunks of `rowsPerChunk`, each chunk one encoded byte array. */
+function* lineChunks(n: number, line: (r: number) => string, head: string[], end: string, rowsPerChunk: number): Generator<Uint8Array> {
+  let lines = head;
+  for (let r = 0; r < n; r++) {
+    lines.push(line(r));
     if (lines.length >= rowsPerChunk) {
-      yield encoder.encode(lines.join('\r\n') + '\r\n');
+      yield encoder.encode(lines.join(end) + end);
       lines = [];
     }
   }
-  if (lines.length > 0) yield encoder.encode(lines.join('\r\n') + '\r\n');
-}
-
-/** The whole CSV as one byte array (see {@link scoresCsvChunks}). */
-export function scoresCsv(rows: TopK, customerIds: readonly string[], itemIds: readonly string[]): Uint8Array {
-  return Buffer.concat([...scoresCsvChunks(rows, customerIds, itemIds)]);
+  if (lines.length > 0) yield encoder.encode(lines.join(end) + end);
 }
 
 /**
- * The CSV chunks of {@link scoresCsvChunks} as an `AsyncIterable`, the streamed
- * body `ObjectStore.put` accepts: `await store.put(key, scoresCsvStream(…), 'text/csv')`.
+ * A SCORES table encoded as `format`, in chunks of about `rowsPerChunk` rows
+ * (Parquet is one chunk: the file needs its footer). Concatenated, the chunks
+ * are the whole file.
+ * @throws ScoringInputError when a SCORES column is missing.
  */
-export async function* scoresCsvStream(
-  rows: TopK,
-  customerIds: readonly string[],
-  itemIds: readonly string[],
-  rowsPerChunk = 65_536,
-): AsyncGenerator<Uint8Array> {
-  yield* scoresCsvChunks(rows, customerIds, itemIds, rowsPerChunk);
+export function* exportChunks(table: Table, format: ExportFormat, rowsPerChunk = 65_536): Generator<Uint8Array> {
+  const { customer, item, rank, probability } = scoresColumns(table);
+  if (format === 'parquet') {
+    yield tableToParquet(table);
+  } else if (format === 'csv') {
+    const header = [SCORES.customerId, SCORES.itemId, SCORES.rank, SCORES.probability].join(',');
+    yield* lineChunks(table.numRows, (r) => `${csvField(customer[r])},${csvField(item[r])},${rank[r]},${formatProbability(probability[r])}`, [header], '\r\n', rowsPerChunk);
+  } else {
+    const key = (name: string) => JSON.stringify(name);
+    const [c, i, k, p] = [SCORES.customerId, SCORES.itemId, SCORES.rank, SCORES.probability].map(key);
+    yield* lineChunks(
+      table.numRows,
+      (r) => `{${c}:${JSON.stringify(customer[r])},${i}:${JSON.stringify(item[r])},${k}:${rank[r]},${p}:${formatProbability(probability[r])}}`,
+      [],
+      '\n',
+      rowsPerChunk,
+    );
+  }
+}
+
+/** The whole export as one byte array (see {@link exportChunks}). */
+export function exportBytes(table: Table, format: ExportFormat): Uint8Array {
+  return Buffer.concat([...exportChunks(table, format)]);
+}
+
+/**
+ * Parses a comma-separated list of export formats (`csv,parquet,jsonl`), keeping
+ * the first occurrence of each.
+ * @throws ScoringInputError quoting the text when a name is not a format or the list is empty.
+ */
+export function parseFormats(text: string): ExportFormat[] {
+  const names = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const known = Object.keys(EXPORT_EXTENSION);
+  for (const name of names) {
+    if (!known.includes(name)) throw new ScoringInputError(`export format ${JSON.stringify(name)} in ${JSON.stringify(text)}: expected a comma-separated list of ${known.join(', ')}`);
+  }
+  if (names.length === 0) throw new ScoringInputError(`export formats ${JSON.stringify(text)}: expected at least one of ${known.join(', ')}`);
+  return [...new Set(names)] as ExportFormat[];
 }

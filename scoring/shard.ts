@@ -4,7 +4,6 @@
  * `FNV-1a-32(UTF-8 id) mod N`, stable across runs, machines and languages, so the
  * N shards partition the customers and together give exactly the single run.
  */
-import type { FeatureSet } from '../features/types';
 import { ScoringInputError } from './errors';
 
 /** One shard of N: index in [0, count). */
@@ -46,32 +45,14 @@ export function parseShard(text: string): ShardSpec {
 }
 
 /**
- * The rows of `fs` whose customer falls in `shard`, in their original order.
- * @param customerIds external id per dense customer index (the hash input).
- * @returns a new FeatureSet (copied columns); `fs` itself when count is 1.
+ * The dense customers of `shard` among the first `known` (customers known at
+ * the as-of time), in ascending external-id order: the order a shard scores
+ * and exports them in.
+ * @param customerIds external id per dense customer index (length ≥ known).
  */
-export function selectShard(fs: FeatureSet, customerIds: readonly string[], shard: ShardSpec): FeatureSet {
-  if (shard.count === 1) return fs;
-  const inShard = Uint8Array.from(customerIds, (id) => (shardOf(id, shard.count) === shard.index ? 1 : 0));
-  const d = fs.names.length;
-  let n = 0;
-  for (let r = 0; r < fs.n; r++) n += inShard[fs.customer[r]];
-  const out: FeatureSet = {
-    cutoff: fs.cutoff,
-    n,
-    customer: new Int32Array(n),
-    item: new Int32Array(n),
-    names: fs.names,
-    values: new Float32Array(n * d),
-    label: fs.label && new Uint8Array(n),
-  };
-  for (let r = 0, o = 0; r < fs.n; r++) {
-    if (inShard[fs.customer[r]] === 0) continue;
-    out.customer[o] = fs.customer[r];
-    out.item[o] = fs.item[r];
-    out.values.set(fs.values.subarray(r * d, (r + 1) * d), o * d);
-    if (out.label) out.label[o] = fs.label![r];
-    o++;
-  }
-  return out;
+export function shardCustomers(customerIds: readonly string[], known: number, shard: ShardSpec): Int32Array {
+  const mine: number[] = [];
+  for (let c = 0; c < known; c++) if (shard.count === 1 || shardOf(customerIds[c], shard.count) === shard.index) mine.push(c);
+  mine.sort((a, b) => (customerIds[a] < customerIds[b] ? -1 : customerIds[a] > customerIds[b] ? 1 : a - b));
+  return Int32Array.from(mine);
 }

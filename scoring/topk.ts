@@ -160,3 +160,39 @@ export function topKPerCustomer(
 export function rankPerCustomer(customer: Int32Array, item: Int32Array, probability: Float32Array, options: TopKOptions = {}): TopK {
   return topKPerCustomer(customer, item, probability, Infinity, options);
 }
+
+/**
+ * The same rows with customers in ascending external-id order (UTF-16 code
+ * units, as {@link itemOrder}); each customer's rows keep their order (rank).
+ * This is the export order, so lists built per batch or per shard concatenate
+ * to the single run's.
+ * @param rows grouped by customer (as {@link topKPerCustomer} returns them).
+ * @param customerIds external id per dense customer index.
+ */
+export function orderByCustomerId(rows: TopK, customerIds: readonly string[]): TopK {
+  const starts: number[] = [];
+  for (let r = 0; r < rows.n; r++) if (r === 0 || rows.customer[r] !== rows.customer[r - 1]) starts.push(r);
+  starts.push(rows.n);
+  const groups = Array.from({ length: starts.length - 1 }, (_, g) => g);
+  const id = (g: number): string => customerIds[rows.customer[starts[g]]];
+  groups.sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : a - b));
+  const out: TopK = {
+    n: rows.n,
+    row: new Int32Array(rows.n),
+    customer: new Int32Array(rows.n),
+    item: new Int32Array(rows.n),
+    rank: new Int32Array(rows.n),
+    probability: new Float32Array(rows.n),
+  };
+  let o = 0;
+  for (const g of groups) {
+    const [from, to] = [starts[g], starts[g + 1]];
+    out.row.set(rows.row.subarray(from, to), o);
+    out.customer.set(rows.customer.subarray(from, to), o);
+    out.item.set(rows.item.subarray(from, to), o);
+    out.rank.set(rows.rank.subarray(from, to), o);
+    out.probability.set(rows.probability.subarray(from, to), o);
+    o += to - from;
+  }
+  return out;
+}

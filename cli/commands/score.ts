@@ -1,32 +1,96 @@
-/** `berserkr score`: score the candidates at the as-of time with a registered model and export top-K lists. */
-import { Command, Option } from 'commander';
+/**
+ * `berserkr score`: score the candidates at the as-of time with a registered
+ * model and publish top-K exports; `--shard i/N --run-id <id>` scores one shard
+ * of a run (the last shard to finish commits it), `--commit --run-id <id>
+ * --shards N` commits a run whose N shards are all done.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { assertRunId } from '../../lib/runs';
+import { parseFormats } from '../../scoring/export';
+import type { ExportFormat } from '../../scoring/layout';
+import { parseShard, type ShardSpec } from '../../scoring/shard';
 import { readChampion } from '../../training/registry';
 import { DataCommandOptions, runCommand } from '../command';
-import { commonOptions } from '../options';
+import { commonOptions, parsePositiveInt } from '../options';
 import { eventsStep, resolveAsOf } from '../steps/events';
 import { reportEvaluation } from '../steps/evaluate';
-import { scoreStep } from '../steps/score';
+import { commitStep, DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, scoreStep } from '../steps/score';
+
+/** Turns a parser's typed error into commander's usage error (exit 2), keeping the message. */
+const usage =
+  <T>(parse: (text: string) => T) =>
+  (text: string): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+/** `--format`: the export formats, comma-separated. */
+export const formatOption = (): Option =>
+  new Option('--format <list>', 'export formats, comma-separated: csv (with header), parquet, jsonl').default([...DEFAULT_FORMATS], DEFAULT_FORMATS.join(',')).argParser(usage(parseFormats));
+
+/** `--run-id`: a run id as `runs/` names them. */
+export const runIdOption = (description: string): Option => new Option('--run-id <id>', description).argParser(usage(assertRunId));
+
+interface ScoreOptions extends DataCommandOptions {
+  asOf?: number;
+  topK: number;
+  horizon: number;
+  model?: string;
+  shard?: ShardSpec;
+  runId?: string;
+  format: ExportFormat[];
+  batchCustomers: number;
+  commit?: boolean;
+  shards?: number;
+}
 
 /** Registers `score` on `program`. */
 export function registerScore(program: Command): void {
   program
     .command('score')
-    .description('score candidate pairs at the as-of time with the champion (or --model) and publish scores/ and exports/ (exports/latest/ last)')
+    .description('score candidate pairs at the as-of time with the champion (or --model) and publish scores/ and exports/ (exports/latest.json last)')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .addOption(commonOptions.asOf())
     .addOption(commonOptions.topK())
     .addOption(commonOptions.horizon())
-    .addOption(new Option('--model <id>', 'model id under models/; default: the champion of models/champion.json'))
+    .addOption(new Option('--model <id>', 'model id under models/; default: the champion of models/champion.json (pass it to every shard of a run)'))
+    .addOption(new Option('--shard <i/N>', 'score only shard i of N (customers by FNV-1a hash of their id); default 0/1').argParser(usage(parseShard)))
+    .addOption(runIdOption('scoring run the outputs go under, shared by all its shards; default: this command\'s run id'))
+    .addOption(formatOption())
+    .addOption(new Option('--batch-customers <n>', 'customers per scoring batch (memory is proportional)').default(DEFAULT_BATCH_CUSTOMERS).argParser(parsePositiveInt))
+    .addOption(new Option('--commit', 'only commit run --run-id whose --shards N shards are all done: merge, export, flip exports/latest.json'))
+    .addOption(new Option('--shards <n>', 'with --commit: the number of shards N').argParser(parsePositiveInt))
     .action(async (_opts, cmd: Command) => {
-      const o = cmd.optsWithGlobals<DataCommandOptions & { asOf?: number; topK: number; horizon: number; model?: string }>();
+      const o = cmd.optsWithGlobals<ScoreOptions>();
+      if (o.commit && (o.runId === undefined || o.shards === undefined)) cmd.error('error: --commit needs --run-id <id> and --shards <n>');
       await runCommand('score', o, async (ctx) => {
+        if (o.commit) {
+          const meta = await commitStep(ctx, o.runId!, o.shards!);
+          process.stdout.write(`export ${ctx.lake.uri.replace(/\/$/, '')}/exports/${meta.runId}/ (${meta.rows} rows, ${meta.customers} customers)\n`);
+          return;
+        }
         const modelId = o.model ?? (await readChampion(ctx.lake))?.modelId;
         if (modelId === undefined) throw new Error(`no champion in ${ctx.lake.uri}: train a model first (berserkr train) or pass --model`);
         const index = await eventsStep(ctx);
         const asOf = resolveAsOf(index, o.asOf);
-        const scored = await scoreStep(ctx, index, { asOf, horizonDays: o.horizon, k: o.topK, modelId });
-        await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored });
+        const whole = o.shard === undefined || o.shard.count === 1;
+        const scored = await scoreStep(ctx, index, {
+          asOf,
+          horizonDays: o.horizon,
+          k: o.topK,
+          modelId,
+          shard: o.shard,
+          runId: o.runId,
+          formats: o.format,
+          batchCustomers: o.batchCustomers,
+          collect: whole,
+        });
+        // Metrics need every customer's list: only a whole run is evaluated.
+        if (whole) await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored });
       });
     });
 }

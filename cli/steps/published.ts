@@ -1,15 +1,18 @@
 /**
  * Reading back what a scoring run published (`exports/<run-id>/`, `scores/<run-id>/`)
- * in the dense ids of the current events, for `evaluate` and `report`.
+ * in the dense ids of the current events, for `evaluate`, `report` and `export`.
+ * The latest export is the one `exports/latest.json` names (the published switch).
  */
 import { Table } from 'apache-arrow';
 import { EventIndex } from '../../features/event-index';
 import { parquetToTable } from '../../lib/parquet';
-import { LAKE, SCORES } from '../../lib/schema';
+import { SCORES } from '../../lib/schema';
+import type { ExportMetadata } from '../../scoring/commit';
+import { SCORING_KEYS } from '../../scoring/layout';
 import { RankedLists } from '../../training/metrics';
 import { CommandContext } from '../context';
 import { ScoredPairs } from './evaluate';
-import { ExportMetadata } from './score';
+import { readLatestPointer } from './score';
 
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {
@@ -43,25 +46,60 @@ function denseRows(table: Table, index: EventIndex): { customer: Int32Array; ite
   return { customer: Int32Array.from(customer), item: Int32Array.from(item), keep: Int32Array.from(keep) };
 }
 
-/** The run id of `exports/latest/`, or `runId` itself. */
+/**
+ * The metadata of run `runId`'s export, or of the export `exports/latest.json` names.
+ * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export.
+ */
 export async function exportMetadata(ctx: CommandContext, runId: string | undefined): Promise<ExportMetadata> {
-  const key = `${runId === undefined ? LAKE.latestExport : LAKE.exports(runId)}_metadata.json`;
+  let key = runId === undefined ? undefined : SCORING_KEYS.metadata(runId);
+  if (key === undefined) {
+    const pointer = await readLatestPointer(ctx);
+    if (pointer === undefined) throw new Error(`no published export in ${ctx.lake.uri}: ${SCORING_KEYS.latestPointer} is missing (run berserkr score first)`);
+    key = pointer.metadata;
+  }
   return JSON.parse(Buffer.from(await ctx.lake.get(key)).toString('utf8')) as ExportMetadata;
 }
 
-/** Reads the export and scores of run `runId` (default: `exports/latest/`). */
+/**
+ * The export's top-K lists as a SCORES table, read from its Parquet file.
+ * @throws Error when the export was written without the Parquet format.
+ */
+export async function readExportLists(ctx: CommandContext, meta: ExportMetadata): Promise<Table> {
+  if (!meta.files.some((f) => f.format === 'parquet')) {
+    throw new Error(`export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')}: reading it back needs top-k.parquet (score with --format including parquet)`);
+  }
+  return parquetToTable(await ctx.lake.get(SCORING_KEYS.exportFile(meta.runId, 'parquet')));
+}
+
+/** Reads the export and scores of run `runId` (default: the latest). Needs the export's Parquet format. */
 export async function readPublished(ctx: CommandContext, index: EventIndex, runId: string | undefined): Promise<Published> {
   const meta = await exportMetadata(ctx, runId);
-  const top = parquetToTable(await ctx.lake.get(`${LAKE.exports(meta.runId)}top-k.parquet`));
+  const top = await readExportLists(ctx, meta);
   const t = denseRows(top, index);
   const topRank = top.getChild(SCORES.rank)!.toArray() as Int32Array;
-  const all = parquetToTable(await ctx.lake.get(`${LAKE.scores(meta.runId)}scores.parquet`));
-  const s = denseRows(all, index);
-  const p = all.getChild(SCORES.probability)!.toArray() as Float64Array;
-  const rank = all.getChild(SCORES.rank)!.toArray() as Int32Array;
+  const parts = await Promise.all(meta.scores.map(async (key) => parquetToTable(await ctx.lake.get(key))));
+  const s = parts.map((part) => ({ part, dense: denseRows(part, index) }));
+  const gather = <T extends Int32Array | Float32Array>(make: (n: number) => T, column: (part: Table, dense: ReturnType<typeof denseRows>) => ArrayLike<number>): T => {
+    const out = make(s.reduce((n, x) => n + x.dense.keep.length, 0));
+    let o = 0;
+    for (const { part, dense } of s) {
+      const values = column(part, dense);
+      for (let i = 0; i < values.length; i++) out[o++] = values[i];
+    }
+    return out;
+  };
+  const pick = (name: string) => (part: Table, dense: ReturnType<typeof denseRows>) => {
+    const v = part.getChild(name)!.toArray() as ArrayLike<number>;
+    return Array.from(dense.keep, (r) => v[r]);
+  };
   return {
     meta,
     lists: { customer: t.customer, item: t.item, rank: Int32Array.from(t.keep, (r) => topRank[r]) },
-    scored: { customer: s.customer, item: s.item, probability: Float32Array.from(s.keep, (r) => p[r]), rank: Int32Array.from(s.keep, (r) => rank[r]) },
+    scored: {
+      customer: gather((n) => new Int32Array(n), (_p, d) => d.customer),
+      item: gather((n) => new Int32Array(n), (_p, d) => d.item),
+      probability: gather((n) => new Float32Array(n), pick(SCORES.probability)),
+      rank: gather((n) => new Int32Array(n), pick(SCORES.rank)),
+    },
   };
 }

@@ -1,96 +1,290 @@
 /**
- * Scoring step: candidate features at the as-of time → calibrated probabilities
- * from a registered model → every scored pair ranked (`scores/<run-id>/`) and the
- * top-K lists (`exports/<run-id>/`), then `exports/latest/` switched to them.
- * Outputs of a run are written under its own run id first; `latest/` changes
- * only after they are complete, its metadata object last.
+ * Scoring step, streamed and sharded. One shard (the whole run is shard 0/1)
+ * takes its customers known at the as-of time in ascending id order, in batches
+ * of `batchCustomers`: per batch it builds the candidate features, scores them
+ * with the registered model, ranks every pair and writes them as one Parquet
+ * part of `scores/<run-id>/`, keeping only the batch's top-K lists. Memory
+ * follows the batch (plus the event index and the shard's top-K), not the
+ * customer base. Then the shard writes its lists and its `_SUCCESS` marker; the
+ * commit (by the last shard to finish, or `berserkr score --commit`) merges the
+ * N shards' lists into `exports/<run-id>/top-k.<format>` + `_metadata.json` and
+ * flips `exports/latest.json` last. Layout: `scoring/layout.ts`.
  */
-import { createHash } from 'node:crypto';
-import { EventIndex } from '../../features/event-index';
-import { tableToParquet } from '../../lib/parquet';
-import { LAKE } from '../../lib/schema';
-import { scoresCsv, scoresTable } from '../../scoring/export';
+import { createHash, type Hash } from 'node:crypto';
+import type { Table } from 'apache-arrow';
+import { buildFeatureSet } from '../../features/build';
+import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../../features/event-index';
+import type { FeatureSet } from '../../features/types';
+import { parquetToTable, tableToParquet } from '../../lib/parquet';
+import { DAY_MS, LAKE } from '../../lib/schema';
+import { ObjectNotFoundError } from '../../lib/store/store';
+import { checkShardMarkers, exportMetadata, type ExportFile, type ExportMetadata, type LatestPointer, type ShardMarker } from '../../scoring/commit';
+import { exportChunks, scoresTable } from '../../scoring/export';
+import { EXPORT_EXTENSION, SCORING_KEYS, type ExportFormat } from '../../scoring/layout';
+import { mergeLists } from '../../scoring/merge';
 import { scoreFeatureSet } from '../../scoring/score';
-import { itemOrder, rankPerCustomer, TopK, topKPerCustomer } from '../../scoring/topk';
+import { shardCustomers, type ShardSpec } from '../../scoring/shard';
+import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../scoring/topk';
+import { selectBackend } from '../../training/backend';
 import { loadModel } from '../../training/registry';
 import { CommandContext } from '../context';
-import { ScoredPairs } from './evaluate';
-import { featuresStep } from './features';
+import { canEvaluate, ScoredPairs } from './evaluate';
+
+export type { ExportMetadata } from '../../scoring/commit';
+
+/**
+ * Default customers per batch. A batch holds its candidate pairs' float32 feature
+ * matrix (on the real data ~200 candidates per customer × 44 features ≈ 35 KiB
+ * per customer, so ≈ 0.35 GiB here) plus the ranks of its pairs; every batch also
+ * repeats the cut-off's shared work (popularity, co-occurrence, aggregates), so
+ * smaller batches trade time for memory.
+ */
+export const DEFAULT_BATCH_CUSTOMERS = 10_000;
+
+/** Default export formats. */
+export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
 
 export interface ScoreStepOptions {
   asOf: number;
   horizonDays: number;
   k: number;
   modelId: string;
+  /** Scoring run id the outputs go under; default the command's run id. Shards of one run share it. */
+  runId?: string;
+  /** The shard to score; default 0/1 (everything). */
+  shard?: ShardSpec;
+  /** Export formats [csv, parquet]. */
+  formats?: readonly ExportFormat[];
+  /** Customers per batch [10,000]. */
+  batchCustomers?: number;
+  /** Keep this shard's lists and scored pairs in memory for evaluation [true]; false keeps memory flat. */
+  collect?: boolean;
 }
 
 export interface ScoreStepResult {
+  runId: string;
+  /** This shard's top-K lists in dense ids, customers in id order (empty when `collect` is false). */
   lists: TopK;
-  /** Every scored candidate pair (feature-set row order) with its rank within the customer. */
+  /** This shard's scored candidate pairs with their rank within the customer (empty when `collect` is false). */
   scored: ScoredPairs & { rank: Int32Array };
+  marker: ShardMarker;
+  /** The committed export, when this shard completed the run. */
+  committed?: ExportMetadata;
+  /** Key of the run's first export file (`exports/<run-id>/top-k.csv` with the default formats). */
   exportKey: string;
 }
 
-/** Metadata of an export, written beside it as `_metadata.json`. */
-export interface ExportMetadata {
-  runId: string;
-  modelId: string;
-  asOf: string;
-  horizonDays: number;
-  k: number;
-  rows: number;
-  customers: number;
-  /** SHA-256 (hex) of `top-k.csv`. */
-  sha256: string;
-  files: string[];
+/** Concatenation of TopK parts, in order. */
+function concatTopK(parts: readonly TopK[]): TopK {
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const out: TopK = { n, row: new Int32Array(n), customer: new Int32Array(n), item: new Int32Array(n), rank: new Int32Array(n), probability: new Float32Array(n) };
+  let o = 0;
+  for (const p of parts) {
+    for (const key of ['row', 'customer', 'item', 'rank', 'probability'] as const) out[key].set(p[key].subarray(0, p.n), o);
+    o += p.n;
+  }
+  return out;
 }
 
-/** Scores the candidates at `asOf` with model `modelId` and publishes scores and exports. */
-export async function scoreStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
-  const log = ctx.log.child({ stage: 'scoring' });
-  const asOfIso = new Date(o.asOf).toISOString();
-  const { events } = index;
-  const fs = await featuresStep(ctx, index, o.asOf, o.horizonDays);
-  const model = await loadModel(ctx.lake, o.modelId);
-  const raw = new Float32Array(fs.n);
-  const probability = await ctx.run.step('score', () => scoreFeatureSet(model, fs, { raw }));
-  // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
-  const order = { score: raw, tieKey: itemOrder(events.itemIds) };
-  const all = rankPerCustomer(fs.customer, fs.item, probability, order);
-  const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, order);
-  log.info({ pairs: fs.n, modelId: o.modelId }, `scored ${fs.n} candidate pairs with model ${o.modelId}`);
+/** True purchases in the horizon of the batch's customers, and how many are candidate rows of `fs`. */
+function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32Array): { found: number; total: number } {
+  let found = 0;
+  let total = 0;
+  for (let i = 0; i < customers.length; i++) {
+    const c = customers[i];
+    const from = lowerBound(fs.customer, c);
+    const to = lowerBound(fs.customer, c + 1, from);
+    for (let p = truth.offsets[c]; p < truth.offsets[c + 1]; p++) {
+      total++;
+      const q = lowerBound(fs.item, truth.items[p], from, to);
+      if (q < to && fs.item[q] === truth.items[p]) found++;
+    }
+  }
+  return { found, total };
+}
 
-  const runId = ctx.run.runId;
-  const csv = scoresCsv(lists, events.customerIds, events.itemIds);
-  const files = {
-    'top-k.csv': csv,
-    'top-k.parquet': tableToParquet(scoresTable(lists, events.customerIds, events.itemIds)),
-  };
-  const metadata: ExportMetadata = {
+/**
+ * Scores one shard in customer batches and writes its scored-pair parts, its
+ * top-K lists and, last, its marker. See the file comment for the layout.
+ * @throws ModelNotFoundError when the model is not registered; FeatureMismatchError
+ *   when its features differ from the feature set's.
+ */
+export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
+  const log = ctx.log.child({ stage: 'scoring' });
+  const runId = o.runId ?? ctx.run.runId;
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
+  const collect = o.collect ?? true;
+  const { events } = index;
+  ctx.run.setBackend(await selectBackend());
+  const model = await loadModel(ctx.lake, o.modelId);
+  const customers = shardCustomers(events.customerIds, knownCustomers(index, eventsBefore(index, o.asOf)), shard);
+  const tieKey = itemOrder(events.itemIds);
+  const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
+  const recall = { found: 0, total: 0 };
+  const lists: TopK[] = [];
+  const all: TopK[] = [];
+  const scoreParts: string[] = [];
+  let pairs = 0;
+  const bar = ctx.progress.bar('score', customers.length);
+  for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
+    const batch = customers.subarray(from, from + batchCustomers);
+    const fs = await ctx.run.step('features', () => buildFeatureSet(index, o.asOf, { horizonDays: o.horizonDays, customers: batch }));
+    if (truth !== undefined) {
+      const h = candidateHits(fs, truth, batch);
+      recall.found += h.found;
+      recall.total += h.total;
+    }
+    const ranked = await ctx.run.step('score', () => {
+      const raw = new Float32Array(fs.n);
+      const probability = scoreFeatureSet(model, fs, { raw });
+      // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
+      const order = { score: raw, tieKey };
+      return {
+        all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), events.customerIds),
+        top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), events.customerIds),
+      };
+    });
+    const key = SCORING_KEYS.scoresPart(runId, shard, part);
+    await ctx.run.step('publish', async () => {
+      const info = await ctx.lake.put(key, tableToParquet(scoresTable(ranked.all, events.customerIds, events.itemIds)));
+      ctx.run.output(ctx.lake.uri, key, info.etag);
+    });
+    scoreParts.push(key);
+    lists.push(ranked.top);
+    if (collect) all.push(ranked.all);
+    pairs += fs.n;
+    bar.increment(batch.length);
+  }
+  bar.stop();
+  const top = concatTopK(lists);
+  if (recall.total > 0) ctx.run.metric('features.candidate_recall', recall.found / recall.total);
+  ctx.run.count('features.candidates', pairs);
+  const marker: ShardMarker = {
     runId,
+    shard,
     modelId: o.modelId,
-    asOf: asOfIso,
+    asOf: new Date(o.asOf).toISOString(),
     horizonDays: o.horizonDays,
     k: o.k,
-    rows: lists.n,
-    customers: new Set(lists.customer).size,
-    sha256: createHash('sha256').update(csv).digest('hex'),
-    files: Object.keys(files),
+    formats: [...(o.formats ?? DEFAULT_FORMATS)],
+    customers: customers.length,
+    pairs,
+    rows: top.n,
+    lists: SCORING_KEYS.shardLists(runId, shard),
+    scores: scoreParts,
   };
   await ctx.run.step('publish', async () => {
-    const put = async (key: string, body: Uint8Array | string): Promise<void> => {
-      const info = await ctx.lake.put(key, body);
-      ctx.run.output(ctx.lake.uri, key, info.etag);
-    };
-    await put(`${LAKE.scores(runId)}scores.parquet`, tableToParquet(scoresTable(all, events.customerIds, events.itemIds)));
-    for (const prefix of [LAKE.exports(runId), LAKE.latestExport]) {
-      for (const [name, body] of Object.entries(files)) await put(prefix + name, body);
-      await put(`${prefix}_metadata.json`, JSON.stringify(metadata, null, 2) + '\n');
-    }
+    const info = await ctx.lake.put(marker.lists, tableToParquet(scoresTable(top, events.customerIds, events.itemIds)));
+    ctx.run.output(ctx.lake.uri, marker.lists, info.etag);
+    const m = await ctx.lake.put(SCORING_KEYS.shardMarker(runId, shard), JSON.stringify(marker, null, 2) + '\n', 'application/json');
+    ctx.run.output(ctx.lake.uri, m.key, m.etag);
   });
-  ctx.run.count('export.rows', lists.n);
-  log.info({ key: `${LAKE.exports(runId)}top-k.csv`, rows: lists.n }, `exported top-${o.k} lists of ${metadata.customers} customers`);
-  const rank = new Int32Array(fs.n);
-  for (let i = 0; i < all.n; i++) rank[all.row[i]] = all.rank[i];
-  return { lists, scored: { customer: fs.customer, item: fs.item, probability, rank }, exportKey: `${LAKE.exports(runId)}top-k.csv` };
+  log.info(
+    { runId, shard: `${shard.index}/${shard.count}`, customers: customers.length, pairs, modelId: o.modelId, candidateRecall: recall.total > 0 ? recall.found / recall.total : undefined },
+    `shard ${shard.index}/${shard.count} of run ${runId}: scored ${pairs} candidate pairs of ${customers.length} customers with model ${o.modelId}`,
+  );
+  return { marker, lists: collect ? lists : [], all };
+}
+
+/** The chunks, hashed as they pass. */
+async function* hashing(chunks: Iterable<Uint8Array>, hash: Hash, size: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) {
+    hash.update(chunk);
+    size.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+/** The markers of run `runId` present in the lake. */
+async function readMarkers(ctx: CommandContext, runId: string): Promise<ShardMarker[]> {
+  const keys = (await ctx.lake.list(`${LAKE.exports(runId)}shards/`)).filter((o) => o.key.endsWith('._SUCCESS.json'));
+  return Promise.all(keys.map(async (o) => JSON.parse(Buffer.from(await ctx.lake.get(o.key)).toString('utf8')) as ShardMarker));
+}
+
+/** The pointer `exports/latest.json`, or undefined before the first publication. */
+export async function readLatestPointer(ctx: CommandContext): Promise<LatestPointer | undefined> {
+  try {
+    return JSON.parse(Buffer.from(await ctx.lake.get(SCORING_KEYS.latestPointer)).toString('utf8')) as LatestPointer;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes a complete export of `table` under `exports/<metadata.runId>/`: each
+ * format's file, then the sidecar (with sizes and SHA-256 checksums).
+ * @returns the metadata as written.
+ */
+export async function writeExport(ctx: CommandContext, table: Table, formats: readonly ExportFormat[], base: Omit<ExportMetadata, 'files'>): Promise<ExportMetadata> {
+  const files: ExportFile[] = [];
+  for (const format of formats) {
+    const key = SCORING_KEYS.exportFile(base.runId, format);
+    const hash = createHash('sha256');
+    const size = { bytes: 0 };
+    const info = await ctx.lake.put(key, hashing(exportChunks(table, format), hash, size));
+    ctx.run.output(ctx.lake.uri, key, info.etag);
+    files.push({ name: `top-k.${EXPORT_EXTENSION[format]}`, format, bytes: size.bytes, sha256: hash.digest('hex') });
+  }
+  const metadata: ExportMetadata = { ...base, files };
+  const info = await ctx.lake.put(SCORING_KEYS.metadata(base.runId), JSON.stringify(metadata, null, 2) + '\n', 'application/json');
+  ctx.run.output(ctx.lake.uri, info.key, info.etag);
+  return metadata;
+}
+
+/**
+ * Commits run `runId` scored in `count` shards: checks the N markers agree,
+ * merges the shards' lists (customer id, then rank), writes the export and its
+ * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
+ * already names a later run, and refreshes the `exports/latest/` convenience copy.
+ * Idempotent: committing again writes the same bytes.
+ * @throws ScoringInputError when a shard's marker is missing or the shards disagree.
+ */
+export async function commitStep(ctx: CommandContext, runId: string, count: number): Promise<ExportMetadata> {
+  return ctx.run.step('commit', async () => {
+    const markers = checkShardMarkers(await readMarkers(ctx, runId), count);
+    const parts = await Promise.all(markers.map(async (m) => parquetToTable(await ctx.lake.get(m.lists))));
+    const table = mergeLists(parts, markers.map((m) => m.lists));
+    const customers = markers.reduce((s, m) => s + m.customers, 0);
+    const base = exportMetadata(markers, [], customers, table.numRows);
+    const metadata = await writeExport(ctx, table, markers[0].formats, base);
+    const previous = await readLatestPointer(ctx);
+    if (previous !== undefined && previous.runId > runId) {
+      ctx.log.warn({ runId, latest: previous.runId }, `exports/latest.json names the later run ${previous.runId}: run ${runId} is committed but not published as latest`);
+      return metadata;
+    }
+    const pointer: LatestPointer = { runId, metadata: SCORING_KEYS.metadata(runId) };
+    const info = await ctx.lake.put(SCORING_KEYS.latestPointer, JSON.stringify(pointer, null, 2) + '\n', 'application/json');
+    ctx.run.output(ctx.lake.uri, info.key, info.etag);
+    // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
+    for (const f of metadata.files.filter((x) => x.format === 'csv')) {
+      await ctx.lake.put(SCORING_KEYS.latestCopy(f.name), ctx.lake.getStream(SCORING_KEYS.exportFile(runId, f.format)));
+    }
+    await ctx.lake.put(SCORING_KEYS.latestCopy('_metadata.json'), JSON.stringify(metadata, null, 2) + '\n', 'application/json');
+    ctx.run.count('export.rows', metadata.rows);
+    ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
+    return metadata;
+  });
+}
+
+/**
+ * Scores one shard (see {@link scoreShardStep}); when its marker completes the
+ * run (all N markers present), commits it ({@link commitStep}).
+ */
+export async function scoreStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const { marker, lists, all } = await scoreShardStep(ctx, index, o);
+  const present = new Set((await readMarkers(ctx, marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
+  const committed = present.size === shard.count ? await commitStep(ctx, marker.runId, shard.count) : undefined;
+  if (committed === undefined) ctx.log.info({ runId: marker.runId, done: present.size, shards: shard.count }, `${present.size} of ${shard.count} shards done: run ${marker.runId} not committed yet`);
+  const ranked = concatTopK(all);
+  return {
+    runId: marker.runId,
+    lists: concatTopK(lists),
+    scored: { customer: ranked.customer, item: ranked.item, probability: ranked.probability, rank: ranked.rank },
+    marker,
+    committed,
+    exportKey: SCORING_KEYS.exportFile(marker.runId, marker.formats[0]),
+  };
 }

@@ -1,7 +1,5 @@
 import { ScoringInputError } from '../../scoring/errors';
-import { fnv1a32, parseShard, selectShard, shardOf } from '../../scoring/shard';
-import { topKPerCustomer } from '../../scoring/topk';
-import { makeFeatureSet, makeWorld } from '../training/synthetic';
+import { fnv1a32, parseShard, shardCustomers, shardOf } from '../../scoring/shard';
 
 describe('shards', () => {
   it('hashes with 32-bit FNV-1a over UTF-8 (published test vectors)', () => {
@@ -21,26 +19,24 @@ describe('shards', () => {
     expect(() => shardOf('17850', 0)).toThrow(/positive integer, found 0/);
   });
 
-  it('N shards partition the customers and together give the single-run top-K', () => {
-    const world = makeWorld(8, 400, 60);
-    const fs = makeFeatureSet(world, 31, 0, 12);
-    const customerIds = Array.from({ length: 400 }, (_, c) => String(12346 + c * 13));
-    const score = (set: typeof fs): Float32Array => Float32Array.from({ length: set.n }, (_, r) => set.values[r * set.names.length + 5] % 1);
-    const single = topKPerCustomer(fs.customer, fs.item, score(fs), 5);
-    const N = 4;
-    const seen = new Int32Array(400);
-    const merged: string[] = [];
-    for (let i = 0; i < N; i++) {
-      const part = selectShard(fs, customerIds, { index: i, count: N });
-      for (let r = 0; r < part.n; r++) expect(shardOf(customerIds[part.customer[r]], N)).toBe(i);
-      new Set(part.customer).forEach((c) => seen[c]++);
-      const t = topKPerCustomer(part.customer, part.item, score(part), 5);
-      for (let k = 0; k < t.n; k++) merged.push(`${t.customer[k]}|${t.item[k]}|${t.rank[k]}|${t.probability[k]}`);
-      expect(part.n).toBeGreaterThan(0);
+  it('N shards partition the known customers, each in ascending id order', () => {
+    const ids = Array.from({ length: 500 }, (_, c) => String(18287 - c * 7));
+    const known = 450; // the last 50 dense customers appear after the as-of time
+    const all = shardCustomers(ids, known, { index: 0, count: 1 });
+    expect(all.length).toBe(known);
+    expect(Array.from(all, (c) => ids[c])).toEqual(ids.slice(0, known).sort());
+    const seen = new Int32Array(ids.length);
+    for (let i = 0; i < 4; i++) {
+      const mine = shardCustomers(ids, known, { index: i, count: 4 });
+      expect(mine.length).toBeGreaterThan(80); // a hash, not a range: every shard gets a fair share
+      const mineIds = Array.from(mine, (c) => ids[c]);
+      expect(mineIds).toEqual([...mineIds].sort());
+      for (const c of mine) {
+        expect(shardOf(ids[c], 4)).toBe(i);
+        seen[c]++;
+      }
     }
-    expect(Array.from(seen).every((s) => s === 1)).toBe(true);
-    const whole = Array.from({ length: single.n }, (_, k) => `${single.customer[k]}|${single.item[k]}|${single.rank[k]}|${single.probability[k]}`);
-    expect(merged.sort()).toEqual(whole.sort());
-    expect(selectShard(fs, customerIds, { index: 0, count: 1 })).toBe(fs);
+    expect(Array.from(seen.subarray(0, known)).every((s) => s === 1)).toBe(true);
+    expect(Array.from(seen.subarray(known)).every((s) => s === 0)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { ScoringInputError } from '../../scoring/errors';
-import { itemOrder, rankPerCustomer, topKPerCustomer, type TopK } from '../../scoring/topk';
+import { itemOrder, orderByCustomerId, rankPerCustomer, topKPerCustomer, type TopK } from '../../scoring/topk';
 import { Prng } from '../../training/sampling';
 
 /** Reference: full sort per customer by (probability desc, key asc). */
@@ -73,5 +73,15 @@ describe('topKPerCustomer', () => {
     expect(() => topKPerCustomer(Int32Array.from([1, 1]), Int32Array.from([0, 1]), Float32Array.from([0.1, NaN]), 2)).toThrow(/row 1 is NaN/);
     expect(() => topKPerCustomer(c, i, new Float32Array(3), 0)).toThrow(/k must be >= 1, found 0/);
     expect(topKPerCustomer(new Int32Array(0), new Int32Array(0), new Float32Array(0), 5).n).toBe(0);
+  });
+
+  it('orders customers by external id, keeping the ranks of each customer in order', () => {
+    const ids = ['17850', '12346', '13047'];
+    const t = topKPerCustomer(Int32Array.from([0, 0, 1, 2, 2]), Int32Array.from([3, 4, 5, 6, 7]), Float32Array.from([0.1, 0.9, 0.5, 0.7, 0.3]), 2);
+    const o = orderByCustomerId(t, ids);
+    expect(Array.from(o.customer, (c) => ids[c])).toEqual(['12346', '13047', '13047', '17850', '17850']);
+    expect(Array.from(o.item)).toEqual([5, 6, 7, 4, 3]);
+    expect(Array.from(o.rank)).toEqual([1, 1, 2, 1, 2]);
+    expect(Array.from(o.row)).toEqual([2, 3, 4, 1, 0]);
   });
 });

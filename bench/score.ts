@@ -1,0 +1,342 @@
+/**
+ * Scoring benchmark: berserkr's streamed scoring path (`scoreStep`: per customer
+ * batch features → TF.js forward pass → calibration → ranking → scored-pair
+ * Parquet parts → top-K lists → commit of the CSV and Parquet export) on a data
+ * set scaled up from the real one, at 1/4, 1/2 and the full size, each in its own
+ * child process so peak RSS (`VmHWM` of /proc/self/status) is per size.
+ *
+ * Usage: `npm run build && node dist/bench/score.js [--lake lake]
+ * [--config config/online-retail.yaml] [--customers 200000] [--items 20000]
+ * [--batch-customers 5000] [--seed 1]`. The lake must hold the ingested real
+ * data (`berserkr ingest --lake …`): its purchase events give the distributions.
+ *
+ * The scaled data set is drawn from the real distributions: each synthetic
+ * customer copies a random real customer's number of orders and first-order time,
+ * later orders follow real inter-order gaps (days), basket sizes follow real
+ * basket sizes, and each basket line re-buys one of the customer's own earlier
+ * items with the real repeat share, else draws an item from the real popularity
+ * curve stretched to `--items` items. The model is the production architecture
+ * (`buildModel` with the default spec, untrained weights, preprocessing fitted
+ * on the scaled data) saved in a temporary lake: the forward pass costs the
+ * same as a trained one's. Customers scale with the size; items stay fixed.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandContext } from '../cli/context';
+import { scoreStep } from '../cli/steps/score';
+import { buildFeatureSet, FEATURE_NAMES } from '../features/build';
+import { buildEventIndex, EventIndex } from '../features/event-index';
+import { purchaseEvents } from '../features/events';
+import type { PurchaseEvents } from '../features/types';
+import { readClean } from '../ingest';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/log';
+import { NO_PROGRESS } from '../lib/progress';
+import { RunRecorder } from '../lib/runs';
+import { DAY_MS } from '../lib/schema';
+import { openStore } from '../lib/store/open';
+import { selectBackend } from '../training/backend';
+import { buildModel, DEFAULT_MODEL_SPEC } from '../training/model';
+import { fitPreprocessing } from '../training/preprocess';
+import { saveModel } from '../training/registry';
+import { Prng } from '../training/sampling';
+
+/** A bench setting that cannot be used. */
+export class ScoreBenchSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScoreBenchSetupError';
+  }
+}
+
+interface Args {
+  lake: string;
+  config: string;
+  customers: number;
+  items: number;
+  batchCustomers: number;
+  seed: number;
+  /** Internal: the child's size fraction. */
+  fraction?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: 5_000, seed: 1 };
+  const ints: Record<string, 'customers' | 'items' | 'batchCustomers' | 'seed'> = {
+    '--customers': 'customers',
+    '--items': 'items',
+    '--batch-customers': 'batchCustomers',
+    '--seed': 'seed',
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new ScoreBenchSetupError(`${flag}: expected a value`);
+    if (flag === '--lake') args.lake = value;
+    else if (flag === '--config') args.config = value;
+    else if (flag in ints && /^[1-9]\d*$/.test(value)) args[ints[flag]] = Number(value);
+    else if (flag === '--fraction' && Number(value) > 0 && Number(value) <= 1) args.fraction = Number(value);
+    else throw new ScoreBenchSetupError(`unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --customers N, --items N, --batch-customers N, --seed N)`);
+  }
+  return args;
+}
+
+/** Empirical distributions of the real purchase events. */
+interface RealDistributions {
+  /** Per real customer: number of orders and first-order time (ms). */
+  orders: Int32Array;
+  firstTime: Float64Array;
+  /** Days between consecutive orders of a customer. */
+  gapDays: Float64Array;
+  /** Lines (events) per order. */
+  basketSize: Int32Array;
+  /** Event count per real item, descending. */
+  popularity: Float64Array;
+  /** Share of events whose item the customer bought before. */
+  repeatShare: number;
+  /** Last event time (ms). */
+  end: number;
+}
+
+function realDistributions(index: EventIndex): RealDistributions {
+  const { events } = index;
+  const orders = new Int32Array(index.nCustomers);
+  const firstTime = new Float64Array(index.nCustomers).fill(Infinity);
+  const gaps: number[] = [];
+  const lastOrderTime = new Float64Array(index.nCustomers).fill(NaN);
+  const basketSize = new Int32Array(index.nOrders);
+  for (let o = 0; o < index.nOrders; o++) {
+    const from = index.byOrder.offsets[o];
+    const to = index.byOrder.offsets[o + 1];
+    basketSize[o] = to - from;
+  }
+  const seenOrder = new Uint8Array(index.nOrders);
+  const seenPair = new Set<number>();
+  let repeats = 0;
+  for (let e = 0; e < index.nEvents; e++) {
+    const c = events.customer[e];
+    if (seenPair.has(c * index.nItems + events.item[e])) repeats++;
+    else seenPair.add(c * index.nItems + events.item[e]);
+    if (seenOrder[events.order[e]] === 1) continue;
+    seenOrder[events.order[e]] = 1;
+    orders[c]++;
+    firstTime[c] = Math.min(firstTime[c], events.time[e]);
+    if (!Number.isNaN(lastOrderTime[c])) gaps.push((events.time[e] - lastOrderTime[c]) / DAY_MS);
+    lastOrderTime[c] = events.time[e];
+  }
+  const popularity = Float64Array.from({ length: index.nItems }, (_, i) => index.byItem.offsets[i + 1] - index.byItem.offsets[i]).sort().reverse();
+  return {
+    orders,
+    firstTime,
+    gapDays: Float64Array.from(gaps),
+    basketSize: basketSize.filter((b) => b > 0),
+    popularity,
+    repeatShare: repeats / index.nEvents,
+    end: events.time[index.nEvents - 1],
+  };
+}
+
+/**
+ * Purchase events of `customers` synthetic customers and `items` items drawn
+ * from `real` (see the file comment), in the PurchaseEvents contract: sorted by
+ * time (ties by customer, then item), dense ids by first appearance.
+ */
+function scaledEvents(real: RealDistributions, customers: number, items: number, rng: Prng): PurchaseEvents {
+  const pick = <T extends { length: number; [i: number]: number }>(a: T): number => a[Math.floor(rng.next() * a.length)];
+  // Orders: (time, customer), then sorted by time.
+  const orderTime: number[] = [];
+  const orderCustomer: number[] = [];
+  for (let c = 0; c < customers; c++) {
+    const template = Math.floor(rng.next() * real.orders.length);
+    let t = real.firstTime[template];
+    for (let k = 0; k < real.orders[template] && t <= real.end; k++) {
+      orderTime.push(Math.floor(t));
+      orderCustomer.push(c);
+      t += Math.max(1, pick(real.gapDays)) * DAY_MS;
+    }
+  }
+  const byTime = Int32Array.from(orderTime.keys()).sort((a, b) => orderTime[a] - orderTime[b] || orderCustomer[a] - orderCustomer[b]);
+  // Popularity stretched to `items`, as a cumulative distribution.
+  const cumulative = new Float64Array(items);
+  for (let j = 0, s = 0; j < items; j++) cumulative[j] = s += real.popularity[Math.floor((j * real.popularity.length) / items)];
+  const drawItem = (): number => {
+    const x = rng.next() * cumulative[items - 1];
+    let lo = 0;
+    let hi = items - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const own: number[][] = Array.from({ length: customers }, () => []);
+  const cols = { customer: [] as number[], item: [] as number[], time: [] as number[], order: [] as number[] };
+  const customerDense = new Int32Array(customers).fill(-1);
+  const itemDense = new Int32Array(items).fill(-1);
+  const customerIds: string[] = [];
+  const itemIds: string[] = [];
+  byTime.forEach((o, orderIndex) => {
+    const c = orderCustomer[o];
+    const basket = new Set<number>();
+    const size = pick(real.basketSize);
+    for (let k = 0; k < size; k++) basket.add(own[c].length > 0 && rng.next() < real.repeatShare ? own[c][Math.floor(rng.next() * own[c].length)] : drawItem());
+    if (customerDense[c] < 0) customerDense[c] = customerIds.push(`C${String(c).padStart(7, '0')}`) - 1;
+    for (const it of [...basket].sort((a, b) => a - b)) {
+      if (itemDense[it] < 0) itemDense[it] = itemIds.push(`I${String(it).padStart(6, '0')}`) - 1;
+      if (!own[c].includes(it)) own[c].push(it);
+      cols.customer.push(customerDense[c]);
+      cols.item.push(itemDense[it]);
+      cols.time.push(orderTime[o]);
+      cols.order.push(orderIndex);
+    }
+  });
+  const n = cols.customer.length;
+  return {
+    customer: Int32Array.from(cols.customer),
+    item: Int32Array.from(cols.item),
+    time: Float64Array.from(cols.time),
+    quantity: new Float32Array(n).fill(1),
+    spend: new Float32Array(n).fill(2.5),
+    order: Int32Array.from(cols.order),
+    customerIds,
+    itemIds,
+  };
+}
+
+const seconds = (t0: number): number => (performance.now() - t0) / 1000;
+
+/** Peak resident set size of this process in bytes (`VmHWM`, Linux). */
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** One size, in this process: prints one JSON line of figures. */
+async function child(args: Args): Promise<void> {
+  const fraction = args.fraction!;
+  const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
+  const clean = await readClean(openStore(args.lake), config.name);
+  if (clean.numRows === 0) throw new ScoreBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
+  const real = realDistributions(buildEventIndex(purchaseEvents(clean, config.purchase)));
+  let t0 = performance.now();
+  const events = scaledEvents(real, Math.round(args.customers * fraction), args.items, new Prng(args.seed));
+  const index = buildEventIndex(events);
+  const generateS = seconds(t0);
+  const asOf = events.time[events.time.length - 1] + 1;
+
+  const dir = await mkdtemp(join(tmpdir(), 'berserkr-bench-score-'));
+  try {
+    const lake = openStore(dir);
+    const backend = await selectBackend();
+    const sample = buildFeatureSet(index, asOf, { customers: Int32Array.from({ length: Math.min(2000, index.nCustomers) }, (_, i) => i) });
+    const spec = { ...DEFAULT_MODEL_SPEC, hidden: [...DEFAULT_MODEL_SPEC.hidden], features: FEATURE_NAMES.length, customers: index.nCustomers, items: index.nItems };
+    const modelId = 'bench-untrained';
+    await saveModel(lake, {
+      modelId,
+      backend,
+      configHash: 'bench',
+      featureNames: [...FEATURE_NAMES],
+      vocab: { customers: index.nCustomers, items: index.nItems },
+      spec,
+      preprocessing: fitPreprocessing([sample]),
+      calibration: { method: 'platt', a: 1, b: 0 },
+      metrics: {},
+      history: [],
+      model: buildModel(spec),
+    });
+    const ctx: CommandContext = {
+      log: createLogger({ format: 'json', level: 'warn' }),
+      progress: NO_PROGRESS,
+      lake,
+      config,
+      run: new RunRecorder({ command: 'bench-score', code: { version: 'bench', commit: null, dirty: false } }),
+      signal: new AbortController().signal,
+    };
+    t0 = performance.now();
+    const result = await scoreStep(ctx, index, { asOf, horizonDays: 30, k: 10, modelId, batchCustomers: args.batchCustomers, collect: false });
+    const wallS = seconds(t0);
+    const steps = ctx.run.snapshot().steps;
+    const stepS = (name: string): number => steps.filter((s) => s.name === name).reduce((s, x) => s + x.ms, 0) / 1000;
+    process.stdout.write(
+      JSON.stringify({
+        fraction,
+        backend,
+        customers: result.marker.customers,
+        items: index.nItems,
+        events: index.nEvents,
+        pairs: result.marker.pairs,
+        exportRows: result.committed?.rows,
+        generateS,
+        wallS,
+        featuresS: stepS('features'),
+        scoreS: stepS('score'),
+        writeS: stepS('publish') + stepS('commit'),
+        peakRss: peakRss(),
+      }) + '\n',
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Figures {
+  fraction: number;
+  backend: string;
+  customers: number;
+  items: number;
+  events: number;
+  pairs: number;
+  generateS: number;
+  wallS: number;
+  featuresS: number;
+  scoreS: number;
+  writeS: number;
+  peakRss: number;
+}
+
+function runChild(argv: string[], fraction: number): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const p = fork(__filename, [...argv, '--fraction', String(fraction)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Figures) : reject(new Error(`size ${fraction}: child exited ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  if (args.fraction !== undefined) return child(args);
+  const rows: string[] = [];
+  const head = 'size  customers  items  events      pairs       wall s  features s  forward s  write s  pairs/s (forward)  pairs/s (end to end)  peak RSS MiB';
+  for (const fraction of [0.25, 0.5, 1]) {
+    const f = await runChild(argv, fraction);
+    rows.push(
+      [
+        `${fraction}`.padEnd(5),
+        String(f.customers).padStart(9),
+        String(f.items).padStart(6),
+        String(f.events).padStart(9),
+        String(f.pairs).padStart(10),
+        f.wallS.toFixed(1).padStart(11),
+        f.featuresS.toFixed(1).padStart(11),
+        f.scoreS.toFixed(1).padStart(10),
+        f.writeS.toFixed(1).padStart(8),
+        String(Math.round(f.pairs / f.scoreS)).padStart(18),
+        String(Math.round(f.pairs / f.wallS)).padStart(21),
+        String(Math.round(f.peakRss / 2 ** 20)).padStart(13),
+      ].join(' '),
+    );
+    process.stdout.write(`${rows.length === 1 ? `backend ${f.backend}\n${head}\n` : ''}${rows[rows.length - 1]}\n`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench/score: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

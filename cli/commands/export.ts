@@ -1,0 +1,55 @@
+/**
+ * `berserkr export --customers <file>`: re-export the lists of chosen customers
+ * from the latest (or `--run`) export without rescoring, into
+ * `exports/<this run id>/` with its sidecar. `exports/latest.json` is left as is:
+ * a subset never becomes the latest export.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parseCustomerList } from '../../scoring/customer-list';
+import { SCORING_KEYS, type ExportFormat } from '../../scoring/layout';
+import { selectCustomers } from '../../scoring/merge';
+import { DataCommandOptions, runCommand } from '../command';
+import { commonOptions } from '../options';
+import { exportMetadata, readExportLists } from '../steps/published';
+import { writeExport } from '../steps/score';
+import { formatOption, runIdOption } from './score';
+
+/** Registers `export` on `program`. */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('re-export the top-K lists of the customers in --customers from the latest export (no rescoring), under exports/<run-id>/')
+    .addOption(commonOptions.lake())
+    .addOption(commonOptions.config())
+    .addOption(new Option('--customers <file>', 'customer ids, one per line (an optional first line customer_id is skipped)').makeOptionMandatory())
+    .addOption(runIdOption('scoring run whose export to take the lists from; default: the one exports/latest.json names'))
+    .addOption(formatOption())
+    .action(async (_opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<DataCommandOptions & { customers: string; runId?: string; format: ExportFormat[] }>();
+      await runCommand('export', o, async (ctx) => {
+        const wanted = parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
+        const source = await exportMetadata(ctx, o.runId);
+        const { table, missing } = selectCustomers(await readExportLists(ctx, source), wanted);
+        const read = await ctx.lake.head(SCORING_KEYS.exportFile(source.runId, 'parquet'));
+        if (read !== undefined) ctx.run.input(ctx.lake.uri, read);
+        if (missing.length > 0) ctx.log.warn({ missing: missing.length, examples: missing.slice(0, 5) }, `${missing.length} of ${wanted.size} customers have no list in the export of run ${source.runId}`);
+        const runId = ctx.run.runId;
+        const meta = await writeExport(ctx, table, o.format, {
+          runId,
+          modelId: source.modelId,
+          asOf: source.asOf,
+          horizonDays: source.horizonDays,
+          k: source.k,
+          rows: table.numRows,
+          customers: wanted.size - missing.length,
+          pairs: 0,
+          shards: 0,
+          scores: source.scores,
+          subsetOf: { runId: source.runId, requested: wanted.size, missing },
+        });
+        ctx.run.count('export.rows', meta.rows);
+        process.stdout.write(`export ${ctx.lake.uri.replace(/\/$/, '')}/exports/${runId}/ (${meta.rows} rows, ${meta.customers} of ${wanted.size} customers)\n`);
+      });
+    });
+}

@@ -1,0 +1,90 @@
+/**
+ * Merging and subsetting top-K lists held as SCORES tables (external ids): the
+ * commit step concatenates the N shards' lists into the one export, ordered by
+ * customer id, then rank, so the merged export equals the single run's row for
+ * row; `berserkr export --customers` keeps the lists of chosen customers.
+ * Customer ids compare in UTF-16 code-unit order (JavaScript `<`; byte order for
+ * ASCII ids).
+ */
+import type { Table } from 'apache-arrow';
+import { ScoringInputError } from './errors';
+import { scoresColumns, scoresTableFromColumns } from './export';
+
+interface Group {
+  id: string;
+  part: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * One table of the lists of `parts`, customers in ascending id order, each
+ * customer's rows in their order within its part (rank order).
+ * @param parts SCORES tables; a customer's rows must be contiguous in its part.
+ * @param names a name per part for errors (e.g. the object key).
+ * @throws ScoringInputError when a customer's rows are split within a part or
+ *   the customer appears in two parts (naming both), or a column is missing.
+ */
+export function mergeLists(parts: readonly Table[], names: readonly string[] = parts.map((_, i) => `part ${i}`)): Table {
+  const columns = parts.map((t) => scoresColumns(t));
+  const groups: Group[] = [];
+  columns.forEach(({ customer }, part) => {
+    for (let r = 0; r < customer.length; r++) {
+      if (r === 0 || customer[r] !== customer[r - 1]) groups.push({ id: customer[r], part, start: r, end: r + 1 });
+      else groups[groups.length - 1].end = r + 1;
+    }
+  });
+  groups.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.part - b.part || a.start - b.start));
+  for (let g = 1; g < groups.length; g++) {
+    const [a, b] = [groups[g - 1], groups[g]];
+    if (a.id === b.id) {
+      const where = a.part === b.part ? `twice in ${names[a.part]} (rows ${a.start} and ${b.start}): its rows must be contiguous` : `in both ${names[a.part]} and ${names[b.part]}`;
+      throw new ScoringInputError(`customer ${JSON.stringify(a.id)} appears ${where}`);
+    }
+  }
+  return gather(columns, groups);
+}
+
+/**
+ * The rows of `table` whose customer is in `customers`, in table order.
+ * @returns the table of those rows and the requested ids that have no row.
+ */
+export function selectCustomers(table: Table, customers: ReadonlySet<string>): { table: Table; missing: string[] } {
+  const columns = scoresColumns(table);
+  const groups: Group[] = [];
+  const found = new Set<string>();
+  const { customer } = columns;
+  for (let r = 0; r < customer.length; r++) {
+    if (!customers.has(customer[r])) continue;
+    found.add(customer[r]);
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last.id === customer[r] && last.end === r) last.end = r + 1;
+    else groups.push({ id: customer[r], part: 0, start: r, end: r + 1 });
+  }
+  return { table: gather([columns], groups), missing: [...customers].filter((c) => !found.has(c)) };
+}
+
+/** The rows of `groups` (in that order) as one SCORES table. */
+function gather(columns: ReturnType<typeof scoresColumns>[], groups: readonly Group[]): Table {
+  let n = 0;
+  for (const g of groups) n += g.end - g.start;
+  const customer = new Int32Array(n);
+  const item = new Int32Array(n);
+  const rank = new Int32Array(n);
+  const probability = new Float64Array(n);
+  const itemIds: string[] = [];
+  const itemIndex = new Map<string, number>();
+  let o = 0;
+  groups.forEach((g, gi) => {
+    const c = columns[g.part];
+    for (let r = g.start; r < g.end; r++, o++) {
+      let it = itemIndex.get(c.item[r]);
+      if (it === undefined) itemIndex.set(c.item[r], (it = itemIds.push(c.item[r]) - 1));
+      customer[o] = gi;
+      item[o] = it;
+      rank[o] = c.rank[r];
+      probability[o] = c.probability[r];
+    }
+  });
+  return scoresTableFromColumns(customer, groups.map((g) => g.id), item, itemIds, rank, probability);
+}

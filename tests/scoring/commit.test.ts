@@ -1,0 +1,46 @@
+import { checkShardMarkers, exportMetadata, type ShardMarker } from '../../scoring/commit';
+import { ScoringInputError } from '../../scoring/errors';
+import { SCORING_KEYS } from '../../scoring/layout';
+
+const RUN = '20111109T000000Z-3fa9c1';
+const marker = (index: number, count: number, over: Partial<ShardMarker> = {}): ShardMarker => ({
+  runId: RUN,
+  shard: { index, count },
+  modelId: 'm-1',
+  asOf: '2011-11-09T00:00:00.000Z',
+  horizonDays: 30,
+  k: 10,
+  formats: ['csv', 'parquet'],
+  customers: 100 + index,
+  pairs: 1000 * (index + 1),
+  rows: 10 * (100 + index),
+  lists: SCORING_KEYS.shardLists(RUN, { index, count }),
+  scores: [SCORING_KEYS.scoresPart(RUN, { index, count }, 0)],
+  ...over,
+});
+
+describe('shard commit records', () => {
+  it('lays out shard objects under the run id', () => {
+    expect(SCORING_KEYS.scoresPart(RUN, { index: 2, count: 4 }, 3)).toBe(`scores/${RUN}/shard-2-of-4/part-00003.parquet`);
+    expect(SCORING_KEYS.shardMarker(RUN, { index: 2, count: 4 })).toBe(`exports/${RUN}/shards/shard-2-of-4._SUCCESS.json`);
+    expect(SCORING_KEYS.exportFile(RUN, 'jsonl')).toBe(`exports/${RUN}/top-k.jsonl`);
+    expect(SCORING_KEYS.latestPointer).toBe('exports/latest.json');
+  });
+
+  it('accepts N agreeing markers in any order and sums them', () => {
+    const ordered = checkShardMarkers([marker(2, 3), marker(0, 3), marker(1, 3)], 3);
+    expect(ordered.map((m) => m.shard.index)).toEqual([0, 1, 2]);
+    const meta = exportMetadata(ordered, [], 303, 3030);
+    expect(meta).toMatchObject({ runId: RUN, modelId: 'm-1', pairs: 6000, shards: 3, customers: 303, rows: 3030 });
+    expect(meta.scores).toEqual(ordered.flatMap((m) => m.scores));
+  });
+
+  it('refuses a missing shard or shards that disagree, quoting the values', () => {
+    expect(() => checkShardMarkers([marker(0, 3), marker(2, 3)], 3)).toThrow(`run ${RUN}: shards 1/3 have no marker yet`);
+    expect(() => checkShardMarkers([marker(0, 2), marker(1, 2, { modelId: 'm-2' })], 2)).toThrow(
+      'shards of run 20111109T000000Z-3fa9c1 disagree on modelId: shard 0/2 has "m-1", shard 1/2 has "m-2"',
+    );
+    expect(() => checkShardMarkers([marker(0, 2), marker(1, 2, { asOf: '2011-12-01T00:00:00.000Z' })], 2)).toThrow(/disagree on asOf/);
+    expect(() => checkShardMarkers([marker(0, 4)], 2)).toThrow(ScoringInputError);
+  });
+});
