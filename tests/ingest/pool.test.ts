@@ -8,7 +8,7 @@ import { join } from 'path';
 import { Table } from 'apache-arrow';
 import { parquetToTable } from '../../lib/parquet';
 import { fixture } from './helpers';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 if (!existsSync(join(DIST, 'ingest', 'worker.js'))) throw new Error('dist/ingest/worker.js is missing: run `npm run build` (or `make test`) before this test');

@@ -8,7 +8,7 @@ import { LedgerError, ingestAll, readClean, readLedger } from '../../ingest';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
 import { fixture } from './helpers';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
 /** The bundled configuration with later copies of a line rejected, so duplicates show in rejects/. */

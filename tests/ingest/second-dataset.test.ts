@@ -12,7 +12,7 @@ import { buildFeatureSet, FEATURE_NAMES } from '../../features/build';
 import { purchaseEvents } from '../../features/events';
 import { loadConfig } from '../../lib/config';
 import { FIXTURES, fixture } from './helpers';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 
 const config = loadConfig(readFileSync(join(FIXTURES, 'config', 'loyalty.yaml'), 'utf8'), 'loyalty.yaml');
 

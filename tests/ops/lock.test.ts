@@ -1,6 +1,6 @@
 /** The pipeline lock (lib/lock.ts) on an in-memory store with a fake clock and sleep. */
 import { acquireLock, HeldLock, LockFormatError, LockLostError, PIPELINE_LOCK_KEY, readLock, tryAcquireLock } from '../../lib/lock';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 
 const owner = (runId: string) => ({ host: 'host-a', pid: 100, runId });
 

@@ -17,7 +17,7 @@ import {
   readRun,
 } from '../../lib/runs';
 import { ObjectNotFoundError } from '../../lib/store/store';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 
 const ROOT = join(__dirname, '..', '..');
 const RAW_DIR = join(ROOT, 'data', 'online-retail');

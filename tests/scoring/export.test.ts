@@ -2,7 +2,7 @@ import { parquetToTable } from '../../lib/parquet';
 import { ScoringInputError } from '../../scoring/errors';
 import { csvField, exportBytes, exportChunks, parseFormats, scoresTable } from '../../scoring/export';
 import type { TopK } from '../../scoring/topk';
-import { MemoryStore } from '../training/memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 
 const rows: TopK = {
   n: 4,

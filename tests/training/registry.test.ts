@@ -15,7 +15,7 @@ import {
   type ModelToSave,
 } from '../../training/registry';
 import { scoreFeatureSet } from '../../scoring/score';
-import { MemoryStore } from './memory-store';
+import { MemoryStore } from '../helpers/memory-store';
 import { makeFeatureSet, makeWorld } from './synthetic';
 
 describe('model registry', () => {
