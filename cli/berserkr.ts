@@ -7,6 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/runs';
 import { EXIT } from './command';
+import { registerBacktest } from './commands/backtest';
 import { registerEvaluate } from './commands/evaluate';
 import { registerFeatures } from './commands/features';
 import { registerIngest } from './commands/ingest';
@@ -15,6 +16,7 @@ import { registerRun } from './commands/run';
 import { registerRuns } from './commands/runs';
 import { registerSchedule } from './commands/schedule';
 import { registerSeed } from './commands/seed';
+import { registerExport } from './commands/export';
 import { registerScore } from './commands/score';
 import { registerTrain } from './commands/train';
 
@@ -27,7 +29,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerEvaluate, registerReport, registerRun, registerSchedule, registerRuns, registerSeed]) register(program);
+  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerSeed]) register(program);
   return program;
 }
 

@@ -33,6 +33,8 @@ export const commonOptions = {
   seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation').default(42).argParser(parsePositiveInt),
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
   trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),
+  cutoffStep: () => new Option('--cutoff-step <days>', 'days between training cut-offs (default: the horizon)').argParser(parsePositiveInt),
+  refit: () => new Option('--refit', 'after early stopping, retrain on the training and validation cut-offs for the best epoch count'),
   maxEpochs: () => new Option('--max-epochs <n>', 'maximum training epochs (early stopping on the validation cut-off)').default(12).argParser(parsePositiveInt),
 };
 
@@ -42,6 +44,8 @@ export const trainingOptions = (): Option[] => [
   commonOptions.topK(),
   commonOptions.horizon(),
   commonOptions.trainCutoffs(),
+  commonOptions.cutoffStep(),
   commonOptions.maxEpochs(),
+  commonOptions.refit(),
   commonOptions.seed(),
 ];

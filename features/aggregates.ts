@@ -25,13 +25,15 @@ export interface CustomerAggregates {
 
 /** Per known item (dense ids [0, n)), events before the cut-off. */
 export interface ItemAggregates {
-  /** Distinct buyers in [t − 7 d, t), [t − 30 d, t), [t − 90 d, t) and all history. */
+  /** Distinct buyers in [t − 7 d, t), [t − 14 d, t), [t − 30 d, t), [t − 90 d, t) and all history. */
   buyers7: Float32Array;
+  buyers14: Float32Array;
   buyers30: Float32Array;
   buyers90: Float32Array;
   buyersAll: Float32Array;
   /** Distinct orders (baskets) holding the item, same windows. */
   orders7: Float32Array;
+  orders14: Float32Array;
   orders30: Float32Array;
   orders90: Float32Array;
   ordersAll: Float32Array;
@@ -102,11 +104,11 @@ export function itemAggregates(index: EventIndex, cutoff: number, e: number, kno
   const { order, time, customer } = index.events;
   const f = (): Float32Array => new Float32Array(known);
   const out: ItemAggregates = {
-    buyers7: f(), buyers30: f(), buyers90: f(), buyersAll: f(),
-    orders7: f(), orders30: f(), orders90: f(), ordersAll: f(),
+    buyers7: f(), buyers14: f(), buyers30: f(), buyers90: f(), buyersAll: f(),
+    orders7: f(), orders14: f(), orders30: f(), orders90: f(), ordersAll: f(),
     trend: f(), repeatShare: f(), ageDays: f(),
   };
-  const bounds = [7, 30, 60, 90].map((d) => cutoff - d * DAY_MS);
+  const bounds = [7, 30, 60, 90, 14].map((d) => cutoff - d * DAY_MS);
   const orderMark = new Int32Array(index.nOrders).fill(-1);
   const buyerMark = new Int32Array(index.nCustomers).fill(-1);
   const buyerOrders = new Int32Array(index.nCustomers);
@@ -124,6 +126,7 @@ export function itemAggregates(index: EventIndex, cutoff: number, e: number, kno
         buyerOrders[c] = 0;
         out.buyersAll[i]++;
         if (t >= bounds[0]) out.buyers7[i]++;
+        if (t >= bounds[4]) out.buyers14[i]++;
         if (t >= bounds[1]) out.buyers30[i]++;
         if (t >= bounds[3]) out.buyers90[i]++;
       }
@@ -132,6 +135,7 @@ export function itemAggregates(index: EventIndex, cutoff: number, e: number, kno
       if (++buyerOrders[c] === 2) repeaters++;
       out.ordersAll[i]++;
       if (t >= bounds[0]) out.orders7[i]++;
+      if (t >= bounds[4]) out.orders14[i]++;
       if (t >= bounds[1]) out.orders30[i]++;
       if (t >= bounds[2]) orders60++;
       if (t >= bounds[3]) out.orders90[i]++;

@@ -20,14 +20,18 @@ const CUSTOMER_FEATURES = [
   'c_spend',
   'c_orders_30d',
   'c_orders_90d',
+  'c_mean_gap_days',
+  'c_due_ratio',
 ] as const;
 
 const ITEM_FEATURES = [
   'i_buyers_7d',
+  'i_buyers_14d',
   'i_buyers_30d',
   'i_buyers_90d',
   'i_buyers_all',
   'i_orders_7d',
+  'i_orders_14d',
   'i_orders_30d',
   'i_orders_90d',
   'i_orders_all',
@@ -44,8 +48,17 @@ const SOURCE_FEATURES = [
   'src_copurchase_score',
 ] as const;
 
+/**
+ * Customer-relative features, which rank a customer's candidates against each
+ * other: the share of the customer's orders holding the item; the days between
+ * the customer's last order and its last order with the item (0: the item was in
+ * the last order; tenure − recency when never bought); and the share of the
+ * customer's distinct items bought in ≥ 2 orders (how much it repeats itself).
+ */
+const RELATIVE_FEATURES = ['ci_order_share', 'ci_last_order_lag_days', 'c_repeat_item_share'] as const;
+
 /** Column order of `FeatureSet.values` built by {@link buildFeatureSet}. */
-export const FEATURE_NAMES: readonly string[] = [...CUSTOMER_ITEM_FEATURES, ...CUSTOMER_FEATURES, ...ITEM_FEATURES, ...SOURCE_FEATURES];
+export const FEATURE_NAMES: readonly string[] = [...CUSTOMER_ITEM_FEATURES, ...CUSTOMER_FEATURES, ...ITEM_FEATURES, ...SOURCE_FEATURES, ...RELATIVE_FEATURES];
 
 /** Options of {@link buildFeatureSet}; candidate options as in `CandidateOptions`. */
 export interface FeatureSetOptions extends CandidateOptions {
@@ -63,7 +76,9 @@ function asIndex(source: PurchaseEvents | EventIndex): EventIndex {
  * Builds the candidate feature set at one cut-off.
  *
  * Rows: every candidate (customer, item) of `generateCandidates` for every
- * known customer, sorted by (customer, item). Columns: {@link FEATURE_NAMES}
+ * known customer (only those of `options.customers` when given: a customer's
+ * rows and features are the same whichever batch it is built in), sorted by
+ * (customer, item). Columns: {@link FEATURE_NAMES}
  * (customer-item aggregates, customer aggregates, item aggregates, source
  * features), float32, row-major. Nothing at or after the cut-off is read,
  * except for labels: building on all events or on events truncated to
@@ -95,17 +110,25 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
   const values = new Float32Array(n * width);
   const customer = new Int32Array(n);
   const scratch = new CustomerItemScratch(index.nItems);
-  const customerColumns = [cust.orders, cust.daysSinceLast, cust.tenureDays, cust.distinctItems, cust.spend, cust.orders30, cust.orders90];
+  // Typical inter-order gap (first to last order over orders − 1; 0 below 2 orders) and recency in units of it.
+  const meanGap = cust.orders.map((o, c) => (o >= 2 ? (cust.tenureDays[c] - cust.daysSinceLast[c]) / (o - 1) : 0));
+  const dueRatio = cust.orders.map((o, c) => (o >= 2 ? cust.daysSinceLast[c] / Math.max(meanGap[c], 1) : 0));
+  const customerColumns = [cust.orders, cust.daysSinceLast, cust.tenureDays, cust.distinctItems, cust.spend, cust.orders30, cust.orders90, meanGap, dueRatio];
   const itemColumns = [
-    itemAgg.buyers7, itemAgg.buyers30, itemAgg.buyers90, itemAgg.buyersAll,
-    itemAgg.orders7, itemAgg.orders30, itemAgg.orders90, itemAgg.ordersAll,
+    itemAgg.buyers7, itemAgg.buyers14, itemAgg.buyers30, itemAgg.buyers90, itemAgg.buyersAll,
+    itemAgg.orders7, itemAgg.orders14, itemAgg.orders30, itemAgg.orders90, itemAgg.ordersAll,
     itemAgg.trend, itemAgg.repeatShare, itemAgg.ageDays,
   ];
   const cBase = CUSTOMER_ITEM_FEATURES.length;
   const iBase = cBase + customerColumns.length;
   const sBase = iBase + itemColumns.length;
+  const rBase = sBase + SOURCE_FEATURES.length;
   for (let c = 0; c < nCustomers; c++) {
+    if (cand.offsets[c] === cand.offsets[c + 1]) continue; // not selected (options.customers)
     scratch.load(index, c, e, cutoff);
+    let repeated = 0;
+    for (const it of scratch.touched) if (scratch.orders[it] >= 2) repeated++;
+    const repeatItemShare = repeated / scratch.touched.length;
     for (let row = cand.offsets[c]; row < cand.offsets[c + 1]; row++) {
       const it = cand.items[row];
       const at = row * width;
@@ -119,6 +142,9 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
       values[at + sBase + 2] = src & SOURCE.copurchase ? 1 : 0;
       values[at + sBase + 3] = cand.popularityRank[it];
       values[at + sBase + 4] = cand.copurchase[row];
+      values[at + rBase] = values[at] / cust.orders[c];
+      values[at + rBase + 1] = values[at + 8] - cust.daysSinceLast[c];
+      values[at + rBase + 2] = repeatItemShare;
     }
   }
   const fs: FeatureSet = { cutoff, n, customer, item: cand.items, names: [...FEATURE_NAMES], values };

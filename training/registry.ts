@@ -21,6 +21,7 @@ import type { ModelSpec } from './model';
 import type { Vocabulary } from './predict';
 import type { Preprocessing } from './preprocess';
 import type { EpochRecord } from './train';
+import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName } from './fallback';
 
 /** Base class of registry errors; `key` names the object concerned. */
 export class RegistryError extends Error {
@@ -272,4 +273,41 @@ export async function writeChampion(store: ObjectStore, champion: Champion): Pro
   const key = LAKE.model(champion.modelId) + MANIFEST_JSON;
   if ((await store.head(key)) === undefined) throw new ModelNotFoundError(champion.modelId, key);
   await store.put(LAKE.champion, JSON.stringify(champion, null, 2), 'application/json');
+}
+
+/** Key of a baseline fallback record: `models/baseline-<name>/fallback.json`. */
+export const fallbackKey = (baseline: string): string => LAKE.model(`baseline-${baseline}`) + 'fallback.json';
+
+const fallbackSchema = z.object({
+  baseline: z.enum(['popularity', 'repeat']),
+  calibration: calibrationSchema,
+  validationCutoff: z.number(),
+  k: z.number().int().positive(),
+  reason: z.string(),
+});
+
+/**
+ * Records the calibrated baseline scoring falls back to (one atomic put; a later
+ * fallback of the same baseline replaces it, as its calibration is refitted).
+ * @returns the key and ETag written.
+ */
+export async function writeBaselineFallback(store: ObjectStore, fallback: BaselineFallback): Promise<{ key: string; etag: string }> {
+  const key = fallbackKey(fallback.baseline);
+  const info = await store.put(key, JSON.stringify(fallback, null, 2), 'application/json');
+  return { key, etag: info.etag };
+}
+
+/**
+ * The fallback record of `baseline`.
+ * @throws ModelNotFoundError when none was written; RegistryFormatError when it does not validate.
+ */
+export async function readBaselineFallback(store: ObjectStore, baseline: BaselineName): Promise<BaselineFallback> {
+  const key = fallbackKey(baseline);
+  if ((await store.head(key)) === undefined) throw new ModelNotFoundError(`${BASELINE_ID_PREFIX}${baseline}`, key);
+  const parsed = fallbackSchema.safeParse(parseJson(await store.get(key), key));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RegistryFormatError(`${key}: ${issue.path.join('.')}: ${issue.message}`, key);
+  }
+  return parsed.data;
 }

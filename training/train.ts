@@ -42,6 +42,13 @@ export interface TrainOptions {
   chunkRows?: number;
   /** Early-stopping metric; default `ndcg@10`. */
   earlyStopping?: 'ndcg@10' | 'logloss';
+  /**
+   * After early stopping, train a fresh network on the training cut-offs plus the
+   * validation cut-off for the best epoch count (preprocessing and vocabulary
+   * refitted on them) and return it; `validationScores` stay those of the
+   * early-stopped network, the held-out scores calibration needs. Default false.
+   */
+  refit?: boolean;
   /** Network sizes; see {@link DEFAULT_MODEL_SPEC}. */
   model?: Partial<Pick<ModelSpec, 'hidden' | 'itemEmbedding' | 'customerEmbedding' | 'l2'>>;
   /** Called after each epoch, e.g. for logging. */
@@ -110,6 +117,60 @@ function gatherTrainingRows(train: readonly FeatureSet[], pre: Preprocessing, vo
   return rows;
 }
 
+/** Reusable chunk buffers of one epoch loop. */
+interface ChunkBuffers {
+  x: Float32Array;
+  item: Int32Array;
+  customer: Int32Array;
+  y: Float32Array;
+}
+
+function chunkBuffers(rows: number, d: number): ChunkBuffers {
+  return { x: new Float32Array(rows * d), item: new Int32Array(rows), customer: new Int32Array(rows), y: new Float32Array(rows) };
+}
+
+/**
+ * One epoch over `rows` in a fresh seeded order, fed to `model.fit` chunk by chunk.
+ * @returns the mean training loss and the seconds spent in `fit`.
+ */
+async function runEpoch(
+  model: tf.LayersModel,
+  rows: TrainingRows,
+  d: number,
+  vocab: Vocabulary,
+  buf: ChunkBuffers,
+  perm: Int32Array,
+  rng: Prng,
+  o: { oovRate: number; batchSize: number },
+): Promise<{ loss: number; seconds: number }> {
+  shuffleInPlace(perm, rng);
+  const cRows = buf.y.length;
+  let lossSum = 0;
+  let seconds = 0;
+  for (let start = 0; start < rows.m; start += cRows) {
+    const b = Math.min(cRows, rows.m - start);
+    for (let i = 0; i < b; i++) {
+      const r = perm[start + i];
+      buf.x.set(rows.x.subarray(r * d, (r + 1) * d), i * d);
+      buf.item[i] = o.oovRate > 0 && rng.next() < o.oovRate ? vocab.items : rows.item[r];
+      buf.customer[i] = o.oovRate > 0 && rng.next() < o.oovRate ? vocab.customers : rows.customer[r];
+      buf.y[i] = rows.y[r];
+    }
+    const inputs = [
+      tf.tensor2d(buf.x.subarray(0, b * d), [b, d]),
+      tf.tensor2d(buf.item.subarray(0, b), [b, 1], 'int32'),
+      tf.tensor2d(buf.customer.subarray(0, b), [b, 1], 'int32'),
+    ];
+    const target = tf.tensor2d(buf.y.subarray(0, b), [b, 1]);
+    const t0 = performance.now();
+    const h = await model.fit(inputs, target, { epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0 });
+    seconds += (performance.now() - t0) / 1000;
+    lossSum += (h.history.loss[0] as number) * b;
+    tf.dispose([...inputs, target]);
+  }
+  return { loss: lossSum / rows.m, seconds };
+}
+
 function maxPlusOne(sets: readonly FeatureSet[], col: 'customer' | 'item'): number {
   let max = -1;
   for (const fs of sets) for (const v of fs[col]) if (v > max) max = v;
@@ -153,40 +214,18 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   model.compile({ optimizer: tf.train.adam(options.learningRate ?? 2e-3), loss: 'binaryCrossentropy' });
 
   const perm = Int32Array.from({ length: rows.m }, (_, i) => i);
-  const cRows = Math.min(chunkRows, rows.m);
-  const xb = new Float32Array(cRows * d);
-  const ib = new Int32Array(cRows);
-  const cb = new Int32Array(cRows);
-  const yb = new Float32Array(cRows);
+  const buf = chunkBuffers(Math.min(chunkRows, rows.m), d);
+  const epochOptions = { oovRate, batchSize };
   const history: EpochRecord[] = [];
   let best: { epoch: number; value: number; weights: tf.Tensor[]; scores: Float32Array } | undefined;
   let fitSeconds = 0;
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
-    shuffleInPlace(perm, rng);
-    let lossSum = 0;
-    let seconds = 0;
-    for (let start = 0; start < rows.m; start += cRows) {
-      const b = Math.min(cRows, rows.m - start);
-      for (let i = 0; i < b; i++) {
-        const r = perm[start + i];
-        xb.set(rows.x.subarray(r * d, (r + 1) * d), i * d);
-        ib[i] = oovRate > 0 && rng.next() < oovRate ? vocab.items : rows.item[r];
-        cb[i] = oovRate > 0 && rng.next() < oovRate ? vocab.customers : rows.customer[r];
-        yb[i] = rows.y[r];
-      }
-      const inputs = [tf.tensor2d(xb.subarray(0, b * d), [b, d]), tf.tensor2d(ib.subarray(0, b), [b, 1], 'int32'), tf.tensor2d(cb.subarray(0, b), [b, 1], 'int32')];
-      const target = tf.tensor2d(yb.subarray(0, b), [b, 1]);
-      const t0 = performance.now();
-      const h = await model.fit(inputs, target, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
-      seconds += (performance.now() - t0) / 1000;
-      lossSum += (h.history.loss[0] as number) * b;
-      tf.dispose([...inputs, target]);
-    }
+    const { loss, seconds } = await runEpoch(model, rows, d, vocab, buf, perm, rng, epochOptions);
     fitSeconds += seconds;
     const scores = predictRaw(model, preprocessing, vocab, validation);
     const record: EpochRecord = {
       epoch,
-      trainLoss: lossSum / rows.m,
+      trainLoss: loss,
       validationLogLoss: logLoss(scores, validation.label),
       validationNdcg10: candidateNdcgAtK(validation, scores, 10),
       rowsPerSecond: rows.m / seconds,
@@ -203,17 +242,38 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   }
   model.setWeights(best!.weights);
   tf.dispose(best!.weights);
+  const kept = { model, spec, preprocessing, vocab, featureNames, trainRows: rows.m };
+  const final = options.refit ? await refit([...train, validation], best!.epoch, spec, options, rng) : kept;
+  if (final !== kept) model.dispose();
   return {
-    model,
-    spec,
-    preprocessing,
-    vocab,
+    ...final,
     featureNames,
     backend,
     history,
     bestEpoch: best!.epoch,
-    trainRows: rows.m,
     trainRowsPerSecond: (rows.m * history.length) / fitSeconds,
     validationScores: best!.scores,
   };
+}
+
+/** A fresh network trained for `epochs` epochs on `sets`, with preprocessing and vocabulary refitted on them. */
+async function refit(
+  sets: readonly FeatureSet[],
+  epochs: number,
+  base: ModelSpec,
+  options: TrainOptions,
+  rng: Prng,
+): Promise<{ model: tf.LayersModel; spec: ModelSpec; preprocessing: Preprocessing; vocab: Vocabulary; trainRows: number }> {
+  const preprocessing = fitPreprocessing(sets);
+  const vocab: Vocabulary = { customers: maxPlusOne(sets, 'customer'), items: maxPlusOne(sets, 'item') };
+  const rows = gatherTrainingRows(sets, preprocessing, vocab, options.negativesPerPositive ?? 20, rng);
+  const spec: ModelSpec = { ...base, ...vocab };
+  const model = buildModel(spec);
+  model.compile({ optimizer: tf.train.adam(options.learningRate ?? 2e-3), loss: 'binaryCrossentropy' });
+  const perm = Int32Array.from({ length: rows.m }, (_, i) => i);
+  const buf = chunkBuffers(Math.min(options.chunkRows ?? 262_144, rows.m), base.features);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    await runEpoch(model, rows, base.features, vocab, buf, perm, rng, { oovRate: options.oovRate ?? 0.02, batchSize: options.batchSize ?? 4096 });
+  }
+  return { model, spec, preprocessing, vocab, trainRows: rows.m };
 }

@@ -11,9 +11,10 @@ import { FeatureSet } from '../../features/types';
 import { DAY_MS } from '../../lib/schema';
 import { topKPerCustomer, itemOrder } from '../../scoring/topk';
 import { scoreFeatureSet } from '../../scoring/score';
-import { applyCalibration, fitCalibration } from '../../training/calibration';
-import { loadModel, newModelId, readChampion, saveModel, writeChampion } from '../../training/registry';
-import { trainModel, TrainOptions } from '../../training/train';
+import { applyCalibration, Calibration, fitCalibration } from '../../training/calibration';
+import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from '../../training/fallback';
+import { loadModel, newModelId, readChampion, saveModel, writeBaselineFallback, writeChampion } from '../../training/registry';
+import { trainModel, TrainOptions, TrainResult } from '../../training/train';
 import { CommandContext } from '../context';
 import { evaluateAt, formatMetricsTable, SystemMetrics } from './evaluate';
 
@@ -22,6 +23,8 @@ export interface TrainStepOptions {
   horizonDays: number;
   /** Number of training cut-offs before the validation cut-off. */
   trainCutoffs: number;
+  /** Days between training cut-offs; default the horizon. */
+  cutoffStepDays?: number;
   k: number;
   seed: number;
   train?: Omit<TrainOptions, 'seed' | 'onEpoch'>;
@@ -32,20 +35,29 @@ export interface TrainFlags {
   topK: number;
   horizon: number;
   trainCutoffs: number;
+  /** Days between training cut-offs (`--cutoff-step`); default the horizon. */
+  cutoffStep?: number;
   maxEpochs: number;
+  /** Refit on the training and validation cut-offs for the best epoch count (`--refit`). */
+  refit?: boolean;
   seed: number;
 }
 
 /** Training step options from the CLI flags at as-of time `asOf`. */
 export function trainStepOptions(flags: TrainFlags, asOf: number): TrainStepOptions {
-  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs } };
+  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, cutoffStepDays: flags.cutoffStep, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs, refit: flags.refit ?? false } };
 }
 
-/** Cut-offs of one training: validation = T − H, training = validation − i·H for i = 1 … n. */
-export function trainingSchedule(asOf: number, horizonDays: number, n: number): { validation: number; train: number[] } {
+/**
+ * Cut-offs of one training: validation = T − H; training cut-offs end one horizon
+ * before it, so no training label window overlaps the validation one:
+ * train_i = validation − H − (n − 1 − i)·step for i = 0 … n − 1 (oldest first).
+ * `stepDays` defaults to H (monthly cut-offs for H = 30).
+ */
+export function trainingSchedule(asOf: number, horizonDays: number, n: number, stepDays = horizonDays): { validation: number; train: number[] } {
   const h = horizonDays * DAY_MS;
   const validation = asOf - h;
-  return { validation, train: Array.from({ length: n }, (_, i) => validation - (n - i) * h) };
+  return { validation, train: Array.from({ length: n }, (_, i) => validation - h - (n - 1 - i) * stepDays * DAY_MS) };
 }
 
 export interface TrainStepResult {
@@ -53,9 +65,11 @@ export interface TrainStepResult {
   promoted: boolean;
   /** Why the challenger was or was not promoted. */
   decision: string;
-  /** The model scoring should use now: the champion after the decision. */
+  /** What scoring should use now: the champion after the decision, or `baseline:<name>` (see `fallback`). */
   championId: string;
   validation: SystemMetrics[];
+  /** Set when `championId` is `baseline:<name>`: the calibrated baseline scoring must use. */
+  fallback?: BaselineFallback;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -66,13 +80,25 @@ function validate(index: EventIndex, fs: FeatureSet, probability: Float32Array, 
   return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability } });
 }
 
+/** A trained, calibrated challenger in memory with its validation metrics. */
+export interface Challenger {
+  result: TrainResult;
+  calibration: Calibration;
+  heldOutLogLoss: { platt: number; isotonic: number };
+  /** The labelled validation cut-off. */
+  validationSet: FeatureSet;
+  /** The challenger, `popularity` and `repeat` on the validation cut-off, in that order. */
+  validation: SystemMetrics[];
+}
+
 /**
- * Trains a challenger at `asOf`, saves it, and promotes it when on the validation
- * cut-off its NDCG@K beats the best baseline's and the current champion's.
+ * Builds the labelled training and validation cut-offs before `o.asOf`, trains
+ * the network with early stopping on the validation cut-off and calibrates it
+ * there. Writes nothing to the lake.
  */
-export async function trainStep(ctx: CommandContext, index: EventIndex, o: TrainStepOptions): Promise<TrainStepResult> {
+export async function trainChallenger(ctx: CommandContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
   const log = ctx.log.child({ stage: 'training' });
-  const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs);
+  const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
   const build = (t: number): FeatureSet => buildFeatureSet(index, t, { withLabels: true, horizonDays: o.horizonDays });
   const { train, validation } = await ctx.run.step('features.training', () => {
     const bar = ctx.progress.bar('features', schedule.train.length + 1, 'cut-offs');
@@ -106,10 +132,24 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
   const { calibration, heldOutLogLoss } = fitCalibration(result.validationScores, validation.label!, validation.customer);
   const probability = applyCalibration(calibration, result.validationScores);
   const metrics = validate(index, validation, probability, result.validationScores, o, 'challenger');
-  const [challenger, ...baselines] = metrics;
   log.info(`validation at ${iso(validation.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
+  return { result, calibration, heldOutLogLoss, validationSet: validation, validation: metrics };
+}
 
-  const modelId = newModelId({ asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, train: o.train ?? {} }, o.seed);
+/**
+ * Trains a challenger at `asOf`, saves it, and promotes it when on the validation
+ * cut-off its NDCG@K beats the best baseline's and the current champion's. When
+ * it is not promoted and no champion exists, scoring falls back to the best
+ * baseline, calibrated on the validation cut-off (`training/fallback.ts`): the
+ * result's `championId` is then `baseline:<name>` and its `fallback` says how.
+ */
+export async function trainStep(ctx: CommandContext, index: EventIndex, o: TrainStepOptions): Promise<TrainStepResult> {
+  const log = ctx.log.child({ stage: 'training' });
+  const { result, calibration, heldOutLogLoss, validationSet, validation: metrics } = await trainChallenger(ctx, index, o);
+  const validationCutoff = validationSet.cutoff;
+  const [challenger, ...baselines] = metrics;
+
+  const modelId = newModelId({ asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} }, o.seed);
   const manifest = await ctx.run.step('save model', () =>
     saveModel(ctx.lake, {
       modelId,
@@ -127,7 +167,8 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
         logLoss: challenger.logLoss!,
         plattHeldOutLogLoss: heldOutLogLoss.platt,
         isotonicHeldOutLogLoss: heldOutLogLoss.isotonic,
-        validationCutoff: validation.cutoff,
+        validationCutoff,
+        refit: o.train?.refit ? 1 : 0,
       },
       history: result.history,
       model: result.model,
@@ -140,26 +181,65 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
   let championNdcg = -Infinity;
   if (champion !== undefined) {
     const loaded = await loadModel(ctx.lake, champion.modelId);
-    const raw = new Float32Array(validation.n);
-    const probability = scoreFeatureSet(loaded, validation, { raw });
-    championNdcg = validate(index, validation, probability, raw, o, 'champion')[0].ndcg;
+    const m = loaded.manifest.metrics;
+    const sameFeatures = loaded.manifest.featureNames.join() === validationSet.names.join();
+    if (!sameFeatures) {
+      // The champion cannot score today's feature set (features were added or changed): not comparable.
+      log.warn({ champion: champion.modelId }, `champion ${champion.modelId} has ${loaded.manifest.featureNames.length} features, the feature set ${validationSet.names.length}: the champion is not comparable and does not block promotion`);
+    } else if (m.refit === 1 && m.validationCutoff + o.horizonDays * DAY_MS > validationCutoff && m[`ndcg@${o.k}`] !== undefined) {
+      // A refitted champion learnt the labels up to its validation cut-off + H: where that
+      // reaches into this validation window, its held-out figure from its own training is used.
+      championNdcg = m[`ndcg@${o.k}`];
+    } else {
+      const raw = new Float32Array(validationSet.n);
+      const probability = scoreFeatureSet(loaded, validationSet, { raw });
+      championNdcg = validate(index, validationSet, probability, raw, o, 'champion')[0].ndcg;
+    }
   }
-  const beatsBaseline = challenger.ndcg > best.ndcg;
-  const beatsChampion = challenger.ndcg > championNdcg;
-  const promoted = beatsBaseline && beatsChampion;
-  const f = (x: number): string => x.toFixed(4);
-  const decision = promoted
-    ? `promoted: validation NDCG@${o.k} ${f(challenger.ndcg)} > best baseline ${best.system} ${f(best.ndcg)}` +
-      (champion ? ` and champion ${champion.modelId} ${f(championNdcg)}` : ' (no champion yet)')
-    : `kept champion: challenger NDCG@${o.k} ${f(challenger.ndcg)} ` +
-      (!beatsBaseline ? `does not beat baseline ${best.system} ${f(best.ndcg)}` : `does not beat champion ${champion?.modelId} ${f(championNdcg)}`);
-  if (promoted) await writeChampion(ctx.lake, { modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
-  log.info({ modelId, promoted }, decision);
+  const rule = promotionDecision(challenger, best, champion === undefined ? undefined : { modelId: champion.modelId, ndcg: championNdcg });
+  if (rule.promoted) await writeChampion(ctx.lake, { modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
+  log.info({ modelId, promoted: rule.promoted }, rule.decision);
   ctx.run.metric(`validation.challenger.ndcg@${o.k}`, challenger.ndcg);
   ctx.run.metric(`validation.best_baseline.ndcg@${o.k}`, best.ndcg);
-  const championId = promoted ? modelId : champion?.modelId;
-  if (championId === undefined) {
-    throw new Error(`${decision}; no champion exists, so there is no model to score with`);
+  ctx.run.metric('training.promoted', rule.promoted ? 1 : 0);
+  if (rule.promoted) return { modelId, promoted: true, decision: rule.decision, championId: modelId, validation: metrics };
+  if (champion !== undefined) return { modelId, promoted: false, decision: rule.decision, championId: champion.modelId, validation: metrics };
+
+  const name = best.system as BaselineName;
+  const decision = `${rule.decision}; no champion exists, so scoring uses baseline ${name} (Platt on rank, fitted at ${iso(validationCutoff)})`;
+  const fallback = fitBaselineFallback(index, name, validationCutoff, o.horizonDays, o.k, decision);
+  const written = await writeBaselineFallback(ctx.lake, fallback);
+  ctx.run.output(ctx.lake.uri, written.key, written.etag);
+  ctx.run.metric('training.baseline_fallback', 1);
+  const championId = `${BASELINE_ID_PREFIX}${name}`;
+  log.warn({ modelId, championId }, decision);
+  return { modelId, promoted: false, decision, championId, validation: metrics, fallback };
+}
+
+/** Outcome of the champion/challenger rule. */
+export interface PromotionDecision {
+  promoted: boolean;
+  /** Why, with the NDCG@K figures compared. */
+  decision: string;
+}
+
+/**
+ * The promotion rule: the challenger is promoted only if its validation NDCG@K
+ * is strictly above the best baseline's and the champion's (when one exists).
+ */
+export function promotionDecision(challenger: SystemMetrics, best: SystemMetrics, champion: { modelId: string; ndcg: number } | undefined): PromotionDecision {
+  const f = (x: number): string => x.toFixed(4);
+  const k = challenger.k;
+  const beatsBaseline = challenger.ndcg > best.ndcg;
+  const beatsChampion = champion === undefined || challenger.ndcg > champion.ndcg;
+  if (beatsBaseline && beatsChampion) {
+    return {
+      promoted: true,
+      decision:
+        `promoted: validation NDCG@${k} ${f(challenger.ndcg)} > best baseline ${best.system} ${f(best.ndcg)}` +
+        (champion ? ` and champion ${champion.modelId} ${f(champion.ndcg)}` : ' (no champion yet)'),
+    };
   }
-  return { modelId, promoted, decision, championId, validation: metrics };
+  const why = !beatsBaseline ? `does not beat baseline ${best.system} ${f(best.ndcg)}` : `does not beat champion ${champion!.modelId} ${f(champion!.ndcg)}`;
+  return { promoted: false, decision: `${champion ? 'kept champion' : 'not promoted'}: challenger NDCG@${k} ${f(challenger.ndcg)} ${why}` };
 }

@@ -72,12 +72,32 @@ describe('buildFeatureSet on a hand-made table', () => {
     expect([r.c_orders, r.c_distinct_items, r.c_spend, r.c_orders_30d, r.c_orders_90d]).toEqual([4, 2, 20, 2, 3]);
     expect(r.c_days_since_last).toBeCloseTo(days('2011-10-20T15:00:00Z'), 4);
     expect(r.c_tenure_days).toBeCloseTo(days('2011-05-12T10:00:00Z'), 4);
+    // Typical gap: first to last order over 3 gaps; due ratio = recency in units of it.
+    const gap = (days('2011-05-12T10:00:00Z') - days('2011-10-20T15:00:00Z')) / 3;
+    expect(r.c_mean_gap_days).toBeCloseTo(gap, 4);
+    expect(r.c_due_ratio).toBeCloseTo(days('2011-10-20T15:00:00Z') / gap, 4);
+    // B: 2 orders 3 days apart, the last one on 11-05 10:00.
+    const b = row(fs, events, '14002', '22001');
+    expect(b.c_mean_gap_days).toBeCloseTo(3, 5);
+    expect(b.c_due_ratio).toBeCloseTo(days('2011-11-05T10:00:00Z') / 3, 5);
+  });
+
+  it('computes customer-relative pair features', () => {
+    const own = row(fs, events, '14001', '22001'); // 1 of A's 4 orders, the last one
+    expect([own.ci_order_share, own.ci_last_order_lag_days, own.c_repeat_item_share]).toEqual([0.25, 0, 0.5]); // 22000 repeated, 22001 not
+    const older = row(fs, events, '14002', '22002'); // B's last order holds 22002 too
+    expect([older.ci_order_share, older.ci_last_order_lag_days, older.c_repeat_item_share]).toEqual([0.5, 0, 0.5]);
+    const first = row(fs, events, '14002', '22001'); // in both of B's orders
+    expect(first.ci_order_share).toBe(1);
+    const never = row(fs, events, '14001', '22002'); // never bought: tenure − recency
+    expect(never.ci_order_share).toBe(0);
+    expect(never.ci_last_order_lag_days).toBeCloseTo(never.c_tenure_days - never.c_days_since_last, 4);
   });
 
   it('computes item aggregates and source features', () => {
     const r = row(fs, events, '14002', '22001');
-    expect([r.i_buyers_7d, r.i_buyers_30d, r.i_buyers_90d, r.i_buyers_all]).toEqual([1, 2, 2, 2]);
-    expect([r.i_orders_7d, r.i_orders_30d, r.i_orders_90d, r.i_orders_all]).toEqual([2, 3, 3, 3]);
+    expect([r.i_buyers_7d, r.i_buyers_14d, r.i_buyers_30d, r.i_buyers_90d, r.i_buyers_all]).toEqual([1, 1, 2, 2, 2]);
+    expect([r.i_orders_7d, r.i_orders_14d, r.i_orders_30d, r.i_orders_90d, r.i_orders_all]).toEqual([2, 2, 3, 3, 3]);
     expect(r.i_trend).toBe(4); // (3 + 1) / (0 + 1)
     expect(r.i_repeat_share).toBe(0.5); // B bought it in 2 orders, A in 1
     expect(r.i_age_days).toBeCloseTo(days('2011-10-20T15:00:00Z'), 4);

@@ -52,6 +52,20 @@ describe('trainModel on a planted signal', () => {
     expect(ece(p, heldOut.label!)).toBeLessThan(0.02);
   });
 
+  it('refits on training + validation for the best epoch count, keeping the held-out validation scores', async () => {
+    // The validation cut-off holds customers and items beyond the training vocabulary.
+    const wider = makeFeatureSet(makeWorld(1, 320, 220), 201, 3 * 30 * DAY, 30);
+    const plain = await trainModel(train, wider, options);
+    const r = await trainModel(train, wider, { ...options, refit: true });
+    expect(r.bestEpoch).toBe(plain.bestEpoch);
+    expect(Array.from(r.validationScores)).toEqual(Array.from(plain.validationScores));
+    expect(plain.vocab).toEqual({ customers: 300, items: 200 });
+    expect(r.vocab).toEqual({ customers: 320, items: 220 });
+    expect(r.spec).toMatchObject({ customers: 320, items: 220 });
+    expect(r.trainRows).toBeGreaterThan(plain.trainRows);
+    expect(auc(predictRaw(r.model, r.preprocessing, r.vocab, heldOut), heldOut.label!)).toBeGreaterThan(0.75);
+  });
+
   it('rejects unlabelled or positive-free training data', async () => {
     await expect(trainModel(train, { ...validation, label: undefined }, options)).rejects.toThrow(TrainingInputError);
     const noPositives = train.map((fs) => ({ ...fs, label: new Uint8Array(fs.n) }));

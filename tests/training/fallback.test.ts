@@ -1,0 +1,90 @@
+import { promotionDecision } from '../../cli/steps/train';
+import { buildEventIndex, customerItemsInWindow, lowerBound } from '../../features/event-index';
+import { purchaseEvents } from '../../features/events';
+import { DAY_MS } from '../../lib/schema';
+import { repeatBaseline } from '../../training/baselines';
+import { TrainingInputError } from '../../training/errors';
+import { baselineScores, fitBaselineFallback, parseBaselineId } from '../../training/fallback';
+import { fallbackKey, ModelNotFoundError, readBaselineFallback, RegistryFormatError, writeBaselineFallback } from '../../training/registry';
+import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
+import { MemoryStore } from '../helpers/memory-store';
+
+const index = buildEventIndex(purchaseEvents(cleanTable(syntheticShop()), RETAIL_RULES));
+const validationCutoff = T - 30 * DAY_MS;
+
+describe('fitBaselineFallback', () => {
+  const fallback = fitBaselineFallback(index, 'repeat', validationCutoff, 30, 10, 'challenger lost');
+
+  it('fits a Platt map on the rank whose mean matches the validation hit rate', () => {
+    expect(fallback).toMatchObject({ baseline: 'repeat', validationCutoff, k: 10, reason: 'challenger lost', calibration: { method: 'platt' } });
+    const at = baselineScores(index, fallback, validationCutoff);
+    const truth = customerItemsInWindow(index, validationCutoff, T);
+    let hits = 0;
+    let mass = 0;
+    for (let r = 0; r < at.rank.length; r++) {
+      const c = at.customer[r];
+      const p = lowerBound(truth.items, at.item[r], truth.offsets[c], truth.offsets[c + 1]);
+      if (p < truth.offsets[c + 1] && truth.items[p] === at.item[r]) hits++;
+      mass += at.probability[r];
+    }
+    expect(hits).toBeGreaterThan(0);
+    // Platt's regularised targets bias the mean slightly toward 1/2: within 2 percentage points here.
+    expect(Math.abs(mass / at.rank.length - hits / at.rank.length)).toBeLessThan(0.02);
+  });
+
+  it('scores the baseline lists at the as-of time with probabilities in [0, 1], non-increasing in rank', () => {
+    const scores = baselineScores(index, fallback, T);
+    const lists = repeatBaseline(index, T, { k: 10 });
+    expect(Array.from(scores.item)).toEqual(Array.from(lists.item));
+    expect(Array.from(scores.rank)).toEqual(Array.from(lists.rank));
+    for (let r = 1; r < scores.rank.length; r++) {
+      expect(scores.probability[r]).toBeGreaterThanOrEqual(0);
+      expect(scores.probability[r]).toBeLessThanOrEqual(1);
+      if (scores.customer[r] === scores.customer[r - 1]) expect(scores.probability[r]).toBeLessThanOrEqual(scores.probability[r - 1]);
+    }
+  });
+
+  it('refuses a cut-off without any list', () => {
+    expect(() => fitBaselineFallback(index, 'repeat', Date.parse('2010-01-01T00:00:00Z'), 30, 10, 'x')).toThrow(TrainingInputError);
+  });
+});
+
+describe('parseBaselineId', () => {
+  it('reads baseline:<name> and leaves model ids alone', () => {
+    expect(parseBaselineId('baseline:popularity')).toBe('popularity');
+    expect(parseBaselineId('20111109T000000000Z-3fa2c01b')).toBeUndefined();
+    expect(() => parseBaselineId('baseline:tifu')).toThrow('unknown baseline "tifu" in "baseline:tifu"');
+  });
+});
+
+describe('baseline fallback records', () => {
+  it('round-trip through the store and fail with typed errors', async () => {
+    const store = new MemoryStore();
+    await expect(readBaselineFallback(store, 'repeat')).rejects.toThrow(ModelNotFoundError);
+    const fallback = fitBaselineFallback(index, 'repeat', validationCutoff, 30, 10, 'challenger lost');
+    const { key } = await writeBaselineFallback(store, fallback);
+    expect(key).toBe('models/baseline-repeat/fallback.json');
+    expect(await readBaselineFallback(store, 'repeat')).toEqual(fallback);
+    await store.put(fallbackKey('repeat'), JSON.stringify({ ...fallback, k: 0 }));
+    await expect(readBaselineFallback(store, 'repeat')).rejects.toThrow(RegistryFormatError);
+  });
+});
+
+describe('promotionDecision', () => {
+  const row = (system: string, ndcg: number) => ({ system, ndcg, k: 10, customers: 100, recall: 0, precision: 0, hitRate: 0, map: 0 });
+
+  it('promotes only a challenger above the best baseline and the champion', () => {
+    expect(promotionDecision(row('challenger', 0.4), row('repeat', 0.3), undefined)).toEqual({
+      promoted: true,
+      decision: 'promoted: validation NDCG@10 0.4000 > best baseline repeat 0.3000 (no champion yet)',
+    });
+    expect(promotionDecision(row('challenger', 0.4), row('repeat', 0.3), { modelId: 'm1', ndcg: 0.41 })).toEqual({
+      promoted: false,
+      decision: 'kept champion: challenger NDCG@10 0.4000 does not beat champion m1 0.4100',
+    });
+    expect(promotionDecision(row('challenger', 0.3), row('repeat', 0.3), undefined)).toEqual({
+      promoted: false,
+      decision: 'not promoted: challenger NDCG@10 0.3000 does not beat baseline repeat 0.3000',
+    });
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The baseline fallback of the promotion rule: when no trained model beats the
+ * best simple baseline on the validation cut-off and no champion exists, scoring
+ * uses that baseline's ranked lists, with probabilities calibrated on the
+ * validation cut-off by Platt scaling on the rank.
+ *
+ * Score of a list row at rank r: s = 1 / (1 + r), so Platt's
+ * p = σ(a·logit(s) + b) = σ(−a·ln r + b), a power law in the rank. The fit uses
+ * the validation cut-off's lists and its truth in [cut-off, cut-off + H), which
+ * ends at the as-of time: no leakage.
+ */
+import { DAY_MS } from '../lib/schema';
+import { customerItemsInWindow, EventIndex, lowerBound } from '../features/event-index';
+import { popularityBaseline, repeatBaseline } from './baselines';
+import { applyCalibration, fitPlatt, type Calibration } from './calibration';
+import { TrainingInputError } from './errors';
+import type { RankedLists } from './metrics';
+
+/** The baselines scoring can fall back to, by the names evaluation reports them under. */
+export const BASELINES = {
+  popularity: (index: EventIndex, asOf: number, k: number): RankedLists => popularityBaseline(index, asOf, { k }),
+  repeat: (index: EventIndex, asOf: number, k: number): RankedLists => repeatBaseline(index, asOf, { k }),
+} as const;
+
+/** Name of a baseline of {@link BASELINES}. */
+export type BaselineName = keyof typeof BASELINES;
+
+/** Prefix of a champion id that names a baseline instead of a trained model: `baseline:repeat`. */
+export const BASELINE_ID_PREFIX = 'baseline:';
+
+/** A calibrated baseline scoring can use in place of a model (plain JSON). */
+export interface BaselineFallback {
+  baseline: BaselineName;
+  /** Platt map of s = 1 / (1 + rank). */
+  calibration: Calibration;
+  /** Cut-off (ms UTC) the calibration was fitted on. */
+  validationCutoff: number;
+  /** List length K the calibration was fitted with. */
+  k: number;
+  /** Why scoring falls back to the baseline (the promotion decision). */
+  reason: string;
+}
+
+/** Baseline lists with a calibrated probability per row. */
+export interface BaselineScores extends RankedLists {
+  probability: Float32Array;
+}
+
+/**
+ * The baseline named by a champion id `baseline:<name>`, or undefined for a model id.
+ * @throws TrainingInputError when the prefix is present but the name is unknown.
+ */
+export function parseBaselineId(id: string): BaselineName | undefined {
+  if (!id.startsWith(BASELINE_ID_PREFIX)) return undefined;
+  const name = id.slice(BASELINE_ID_PREFIX.length);
+  if (!(name in BASELINES)) throw new TrainingInputError(`unknown baseline "${name}" in "${id}": expected one of ${Object.keys(BASELINES).join(', ')}`);
+  return name as BaselineName;
+}
+
+const rankScore = (rank: Int32Array): Float32Array => Float32Array.from(rank, (r) => 1 / (1 + r));
+
+/**
+ * Fits the fallback's calibration on the validation cut-off.
+ * @param index event index holding the validation horizon.
+ * @param baseline which baseline.
+ * @param validationCutoff cut-off t, ms UTC; labels are purchases in [t, t + H).
+ * @param horizonDays H.
+ * @param k list length K.
+ * @param reason why the fallback is used, kept in the record.
+ * @throws TrainingInputError when the baseline has no list at t.
+ */
+export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, validationCutoff: number, horizonDays: number, k: number, reason: string): BaselineFallback {
+  const lists = BASELINES[baseline](index, validationCutoff, k);
+  if (lists.rank.length === 0) throw new TrainingInputError(`baseline ${baseline} has no list at ${new Date(validationCutoff).toISOString()}`);
+  const truth = customerItemsInWindow(index, validationCutoff, validationCutoff + horizonDays * DAY_MS);
+  const label = new Uint8Array(lists.rank.length);
+  for (let r = 0; r < label.length; r++) {
+    const c = lists.customer[r];
+    const hi = truth.offsets[c + 1];
+    const p = lowerBound(truth.items, lists.item[r], truth.offsets[c], hi);
+    label[r] = p < hi && truth.items[p] === lists.item[r] ? 1 : 0;
+  }
+  return { baseline, calibration: fitPlatt(rankScore(lists.rank), label), validationCutoff, k, reason };
+}
+
+/**
+ * The fallback's lists at as-of time T (events before T only) with calibrated probabilities.
+ * @returns up to K rows per known customer, ranks 1 …, probability non-increasing in rank.
+ */
+export function baselineScores(index: EventIndex, fallback: BaselineFallback, asOf: number): BaselineScores {
+  const lists = BASELINES[fallback.baseline](index, asOf, fallback.k);
+  return { ...lists, probability: applyCalibration(fallback.calibration, rankScore(lists.rank)) };
+}
