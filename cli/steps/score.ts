@@ -26,7 +26,8 @@ import { scoreFeatureSet } from '../../scoring/score';
 import { shardCustomers, type ShardSpec } from '../../scoring/shard';
 import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../scoring/topk';
 import { selectBackend } from '../../training/backend';
-import { loadModel } from '../../training/registry';
+import { baselineScores, parseBaselineId } from '../../training/fallback';
+import { loadModel, readBaselineFallback } from '../../training/registry';
 import { CommandContext } from '../context';
 import { canEvaluate, ScoredPairs } from './evaluate';
 
@@ -103,6 +104,53 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
   return { found, total };
 }
 
+/** Ranks one customer batch: every scored pair (`all`) and the top K (`top`), ordered by customer id. */
+type Ranker = (fs: FeatureSet, batch: Int32Array) => { all: TopK; top: TopK };
+
+/**
+ * The ranker of `o.modelId`: a registered model scoring the batch's candidates,
+ * or, for `baseline:<name>` (the champion/challenger fallback when no model beats
+ * the best baseline), that baseline's lists with its calibrated probabilities.
+ */
+async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<Ranker> {
+  const { customerIds, itemIds } = index.events;
+  const baseline = parseBaselineId(o.modelId);
+  if (baseline !== undefined) {
+    const lists = baselineScores(index, await readBaselineFallback(ctx.lake, baseline), o.asOf);
+    ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
+    return (_fs, batch) => {
+      const inBatch = new Uint8Array(customerIds.length);
+      for (const c of batch) inBatch[c] = 1;
+      const rows = Int32Array.from(lists.customer.keys()).filter((r) => inBatch[lists.customer[r]] === 1);
+      const top = orderByCustomerId(
+        {
+          n: rows.length,
+          row: rows,
+          customer: Int32Array.from(rows, (r) => lists.customer[r]),
+          item: Int32Array.from(rows, (r) => lists.item[r]),
+          rank: Int32Array.from(rows, (r) => lists.rank[r]),
+          probability: Float32Array.from(rows, (r) => lists.probability[r]),
+        },
+        customerIds,
+      );
+      return { all: top, top };
+    };
+  }
+  ctx.run.setBackend(await selectBackend());
+  const model = await loadModel(ctx.lake, o.modelId);
+  const tieKey = itemOrder(itemIds);
+  return (fs) => {
+    const raw = new Float32Array(fs.n);
+    const probability = scoreFeatureSet(model, fs, { raw });
+    // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
+    const order = { score: raw, tieKey };
+    return {
+      all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), customerIds),
+      top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), customerIds),
+    };
+  };
+}
+
 /**
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
@@ -116,10 +164,8 @@ export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: 
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
   const { events } = index;
-  ctx.run.setBackend(await selectBackend());
-  const model = await loadModel(ctx.lake, o.modelId);
   const customers = shardCustomers(events.customerIds, knownCustomers(index, eventsBefore(index, o.asOf)), shard);
-  const tieKey = itemOrder(events.itemIds);
+  const rank = await openRanker(ctx, index, o);
   const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
   const recall = { found: 0, total: 0 };
   const lists: TopK[] = [];
@@ -135,16 +181,7 @@ export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: 
       recall.found += h.found;
       recall.total += h.total;
     }
-    const ranked = await ctx.run.step('score', () => {
-      const raw = new Float32Array(fs.n);
-      const probability = scoreFeatureSet(model, fs, { raw });
-      // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
-      const order = { score: raw, tieKey };
-      return {
-        all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), events.customerIds),
-        top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), events.customerIds),
-      };
-    });
+    const ranked = await ctx.run.step('score', () => rank(fs, batch));
     const key = SCORING_KEYS.scoresPart(runId, shard, part);
     await ctx.run.step('publish', async () => {
       const info = await ctx.lake.put(key, tableToParquet(scoresTable(ranked.all, events.customerIds, events.itemIds)));
