@@ -111,6 +111,6 @@ describe('.ci/run', () => {
     const text = readFileSync(path, 'utf8');
     expect(text).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(text).toContain('set -euo pipefail');
-    expect(text).toMatch(/dpkg -s[\s\S]*apt-get update[\s\S]*apt-get install[\s\S]*npm ci[\s\S]*\nmake test\n/);
+    expect(text).toMatch(/dpkg -s[\s\S]*apt-get update[\s\S]*apt-get install[\s\S]*npm ci[\s\S]*\nmake test[ \n]/);
   });
 });
