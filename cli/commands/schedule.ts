@@ -58,9 +58,9 @@ async function tick(o: ScheduleOptions, raw: ObjectStore): Promise<number> {
       ctx.run.count('schedule.new_objects', ingest.ingested.length);
       ctx.log.info({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
       if (!decision.retrain) return ingest.failed.length > 0 ? EXIT.partial : EXIT.ok;
-      const result = await pipelineStep(ctx, raw, o);
+      const result = await pipelineStep(ctx, raw, o, ingest);
       process.stdout.write(`export ${result.exportUri}\nreport ${result.reportUri}\n`);
-      return ingest.failed.length + result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
+      return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
     },
     'skip',
   );

@@ -7,6 +7,7 @@ import { ObjectStore } from '../../lib/store/store';
 import { CommandContext } from '../context';
 import { reportEvaluation } from './evaluate';
 import { eventsStep, resolveAsOf } from './events';
+import { IngestAllResult } from '../../ingest';
 import { ingestStep } from './ingest';
 import { reportStep } from './report';
 import { scoreStep } from './score';
@@ -20,9 +21,18 @@ export interface PipelineResult {
   reportUri: string;
 }
 
-/** Runs every stage once; `asOf` undefined means just after the last event. */
-export async function pipelineStep(ctx: CommandContext, raw: ObjectStore, flags: TrainFlags & { asOf?: number }): Promise<PipelineResult> {
-  const ingest = await ingestStep(ctx, raw);
+/**
+ * Runs every stage once; `asOf` undefined means just after the last event.
+ * `ingested` is the result of an ingest this run already did (a schedule tick
+ * ingests first to decide whether to retrain), so the raw store is not read twice.
+ */
+export async function pipelineStep(
+  ctx: CommandContext,
+  raw: ObjectStore,
+  flags: TrainFlags & { asOf?: number },
+  ingested?: IngestAllResult,
+): Promise<PipelineResult> {
+  const ingest = ingested ?? (await ingestStep(ctx, raw));
   const index = await eventsStep(ctx);
   const asOf = resolveAsOf(index, flags.asOf);
   const trained = await trainStep(ctx, index, trainStepOptions(flags, asOf));

@@ -13,7 +13,7 @@ import { topKPerCustomer, itemOrder } from '../../scoring/topk';
 import { scoreFeatureSet } from '../../scoring/score';
 import { applyCalibration, Calibration, fitCalibration } from '../../training/calibration';
 import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from '../../training/fallback';
-import { loadModel, newModelId, readChampion, saveModel, writeBaselineFallback, writeChampion } from '../../training/registry';
+import { configHash, loadModel, newModelId, readChampion, saveModel, writeBaselineFallback, writeChampion } from '../../training/registry';
 import { trainModel, TrainOptions, TrainResult } from '../../training/train';
 import { CommandContext } from '../context';
 import { evaluateAt, formatMetricsTable, SystemMetrics } from './evaluate';
@@ -149,12 +149,13 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
   const validationCutoff = validationSet.cutoff;
   const [challenger, ...baselines] = metrics;
 
-  const modelId = newModelId({ asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} }, o.seed);
+  const trainingConfig = { asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} };
+  const modelId = newModelId(trainingConfig, o.seed);
   const manifest = await ctx.run.step('save model', () =>
     saveModel(ctx.lake, {
       modelId,
       backend: result.backend,
-      configHash: modelId.slice(-8),
+      configHash: configHash(trainingConfig, o.seed),
       featureNames: result.featureNames,
       vocab: result.vocab,
       spec: result.spec,
