@@ -1,8 +1,14 @@
 /**
- * Kernels the TF.js wasm backend (4.22) lacks but training needs, registered for
- * `wasm` by `backend.ts`. `UnsortedSegmentSum` is the gradient of `Gather`, i.e.
- * of every `Embedding` layer; without it `fit` fails with "Kernel
- * 'UnsortedSegmentSum' not registered for backend 'wasm'".
+ * Kernels the TF.js wasm backend (4.22) lacks or runs slowly in training,
+ * registered for `wasm` by `backend.ts`:
+ * - `UnsortedSegmentSum` is the gradient of `Gather`, i.e. of every `Embedding`
+ *   layer; without it `fit` fails with "Kernel 'UnsortedSegmentSum' not
+ *   registered for backend 'wasm'".
+ * - `BatchMatMul` with `transposeA` or `transposeB` (every dense layer's
+ *   gradients) leaves XNNPACK for a scalar loop: measured ≈10× slower than the
+ *   plain product on [4096, 71] × [71, 64]. The replacement transposes the
+ *   flagged operand with the backend's `Transpose` kernel, then runs the plain
+ *   product; the transpose costs one pass over the operand.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -33,9 +39,47 @@ const unsortedSegmentSum: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return wasm.makeOutput([numSegments, ...x.shape.slice(ids.shape.length)], x.dtype, undefined, out);
 };
 
-/** Registers the missing kernels for the `wasm` backend (idempotent). */
+/**
+ * `BatchMatMul(a, b; transposeA, transposeB)` computed as the untransposed
+ * product of explicitly transposed operands (last two axes swapped).
+ * @param plain the backend's own `BatchMatMul` kernel, called with both flags false.
+ */
+function transposeFirstBatchMatMul(plain: tf.KernelFunc, transpose: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+    if (!transposeA && !transposeB) return plain({ inputs, backend, attrs });
+    const wasm = backend as BackendWasm;
+    const swapped: tf.TensorInfo[] = [];
+    const operand = (x: tf.TensorInfo, flagged: boolean): tf.TensorInfo => {
+      if (!flagged) return x;
+      const perm = x.shape.map((_, i) => i);
+      [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
+      const t = transpose({ inputs: { x }, backend, attrs: { perm } as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+      swapped.push(t);
+      return t;
+    };
+    const a = operand(inputs.a as tf.TensorInfo, transposeA);
+    const b = operand(inputs.b as tf.TensorInfo, transposeB);
+    const out = plain({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+    for (const t of swapped) wasm.disposeData(t.dataId);
+    return out;
+  };
+}
+
+/** Marks the kernels registered by {@link registerWasmKernels}. */
+let registered = false;
+
+/** Registers the missing and faster kernels for the `wasm` backend (idempotent). */
 export function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
   if (tf.getKernel(tf.UnsortedSegmentSum, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum });
+  }
+  const plain = tf.getKernel(tf.BatchMatMul, 'wasm');
+  const transpose = tf.getKernel(tf.Transpose, 'wasm');
+  if (plain !== undefined && transpose !== undefined) {
+    tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+    tf.registerKernel({ ...plain, kernelFunc: transposeFirstBatchMatMul(plain.kernelFunc, transpose.kernelFunc) });
   }
 }

@@ -19,4 +19,41 @@ describe('selectBackend', () => {
     const grad = tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d([0, 2, 0], 'int32')).sum())(tf.zeros([3, 2]));
     expect(Array.from(await grad.data())).toEqual([2, 2, 0, 0, 1, 1]);
   });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('computes matMul with transposeA=%s, transposeB=%s as the definition (also batched)', async (ta, tb) => {
+    await selectBackend();
+    const a = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const b = [
+      [7, 8],
+      [9, 10],
+      [11, 12],
+    ];
+    const t = (m: number[][]): number[][] => m[0].map((_, j) => m.map((row) => row[j]));
+    // a·b = [[58, 64], [139, 154]] whichever operand is stored transposed.
+    const out = tf.matMul(tf.tensor2d(ta ? t(a) : a), tf.tensor2d(tb ? t(b) : b), ta, tb);
+    expect(out.arraySync()).toEqual([
+      [58, 64],
+      [139, 154],
+    ]);
+    const aa = tf.tensor2d(ta ? t(a) : a);
+    const batched = tf.matMul(tf.stack([aa, aa.neg()]), tf.stack([tf.tensor2d(tb ? t(b) : b), tf.tensor2d(tb ? t(b) : b)]), ta, tb);
+    expect(batched.arraySync()).toEqual([
+      [
+        [58, 64],
+        [139, 154],
+      ],
+      [
+        [-58, -64],
+        [-139, -154],
+      ],
+    ]);
+  });
 });
