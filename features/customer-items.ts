@@ -22,7 +22,20 @@ export const CUSTOMER_ITEM_FEATURES = [
   'ci_spend', // Σ quantity × unit price
   'ci_mean_interval_days', // (last − first) / (orders − 1); 0 below 2 orders
   'ci_due_ratio', // days since last ÷ max(mean interval, 1 day); 0 below 2 orders
+  'ci_decayed_order_share', // Σ over the customer's orders holding the item of ORDER_DECAY^(orders after it), ÷ the same sum over all its orders
+  'ci_last5_order_share', // share of the customer's last min(5, orders) orders holding the item
+  'ci_orders_since_last', // the customer's orders after its last order with the item; its order count when never bought
 ] as const;
+
+/**
+ * Per-order decay of `ci_decayed_order_share`: the personal item-frequency
+ * vector of TIFU-KNN (Hu et al., "Modeling Personalized Item Frequency
+ * Information for Next-basket Recommendation", SIGIR 2020), whose within-group
+ * basket decay is 0.9, with one basket per group.
+ */
+const ORDER_DECAY = 0.9;
+/** Orders counted by `ci_last5_order_share`. */
+const LAST_ORDERS = 5;
 
 const WINDOWS = [30, 90, 180];
 
@@ -39,6 +52,14 @@ export class CustomerItemScratch {
   readonly spend: Float32Array;
   readonly lastOrder: Int32Array;
   readonly lastDay: Int32Array;
+  /** The customer's 0-based order index (in time order) of the item's last order. */
+  readonly lastOrderIndex: Int32Array;
+  /** Σ ORDER_DECAY^(lastOrderIndex − k) over the customer's orders k holding the item. */
+  readonly decayed: Float32Array;
+  /** Orders of the item among the customer's last LAST_ORDERS orders. */
+  readonly recentOrders: Float32Array;
+  /** Distinct orders of the current customer before the cut-off. */
+  customerOrders = 0;
   /** Items of the current customer, in order of first purchase. */
   touched: number[] = [];
 
@@ -54,6 +75,9 @@ export class CustomerItemScratch {
     this.spend = new Float32Array(nItems);
     this.lastOrder = new Int32Array(nItems).fill(-1);
     this.lastDay = new Int32Array(nItems).fill(-1);
+    this.lastOrderIndex = new Int32Array(nItems);
+    this.decayed = new Float32Array(nItems);
+    this.recentOrders = new Float32Array(nItems);
   }
 
   /** True when the current customer bought `item` before the cut-off. */
@@ -73,8 +97,11 @@ export class CustomerItemScratch {
       this.spend[it] = 0;
       this.lastOrder[it] = -1;
       this.lastDay[it] = -1;
+      this.decayed[it] = 0;
+      this.recentOrders[it] = 0;
     }
     this.touched = [];
+    this.customerOrders = 0;
   }
 
   /**
@@ -91,8 +118,16 @@ export class CustomerItemScratch {
     this.reset();
     const { item, order, time, quantity, spend } = index.events;
     const from = WINDOWS.map((d) => cutoff - d * DAY_MS);
+    const start = index.byCustomer.offsets[c];
     const end = pastEnd(index.byCustomer, c, e);
-    for (let p = index.byCustomer.offsets[c]; p < end; p++) {
+    const orderOf = new Map<number, number>();
+    for (let p = start; p < end; p++) {
+      const o = order[index.byCustomer.events[p]];
+      if (!orderOf.has(o)) orderOf.set(o, orderOf.size);
+    }
+    const nOrders = orderOf.size;
+    this.customerOrders = nOrders;
+    for (let p = start; p < end; p++) {
       const ev = index.byCustomer.events[p];
       const it = item[ev];
       const t = time[ev];
@@ -104,6 +139,10 @@ export class CustomerItemScratch {
       this.quantity[it] += quantity[ev];
       this.spend[it] += spend[ev];
       if (this.lastOrder[it] !== order[ev]) {
+        const k = orderOf.get(order[ev])!;
+        this.decayed[it] = this.orders[it] === 0 ? 1 : this.decayed[it] * ORDER_DECAY ** (k - this.lastOrderIndex[it]) + 1;
+        this.lastOrderIndex[it] = k;
+        if (k >= nOrders - LAST_ORDERS) this.recentOrders[it]++;
         this.lastOrder[it] = order[ev];
         this.orders[it]++;
         for (let w = 0; w < WINDOWS.length; w++) if (t >= from[w]) this.windowOrders[w][it]++;
@@ -120,7 +159,7 @@ export class CustomerItemScratch {
 
 /**
  * Writes the {@link CUSTOMER_ITEM_FEATURES} of (loaded customer, item) into
- * `out[at .. at + 14)`.
+ * `out[at .. at + CUSTOMER_ITEM_FEATURES.length)`.
  * @param s scratch loaded with the customer ({@link CustomerItemScratch.load}).
  * @param item dense item id.
  * @param cutoff t, ms UTC.
@@ -139,6 +178,7 @@ export function writeCustomerItemFeatures(
   if (!s.has(item)) {
     out.fill(0, at, at + CUSTOMER_ITEM_FEATURES.length);
     out[at + 8] = tenureDays;
+    out[at + 16] = s.customerOrders;
     return;
   }
   const orders = s.orders[item];
@@ -156,4 +196,8 @@ export function writeCustomerItemFeatures(
   const interval = orders >= 2 ? (s.last[item] - s.first[item]) / DAY_MS / (orders - 1) : 0;
   out[at + 12] = interval;
   out[at + 13] = orders >= 2 ? sinceLast / Math.max(interval, 1) : 0;
+  const after = s.customerOrders - 1 - s.lastOrderIndex[item];
+  out[at + 14] = (s.decayed[item] * ORDER_DECAY ** after * (1 - ORDER_DECAY)) / (1 - ORDER_DECAY ** s.customerOrders);
+  out[at + 15] = s.recentOrders[item] / Math.min(LAST_ORDERS, s.customerOrders);
+  out[at + 16] = after;
 }

@@ -58,6 +58,24 @@ describe('buildFeatureSet on a hand-made table', () => {
     expect(r.src_is_own_item).toBe(1);
   });
 
+  it('computes order-indexed shares: decayed (0.9 per later order), last five orders, orders since the last', () => {
+    // A's orders before T, oldest first: 500001, 500002 (two lines of 22000), 500003, 500004.
+    const norm = (orders: number): number => (1 - 0.9) / (1 - 0.9 ** orders);
+    const a0 = row(fs, events, '14001', '22000'); // in all four orders
+    expect([a0.ci_decayed_order_share, a0.ci_last5_order_share, a0.ci_orders_since_last]).toEqual([expect.closeTo(1, 6), 1, 0]);
+    const a1 = row(fs, events, '14001', '22001'); // in the last order only
+    expect(a1.ci_decayed_order_share).toBeCloseTo(norm(4), 6);
+    expect([a1.ci_last5_order_share, a1.ci_orders_since_last]).toEqual([0.25, 0]);
+    const a2 = row(fs, events, '14001', '22002'); // never before T: its orders since are all A's orders
+    expect([a2.ci_decayed_order_share, a2.ci_last5_order_share, a2.ci_orders_since_last]).toEqual([0, 0, 4]);
+    const b2 = row(fs, events, '14002', '22002'); // B: 500005 {22001}, 500006 {22001, 22002}
+    expect(b2.ci_decayed_order_share).toBeCloseTo(norm(2), 6);
+    expect(b2.ci_last5_order_share).toBe(0.5);
+    const b1 = row(fs, events, '14002', '22001');
+    expect(b1.ci_decayed_order_share).toBeCloseTo((0.9 + 1) * norm(2), 6);
+    expect(row(fs, events, '14002', '22000').ci_orders_since_last).toBe(2);
+  });
+
   it('censors recency at the tenure for items the customer never bought', () => {
     const r = row(fs, events, '14001', '22002');
     expect([r.ci_orders, r.ci_quantity, r.ci_days_since_first, r.ci_mean_interval_days, r.ci_due_ratio]).toEqual([0, 0, 0, 0, 0]);

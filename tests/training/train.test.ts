@@ -12,7 +12,7 @@ describe('trainModel on a planted signal', () => {
   const train = [0, 1, 2].map((k) => makeFeatureSet(world, 100 + k, k * 30 * DAY, 30));
   const validation = makeFeatureSet(world, 200, 3 * 30 * DAY, 30);
   const heldOut = makeFeatureSet(world, 300, 4 * 30 * DAY, 30);
-  const options = { seed: 7, maxEpochs: 4, patience: 1, negativesPerPositive: 2, batchSize: 256 };
+  const options = { seed: 7, maxEpochs: 4, patience: 1, negativesPerPositive: 2, batchSize: 256, listwise: false as const, averageWeights: false };
   let a: TrainResult;
   let pa: Float32Array;
 
@@ -70,5 +70,31 @@ describe('trainModel on a planted signal', () => {
     await expect(trainModel(train, { ...validation, label: undefined }, options)).rejects.toThrow(TrainingInputError);
     const noPositives = train.map((fs) => ({ ...fs, label: new Uint8Array(fs.n) }));
     await expect(trainModel(noPositives, validation, options)).rejects.toThrow(/training cut-offs have no positive label/);
+  });
+});
+
+describe('trainModel with its defaults: listwise groups and weight averaging', () => {
+  const world = makeWorld(2);
+  const train = [0, 1, 2].map((k) => makeFeatureSet(world, 110 + k, k * 30 * DAY, 30));
+  const validation = makeFeatureSet(world, 210, 3 * 30 * DAY, 30);
+  const heldOut = makeFeatureSet(world, 310, 4 * 30 * DAY, 30);
+  const options = { seed: 11, maxEpochs: 4, patience: 4, batchSize: 256, listwise: { groupSize: 16, lambda: 0.3 } };
+
+  it('learns the planted signal, trains on whole customer groups and keeps the best averaged epoch, reproducibly', async () => {
+    const a = await trainModel(train, validation, options);
+    const pa = predictRaw(a.model, a.preprocessing, a.vocab, heldOut);
+    expect(auc(pa, heldOut.label!)).toBeGreaterThan(0.75);
+    expect(a.trainRows).toBe(3 * 300 * 16); // one group of 16 per customer and cut-off
+    expect(a.history).toHaveLength(4);
+    expect(a.history[a.bestEpoch - 1].validationNdcg10).toBe(Math.max(...a.history.map((h) => h.validationNdcg10)));
+    const b = await trainModel(train, validation, options);
+    expect(Array.from(predictRaw(b.model, b.preprocessing, b.vocab, heldOut))).toEqual(Array.from(pa));
+  });
+
+  it('scores validation with the weight average: averaging changes what is kept', async () => {
+    const averaged = await trainModel(train, validation, options);
+    const plain = await trainModel(train, validation, { ...options, averageWeights: false });
+    expect(averaged.history[0]).toEqual({ ...plain.history[0], rowsPerSecond: averaged.history[0].rowsPerSecond }); // epoch 1: nothing to average yet
+    expect(averaged.history[3].validationLogLoss).not.toBeCloseTo(plain.history[3].validationLogLoss, 6);
   });
 });
