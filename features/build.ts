@@ -5,11 +5,11 @@
  * the CSR prefixes of the event index.
  */
 import { DAY_MS } from '../lib/schema';
-import { customerAggregates, itemAggregates } from './aggregates';
-import { CandidateOptions, generateCandidates, SOURCE } from './candidates';
+import { customerAggregates, itemAggregates, type CustomerAggregates } from './aggregates';
+import { CandidateOptions, generateCandidates, prepareCandidates, SOURCE, type CandidatePool } from './candidates';
 import { CUSTOMER_ITEM_FEATURES, CustomerItemScratch, writeCustomerItemFeatures } from './customer-items';
 import { FeatureContractError } from './errors';
-import { buildEventIndex, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, knownItems, lowerBound } from './event-index';
+import { buildEventIndex, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound } from './event-index';
 import type { FeatureSet, PurchaseEvents } from './types';
 
 const CUSTOMER_FEATURES = [
@@ -66,10 +66,95 @@ export interface FeatureSetOptions extends CandidateOptions {
   horizonDays?: number;
   /** Compute `label` = bought in [cutoff, cutoff + H) [false]. Needs events after the cut-off. */
   withLabels?: boolean;
+  /**
+   * Only these dense customers (each known at the cut-off, any order) get rows.
+   * Default: every known customer. Scoring builds features per customer batch
+   * with it, so memory follows the batch, not the customer base; a customer's
+   * rows and features do not depend on which other customers are selected.
+   */
+  customers?: Int32Array;
+  /**
+   * The cut-off's shared work from {@link prepareCutoff} on the same index and
+   * cut-off. Pass it to every customer batch so that each batch costs only its
+   * customers' events and rows. Candidate options, when also given, must equal its own.
+   */
+  prepared?: PreparedCutoff;
+}
+
+/**
+ * The work of one cut-off that every customer batch shares: candidate pool
+ * (popularity ranking, co-occurrence neighbours), customer and item
+ * aggregates. Read-only once built; it holds O(known customers + known items ×
+ * neighbours) values.
+ */
+export interface PreparedCutoff {
+  /** The index it was built on. */
+  index: EventIndex;
+  cutoff: number;
+  /** Events before the cut-off. */
+  e: number;
+  /** Candidate pool; its `knownCustomers` and `knownItems` bound the dense ids in use. */
+  pool: CandidatePool;
+  customers: CustomerAggregates;
+  /** Per known customer: typical inter-order gap in days (first to last order over orders − 1; 0 below 2 orders). */
+  meanGapDays: Float32Array;
+  /** Per known customer: days since the last order in units of {@link PreparedCutoff.meanGapDays} (0 below 2 orders). */
+  dueRatio: Float32Array;
+  /** The item aggregate features of each known item, row-major (`ITEM_FEATURES` order): one memory read per candidate row. */
+  itemRows: Float32Array;
 }
 
 function asIndex(source: PurchaseEvents | EventIndex): EventIndex {
   return 'byCustomer' in source ? source : buildEventIndex(source);
+}
+
+/**
+ * Computes the work of cut-off t that all customers share, once, for
+ * {@link buildFeatureSet}'s `prepared` option.
+ * Time O(events before t + Σ_b |b|² co-occurrence + items log items).
+ * @param index the event index.
+ * @param cutoff as-of time t, ms UTC.
+ * @param options candidate tuning (the batches then use these).
+ * @returns the shared context; it references `index`.
+ * @throws FeatureContractError when the cut-off is not a finite number or no customer is known at it.
+ * @example
+ * const prepared = prepareCutoff(index, asOf);
+ * for (const batch of batches) score(buildFeatureSet(index, asOf, { customers: batch, prepared }));
+ */
+export function prepareCutoff(index: EventIndex, cutoff: number, options: CandidateOptions = {}): PreparedCutoff {
+  if (!Number.isFinite(cutoff)) throw new FeatureContractError('cutoff', `expected ms since the epoch, found ${cutoff}`);
+  const pool = prepareCandidates(index, cutoff, options);
+  if (pool.knownCustomers === 0) {
+    throw new FeatureContractError('cutoff', `no purchase event before ${new Date(cutoff).toISOString()}: no known customer`);
+  }
+  const cust = customerAggregates(index, cutoff, pool.e, pool.knownCustomers);
+  const meanGapDays = cust.orders.map((o, c) => (o >= 2 ? (cust.tenureDays[c] - cust.daysSinceLast[c]) / (o - 1) : 0));
+  const dueRatio = cust.orders.map((o, c) => (o >= 2 ? cust.daysSinceLast[c] / Math.max(meanGapDays[c], 1) : 0));
+  const items = itemAggregates(index, cutoff, pool.e, pool.knownItems);
+  const itemColumns = [
+    items.buyers7, items.buyers14, items.buyers30, items.buyers90, items.buyersAll,
+    items.orders7, items.orders14, items.orders30, items.orders90, items.ordersAll,
+    items.trend, items.repeatShare, items.ageDays,
+  ];
+  const width = ITEM_FEATURES.length;
+  const itemRows = new Float32Array(pool.knownItems * width);
+  for (let it = 0; it < pool.knownItems; it++) for (let k = 0; k < width; k++) itemRows[it * width + k] = itemColumns[k][it];
+  return { index, cutoff, e: pool.e, pool, customers: cust, meanGapDays, dueRatio, itemRows };
+}
+
+/** `options.prepared` checked against the index, cut-off and candidate options, or a new one. */
+function preparedFor(index: EventIndex, cutoff: number, options: FeatureSetOptions): PreparedCutoff {
+  const prepared = options.prepared;
+  if (prepared === undefined) return prepareCutoff(index, cutoff, options);
+  if (prepared.index !== index || prepared.cutoff !== cutoff) {
+    throw new FeatureContractError('FeatureSetOptions.prepared', `prepared for another index or cut-off (${new Date(prepared.cutoff).toISOString()}), not for ${new Date(cutoff).toISOString()}`);
+  }
+  for (const key of Object.keys(prepared.pool.options) as (keyof CandidateOptions)[]) {
+    if (options[key] !== undefined && options[key] !== prepared.pool.options[key]) {
+      throw new FeatureContractError(`FeatureSetOptions.${key}`, `${options[key]} differs from ${prepared.pool.options[key]} of the prepared cut-off: pass candidate options to prepareCutoff`);
+    }
+  }
+  return prepared;
 }
 
 /**
@@ -83,13 +168,17 @@ function asIndex(source: PurchaseEvents | EventIndex): EventIndex {
  * features), float32, row-major. Nothing at or after the cut-off is read,
  * except for labels: building on all events or on events truncated to
  * time < cut-off gives identical features and ids.
- * Time O(events before t + Σ_b |b|² co-occurrence + rows × features).
+ * Time O(the selected customers' past events + rows × features), plus
+ * {@link prepareCutoff}'s unless `options.prepared` is given, plus O(events in
+ * the horizon + customers) with labels.
  *
  * @param source purchase events, or their index (pass the index to reuse it across cut-offs).
  * @param cutoff as-of time t, ms UTC.
- * @param options horizon, labels and candidate tuning.
+ * @param options horizon, labels, customers, the prepared cut-off and candidate tuning.
  * @returns the feature set; `label` only when `withLabels`.
- * @throws FeatureContractError when the cut-off is not a finite number or no customer is known at it.
+ * @throws FeatureContractError when the cut-off is not a finite number or no
+ *   customer is known at it, a selected customer is not known at it, or
+ *   `options.prepared` belongs to another index, cut-off or candidate options.
  * @example
  * const index = buildEventIndex(events);
  * const train = buildFeatureSet(index, Date.parse('2011-10-10T00:00:00Z'), { withLabels: true });
@@ -97,45 +186,35 @@ function asIndex(source: PurchaseEvents | EventIndex): EventIndex {
 export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: number, options: FeatureSetOptions = {}): FeatureSet {
   if (!Number.isFinite(cutoff)) throw new FeatureContractError('cutoff', `expected ms since the epoch, found ${cutoff}`);
   const index = asIndex(source);
-  const e = eventsBefore(index, cutoff);
-  const nCustomers = knownCustomers(index, e);
-  if (nCustomers === 0) {
-    throw new FeatureContractError('cutoff', `no purchase event before ${new Date(cutoff).toISOString()}: no known customer`);
-  }
-  const cand = generateCandidates(index, cutoff, options);
-  const cust = customerAggregates(index, cutoff, e, nCustomers);
-  const itemAgg = itemAggregates(index, cutoff, e, knownItems(index, e));
+  const prep = preparedFor(index, cutoff, options);
+  const { e, customers: cust, itemRows } = prep;
+  const cand = generateCandidates(index, prep.pool, options.customers);
   const n = cand.items.length;
   const width = FEATURE_NAMES.length;
   const values = new Float32Array(n * width);
   const customer = new Int32Array(n);
   const scratch = new CustomerItemScratch(index.nItems);
-  // Typical inter-order gap (first to last order over orders − 1; 0 below 2 orders) and recency in units of it.
-  const meanGap = cust.orders.map((o, c) => (o >= 2 ? (cust.tenureDays[c] - cust.daysSinceLast[c]) / (o - 1) : 0));
-  const dueRatio = cust.orders.map((o, c) => (o >= 2 ? cust.daysSinceLast[c] / Math.max(meanGap[c], 1) : 0));
-  const customerColumns = [cust.orders, cust.daysSinceLast, cust.tenureDays, cust.distinctItems, cust.spend, cust.orders30, cust.orders90, meanGap, dueRatio];
-  const itemColumns = [
-    itemAgg.buyers7, itemAgg.buyers14, itemAgg.buyers30, itemAgg.buyers90, itemAgg.buyersAll,
-    itemAgg.orders7, itemAgg.orders14, itemAgg.orders30, itemAgg.orders90, itemAgg.ordersAll,
-    itemAgg.trend, itemAgg.repeatShare, itemAgg.ageDays,
-  ];
+  const customerColumns = [cust.orders, cust.daysSinceLast, cust.tenureDays, cust.distinctItems, cust.spend, cust.orders30, cust.orders90, prep.meanGapDays, prep.dueRatio];
+  const customerRow = new Float32Array(customerColumns.length);
+  const nItemColumns = ITEM_FEATURES.length;
   const cBase = CUSTOMER_ITEM_FEATURES.length;
   const iBase = cBase + customerColumns.length;
-  const sBase = iBase + itemColumns.length;
+  const sBase = iBase + nItemColumns;
   const rBase = sBase + SOURCE_FEATURES.length;
-  for (let c = 0; c < nCustomers; c++) {
-    if (cand.offsets[c] === cand.offsets[c + 1]) continue; // not selected (options.customers)
+  for (let s = 0; s < cand.customers.length; s++) {
+    const c = cand.customers[s];
     scratch.load(index, c, e, cutoff);
     let repeated = 0;
     for (const it of scratch.touched) if (scratch.orders[it] >= 2) repeated++;
     const repeatItemShare = repeated / scratch.touched.length;
-    for (let row = cand.offsets[c]; row < cand.offsets[c + 1]; row++) {
+    for (let k = 0; k < customerColumns.length; k++) customerRow[k] = customerColumns[k][c];
+    for (let row = cand.offsets[s]; row < cand.offsets[s + 1]; row++) {
       const it = cand.items[row];
       const at = row * width;
       customer[row] = c;
       writeCustomerItemFeatures(scratch, it, cutoff, cust.tenureDays[c], values, at);
-      for (let k = 0; k < customerColumns.length; k++) values[at + cBase + k] = customerColumns[k][c];
-      for (let k = 0; k < itemColumns.length; k++) values[at + iBase + k] = itemColumns[k][it];
+      for (let k = 0; k < customerRow.length; k++) values[at + cBase + k] = customerRow[k];
+      for (let k = 0; k < nItemColumns; k++) values[at + iBase + k] = itemRows[it * nItemColumns + k];
       const src = cand.source[row];
       values[at + sBase] = src & SOURCE.own ? 1 : 0;
       values[at + sBase + 1] = src & SOURCE.popular ? 1 : 0;

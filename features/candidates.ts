@@ -3,10 +3,15 @@
  * Three sources, so the work is customers × candidates, never customers × items:
  * the customer's own past items, the N most popular items of the last 30 days,
  * and the M items most co-purchased with the customer's recent items.
+ *
+ * Split in two so that customer batches share the cut-off's work:
+ * {@link prepareCandidates} computes what every customer uses (the popularity
+ * ranking and the co-occurrence neighbours) once; {@link generateCandidates}
+ * then costs O(the batch customers' past events + their rows).
  */
 import { DAY_MS } from '../lib/schema';
 import { FeatureContractError } from './errors';
-import { itemNeighbours } from './cooccurrence';
+import { itemNeighbours, type ItemNeighbours } from './cooccurrence';
 import { eventsBefore, EventIndex, knownCustomers, knownItems, pastEnd } from './event-index';
 import { itemEventCounts, rankItems } from './popularity';
 import { topByScore } from './top-k';
@@ -26,21 +31,34 @@ export interface CandidateOptions {
   recentOrders?: number;
   /** Neighbours kept per item in the co-occurrence table [50]. */
   neighbours?: number;
-  /**
-   * Only these dense customers (each known at the cut-off, any order) get
-   * candidates; the others keep empty rows in the CSR. Default: every known
-   * customer. Scoring builds features per customer batch with it, so memory
-   * follows the batch, not the customer base; a customer's rows do not depend
-   * on which other customers are selected.
-   */
-  customers?: Int32Array;
 }
 
-/** Candidates of all known customers, CSR over customers [0, knownCustomers). */
+/** The cut-off's shared candidate work ({@link prepareCandidates}), read-only afterwards. */
+export interface CandidatePool {
+  cutoff: number;
+  /** Events before the cut-off (`eventsBefore`). */
+  e: number;
+  /** Customers known at the cut-off: dense ids [0, knownCustomers). */
+  knownCustomers: number;
+  /** Items known at the cut-off: dense ids [0, knownItems). */
+  knownItems: number;
+  /** The options in effect, defaults filled in. */
+  options: Required<CandidateOptions>;
+  /** The N most popular items, best first. */
+  popular: Int32Array;
+  /** 1-based rank of each known item by purchase events in the popularity window; unsold items get (sold items + 1). */
+  popularityRank: Float32Array;
+  /** Co-occurrence neighbours of every known item; null when M = 0. */
+  neighbours: ItemNeighbours | null;
+}
+
+/** Candidates of a set of customers, CSR over those customers. */
 export interface Candidates {
   cutoff: number;
   knownCustomers: number;
-  /** Length knownCustomers + 1. */
+  /** The customers, distinct and ascending. */
+  customers: Int32Array;
+  /** Length customers.length + 1: rows of `customers[k]` are `offsets[k] .. offsets[k+1]`. */
   offsets: Int32Array;
   /** Dense item ids, ascending within a customer: rows sorted by (customer, item). */
   items: Int32Array;
@@ -53,110 +71,142 @@ export interface Candidates {
 }
 
 /**
- * Generates candidates for every customer known at t (≥ 1 purchase before t),
- * from events before t only.
- * - own: every item the customer bought before t;
- * - popular: the top N items by purchase events in [t − window, t), ties by item id
- *   (the ranking of the popularity baseline);
- * - co-purchase: the distinct items of the customer's last R orders seed a
- *   score s(j) = Σ_{i seed} cos(i, j) over each seed's top neighbours
- *   ({@link itemNeighbours}); the M best-scoring items that are neither own
- *   nor popular are added.
+ * The cut-off's candidate work shared by every customer: the popularity ranking
+ * of [t − window, t) (ties by item id, the ranking of the popularity baseline)
+ * and the co-occurrence neighbours ({@link itemNeighbours}), from events before t.
+ * Time O(window events + items log items + Σ over baskets of |basket|²).
  * @param index the event index.
  * @param cutoff t, ms UTC.
  * @param options see {@link CandidateOptions}.
- * @returns rows sorted by (customer, item), with source flags and scores.
- * @throws FeatureContractError when `options.customers` holds a customer not known at t.
+ * @returns the pool {@link generateCandidates} draws from.
  */
-export function generateCandidates(index: EventIndex, cutoff: number, options: CandidateOptions = {}): Candidates {
-  const popularN = options.popularN ?? 100;
-  const copurchaseM = options.copurchaseM ?? 50;
-  const recentOrders = options.recentOrders ?? 3;
+export function prepareCandidates(index: EventIndex, cutoff: number, options: CandidateOptions = {}): CandidatePool {
+  const resolved: Required<CandidateOptions> = {
+    popularN: options.popularN ?? 100,
+    popularityWindowDays: options.popularityWindowDays ?? 30,
+    copurchaseM: options.copurchaseM ?? 50,
+    recentOrders: options.recentOrders ?? 3,
+    neighbours: options.neighbours ?? 50,
+  };
   const e = eventsBefore(index, cutoff);
-  const nCustomers = knownCustomers(index, e);
   const nItems = knownItems(index, e);
-  const { item, order } = index.events;
-
-  const ranked = rankItems(itemEventCounts(index, cutoff - (options.popularityWindowDays ?? 30) * DAY_MS, cutoff), index.events.itemIds);
+  const ranked = rankItems(itemEventCounts(index, cutoff - resolved.popularityWindowDays * DAY_MS, cutoff), index.events.itemIds);
   const popularityRank = new Float32Array(nItems).fill(ranked.length + 1);
   ranked.forEach((it, r) => (popularityRank[it] = r + 1));
-  const popular = ranked.subarray(0, popularN);
-  const neighbours = copurchaseM > 0 ? itemNeighbours(index, e, nItems, options.neighbours ?? 50) : null;
+  return {
+    cutoff,
+    e,
+    knownCustomers: knownCustomers(index, e),
+    knownItems: nItems,
+    options: resolved,
+    popular: ranked.slice(0, resolved.popularN),
+    popularityRank,
+    neighbours: resolved.copurchaseM > 0 ? itemNeighbours(index, e, nItems, resolved.neighbours) : null,
+  };
+}
 
+/**
+ * Generates the candidates of `customers` (default: every customer known at t)
+ * from events before t only:
+ * - own: every item the customer bought before t;
+ * - popular: the pool's top N items;
+ * - co-purchase: the distinct items of the customer's last R orders seed a
+ *   score s(j) = Σ_{i seed} cos(i, j) over each seed's top neighbours; the M
+ *   best-scoring items that are neither own nor popular are added.
+ * A customer's rows do not depend on which other customers are selected.
+ * Time O(Σ over the customers of past events + neighbours of their seed items +
+ * rows × log rows) plus O(known items) of scratch: nothing grows with the other customers.
+ * @param index the event index the pool was prepared on.
+ * @param pool the cut-off's shared work ({@link prepareCandidates}).
+ * @param customers dense customers known at t, any order, duplicates ignored.
+ * @returns rows sorted by (customer, item), with source flags and scores.
+ * @throws FeatureContractError when `customers` holds a customer not known at t.
+ */
+export function generateCandidates(index: EventIndex, pool: CandidatePool, customers?: Int32Array): Candidates {
+  const { e, knownItems: nItems, popular, neighbours } = pool;
+  const { copurchaseM, recentOrders } = pool.options;
+  const { item, order } = index.events;
+  const selected = customers === undefined ? Int32Array.from({ length: pool.knownCustomers }, (_, c) => c) : distinctKnown(customers, pool.knownCustomers);
+  // Item-indexed scratch, reset through the lists of items set: a customer costs its events and neighbour visits.
   const flags = new Uint8Array(nItems);
   const score = new Float32Array(nItems);
-  const orderMark = new Int32Array(index.nOrders).fill(-1);
   const seedMark = new Int32Array(nItems).fill(-1);
-  const selected = options.customers === undefined ? undefined : customerMask(options.customers, nCustomers);
-  const offsets = new Int32Array(nCustomers + 1);
+  const flagged = new Int32Array(nItems); // items with a source flag (the rows)
+  const scored = new Int32Array(nItems); // items with a co-purchase score
+  const offsets = new Int32Array(selected.length + 1);
   const rowItems: number[] = [];
   const rowSource: number[] = [];
   const rowScore: number[] = [];
-  for (let c = 0; c < nCustomers; c++) {
-    if (selected !== undefined && selected[c] === 0) {
-      offsets[c + 1] = rowItems.length;
-      continue;
-    }
-    const touched: number[] = [];
-    const mark = (it: number, flag: number): void => {
-      if (flags[it] === 0 && score[it] === 0) touched.push(it);
-      flags[it] |= flag;
-    };
+  for (let k = 0; k < selected.length; k++) {
+    const c = selected[k];
+    let nFlagged = 0;
+    let nScored = 0;
     const start = index.byCustomer.offsets[c];
     const end = pastEnd(index.byCustomer, c, e);
-    for (let p = start; p < end; p++) mark(item[index.byCustomer.events[p]], SOURCE.own);
-    for (const it of popular) mark(it, SOURCE.popular);
+    for (let p = start; p < end; p++) {
+      const it = item[index.byCustomer.events[p]];
+      if (flags[it] === 0) flagged[nFlagged++] = it;
+      flags[it] |= SOURCE.own;
+    }
+    for (let r = 0; r < popular.length; r++) {
+      const it = popular[r];
+      if (flags[it] === 0) flagged[nFlagged++] = it;
+      flags[it] |= SOURCE.popular;
+    }
     if (neighbours !== null) {
-      const scored: number[] = [];
-      let seenOrders = 0;
+      const seenOrders: number[] = [];
       for (let p = end - 1; p >= start; p--) {
         const ev = index.byCustomer.events[p];
-        if (orderMark[order[ev]] !== c) {
-          orderMark[order[ev]] = c;
-          if (++seenOrders > recentOrders) break;
+        if (!seenOrders.includes(order[ev])) {
+          seenOrders.push(order[ev]);
+          if (seenOrders.length > recentOrders) break;
         }
         const seed = item[ev];
-        if (seedMark[seed] === c) continue;
-        seedMark[seed] = c;
+        if (seedMark[seed] === k) continue;
+        seedMark[seed] = k;
         for (let q = neighbours.offsets[seed]; q < neighbours.offsets[seed + 1]; q++) {
           const j = neighbours.items[q];
-          if (flags[j] === 0 && score[j] === 0) touched.push(j);
-          if (score[j] === 0) scored.push(j);
+          if (score[j] === 0) scored[nScored++] = j;
           score[j] += neighbours.score[q];
         }
       }
-      const fresh = scored.filter((j) => flags[j] === 0);
-      for (const j of topByScore(fresh, score, copurchaseM)) flags[j] |= SOURCE.copurchase;
-    }
-    for (const it of Int32Array.from(touched).sort()) {
-      if (flags[it] !== 0) {
-        rowItems.push(it);
-        rowSource.push(flags[it]);
-        rowScore.push(score[it]);
+      let nFresh = 0;
+      const fresh = new Int32Array(nScored);
+      for (let q = 0; q < nScored; q++) if (flags[scored[q]] === 0) fresh[nFresh++] = scored[q];
+      for (const j of topByScore(fresh.subarray(0, nFresh), score, copurchaseM)) {
+        flags[j] = SOURCE.copurchase;
+        flagged[nFlagged++] = j;
       }
-      flags[it] = 0;
-      score[it] = 0;
     }
-    offsets[c + 1] = rowItems.length;
+    for (const it of flagged.subarray(0, nFlagged).sort()) {
+      rowItems.push(it);
+      rowSource.push(flags[it]);
+      rowScore.push(score[it]);
+      flags[it] = 0;
+    }
+    for (let q = 0; q < nScored; q++) score[scored[q]] = 0;
+    offsets[k + 1] = rowItems.length;
   }
   return {
-    cutoff,
-    knownCustomers: nCustomers,
+    cutoff: pool.cutoff,
+    knownCustomers: pool.knownCustomers,
+    customers: selected,
     offsets,
     items: Int32Array.from(rowItems),
     source: Uint8Array.from(rowSource),
     copurchase: Float32Array.from(rowScore),
-    popularityRank,
+    popularityRank: pool.popularityRank,
   };
 }
 
-/** 1 for each customer of `customers`, which must all be in [0, known). */
-function customerMask(customers: Int32Array, known: number): Uint8Array {
-  const mask = new Uint8Array(known);
+/** The distinct customers of `customers`, ascending; each must be in [0, known). */
+function distinctKnown(customers: Int32Array, known: number): Int32Array {
   for (let i = 0; i < customers.length; i++) {
     const c = customers[i];
-    if (!(c >= 0 && c < known)) throw new FeatureContractError('CandidateOptions.customers', `expected dense customers known at the cut-off, in [0, ${known}), found ${c} at position ${i}`);
-    mask[c] = 1;
+    if (!(c >= 0 && c < known)) throw new FeatureContractError('FeatureSetOptions.customers', `expected dense customers known at the cut-off, in [0, ${known}), found ${c} at position ${i}`);
   }
-  return mask;
+  const sorted = Int32Array.from(customers).sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i];
+  return sorted.slice(0, n);
 }
