@@ -116,18 +116,21 @@ export function applyPreprocessing(pre: Preprocessing, values: Float32Array): vo
   if (d === 0 || values.length % d !== 0) {
     throw new TrainingInputError(`applyPreprocessing: ${values.length} values are not rows of ${d} features`);
   }
-  const log = Uint8Array.from(t, (f) => (f.log ? 1 : 0));
+  const log = t.map((f) => f.log);
   const mean = Float64Array.from(t, (f) => f.mean);
   const inv = Float64Array.from(t, (f) => 1 / f.scale);
   for (let o = 0; o < values.length; o += d) {
-    for (let j = 0; j < d; j++) {
-      let x = values[o + j];
-      if (!Number.isFinite(x)) {
-        values[o + j] = 0;
-        continue;
-      }
-      if (log[j] === 1) x = signedLog1p(x);
-      values[o + j] = (x - mean[j]) * inv[j];
-    }
+    for (let j = 0; j < d; j++) values[o + j] = transformValue(values[o + j], log[j], mean[j], inv[j]);
   }
+}
+
+/**
+ * One value through its feature's transform, the definition every user of a
+ * {@link Preprocessing} shares: 0 when not finite, else `(t(x) − mean) · inv`
+ * with t the signed log1p when `log`, identity otherwise.
+ * @param inv 1 / `FeatureTransform.scale`.
+ */
+export function transformValue(x: number, log: boolean, mean: number, inv: number): number {
+  if (!Number.isFinite(x)) return 0;
+  return ((log ? signedLog1p(x) : x) - mean) * inv;
 }
