@@ -1,14 +1,20 @@
 /**
- * Scoring benchmark: berserkr's streamed scoring path (`scoreStep`: per customer
- * batch features → TF.js forward pass → calibration → ranking → scored-pair
- * Parquet parts → top-K lists → commit of the CSV and Parquet export) on a data
- * set scaled up from the real one, at 1/4, 1/2 and the full size, each in its own
- * child process so peak RSS (`VmHWM` of /proc/self/status) is per size.
+ * Scoring benchmark: berserkr's streamed scoring path (`scoreStep`: the
+ * cut-off's shared feature work once, then per customer batch features → forward
+ * pass and calibration → ranking → scored-pair Parquet parts → top-K lists →
+ * commit of the CSV and Parquet export) on a data set scaled up from the real
+ * one, at 1/4, 1/2 and the full size, each in its own child process so peak RSS
+ * (`VmHWM` of /proc/self/status) is per size: of the whole child, and of the
+ * score step alone (the peak is reset before it). Prints one row per size and the
+ * ratios between consecutive sizes; the 1-minute load average is printed with
+ * each row, since other work on the machine moves the wall-clock figures.
  *
  * Usage: `npm run build && node dist/bench/score.js [--lake lake]
  * [--config config/online-retail.yaml] [--customers 200000] [--items 20000]
- * [--batch-customers 5000] [--seed 1]`. The lake must hold the ingested real
- * data (`berserkr ingest --lake …`): its purchase events give the distributions.
+ * [--batch-customers N] [--threads N] [--seed 1]`. The lake must hold the
+ * ingested real data (`berserkr ingest --lake …`): its purchase events give the
+ * distributions. `--batch-customers` and `--threads` (the forward pass's) default
+ * to the score step's defaults.
  *
  * The scaled data set is drawn from the real distributions: each synthetic
  * customer copies a random real customer's number of orders and first-order time,
@@ -21,18 +27,19 @@
  * same as a trained one's. Customers scale with the size; items stay fixed.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext } from '../cli/context';
-import { scoreStep } from '../cli/steps/score';
+import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORWARD_THREADS, scoreStep } from '../cli/steps/score';
 import { buildFeatureSet, FEATURE_NAMES } from '../features/build';
 import { buildEventIndex, EventIndex } from '../features/event-index';
 import { purchaseEvents } from '../features/events';
 import type { PurchaseEvents } from '../features/types';
 import { readClean } from '../ingest';
 import { loadConfig } from '../lib/config';
+import type { DatasetConfig } from '../lib/config-types';
 import { createLogger } from '../lib/log';
 import { NO_PROGRESS } from '../lib/progress';
 import { RunRecorder } from '../lib/runs';
@@ -58,17 +65,19 @@ interface Args {
   customers: number;
   items: number;
   batchCustomers: number;
+  threads: number;
   seed: number;
   /** Internal: the child's size fraction. */
   fraction?: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: 5_000, seed: 1 };
-  const ints: Record<string, 'customers' | 'items' | 'batchCustomers' | 'seed'> = {
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: DEFAULT_BATCH_CUSTOMERS, threads: DEFAULT_FORWARD_THREADS, seed: 1 };
+  const ints: Record<string, 'customers' | 'items' | 'batchCustomers' | 'threads' | 'seed'> = {
     '--customers': 'customers',
     '--items': 'items',
     '--batch-customers': 'batchCustomers',
+    '--threads': 'threads',
     '--seed': 'seed',
   };
   for (let i = 0; i < argv.length; i += 2) {
@@ -78,7 +87,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--config') args.config = value;
     else if (flag in ints && /^[1-9]\d*$/.test(value)) args[ints[flag]] = Number(value);
     else if (flag === '--fraction' && Number(value) > 0 && Number(value) <= 1) args.fraction = Number(value);
-    else throw new ScoreBenchSetupError(`unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --customers N, --items N, --batch-customers N, --seed N)`);
+    else throw new ScoreBenchSetupError(`unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --customers N, --items N, --batch-customers N, --threads N, --seed N)`);
   }
   return args;
 }
@@ -138,6 +147,30 @@ function realDistributions(index: EventIndex): RealDistributions {
   };
 }
 
+/** An append-only typed column (capacity doubles), so millions of events never sit in plain arrays. */
+class GrowingColumn<T extends Int32Array | Float64Array> {
+  private data: T;
+  length = 0;
+
+  constructor(private readonly make: new (n: number) => T) {
+    this.data = new make(1 << 16);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new this.make(2 * this.length);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+
+  /** The values pushed, in a buffer of their size. */
+  values(): T {
+    return this.data.slice(0, this.length) as T;
+  }
+}
+
 /**
  * Purchase events of `customers` synthetic customers and `items` items drawn
  * from `real` (see the file comment), in the PurchaseEvents contract: sorted by
@@ -173,7 +206,7 @@ function scaledEvents(real: RealDistributions, customers: number, items: number,
     return lo;
   };
   const own: number[][] = Array.from({ length: customers }, () => []);
-  const cols = { customer: [] as number[], item: [] as number[], time: [] as number[], order: [] as number[] };
+  const cols = { customer: new GrowingColumn(Int32Array), item: new GrowingColumn(Int32Array), time: new GrowingColumn(Float64Array), order: new GrowingColumn(Int32Array) };
   const customerDense = new Int32Array(customers).fill(-1);
   const itemDense = new Int32Array(items).fill(-1);
   const customerIds: string[] = [];
@@ -195,18 +228,35 @@ function scaledEvents(real: RealDistributions, customers: number, items: number,
   });
   const n = cols.customer.length;
   return {
-    customer: Int32Array.from(cols.customer),
-    item: Int32Array.from(cols.item),
-    time: Float64Array.from(cols.time),
+    customer: cols.customer.values(),
+    item: cols.item.values(),
+    time: cols.time.values(),
     quantity: new Float32Array(n).fill(1),
     spend: new Float32Array(n).fill(2.5),
-    order: Int32Array.from(cols.order),
+    order: cols.order.values(),
     customerIds,
     itemIds,
   };
 }
 
 const seconds = (t0: number): number => (performance.now() - t0) / 1000;
+
+/** Bytes of the purchase events' typed columns and of their index: the part of memory that grows with events. */
+function indexBytes(index: EventIndex): number {
+  const { customer, item, time, quantity, spend, order } = index.events;
+  const csrs = [index.byCustomer, index.byItem, index.byOrder];
+  return [customer, item, time, quantity, spend, order, index.day, ...csrs.flatMap((c) => [c.offsets, c.events])].reduce((s, a) => s + a.byteLength, 0);
+}
+
+/** 1-minute load average (Linux). */
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/** Resets this process's peak RSS to its current RSS (Linux ≥ 4.0: `5` in /proc/self/clear_refs). */
+function resetPeakRss(): void {
+  writeFileSync('/proc/self/clear_refs', '5');
+}
 
 /** Peak resident set size of this process in bytes (`VmHWM`, Linux). */
 function peakRss(): number {
@@ -215,12 +265,17 @@ function peakRss(): number {
 }
 
 /** One size, in this process: prints one JSON line of figures. */
+/** The real data's distributions (the clean table is garbage once they are read). */
+async function readDistributions(args: Args, config: DatasetConfig): Promise<RealDistributions> {
+  const clean = await readClean(openStore(args.lake), config.name);
+  if (clean.numRows === 0) throw new ScoreBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
+  return realDistributions(buildEventIndex(purchaseEvents(clean, config.purchase)));
+}
+
 async function child(args: Args): Promise<void> {
   const fraction = args.fraction!;
   const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
-  const clean = await readClean(openStore(args.lake), config.name);
-  if (clean.numRows === 0) throw new ScoreBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
-  const real = realDistributions(buildEventIndex(purchaseEvents(clean, config.purchase)));
+  const real = await readDistributions(args, config);
   let t0 = performance.now();
   const events = scaledEvents(real, Math.round(args.customers * fraction), args.items, new Prng(args.seed));
   const index = buildEventIndex(events);
@@ -255,46 +310,69 @@ async function child(args: Args): Promise<void> {
       run: new RunRecorder({ command: 'bench-score', code: { version: 'bench', commit: null, dirty: false } }),
       signal: new AbortController().signal,
     };
+    const setupPeak = peakRss();
+    resetPeakRss();
     t0 = performance.now();
-    const result = await scoreStep(ctx, index, { asOf, horizonDays: 30, k: 10, modelId, batchCustomers: args.batchCustomers, collect: false });
+    const result = await scoreStep(ctx, index, { asOf, horizonDays: 30, k: 10, modelId, batchCustomers: args.batchCustomers, threads: args.threads, collect: false });
     const wallS = seconds(t0);
     const steps = ctx.run.snapshot().steps;
-    const stepS = (name: string): number => steps.filter((s) => s.name === name).reduce((s, x) => s + x.ms, 0) / 1000;
-    process.stdout.write(
-      JSON.stringify({
-        fraction,
-        backend,
-        customers: result.marker.customers,
-        items: index.nItems,
-        events: index.nEvents,
-        pairs: result.marker.pairs,
-        exportRows: result.committed?.rows,
-        generateS,
-        wallS,
-        featuresS: stepS('features'),
-        scoreS: stepS('score'),
-        writeS: stepS('publish') + stepS('commit'),
-        peakRss: peakRss(),
-      }) + '\n',
-    );
+    const stepS = (...names: string[]): number => steps.filter((s) => names.includes(s.name)).reduce((s, x) => s + x.ms, 0) / 1000;
+    const figures: Figures = {
+      fraction,
+      backend,
+      threads: args.threads,
+      customers: result.marker.customers,
+      items: index.nItems,
+      events: index.nEvents,
+      pairs: result.marker.pairs,
+      generateS,
+      wallS,
+      prepareS: stepS('features.prepare'),
+      featuresS: stepS('features.prepare', 'features'),
+      forwardS: stepS('score'),
+      rankS: stepS('rank'),
+      writeS: stepS('publish', 'commit'),
+      scoringPeakRss: peakRss(),
+      peakRss: Math.max(setupPeak, peakRss()),
+      indexBytes: indexBytes(index),
+      load: loadAverage(),
+    };
+    process.stdout.write(JSON.stringify(figures) + '\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** One size's figures (times in seconds of the score step's timed steps). */
 interface Figures {
   fraction: number;
   backend: string;
+  threads: number;
   customers: number;
   items: number;
   events: number;
   pairs: number;
+  /** Building the scaled data set and its index (not scoring). */
   generateS: number;
+  /** The whole score step. */
   wallS: number;
+  /** The cut-off's shared feature work (once). */
+  prepareS: number;
+  /** All feature building: the shared work and every batch's. */
   featuresS: number;
-  scoreS: number;
+  /** Forward pass and calibration. */
+  forwardS: number;
+  /** Ranking every pair and the top K. */
+  rankS: number;
+  /** Scored-pair parts, lists and the committed export. */
   writeS: number;
+  /** Peak RSS of the whole child: generation, index, model, scoring. */
   peakRss: number;
+  /** Peak RSS while the score step runs (the peak is reset before it). */
+  scoringPeakRss: number;
+  /** Events and their index (`indexBytes`). */
+  indexBytes: number;
+  load: number;
 }
 
 function runChild(argv: string[], fraction: number): Promise<Figures> {
@@ -306,32 +384,52 @@ function runChild(argv: string[], fraction: number): Promise<Figures> {
   });
 }
 
+const MIB = 2 ** 20;
+
+/** Columns of the table: header, width, value of a size's figures. */
+const COLUMNS: [string, number, (f: Figures) => string][] = [
+  ['size', 5, (f) => String(f.fraction)],
+  ['customers', 9, (f) => String(f.customers)],
+  ['events', 9, (f) => String(f.events)],
+  ['pairs', 10, (f) => String(f.pairs)],
+  ['features s', 10, (f) => f.featuresS.toFixed(1)],
+  ['(shared s)', 10, (f) => f.prepareS.toFixed(1)],
+  ['forward pairs/s', 15, (f) => String(Math.round(f.pairs / f.forwardS))],
+  ['rank s', 6, (f) => f.rankS.toFixed(1)],
+  ['write s', 7, (f) => f.writeS.toFixed(1)],
+  ['wall s', 6, (f) => f.wallS.toFixed(1)],
+  ['end-to-end pairs/s', 18, (f) => String(Math.round(f.pairs / f.wallS))],
+  ['peak RSS MiB', 12, (f) => String(Math.round(f.peakRss / MIB))],
+  ['scoring peak MiB', 16, (f) => String(Math.round(f.scoringPeakRss / MIB))],
+  ['(index MiB)', 11, (f) => String(Math.round(f.indexBytes / MIB))],
+  ['load', 5, (f) => f.load.toFixed(2)],
+];
+
+/** Growth from one size to the next: how customers, pairs, time and memory scale. */
+function ratios(a: Figures, b: Figures): string {
+  const r = (x: number, y: number): string => `×${(y / x).toFixed(2)}`;
+  return (
+    `${a.fraction} → ${b.fraction}: customers ${r(a.customers, b.customers)}, pairs ${r(a.pairs, b.pairs)}, ` +
+    `features s ${r(a.featuresS, b.featuresS)}, forward s ${r(a.forwardS, b.forwardS)}, wall s ${r(a.wallS, b.wallS)}, ` +
+    `peak RSS ${r(a.peakRss, b.peakRss)}, scoring peak − index ${r(a.scoringPeakRss - a.indexBytes, b.scoringPeakRss - b.indexBytes)}`
+  );
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
   if (args.fraction !== undefined) return child(args);
-  const rows: string[] = [];
-  const head = 'size  customers  items  events      pairs       wall s  features s  forward s  write s  pairs/s (forward)  pairs/s (end to end)  peak RSS MiB';
+  const sizes: Figures[] = [];
   for (const fraction of [0.25, 0.5, 1]) {
     const f = await runChild(argv, fraction);
-    rows.push(
-      [
-        `${fraction}`.padEnd(5),
-        String(f.customers).padStart(9),
-        String(f.items).padStart(6),
-        String(f.events).padStart(9),
-        String(f.pairs).padStart(10),
-        f.wallS.toFixed(1).padStart(11),
-        f.featuresS.toFixed(1).padStart(11),
-        f.scoreS.toFixed(1).padStart(10),
-        f.writeS.toFixed(1).padStart(8),
-        String(Math.round(f.pairs / f.scoreS)).padStart(18),
-        String(Math.round(f.pairs / f.wallS)).padStart(21),
-        String(Math.round(f.peakRss / 2 ** 20)).padStart(13),
-      ].join(' '),
-    );
-    process.stdout.write(`${rows.length === 1 ? `backend ${f.backend}\n${head}\n` : ''}${rows[rows.length - 1]}\n`);
+    if (sizes.length === 0) {
+      process.stdout.write(`backend ${f.backend}, ${f.threads} forward thread(s), ${f.items} items, batches of ${args.batchCustomers} customers\n`);
+      process.stdout.write(COLUMNS.map(([h, w]) => h.padStart(w)).join('  ') + '\n');
+    }
+    sizes.push(f);
+    process.stdout.write(COLUMNS.map(([, w, v]) => v(f).padStart(w)).join('  ') + '\n');
   }
+  for (let i = 1; i < sizes.length; i++) process.stdout.write(ratios(sizes[i - 1], sizes[i]) + '\n');
 }
 
 if (require.main === module) {

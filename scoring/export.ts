@@ -80,19 +80,29 @@ export function scoresTable(rows: TopK, customerIds: readonly string[], itemIds:
   );
 }
 
-/** The SCORES columns of `table` as plain arrays. @throws ScoringInputError when one is missing. */
-export function scoresColumns(table: Table): { customer: string[]; item: string[]; rank: Int32Array; probability: Float64Array } {
+/**
+ * The SCORES columns of `table`, the ids as Arrow vectors (read row by row with
+ * `get`, so a large table's ids are never all held as strings at once).
+ * @throws ScoringInputError when a column is missing.
+ */
+export function scoresVectors(table: Table): { customer: Vector<Utf8>; item: Vector<Utf8>; rank: Int32Array; probability: Float64Array } {
   const column = (name: string) => {
     const v = table.getChild(name);
     if (v === null) throw new ScoringInputError(`scores table: expected column ${name}, found ${table.schema.fields.map((f) => f.name).join(', ')}`);
     return v;
   };
   return {
-    customer: Array.from(column(SCORES.customerId).toArray() as ArrayLike<string>),
-    item: Array.from(column(SCORES.itemId).toArray() as ArrayLike<string>),
+    customer: column(SCORES.customerId) as Vector<Utf8>,
+    item: column(SCORES.itemId) as Vector<Utf8>,
     rank: Int32Array.from(column(SCORES.rank).toArray() as ArrayLike<number>),
     probability: Float64Array.from(column(SCORES.probability).toArray() as ArrayLike<number>),
   };
+}
+
+/** The SCORES columns of `table` as plain arrays. @throws ScoringInputError when one is missing. */
+export function scoresColumns(table: Table): { customer: string[]; item: string[]; rank: Int32Array; probability: Float64Array } {
+  const { customer, item, rank, probability } = scoresVectors(table);
+  return { customer: Array.from(customer) as string[], item: Array.from(item) as string[], rank, probability };
 }
 
 /** A CSV field per RFC 4180 §2: quoted when it holds `,` `"` CR or LF, inner quotes doubled. */
@@ -123,18 +133,18 @@ function* lineChunks(n: number, line: (r: number) => string, head: string[], end
  * @throws ScoringInputError when a SCORES column is missing.
  */
 export function* exportChunks(table: Table, format: ExportFormat, rowsPerChunk = 65_536): Generator<Uint8Array> {
-  const { customer, item, rank, probability } = scoresColumns(table);
+  const { customer, item, rank, probability } = scoresVectors(table);
   if (format === 'parquet') {
     yield tableToParquet(table);
   } else if (format === 'csv') {
     const header = [SCORES.customerId, SCORES.itemId, SCORES.rank, SCORES.probability].join(',');
-    yield* lineChunks(table.numRows, (r) => `${csvField(customer[r])},${csvField(item[r])},${rank[r]},${formatProbability(probability[r])}`, [header], '\r\n', rowsPerChunk);
+    yield* lineChunks(table.numRows, (r) => `${csvField(customer.get(r)!)},${csvField(item.get(r)!)},${rank[r]},${formatProbability(probability[r])}`, [header], '\r\n', rowsPerChunk);
   } else {
     const key = (name: string) => JSON.stringify(name);
     const [c, i, k, p] = [SCORES.customerId, SCORES.itemId, SCORES.rank, SCORES.probability].map(key);
     yield* lineChunks(
       table.numRows,
-      (r) => `{${c}:${JSON.stringify(customer[r])},${i}:${JSON.stringify(item[r])},${k}:${rank[r]},${p}:${formatProbability(probability[r])}}`,
+      (r) => `{${c}:${JSON.stringify(customer.get(r))},${i}:${JSON.stringify(item.get(r))},${k}:${rank[r]},${p}:${formatProbability(probability[r])}}`,
       [],
       '\n',
       rowsPerChunk,

@@ -8,7 +8,7 @@
  */
 import type { Table } from 'apache-arrow';
 import { ScoringInputError } from './errors';
-import { scoresColumns, scoresTableFromColumns } from './export';
+import { scoresTableFromColumns, scoresVectors } from './export';
 
 interface Group {
   id: string;
@@ -26,12 +26,15 @@ interface Group {
  *   the customer appears in two parts (naming both), or a column is missing.
  */
 export function mergeLists(parts: readonly Table[], names: readonly string[] = parts.map((_, i) => `part ${i}`)): Table {
-  const columns = parts.map((t) => scoresColumns(t));
+  const columns = parts.map((t) => scoresVectors(t));
   const groups: Group[] = [];
   columns.forEach(({ customer }, part) => {
+    let previous: string | undefined;
     for (let r = 0; r < customer.length; r++) {
-      if (r === 0 || customer[r] !== customer[r - 1]) groups.push({ id: customer[r], part, start: r, end: r + 1 });
+      const id = customer.get(r)!;
+      if (r === 0 || id !== previous) groups.push({ id, part, start: r, end: r + 1 });
       else groups[groups.length - 1].end = r + 1;
+      previous = id;
     }
   });
   groups.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.part - b.part || a.start - b.start));
@@ -50,22 +53,23 @@ export function mergeLists(parts: readonly Table[], names: readonly string[] = p
  * @returns the table of those rows and the requested ids that have no row.
  */
 export function selectCustomers(table: Table, customers: ReadonlySet<string>): { table: Table; missing: string[] } {
-  const columns = scoresColumns(table);
+  const columns = scoresVectors(table);
   const groups: Group[] = [];
   const found = new Set<string>();
   const { customer } = columns;
   for (let r = 0; r < customer.length; r++) {
-    if (!customers.has(customer[r])) continue;
-    found.add(customer[r]);
+    const id = customer.get(r)!;
+    if (!customers.has(id)) continue;
+    found.add(id);
     const last = groups[groups.length - 1];
-    if (last !== undefined && last.id === customer[r] && last.end === r) last.end = r + 1;
-    else groups.push({ id: customer[r], part: 0, start: r, end: r + 1 });
+    if (last !== undefined && last.id === id && last.end === r) last.end = r + 1;
+    else groups.push({ id, part: 0, start: r, end: r + 1 });
   }
   return { table: gather([columns], groups), missing: [...customers].filter((c) => !found.has(c)) };
 }
 
-/** The rows of `groups` (in that order) as one SCORES table. */
-function gather(columns: ReturnType<typeof scoresColumns>[], groups: readonly Group[]): Table {
+/** The rows of `groups` (in that order) as one SCORES table; item ids are read row by row, never all held as strings. */
+function gather(columns: ReturnType<typeof scoresVectors>[], groups: readonly Group[]): Table {
   let n = 0;
   for (const g of groups) n += g.end - g.start;
   const customer = new Int32Array(n);
@@ -78,8 +82,9 @@ function gather(columns: ReturnType<typeof scoresColumns>[], groups: readonly Gr
   groups.forEach((g, gi) => {
     const c = columns[g.part];
     for (let r = g.start; r < g.end; r++, o++) {
-      let it = itemIndex.get(c.item[r]);
-      if (it === undefined) itemIndex.set(c.item[r], (it = itemIds.push(c.item[r]) - 1));
+      const id = c.item.get(r)!;
+      let it = itemIndex.get(id);
+      if (it === undefined) itemIndex.set(id, (it = itemIds.push(id) - 1));
       customer[o] = gi;
       item[o] = it;
       rank[o] = c.rank[r];

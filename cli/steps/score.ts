@@ -2,7 +2,8 @@
  * Scoring step, streamed and sharded. One shard (the whole run is shard 0/1)
  * takes its customers known at the as-of time in ascending id order, in batches
  * of `batchCustomers`: per batch it builds the candidate features, scores them
- * with the registered model, ranks every pair and writes them as one Parquet
+ * with the registered model (the forward pass over `threads` threads,
+ * `training/forward-pool.ts`), ranks every pair and writes them as one Parquet
  * part of `scores/<run-id>/`, keeping only the batch's top-K lists. Memory
  * follows the batch (plus the event index and the shard's top-K), not the
  * customer base. Then the shard writes its lists and its `_SUCCESS` marker; the
@@ -11,8 +12,9 @@
  * flips `exports/latest.json` last. Layout: `scoring/layout.ts`.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Table } from 'apache-arrow';
-import { buildFeatureSet } from '../../features/build';
+import { buildFeatureSet, prepareCutoff } from '../../features/build';
 import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../../features/event-index';
 import type { FeatureSet } from '../../features/types';
 import { parquetToTable, tableToParquet } from '../../lib/parquet';
@@ -22,10 +24,11 @@ import { checkShardMarkers, exportMetadata, type ExportFile, type ExportMetadata
 import { exportChunks, scoresTable } from '../../scoring/export';
 import { EXPORT_EXTENSION, SCORING_KEYS, type ExportFormat } from '../../scoring/layout';
 import { mergeLists } from '../../scoring/merge';
-import { scoreFeatureSet } from '../../scoring/score';
+import { scoreFeatureSetOn } from '../../scoring/score';
 import { shardCustomers, type ShardSpec } from '../../scoring/shard';
 import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../scoring/topk';
 import { selectBackend } from '../../training/backend';
+import { ForwardPool, forwardWorkersAvailable } from '../../training/forward-pool';
 import { baselineScores, parseBaselineId } from '../../training/fallback';
 import { loadModel, readBaselineFallback } from '../../training/registry';
 import { CommandContext } from '../context';
@@ -35,12 +38,22 @@ export type { ExportMetadata } from '../../scoring/commit';
 
 /**
  * Default customers per batch. A batch holds its candidate pairs' float32 feature
- * matrix (on the real data ~200 candidates per customer × 44 features ≈ 35 KiB
- * per customer, so ≈ 0.35 GiB here) plus the ranks of its pairs; every batch also
- * repeats the cut-off's shared work (popularity, co-occurrence, aggregates), so
- * smaller batches trade time for memory.
+ * matrix (~200 candidates per customer × 47 features ≈ 37 KiB per customer, so
+ * ≈ 90 MiB here) plus their scores and ranks, and up to twice that while the
+ * previous batch awaits garbage collection. The cut-off's shared work
+ * (popularity, co-occurrence, aggregates) is done once per shard
+ * (`prepareCutoff`), so a batch costs only its customers' events and rows:
+ * smaller batches cost memory, not time.
  */
-export const DEFAULT_BATCH_CUSTOMERS = 10_000;
+export const DEFAULT_BATCH_CUSTOMERS = 2_500;
+
+/**
+ * Default threads of the forward pass (this thread and worker threads; the wasm
+ * backend computes on one thread): 2, or 1 on a single core or when the compiled
+ * worker script is absent (running from the TypeScript sources). Each worker
+ * holds a backend and a copy of the weights (~100 MiB).
+ */
+export const DEFAULT_FORWARD_THREADS = forwardWorkersAvailable() ? Math.min(2, availableParallelism()) : 1;
 
 /** Default export formats. */
 export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
@@ -60,6 +73,8 @@ export interface ScoreStepOptions {
   batchCustomers?: number;
   /** Keep this shard's lists and scored pairs in memory for evaluation [true]; false keeps memory flat. */
   collect?: boolean;
+  /** Forward-pass threads, this one included [{@link DEFAULT_FORWARD_THREADS}]. */
+  threads?: number;
 }
 
 export interface ScoreStepResult {
@@ -104,13 +119,29 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
   return { found, total };
 }
 
-/** Ranks one customer batch: every scored pair (`all`) and the top K (`top`), ordered by customer id. */
-type Ranker = (fs: FeatureSet, batch: Int32Array) => { all: TopK; top: TopK };
+/** Scored and ranked pairs of one customer batch, ordered by customer id. */
+interface RankedBatch {
+  /** Every scored pair with its rank. */
+  all: TopK;
+  /** The top K of each customer. */
+  top: TopK;
+}
+
+/** Scores and ranks customer batches. */
+interface Ranker {
+  /**
+   * The model's part, timed as the step `score` (forward pass and calibration);
+   * returns the ordering of the batch, timed as the step `rank`.
+   */
+  score(fs: FeatureSet, batch: Int32Array): Promise<() => RankedBatch>;
+  close(): Promise<void>;
+}
 
 /**
- * The ranker of `o.modelId`: a registered model scoring the batch's candidates,
- * or, for `baseline:<name>` (the champion/challenger fallback when no model beats
- * the best baseline), that baseline's lists with its calibrated probabilities.
+ * The ranker of `o.modelId`: a registered model scoring the batch's candidates
+ * over `o.threads` forward threads, or, for `baseline:<name>` (the
+ * champion/challenger fallback when no model beats the best baseline), that
+ * baseline's lists with its calibrated probabilities.
  */
 async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<Ranker> {
   const { customerIds, itemIds } = index.events;
@@ -118,10 +149,15 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
   if (baseline !== undefined) {
     const lists = baselineScores(index, await readBaselineFallback(ctx.lake, baseline), o.asOf);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
-    return (_fs, batch) => {
-      const inBatch = new Uint8Array(customerIds.length);
-      for (const c of batch) inBatch[c] = 1;
-      const rows = Int32Array.from(lists.customer.keys()).filter((r) => inBatch[lists.customer[r]] === 1);
+    // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
+    const rank = (batch: Int32Array): RankedBatch => {
+      const ranges = Array.from(batch, (c) => {
+        const from = lowerBound(lists.customer, c);
+        return [from, lowerBound(lists.customer, c + 1, from)] as const;
+      });
+      const rows = new Int32Array(ranges.reduce((s, [from, to]) => s + to - from, 0));
+      let at = 0;
+      for (const [from, to] of ranges) for (let r = from; r < to; r++) rows[at++] = r;
       const top = orderByCustomerId(
         {
           n: rows.length,
@@ -135,19 +171,24 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
       );
       return { all: top, top };
     };
+    return { score: async (_fs, batch) => () => rank(batch), close: async () => undefined };
   }
   ctx.run.setBackend(await selectBackend());
   const model = await loadModel(ctx.lake, o.modelId);
+  const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? DEFAULT_FORWARD_THREADS });
   const tieKey = itemOrder(itemIds);
-  return (fs) => {
-    const raw = new Float32Array(fs.n);
-    const probability = scoreFeatureSet(model, fs, { raw });
-    // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
-    const order = { score: raw, tieKey };
-    return {
-      all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), customerIds),
-      top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), customerIds),
-    };
+  return {
+    score: async (fs) => {
+      const raw = new Float32Array(fs.n);
+      const probability = await scoreFeatureSetOn(pool, model, fs, { raw });
+      // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
+      const order = { score: raw, tieKey };
+      return () => ({
+        all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), customerIds),
+        top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), customerIds),
+      });
+    },
+    close: () => pool.close(),
   };
 }
 
@@ -165,35 +206,42 @@ export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: 
   const collect = o.collect ?? true;
   const { events } = index;
   const customers = shardCustomers(events.customerIds, knownCustomers(index, eventsBefore(index, o.asOf)), shard);
-  const rank = await openRanker(ctx, index, o);
   const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
   const recall = { found: 0, total: 0 };
   const lists: TopK[] = [];
   const all: TopK[] = [];
   const scoreParts: string[] = [];
   let pairs = 0;
-  const bar = ctx.progress.bar('score', customers.length);
-  for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
-    const batch = customers.subarray(from, from + batchCustomers);
-    const fs = await ctx.run.step('features', () => buildFeatureSet(index, o.asOf, { horizonDays: o.horizonDays, customers: batch }));
-    if (truth !== undefined) {
-      const h = candidateHits(fs, truth, batch);
-      recall.found += h.found;
-      recall.total += h.total;
+  // The cut-off's shared work, once per shard (none without customers: nothing is known at the as-of time).
+  const prepared = customers.length > 0 ? await ctx.run.step('features.prepare', () => prepareCutoff(index, o.asOf)) : undefined;
+  const ranker = await openRanker(ctx, index, o);
+  try {
+    const bar = ctx.progress.bar('score', customers.length);
+    for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
+      const batch = customers.subarray(from, from + batchCustomers);
+      const fs = await ctx.run.step('features', () => buildFeatureSet(index, o.asOf, { horizonDays: o.horizonDays, customers: batch, prepared }));
+      if (truth !== undefined) {
+        const h = candidateHits(fs, truth, batch);
+        recall.found += h.found;
+        recall.total += h.total;
+      }
+      const rank = await ctx.run.step('score', () => ranker.score(fs, batch));
+      const ranked = await ctx.run.step('rank', rank);
+      const key = SCORING_KEYS.scoresPart(runId, shard, part);
+      await ctx.run.step('publish', async () => {
+        const info = await ctx.lake.put(key, tableToParquet(scoresTable(ranked.all, events.customerIds, events.itemIds)));
+        ctx.run.output(ctx.lake.uri, key, info.etag);
+      });
+      scoreParts.push(key);
+      lists.push(ranked.top);
+      if (collect) all.push(ranked.all);
+      pairs += fs.n;
+      bar.increment(batch.length);
     }
-    const ranked = await ctx.run.step('score', () => rank(fs, batch));
-    const key = SCORING_KEYS.scoresPart(runId, shard, part);
-    await ctx.run.step('publish', async () => {
-      const info = await ctx.lake.put(key, tableToParquet(scoresTable(ranked.all, events.customerIds, events.itemIds)));
-      ctx.run.output(ctx.lake.uri, key, info.etag);
-    });
-    scoreParts.push(key);
-    lists.push(ranked.top);
-    if (collect) all.push(ranked.all);
-    pairs += fs.n;
-    bar.increment(batch.length);
+    bar.stop();
+  } finally {
+    await ranker.close();
   }
-  bar.stop();
   const top = concatTopK(lists);
   if (recall.total > 0) ctx.run.metric('features.candidate_recall', recall.found / recall.total);
   ctx.run.count('features.candidates', pairs);
