@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const lines = [
     `backend            ${result.backend}`,
     `training cut-offs  ${train.length} (+ validation ${new Date(schedule.validation).toISOString()})`,
-    `rows per epoch     ${result.trainRows} (negative-sampled), validation rows ${validation.n}`,
+    `rows per epoch     ${result.trainRows} (sampled: listwise groups or negative-sampled rows), validation rows ${validation.n}`,
     `epochs             ${result.history.length}`,
     `training rows/s    ${Math.round(result.trainRowsPerSecond)} (model.fit wall time ${fitS.toFixed(1)} s)`,
     `wall time          read ${readS.toFixed(1)} s, features ${featuresS.toFixed(1)} s, training incl. validation scoring ${trainS.toFixed(1)} s`,
