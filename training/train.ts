@@ -362,7 +362,7 @@ class WeightAverage {
   }
 }
 
-/** A fresh network trained for `epochs` epochs on `sets`, with preprocessing and vocabulary refitted on them. */
+/** A fresh network trained for `epochs` epochs on `sets` (weights averaged as in training), with preprocessing and vocabulary refitted on them. */
 async function refit(
   sets: readonly FeatureSet[],
   epochs: number,
@@ -379,8 +379,12 @@ async function refit(
   const perm = Int32Array.from({ length: rows.m / rows.unit }, (_, i) => i);
   const batch = unitBatch(options.batchSize ?? 4096, rows.unit);
   const buf = chunkBuffers(Math.min(Math.floor((options.chunkRows ?? 262_144) / batch) * batch, rows.m), base.features);
+  const average = options.averageWeights ?? true ? new WeightAverage() : undefined;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     await runEpoch(model, rows, base.features, vocab, buf, perm, rng, { oovRate: options.oovRate ?? 0.02, batchSize: batch });
+    if (epoch >= 2) average?.add(model.getWeights());
   }
+  if (average !== undefined && epochs >= 2) model.setWeights(average.mean); // the same averaging as the early-stopped network
+  average?.dispose();
   return { model, spec, preprocessing, vocab, trainRows: rows.m };
 }

@@ -97,4 +97,17 @@ describe('trainModel with its defaults: listwise groups and weight averaging', (
     expect(averaged.history[0]).toEqual({ ...plain.history[0], rowsPerSecond: averaged.history[0].rowsPerSecond }); // epoch 1: nothing to average yet
     expect(averaged.history[3].validationLogLoss).not.toBeCloseTo(plain.history[3].validationLogLoss, 6);
   });
+
+  it('refits with the same weight averaging as the early-stopped network', async () => {
+    const refit = { ...options, maxEpochs: 3, patience: 3, refit: true };
+    const averaged = await trainModel(train, validation, refit);
+    const plain = await trainModel(train, validation, { ...refit, averageWeights: false });
+    const pa = predictRaw(averaged.model, averaged.preprocessing, averaged.vocab, heldOut);
+    const pp = predictRaw(plain.model, plain.preprocessing, plain.vocab, heldOut);
+    expect(auc(pa, heldOut.label!)).toBeGreaterThan(0.75);
+    // Same data, seed and refit length: without averaging in the refit the two networks would be identical.
+    expect(averaged.bestEpoch).toBe(plain.bestEpoch);
+    expect(averaged.bestEpoch).toBeGreaterThanOrEqual(2);
+    expect(pa.some((v, i) => Math.abs(v - pp[i]) > 1e-4)).toBe(true);
+  });
 });
