@@ -91,9 +91,11 @@ export function groupedRankingLoss(groupSize: number, lambda: number): (yTrue: t
       const w = t.abs();
       const isPos = t.greater(0).cast('float32');
       const real = t.notEqual(0).cast('float32');
-      const bce = tf.add(isPos.mul(p.log()), tf.sub(1, isPos).mul(tf.sub(1, p).log())).neg();
+      const logP = p.log();
+      const log1mP = tf.sub(1, p).log();
+      const bce = tf.add(isPos.mul(logP), tf.sub(1, isPos).mul(log1mP)).neg();
       const pointwise = w.mul(bce).sum().div(w.sum().maximum(1e-12));
-      const z = p.log().sub(tf.sub(1, p).log()).add(tf.sub(1, real).mul(-1e9));
+      const z = logP.sub(log1mP).add(tf.sub(1, real).mul(-1e9));
       const logSoftmax = z.sub(z.logSumExp(1, true));
       const posW = w.mul(isPos);
       const groupPos = posW.sum(1);
