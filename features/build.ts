@@ -57,8 +57,21 @@ const SOURCE_FEATURES = [
  */
 const RELATIVE_FEATURES = ['ci_order_share', 'ci_last_order_lag_days', 'c_repeat_item_share'] as const;
 
+/**
+ * What customers who buy like this one buy: the customer-KNN score of the item
+ * (`customer-knn.ts`, the neighbour term of TIFU-KNN).
+ */
+const KNN_FEATURES = ['ci_customer_knn_score'] as const;
+
 /** Column order of `FeatureSet.values` built by {@link buildFeatureSet}. */
-export const FEATURE_NAMES: readonly string[] = [...CUSTOMER_ITEM_FEATURES, ...CUSTOMER_FEATURES, ...ITEM_FEATURES, ...SOURCE_FEATURES, ...RELATIVE_FEATURES];
+export const FEATURE_NAMES: readonly string[] = [
+  ...CUSTOMER_ITEM_FEATURES,
+  ...CUSTOMER_FEATURES,
+  ...ITEM_FEATURES,
+  ...SOURCE_FEATURES,
+  ...RELATIVE_FEATURES,
+  ...KNN_FEATURES,
+];
 
 /** Options of {@link buildFeatureSet}; candidate options as in `CandidateOptions`. */
 export interface FeatureSetOptions extends CandidateOptions {
@@ -112,6 +125,7 @@ function asIndex(source: PurchaseEvents | EventIndex): EventIndex {
  * Computes the work of cut-off t that all customers share, once, for
  * {@link buildFeatureSet}'s `prepared` option.
  * Time O(events before t + Σ_b |b|² co-occurrence + items log items).
+ * Memory O(known customers + known items × neighbours + distinct customer-item pairs).
  * @param index the event index.
  * @param cutoff as-of time t, ms UTC.
  * @param options candidate tuning (the batches then use these).
@@ -164,8 +178,8 @@ function preparedFor(index: EventIndex, cutoff: number, options: FeatureSetOptio
  * known customer (only those of `options.customers` when given: a customer's
  * rows and features are the same whichever batch it is built in), sorted by
  * (customer, item). Columns: {@link FEATURE_NAMES}
- * (customer-item aggregates, customer aggregates, item aggregates, source
- * features), float32, row-major. Nothing at or after the cut-off is read,
+ * (customer-item aggregates, customer aggregates, item aggregates, source,
+ * relative and customer-KNN features), float32, row-major. Nothing at or after the cut-off is read,
  * except for labels: building on all events or on events truncated to
  * time < cut-off gives identical features and ids.
  * Time O(the selected customers' past events + rows × features), plus
@@ -201,6 +215,7 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
   const iBase = cBase + customerColumns.length;
   const sBase = iBase + nItemColumns;
   const rBase = sBase + SOURCE_FEATURES.length;
+  const nBase = rBase + RELATIVE_FEATURES.length;
   for (let s = 0; s < cand.customers.length; s++) {
     const c = cand.customers[s];
     scratch.load(index, c, e, cutoff);
@@ -224,6 +239,7 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
       values[at + rBase] = values[at] / cust.orders[c];
       values[at + rBase + 1] = values[at + 8] - cust.daysSinceLast[c];
       values[at + rBase + 2] = repeatItemShare;
+      values[at + nBase] = cand.knn[row];
     }
   }
   const fs: FeatureSet = { cutoff, n, customer, item: cand.items, names: [...FEATURE_NAMES], values };

@@ -1,8 +1,9 @@
 /**
  * Candidate generation at a cut-off: which (customer, item) pairs get scored.
- * Three sources, so the work is customers × candidates, never customers × items:
+ * Four sources, so the work is customers × candidates, never customers × items:
  * the customer's own past items, the N most popular items of the last 30 days,
- * and the M items most co-purchased with the customer's recent items.
+ * the M items most co-purchased with the customer's recent items, and the M'
+ * items most bought by the customer's nearest customers (`customer-knn.ts`).
  *
  * Split in two so that customer batches share the cut-off's work:
  * {@link prepareCandidates} computes what every customer uses (the popularity
@@ -12,12 +13,13 @@
 import { DAY_MS } from '../lib/schema';
 import { FeatureContractError } from './errors';
 import { itemNeighbours, type ItemNeighbours } from './cooccurrence';
+import { CustomerKnnScratch, customerVectors, DEFAULT_KNN_NEIGHBOURS, DEFAULT_KNN_POSTINGS, DEFAULT_KNN_QUERY_ITEMS, type CustomerVectors } from './customer-knn';
 import { eventsBefore, EventIndex, knownCustomers, knownItems, pastEnd } from './event-index';
 import { itemEventCounts, rankItems } from './popularity';
 import { topByScore } from './top-k';
 
 /** Bit flags of `Candidates.source`. */
-export const SOURCE = { own: 1, popular: 2, copurchase: 4 } as const;
+export const SOURCE = { own: 1, popular: 2, copurchase: 4, knn: 8 } as const;
 
 /** Tuning of candidate generation; defaults in brackets. */
 export interface CandidateOptions {
@@ -31,6 +33,14 @@ export interface CandidateOptions {
   recentOrders?: number;
   /** Neighbours kept per item in the co-occurrence table [50]. */
   neighbours?: number;
+  /** M': candidates per customer from its nearest customers, items of no other source [0]. */
+  knnM?: number;
+  /** K: nearest customers of the customer-KNN score [{@link DEFAULT_KNN_NEIGHBOURS}]. */
+  knnNeighbours?: number;
+  /** A customer's items of highest weight that search for its nearest customers [{@link DEFAULT_KNN_QUERY_ITEMS}]. */
+  knnQueryItems?: number;
+  /** Buyers of highest weight kept per item for that search [{@link DEFAULT_KNN_POSTINGS}]. */
+  knnPostings?: number;
 }
 
 /** The cut-off's shared candidate work ({@link prepareCandidates}), read-only afterwards. */
@@ -50,6 +60,8 @@ export interface CandidatePool {
   popularityRank: Float32Array;
   /** Co-occurrence neighbours of every known item; null when M = 0. */
   neighbours: ItemNeighbours | null;
+  /** Item vectors of the known customers, for the customer-KNN score. */
+  vectors: CustomerVectors;
 }
 
 /** Candidates of a set of customers, CSR over those customers. */
@@ -66,15 +78,18 @@ export interface Candidates {
   source: Uint8Array;
   /** Σ over the customer's seed items (last R orders) of cosine similarity to the row's item; 0 when unrelated. */
   copurchase: Float32Array;
+  /** The customer-KNN score of the row's item (`CustomerKnnScratch.scores`). */
+  knn: Float32Array;
   /** 1-based rank of each known item by purchase events in the popularity window; unsold items get (sold items + 1). */
   popularityRank: Float32Array;
 }
 
 /**
  * The cut-off's candidate work shared by every customer: the popularity ranking
- * of [t − window, t) (ties by item id, the ranking of the popularity baseline)
- * and the co-occurrence neighbours ({@link itemNeighbours}), from events before t.
- * Time O(window events + items log items + Σ over baskets of |basket|²).
+ * of [t − window, t) (ties by item id, the ranking of the popularity baseline),
+ * the co-occurrence neighbours ({@link itemNeighbours}) and the known
+ * customers' item vectors ({@link customerVectors}), from events before t.
+ * Time O(events before t + items log items + Σ over baskets of |basket|²).
  * @param index the event index.
  * @param cutoff t, ms UTC.
  * @param options see {@link CandidateOptions}.
@@ -87,6 +102,10 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
     copurchaseM: options.copurchaseM ?? 50,
     recentOrders: options.recentOrders ?? 3,
     neighbours: options.neighbours ?? 50,
+    knnM: options.knnM ?? 0,
+    knnNeighbours: options.knnNeighbours ?? DEFAULT_KNN_NEIGHBOURS,
+    knnQueryItems: options.knnQueryItems ?? DEFAULT_KNN_QUERY_ITEMS,
+    knnPostings: options.knnPostings ?? DEFAULT_KNN_POSTINGS,
   };
   const e = eventsBefore(index, cutoff);
   const nItems = knownItems(index, e);
@@ -102,6 +121,7 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
     popular: ranked.slice(0, resolved.popularN),
     popularityRank,
     neighbours: resolved.copurchaseM > 0 ? itemNeighbours(index, e, nItems, resolved.neighbours) : null,
+    vectors: customerVectors(index, cutoff, e, knownCustomers(index, e), nItems, resolved.knnPostings),
   };
 }
 
@@ -112,10 +132,13 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
  * - popular: the pool's top N items;
  * - co-purchase: the distinct items of the customer's last R orders seed a
  *   score s(j) = Σ_{i seed} cos(i, j) over each seed's top neighbours; the M
- *   best-scoring items that are neither own nor popular are added.
+ *   best-scoring items that are neither own nor popular are added;
+ * - knn: the M' items of highest customer-KNN score (`customer-knn.ts`) of no
+ *   other source; every row also carries that score.
  * A customer's rows do not depend on which other customers are selected.
  * Time O(Σ over the customers of past events + neighbours of their seed items +
- * rows × log rows) plus O(known items) of scratch: nothing grows with the other customers.
+ * buyers of their items (the KNN similarities) + K × their neighbours' items +
+ * rows × log rows), plus O(known customers + known items) of scratch.
  * @param index the event index the pool was prepared on.
  * @param pool the cut-off's shared work ({@link prepareCandidates}).
  * @param customers dense customers known at t, any order, duplicates ignored.
@@ -123,8 +146,8 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
  * @throws FeatureContractError when `customers` holds a customer not known at t.
  */
 export function generateCandidates(index: EventIndex, pool: CandidatePool, customers?: Int32Array): Candidates {
-  const { e, knownItems: nItems, popular, neighbours } = pool;
-  const { copurchaseM, recentOrders } = pool.options;
+  const { e, knownItems: nItems, popular, neighbours, vectors } = pool;
+  const { copurchaseM, recentOrders, knnM, knnNeighbours, knnQueryItems } = pool.options;
   const { item, order } = index.events;
   const selected = customers === undefined ? Int32Array.from({ length: pool.knownCustomers }, (_, c) => c) : distinctKnown(customers, pool.knownCustomers);
   // Item-indexed scratch, reset through the lists of items set: a customer costs its events and neighbour visits.
@@ -133,10 +156,12 @@ export function generateCandidates(index: EventIndex, pool: CandidatePool, custo
   const seedMark = new Int32Array(nItems).fill(-1);
   const flagged = new Int32Array(nItems); // items with a source flag (the rows)
   const scored = new Int32Array(nItems); // items with a co-purchase score
+  const knn = new CustomerKnnScratch(pool.knownCustomers, nItems);
   const offsets = new Int32Array(selected.length + 1);
   const rowItems: number[] = [];
   const rowSource: number[] = [];
   const rowScore: number[] = [];
+  const rowKnn: number[] = [];
   for (let k = 0; k < selected.length; k++) {
     const c = selected[k];
     let nFlagged = 0;
@@ -178,10 +203,19 @@ export function generateCandidates(index: EventIndex, pool: CandidatePool, custo
         flagged[nFlagged++] = j;
       }
     }
+    knn.load(vectors, c, knnNeighbours, knnQueryItems);
+    if (knnM > 0) {
+      const fresh = knn.scoredItems.filter((j) => flags[j] === 0);
+      for (const j of topByScore(fresh, knn.scores, knnM)) {
+        flags[j] = SOURCE.knn;
+        flagged[nFlagged++] = j;
+      }
+    }
     for (const it of flagged.subarray(0, nFlagged).sort()) {
       rowItems.push(it);
       rowSource.push(flags[it]);
       rowScore.push(score[it]);
+      rowKnn.push(knn.scores[it]);
       flags[it] = 0;
     }
     for (let q = 0; q < nScored; q++) score[scored[q]] = 0;
@@ -195,6 +229,7 @@ export function generateCandidates(index: EventIndex, pool: CandidatePool, custo
     items: Int32Array.from(rowItems),
     source: Uint8Array.from(rowSource),
     copurchase: Float32Array.from(rowScore),
+    knn: Float32Array.from(rowKnn),
     popularityRank: pool.popularityRank,
   };
 }

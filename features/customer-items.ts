@@ -80,6 +80,15 @@ export class CustomerItemScratch {
     this.recentOrders = new Float32Array(nItems);
   }
 
+  /**
+   * Σ over the current customer's orders holding `item` of
+   * ORDER_DECAY^(the customer's orders after that one): the item's TIFU-KNN
+   * personal weight before normalisation; 0 when never bought.
+   */
+  decayedWeight(item: number): number {
+    return this.orders[item] === 0 ? 0 : this.decayed[item] * ORDER_DECAY ** (this.customerOrders - 1 - this.lastOrderIndex[item]);
+  }
+
   /** True when the current customer bought `item` before the cut-off. */
   has(item: number): boolean {
     return this.orders[item] > 0;
@@ -197,7 +206,7 @@ export function writeCustomerItemFeatures(
   out[at + 12] = interval;
   out[at + 13] = orders >= 2 ? sinceLast / Math.max(interval, 1) : 0;
   const after = s.customerOrders - 1 - s.lastOrderIndex[item];
-  out[at + 14] = (s.decayed[item] * ORDER_DECAY ** after * (1 - ORDER_DECAY)) / (1 - ORDER_DECAY ** s.customerOrders);
+  out[at + 14] = (s.decayedWeight(item) * (1 - ORDER_DECAY)) / (1 - ORDER_DECAY ** s.customerOrders);
   out[at + 15] = s.recentOrders[item] / Math.min(LAST_ORDERS, s.customerOrders);
   out[at + 16] = after;
 }
