@@ -7,7 +7,7 @@
  *
  * Usage: `npm run build && node dist/bench/model.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--seed 42] [--variants pointwise,listwise,listwise+average]`.
+ * [--train-cutoffs 6] [--seed 42] [--variants pointwise,listwise,listwise-128+average,listwise+average]`.
  * The lake must hold ingested clean data reaching the end of the horizon after the
  * as-of time. Each variant trains up to 12 epochs with early stopping (patience 2).
  */
@@ -37,6 +37,7 @@ export class ModelBenchSetupError extends Error {
 const VARIANTS: Record<string, TrainOptions> = {
   pointwise: { listwise: false, averageWeights: false },
   listwise: { averageWeights: false },
+  'listwise-128+average': { listwise: { groupSize: 128, lambda: 0.3 } },
   'listwise+average': {},
 };
 
