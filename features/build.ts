@@ -179,8 +179,8 @@ function preparedFor(index: EventIndex, cutoff: number, options: FeatureSetOptio
  * rows and features are the same whichever batch it is built in), sorted by
  * (customer, item). Columns: {@link FEATURE_NAMES}
  * (customer-item aggregates, customer aggregates, item aggregates, source,
- * relative and customer-KNN features), float32, row-major. Nothing at or after the cut-off is read,
- * except for labels: building on all events or on events truncated to
+ * relative and customer-KNN features), float32, row-major. Nothing at or after
+ * the cut-off is read, except for labels: building on all events or on events truncated to
  * time < cut-off gives identical features and ids.
  * Time O(the selected customers' past events + rows × features), plus
  * {@link prepareCutoff}'s unless `options.prepared` is given, plus O(events in
@@ -215,7 +215,7 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
   const iBase = cBase + customerColumns.length;
   const sBase = iBase + nItemColumns;
   const rBase = sBase + SOURCE_FEATURES.length;
-  const nBase = rBase + RELATIVE_FEATURES.length;
+  const knnBase = rBase + RELATIVE_FEATURES.length;
   for (let s = 0; s < cand.customers.length; s++) {
     const c = cand.customers[s];
     scratch.load(index, c, e, cutoff);
@@ -239,7 +239,7 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
       values[at + rBase] = values[at] / cust.orders[c];
       values[at + rBase + 1] = values[at + 8] - cust.daysSinceLast[c];
       values[at + rBase + 2] = repeatItemShare;
-      values[at + nBase] = cand.knn[row];
+      values[at + knnBase] = cand.knn[row];
     }
   }
   const fs: FeatureSet = { cutoff, n, customer, item: cand.items, names: [...FEATURE_NAMES], values };

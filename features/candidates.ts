@@ -137,7 +137,7 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
  *   other source; every row also carries that score.
  * A customer's rows do not depend on which other customers are selected.
  * Time O(Σ over the customers of past events + neighbours of their seed items +
- * buyers of their items (the KNN similarities) + K × their neighbours' items +
+ * KNN query items × postings per item + K × their neighbours' items +
  * rows × log rows), plus O(known customers + known items) of scratch.
  * @param index the event index the pool was prepared on.
  * @param pool the cut-off's shared work ({@link prepareCandidates}).

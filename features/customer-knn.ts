@@ -12,13 +12,16 @@
  *   score(c, j) = Σ_{n ∈ N_K(c)} sim(c, n) · v_n(j) / Σ_{n ∈ N_K(c)} sim(c, n).
  *
  * It reaches the items of customers who buy like c, also items c never bought.
- * Everything reads events before t only.
+ * The search for neighbours reads c's items of highest weight and, per item,
+ * its buyers of highest weight only, so it costs the same per customer however
+ * many customers there are (on Online Retail the capped score also ranks
+ * better than the exact one). Everything reads events before t only.
  */
 import { CustomerItemScratch } from './customer-items';
 import { EventIndex } from './event-index';
 import { topByScore } from './top-k';
 
-/** K of {@link NeighbourScratch.load}: the neighbour count of the TIFU-KNN reference run in `protocol.md`. */
+/** K of {@link CustomerKnnScratch.load}: the neighbour count of the TIFU-KNN reference run in `protocol.md`. */
 export const DEFAULT_KNN_NEIGHBOURS = 300;
 
 /** Buyers kept per item for the similarity search ({@link customerVectors}). */
