@@ -108,6 +108,7 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
     knnPostings: options.knnPostings ?? DEFAULT_KNN_POSTINGS,
   };
   const e = eventsBefore(index, cutoff);
+  const nCustomers = knownCustomers(index, e);
   const nItems = knownItems(index, e);
   const ranked = rankItems(itemEventCounts(index, cutoff - resolved.popularityWindowDays * DAY_MS, cutoff), index.events.itemIds);
   const popularityRank = new Float32Array(nItems).fill(ranked.length + 1);
@@ -115,13 +116,13 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
   return {
     cutoff,
     e,
-    knownCustomers: knownCustomers(index, e),
+    knownCustomers: nCustomers,
     knownItems: nItems,
     options: resolved,
     popular: ranked.slice(0, resolved.popularN),
     popularityRank,
     neighbours: resolved.copurchaseM > 0 ? itemNeighbours(index, e, nItems, resolved.neighbours) : null,
-    vectors: customerVectors(index, cutoff, e, knownCustomers(index, e), nItems, resolved.knnPostings),
+    vectors: customerVectors(index, cutoff, e, nCustomers, nItems, resolved.knnPostings),
   };
 }
 
