@@ -96,9 +96,9 @@ export interface FeatureSetOptions extends CandidateOptions {
 
 /**
  * The work of one cut-off that every customer batch shares: candidate pool
- * (popularity ranking, co-occurrence neighbours), customer and item
- * aggregates. Read-only once built; it holds O(known customers + known items ×
- * neighbours) values.
+ * (popularity ranking, co-occurrence neighbours, customer vectors), customer
+ * and item aggregates. Read-only once built; it holds O(known customers + known
+ * items × neighbours + distinct customer-item pairs) values.
  */
 export interface PreparedCutoff {
   /** The index it was built on. */

@@ -7,8 +7,9 @@
  *
  * Split in two so that customer batches share the cut-off's work:
  * {@link prepareCandidates} computes what every customer uses (the popularity
- * ranking and the co-occurrence neighbours) once; {@link generateCandidates}
- * then costs O(the batch customers' past events + their rows).
+ * ranking, the co-occurrence neighbours and the customer vectors) once;
+ * {@link generateCandidates} then costs the batch customers' past events, their
+ * bounded neighbour searches and their rows.
  */
 import { DAY_MS } from '../lib/schema';
 import { FeatureContractError } from './errors';

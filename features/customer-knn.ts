@@ -104,6 +104,11 @@ function postings(items: number[], weight: number[], offsets: Int32Array, knownI
   return { postingOffsets, postingCustomers, postingWeight };
 }
 
+/** 0, 1, …, n − 1: local positions for {@link topByScore} over a slice. */
+function positionsOf(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, q) => q);
+}
+
 /** Each item's `max` postings of highest weight (ties by customer id), in customer order. */
 function keepTopPostings(all: Postings, max: number): Postings {
   const nItems = all.postingOffsets.length - 1;
@@ -114,9 +119,9 @@ function keepTopPostings(all: Postings, max: number): Postings {
     const lo = all.postingOffsets[j];
     const hi = all.postingOffsets[j + 1];
     const w = all.postingWeight.subarray(lo, hi);
-    const positions = Int32Array.from({ length: hi - lo }, (_, q) => q);
-    const kept = hi - lo <= max ? positions : topByScore(positions, w, max).sort();
-    for (const q of kept) {
+    const kept = hi - lo <= max ? null : topByScore(positionsOf(hi - lo), w, max).sort();
+    for (let x = 0; x < (kept === null ? hi - lo : kept.length); x++) {
+      const q = kept === null ? x : kept[x];
       customers.push(all.postingCustomers[lo + q]);
       weights.push(w[q]);
     }
@@ -161,10 +166,9 @@ export class CustomerKnnScratch {
     let nSharing = 0;
     const lo = v.offsets[c];
     const own = v.offsets[c + 1] - lo;
-    const positions = Int32Array.from({ length: own }, (_, q) => q);
-    const query = own <= queryItems ? positions : topByScore(positions, v.weight.subarray(lo, lo + own), queryItems).sort();
-    for (const q of query) {
-      const p = lo + q;
+    const query = own <= queryItems ? null : topByScore(positionsOf(own), v.weight.subarray(lo, lo + own), queryItems).sort();
+    for (let x = 0; x < (query === null ? own : query.length); x++) {
+      const p = lo + (query === null ? x : query[x]);
       const it = v.items[p];
       const w = v.weight[p];
       for (let z = v.postingOffsets[it]; z < v.postingOffsets[it + 1]; z++) {

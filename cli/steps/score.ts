@@ -38,10 +38,10 @@ export type { ExportMetadata } from '../../scoring/commit';
 
 /**
  * Default customers per batch. A batch holds its candidate pairs' float32 feature
- * matrix (~200 candidates per customer × 47 features ≈ 37 KiB per customer, so
+ * matrix (~200 candidates per customer × 48 features ≈ 37 KiB per customer, so
  * ≈ 90 MiB here) plus their scores and ranks, and up to twice that while the
  * previous batch awaits garbage collection. The cut-off's shared work
- * (popularity, co-occurrence, aggregates) is done once per shard
+ * (popularity, co-occurrence, customer vectors, aggregates) is done once per shard
  * (`prepareCutoff`), so a batch costs only its customers' events and rows:
  * smaller batches cost memory, not time.
  */
