@@ -7,7 +7,8 @@
  *
  * Usage: `npm run build && node dist/bench/model.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--seed 42] [--variants pointwise,listwise,listwise-128+average,listwise+average]`.
+ * [--train-cutoffs 6] [--seed 42] [--variants pointwise,listwise,listwise-128+average,listwise+average,listwise+average+refit]`
+ * (the last is `berserkr train`'s default).
  * The lake must hold ingested clean data reaching the end of the horizon after the
  * as-of time. Each variant trains up to 12 epochs with early stopping (patience 2).
  */
@@ -35,10 +36,11 @@ export class ModelBenchSetupError extends Error {
 
 /** The training designs compared. */
 const VARIANTS: Record<string, TrainOptions> = {
-  pointwise: { listwise: false, averageWeights: false },
-  listwise: { averageWeights: false },
-  'listwise-128+average': { listwise: { groupSize: 128, lambda: 0.3 } },
-  'listwise+average': {},
+  pointwise: { listwise: false, averageWeights: false, refit: false },
+  listwise: { averageWeights: false, refit: false },
+  'listwise-128+average': { listwise: { groupSize: 128, lambda: 0.3 }, refit: false },
+  'listwise+average': { refit: false },
+  'listwise+average+refit': {},
 };
 
 interface Args {
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
     rows.push(evaluateAt(index, args.asOf, 30, 10, { name, lists, scored: { customer: test.customer, item: test.item, probability } })[0]);
     const best = r.history[r.bestEpoch - 1];
     lines.push(
-      `${name.padEnd(18)} validation NDCG@10 ${best.validationNdcg10.toFixed(4)}, log loss ${best.validationLogLoss.toFixed(4)} (epoch ${r.bestEpoch} of ${r.history.length}); ${r.trainRows} rows/epoch, ${seconds.toFixed(0)} s, ${r.backend}`,
+      `${name.padEnd(22)} validation NDCG@10 ${best.validationNdcg10.toFixed(4)}, log loss ${best.validationLogLoss.toFixed(4)} (epoch ${r.bestEpoch} of ${r.history.length}); ${r.trainRows} rows/epoch, ${seconds.toFixed(0)} s, ${r.backend}`,
     );
     r.model.dispose();
   }

@@ -10,7 +10,8 @@
  * reproducible and host memory stays bounded); after each epoch the validation
  * cut-off is scored with the running weight average (or the current weights) and
  * the best epoch's weights (by candidate NDCG@10, or validation log loss) are
- * kept. A fraction `oovRate` of training ids is replaced by the OOV index so the
+ * kept. By default a fresh network is then trained on the training cut-offs plus
+ * the validation cut-off for that epoch count (the refit) and returned. A fraction `oovRate` of training ids is replaced by the OOV index so the
  * OOV embedding rows learn the behaviour of an unseen customer or item.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -49,7 +50,12 @@ export interface TrainOptions {
    * After early stopping, train a fresh network on the training cut-offs plus the
    * validation cut-off for the best epoch count (preprocessing and vocabulary
    * refitted on them) and return it; `validationScores` stay those of the
-   * early-stopped network, the held-out scores calibration needs. Default false.
+   * early-stopped network, the held-out scores calibration needs. Default true:
+   * the validation cut-off is the most recent labelled month, the one most like
+   * the scoring horizon. Measured with `bench/model.ts`'s set-up on
+   * `online-retail-30d` (as-of 2011-11-09, six monthly cut-offs, seed 42):
+   * NDCG@10 0.3937 → 0.4014, Recall@10 0.1981 → 0.1985, ECE 0.0078 both;
+   * training time about doubles.
    */
   refit?: boolean;
   /**
@@ -118,9 +124,13 @@ export interface TrainResult {
   history: EpochRecord[];
   /** 1-based epoch whose weights were kept. */
   bestEpoch: number;
-  /** Rows per epoch after negative sampling. */
+  /** Rows per epoch of the returned network's training (after sampling; the refit's when `refitted`). */
   trainRows: number;
-  /** Training rows per second over all epochs' fit calls. */
+  /** Whether the returned network is the refit on training + validation (`TrainOptions.refit`). */
+  refitted: boolean;
+  /** Wall time of all `model.fit` calls, early-stopped training and refit, in seconds. */
+  fitSeconds: number;
+  /** Training rows per second over all `model.fit` calls. */
   trainRowsPerSecond: number;
   /** Raw (uncalibrated) scores of the kept model on every validation row, for calibration. */
   validationScores: Float32Array;
@@ -323,16 +333,20 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   model.setWeights(best!.weights);
   tf.dispose(best!.weights);
   average?.dispose();
-  const kept = { model, spec, preprocessing, vocab, featureNames, trainRows: rows.m };
-  const final = options.refit ? await refit([...train, validation], best!.epoch, spec, options, rng) : kept;
+  const kept = { model, spec, preprocessing, vocab, trainRows: rows.m, fitRows: 0, fitSeconds: 0 };
+  const refitted = options.refit ?? true;
+  const final = refitted ? await refit([...train, validation], best!.epoch, spec, options, rng) : kept;
   if (final !== kept) model.dispose();
+  const { fitRows, fitSeconds: refitSeconds, ...network } = final;
   return {
-    ...final,
+    ...network,
     featureNames,
     backend,
     history,
     bestEpoch: best!.epoch,
-    trainRowsPerSecond: (rows.m * history.length) / fitSeconds,
+    refitted,
+    fitSeconds: fitSeconds + refitSeconds,
+    trainRowsPerSecond: (rows.m * history.length + fitRows) / (fitSeconds + refitSeconds),
     validationScores: best!.scores,
   };
 }
@@ -376,7 +390,7 @@ async function refit(
   base: ModelSpec,
   options: TrainOptions,
   rng: Prng,
-): Promise<{ model: tf.LayersModel; spec: ModelSpec; preprocessing: Preprocessing; vocab: Vocabulary; trainRows: number }> {
+): Promise<{ model: tf.LayersModel; spec: ModelSpec; preprocessing: Preprocessing; vocab: Vocabulary; trainRows: number; fitRows: number; fitSeconds: number }> {
   const preprocessing = fitPreprocessing(sets);
   const vocab: Vocabulary = { customers: maxPlusOne(sets, 'customer'), items: maxPlusOne(sets, 'item') };
   const rows = gatherTrainingRows(sets, preprocessing, vocab, options, rng);
@@ -387,11 +401,12 @@ async function refit(
   const batch = unitBatch(options.batchSize ?? 4096, rows.unit);
   const buf = chunkBuffers(Math.min(Math.floor((options.chunkRows ?? 262_144) / batch) * batch, rows.m), base.features);
   const average = options.averageWeights ?? true ? new WeightAverage() : undefined;
+  let fitSeconds = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    await runEpoch(model, rows, base.features, vocab, buf, perm, rng, { oovRate: options.oovRate ?? 0.02, batchSize: batch });
+    fitSeconds += (await runEpoch(model, rows, base.features, vocab, buf, perm, rng, { oovRate: options.oovRate ?? 0.02, batchSize: batch })).seconds;
     if (epoch >= 2) average?.add(model.getWeights());
   }
   if (average !== undefined && epochs >= 2) model.setWeights(average.mean); // the same averaging as the early-stopped network
   average?.dispose();
-  return { model, spec, preprocessing, vocab, trainRows: rows.m };
+  return { model, spec, preprocessing, vocab, trainRows: rows.m, fitRows: rows.m * epochs, fitSeconds };
 }

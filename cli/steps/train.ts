@@ -38,14 +38,14 @@ export interface TrainFlags {
   /** Days between training cut-offs (`--cutoff-step`); default the horizon. */
   cutoffStep?: number;
   maxEpochs: number;
-  /** Refit on the training and validation cut-offs for the best epoch count (`--refit`). */
+  /** Refit on the training and validation cut-offs for the best epoch count; default true (`--no-refit` turns it off). */
   refit?: boolean;
   seed: number;
 }
 
 /** Training step options from the CLI flags at as-of time `asOf`. */
 export function trainStepOptions(flags: TrainFlags, asOf: number): TrainStepOptions {
-  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, cutoffStepDays: flags.cutoffStep, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs, refit: flags.refit ?? false } };
+  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, cutoffStepDays: flags.cutoffStep, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs, refit: flags.refit ?? true } };
 }
 
 /**
@@ -169,7 +169,7 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
         plattHeldOutLogLoss: heldOutLogLoss.platt,
         isotonicHeldOutLogLoss: heldOutLogLoss.isotonic,
         validationCutoff,
-        refit: o.train?.refit ? 1 : 0,
+        refit: result.refitted ? 1 : 0,
       },
       history: result.history,
       model: result.model,

@@ -12,7 +12,7 @@ describe('trainModel on a planted signal', () => {
   const train = [0, 1, 2].map((k) => makeFeatureSet(world, 100 + k, k * 30 * DAY, 30));
   const validation = makeFeatureSet(world, 200, 3 * 30 * DAY, 30);
   const heldOut = makeFeatureSet(world, 300, 4 * 30 * DAY, 30);
-  const options = { seed: 7, maxEpochs: 4, patience: 1, negativesPerPositive: 2, batchSize: 256, listwise: false as const, averageWeights: false };
+  const options = { seed: 7, maxEpochs: 4, patience: 1, negativesPerPositive: 2, batchSize: 256, listwise: false as const, averageWeights: false, refit: false };
   let a: TrainResult;
   let pa: Float32Array;
 
@@ -52,11 +52,14 @@ describe('trainModel on a planted signal', () => {
     expect(ece(p, heldOut.label!)).toBeLessThan(0.02);
   });
 
-  it('refits on training + validation for the best epoch count, keeping the held-out validation scores', async () => {
+  it('refits on training + validation for the best epoch count by default, keeping the held-out validation scores', async () => {
     // The validation cut-off holds customers and items beyond the training vocabulary.
     const wider = makeFeatureSet(makeWorld(1, 320, 220), 201, 3 * 30 * DAY, 30);
     const plain = await trainModel(train, wider, options);
-    const r = await trainModel(train, wider, { ...options, refit: true });
+    const { refit: off, ...defaults } = options;
+    expect(off).toBe(false);
+    const r = await trainModel(train, wider, defaults);
+    expect([plain.refitted, r.refitted]).toEqual([false, true]);
     expect(r.bestEpoch).toBe(plain.bestEpoch);
     expect(Array.from(r.validationScores)).toEqual(Array.from(plain.validationScores));
     expect(plain.vocab).toEqual({ customers: 300, items: 200 });
@@ -73,12 +76,12 @@ describe('trainModel on a planted signal', () => {
   });
 });
 
-describe('trainModel with its defaults: listwise groups and weight averaging', () => {
+describe('trainModel with its default listwise groups and weight averaging', () => {
   const world = makeWorld(2);
   const train = [0, 1, 2].map((k) => makeFeatureSet(world, 110 + k, k * 30 * DAY, 30));
   const validation = makeFeatureSet(world, 210, 3 * 30 * DAY, 30);
   const heldOut = makeFeatureSet(world, 310, 4 * 30 * DAY, 30);
-  const options = { seed: 11, maxEpochs: 4, patience: 4, batchSize: 256, listwise: { groupSize: 16, lambda: 0.3 } };
+  const options = { seed: 11, maxEpochs: 4, patience: 4, batchSize: 256, listwise: { groupSize: 16, lambda: 0.3 }, refit: false };
 
   it('learns the planted signal, trains on whole customer groups and keeps the best averaged epoch, reproducibly', async () => {
     const a = await trainModel(train, validation, options);
