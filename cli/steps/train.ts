@@ -8,6 +8,7 @@
 import { buildFeatureSet } from '../../features/build';
 import { EventIndex } from '../../features/event-index';
 import { FeatureSet } from '../../features/types';
+import { ProgressBar } from '../../lib/progress';
 import { DAY_MS } from '../../lib/schema';
 import { topKPerCustomer, itemOrder } from '../../scoring/topk';
 import { scoreFeatureSet } from '../../scoring/score';
@@ -27,7 +28,7 @@ export interface TrainStepOptions {
   cutoffStepDays?: number;
   k: number;
   seed: number;
-  train?: Omit<TrainOptions, 'seed' | 'onEpoch'>;
+  train?: Omit<TrainOptions, 'seed' | 'onEpoch' | 'onRefitEpoch'>;
 }
 
 /** The CLI flags of a training (`train` and `run`). */
@@ -115,17 +116,32 @@ export async function trainChallenger(ctx: CommandContext, index: EventIndex, o:
   ctx.run.count('validation.rows', validation.n);
 
   const bar = ctx.progress.bar('train', o.train?.maxEpochs ?? 12, 'epochs');
-  const result = await ctx.run.step('train', () =>
-    trainModel(train, validation, {
-      ...o.train,
-      seed: o.seed,
-      onEpoch: (e) => {
-        bar.increment();
-        log.info({ ...e }, `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NDCG@10 ${e.validationNdcg10.toFixed(4)}`);
-      },
-    }),
-  );
-  bar.stop();
+  let refitBar: ProgressBar | undefined;
+  const result = await ctx.run
+    .step('train', () =>
+      trainModel(train, validation, {
+        ...o.train,
+        seed: o.seed,
+        onEpoch: (e) => {
+          bar.increment();
+          log.info({ ...e }, `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NDCG@10 ${e.validationNdcg10.toFixed(4)}`);
+        },
+        onRefitEpoch: (epoch, epochs) => {
+          if (epoch === 0) {
+            bar.stop();
+            refitBar = ctx.progress.bar('refit', epochs, 'epochs');
+            log.info(`refit: a fresh network on the ${train.length} training cut-offs and the validation cut-off for ${epochs} epochs`);
+          } else {
+            refitBar?.increment();
+            log.info({ refitEpoch: epoch, epochs }, `refit epoch ${epoch} of ${epochs}`);
+          }
+        },
+      }),
+    )
+    .finally(() => {
+      bar.stop();
+      refitBar?.stop();
+    });
   ctx.run.setBackend(result.backend);
   ctx.run.metric('train.rows_per_second', result.trainRowsPerSecond);
 

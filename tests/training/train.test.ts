@@ -58,8 +58,10 @@ describe('trainModel on a planted signal', () => {
     const plain = await trainModel(train, wider, options);
     const { refit: off, ...defaults } = options;
     expect(off).toBe(false);
-    const r = await trainModel(train, wider, defaults);
+    const refitEpochs: number[][] = [];
+    const r = await trainModel(train, wider, { ...defaults, onRefitEpoch: (e, of) => refitEpochs.push([e, of]) });
     expect([plain.refitted, r.refitted]).toEqual([false, true]);
+    expect(refitEpochs).toEqual(Array.from({ length: r.bestEpoch + 1 }, (_, e) => [e, r.bestEpoch]));
     expect(r.bestEpoch).toBe(plain.bestEpoch);
     expect(Array.from(r.validationScores)).toEqual(Array.from(plain.validationScores));
     expect(plain.vocab).toEqual({ customers: 300, items: 200 });
