@@ -12,11 +12,11 @@
  * flips `exports/latest.json` last. Layout: `scoring/layout.ts`.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import type { Table } from 'apache-arrow';
 import { buildFeatureSet, prepareCutoff } from '../../features/build';
 import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../../features/event-index';
 import type { FeatureSet } from '../../features/types';
+import { availableCpus } from '../../lib/cpus';
 import { parquetToTable, tableToParquet } from '../../lib/parquet';
 import { DAY_MS, LAKE } from '../../lib/schema';
 import { ObjectNotFoundError } from '../../lib/store/store';
@@ -49,11 +49,12 @@ export const DEFAULT_BATCH_CUSTOMERS = 2_500;
 
 /**
  * Default threads of the forward pass (this thread and worker threads; the wasm
- * backend computes on one thread): 2, or 1 on a single core or when the compiled
+ * backend computes on one thread): 2, or 1 when only one CPU is available
+ * ({@link availableCpus}: the affinity mask capped by a container's CPU quota) or the compiled
  * worker script is absent (running from the TypeScript sources). Each worker
  * holds a backend and a copy of the weights (~100 MiB).
  */
-export const DEFAULT_FORWARD_THREADS = forwardWorkersAvailable() ? Math.min(2, availableParallelism()) : 1;
+export const DEFAULT_FORWARD_THREADS = forwardWorkersAvailable() ? Math.min(2, availableCpus()) : 1;
 
 /** Default export formats. */
 export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
