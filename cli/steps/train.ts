@@ -39,14 +39,14 @@ export interface TrainFlags {
   /** Days between training cut-offs (`--cutoff-step`); default the horizon. */
   cutoffStep?: number;
   maxEpochs: number;
-  /** Refit on the training and validation cut-offs for the best epoch count; default true (`--no-refit` turns it off). */
+  /** Refit on the training and validation cut-offs for the best epoch count (`--no-refit` sets false); unset, `trainModel`'s default. */
   refit?: boolean;
   seed: number;
 }
 
 /** Training step options from the CLI flags at as-of time `asOf`. */
 export function trainStepOptions(flags: TrainFlags, asOf: number): TrainStepOptions {
-  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, cutoffStepDays: flags.cutoffStep, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs, refit: flags.refit ?? true } };
+  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, cutoffStepDays: flags.cutoffStep, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs, refit: flags.refit } };
 }
 
 /**
