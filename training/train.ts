@@ -292,10 +292,11 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   if (validation.label === undefined) throw new TrainingInputError(`validation feature set at cut-off ${new Date(validation.cutoff).toISOString()} has no labels`);
   const backend = await selectBackend();
   const rng = new Prng(seed);
-  const early = await trainEarlyStopped(train, validation, options, rng, { seed, maxEpochs, patience, batchSize, chunkRows, oovRate, metric });
+  const resolved: ResolvedOptions = { seed, maxEpochs, patience, batchSize, chunkRows, oovRate, metric };
+  const early = await trainEarlyStopped(train, validation, options, rng, resolved);
   const { history, best } = early;
   const refitted = options.refit ?? true;
-  const final = refitted ? await refit([...train, validation], best.epoch, early.spec, options, rng) : { ...early, fitRows: 0, fitSeconds: 0 };
+  const final = refitted ? await refit([...train, validation], best.epoch, early.spec, options, rng, resolved) : { ...early, fitRows: 0, fitSeconds: 0 };
   if (final.model !== early.model) early.model.dispose();
   return {
     model: final.model,
@@ -312,6 +313,17 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     trainRowsPerSecond: (early.trainRows * history.length + final.fitRows) / (early.fitSeconds + final.fitSeconds),
     validationScores: best.scores,
   };
+}
+
+/** The numeric options of {@link trainModel}, defaults filled in and checked. */
+interface ResolvedOptions {
+  seed: number;
+  maxEpochs: number;
+  patience: number;
+  batchSize: number;
+  chunkRows: number;
+  oovRate: number;
+  metric: 'ndcg@10' | 'logloss';
 }
 
 /** The early-stopped network and its training record. */
@@ -340,7 +352,7 @@ async function trainEarlyStopped(
   validation: FeatureSet,
   options: TrainOptions,
   rng: Prng,
-  o: { seed: number; maxEpochs: number; patience: number; batchSize: number; chunkRows: number; oovRate: number; metric: 'ndcg@10' | 'logloss' },
+  o: ResolvedOptions,
 ): Promise<EarlyStopped> {
   const preprocessing = fitPreprocessing(train);
   const featureNames = preprocessing.transforms.map((t) => t.name);
@@ -429,6 +441,7 @@ async function refit(
   base: ModelSpec,
   options: TrainOptions,
   rng: Prng,
+  o: ResolvedOptions,
 ): Promise<{ model: tf.LayersModel; spec: ModelSpec; preprocessing: Preprocessing; vocab: Vocabulary; trainRows: number; fitRows: number; fitSeconds: number }> {
   const preprocessing = fitPreprocessing(sets);
   const vocab: Vocabulary = { customers: maxPlusOne(sets, 'customer'), items: maxPlusOne(sets, 'item') };
@@ -437,13 +450,13 @@ async function refit(
   const model = buildModel(spec);
   compile(model, options);
   const perm = Int32Array.from({ length: rows.m / rows.unit }, (_, i) => i);
-  const batch = unitBatch(options.batchSize ?? 4096, rows.unit);
-  const buf = chunkBuffers(Math.min(Math.floor((options.chunkRows ?? 262_144) / batch) * batch, rows.m), base.features);
+  const batch = unitBatch(o.batchSize, rows.unit);
+  const buf = chunkBuffers(Math.min(Math.floor(o.chunkRows / batch) * batch, rows.m), base.features);
   const average = options.averageWeights ?? true ? new WeightAverage() : undefined;
   let fitSeconds = 0;
   options.onRefitEpoch?.(0, epochs);
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    fitSeconds += (await runEpoch(model, rows, base.features, vocab, buf, perm, rng, { oovRate: options.oovRate ?? 0.02, batchSize: batch })).seconds;
+    fitSeconds += (await runEpoch(model, rows, base.features, vocab, buf, perm, rng, { oovRate: o.oovRate, batchSize: batch })).seconds;
     if (epoch >= 2) average?.add(model.getWeights());
     options.onRefitEpoch?.(epoch, epochs);
   }
