@@ -292,7 +292,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   if (validation.label === undefined) throw new TrainingInputError(`validation feature set at cut-off ${new Date(validation.cutoff).toISOString()} has no labels`);
   const backend = await selectBackend();
   const rng = new Prng(seed);
-  const resolved: ResolvedOptions = { seed, maxEpochs, patience, batchSize, chunkRows, oovRate, metric };
+  const resolved: ResolvedOptions = { seed, maxEpochs, patience, batchSize, chunkRows, oovRate, metric, averageWeights: options.averageWeights ?? true };
   const early = await trainEarlyStopped(train, validation, options, rng, resolved);
   const { history, best } = early;
   const refitted = options.refit ?? true;
@@ -324,6 +324,7 @@ interface ResolvedOptions {
   chunkRows: number;
   oovRate: number;
   metric: 'ndcg@10' | 'logloss';
+  averageWeights: boolean;
 }
 
 /** The early-stopped network and its training record. */
@@ -373,7 +374,7 @@ async function trainEarlyStopped(
   const history: EpochRecord[] = [];
   let best: { epoch: number; value: number; weights: tf.Tensor[]; scores: Float32Array } | undefined;
   let fitSeconds = 0;
-  const average = options.averageWeights ?? true ? new WeightAverage() : undefined;
+  const average = o.averageWeights ? new WeightAverage() : undefined;
   for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
     const { loss, seconds } = await runEpoch(model, rows, d, vocab, buf, perm, rng, epochOptions);
     fitSeconds += seconds;
@@ -452,7 +453,7 @@ async function refit(
   const perm = Int32Array.from({ length: rows.m / rows.unit }, (_, i) => i);
   const batch = unitBatch(o.batchSize, rows.unit);
   const buf = chunkBuffers(Math.min(Math.floor(o.chunkRows / batch) * batch, rows.m), base.features);
-  const average = options.averageWeights ?? true ? new WeightAverage() : undefined;
+  const average = o.averageWeights ? new WeightAverage() : undefined;
   let fitSeconds = 0;
   options.onRefitEpoch?.(0, epochs);
   for (let epoch = 1; epoch <= epochs; epoch++) {
