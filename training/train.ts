@@ -315,7 +315,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   };
 }
 
-/** The numeric options of {@link trainModel}, defaults filled in and checked. */
+/** The options of {@link trainModel} that both training phases read, defaults filled in and checked. */
 interface ResolvedOptions {
   seed: number;
   maxEpochs: number;
