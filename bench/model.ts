@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const r = await trainModel(train, validation, { ...VARIANTS[name], seed: args.seed });
     const seconds = (performance.now() - t0) / 1000;
-    const { calibration } = fitCalibration(r.validationScores, validation.label!, validation.customer);
+    const { calibration } = fitCalibration(r.calibrationScores, validation.label!, validation.customer);
     const raw = predictRaw(r.model, r.preprocessing, r.vocab, test);
     const probability = applyCalibration(calibration, raw);
     const lists = topKPerCustomer(test.customer, test.item, probability, 10, { score: raw, tieKey: itemOrder(index.events.itemIds) });

@@ -34,7 +34,7 @@ export const commonOptions = {
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
   trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),
   cutoffStep: () => new Option('--cutoff-step <days>', 'days between training cut-offs (default: the horizon)').argParser(parsePositiveInt),
-  refit: () => new Option('--no-refit', 'return the early-stopped network instead of retraining it on the training and validation cut-offs for the best epoch count'),
+  refit: () => new Option('--no-refit', 'return the early-stopped network instead of training it on with the validation cut-off (the warm refit)'),
   maxEpochs: () => new Option('--max-epochs <n>', 'maximum training epochs (early stopping on the validation cut-off)').default(12).argParser(parsePositiveInt),
 };
 

@@ -17,6 +17,7 @@
  * is the best monotone fit), then refits it on all rows. Everything is pure and
  * the fitted calibration is plain JSON.
  */
+import { customerFold } from './cross-fit';
 import { TrainingInputError } from './errors';
 import { logLoss } from './metrics';
 
@@ -198,9 +199,9 @@ export interface CalibrationChoice {
 
 /**
  * Fits Platt and isotonic calibration, keeps the one with the lower held-out log
- * loss of a 2-fold cross-fit (folds by a hash of the customer index, so a
- * customer's rows stay together; ties go to Platt, the smoother map), and refits
- * it on all rows.
+ * loss of a 2-fold cross-fit (folds by `customerFold`, a hash of the customer
+ * index, so a customer's rows stay together; ties go to Platt, the smoother map),
+ * and refits it on all rows.
  * @param scores raw validation scores; @param labels 0/1; @param customer dense customer per row.
  * @throws TrainingInputError when lengths differ, there are no rows, or a fold has no rows.
  */
@@ -209,7 +210,7 @@ export function fitCalibration(scores: Float32Array, labels: Uint8Array, custome
   if (customer.length !== labels.length) {
     throw new TrainingInputError(`fitCalibration: ${customer.length} customer ids but ${labels.length} labels`);
   }
-  const fold = Uint8Array.from(customer, (c) => (Math.imul(c, 0x9e3779b1) >>> 31) & 1);
+  const fold = Uint8Array.from(customer, customerFold);
   const part = (f: number, s: boolean): { s: Float32Array; l: Uint8Array } => {
     const idx: number[] = [];
     for (let i = 0; i < fold.length; i++) if ((fold[i] === f) === s) idx.push(i);

@@ -108,3 +108,36 @@ export function buildModel(spec: ModelSpec): tf.LayersModel {
     .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: [features, item, customer], outputs: out, name: 'berserkr_purchase' });
 }
+
+/**
+ * A copy of `model` for a larger vocabulary, so training can go on where it
+ * stopped with ids the model has not seen (the refit in `train.ts`). Every
+ * weight is copied; each embedding table keeps its rows 0 … V−1 and gains one
+ * row per new id plus the new OOV row, each a copy of the old OOV row V (what
+ * the network learnt of an unseen id), so before further training a new id
+ * scores exactly as it did through the OOV index.
+ * @param model a network of {@link buildModel}'s form.
+ * @param spec the model's spec with `customers` and `items` at their new sizes.
+ * @returns a new, uncompiled model of `spec`.
+ * @throws RangeError when a vocabulary would shrink.
+ */
+export function growVocabulary(model: tf.LayersModel, spec: ModelSpec): tf.LayersModel {
+  const grown = buildModel(spec);
+  const rows: Record<string, number> = { item_embedding: spec.items, customer_embedding: spec.customers };
+  for (const layer of model.layers) {
+    const weights = layer.getWeights();
+    if (weights.length === 0) continue;
+    const size = rows[layer.name];
+    if (size === undefined) {
+      grown.getLayer(layer.name).setWeights(weights);
+      continue;
+    }
+    const [table] = weights;
+    const [oldRows, width] = table.shape as [number, number];
+    if (size + 1 < oldRows) throw new RangeError(`growVocabulary: ${layer.name} has ${oldRows - 1} ids, the spec ${size}: a vocabulary cannot shrink`);
+    const next = tf.tidy(() => tf.concat([table.slice([0, 0], [oldRows - 1, width]), tf.tile(table.slice([oldRows - 1, 0], [1, width]), [size + 2 - oldRows, 1])]));
+    grown.getLayer(layer.name).setWeights([next]);
+    next.dispose();
+  }
+  return grown;
+}

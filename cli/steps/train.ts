@@ -39,7 +39,7 @@ export interface TrainFlags {
   /** Days between training cut-offs (`--cutoff-step`); default the horizon. */
   cutoffStep?: number;
   maxEpochs: number;
-  /** Refit on the training and validation cut-offs for the best epoch count (`--no-refit` sets false); unset, `trainModel`'s default. */
+  /** Warm-refit the early-stopped network on the training and validation cut-offs (`--no-refit` sets false); unset, `trainModel`'s default. */
   refit?: boolean;
   seed: number;
 }
@@ -75,10 +75,14 @@ export interface TrainStepResult {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Validation metrics of a model on the validation cut-off, beside the baselines. */
-function validate(index: EventIndex, fs: FeatureSet, probability: Float32Array, raw: Float32Array, o: TrainStepOptions, name: string): SystemMetrics[] {
+/**
+ * Validation metrics of a model on the validation cut-off, beside the baselines:
+ * top-K lists ranked by `probability` (ties by `raw`), ECE and log loss of
+ * `scored` (`probability` unless given).
+ */
+function validate(index: EventIndex, fs: FeatureSet, probability: Float32Array, raw: Float32Array, o: TrainStepOptions, name: string, scored = probability): SystemMetrics[] {
   const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, { score: raw, tieKey: itemOrder(index.events.itemIds) });
-  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability } });
+  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability: scored } });
 }
 
 /** A trained, calibrated challenger in memory with its validation metrics. */
@@ -130,7 +134,7 @@ export async function trainChallenger(ctx: CommandContext, index: EventIndex, o:
           if (epoch === 0) {
             bar.stop();
             refitBar = ctx.progress.bar('refit', epochs, 'epochs');
-            log.info(`refit: a fresh network on the ${train.length} training cut-offs and the validation cut-off for ${epochs} epochs`);
+            log.info(`refit: the early-stopped network trained on for ${epochs / 3} epochs on the ${train.length} training cut-offs and the validation cut-off, then twice on one half of the validation customers to cross-fit its calibration`);
           } else {
             refitBar?.increment();
             log.info({ refitEpoch: epoch, epochs }, `refit epoch ${epoch} of ${epochs}`);
@@ -145,9 +149,11 @@ export async function trainChallenger(ctx: CommandContext, index: EventIndex, o:
   ctx.run.setBackend(result.backend);
   ctx.run.metric('train.rows_per_second', result.trainRowsPerSecond);
 
-  const { calibration, heldOutLogLoss } = fitCalibration(result.validationScores, validation.label!, validation.customer);
+  // Ranking figures (and so promotion) come from the early-stopped network, held out
+  // in time; calibration figures from the scores the calibration was fitted on.
+  const { calibration, heldOutLogLoss } = fitCalibration(result.calibrationScores, validation.label!, validation.customer);
   const probability = applyCalibration(calibration, result.validationScores);
-  const metrics = validate(index, validation, probability, result.validationScores, o, 'challenger');
+  const metrics = validate(index, validation, probability, result.validationScores, o, 'challenger', applyCalibration(calibration, result.calibrationScores));
   log.info(`validation at ${iso(validation.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
   return { result, calibration, heldOutLogLoss, validationSet: validation, validation: metrics };
 }

@@ -1,6 +1,6 @@
 import { applyCalibration, fitCalibration } from '../../training/calibration';
 import { predictRaw } from '../../training/predict';
-import { trainModel, type TrainResult } from '../../training/train';
+import { DEFAULT_REFIT_EPOCHS, trainModel, type TrainResult } from '../../training/train';
 import { TrainingInputError } from '../../training/errors';
 import { expectedCalibrationError as ece } from '../../training/metrics';
 import { auc, makeFeatureSet, makeWorld, plantedLogit, sigmoid } from './synthetic';
@@ -52,23 +52,48 @@ describe('trainModel on a planted signal', () => {
     expect(ece(p, heldOut.label!)).toBeLessThan(0.02);
   });
 
-  it('refits on training + validation for the best epoch count by default, keeping the held-out validation scores', async () => {
+  it('warm-refits on training + validation by default, keeping the held-out validation scores and cross-fitting calibration scores', async () => {
     // The validation cut-off holds customers and items beyond the training vocabulary.
     const wider = makeFeatureSet(makeWorld(1, 320, 220), 201, 3 * 30 * DAY, 30);
     const plain = await trainModel(train, wider, options);
     const { refit: off, ...defaults } = options;
     expect(off).toBe(false);
+    expect(plain.calibrationScores).toBe(plain.validationScores);
     const refitEpochs: number[][] = [];
     const r = await trainModel(train, wider, { ...defaults, onRefitEpoch: (e, of) => refitEpochs.push([e, of]) });
     expect([plain.refitted, r.refitted]).toEqual([false, true]);
-    expect(refitEpochs).toEqual(Array.from({ length: r.bestEpoch + 1 }, (_, e) => [e, r.bestEpoch]));
+    // the full refit, then one per half of the validation customers
+    expect(refitEpochs).toEqual(Array.from({ length: 3 * DEFAULT_REFIT_EPOCHS + 1 }, (_, e) => [e, 3 * DEFAULT_REFIT_EPOCHS]));
     expect(r.bestEpoch).toBe(plain.bestEpoch);
     expect(Array.from(r.validationScores)).toEqual(Array.from(plain.validationScores));
     expect(plain.vocab).toEqual({ customers: 300, items: 200 });
     expect(r.vocab).toEqual({ customers: 320, items: 220 });
     expect(r.spec).toMatchObject({ customers: 320, items: 220 });
+    expect(r.preprocessing).toEqual(plain.preprocessing);
     expect(r.trainRows).toBeGreaterThan(plain.trainRows);
-    expect(auc(predictRaw(r.model, r.preprocessing, r.vocab, heldOut), heldOut.label!)).toBeGreaterThan(0.75);
+    const pr = predictRaw(r.model, r.preprocessing, r.vocab, heldOut);
+    expect(auc(pr, heldOut.label!)).toBeGreaterThan(0.75);
+    // Calibration scores: a value for every validation row, not the early-stopped network's.
+    expect(r.calibrationScores).toHaveLength(wider.n);
+    expect(r.calibrationScores.every((s) => s > 0 && s < 1)).toBe(true);
+    expect(r.calibrationScores.filter((s, i) => Math.abs(s - r.validationScores[i]) > 1e-4).length).toBeGreaterThan(wider.n / 2);
+    const { calibration } = fitCalibration(r.calibrationScores, wider.label!, wider.customer);
+    expect(ece(applyCalibration(calibration, pr), heldOut.label!)).toBeLessThan(0.02);
+  });
+
+  it('starts the refit from the early-stopped network instead of a fresh one', async () => {
+    const warm = await trainModel(train, validation, { ...options, refit: true, refitEpochs: 1 });
+    const fresh = await trainModel(train, validation, { ...options, maxEpochs: 1 }); // one epoch from the initial weights
+    const logit = (p: number): number => Math.log(p / (1 - p));
+    const distance = (m: TrainResult): number => {
+      const p = predictRaw(m.model, m.preprocessing, m.vocab, heldOut);
+      return p.reduce((s, v, i) => s + Math.abs(logit(v) - logit(pa[i])), 0) / p.length;
+    };
+    expect(distance(warm)).toBeLessThan(distance(fresh) / 2);
+  });
+
+  it('rejects a refit of no epochs', async () => {
+    await expect(trainModel(train, validation, { ...options, refitEpochs: 0 })).rejects.toThrow(/refitEpochs 0 \(a positive integer\)/);
   });
 
   it('rejects unlabelled or positive-free training data', async () => {
@@ -101,18 +126,5 @@ describe('trainModel with its default listwise groups and weight averaging', () 
     const plain = await trainModel(train, validation, { ...options, averageWeights: false });
     expect(averaged.history[0]).toEqual({ ...plain.history[0], rowsPerSecond: averaged.history[0].rowsPerSecond }); // epoch 1: nothing to average yet
     expect(averaged.history[3].validationLogLoss).not.toBeCloseTo(plain.history[3].validationLogLoss, 6);
-  });
-
-  it('refits with the same weight averaging as the early-stopped network', async () => {
-    const refit = { ...options, maxEpochs: 3, patience: 3, refit: true };
-    const averaged = await trainModel(train, validation, refit);
-    const plain = await trainModel(train, validation, { ...refit, averageWeights: false });
-    const pa = predictRaw(averaged.model, averaged.preprocessing, averaged.vocab, heldOut);
-    const pp = predictRaw(plain.model, plain.preprocessing, plain.vocab, heldOut);
-    expect(auc(pa, heldOut.label!)).toBeGreaterThan(0.75);
-    // Same data, seed and refit length: without averaging in the refit the two networks would be identical.
-    expect(averaged.bestEpoch).toBe(plain.bestEpoch);
-    expect(averaged.bestEpoch).toBeGreaterThanOrEqual(2);
-    expect(pa.some((v, i) => Math.abs(v - pp[i]) > 1e-4)).toBe(true);
   });
 });
