@@ -498,9 +498,10 @@ async function refit(early: EarlyStopped, train: readonly FeatureSet[], validati
   const full = await trainOn(early, [...train, validation], options, rng, o, tick);
   const calibrationScores = new Float32Array(validation.n);
   let { fitRows, fitSeconds } = full;
+  const halves = [foldRows(validation, 0), foldRows(validation, 1)];
   for (const fold of [0, 1]) {
-    const held = foldRows(validation, fold);
-    const sets = [...train, foldRows(validation, 1 - fold).fs];
+    const held = halves[fold];
+    const sets = [...train, halves[1 - fold].fs];
     const half = await trainOn(early, sets, options, rng, o, tick);
     const scores = predictRaw(half.model, early.preprocessing, half.vocab, unseenAsOov(held.fs, sets, half.vocab));
     held.rows.forEach((r, k) => (calibrationScores[r] = scores[k]));
