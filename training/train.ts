@@ -477,7 +477,7 @@ interface Refitted {
   vocab: Vocabulary;
   /** Training rows per epoch of the returned network. */
   trainRows: number;
-  /** Rows fed to `model.fit` over all refits, and the seconds it took. */
+  /** Rows fed to `model.fit` and the seconds it took (in `refit`'s result, summed over its three refits). */
   fitRows: number;
   fitSeconds: number;
   calibrationScores: Float32Array;

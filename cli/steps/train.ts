@@ -134,7 +134,7 @@ export async function trainChallenger(ctx: CommandContext, index: EventIndex, o:
           if (epoch === 0) {
             bar.stop();
             refitBar = ctx.progress.bar('refit', epochs, 'epochs');
-            log.info(`refit: the early-stopped network trained on for ${epochs / 3} epochs on the ${train.length} training cut-offs and the validation cut-off, then twice on one half of the validation customers to cross-fit its calibration`);
+            log.info(`refit: ${epochs} epochs over three warm refits of the early-stopped network, one on the ${train.length} training cut-offs and the validation cut-off, one per half of the validation customers to cross-fit its calibration`);
           } else {
             refitBar?.increment();
             log.info({ refitEpoch: epoch, epochs }, `refit epoch ${epoch} of ${epochs}`);
