@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createNativeLzoRegistry, ingestAll, readLzop } from '../ingest';
+import { createLzoRegistry, ingestAll, readLzop } from '../ingest';
 import { loadConfig } from '../lib/config';
 import { FileStore } from '../lib/store/file';
 
@@ -33,7 +33,7 @@ async function child(rawDir: string, lakeDir: string, csvBytes: number): Promise
   let sampledPeak = 0;
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss)), 50);
   const start = performance.now();
-  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createNativeLzoRegistry() });
+  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createLzoRegistry() });
   const seconds = (performance.now() - start) / 1000;
   clearInterval(sampler);
   if (result.failed.length > 0) throw result.failed[0].error;
@@ -51,7 +51,7 @@ async function parent(sizeMib: number): Promise<void> {
     mkdirSync(rawDir);
     // The bundled months' CSV, header once, then data lines only.
     const raw = new FileStore('data/online-retail');
-    const codecs = createNativeLzoRegistry();
+    const codecs = createLzoRegistry();
     const months: Buffer[] = [];
     for (const o of await raw.list('')) {
       if (!o.key.endsWith('.lzo')) continue;

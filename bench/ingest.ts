@@ -17,7 +17,7 @@ import { execFileSync, spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createNativeLzoRegistry, ingestAll, readLzop } from '../ingest';
+import { createLzoRegistry, ingestAll, readLzop } from '../ingest';
 import { keptColumnName, loadConfig } from '../lib/config';
 import { ColumnMapping, DatasetConfig } from '../lib/config-types';
 import { FileStore } from '../lib/store/file';
@@ -141,7 +141,7 @@ async function runReference(rawDir: string, keys: string[], config: DatasetConfi
 async function runBerserkr(rawDir: string, config: DatasetConfig, workers: number, lakeDir: string): Promise<{ ms: number; rows: number }> {
   rmSync(lakeDir, { recursive: true, force: true });
   const start = performance.now();
-  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createNativeLzoRegistry(), workers });
+  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createLzoRegistry(), workers });
   const ms = performance.now() - start;
   if (result.failed.length > 0) throw new BenchSetupError(`berserkr failed on ${result.failed.map((f) => `${f.key}: ${f.error.message}`).join('; ')}`);
   return { ms, rows: result.ingested.reduce((s, i) => s + i.entry.counts.clean, 0) };
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   const keys = (await raw.list('')).filter((o) => o.key.endsWith('.lzo')).map((o) => o.key);
   // Decompressed CSV bytes (this pass also warms the page cache for both runs).
   let csvBytes = 0;
-  const codecs = createNativeLzoRegistry();
+  const codecs = createLzoRegistry();
   for (const key of keys) for await (const block of readLzop(raw.getStream(key), { objectKey: key, codecs })) csvBytes += block.length;
   const mb = csvBytes / 1e6;
   console.log(`ingest bench: ${keys.length} objects from ${args.raw}, ${mb.toFixed(1)} MB of CSV, ${args.repeat} alternating runs each, median shown`);

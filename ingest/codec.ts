@@ -1,21 +1,22 @@
 /**
  * Block codecs of the lzop container, behind one interface and a registry keyed
  * by lzop method id (the Arrow JS `compression/registry.ts` pattern). The
- * registry is built at the edge (see `lzo-native.ts`) and passed in, so the
+ * registry is built at the edge (see `lzo1x.ts`) and passed in, so the
  * container reader never knows which implementation decodes a block.
  */
 
 /** A block decompressor. */
 export interface BlockCodec {
-  /** Implementation name for messages, e.g. `lzo1x (lzo-decompress)`. */
+  /** Implementation name for messages, e.g. `lzo1x`. */
   readonly name: string;
   /**
    * Decompresses one block.
    * @param src the compressed block (exactly `src_len` bytes; not modified).
    * @param dstLen the decompressed size the container announces.
-   * @returns `dstLen` bytes. A codec may not detect a short output itself; the
-   *   container's checksums and sizes are the authority.
-   * @throws Error when the compressed stream is invalid.
+   * @returns exactly `dstLen` bytes, every one of them decoded from `src`.
+   * @throws Error when the compressed stream is invalid or does not decode to
+   *   exactly `dstLen` bytes (many lzop files carry no checksums, so the codec is
+   *   the only check of the compressed data).
    */
   decompress(src: Uint8Array, dstLen: number): Uint8Array;
 }

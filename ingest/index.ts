@@ -2,12 +2,12 @@
  * Public API of the ingest stage. The pure stage is `ingestObject` (lzop bytes →
  * typed batches; `typeCsv` is its part after decompression); `ingestAll` and
  * `readClean` are its store edge, optionally spreading objects over worker threads
- * (`IngestWorkerPool`); `createNativeLzoRegistry` binds the native LZO1X decoder
- * at the edge (nothing else imports it).
+ * (`IngestWorkerPool`); `createLzoRegistry` is the lzop codec registry with the
+ * bounds-checked LZO1X decoder (`lzo1x.ts`).
  */
 export { CodecRegistry, LZOP_METHOD } from './codec';
 export type { BlockCodec } from './codec';
-export { createNativeLzoRegistry, nativeLzo1x } from './lzo-native';
+export { Lzo1xError, createLzoRegistry, decompressLzo1x, lzo1x } from './lzo1x';
 export { DEFAULT_MAX_BLOCK_SIZE, LzopFormatError, readLzop } from './lzop';
 export type { LzopHeader, LzopReadOptions } from './lzop';
 export { firstInvalidUtf8, latin1ToUtf8, toUtf8 } from './text';

@@ -23,7 +23,7 @@ export class EmptyObjectError extends Error {
 }
 
 export interface IngestOptions {
-  /** lzop block codecs by method id (e.g. `createNativeLzoRegistry()` from `lzo-native.ts`). */
+  /** lzop block codecs by method id (e.g. `createLzoRegistry()` from `lzo1x.ts`). */
   codecs: CodecRegistry;
   /** Lines (clean + rejected) per yielded batch (the last may hold fewer), 250,000 by default. */
   batchLines?: number;

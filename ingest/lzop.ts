@@ -117,7 +117,8 @@ const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[
  * @throws LzopFormatError on a wrong magic, an unsupported version, unknown method
  *   or flag bits, a header or block checksum mismatch, a truncated header or block,
  *   a block over `maxBlockSize`, `src_len > dst_len`, a block the codec cannot
- *   decode, or bytes after the last member that are not another member.
+ *   decode to exactly `dst_len` bytes (whether or not the object has checksums),
+ *   or bytes after the last member that are not another member.
  * @example
  * for await (const block of readLzop(store.getStream(key), { objectKey: key, codecs })) sink(block);
  */
@@ -175,7 +176,7 @@ export async function* readLzop(chunks: AsyncIterable<Uint8Array>, options: Lzop
         try {
           out = codec!.decompress(src, dstLen);
         } catch (e) {
-          return fail(dataAt, `corrupt compressed block (${codec!.name}: ${(e as Error).message})`, `a valid stream of ${dstLen} bytes`, `${srcLen} undecodable bytes`);
+          return fail(dataAt, `corrupt compressed data (block at byte ${at}, ${codec!.name}: ${(e as Error).message})`, `a valid stream of exactly ${dstLen} bytes`, `${srcLen} bytes that do not decode to it`);
         }
         if (out.length !== dstLen) fail(dataAt, 'decompressed block size mismatch', `${dstLen} bytes`, `${out.length} bytes`);
       } else {

@@ -115,7 +115,7 @@ export function configHash(config: DatasetConfig): string {
 }
 
 export interface IngestAllOptions {
-  /** lzop block codecs (e.g. `createNativeLzoRegistry()`). */
+  /** lzop block codecs (e.g. `createLzoRegistry()`). */
   codecs: CodecRegistry;
   /** Prefix of the raw objects to take in the raw store; all keys ending in `.lzo` under it. Default: the whole store. */
   rawPrefix?: string;

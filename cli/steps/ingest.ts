@@ -2,7 +2,7 @@
  * Ingest step: raw store → clean/rejects Parquet in the lake, incremental by
  * (key, ETag, configuration), with every object's outcome logged and recorded.
  */
-import { createNativeLzoRegistry, ingestAll, IngestAllResult } from '../../ingest';
+import { createLzoRegistry, ingestAll, IngestAllResult } from '../../ingest';
 import { ObjectStore } from '../../lib/store/store';
 import { CommandContext } from '../context';
 
@@ -13,7 +13,7 @@ export async function ingestStep(ctx: CommandContext, raw: ObjectStore): Promise
   const bar = ctx.progress.bar('ingest', listed.filter((o) => o.key.endsWith('.lzo')).length, 'objects');
   const result = await ctx.run.step('ingest', () =>
     ingestAll(raw, ctx.lake, ctx.config, {
-      codecs: createNativeLzoRegistry(),
+      codecs: createLzoRegistry(),
       onObject: (e) => {
         bar.increment();
         if (e.status === 'failed') log.error({ object: e.key, err: e.error }, `cannot ingest ${raw.uri.replace(/\/$/, '')}/${e.key}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ingestObject } from '../../ingest/ingest';
-import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { createLzoRegistry } from '../../ingest/lzo1x';
 import { ConfigError, keptColumnName, loadConfig } from '../../lib/config';
 import { FIXTURES, chunked, fixture } from './helpers';
 
@@ -68,7 +68,7 @@ describe('loadConfig', () => {
 describe('a differently shaped data set, by configuration alone', () => {
   it('ingests the loyalty fixture: member number, DD-MM-YYYY in Europe/Paris, item name, latin1, no price or quantity', async () => {
     const config = loadConfig(readFileSync(join(FIXTURES, 'config', 'loyalty.yaml'), 'utf8'), 'loyalty.yaml');
-    const it = ingestObject('loyalty.csv.lzo', chunked(fixture('config', 'loyalty.csv.lzo'), 3), config, { codecs: createNativeLzoRegistry() });
+    const it = ingestObject('loyalty.csv.lzo', chunked(fixture('config', 'loyalty.csv.lzo'), 3), config, { codecs: createLzoRegistry() });
     const clean = [];
     const rejects = [];
     let r = await it.next();

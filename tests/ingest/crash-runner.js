@@ -4,13 +4,13 @@
 const { readFileSync } = require('fs');
 const { join } = require('path');
 const dist = join(__dirname, '..', '..', 'dist');
-const { ingestAll, createNativeLzoRegistry } = require(join(dist, 'ingest'));
+const { ingestAll, createLzoRegistry } = require(join(dist, 'ingest'));
 const { loadConfig } = require(join(dist, 'lib', 'config'));
 const { FileStore } = require(join(dist, 'lib', 'store', 'file'));
 
 const [rawDir, lakeDir, configPath, batchLines, workers] = process.argv.slice(2);
 const config = loadConfig(readFileSync(configPath, 'utf8'), configPath);
-ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createNativeLzoRegistry(), batchLines: Number(batchLines), workers: Number(workers) }).then(
+ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createLzoRegistry(), batchLines: Number(batchLines), workers: Number(workers) }).then(
   (result) => {
     process.stdout.write(JSON.stringify({ ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.map((f) => f.error.message) }));
   },

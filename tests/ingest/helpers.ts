@@ -20,3 +20,15 @@ export async function concatBytes(chunks: AsyncIterable<Uint8Array>): Promise<Ui
   for await (const c of chunks) parts.push(c);
   return Buffer.concat(parts);
 }
+
+/**
+ * `sample.nocheck.lzo` (written by `lzop -F`: no checksums) with byte 539 of its
+ * block's compressed data zeroed: `lzop -t` reports "Compressed data violation";
+ * the LZO1X stream then ends 70 bytes before the 3,276 its block header declares.
+ */
+export function corruptWithoutChecksums(): { bytes: Uint8Array; blockAt: number } {
+  const bytes = fixture('lzop', 'sample.nocheck.lzo');
+  const blockAt = 34 + bytes[33] + 4; // magic + header up to the name, the name, the header checksum
+  bytes[blockAt + 8 + 539] = 0;
+  return { bytes, blockAt };
+}

@@ -2,11 +2,11 @@ import { createReadStream, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { Table } from 'apache-arrow';
 import { IngestCounts, ingestObject } from '../../ingest/ingest';
-import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { createLzoRegistry } from '../../ingest/lzo1x';
 import { loadConfig } from '../../lib/config';
 import { DATA } from './helpers';
 
-const codecs = createNativeLzoRegistry();
+const codecs = createLzoRegistry();
 const config = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'config/online-retail.yaml');
 
 async function ingestFile(name: string, batchLines?: number, cfg = config): Promise<{ clean: Table[]; rejects: Table[]; counts: IngestCounts }> {

@@ -2,11 +2,11 @@ import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { adler32, crc32 } from '../../ingest/checksum';
-import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { createLzoRegistry } from '../../ingest/lzo1x';
 import { LZOP_FLAGS, LzopFormatError, LzopHeader, readLzop } from '../../ingest/lzop';
-import { FIXTURES, chunked, concatBytes, fixture } from './helpers';
+import { FIXTURES, chunked, concatBytes, corruptWithoutChecksums, fixture } from './helpers';
 
-const codecs = createNativeLzoRegistry();
+const codecs = createLzoRegistry();
 const sample = fixture('lzop', 'sample.csv');
 const random = fixture('lzop', 'random.bin');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -173,7 +173,22 @@ describe('readLzop on corrupt objects', () => {
     const b = base();
     const at = firstBlockAt(b);
     for (let i = at + 12; i < at + 40; i++) b[i] = 0xff;
-    await expectError(b, `raw/x.csv.lzo: corrupt compressed block (lzo1x (lzo-decompress, FFmpeg av_lzo1x_decode): Failed to decompress) at byte ${at + 12}: expected a valid stream of 3276 bytes, found ${view(b).getUint32(at + 4)} undecodable bytes`);
+    await expectError(b, `raw/x.csv.lzo: corrupt compressed data (block at byte ${at}, lzo1x: lookbehind overrun (distance 589) at compressed byte 241 after 238 decompressed bytes) at byte ${at + 12}: expected a valid stream of exactly 3276 bytes, found ${view(b).getUint32(at + 4)} bytes that do not decode to it`);
+  });
+
+  it('a corrupt block of a file without checksums (lzop -F) fails naming the block, and no stale bytes come out', async () => {
+    const { bytes, blockAt } = corruptWithoutChecksums();
+    const checks = LZOP_FLAGS.adler32D | LZOP_FLAGS.crc32D | LZOP_FLAGS.adler32C | LZOP_FLAGS.crc32C;
+    expect(view(bytes).getUint32(AT.flags) & checks).toBe(0);
+    const yielded: Uint8Array[] = [];
+    const err = await (async () => {
+      for await (const block of readLzop(chunked(bytes, 3), { objectKey: 'raw/x.csv.lzo', codecs })) yielded.push(block);
+    })().then(() => undefined, (e: unknown) => e);
+    expect(yielded).toEqual([]);
+    expect(err).toBeInstanceOf(LzopFormatError);
+    expect((err as Error).message).toBe(
+      `raw/x.csv.lzo: corrupt compressed data (block at byte ${blockAt}, lzo1x: output underrun (end of stream 70 bytes short of 3276) at compressed byte 1495 after 3206 decompressed bytes) at byte ${blockAt + 8}: expected a valid stream of exactly 3276 bytes, found 1495 bytes that do not decode to it`,
+    );
   });
 
   it('truncated header', async () => {

@@ -48,7 +48,7 @@ describe('ingestAll with worker threads', () => {
     for (const workers of [0, 2]) {
       const lake = new MemoryStore();
       let n = 0;
-      const result = await ingest.ingestAll(await seed(), lake, config, { codecs: ingest.createNativeLzoRegistry(), workers, batchLines: 700, attemptId: () => `w${workers}-${n++}` });
+      const result = await ingest.ingestAll(await seed(), lake, config, { codecs: ingest.createLzoRegistry(), workers, batchLines: 700, attemptId: () => `w${workers}-${n++}` });
       runs.push({ result, lake });
     }
     const [inProcess, threaded] = runs;

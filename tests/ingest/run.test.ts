@@ -3,17 +3,17 @@ import { join } from 'path';
 import { EmptyObjectError } from '../../ingest/ingest';
 import { LzopFormatError } from '../../ingest/lzop';
 import { HeaderMismatchError } from '../../ingest/typing';
-import { createNativeLzoRegistry } from '../../ingest/lzo-native';
+import { createLzoRegistry } from '../../ingest/lzo1x';
 import { LedgerError, ingestAll, readClean, readLedger } from '../../ingest';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
-import { fixture } from './helpers';
+import { corruptWithoutChecksums, fixture } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
 /** The bundled configuration with later copies of a line rejected, so duplicates show in rejects/. */
 const config = { ...loaded, csv: { ...loaded.csv, duplicates: 'reject' as const } };
-const codecs = createNativeLzoRegistry();
+const codecs = createLzoRegistry();
 let attempts = 0;
 const options = (batchLines = 1000) => ({ codecs, batchLines, attemptId: () => `a${++attempts}`, now: () => new Date('2026-01-02T03:04:05Z') });
 
@@ -150,6 +150,23 @@ describe('ingestAll', () => {
     ]);
     expect(result.failed[0].error.message).toMatch(/^bad-header\.csv\.lzo: line 1: header does not match the configuration: missing columns "Quantity"; unexpected columns "Qty"; /);
     expect(result.ledger.objects['header-only.csv.lzo']).toMatchObject({ clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0 } });
+  });
+
+  it('fails an object whose compressed data is corrupt and carries no checksums, and keeps its earlier output', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('landing/x.csv.lzo', fixture('lzop', 'sample.nocheck.lzo'));
+    const first = await ingestAll(raw, lake, config, options());
+    const keysBefore = [...lake.objects.keys()].sort();
+    const { bytes, blockAt } = corruptWithoutChecksums();
+    await raw.put('landing/x.csv.lzo', bytes);
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.ingested).toEqual([]);
+    expect(result.failed.map((f) => f.key)).toEqual(['landing/x.csv.lzo']);
+    expect(result.failed[0].error).toBeInstanceOf(LzopFormatError);
+    expect(result.failed[0].error.message).toMatch(new RegExp(`^landing/x\\.csv\\.lzo: corrupt compressed data \\(block at byte ${blockAt}, lzo1x: output underrun `));
+    expect(result.ledger).toEqual(first.ledger);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(39);
   });
 
   it('reads an empty lake as an empty table', async () => {

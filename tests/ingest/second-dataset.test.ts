@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { createNativeLzoRegistry, ingestAll, readClean } from '../../ingest';
+import { createLzoRegistry, ingestAll, readClean } from '../../ingest';
 import { buildFeatureSet, FEATURE_NAMES } from '../../features/build';
 import { purchaseEvents } from '../../features/events';
 import { loadConfig } from '../../lib/config';
@@ -21,7 +21,7 @@ describe('the loyalty data set through ingest and features', () => {
     const raw = new MemoryStore(7);
     const lake = new MemoryStore();
     await raw.put('visits/2015.csv.lzo', fixture('config', 'loyalty.csv.lzo'));
-    const result = await ingestAll(raw, lake, config, { codecs: createNativeLzoRegistry(), attemptId: () => 'a1' });
+    const result = await ingestAll(raw, lake, config, { codecs: createLzoRegistry(), attemptId: () => 'a1' });
     expect(result.failed).toEqual([]);
     expect(result.ledger.objects['visits/2015.csv.lzo'].counts).toEqual({
       read: 7, clean: 4, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 },
