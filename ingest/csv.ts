@@ -20,10 +20,19 @@ export interface CsvOptions {
   source?: string;
 }
 
-/** A record longer than `maxRecordBytes`: almost always a quote that is never closed. */
+/** A record longer than `maxRecordBytes`: a quote that is never closed, or a line that is not CSV data. */
 export class CsvRecordTooLongError extends Error {
-  constructor(readonly source: string, readonly line: number, readonly maxRecordBytes: number) {
-    super(`${source}: line ${line}: record longer than ${maxRecordBytes} bytes (expected a line break; is a quote left open?)`);
+  /**
+   * @param source the input's name (an object key).
+   * @param line 1-based line where the record starts.
+   * @param maxRecordBytes the limit, bytes.
+   * @param length the whole record's length in bytes (without its line break);
+   *   undefined when the record has no end yet.
+   */
+  constructor(readonly source: string, readonly line: number, readonly maxRecordBytes: number, readonly length?: number) {
+    super(length === undefined
+      ? `${source}: line ${line}: record longer than ${maxRecordBytes} bytes (expected a line break; is a quote left open?)`
+      : `${source}: line ${line}: record of ${length} bytes, over the limit of ${maxRecordBytes} bytes`);
     this.name = 'CsvRecordTooLongError';
   }
 }
@@ -75,11 +84,12 @@ export function recordText(batch: CsvRecordBatch, r: number): string {
 /**
  * Parses CSV bytes into record batches, one batch per input chunk that completes
  * at least one record. A record split across chunks is carried over (only the
- * incomplete tail is kept, so memory is bounded by the chunk size plus the
- * longest record).
+ * incomplete tail is kept, so memory is bounded by the chunk size plus
+ * `maxRecordBytes`).
  *
  * @param chunks UTF-8 bytes in chunks of any size (see `text.ts`).
- * @throws CsvRecordTooLongError when an unfinished record outgrows `maxRecordBytes`.
+ * @throws CsvRecordTooLongError when a record, complete or not, is longer than
+ *   `maxRecordBytes` (its text without the line break).
  * @throws RangeError for a delimiter that is not one ASCII character other than quote, CR, LF.
  * @example
  * for await (const batch of parseCsv(toUtf8(bytes, 'utf-8'), { delimiter: ',' })) …
@@ -90,11 +100,21 @@ export async function* parseCsv(chunks: AsyncIterable<Uint8Array>, options: CsvO
   for await (const chunk of chunks) {
     if (chunk.length === 0) continue;
     const batch = parser.push(chunk, false);
+    checkLengths(batch, max, options.source);
     if (parser.pendingBytes > max) throw new CsvRecordTooLongError(options.source ?? 'CSV', parser.pendingLine, max);
     if (batch.count > 0) yield batch;
   }
   const last = parser.push(new Uint8Array(0), true);
+  checkLengths(last, max, options.source);
   if (last.count > 0) yield last;
+}
+
+/** @throws CsvRecordTooLongError for the first record of `batch` longer than `max` bytes. */
+function checkLengths(batch: CsvRecordBatch, max: number, source = 'CSV'): void {
+  for (let r = 0; r < batch.count; r++) {
+    const length = batch.recordEnd[r] - batch.recordBegin[r];
+    if (length > max) throw new CsvRecordTooLongError(source, batch.line[r], max, length);
+  }
 }
 
 /** Growable Int32Array. */

@@ -27,7 +27,7 @@ export interface IngestOptions {
   codecs: CodecRegistry;
   /** Lines (clean + rejected) per yielded batch (the last may hold fewer), 250,000 by default. */
   batchLines?: number;
-  /** Largest lzop block accepted, bytes (decompression-bomb guard); lzop's 64 MiB by default. */
+  /** Largest lzop block accepted, bytes (decompression-bomb guard); `DEFAULT_MAX_BLOCK_SIZE` (1 MiB, `lzop.ts`) by default. */
   maxBlockSize?: number;
   /** Longest CSV record accepted, bytes; 1 MiB by default. */
   maxRecordBytes?: number;
@@ -47,7 +47,7 @@ export interface IngestOptions {
  *   the object's {@link IngestCounts} with `read = clean + rejected`.
  * @throws LzopFormatError for a corrupt container, HeaderMismatchError when the
  *   header does not fit `config`, EmptyObjectError when there is no header line,
- *   CsvRecordTooLongError when a record outgrows `maxRecordBytes` (a quote never closed).
+ *   CsvRecordTooLongError when a record is longer than `maxRecordBytes`.
  * @example
  * const it = ingestObject(key, store.getStream(key), config, { codecs });
  * for (let r = await it.next(); !r.done; r = await it.next()) write(r.value);

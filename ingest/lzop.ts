@@ -56,8 +56,16 @@ const LZOP_VERSION = 0x1040;
 const LZOP_MIN_VERSION = 0x0900;
 /** Header layout gained `version_needed_to_extract`, `level` and `mtime_high` in this version. */
 const LZOP_VERSION_0940 = 0x0940;
-/** Default largest block (`MAX_BLOCK_SIZE` of lzop: 64 MiB), the decompression-bomb guard. */
-export const DEFAULT_MAX_BLOCK_SIZE = 64 * 1024 * 1024;
+/**
+ * Default largest block, bytes: 1 MiB, the decompression-bomb guard. lzop 1.04
+ * writes blocks of `BLOCK_SIZE` = 256 KiB (`src/conf.h`) and reads up to
+ * `MAX_BLOCK_SIZE` = 64 MiB. 1 MiB is 4× what lzop writes, room for another
+ * writer with larger buffers. Parsing a block takes up to some 40 times its
+ * size (a block of newlines is one record per byte, each with its offsets and
+ * reject row), so a 64 MiB block took over 2 GB and a 1 MiB one takes tens of
+ * MiB. Set `maxBlockSize` to accept larger blocks.
+ */
+export const DEFAULT_MAX_BLOCK_SIZE = 1024 * 1024;
 
 /** A malformed, corrupt or unsupported lzop object. */
 export class LzopFormatError extends Error {

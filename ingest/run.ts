@@ -121,9 +121,9 @@ export interface IngestAllOptions {
   rawPrefix?: string;
   /** Lines per Parquet part, 250,000 by default. */
   batchLines?: number;
-  /** Largest lzop block accepted, bytes. */
+  /** Largest lzop block accepted, bytes; `DEFAULT_MAX_BLOCK_SIZE` (1 MiB, `lzop.ts`) by default. */
   maxBlockSize?: number;
-  /** Longest CSV record accepted, bytes. */
+  /** Longest CSV record accepted, bytes; 1 MiB by default. Over it, the object fails. */
   maxRecordBytes?: number;
   /** Attempt id factory; default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;

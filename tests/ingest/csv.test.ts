@@ -116,6 +116,21 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
     await expect(run()).rejects.toThrow(new CsvRecordTooLongError('raw/k.csv.lzo', 3, 200));
     await expect(run()).rejects.toThrow('raw/k.csv.lzo: line 3: record longer than 200 bytes (expected a line break; is a quote left open?)');
   });
+
+  it('bounds every record: one over maxRecordBytes that is complete in one chunk is an error naming its line', async () => {
+    const text = `a,b\n1,2\n${'x'.repeat(201)},3\n4,5\n`;
+    const run = async () => {
+      for await (const _ of parseCsv(toUtf8(chunked(new TextEncoder().encode(text), 1 << 20), 'utf-8'), { delimiter: ',', maxRecordBytes: 200, source: 'raw/k.csv.lzo' })) void _;
+    };
+    await expect(run()).rejects.toThrow('raw/k.csv.lzo: line 3: record of 203 bytes, over the limit of 200 bytes');
+  });
+
+  it('accepts a record of exactly maxRecordBytes', async () => {
+    const text = `a,b\n${'x'.repeat(198)},3\n`;
+    const lines: number[] = [];
+    for await (const b of parseCsv(toUtf8(chunked(new TextEncoder().encode(text), 5), 'utf-8'), { delimiter: ',', maxRecordBytes: 200 })) lines.push(...b.line);
+    expect(lines).toEqual([1, 2]);
+  });
 });
 
 describe('parseCsv round trip (seeded random RFC 4180 text, random chunk sizes)', () => {

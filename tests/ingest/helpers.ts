@@ -22,6 +22,29 @@ export async function concatBytes(chunks: AsyncIterable<Uint8Array>): Promise<Ui
 }
 
 /**
+ * A hand-made LZO1X stream (format in `ingest/lzo1x.ts`): `prefix` as one literal
+ * run (1..238 bytes), its last byte `repeat` more times (an M3 match at distance 1,
+ * `repeat` >= 3), then `tail` (0..3 literal bytes) and the end marker. Compresses
+ * about 255:1, as a decompression bomb does.
+ */
+export function lzo1xRun(prefix: Uint8Array, repeat: number, tail = new Uint8Array(0)): Uint8Array {
+  const n = repeat - 2;
+  const zeros = n <= 31 ? 0 : Math.floor((n - 32) / 255);
+  const length = n <= 31 ? Uint8Array.of(0x20 | n) : Buffer.concat([Uint8Array.of(0x20), new Uint8Array(zeros), Uint8Array.of(n - 31 - 255 * zeros)]);
+  return Buffer.concat([Uint8Array.of(17 + prefix.length), prefix, length, Uint8Array.of(tail.length, 0x00), tail, Uint8Array.of(0x11, 0x00, 0x00)]);
+}
+
+/** An lzop object of one member without checksums (the header of `sample.nocheck.lzo`) holding `blocks` compressed as given. */
+export function lzopFile(blocks: { dstLen: number; data: Uint8Array }[]): Uint8Array {
+  const head = fixture('lzop', 'sample.nocheck.lzo');
+  const parts: Uint8Array[] = [head.subarray(0, 34 + head[33] + 4)];
+  const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  for (const b of blocks) parts.push(u32(b.dstLen), u32(b.data.length), b.data);
+  parts.push(u32(0));
+  return Buffer.concat(parts);
+}
+
+/**
  * `sample.nocheck.lzo` (written by `lzop -F`: no checksums) with byte 539 of its
  * block's compressed data zeroed: `lzop -t` reports "Compressed data violation";
  * the LZO1X stream then ends 70 bytes before the 3,276 its block header declares.
