@@ -26,5 +26,6 @@ export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
 export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
+export { DEFAULT_MAX_REJECT_RATIO, RejectBudgetError, rejectBudget, unreadableLines } from './reject-budget';
 export { LedgerError, configHash, ingestAll, readClean, readLedger } from './run';
 export type { IngestAllOptions, IngestAllResult, Ledger, LedgerEntry } from './run';

@@ -23,6 +23,7 @@ import { CodecRegistry } from './codec';
 import { IngestCounts, ingestObject } from './ingest';
 import { readLzop } from './lzop';
 import { encodeBatches } from './parts';
+import { rejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
 
 /** What the ledger remembers of one ingested raw object. */
@@ -125,6 +126,12 @@ export interface IngestAllOptions {
   maxBlockSize?: number;
   /** Longest CSV record accepted, bytes; 1 MiB by default. Over it, the object fails. */
   maxRecordBytes?: number;
+  /**
+   * Largest share of an object's lines that may be rejected as unreadable (duplicates
+   * aside), in [0, 1]; `DEFAULT_MAX_REJECT_RATIO` (0.05, `reject-budget.ts`) by default.
+   * Over it, the object fails with a RejectBudgetError and its earlier output stays published.
+   */
+  maxRejectRatio?: number;
   /** Attempt id factory; default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;
   /** Clock, for `ingestedAt`. */
@@ -169,11 +176,16 @@ const part = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
  * published output does not depend on `workers` or `batchLines` other than
  * through the part boundaries.
  *
+ * An object fails (and its earlier output, if any, stays published) when it cannot
+ * be read whole, or when it rejects more of its lines than `maxRejectRatio`.
+ *
  * @returns what was ingested, left unchanged and failed (each in key order), and the final ledger.
  * @throws LedgerError when the existing ledger is unreadable (nothing is written);
- *   store errors while reading the listing or writing the ledger.
+ *   RangeError for a `maxRejectRatio` outside [0, 1]; store errors while reading
+ *   the listing or writing the ledger.
  */
 export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: DatasetConfig, options: IngestAllOptions): Promise<IngestAllResult> {
+  const withinBudget = rejectBudget(options.maxRejectRatio);
   const now = options.now ?? (() => new Date());
   const hash = configHash(config);
   const ledger = await readLedger(lake, config.name);
@@ -223,6 +235,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       } finally {
         await batches.return(entry.counts); // closes the raw stream when a write failed
       }
+      withinBudget(object.key, entry.counts);
       // Publish: the ledger switch is the commit point.
       await serially(async () => {
         const known = ledger.objects[object.key];

@@ -2,21 +2,23 @@
 import { Command } from 'commander';
 import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
+import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions } from '../options';
-import { ingestStep } from '../steps/ingest';
+import { IngestStepOptions, ingestStep } from '../steps/ingest';
 
 /** Registers `ingest` on `program`. */
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('ingest new or changed raw *.csv.lzo objects into clean and rejects Parquet (exit 3 when some objects failed)')
+    .description('ingest new or changed raw *.csv.lzo objects into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
+    .addOption(maxRejectRatioOption())
     .action(async (_opts, cmd: Command) => {
-      const o = cmd.optsWithGlobals<DataCommandOptions & { raw: string }>();
+      const o = cmd.optsWithGlobals<DataCommandOptions & IngestStepOptions & { raw: string }>();
       await runCommand('ingest', o, async (ctx) => {
-        const result = await ingestStep(ctx, openStore(o.raw));
+        const result = await ingestStep(ctx, openStore(o.raw), o);
         return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
       });
     });

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
+import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
 import { pipelineStep } from '../steps/pipeline';
 import { TrainFlags } from '../steps/train';
@@ -13,7 +14,8 @@ export function registerRun(program: Command): void {
     .description('ingest new raw objects, build features, train a challenger, score and export top-K lists; with --as-of inside the data, evaluate on the protocol')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
-    .addOption(commonOptions.config());
+    .addOption(commonOptions.config())
+    .addOption(maxRejectRatioOption());
   for (const option of trainingOptions()) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { raw: string; asOf?: number }>();

@@ -6,14 +6,21 @@ import { createLzoRegistry, ingestAll, IngestAllResult } from '../../ingest';
 import { ObjectStore } from '../../lib/store/store';
 import { CommandContext } from '../context';
 
+/** Options of {@link ingestStep}. */
+export interface IngestStepOptions {
+  /** The reject budget of each object (`--max-reject-ratio`); the ingest default when absent. */
+  maxRejectRatio?: number;
+}
+
 /** Ingests new or changed raw objects; failed objects are reported, not thrown. */
-export async function ingestStep(ctx: CommandContext, raw: ObjectStore): Promise<IngestAllResult> {
+export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
   const listed = await raw.list('');
   const bar = ctx.progress.bar('ingest', listed.filter((o) => o.key.endsWith('.lzo')).length, 'objects');
   const result = await ctx.run.step('ingest', () =>
     ingestAll(raw, ctx.lake, ctx.config, {
       codecs: createLzoRegistry(),
+      maxRejectRatio: options.maxRejectRatio,
       onObject: (e) => {
         bar.increment();
         if (e.status === 'failed') log.error({ object: e.key, err: e.error }, `cannot ingest ${raw.uri.replace(/\/$/, '')}/${e.key}`);

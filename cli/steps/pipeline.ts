@@ -8,7 +8,7 @@ import { CommandContext } from '../context';
 import { reportEvaluation } from './evaluate';
 import { eventsStep, resolveAsOf } from './events';
 import { IngestAllResult } from '../../ingest';
-import { ingestStep } from './ingest';
+import { IngestStepOptions, ingestStep } from './ingest';
 import { reportStep } from './report';
 import { scoreStep } from './score';
 import { TrainFlags, trainStep, trainStepOptions } from './train';
@@ -29,10 +29,10 @@ export interface PipelineResult {
 export async function pipelineStep(
   ctx: CommandContext,
   raw: ObjectStore,
-  flags: TrainFlags & { asOf?: number },
+  flags: TrainFlags & IngestStepOptions & { asOf?: number },
   ingested?: IngestAllResult,
 ): Promise<PipelineResult> {
-  const ingest = ingested ?? (await ingestStep(ctx, raw));
+  const ingest = ingested ?? (await ingestStep(ctx, raw, flags));
   const index = await eventsStep(ctx);
   const asOf = resolveAsOf(index, flags.asOf);
   const trained = await trainStep(ctx, index, trainStepOptions(flags, asOf));

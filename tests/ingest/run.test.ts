@@ -4,7 +4,7 @@ import { EmptyObjectError } from '../../ingest/ingest';
 import { LzopFormatError } from '../../ingest/lzop';
 import { HeaderMismatchError } from '../../ingest/typing';
 import { createLzoRegistry } from '../../ingest/lzo1x';
-import { LedgerError, ingestAll, readClean, readLedger } from '../../ingest';
+import { LedgerError, RejectBudgetError, ingestAll, readClean, readLedger } from '../../ingest';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
 import { corruptWithoutChecksums, fixture } from './helpers';
@@ -167,6 +167,38 @@ describe('ingestAll', () => {
     expect(result.ledger).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
     expect((await readClean(lake, 'online-retail')).numRows).toBe(39);
+  });
+
+  it('fails objects over the reject budget, such as all of them after a wrong time format, and keeps their earlier output', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    const first = await ingestAll(raw, lake, config, options());
+    const keysBefore = [...lake.objects.keys()].sort();
+    const wrongTime = { ...config, columns: { ...config.columns, time: { ...config.columns.time, format: 'YYYY-MM-DD HH:mm' } } };
+
+    const result = await ingestAll(raw, lake, wrongTime, options());
+    expect(result.ingested).toEqual([]);
+    expect(result.failed.map((f) => [f.key, f.error.constructor])).toEqual([
+      ['landing/2010-12a.csv.lzo', RejectBudgetError],
+      ['landing/2010-12b.csv.lzo', RejectBudgetError],
+      ['landing/broken.csv.lzo', LzopFormatError],
+    ]);
+    expect(result.failed[0].error.message).toBe('landing/2010-12a.csv.lzo: 39 of 39 lines rejected (100 %: bad_time 39), over the reject budget of 5 % (--max-reject-ratio 0.05); its earlier output, if any, stays published');
+    expect(result.ledger).toEqual(first.ledger);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+
+    // A budget of 1 takes them as they are.
+    const forced = await ingestAll(raw, lake, wrongTime, { ...options(), maxRejectRatio: 1 });
+    expect(forced.ingested.map((i) => [i.key, i.entry.counts.rejected])).toEqual([['landing/2010-12a.csv.lzo', 39], ['landing/2010-12b.csv.lzo', 39]]);
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(0);
+  });
+
+  it('refuses a reject budget outside [0, 1] before writing anything', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    await expect(ingestAll(raw, lake, config, { ...options(), maxRejectRatio: 5 })).rejects.toThrow('maxRejectRatio must be a number in [0, 1], got 5');
+    expect(lake.objects.size).toBe(0);
   });
 
   it('reads an empty lake as an empty table', async () => {

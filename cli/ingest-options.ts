@@ -1,0 +1,19 @@
+/** The option of the commands that ingest (`ingest` and `run`) beyond the shared ones of `options.ts`. */
+import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MAX_REJECT_RATIO } from '../ingest';
+
+/** Parses a share in [0, 1] such as `0.05`; the error quotes the value. */
+export function parseRatio(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number from 0 to 1 such as 0.05, got "${value}"`);
+  return n;
+}
+
+/** `--max-reject-ratio <share>`: the reject budget of each raw object (`ingest/reject-budget.ts`). */
+export const maxRejectRatioOption = (): Option =>
+  new Option(
+    '--max-reject-ratio <share>',
+    'largest share of an object\'s lines that may be rejected as unreadable (duplicates aside); over it the object fails, '
+      + 'its earlier output stays published and the command exits 3. A wrong time format or delimiter rejects every line, '
+      + 'the bundled data none; 1 turns the check off',
+  ).default(DEFAULT_MAX_REJECT_RATIO).argParser(parseRatio);

@@ -1,0 +1,37 @@
+import { DEFAULT_MAX_REJECT_RATIO, RejectBudgetError, rejectBudget } from '../../ingest/reject-budget';
+import { IngestCounts } from '../../ingest/typing';
+
+const counts = (read: number, byReason: Record<string, number>, duplicates = 0): IngestCounts => {
+  const rejected = Object.values(byReason).reduce((a, b) => a + b, 0);
+  return { read, clean: read - rejected, rejected, duplicates, byReason };
+};
+
+describe('rejectBudget', () => {
+  it('allows up to 5 % of an object\'s lines unreadable by default', () => {
+    expect(DEFAULT_MAX_REJECT_RATIO).toBe(0.05);
+    const check = rejectBudget();
+    expect(() => check('k.csv.lzo', counts(100, { bad_time: 3, field_count: 2 }))).not.toThrow();
+    expect(() => check('k.csv.lzo', counts(0, {}))).not.toThrow();
+    expect(() => check('k.csv.lzo', counts(100, { bad_time: 4, field_count: 2 }))).toThrow(RejectBudgetError);
+  });
+
+  it('names the object, the share, the reasons and the budget', () => {
+    expect(() => rejectBudget()('raw/2011-02.csv.lzo', counts(27707, { bad_time: 27700, bad_number: 7 }))).toThrow(
+      'raw/2011-02.csv.lzo: 27707 of 27707 lines rejected (100 %: bad_time 27700, bad_number 7), over the reject budget of 5 % (--max-reject-ratio 0.05); its earlier output, if any, stays published',
+    );
+  });
+
+  it('does not count later copies of a line (duplicate) against the budget', () => {
+    expect(() => rejectBudget()('k.csv.lzo', counts(100, { duplicate: 60, bad_time: 5 }, 60))).not.toThrow();
+    expect(() => rejectBudget(0)('k.csv.lzo', counts(100, { duplicate: 60 }, 60))).not.toThrow();
+  });
+
+  it('is off at 1 and strict at 0', () => {
+    expect(() => rejectBudget(1)('k.csv.lzo', counts(10, { bad_time: 10 }))).not.toThrow();
+    expect(() => rejectBudget(0)('k.csv.lzo', counts(10, { empty_line: 1 }))).toThrow('1 of 10 lines rejected (10 %: empty_line 1), over the reject budget of 0 % (--max-reject-ratio 0)');
+  });
+
+  it.each([[1.5], [-0.1], [NaN]])('refuses a ratio of %p, quoting it', (ratio) => {
+    expect(() => rejectBudget(ratio)).toThrow(new RangeError(`maxRejectRatio must be a number in [0, 1], got ${ratio}`));
+  });
+});
