@@ -58,9 +58,10 @@ const LZOP_MIN_VERSION = 0x0900;
 const LZOP_VERSION_0940 = 0x0940;
 /**
  * Default largest block, bytes: 1 MiB, the decompression-bomb guard. lzop 1.04
- * writes blocks of `BLOCK_SIZE` = 256 KiB (`src/conf.h`) and reads up to
- * `MAX_BLOCK_SIZE` = 64 MiB. 1 MiB is 4× what lzop writes, room for another
- * writer with larger buffers. Parsing a block takes up to some 40 times its
+ * writes blocks of `BLOCK_SIZE` = 256 KiB (`src/conf.h`) and, as built by Debian,
+ * refuses to read a larger one ("block size too small -- recompile lzop"; its
+ * format limit `MAX_BLOCK_SIZE` is 64 MiB). 1 MiB is 4× that, room for an lzop
+ * built with a larger `BLOCK_SIZE` or another writer with larger buffers. Parsing a block takes up to some 40 times its
  * size (a block of newlines is one record per byte, each with its offsets and
  * reject row), so a 64 MiB block took over 2 GB and a 1 MiB one takes tens of
  * MiB. Set `maxBlockSize` to accept larger blocks.

@@ -1,8 +1,11 @@
 /**
  * Hostile raw objects: decompression bombs and records over the limit fail their
- * object quickly, publish nothing, and keep memory bounded.
+ * object quickly, publish nothing, and keep memory bounded. The memory test runs
+ * the compiled ingest (`dist/`, `npm run build` first) in a child process.
  */
-import { readFileSync } from 'fs';
+import { execFile } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { CsvRecordTooLongError } from '../../ingest/csv';
 import { DEFAULT_MAX_BLOCK_SIZE, LzopFormatError } from '../../ingest/lzop';
@@ -42,6 +45,49 @@ describe('decompression bombs', () => {
     expect(result.failed[0].error).toBeInstanceOf(LzopFormatError);
     expect(result.failed[0].error.message).toBe('bomb.csv.lzo: block size over the limit at byte 48: expected dst_len <= 1048576, found 67108864');
     expect(lakeKeys).toEqual([]);
+  });
+});
+
+/**
+ * Ingests the object in `rawDir` with the compiled ingest in a fresh process.
+ * @returns the failure messages and the process's peak resident set size in MiB.
+ */
+function ingestInChild(rawDir: string, lakeDir: string): Promise<{ failed: string[]; peakMib: number }> {
+  const dist = join(__dirname, '..', '..', 'dist');
+  const script = `
+    const { ingestAll, createLzoRegistry } = require(${JSON.stringify(join(dist, 'ingest'))});
+    const { loadConfig } = require(${JSON.stringify(join(dist, 'lib', 'config'))});
+    const { FileStore } = require(${JSON.stringify(join(dist, 'lib', 'store', 'file'))});
+    const path = ${JSON.stringify(join(__dirname, '..', '..', 'config', 'online-retail.yaml'))};
+    const config = loadConfig(require('fs').readFileSync(path, 'utf8'), path);
+    ingestAll(new FileStore(process.argv[1]), new FileStore(process.argv[2]), config, { codecs: createLzoRegistry() }).then((r) =>
+      process.stdout.write(JSON.stringify({ failed: r.failed.map((f) => f.error.message), peakMib: process.resourceUsage().maxRSS / 1024 })));`;
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['-e', script, rawDir, lakeDir], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)))),
+  );
+}
+
+describe('memory stays bounded on a decompression bomb within the block limit', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-bomb-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ingests a 33 KB object of 8 full blocks of newlines (8 Mi empty lines) under 512 MiB and fails it over the reject budget', async () => {
+    const first = headerBytes('\n');
+    const blocks = Array.from({ length: 8 }, (_, i) => {
+      const prefix = i === 0 ? first : Uint8Array.of(0x0a);
+      return { dstLen: MIB, data: lzo1xRun(prefix, MIB - prefix.length) };
+    });
+    const bomb = lzopFile(blocks);
+    expect(bomb.length).toBeLessThan(34_000);
+    mkdirSync(join(dir, 'raw'));
+    writeFileSync(join(dir, 'raw', 'bomb.csv.lzo'), bomb);
+    const { failed, peakMib } = await ingestInChild(join(dir, 'raw'), join(dir, 'lake'));
+    const lines = 8 * MIB - HEADER.length;
+    expect(failed).toEqual([`bomb.csv.lzo: ${lines} of ${lines} lines rejected (100 %: empty_line ${lines}), over the reject budget of 5 % (--max-reject-ratio 0.05); its earlier output, if any, stays published`]);
+    expect(peakMib).toBeLessThan(512);
+    // The reject parts written before the budget was known are gone.
+    expect(readdirSync(join(dir, 'lake'), { recursive: true }).filter((p) => String(p).endsWith('.parquet'))).toEqual([]);
   });
 });
 
