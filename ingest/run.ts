@@ -6,8 +6,9 @@
  * `clean/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` and
  * `rejects/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` (zstd), and become
  * visible only when the ledger `ledger/<dataset>.json`, the manifest readers
- * follow, is rewritten to list them. Then every other key under that object's
- * prefixes (the replaced attempt, leftovers of crashed attempts) is deleted. A
+ * follow, is rewritten to list them. Then the object's other attempts (the
+ * replaced one, leftovers of crashed ones) are deleted, never the outputs of
+ * another object whose key extends its own (`object-outputs.ts`). A
  * crash at any point leaves the previous ledger and its parts intact. One writer
  * per data set at a time is assumed; within a run, ledger rewrites are serialised
  * even when objects are ingested concurrently (`workers`).
@@ -22,6 +23,7 @@ import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { IngestCounts, ingestObject } from './ingest';
 import { readLzop } from './lzop';
+import { checkAttemptId, ownOutputKeys } from './object-outputs';
 import { encodeBatches } from './parts';
 import { rejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
@@ -132,7 +134,7 @@ export interface IngestAllOptions {
    * Over it, the object fails with a RejectBudgetError and its earlier output stays published.
    */
   maxRejectRatio?: number;
-  /** Attempt id factory; default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
+  /** Attempt id factory (names without `/`); default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;
   /** Clock, for `ingestedAt`. */
   now?: () => Date;
@@ -208,7 +210,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   };
 
   const ingestOne = async (object: ObjectInfo): Promise<void> => {
-    const attempt = options.attemptId?.() ?? defaultAttemptId(now());
+    const attempt = checkAttemptId(options.attemptId?.() ?? defaultAttemptId(now()));
     const cleanPrefix = `${LAKE.clean(config.name)}${object.key}/`;
     const rejectsPrefix = `${LAKE.rejects(config.name)}${object.key}/`;
     const written: string[] = [];
@@ -250,10 +252,12 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
         }
       });
       written.length = 0;
-      // Garbage: the replaced attempt and any crashed attempts of this object.
+      // Garbage: the replaced attempt and any crashed attempts of this object, and
+      // nothing of another object whose key extends this one (`x.lzo/y.lzo`).
       const live = new Set([...entry.clean, ...entry.rejects]);
       for (const prefix of [cleanPrefix, rejectsPrefix]) {
-        for (const o of await lake.list(prefix)) if (!live.has(o.key)) await lake.delete(o.key);
+        const listed = (await lake.list(prefix)).map((o) => o.key);
+        for (const key of ownOutputKeys(prefix, listed)) if (!live.has(key)) await lake.delete(key);
       }
       result.ingested.push({ key: object.key, entry });
       options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
