@@ -13,6 +13,7 @@ import { createProgress, Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
 import { openStore } from '../lib/store/open';
 import { ObjectStore } from '../lib/store/store';
+import { checkLocations } from './locations';
 
 /** Global options of the `berserkr` program. */
 export interface GlobalOptions {
@@ -98,17 +99,20 @@ export function receivedSignal(): NodeJS.Signals | undefined {
 }
 
 /**
- * Opens the pieces a command needs; `raw` is opened only when the command reads
- * raw objects. Progress bars and `pretty` log lines share the terminal (log
- * lines print above the bars).
+ * Opens the pieces a command needs, after checking the locations it is given
+ * (`options.raw` only when the command reads raw objects). Progress bars and
+ * `pretty` log lines share the terminal (log lines print above the bars).
  * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
+ * @throws LocationError for a lake that is a file or a missing raw folder, and
+ *   configuration errors: the caller exits with bad usage (2), nothing ran.
  */
 export async function openContext(
   command: string,
-  options: GlobalOptions & { lake: string; config: string },
+  options: GlobalOptions & { lake: string; config: string; raw?: string },
   params: RunParams,
   signal?: AbortSignal,
 ): Promise<CommandContext> {
+  await checkLocations(options);
   const format = parseLogFormat(options.logFormat);
   const progress = createProgress({ format });
   const log = createLogger({ format, level: parseLogLevel(options.logLevel), progress }).child({ command });

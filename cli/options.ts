@@ -13,14 +13,43 @@ export function parsePositiveInt(value: string): number {
 }
 
 /**
- * Parses an ISO 8601 instant; a time without zone is read as UTC (protocol.md reads
- * timestamps as UTC). Returns ms since the Unix epoch.
+ * Parses a random seed: an integer from 0 to 2^32 − 1 written in decimal (the
+ * generators take it as an unsigned 32-bit integer). The error quotes the value.
+ */
+export function parseSeed(value: string): number {
+  const n = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!(n <= 0xffff_ffff)) throw new InvalidArgumentError(`expected an integer from 0 to 4294967295, got "${value}"`);
+  return n;
+}
+
+/** `YYYY-MM-DD`, optionally `THH:MM`, `:SS`, `.fraction` and a zone `Z` or `±HH:MM`. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * Parses a strict ISO 8601 instant: a date (`2011-11-09`, midnight UTC) or a
+ * date-time `2011-11-09T10:00`, with optional seconds and fraction
+ * (`T10:00:30.5`) and an optional zone, `Z` or `±HH:MM`; no zone means UTC.
+ * Invalid calendar dates (`2011-02-30`), times (`24:00`), any other shape
+ * (`1`, `2011-11-09 10:00`) are refused rather than rolled over or read in
+ * the machine's local time. A fraction is cut to milliseconds.
+ * @returns ms since the Unix epoch.
+ * @throws InvalidArgumentError quoting the value.
  */
 export function parseInstant(value: string): number {
-  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(value) || !value.includes('T') ? value : `${value}Z`;
-  const ms = Date.parse(/^\d{4}-\d\d-\d\d$/.test(withZone) ? `${withZone}T00:00:00Z` : withZone);
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`expected an ISO 8601 time such as 2011-11-09T00:00:00Z, got "${value}"`);
-  return ms;
+  const m = ISO_INSTANT.exec(value);
+  const invalid = (why: string) => new InvalidArgumentError(`expected an ISO 8601 date or date-time such as 2011-11-09 or 2011-11-09T10:00:00Z (UTC when no zone), got "${value}"${why}`);
+  if (m === null) throw invalid('');
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0));
+  const utc = new Date(0);
+  utc.setUTCFullYear(y, mo - 1, d); // rolls 2011-02-30 over to March: caught below
+  if (utc.getUTCFullYear() !== y || utc.getUTCMonth() !== mo - 1 || utc.getUTCDate() !== d) throw invalid(`: ${m[1]}-${m[2]}-${m[3]} is not a calendar date`);
+  if (h > 23 || mi > 59 || sec > 59) throw invalid(': hours run to 23, minutes and seconds to 59');
+  utc.setUTCHours(h, mi, sec, Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const zone = m[8] ?? 'Z';
+  const [zh, zm] = zone === 'Z' ? [0, 0] : [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
+  if (zh > 23 || zm > 59) throw invalid(`: zone offset ${zone} is out of range`);
+  const offsetMinutes = (zone[0] === '-' ? -1 : 1) * (zh * 60 + zm);
+  return utc.getTime() - offsetMinutes * 60_000;
 }
 
 /** Options every data command takes; `trainingOptions` lists a training's. */
@@ -28,9 +57,9 @@ export const commonOptions = {
   raw: () => new Option('--raw <uri>', 'raw bucket or folder of *.csv.lzo objects').default('data/online-retail').env('BERSERKR_RAW'),
   lake: () => new Option('--lake <uri>', 'lake bucket or folder (plain path, file:// or s3://bucket/prefix)').default('lake').env('BERSERKR_LAKE'),
   config: () => new Option('--config <file>', 'data-set configuration (YAML)').default('config/online-retail.yaml').env('BERSERKR_CONFIG'),
-  asOf: () => new Option('--as-of <time>', 'as-of time, ISO 8601 (UTC when no zone); default: just after the last event').argParser(parseInstant),
+  asOf: () => new Option('--as-of <time>', 'as-of time, strict ISO 8601: 2011-11-09 or 2011-11-09T10:00[:SS[.fff]] with an optional Z or ±HH:MM; no zone means UTC; default: just after the last event').argParser(parseInstant),
   topK: () => new Option('--top-k <n>', 'items per customer in the export').default(10).argParser(parsePositiveInt),
-  seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation').default(42).argParser(parsePositiveInt),
+  seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation, 0 to 4294967295').default(42).argParser(parseSeed),
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
   trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),
   cutoffStep: () => new Option('--cutoff-step <days>', 'days between training cut-offs (default: the horizon)').argParser(parsePositiveInt),

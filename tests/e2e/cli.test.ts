@@ -28,6 +28,32 @@ describe('berserkr CLI', () => {
     expect(r.stderr).toContain('"yesterday"');
   });
 
+  test('bad locations and as-of times are bad usage (exit 2) for every command, quoting the value', async () => {
+    const file = join(dir, 'lake-file');
+    writeFileSync(file, 'not a lake');
+    for (const command of COMMANDS) {
+      const r = await runCli([command, '--lake', file]);
+      expect([command, r.code]).toEqual([command, 2]);
+      expect(r.stderr).toContain(`--lake ${JSON.stringify(file)}: is a file`);
+    }
+    const missing = join(dir, 'no-such-raw');
+    for (const command of ['ingest', 'run']) {
+      const r = await runCli([command, '--raw', missing, '--lake', join(dir, 'unused-lake')]);
+      expect([command, r.code]).toEqual([command, 2]);
+      expect(r.stderr).toContain(`--raw ${JSON.stringify(missing)}: no such folder`);
+    }
+    for (const asOf of ['2011-02-30', '1', '2011-11-09 10:00']) {
+      const r = await runCli(['run', '--as-of', asOf]);
+      expect([asOf, r.code]).toEqual([asOf, 2]);
+      expect(r.stderr).toContain(`got "${asOf}"`);
+    }
+    // --seed 0 is a valid seed: the command gets past option parsing to the location check
+    const seeded = await runCli(['run', '--seed', '0', '--lake', file]);
+    expect(seeded.code).toBe(2);
+    expect(seeded.stderr).not.toContain('--seed');
+    expect(seeded.stderr).toContain('is a file');
+  });
+
   test('corrupt raw objects fail alone, named with their problem; the good ones ingest (exit 3)', async () => {
     const raw = join(dir, 'raw');
     const lake = join(dir, 'lake');

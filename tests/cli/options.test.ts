@@ -1,0 +1,54 @@
+/** Option parsers of cli/options.ts: strict ISO 8601 as-of times and seeds. */
+import { InvalidArgumentError } from 'commander';
+import { parseInstant, parseSeed } from '../../cli/options';
+
+describe('parseInstant (--as-of)', () => {
+  test.each([
+    ['2011-11-09', '2011-11-09T00:00:00.000Z'],
+    ['2011-11-09T10:00', '2011-11-09T10:00:00.000Z'],
+    ['2011-11-09T10:00:30', '2011-11-09T10:00:30.000Z'],
+    ['2011-11-09T10:00:30.5', '2011-11-09T10:00:30.500Z'],
+    ['2011-11-09T10:00:30.123456789Z', '2011-11-09T10:00:30.123Z'],
+    ['2011-11-09T10:00Z', '2011-11-09T10:00:00.000Z'],
+    ['2011-11-09T10:00:00+02:00', '2011-11-09T08:00:00.000Z'],
+    ['2011-11-09T00:30:00-01:30', '2011-11-09T02:00:00.000Z'],
+    ['2012-02-29', '2012-02-29T00:00:00.000Z'],
+    ['2000-02-29', '2000-02-29T00:00:00.000Z'],
+  ])('reads %s as %s (no zone means UTC)', (value, iso) => {
+    expect(new Date(parseInstant(value)).toISOString()).toBe(iso);
+  });
+
+  test.each([
+    ['2011-02-30', 'is not a calendar date'],
+    ['2011-02-29', 'is not a calendar date'],
+    ['1900-02-29', 'is not a calendar date'],
+    ['2011-13-01', 'is not a calendar date'],
+    ['2011-11-00', 'is not a calendar date'],
+    ['2011-11-09T24:00', 'hours run to 23'],
+    ['2011-11-09T10:60', 'minutes and seconds to 59'],
+    ['2011-11-09T10:00:60Z', 'minutes and seconds to 59'],
+    ['2011-11-09T10:00+24:00', 'zone offset +24:00 is out of range'],
+    ['1', ''],
+    ['2011', ''],
+    ['2011-11-9', ''],
+    ['2011-11-09 10:00', ''],
+    ['2011-11-09T10', ''],
+    ['2011-11-09T10:00+0200', ''],
+    ['yesterday', ''],
+    ['', ''],
+  ])('refuses %j, quoting it', (value, why) => {
+    expect(() => parseInstant(value)).toThrow(InvalidArgumentError);
+    expect(() => parseInstant(value)).toThrow(`got "${value}"${why ? ': ' : ''}`);
+    if (why) expect(() => parseInstant(value)).toThrow(why);
+  });
+});
+
+describe('parseSeed (--seed)', () => {
+  test.each([['0', 0], ['42', 42], ['4294967295', 4294967295]])('accepts %s', (value, n) => {
+    expect(parseSeed(value)).toBe(n);
+  });
+
+  test.each(['-1', '4294967296', '1.5', '1e3', ' 7', '', 'x'])('refuses %j, quoting it', (value) => {
+    expect(() => parseSeed(value)).toThrow(`expected an integer from 0 to 4294967295, got "${value}"`);
+  });
+});
