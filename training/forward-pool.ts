@@ -6,25 +6,17 @@
  * uses more than one core. Outputs are those of `predictRaw` (same code, same
  * backend).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
+import { startWorker } from '../lib/worker';
 import type { BackendName } from './backend';
 import { forwardRows, type ForwardRows } from './forward';
 import { ForwardInput } from './forward-input';
 import { networkWeights, readForwardNetwork, type ForwardNetwork, type NetworkWeights } from './forward-network';
 import { checkFeatureColumns, DEFAULT_BATCH_ROWS, type Vocabulary } from './predict';
 import type { Preprocessing } from './preprocess';
-
-/** The compiled worker script; present when running from `dist/` (not under ts-jest, which runs the TypeScript sources). */
-export const FORWARD_WORKER_SCRIPT = join(__dirname, 'forward-worker.js');
-
-/** True when forward worker threads can start (the compiled worker script is next to this module). */
-export function forwardWorkersAvailable(): boolean {
-  return existsSync(FORWARD_WORKER_SCRIPT);
-}
 
 /** Chunks each worker thread has in flight, so it never waits for this thread to hand out the next. */
 const CHUNKS_AHEAD = 2;
@@ -120,7 +112,7 @@ export class ForwardPool {
    * @param options.batchRows rows per forward batch, and per chunk handed to a thread, {@link DEFAULT_BATCH_ROWS} by default.
    * @throws UnsupportedModelError naming the layer when the model is not of `buildModel`'s form.
    * @throws RangeError for a thread count below 1; ForwardWorkerError when a worker
-   *   cannot start (among others: the compiled worker script is missing, see {@link forwardWorkersAvailable}).
+   *   cannot start.
    */
   static async open(model: tf.LayersModel, pre: Preprocessing, vocab: Vocabulary, options: { threads: number; batchRows?: number }): Promise<ForwardPool> {
     const { threads } = options;
@@ -128,9 +120,8 @@ export class ForwardPool {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`forward threads must be an integer >= 1, found ${threads}`);
     const net = readForwardNetwork(model);
     const input = new ForwardInput(net, pre, vocab);
-    if (threads > 1 && !forwardWorkersAvailable()) throw new ForwardWorkerError(`forward worker script ${FORWARD_WORKER_SCRIPT} not found (expected the compiled dist/ build)`);
     const data: ForwardWorkerData = { weights: networkWeights(net), preprocessing: pre, vocab, batchRows, backend: tf.getBackend() as BackendName };
-    const workers = Array.from({ length: threads - 1 }, () => new ForwardThread(new Worker(FORWARD_WORKER_SCRIPT, { workerData: data })));
+    const workers = Array.from({ length: threads - 1 }, () => new ForwardThread(startWorker(join(__dirname, 'forward-worker'), { workerData: data })));
     const pool = new ForwardPool(net, input, pre, batchRows, workers);
     try {
       await Promise.all(workers.map((w) => w.ready));

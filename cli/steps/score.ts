@@ -28,7 +28,7 @@ import { scoreFeatureSetOn } from '../../scoring/score';
 import { shardCustomers, type ShardSpec } from '../../scoring/shard';
 import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../scoring/topk';
 import { selectBackend } from '../../training/backend';
-import { ForwardPool, forwardWorkersAvailable } from '../../training/forward-pool';
+import { ForwardPool } from '../../training/forward-pool';
 import { baselineScores, parseBaselineId } from '../../training/fallback';
 import { loadModel, readBaselineFallback } from '../../training/registry';
 import { CommandContext } from '../context';
@@ -50,11 +50,10 @@ export const DEFAULT_BATCH_CUSTOMERS = 2_500;
 /**
  * Default threads of the forward pass (this thread and worker threads; the wasm
  * backend computes on one thread): 2, or 1 when only one CPU is available
- * ({@link availableCpus}: the affinity mask capped by a container's CPU quota) or the compiled
- * worker script is absent (running from the TypeScript sources). Each worker
+ * ({@link availableCpus}: the affinity mask capped by a container's CPU quota). Each worker
  * holds a backend and a copy of the weights (~100 MiB).
  */
-export const DEFAULT_FORWARD_THREADS = forwardWorkersAvailable() ? Math.min(2, availableCpus()) : 1;
+export const DEFAULT_FORWARD_THREADS = Math.min(2, availableCpus());
 
 /** Default export formats. */
 export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];

@@ -1,21 +1,16 @@
 /**
  * The forward pass over worker threads (`training/forward-pool.ts`) gives exactly
- * `predictRaw`'s outputs. Worker threads run the compiled build, so this test
- * loads `dist/` (`npm run build` first; `make test` builds).
+ * `predictRaw`'s outputs. The workers run from the TypeScript sources here
+ * (`lib/worker.ts` loads them through ts-node).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { FeatureMismatchError } from '../../training/errors';
+import { ForwardPool } from '../../training/forward-pool';
+import { predictRaw } from '../../training/predict';
+import { selectBackend } from '../../training/backend';
+import { buildModel } from '../../training/model';
+import { fitPreprocessing } from '../../training/preprocess';
+import { scoreFeatureSet, scoreFeatureSetOn } from '../../scoring/score';
 import { makeFeatureSet, makeWorld } from './synthetic';
-
-const DIST = join(__dirname, '..', '..', 'dist');
-if (!existsSync(join(DIST, 'training', 'forward-worker.js'))) throw new Error('dist/training/forward-worker.js is missing: run `npm run build` (or `make test`) before this test');
-const { ForwardPool } = require(join(DIST, 'training', 'forward-pool')) as typeof import('../../training/forward-pool');
-const { predictRaw } = require(join(DIST, 'training', 'predict')) as typeof import('../../training/predict');
-const { selectBackend } = require(join(DIST, 'training', 'backend')) as typeof import('../../training/backend');
-const { buildModel } = require(join(DIST, 'training', 'model')) as typeof import('../../training/model');
-const { fitPreprocessing } = require(join(DIST, 'training', 'preprocess')) as typeof import('../../training/preprocess');
-const { scoreFeatureSet, scoreFeatureSetOn } = require(join(DIST, 'scoring', 'score')) as typeof import('../../scoring/score');
 
 describe('ForwardPool', () => {
   const world = makeWorld(8, 90, 60);
