@@ -25,7 +25,7 @@ LAKE_URI   ?= lake
 CONFIG     ?= config/online-retail.yaml
 LOG_FORMAT ?= pretty
 # Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only),
-# TRAIN_FLAGS='--train-cutoffs 1 --max-epochs 1' (train, pipeline, schedule).
+# TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule).
 AS_OF      ?=
 TOP_K      ?=
 SHARD      ?=

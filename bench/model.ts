@@ -1,19 +1,19 @@
 /**
- * Model benchmark: trains the network under several training designs on the same
- * feature sets and prints, side by side, the validation candidate NDCG@10 each
- * selected on and the `online-retail-30d` metrics at the as-of time (calibrated on
- * the validation cut-off, as `berserkr run` does). The measurements behind the
- * defaults of `training/train.ts`.
+ * Model benchmark: trains the network under several training settings on the
+ * same feature sets, each with several seeds, and prints per seed the held-out
+ * validation candidate NDCG@10 and the `online-retail-30d` metrics at the as-of
+ * time (calibrated on the validation cut-off, as `berserkr run` does), then per
+ * setting the mean and range over the seeds. The measurements behind the
+ * defaults of `training/train.ts` (`docs/training-budget.md`).
  *
  * Usage: `npm run build && node dist/bench/model.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--seed 42] [--variants pointwise,listwise,listwise-128+average,listwise+average,listwise+average+refit]`
- * (the last is `berserkr train`'s default).
- * The lake must hold ingested clean data reaching the end of the horizon after the
- * as-of time. Each variant trains up to 12 epochs with early stopping (patience 2).
+ * [--train-cutoffs 6] [--seeds 42,1,2] [--variants default,no-refit,…]`
+ * (`default` is `berserkr train`'s). The lake must hold ingested clean data
+ * reaching the end of the horizon after the as-of time.
  */
 import { readFileSync } from 'fs';
-import { evaluateAt, formatMetricsTable } from '../cli/steps/evaluate';
+import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../cli/steps/evaluate';
 import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
 import { buildEventIndex } from '../features/event-index';
@@ -36,11 +36,23 @@ export class ModelBenchSetupError extends Error {
 
 /** The training designs compared. */
 const VARIANTS: Record<string, TrainOptions> = {
-  pointwise: { listwise: false, averageWeights: false, refit: false },
-  listwise: { averageWeights: false, refit: false },
-  'listwise-128+average': { listwise: { groupSize: 128, lambda: 0.3 }, refit: false },
-  'listwise+average': { refit: false },
-  'listwise+average+refit': {},
+  default: {},
+  'no-refit': { refit: false },
+  'refit-1': { refitEpochs: 1 },
+  'epochs-2': { epochs: 2 },
+  'epochs-6': { epochs: 6 },
+  'groups-4096': { budget: { groupsPerEpoch: 4096 } },
+  'groups-16384': { budget: { groupsPerEpoch: 16384 } },
+  'negative-share-0.25': { budget: { negativeGroupShare: 0.25 } },
+  'group-rows-128': { budget: { groupRows: 128, groupsPerStep: 16 } },
+  'step-16': { budget: { groupsPerStep: 16 } },
+  'step-64': { budget: { groupsPerStep: 64 } },
+  'lambda-0.6': { lambda: 0.6 },
+  'lambda-1': { lambda: 1 },
+  'lr-0.003': { learningRate: 0.003 },
+  'hidden-128-64': { model: { hidden: [128, 64] } },
+  'item-embedding-32': { model: { itemEmbedding: 32 } },
+  'no-customer-embedding': { model: { customerEmbedding: 0 } },
 };
 
 interface Args {
@@ -48,12 +60,12 @@ interface Args {
   config: string;
   asOf: number;
   trainCutoffs: number;
-  seed: number;
+  seeds: number[];
   variants: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seed: 42, variants: Object.keys(VARIANTS) };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seeds: [42, 1, 2], variants: ['default'] };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new ModelBenchSetupError(`${flag}: expected a value`);
@@ -61,11 +73,11 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--config') args.config = value;
     else if (flag === '--as-of' && Number.isFinite(Date.parse(value))) args.asOf = Date.parse(value);
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
-    else if (flag === '--seed' && /^\d+$/.test(value)) args.seed = Number(value);
+    else if (flag === '--seeds' && /^\d+(,\d+)*$/.test(value)) args.seeds = value.split(',').map(Number);
     else if (flag === '--variants' && value.split(',').every((v) => v in VARIANTS)) args.variants = value.split(',');
     else {
       throw new ModelBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seed N, --variants ${Object.keys(VARIANTS).join('|')}[,…])`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…])`,
       );
     }
   }
@@ -83,24 +95,31 @@ async function main(): Promise<void> {
   const train = schedule.train.map(build);
   const validation = build(schedule.validation);
   const test = build(args.asOf);
-  const rows = [];
-  const lines: string[] = [];
+  const rows: SystemMetrics[] = [];
+  const summary: string[] = [];
   for (const name of args.variants) {
-    const t0 = performance.now();
-    const r = await trainModel(train, validation, { ...VARIANTS[name], seed: args.seed });
-    const seconds = (performance.now() - t0) / 1000;
-    const { calibration } = fitCalibration(r.calibrationScores, validation.label!, validation.customer);
-    const raw = predictRaw(r.model, r.preprocessing, r.vocab, test);
-    const probability = applyCalibration(calibration, raw);
-    const lists = topKPerCustomer(test.customer, test.item, probability, 10, { score: raw, tieKey: itemOrder(index.events.itemIds) });
-    rows.push(evaluateAt(index, args.asOf, 30, 10, { name, lists, scored: { customer: test.customer, item: test.item, probability } })[0]);
-    const best = r.history[r.bestEpoch - 1];
-    lines.push(
-      `${name.padEnd(22)} validation NDCG@10 ${best.validationNdcg10.toFixed(4)}, log loss ${best.validationLogLoss.toFixed(4)} (epoch ${r.bestEpoch} of ${r.history.length}); ${r.trainRows} rows/epoch, ${seconds.toFixed(0)} s, ${r.backend}`,
-    );
-    r.model.dispose();
+    const runs: SystemMetrics[] = [];
+    for (const seed of args.seeds) {
+      const t0 = performance.now();
+      const r = await trainModel(train, validation, { ...VARIANTS[name], seed });
+      const seconds = (performance.now() - t0) / 1000;
+      const { calibration } = fitCalibration(r.validationScores, r.validation.label!, r.validation.customer);
+      const raw = predictRaw(r.model, r.preprocessing, r.vocab, test);
+      const probability = applyCalibration(calibration, raw);
+      const lists = topKPerCustomer(test.customer, test.item, probability, 10, { score: raw, tieKey: itemOrder(index.events.itemIds) });
+      const row = evaluateAt(index, args.asOf, 30, 10, { name: `${name} seed ${seed}`, lists, scored: { customer: test.customer, item: test.item, probability } })[0];
+      runs.push(row);
+      rows.push(row);
+      process.stderr.write(`${row.system}: validation NDCG@10 ${r.validationNdcg10.toFixed(4)}, NDCG@10 ${row.ndcg.toFixed(4)}, ${seconds.toFixed(1)} s on ${r.threads} thread(s)\n`);
+      r.model.dispose();
+    }
+    const stat = (f: (m: SystemMetrics) => number): string => {
+      const v = runs.map(f);
+      return `${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(4)} [${Math.min(...v).toFixed(4)}, ${Math.max(...v).toFixed(4)}]`;
+    };
+    summary.push(`${name.padEnd(22)} NDCG@10 ${stat((m) => m.ndcg)}, Recall@10 ${stat((m) => m.recall)}, ECE ${stat((m) => m.ece!)} over seeds ${args.seeds.join(', ')}`);
   }
-  process.stdout.write(`${lines.join('\n')}\nat the as-of time ${new Date(args.asOf).toISOString()} (online-retail-30d):\n${formatMetricsTable(rows)}\n`);
+  process.stdout.write(`at the as-of time ${new Date(args.asOf).toISOString()} (online-retail-30d):\n${formatMetricsTable(rows)}\nmean [min, max]:\n${summary.join('\n')}\n`);
 }
 
 if (require.main === module) {

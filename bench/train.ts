@@ -1,14 +1,15 @@
 /**
- * Training benchmark: the training of `berserkr train` on the clean data of a
- * lake, printing the TF.js backend in use, training rows per epoch, training rows
- * per second of `model.fit` wall time (early-stopped training and the three warm
- * refits together), and wall time of each stage.
+ * Training-throughput benchmark: the training of `berserkr train` (default
+ * budget, `--epochs` passes and the refit) on the clean data of a lake, once on
+ * one thread and once on `--threads` threads (every CPU by default), side by
+ * side: training rows per second of the gradient steps, the ratio of the two,
+ * and the held-out validation NDCG@10 of each (equal up to float summation
+ * order: the threads split each step, they do not change it).
  *
  * Usage: `npm run build && node dist/bench/train.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 2] [--epochs 2]`. The lake must hold ingested clean data
- * (`berserkr ingest --lake …`). Early stopping is off (patience = epochs), so
- * every run trains exactly `--epochs` epochs.
+ * [--train-cutoffs 6] [--epochs 3] [--threads N]`. The lake must hold ingested
+ * clean data (`berserkr ingest --lake …`).
  */
 import { readFileSync } from 'fs';
 import { trainingSchedule } from '../cli/steps/train';
@@ -18,7 +19,8 @@ import { purchaseEvents } from '../features/events';
 import { readClean } from '../ingest';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/open';
-import { DEFAULT_REFIT_EPOCHS, trainModel } from '../training/train';
+import { availableCpus } from '../lib/cpus';
+import { trainModel } from '../training/train';
 
 /** A bench setting that cannot be used. */
 export class TrainBenchSetupError extends Error {
@@ -34,10 +36,11 @@ interface Args {
   asOf: number;
   trainCutoffs: number;
   epochs: number;
+  threads: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 2, epochs: 2 };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, epochs: 3, threads: availableCpus() };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new TrainBenchSetupError(`${flag}: expected a value`);
@@ -46,9 +49,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--as-of' && Number.isFinite(Date.parse(value))) args.asOf = Date.parse(value);
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
     else if (flag === '--epochs' && /^[1-9]\d*$/.test(value)) args.epochs = Number(value);
+    else if (flag === '--threads' && /^[1-9]\d*$/.test(value)) args.threads = Number(value);
     else {
       throw new TrainBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --epochs N)`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --epochs N, --threads N)`,
       );
     }
   }
@@ -70,16 +74,22 @@ async function main(): Promise<void> {
   const train = schedule.train.map((t) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30 }));
   const validation = buildFeatureSet(index, schedule.validation, { withLabels: true, horizonDays: 30 });
   const featuresS = seconds(t0);
-  t0 = performance.now();
-  const result = await trainModel(train, validation, { maxEpochs: args.epochs, patience: args.epochs, seed: 42 });
-  const trainS = seconds(t0);
+  const runs = [];
+  for (const threads of [1, args.threads]) {
+    t0 = performance.now();
+    const result = await trainModel(train, validation, { epochs: args.epochs, seed: 42, threads });
+    runs.push({ threads: result.threads, wall: seconds(t0), result });
+    result.model.dispose();
+  }
+  const [one, many] = runs;
+  const rows = one.result.history.map((h) => `${h.phase} ${h.epoch}: ${h.groups} groups, ${h.rows} rows`).join('; ');
   const lines = [
-    `backend            ${result.backend}`,
-    `training cut-offs  ${train.length} (+ validation ${new Date(schedule.validation).toISOString()})`,
-    `rows per epoch     ${result.trainRows} (sampled: listwise groups or negative-sampled rows${result.refitted ? ', of the refit on training + validation' : ''}), validation rows ${validation.n}`,
-    `epochs             ${result.history.length}${result.refitted ? `, then 3 × ${DEFAULT_REFIT_EPOCHS} of the warm refit and its cross-fit` : ''}`,
-    `training rows/s    ${Math.round(result.trainRowsPerSecond)} (model.fit wall time ${result.fitSeconds.toFixed(1)} s)`,
-    `wall time          read ${readS.toFixed(1)} s, features ${featuresS.toFixed(1)} s, training incl. validation scoring ${trainS.toFixed(1)} s`,
+    `backend            ${one.result.backend}`,
+    `training cut-offs  ${train.length} (+ validation ${new Date(schedule.validation).toISOString()}, ${validation.n} rows)`,
+    `epochs             ${rows}`,
+    `wall time          read ${readS.toFixed(1)} s, features ${featuresS.toFixed(1)} s`,
+    ...runs.map((r) => `${`${r.threads} thread(s)`.padEnd(19)}${Math.round(r.result.trainRowsPerSecond)} rows/s (steps ${r.result.fitSeconds.toFixed(1)} s, trainModel ${r.wall.toFixed(1)} s), validation NDCG@10 ${r.result.validationNdcg10.toFixed(4)}`),
+    `ratio              ${(many.result.trainRowsPerSecond / one.result.trainRowsPerSecond).toFixed(2)}x rows/s with ${many.threads} threads against 1`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

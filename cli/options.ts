@@ -63,8 +63,10 @@ export const commonOptions = {
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
   trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),
   cutoffStep: () => new Option('--cutoff-step <days>', 'days between training cut-offs (default: the horizon)').argParser(parsePositiveInt),
-  refit: () => new Option('--no-refit', 'return the early-stopped network instead of training it on with the validation cut-off (the warm refit)'),
-  maxEpochs: () => new Option('--max-epochs <n>', 'maximum training epochs (early stopping on the validation cut-off)').default(12).argParser(parsePositiveInt),
+  refit: () => new Option('--no-refit', 'return the network trained on the training cut-offs instead of training it on with the validation cut-off (the refit)'),
+  epochs: () => new Option('--epochs <n>', 'training passes, each over a fresh draw of the budget of customer groups (default: 3)').argParser(parsePositiveInt),
+  trainGroups: () => new Option('--train-groups <n>', 'customer groups drawn per training pass: the budget that sets the cost of training (default: 12288)').argParser(parsePositiveInt),
+  trainThreads: () => new Option('--train-threads <n>', 'threads of the training steps (default: every CPU the process may use)').argParser(parsePositiveInt),
 };
 
 /** The options of a training (`train` and `run`), in help order. */
@@ -74,7 +76,9 @@ export const trainingOptions = (): Option[] => [
   commonOptions.horizon(),
   commonOptions.trainCutoffs(),
   commonOptions.cutoffStep(),
-  commonOptions.maxEpochs(),
+  commonOptions.epochs(),
+  commonOptions.trainGroups(),
+  commonOptions.trainThreads(),
   commonOptions.refit(),
   commonOptions.seed(),
 ];

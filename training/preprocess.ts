@@ -34,6 +34,12 @@ export interface Preprocessing {
 export interface PreprocessOptions {
   /** Sample skewness above which a non-negative feature is log-transformed; default 1. */
   skewThreshold?: number;
+  /**
+   * Most rows the statistics read: above it, every k-th row of each set with
+   * k = ceil(rows / maxRows) (a systematic sample), so the fit costs the same
+   * on any number of customers. Default: every row.
+   */
+  maxRows?: number;
 }
 
 const signedLog1p = (x: number): number => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
@@ -52,12 +58,14 @@ export function fitPreprocessing(sets: readonly FeatureSet[], options: Preproces
   for (const fs of sets) checkFeatureNames(names, fs.names, `feature set at cut-off ${new Date(fs.cutoff).toISOString()}`);
   if (sets.every((fs) => fs.n === 0)) throw new TrainingInputError('fitPreprocessing: the training feature sets have no rows');
   const d = names.length;
+  const total = sets.reduce((acc, fs) => acc + fs.n, 0);
+  const stride = Math.max(1, Math.ceil(total / (options.maxRows ?? Infinity)));
   const count = new Float64Array(d);
   const sum = new Float64Array(d);
   const min = new Float64Array(d).fill(Infinity);
   for (const fs of sets) {
     const v = fs.values;
-    for (let r = 0, o = 0; r < fs.n; r++, o += d) {
+    for (let r = 0, o = 0; r < fs.n; r += stride, o += stride * d) {
       for (let j = 0; j < d; j++) {
         const x = v[o + j];
         if (!Number.isFinite(x)) continue;
@@ -75,7 +83,7 @@ export function fitPreprocessing(sets: readonly FeatureSet[], options: Preproces
   const logSq = new Float64Array(d);
   for (const fs of sets) {
     const v = fs.values;
-    for (let r = 0, o = 0; r < fs.n; r++, o += d) {
+    for (let r = 0, o = 0; r < fs.n; r += stride, o += stride * d) {
       for (let j = 0; j < d; j++) {
         const x = v[o + j];
         if (!Number.isFinite(x)) continue;

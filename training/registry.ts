@@ -87,9 +87,8 @@ const manifestSchema = z.object({
   preprocessing: z.object({ version: z.literal(1), transforms: z.array(transformSchema) }),
   calibration: calibrationSchema,
   metrics: z.record(z.number()),
-  history: z.array(
-    z.object({ epoch: z.number(), trainLoss: z.number(), validationLogLoss: z.number(), validationNdcg10: z.number(), rowsPerSecond: z.number() }),
-  ),
+  // Epoch records of the budgeted trainer; a model saved before it has no `phase` and keeps its own fields.
+  history: z.array(z.object({ epoch: z.number(), trainLoss: z.number(), rowsPerSecond: z.number() }).passthrough()),
   artefacts: z.array(artefactSchema),
 });
 
@@ -110,7 +109,8 @@ export interface ModelManifest {
   calibration: Calibration;
   /** Validation metrics, e.g. `{ ndcg10: 0.41, logLoss: 0.05, ece: 0.004 }`. */
   metrics: Record<string, number>;
-  history: EpochRecord[];
+  /** The training's epochs ({@link EpochRecord}; older models' records hold other fields beside these). */
+  history: (Pick<EpochRecord, 'epoch' | 'trainLoss' | 'rowsPerSecond'> & Partial<EpochRecord>)[];
   /** `model.json` and `weights.bin` as written: key, size in bytes, ETag. */
   artefacts: { key: string; size: number; etag: string }[];
 }

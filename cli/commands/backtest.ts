@@ -69,7 +69,9 @@ export function registerBacktest(program: Command): void {
     .addOption(commonOptions.horizon())
     .addOption(commonOptions.trainCutoffs())
     .addOption(commonOptions.cutoffStep())
-    .addOption(commonOptions.maxEpochs())
+    .addOption(commonOptions.epochs())
+    .addOption(commonOptions.trainGroups())
+    .addOption(commonOptions.trainThreads())
     .addOption(commonOptions.refit())
     .addOption(commonOptions.seed());
   command.action(async (_opts, cmd: Command) => {

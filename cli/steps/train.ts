@@ -5,7 +5,8 @@
  * as-of time reaches features, vocabularies, normalisation, model selection or
  * calibration: the last label window used is [T − H, T).
  */
-import { buildFeatureSet } from '../../features/build';
+import { buildFeatureSets } from '../../features/pool';
+import { availableCpus } from '../../lib/cpus';
 import { EventIndex } from '../../features/event-index';
 import { FeatureSet } from '../../features/types';
 import { ProgressBar } from '../../lib/progress';
@@ -28,7 +29,7 @@ export interface TrainStepOptions {
   cutoffStepDays?: number;
   k: number;
   seed: number;
-  train?: Omit<TrainOptions, 'seed' | 'onEpoch' | 'onRefitEpoch'>;
+  train?: Omit<TrainOptions, 'seed' | 'onEpoch'>;
 }
 
 /** The CLI flags of a training (`train` and `run`). */
@@ -38,15 +39,33 @@ export interface TrainFlags {
   trainCutoffs: number;
   /** Days between training cut-offs (`--cutoff-step`); default the horizon. */
   cutoffStep?: number;
-  maxEpochs: number;
-  /** Warm-refit the early-stopped network on the training and validation cut-offs (`--no-refit` sets false); unset, `trainModel`'s default. */
+  /** Training passes (`--epochs`); unset, `trainModel`'s default. */
+  epochs?: number;
+  /** Customer groups per pass (`--train-groups`); unset, the default budget. */
+  trainGroups?: number;
+  /** Threads of the training steps (`--train-threads`); unset, every CPU. */
+  trainThreads?: number;
+  /** Refit on the training and validation cut-offs (`--no-refit` sets false); unset, `trainModel`'s default. */
   refit?: boolean;
   seed: number;
 }
 
 /** Training step options from the CLI flags at as-of time `asOf`. */
 export function trainStepOptions(flags: TrainFlags, asOf: number): TrainStepOptions {
-  return { asOf, horizonDays: flags.horizon, trainCutoffs: flags.trainCutoffs, cutoffStepDays: flags.cutoffStep, k: flags.topK, seed: flags.seed, train: { maxEpochs: flags.maxEpochs, refit: flags.refit } };
+  return {
+    asOf,
+    horizonDays: flags.horizon,
+    trainCutoffs: flags.trainCutoffs,
+    cutoffStepDays: flags.cutoffStep,
+    k: flags.topK,
+    seed: flags.seed,
+    train: {
+      epochs: flags.epochs,
+      refit: flags.refit,
+      threads: flags.trainThreads,
+      ...(flags.trainGroups !== undefined && { budget: { groupsPerEpoch: flags.trainGroups } }),
+    },
+  };
 }
 
 /**
@@ -104,58 +123,52 @@ export interface Challenger {
 export async function trainChallenger(ctx: CommandContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
   const log = ctx.log.child({ stage: 'training' });
   const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
-  const build = (t: number): FeatureSet => buildFeatureSet(index, t, { withLabels: true, horizonDays: o.horizonDays });
-  const { train, validation } = await ctx.run.step('features.training', () => {
-    const bar = ctx.progress.bar('features', schedule.train.length + 1, 'cut-offs');
-    const sets = [...schedule.train, schedule.validation].map((t) => {
-      const fs = build(t);
+  const { train, validation } = await ctx.run.step('features.training', async () => {
+    const cutoffs = [...schedule.train, schedule.validation];
+    const bar = ctx.progress.bar('features', cutoffs.length, 'cut-offs');
+    const sets = await buildFeatureSets(index, cutoffs, { withLabels: true, horizonDays: o.horizonDays }, availableCpus(), (fs) => {
       bar.increment();
-      log.info({ cutoff: iso(t), rows: fs.n, positives: fs.label!.reduce((s, y) => s + y, 0) }, `features at cut-off ${iso(t)}: ${fs.n} candidate pairs`);
-      return fs;
-    });
-    bar.stop();
+      log.info({ cutoff: iso(fs.cutoff), rows: fs.n, positives: fs.label!.reduce((s, y) => s + y, 0) }, `features at cut-off ${iso(fs.cutoff)}: ${fs.n} candidate pairs`);
+    }).finally(() => bar.stop());
     return { train: sets.slice(0, -1), validation: sets[sets.length - 1] };
   });
   ctx.run.count('training.rows', train.reduce((s, fs) => s + fs.n, 0));
   ctx.run.count('validation.rows', validation.n);
 
-  const bar = ctx.progress.bar('train', o.train?.maxEpochs ?? 12, 'epochs');
-  let refitBar: ProgressBar | undefined;
+  let bar: ProgressBar | undefined;
   const result = await ctx.run
     .step('train', () =>
       trainModel(train, validation, {
         ...o.train,
         seed: o.seed,
         onEpoch: (e) => {
-          bar.increment();
-          log.info({ ...e }, `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NDCG@10 ${e.validationNdcg10.toFixed(4)}`);
-        },
-        onRefitEpoch: (epoch, epochs) => {
-          if (epoch === 0) {
-            bar.stop();
-            refitBar = ctx.progress.bar('refit', epochs, 'epochs');
-            log.info(`refit: ${epochs} epochs over three warm refits of the early-stopped network, one on the ${train.length} training cut-offs and the validation cut-off, one per half of the validation customers to cross-fit its calibration`);
-          } else {
-            refitBar?.increment();
-            log.info({ refitEpoch: epoch, epochs }, `refit epoch ${epoch} of ${epochs}`);
+          if (e.epoch === 1) {
+            bar?.stop();
+            bar = ctx.progress.bar(e.phase, e.epochs, 'epochs');
           }
+          bar?.increment();
+          log.info({ ...e }, `${e.phase} epoch ${e.epoch} of ${e.epochs}: ${e.groups} customer groups, ${e.rows} rows, loss ${e.trainLoss.toFixed(4)}, ${Math.round(e.rowsPerSecond)} rows/s`);
         },
       }),
     )
-    .finally(() => {
-      bar.stop();
-      refitBar?.stop();
-    });
+    .finally(() => bar?.stop());
   ctx.run.setBackend(result.backend);
   ctx.run.metric('train.rows_per_second', result.trainRowsPerSecond);
+  ctx.run.metric('train.threads', result.threads);
+  log.info(
+    { threads: result.threads, fitSeconds: result.fitSeconds, validationNdcg10: result.validationNdcg10 },
+    `trained on ${result.threads} thread(s) in ${result.fitSeconds.toFixed(1)} s; held-out validation candidate NDCG@10 ${result.validationNdcg10.toFixed(4)}` +
+      (result.refitted ? `, then refitted on the ${train.length} training cut-offs and the validation cut-off` : ''),
+  );
 
-  // Ranking figures (and so promotion) come from the early-stopped network, held out
-  // in time; calibration figures from the scores the calibration was fitted on.
-  const { calibration, heldOutLogLoss } = fitCalibration(result.calibrationScores, validation.label!, validation.customer);
+  // Ranking figures (and so promotion) and the calibration come from the network
+  // of the first phase, whose validation scores are held out in time.
+  const held = result.validation;
+  const { calibration, heldOutLogLoss } = fitCalibration(result.validationScores, held.label!, held.customer);
   const probability = applyCalibration(calibration, result.validationScores);
-  const metrics = validate(index, validation, probability, result.validationScores, o, 'challenger', applyCalibration(calibration, result.calibrationScores));
-  log.info(`validation at ${iso(validation.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
-  return { result, calibration, heldOutLogLoss, validationSet: validation, validation: metrics };
+  const metrics = validate(index, held, probability, result.validationScores, o, 'challenger');
+  log.info(`validation at ${iso(held.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
+  return { result, calibration, heldOutLogLoss, validationSet: held, validation: metrics };
 }
 
 /**

@@ -13,7 +13,7 @@ import { CliResult, jsonLogs, ROOT, runCli } from '../helpers/cli';
 import { S3Server, startS3Server } from '../helpers/s3server';
 
 const AS_OF = '2011-11-09T00:00:00Z';
-const FAST = ['--train-cutoffs', '2', '--max-epochs', '2', '--seed', '7'];
+const FAST = ['--train-cutoffs', '2', '--epochs', '2', '--train-groups', '2048', '--seed', '7'];
 const DATA = join(ROOT, 'data', 'online-retail');
 /** Known customers at the as-of time (a purchase event before it). */
 const KNOWN_CUSTOMERS = 4063;

@@ -24,7 +24,7 @@ describe('berserkr run on a second data set shaped otherwise', () => {
       '--raw', 'tests/fixtures/loyalty/raw',
       '--lake', lake,
       '--config', 'tests/fixtures/config/loyalty.yaml',
-      '--train-cutoffs', '1', '--max-epochs', '1',
+      '--train-cutoffs', '1', '--epochs', '2',
     ]);
     expect(r.code).toBe(0);
     const runId = jsonLogs(r.stderr).find((l) => typeof l.runId === 'string')!.runId as string;

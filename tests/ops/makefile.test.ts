@@ -74,7 +74,7 @@ describe('Makefile', () => {
 
   it('passes the schedule mode and training flags to schedule', () => {
     expect(cliLine(local, ['schedule'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'data\/online-retail' /);
-    expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--max-epochs 1'])).toMatch(/ schedule --once .* --max-epochs 1$/);
+    expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--epochs 1'])).toMatch(/ schedule --once .* --epochs 1$/);
     expect(cliLine(minio, ['runs'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake'");
   });
 

@@ -1,5 +1,6 @@
 import {
   applyCalibration,
+  customerFold,
   fitCalibration,
   fitIsotonic,
   fitPlatt,
@@ -79,5 +80,16 @@ describe('fitCalibration', () => {
   it('rejects inputs of different lengths', () => {
     expect(() => fitCalibration(new Float32Array(3), new Uint8Array(2), new Int32Array(3))).toThrow(TrainingInputError);
     expect(() => fitPlatt([], [])).toThrow(/no rows/);
+  });
+});
+
+describe('customerFold', () => {
+  it('splits customers about in half, not by id order', () => {
+    const ones = Array.from({ length: 1000 }, (_, c) => customerFold(c)).reduce((s: number, f) => s + f, 0);
+    expect(ones).toBeGreaterThan(450);
+    expect(ones).toBeLessThan(550);
+    const lowHalf = Array.from({ length: 500 }, (_, c) => customerFold(c)).reduce((s: number, f) => s + f, 0);
+    expect(lowHalf).toBeGreaterThan(200);
+    expect(lowHalf).toBeLessThan(300);
   });
 });

@@ -55,3 +55,19 @@ describe('fitPreprocessing / applyPreprocessing', () => {
     expect(() => applyPreprocessing(p, new Float32Array(3))).toThrow(/3 values are not rows of 2 features/);
   });
 });
+
+describe('fitPreprocessing with maxRows', () => {
+  const world = makeWorld(4);
+  const sets = [makeFeatureSet(world, 1, 0, 10), makeFeatureSet(world, 2, 30 * 86_400_000, 10)];
+
+  it('reads every k-th row above the cap: the fit of exactly those rows', () => {
+    const sampled = fitPreprocessing(sets, { maxRows: 1500 }); // 6000 rows, k = 4
+    const d = sets[0].names.length;
+    const every4th = sets.map((fs) => {
+      const rows = Array.from({ length: Math.ceil(fs.n / 4) }, (_, i) => i * 4);
+      return { ...fs, n: rows.length, values: Float32Array.from(rows.flatMap((r) => Array.from(fs.values.subarray(r * d, (r + 1) * d)))) };
+    });
+    expect(sampled).toEqual(fitPreprocessing(every4th));
+    expect(fitPreprocessing(sets, { maxRows: 6000 })).toEqual(fitPreprocessing(sets));
+  });
+});

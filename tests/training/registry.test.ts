@@ -37,7 +37,7 @@ describe('model registry', () => {
     preprocessing,
     calibration: { method: 'platt', a: 0.8, b: -1 },
     metrics: { ndcg10: 0.5, logLoss: 0.2 },
-    history: [{ epoch: 1, trainLoss: 0.3, validationLogLoss: 0.2, validationNdcg10: 0.5, rowsPerSecond: 1000 }],
+    history: [{ phase: 'train', epoch: 1, epochs: 1, trainLoss: 0.3, groups: 10, rows: 640, rowsPerSecond: 1000 }],
   });
 
   beforeAll(async () => {

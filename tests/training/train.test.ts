@@ -1,6 +1,6 @@
 import { applyCalibration, fitCalibration } from '../../training/calibration';
 import { predictRaw } from '../../training/predict';
-import { DEFAULT_REFIT_EPOCHS, trainModel, type TrainResult } from '../../training/train';
+import { customerSample, trainModel, type TrainOptions, type TrainResult } from '../../training/train';
 import { TrainingInputError } from '../../training/errors';
 import { expectedCalibrationError as ece } from '../../training/metrics';
 import { auc, makeFeatureSet, makeWorld, plantedLogit, sigmoid } from './synthetic';
@@ -12,7 +12,8 @@ describe('trainModel on a planted signal', () => {
   const train = [0, 1, 2].map((k) => makeFeatureSet(world, 100 + k, k * 30 * DAY, 30));
   const validation = makeFeatureSet(world, 200, 3 * 30 * DAY, 30);
   const heldOut = makeFeatureSet(world, 300, 4 * 30 * DAY, 30);
-  const options = { seed: 7, maxEpochs: 4, patience: 1, negativesPerPositive: 2, batchSize: 256, listwise: false as const, averageWeights: false, refit: false };
+  // 900 groups of 30 rows; a budget of 400 groups per epoch, 16 rows each, draws a sample of both.
+  const options: TrainOptions = { seed: 7, epochs: 4, threads: 1, refit: false, budget: { groupsPerEpoch: 400, groupRows: 16, groupsPerStep: 16 } };
   let a: TrainResult;
   let pa: Float32Array;
 
@@ -25,106 +26,86 @@ describe('trainModel on a planted signal', () => {
     const oracle = Float64Array.from({ length: heldOut.n }, (_, r) =>
       sigmoid(plantedLogit(world, heldOut.values[r * 6], heldOut.values[r * 6 + 1], heldOut.item[r])),
     );
-    const oracleAuc = auc(oracle, heldOut.label!);
-    const modelAuc = auc(pa, heldOut.label!);
-    expect(modelAuc).toBeGreaterThan(0.75);
-    expect(modelAuc).toBeGreaterThan(oracleAuc - 0.03);
-    expect(a.history.length).toBeGreaterThanOrEqual(2);
-    expect(a.history[a.bestEpoch - 1].validationNdcg10).toBe(Math.max(...a.history.map((h) => h.validationNdcg10)));
-    expect(a.trainRows).toBeGreaterThan(0);
+    expect(auc(pa, heldOut.label!)).toBeGreaterThan(0.75);
+    expect(auc(pa, heldOut.label!)).toBeGreaterThan(auc(oracle, heldOut.label!) - 0.03);
     expect(a.vocab).toEqual({ customers: 300, items: 200 });
   });
 
-  it('is reproducible: same seed, same predictions', async () => {
-    const b = await trainModel(train, validation, options);
-    const pb = predictRaw(b.model, b.preprocessing, b.vocab, heldOut);
-    let maxDiff = 0;
-    for (let i = 0; i < pa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i] - pb[i]));
-    expect(maxDiff).toBeLessThan(1e-6);
-    expect(b.history).toEqual(a.history.map((h, i) => ({ ...h, rowsPerSecond: b.history[i].rowsPerSecond })));
+  it('spends the budget, not the data: each epoch draws 400 groups of at most 16 rows', () => {
+    expect(a.history.map((h) => [h.phase, h.epoch, h.epochs, h.groups])).toEqual([1, 2, 3, 4].map((e) => ['train', e, 4, 400]));
+    for (const h of a.history) expect(h.rows).toBeLessThanOrEqual(400 * 16);
+    expect(a.threads).toBe(1);
   });
 
-  it('is calibrated on held-out rows after fitting calibration on the validation cut-off', () => {
-    // negative sampling inflates raw scores; calibration on all validation candidates corrects them
+  it('is reproducible: same seed, same predictions and history', async () => {
+    const b = await trainModel(train, validation, options);
+    expect(Array.from(predictRaw(b.model, b.preprocessing, b.vocab, heldOut))).toEqual(Array.from(pa));
+    expect(b.history.map((h) => h.trainLoss)).toEqual(a.history.map((h) => h.trainLoss));
+  });
+
+  it('gives the same network on two threads, up to float summation order', async () => {
+    const two = await trainModel(train, validation, { ...options, threads: 2 });
+    expect(two.threads).toBe(2);
+    const p2 = predictRaw(two.model, two.preprocessing, two.vocab, heldOut);
+    let maxDiff = 0;
+    for (let i = 0; i < pa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i] - p2[i]));
+    expect(maxDiff).toBeLessThan(1e-3);
+    two.history.forEach((h, i) => expect(h.trainLoss).toBeCloseTo(a.history[i].trainLoss, 4));
+  });
+
+  it('is calibrated on held-out rows after fitting calibration on its held-out validation scores', () => {
+    // sampling groups and rows shifts the raw level; calibration on all validation candidates corrects it
+    expect(a.validationScores).toHaveLength(validation.n);
     const { calibration } = fitCalibration(a.validationScores, validation.label!, validation.customer);
     const p = applyCalibration(calibration, pa);
-    expect(ece(pa, heldOut.label!)).toBeGreaterThan(0.05);
     expect(ece(p, heldOut.label!)).toBeLessThan(0.02);
+    expect(ece(p, heldOut.label!)).toBeLessThan(ece(pa, heldOut.label!));
   });
 
-  it('warm-refits on training + validation by default, keeping the held-out validation scores and cross-fitting calibration scores', async () => {
+  it('refits on training + validation by default, growing the vocabulary and keeping the first phase held-out scores', async () => {
     // The validation cut-off holds customers and items beyond the training vocabulary.
     const wider = makeFeatureSet(makeWorld(1, 320, 220), 201, 3 * 30 * DAY, 30);
     const plain = await trainModel(train, wider, options);
-    const { refit: off, ...defaults } = options;
-    expect(off).toBe(false);
-    expect(plain.calibrationScores).toBe(plain.validationScores);
-    const refitEpochs: number[][] = [];
-    const r = await trainModel(train, wider, { ...defaults, onRefitEpoch: (e, of) => refitEpochs.push([e, of]) });
+    const r = await trainModel(train, wider, { ...options, refit: undefined, refitEpochs: 2 });
     expect([plain.refitted, r.refitted]).toEqual([false, true]);
-    // the full refit, then one per half of the validation customers
-    expect(refitEpochs).toEqual(Array.from({ length: 3 * DEFAULT_REFIT_EPOCHS + 1 }, (_, e) => [e, 3 * DEFAULT_REFIT_EPOCHS]));
-    expect(r.bestEpoch).toBe(plain.bestEpoch);
+    expect(r.history.map((h) => `${h.phase} ${h.epoch}/${h.epochs}`)).toEqual(['train 1/4', 'train 2/4', 'train 3/4', 'train 4/4', 'refit 1/2', 'refit 2/2']);
     expect(Array.from(r.validationScores)).toEqual(Array.from(plain.validationScores));
     expect(plain.vocab).toEqual({ customers: 300, items: 200 });
     expect(r.vocab).toEqual({ customers: 320, items: 220 });
     expect(r.spec).toMatchObject({ customers: 320, items: 220 });
     expect(r.preprocessing).toEqual(plain.preprocessing);
-    expect(r.trainRows).toBeGreaterThan(plain.trainRows);
     const pr = predictRaw(r.model, r.preprocessing, r.vocab, heldOut);
     expect(auc(pr, heldOut.label!)).toBeGreaterThan(0.75);
-    // Calibration scores: a value for every validation row, not the early-stopped network's.
-    expect(r.calibrationScores).toHaveLength(wider.n);
-    expect(r.calibrationScores.every((s) => s > 0 && s < 1)).toBe(true);
-    expect(r.calibrationScores.filter((s, i) => Math.abs(s - r.validationScores[i]) > 1e-4).length).toBeGreaterThan(wider.n / 2);
-    const { calibration } = fitCalibration(r.calibrationScores, wider.label!, wider.customer);
-    expect(ece(applyCalibration(calibration, pr), heldOut.label!)).toBeLessThan(0.02);
+    expect(Array.from(pr)).not.toEqual(Array.from(predictRaw(plain.model, plain.preprocessing, plain.vocab, heldOut)));
   });
 
-  it('starts the refit from the early-stopped network instead of a fresh one', async () => {
-    const warm = await trainModel(train, validation, { ...options, refit: true, refitEpochs: 1 });
-    const fresh = await trainModel(train, validation, { ...options, maxEpochs: 1 }); // one epoch from the initial weights
-    const logit = (p: number): number => Math.log(p / (1 - p));
-    const distance = (m: TrainResult): number => {
-      const p = predictRaw(m.model, m.preprocessing, m.vocab, heldOut);
-      return p.reduce((s, v, i) => s + Math.abs(logit(v) - logit(pa[i])), 0) / p.length;
-    };
-    expect(distance(warm)).toBeLessThan(distance(fresh) / 2);
+  it('scores at most validationCustomers validation customers, a fixed sample', async () => {
+    const r = await trainModel(train, validation, { ...options, epochs: 1, validationCustomers: 100 });
+    expect(new Set(r.validation.customer).size).toBe(100);
+    expect(r.validation).toEqual(customerSample(validation, 100));
+    expect(r.validationScores).toHaveLength(r.validation.n);
   });
 
-  it('rejects a refit of no epochs', async () => {
-    await expect(trainModel(train, validation, { ...options, refitEpochs: 0 })).rejects.toThrow(/refitEpochs 0 \(a positive integer\)/);
-  });
-
-  it('rejects unlabelled or positive-free training data', async () => {
+  it('rejects options out of range, unlabelled or positive-free data', async () => {
+    await expect(trainModel(train, validation, { ...options, refitEpochs: 0 })).rejects.toThrow(/refitEpochs 0 \(positive integers\)/);
+    await expect(trainModel(train, validation, { ...options, budget: { groupRows: 1 } })).rejects.toThrow(/groupRows must be an integer >= 2, found 1/);
     await expect(trainModel(train, { ...validation, label: undefined }, options)).rejects.toThrow(TrainingInputError);
     const noPositives = train.map((fs) => ({ ...fs, label: new Uint8Array(fs.n) }));
     await expect(trainModel(noPositives, validation, options)).rejects.toThrow(/training cut-offs have no positive label/);
   });
 });
 
-describe('trainModel with its default listwise groups and weight averaging', () => {
-  const world = makeWorld(2);
-  const train = [0, 1, 2].map((k) => makeFeatureSet(world, 110 + k, k * 30 * DAY, 30));
-  const validation = makeFeatureSet(world, 210, 3 * 30 * DAY, 30);
-  const heldOut = makeFeatureSet(world, 310, 4 * 30 * DAY, 30);
-  const options = { seed: 11, maxEpochs: 4, patience: 4, batchSize: 256, listwise: { groupSize: 16, lambda: 0.3 }, refit: false };
+describe('customerSample', () => {
+  const fs = makeFeatureSet(makeWorld(3, 50, 20), 1, 0, 4);
 
-  it('learns the planted signal, trains on whole customer groups and keeps the best averaged epoch, reproducibly', async () => {
-    const a = await trainModel(train, validation, options);
-    const pa = predictRaw(a.model, a.preprocessing, a.vocab, heldOut);
-    expect(auc(pa, heldOut.label!)).toBeGreaterThan(0.75);
-    expect(a.trainRows).toBe(3 * 300 * 16); // one group of 16 per customer and cut-off
-    expect(a.history).toHaveLength(4);
-    expect(a.history[a.bestEpoch - 1].validationNdcg10).toBe(Math.max(...a.history.map((h) => h.validationNdcg10)));
-    const b = await trainModel(train, validation, options);
-    expect(Array.from(predictRaw(b.model, b.preprocessing, b.vocab, heldOut))).toEqual(Array.from(pa));
-  });
-
-  it('scores validation with the weight average: averaging changes what is kept', async () => {
-    const averaged = await trainModel(train, validation, options);
-    const plain = await trainModel(train, validation, { ...options, averageWeights: false });
-    expect(averaged.history[0]).toEqual({ ...plain.history[0], rowsPerSecond: averaged.history[0].rowsPerSecond }); // epoch 1: nothing to average yet
-    expect(averaged.history[3].validationLogLoss).not.toBeCloseTo(plain.history[3].validationLogLoss, 6);
+  it('keeps a set with no more customers whole, else the rows of exactly that many customers in their order', () => {
+    expect(customerSample(fs, 50)).toBe(fs);
+    const s = customerSample(fs, 10);
+    expect(new Set(s.customer).size).toBe(10);
+    expect(s.n).toBe(40);
+    const rows = Array.from(fs.customer.keys()).filter((r) => new Set(s.customer).has(fs.customer[r]));
+    expect(Array.from(s.item)).toEqual(rows.map((r) => fs.item[r]));
+    expect(Array.from(s.values.subarray(0, 6))).toEqual(Array.from(fs.values.subarray(rows[0] * 6, rows[0] * 6 + 6)));
+    expect(Array.from(s.label!)).toEqual(rows.map((r) => fs.label![r]));
   });
 });

@@ -1,0 +1,115 @@
+import type { FeatureSet } from '../../features/types';
+import { checkBudget, drawEpoch, epochBuffers, groupPool, type TrainingBudget } from '../../training/budget';
+import { TrainingInputError } from '../../training/errors';
+import type { Preprocessing } from '../../training/preprocess';
+import { Prng } from '../../training/sampling';
+
+/** Customers 0 … sizes.length − 1 with sizes[c] rows each, the first positives[c] of them positive; feature 0 = row index. */
+function groupedSet(sizes: number[], positives: number[], cutoff = 0): FeatureSet {
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const customer = new Int32Array(n);
+  const item = new Int32Array(n);
+  const label = new Uint8Array(n);
+  let r = 0;
+  sizes.forEach((m, c) => {
+    for (let j = 0; j < m; j++, r++) {
+      customer[r] = c;
+      item[r] = j;
+      label[r] = j < positives[c] ? 1 : 0;
+    }
+  });
+  return { cutoff, n, customer, item, names: ['row'], values: Float32Array.from({ length: n }, (_, i) => i), label };
+}
+
+const identity: Preprocessing = { version: 1, transforms: [{ name: 'row', log: false, mean: 0, scale: 1 }] };
+const budget = (b: Partial<TrainingBudget> = {}): TrainingBudget => ({ groupsPerEpoch: 100, groupRows: 8, negativeGroupShare: 0.25, groupsPerStep: 4, ...b });
+
+describe('groupPool', () => {
+  it('finds each customer run and its positives, over several cut-offs', () => {
+    const pool = groupPool([groupedSet([3, 2], [1, 0]), groupedSet([4], [2], 1)]);
+    expect(Array.from(pool.set)).toEqual([0, 0, 1]);
+    expect(Array.from(pool.start)).toEqual([0, 3, 0]);
+    expect(Array.from(pool.end)).toEqual([3, 5, 4]);
+    expect(Array.from(pool.positives)).toEqual([1, 0, 2]);
+    expect(Array.from(pool.withPositive)).toEqual([0, 2]);
+    expect(Array.from(pool.withoutPositive)).toEqual([1]);
+  });
+
+  it('rejects unlabelled sets and sets without a positive', () => {
+    expect(() => groupPool([{ ...groupedSet([2], [1]), label: undefined }])).toThrow(TrainingInputError);
+    expect(() => groupPool([groupedSet([2, 2], [0, 0])])).toThrow(/have no positive label/);
+  });
+});
+
+describe('drawEpoch', () => {
+  // 20 customers with a positive (30 rows, 3 positives) and 80 without (10 rows).
+  const sizes = [...Array(20).fill(30), ...Array(80).fill(10)];
+  const fs = groupedSet(sizes, [...Array(20).fill(3), ...Array(80).fill(0)]);
+  const pool = groupPool([fs]);
+  const vocab = { customers: 100, items: 30 };
+
+  it('draws the share of groups without a positive, caps each group at groupRows with every positive kept', () => {
+    const s = drawEpoch(pool, identity, vocab, budget({ groupsPerEpoch: 40 }), 0, new Prng(1));
+    expect(s.groups).toBe(30); // 10 without a positive (a quarter of 40), then all 20 with one (30 were asked for)
+    let withPos = 0;
+    for (let g = 0; g < s.groups; g++) {
+      const rows = s.groupStart[g + 1] - s.groupStart[g];
+      const pos = s.label.subarray(s.groupStart[g], s.groupStart[g + 1]).reduce((a, b) => a + b, 0);
+      if (pos > 0) {
+        withPos++;
+        expect([rows, pos]).toEqual([8, 3]);
+      } else {
+        expect(rows).toBe(8);
+      }
+    }
+    expect(withPos).toBe(20);
+    expect(s.rows).toBe(30 * 8);
+  });
+
+  it('weights every row by the inverse of its chance of being drawn, so weights add up to the rows of all groups', () => {
+    const s = drawEpoch(pool, identity, vocab, budget({ groupsPerEpoch: 40 }), 0, new Prng(2));
+    const total = s.weight.reduce((a, b) => a + b, 0);
+    expect(total).toBeCloseTo(fs.n, 1); // 20 × 30 + 80 × 10 rows
+    for (let r = 0; r < s.rows; r++) {
+      const source = s.x[r]; // feature 0 is the source row index
+      expect(s.label[r]).toBe(fs.label![source]);
+      expect(s.customer[r]).toBe(fs.customer[source]);
+    }
+    // within a group with a positive: positives 3/3 (weight 1), negatives 27/5
+    const g = Array.from({ length: s.groups }, (_, j) => j).find((j) => s.label[s.groupStart[j]] === 1)!;
+    expect(Array.from(s.withinWeight.subarray(s.groupStart[g], s.groupStart[g + 1]))).toEqual([1, 1, 1, 27 / 5, 27 / 5, 27 / 5, 27 / 5, 27 / 5].map(Math.fround));
+  });
+
+  it('is reproducible for a seed, different for another, and replaces ids by OOV at the given rate', () => {
+    const a = drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(3));
+    const b = drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(3));
+    const c = drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(4));
+    expect(Array.from(a.x)).toEqual(Array.from(b.x));
+    expect(Array.from(a.x)).not.toEqual(Array.from(c.x));
+    const oov = a.customer.filter((v) => v === vocab.customers).length / a.rows;
+    expect(oov).toBeGreaterThan(0.2);
+    expect(oov).toBeLessThan(0.4);
+  });
+
+  it('draws into given buffers, shared between threads, the same rows as into its own', () => {
+    const into = epochBuffers(100, 100 * 8, 1, true);
+    const s = drawEpoch(pool, identity, vocab, budget(), 0, new Prng(6), into);
+    expect(s.x.buffer).toBe(into.x.buffer);
+    expect(s.groupStart.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const own = drawEpoch(pool, identity, vocab, budget(), 0, new Prng(6));
+    expect(Array.from(s.x)).toEqual(Array.from(own.x));
+    expect(Array.from(s.groupStart)).toEqual(Array.from(own.groupStart));
+    expect(() => drawEpoch(pool, identity, vocab, budget(), 0, new Prng(6), epochBuffers(100, 10, 1, false))).toThrow(/buffers for 10 rows/);
+  });
+});
+
+describe('checkBudget', () => {
+  it.each([
+    [{ groupsPerEpoch: 0 }, /groupsPerEpoch must be a positive integer, found 0/],
+    [{ groupRows: 1 }, /groupRows must be an integer >= 2, found 1/],
+    [{ negativeGroupShare: 1 }, /negativeGroupShare must be in \[0, 1\), found 1/],
+    [{ groupsPerStep: 2.5 }, /groupsPerStep must be a positive integer, found 2.5/],
+  ])('rejects %j', (bad, message) => {
+    expect(() => checkBudget(budget(bad))).toThrow(message);
+  });
+});

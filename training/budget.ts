@@ -1,0 +1,233 @@
+/**
+ * Training under a budget: each epoch draws a fixed number of customer groups
+ * (one customer's candidates at one labelled cut-off) from all cut-offs, so the
+ * cost of an epoch is set by the budget, not by the number of customers.
+ *
+ * A group with a positive teaches the ranking within a customer (the softmax
+ * term of `loss.ts`) and the level; a group without one teaches only the level
+ * (the binary cross-entropy term), so such groups are drawn at a lower rate and
+ * weighted up. Within a group every positive (up to half the group) and a
+ * uniform sample of negatives are kept, each weighted by its class's rows ÷ rows
+ * taken. Every weight is the inverse of the probability of drawing the row, so
+ * the weighted loss is an unbiased estimate of the loss over all candidates of
+ * all groups (Horvitz & Thompson, JASA 1952), and the softmax over a sample of
+ * negatives adds log(weight) to each logit (the "logQ correction" of sampled
+ * softmax; Bengio & Senécal, IEEE TNN 2008).
+ */
+import type { FeatureSet } from '../features/types';
+import { float32s, int32s } from './arrays';
+import { TrainingInputError } from './errors';
+import { toVocabIndex } from './model';
+import type { Vocabulary } from './predict';
+import { applyPreprocessing, type Preprocessing } from './preprocess';
+import type { Prng } from './sampling';
+
+/** How much training sees per epoch. */
+export interface TrainingBudget {
+  /** Customer groups drawn per epoch (over all cut-offs). */
+  groupsPerEpoch: number;
+  /** Most rows kept of one group: all of a group that has at most this many, else a sample. */
+  groupRows: number;
+  /** Share of each epoch's groups drawn from groups without a positive, in [0, 1). */
+  negativeGroupShare: number;
+  /** Groups per gradient step. */
+  groupsPerStep: number;
+}
+
+/** The groups of labelled cut-offs: customer `g` of set `set[g]` owns rows [start[g], end[g]). */
+export interface GroupPool {
+  sets: readonly FeatureSet[];
+  set: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+  /** Positives of each group. */
+  positives: Int32Array;
+  /** Indices of the groups with at least one positive, and without. */
+  withPositive: Int32Array;
+  withoutPositive: Int32Array;
+}
+
+/**
+ * The groups of `sets`: runs of equal `customer` (feature sets hold each
+ * customer's candidates in one run).
+ * @throws TrainingInputError when a set has no labels or no set has a positive.
+ */
+export function groupPool(sets: readonly FeatureSet[]): GroupPool {
+  const set: number[] = [];
+  const start: number[] = [];
+  const end: number[] = [];
+  const positives: number[] = [];
+  sets.forEach((fs, s) => {
+    const label = fs.label;
+    if (label === undefined) throw new TrainingInputError(`feature set at cut-off ${new Date(fs.cutoff).toISOString()} has no labels`);
+    for (let r = 0; r < fs.n; ) {
+      const c = fs.customer[r];
+      let e = r;
+      let p = 0;
+      for (; e < fs.n && fs.customer[e] === c; e++) p += label[e];
+      set.push(s);
+      start.push(r);
+      end.push(e);
+      positives.push(p);
+      r = e;
+    }
+  });
+  const pos = Int32Array.from(positives);
+  const withPositive = Int32Array.from(pos.keys()).filter((g) => pos[g] > 0);
+  if (withPositive.length === 0) throw new TrainingInputError(`the ${sets.length} training cut-offs have no positive label`);
+  return {
+    sets,
+    set: Int32Array.from(set),
+    start: Int32Array.from(start),
+    end: Int32Array.from(end),
+    positives: pos,
+    withPositive,
+    withoutPositive: Int32Array.from(pos.keys()).filter((g) => pos[g] === 0),
+  };
+}
+
+/**
+ * One epoch's training rows: `groups` groups, group j owning rows
+ * [groupStart[j], groupStart[j + 1]), in the order they are trained on.
+ */
+export interface EpochSample {
+  groups: number;
+  rows: number;
+  groupStart: Int32Array;
+  /** Preprocessed features, rows × d, row-major. */
+  x: Float32Array;
+  /** Vocabulary indices (OOV included). */
+  item: Int32Array;
+  customer: Int32Array;
+  /** 1 for a positive, 0 for a negative. */
+  label: Float32Array;
+  /** Inverse probability of drawing the row (group class × within-group), ≥ 1. */
+  weight: Float32Array;
+  /** Inverse probability of the row within its group (the logQ correction), ≥ 1. */
+  withinWeight: Float32Array;
+}
+
+/** Moves a uniform sample of k elements without replacement to the front of `a` (partial Fisher–Yates). */
+function partialShuffle(a: Int32Array | number[], k: number, rng: Prng): void {
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(a.length - i);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+/** The number of rows {@link drawEpoch} keeps of a group of `m` rows with `p` positives. */
+function keptRows(m: number, p: number, groupRows: number): { pos: number; neg: number } {
+  if (m <= groupRows) return { pos: p, neg: m - p };
+  const pos = Math.min(p, groupRows >> 1);
+  return { pos, neg: Math.min(m - p, groupRows - pos) };
+}
+
+/**
+ * Draws one epoch under `budget`: `negativeGroupShare` of the groups uniformly
+ * from those without a positive, the rest from those with one (fewer when a
+ * class has fewer groups), in a random order; rows and weights as the module
+ * comment says. A fraction `oovRate` of item and customer indices (independently)
+ * is replaced by the OOV index, so its embedding rows learn an unseen id.
+ * Memory: rows × (d + 5) × 4 bytes, rows ≤ groupsPerEpoch × groupRows.
+ * @param into buffers of {@link epochBuffers} to draw into (the result's arrays
+ *   are views of them), so a phase's epochs reuse one allocation; new arrays when absent.
+ * @throws TrainingInputError when a budget figure is out of range.
+ */
+export function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary, budget: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
+  checkBudget(budget);
+  const { withPositive, withoutPositive } = pool;
+  const wantNeg = Math.round(budget.groupsPerEpoch * budget.negativeGroupShare);
+  const nNeg = Math.min(withoutPositive.length, wantNeg);
+  const nPos = Math.min(withPositive.length, budget.groupsPerEpoch - nNeg);
+  const posOrder = withPositive.slice();
+  const negOrder = withoutPositive.slice();
+  partialShuffle(posOrder, nPos, rng);
+  partialShuffle(negOrder, nNeg, rng);
+  const chosen = new Int32Array(nPos + nNeg);
+  chosen.set(posOrder.subarray(0, nPos));
+  chosen.set(negOrder.subarray(0, nNeg), nPos);
+  partialShuffle(chosen, chosen.length, rng);
+  const classWeight = (g: number): number => (pool.positives[g] > 0 ? withPositive.length / nPos : withoutPositive.length / nNeg);
+
+  const groupStart = into === undefined ? new Int32Array(chosen.length + 1) : into.groupStart.subarray(0, chosen.length + 1);
+  chosen.forEach((g, j) => {
+    const kept = keptRows(pool.end[g] - pool.start[g], pool.positives[g], budget.groupRows);
+    groupStart[j + 1] = groupStart[j] + kept.pos + kept.neg;
+  });
+  const rows = groupStart[chosen.length];
+  const d = pre.transforms.length;
+  const buffers = into ?? epochBuffers(chosen.length, rows, d, false);
+  if (buffers.x.length < rows * d || buffers.groupStart.length < chosen.length + 1) throw new RangeError(`drawEpoch: buffers for ${buffers.rows} rows, ${rows} drawn`);
+  const sample: EpochSample = {
+    groups: chosen.length,
+    rows,
+    groupStart,
+    x: buffers.x.subarray(0, rows * d),
+    item: buffers.item.subarray(0, rows),
+    customer: buffers.customer.subarray(0, rows),
+    label: buffers.label.subarray(0, rows),
+    weight: buffers.weight.subarray(0, rows),
+    withinWeight: buffers.withinWeight.subarray(0, rows),
+  };
+  const pos: number[] = [];
+  const neg: number[] = [];
+  chosen.forEach((g, j) => {
+    const fs = pool.sets[pool.set[g]];
+    pos.length = 0;
+    neg.length = 0;
+    for (let r = pool.start[g]; r < pool.end[g]; r++) (fs.label![r] === 1 ? pos : neg).push(r);
+    const kept = keptRows(pool.end[g] - pool.start[g], pos.length, budget.groupRows);
+    partialShuffle(pos, kept.pos, rng);
+    partialShuffle(neg, kept.neg, rng);
+    const w = classWeight(g);
+    let o = groupStart[j];
+    const put = (r: number, y: number, within: number): void => {
+      sample.x.set(fs.values.subarray(r * d, (r + 1) * d), o * d);
+      sample.item[o] = rng.next() < oovRate ? -1 : fs.item[r];
+      sample.customer[o] = rng.next() < oovRate ? -1 : fs.customer[r];
+      sample.label[o] = y;
+      sample.withinWeight[o] = within;
+      sample.weight[o] = w * within;
+      o++;
+    };
+    for (let k = 0; k < kept.pos; k++) put(pos[k], 1, pos.length / kept.pos);
+    for (let k = 0; k < kept.neg; k++) put(neg[k], 0, neg.length / kept.neg);
+  });
+  applyPreprocessing(pre, sample.x);
+  toVocabIndex(sample.item, vocab.items, sample.item);
+  toVocabIndex(sample.customer, vocab.customers, sample.customer);
+  return sample;
+}
+
+/**
+ * Zeroed arrays for `groups` groups and `rows` rows of d features, to draw
+ * epochs into ({@link drawEpoch}); in `SharedArrayBuffer`s when `shared`, so
+ * worker threads read them without a copy. For a budget: groupsPerEpoch groups,
+ * groupsPerEpoch × groupRows rows.
+ */
+export function epochBuffers(groups: number, rows: number, d: number, shared: boolean): EpochSample {
+  return {
+    groups,
+    rows,
+    groupStart: int32s(groups + 1, shared),
+    x: float32s(rows * d, shared),
+    item: int32s(rows, shared),
+    customer: int32s(rows, shared),
+    label: float32s(rows, shared),
+    weight: float32s(rows, shared),
+    withinWeight: float32s(rows, shared),
+  };
+}
+
+/** @throws TrainingInputError naming the first budget figure out of range. */
+export function checkBudget(b: TrainingBudget): void {
+  const bad = (name: string, v: number, want: string): never => {
+    throw new TrainingInputError(`training budget: ${name} must be ${want}, found ${v}`);
+  };
+  if (!Number.isInteger(b.groupsPerEpoch) || b.groupsPerEpoch < 1) bad('groupsPerEpoch', b.groupsPerEpoch, 'a positive integer');
+  if (!Number.isInteger(b.groupRows) || b.groupRows < 2) bad('groupRows', b.groupRows, 'an integer >= 2');
+  if (!(b.negativeGroupShare >= 0 && b.negativeGroupShare < 1)) bad('negativeGroupShare', b.negativeGroupShare, 'in [0, 1)');
+  if (!Number.isInteger(b.groupsPerStep) || b.groupsPerStep < 1) bad('groupsPerStep', b.groupsPerStep, 'a positive integer');
+}
