@@ -98,7 +98,7 @@ export async function runCommand<O extends DataCommandOptions>(
   const lost = new AbortController();
   const ctx = await openContext(name, options, toParams(rest), lost.signal);
   let held: HeldLock | undefined;
-  let stopRenewing = (): void => undefined;
+  let stopRenewing = async (): Promise<void> => undefined;
   let code: number = EXIT.ok;
   try {
     if (lock !== 'none') {
@@ -124,7 +124,7 @@ export async function runCommand<O extends DataCommandOptions>(
     const signal = receivedSignal();
     code = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : EXIT.failed;
   }
-  stopRenewing();
+  await stopRenewing();
   try {
     const record = await ctx.run.finish(ctx.lake, code === EXIT.ok || code === EXIT.partial ? 'ok' : 'failed');
     ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.lake.uri.replace(/\/$/, '')}/runs/${record.runId}.json`);

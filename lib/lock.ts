@@ -18,6 +18,14 @@
  * honour it (AWS S3 since 2024, MinIO); it is not used here because the store
  * interface and s3rver do not offer it.
  *
+ * Liveness: the lease is renewed from a worker thread ({@link HeldLock.keepAlive}),
+ * so a holder whose main thread is busy for longer than the lease keeps it; a
+ * holder that died stops renewing. A holder on this host (same hostname) whose
+ * process is gone (`kill(pid, 0)` fails with ESRCH) is taken over at once
+ * instead of after its lease. Hostnames must therefore be unique among the
+ * machines and containers sharing a lake (Docker and Kubernetes give each
+ * container its own by default).
+ *
  * Release is read-then-delete, with the same kind of window: a contender whose
  * write lands between our read and our delete loses its record; it notices at
  * its settle re-read (and tries again) or at its next renewal.
@@ -27,8 +35,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
+import type { RenewerData, RenewerMessage } from './lock-renewer';
+import { parseStoreUri } from './store/open';
 import { ObjectNotFoundError, type ObjectStore } from './store/store';
+import { startWorker } from './worker';
 
 /** Key of the pipeline lock in the lake. */
 export const PIPELINE_LOCK_KEY = 'locks/pipeline.json';
@@ -92,9 +104,33 @@ export interface LockOptions {
   now?: () => number;
   /** Sleep; default a timer (tests pass a fake one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Whether process `pid` of this host is alive; default {@link processAlive}. */
+  alive?: (pid: number) => boolean;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Whether process `pid` exists on this host: `kill(pid, 0)` sends nothing and
+ * fails with ESRCH only when there is no such process (EPERM means it exists
+ * under another user).
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Whether a lock record no longer holds: its lease expired at `now`, or its
+ * holder is a process of this host (`host` equal to `hostname()`) that is gone.
+ */
+export function isStale(holder: LockRecord, now: number, alive: (pid: number) => boolean = processAlive): boolean {
+  return Date.parse(holder.expiresAt) <= now || (holder.owner.host === hostname() && !alive(holder.owner.pid));
+}
 
 /** Owner fields of this process for run `runId`. */
 export function currentOwner(runId: string): LockOwner {
@@ -180,31 +216,33 @@ export class HeldLock {
   }
 
   /**
-   * Renews the lease every `leaseMs / 3` ms until the returned function is called.
+   * Renews the lease every `leaseMs / 3` ms, from a worker thread
+   * (`lock-renewer.ts`) with its own event loop and store client, until the
+   * returned function is called: a busy main thread cannot starve the lease.
    * `onLost` gets the {@link LockLostError} (renewal then stops); other renewal
    * errors (store unreachable for a while) go to `onError` and renewal goes on.
+   * Both are called on this thread, when its event loop is next free.
+   * @returns stop: resolves once the worker has finished any renewal in flight
+   *   and exited, so no renewal lands after it (call it before {@link release}).
+   * @throws InvalidStoreUriError when the store cannot be opened from its URI in
+   *   another thread (only `file://` and `s3://` stores can).
    */
-  keepAlive(onLost: (error: LockLostError) => void, onError: (error: unknown) => void): () => void {
-    let stopped = false;
-    let pending: Promise<void> = Promise.resolve();
-    const timer = setInterval(() => {
-      pending = pending.then(async () => {
-        if (stopped) return;
-        try {
-          await this.renew();
-        } catch (error) {
-          if (error instanceof LockLostError) {
-            stopped = true;
-            clearInterval(timer);
-            onLost(error);
-          } else onError(error);
-        }
-      });
-    }, Math.max(1, Math.floor(this.leaseMs / 3)));
-    timer.unref();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
+  keepAlive(onLost: (error: LockLostError) => void, onError: (error: unknown) => void): () => Promise<void> {
+    parseStoreUri(this.store.uri);
+    const data: RenewerData = { storeUri: this.store.uri, key: this.key, record: this.record, leaseMs: this.leaseMs };
+    const worker = startWorker(join(__dirname, 'lock-renewer'), { workerData: data });
+    worker.unref(); // a renewer never keeps the process alive
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.on('message', (message: RenewerMessage) => {
+      if (message.type === 'renewed') this.record = message.record;
+      else if (message.type === 'lost') onLost(new LockLostError(this.uri, this.record.owner, message.holder));
+      else onError(Object.assign(new Error(message.message), { name: message.name }));
+    });
+    worker.on('error', onError);
+    return async () => {
+      worker.ref(); // the process waits for the renewal in flight
+      worker.postMessage('stop');
+      await exited;
     };
   }
 }
@@ -213,8 +251,9 @@ export class HeldLock {
 export type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: false; holder: LockRecord };
 
 /**
- * One attempt to take the lock (protocol in the module notes). An expired lease
- * is taken over; the caller can log `holder` of a failed attempt.
+ * One attempt to take the lock (protocol in the module notes). A stale lock
+ * ({@link isStale}: lease expired, or holder dead on this host) is taken over;
+ * the caller can log `holder` of a failed attempt.
  * @throws LockFormatError, store errors unchanged.
  */
 export async function tryAcquireLock(store: ObjectStore, owner: LockOwner, options: LockOptions = {}): Promise<AcquireResult> {
@@ -223,7 +262,7 @@ export async function tryAcquireLock(store: ObjectStore, owner: LockOwner, optio
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const existing = await readLock(store, key);
-  if (existing !== undefined && Date.parse(existing.expiresAt) > now()) return { acquired: false, holder: existing };
+  if (existing !== undefined && !isStale(existing, now(), options.alive)) return { acquired: false, holder: existing };
   const t = now();
   const record: LockRecord = {
     schema: 'berserkr.lock/1',

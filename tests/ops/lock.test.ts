@@ -1,5 +1,13 @@
-/** The pipeline lock (lib/lock.ts) on an in-memory store with a fake clock and sleep. */
-import { acquireLock, HeldLock, LockFormatError, LockLostError, PIPELINE_LOCK_KEY, readLock, tryAcquireLock } from '../../lib/lock';
+/**
+ * The pipeline lock (lib/lock.ts) on an in-memory store with a fake clock and
+ * sleep; its renewal from a worker thread on a file store with a real clock.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock, HeldLock, LockFormatError, LockLostError, LockRecord, PIPELINE_LOCK_KEY, readLock, tryAcquireLock } from '../../lib/lock';
+import { FileStore } from '../../lib/store/file';
 import { MemoryStore } from '../helpers/memory-store';
 
 const owner = (runId: string) => ({ host: 'host-a', pid: 100, runId });
@@ -90,4 +98,75 @@ describe('pipeline lock', () => {
     await expect(readLock(store)).rejects.toThrow(LockFormatError);
     await expect(readLock(store)).rejects.toThrow(/invalid lock memory:\/\/test\/locks\/pipeline.json: field owner: Required/);
   });
+
+  it('takes over at once a lock whose holder is a dead process on this host, not a live one or one elsewhere', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: kill(pid, 0) fails with ESRCH
+    const c = clock();
+    const holdBy = async (store: MemoryStore, host: string, pid: number) => {
+      expect((await tryAcquireLock(store, { host, pid, runId: 'holder' }, { leaseMs: 60_000, now: c.now, sleep: c.sleep })).acquired).toBe(true);
+      return tryAcquireLock(store, owner('next'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    };
+    const taken = await holdBy(new MemoryStore(), hostname(), dead);
+    expect(taken.acquired).toBe(true);
+    expect(await holdBy(new MemoryStore(), hostname(), process.pid)).toEqual({ acquired: false, holder: expect.objectContaining({ owner: { host: hostname(), pid: process.pid, runId: 'holder' } }) });
+    expect((await holdBy(new MemoryStore(), `not-${hostname()}`, dead)).acquired).toBe(false);
+  });
 });
+
+describe('pipeline lock renewal', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-lock-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the lease while the main thread is busy for longer than the lease, so no one takes over', async () => {
+    const store = new FileStore(dir);
+    const leaseMs = 3_000;
+    const result = await tryAcquireLock(store, owner('busy'), { leaseMs, settleMs: 0 });
+    const lock = (result as { lock: HeldLock }).lock;
+    const acquired = lock.current;
+    const errors: unknown[] = [];
+    const stop = lock.keepAlive((e) => errors.push(e), (e) => errors.push(e));
+    const stored = (): LockRecord => JSON.parse(readFileSync(join(dir, 'locks', 'pipeline.json'), 'utf8')) as LockRecord;
+    while (stored().renewedAt === acquired.renewedAt) await new Promise((r) => setTimeout(r, 50)); // the renewer is up
+
+    // Hold the event loop for 2.5 leases: no timer of this thread can run.
+    const start = Date.now();
+    let smallestMarginMs = Infinity;
+    let renewalsSeen = 0;
+    let last = stored().renewedAt;
+    while (Date.now() - start < 2.5 * leaseMs) {
+      const record = stored();
+      smallestMarginMs = Math.min(smallestMarginMs, Date.parse(record.expiresAt) - Date.now());
+      if (record.renewedAt !== last) renewalsSeen++;
+      last = record.renewedAt;
+    }
+    expect(renewalsSeen).toBeGreaterThanOrEqual(5); // every leaseMs / 3
+    expect(smallestMarginMs).toBeGreaterThan(0); // never expired
+    const contender = await tryAcquireLock(store, owner('other'), { leaseMs, settleMs: 0 });
+    expect(contender).toEqual({ acquired: false, holder: expect.objectContaining({ owner: owner('busy'), token: acquired.token }) });
+
+    await stop();
+    expect(errors).toEqual([]);
+    expect(lock.current.expiresAt > acquired.expiresAt).toBe(true); // the renewals reached this thread
+    const stoppedAt = stored().renewedAt;
+    await new Promise((r) => setTimeout(r, leaseMs / 2));
+    expect(stored().renewedAt).toBe(stoppedAt); // no renewal after stop
+    expect(await lock.release()).toBe(true);
+  });
+
+  it('tells the holder when another owner took the lock over, and stops renewing', async () => {
+    const store = new FileStore(join(dir, 'lost'));
+    const result = await tryAcquireLock(store, owner('slow'), { leaseMs: 600, settleMs: 0 });
+    const lock = (result as { lock: HeldLock }).lock;
+    await store.put(PIPELINE_LOCK_KEY, JSON.stringify({ ...lock.current, owner: owner('thief'), token: 'ffffffffffffffff' }));
+    let stop = async (): Promise<void> => undefined;
+    const lost = await new Promise<LockLostError>((resolve, reject) => {
+      stop = lock.keepAlive(resolve, reject);
+    });
+    await stop(); // the renewer has exited by itself: resolves at once
+    expect(lost).toBeInstanceOf(LockLostError);
+    expect(lost.message).toMatch(/of run slow \(pid 100 on host-a\) was lost: now held by run thief/);
+    expect((await readLock(store))?.owner.runId).toBe('thief');
+  });
+});
+
