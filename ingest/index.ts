@@ -25,6 +25,8 @@ export { EmptyObjectError, ingestObject, typeCsv } from './ingest';
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
+export { selectRawObjects, skipReason } from './raw-objects';
+export type { SkippedObject } from './raw-objects';
 export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, RejectBudgetError, rejectBudget, unreadableLines } from './reject-budget';
 export { LedgerError, configHash, ingestAll, readClean, readLedger } from './run';

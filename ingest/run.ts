@@ -25,6 +25,7 @@ import { IngestCounts, ingestObject } from './ingest';
 import { readLzop } from './lzop';
 import { checkAttemptId, ownOutputKeys } from './object-outputs';
 import { encodeBatches } from './parts';
+import { selectRawObjects } from './raw-objects';
 import { rejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
 
@@ -120,7 +121,7 @@ export function configHash(config: DatasetConfig): string {
 export interface IngestAllOptions {
   /** lzop block codecs (e.g. `createLzoRegistry()`). */
   codecs: CodecRegistry;
-  /** Prefix of the raw objects to take in the raw store; all keys ending in `.lzo` under it. Default: the whole store. */
+  /** Prefix of the raw objects to take in the raw store; the `.lzo` objects under it (`raw-objects.ts`). Default: the whole store. */
   rawPrefix?: string;
   /** Lines per Parquet part, 250,000 by default. */
   batchLines?: number;
@@ -169,7 +170,7 @@ function defaultAttemptId(now: Date): string {
 const part = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
 
 /**
- * Ingests every new or changed raw object (`.lzo`) of `raw` into `lake`.
+ * Ingests every new or changed raw object (`.lzo`, any case: `raw-objects.ts`) of `raw` into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or configuration hash. Objects are started in key order,
  * up to `workers` at a time (one at a time in-process); each is published on its
@@ -191,7 +192,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const now = options.now ?? (() => new Date());
   const hash = configHash(config);
   const ledger = await readLedger(lake, config.name);
-  const listing = (await raw.list(options.rawPrefix ?? '')).filter((o) => o.key.endsWith('.lzo'));
+  const listing = selectRawObjects(await raw.list(options.rawPrefix ?? '')).taken;
   const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], ledger };
   const todo: ObjectInfo[] = [];
   for (const object of listing) {

@@ -49,6 +49,8 @@ export const RunRecordSchema = z
     backend: z.string().nullable(),
     /** Objects read: store root URI, key, ETag. */
     inputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string() })),
+    /** Objects under a read prefix that the run did not take (e.g. a raw `.csv` among `.lzo` objects), with why. Absent in records of older versions. */
+    skipped: z.array(z.object({ store: z.string(), key: z.string(), reason: z.string() })).optional(),
     /** Objects written: store root URI, key, ETag when the store returned one. */
     outputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string().nullable() })),
     /** Row counts by name, e.g. `ingest.read`, `ingest.clean`, `ingest.rejected`. */
@@ -217,6 +219,7 @@ export class RunRecorder {
   private readonly startedAtMs: number;
   private readonly start: RunStart;
   private readonly inputs = new Map<string, RunRecord['inputs'][number]>();
+  private readonly skipped = new Map<string, NonNullable<RunRecord['skipped']>[number]>();
   private readonly outputs = new Map<string, RunRecord['outputs'][number]>();
   private readonly rows: Record<string, number> = {};
   private readonly metrics: Record<string, number> = {};
@@ -260,6 +263,12 @@ export class RunRecorder {
   input(store: string, objects: Pick<ObjectInfo, 'key' | 'etag'> | Pick<ObjectInfo, 'key' | 'etag'>[]): void {
     this.assertOpen('record an input');
     for (const o of Array.isArray(objects) ? objects : [objects]) this.inputs.set(`${store}\n${o.key}`, { store, key: o.key, etag: o.etag });
+  }
+
+  /** Records an object of the store `store` that the run did not take, and why; a key seen again keeps the latest reason. */
+  skip(store: string, key: string, reason: string): void {
+    this.assertOpen('record a skipped object');
+    this.skipped.set(`${store}\n${key}`, { store, key, reason });
   }
 
   /** Records an object written to the store `store`, with its ETag when known. */
@@ -321,6 +330,7 @@ export class RunRecorder {
       config: this.start.config ? { path: this.start.config.path, sha256: configHash(this.start.config.text) } : null,
       backend: this.backend,
       inputs: [...this.inputs.values()],
+      skipped: [...this.skipped.values()],
       outputs: [...this.outputs.values()],
       rows: { ...this.rows },
       steps: this.steps.map((s) => ({ ...s })),

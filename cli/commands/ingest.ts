@@ -10,7 +10,7 @@ import { IngestStepOptions, ingestStep } from '../steps/ingest';
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('ingest new or changed raw *.csv.lzo objects into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
+    .description('ingest new or changed raw lzop objects (*.lzo, any case; others are logged as skipped) into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())

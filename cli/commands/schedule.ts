@@ -9,6 +9,7 @@
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { selectRawObjects } from '../../ingest';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { isMinioEndpoint, minioTargetFromEnv } from '../../lib/minio-client';
 import { decideRetrain, parseCron, parseDuration } from '../../lib/schedule';
@@ -81,9 +82,9 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Keys and ETags of the raw `.lzo` objects, to notice arrivals when polling. */
+/** Keys and ETags of the raw objects ingest takes (`.lzo`, any case), to notice arrivals when polling. */
 async function rawState(raw: ObjectStore): Promise<string> {
-  return (await raw.list('')).filter((i) => i.key.endsWith('.lzo')).map((i) => `${i.key}\t${i.etag}`).join('\n');
+  return selectRawObjects(await raw.list('')).taken.map((i) => `${i.key}\t${i.etag}`).join('\n');
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Ingest step: raw store → clean/rejects Parquet in the lake, incremental by
- * (key, ETag, configuration), with every object's outcome logged and recorded.
+ * (key, ETag, configuration), with every object's outcome logged and recorded,
+ * the objects it does not take (not `.lzo`) included, with their reason.
  */
-import { createLzoRegistry, ingestAll, IngestAllResult } from '../../ingest';
+import { createLzoRegistry, ingestAll, IngestAllResult, selectRawObjects } from '../../ingest';
 import { ObjectStore } from '../../lib/store/store';
 import { CommandContext } from '../context';
 
@@ -15,8 +16,12 @@ export interface IngestStepOptions {
 /** Ingests new or changed raw objects; failed objects are reported, not thrown. */
 export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
-  const listed = await raw.list('');
-  const bar = ctx.progress.bar('ingest', listed.filter((o) => o.key.endsWith('.lzo')).length, 'objects');
+  const { taken, skipped } = selectRawObjects(await raw.list(''));
+  for (const { key, reason } of skipped) {
+    log.warn({ object: key, reason }, `skipped ${raw.uri.replace(/\/$/, '')}/${key}: ${reason}`);
+    ctx.run.skip(raw.uri, key, reason);
+  }
+  const bar = ctx.progress.bar('ingest', taken.length, 'objects');
   const result = await ctx.run.step('ingest', () =>
     ingestAll(raw, ctx.lake, ctx.config, {
       codecs: createLzoRegistry(),
@@ -29,7 +34,7 @@ export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options:
     }),
   );
   bar.stop();
-  ctx.run.input(raw.uri, listed.filter((o) => o.key.endsWith('.lzo')));
+  ctx.run.input(raw.uri, taken);
   for (const { entry } of result.ingested) {
     ctx.run.count('ingest.read', entry.counts.read);
     ctx.run.count('ingest.clean', entry.counts.clean);

@@ -54,6 +54,32 @@ describe('berserkr CLI', () => {
     expect(seeded.stderr).toContain('is a file');
   });
 
+  test('every raw object is taken (.lzo, any case) or logged and recorded as skipped with its reason', async () => {
+    const raw = join(dir, 'raw-mixed');
+    const lake = join(dir, 'lake-mixed');
+    mkdirSync(raw);
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'UPPER.CSV.LZO'));
+    writeFileSync(join(raw, 'plain.csv'), 'InvoiceNo,StockCode\n');
+    writeFileSync(join(raw, 'notes.txt'), 'not data');
+
+    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake]);
+    expect(r.code).toBe(0);
+    const logs = jsonLogs(r.stderr);
+    const skippedLogs = logs.filter((l) => String(l.msg).startsWith('skipped '));
+    expect(skippedLogs.map((l) => [l.level, l.object, l.reason])).toEqual([
+      ['warn', 'notes.txt', expect.stringMatching(/^not an lzop object \(extension \.txt\)/)],
+      ['warn', 'plain.csv', expect.stringMatching(/^not an lzop object \(extension \.csv\)/)],
+    ]);
+    const runId = logs.find((l) => typeof l.runId === 'string')!.runId as string;
+    const record = JSON.parse(readFileSync(join(lake, 'runs', `${runId}.json`), 'utf8'));
+    expect(record.skipped.map((s: { key: string; reason: string }) => [s.key, s.reason.split(';')[0]])).toEqual([
+      ['notes.txt', 'not an lzop object (extension .txt)'],
+      ['plain.csv', 'not an lzop object (extension .csv)'],
+    ]);
+    expect(record.inputs.map((i: { key: string }) => i.key)).toEqual(['UPPER.CSV.LZO']);
+    expect(record.rows['ingest.read']).toBeGreaterThan(0);
+  });
+
   test('corrupt raw objects fail alone, named with their problem; the good ones ingest (exit 3)', async () => {
     const raw = join(dir, 'raw');
     const lake = join(dir, 'lake');
