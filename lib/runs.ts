@@ -4,13 +4,18 @@
  * counted and measured, with which code and configuration, so any output can be
  * traced back to its inputs and reproduced.
  *
- * A {@link RunRecorder} accumulates steps while the command runs and writes the
- * record once at the end through the lake's {@link ObjectStore} (a single `put`,
- * atomic by the store's contract). {@link listRuns} and {@link readRun} read
+ * A {@link RunRecorder} writes the record with status `running` when the command
+ * starts ({@link RunRecorder.begin}), accumulates steps while it runs and
+ * writes the final record at the end through the lake's {@link ObjectStore}
+ * (each a single `put`, atomic by the store's contract). A record still
+ * `running` after its process is gone is a run that never finished (SIGKILL,
+ * out of memory, power loss): `abandoned-runs.ts` finishes it as `killed` or
+ * `unknown`. {@link listRuns} and {@link readRun} read
  * them back, validated against {@link RunRecordSchema}.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -37,10 +42,18 @@ export const RunRecordSchema = z
     /** Resolved options of the command (as-of, top-K, shard, URIs without credentials …). */
     params: z.record(z.union([z.string(), z.number(), z.boolean(), z.null()])),
     startedAt: isoTime,
-    finishedAt: isoTime,
-    /** finishedAt − startedAt, ms. */
-    durationMs: count,
-    status: z.enum(['ok', 'failed']),
+    /** null while the run is `running`, and for runs that never finished (`killed`, `unknown`). */
+    finishedAt: isoTime.nullable(),
+    /** finishedAt − startedAt, ms; null when finishedAt is. */
+    durationMs: count.nullable(),
+    /**
+     * `ok`, `failed`; `running` from its start until it finishes; `killed` when its
+     * process was found gone, `unknown` when it was found to have stopped without
+     * finishing (on another host) — both without a finish time.
+     */
+    status: z.enum(['ok', 'failed', 'running', 'killed', 'unknown']),
+    /** The process that ran it. Absent in records of older versions. */
+    process: z.object({ host: z.string(), pid: z.number().int() }).optional(),
     /** package.json version and git commit (null outside a git checkout). */
     code: z.object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable() }),
     /** The data-set configuration file and the sha256 (hex) of its text. */
@@ -66,6 +79,8 @@ export const RunRecordSchema = z
 /** One run record, as written to `runs/<run-id>.json`. */
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type RunStatus = RunRecord['status'];
+/** The statuses a run finishes itself with. */
+export type FinishStatus = Extract<RunStatus, 'ok' | 'failed'>;
 export type CodeVersion = RunRecord['code'];
 export type RunParams = RunRecord['params'];
 
@@ -312,20 +327,21 @@ export class RunRecorder {
 
   /**
    * The record as it stands. `status` defaults to `failed` when an error was
-   * recorded, else `ok`; `finishedAt` is now.
+   * recorded, else `ok`; `finishedAt` is now, or null for `running`.
    * @throws ZodError when the record breaks {@link RunRecordSchema} (e.g. an empty command).
    */
-  snapshot(status?: RunStatus): RunRecord {
-    const finishedAtMs = Math.max(this.startedAtMs, this.now());
+  snapshot(status?: FinishStatus | 'running'): RunRecord {
+    const finishedAtMs = status === 'running' ? null : Math.max(this.startedAtMs, this.now());
     const record: RunRecord = {
       schema: 'berserkr.run/1',
       runId: this.runId,
       command: this.start.command,
       params: { ...(this.start.params ?? {}) },
       startedAt: new Date(this.startedAtMs).toISOString(),
-      finishedAt: new Date(finishedAtMs).toISOString(),
-      durationMs: finishedAtMs - this.startedAtMs,
+      finishedAt: finishedAtMs === null ? null : new Date(finishedAtMs).toISOString(),
+      durationMs: finishedAtMs === null ? null : finishedAtMs - this.startedAtMs,
       status: status ?? (this.errors.length > 0 ? 'failed' : 'ok'),
+      process: { host: hostname(), pid: process.pid },
       code: { ...this.start.code },
       config: this.start.config ? { path: this.start.config.path, sha256: configHash(this.start.config.text) } : null,
       backend: this.backend,
@@ -341,12 +357,25 @@ export class RunRecorder {
   }
 
   /**
-   * Writes the record to `runs/<run-id>.json` in `lake` (one atomic `put`) and
-   * closes the recorder.
+   * Writes the record as it stands with status `running` to `runs/<run-id>.json`
+   * in `lake`, so a run that never reaches {@link finish} still leaves a trace.
+   * @returns the record written.
+   * @throws RunRecorderStateError after finish; store errors from `put`.
+   */
+  async begin(lake: ObjectStore): Promise<RunRecord> {
+    this.assertOpen('begin');
+    const record = this.snapshot('running');
+    await lake.put(LAKE.run(this.runId), JSON.stringify(record, null, 2) + '\n', 'application/json');
+    return record;
+  }
+
+  /**
+   * Writes the record to `runs/<run-id>.json` in `lake` (one atomic `put`,
+   * replacing the `running` one of {@link begin}) and closes the recorder.
    * @returns the record written.
    * @throws RunRecorderStateError when called twice; store errors from `put`.
    */
-  async finish(lake: ObjectStore, status?: RunStatus): Promise<RunRecord> {
+  async finish(lake: ObjectStore, status?: FinishStatus): Promise<RunRecord> {
     this.assertOpen('finish');
     const record = this.snapshot(status);
     this.finished = true;

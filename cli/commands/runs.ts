@@ -5,13 +5,13 @@ import { openStore } from '../../lib/store/open';
 import { EXIT } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
 
-/** One line of `berserkr runs`: id, command, status, duration, steps and headline metrics. */
+/** One line of `berserkr runs`: id, command, status, duration (`-` for a run without a finish), steps and headline metrics. */
 export function formatRunLine(r: RunRecord): string {
   const metrics = Object.entries(r.metrics)
     .filter(([k]) => /ndcg@|recall@|^ece$/.test(k))
     .map(([k, v]) => `${k}=${v.toFixed(4)}`);
-  const seconds = (r.durationMs / 1000).toFixed(1).padStart(7);
-  return [r.runId, r.command.padEnd(9), r.status.padEnd(6), `${seconds}s`, r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
+  const duration = r.durationMs === null ? '-'.padStart(8) : `${(r.durationMs / 1000).toFixed(1).padStart(7)}s`;
+  return [r.runId, r.command.padEnd(9), r.status.padEnd(7), duration, r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
 }
 
 /** Registers `runs` and `runs show` on `program`. */

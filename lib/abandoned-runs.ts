@@ -1,0 +1,87 @@
+/**
+ * Runs that started but never finished. Every command writes its run record
+ * with status `running` when it starts and replaces it when it ends; a record
+ * still `running` whose process is gone belongs to a run that was killed
+ * (SIGKILL, out of memory, power loss). This module finds such records and
+ * finishes them, so `runs/` tells what happened to every run:
+ *
+ * - `killed`: the record's host is this host and its pid no longer exists;
+ * - `unknown`: it is a command that runs only under the pipeline lock, and the
+ *   caller holds that lock now (a run writes its `running` record once it holds
+ *   the lock, so this one lost it: it is not running, or stops at its next
+ *   renewal); or it ran on another host and started longer ago than an age the
+ *   operator gives.
+ *
+ * Any other `running` record is left alone: it may still run.
+ */
+import { hostname } from 'node:os';
+import { processAlive } from './lock';
+import { listRuns, readRun, type RunRecord } from './runs';
+import { LAKE } from './schema';
+import type { ObjectStore } from './store/store';
+
+/** How {@link finishAbandonedRuns} decides. */
+export interface AbandonedRunOptions {
+  /** Run id of the caller: its own record is never touched. */
+  self: string;
+  /** Commands that run only under the pipeline lock (`run`, `schedule`, `gc`); counted as over when `lockHeld`. */
+  lockedCommands: ReadonlySet<string>;
+  /** Whether the caller holds the pipeline lock now. */
+  lockHeld: boolean;
+  /** `running` records of other hosts that started more than this long ago (ms) are over; default: none are. */
+  olderThanMs?: number;
+  /** Clock, ms since the epoch; default `Date.now`. */
+  now?: () => number;
+  /** Whether process `pid` of this host is alive; default `processAlive` of `lock.ts`. */
+  alive?: (pid: number) => boolean;
+}
+
+/** A run found abandoned, as finished now. */
+export interface AbandonedRun {
+  runId: string;
+  command: string;
+  status: 'killed' | 'unknown';
+  /** Why, e.g. `pid 4242 on host-a is gone`. */
+  reason: string;
+}
+
+/** Why `record` (status `running`) is over, or undefined when it may still run. */
+function abandonment(record: RunRecord, options: AbandonedRunOptions, now: number): Pick<AbandonedRun, 'status' | 'reason'> | undefined {
+  const owner = record.process;
+  const where = owner === undefined ? 'an unknown process' : `pid ${owner.pid} on ${owner.host}`;
+  const here = owner?.host === hostname();
+  if (owner !== undefined && here && !(options.alive ?? processAlive)(owner.pid)) return { status: 'killed', reason: `${where} is gone` };
+  if (options.lockHeld && options.lockedCommands.has(record.command)) return { status: 'unknown', reason: `${where} no longer holds the pipeline lock that \`${record.command}\` runs under` };
+  if (here) return undefined;
+  const ageMs = now - Date.parse(record.startedAt);
+  if (options.olderThanMs !== undefined && ageMs > options.olderThanMs) return { status: 'unknown', reason: `${where} started ${Math.round(ageMs / 1000)} s ago, longer than the ${Math.round(options.olderThanMs / 1000)} s allowed` };
+  return undefined;
+}
+
+/**
+ * Finds the `running` records of the lake that are over (module notes) and
+ * rewrites each with status `killed` or `unknown`, no finish time, and an error
+ * `RunAbandonedError` saying why; the rest of each record is kept.
+ * Reads every run record (one GET each).
+ * @returns the runs finished, oldest first, and the run ids of `running` records left alone (they may still run).
+ * @throws RunRecordError for an unreadable record; store errors unchanged.
+ */
+export async function finishAbandonedRuns(lake: ObjectStore, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[] }> {
+  const now = (options.now ?? Date.now)();
+  const finished: AbandonedRun[] = [];
+  const live: RunRecord[] = [];
+  for (const runId of (await listRuns(lake)).reverse()) {
+    if (runId === options.self) continue;
+    const record = await readRun(lake, runId);
+    if (record.status !== 'running') continue;
+    const over = abandonment(record, options, now);
+    if (over === undefined) {
+      live.push(record);
+      continue;
+    }
+    const closed: RunRecord = { ...record, status: over.status, errors: [...record.errors, { step: null, name: 'RunAbandonedError', message: `the run never finished: ${over.reason}` }] };
+    await lake.put(LAKE.run(runId), JSON.stringify(closed, null, 2) + '\n', 'application/json');
+    finished.push({ runId, command: record.command, ...over });
+  }
+  return { finished, live };
+}
