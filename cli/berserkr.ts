@@ -10,6 +10,7 @@ import { EXIT } from './command';
 import { registerBacktest } from './commands/backtest';
 import { registerEvaluate } from './commands/evaluate';
 import { registerFeatures } from './commands/features';
+import { registerGc } from './commands/gc';
 import { registerIngest } from './commands/ingest';
 import { registerReport } from './commands/report';
 import { registerRun } from './commands/run';
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerSeed]) register(program);
+  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed]) register(program);
   return program;
 }
 

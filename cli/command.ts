@@ -8,6 +8,7 @@ import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcq
 import { RunParams } from '../lib/runs';
 import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
+import { gcStep } from './steps/gc';
 
 /** Exit codes of `berserkr`. */
 export const EXIT = {
@@ -37,12 +38,15 @@ export type LockMode = 'wait' | 'skip' | 'none';
 /** Commands that run the whole pipeline, and so take the lock (`wait`) unless told otherwise. */
 const PIPELINE_COMMANDS = new Set(['run', 'schedule']);
 
+/** Commands that run only under the pipeline lock: the pipeline's and `gc`. */
+export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...PIPELINE_COMMANDS, 'gc']);
+
 /**
  * Lease and settle time of the lock from `BERSERKR_LOCK_LEASE` (default 2m) and
  * `BERSERKR_LOCK_SETTLE` (default 2s), durations such as `30s` or `500ms`.
  * @throws DurationError quoting a bad value.
  */
-function lockSettings(env: NodeJS.ProcessEnv): Pick<LockOptions, 'leaseMs' | 'settleMs'> {
+export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions, 'leaseMs' | 'settleMs'>> {
   return {
     leaseMs: parseDuration(env.BERSERKR_LOCK_LEASE || '2m'),
     settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s'),
@@ -57,6 +61,19 @@ function toParams(options: object): RunParams {
     params[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : JSON.stringify(v);
   }
   return params;
+}
+
+/**
+ * The start-of-run clean-up of a pipeline run that holds the lock (`steps/gc.ts`,
+ * leftovers older than the lease). It only removes what no reader follows, so a
+ * failure is logged and the run goes on.
+ */
+async function startOfRunGc(ctx: CommandContext): Promise<void> {
+  try {
+    await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true });
+  } catch (error) {
+    ctx.log.warn({ err: error }, `clean-up of leftovers failed, going on without it: ${(error as Error).message}`);
+  }
 }
 
 /** Takes the lock per `mode`; undefined when `skip` finds it held (logged). */
@@ -81,11 +98,13 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
 }
 
 /**
- * Runs `body` as command `name`, records the run in `runs/<run-id>.json` and sets
+ * Runs `body` as command `name`, records the run in `runs/<run-id>.json` (with
+ * status `running` once the lock is taken, then finished) and sets
  * `process.exitCode`: the body's code; {@link EXIT.failed} when it throws (or the
  * run record cannot be written); {@link signalExitCode} (130, 143) when
  * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
- * (then nothing runs and no run record is written).
+ * (then nothing runs and no run record is written). A pipeline command starts
+ * with the clean-up of leftovers of killed runs (`steps/gc.ts`).
  * @param lock default `wait` for the pipeline commands (`run`, `schedule`), else `none`.
  */
 export async function runCommand<O extends DataCommandOptions>(
@@ -116,6 +135,8 @@ export async function runCommand<O extends DataCommandOptions>(
         (error) => ctx.log.warn({ err: error }, `cannot renew the lease of ${held?.uri}; retrying at the next renewal`),
       );
     }
+    await ctx.run.begin(ctx.lake);
+    if (held !== undefined && PIPELINE_COMMANDS.has(name)) await startOfRunGc(ctx);
     code = (await body(ctx)) ?? EXIT.ok;
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -4,6 +4,7 @@
  * bad value with an error that quotes it.
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../lib/schedule';
 
 /** Parses a positive integer option value; the error quotes the value. */
 export function parsePositiveInt(value: string): number {
@@ -20,6 +21,19 @@ export function parseSeed(value: string): number {
   const n = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
   if (!(n <= 0xffff_ffff)) throw new InvalidArgumentError(`expected an integer from 0 to 4294967295, got "${value}"`);
   return n;
+}
+
+/**
+ * Parses a duration such as `90s`, `2m`, `7d` (`parseDuration` of lib/schedule.ts).
+ * @returns milliseconds.
+ * @throws InvalidArgumentError quoting the value.
+ */
+export function parseDurationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** `YYYY-MM-DD`, optionally `THH:MM`, `:SS`, `.fraction` and a zone `Z` or `±HH:MM`. */

@@ -8,17 +8,17 @@
  * Each tick is one run with its run record, under the pipeline lock: a tick that
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { selectRawObjects } from '../../ingest';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { isMinioEndpoint, minioTargetFromEnv } from '../../lib/minio-client';
-import { decideRetrain, parseCron, parseDuration } from '../../lib/schedule';
+import { decideRetrain, parseCron } from '../../lib/schedule';
 import { openStore, parseStoreUri } from '../../lib/store/open';
 import { ObjectStore } from '../../lib/store/store';
 import { readChampion } from '../../training/registry';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { receivedSignal, shutdownSignal, signalExitCode } from '../context';
-import { commonOptions, parsePositiveInt, trainingOptions } from '../options';
+import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
 import { ingestStep } from '../steps/ingest';
 import { pipelineStep } from '../steps/pipeline';
 import { TrainFlags } from '../steps/train';
@@ -33,14 +33,6 @@ interface ScheduleOptions extends DataCommandOptions, TrainFlags {
   maxModelAge: number;
   pollInterval: number;
 }
-
-const duration = (value: string): number => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-};
 
 /** One tick: a `schedule` run under the lock (skipping when it is held). Returns the tick's exit code. */
 async function tick(o: ScheduleOptions, raw: ObjectStore): Promise<number> {

@@ -228,6 +228,42 @@ export class FileStore implements ObjectStore {
     return { key, size: st.size, etag, lastModified: st.mtimeMs };
   }
 
+  /**
+   * Removes the temp files ({@link TEMP_FILE_PREFIX}) of writes that never
+   * finished (a process killed during `put`) and were last modified before
+   * `before`: a write in flight keeps its temp file's mtime recent.
+   * @param before ms since the epoch.
+   * @returns the removed files' paths relative to the root, `/`-separated, sorted.
+   * @throws StoreError when a folder cannot be read or a file removed (a missing root is no error).
+   */
+  async removeTempFiles(before: number): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dirKey: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.root, ...dirKey.split('/').filter((s) => s !== '')), { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw this.wrap('list', dirKey, err);
+      }
+      for (const entry of entries) {
+        const key = dirKey + entry.name;
+        const path = join(this.root, ...key.split('/'));
+        if (entry.name.startsWith(TEMP_FILE_PREFIX) && entry.isFile()) {
+          try {
+            if ((await stat(path)).mtimeMs >= before) continue;
+            await unlink(path);
+            removed.push(key);
+          } catch (err) {
+            if (!isMissing(err)) throw new StoreError(`cannot remove temp file ${this.objectUri(key)}: ${(err as Error).message}`, this.objectUri(key), { cause: err });
+          }
+        } else if (entry.isDirectory()) await walk(`${key}/`);
+      }
+    };
+    await walk('');
+    return removed.sort();
+  }
+
   /** Removes the file; a missing one is not an error. */
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);

@@ -159,4 +159,20 @@ describe('FileStore', () => {
     await expect(store.list('/etc')).rejects.toBeInstanceOf(InvalidKeyError);
     await expect(store.list('a/')).resolves.toEqual([]);
   });
+
+  it('removes the temp files of unfinished writes older than a time, and nothing else', async () => {
+    await store.put('exports/r1/top-k.csv', 'a,b\n');
+    const old = join(root, 'lake', 'exports', 'r1', `${TEMP_FILE_PREFIX}4242.abc`);
+    const fresh = join(root, 'lake', `${TEMP_FILE_PREFIX}4243.def`);
+    const oldDir = join(root, 'lake', 'runs', `${TEMP_FILE_PREFIX}dir`);
+    await writeFile(old, 'half a file');
+    await writeFile(fresh, 'a write in flight');
+    await mkdir(oldDir, { recursive: true });
+    const cutoff = Date.now() - 60_000;
+    await utimes(old, new Date(cutoff - 1000), new Date(cutoff - 1000));
+    expect(await store.removeTempFiles(cutoff)).toEqual([`exports/r1/${TEMP_FILE_PREFIX}4242.abc`]);
+    expect(await tree(join(root, 'lake'))).toEqual(['.~tmp.4243.def', 'exports', 'exports/r1', 'exports/r1/top-k.csv', 'runs', `runs/${TEMP_FILE_PREFIX}dir`]);
+    await expect(new FileStore(join(root, 'missing')).removeTempFiles(Date.now())).resolves.toEqual([]);
+  });
 });
+

@@ -1,0 +1,34 @@
+/** `berserkr gc`: the clean-up every pipeline run starts with, on demand, and for runs of other hosts by age. */
+import { Command, Option } from 'commander';
+import { DataCommandOptions, LOCKED_COMMANDS, lockSettings, runCommand } from '../command';
+import { commonOptions, parseDurationOption } from '../options';
+import { gcStep } from '../steps/gc';
+
+/** Registers `gc` on `program`. */
+export function registerGc(program: Command): void {
+  program
+    .command('gc')
+    .description(
+      'under the pipeline lock, clean up after killed runs: finish their run records still "running" (status killed when their process on this host is gone, '
+        + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<run-id>/ and scores/<run-id>/ '
+        + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m); run and schedule do the same when they start',
+    )
+    .addOption(commonOptions.lake())
+    .addOption(commonOptions.config())
+    .addOption(
+      new Option('--runs-older-than <duration>', 'also finish as unknown the "running" records of other hosts that started this long ago (e.g. 1d), and remove their uncommitted outputs; default: leave them')
+        .argParser(parseDurationOption),
+    )
+    .action(async (_opts, cmd: Command) => {
+      const o = cmd.optsWithGlobals<DataCommandOptions & { runsOlderThan?: number }>();
+      await runCommand(
+        'gc',
+        o,
+        async (ctx) => {
+          const r = await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan });
+          process.stdout.write(`runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`);
+        },
+        'wait',
+      );
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * Clean-up of what killed runs leave behind, run at the start of every pipeline
+ * run (`run`, `schedule` ticks) once it holds the lock, and by `berserkr gc`:
+ * `running` run records of runs that never finished (`lib/abandoned-runs.ts`),
+ * temp files of unfinished writes in a folder lake (`lib/store/file.ts`) and
+ * uncommitted scoring runs (`scoring/leftovers.ts`). Each action is logged and
+ * counted in the run record.
+ */
+import { finishAbandonedRuns } from '../../lib/abandoned-runs';
+import { FileStore } from '../../lib/store/file';
+import { removeUncommittedRuns } from '../../scoring/leftovers';
+import { CommandContext } from '../context';
+
+/** Options of {@link gcStep}. */
+export interface GcOptions {
+  /** Temp files and uncommitted outputs untouched for longer than this (ms) are removed: the lock lease. */
+  olderThanMs: number;
+  /** Commands that run only under the pipeline lock. */
+  lockedCommands: ReadonlySet<string>;
+  /** Whether the caller holds the pipeline lock. */
+  lockHeld: boolean;
+  /** `running` records of other hosts older than this (ms) are finished as `unknown`; default: left alone. */
+  runsOlderThanMs?: number;
+  /** Clock, ms since the epoch; default `Date.now`. */
+  now?: () => number;
+}
+
+/** What {@link gcStep} did. */
+export interface GcResult {
+  /** Runs finished as `killed` or `unknown`. */
+  abandonedRuns: string[];
+  /** Temp files removed, relative to the lake root. */
+  tempFiles: string[];
+  /** Uncommitted scoring runs whose objects were removed. */
+  uncommittedRuns: string[];
+}
+
+/**
+ * Finishes abandoned run records, then removes old temp files and uncommitted
+ * scoring runs, except those of runs that may still be running.
+ * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles` and `removeUncommittedRuns`.
+ */
+export async function gcStep(ctx: CommandContext, options: GcOptions): Promise<GcResult> {
+  const log = ctx.log.child({ stage: 'gc' });
+  const now = (options.now ?? Date.now)();
+  const lake = ctx.lake.uri.replace(/\/$/, '');
+  const { finished, live } = await finishAbandonedRuns(ctx.lake, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
+  for (const r of finished) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
+  const tempFiles = ctx.lake instanceof FileStore ? await ctx.lake.removeTempFiles(now - options.olderThanMs) : [];
+  for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${lake}/${key}`);
+  // A live run may write under its own id or, for a shard, under the shared --run-id it was given.
+  const keep = new Set([ctx.run.runId, ...live.flatMap((r) => [r.runId, ...(typeof r.params.runId === 'string' ? [r.params.runId] : [])])]);
+  const removed = await removeUncommittedRuns(ctx.lake, now - options.olderThanMs, (runId) => keep.has(runId));
+  for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${lake}/exports/${r.runId}/_metadata.json)`);
+  for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
+  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId) };
+}

@@ -1,0 +1,112 @@
+/**
+ * What killed runs leave behind, and how the next run (or `berserkr gc`) deals
+ * with it: a SIGKILLed command's run record stays `running` and is finished as
+ * `killed`; temp files of unfinished writes and uncommitted scoring runs older
+ * than the lock lease are removed; committed outputs and fresh files stay.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { jsonLogs, ROOT, runCli } from '../helpers/cli';
+
+const ENV = { BERSERKR_LOCK_SETTLE: '100ms' };
+const OLD = new Date(Date.now() - 3_600_000); // older than the default 2-minute lease
+const COMMITTED = '20111109T000000Z-aaaaaa';
+const KILLED = '20111110T000000Z-bbbbbb';
+
+/** Writes `text` at `lake/key`, last modified an hour ago. */
+function oldFile(lake: string, key: string, text = 'x'): void {
+  const path = join(lake, ...key.split('/'));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  utimesSync(path, OLD, OLD);
+}
+
+/** Leftovers of a run killed during publish, next to a committed export. */
+function leaveLeftovers(lake: string): void {
+  oldFile(lake, `exports/${COMMITTED}/top-k.csv`);
+  oldFile(lake, `exports/${COMMITTED}/_metadata.json`, '{}');
+  oldFile(lake, `exports/${KILLED}/shards/shard-0-of-1.parquet`);
+  oldFile(lake, `scores/${KILLED}/shard-0-of-1/part-00000.parquet`);
+  oldFile(lake, `exports/${COMMITTED}/.~tmp.999999.abc`);
+  oldFile(lake, 'exports/.~tmp.999999.def');
+}
+
+function records(lake: string): Record<string, { status: string; command: string; errors: { name: string; message: string }[] }> {
+  const dir = join(lake, 'runs');
+  return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), 'utf8'))]));
+}
+
+/** Files (not folders) under `path`, recursively; none when it does not exist. */
+function files(path: string): string[] {
+  return existsSync(path) ? readdirSync(path, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : [];
+}
+
+function expectCleaned(lake: string): void {
+  expect(files(join(lake, 'exports', KILLED))).toEqual([]);
+  expect(files(join(lake, 'scores', KILLED))).toEqual([]);
+  expect(readdirSync(join(lake, 'exports', COMMITTED)).sort()).toEqual(['_metadata.json', 'top-k.csv']);
+  expect(readdirSync(join(lake, 'exports')).filter((f) => f.startsWith('.~tmp.'))).toEqual([]);
+}
+
+describe('leftovers of killed runs', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-leftovers-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('gc --help describes the clean-up', async () => {
+    const r = await runCli(['gc', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: berserkr gc [options]');
+    expect(r.stdout).toContain('--runs-older-than <duration>');
+  });
+
+  test('a SIGKILLed command leaves a running record; gc finishes it as killed and removes old temp files and uncommitted runs', async () => {
+    const lake = join(dir, 'lake-gc');
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), 'ingest', '--raw', join(ROOT, 'data', 'online-retail'), '--lake', lake], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const started = Date.now();
+    while (!(existsSync(join(lake, 'runs')) && Object.values(records(lake)).some((r) => r.status === 'running'))) {
+      if (Date.now() - started > 60_000) throw new Error('no running record after 60 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const [killedId, killed] = Object.entries(records(lake))[0];
+    expect(killed.status).toBe('running');
+    leaveLeftovers(lake);
+
+    const r = await runCli(['--log-format', 'json', 'gc', '--lake', lake], ENV);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('runs finished as killed or unknown: 1\ntemp files removed: 2\nuncommitted scoring runs removed: 1\n');
+    const after = records(lake);
+    expect(after[killedId].status).toBe('killed');
+    expect(after[killedId].errors).toEqual([{ step: null, name: 'RunAbandonedError', message: expect.stringMatching(new RegExp(`^the run never finished: pid ${child.pid} on ${hostname()} is gone$`)) }]);
+    expect(jsonLogs(r.stderr).some((l) => l.msg === 'lock acquired')).toBe(true);
+    expect(Object.values(after).filter((x) => x.command === 'gc').map((x) => x.status)).toEqual(['ok']);
+    expectCleaned(lake);
+  });
+
+  test('run starts with the same clean-up once it holds the lock, whatever happens next', async () => {
+    const lake = join(dir, 'lake-run');
+    const raw = join(dir, 'raw-empty');
+    mkdirSync(raw);
+    leaveLeftovers(lake);
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const abandoned = { schema: 'berserkr.run/1', runId: KILLED, command: 'score', params: {}, startedAt: OLD.toISOString(), finishedAt: null, durationMs: null, status: 'running', process: { host: hostname(), pid: dead.pid }, code: { version: '0.1.0', commit: null, dirty: null }, config: null, backend: null, inputs: [], outputs: [], rows: {}, steps: [], metrics: {}, errors: [] };
+    oldFile(lake, `runs/${KILLED}.json`, JSON.stringify(abandoned));
+
+    const r = await runCli(['--log-format', 'json', 'run', '--raw', raw, '--lake', lake], ENV); // no data: fails after the clean-up
+    const logs = jsonLogs(r.stderr);
+    expect(logs.filter((l) => l.stage === 'gc').map((l) => l.msg)).toEqual([
+      `run ${KILLED} (score) never finished: pid ${dead.pid} on ${hostname()} is gone; recorded as killed`,
+      expect.stringMatching(/^removed the temp file of an unfinished write .*\/exports\/.~tmp.999999.def$/),
+      expect.stringMatching(new RegExp(`^removed the temp file of an unfinished write .*/exports/${COMMITTED}/.~tmp.999999.abc$`)),
+      expect.stringMatching(new RegExp(`^removed 2 objects of scoring run ${KILLED}, never committed`)),
+    ]);
+    expect(records(lake)[KILLED].status).toBe('killed');
+    expectCleaned(lake);
+  });
+});

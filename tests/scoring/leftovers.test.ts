@@ -1,0 +1,45 @@
+/** scoring/leftovers.ts: uncommitted scoring runs are removed once old enough, committed and live ones kept. */
+import { removeUncommittedRuns } from '../../scoring/leftovers';
+import { MemoryStore } from '../helpers/memory-store';
+
+const A = '20111109T000000Z-aaaaaa';
+const B = '20111110T000000Z-bbbbbb';
+const C = '20111111T000000Z-cccccc';
+const D = '20111112T000000Z-dddddd';
+
+async function lake(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  for (const key of [
+    `exports/${A}/top-k.csv`, `exports/${A}/_metadata.json`, `scores/${A}/shard-0-of-1/part-00000.parquet`, // committed
+    `exports/${B}/shards/shard-0-of-2.parquet`, `exports/${B}/shards/shard-0-of-2._SUCCESS.json`, `scores/${B}/shard-0-of-2/part-00000.parquet`, // killed mid-run
+    `scores/${C}/shard-0-of-1/part-00000.parquet`, // killed before any export object
+    `scores/${D}/shard-0-of-1/part-00000.parquet`, // a live run's
+    'exports/latest.json', 'exports/latest/top-k.csv', 'exports/notes.txt',
+  ]) await store.put(key, 'x');
+  return store;
+}
+
+describe('removeUncommittedRuns', () => {
+  it('removes every object of the uncommitted runs written before the cut-off, except runs to keep', async () => {
+    const store = await lake();
+    const removed = await removeUncommittedRuns(store, Date.now() + 1, (runId) => runId === D);
+    expect(removed).toEqual([
+      { runId: B, keys: [`exports/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/${B}/shards/shard-0-of-2.parquet`, `scores/${B}/shard-0-of-2/part-00000.parquet`] },
+      { runId: C, keys: [`scores/${C}/shard-0-of-1/part-00000.parquet`] },
+    ]);
+    expect([...store.objects.keys()].sort()).toEqual([
+      `exports/${A}/_metadata.json`, `exports/${A}/top-k.csv`, 'exports/latest.json', 'exports/latest/top-k.csv', 'exports/notes.txt',
+      `scores/${A}/shard-0-of-1/part-00000.parquet`, `scores/${D}/shard-0-of-1/part-00000.parquet`,
+    ]);
+  });
+
+  it('keeps an uncommitted run with an object written after the cut-off: it may still be written', async () => {
+    const store = await lake();
+    const cutoff = Date.now() + 1;
+    await new Promise((r) => setTimeout(r, 5));
+    await store.put(`scores/${B}/shard-1-of-2/part-00000.parquet`, 'x'); // shard 1 still scoring
+    const removed = await removeUncommittedRuns(store, cutoff, () => false);
+    expect(removed.map((r) => r.runId)).toEqual([C, D]);
+    expect(await store.head(`exports/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
+  });
+});
