@@ -117,6 +117,18 @@ function partialShuffle(a: Int32Array | number[], k: number, rng: Prng): void {
   }
 }
 
+/**
+ * How many groups of each class {@link drawEpoch} draws: `negativeGroupShare`
+ * of the budget from groups without a positive, the rest from those with one,
+ * each capped by the groups the pool has.
+ * @throws TrainingInputError when a budget figure is out of range.
+ */
+export function epochGroups(pool: GroupPool, budget: TrainingBudget): { withPositive: number; withoutPositive: number } {
+  checkBudget(budget);
+  const withoutPositive = Math.min(pool.withoutPositive.length, Math.round(budget.groupsPerEpoch * budget.negativeGroupShare));
+  return { withoutPositive, withPositive: Math.min(pool.withPositive.length, budget.groupsPerEpoch - withoutPositive) };
+}
+
 /** The number of rows {@link drawEpoch} keeps of a group of `m` rows with `p` positives. */
 function keptRows(m: number, p: number, groupRows: number): { pos: number; neg: number } {
   if (m <= groupRows) return { pos: p, neg: m - p };
@@ -136,11 +148,8 @@ function keptRows(m: number, p: number, groupRows: number): { pos: number; neg: 
  * @throws TrainingInputError when a budget figure is out of range.
  */
 export function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary, budget: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
-  checkBudget(budget);
   const { withPositive, withoutPositive } = pool;
-  const wantNeg = Math.round(budget.groupsPerEpoch * budget.negativeGroupShare);
-  const nNeg = Math.min(withoutPositive.length, wantNeg);
-  const nPos = Math.min(withPositive.length, budget.groupsPerEpoch - nNeg);
+  const { withPositive: nPos, withoutPositive: nNeg } = epochGroups(pool, budget);
   const posOrder = withPositive.slice();
   const negOrder = withoutPositive.slice();
   partialShuffle(posOrder, nPos, rng);

@@ -20,7 +20,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
 import { availableCpus } from '../lib/cpus';
 import { selectBackend, type BackendName } from './backend';
-import { checkBudget, drawEpoch, epochBuffers, groupPool, type TrainingBudget } from './budget';
+import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
 import { checkFeatureNames, TrainingInputError } from './errors';
 import { ForwardPool } from './forward-pool';
@@ -199,7 +199,8 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, vocab: Vocabulary, sets: readonly FeatureSet[], passes: number): Promise<void> => {
     const pool = groupPool(sets);
     await trainer.start({ spec, weights: flatWeights(model) });
-    const groups = Math.min(budget.groupsPerEpoch, pool.withPositive.length + pool.withoutPositive.length);
+    const drawn = epochGroups(pool, budget);
+    const groups = drawn.withPositive + drawn.withoutPositive;
     const stepsPerEpoch = Math.ceil(groups / budget.groupsPerStep);
     const sampleBuffers = epochBuffers(groups, groups * budget.groupRows, featureNames.length, shared);
     const coefBuffers = coefficientBuffers(groups * budget.groupRows, stepsPerEpoch, shared);

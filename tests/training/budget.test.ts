@@ -1,5 +1,5 @@
 import type { FeatureSet } from '../../features/types';
-import { checkBudget, drawEpoch, epochBuffers, groupPool, type TrainingBudget } from '../../training/budget';
+import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type TrainingBudget } from '../../training/budget';
 import { TrainingInputError } from '../../training/errors';
 import type { Preprocessing } from '../../training/preprocess';
 import { Prng } from '../../training/sampling';
@@ -51,6 +51,8 @@ describe('drawEpoch', () => {
   it('draws the share of groups without a positive, caps each group at groupRows with every positive kept', () => {
     const s = drawEpoch(pool, identity, vocab, budget({ groupsPerEpoch: 40 }), 0, new Prng(1));
     expect(s.groups).toBe(30); // 10 without a positive (a quarter of 40), then all 20 with one (30 were asked for)
+    expect(epochGroups(pool, budget({ groupsPerEpoch: 40 }))).toEqual({ withPositive: 20, withoutPositive: 10 });
+    expect(epochGroups(pool, budget({ groupsPerEpoch: 400 }))).toEqual({ withPositive: 20, withoutPositive: 80 });
     let withPos = 0;
     for (let g = 0; g < s.groups; g++) {
       const rows = s.groupStart[g + 1] - s.groupStart[g];
