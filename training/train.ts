@@ -23,11 +23,10 @@ import { selectBackend, type BackendName } from './backend';
 import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
 import { checkFeatureNames, TrainingInputError } from './errors';
-import { ForwardPool } from './forward-pool';
 import { coefficientBuffers, stepCoefficients } from './loss';
 import { logLoss } from './metrics';
 import { buildModel, DEFAULT_MODEL_SPEC, growVocabulary, type ModelSpec } from './model';
-import type { Vocabulary } from './predict';
+import { predictRaw, type Vocabulary } from './predict';
 import { fitPreprocessing, type Preprocessing } from './preprocess';
 import { flatWeights, setFlatWeights } from './replica';
 import { Prng } from './sampling';
@@ -229,8 +228,8 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     await phase('train', model, spec, vocab, train, epochs);
 
     const held = customerSample(validation, validationCustomers);
-    const forward = await ForwardPool.open(model, preprocessing, vocab, { threads: backend === 'tensorflow' ? 1 : threads });
-    const validationScores = await forward.predict(held).finally(() => forward.close());
+    // On this thread: a forward pool would start one more backend beside the training threads' (≈ 100 MB).
+    const validationScores = predictRaw(model, preprocessing, vocab, held);
     const scored = { validation: held, validationScores, validationNdcg10: candidateNdcgAtK(held, validationScores, 10), validationLogLoss: logLoss(validationScores, held.label!) };
     const common = { preprocessing, featureNames, backend, threads: trainer.threads, history, ...scored };
     if (options.refit === false) return { model, spec, vocab, refitted: false, fitSeconds, trainRowsPerSecond: fitRows / fitSeconds, ...common };
