@@ -55,3 +55,23 @@ export function buildTruth(index: EventIndex, asOf: number, horizonDays: number)
     items,
   };
 }
+
+/**
+ * The truth of only the evaluated customers among `customers` (e.g. the sample
+ * of customers a model scored), so that a model and the baselines beside it are
+ * judged on the same customers.
+ * @param customers dense customer ids, any order, repeats allowed.
+ */
+export function truthOf(truth: Truth, customers: ArrayLike<number>): Truth {
+  const keep = new Set(Array.from(customers));
+  const kept: number[] = [];
+  const offsets: number[] = [0];
+  const items: number[] = [];
+  truth.customers.forEach((c, k) => {
+    if (!keep.has(c)) return;
+    kept.push(c);
+    for (let i = truth.offsets[k]; i < truth.offsets[k + 1]; i++) items.push(truth.items[i]);
+    offsets.push(items.length);
+  });
+  return { ...truth, customers: Int32Array.from(kept), offsets: Int32Array.from(offsets), items: Int32Array.from(items) };
+}

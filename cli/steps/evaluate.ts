@@ -6,7 +6,7 @@
 import { EventIndex } from '../../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
 import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../../training/metrics';
-import { buildTruth } from '../../training/truth';
+import { buildTruth, truthOf } from '../../training/truth';
 import { DAY_MS } from '../../lib/schema';
 import { CommandContext } from '../context';
 
@@ -32,7 +32,8 @@ export function canEvaluate(index: EventIndex, asOf: number, horizonDays: number
 }
 
 /**
- * Evaluates a model's lists and its scored pairs at `asOf`, with both baselines.
+ * Evaluates a model's lists and its scored pairs at `asOf`, with both baselines,
+ * over every evaluated customer or, with `customers`, over those among them.
  * @returns rows for the model, `popularity` and `repeat`, in that order.
  */
 export function evaluateAt(
@@ -41,8 +42,10 @@ export function evaluateAt(
   horizonDays: number,
   k: number,
   model: { name: string; lists: RankedLists; scored?: ScoredPairs },
+  customers?: ArrayLike<number>,
 ): SystemMetrics[] {
-  const truth = buildTruth(index, asOf, horizonDays);
+  const all = buildTruth(index, asOf, horizonDays);
+  const truth = customers === undefined ? all : truthOf(all, customers);
   const row: SystemMetrics = { system: model.name, ...rankingMetrics(model.lists, truth, k) };
   if (model.scored !== undefined) {
     const labels = labelPairs(model.scored.customer, model.scored.item, truth);

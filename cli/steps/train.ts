@@ -101,7 +101,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 function validate(index: EventIndex, fs: FeatureSet, probability: Float32Array, raw: Float32Array, o: TrainStepOptions, name: string, scored = probability): SystemMetrics[] {
   const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, { score: raw, tieKey: itemOrder(index.events.itemIds) });
-  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability: scored } });
+  // Over the customers of `fs` only: training scores a sample of them when there are many.
+  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability: scored } }, fs.customer);
 }
 
 /** A trained, calibrated challenger in memory with its validation metrics. */

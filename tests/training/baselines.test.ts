@@ -2,7 +2,7 @@ import { purchaseEvents } from '../../features/events';
 import { buildEventIndex } from '../../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
 import { rankingMetrics, RankedLists } from '../../training/metrics';
-import { buildTruth } from '../../training/truth';
+import { buildTruth, truthOf } from '../../training/truth';
 import { cleanTable, Line, RETAIL_RULES, T } from '../features/fixtures';
 
 // Customers A = 14001, B = 14002, C = 14003, D = 14004; as-of T = 2011-11-09T00:00Z.
@@ -74,5 +74,17 @@ describe('repeatBaseline', () => {
     expect(m.hitRate).toBe(1);
     expect(m.map).toBeCloseTo((0.25 + 1 / 3) / 2, 12);
     expect(m.ndcg).toBeCloseTo((g / (1 + g) + 0.5) / 2, 12);
+  });
+});
+
+describe('truthOf', () => {
+  it('keeps the truth of the given evaluated customers only, items intact', () => {
+    const first = truth.customers[0];
+    const only = truthOf(truth, [first, first, 99_999]);
+    expect(Array.from(only.customers)).toEqual([first]);
+    expect(Array.from(only.items)).toEqual(Array.from(truth.items.subarray(truth.offsets[0], truth.offsets[1])));
+    expect(Array.from(only.offsets)).toEqual([0, truth.offsets[1] - truth.offsets[0]]);
+    expect(truthOf(truth, truth.customers)).toEqual(truth);
+    expect(truthOf(truth, []).customers).toHaveLength(0);
   });
 });
