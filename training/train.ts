@@ -129,11 +129,22 @@ function cosineSchedule(peak: number, done: number, steps: number, total: number
   return Float32Array.from({ length: steps }, (_, s) => peak * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (done + s)) / total))));
 }
 
-/** The rows of at most `max` customers of `fs`: all when it has no more, else those whose multiplicative hash falls lowest (a fixed, seed-free sample). */
+/**
+ * The rows of at most `max` customers of `fs`: all when it has no more, else
+ * those whose hash falls lowest (a fixed, seed-free sample). The hash is
+ * MurmurHash3's finaliser (fmix32), whose bits do not follow the Fibonacci
+ * hash that splits calibration folds (`customerFold`), so the sample holds
+ * both folds.
+ */
 export function customerSample(fs: FeatureSet, max: number): FeatureSet {
   const customers = new Set(fs.customer);
   if (customers.size <= max) return fs;
-  const hash = (c: number): number => Math.imul(c, 0x9e3779b1) >>> 0;
+  const hash = (c: number): number => {
+    let h = c >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
   const kept = new Set([...customers].sort((a, b) => hash(a) - hash(b)).slice(0, max));
   const d = fs.names.length;
   const rows = Int32Array.from(fs.customer.keys()).filter((r) => kept.has(fs.customer[r]));

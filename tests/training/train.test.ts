@@ -1,4 +1,4 @@
-import { applyCalibration, fitCalibration } from '../../training/calibration';
+import { applyCalibration, customerFold, fitCalibration } from '../../training/calibration';
 import { predictRaw } from '../../training/predict';
 import { customerSample, trainModel, type TrainOptions, type TrainResult } from '../../training/train';
 import { TrainingInputError } from '../../training/errors';
@@ -107,5 +107,11 @@ describe('customerSample', () => {
     expect(Array.from(s.item)).toEqual(rows.map((r) => fs.item[r]));
     expect(Array.from(s.values.subarray(0, 6))).toEqual(Array.from(fs.values.subarray(rows[0] * 6, rows[0] * 6 + 6)));
     expect(Array.from(s.label!)).toEqual(rows.map((r) => fs.label![r]));
+  });
+
+  it('keeps customers of both calibration folds', () => {
+    const many = makeFeatureSet(makeWorld(5, 2000, 20), 2, 0, 1);
+    const folds = new Set(Array.from(customerSample(many, 100).customer, customerFold));
+    expect(folds).toEqual(new Set([0, 1]));
   });
 });
