@@ -1,0 +1,154 @@
+/**
+ * Whole-run benchmark: `berserkr run` on a fresh lake, on the bundled data and
+ * on a data set with `--scale` times its customers, each in its own process
+ * under GNU time; prints every step's time from the run records side by side
+ * with the ratio scaled ÷ bundled, then each run's wall time and peak RSS, and
+ * the bundled run's wall time against the 60 s reference (a third of the
+ * pandas + XGBoost peer's three minutes, `../shared/protocol.md`).
+ *
+ * The scaled data set copies every line of the bundled months `--scale` times,
+ * copy j > 0 with customer id `<id>-<j>` and order id `<invoice>-<j>`: new
+ * customers and orders, the same months, items, quantities and times.
+ *
+ * Usage: `npm run build && node dist/bench/run.js [--scale 10]
+ * [--as-of 2011-11-09T00:00:00Z] [--raw data/online-retail] [--skip-scaled]`.
+ * Needs `lzop` and GNU time (`/usr/bin/time`); the scaled run needs about
+ * 12 GiB of memory at scale 10 (feature tables of seven cut-offs).
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { loadavg, tmpdir } from 'os';
+import { join } from 'path';
+import { createLzoRegistry, readLzop } from '../ingest';
+import { FileStore } from '../lib/store/file';
+
+/** A bench setting that cannot be used. */
+export class RunBenchSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunBenchSetupError';
+  }
+}
+
+interface Args {
+  scale: number;
+  asOf: string;
+  raw: string;
+  scaled: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { scale: 10, asOf: '2011-11-09T00:00:00Z', raw: 'data/online-retail', scaled: true };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--skip-scaled') args.scaled = false;
+    else if (flag === '--scale' && /^[2-9]\d*$|^1\d+$/.test(value ?? '')) (args.scale = Number(value)), i++;
+    else if (flag === '--as-of' && value !== undefined) (args.asOf = value), i++;
+    else if (flag === '--raw' && value !== undefined) (args.raw = value), i++;
+    else throw new RunBenchSetupError(`unknown option or bad value: ${flag} ${value ?? ''} (expected --scale N >= 2, --as-of ISO-TIME, --raw DIR, --skip-scaled)`);
+  }
+  return args;
+}
+
+/** Fields of a CSV line (RFC 4180 quoting), as written: quotes kept. */
+function fields(line: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; ; ) {
+    let j = i;
+    if (line[i] === '"') for (j = i + 1; j < line.length && !(line[j] === '"' && line[j + 1] !== '"'); ) j += line[j] === '"' ? 2 : 1;
+    const end = line.indexOf(',', j);
+    out.push(line.slice(i, end < 0 ? line.length : end));
+    if (end < 0) return out;
+    i = end + 1;
+  }
+}
+
+/** Writes `scale` copies of each raw object of `raw` into `out`, copy j > 0 under new customer and order ids. */
+async function writeScaled(raw: string, out: string, scale: number): Promise<void> {
+  const store = new FileStore(raw);
+  const codecs = createLzoRegistry();
+  for (const o of await store.list('')) {
+    if (!o.key.endsWith('.lzo')) continue;
+    const parts: Uint8Array[] = [];
+    for await (const b of readLzop(store.getStream(o.key), { objectKey: o.key, codecs })) parts.push(b);
+    const lines = Buffer.concat(parts).toString('utf8').split(/\r?\n/);
+    const header = fields(lines[0]);
+    const order = header.indexOf('InvoiceNo');
+    const customer = header.indexOf('CustomerID');
+    if (order < 0 || customer < 0) throw new RunBenchSetupError(`${o.key}: header ${lines[0]} lacks InvoiceNo or CustomerID`);
+    const copies: string[] = [lines[0]];
+    for (const line of lines.slice(1)) {
+      if (line === '') continue;
+      const base = fields(line);
+      const f = [...base];
+      for (let j = 0; j < scale; j++) {
+        if (j > 0) {
+          f[order] = `${base[order]}-${j}`;
+          if (base[customer] !== '') f[customer] = `${base[customer]}-${j}`;
+        }
+        copies.push(f.join(','));
+      }
+    }
+    const csv = join(out, o.key.replace(/\.lzo$/, ''));
+    writeFileSync(csv, `${copies.join('\n')}\n`);
+    execFileSync('lzop', ['-1', '-U', '-f', '-o', `${csv}.lzo`, csv]);
+  }
+}
+
+interface RunFigures {
+  wallSeconds: number;
+  peakRssMib: number;
+  steps: Map<string, number>;
+}
+
+/** `berserkr run` into a fresh lake under GNU time; the steps from its run record. */
+function timeRun(raw: string, lake: string, asOf: string): RunFigures {
+  const timeFile = `${lake}.time`;
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, 'dist/cli/berserkr.js', 'run', '--raw', raw, '--lake', lake, '--as-of', asOf, '--log-format', 'json'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 30,
+  });
+  if (r.status !== 0) throw new RunBenchSetupError(`berserkr run --raw ${raw} exited with ${r.status}: ${r.stderr.toString('utf8').trimEnd().split('\n').slice(-5).join('\n')}`);
+  const [wall, rssKib] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  const record = readdirSync(join(lake, 'runs')).find((f) => f.endsWith('.json'));
+  if (record === undefined) throw new RunBenchSetupError(`no run record in ${lake}/runs`);
+  const { steps } = JSON.parse(readFileSync(join(lake, 'runs', record), 'utf8')) as { steps: { name: string; ms: number }[] };
+  return { wallSeconds: wall, peakRssMib: rssKib / 1024, steps: new Map(steps.map((s) => [s.name, s.ms / 1000])) };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const work = mkdtempSync(join(tmpdir(), 'bench-run-'));
+  try {
+    const load = loadavg()[0];
+    const runs: [string, RunFigures][] = [['bundled', timeRun(args.raw, join(work, 'lake-1'), args.asOf)]];
+    if (args.scaled) {
+      const scaledRaw = join(work, `raw-${args.scale}x`);
+      mkdirSync(scaledRaw);
+      await writeScaled(args.raw, scaledRaw, args.scale);
+      runs.push([`${args.scale}x customers`, timeRun(scaledRaw, join(work, `lake-${args.scale}`), args.asOf)]);
+    }
+    const names = [...new Set(runs.flatMap(([, f]) => [...f.steps.keys()]))];
+    const pad = Math.max(...names.map((n) => n.length), 10);
+    const lines = [`${'step'.padEnd(pad)}  ${runs.map(([n]) => n.padStart(14)).join('  ')}${runs.length > 1 ? '   ratio' : ''}`];
+    for (const name of names) {
+      const s = runs.map(([, f]) => f.steps.get(name));
+      const ratio = s.length > 1 && s[0] !== undefined && s[1] !== undefined && s[0] > 0 ? `  ${(s[1] / s[0]).toFixed(2)}x` : '';
+      lines.push(`${name.padEnd(pad)}  ${s.map((v) => (v === undefined ? '-' : `${v.toFixed(1)} s`).padStart(14)).join('  ')}${ratio}`);
+    }
+    lines.push(`${'wall'.padEnd(pad)}  ${runs.map(([, f]) => `${f.wallSeconds.toFixed(1)} s`.padStart(14)).join('  ')}`);
+    lines.push(`${'peak RSS'.padEnd(pad)}  ${runs.map(([, f]) => `${f.peakRssMib.toFixed(0)} MiB`.padStart(14)).join('  ')}`);
+    const bundled = runs[0][1].wallSeconds;
+    lines.push(`bundled run against the 60 s reference (a third of the peer's 180 s): ${bundled.toFixed(1)} s = ${(bundled / 60).toFixed(2)}x; 1-minute load average at start ${load.toFixed(2)}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench/run: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
