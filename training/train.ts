@@ -20,7 +20,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
 import { availableCpus } from '../lib/cpus';
 import { selectBackend, type BackendName } from './backend';
-import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type TrainingBudget } from './budget';
+import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type GroupPool, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
 import { checkFeatureNames, TrainingInputError } from './errors';
 import { coefficientBuffers, stepCoefficients } from './loss';
@@ -205,15 +205,16 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   let fitSeconds = 0;
   let fitRows = 0;
   const shared = trainer.threads > 1;
-  /** One phase: `passes` epochs on `sets` from the weights of `model`; leaves the result in `model`. */
-  const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, vocab: Vocabulary, sets: readonly FeatureSet[], passes: number): Promise<void> => {
-    const pool = groupPool(sets);
+  // One set of epoch buffers for both phases, sized for the larger (the refit's pool holds the training cut-offs' groups and more).
+  const pools = { train: groupPool(train), refit: options.refit === false ? undefined : groupPool([...train, validation]) };
+  const groupsOf = (pool: GroupPool): number => epochGroups(pool, budget).withPositive + epochGroups(pool, budget).withoutPositive;
+  const capacity = Math.max(groupsOf(pools.train), pools.refit === undefined ? 0 : groupsOf(pools.refit));
+  const sampleBuffers = epochBuffers(capacity, capacity * budget.groupRows, featureNames.length, shared);
+  const coefBuffers = coefficientBuffers(capacity * budget.groupRows, Math.ceil(capacity / budget.groupsPerStep), shared);
+  /** One phase: `passes` epochs on `pool` from the weights of `model`; leaves the result in `model`. */
+  const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, vocab: Vocabulary, pool: GroupPool, passes: number): Promise<void> => {
     await trainer.start({ spec, weights: flatWeights(model) });
-    const drawn = epochGroups(pool, budget);
-    const groups = drawn.withPositive + drawn.withoutPositive;
-    const stepsPerEpoch = Math.ceil(groups / budget.groupsPerStep);
-    const sampleBuffers = epochBuffers(groups, groups * budget.groupRows, featureNames.length, shared);
-    const coefBuffers = coefficientBuffers(groups * budget.groupRows, stepsPerEpoch, shared);
+    const stepsPerEpoch = Math.ceil(groupsOf(pool) / budget.groupsPerStep);
     let done = 0;
     for (let epoch = 1; epoch <= passes; epoch++) {
       const sample = drawEpoch(pool, preprocessing, vocab, budget, oovRate, rng, sampleBuffers);
@@ -236,7 +237,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     const vocab: Vocabulary = { customers: maxPlusOne(train, 'customer'), items: maxPlusOne(train, 'item') };
     const spec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)], features: featureNames.length, ...vocab, seed };
     const model = buildModel(spec);
-    await phase('train', model, spec, vocab, train, epochs);
+    await phase('train', model, spec, vocab, pools.train, epochs);
 
     const held = customerSample(validation, validationCustomers);
     // On this thread: a forward pool would start one more backend beside the training threads' (≈ 100 MB).
@@ -250,7 +251,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     const grownSpec: ModelSpec = { ...spec, ...grownVocab };
     const grown = growVocabulary(model, grownSpec);
     model.dispose();
-    await phase('refit', grown, grownSpec, grownVocab, sets, refitEpochs);
+    await phase('refit', grown, grownSpec, grownVocab, pools.refit!, refitEpochs);
     return { model: grown, spec: grownSpec, vocab: grownVocab, refitted: true, fitSeconds, trainRowsPerSecond: fitRows / fitSeconds, ...common };
   } finally {
     await trainer.close();
