@@ -32,14 +32,15 @@ export interface ModelSpec {
 }
 
 /**
- * Defaults of the optional {@link ModelSpec} fields. On `online-retail-30d` the
- * customer embedding overfits the training cut-offs without a strong L2 penalty
- * (validation log loss rises from epoch 2); 1e-4 keeps it in check.
+ * Defaults of the optional {@link ModelSpec} fields. No customer embedding: its
+ * table grows with the customer base and every training step updates all of it,
+ * so training would cost more with more customers, for no measurable gain
+ * (`docs/training-budget.md`); the features describe the customer.
  */
 export const DEFAULT_MODEL_SPEC = {
   hidden: [64, 32],
   itemEmbedding: 16,
-  customerEmbedding: 8,
+  customerEmbedding: 0,
   l2: 1e-4,
   seed: 42,
 } as const;

@@ -67,7 +67,7 @@ export interface TrainOptions {
    * thread: its kernels use every core already, and it loads once per process.
    */
   threads?: number;
-  /** Most validation customers scored for model selection and calibration (a fixed sample above it); default 10,000. */
+  /** Most validation customers scored for model selection and calibration (a fixed sample above it); default 5,000. */
   validationCustomers?: number;
   /** Network sizes; see {@link DEFAULT_MODEL_SPEC}. */
   model?: Partial<Pick<ModelSpec, 'hidden' | 'itemEmbedding' | 'customerEmbedding' | 'l2'>>;
@@ -183,7 +183,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   const learningRate = options.learningRate ?? 0.01;
   const lambda = options.lambda ?? 0.3;
   const oovRate = options.oovRate ?? 0.02;
-  const validationCustomers = options.validationCustomers ?? 10_000;
+  const validationCustomers = options.validationCustomers ?? 5_000;
   const positiveInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
   if (!positiveInt(epochs) || !positiveInt(refitEpochs) || !(learningRate > 0) || !(lambda >= 0) || !(oovRate >= 0 && oovRate < 1) || !positiveInt(validationCustomers)) {
     throw new TrainingInputError(
