@@ -104,13 +104,14 @@ function inputBlock(model: tf.LayersModel, layer: Layer): InputBlock {
  * Embedding tables are copied (O(vocabulary × width)); dense weights are the
  * layer's own tensors, so a later weight update is not seen: read the network
  * again after training.
- * @param model a model built by `buildModel` (inputs features, item, customer; one output unit).
+ * @param model a model built by `buildModel` (inputs features, item, customer; one output unit). A model
+ *   saved without an embedding has lost that embedding's unused input when loaded back, so 1 to 3 inputs are taken.
  * @returns the network in evaluation order.
  * @throws UnsupportedModelError naming the first layer that is not of that form.
  */
 export function readForwardNetwork(model: tf.LayersModel): ForwardNetwork {
-  if (model.inputLayers.length !== 3 || model.outputLayers.length !== 1) {
-    throw new UnsupportedModelError(`model "${model.name}" has ${model.inputLayers.length} inputs and ${model.outputLayers.length} outputs; expected 3 (features, item, customer) and 1`);
+  if (model.inputLayers.length < 1 || model.inputLayers.length > 3 || model.outputLayers.length !== 1) {
+    throw new UnsupportedModelError(`model "${model.name}" has ${model.inputLayers.length} inputs and ${model.outputLayers.length} outputs; expected 1 to 3 (features, item, customer) and 1`);
   }
   const dense: DenseStep[] = [];
   let layer = model.outputLayers[0];

@@ -140,3 +140,19 @@ describe('ForwardInput', () => {
     }
   });
 });
+
+describe('a network without a customer embedding, saved and loaded back', () => {
+  it('loses the unused customer input and still scores as before', async () => {
+    await selectBackend();
+    const world = makeWorld(6, 30, 20);
+    const fs = makeFeatureSet(world, 3, 0, 5);
+    const vocab = { customers: 30, items: 20 };
+    const pre = fitPreprocessing([fs]);
+    const model = buildModel({ features: fs.names.length, ...vocab, hidden: [8], itemEmbedding: 4, customerEmbedding: 0, l2: 0, seed: 4 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    expect(loaded.inputLayers.length).toBeLessThan(3);
+    expect(Array.from(predictRaw(loaded, pre, vocab, fs))).toEqual(Array.from(predictRaw(model, pre, vocab, fs)));
+  });
+});
