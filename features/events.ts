@@ -64,7 +64,8 @@ export function purchaseEvents(clean: Table, rules: readonly PurchaseRule[]): Pu
 
   const keptRows: number[] = [];
   let missingKey = 0;
-  for (let i = 0; i < clean.numRows; i++) {
+  const lines = clean.numRows; // a getter that sums over every record batch: read it once
+  for (let i = 0; i < lines; i++) {
     if (pass[i] === 0) continue;
     const c = customers[i];
     const it = items[i];

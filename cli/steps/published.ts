@@ -35,7 +35,7 @@ function denseRows(table: Table, index: EventIndex): { customer: Int32Array; ite
   const keep: number[] = [];
   const customer: number[] = [];
   const item: number[] = [];
-  for (let r = 0; r < table.numRows; r++) {
+  for (let r = 0, n = table.numRows; r < n; r++) {
     const ci = customers.get(c.get(r) as string);
     const ii = items.get(it.get(r) as string);
     if (ci === undefined || ii === undefined) continue;
