@@ -160,10 +160,10 @@ export class DataParallelTrainer implements Trainer {
     Atomics.notify(new Int32Array(this.control), CONTROL.generation);
   }
 
-  async start(init: Omit<ReplicaInit, 'l2Share'>): Promise<void> {
+  async start(init: ReplicaInit): Promise<void> {
     const size = init.weights.reduce((s, w) => s + w.length, 0);
     const gradients = new SharedArrayBuffer(2 * this.threads * size * 4);
-    await Promise.all(this.workers.map((w) => w.request({ type: 'start', init: { ...init, l2Share: 1 / this.threads }, gradients }, 'started')));
+    await Promise.all(this.workers.map((w) => w.request({ type: 'start', init, gradients }, 'started')));
   }
 
   async epoch(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number> {

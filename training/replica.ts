@@ -4,6 +4,13 @@
  * summed gradient. Data-parallel training (`data-parallel.ts`) runs one replica
  * per thread; replicas that start from the same weights and apply the same
  * summed gradients stay identical.
+ *
+ * The network's L2 penalties (l2 · Σ w², on the weights whose layer declares a
+ * regulariser) enter once per step, when the summed gradient is applied, as
+ * their gradient 2 · l2 · w (L2 regularisation added to the gradient, as
+ * `weight_decay` does in PyTorch's Adam): the same update as differentiating
+ * the penalty with the loss, without differentiating every table in every
+ * slice of every step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EpochSample } from './budget';
@@ -25,26 +32,50 @@ export function parameterCount(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
-/** What a replica needs to start: the architecture, the weights to start from and the share of the L2 penalty it adds. */
+/** What a replica needs to start: the architecture and the weights to start from. */
 export interface ReplicaInit {
   spec: ModelSpec;
   weights: FlatWeights;
-  /** 1 / number of replicas: the summed gradient then holds the L2 penalty once. */
-  l2Share: number;
+}
+
+/**
+ * The L2 coefficient of each of `model`'s trainable weights, in
+ * `trainableWeights` order: l2 of the `L1L2` regulariser its layer declares for
+ * it (a dense layer's `kernelRegularizer`, an embedding's
+ * `embeddingsRegularizer`), else 0.
+ * @throws RangeError when a layer declares an L1 term (the replica applies L2 only).
+ */
+export function l2Coefficients(model: tf.LayersModel): number[] {
+  const byWeight = new Map<string, number>();
+  for (const layer of model.layers) {
+    const config = layer.getConfig();
+    for (const [key, suffix] of [['kernelRegularizer', '/kernel'], ['embeddingsRegularizer', '/embeddings']] as const) {
+      const reg = config[key] as { className?: string; config?: { l1?: number; l2?: number } } | null | undefined;
+      if (reg == null) continue;
+      if (reg.className !== 'L1L2' || (reg.config?.l1 ?? 0) !== 0) throw new RangeError(`layer ${layer.name}: only L2 regularisers are supported, found ${JSON.stringify(reg)}`);
+      byWeight.set(`${layer.name}${suffix}`, reg.config?.l2 ?? 0);
+    }
+  }
+  return model.trainableWeights.map((w) => byWeight.get(w.originalName) ?? 0);
 }
 
 export class Replica {
   readonly model: tf.LayersModel;
   private readonly optimizer = new ScheduledAdam(1e-3, 0.9, 0.999, 1e-7);
   private readonly variables: tf.Variable[];
+  /** 2 · l2 of each variable: the factor of its penalty's gradient. */
+  private readonly decay: number[];
   /** Offset of each trainable variable in a flat gradient. */
   readonly offsets: number[];
   readonly size: number;
+  private readonly features: number;
 
-  constructor(private readonly init: ReplicaInit) {
+  constructor(init: ReplicaInit) {
+    this.features = init.spec.features;
     this.model = buildModel(init.spec);
     setFlatWeights(this.model, init.weights);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.decay = l2Coefficients(this.model).map((l2) => 2 * l2);
     this.offsets = [];
     let o = 0;
     for (const v of this.variables) {
@@ -55,7 +86,8 @@ export class Replica {
   }
 
   /**
-   * Gradient of the loss of groups [g0, g1) of `sample`, written into `out` (length `size`).
+   * Gradient of the loss of groups [g0, g1) of `sample` (without the L2
+   * penalties, which {@link apply} adds), written into `out` (length `size`).
    * @returns that slice's loss.
    */
   gradient(sample: EpochSample, coef: StepCoefficients, g0: number, g1: number, out: Float32Array): number {
@@ -66,7 +98,7 @@ export class Replica {
       out.fill(0);
       return 0;
     }
-    const d = this.init.spec.features;
+    const d = this.features;
     const segment = new Int32Array(n);
     for (let g = g0; g < g1; g++) segment.fill(g - g0, sample.groupStart[g] - r0, sample.groupStart[g + 1] - r0);
     const { value, grads } = tf.tidy(() => {
@@ -81,12 +113,7 @@ export class Replica {
         segment: tf.tensor1d(segment, 'int32'),
         groups: g1 - g0,
       };
-      return tf.variableGrads(() => {
-        const probability = this.model.apply([x, item, customer], { training: true }) as tf.Tensor;
-        const l2 = this.model.calculateLosses();
-        const loss = groupLoss({ probability, ...inputs });
-        return (l2.length === 0 ? loss : loss.add(tf.addN(l2).mul(this.init.l2Share))) as tf.Scalar;
-      }, this.variables);
+      return tf.variableGrads(() => groupLoss({ probability: this.model.apply([x, item, customer], { training: true }) as tf.Tensor, ...inputs }), this.variables);
     });
     this.variables.forEach((v, i) => out.set(grads[v.name].dataSync() as Float32Array, this.offsets[i]));
     const loss = value.dataSync()[0];
@@ -94,10 +121,15 @@ export class Replica {
     return loss;
   }
 
-  /** One Adam step with the summed gradient `flat` at learning rate `lr`. */
+  /** One Adam step with the summed gradient `flat` plus the L2 penalties' gradient, at learning rate `lr`. */
   apply(flat: Float32Array, lr: number): void {
     this.optimizer.setLearningRate(lr);
-    const named = this.variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(flat.subarray(this.offsets[i], this.offsets[i] + v.size), v.shape) }));
+    const named = tf.tidy(() =>
+      this.variables.map((v, i) => {
+        const g = tf.tensor(flat.subarray(this.offsets[i], this.offsets[i] + v.size), v.shape);
+        return { name: v.name, tensor: this.decay[i] === 0 ? g : g.add(v.mul(this.decay[i])) };
+      }),
+    );
     this.optimizer.applyGradients(named);
     tf.dispose(named.map((g) => g.tensor));
   }

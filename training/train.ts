@@ -82,7 +82,7 @@ export interface EpochRecord {
   epoch: number;
   /** Epochs of the phase. */
   epochs: number;
-  /** Mean loss of the epoch's steps. */
+  /** Mean loss of the epoch's steps, without the L2 penalties. */
   trainLoss: number;
   /** Groups and rows drawn for the epoch. */
   groups: number;

@@ -15,7 +15,7 @@ export interface Trainer {
   /** Threads the steps run on. */
   readonly threads: number;
   /** Starts a phase: a network of `init.spec` with `init.weights` and a fresh Adam. */
-  start(init: Omit<ReplicaInit, 'l2Share'>): Promise<void>;
+  start(init: ReplicaInit): Promise<void>;
   /**
    * Runs every step of `coef` over `sample`, step s at learning rate `lr[s]`.
    * @returns the mean loss over the steps.
@@ -32,9 +32,9 @@ export class InProcessTrainer implements Trainer {
   private replica: Replica | undefined;
   private grad = new Float32Array(0);
 
-  async start(init: Omit<ReplicaInit, 'l2Share'>): Promise<void> {
+  async start(init: ReplicaInit): Promise<void> {
     this.replica?.dispose();
-    this.replica = new Replica({ ...init, l2Share: 1 });
+    this.replica = new Replica(init);
     this.grad = new Float32Array(this.replica.size);
   }
 

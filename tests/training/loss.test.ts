@@ -3,7 +3,7 @@ import type { EpochSample } from '../../training/budget';
 import { barrier, CONTROL, threadShare } from '../../training/data-parallel';
 import { groupLoss, stepCoefficients } from '../../training/loss';
 import { DEFAULT_MODEL_SPEC, buildModel } from '../../training/model';
-import { flatWeights, Replica } from '../../training/replica';
+import { flatWeights, l2Coefficients, Replica, setFlatWeights } from '../../training/replica';
 
 /** A sample of groups given as label lists, within-group weights w, class weight c per group. */
 function sample(groups: { labels: number[]; within: number[]; classWeight: number }[], d = 2): EpochSample {
@@ -72,13 +72,13 @@ describe('groupLoss', () => {
 describe('Replica.gradient', () => {
   it('adds up over slices of a step to the gradient of the whole step (what data-parallel threads sum)', () => {
     const spec = { ...DEFAULT_MODEL_SPEC, hidden: [4], features: 2, customers: 2, items: 3 };
-    const replica = new Replica({ spec, weights: flatWeights(buildModel(spec)), l2Share: 1 });
+    const replica = new Replica({ spec, weights: flatWeights(buildModel(spec)) });
     const c = stepCoefficients(s, 3, 0.3);
     const whole = new Float32Array(replica.size);
     const first = new Float32Array(replica.size);
     const rest = new Float32Array(replica.size);
     const loss = replica.gradient(s, c, 0, 3, whole);
-    const half = new Replica({ spec, weights: replica.weights(), l2Share: 0.5 });
+    const half = new Replica({ spec, weights: replica.weights() });
     const l1 = half.gradient(s, c, 0, 1, first);
     const l2 = half.gradient(s, c, 1, 3, rest);
     expect(l1 + l2).toBeCloseTo(loss, 5);
@@ -86,6 +86,50 @@ describe('Replica.gradient', () => {
     expect(whole.some((g) => Math.abs(g) > 1e-4)).toBe(true);
     replica.dispose();
     half.dispose();
+  });
+});
+
+describe('Replica.apply', () => {
+  const spec = { ...DEFAULT_MODEL_SPEC, hidden: [4], features: 2, customers: 2, items: 3, customerEmbedding: 2, l2: 0.05 };
+
+  it('finds the L2 coefficient of each regularised weight: embeddings and hidden kernels, not biases or the output layer', () => {
+    const model = buildModel(spec);
+    const byName = Object.fromEntries(model.trainableWeights.map((w, i) => [w.originalName, l2Coefficients(model)[i]]));
+    expect(byName).toEqual({
+      'item_embedding/embeddings': 0.05,
+      'customer_embedding/embeddings': 0.05,
+      'hidden_0/kernel': 0.05,
+      'hidden_0/bias': 0,
+      'probability/kernel': 0,
+      'probability/bias': 0,
+    });
+    model.dispose();
+  });
+
+  it('takes the same Adam step as differentiating the loss plus the L2 penalties', () => {
+    const c = stepCoefficients(s, 3, 0.3);
+    const replica = new Replica({ spec, weights: flatWeights(buildModel(spec)) });
+    const reference = buildModel(spec);
+    setFlatWeights(reference, replica.weights());
+    const grad = new Float32Array(replica.size);
+    replica.gradient(s, c, 0, 3, grad);
+    replica.apply(grad, 0.01);
+
+    const adam = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
+    const variables = reference.trainableWeights.map((w) => w.read() as tf.Variable);
+    adam.minimize(() => {
+      const inputs = [tf.tensor2d(s.x, [s.rows, 2]), tf.tensor2d(s.item, [s.rows, 1], 'int32'), tf.tensor2d(s.customer, [s.rows, 1], 'int32')];
+      const probability = reference.apply(inputs, { training: true }) as tf.Tensor;
+      const segment = tf.tensor1d(Int32Array.from([0, 0, 0, 1, 1, 2, 2, 2, 2]), 'int32');
+      const loss = groupLoss({ probability, label: tf.tensor1d(s.label), bce: tf.tensor1d(c.bce), list: tf.tensor1d(c.list), logWeight: tf.tensor1d(c.logWeight), segment, groups: 3 });
+      return loss.add(tf.addN(reference.calculateLosses())) as tf.Scalar;
+    }, false, variables);
+    const expected = flatWeights(reference);
+    const moved = replica.weights();
+    expected.forEach((w, i) => w.forEach((v, j) => expect(moved[i][j]).toBeCloseTo(v, 5)));
+    replica.dispose();
+    reference.dispose();
+    adam.dispose();
   });
 });
 
