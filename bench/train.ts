@@ -4,13 +4,17 @@
  * one thread and once on `--threads` threads (every CPU by default), side by
  * side: training rows per second of the gradient steps, the ratio of the two,
  * and the held-out validation NDCG@10 of each (equal up to float summation
- * order: the threads split each step, they do not change it).
+ * order: the threads split each step, they do not change it). Then the
+ * machine's ceiling for that ratio: the one-thread training in two processes
+ * at once, with no synchronisation at all; their summed rows per second against
+ * the one-thread run alone.
  *
  * Usage: `npm run build && node dist/bench/train.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--epochs 3] [--threads N]`. The lake must hold ingested
+ * [--train-cutoffs 6] [--epochs 3] [--threads N] [--groups-per-step N] [--no-ceiling]`. The lake must hold ingested
  * clean data (`berserkr ingest --lake …`).
  */
+import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
@@ -20,7 +24,7 @@ import { readClean } from '../ingest';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/open';
 import { availableCpus } from '../lib/cpus';
-import { trainModel } from '../training/train';
+import { DEFAULT_BUDGET, trainModel } from '../training/train';
 
 /** A bench setting that cannot be used. */
 export class TrainBenchSetupError extends Error {
@@ -37,12 +41,22 @@ interface Args {
   trainCutoffs: number;
   epochs: number;
   threads: number;
+  groupsPerStep: number;
+  /** Measure the two-process ceiling. */
+  ceiling: boolean;
+  /** Run only the one-thread training and print its rows per second (a ceiling process). */
+  solo: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, epochs: 3, threads: availableCpus() };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, epochs: 3, threads: availableCpus(), groupsPerStep: DEFAULT_BUDGET.groupsPerStep, ceiling: true, solo: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--no-ceiling' || flag === '--solo') {
+      args[flag === '--solo' ? 'solo' : 'ceiling'] = flag === '--solo';
+      i--;
+      continue;
+    }
     if (value === undefined) throw new TrainBenchSetupError(`${flag}: expected a value`);
     if (flag === '--lake') args.lake = value;
     else if (flag === '--config') args.config = value;
@@ -50,13 +64,26 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
     else if (flag === '--epochs' && /^[1-9]\d*$/.test(value)) args.epochs = Number(value);
     else if (flag === '--threads' && /^[1-9]\d*$/.test(value)) args.threads = Number(value);
+    else if (flag === '--groups-per-step' && /^[1-9]\d*$/.test(value)) args.groupsPerStep = Number(value);
     else {
       throw new TrainBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --epochs N, --threads N)`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --epochs N, --threads N, --groups-per-step N, --no-ceiling)`,
       );
     }
   }
   return args;
+}
+
+/** Runs this bench with `--solo` in two processes at once; the rows per second each printed. */
+function twoProcesses(argv: string[]): Promise<number[]> {
+  const one = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      execFile(process.execPath, [__filename, ...argv, '--solo'], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+        if (error !== null) reject(new TrainBenchSetupError(`ceiling process failed: ${stderr.trim() || error.message}`));
+        else resolve((JSON.parse(stdout.trim().split('\n').pop()!) as { rowsPerSecond: number }).rowsPerSecond);
+      });
+    });
+  return Promise.all([one(), one()]);
 }
 
 const seconds = (t0: number): number => (performance.now() - t0) / 1000;
@@ -75,21 +102,32 @@ async function main(): Promise<void> {
   const validation = buildFeatureSet(index, schedule.validation, { withLabels: true, horizonDays: 30 });
   const featuresS = seconds(t0);
   const runs = [];
-  for (const threads of [1, args.threads]) {
+  for (const threads of args.solo ? [1] : [1, args.threads]) {
     t0 = performance.now();
-    const result = await trainModel(train, validation, { epochs: args.epochs, seed: 42, threads });
+    const result = await trainModel(train, validation, { epochs: args.epochs, seed: 42, threads, budget: { groupsPerStep: args.groupsPerStep } });
     runs.push({ threads: result.threads, wall: seconds(t0), result });
     result.model.dispose();
   }
+  if (args.solo) {
+    process.stdout.write(`${JSON.stringify({ rowsPerSecond: runs[0].result.trainRowsPerSecond })}\n`);
+    return;
+  }
   const [one, many] = runs;
+  const ceiling = args.ceiling ? await twoProcesses(process.argv.slice(2)) : undefined;
   const rows = one.result.history.map((h) => `${h.phase} ${h.epoch}: ${h.groups} groups, ${h.rows} rows`).join('; ');
   const lines = [
-    `backend            ${one.result.backend}`,
+    `backend            ${one.result.backend}, ${args.groupsPerStep} groups per step`,
     `training cut-offs  ${train.length} (+ validation ${new Date(schedule.validation).toISOString()}, ${validation.n} rows)`,
     `epochs             ${rows}`,
     `wall time          read ${readS.toFixed(1)} s, features ${featuresS.toFixed(1)} s`,
     ...runs.map((r) => `${`${r.threads} thread(s)`.padEnd(19)}${Math.round(r.result.trainRowsPerSecond)} rows/s (steps ${r.result.fitSeconds.toFixed(1)} s, trainModel ${r.wall.toFixed(1)} s), validation NDCG@10 ${r.result.validationNdcg10.toFixed(4)}`),
     `ratio              ${(many.result.trainRowsPerSecond / one.result.trainRowsPerSecond).toFixed(2)}x rows/s with ${many.threads} threads against 1`,
+    ...(ceiling === undefined
+      ? []
+      : [
+          `ceiling            ${ceiling.map((r) => Math.round(r)).join(' + ')} rows/s: two one-thread trainings in two processes at once, no synchronisation`,
+          `                   ${(ceiling.reduce((a, b) => a + b, 0) / one.result.trainRowsPerSecond).toFixed(2)}x the one-thread run alone; data-parallel reaches ${((many.result.trainRowsPerSecond / ceiling.reduce((a, b) => a + b, 0)) * 100).toFixed(0)} % of it`,
+        ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
