@@ -9,6 +9,10 @@
  *   plain product on [4096, 71] × [71, 64]. The replacement transposes the
  *   flagged operand with the backend's `Transpose` kernel, then runs the plain
  *   product; the transpose costs one pass over the operand.
+ * - `SplitV` (the gradient of `Concat`, i.e. of the layer joining the features
+ *   and the item embedding) copies each row of each part through a new
+ *   `subarray` view: about a fifth of a training step's kernel time. The
+ *   replacement copies with index loops.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -66,6 +70,42 @@ function transposeFirstBatchMatMul(plain: tf.KernelFunc, transpose: tf.KernelFun
   };
 }
 
+/**
+ * `SplitV(x; numOrSizeSplits, axis)` as in TensorFlow (`tf.split`): the parts of
+ * x along `axis`, of the given sizes (one may be −1: the rest) or of equal size
+ * when a count is given. Numeric dtypes; each part copied in one pass. View x
+ * as [outer, axis length, inner]: part p of size s at offset o is
+ * [outer, s, inner], row r its x[r, o … o + s, …].
+ * @param fallback the backend's own kernel, used for string tensors.
+ */
+function copyingSplitV(fallback: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return fallback({ inputs, backend, attrs });
+    const wasm = backend as BackendWasm;
+    const { numOrSizeSplits, axis } = attrs as unknown as tf.SplitVAttrs;
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, ax);
+    const xv = wasm.readSync(x.dataId) as Float32Array | Int32Array | Uint8Array;
+    const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+    const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+    const stride = x.shape[ax] * inner;
+    const Values = xv.constructor as Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+    let offset = 0;
+    return sizes.map((size) => {
+      const len = size * inner;
+      const out = new Values(outer * len);
+      for (let r = 0, src = offset * inner, dst = 0; r < outer; r++, src += stride, dst += len) {
+        for (let j = 0; j < len; j++) out[dst + j] = xv[src + j];
+      }
+      offset += size;
+      const shape = x.shape.slice();
+      shape[ax] = size;
+      return wasm.makeOutput(shape, x.dtype, undefined, out);
+    });
+  };
+}
+
 /** Marks the kernels registered by {@link registerWasmKernels}. */
 let registered = false;
 
@@ -81,5 +121,10 @@ export function registerWasmKernels(): void {
   if (plain !== undefined && transpose !== undefined) {
     tf.unregisterKernel(tf.BatchMatMul, 'wasm');
     tf.registerKernel({ ...plain, kernelFunc: transposeFirstBatchMatMul(plain.kernelFunc, transpose.kernelFunc) });
+  }
+  const split = tf.getKernel(tf.SplitV, 'wasm');
+  if (split !== undefined) {
+    tf.unregisterKernel(tf.SplitV, 'wasm');
+    tf.registerKernel({ ...split, kernelFunc: copyingSplitV(split.kernelFunc) });
   }
 }

@@ -20,6 +20,33 @@ describe('selectBackend', () => {
     expect(Array.from(await grad.data())).toEqual([2, 2, 0, 0, 1, 1]);
   });
 
+  it('splits along any axis as the definition, sizes or a count, and back-propagates through concat', async () => {
+    await selectBackend();
+    const x = tf.tensor3d(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+    const [a, b] = tf.split(x, [1, -1], 1);
+    expect(a.arraySync()).toEqual([[[0, 1, 2, 3]], [[12, 13, 14, 15]]]);
+    expect(b.shape).toEqual([2, 2, 4]);
+    expect(b.arraySync()).toEqual([
+      [[4, 5, 6, 7], [8, 9, 10, 11]],
+      [[16, 17, 18, 19], [20, 21, 22, 23]],
+    ]);
+    const last = tf.split(x, 2, 2).map((t) => t.arraySync());
+    expect(last[1]).toEqual([
+      [[2, 3], [6, 7], [10, 11]],
+      [[14, 15], [18, 19], [22, 23]],
+    ]);
+    expect(tf.split(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 2, 1).map((t) => [t.dtype, t.arraySync()])).toEqual([
+      ['int32', [[1], [3]]],
+      ['int32', [[2], [4]]],
+    ]);
+    const w = tf.tensor2d([1, 2, 3], [3, 1]);
+    const grads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.concat([p, q], 1).matMul(w).sum())([tf.ones([2, 1]), tf.ones([2, 2])]);
+    expect(grads.map((g) => g.arraySync())).toEqual([
+      [[1], [1]],
+      [[2, 3], [2, 3]],
+    ]);
+  });
+
   it.each([
     [false, false],
     [true, false],
