@@ -113,7 +113,9 @@ function timeRun(raw: string, lake: string, asOf: string): RunFigures {
   const record = readdirSync(join(lake, 'runs')).find((f) => f.endsWith('.json'));
   if (record === undefined) throw new RunBenchSetupError(`no run record in ${lake}/runs`);
   const { steps } = JSON.parse(readFileSync(join(lake, 'runs', record), 'utf8')) as { steps: { name: string; ms: number }[] };
-  return { wallSeconds: wall, peakRssMib: rssKib / 1024, steps: new Map(steps.map((s) => [s.name, s.ms / 1000])) };
+  const byName = new Map<string, number>();
+  for (const s of steps) byName.set(s.name, (byName.get(s.name) ?? 0) + s.ms / 1000); // scoring records its steps once per batch of customers
+  return { wallSeconds: wall, peakRssMib: rssKib / 1024, steps: byName };
 }
 
 async function main(): Promise<void> {

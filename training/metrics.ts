@@ -93,63 +93,85 @@ function evaluatedPosition(truth: Truth, maxCustomer: number): Int32Array {
  * rankingMetrics(lists, buildTruth(index, Date.parse('2011-11-09T00:00:00Z'), 30)).ndcg
  */
 export function rankingMetrics(lists: RankedLists, truth: Truth, k = 10): RankingMetrics {
+  return rankingCurves(lists, truth, k)[k - 1];
+}
+
+/**
+ * {@link rankingMetrics} at every cut-off K = 1 … `maxK`, in one pass over the
+ * lists: element K − 1 equals `rankingMetrics(lists, truth, K)`.
+ * Time O(rows + evaluated customers × maxK).
+ * @throws MetricInputError as {@link rankingMetrics} does for K = `maxK`.
+ */
+export function rankingCurves(lists: RankedLists, truth: Truth, maxK: number): RankingMetrics[] {
   const n = lists.customer.length;
+  const K = maxK;
   if (lists.item.length !== n || lists.rank.length !== n) {
     throw new MetricInputError('RankedLists', `expected equal lengths, found customer ${n}, item ${lists.item.length}, rank ${lists.rank.length}`);
   }
-  if (!(Number.isInteger(k) && k >= 1)) throw new MetricInputError('k', `expected an integer ≥ 1, found ${k}`);
+  if (!(Number.isInteger(K) && K >= 1)) throw new MetricInputError('k', `expected an integer ≥ 1, found ${K}`);
   let maxCustomer = -1;
-  for (let i = 0; i < n; i++) if (lists.customer[i] > maxCustomer) maxCustomer = lists.customer[i];
+  let maxItem = -1;
+  for (let i = 0; i < n; i++) {
+    if (lists.customer[i] > maxCustomer) maxCustomer = lists.customer[i];
+    if (lists.item[i] > maxItem) maxItem = lists.item[i];
+  }
   const pos = evaluatedPosition(truth, maxCustomer);
   const m = truth.customers.length;
-  // slotItem[k*K + r-1] = item at rank r of evaluated customer k, or -1.
-  const slotItem = new Int32Array(m * k).fill(-1);
+  // slotItem[e*K + r-1] = item at rank r of evaluated customer e, or -1.
+  const slotItem = new Int32Array(m * K).fill(-1);
   for (let i = 0; i < n; i++) {
     const r = lists.rank[i];
     if (!(r >= 1)) throw new MetricInputError('RankedLists.rank', `expected a rank ≥ 1 at row ${i}, found ${r}`);
     const c = lists.customer[i];
     const e = c >= 0 ? pos[c] : -1;
-    if (e < 0 || r > k) continue;
-    const s = e * k + r - 1;
+    if (e < 0 || r > K) continue;
+    const s = e * K + r - 1;
     if (slotItem[s] !== -1) {
       throw new MetricInputError('RankedLists', `customer ${c} has two rows at rank ${r} (items ${slotItem[s]} and ${lists.item[i]}, row ${i})`);
     }
     slotItem[s] = lists.item[i];
   }
-  let recall = 0;
-  let precision = 0;
-  let ndcg = 0;
-  let hitRate = 0;
-  let map = 0;
+  const discount = Float64Array.from({ length: K }, (_, r) => 1 / Math.log2(r + 2));
+  const sums = { recall: new Float64Array(K), precision: new Float64Array(K), ndcg: new Float64Array(K), hitRate: new Float64Array(K), map: new Float64Array(K) };
+  // rankOf[item] = 1-based rank of the item in the current customer's list, stamped by customer.
+  const seenBy = new Int32Array(maxItem + 1).fill(-1);
+  const rankOf = new Int32Array(maxItem + 1);
   for (let e = 0; e < m; e++) {
     const size = truth.offsets[e + 1] - truth.offsets[e];
-    const ideal = Math.min(k, size);
-    let idcg = 0;
-    for (let r = 1; r <= ideal; r++) idcg += 1 / Math.log2(r + 1);
     let hits = 0;
     let dcg = 0;
     let ap = 0;
-    for (let r = 1; r <= k; r++) {
-      const it = slotItem[e * k + r - 1];
-      if (it < 0) continue;
-      for (let q = 1; q < r; q++) {
-        if (slotItem[e * k + q - 1] === it) {
-          throw new MetricInputError('RankedLists', `customer ${truth.customers[e]} has item ${it} at ranks ${q} and ${r}`);
+    let idcg = 0;
+    for (let r = 1; r <= K; r++) {
+      if (r <= size) idcg += discount[r - 1];
+      const it = slotItem[e * K + r - 1];
+      if (it >= 0) {
+        if (seenBy[it] === e) throw new MetricInputError('RankedLists', `customer ${truth.customers[e]} has item ${it} at ranks ${rankOf[it]} and ${r}`);
+        seenBy[it] = e;
+        rankOf[it] = r;
+        if (inTruth(truth, e, it)) {
+          hits++;
+          dcg += discount[r - 1];
+          ap += hits / r;
         }
       }
-      if (!inTruth(truth, e, it)) continue;
-      hits++;
-      dcg += 1 / Math.log2(r + 1);
-      ap += hits / r;
+      sums.recall[r - 1] += hits / size;
+      sums.precision[r - 1] += hits / r;
+      sums.ndcg[r - 1] += dcg / idcg;
+      sums.hitRate[r - 1] += hits > 0 ? 1 : 0;
+      sums.map[r - 1] += ap / Math.min(r, size);
     }
-    recall += hits / size;
-    precision += hits / k;
-    ndcg += dcg / idcg;
-    hitRate += hits > 0 ? 1 : 0;
-    map += ap / ideal;
   }
   const mean = (x: number): number => (m === 0 ? 0 : x / m);
-  return { k, customers: m, recall: mean(recall), precision: mean(precision), ndcg: mean(ndcg), hitRate: mean(hitRate), map: mean(map) };
+  return Array.from({ length: K }, (_, j) => ({
+    k: j + 1,
+    customers: m,
+    recall: mean(sums.recall[j]),
+    precision: mean(sums.precision[j]),
+    ndcg: mean(sums.ndcg[j]),
+    hitRate: mean(sums.hitRate[j]),
+    map: mean(sums.map[j]),
+  }));
 }
 
 /**

@@ -7,7 +7,7 @@ import { RunRecord } from '../../lib/runs';
 import { publishReport } from '../../report/publish';
 import { AtKSeries, ReportInput } from '../../report/types';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { labelPairs, RankedLists, rankingMetrics } from '../../training/metrics';
+import { labelPairs, RankedLists, rankingCurves } from '../../training/metrics';
 import { buildTruth, Truth } from '../../training/truth';
 import { CommandContext } from '../context';
 import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from './evaluate';
@@ -30,9 +30,8 @@ export interface ReportSource {
 
 /** Recall@K and NDCG@K for K = 1 … {@link MAX_K} of lists at least that long. */
 function atK(system: string, lists: RankedLists, truth: Truth): AtKSeries {
-  const ks = Array.from({ length: MAX_K }, (_, i) => i + 1);
-  const m = ks.map((k) => rankingMetrics(lists, truth, k));
-  return { system, k: ks, recall: m.map((x) => x.recall), ndcg: m.map((x) => x.ndcg) };
+  const m = rankingCurves(lists, truth, MAX_K);
+  return { system, k: m.map((x) => x.k), recall: m.map((x) => x.recall), ndcg: m.map((x) => x.ndcg) };
 }
 
 /** Builds the report input of a run (pure but for the event index it reads). */

@@ -1,4 +1,4 @@
-import { expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingMetrics, RankedLists } from '../../training/metrics';
+import { expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingCurves, rankingMetrics, RankedLists } from '../../training/metrics';
 import type { Truth } from '../../training/truth';
 
 // Two evaluated customers: 3 → {1, 5, 9}; 7 → {2}. Customer 4 is known but bought nothing.
@@ -61,6 +61,29 @@ describe('rankingMetrics', () => {
     expect(() => rankingMetrics(lists([[3, 1, 1], [3, 5, 1]]), TRUTH)).toThrow('customer 3 has two rows at rank 1 (items 1 and 5, row 1)');
     expect(() => rankingMetrics(lists([[3, 1, 1], [3, 1, 2]]), TRUTH)).toThrow('customer 3 has item 1 at ranks 1 and 2');
     expect(() => rankingMetrics(lists([[3, 1, 0]]), TRUTH)).toThrow('expected a rank ≥ 1 at row 0, found 0');
+  });
+});
+
+describe('rankingCurves', () => {
+  it('gives the metrics at every cut-off 1 … K of the case worked by hand', () => {
+    // Customer 3, list [5, 8, 1], hits at ranks 1 and 3, |truth| 3; customer 7, list [4, 2], hit at rank 2, |truth| 1.
+    const c = rankingCurves(lists([[7, 2, 2], [3, 1, 3], [4, 1, 1], [3, 5, 1], [7, 4, 1], [3, 8, 2]]), TRUTH, 3);
+    expect(c.map((m) => m.k)).toEqual([1, 2, 3]);
+    // K = 1: customer 3 hits at rank 1 (recall 1/3, NDCG 1, AP 1), customer 7 misses.
+    expect(c[0]).toEqual({ k: 1, customers: 2, recall: 1 / 6, precision: 0.5, ndcg: 0.5, hitRate: 0.5, map: 0.5 });
+    // K = 2: customer 3 one hit of two (IDCG 1 + 1/log2 3), customer 7 its hit at rank 2 (NDCG 1/log2 3, AP 1/2).
+    expect(c[1].recall).toBeCloseTo((1 / 3 + 1) / 2, 12);
+    expect(c[1].precision).toBeCloseTo(0.5, 12);
+    expect(c[1].ndcg).toBeCloseTo((1 / (1 + 1 / Math.log2(3)) + 1 / Math.log2(3)) / 2, 12);
+    expect(c[1].hitRate).toBe(1);
+    expect(c[1].map).toBeCloseTo((0.5 + 0.5) / 2, 12);
+    expect(c[2]).toEqual(rankingMetrics(lists([[7, 2, 2], [3, 1, 3], [3, 5, 1], [7, 4, 1], [3, 8, 2]]), TRUTH, 3));
+    expect(c[2].ndcg).toBeCloseTo((1.5 / (1 + 1 / Math.log2(3) + 0.5) + 1 / Math.log2(3)) / 2, 12);
+  });
+
+  it('lets two customers list the same item, and rejects one customer listing it twice', () => {
+    expect(() => rankingCurves(lists([[3, 2, 1], [7, 2, 1]]), TRUTH, 2)).not.toThrow();
+    expect(() => rankingCurves(lists([[3, 2, 1], [7, 2, 1], [7, 2, 2]]), TRUTH, 2)).toThrow('customer 7 has item 2 at ranks 1 and 2');
   });
 });
 
