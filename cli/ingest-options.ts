@@ -1,6 +1,6 @@
 /** The option of the commands that ingest (`ingest` and `run`) beyond the shared ones of `options.ts`. */
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_REJECT_RATIO } from '../ingest';
+import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, rejectAllowance } from '../ingest';
 
 /** Parses a share in [0, 1] such as `0.05`; the error quotes the value. */
 export function parseRatio(value: string): number {
@@ -14,6 +14,8 @@ export const maxRejectRatioOption = (): Option =>
   new Option(
     '--max-reject-ratio <share>',
     'largest share of an object\'s lines that may be rejected as unreadable (duplicates aside); over it the object fails, '
-      + 'its earlier output stays published and the command exits 3. A wrong time format or delimiter rejects every line, '
-      + 'the bundled data none; 1 turns the check off',
+      + `its earlier output stays published and the command exits 3. An object is budgeted as if it had at least ${MIN_BUDGET_LINES} lines `
+      + `(${rejectAllowance(MIN_BUDGET_LINES, DEFAULT_MAX_REJECT_RATIO)} lines at ${DEFAULT_MAX_REJECT_RATIO}) but never for all of them,`
+      + ' so a stray bad line does not fail a small object while one with no readable line fails. '
+      + 'A wrong time format or delimiter rejects every line, the bundled data none; 1 turns the check off',
   ).default(DEFAULT_MAX_REJECT_RATIO).argParser(parseRatio);

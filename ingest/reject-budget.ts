@@ -16,6 +16,26 @@ import { IngestCounts } from './typing';
  */
 export const DEFAULT_MAX_REJECT_RATIO = 0.05;
 
+/**
+ * Lines every object is budgeted for at least: an object of fewer lines may still
+ * have as many unreadable lines as one of 200 lines (10 at the default 5 %), but
+ * never all of its lines. One bad line in a 19-line object is a stray line, not
+ * the systematic mistake the budget is for, which rejects every line.
+ */
+export const MIN_BUDGET_LINES = 200;
+
+/**
+ * The most lines that may be unreadable out of `read` under the budget: `maxRejectRatio`
+ * of `read`, or of {@link MIN_BUDGET_LINES} when that is more but then at most
+ * `read - 1`, so lines that are all unreadable are over the budget unless the ratio is 1.
+ * @param read lines read, 0 or more.
+ * @param maxRejectRatio share in [0, 1].
+ * @returns a whole number of lines from 0 to `read`.
+ */
+export function rejectAllowance(read: number, maxRejectRatio: number): number {
+  return Math.floor(Math.max(maxRejectRatio * read, Math.min(maxRejectRatio * MIN_BUDGET_LINES, read - 1), 0));
+}
+
 /** An object rejected more of its lines than the budget allows. */
 export class RejectBudgetError extends Error {
   /**
@@ -24,19 +44,24 @@ export class RejectBudgetError extends Error {
    * @param maxRejectRatio the budget, a share in [0, 1].
    */
   constructor(readonly objectKey: string, readonly counts: IngestCounts, readonly maxRejectRatio: number) {
-    const unreadable = unreadableLines(counts);
-    const reasons = Object.entries(counts.byReason)
-      .filter(([reason]) => reason !== 'duplicate')
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([reason, n]) => `${reason} ${n}`)
-      .join(', ');
-    super(`${objectKey}: ${unreadable} of ${counts.read} lines rejected (${percent(unreadable / counts.read)}: ${reasons}), `
-      + `over the reject budget of ${percent(maxRejectRatio)} (--max-reject-ratio ${maxRejectRatio}); its earlier output, if any, stays published`);
+    super(`${objectKey}: ${describeRejects(counts)}, over the reject budget of ${percent(maxRejectRatio)} (--max-reject-ratio ${maxRejectRatio}), `
+      + `which allows ${rejectAllowance(counts.read, maxRejectRatio)}; its earlier output, if any, stays published`);
     this.name = 'RejectBudgetError';
   }
 }
 
 const percent = (share: number) => `${Number((100 * share).toFixed(2))} %`;
+
+/** `<unreadable> of <read> lines rejected (<share>: <reason> <n>, …)`, reasons by count. */
+function describeRejects(counts: IngestCounts): string {
+  const unreadable = unreadableLines(counts);
+  const reasons = Object.entries(counts.byReason)
+    .filter(([reason]) => reason !== 'duplicate')
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return `${unreadable} of ${counts.read} lines rejected (${percent(unreadable / counts.read)}: ${reasons})`;
+}
 
 /**
  * Lines rejected as unreadable: every reject except later copies of a line
@@ -50,13 +75,13 @@ export function unreadableLines(counts: IngestCounts): number {
  * The reject budget as a check of one object's counts.
  * @param maxRejectRatio largest share of an object's lines (`counts.read`) that
  *   may be unreadable, in [0, 1]; {@link DEFAULT_MAX_REJECT_RATIO} by default, 1 disables the budget.
- * @returns a check that throws RejectBudgetError when more than `maxRejectRatio`
- *   of the object's lines are unreadable (an object without lines passes).
+ * @returns a check that throws RejectBudgetError when more of the object's lines are
+ *   unreadable than {@link rejectAllowance} allows (an object without lines passes).
  * @throws RangeError when `maxRejectRatio` is not a number in [0, 1], quoting it.
  */
 export function rejectBudget(maxRejectRatio = DEFAULT_MAX_REJECT_RATIO): (objectKey: string, counts: IngestCounts) => void {
   if (!(maxRejectRatio >= 0 && maxRejectRatio <= 1)) throw new RangeError(`maxRejectRatio must be a number in [0, 1], got ${maxRejectRatio}`);
   return (objectKey, counts) => {
-    if (unreadableLines(counts) > maxRejectRatio * counts.read) throw new RejectBudgetError(objectKey, counts, maxRejectRatio);
+    if (unreadableLines(counts) > rejectAllowance(counts.read, maxRejectRatio)) throw new RejectBudgetError(objectKey, counts, maxRejectRatio);
   };
 }

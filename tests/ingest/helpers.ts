@@ -55,3 +55,21 @@ export function corruptWithoutChecksums(): { bytes: Uint8Array; blockAt: number 
   bytes[blockAt + 8 + 539] = 0;
   return { bytes, blockAt };
 }
+
+/** An lzop object without checksums holding `text` in one stored (uncompressed) block. */
+export function storedLzop(text: string): Uint8Array {
+  const data = Buffer.from(text, 'utf8');
+  return lzopFile([{ dstLen: data.length, data }]);
+}
+
+/**
+ * An Online Retail CSV (header of `sample.csv`) of `good` distinct clean lines,
+ * then `bad` distinct lines whose InvoiceDate is not a time (rejected as `bad_time`),
+ * as a stored lzop object.
+ */
+export function retailLzop(good: number, bad: number): Uint8Array {
+  const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n';
+  const line = (i: number, time: string) => `5${String(i).padStart(5, '0')},ITEM${i},THING ${i},1,${time},1.25,17850,United Kingdom\n`;
+  const lines = Array.from({ length: good + bad }, (_, i) => line(i, i < good ? '12/1/2010 8:26' : `not a time ${i}`));
+  return storedLzop(header + lines.join(''));
+}

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_REJECT_RATIO, RejectBudgetError, rejectBudget } from '../../ingest/reject-budget';
+import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, rejectAllowance, rejectBudget } from '../../ingest/reject-budget';
 import { IngestCounts } from '../../ingest/typing';
 
 const counts = (read: number, byReason: Record<string, number>, duplicates = 0): IngestCounts => {
@@ -10,14 +10,29 @@ describe('rejectBudget', () => {
   it('allows up to 5 % of an object\'s lines unreadable by default', () => {
     expect(DEFAULT_MAX_REJECT_RATIO).toBe(0.05);
     const check = rejectBudget();
-    expect(() => check('k.csv.lzo', counts(100, { bad_time: 3, field_count: 2 }))).not.toThrow();
+    expect(() => check('k.csv.lzo', counts(1000, { bad_time: 30, field_count: 20 }))).not.toThrow();
     expect(() => check('k.csv.lzo', counts(0, {}))).not.toThrow();
-    expect(() => check('k.csv.lzo', counts(100, { bad_time: 4, field_count: 2 }))).toThrow(RejectBudgetError);
+    expect(() => check('k.csv.lzo', counts(1000, { bad_time: 31, field_count: 20 }))).toThrow(RejectBudgetError);
   });
 
-  it('names the object, the share, the reasons and the budget', () => {
+  it('budgets a small object as one of 200 lines, so a stray bad line does not fail it, but never for all its lines', () => {
+    expect(MIN_BUDGET_LINES).toBe(200);
+    const check = rejectBudget();
+    // One bad line of 19 is 5.3 %: over the ratio, within the 10 lines of the allowance.
+    expect(() => check('k.csv.lzo', counts(19, { bad_time: 1 }))).not.toThrow();
+    for (const [read, allowed] of [[12, 10], [200, 10], [400, 20], [5, 4], [1, 0]]) {
+      expect([read, rejectAllowance(read, 0.05)]).toEqual([read, allowed]);
+      expect(() => check('k.csv.lzo', counts(read, { bad_time: allowed }))).not.toThrow();
+      expect(() => check('k.csv.lzo', counts(read, { bad_time: allowed + 1 }))).toThrow(RejectBudgetError);
+    }
+    expect(() => check('k.csv.lzo', counts(5, { bad_time: 5 }))).toThrow('k.csv.lzo: 5 of 5 lines rejected (100 %: bad_time 5), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 4;');
+    expect(rejectAllowance(12, 0.1)).toBe(11);
+    expect(rejectAllowance(300, 0.1)).toBe(30);
+  });
+
+  it('names the object, the share, the reasons, the budget and the lines it allows', () => {
     expect(() => rejectBudget()('raw/2011-02.csv.lzo', counts(27707, { bad_time: 27700, bad_number: 7 }))).toThrow(
-      'raw/2011-02.csv.lzo: 27707 of 27707 lines rejected (100 %: bad_time 27700, bad_number 7), over the reject budget of 5 % (--max-reject-ratio 0.05); its earlier output, if any, stays published',
+      'raw/2011-02.csv.lzo: 27707 of 27707 lines rejected (100 %: bad_time 27700, bad_number 7), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 1385; its earlier output, if any, stays published',
     );
   });
 
@@ -26,9 +41,9 @@ describe('rejectBudget', () => {
     expect(() => rejectBudget(0)('k.csv.lzo', counts(100, { duplicate: 60 }, 60))).not.toThrow();
   });
 
-  it('is off at 1 and strict at 0', () => {
+  it('is off at 1 and strict at 0, small objects included', () => {
     expect(() => rejectBudget(1)('k.csv.lzo', counts(10, { bad_time: 10 }))).not.toThrow();
-    expect(() => rejectBudget(0)('k.csv.lzo', counts(10, { empty_line: 1 }))).toThrow('1 of 10 lines rejected (10 %: empty_line 1), over the reject budget of 0 % (--max-reject-ratio 0)');
+    expect(() => rejectBudget(0)('k.csv.lzo', counts(10, { empty_line: 1 }))).toThrow('1 of 10 lines rejected (10 %: empty_line 1), over the reject budget of 0 % (--max-reject-ratio 0), which allows 0;');
   });
 
   it.each([[1.5], [-0.1], [NaN]])('refuses a ratio of %p, quoting it', (ratio) => {

@@ -7,7 +7,7 @@ import { createLzoRegistry } from '../../ingest/lzo1x';
 import { LedgerError, RejectBudgetError, ingestAll, readClean, readLedger } from '../../ingest';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
-import { corruptWithoutChecksums, fixture } from './helpers';
+import { corruptWithoutChecksums, fixture, retailLzop } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
@@ -183,7 +183,7 @@ describe('ingestAll', () => {
       ['landing/2010-12b.csv.lzo', RejectBudgetError],
       ['landing/broken.csv.lzo', LzopFormatError],
     ]);
-    expect(result.failed[0].error.message).toBe('landing/2010-12a.csv.lzo: 39 of 39 lines rejected (100 %: bad_time 39), over the reject budget of 5 % (--max-reject-ratio 0.05); its earlier output, if any, stays published');
+    expect(result.failed[0].error.message).toBe('landing/2010-12a.csv.lzo: 39 of 39 lines rejected (100 %: bad_time 39), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; its earlier output, if any, stays published');
     expect(result.ledger).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
     expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
@@ -192,6 +192,17 @@ describe('ingestAll', () => {
     const forced = await ingestAll(raw, lake, wrongTime, { ...options(), maxRejectRatio: 1 });
     expect(forced.ingested.map((i) => [i.key, i.entry.counts.rejected])).toEqual([['landing/2010-12a.csv.lzo', 39], ['landing/2010-12b.csv.lzo', 39]]);
     expect((await readClean(lake, 'online-retail')).numRows).toBe(0);
+  });
+
+  it('budgets a small object as one of 200 lines: 10 bad lines of 12 ingest, 11 fail it', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('small-within.csv.lzo', retailLzop(2, 10));
+    await raw.put('small-over.csv.lzo', retailLzop(1, 11));
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.ingested.map((i) => [i.key, i.entry.counts.clean, i.entry.counts.rejected])).toEqual([['small-within.csv.lzo', 2, 10]]);
+    expect(result.failed.map((f) => [f.key, f.error.message])).toEqual([
+      ['small-over.csv.lzo', expect.stringMatching(/^small-over\.csv\.lzo: 11 of 12 lines rejected \(91\.67 %: bad_time 11\), over the reject budget of 5 % \(--max-reject-ratio 0\.05\), which allows 10;/)],
+    ]);
   });
 
   it('refuses a reject budget outside [0, 1] before writing anything', async () => {
