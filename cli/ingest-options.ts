@@ -9,7 +9,7 @@ export function parseRatio(value: string): number {
   return n;
 }
 
-/** `--max-reject-ratio <share>`: the reject budget of each raw object (`ingest/reject-budget.ts`). */
+/** `--max-reject-ratio <share>`: the reject budget of each raw object and of the run (`ingest/reject-budget.ts`). */
 export const maxRejectRatioOption = (): Option =>
   new Option(
     '--max-reject-ratio <share>',
@@ -17,5 +17,7 @@ export const maxRejectRatioOption = (): Option =>
       + `its earlier output stays published and the command exits 3. An object is budgeted as if it had at least ${MIN_BUDGET_LINES} lines `
       + `(${rejectAllowance(MIN_BUDGET_LINES, DEFAULT_MAX_REJECT_RATIO)} lines at ${DEFAULT_MAX_REJECT_RATIO}) but never for all of them,`
       + ' so a stray bad line does not fail a small object while one with no readable line fails. '
+      + 'The same share bounds the run: when the objects within their own budgets reject more of their lines together, '
+      + 'none of them is published and the command exits 3. '
       + 'A wrong time format or delimiter rejects every line, the bundled data none; 1 turns the check off',
   ).default(DEFAULT_MAX_REJECT_RATIO).argParser(parseRatio);

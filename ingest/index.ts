@@ -28,6 +28,6 @@ export type { EncodedBatch } from './parts';
 export { selectRawObjects, skipReason } from './raw-objects';
 export type { SkippedObject } from './raw-objects';
 export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
-export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, rejectAllowance, rejectBudget, unreadableLines } from './reject-budget';
+export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
 export { LedgerError, configHash, ingestAll, readClean, readLedger } from './run';
-export type { IngestAllOptions, IngestAllResult, Ledger, LedgerEntry } from './run';
+export type { IngestAllOptions, IngestAllResult, IngestEvent, Ledger, LedgerEntry } from './run';

@@ -1,10 +1,12 @@
 /**
- * The reject budget of one raw object: the share of its lines that may be
- * rejected as unreadable before the whole object is refused. A configuration
+ * The reject budget of a raw object, and of a run: the share of their lines that
+ * may be rejected as unreadable before they are refused. A configuration
  * mistake (a wrong time format, delimiter or encoding) rejects nearly every line;
  * since a configuration change re-ingests every object, publishing that would
  * replace good clean data with rejects. Refusing the object keeps its earlier
- * output published instead.
+ * output published instead. The run's budget bounds what the small objects'
+ * allowance ({@link MIN_BUDGET_LINES}) lets through: many small objects, each
+ * within its own budget, cannot together publish mostly rejects.
  */
 import { IngestCounts } from './typing';
 
@@ -50,6 +52,31 @@ export class RejectBudgetError extends Error {
   }
 }
 
+/**
+ * The objects a run read whole and within their own budgets rejected more of
+ * their lines together than the budget allows, so none of them is published.
+ */
+export class RunRejectBudgetError extends Error {
+  /**
+   * @param objectKeys the objects held back, in key order.
+   * @param counts their counts added up ({@link sumCounts}).
+   * @param maxRejectRatio the budget, a share in [0, 1].
+   * @param objectKey when given, this is the error of that one object: the message starts with its key.
+   */
+  constructor(readonly objectKeys: string[], readonly counts: IngestCounts, readonly maxRejectRatio: number, readonly objectKey?: string) {
+    const n = objectKeys.length;
+    super(`${objectKey === undefined ? '' : `${objectKey}: not published: `}${n} object${n === 1 ? '' : 's'} of this run: ${describeRejects(counts)}, `
+      + `over the run's reject budget of ${percent(maxRejectRatio)} (--max-reject-ratio ${maxRejectRatio}), which allows ${rejectAllowance(counts.read, maxRejectRatio)}; `
+      + `none of them is published and their earlier output, if any, stays published`);
+    this.name = 'RunRejectBudgetError';
+  }
+
+  /** The same error as the error of object `objectKey`. */
+  forObject(objectKey: string): RunRejectBudgetError {
+    return new RunRejectBudgetError(this.objectKeys, this.counts, this.maxRejectRatio, objectKey);
+  }
+}
+
 const percent = (share: number) => `${Number((100 * share).toFixed(2))} %`;
 
 /** `<unreadable> of <read> lines rejected (<share>: <reason> <n>, …)`, reasons by count. */
@@ -71,6 +98,23 @@ export function unreadableLines(counts: IngestCounts): number {
   return counts.rejected - (counts.byReason.duplicate ?? 0);
 }
 
+/** Counts of several objects added up, reason by reason. */
+export function sumCounts(counts: IngestCounts[]): IngestCounts {
+  const total: IngestCounts = { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} };
+  for (const c of counts) {
+    total.read += c.read;
+    total.clean += c.clean;
+    total.rejected += c.rejected;
+    total.duplicates += c.duplicates;
+    for (const [reason, n] of Object.entries(c.byReason)) total.byReason[reason] = (total.byReason[reason] ?? 0) + n;
+  }
+  return total;
+}
+
+function checkRatio(maxRejectRatio: number): void {
+  if (!(maxRejectRatio >= 0 && maxRejectRatio <= 1)) throw new RangeError(`maxRejectRatio must be a number in [0, 1], got ${maxRejectRatio}`);
+}
+
 /**
  * The reject budget as a check of one object's counts.
  * @param maxRejectRatio largest share of an object's lines (`counts.read`) that
@@ -80,8 +124,26 @@ export function unreadableLines(counts: IngestCounts): number {
  * @throws RangeError when `maxRejectRatio` is not a number in [0, 1], quoting it.
  */
 export function rejectBudget(maxRejectRatio = DEFAULT_MAX_REJECT_RATIO): (objectKey: string, counts: IngestCounts) => void {
-  if (!(maxRejectRatio >= 0 && maxRejectRatio <= 1)) throw new RangeError(`maxRejectRatio must be a number in [0, 1], got ${maxRejectRatio}`);
+  checkRatio(maxRejectRatio);
   return (objectKey, counts) => {
     if (unreadableLines(counts) > rejectAllowance(counts.read, maxRejectRatio)) throw new RejectBudgetError(objectKey, counts, maxRejectRatio);
+  };
+}
+
+/**
+ * The reject budget of a run, as a check of the objects it would publish (read
+ * whole and each within {@link rejectBudget}): the same budget, applied to their
+ * lines added up. Objects that failed their own budget are not counted: they are
+ * refused already, and counting them would let one bad object hold back every good one.
+ * @param maxRejectRatio as for {@link rejectBudget}.
+ * @returns a check that throws RunRejectBudgetError when more of the objects' lines
+ *   together are unreadable than {@link rejectAllowance} allows (no objects pass).
+ * @throws RangeError when `maxRejectRatio` is not a number in [0, 1], quoting it.
+ */
+export function runRejectBudget(maxRejectRatio = DEFAULT_MAX_REJECT_RATIO): (objects: { key: string; counts: IngestCounts }[]) => void {
+  checkRatio(maxRejectRatio);
+  return (objects) => {
+    const total = sumCounts(objects.map((o) => o.counts));
+    if (unreadableLines(total) > rejectAllowance(total.read, maxRejectRatio)) throw new RunRejectBudgetError(objects.map((o) => o.key).sort(), total, maxRejectRatio);
   };
 }

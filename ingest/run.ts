@@ -6,12 +6,14 @@
  * `clean/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` and
  * `rejects/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` (zstd), and become
  * visible only when the ledger `ledger/<dataset>.json`, the manifest readers
- * follow, is rewritten to list them. Then the object's other attempts (the
+ * follow, is rewritten to list them: once per run, for every object of the run
+ * read whole and within the reject budgets (`reject-budget.ts`), so a run over
+ * its budget publishes nothing. Then each published object's other attempts (the
  * replaced one, leftovers of crashed ones) are deleted, never the outputs of
  * another object whose key extends its own (`object-outputs.ts`). A
- * crash at any point leaves the previous ledger and its parts intact. One writer
- * per data set at a time is assumed; within a run, ledger rewrites are serialised
- * even when objects are ingested concurrently (`workers`).
+ * crash at any point leaves the previous ledger and its parts intact (and the
+ * next run reads the objects of the crashed one again). One writer per data set
+ * at a time is assumed.
  */
 import { createHash, randomBytes } from 'crypto';
 import { Schema, Table } from 'apache-arrow';
@@ -26,7 +28,7 @@ import { readLzop } from './lzop';
 import { checkAttemptId, ownOutputKeys } from './object-outputs';
 import { encodeBatches } from './parts';
 import { selectRawObjects } from './raw-objects';
-import { rejectBudget } from './reject-budget';
+import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
 
 /** What the ledger remembers of one ingested raw object. */
@@ -131,8 +133,11 @@ export interface IngestAllOptions {
   maxRecordBytes?: number;
   /**
    * Largest share of an object's lines that may be rejected as unreadable (duplicates
-   * aside), in [0, 1]; `DEFAULT_MAX_REJECT_RATIO` (0.05, `reject-budget.ts`) by default.
-   * Over it, the object fails with a RejectBudgetError and its earlier output stays published.
+   * aside), in [0, 1]; `DEFAULT_MAX_REJECT_RATIO` (0.05, `reject-budget.ts`) by default,
+   * with the allowance of small objects of `rejectAllowance`. Over it, the object fails
+   * with a RejectBudgetError and its earlier output stays published. The same share
+   * bounds the run: when the objects within their own budgets reject more of their lines
+   * together, none of them is published (RunRejectBudgetError, `overBudget`).
    */
   maxRejectRatio?: number;
   /** Attempt id factory (names without `/`); default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
@@ -147,8 +152,23 @@ export interface IngestAllOptions {
    * when several objects arrive at once.
    */
   workers?: number;
-  /** Progress callback, called once per object as it finishes or fails (in completion order). */
-  onObject?: (event: { key: string; status: 'ingested' | 'failed'; counts?: IngestCounts; error?: Error }) => void;
+  /**
+   * Progress callback: called as each object's reading ends, in completion order
+   * (`read`: whole and within its own budget, with its counts; or `failed`), then
+   * once more for each read object when the run publishes, in key order
+   * (`ingested`; or `failed`, when the run is over its budget or the ledger write fails).
+   */
+  onObject?: (event: IngestEvent) => void;
+}
+
+/** What {@link IngestAllOptions.onObject} hears of one object. */
+export interface IngestEvent {
+  key: string;
+  status: 'read' | 'ingested' | 'failed';
+  /** With `read` and `ingested`. */
+  counts?: IngestCounts;
+  /** With `failed`. */
+  error?: Error;
 }
 
 /** Outcome of {@link ingestAll}. */
@@ -159,6 +179,12 @@ export interface IngestAllResult {
   unchanged: string[];
   /** Objects that failed; their earlier output, if any, stays published. */
   failed: { key: string; error: Error }[];
+  /**
+   * Set when the objects read whole and within their own budgets rejected more of
+   * their lines together than the budget allows: none of them was published, and
+   * each is in `failed` with this error for its key.
+   */
+  overBudget?: RunRejectBudgetError;
   /** The ledger as published at the end. */
   ledger: Ledger;
 }
@@ -169,26 +195,37 @@ function defaultAttemptId(now: Date): string {
 
 const part = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
 
+/** An object read whole and within its own budget, its parts written, waiting for the run's commit. */
+interface StagedObject {
+  object: ObjectInfo;
+  entry: LedgerEntry;
+  /** Its parts (unpublished until the commit). */
+  written: string[];
+}
+
 /**
  * Ingests every new or changed raw object (`.lzo`, any case: `raw-objects.ts`) of `raw` into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
- * with another ETag or configuration hash. Objects are started in key order,
- * up to `workers` at a time (one at a time in-process); each is published on its
- * own (ledger rewritten after each, one rewrite at a time), so a corrupt object
- * fails alone. Raw objects no longer present keep their published output. The
- * published output does not depend on `workers` or `batchLines` other than
- * through the part boundaries.
+ * with another ETag or configuration hash. Objects are read in key order, up to
+ * `workers` at a time (one at a time in-process), each into parts of its own; a
+ * corrupt object fails alone. At the end, the objects read whole and within their own
+ * reject budget are published together by one ledger rewrite, provided they are also
+ * within the run's budget (their lines added up); otherwise none of them is. Raw
+ * objects no longer present keep their published output. The published output does
+ * not depend on `workers` or `batchLines` other than through the part boundaries.
  *
  * An object fails (and its earlier output, if any, stays published) when it cannot
- * be read whole, or when it rejects more of its lines than `maxRejectRatio`.
+ * be read whole, when it rejects more of its lines than `maxRejectRatio` allows, or
+ * when the run's objects together do (then every object of the run fails, see `overBudget`).
  *
  * @returns what was ingested, left unchanged and failed (each in key order), and the final ledger.
  * @throws LedgerError when the existing ledger is unreadable (nothing is written);
  *   RangeError for a `maxRejectRatio` outside [0, 1]; store errors while reading
- *   the listing or writing the ledger.
+ *   the listing.
  */
 export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: DatasetConfig, options: IngestAllOptions): Promise<IngestAllResult> {
   const withinBudget = rejectBudget(options.maxRejectRatio);
+  const withinRunBudget = runRejectBudget(options.maxRejectRatio);
   const now = options.now ?? (() => new Date());
   const hash = configHash(config);
   const ledger = await readLedger(lake, config.name);
@@ -202,18 +239,18 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   }
   const workers = options.workers ?? 0;
   const pool = workers > 0 && todo.length > 0 ? new IngestWorkerPool(Math.min(workers, todo.length)) : undefined;
-  // Ledger rewrites one at a time, so each publishes every entry committed before it.
-  let commits: Promise<unknown> = Promise.resolve();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = commits.then(fn);
-    commits = p.catch(() => undefined);
-    return p;
+  const staged: StagedObject[] = [];
+  const prefixes = (key: string) => [`${LAKE.clean(config.name)}${key}/`, `${LAKE.rejects(config.name)}${key}/`] as const;
+  const fail = async (objectKey: string, e: unknown, written: string[]): Promise<void> => {
+    const error = e instanceof Error ? e : new Error(String(e));
+    for (const key of written) await lake.delete(key).catch(() => undefined);
+    result.failed.push({ key: objectKey, error });
+    options.onObject?.({ key: objectKey, status: 'failed', error });
   };
 
-  const ingestOne = async (object: ObjectInfo): Promise<void> => {
+  const readOne = async (object: ObjectInfo): Promise<void> => {
     const attempt = checkAttemptId(options.attemptId?.() ?? defaultAttemptId(now()));
-    const cleanPrefix = `${LAKE.clean(config.name)}${object.key}/`;
-    const rejectsPrefix = `${LAKE.rejects(config.name)}${object.key}/`;
+    const [cleanPrefix, rejectsPrefix] = prefixes(object.key);
     const written: string[] = [];
     try {
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
@@ -239,50 +276,66 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
         await batches.return(entry.counts); // closes the raw stream when a write failed
       }
       withinBudget(object.key, entry.counts);
-      // Publish: the ledger switch is the commit point.
-      await serially(async () => {
-        const known = ledger.objects[object.key];
-        entry.ingestedAt = now().toISOString();
-        ledger.objects[object.key] = entry;
-        try {
-          await lake.put(LAKE.ledger(config.name), JSON.stringify(ledger, null, 1), 'application/json');
-        } catch (e) {
-          if (known) ledger.objects[object.key] = known;
-          else delete ledger.objects[object.key];
-          throw e;
-        }
-      });
-      written.length = 0;
-      // Garbage: the replaced attempt and any crashed attempts of this object, and
-      // nothing of another object whose key extends this one (`x.lzo/y.lzo`).
-      const live = new Set([...entry.clean, ...entry.rejects]);
-      for (const prefix of [cleanPrefix, rejectsPrefix]) {
-        const listed = (await lake.list(prefix)).map((o) => o.key);
-        for (const key of ownOutputKeys(prefix, listed)) if (!live.has(key)) await lake.delete(key);
-      }
-      result.ingested.push({ key: object.key, entry });
-      options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
+      staged.push({ object, entry, written });
+      options.onObject?.({ key: object.key, status: 'read', counts: entry.counts });
     } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      for (const key of written) await lake.delete(key).catch(() => undefined);
-      result.failed.push({ key: object.key, error });
-      options.onObject?.({ key: object.key, status: 'failed', error });
+      await fail(object.key, e, written);
     }
   };
 
   try {
     let next = 0;
     const lanes = Array.from({ length: Math.max(1, pool?.size ?? 1) }, async () => {
-      while (next < todo.length) await ingestOne(todo[next++]);
+      while (next < todo.length) await readOne(todo[next++]);
     });
     await Promise.all(lanes);
   } finally {
     await pool?.close();
   }
   const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  staged.sort((a, b) => byKey(a.object, b.object));
+  if (staged.length > 0) await publish(staged);
   result.ingested.sort(byKey);
   result.failed.sort(byKey);
   return result;
+
+  /** Commits `objects` by one ledger rewrite when the run is within its budget, then deletes their other attempts. */
+  async function publish(objects: StagedObject[]): Promise<void> {
+    const known = new Map(objects.map(({ object }) => [object.key, ledger.objects[object.key]]));
+    try {
+      withinRunBudget(objects.map(({ object, entry }) => ({ key: object.key, counts: entry.counts })));
+      const at = now().toISOString();
+      for (const { object, entry } of objects) {
+        entry.ingestedAt = at;
+        ledger.objects[object.key] = entry;
+      }
+      // The commit point of every object of the run.
+      await lake.put(LAKE.ledger(config.name), JSON.stringify(ledger, null, 1), 'application/json');
+    } catch (e) {
+      for (const [key, entry] of known) {
+        if (entry) ledger.objects[key] = entry;
+        else delete ledger.objects[key];
+      }
+      if (e instanceof RunRejectBudgetError) result.overBudget = e;
+      for (const { object, written } of objects) await fail(object.key, e instanceof RunRejectBudgetError ? e.forObject(object.key) : e, written);
+      return;
+    }
+    for (const { object, entry } of objects) {
+      try {
+        // Garbage: the replaced attempt and any crashed attempts of this object, and
+        // nothing of another object whose key extends this one (`x.lzo/y.lzo`).
+        const live = new Set([...entry.clean, ...entry.rejects]);
+        for (const prefix of prefixes(object.key)) {
+          const listed = (await lake.list(prefix)).map((o) => o.key);
+          for (const key of ownOutputKeys(prefix, listed)) if (!live.has(key)) await lake.delete(key);
+        }
+        result.ingested.push({ key: object.key, entry });
+        options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
+      } catch (e) {
+        await fail(object.key, e, []);
+      }
+    }
+  }
 }
 
 /**

@@ -1,15 +1,16 @@
 /**
  * Ingest step: raw store → clean/rejects Parquet in the lake, incremental by
  * (key, ETag, configuration), with every object's outcome logged and recorded,
- * the objects it does not take (not `.lzo`) included, with their reason.
+ * the objects it does not take (not `.lzo`) included, with their reason, and a
+ * run over its reject budget logged and recorded with its figures.
  */
-import { createLzoRegistry, ingestAll, IngestAllResult, selectRawObjects } from '../../ingest';
+import { createLzoRegistry, ingestAll, IngestAllResult, rejectAllowance, selectRawObjects, unreadableLines } from '../../ingest';
 import { ObjectStore } from '../../lib/store/store';
 import { CommandContext } from '../context';
 
 /** Options of {@link ingestStep}. */
 export interface IngestStepOptions {
-  /** The reject budget of each object (`--max-reject-ratio`); the ingest default when absent. */
+  /** The reject budget of each object and of the run (`--max-reject-ratio`); the ingest default when absent. */
   maxRejectRatio?: number;
 }
 
@@ -22,18 +23,26 @@ export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options:
     ctx.run.skip(raw.uri, key, reason);
   }
   const bar = ctx.progress.bar('ingest', taken.length, 'objects');
+  const read = new Set<string>();
   const result = await ctx.run.step('ingest', () =>
     ingestAll(raw, ctx.lake, ctx.config, {
       codecs: createLzoRegistry(),
       maxRejectRatio: options.maxRejectRatio,
       onObject: (e) => {
-        bar.increment();
+        if (e.status === 'read') read.add(e.key);
+        if (e.status === 'read' || (e.status === 'failed' && !read.has(e.key))) bar.increment();
         if (e.status === 'failed') log.error({ object: e.key, err: e.error }, `cannot ingest ${raw.uri.replace(/\/$/, '')}/${e.key}`);
-        else log.info({ object: e.key, ...e.counts }, 'ingested');
+        else log.info({ object: e.key, ...e.counts }, e.status);
       },
     }),
   );
   bar.stop();
+  const over = result.overBudget;
+  if (over !== undefined) {
+    const figures = { objects: over.objectKeys.length, read: over.counts.read, rejected: unreadableLines(over.counts), maxRejectRatio: over.maxRejectRatio, allowed: rejectAllowance(over.counts.read, over.maxRejectRatio) };
+    log.error({ rejectBudget: figures }, over.message);
+    ctx.run.fail(over, 'ingest');
+  }
   ctx.run.input(raw.uri, taken);
   for (const { entry } of result.ingested) {
     ctx.run.count('ingest.read', entry.counts.read);
@@ -43,7 +52,7 @@ export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options:
     for (const [reason, n] of Object.entries(entry.counts.byReason)) ctx.run.count(`ingest.rejected.${reason}`, n);
     for (const key of [...entry.clean, ...entry.rejects]) ctx.run.output(ctx.lake.uri, key);
   }
-  for (const f of result.failed) ctx.run.fail(new Error(`${f.key}: ${f.error.message}`), 'ingest');
+  for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   log.info(
     { ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.length },
     `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed`,

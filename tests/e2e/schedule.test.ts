@@ -47,7 +47,7 @@ describe('berserkr schedule', () => {
     let sent = false;
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (!sent && stderr.includes('"msg":"ingested"')) {
+      if (!sent && stderr.includes('"msg":"read"')) {
         sent = true;
         child.kill('SIGTERM');
       }

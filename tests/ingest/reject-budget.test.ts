@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, rejectAllowance, rejectBudget } from '../../ingest/reject-budget';
+import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, sumCounts } from '../../ingest/reject-budget';
 import { IngestCounts } from '../../ingest/typing';
 
 const counts = (read: number, byReason: Record<string, number>, duplicates = 0): IngestCounts => {
@@ -48,5 +48,34 @@ describe('rejectBudget', () => {
 
   it.each([[1.5], [-0.1], [NaN]])('refuses a ratio of %p, quoting it', (ratio) => {
     expect(() => rejectBudget(ratio)).toThrow(new RangeError(`maxRejectRatio must be a number in [0, 1], got ${ratio}`));
+  });
+});
+
+describe('runRejectBudget', () => {
+  const small = (key: string) => ({ key, counts: counts(12, { bad_time: 10 }) });
+
+  it('holds the objects of a run to the same budget, their lines added up', () => {
+    const check = runRejectBudget();
+    expect(() => check([])).not.toThrow();
+    expect(() => check([small('a.lzo')])).not.toThrow();
+    expect(() => check([{ key: 'a.lzo', counts: counts(1000, { bad_time: 50 }) }, { key: 'b.lzo', counts: counts(1000, { bad_time: 50 }) }])).not.toThrow();
+    // Each within its own allowance of 10 lines; together 30 of 36, where the run allows 10.
+    expect(() => check([small('c.lzo'), small('a.lzo'), small('b.lzo')])).toThrow(new RunRejectBudgetError(['a.lzo', 'b.lzo', 'c.lzo'], counts(36, { bad_time: 30 }), 0.05));
+    expect(() => check([small('c.lzo'), small('a.lzo'), small('b.lzo')])).toThrow(
+      '3 objects of this run: 30 of 36 lines rejected (83.33 %: bad_time 30), over the run\'s reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; none of them is published and their earlier output, if any, stays published',
+    );
+    expect(() => runRejectBudget(1)([small('a.lzo'), small('b.lzo'), small('c.lzo')])).not.toThrow();
+    expect(() => runRejectBudget(2)).toThrow('maxRejectRatio must be a number in [0, 1], got 2');
+  });
+
+  it('gives each object held back an error that starts with its key', () => {
+    const error = new RunRejectBudgetError(['a.lzo', 'b.lzo'], counts(24, { bad_time: 20 }), 0.05).forObject('b.lzo');
+    expect(error).toBeInstanceOf(RunRejectBudgetError);
+    expect(error.objectKey).toBe('b.lzo');
+    expect(error.message).toBe('b.lzo: not published: 2 objects of this run: 20 of 24 lines rejected (83.33 %: bad_time 20), over the run\'s reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; none of them is published and their earlier output, if any, stays published');
+  });
+
+  it('adds counts up reason by reason', () => {
+    expect(sumCounts([counts(10, { bad_time: 2, duplicate: 1 }, 1), counts(5, { bad_time: 1, empty_line: 1 })])).toEqual({ read: 15, clean: 10, rejected: 5, duplicates: 1, byReason: { bad_time: 3, duplicate: 1, empty_line: 1 } });
   });
 });

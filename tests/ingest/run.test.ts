@@ -4,7 +4,7 @@ import { EmptyObjectError } from '../../ingest/ingest';
 import { LzopFormatError } from '../../ingest/lzop';
 import { HeaderMismatchError } from '../../ingest/typing';
 import { createLzoRegistry } from '../../ingest/lzo1x';
-import { LedgerError, RejectBudgetError, ingestAll, readClean, readLedger } from '../../ingest';
+import { LedgerError, RejectBudgetError, RunRejectBudgetError, ingestAll, readClean, readLedger } from '../../ingest';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
 import { corruptWithoutChecksums, fixture, retailLzop } from './helpers';
@@ -203,6 +203,45 @@ describe('ingestAll', () => {
     expect(result.failed.map((f) => [f.key, f.error.message])).toEqual([
       ['small-over.csv.lzo', expect.stringMatching(/^small-over\.csv\.lzo: 11 of 12 lines rejected \(91\.67 %: bad_time 11\), over the reject budget of 5 % \(--max-reject-ratio 0\.05\), which allows 10;/)],
     ]);
+    // The object over its own budget does not count against the run's: with it, 21 of 24 lines would be.
+    expect(result.overBudget).toBeUndefined();
+  });
+
+  it('publishes none of a run\'s objects when together they are over the budget, and keeps their earlier output', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('m1.csv.lzo', retailLzop(12, 0));
+    const first = await ingestAll(raw, lake, config, options());
+    const keysBefore = [...lake.objects.keys()].sort();
+    // Three small objects, each within its own allowance of 10 lines; together 30 of 36 lines.
+    for (const key of ['m1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo']) await raw.put(key, retailLzop(2, 10));
+    await raw.put('all-bad.csv.lzo', retailLzop(0, 30));
+    const events: string[] = [];
+    const result = await ingestAll(raw, lake, config, { ...options(), onObject: (e) => events.push(`${e.status} ${e.key}`) });
+
+    expect(result.ingested).toEqual([]);
+    expect(result.overBudget).toBeInstanceOf(RunRejectBudgetError);
+    expect(result.overBudget!.message).toBe('3 objects of this run: 30 of 36 lines rejected (83.33 %: bad_time 30), over the run\'s reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; none of them is published and their earlier output, if any, stays published');
+    expect(result.failed.map((f) => [f.key, f.error.constructor])).toEqual([
+      ['all-bad.csv.lzo', RejectBudgetError],
+      ['m1.csv.lzo', RunRejectBudgetError],
+      ['m2.csv.lzo', RunRejectBudgetError],
+      ['m3.csv.lzo', RunRejectBudgetError],
+    ]);
+    expect(result.failed[2].error.message).toBe(`m2.csv.lzo: not published: ${result.overBudget!.message}`);
+    expect(events).toEqual(['failed all-bad.csv.lzo', 'read m1.csv.lzo', 'read m2.csv.lzo', 'read m3.csv.lzo', 'failed m1.csv.lzo', 'failed m2.csv.lzo', 'failed m3.csv.lzo']);
+    // Nothing of the run was written for good: the ledger and the lake are as before.
+    expect(result.ledger).toEqual(first.ledger);
+    expect(await readLedger(lake, 'online-retail')).toEqual(first.ledger);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(12);
+
+    // Within the budget (a ratio of 1 here), the run's objects are published together.
+    const forced = await ingestAll(raw, lake, config, { ...options(), maxRejectRatio: 1, onObject: (e) => events.push(`${e.status} ${e.key}`) });
+    expect(forced.overBudget).toBeUndefined();
+    expect(forced.ingested.map((i) => i.key)).toEqual(['all-bad.csv.lzo', 'm1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo']);
+    expect(new Set(forced.ingested.map((i) => i.entry.ingestedAt)).size).toBe(1);
+    expect(events.slice(-4)).toEqual(['ingested all-bad.csv.lzo', 'ingested m1.csv.lzo', 'ingested m2.csv.lzo', 'ingested m3.csv.lzo']);
+    expect((await readClean(lake, 'online-retail')).numRows).toBe(6);
   });
 
   it('refuses a reject budget outside [0, 1] before writing anything', async () => {
