@@ -103,7 +103,7 @@ export function receivedSignal(): NodeJS.Signals | undefined {
  * (`options.raw` only when the command reads raw objects). Progress bars and
  * `pretty` log lines share the terminal (log lines print above the bars).
  * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
- * @throws LocationError for a lake that is a file or a missing raw folder, and
+ * @throws LocationError for a lake that is a file or a missing raw folder or bucket, and
  *   configuration errors: the caller exits with bad usage (2), nothing ran.
  */
 export async function openContext(

@@ -152,3 +152,24 @@ export function openStore(uri: string, env: NodeJS.ProcessEnv = process.env): Ob
   const client = new S3Client(s3ClientConfigFromEnv(env, uri));
   return new S3Store({ client, bucket: location.bucket, prefix: location.prefix });
 }
+
+/**
+ * Whether the S3 bucket of a storage URI is known not to exist, for checks of
+ * usage before a command runs. One request without retries
+ * ({@link S3Store.bucketExists}); any other failure (an unreachable server,
+ * denied access) is left to the command's first use of the store, which
+ * retries and reports it.
+ * @returns true only when the server answers that the bucket does not exist (404); false for a local folder.
+ * @throws the errors of {@link openStore} (a bad URI, bucket name or environment).
+ */
+export async function s3BucketMissing(uri: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const location = parseStoreUri(uri);
+  if (location.kind !== 's3') return false;
+  const client = new S3Client({ ...s3ClientConfigFromEnv(env, uri), maxAttempts: 1 });
+  try {
+    const store = new S3Store({ client, bucket: location.bucket, prefix: location.prefix });
+    return await store.bucketExists().then((exists) => !exists, () => false);
+  } finally {
+    client.destroy();
+  }
+}

@@ -9,6 +9,7 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -175,6 +176,22 @@ export class S3Store implements ObjectStore {
       }
     } while (token !== undefined);
     return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  /**
+   * Whether the bucket exists: one HeadBucket.
+   * @returns false when the server answers 404 (NotFound, NoSuchBucket), true when it answers 200.
+   * @throws StoreError for any other answer or failure (access denied, unreachable …), naming the bucket.
+   */
+  async bucketExists(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return true;
+    } catch (err) {
+      const e = asSdkError(err);
+      if (e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404) return false;
+      throw new StoreError(`cannot find bucket s3://${this.bucket}: ${describeSdkError(e)}`, `s3://${this.bucket}`, { cause: err });
+    }
   }
 
   /** HeadObject; `undefined` on 404. */

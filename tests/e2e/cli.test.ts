@@ -2,10 +2,11 @@
  * The CLI as scripts use it: help on every command, exit codes, and corrupt raw
  * objects failing alone with errors that name the object and the problem.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { startS3Server } from '../helpers/s3server';
 
 const COMMANDS = ['ingest', 'features', 'train', 'score', 'evaluate', 'run'];
 const DATA = join(ROOT, 'data', 'online-retail');
@@ -52,6 +53,23 @@ describe('berserkr CLI', () => {
     expect(seeded.code).toBe(2);
     expect(seeded.stderr).not.toContain('--seed');
     expect(seeded.stderr).toContain('is a file');
+  });
+
+  test('a raw bucket that does not exist is bad usage (exit 2) for ingest, run and schedule, naming the URI; nothing runs', async () => {
+    const server = await startS3Server(['raw']);
+    try {
+      const lake = join(dir, 'lake-no-bucket');
+      for (const args of [['ingest'], ['run'], ['schedule', '--once']]) {
+        const r = await runCli([...args, '--raw', 's3://no-such-bucket/landing', '--lake', lake], server.env);
+        expect([args[0], r.code]).toEqual([args[0], 2]);
+        expect(r.stderr).toContain('--raw "s3://no-such-bucket/landing": no such bucket "no-such-bucket"');
+      }
+      expect(existsSync(lake)).toBe(false);
+      const existing = await runCli(['ingest', '--raw', 's3://raw/landing', '--lake', lake], server.env);
+      expect(existing.code).toBe(0);
+    } finally {
+      await server.stop();
+    }
   });
 
   test('every raw object is taken (.lzo, any case) or logged and recorded as skipped with its reason', async () => {

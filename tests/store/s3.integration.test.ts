@@ -179,6 +179,12 @@ describe('S3Store on s3rver', () => {
     await expect(store.put('a//b', 'x')).rejects.toThrow(/"a\/\/b"/);
   });
 
+  it('tells whether its bucket exists, with or without objects under its prefix', async () => {
+    expect(await (store as S3Store).bucketExists()).toBe(true);
+    expect(await (openStore('s3://other/empty/prefix', server.env) as S3Store).bucketExists()).toBe(true);
+    expect(await (openStore('s3://no-such-bucket/p', server.env) as S3Store).bucketExists()).toBe(false);
+  });
+
   it('wraps other SDK errors as StoreError with the URI and no credentials', async () => {
     const wrongBucket = openStore('s3://no-such-bucket/p', server.env);
     const err = await wrongBucket.put('k.txt', 'x').catch((e: unknown) => e);
