@@ -9,8 +9,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
-# No implicit suffix rules. (Not MAKEFLAGS: sub-makes inherit it, and node-gyp's
-# build of lzo-decompress needs make's built-in CC.)
+# No implicit suffix rules.
 .SUFFIXES:
 
 # Settings in .env (KEY=value lines, no quotes) reach make and, exported, the CLI.
@@ -51,7 +50,7 @@ SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
 TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
 
-.PHONY: help setup libavutil deps build clean test demo up down seed ingest features train score export pipeline schedule runs bench
+.PHONY: help setup deps build clean test demo up down seed ingest features train score export pipeline schedule runs bench
 
 help: ## List the targets (this text)
 	@echo "usage: make <target> [VAR=value …]   (RAW_URI=$(RAW_URI) LAKE_URI=$(LAKE_URI))"
@@ -61,28 +60,13 @@ help: ## List the targets (this text)
 
 ## ---- set-up ------------------------------------------------------------------
 
-setup: libavutil deps build ## Check/install libavutil, install npm packages when missing or stale, build
-
-libavutil: ## Check for libavutil (lzo-decompress links it); apt-get install it when root on Debian
-	@if pkg-config --exists libavutil 2>/dev/null || dpkg -s libavutil-dev >/dev/null 2>&1 \
-	    || compgen -G '/usr/include/libavutil/lzo.h' >/dev/null || compgen -G '/usr/include/*/libavutil/lzo.h' >/dev/null \
-	    || compgen -G '/usr/local/include/libavutil/lzo.h' >/dev/null || compgen -G '/opt/homebrew/include/libavutil/lzo.h' >/dev/null; then \
-	  echo "libavutil: found"; \
-	elif [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null; then \
-	  echo "libavutil: missing, installing libavutil-dev with apt-get"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libavutil-dev; \
-	else \
-	  echo "libavutil is missing (lzo-decompress, the LZO1X decoder of ingest, links against it). Install it:" >&2; \
-	  echo "  Debian/Ubuntu: apt-get install -y libavutil-dev   (as root, e.g. with sudo)" >&2; \
-	  echo "  macOS:         brew install ffmpeg" >&2; \
-	  exit 1; \
-	fi
+setup: deps build ## Install npm packages when missing or stale, build
 
 deps: node_modules/.package-lock.json ## Install npm packages (npm ci) when node_modules is missing or older than the lockfile
 
 # npm writes node_modules/.package-lock.json on every install, so its age tells whether node_modules is stale.
-node_modules/.package-lock.json: package.json package-lock.json | libavutil
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL npm ci
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
 	@touch $@
 
 build: dist/.build-stamp ## Compile the TypeScript sources to dist/ (when a source changed)

@@ -1,8 +1,6 @@
 /**
- * The LZO1X decompressor in TypeScript, bounds-checked on every read and write.
- * It replaces the native `lzo-decompress` binding (FFmpeg `av_lzo1x_decode`),
- * which reported the declared size whatever it produced, so a corrupt block
- * without checksums came out padded with stale process memory.
+ * The LZO1X decompressor in TypeScript, bounds-checked on every read and write:
+ * a block decodes to exactly the bytes its stream produces, or fails.
  *
  * Format: the LZO1X stream as decoded by `lzo1x_decompress_safe` (LZO 2.10
  * `src/lzo1x_d.ch`; FFmpeg `libavutil/lzo.c` decodes the same), one byte of

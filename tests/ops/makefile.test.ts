@@ -1,7 +1,7 @@
 /**
  * The Makefile's behaviour, checked with `make -n` (print, do not run) in a
  * scratch copy: which targets exist, and which locations the stage targets pass
- * to the CLI with and without a .env file.
+ * to the CLI with and without a .env file; and what set-up and CI install.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
@@ -99,6 +99,22 @@ describe('Makefile', () => {
   it('uses the compose file of docker/ with .env', () => {
     expect(make(minio, ['-n', 'down']).trim()).toBe('docker compose -f docker/docker-compose.yml --env-file .env down');
     expect(statSync(join(ROOT, 'docker', 'docker-compose.yml')).isFile()).toBe(true);
+  });
+});
+
+describe('set-up', () => {
+  it('builds no native code: no required package has an install script that could compile', () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean; optional?: boolean }> };
+    const scripted = Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript && !p.optional).map(([path]) => path.replace(/^node_modules\//, ''));
+    expect(scripted).toEqual(['core-js']); // its postinstall prints a notice; allowScripts turns it off
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
+    expect(pkg.allowScripts).toEqual({ 'core-js': false, '@tensorflow/tfjs-node': true });
+  });
+
+  it('needs no compiler or system library: neither the Makefile nor .ci/run installs one', () => {
+    for (const file of ['Makefile', join('.ci', 'run')]) {
+      expect([file, readFileSync(join(ROOT, file), 'utf8')]).not.toEqual([file, expect.stringMatching(/libavutil|lzo-decompress|node-gyp|g\+\+|python3|pkg-config/)]);
+    }
   });
 });
 
