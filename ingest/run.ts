@@ -25,9 +25,9 @@ import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { IngestCounts, ingestObject } from './ingest';
 import { readLzop } from './lzop';
-import { checkAttemptId, ownOutputKeys } from './object-outputs';
+import { checkAttemptId, ownOutputKeys } from '../lib/catalog/object-outputs';
 import { encodeBatches } from './parts';
-import { selectRawObjects } from './raw-objects';
+import { selectRawObjects } from '../lib/catalog/raw-objects';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
 

@@ -1,4 +1,4 @@
-import { checkAttemptId, ownOutputKeys } from '../../ingest/object-outputs';
+import { checkAttemptId, ownOutputKeys } from '../../lib/catalog/object-outputs';
 
 describe('ownOutputKeys', () => {
   it('keeps the keys one attempt folder below the prefix, not those of a raw key that extends it', () => {

@@ -1,11 +1,14 @@
 /**
- * Which objects under the raw prefix ingest takes: lzop files, known by the
+ * The raw objects: the landing store (bucket or folder) ingest reads, kept
+ * apart from the lake. Which objects under the raw prefix ingest takes: lzop files, known by the
  * extension `.lzo` of the key's last segment, in any case (`2011-01.csv.lzo`,
  * `other.lzo`, `UPPER.CSV.LZO`). The content is then checked by the lzop magic
  * bytes (`lzop.ts`), so a mislabelled object fails by name instead of being
  * read. Every other object is skipped with a reason that the caller logs and
  * records, never silently.
  */
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import { objectUri } from './uri';
 
 /** An object under the raw prefix that ingest does not take, and why. */
 export interface SkippedObject {
@@ -41,4 +44,25 @@ export function selectRawObjects<T extends { key: string }>(listing: readonly T[
     else skipped.push({ key: object.key, reason });
   }
   return { taken, skipped };
+}
+
+/** The raw objects of a raw store: listed, split by {@link selectRawObjects}, read as streams. */
+export class RawObjects {
+  /** @param store the raw store (client passed in), e.g. `s3://landing/online-retail`. */
+  constructor(readonly store: ObjectStore) {}
+
+  /** The objects under `prefix` (default: all), split into those ingest takes and those it skips, each in key order. */
+  async select(prefix = ''): Promise<{ taken: ObjectInfo[]; skipped: SkippedObject[] }> {
+    return selectRawObjects(await this.store.list(prefix));
+  }
+
+  /** The object's bytes in chunks (bounded memory). @throws ObjectNotFoundError on first iteration when missing. */
+  stream(key: string): AsyncIterable<Uint8Array> {
+    return this.store.getStream(key);
+  }
+
+  /** `<raw store uri>/<key>`. */
+  uri(key: string): string {
+    return objectUri(this.store, key);
+  }
 }

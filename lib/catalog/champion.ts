@@ -1,0 +1,54 @@
+/** `models/champion.json`: the promoted model, the one scoring uses by default. */
+import { z } from 'zod';
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import { JsonObject } from './json';
+import type { Models } from './models';
+
+/** Schema of `models/champion.json`. */
+export const ChampionSchema = z.object({
+  modelId: z.string(),
+  /** ISO 8601 UTC time of promotion. */
+  promotedAt: z.string(),
+  /** The validation metrics that justified promotion. */
+  validation: z.record(z.number()),
+});
+
+export type Champion = z.infer<typeof ChampionSchema>;
+
+/** The champion pointer. */
+export class ChampionPointer {
+  private readonly object: JsonObject<Champion>;
+
+  /**
+   * @param store the lake
+   * @param models its models, which a champion must be one of.
+   */
+  constructor(
+    store: ObjectStore,
+    private readonly models: Models,
+  ) {
+    this.object = new JsonObject(store, 'models/champion.json', { what: 'champion', schema: ChampionSchema, indent: 2, newline: false });
+  }
+
+  /** `<lake uri>/models/champion.json`. */
+  get uri(): string {
+    return this.object.uri;
+  }
+
+  /**
+   * The current champion, or `undefined` when none was promoted.
+   * @throws DatasetFormatError when the pointer does not validate.
+   */
+  load(): Promise<Champion | undefined> {
+    return this.object.loadIfExists();
+  }
+
+  /**
+   * Promotes a published model (one atomic put).
+   * @throws DatasetNotFoundError when `champion.modelId` has no manifest.
+   */
+  async publish(champion: Champion): Promise<ObjectInfo> {
+    await this.models.assertExists(champion.modelId);
+    return this.object.save(champion);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Committed exports of scoring runs: `exports/<run-id>/top-k.{csv,parquet,jsonl}`
+ * (the top-K lists of every customer) and their sidecar
+ * `exports/<run-id>/_metadata.json`, written after the files: a run's export
+ * is committed once its sidecar exists. Runs are never overwritten in place
+ * (a commit again writes the same bytes).
+ */
+import type { Table } from 'apache-arrow';
+import { z } from 'zod';
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import { JsonObject, type JsonSpec } from './json';
+import { loadTable } from './tables';
+import { objectUri } from './uri';
+
+/** Export formats; each is also its file extension. */
+export const EXPORT_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
+
+/** An export format: CSV with header, Parquet (zstd) or JSON Lines. */
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Schema of an export format name. */
+export const ExportFormatSchema = z.enum(EXPORT_FORMATS);
+
+const count = z.number().int().nonnegative();
+
+/** Schema of one file of an export, as its sidecar lists it. */
+export const ExportFileSchema = z.object({
+  /** File name within `exports/<run-id>/`, e.g. `top-k.csv`. */
+  name: z.string(),
+  format: ExportFormatSchema,
+  bytes: count,
+  /** SHA-256 of the file's bytes, lower-case hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** Schema of the sidecar `exports/<run-id>/_metadata.json` of a complete export. */
+export const ExportMetadataSchema = z.object({
+  runId: z.string(),
+  modelId: z.string(),
+  /** As-of time, ISO 8601 UTC. */
+  asOf: z.string().datetime(),
+  horizonDays: z.number().positive(),
+  k: z.number().int().positive(),
+  /** Rows of the export (each file holds all of them). */
+  rows: count,
+  customers: count,
+  /** Candidate pairs scored. */
+  pairs: count,
+  /** Shards the run was scored in (1 for a single run, 0 for a subset export). */
+  shards: count,
+  files: z.array(ExportFileSchema),
+  /** Keys of the scored-pair parts (Parquet) behind the export, in customer-id order. */
+  scores: z.array(z.string()),
+  /** For `berserkr export --customers`: the run the rows were taken from, and the requested ids without a list. */
+  subsetOf: z.object({ runId: z.string(), requested: count, missing: z.array(z.string()) }).optional(),
+});
+
+export type ExportFile = z.infer<typeof ExportFileSchema>;
+export type ExportMetadata = z.infer<typeof ExportMetadataSchema>;
+
+/** How sidecars are read and written. */
+export const EXPORT_METADATA: JsonSpec<ExportMetadata> = { what: 'export metadata', schema: ExportMetadataSchema, indent: 2, newline: true };
+
+/** The exports of the lake. */
+export class Exports {
+  /** Folder of every export: `exports/`. */
+  readonly root = 'exports/';
+
+  /** @param store the lake. */
+  constructor(readonly store: ObjectStore) {}
+
+  /** `exports/<run-id>/`. */
+  prefix(runId: string): string {
+    return `${this.root}${runId}/`;
+  }
+
+  /** `<lake uri>/exports/<run-id>/`, the folder to print. */
+  uri(runId: string): string {
+    return objectUri(this.store, this.prefix(runId));
+  }
+
+  /** File name of an export format: `top-k.<format>`. */
+  fileName(format: ExportFormat): string {
+    return `top-k.${format}`;
+  }
+
+  /**
+   * Key of run `runId`'s export file of `format`.
+   * @example exports.fileKey('20111109T000000Z-3fa9c1', 'csv') // 'exports/20111109T000000Z-3fa9c1/top-k.csv'
+   */
+  fileKey(runId: string, format: ExportFormat): string {
+    return this.prefix(runId) + this.fileName(format);
+  }
+
+  /** `<lake uri>/<file key>`. */
+  fileUri(runId: string, format: ExportFormat): string {
+    return objectUri(this.store, this.fileKey(runId, format));
+  }
+
+  /** Writes one export file (one atomic put; streamed bodies are uploaded as they come). */
+  putFile(runId: string, format: ExportFormat, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<ObjectInfo> {
+    return this.store.put(this.fileKey(runId, format), body);
+  }
+
+  /** Metadata of an export file, or `undefined` when it does not exist. */
+  headFile(runId: string, format: ExportFormat): Promise<ObjectInfo | undefined> {
+    return this.store.head(this.fileKey(runId, format));
+  }
+
+  /** An export file's bytes in chunks. @throws ObjectNotFoundError on first iteration when missing. */
+  streamFile(runId: string, format: ExportFormat): AsyncIterable<Uint8Array> {
+    return this.store.getStream(this.fileKey(runId, format));
+  }
+
+  /**
+   * The top-K lists of run `runId`'s Parquet export file, a SCORES table.
+   * @throws ObjectNotFoundError when the run has no Parquet export.
+   */
+  loadLists(runId: string): Promise<Table> {
+    return loadTable(this.store, this.fileKey(runId, 'parquet'));
+  }
+
+  /** Key of run `runId`'s sidecar: `exports/<run-id>/_metadata.json`. */
+  metadataKey(runId: string): string {
+    return `${this.prefix(runId)}_metadata.json`;
+  }
+
+  /** `<lake uri>/exports/<run-id>/_metadata.json`. */
+  metadataUri(runId: string): string {
+    return objectUri(this.store, this.metadataKey(runId));
+  }
+
+  /** Writes the sidecar of `metadata.runId`, after its files: the export's commit (one atomic put). */
+  publishMetadata(metadata: ExportMetadata): Promise<ObjectInfo> {
+    return new JsonObject(this.store, this.metadataKey(metadata.runId), EXPORT_METADATA).save(metadata);
+  }
+
+  /**
+   * The sidecar of run `runId`.
+   * @throws ObjectNotFoundError when the run has no committed export; DatasetFormatError when it does not validate.
+   */
+  loadMetadata(runId: string): Promise<ExportMetadata> {
+    return new JsonObject(this.store, this.metadataKey(runId), EXPORT_METADATA).load();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Baseline fallback records, `models/baseline-<name>/fallback.json`: the
+ * calibrated baseline scoring uses when no trained model beat it and no
+ * champion exists (`training/fallback.ts`).
+ */
+import { z } from 'zod';
+import type { ObjectStore } from '../store/store';
+import { DatasetNotFoundError } from './errors';
+import { JsonObject, type JsonSpec } from './json';
+import { CalibrationSchema, type Models } from './models';
+
+/** Schema of a fallback record. */
+export const BaselineFallbackSchema = z.object({
+  baseline: z.enum(['popularity', 'repeat']),
+  /** Platt map of s = 1 / (1 + rank). */
+  calibration: CalibrationSchema,
+  /** Cut-off (ms UTC) the calibration was fitted on. */
+  validationCutoff: z.number(),
+  /** List length K the calibration was fitted with. */
+  k: z.number().int().positive(),
+  /** Why scoring falls back to the baseline (the promotion decision). */
+  reason: z.string(),
+});
+
+export type BaselineFallbackRecord = z.infer<typeof BaselineFallbackSchema>;
+
+const SPEC: JsonSpec<BaselineFallbackRecord> = { what: 'baseline fallback', schema: BaselineFallbackSchema, indent: 2, newline: false };
+
+/** The fallback records of the lake, one per baseline. */
+export class BaselineFallbacks {
+  /**
+   * @param store the lake
+   * @param models its models, beside which the records are kept.
+   */
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly models: Models,
+  ) {}
+
+  private object(baseline: string): JsonObject<BaselineFallbackRecord> {
+    return new JsonObject(this.store, this.key(baseline), SPEC);
+  }
+
+  /**
+   * Key of the record of `baseline`.
+   * @example fallbacks.key('repeat') // 'models/baseline-repeat/fallback.json'
+   */
+  key(baseline: string): string {
+    return this.models.key(`baseline-${baseline}`, 'fallback.json');
+  }
+
+  /**
+   * Writes the record of `fallback.baseline` (one atomic put; a later fallback
+   * of the same baseline replaces it, as its calibration is refitted).
+   * @returns the key and ETag written.
+   */
+  async save(fallback: BaselineFallbackRecord): Promise<{ key: string; etag: string }> {
+    const info = await this.object(fallback.baseline).save(fallback);
+    return { key: info.key, etag: info.etag };
+  }
+
+  /**
+   * The record of `baseline`.
+   * @throws DatasetNotFoundError when none was written; DatasetFormatError when it does not validate.
+   */
+  async load(baseline: BaselineFallbackRecord['baseline']): Promise<BaselineFallbackRecord> {
+    const object = this.object(baseline);
+    const record = await object.loadIfExists();
+    if (record === undefined) throw new DatasetNotFoundError(`baseline fallback ${JSON.stringify(baseline)}`, object.uri);
+    return record;
+  }
+}

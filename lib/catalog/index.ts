@@ -1,0 +1,21 @@
+/**
+ * Public API of the catalog (`catalog.ts`): the {@link Catalog} of a lake and
+ * data set, the raw objects of a raw store, the types of the data sets' records,
+ * and the errors they throw. Each data set's schema is in its own file.
+ */
+export { Catalog } from './catalog';
+export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from './errors';
+export { EXPORT_FORMATS } from './exports';
+export type { ExportFile, ExportFormat, ExportMetadata } from './exports';
+export type { IngestParts } from './ingest-parts';
+export type { Ledger, LedgerEntry } from './ledger';
+export { PipelineLock } from './lock';
+export type { LockOwner, LockRecord } from './lock';
+export type { ModelManifest, Models } from './models';
+export { checkAttemptId } from './object-outputs';
+export { RawObjects, selectRawObjects, skipReason } from './raw-objects';
+export { assertRunId, InvalidRunIdError } from './run-id';
+export { RunRecords } from './run-records';
+export type { RunRecord } from './run-records';
+export type { Shard, ShardMarker } from './shards';
+export { objectUri } from './uri';

@@ -1,0 +1,75 @@
+/**
+ * The published export: the pointer `exports/latest.json`, the switch readers
+ * follow (written last, one atomic put), and the convenience copies under
+ * `exports/latest/` for readers that cannot follow it (each copy is atomic,
+ * the copies are not switched together with the pointer).
+ */
+import { z } from 'zod';
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import type { ExportFormat, ExportMetadata, Exports } from './exports';
+import { EXPORT_METADATA } from './exports';
+import { JsonObject } from './json';
+
+/** Schema of `exports/latest.json`. */
+export const LatestPointerSchema = z.object({
+  runId: z.string(),
+  /** Key of the export's sidecar. */
+  metadata: z.string(),
+});
+
+export type LatestPointer = z.infer<typeof LatestPointerSchema>;
+
+/** The latest export of the lake. */
+export class LatestExport {
+  private readonly pointer: JsonObject<LatestPointer>;
+  private readonly copies: string;
+
+  /**
+   * @param store the lake
+   * @param runExports its exports, one of which the pointer names.
+   */
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly runExports: Exports,
+  ) {
+    this.pointer = new JsonObject(store, `${runExports.root}latest.json`, { what: 'latest export pointer', schema: LatestPointerSchema, indent: 2, newline: true });
+    this.copies = `${runExports.root}latest/`;
+  }
+
+  /** `<lake uri>/exports/latest.json`. */
+  get uri(): string {
+    return this.pointer.uri;
+  }
+
+  /**
+   * The pointer, or `undefined` before the first publication.
+   * @throws DatasetFormatError when it does not validate.
+   */
+  load(): Promise<LatestPointer | undefined> {
+    return this.pointer.loadIfExists();
+  }
+
+  /**
+   * The sidecar of the export the pointer names, or `undefined` before the first publication.
+   * @throws DatasetFormatError when the pointer or the sidecar does not validate; ObjectNotFoundError when the sidecar is missing.
+   */
+  async loadMetadata(): Promise<ExportMetadata | undefined> {
+    const pointer = await this.load();
+    return pointer === undefined ? undefined : new JsonObject(this.store, pointer.metadata, EXPORT_METADATA).load();
+  }
+
+  /** Points readers at run `runId`'s committed export (one atomic put). */
+  publish(runId: string): Promise<ObjectInfo> {
+    return this.pointer.save({ runId, metadata: this.runExports.metadataKey(runId) });
+  }
+
+  /** Copies run `runId`'s export file of `format` to `exports/latest/top-k.<format>`, streaming. */
+  copyFile(runId: string, format: ExportFormat): Promise<ObjectInfo> {
+    return this.store.put(this.copies + this.runExports.fileName(format), this.runExports.streamFile(runId, format));
+  }
+
+  /** Writes `exports/latest/_metadata.json`, the sidecar of the copies. */
+  copyMetadata(metadata: ExportMetadata): Promise<ObjectInfo> {
+    return new JsonObject(this.store, `${this.copies}_metadata.json`, EXPORT_METADATA).save(metadata);
+  }
+}

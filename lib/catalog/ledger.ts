@@ -1,0 +1,83 @@
+/**
+ * The ingest ledger `ledger/<data set>.json`: which raw objects (key, ETag,
+ * configuration) are ingested and which clean and reject parts each published.
+ * It is the manifest readers follow: a part is part of the lake once the
+ * ledger lists it, and rewriting the ledger (one atomic put) is ingest's commit.
+ */
+import { z } from 'zod';
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import { DatasetFormatError } from './errors';
+import { JsonObject, type JsonSpec } from './json';
+
+const count = z.number();
+
+/** What the ledger remembers of one ingested raw object. */
+export const LedgerEntrySchema = z.object({
+  /** ETag of the raw object that was ingested. */
+  etag: z.string(),
+  /** Size of the raw object, bytes. */
+  size: z.number(),
+  /** SHA-256 of the configuration used; a different configuration re-ingests the object. */
+  configHash: z.string(),
+  /** Attempt id under which the parts were written. */
+  attempt: z.string(),
+  /** When the object was published, ISO 8601 UTC. */
+  ingestedAt: z.string(),
+  /** Clean parts (keys), in order. */
+  clean: z.array(z.string()),
+  /** Reject parts (keys), in order. */
+  rejects: z.array(z.string()),
+  /** Lines read, clean, rejected and duplicated, and rejects per reason code. */
+  counts: z.object({ read: count, clean: count, rejected: count, duplicates: count, byReason: z.record(count) }),
+});
+
+/** Schema of `ledger/<data set>.json` (version 1): raw key → entry. */
+export const LedgerSchema = z.object({
+  version: z.literal(1),
+  dataset: z.string(),
+  objects: z.record(LedgerEntrySchema),
+});
+
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+export type Ledger = z.infer<typeof LedgerSchema>;
+
+const SPEC: JsonSpec<Ledger> = { what: 'ledger', schema: LedgerSchema, indent: 1, newline: false };
+
+/** The ledger of one data set. */
+export class IngestLedger {
+  private readonly object: JsonObject<Ledger>;
+
+  /**
+   * @param store the lake
+   * @param dataset the data set's name, e.g. `online-retail`.
+   */
+  constructor(store: ObjectStore, readonly dataset: string) {
+    this.object = new JsonObject(store, `ledger/${dataset}.json`, SPEC);
+  }
+
+  /** `ledger/<data set>.json`. */
+  get key(): string {
+    return this.object.key;
+  }
+
+  /** `<lake uri>/ledger/<data set>.json`. */
+  get uri(): string {
+    return this.object.uri;
+  }
+
+  /**
+   * The ledger; an absent ledger is an empty one.
+   * @throws DatasetFormatError when it is not JSON of the ledger's shape, or is another data set's.
+   */
+  async load(): Promise<Ledger> {
+    const ledger = await this.object.loadIfExists();
+    if (ledger === undefined) return { version: 1, dataset: this.dataset, objects: {} };
+    if (ledger.dataset !== this.dataset) throw new DatasetFormatError('ledger', this.uri, `is for data set "${ledger.dataset}", expected "${this.dataset}"`);
+    return ledger;
+  }
+
+  /** Rewrites the ledger in one atomic put: the commit point of ingest. */
+  publish(ledger: Ledger): Promise<ObjectInfo> {
+    return this.object.save(ledger);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The model registry's objects: `models/<model-id>/` holds `model.json` (TF.js
+ * layers topology and weights manifest, the format of `tf.io` file handlers),
+ * `weights.bin` (the weights in manifest order) and `manifest.json`
+ * (preprocessing, calibration, feature names, vocabulary sizes, architecture,
+ * metrics, history, sizes and ETags of the artefacts).
+ *
+ * Publication: artefacts first, `manifest.json` last; a model without a
+ * manifest does not exist. Models are never overwritten. The catalog deals in
+ * bytes and JSON; turning them into a TF.js model is `training/registry.ts`'s.
+ */
+import { z } from 'zod';
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import { DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from './errors';
+import { decodeJson, JsonObject, type JsonSpec } from './json';
+import { objectUri } from './uri';
+
+/** The artefacts beside the manifest. */
+export type ModelArtefact = 'model.json' | 'weights.bin';
+
+/** A probability calibration as stored with a model or a baseline fallback. */
+export const CalibrationSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('platt'), a: z.number(), b: z.number() }),
+  z.object({ method: z.literal('isotonic'), x: z.array(z.number()), y: z.array(z.number()) }),
+  z.object({ method: z.literal('identity') }),
+]);
+
+const positive = z.number().int().positive();
+
+/** Schema of `manifest.json` (format version 1). */
+export const ModelManifestSchema = z.object({
+  formatVersion: z.literal(1),
+  modelId: z.string(),
+  /** ISO 8601 UTC time of publication. */
+  createdAt: z.string(),
+  /** TF.js backend the model was trained on. */
+  backend: z.string(),
+  /** SHA-256 (hex) of the canonical JSON of the training configuration and seed. */
+  configHash: z.string(),
+  featureNames: z.array(z.string()),
+  vocab: z.object({ customers: positive, items: positive }),
+  spec: z.object({
+    features: positive,
+    customers: positive,
+    items: positive,
+    hidden: z.array(positive),
+    itemEmbedding: z.number().int().nonnegative(),
+    customerEmbedding: z.number().int().nonnegative(),
+    l2: z.number().nonnegative(),
+    seed: z.number().int(),
+  }),
+  preprocessing: z.object({
+    version: z.literal(1),
+    transforms: z.array(z.object({ name: z.string(), log: z.boolean(), mean: z.number(), scale: z.number().positive() })),
+  }),
+  calibration: CalibrationSchema,
+  /** Validation metrics, e.g. `{ "ndcg@10": 0.41, logLoss: 0.05, ece: 0.004 }`. */
+  metrics: z.record(z.number()),
+  /** The training's epochs; a model saved before the budgeted trainer has no `phase`, `epochs`, `groups`, `rows` and keeps its own fields. */
+  history: z.array(
+    z
+      .object({
+        phase: z.enum(['train', 'refit']).optional(),
+        epoch: z.number(),
+        epochs: z.number().optional(),
+        trainLoss: z.number(),
+        groups: z.number().optional(),
+        rows: z.number().optional(),
+        rowsPerSecond: z.number(),
+      })
+      .passthrough(),
+  ),
+  /** `weights.bin` and `model.json` as written: key, size in bytes, ETag. */
+  artefacts: z.array(z.object({ key: z.string(), size: z.number().int().nonnegative(), etag: z.string() })),
+});
+
+/** One epoch of a model's training as its manifest records it (see the schema; other fields of older models are kept as written). */
+export interface ModelHistoryRecord {
+  phase?: 'train' | 'refit';
+  /** 1-based within its phase. */
+  epoch: number;
+  epochs?: number;
+  trainLoss: number;
+  groups?: number;
+  rows?: number;
+  rowsPerSecond: number;
+}
+
+/** `manifest.json` of a published model. */
+export type ModelManifest = Omit<z.infer<typeof ModelManifestSchema>, 'history'> & { history: ModelHistoryRecord[] };
+
+/**
+ * What `model.json` must hold to be loaded: a topology and a weights manifest
+ * whose paths name objects beside it (other fields of the TF.js format pass through).
+ */
+export const ModelJsonSchema = z
+  .object({
+    modelTopology: z.record(z.unknown()),
+    weightsManifest: z.array(
+      z.object({ paths: z.array(z.string()), weights: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.string() }).passthrough()) }).passthrough(),
+    ),
+  })
+  .passthrough();
+
+/** `model.json` as validated by {@link ModelJsonSchema}. */
+export type ModelJson = z.infer<typeof ModelJsonSchema>;
+
+const MANIFEST: JsonSpec<ModelManifest> = { what: 'model manifest', schema: ModelManifestSchema, indent: 2, newline: false };
+
+/** The models of the lake. */
+export class Models {
+  /** @param store the lake. */
+  constructor(readonly store: ObjectStore) {}
+
+  /**
+   * Folder of model `modelId`.
+   * @example models.prefix('20111109T000000000Z-3fa2c01b') // 'models/20111109T000000000Z-3fa2c01b/'
+   */
+  prefix(modelId: string): string {
+    return `models/${modelId}/`;
+  }
+
+  /** Key of `file` (an artefact, `manifest.json`, or a path a weights manifest names) of model `modelId`. */
+  key(modelId: string, file: string): string {
+    return this.prefix(modelId) + file;
+  }
+
+  private manifest(modelId: string): JsonObject<ModelManifest> {
+    return new JsonObject(this.store, this.key(modelId, 'manifest.json'), MANIFEST);
+  }
+
+  /** `<lake uri>/models/<model-id>/manifest.json`: the object that makes the model exist. */
+  manifestUri(modelId: string): string {
+    return this.manifest(modelId).uri;
+  }
+
+  /** Whether model `modelId` is published (its manifest exists). */
+  async exists(modelId: string): Promise<boolean> {
+    return (await this.store.head(this.manifest(modelId).key)) !== undefined;
+  }
+
+  /**
+   * Checks that model `modelId` is published.
+   * @throws DatasetNotFoundError `model "<id>" not found: <manifest uri> does not exist`.
+   */
+  async assertExists(modelId: string): Promise<void> {
+    if (!(await this.exists(modelId))) throw new DatasetNotFoundError(`model ${JSON.stringify(modelId)}`, this.manifestUri(modelId));
+  }
+
+  /**
+   * Checks that no model `modelId` is published, before writing one.
+   * @throws DatasetExistsError naming the manifest: models are never overwritten.
+   */
+  async assertNew(modelId: string): Promise<void> {
+    if (await this.exists(modelId)) throw new DatasetExistsError(`model ${JSON.stringify(modelId)}`, this.manifestUri(modelId), 'models are never overwritten');
+  }
+
+  /** Writes one artefact of an unpublished model (one atomic put). */
+  putArtefact(modelId: string, artefact: ModelArtefact, body: Uint8Array | string, contentType: string): Promise<ObjectInfo> {
+    return this.store.put(this.key(modelId, artefact), body, contentType);
+  }
+
+  /**
+   * The bytes of `path` (a path the weights manifest names) of model `modelId`.
+   * @throws ObjectNotFoundError when missing.
+   */
+  getWeights(modelId: string, path: string): Promise<Uint8Array> {
+    return this.store.get(this.key(modelId, path));
+  }
+
+  /**
+   * The validated `model.json` of model `modelId`.
+   * @throws ObjectNotFoundError when missing; DatasetFormatError as `decodeJson`.
+   */
+  async loadModelJson(modelId: string): Promise<ModelJson> {
+    const key = this.key(modelId, 'model.json');
+    return decodeJson(await this.store.get(key), objectUri(this.store, key), { what: 'model topology', schema: ModelJsonSchema });
+  }
+
+  /** Publishes a model by writing its manifest, last (one atomic put). */
+  publishManifest(manifest: ModelManifest): Promise<ObjectInfo> {
+    return this.manifest(manifest.modelId).save(manifest);
+  }
+
+  /**
+   * The manifest of a published model, after checking each artefact it records
+   * is present with the size recorded.
+   * @throws DatasetNotFoundError when the model has no manifest; DatasetFormatError
+   *   when the manifest does not validate or an artefact's size differs from it.
+   */
+  async loadManifest(modelId: string): Promise<ModelManifest> {
+    const object = this.manifest(modelId);
+    const manifest = await object.loadIfExists();
+    if (manifest === undefined) throw new DatasetNotFoundError(`model ${JSON.stringify(modelId)}`, object.uri);
+    for (const a of manifest.artefacts) {
+      const info = await this.store.head(a.key);
+      if (info === undefined || info.size !== a.size) {
+        throw new DatasetFormatError('model artefact', objectUri(this.store, a.key), `expected ${a.size} bytes as recorded in ${object.uri}, found ${info?.size ?? 'no object'}`);
+      }
+    }
+    return manifest;
+  }
+}

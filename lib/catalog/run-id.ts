@@ -1,0 +1,29 @@
+/** Run ids, which name run records, reports and scoring runs in lake keys. */
+
+/** `YYYYMMDDTHHMMSSZ-<6 lower-case hex>`: UTC start second plus a random suffix. */
+export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{6}$/;
+
+/** A string that is not a run id (`YYYYMMDDTHHMMSSZ-<6 hex>`). */
+export class InvalidRunIdError extends Error {
+  constructor(readonly runId: string) {
+    super(`invalid run id ${JSON.stringify(runId)}: expected YYYYMMDDTHHMMSSZ-<6 lower-case hex>, e.g. 20111109T000000Z-3fa9c1`);
+    this.name = 'InvalidRunIdError';
+  }
+}
+
+/**
+ * Checks a run id (e.g. from the command line) and returns it unchanged.
+ * Run ids sort by start time as plain strings.
+ * @throws InvalidRunIdError quoting the value.
+ */
+export function assertRunId(runId: string): string {
+  const m = RUN_ID_PATTERN.exec(runId);
+  if (m === null) throw new InvalidRunIdError(runId);
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Reject impossible dates such as 20110231: Date.UTC would roll them over.
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+    throw new InvalidRunIdError(runId);
+  }
+  return runId;
+}

@@ -1,0 +1,127 @@
+/**
+ * Run records, `runs/<run-id>.json`: what each command read (keys and ETags),
+ * wrote, counted and measured, with which code and configuration. The
+ * recorder that builds them is `lib/runs.ts`.
+ */
+import { z } from 'zod';
+import type { ObjectInfo, ObjectStore } from '../store/store';
+import { DatasetFormatError } from './errors';
+import { JsonObject, type JsonSpec } from './json';
+import { assertRunId, RUN_ID_PATTERN } from './run-id';
+import { objectUri } from './uri';
+
+const isoTime = z.string().datetime({ offset: false });
+const count = z.number().int().nonnegative();
+
+/**
+ * Schema of `runs/<run-id>.json` (version `berserkr.run/1`). Adding optional
+ * fields keeps version 1; renaming or removing one needs version 2.
+ */
+export const RunRecordSchema = z
+  .object({
+    schema: z.literal('berserkr.run/1'),
+    runId: z.string().regex(RUN_ID_PATTERN),
+    /** CLI command, e.g. `run`, `ingest`, `score`. */
+    command: z.string().min(1),
+    /** Resolved options of the command (as-of, top-K, shard, URIs without credentials …). */
+    params: z.record(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    startedAt: isoTime,
+    /** null while the run is `running`, and for runs that never finished (`killed`, `unknown`). */
+    finishedAt: isoTime.nullable(),
+    /** finishedAt − startedAt, ms; null when finishedAt is. */
+    durationMs: count.nullable(),
+    /**
+     * `ok`, `failed`; `running` from its start until it finishes; `killed` when its
+     * process was found gone, `unknown` when it was found to have stopped without
+     * finishing (on another host) — both without a finish time.
+     */
+    status: z.enum(['ok', 'failed', 'running', 'killed', 'unknown']),
+    /** The process that ran it. Absent in records of older versions. */
+    process: z.object({ host: z.string(), pid: z.number().int() }).optional(),
+    /** package.json version and git commit (null outside a git checkout). */
+    code: z.object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable() }),
+    /** The data-set configuration file and the sha256 (hex) of its text. */
+    config: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
+    /** Compute backend, e.g. `tensorflow`, `wasm`, `cpu`; null when no model ran. */
+    backend: z.string().nullable(),
+    /** Objects read: store root URI, key, ETag. */
+    inputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string() })),
+    /** Objects under a read prefix that the run did not take (e.g. a raw `.csv` among `.lzo` objects), with why. Absent in records of older versions. */
+    skipped: z.array(z.object({ store: z.string(), key: z.string(), reason: z.string() })).optional(),
+    /** Objects written: store root URI, key, ETag when the store returned one. */
+    outputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string().nullable() })),
+    /** Row counts by name, e.g. `ingest.read`, `ingest.clean`, `ingest.rejected`. */
+    rows: z.record(count),
+    /** Timed steps in start order, duration in ms. */
+    steps: z.array(z.object({ name: z.string(), startedAt: isoTime, ms: count, status: z.enum(['ok', 'failed']) })),
+    /** Metrics by name, e.g. `ndcg@10`, `recall@10`, `ece`. */
+    metrics: z.record(z.number()),
+    errors: z.array(z.object({ step: z.string().nullable(), name: z.string(), message: z.string() })),
+  })
+  .strict();
+
+/** One run record, as written to `runs/<run-id>.json`. */
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+const SPEC: JsonSpec<RunRecord> = { what: 'run record', schema: RunRecordSchema, indent: 2, newline: true };
+
+/** The run records of the lake. */
+export class RunRecords {
+  /** Folder of the run records and reports: `runs/`. */
+  readonly root = 'runs/';
+
+  /** @param store the lake. */
+  constructor(readonly store: ObjectStore) {}
+
+  private object(runId: string): JsonObject<RunRecord> {
+    return new JsonObject(this.store, this.key(runId), SPEC);
+  }
+
+  /**
+   * Key of run `runId`'s record.
+   * @example records.key('20111109T000000Z-3fa9c1') // 'runs/20111109T000000Z-3fa9c1.json'
+   * @throws InvalidRunIdError when `runId` is not a run id.
+   */
+  key(runId: string): string {
+    return `${this.root}${assertRunId(runId)}.json`;
+  }
+
+  /** `<lake uri>/runs/<run-id>.json`. */
+  uri(runId: string): string {
+    return objectUri(this.store, this.key(runId));
+  }
+
+  /** Writes `record` to `runs/<record.runId>.json` (one atomic put, replacing the run's earlier record). */
+  save(record: RunRecord): Promise<ObjectInfo> {
+    return this.object(record.runId).save(record);
+  }
+
+  /**
+   * Run ids found under `runs/`, newest first. Keys that are not
+   * `runs/<run-id>.json` are ignored.
+   * @param options.limit at most this many ids (the newest).
+   */
+  async list(options: { limit?: number } = {}): Promise<string[]> {
+    const ids: string[] = [];
+    for (const { key } of await this.store.list(this.root)) {
+      const id = key.slice(this.root.length, -'.json'.length);
+      if (key.endsWith('.json') && RUN_ID_PATTERN.test(id)) ids.push(id);
+    }
+    ids.sort().reverse();
+    return options.limit === undefined ? ids : ids.slice(0, options.limit);
+  }
+
+  /**
+   * Reads and validates `runs/<run-id>.json`.
+   * @throws InvalidRunIdError when `runId` is not a run id.
+   * @throws ObjectNotFoundError (from the store) when the run does not exist.
+   * @throws DatasetFormatError when the object is not JSON, breaks {@link RunRecordSchema}
+   *   (the message names the first bad field), or holds another run's id.
+   */
+  async load(runId: string): Promise<RunRecord> {
+    const object = this.object(runId);
+    const record = await object.load();
+    if (record.runId !== runId) throw new DatasetFormatError('run record', object.uri, `expected runId ${runId}, found ${record.runId}`);
+    return record;
+  }
+}

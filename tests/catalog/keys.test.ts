@@ -1,0 +1,65 @@
+/**
+ * lib/catalog: the key of every data set, exactly as lakes written before the
+ * catalog hold them (existing lakes must still read), and their URIs.
+ */
+import { Catalog, InvalidRunIdError, objectUri } from '../../lib/catalog';
+import { MemoryStore } from '../helpers/memory-store';
+
+const RUN = '20111109T000000Z-3fa9c1';
+const MODEL = '20111109T000000000Z-3fa2c01b';
+const catalog = new Catalog(new MemoryStore(), 'online-retail');
+
+describe('catalog keys', () => {
+  it('lays out ingest outputs per data set and raw object', () => {
+    expect(catalog.ledger.key).toBe('ledger/online-retail.json');
+    expect(catalog.clean.partKey('2011-01.csv.lzo', 'a1', 3)).toBe('clean/online-retail/2011-01.csv.lzo/a1/part-00003.parquet');
+    expect(catalog.rejects.partKey('landing/x.lzo', 'a1', 12345)).toBe('rejects/online-retail/landing/x.lzo/a1/part-12345.parquet');
+    expect(catalog.clean.prefix('x.lzo')).toBe('clean/online-retail/x.lzo/');
+    expect(new Catalog(new MemoryStore(), 'loyalty-club').clean.partKey('x.lzo', 'a', 0)).toBe('clean/loyalty-club/x.lzo/a/part-00000.parquet');
+  });
+
+  it('lays out feature tables by data set and as-of time', () => {
+    expect(catalog.features.key(Date.UTC(2011, 10, 9))).toBe('features/online-retail/2011-11-09T00:00:00.000Z/features.parquet');
+  });
+
+  it('lays out models, the champion and baseline fallbacks under models/', () => {
+    expect(catalog.models.prefix(MODEL)).toBe(`models/${MODEL}/`);
+    expect(catalog.models.key(MODEL, 'manifest.json')).toBe(`models/${MODEL}/manifest.json`);
+    expect(catalog.champion.uri).toBe('memory://test/models/champion.json');
+    expect(catalog.fallbacks.key('repeat')).toBe('models/baseline-repeat/fallback.json');
+  });
+
+  it('lays out a scoring run under its run id', () => {
+    const shard = { index: 2, count: 4 };
+    expect(catalog.scores.partKey(RUN, shard, 3)).toBe(`scores/${RUN}/shard-2-of-4/part-00003.parquet`);
+    expect(catalog.shards.listsKey(RUN, shard)).toBe(`exports/${RUN}/shards/shard-2-of-4.parquet`);
+    expect(catalog.shards.markerKey(RUN, shard)).toBe(`exports/${RUN}/shards/shard-2-of-4._SUCCESS.json`);
+    expect(catalog.exports.fileKey(RUN, 'csv')).toBe(`exports/${RUN}/top-k.csv`);
+    expect(catalog.exports.fileKey(RUN, 'jsonl')).toBe(`exports/${RUN}/top-k.jsonl`);
+    expect(catalog.exports.metadataKey(RUN)).toBe(`exports/${RUN}/_metadata.json`);
+    expect(catalog.latest.uri).toBe('memory://test/exports/latest.json');
+  });
+
+  it('lays out run records, reports and the lock', () => {
+    expect(catalog.runs.key(RUN)).toBe(`runs/${RUN}.json`);
+    expect(catalog.reports.key(RUN)).toBe(`runs/${RUN}.html`);
+    expect(catalog.lock.key).toBe('locks/pipeline.json');
+  });
+
+  it('refuses a run id that is not one before building a key, quoting it', () => {
+    for (const key of [() => catalog.runs.key('../x'), () => catalog.reports.key('latest'), () => catalog.runs.uri('20110231T000000Z-3fa9c1')]) {
+      expect(key).toThrow(InvalidRunIdError);
+    }
+    expect(() => catalog.runs.key('latest')).toThrow('invalid run id "latest"');
+  });
+
+  it('spells an object URI as the store URI, one slash, the key', () => {
+    expect(objectUri({ uri: 's3://lake/prefix' }, 'runs/r.json')).toBe('s3://lake/prefix/runs/r.json');
+    expect(objectUri({ uri: 'file:///tmp/lake/' }, 'exports/r/')).toBe('file:///tmp/lake/exports/r/');
+    expect(catalog.runs.uri(RUN)).toBe(`memory://test/runs/${RUN}.json`);
+    expect(catalog.exports.uri(RUN)).toBe(`memory://test/exports/${RUN}/`);
+    expect(catalog.exports.fileUri(RUN, 'parquet')).toBe(`memory://test/exports/${RUN}/top-k.parquet`);
+    expect(catalog.exports.metadataUri(RUN)).toBe(`memory://test/exports/${RUN}/_metadata.json`);
+    expect(catalog.uri('locks/pipeline.json')).toBe('memory://test/locks/pipeline.json');
+  });
+});
