@@ -18,7 +18,7 @@ import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
 import { buildEventIndex } from '../features/event-index';
 import { purchaseEvents } from '../features/events';
-import { readClean } from '../ingest';
+import { Catalog } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/open';
 import { itemOrder, topKPerCustomer } from '../scoring/topk';
@@ -87,7 +87,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
-  const clean = await readClean(openStore(args.lake), config.name);
+  const clean = await new Catalog(openStore(args.lake), config.name).clean.load();
   if (clean.numRows === 0) throw new ModelBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
   const index = buildEventIndex(purchaseEvents(clean, config.purchase));
   const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);

@@ -16,10 +16,11 @@
  * 12 GiB of memory at scale 10 (feature tables of seven cut-offs).
  */
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { createLzoRegistry, readLzop } from '../ingest';
+import { RunRecords } from '../lib/catalog';
 import { FileStore } from '../lib/store/file';
 
 /** A bench setting that cannot be used. */
@@ -102,7 +103,7 @@ interface RunFigures {
 }
 
 /** `berserkr run` into a fresh lake under GNU time; the steps from its run record. */
-function timeRun(raw: string, lake: string, asOf: string): RunFigures {
+async function timeRun(raw: string, lake: string, asOf: string): Promise<RunFigures> {
   const timeFile = `${lake}.time`;
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, 'dist/cli/berserkr.js', 'run', '--raw', raw, '--lake', lake, '--as-of', asOf, '--log-format', 'json'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -110,9 +111,10 @@ function timeRun(raw: string, lake: string, asOf: string): RunFigures {
   });
   if (r.status !== 0) throw new RunBenchSetupError(`berserkr run --raw ${raw} exited with ${r.status}: ${r.stderr.toString('utf8').trimEnd().split('\n').slice(-5).join('\n')}`);
   const [wall, rssKib] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-  const record = readdirSync(join(lake, 'runs')).find((f) => f.endsWith('.json'));
-  if (record === undefined) throw new RunBenchSetupError(`no run record in ${lake}/runs`);
-  const { steps } = JSON.parse(readFileSync(join(lake, 'runs', record), 'utf8')) as { steps: { name: string; ms: number }[] };
+  const runs = new RunRecords(new FileStore(lake));
+  const [runId] = await runs.list({ limit: 1 });
+  if (runId === undefined) throw new RunBenchSetupError(`no run record in ${lake}/runs`);
+  const { steps } = await runs.load(runId);
   const byName = new Map<string, number>();
   for (const s of steps) byName.set(s.name, (byName.get(s.name) ?? 0) + s.ms / 1000); // scoring records its steps once per batch of customers
   return { wallSeconds: wall, peakRssMib: rssKib / 1024, steps: byName };
@@ -123,12 +125,12 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-run-'));
   try {
     const load = loadavg()[0];
-    const runs: [string, RunFigures][] = [['bundled', timeRun(args.raw, join(work, 'lake-1'), args.asOf)]];
+    const runs: [string, RunFigures][] = [['bundled', await timeRun(args.raw, join(work, 'lake-1'), args.asOf)]];
     if (args.scaled) {
       const scaledRaw = join(work, `raw-${args.scale}x`);
       mkdirSync(scaledRaw);
       await writeScaled(args.raw, scaledRaw, args.scale);
-      runs.push([`${args.scale}x customers`, timeRun(scaledRaw, join(work, `lake-${args.scale}`), args.asOf)]);
+      runs.push([`${args.scale}x customers`, await timeRun(scaledRaw, join(work, `lake-${args.scale}`), args.asOf)]);
     }
     const names = [...new Set(runs.flatMap(([, f]) => [...f.steps.keys()]))];
     const pad = Math.max(...names.map((n) => n.length), 10);

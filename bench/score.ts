@@ -37,7 +37,7 @@ import { buildFeatureSet, FEATURE_NAMES } from '../features/build';
 import { buildEventIndex, EventIndex } from '../features/event-index';
 import { purchaseEvents } from '../features/events';
 import type { PurchaseEvents } from '../features/types';
-import { readClean } from '../ingest';
+import { Catalog } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
 import type { DatasetConfig } from '../lib/config-types';
 import { createLogger } from '../lib/log';
@@ -267,7 +267,7 @@ function peakRss(): number {
 /** One size, in this process: prints one JSON line of figures. */
 /** The real data's distributions (the clean table is garbage once they are read). */
 async function readDistributions(args: Args, config: DatasetConfig): Promise<RealDistributions> {
-  const clean = await readClean(openStore(args.lake), config.name);
+  const clean = await new Catalog(openStore(args.lake), config.name).clean.load();
   if (clean.numRows === 0) throw new ScoreBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
   return realDistributions(buildEventIndex(purchaseEvents(clean, config.purchase)));
 }
@@ -284,12 +284,12 @@ async function child(args: Args): Promise<void> {
 
   const dir = await mkdtemp(join(tmpdir(), 'berserkr-bench-score-'));
   try {
-    const lake = openStore(dir);
+    const catalog = new Catalog(openStore(dir), config.name);
     const backend = await selectBackend();
     const sample = buildFeatureSet(index, asOf, { customers: Int32Array.from({ length: Math.min(2000, index.nCustomers) }, (_, i) => i) });
     const spec = { ...DEFAULT_MODEL_SPEC, hidden: [...DEFAULT_MODEL_SPEC.hidden], features: FEATURE_NAMES.length, customers: index.nCustomers, items: index.nItems };
     const modelId = 'bench-untrained';
-    await saveModel(lake, {
+    await saveModel(catalog, {
       modelId,
       backend,
       configHash: 'bench',
@@ -305,7 +305,7 @@ async function child(args: Args): Promise<void> {
     const ctx: CommandContext = {
       log: createLogger({ format: 'json', level: 'warn' }),
       progress: NO_PROGRESS,
-      lake,
+      catalog,
       config,
       run: new RunRecorder({ command: 'bench-score', code: { version: 'bench', commit: null, dirty: false } }),
       signal: new AbortController().signal,

@@ -81,13 +81,13 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
   const settings = lockSettings(process.env);
   const owner = currentOwner(ctx.run.runId);
   if (mode === 'skip') {
-    const result = await tryAcquireLock(ctx.lake, owner, settings);
+    const result = await tryAcquireLock(ctx.catalog.lock, owner, settings);
     if (result.acquired) return result.lock;
     ctx.log.info({ holder: result.holder.owner, expiresAt: result.holder.expiresAt }, `skipped: another pipeline run holds the lock, ${describeOwner(result.holder.owner)}, lease until ${result.holder.expiresAt}`);
     return undefined;
   }
   let waiting = false;
-  return acquireLock(ctx.lake, owner, {
+  return acquireLock(ctx.catalog.lock, owner, {
     ...settings,
     signal: ctx.signal,
     onWait: (holder) => {
@@ -135,7 +135,7 @@ export async function runCommand<O extends DataCommandOptions>(
         (error) => ctx.log.warn({ err: error }, `cannot renew the lease of ${held?.uri}; retrying at the next renewal`),
       );
     }
-    await ctx.run.begin(ctx.lake);
+    await ctx.run.begin(ctx.catalog.runs);
     if (held !== undefined && PIPELINE_COMMANDS.has(name)) await startOfRunGc(ctx);
     code = (await body(ctx)) ?? EXIT.ok;
   } catch (error) {
@@ -147,8 +147,8 @@ export async function runCommand<O extends DataCommandOptions>(
   }
   await stopRenewing();
   try {
-    const record = await ctx.run.finish(ctx.lake, code === EXIT.ok || code === EXIT.partial ? 'ok' : 'failed');
-    ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.lake.uri.replace(/\/$/, '')}/runs/${record.runId}.json`);
+    const record = await ctx.run.finish(ctx.catalog.runs, code === EXIT.ok || code === EXIT.partial ? 'ok' : 'failed');
+    ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.catalog.runs.uri(record.runId)}`);
   } catch (error) {
     ctx.log.error({ err: error }, `cannot write the run record of run ${ctx.run.runId}: ${(error as Error).message}`);
     code = code === EXIT.ok ? EXIT.failed : code;

@@ -6,13 +6,13 @@
  * and typed columns.
  */
 import { readFile } from 'node:fs/promises';
+import { Catalog } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../lib/log';
 import { createProgress, Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
 import { openStore } from '../lib/store/open';
-import { ObjectStore } from '../lib/store/store';
 import { checkLocations } from './locations';
 
 /** Global options of the `berserkr` program. */
@@ -24,7 +24,8 @@ export interface GlobalOptions {
 export interface CommandContext {
   log: Logger;
   progress: Progress;
-  lake: ObjectStore;
+  /** The lake's data sets of the configuration's data set. */
+  catalog: Catalog;
   config: DatasetConfig;
   run: RunRecorder;
   /** Aborted when the command must stop after its current step (SIGTERM/SIGINT, lock lost). */
@@ -120,5 +121,5 @@ export async function openContext(
   const config = loadConfig(configText, options.config);
   const stop = signal === undefined ? shutdownSignal(log) : AbortSignal.any([shutdownSignal(log), signal]);
   const run = new InterruptibleRunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, text: configText } }, stop);
-  return { log, progress, lake: openStore(options.lake), config, run, signal: stop };
+  return { log, progress, catalog: new Catalog(openStore(options.lake), config.name), config, run, signal: stop };
 }

@@ -1,7 +1,7 @@
 /**
  * Public API of the ingest stage. The pure stage is `ingestObject` (lzop bytes →
- * typed batches; `typeCsv` is its part after decompression); `ingestAll` and
- * `readClean` are its store edge, optionally spreading objects over worker threads
+ * typed batches; `typeCsv` is its part after decompression); `ingestAll` is its
+ * edge over the catalog (`lib/catalog`), optionally spreading objects over worker threads
  * (`IngestWorkerPool`); `createLzoRegistry` is the lzop codec registry with the
  * bounds-checked LZO1X decoder (`lzo1x.ts`).
  */
@@ -25,9 +25,7 @@ export { EmptyObjectError, ingestObject, typeCsv } from './ingest';
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
-export { selectRawObjects, skipReason } from '../lib/catalog/raw-objects';
-export type { SkippedObject } from '../lib/catalog/raw-objects';
 export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
-export { LedgerError, configHash, ingestAll, readClean, readLedger } from './run';
-export type { IngestAllOptions, IngestAllResult, IngestEvent, Ledger, LedgerEntry } from './run';
+export { configHash, ingestAll } from './run';
+export type { IngestAllOptions, IngestAllResult, IngestEvent } from './run';

@@ -1,115 +1,29 @@
 /**
- * The ingest edge: raw bucket → lake, through the ObjectStore interface only.
+ * The ingest edge: raw objects → lake, through the catalog only.
  *
  * Publishing protocol (all-or-nothing, `design.md`): each object's parts are
- * written under a fresh attempt id,
- * `clean/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` and
- * `rejects/<dataset>/<raw key>/<attempt>/part-NNNNN.parquet` (zstd), and become
- * visible only when the ledger `ledger/<dataset>.json`, the manifest readers
+ * written under a fresh attempt id as the catalog lays them out
+ * (`catalog/ingest-parts.ts`: clean and rejects parts, zstd), and become
+ * visible only when the ledger (`catalog/ledger.ts`), the manifest readers
  * follow, is rewritten to list them: once per run, for every object of the run
  * read whole and within the reject budgets (`reject-budget.ts`), so a run over
  * its budget publishes nothing. Then each published object's other attempts (the
  * replaced one, leftovers of crashed ones) are deleted, never the outputs of
- * another object whose key extends its own (`object-outputs.ts`). A
+ * another object whose key extends its own (`catalog/object-outputs.ts`). A
  * crash at any point leaves the previous ledger and its parts intact (and the
  * next run reads the objects of the crashed one again). One writer per data set
  * at a time is assumed.
  */
 import { createHash, randomBytes } from 'crypto';
-import { Schema, Table } from 'apache-arrow';
-import { z } from 'zod';
+import { Catalog, checkAttemptId, RawObjects, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
 import { DatasetConfig } from '../lib/config-types';
-import { parquetToTable } from '../lib/parquet';
-import { LAKE } from '../lib/schema';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { IngestCounts, ingestObject } from './ingest';
 import { readLzop } from './lzop';
-import { checkAttemptId, ownOutputKeys } from '../lib/catalog/object-outputs';
 import { encodeBatches } from './parts';
-import { selectRawObjects } from '../lib/catalog/raw-objects';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
-
-/** What the ledger remembers of one ingested raw object. */
-export interface LedgerEntry {
-  /** ETag of the raw object that was ingested. */
-  etag: string;
-  /** Size of the raw object, bytes. */
-  size: number;
-  /** SHA-256 of the configuration used; a different configuration re-ingests the object. */
-  configHash: string;
-  /** Attempt id under which the parts were written. */
-  attempt: string;
-  /** When the object was published, ISO 8601 UTC. */
-  ingestedAt: string;
-  /** Clean parts, in order. */
-  clean: string[];
-  /** Reject parts, in order. */
-  rejects: string[];
-  counts: IngestCounts;
-}
-
-/** The ledger (manifest) of a data set: raw key → entry. */
-export interface Ledger {
-  version: 1;
-  dataset: string;
-  objects: Record<string, LedgerEntry>;
-}
-
-/** A ledger that exists but cannot be read as one. */
-export class LedgerError extends Error {
-  constructor(readonly key: string, detail: string, options?: { cause?: unknown }) {
-    super(`ledger ${key}: ${detail}`, options);
-    this.name = 'LedgerError';
-  }
-}
-
-const ledgerSchema = z.object({
-  version: z.literal(1),
-  dataset: z.string(),
-  objects: z.record(
-    z.object({
-      etag: z.string(),
-      size: z.number(),
-      configHash: z.string(),
-      attempt: z.string(),
-      ingestedAt: z.string(),
-      clean: z.array(z.string()),
-      rejects: z.array(z.string()),
-      counts: z.object({
-        read: z.number(),
-        clean: z.number(),
-        rejected: z.number(),
-        duplicates: z.number(),
-        byReason: z.record(z.number()),
-      }),
-    }),
-  ),
-});
-
-/**
- * Reads the ledger of `dataset` from the lake; an absent ledger is an empty one.
- * @throws LedgerError when the ledger is not valid JSON of the expected shape.
- */
-export async function readLedger(lake: ObjectStore, dataset: string): Promise<Ledger> {
-  const key = LAKE.ledger(dataset);
-  if ((await lake.head(key)) === undefined) return { version: 1, dataset, objects: {} };
-  const text = Buffer.from(await lake.get(key)).toString('utf8');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new LedgerError(key, `not JSON (${(e as Error).message})`, { cause: e });
-  }
-  const parsed = ledgerSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new LedgerError(key, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  if (parsed.data.dataset !== dataset) throw new LedgerError(key, `is for data set "${parsed.data.dataset}", expected "${dataset}"`);
-  return parsed.data as Ledger;
-}
 
 /** SHA-256 (hex) of a configuration's canonical JSON (keys sorted). */
 export function configHash(config: DatasetConfig): string {
@@ -123,7 +37,7 @@ export function configHash(config: DatasetConfig): string {
 export interface IngestAllOptions {
   /** lzop block codecs (e.g. `createLzoRegistry()`). */
   codecs: CodecRegistry;
-  /** Prefix of the raw objects to take in the raw store; the `.lzo` objects under it (`raw-objects.ts`). Default: the whole store. */
+  /** Prefix of the raw objects to take in the raw store; the `.lzo` objects under it (`catalog/raw-objects.ts`). Default: the whole store. */
   rawPrefix?: string;
   /** Lines per Parquet part, 250,000 by default. */
   batchLines?: number;
@@ -193,18 +107,22 @@ function defaultAttemptId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
 }
 
-const part = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
+/** A part written by this run, and the data set (clean or rejects) it belongs to. */
+interface WrittenPart {
+  parts: IngestParts;
+  key: string;
+}
 
 /** An object read whole and within its own budget, its parts written, waiting for the run's commit. */
 interface StagedObject {
   object: ObjectInfo;
   entry: LedgerEntry;
   /** Its parts (unpublished until the commit). */
-  written: string[];
+  written: WrittenPart[];
 }
 
 /**
- * Ingests every new or changed raw object (`.lzo`, any case: `raw-objects.ts`) of `raw` into `lake`.
+ * Ingests every new or changed raw object (`.lzo`, any case: `catalog/raw-objects.ts`) of `raw` into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or configuration hash. Objects are read in key order, up to
  * `workers` at a time (one at a time in-process), each into parts of its own; a
@@ -218,8 +136,9 @@ interface StagedObject {
  * be read whole, when it rejects more of its lines than `maxRejectRatio` allows, or
  * when the run's objects together do (then every object of the run fails, see `overBudget`).
  *
+ * @param raw the raw store; @param lake the lake (clients passed in), read and written through the catalog of `config.name`.
  * @returns what was ingested, left unchanged and failed (each in key order), and the final ledger.
- * @throws LedgerError when the existing ledger is unreadable (nothing is written);
+ * @throws DatasetFormatError when the existing ledger is unreadable (nothing is written);
  *   RangeError for a `maxRejectRatio` outside [0, 1]; store errors while reading
  *   the listing.
  */
@@ -228,8 +147,10 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const withinRunBudget = runRejectBudget(options.maxRejectRatio);
   const now = options.now ?? (() => new Date());
   const hash = configHash(config);
-  const ledger = await readLedger(lake, config.name);
-  const listing = selectRawObjects(await raw.list(options.rawPrefix ?? '')).taken;
+  const catalog = new Catalog(lake, config.name);
+  const rawObjects = new RawObjects(raw);
+  const ledger = await catalog.ledger.load();
+  const listing = (await rawObjects.select(options.rawPrefix)).taken;
   const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], ledger };
   const todo: ObjectInfo[] = [];
   for (const object of listing) {
@@ -240,35 +161,33 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const workers = options.workers ?? 0;
   const pool = workers > 0 && todo.length > 0 ? new IngestWorkerPool(Math.min(workers, todo.length)) : undefined;
   const staged: StagedObject[] = [];
-  const prefixes = (key: string) => [`${LAKE.clean(config.name)}${key}/`, `${LAKE.rejects(config.name)}${key}/`] as const;
-  const fail = async (objectKey: string, e: unknown, written: string[]): Promise<void> => {
+  const fail = async (objectKey: string, e: unknown, written: WrittenPart[]): Promise<void> => {
     const error = e instanceof Error ? e : new Error(String(e));
-    for (const key of written) await lake.delete(key).catch(() => undefined);
+    for (const { parts, key } of written) await parts.delete(key).catch(() => undefined);
     result.failed.push({ key: objectKey, error });
     options.onObject?.({ key: objectKey, status: 'failed', error });
   };
 
   const readOne = async (object: ObjectInfo): Promise<void> => {
     const attempt = checkAttemptId(options.attemptId?.() ?? defaultAttemptId(now()));
-    const [cleanPrefix, rejectsPrefix] = prefixes(object.key);
-    const written: string[] = [];
+    const written: WrittenPart[] = [];
     try {
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes };
       const batches = pool
-        ? pool.run(object.key, readLzop(raw.getStream(object.key), { objectKey: object.key, codecs: options.codecs, maxBlockSize: options.maxBlockSize }), config, typeOptions)
-        : encodeBatches(ingestObject(object.key, raw.getStream(object.key), config, options));
+        ? pool.run(object.key, readLzop(rawObjects.stream(object.key), { objectKey: object.key, codecs: options.codecs, maxBlockSize: options.maxBlockSize }), config, typeOptions)
+        : encodeBatches(ingestObject(object.key, rawObjects.stream(object.key), config, options));
       try {
         for (let r = await batches.next(); ; r = await batches.next()) {
           if (r.done) {
             entry.counts = r.value;
             break;
           }
-          for (const [bytes, prefix, keys] of [[r.value.clean, cleanPrefix, entry.clean], [r.value.rejects, rejectsPrefix, entry.rejects]] as const) {
+          for (const [bytes, parts, keys] of [[r.value.clean, catalog.clean, entry.clean], [r.value.rejects, catalog.rejects, entry.rejects]] as const) {
             if (bytes === undefined) continue;
-            const key = `${prefix}${attempt}/${part(keys.length)}`;
-            written.push(key);
-            await lake.put(key, bytes, 'application/vnd.apache.parquet');
+            const key = parts.partKey(object.key, attempt, keys.length);
+            written.push({ parts, key });
+            await parts.put(key, bytes);
             keys.push(key);
           }
         }
@@ -310,7 +229,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
         ledger.objects[object.key] = entry;
       }
       // The commit point of every object of the run.
-      await lake.put(LAKE.ledger(config.name), JSON.stringify(ledger, null, 1), 'application/json');
+      await catalog.ledger.publish(ledger);
     } catch (e) {
       for (const [key, entry] of known) {
         if (entry) ledger.objects[key] = entry;
@@ -325,9 +244,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
         // Garbage: the replaced attempt and any crashed attempts of this object, and
         // nothing of another object whose key extends this one (`x.lzo/y.lzo`).
         const live = new Set([...entry.clean, ...entry.rejects]);
-        for (const prefix of prefixes(object.key)) {
-          const listed = (await lake.list(prefix)).map((o) => o.key);
-          for (const key of ownOutputKeys(prefix, listed)) if (!live.has(key)) await lake.delete(key);
+        for (const parts of [catalog.clean, catalog.rejects]) {
+          for (const key of await parts.attemptKeys(object.key)) if (!live.has(key)) await parts.delete(key);
         }
         result.ingested.push({ key: object.key, entry });
         options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
@@ -336,19 +254,4 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       }
     }
   }
-}
-
-/**
- * Reads every clean part the ledger lists (raw keys in order, parts in order),
- * concatenated into one table, for the features stage.
- * @returns the clean transactions; a table without columns when nothing is published.
- * @throws LedgerError for an unreadable ledger; store errors for a missing part.
- */
-export async function readClean(lake: ObjectStore, dataset: string): Promise<Table> {
-  const ledger = await readLedger(lake, dataset);
-  const keys = Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k].clean);
-  const tables: Table[] = [];
-  for (const key of keys) tables.push(parquetToTable(await lake.get(key)));
-  if (tables.length === 0) return new Table(new Schema([]));
-  return new Table(tables[0].schema, tables.flatMap((t) => t.batches));
 }

@@ -15,10 +15,8 @@
  * Any other `running` record is left alone: it may still run.
  */
 import { hostname } from 'node:os';
+import type { RunRecord, RunRecords } from './catalog/run-records';
 import { processAlive } from './lock';
-import { listRuns, readRun, type RunRecord } from './runs';
-import { LAKE } from './schema';
-import type { ObjectStore } from './store/store';
 
 /** How {@link finishAbandonedRuns} decides. */
 export interface AbandonedRunOptions {
@@ -62,17 +60,17 @@ function abandonment(record: RunRecord, options: AbandonedRunOptions, now: numbe
  * Finds the `running` records of the lake that are over (module notes) and
  * rewrites each with status `killed` or `unknown`, no finish time, and an error
  * `RunAbandonedError` saying why; the rest of each record is kept.
- * Reads every run record (one GET each).
+ * Reads every run record of `runs` (one GET each).
  * @returns the runs finished, oldest first, and the run ids of `running` records left alone (they may still run).
- * @throws RunRecordError for an unreadable record; store errors unchanged.
+ * @throws DatasetFormatError for an unreadable record; store errors unchanged.
  */
-export async function finishAbandonedRuns(lake: ObjectStore, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[] }> {
+export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[] }> {
   const now = (options.now ?? Date.now)();
   const finished: AbandonedRun[] = [];
   const live: RunRecord[] = [];
-  for (const runId of (await listRuns(lake)).reverse()) {
+  for (const runId of (await runs.list()).reverse()) {
     if (runId === options.self) continue;
-    const record = await readRun(lake, runId);
+    const record = await runs.load(runId);
     if (record.status !== 'running') continue;
     const over = abandonment(record, options, now);
     if (over === undefined) {
@@ -80,7 +78,7 @@ export async function finishAbandonedRuns(lake: ObjectStore, options: AbandonedR
       continue;
     }
     const closed: RunRecord = { ...record, status: over.status, errors: [...record.errors, { step: null, name: 'RunAbandonedError', message: `the run never finished: ${over.reason}` }] };
-    await lake.put(LAKE.run(runId), JSON.stringify(closed, null, 2) + '\n', 'application/json');
+    await runs.save(closed);
     finished.push({ runId, command: record.command, ...over });
   }
   return { finished, live };

@@ -11,14 +11,16 @@
  * the lock.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HeldLock, LockLostError, type LockRecord } from './lock';
+import { PipelineLock, type LockRecord } from './catalog/lock';
+import { HeldLock, LockLostError } from './lock';
 import { openStore } from './store/open';
 
 /** What the renewer is started with. */
 export interface RenewerData {
   /** Storage URI of the lake (`file://…` or `s3://…`), opened in the worker. */
   storeUri: string;
-  key: string;
+  /** The data set whose pipeline lock it is. */
+  dataset: string;
   /** Our record as last written. */
   record: LockRecord;
   /** Lease length, ms; renewals run every third of it. */
@@ -32,7 +34,7 @@ export type RenewerMessage =
   | { type: 'error'; name: string; message: string };
 
 function main(port: NonNullable<typeof parentPort>, data: RenewerData): void {
-  const lock = new HeldLock(openStore(data.storeUri), data.key, data.record, data.leaseMs, Date.now);
+  const lock = new HeldLock(new PipelineLock(openStore(data.storeUri), data.dataset), data.record, data.leaseMs, Date.now);
   let pending: Promise<void> = Promise.resolve();
   const renew = async (): Promise<void> => {
     try {

@@ -1,5 +1,6 @@
 /**
- * The pipeline lock: one object `locks/pipeline.json` in the lake that says who
+ * The pipeline lock protocol over one object `locks/pipeline.json` of the lake
+ * (`catalog/lock.ts`: its key, schema and reads) that says who
  * runs the pipeline now (host, pid, run id) and until when (a lease). Only one
  * pipeline runs at a time across processes and machines that share the lake;
  * a crashed holder stops blocking others once its lease expires.
@@ -36,41 +37,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { LockOwner, LockRecord, PipelineLock } from './catalog/lock';
 import type { RenewerData, RenewerMessage } from './lock-renewer';
 import { parseStoreUri } from './store/open';
-import { ObjectNotFoundError, type ObjectStore } from './store/store';
 import { startWorker } from './worker';
-
-/** Key of the pipeline lock in the lake. */
-export const PIPELINE_LOCK_KEY = 'locks/pipeline.json';
-
-const isoTime = z.string().datetime({ offset: false });
-
-/** Schema of the lock object (`berserkr.lock/1`). */
-export const LockRecordSchema = z
-  .object({
-    schema: z.literal('berserkr.lock/1'),
-    owner: z.object({ host: z.string(), pid: z.number().int(), runId: z.string() }),
-    /** Random hex distinguishing this acquisition from any other, even of the same run. */
-    token: z.string().regex(/^[0-9a-f]{16}$/),
-    acquiredAt: isoTime,
-    renewedAt: isoTime,
-    /** The lease ends here; after it anyone may take the lock over. */
-    expiresAt: isoTime,
-  })
-  .strict();
-
-export type LockRecord = z.infer<typeof LockRecordSchema>;
-export type LockOwner = LockRecord['owner'];
-
-/** The lock object exists but is not a valid lock record (it is never half-written: puts are atomic). */
-export class LockFormatError extends Error {
-  constructor(readonly uri: string, detail: string) {
-    super(`invalid lock ${uri}: ${detail}; delete it if no pipeline is running`);
-    this.name = 'LockFormatError';
-  }
-}
 
 /** Another owner holds an unexpired lease. */
 export class LockHeldError extends Error {
@@ -94,8 +64,6 @@ export function describeOwner(owner: LockOwner): string {
 }
 
 export interface LockOptions {
-  /** Lock key; default {@link PIPELINE_LOCK_KEY}. */
-  key?: string;
   /** Lease length in ms (default 120 000); the holder renews every third of it. */
   leaseMs?: number;
   /** Wait between our write and the re-read that confirms ownership, ms (default 2 000). */
@@ -137,43 +105,12 @@ export function currentOwner(runId: string): LockOwner {
   return { host: hostname(), pid: process.pid, runId };
 }
 
-function lockUri(store: ObjectStore, key: string): string {
-  return `${store.uri.replace(/\/$/, '')}/${key}`;
-}
-
-/**
- * Reads the lock record, or `undefined` when there is none.
- * @throws LockFormatError when the object is not a valid record; store errors unchanged.
- */
-export async function readLock(store: ObjectStore, key: string = PIPELINE_LOCK_KEY): Promise<LockRecord | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.get(key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (error) {
-    throw new LockFormatError(lockUri(store, key), `expected JSON, ${(error as Error).message}`);
-  }
-  const parsed = LockRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new LockFormatError(lockUri(store, key), `field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
 /** A lock this process holds. */
 export class HeldLock {
   private record: LockRecord;
 
   constructor(
-    private readonly store: ObjectStore,
-    private readonly key: string,
+    private readonly lock: PipelineLock,
     record: LockRecord,
     private readonly leaseMs: number,
     private readonly now: () => number,
@@ -188,7 +125,7 @@ export class HeldLock {
 
   /** `s3://lake/locks/pipeline.json`-style URI, for messages. */
   get uri(): string {
-    return lockUri(this.store, this.key);
+    return this.lock.uri;
   }
 
   /**
@@ -196,11 +133,11 @@ export class HeldLock {
    * @throws LockLostError when another owner's record (or none) is stored; store errors unchanged.
    */
   async renew(): Promise<void> {
-    const stored = await readLock(this.store, this.key);
+    const stored = await this.lock.load();
     if (stored?.token !== this.record.token) throw new LockLostError(this.uri, this.record.owner, stored);
     const t = this.now();
     const next: LockRecord = { ...this.record, renewedAt: new Date(t).toISOString(), expiresAt: new Date(t + this.leaseMs).toISOString() };
-    await this.store.put(this.key, JSON.stringify(next, null, 2) + '\n', 'application/json');
+    await this.lock.save(next);
     this.record = next;
   }
 
@@ -209,9 +146,9 @@ export class HeldLock {
    * @returns whether our record was deleted.
    */
   async release(): Promise<boolean> {
-    const stored = await readLock(this.store, this.key);
+    const stored = await this.lock.load();
     if (stored?.token !== this.record.token) return false;
-    await this.store.delete(this.key);
+    await this.lock.delete();
     return true;
   }
 
@@ -228,8 +165,8 @@ export class HeldLock {
    *   another thread (only `file://` and `s3://` stores can).
    */
   keepAlive(onLost: (error: LockLostError) => void, onError: (error: unknown) => void): () => Promise<void> {
-    parseStoreUri(this.store.uri);
-    const data: RenewerData = { storeUri: this.store.uri, key: this.key, record: this.record, leaseMs: this.leaseMs };
+    parseStoreUri(this.lock.store.uri);
+    const data: RenewerData = { storeUri: this.lock.store.uri, dataset: this.lock.dataset, record: this.record, leaseMs: this.leaseMs };
     const worker = startWorker(join(__dirname, 'lock-renewer'), { workerData: data });
     worker.unref(); // a renewer never keeps the process alive
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -254,14 +191,13 @@ export type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: fal
  * One attempt to take the lock (protocol in the module notes). A stale lock
  * ({@link isStale}: lease expired, or holder dead on this host) is taken over;
  * the caller can log `holder` of a failed attempt.
- * @throws LockFormatError, store errors unchanged.
+ * @throws DatasetFormatError for a lock object that is not a lock record; store errors unchanged.
  */
-export async function tryAcquireLock(store: ObjectStore, owner: LockOwner, options: LockOptions = {}): Promise<AcquireResult> {
-  const key = options.key ?? PIPELINE_LOCK_KEY;
+export async function tryAcquireLock(lock: PipelineLock, owner: LockOwner, options: LockOptions = {}): Promise<AcquireResult> {
   const leaseMs = options.leaseMs ?? 120_000;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
-  const existing = await readLock(store, key);
+  const existing = await lock.load();
   if (existing !== undefined && !isStale(existing, now(), options.alive)) return { acquired: false, holder: existing };
   const t = now();
   const record: LockRecord = {
@@ -272,14 +208,14 @@ export async function tryAcquireLock(store: ObjectStore, owner: LockOwner, optio
     renewedAt: new Date(t).toISOString(),
     expiresAt: new Date(t + leaseMs).toISOString(),
   };
-  await store.put(key, JSON.stringify(record, null, 2) + '\n', 'application/json');
+  await lock.save(record);
   await sleep(options.settleMs ?? 2_000);
-  const stored = await readLock(store, key);
+  const stored = await lock.load();
   if (stored?.token !== record.token) {
-    if (stored === undefined) return tryAcquireLock(store, owner, options);
+    if (stored === undefined) return tryAcquireLock(lock, owner, options);
     return { acquired: false, holder: stored };
   }
-  return { acquired: true, lock: new HeldLock(store, key, record, leaseMs, now) };
+  return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
 }
 
 /**
@@ -290,7 +226,7 @@ export async function tryAcquireLock(store: ObjectStore, owner: LockOwner, optio
  * @throws the signal's reason when aborted; as {@link tryAcquireLock}.
  */
 export async function acquireLock(
-  store: ObjectStore,
+  lock: PipelineLock,
   owner: LockOwner,
   options: LockOptions & { pollMs?: number; signal?: AbortSignal; onWait?: (holder: LockRecord) => void } = {},
 ): Promise<HeldLock> {
@@ -298,7 +234,7 @@ export async function acquireLock(
   const pollMs = options.pollMs ?? Math.min(10_000, Math.max(100, Math.floor((options.leaseMs ?? 120_000) / 10)));
   for (;;) {
     options.signal?.throwIfAborted();
-    const result = await tryAcquireLock(store, owner, options);
+    const result = await tryAcquireLock(lock, owner, options);
     if (result.acquired) return result.lock;
     options.onWait?.(result.holder);
     await sleep(pollMs);

@@ -1,104 +1,31 @@
 /**
- * Run records (design.md, "Run record"): every berserkr command leaves
+ * Recording runs (design.md, "Run record"): every berserkr command leaves
  * `runs/<run-id>.json` in the lake saying what it read (keys + ETags), wrote,
  * counted and measured, with which code and configuration, so any output can be
  * traced back to its inputs and reproduced.
  *
  * A {@link RunRecorder} writes the record with status `running` when the command
  * starts ({@link RunRecorder.begin}), accumulates steps while it runs and
- * writes the final record at the end through the lake's {@link ObjectStore}
- * (each a single `put`, atomic by the store's contract). A record still
- * `running` after its process is gone is a run that never finished (SIGKILL,
- * out of memory, power loss): `abandoned-runs.ts` finishes it as `killed` or
- * `unknown`. {@link listRuns} and {@link readRun} read
- * them back, validated against {@link RunRecordSchema}.
+ * writes the final record at the end through the catalog's run records
+ * (`catalog/run-records.ts`, which holds the schema and reads them back; each
+ * write a single atomic `put`). A record still `running` after its process is
+ * gone is a run that never finished (SIGKILL, out of memory, power loss):
+ * `abandoned-runs.ts` finishes it as `killed` or `unknown`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { LAKE } from './schema';
-import type { ObjectInfo, ObjectStore } from './store/store';
+import { assertRunId } from './catalog/run-id';
+import { RunRecordSchema, type RunRecord, type RunRecords } from './catalog/run-records';
+import type { ObjectInfo } from './store/store';
 
-/** `YYYYMMDDTHHMMSSZ-<6 lower-case hex>`: UTC start second plus a random suffix. */
-export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{6}$/;
-
-const RUNS_PREFIX = 'runs/';
-const isoTime = z.string().datetime({ offset: false });
-const count = z.number().int().nonnegative();
-
-/**
- * Schema of `runs/<run-id>.json` (version `berserkr.run/1`). Adding optional
- * fields keeps version 1; renaming or removing one needs version 2.
- */
-export const RunRecordSchema = z
-  .object({
-    schema: z.literal('berserkr.run/1'),
-    runId: z.string().regex(RUN_ID_PATTERN),
-    /** CLI command, e.g. `run`, `ingest`, `score`. */
-    command: z.string().min(1),
-    /** Resolved options of the command (as-of, top-K, shard, URIs without credentials …). */
-    params: z.record(z.union([z.string(), z.number(), z.boolean(), z.null()])),
-    startedAt: isoTime,
-    /** null while the run is `running`, and for runs that never finished (`killed`, `unknown`). */
-    finishedAt: isoTime.nullable(),
-    /** finishedAt − startedAt, ms; null when finishedAt is. */
-    durationMs: count.nullable(),
-    /**
-     * `ok`, `failed`; `running` from its start until it finishes; `killed` when its
-     * process was found gone, `unknown` when it was found to have stopped without
-     * finishing (on another host) — both without a finish time.
-     */
-    status: z.enum(['ok', 'failed', 'running', 'killed', 'unknown']),
-    /** The process that ran it. Absent in records of older versions. */
-    process: z.object({ host: z.string(), pid: z.number().int() }).optional(),
-    /** package.json version and git commit (null outside a git checkout). */
-    code: z.object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable() }),
-    /** The data-set configuration file and the sha256 (hex) of its text. */
-    config: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
-    /** Compute backend, e.g. `tensorflow`, `wasm`, `cpu`; null when no model ran. */
-    backend: z.string().nullable(),
-    /** Objects read: store root URI, key, ETag. */
-    inputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string() })),
-    /** Objects under a read prefix that the run did not take (e.g. a raw `.csv` among `.lzo` objects), with why. Absent in records of older versions. */
-    skipped: z.array(z.object({ store: z.string(), key: z.string(), reason: z.string() })).optional(),
-    /** Objects written: store root URI, key, ETag when the store returned one. */
-    outputs: z.array(z.object({ store: z.string(), key: z.string(), etag: z.string().nullable() })),
-    /** Row counts by name, e.g. `ingest.read`, `ingest.clean`, `ingest.rejected`. */
-    rows: z.record(count),
-    /** Timed steps in start order, duration in ms. */
-    steps: z.array(z.object({ name: z.string(), startedAt: isoTime, ms: count, status: z.enum(['ok', 'failed']) })),
-    /** Metrics by name, e.g. `ndcg@10`, `recall@10`, `ece`. */
-    metrics: z.record(z.number()),
-    errors: z.array(z.object({ step: z.string().nullable(), name: z.string(), message: z.string() })),
-  })
-  .strict();
-
-/** One run record, as written to `runs/<run-id>.json`. */
-export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type RunStatus = RunRecord['status'];
 /** The statuses a run finishes itself with. */
 export type FinishStatus = Extract<RunStatus, 'ok' | 'failed'>;
 export type CodeVersion = RunRecord['code'];
 export type RunParams = RunRecord['params'];
-
-/** A string that is not a run id (`YYYYMMDDTHHMMSSZ-<6 hex>`). */
-export class InvalidRunIdError extends Error {
-  constructor(readonly runId: string) {
-    super(`invalid run id ${JSON.stringify(runId)}: expected YYYYMMDDTHHMMSSZ-<6 lower-case hex>, e.g. 20111109T000000Z-3fa9c1`);
-    this.name = 'InvalidRunIdError';
-  }
-}
-
-/** `runs/<run-id>.json` exists but is not valid JSON or not a valid record. */
-export class RunRecordError extends Error {
-  constructor(readonly uri: string, detail: string) {
-    super(`invalid run record ${uri}: ${detail}`);
-    this.name = 'RunRecordError';
-  }
-}
 
 /** No usable package.json at or above the folder where the code version is looked up. */
 export class CodeVersionError extends Error {
@@ -127,23 +54,6 @@ export function formatRunId(startedAtMs: number, suffix: string): string {
   const iso = new Date(startedAtMs).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const id = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z-${suffix}`;
   return assertRunId(id);
-}
-
-/**
- * Checks a run id (e.g. from the command line) and returns it unchanged.
- * Run ids sort by start time as plain strings.
- * @throws InvalidRunIdError quoting the value.
- */
-export function assertRunId(runId: string): string {
-  const m = RUN_ID_PATTERN.exec(runId);
-  if (m === null) throw new InvalidRunIdError(runId);
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  // Reject impossible dates such as 20110231: Date.UTC would roll them over.
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-    throw new InvalidRunIdError(runId);
-  }
-  return runId;
 }
 
 /** sha256 (lower-case hex) of a configuration file's text, UTF-8 encoded. */
@@ -221,10 +131,10 @@ export interface RunStart {
  * @example
  * const run = new RunRecorder({ command: 'ingest', code: await detectCodeVersion(), config: { path, text } });
  * try {
- *   const result = await run.step('ingest', () => ingest(raw, lake));
+ *   const result = await run.step('ingest', () => ingestAll(raw, lake, config, options));
  *   run.count('ingest.read', result.read);
  * } finally {
- *   await run.finish(lake); // status `failed` when a step threw
+ *   await run.finish(catalog.runs); // status `failed` when a step threw
  * }
  */
 export class RunRecorder {
@@ -358,69 +268,28 @@ export class RunRecorder {
 
   /**
    * Writes the record as it stands with status `running` to `runs/<run-id>.json`
-   * in `lake`, so a run that never reaches {@link finish} still leaves a trace.
+   * of `records`, so a run that never reaches {@link finish} still leaves a trace.
    * @returns the record written.
    * @throws RunRecorderStateError after finish; store errors from `put`.
    */
-  async begin(lake: ObjectStore): Promise<RunRecord> {
+  async begin(records: RunRecords): Promise<RunRecord> {
     this.assertOpen('begin');
     const record = this.snapshot('running');
-    await lake.put(LAKE.run(this.runId), JSON.stringify(record, null, 2) + '\n', 'application/json');
+    await records.save(record);
     return record;
   }
 
   /**
-   * Writes the record to `runs/<run-id>.json` in `lake` (one atomic `put`,
+   * Writes the record to `runs/<run-id>.json` of `records` (one atomic `put`,
    * replacing the `running` one of {@link begin}) and closes the recorder.
    * @returns the record written.
    * @throws RunRecorderStateError when called twice; store errors from `put`.
    */
-  async finish(lake: ObjectStore, status?: FinishStatus): Promise<RunRecord> {
+  async finish(records: RunRecords, status?: FinishStatus): Promise<RunRecord> {
     this.assertOpen('finish');
     const record = this.snapshot(status);
     this.finished = true;
-    await lake.put(LAKE.run(this.runId), JSON.stringify(record, null, 2) + '\n', 'application/json');
+    await records.save(record);
     return record;
   }
-}
-
-/**
- * Run ids found under `runs/` in the lake, newest first. Keys that are not
- * `runs/<run-id>.json` are ignored.
- * @param options.limit at most this many ids (the newest).
- */
-export async function listRuns(lake: ObjectStore, options: { limit?: number } = {}): Promise<string[]> {
-  const ids: string[] = [];
-  for (const { key } of await lake.list(RUNS_PREFIX)) {
-    const id = key.slice(RUNS_PREFIX.length, -'.json'.length);
-    if (key.endsWith('.json') && RUN_ID_PATTERN.test(id)) ids.push(id);
-  }
-  ids.sort().reverse();
-  return options.limit === undefined ? ids : ids.slice(0, options.limit);
-}
-
-/**
- * Reads and validates `runs/<run-id>.json`.
- * @throws InvalidRunIdError when `runId` is not a run id.
- * @throws ObjectNotFoundError (from the store) when the run does not exist.
- * @throws RunRecordError when the object is not JSON, breaks {@link RunRecordSchema}
- *   (the message names the first bad field), or holds another run's id.
- */
-export async function readRun(lake: ObjectStore, runId: string): Promise<RunRecord> {
-  const key = LAKE.run(assertRunId(runId));
-  const uri = `${lake.uri.replace(/\/$/, '')}/${key}`;
-  const text = Buffer.from(await lake.get(key)).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new RunRecordError(uri, `expected JSON, ${(error as Error).message}`);
-  }
-  const parsed = RunRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RunRecordError(uri, `field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  if (parsed.data.runId !== runId) throw new RunRecordError(uri, `expected runId ${runId}, found ${parsed.data.runId}`);
-  return parsed.data;
 }

@@ -1,6 +1,7 @@
 /**
  * Column names of the data contracts in `design.md`, shared by every stage so no
- * stage spells another's columns by hand.
+ * stage spells another's columns by hand. Where the tables live in the lake is
+ * the catalog's (`catalog/`).
  */
 
 /** Canonical columns of clean transactions (Parquet, zstd) in their order. */
@@ -29,20 +30,6 @@ export const SCORES = {
   itemId: 'item_id',
   rank: 'rank', // int32, 1 = most likely
   probability: 'probability', // float64 calibrated likelihood in [0, 1]
-} as const;
-
-/** Lake layout (prefixes inside the lake store), one place for every stage edge. */
-export const LAKE = {
-  clean: (dataset: string) => `clean/${dataset}/`,
-  rejects: (dataset: string) => `rejects/${dataset}/`,
-  ledger: (dataset: string) => `ledger/${dataset}.json`,
-  features: (dataset: string, asOf: string) => `features/${dataset}/${asOf}/`,
-  model: (modelId: string) => `models/${modelId}/`,
-  champion: 'models/champion.json',
-  scores: (runId: string) => `scores/${runId}/`,
-  exports: (runId: string) => `exports/${runId}/`,
-  latestExport: 'exports/latest/',
-  run: (runId: string) => `runs/${runId}.json`,
 } as const;
 
 /** Milliseconds in one day. */

@@ -1,74 +1,11 @@
 /**
- * The shard protocol's records, pure: what a shard declares when it is done (its
- * `_SUCCESS` marker), the check that N markers belong to one scoring run, and
- * the metadata sidecar and pointer of a committed export. The I/O (reading
- * markers, writing files, flipping the pointer) is the caller's, at the edge.
+ * The shard protocol's rules, pure: the check that N shard markers belong to
+ * one scoring run, and the metadata sidecar of the export committed from them.
+ * The records' schemas and I/O (reading markers, writing files, flipping the
+ * pointer) are the catalog's (`lib/catalog/shards.ts`, `exports.ts`, `latest.ts`).
  */
+import type { ExportFile, ExportMetadata, ShardMarker } from '../lib/catalog';
 import { ScoringInputError } from './errors';
-import type { ExportFormat } from './layout';
-import type { ShardSpec } from './shard';
-
-/** What one shard wrote, declared in its marker (written after its outputs). */
-export interface ShardMarker {
-  runId: string;
-  shard: ShardSpec;
-  modelId: string;
-  /** As-of time, ISO 8601 UTC. */
-  asOf: string;
-  horizonDays: number;
-  k: number;
-  /** Export formats asked for; the commit writes these. */
-  formats: ExportFormat[];
-  /** Customers scored (known at the as-of time and in the shard). */
-  customers: number;
-  /** Candidate pairs scored. */
-  pairs: number;
-  /** Rows of the shard's top-K lists. */
-  rows: number;
-  /** Key of the shard's top-K lists (Parquet). */
-  lists: string;
-  /** Keys of the shard's scored-pair parts (Parquet), in customer-id order. */
-  scores: string[];
-}
-
-/** One file of an export. */
-export interface ExportFile {
-  /** File name within `exports/<run-id>/`, e.g. `top-k.csv`. */
-  name: string;
-  format: ExportFormat;
-  bytes: number;
-  /** SHA-256 of the file's bytes, lower-case hex. */
-  sha256: string;
-}
-
-/** The sidecar `exports/<run-id>/_metadata.json` of a complete export. */
-export interface ExportMetadata {
-  runId: string;
-  modelId: string;
-  /** As-of time, ISO 8601 UTC. */
-  asOf: string;
-  horizonDays: number;
-  k: number;
-  /** Rows of the export (each file holds all of them). */
-  rows: number;
-  customers: number;
-  /** Candidate pairs scored. */
-  pairs: number;
-  /** Shards the run was scored in (1 for a single run). */
-  shards: number;
-  files: ExportFile[];
-  /** Keys of the scored-pair parts (Parquet) behind the export, in customer-id order. */
-  scores: string[];
-  /** For `berserkr export --customers`: the run the rows were taken from, and the requested ids without a list. */
-  subsetOf?: { runId: string; requested: number; missing: string[] };
-}
-
-/** The published switch `exports/latest.json`: which export readers should use. */
-export interface LatestPointer {
-  runId: string;
-  /** Key of the export's metadata sidecar. */
-  metadata: string;
-}
 
 /** Fields that every shard of a run must agree on. */
 const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats'] as const;

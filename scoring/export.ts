@@ -13,7 +13,7 @@ import { Float64, Int32, makeData, makeVector, Table, Utf8, type Vector } from '
 import { tableToParquet } from '../lib/parquet';
 import { SCORES } from '../lib/schema';
 import { ScoringInputError } from './errors';
-import { EXPORT_EXTENSION, type ExportFormat } from './layout';
+import { EXPORT_FORMATS, type ExportFormat } from '../lib/catalog';
 import type { TopK } from './topk';
 
 const encoder = new TextEncoder();
@@ -164,7 +164,7 @@ export function exportBytes(table: Table, format: ExportFormat): Uint8Array {
  */
 export function parseFormats(text: string): ExportFormat[] {
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const known = Object.keys(EXPORT_EXTENSION);
+  const known: readonly string[] = EXPORT_FORMATS;
   for (const name of names) {
     if (!known.includes(name)) throw new ScoringInputError(`export format ${JSON.stringify(name)} in ${JSON.stringify(text)}: expected a comma-separated list of ${known.join(', ')}`);
   }

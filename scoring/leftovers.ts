@@ -1,25 +1,17 @@
 /**
- * Outputs of scoring runs that were never committed (layout.ts): a run's
+ * Outputs of scoring runs that were never committed (`lib/catalog/scoring-runs.ts`): a run's
  * `exports/<run-id>/` and `scores/<run-id>/` become part of the lake only when
  * `exports/<run-id>/_metadata.json` is written, so a run killed before that
  * leaves objects no reader follows. They are removed once they are old enough
  * that no run can still be writing them.
  */
-import { RUN_ID_PATTERN } from '../lib/runs';
-import type { ObjectInfo, ObjectStore } from '../lib/store/store';
-import { SCORING_KEYS } from './layout';
+import type { Catalog } from '../lib/catalog';
 
 /** An uncommitted scoring run whose objects were removed. */
 export interface RemovedRun {
   runId: string;
   /** Keys removed, in key order. */
   keys: string[];
-}
-
-/** The run id of the folder right under `prefix` (`exports/`, `scores/`) holding `key`, if it is one. */
-function runFolder(prefix: string, key: string): string | undefined {
-  const runId = key.slice(prefix.length).split('/')[0];
-  return key.length > prefix.length + runId.length && RUN_ID_PATTERN.test(runId) ? runId : undefined;
 }
 
 /**
@@ -31,21 +23,15 @@ function runFolder(prefix: string, key: string): string | undefined {
  * @returns the runs removed, in run-id order.
  * @throws store errors unchanged (objects removed until then stay removed: none was committed).
  */
-export async function removeUncommittedRuns(lake: ObjectStore, before: number, keep: (runId: string) => boolean): Promise<RemovedRun[]> {
-  const byRun = new Map<string, ObjectInfo[]>();
-  for (const prefix of ['exports/', 'scores/']) {
-    for (const object of await lake.list(prefix)) {
-      const runId = runFolder(prefix, object.key);
-      if (runId !== undefined) byRun.set(runId, [...(byRun.get(runId) ?? []), object]);
-    }
-  }
+export async function removeUncommittedRuns(catalog: Catalog, before: number, keep: (runId: string) => boolean): Promise<RemovedRun[]> {
+  const runs = catalog.scoringRuns;
+  const byRun = await runs.byRun();
   const removed: RemovedRun[] = [];
   for (const runId of [...byRun.keys()].sort()) {
     const objects = byRun.get(runId)!;
-    const committed = objects.some((o) => o.key === SCORING_KEYS.metadata(runId));
-    if (committed || keep(runId) || objects.some((o) => o.lastModified >= before)) continue;
+    if (runs.isCommitted(runId, objects) || keep(runId) || objects.some((o) => o.lastModified >= before)) continue;
     const keys = objects.map((o) => o.key).sort();
-    for (const key of keys) await lake.delete(key);
+    for (const key of keys) await runs.delete(key);
     removed.push({ runId, keys });
   }
   return removed;

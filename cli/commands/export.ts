@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parseCustomerList } from '../../scoring/customer-list';
-import { SCORING_KEYS, type ExportFormat } from '../../scoring/layout';
+import type { ExportFormat } from '../../lib/catalog';
 import { selectCustomers } from '../../scoring/merge';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
@@ -31,8 +31,8 @@ export function registerExport(program: Command): void {
         const wanted = parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
         const source = await exportMetadata(ctx, o.runId);
         const { table, missing } = selectCustomers(await readExportLists(ctx, source), wanted);
-        const read = await ctx.lake.head(SCORING_KEYS.exportFile(source.runId, 'parquet'));
-        if (read !== undefined) ctx.run.input(ctx.lake.uri, read);
+        const read = await ctx.catalog.exports.headFile(source.runId, 'parquet');
+        if (read !== undefined) ctx.run.input(ctx.catalog.store.uri, read);
         if (missing.length > 0) ctx.log.warn({ missing: missing.length, examples: missing.slice(0, 5) }, `${missing.length} of ${wanted.size} customers have no list in the export of run ${source.runId}`);
         const runId = ctx.run.runId;
         const meta = await writeExport(ctx, table, o.format, {
@@ -49,7 +49,7 @@ export function registerExport(program: Command): void {
           subsetOf: { runId: source.runId, requested: wanted.size, missing },
         });
         ctx.run.count('export.rows', meta.rows);
-        process.stdout.write(`export ${ctx.lake.uri.replace(/\/$/, '')}/exports/${runId}/ (${meta.rows} rows, ${meta.customers} of ${wanted.size} customers)\n`);
+        process.stdout.write(`export ${ctx.catalog.exports.uri(runId)} (${meta.rows} rows, ${meta.customers} of ${wanted.size} customers)\n`);
       });
     });
 }

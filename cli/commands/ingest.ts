@@ -1,5 +1,6 @@
 /** `berserkr ingest`: new or changed raw objects → clean and rejects Parquet in the lake. */
 import { Command } from 'commander';
+import { RawObjects } from '../../lib/catalog';
 import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
@@ -18,7 +19,7 @@ export function registerIngest(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & IngestStepOptions & { raw: string }>();
       await runCommand('ingest', o, async (ctx) => {
-        const result = await ingestStep(ctx, openStore(o.raw), o);
+        const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), o);
         return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
       });
     });

@@ -1,6 +1,5 @@
 /** `berserkr report [run-id]`: the HTML report of a scoring run, written beside its run record. */
 import { Command } from 'commander';
-import { readRun } from '../../lib/runs';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
 import { eventsStep } from '../steps/events';
@@ -19,7 +18,7 @@ export function registerReport(program: Command): void {
       const o = cmd.optsWithGlobals<DataCommandOptions>();
       await runCommand('report', { ...o, runId: runIdArg ?? null }, async (ctx) => {
         const runId = runIdArg ?? (await exportMetadata(ctx, undefined)).runId;
-        const record = await readRun(ctx.lake, runId);
+        const record = await ctx.catalog.runs.load(runId);
         const index = await eventsStep(ctx);
         const { meta, scored } = await readPublished(ctx, index, runId);
         const uri = await reportStep(ctx, index, {

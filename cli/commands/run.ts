@@ -1,5 +1,6 @@
 /** `berserkr run`: every stage once — ingest, features, train, score, export, evaluate, report. */
 import { Command } from 'commander';
+import { RawObjects } from '../../lib/catalog';
 import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
@@ -20,7 +21,7 @@ export function registerRun(program: Command): void {
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { raw: string; asOf?: number }>();
     await runCommand('run', o, async (ctx) => {
-      const result = await pipelineStep(ctx, openStore(o.raw), o);
+      const result = await pipelineStep(ctx, new RawObjects(openStore(o.raw)), o);
       process.stdout.write(`export ${result.exportUri}\nreport ${result.reportUri}\n`);
       return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
     });

@@ -1,6 +1,6 @@
 /** `berserkr runs`: lists the run records of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
 import { Command, Option } from 'commander';
-import { listRuns, readRun, RunRecord } from '../../lib/runs';
+import { RunRecords, type RunRecord } from '../../lib/catalog';
 import { openStore } from '../../lib/store/open';
 import { EXIT } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
@@ -22,9 +22,9 @@ export function registerRuns(program: Command): void {
     .addOption(commonOptions.lake())
     .addOption(new Option('--limit <n>', 'at most this many runs').default(20).argParser(parsePositiveInt))
     .action(async (o: { lake: string; limit: number }) => {
-      const lake = openStore(o.lake);
+      const runs = new RunRecords(openStore(o.lake));
       const lines = ['run id                    command    status  duration  steps  metrics'];
-      for (const id of await listRuns(lake, { limit: o.limit })) lines.push(formatRunLine(await readRun(lake, id)));
+      for (const id of await runs.list({ limit: o.limit })) lines.push(formatRunLine(await runs.load(id)));
       process.stdout.write(lines.join('\n') + '\n');
     });
   runs
@@ -33,7 +33,7 @@ export function registerRuns(program: Command): void {
     .action(async (runId: string, _o: unknown, cmd: Command) => {
       const { lake } = cmd.optsWithGlobals<{ lake: string }>();
       try {
-        process.stdout.write(JSON.stringify(await readRun(openStore(lake), runId), null, 2) + '\n');
+        process.stdout.write(JSON.stringify(await new RunRecords(openStore(lake)).load(runId), null, 2) + '\n');
       } catch (error) {
         process.stderr.write(`berserkr runs show: ${(error as Error).message}\n`);
         process.exitCode = EXIT.failed;

@@ -9,13 +9,11 @@
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
 import { Command, Option } from 'commander';
-import { selectRawObjects } from '../../ingest';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { isMinioEndpoint, minioTargetFromEnv } from '../../lib/minio-client';
 import { decideRetrain, parseCron } from '../../lib/schedule';
+import { RawObjects } from '../../lib/catalog';
 import { openStore, parseStoreUri } from '../../lib/store/open';
-import { ObjectStore } from '../../lib/store/store';
-import { readChampion } from '../../training/registry';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { receivedSignal, shutdownSignal, signalExitCode } from '../context';
 import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
@@ -35,13 +33,13 @@ interface ScheduleOptions extends DataCommandOptions, TrainFlags {
 }
 
 /** One tick: a `schedule` run under the lock (skipping when it is held). Returns the tick's exit code. */
-async function tick(o: ScheduleOptions, raw: ObjectStore): Promise<number> {
+async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
   await runCommand(
     'schedule',
     o,
     async (ctx) => {
       const ingest = await ingestStep(ctx, raw);
-      const champion = await readChampion(ctx.lake);
+      const champion = await ctx.catalog.champion.load();
       const decision = decideRetrain({
         newObjects: ingest.ingested.length,
         championPromotedAt: champion?.promotedAt,
@@ -75,8 +73,8 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Keys and ETags of the raw objects ingest takes (`.lzo`, any case), to notice arrivals when polling. */
-async function rawState(raw: ObjectStore): Promise<string> {
-  return selectRawObjects(await raw.list('')).taken.map((i) => `${i.key}\t${i.etag}`).join('\n');
+async function rawState(raw: RawObjects): Promise<string> {
+  return (await raw.select()).taken.map((i) => `${i.key}\t${i.etag}`).join('\n');
 }
 
 /**
@@ -88,7 +86,7 @@ async function rawState(raw: ObjectStore): Promise<string> {
  * first tick, so an object landing during a tick starts another one. Ticks run
  * one after another.
  */
-async function watchRaw(o: ScheduleOptions, raw: ObjectStore, log: Logger, signal: AbortSignal, onTick: () => Promise<void>): Promise<void> {
+async function watchRaw(o: ScheduleOptions, raw: RawObjects, log: Logger, signal: AbortSignal, onTick: () => Promise<void>): Promise<void> {
   let wake: () => void = () => undefined;
   let pending = false;
   const arrived = (): void => {
@@ -159,7 +157,7 @@ export function registerSchedule(program: Command): void {
       return;
     }
     const cron = o.cron === undefined ? undefined : parseCron(o.cron);
-    const raw = openStore(o.raw);
+    const raw = new RawObjects(openStore(o.raw));
     const signal = shutdownSignal(log);
     let code: number = EXIT.ok;
     if (o.once) code = await tick(o, raw);

@@ -5,11 +5,9 @@
  * --shards N` commits a run whose N shards are all done.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { assertRunId } from '../../lib/runs';
+import { assertRunId, type ExportFormat } from '../../lib/catalog';
 import { parseFormats } from '../../scoring/export';
-import type { ExportFormat } from '../../scoring/layout';
 import { parseShard, type ShardSpec } from '../../scoring/shard';
-import { readChampion } from '../../training/registry';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
 import { eventsStep, resolveAsOf } from '../steps/events';
@@ -72,11 +70,11 @@ export function registerScore(program: Command): void {
       await runCommand('score', o, async (ctx) => {
         if (o.commit) {
           const meta = await commitStep(ctx, o.runId!, o.shards!);
-          process.stdout.write(`export ${ctx.lake.uri.replace(/\/$/, '')}/exports/${meta.runId}/ (${meta.rows} rows, ${meta.customers} customers)\n`);
+          process.stdout.write(`export ${ctx.catalog.exports.uri(meta.runId)} (${meta.rows} rows, ${meta.customers} customers)\n`);
           return;
         }
-        const modelId = o.model ?? (await readChampion(ctx.lake))?.modelId;
-        if (modelId === undefined) throw new Error(`no champion in ${ctx.lake.uri}: train a model first (berserkr train) or pass --model`);
+        const modelId = o.model ?? (await ctx.catalog.champion.load())?.modelId;
+        if (modelId === undefined) throw new Error(`no champion in ${ctx.catalog.store.uri}: train a model first (berserkr train) or pass --model`);
         const index = await eventsStep(ctx);
         const asOf = resolveAsOf(index, o.asOf);
         const whole = o.shard === undefined || o.shard.count === 1;

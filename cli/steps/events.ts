@@ -4,13 +4,12 @@
  */
 import { buildEventIndex, EventIndex } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
-import { readClean } from '../../ingest';
 import { CommandContext } from '../context';
 
 /** Reads clean transactions from the lake and indexes their purchase events. */
 export async function eventsStep(ctx: CommandContext): Promise<EventIndex> {
   return ctx.run.step('events', async () => {
-    const clean = await readClean(ctx.lake, ctx.config.name);
+    const clean = await ctx.catalog.clean.load();
     const events = purchaseEvents(clean, ctx.config.purchase);
     ctx.run.count('events.clean_lines', clean.numRows);
     ctx.run.count('events.purchases', events.customer.length);

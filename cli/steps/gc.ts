@@ -43,15 +43,15 @@ export interface GcResult {
 export async function gcStep(ctx: CommandContext, options: GcOptions): Promise<GcResult> {
   const log = ctx.log.child({ stage: 'gc' });
   const now = (options.now ?? Date.now)();
-  const lake = ctx.lake.uri.replace(/\/$/, '');
-  const { finished, live } = await finishAbandonedRuns(ctx.lake, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
+  const { catalog } = ctx;
+  const { finished, live } = await finishAbandonedRuns(catalog.runs, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
   for (const r of finished) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
-  const tempFiles = ctx.lake instanceof FileStore ? await ctx.lake.removeTempFiles(now - options.olderThanMs) : [];
-  for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${lake}/${key}`);
+  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs) : [];
+  for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
   // A live run may write under its own id or, for a shard, under the shared --run-id it was given.
   const keep = new Set([ctx.run.runId, ...live.flatMap((r) => [r.runId, ...(typeof r.params.runId === 'string' ? [r.params.runId] : [])])]);
-  const removed = await removeUncommittedRuns(ctx.lake, now - options.olderThanMs, (runId) => keep.has(runId));
-  for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${lake}/exports/${r.runId}/_metadata.json)`);
+  const removed = await removeUncommittedRuns(catalog, now - options.olderThanMs, (runId) => keep.has(runId));
+  for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
   for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
   return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId) };
 }

@@ -4,8 +4,8 @@
  * the objects it does not take (not `.lzo`) included, with their reason, and a
  * run over its reject budget logged and recorded with its figures.
  */
-import { createLzoRegistry, ingestAll, IngestAllResult, rejectAllowance, selectRawObjects, unreadableLines } from '../../ingest';
-import { ObjectStore } from '../../lib/store/store';
+import { createLzoRegistry, ingestAll, IngestAllResult, rejectAllowance, unreadableLines } from '../../ingest';
+import { RawObjects } from '../../lib/catalog';
 import { CommandContext } from '../context';
 
 /** Options of {@link ingestStep}. */
@@ -15,23 +15,23 @@ export interface IngestStepOptions {
 }
 
 /** Ingests new or changed raw objects; failed objects are reported, not thrown. */
-export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options: IngestStepOptions = {}): Promise<IngestAllResult> {
+export async function ingestStep(ctx: CommandContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
-  const { taken, skipped } = selectRawObjects(await raw.list(''));
+  const { taken, skipped } = await raw.select();
   for (const { key, reason } of skipped) {
-    log.warn({ object: key, reason }, `skipped ${raw.uri.replace(/\/$/, '')}/${key}: ${reason}`);
-    ctx.run.skip(raw.uri, key, reason);
+    log.warn({ object: key, reason }, `skipped ${raw.uri(key)}: ${reason}`);
+    ctx.run.skip(raw.store.uri, key, reason);
   }
   const bar = ctx.progress.bar('ingest', taken.length, 'objects');
   const read = new Set<string>();
   const result = await ctx.run.step('ingest', () =>
-    ingestAll(raw, ctx.lake, ctx.config, {
+    ingestAll(raw.store, ctx.catalog.store, ctx.config, {
       codecs: createLzoRegistry(),
       maxRejectRatio: options.maxRejectRatio,
       onObject: (e) => {
         if (e.status === 'read') read.add(e.key);
         if (e.status === 'read' || (e.status === 'failed' && !read.has(e.key))) bar.increment();
-        if (e.status === 'failed') log.error({ object: e.key, err: e.error }, `cannot ingest ${raw.uri.replace(/\/$/, '')}/${e.key}`);
+        if (e.status === 'failed') log.error({ object: e.key, err: e.error }, `cannot ingest ${raw.uri(e.key)}`);
         else log.info({ object: e.key, ...e.counts }, e.status);
       },
     }),
@@ -43,14 +43,14 @@ export async function ingestStep(ctx: CommandContext, raw: ObjectStore, options:
     log.error({ rejectBudget: figures }, over.message);
     ctx.run.fail(over, 'ingest');
   }
-  ctx.run.input(raw.uri, taken);
+  ctx.run.input(raw.store.uri, taken);
   for (const { entry } of result.ingested) {
     ctx.run.count('ingest.read', entry.counts.read);
     ctx.run.count('ingest.clean', entry.counts.clean);
     ctx.run.count('ingest.rejected', entry.counts.rejected);
     ctx.run.count('ingest.duplicates', entry.counts.duplicates);
     for (const [reason, n] of Object.entries(entry.counts.byReason)) ctx.run.count(`ingest.rejected.${reason}`, n);
-    for (const key of [...entry.clean, ...entry.rejects]) ctx.run.output(ctx.lake.uri, key);
+    for (const key of [...entry.clean, ...entry.rejects]) ctx.run.output(ctx.catalog.store.uri, key);
   }
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   log.info(

@@ -3,7 +3,7 @@
  * (champion/challenger), scoring and export, evaluation when the as-of time
  * allows it, and the HTML report. Shared by `run` and `schedule`.
  */
-import { ObjectStore } from '../../lib/store/store';
+import type { RawObjects } from '../../lib/catalog';
 import { CommandContext } from '../context';
 import { reportEvaluation } from './evaluate';
 import { eventsStep, resolveAsOf } from './events';
@@ -28,7 +28,7 @@ export interface PipelineResult {
  */
 export async function pipelineStep(
   ctx: CommandContext,
-  raw: ObjectStore,
+  raw: RawObjects,
   flags: TrainFlags & IngestStepOptions & { asOf?: number },
   ingested?: IngestAllResult,
 ): Promise<PipelineResult> {
@@ -51,7 +51,7 @@ export async function pipelineStep(
   return {
     failedObjects: ingest.failed.map((f) => f.key),
     modelId: trained.championId,
-    exportUri: `${ctx.lake.uri.replace(/\/$/, '')}/${scored.exportKey}`,
+    exportUri: scored.exportUri,
     reportUri,
   };
 }

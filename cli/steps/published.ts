@@ -5,14 +5,11 @@
  */
 import { Table } from 'apache-arrow';
 import { EventIndex } from '../../features/event-index';
-import { parquetToTable } from '../../lib/parquet';
+import type { ExportMetadata } from '../../lib/catalog';
 import { SCORES } from '../../lib/schema';
-import type { ExportMetadata } from '../../scoring/commit';
-import { SCORING_KEYS } from '../../scoring/layout';
 import { RankedLists } from '../../training/metrics';
 import { CommandContext } from '../context';
 import { ScoredPairs } from './evaluate';
-import { readLatestPointer } from './score';
 
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {
@@ -48,16 +45,15 @@ function denseRows(table: Table, index: EventIndex): { customer: Int32Array; ite
 
 /**
  * The metadata of run `runId`'s export, or of the export `exports/latest.json` names.
- * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export.
+ * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export;
+ *   DatasetFormatError when the pointer or the sidecar does not validate.
  */
 export async function exportMetadata(ctx: CommandContext, runId: string | undefined): Promise<ExportMetadata> {
-  let key = runId === undefined ? undefined : SCORING_KEYS.metadata(runId);
-  if (key === undefined) {
-    const pointer = await readLatestPointer(ctx);
-    if (pointer === undefined) throw new Error(`no published export in ${ctx.lake.uri}: ${SCORING_KEYS.latestPointer} is missing (run berserkr score first)`);
-    key = pointer.metadata;
-  }
-  return JSON.parse(Buffer.from(await ctx.lake.get(key)).toString('utf8')) as ExportMetadata;
+  const { latest } = ctx.catalog;
+  if (runId !== undefined) return ctx.catalog.exports.loadMetadata(runId);
+  const meta = await latest.loadMetadata();
+  if (meta === undefined) throw new Error(`no published export in ${ctx.catalog.store.uri}: ${latest.uri} is missing (run berserkr score first)`);
+  return meta;
 }
 
 /**
@@ -66,9 +62,9 @@ export async function exportMetadata(ctx: CommandContext, runId: string | undefi
  */
 export async function readExportLists(ctx: CommandContext, meta: ExportMetadata): Promise<Table> {
   if (!meta.files.some((f) => f.format === 'parquet')) {
-    throw new Error(`export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')}: reading it back needs top-k.parquet (score with --format including parquet)`);
+    throw new Error(`export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')}: reading it back needs ${ctx.catalog.exports.fileName('parquet')} (score with --format including parquet)`);
   }
-  return parquetToTable(await ctx.lake.get(SCORING_KEYS.exportFile(meta.runId, 'parquet')));
+  return ctx.catalog.exports.loadLists(meta.runId);
 }
 
 /** Reads the export and scores of run `runId` (default: the latest). Needs the export's Parquet format. */
@@ -77,7 +73,7 @@ export async function readPublished(ctx: CommandContext, index: EventIndex, runI
   const top = await readExportLists(ctx, meta);
   const t = denseRows(top, index);
   const topRank = top.getChild(SCORES.rank)!.toArray() as Int32Array;
-  const parts = await Promise.all(meta.scores.map(async (key) => parquetToTable(await ctx.lake.get(key))));
+  const parts = await Promise.all(meta.scores.map((key) => ctx.catalog.scores.load(key)));
   const s = parts.map((part) => ({ part, dense: denseRows(part, index) }));
   const gather = <T extends Int32Array | Float32Array>(make: (n: number) => T, column: (part: Table, dense: ReturnType<typeof denseRows>) => ArrayLike<number>): T => {
     const out = make(s.reduce((n, x) => n + x.dense.keep.length, 0));

@@ -3,7 +3,7 @@
  * built from its run record, its scored pairs and the protocol evaluation.
  */
 import { EventIndex } from '../../features/event-index';
-import { RunRecord } from '../../lib/runs';
+import type { RunRecord } from '../../lib/catalog';
 import { publishReport } from '../../report/publish';
 import { AtKSeries, ReportInput } from '../../report/types';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
@@ -66,8 +66,8 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
 
 /** Writes `runs/<run-id>.html` and returns its URI. */
 export async function reportStep(ctx: CommandContext, index: EventIndex, src: ReportSource): Promise<string> {
-  const published = await ctx.run.step('report', async () => publishReport(ctx.lake, reportInput(index, src)));
-  ctx.run.output(ctx.lake.uri, published.key, published.etag);
+  const published = await ctx.run.step('report', async () => publishReport(ctx.catalog, reportInput(index, src)));
+  ctx.run.output(ctx.catalog.store.uri, published.key, published.etag);
   ctx.log.info({ uri: published.uri }, `report ${published.uri}`);
   return published.uri;
 }

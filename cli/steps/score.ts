@@ -9,20 +9,19 @@
  * customer base. Then the shard writes its lists and its `_SUCCESS` marker; the
  * commit (by the last shard to finish, or `berserkr score --commit`) merges the
  * N shards' lists into `exports/<run-id>/top-k.<format>` + `_metadata.json` and
- * flips `exports/latest.json` last. Layout: `scoring/layout.ts`.
+ * flips `exports/latest.json` last. Layout: the catalog's `scores.ts`,
+ * `shards.ts`, `exports.ts` and `latest.ts` (`lib/catalog/`).
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import { buildFeatureSet, prepareCutoff } from '../../features/build';
 import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../../features/event-index';
 import type { FeatureSet } from '../../features/types';
+import type { ExportFile, ExportFormat, ExportMetadata, ShardMarker } from '../../lib/catalog';
 import { availableCpus } from '../../lib/cpus';
-import { parquetToTable, tableToParquet } from '../../lib/parquet';
-import { DAY_MS, LAKE } from '../../lib/schema';
-import { ObjectNotFoundError } from '../../lib/store/store';
-import { checkShardMarkers, exportMetadata, type ExportFile, type ExportMetadata, type LatestPointer, type ShardMarker } from '../../scoring/commit';
+import { DAY_MS } from '../../lib/schema';
+import { checkShardMarkers, exportMetadata } from '../../scoring/commit';
 import { exportChunks, scoresTable } from '../../scoring/export';
-import { EXPORT_EXTENSION, SCORING_KEYS, type ExportFormat } from '../../scoring/layout';
 import { mergeLists } from '../../scoring/merge';
 import { scoreFeatureSetOn } from '../../scoring/score';
 import { shardCustomers, type ShardSpec } from '../../scoring/shard';
@@ -30,11 +29,9 @@ import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } 
 import { selectBackend } from '../../training/backend';
 import { ForwardPool } from '../../training/forward-pool';
 import { baselineScores, parseBaselineId } from '../../training/fallback';
-import { loadModel, readBaselineFallback } from '../../training/registry';
+import { loadModel } from '../../training/registry';
 import { CommandContext } from '../context';
 import { canEvaluate, ScoredPairs } from './evaluate';
-
-export type { ExportMetadata } from '../../scoring/commit';
 
 /**
  * Default customers per batch. A batch holds its candidate pairs' float32 feature
@@ -86,8 +83,8 @@ export interface ScoreStepResult {
   marker: ShardMarker;
   /** The committed export, when this shard completed the run. */
   committed?: ExportMetadata;
-  /** Key of the run's first export file (`exports/<run-id>/top-k.csv` with the default formats). */
-  exportKey: string;
+  /** URI of the run's first export file (`<lake>/exports/<run-id>/top-k.csv` with the default formats). */
+  exportUri: string;
 }
 
 /** Concatenation of TopK parts, in order. */
@@ -147,7 +144,7 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
   const { customerIds, itemIds } = index.events;
   const baseline = parseBaselineId(o.modelId);
   if (baseline !== undefined) {
-    const lists = baselineScores(index, await readBaselineFallback(ctx.lake, baseline), o.asOf);
+    const lists = baselineScores(index, await ctx.catalog.fallbacks.load(baseline), o.asOf);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
     const rank = (batch: Int32Array): RankedBatch => {
@@ -174,7 +171,7 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
     return { score: async (_fs, batch) => () => rank(batch), close: async () => undefined };
   }
   ctx.run.setBackend(await selectBackend());
-  const model = await loadModel(ctx.lake, o.modelId);
+  const model = await loadModel(ctx.catalog, o.modelId);
   const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? DEFAULT_FORWARD_THREADS });
   const tieKey = itemOrder(itemIds);
   return {
@@ -195,7 +192,7 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
 /**
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
- * @throws ModelNotFoundError when the model is not registered; FeatureMismatchError
+ * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
  *   when its features differ from the feature set's.
  */
 export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
@@ -227,12 +224,12 @@ export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: 
       }
       const rank = await ctx.run.step('score', () => ranker.score(fs, batch));
       const ranked = await ctx.run.step('rank', rank);
-      const key = SCORING_KEYS.scoresPart(runId, shard, part);
-      await ctx.run.step('publish', async () => {
-        const info = await ctx.lake.put(key, tableToParquet(scoresTable(ranked.all, events.customerIds, events.itemIds)));
-        ctx.run.output(ctx.lake.uri, key, info.etag);
+      const info = await ctx.run.step('publish', async () => {
+        const written = await ctx.catalog.scores.save(runId, shard, part, scoresTable(ranked.all, events.customerIds, events.itemIds));
+        ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+        return written;
       });
-      scoreParts.push(key);
+      scoreParts.push(info.key);
       lists.push(ranked.top);
       if (collect) all.push(ranked.all);
       pairs += fs.n;
@@ -256,14 +253,14 @@ export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: 
     customers: customers.length,
     pairs,
     rows: top.n,
-    lists: SCORING_KEYS.shardLists(runId, shard),
+    lists: ctx.catalog.shards.listsKey(runId, shard),
     scores: scoreParts,
   };
   await ctx.run.step('publish', async () => {
-    const info = await ctx.lake.put(marker.lists, tableToParquet(scoresTable(top, events.customerIds, events.itemIds)));
-    ctx.run.output(ctx.lake.uri, marker.lists, info.etag);
-    const m = await ctx.lake.put(SCORING_KEYS.shardMarker(runId, shard), JSON.stringify(marker, null, 2) + '\n', 'application/json');
-    ctx.run.output(ctx.lake.uri, m.key, m.etag);
+    const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));
+    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+    const m = await ctx.catalog.shards.publishMarker(marker);
+    ctx.run.output(ctx.catalog.store.uri, m.key, m.etag);
   });
   log.info(
     { runId, shard: `${shard.index}/${shard.count}`, customers: customers.length, pairs, modelId: o.modelId, candidateRecall: recall.total > 0 ? recall.found / recall.total : undefined },
@@ -281,22 +278,6 @@ async function* hashing(chunks: Iterable<Uint8Array>, hash: Hash, size: { bytes:
   }
 }
 
-/** The markers of run `runId` present in the lake. */
-async function readMarkers(ctx: CommandContext, runId: string): Promise<ShardMarker[]> {
-  const keys = (await ctx.lake.list(`${LAKE.exports(runId)}shards/`)).filter((o) => o.key.endsWith('._SUCCESS.json'));
-  return Promise.all(keys.map(async (o) => JSON.parse(Buffer.from(await ctx.lake.get(o.key)).toString('utf8')) as ShardMarker));
-}
-
-/** The pointer `exports/latest.json`, or undefined before the first publication. */
-export async function readLatestPointer(ctx: CommandContext): Promise<LatestPointer | undefined> {
-  try {
-    return JSON.parse(Buffer.from(await ctx.lake.get(SCORING_KEYS.latestPointer)).toString('utf8')) as LatestPointer;
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
-}
-
 /**
  * Writes a complete export of `table` under `exports/<metadata.runId>/`: each
  * format's file, then the sidecar (with sizes and SHA-256 checksums).
@@ -305,16 +286,15 @@ export async function readLatestPointer(ctx: CommandContext): Promise<LatestPoin
 export async function writeExport(ctx: CommandContext, table: Table, formats: readonly ExportFormat[], base: Omit<ExportMetadata, 'files'>): Promise<ExportMetadata> {
   const files: ExportFile[] = [];
   for (const format of formats) {
-    const key = SCORING_KEYS.exportFile(base.runId, format);
     const hash = createHash('sha256');
     const size = { bytes: 0 };
-    const info = await ctx.lake.put(key, hashing(exportChunks(table, format), hash, size));
-    ctx.run.output(ctx.lake.uri, key, info.etag);
-    files.push({ name: `top-k.${EXPORT_EXTENSION[format]}`, format, bytes: size.bytes, sha256: hash.digest('hex') });
+    const info = await ctx.catalog.exports.putFile(base.runId, format, hashing(exportChunks(table, format), hash, size));
+    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+    files.push({ name: ctx.catalog.exports.fileName(format), format, bytes: size.bytes, sha256: hash.digest('hex') });
   }
   const metadata: ExportMetadata = { ...base, files };
-  const info = await ctx.lake.put(SCORING_KEYS.metadata(base.runId), JSON.stringify(metadata, null, 2) + '\n', 'application/json');
-  ctx.run.output(ctx.lake.uri, info.key, info.etag);
+  const info = await ctx.catalog.exports.publishMetadata(metadata);
+  ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
   return metadata;
 }
 
@@ -328,25 +308,23 @@ export async function writeExport(ctx: CommandContext, table: Table, formats: re
  */
 export async function commitStep(ctx: CommandContext, runId: string, count: number): Promise<ExportMetadata> {
   return ctx.run.step('commit', async () => {
-    const markers = checkShardMarkers(await readMarkers(ctx, runId), count);
-    const parts = await Promise.all(markers.map(async (m) => parquetToTable(await ctx.lake.get(m.lists))));
+    const { shards, latest } = ctx.catalog;
+    const markers = checkShardMarkers(await shards.loadMarkers(runId), count);
+    const parts = await Promise.all(markers.map((m) => shards.loadLists(m)));
     const table = mergeLists(parts, markers.map((m) => m.lists));
     const customers = markers.reduce((s, m) => s + m.customers, 0);
     const base = exportMetadata(markers, [], customers, table.numRows);
     const metadata = await writeExport(ctx, table, markers[0].formats, base);
-    const previous = await readLatestPointer(ctx);
+    const previous = await latest.load();
     if (previous !== undefined && previous.runId > runId) {
-      ctx.log.warn({ runId, latest: previous.runId }, `exports/latest.json names the later run ${previous.runId}: run ${runId} is committed but not published as latest`);
+      ctx.log.warn({ runId, latest: previous.runId }, `${latest.uri} names the later run ${previous.runId}: run ${runId} is committed but not published as latest`);
       return metadata;
     }
-    const pointer: LatestPointer = { runId, metadata: SCORING_KEYS.metadata(runId) };
-    const info = await ctx.lake.put(SCORING_KEYS.latestPointer, JSON.stringify(pointer, null, 2) + '\n', 'application/json');
-    ctx.run.output(ctx.lake.uri, info.key, info.etag);
+    const info = await latest.publish(runId);
+    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
     // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
-    for (const f of metadata.files.filter((x) => x.format === 'csv')) {
-      await ctx.lake.put(SCORING_KEYS.latestCopy(f.name), ctx.lake.getStream(SCORING_KEYS.exportFile(runId, f.format)));
-    }
-    await ctx.lake.put(SCORING_KEYS.latestCopy('_metadata.json'), JSON.stringify(metadata, null, 2) + '\n', 'application/json');
+    for (const f of metadata.files.filter((x) => x.format === 'csv')) await latest.copyFile(runId, f.format);
+    await latest.copyMetadata(metadata);
     ctx.run.count('export.rows', metadata.rows);
     ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
     return metadata;
@@ -360,7 +338,7 @@ export async function commitStep(ctx: CommandContext, runId: string, count: numb
 export async function scoreStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
   const shard = o.shard ?? { index: 0, count: 1 };
   const { marker, lists, all } = await scoreShardStep(ctx, index, o);
-  const present = new Set((await readMarkers(ctx, marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
+  const present = new Set((await ctx.catalog.shards.loadMarkers(marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
   const committed = present.size === shard.count ? await commitStep(ctx, marker.runId, shard.count) : undefined;
   if (committed === undefined) ctx.log.info({ runId: marker.runId, done: present.size, shards: shard.count }, `${present.size} of ${shard.count} shards done: run ${marker.runId} not committed yet`);
   const ranked = concatTopK(all);
@@ -370,6 +348,6 @@ export async function scoreStep(ctx: CommandContext, index: EventIndex, o: Score
     scored: { customer: ranked.customer, item: ranked.item, probability: ranked.probability, rank: ranked.rank },
     marker,
     committed,
-    exportKey: SCORING_KEYS.exportFile(marker.runId, marker.formats[0]),
+    exportUri: ctx.catalog.exports.fileUri(marker.runId, marker.formats[0]),
   };
 }

@@ -15,7 +15,7 @@ import { topKPerCustomer, itemOrder } from '../../scoring/topk';
 import { scoreFeatureSet } from '../../scoring/score';
 import { applyCalibration, Calibration, fitCalibration } from '../../training/calibration';
 import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from '../../training/fallback';
-import { configHash, loadModel, newModelId, readChampion, saveModel, writeBaselineFallback, writeChampion } from '../../training/registry';
+import { configHash, loadModel, newModelId, saveModel } from '../../training/registry';
 import { trainModel, TrainOptions, TrainResult } from '../../training/train';
 import { CommandContext } from '../context';
 import { evaluateAt, formatMetricsTable, SystemMetrics } from './evaluate';
@@ -188,7 +188,7 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
   const trainingConfig = { asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} };
   const modelId = newModelId(trainingConfig, o.seed);
   const manifest = await ctx.run.step('save model', () =>
-    saveModel(ctx.lake, {
+    saveModel(ctx.catalog, {
       modelId,
       backend: result.backend,
       configHash: configHash(trainingConfig, o.seed),
@@ -211,13 +211,13 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
       model: result.model,
     }),
   );
-  for (const a of manifest.artefacts) ctx.run.output(ctx.lake.uri, a.key, a.etag);
+  for (const a of manifest.artefacts) ctx.run.output(ctx.catalog.store.uri, a.key, a.etag);
 
   const best = baselines.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
-  const champion = await readChampion(ctx.lake);
+  const champion = await ctx.catalog.champion.load();
   let championNdcg = -Infinity;
   if (champion !== undefined) {
-    const loaded = await loadModel(ctx.lake, champion.modelId);
+    const loaded = await loadModel(ctx.catalog, champion.modelId);
     const m = loaded.manifest.metrics;
     const sameFeatures = loaded.manifest.featureNames.join() === validationSet.names.join();
     if (!sameFeatures) {
@@ -234,7 +234,7 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
     }
   }
   const rule = promotionDecision(challenger, best, champion === undefined ? undefined : { modelId: champion.modelId, ndcg: championNdcg });
-  if (rule.promoted) await writeChampion(ctx.lake, { modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
+  if (rule.promoted) await ctx.catalog.champion.publish({ modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
   log.info({ modelId, promoted: rule.promoted }, rule.decision);
   ctx.run.metric(`validation.challenger.ndcg@${o.k}`, challenger.ndcg);
   ctx.run.metric(`validation.best_baseline.ndcg@${o.k}`, best.ndcg);
@@ -245,8 +245,8 @@ export async function trainStep(ctx: CommandContext, index: EventIndex, o: Train
   const name = best.system as BaselineName;
   const decision = `${rule.decision}; no champion exists, so scoring uses baseline ${name} (Platt on rank, fitted at ${iso(validationCutoff)})`;
   const fallback = fitBaselineFallback(index, name, validationCutoff, o.horizonDays, o.k, decision);
-  const written = await writeBaselineFallback(ctx.lake, fallback);
-  ctx.run.output(ctx.lake.uri, written.key, written.etag);
+  const written = await ctx.catalog.fallbacks.save(fallback);
+  ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
   ctx.run.metric('training.baseline_fallback', 1);
   const championId = `${BASELINE_ID_PREFIX}${name}`;
   log.warn({ modelId, championId }, decision);

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetToTable } from '../../lib/parquet';
-import type { ExportMetadata } from '../../scoring/commit';
+import type { ExportMetadata } from '../../lib/catalog';
 import { scoresColumns } from '../../scoring/export';
 import { runCli } from '../helpers/cli';
 import { KNOWN_CUSTOMERS, lakeWithModel, ok, readJson, scoreArgs } from './scoring-lake';

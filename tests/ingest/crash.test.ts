@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Table } from 'apache-arrow';
-import { readClean, readLedger } from '../../ingest';
+import { Catalog, type Ledger } from '../../lib/catalog';
 import { parquetToTable } from '../../lib/parquet';
 import { FileStore } from '../../lib/store/file';
 import { DATA } from './helpers';
@@ -72,14 +72,14 @@ function rowsOf(t: Table, key: string): Record<string, unknown[]> {
 
 /** Every rejects part the ledger lists, in ledger order, column by column. */
 async function rejects(store: FileStore): Promise<Record<string, unknown[]>> {
-  const ledger = await readLedger(store, DATASET);
+  const ledger = await new Catalog(store, DATASET).ledger.load();
   const keys = Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k].rejects);
   const tables = await Promise.all(keys.map(async (k) => parquetToTable(await store.get(k))));
   expect(tables.length).toBeGreaterThan(0);
   return columns(new Table(tables[0].schema, tables.flatMap((t) => t.batches)));
 }
 
-let reference: { clean: Record<string, unknown[]>; table: Table; ledger: Awaited<ReturnType<typeof readLedger>> };
+let reference: { clean: Record<string, unknown[]>; table: Table; ledger: Ledger };
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'ingest', 'index.js')) || !existsSync(join(ROOT, 'dist', 'ingest', 'worker.js'))) {
@@ -99,8 +99,8 @@ beforeAll(async () => {
   expect(run).toMatchObject({ code: 0, signal: null });
   expect(JSON.parse(run.stdout)).toEqual({ ingested: 2, unchanged: 0, failed: [] });
   const store = new FileStore(refLake);
-  const table = await readClean(store, DATASET);
-  reference = { clean: columns(table), table, ledger: await readLedger(store, DATASET) };
+  const table = await new Catalog(store, DATASET).clean.load();
+  reference = { clean: columns(table), table, ledger: await new Catalog(store, DATASET).ledger.load() };
   expect(table.numRows).toBe(FILES.reduce((s, f) => s + reference.ledger.objects[f].counts.clean, 0));
 });
 
@@ -120,8 +120,8 @@ describe('ingest killed with SIGKILL mid-run', () => {
       const run = await runIngest(lakeDir, parts, workers);
       expect(run.signal).toBe('SIGKILL'); // the run really was interrupted
       // A reader sees exactly the objects of the ledger, each whole and equal to the uninterrupted output.
-      const ledger = await readLedger(lake, DATASET);
-      const clean = await readClean(lake, DATASET);
+      const ledger = await new Catalog(lake, DATASET).ledger.load();
+      const clean = await new Catalog(lake, DATASET).clean.load();
       const keys = Object.keys(ledger.objects).sort();
       published.push(keys.length);
       expect(clean.numRows).toBe(keys.reduce((s, k) => s + ledger.objects[k].counts.clean, 0));
@@ -135,10 +135,10 @@ describe('ingest killed with SIGKILL mid-run', () => {
 
     const last = await runIngest(lakeDir, undefined, 2);
     expect(last).toMatchObject({ code: 0, signal: null });
-    const ledger = await readLedger(lake, DATASET);
+    const ledger = await new Catalog(lake, DATASET).ledger.load();
     expect(Object.keys(ledger.objects).sort()).toEqual(FILES);
     for (const f of FILES) expect(ledger.objects[f].counts).toEqual(reference.ledger.objects[f].counts);
-    expect(columns(await readClean(lake, DATASET))).toEqual(reference.clean);
+    expect(columns(await new Catalog(lake, DATASET).clean.load())).toEqual(reference.clean);
     expect(await rejects(lake)).toEqual(await rejects(new FileStore(join(work, 'reference'))));
     // No leftovers of the killed attempts: the lake holds exactly the ledger's parts and the ledger.
     const listed = Object.values(ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'fs';
 import { readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ingestAll, readClean } from '../../ingest';
+import { ingestAll } from '../../ingest';
+import { Catalog } from '../../lib/catalog';
 import { createLzoRegistry } from '../../ingest/lzo1x';
 import { loadConfig } from '../../lib/config';
 import { FileStore } from '../../lib/store/file';
@@ -57,7 +58,7 @@ describe.each([
       expect(again.ingested.map((i) => i.key)).toEqual([changed]);
       const listed = Object.values(again.ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);
       expect(await keysOf(lake)).toEqual([...listed, 'ledger/online-retail.json'].sort());
-      expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+      expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
     }
   });
 });

@@ -1,12 +1,16 @@
 /**
  * Ingest with worker threads (`ingest/pool.ts`) gives exactly the in-process
  * output and the same typed errors. Worker threads run the compiled build, so
- * this test loads `dist/` (`npm run build` first; `make test` builds).
+ * this test loads `dist/` (`npm run build` first; `make test` builds), the
+ * lake's store included: the catalog knows a missing object by the class of
+ * its own build's store errors.
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { Table } from 'apache-arrow';
 import { parquetToTable } from '../../lib/parquet';
+import type { ObjectStore } from '../../lib/store/store';
 import { fixture } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -14,6 +18,7 @@ const DIST = join(__dirname, '..', '..', 'dist');
 if (!existsSync(join(DIST, 'ingest', 'worker.js'))) throw new Error('dist/ingest/worker.js is missing: run `npm run build` (or `make test`) before this test');
 const ingest = require(join(DIST, 'ingest')) as typeof import('../../ingest');
 const { loadConfig } = require(join(DIST, 'lib', 'config')) as typeof import('../../lib/config');
+const { FileStore } = require(join(DIST, 'lib', 'store', 'file')) as typeof import('../../lib/store/file');
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
 const config = { ...loaded, csv: { ...loaded.csv, duplicates: 'reject' as const } };
@@ -32,7 +37,7 @@ async function seed(): Promise<MemoryStore> {
 }
 
 /** Everything a reader can see in the lake, parts decoded, keyed by path without the attempt id. */
-async function contents(lake: MemoryStore): Promise<Record<string, unknown>> {
+async function contents(lake: ObjectStore): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const o of await lake.list('')) {
     if (o.key.endsWith('.json')) continue;
@@ -43,10 +48,14 @@ async function contents(lake: MemoryStore): Promise<Record<string, unknown>> {
 }
 
 describe('ingestAll with worker threads', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-pool-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('publishes exactly the in-process output and fails the same objects with the same typed errors', async () => {
-    const runs: { result: Awaited<ReturnType<typeof ingest.ingestAll>>; lake: MemoryStore }[] = [];
+    const runs: { result: Awaited<ReturnType<typeof ingest.ingestAll>>; lake: ObjectStore }[] = [];
     for (const workers of [0, 2]) {
-      const lake = new MemoryStore();
+      const lake = new FileStore(join(dir, `lake-${workers}`));
       let n = 0;
       const result = await ingest.ingestAll(await seed(), lake, config, { codecs: ingest.createLzoRegistry(), workers, batchLines: 700, attemptId: () => `w${workers}-${n++}` });
       runs.push({ result, lake });

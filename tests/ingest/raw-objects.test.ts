@@ -1,7 +1,8 @@
-/** ingest/raw-objects.ts: which raw objects ingest takes (`.lzo`, any case), and why it skips the others. */
+/** lib/catalog/raw-objects.ts: which raw objects ingest takes (`.lzo`, any case), and why it skips the others. */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { createLzoRegistry, ingestAll, selectRawObjects, skipReason } from '../../ingest';
+import { createLzoRegistry, ingestAll } from '../../ingest';
+import { selectRawObjects, skipReason } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { MemoryStore } from '../helpers/memory-store';
 import { fixture } from './helpers';

@@ -4,7 +4,8 @@ import { EmptyObjectError } from '../../ingest/ingest';
 import { LzopFormatError } from '../../ingest/lzop';
 import { HeaderMismatchError } from '../../ingest/typing';
 import { createLzoRegistry } from '../../ingest/lzo1x';
-import { LedgerError, RejectBudgetError, RunRejectBudgetError, ingestAll, readClean, readLedger } from '../../ingest';
+import { RejectBudgetError, RunRejectBudgetError, ingestAll } from '../../ingest';
+import { Catalog, DatasetFormatError } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
 import { corruptWithoutChecksums, fixture, retailLzop } from './helpers';
@@ -47,11 +48,11 @@ describe('ingestAll', () => {
     expect(entry.clean).toEqual(['clean/online-retail/landing/2010-12a.csv.lzo/a1/part-00000.parquet', 'clean/online-retail/landing/2010-12a.csv.lzo/a1/part-00001.parquet']);
     expect(entry.rejects).toEqual([]);
     expect(entry.etag).toBe((await raw.head('landing/2010-12a.csv.lzo'))!.etag);
-    expect(await readLedger(lake, 'online-retail')).toEqual(result.ledger);
+    expect(await new Catalog(lake, 'online-retail').ledger.load()).toEqual(result.ledger);
     // No part of the failed object is left behind.
     expect((await lake.list('clean/online-retail/landing/broken')).length).toBe(0);
 
-    const clean = await readClean(lake, 'online-retail');
+    const clean = await new Catalog(lake, 'online-retail').clean.load();
     expect(clean.numRows).toBe(78);
     expect(clean.get(0)!.toJSON()).toMatchObject({ customer_id: '17850', item_id: '85123A', event_time: Date.UTC(2010, 11, 1, 8, 26), source_object: 'landing/2010-12a.csv.lzo', source_line: 2 });
     expect(clean.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
@@ -90,7 +91,7 @@ describe('ingestAll', () => {
       reason: 'bad_time: InvoiceDate="InvoiceDate" does not match M/D/YYYY H:mm',
       raw: 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
     });
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
   });
 
   it('a crash before the ledger switch leaves the published output as it was', async () => {
@@ -108,7 +109,7 @@ describe('ingestAll', () => {
     ]);
     expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(before);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
   });
 
   it('deletes leftovers of a crashed attempt when the object is next published', async () => {
@@ -133,8 +134,8 @@ describe('ingestAll', () => {
     const { raw, lake } = setUp();
     await seed(raw);
     await lake.put('ledger/online-retail.json', '{"version": 2}');
-    await expect(ingestAll(raw, lake, config, options())).rejects.toThrow(LedgerError);
-    await expect(readClean(lake, 'online-retail')).rejects.toThrow('ledger ledger/online-retail.json: version: Invalid literal value, expected 1');
+    await expect(ingestAll(raw, lake, config, options())).rejects.toThrow(DatasetFormatError);
+    await expect(new Catalog(lake, 'online-retail').clean.load()).rejects.toThrow('invalid ledger memory://test/ledger/online-retail.json: field version: Invalid literal value, expected 1');
     expect([...lake.objects.keys()]).toEqual(['ledger/online-retail.json']);
   });
 
@@ -166,7 +167,7 @@ describe('ingestAll', () => {
     expect(result.failed[0].error.message).toMatch(new RegExp(`^landing/x\\.csv\\.lzo: corrupt compressed data \\(block at byte ${blockAt}, lzo1x: output underrun `));
     expect(result.ledger).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(39);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
   });
 
   it('fails objects over the reject budget, such as all of them after a wrong time format, and keeps their earlier output', async () => {
@@ -186,12 +187,12 @@ describe('ingestAll', () => {
     expect(result.failed[0].error.message).toBe('landing/2010-12a.csv.lzo: 39 of 39 lines rejected (100 %: bad_time 39), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; its earlier output, if any, stays published');
     expect(result.ledger).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(78);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
 
     // A budget of 1 takes them as they are.
     const forced = await ingestAll(raw, lake, wrongTime, { ...options(), maxRejectRatio: 1 });
     expect(forced.ingested.map((i) => [i.key, i.entry.counts.rejected])).toEqual([['landing/2010-12a.csv.lzo', 39], ['landing/2010-12b.csv.lzo', 39]]);
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(0);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(0);
   });
 
   it('budgets a small object as one of 200 lines: 10 bad lines of 12 ingest, 11 fail it', async () => {
@@ -231,9 +232,9 @@ describe('ingestAll', () => {
     expect(events).toEqual(['failed all-bad.csv.lzo', 'read m1.csv.lzo', 'read m2.csv.lzo', 'read m3.csv.lzo', 'failed m1.csv.lzo', 'failed m2.csv.lzo', 'failed m3.csv.lzo']);
     // Nothing of the run was written for good: the ledger and the lake are as before.
     expect(result.ledger).toEqual(first.ledger);
-    expect(await readLedger(lake, 'online-retail')).toEqual(first.ledger);
+    expect(await new Catalog(lake, 'online-retail').ledger.load()).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(12);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(12);
 
     // Within the budget (a ratio of 1 here), the run's objects are published together.
     const forced = await ingestAll(raw, lake, config, { ...options(), maxRejectRatio: 1, onObject: (e) => events.push(`${e.status} ${e.key}`) });
@@ -241,7 +242,7 @@ describe('ingestAll', () => {
     expect(forced.ingested.map((i) => i.key)).toEqual(['all-bad.csv.lzo', 'm1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo']);
     expect(new Set(forced.ingested.map((i) => i.entry.ingestedAt)).size).toBe(1);
     expect(events.slice(-4)).toEqual(['ingested all-bad.csv.lzo', 'ingested m1.csv.lzo', 'ingested m2.csv.lzo', 'ingested m3.csv.lzo']);
-    expect((await readClean(lake, 'online-retail')).numRows).toBe(6);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(6);
   });
 
   it('refuses a reject budget outside [0, 1] before writing anything', async () => {
@@ -252,6 +253,6 @@ describe('ingestAll', () => {
   });
 
   it('reads an empty lake as an empty table', async () => {
-    expect((await readClean(new MemoryStore(), 'online-retail')).numRows).toBe(0);
+    expect((await new Catalog(new MemoryStore(), 'online-retail').clean.load()).numRows).toBe(0);
   });
 });

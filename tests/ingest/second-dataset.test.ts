@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { createLzoRegistry, ingestAll, readClean } from '../../ingest';
+import { createLzoRegistry, ingestAll } from '../../ingest';
+import { Catalog } from '../../lib/catalog';
 import { buildFeatureSet, FEATURE_NAMES } from '../../features/build';
 import { purchaseEvents } from '../../features/events';
 import { loadConfig } from '../../lib/config';
@@ -33,7 +34,7 @@ describe('the loyalty data set through ingest and features', () => {
       'rejects/loyalty-club/visits/2015.csv.lzo/a1/part-00000.parquet',
     ]);
 
-    const clean = await readClean(lake, 'loyalty-club');
+    const clean = await new Catalog(lake, 'loyalty-club').clean.load();
     expect(clean.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'customer_id:Utf8', 'item_id:Utf8', 'event_time:Timestamp<MILLISECOND, UTC>', 'quantity:Int32', 'unit_price:Float64',
       'order_id:Utf8', 'store:Utf8', 'source_object:Utf8', 'source_line:Int32',

@@ -6,9 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, HeldLock, LockFormatError, LockLostError, LockRecord, PIPELINE_LOCK_KEY, readLock, tryAcquireLock } from '../../lib/lock';
+import { DatasetFormatError, PipelineLock, type LockRecord } from '../../lib/catalog';
+import { acquireLock, HeldLock, LockLostError, tryAcquireLock } from '../../lib/lock';
 import { FileStore } from '../../lib/store/file';
+import type { ObjectStore } from '../../lib/store/store';
 import { MemoryStore } from '../helpers/memory-store';
+
+/** The lock object, where every lake has kept it. */
+const LOCK_KEY = 'locks/pipeline.json';
+const lockOf = (store: ObjectStore): PipelineLock => new PipelineLock(store, 'online-retail');
 
 const owner = (runId: string) => ({ host: 'host-a', pid: 100, runId });
 
@@ -21,47 +27,47 @@ describe('pipeline lock', () => {
   it('writes locks/pipeline.json with owner, acquired-at and lease expiry, and releases it', async () => {
     const store = new MemoryStore();
     const c = clock();
-    const result = await tryAcquireLock(store, owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     expect(result.acquired).toBe(true);
-    const stored = await readLock(store);
+    const stored = await lockOf(store).load();
     expect(stored).toMatchObject({ owner: owner('r1'), acquiredAt: '2011-12-01T00:00:00.000Z', expiresAt: '2011-12-01T00:01:00.000Z' });
     expect(await (result as { lock: HeldLock }).lock.release()).toBe(true);
-    expect(await store.head(PIPELINE_LOCK_KEY)).toBeUndefined();
+    expect(await store.head(LOCK_KEY)).toBeUndefined();
   });
 
   it('refuses a second owner while the lease runs, and names the holder', async () => {
     const store = new MemoryStore();
     const c = clock();
-    await tryAcquireLock(store, owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     c.advance(59_999);
-    const second = await tryAcquireLock(store, owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    const second = await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     expect(second).toEqual({ acquired: false, holder: expect.objectContaining({ owner: owner('r1') }) });
   });
 
   it('takes over a stale lock after its lease, and the old holder learns it lost the lock', async () => {
     const store = new MemoryStore();
     const c = clock();
-    const first = await tryAcquireLock(store, owner('crashed'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    const first = await tryAcquireLock(lockOf(store), owner('crashed'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     c.advance(60_000);
-    const second = await tryAcquireLock(store, owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    const second = await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     expect(second.acquired).toBe(true);
-    expect((await readLock(store))?.owner.runId).toBe('r2');
+    expect((await lockOf(store).load())?.owner.runId).toBe('r2');
     const stale = (first as { lock: HeldLock }).lock;
     await expect(stale.renew()).rejects.toThrow(LockLostError);
     await expect(stale.renew()).rejects.toThrow(/of run crashed \(pid 100 on host-a\) was lost: now held by run r2/);
     expect(await stale.release()).toBe(false);
-    expect((await readLock(store))?.owner.runId).toBe('r2');
+    expect((await lockOf(store).load())?.owner.runId).toBe('r2');
   });
 
   it('renewal extends the lease, so a live holder is never taken over', async () => {
     const store = new MemoryStore();
     const c = clock();
-    const held = await tryAcquireLock(store, owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    const held = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     c.advance(50_000);
     await (held as { lock: HeldLock }).lock.renew();
     c.advance(50_000);
-    expect((await tryAcquireLock(store, owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep })).acquired).toBe(false);
-    expect((await readLock(store))?.expiresAt).toBe('2011-12-01T00:01:50.000Z');
+    expect((await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep })).acquired).toBe(false);
+    expect((await lockOf(store).load())?.expiresAt).toBe('2011-12-01T00:01:50.000Z');
   });
 
   it('loses a race when another write lands during the settle time', async () => {
@@ -69,42 +75,42 @@ describe('pipeline lock', () => {
     const c = clock();
     const sneaky = async () => {
       // the other contender's write lands between our write and our re-read
-      await store.put(PIPELINE_LOCK_KEY, JSON.stringify({ ...(await readLock(store))!, owner: owner('other'), token: 'ffffffffffffffff' }));
+      await store.put(LOCK_KEY, JSON.stringify({ ...(await lockOf(store).load())!, owner: owner('other'), token: 'ffffffffffffffff' }));
     };
-    const result = await tryAcquireLock(store, owner('r1'), { now: c.now, sleep: sneaky });
+    const result = await tryAcquireLock(lockOf(store), owner('r1'), { now: c.now, sleep: sneaky });
     expect(result).toEqual({ acquired: false, holder: expect.objectContaining({ owner: owner('other') }) });
   });
 
   it('waits for the holder to release, polling, and stops waiting when aborted', async () => {
     const store = new MemoryStore();
     const c = clock();
-    const first = await tryAcquireLock(store, owner('r1'), { now: c.now, sleep: c.sleep });
+    const first = await tryAcquireLock(lockOf(store), owner('r1'), { now: c.now, sleep: c.sleep });
     let polls = 0;
     const sleep = async () => {
       if (++polls === 3) await (first as { lock: HeldLock }).lock.release();
     };
     const seen: string[] = [];
-    const lock = await acquireLock(store, owner('r2'), { now: c.now, sleep, onWait: (h) => seen.push(h.owner.runId) });
+    const lock = await acquireLock(lockOf(store), owner('r2'), { now: c.now, sleep, onWait: (h) => seen.push(h.owner.runId) });
     expect(lock.current.owner.runId).toBe('r2');
     expect(seen).toEqual(['r1', 'r1', 'r1']);
     const controller = new AbortController();
     controller.abort(new Error('received SIGTERM'));
-    await expect(acquireLock(store, owner('r3'), { now: c.now, sleep: c.sleep, signal: controller.signal })).rejects.toThrow('received SIGTERM');
+    await expect(acquireLock(lockOf(store), owner('r3'), { now: c.now, sleep: c.sleep, signal: controller.signal })).rejects.toThrow('received SIGTERM');
   });
 
   it('reports a lock object that is not a lock record, naming it', async () => {
     const store = new MemoryStore();
-    await store.put(PIPELINE_LOCK_KEY, '{"schema":"berserkr.lock/1"}');
-    await expect(readLock(store)).rejects.toThrow(LockFormatError);
-    await expect(readLock(store)).rejects.toThrow(/invalid lock memory:\/\/test\/locks\/pipeline.json: field owner: Required/);
+    await store.put(LOCK_KEY, '{"schema":"berserkr.lock/1"}');
+    await expect(lockOf(store).load()).rejects.toThrow(DatasetFormatError);
+    await expect(lockOf(store).load()).rejects.toThrow(/invalid lock memory:\/\/test\/locks\/pipeline.json: field owner: Required/);
   });
 
   it('takes over at once a lock whose holder is a dead process on this host, not a live one or one elsewhere', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: kill(pid, 0) fails with ESRCH
     const c = clock();
     const holdBy = async (store: MemoryStore, host: string, pid: number) => {
-      expect((await tryAcquireLock(store, { host, pid, runId: 'holder' }, { leaseMs: 60_000, now: c.now, sleep: c.sleep })).acquired).toBe(true);
-      return tryAcquireLock(store, owner('next'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+      expect((await tryAcquireLock(lockOf(store), { host, pid, runId: 'holder' }, { leaseMs: 60_000, now: c.now, sleep: c.sleep })).acquired).toBe(true);
+      return tryAcquireLock(lockOf(store), owner('next'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
     };
     const taken = await holdBy(new MemoryStore(), hostname(), dead);
     expect(taken.acquired).toBe(true);
@@ -121,7 +127,7 @@ describe('pipeline lock renewal', () => {
   it('keeps the lease while the main thread is busy for longer than the lease, so no one takes over', async () => {
     const store = new FileStore(dir);
     const leaseMs = 3_000;
-    const result = await tryAcquireLock(store, owner('busy'), { leaseMs, settleMs: 0 });
+    const result = await tryAcquireLock(lockOf(store), owner('busy'), { leaseMs, settleMs: 0 });
     const lock = (result as { lock: HeldLock }).lock;
     const acquired = lock.current;
     const errors: unknown[] = [];
@@ -142,7 +148,7 @@ describe('pipeline lock renewal', () => {
     }
     expect(renewalsSeen).toBeGreaterThanOrEqual(5); // every leaseMs / 3
     expect(smallestMarginMs).toBeGreaterThan(0); // never expired
-    const contender = await tryAcquireLock(store, owner('other'), { leaseMs, settleMs: 0 });
+    const contender = await tryAcquireLock(lockOf(store), owner('other'), { leaseMs, settleMs: 0 });
     expect(contender).toEqual({ acquired: false, holder: expect.objectContaining({ owner: owner('busy'), token: acquired.token }) });
 
     await stop();
@@ -156,9 +162,9 @@ describe('pipeline lock renewal', () => {
 
   it('tells the holder when another owner took the lock over, and stops renewing', async () => {
     const store = new FileStore(join(dir, 'lost'));
-    const result = await tryAcquireLock(store, owner('slow'), { leaseMs: 600, settleMs: 0 });
+    const result = await tryAcquireLock(lockOf(store), owner('slow'), { leaseMs: 600, settleMs: 0 });
     const lock = (result as { lock: HeldLock }).lock;
-    await store.put(PIPELINE_LOCK_KEY, JSON.stringify({ ...lock.current, owner: owner('thief'), token: 'ffffffffffffffff' }));
+    await store.put(LOCK_KEY, JSON.stringify({ ...lock.current, owner: owner('thief'), token: 'ffffffffffffffff' }));
     let stop = async (): Promise<void> => undefined;
     const lost = await new Promise<LockLostError>((resolve, reject) => {
       stop = lock.keepAlive(resolve, reject);
@@ -166,7 +172,7 @@ describe('pipeline lock renewal', () => {
     await stop(); // the renewer has exited by itself: resolves at once
     expect(lost).toBeInstanceOf(LockLostError);
     expect(lost.message).toMatch(/of run slow \(pid 100 on host-a\) was lost: now held by run thief/);
-    expect((await readLock(store))?.owner.runId).toBe('thief');
+    expect((await lockOf(store).load())?.owner.runId).toBe('thief');
   });
 });
 

@@ -3,19 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CodeVersionError,
-  InvalidRunIdError,
-  RunRecordError,
-  RunRecorder,
-  RunRecorderStateError,
-  assertRunId,
-  configHash,
-  detectCodeVersion,
-  formatRunId,
-  listRuns,
-  readRun,
-} from '../../lib/runs';
+import { assertRunId, DatasetFormatError, InvalidRunIdError, RunRecords } from '../../lib/catalog';
+import { CodeVersionError, RunRecorder, RunRecorderStateError, configHash, detectCodeVersion, formatRunId } from '../../lib/runs';
 import { ObjectNotFoundError } from '../../lib/store/store';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -91,7 +80,7 @@ describe('RunRecorder', () => {
     run.count('ingest.read', 241_909);
     run.metric('recall@10', 0.2);
     run.setBackend('wasm');
-    const written = await run.finish(lake);
+    const written = await run.finish(new RunRecords(lake));
 
     expect(result).toBe(13);
     expect(written.status).toBe('ok');
@@ -110,7 +99,7 @@ describe('RunRecorder', () => {
 
     const key = 'runs/20261121T004000Z-c0ffee.json';
     expect(JSON.parse(Buffer.from(await lake.get(key)).toString('utf8'))).toEqual(written);
-    expect(await readRun(lake, run.runId)).toEqual(written);
+    expect(await new RunRecords(lake).load(run.runId)).toEqual(written);
   });
 
   it('marks the run failed, keeps the error and rethrows it unchanged', async () => {
@@ -119,7 +108,7 @@ describe('RunRecorder', () => {
     await run.step('features', () => 1);
     const boom = new RangeError('as-of 2011-13-01 is not a date');
     await expect(run.step('train', () => Promise.reject(boom))).rejects.toBe(boom);
-    const record = await run.finish(lake);
+    const record = await run.finish(new RunRecords(lake));
     expect(record.status).toBe('failed');
     expect(record.steps.map((s) => [s.name, s.status])).toEqual([
       ['features', 'ok'],
@@ -133,19 +122,19 @@ describe('RunRecorder', () => {
     expect(() => run.count('rows', -1)).toThrow('row count rows: expected a non-negative integer, found -1');
     expect(() => run.count('rows', 1.5)).toThrow(RangeError);
     expect(() => run.metric('ece', Number.NaN)).toThrow('metric ece: expected a finite number, found NaN');
-    await run.finish(new MemoryStore());
-    await expect(run.finish(new MemoryStore())).rejects.toThrow(RunRecorderStateError);
+    await run.finish(new RunRecords(new MemoryStore()));
+    await expect(run.finish(new RunRecords(new MemoryStore()))).rejects.toThrow(RunRecorderStateError);
     expect(() => run.count('rows', 1)).toThrow(`run ${run.runId} is already finished: cannot count rows`);
   });
 });
 
-describe('listRuns / readRun', () => {
+describe('RunRecords list / load', () => {
   async function lakeWithRuns(): Promise<{ lake: MemoryStore; ids: string[] }> {
     const lake = new MemoryStore();
     const ids: string[] = [];
     for (const [i, t] of [Date.UTC(2026, 0, 2), Date.UTC(2025, 11, 31), Date.UTC(2026, 0, 1)].entries()) {
       const run = new RunRecorder({ command: 'run', code: CODE, now: () => t, suffix: `00000${i}` });
-      await run.finish(lake);
+      await run.finish(new RunRecords(lake));
       ids.push(run.runId);
     }
     await lake.put('runs/notes.txt', 'not a run');
@@ -155,27 +144,27 @@ describe('listRuns / readRun', () => {
 
   it('lists run ids newest first, ignoring other keys, with a limit', async () => {
     const { lake } = await lakeWithRuns();
-    expect(await listRuns(lake)).toEqual(['20260102T000000Z-000000', '20260101T000000Z-000002', '20251231T000000Z-000001']);
-    expect(await listRuns(lake, { limit: 1 })).toEqual(['20260102T000000Z-000000']);
-    expect(await listRuns(new MemoryStore())).toEqual([]);
+    expect(await new RunRecords(lake).list()).toEqual(['20260102T000000Z-000000', '20260101T000000Z-000002', '20251231T000000Z-000001']);
+    expect(await new RunRecords(lake).list({ limit: 1 })).toEqual(['20260102T000000Z-000000']);
+    expect(await new RunRecords(new MemoryStore()).list()).toEqual([]);
   });
 
   it('reports a missing run, bad JSON, a bad field and a foreign id', async () => {
     const { lake, ids } = await lakeWithRuns();
-    await expect(readRun(lake, '20300101T000000Z-ffffff')).rejects.toThrow(ObjectNotFoundError);
-    await expect(readRun(lake, 'latest')).rejects.toThrow(InvalidRunIdError);
+    await expect(new RunRecords(lake).load('20300101T000000Z-ffffff')).rejects.toThrow(ObjectNotFoundError);
+    await expect(new RunRecords(lake).load('latest')).rejects.toThrow(InvalidRunIdError);
 
     const key = `runs/${ids[0]}.json`;
     await lake.put(key, '{"schema": "berserkr.run/1",');
-    await expect(readRun(lake, ids[0])).rejects.toThrow(RunRecordError);
-    await expect(readRun(lake, ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: expected JSON`);
+    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(DatasetFormatError);
+    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: expected JSON`);
 
-    const good = await readRun(lake, ids[1]);
+    const good = await new RunRecords(lake).load(ids[1]);
     await lake.put(key, JSON.stringify({ ...good, runId: ids[0], status: 'done' }));
-    await expect(readRun(lake, ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: field status:`);
+    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: field status:`);
 
     await lake.put(key, JSON.stringify(good));
-    await expect(readRun(lake, ids[0])).rejects.toThrow(`expected runId ${ids[0]}, found ${ids[1]}`);
+    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(`expected runId ${ids[0]}, found ${ids[1]}`);
   });
 });
 

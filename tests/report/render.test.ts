@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore } from '../../lib/store/file';
-import { InvalidRunIdError } from '../../lib/runs';
+import { Catalog, InvalidRunIdError } from '../../lib/catalog';
 import { CurveInputError } from '../../report/curves';
-import { publishReport, reportKey } from '../../report/publish';
+import { publishReport } from '../../report/publish';
 import { renderReport, ReportInputError } from '../../report/render';
 import type { TopLevelSpec } from 'vega-lite';
 import { ChartRenderError, inlineSvg, renderSvg } from '../../report/svg';
@@ -160,15 +160,16 @@ describe('publishReport', () => {
   it('writes runs/<run-id>.html beside the run record and returns its URI', async () => {
     const lake = new FileStore(dir);
     const input = minimal();
-    const written = await publishReport(lake, input);
+    const written = await publishReport(new Catalog(lake, 'online-retail'), input);
     expect(written.key).toBe('runs/20111210T000000Z-000001.html');
     expect(written.uri).toBe(`${lake.uri.replace(/\/+$/, '')}/runs/20111210T000000Z-000001.html`);
     expect(readFileSync(join(dir, 'runs', '20111210T000000Z-000001.html'), 'utf8')).toBe(await renderReport(input));
   });
 
   it('refuses a bad run id before writing', async () => {
-    expect(() => reportKey('run-1')).toThrow(InvalidRunIdError);
-    await expect(publishReport(new FileStore(dir), { ...minimal(), runId: '../x' })).rejects.toThrow(InvalidRunIdError);
+    const catalog = new Catalog(new FileStore(dir), 'online-retail');
+    expect(() => catalog.reports.key('run-1')).toThrow(InvalidRunIdError);
+    await expect(publishReport(catalog, { ...minimal(), runId: '../x' })).rejects.toThrow(InvalidRunIdError);
   });
 });
 

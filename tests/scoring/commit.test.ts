@@ -1,6 +1,6 @@
-import { checkShardMarkers, exportMetadata, type ShardMarker } from '../../scoring/commit';
+import type { ShardMarker } from '../../lib/catalog';
+import { checkShardMarkers, exportMetadata } from '../../scoring/commit';
 import { ScoringInputError } from '../../scoring/errors';
-import { SCORING_KEYS } from '../../scoring/layout';
 
 const RUN = '20111109T000000Z-3fa9c1';
 const marker = (index: number, count: number, over: Partial<ShardMarker> = {}): ShardMarker => ({
@@ -14,19 +14,12 @@ const marker = (index: number, count: number, over: Partial<ShardMarker> = {}): 
   customers: 100 + index,
   pairs: 1000 * (index + 1),
   rows: 10 * (100 + index),
-  lists: SCORING_KEYS.shardLists(RUN, { index, count }),
-  scores: [SCORING_KEYS.scoresPart(RUN, { index, count }, 0)],
+  lists: `exports/${RUN}/shards/shard-${index}-of-${count}.parquet`,
+  scores: [`scores/${RUN}/shard-${index}-of-${count}/part-00000.parquet`],
   ...over,
 });
 
 describe('shard commit records', () => {
-  it('lays out shard objects under the run id', () => {
-    expect(SCORING_KEYS.scoresPart(RUN, { index: 2, count: 4 }, 3)).toBe(`scores/${RUN}/shard-2-of-4/part-00003.parquet`);
-    expect(SCORING_KEYS.shardMarker(RUN, { index: 2, count: 4 })).toBe(`exports/${RUN}/shards/shard-2-of-4._SUCCESS.json`);
-    expect(SCORING_KEYS.exportFile(RUN, 'jsonl')).toBe(`exports/${RUN}/top-k.jsonl`);
-    expect(SCORING_KEYS.latestPointer).toBe('exports/latest.json');
-  });
-
   it('accepts N agreeing markers in any order and sums them', () => {
     const ordered = checkShardMarkers([marker(2, 3), marker(0, 3), marker(1, 3)], 3);
     expect(ordered.map((m) => m.shard.index)).toEqual([0, 1, 2]);

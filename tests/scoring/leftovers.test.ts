@@ -1,4 +1,5 @@
 /** scoring/leftovers.ts: uncommitted scoring runs are removed once old enough, committed and live ones kept. */
+import { Catalog } from '../../lib/catalog';
 import { removeUncommittedRuns } from '../../scoring/leftovers';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -22,7 +23,7 @@ async function lake(): Promise<MemoryStore> {
 describe('removeUncommittedRuns', () => {
   it('removes every object of the uncommitted runs written before the cut-off, except runs to keep', async () => {
     const store = await lake();
-    const removed = await removeUncommittedRuns(store, Date.now() + 1, (runId) => runId === D);
+    const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), Date.now() + 1, (runId) => runId === D);
     expect(removed).toEqual([
       { runId: B, keys: [`exports/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/${B}/shards/shard-0-of-2.parquet`, `scores/${B}/shard-0-of-2/part-00000.parquet`] },
       { runId: C, keys: [`scores/${C}/shard-0-of-1/part-00000.parquet`] },
@@ -38,7 +39,7 @@ describe('removeUncommittedRuns', () => {
     const cutoff = Date.now() + 1;
     await new Promise((r) => setTimeout(r, 5));
     await store.put(`scores/${B}/shard-1-of-2/part-00000.parquet`, 'x'); // shard 1 still scoring
-    const removed = await removeUncommittedRuns(store, cutoff, () => false);
+    const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), cutoff, () => false);
     expect(removed.map((r) => r.runId)).toEqual([C, D]);
     expect(await store.head(`exports/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
   });

@@ -5,7 +5,7 @@ import { DAY_MS } from '../../lib/schema';
 import { repeatBaseline } from '../../training/baselines';
 import { TrainingInputError } from '../../training/errors';
 import { baselineScores, fitBaselineFallback, parseBaselineId } from '../../training/fallback';
-import { fallbackKey, ModelNotFoundError, readBaselineFallback, RegistryFormatError, writeBaselineFallback } from '../../training/registry';
+import { Catalog, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -60,13 +60,14 @@ describe('parseBaselineId', () => {
 describe('baseline fallback records', () => {
   it('round-trip through the store and fail with typed errors', async () => {
     const store = new MemoryStore();
-    await expect(readBaselineFallback(store, 'repeat')).rejects.toThrow(ModelNotFoundError);
+    const { fallbacks } = new Catalog(store, 'online-retail');
+    await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetNotFoundError);
     const fallback = fitBaselineFallback(index, 'repeat', validationCutoff, 30, 10, 'challenger lost');
-    const { key } = await writeBaselineFallback(store, fallback);
+    const { key } = await fallbacks.save(fallback);
     expect(key).toBe('models/baseline-repeat/fallback.json');
-    expect(await readBaselineFallback(store, 'repeat')).toEqual(fallback);
-    await store.put(fallbackKey('repeat'), JSON.stringify({ ...fallback, k: 0 }));
-    await expect(readBaselineFallback(store, 'repeat')).rejects.toThrow(RegistryFormatError);
+    expect(await fallbacks.load('repeat')).toEqual(fallback);
+    await store.put(key, JSON.stringify({ ...fallback, k: 0 }));
+    await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetFormatError);
   });
 });
 

@@ -2,18 +2,8 @@ import { selectBackend } from '../../training/backend';
 import { buildModel } from '../../training/model';
 import { predictRaw } from '../../training/predict';
 import { fitPreprocessing } from '../../training/preprocess';
-import {
-  configHash,
-  loadModel,
-  ModelExistsError,
-  ModelNotFoundError,
-  newModelId,
-  readChampion,
-  RegistryFormatError,
-  saveModel,
-  writeChampion,
-  type ModelToSave,
-} from '../../training/registry';
+import { Catalog, DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
+import { configHash, loadModel, newModelId, saveModel, type ModelToSave } from '../../training/registry';
 import { scoreFeatureSet } from '../../scoring/score';
 import { MemoryStore } from '../helpers/memory-store';
 import { makeFeatureSet, makeWorld } from './synthetic';
@@ -52,13 +42,14 @@ describe('model registry', () => {
 
   it('round-trips a model: same predictions, manifest written last, never overwritten', async () => {
     const store = new MemoryStore();
+    const catalog = new Catalog(store, 'online-retail');
     const input = toSave();
-    const manifest = await saveModel(store, input, now);
+    const manifest = await saveModel(catalog, input, now);
     const prefix = `models/${input.modelId}/`;
     expect(store.puts).toEqual([prefix + 'weights.bin', prefix + 'model.json', prefix + 'manifest.json']);
     expect(manifest.artefacts.map((a) => a.key)).toEqual([prefix + 'weights.bin', prefix + 'model.json']);
 
-    const loaded = await loadModel(store, input.modelId);
+    const loaded = await loadModel(catalog, input.modelId);
     expect(loaded.manifest).toEqual(manifest);
     expect(loaded.preprocessing).toEqual(preprocessing);
     const before = predictRaw(input.model, preprocessing, vocab, fs);
@@ -67,33 +58,35 @@ describe('model registry', () => {
     const calibrated = scoreFeatureSet(loaded, fs);
     expect(calibrated.every((p) => p >= 0 && p <= 1)).toBe(true);
 
-    await expect(saveModel(store, toSave(), now)).rejects.toThrow(ModelExistsError);
+    await expect(saveModel(catalog, toSave(), now)).rejects.toThrow(DatasetExistsError);
   });
 
   it('treats a model without manifest as absent and detects truncated artefacts', async () => {
     const store = new MemoryStore();
+    const catalog = new Catalog(store, 'online-retail');
     const input = toSave();
-    await saveModel(store, input, now);
+    await saveModel(catalog, input, now);
     const prefix = `models/${input.modelId}/`;
     await store.put(prefix + 'weights.bin', new Uint8Array(3));
-    await expect(loadModel(store, input.modelId)).rejects.toThrow(RegistryFormatError);
-    await expect(loadModel(store, input.modelId)).rejects.toThrow(/weights\.bin: expected \d+ bytes as recorded in .*manifest\.json, found 3/);
+    await expect(loadModel(catalog, input.modelId)).rejects.toThrow(DatasetFormatError);
+    await expect(loadModel(catalog, input.modelId)).rejects.toThrow(/weights\.bin: expected \d+ bytes as recorded in .*manifest\.json, found 3/);
     await store.delete(prefix + 'manifest.json');
-    await expect(loadModel(store, input.modelId)).rejects.toThrow(ModelNotFoundError);
+    await expect(loadModel(catalog, input.modelId)).rejects.toThrow(DatasetNotFoundError);
     await store.put(prefix + 'manifest.json', '{"formatVersion": 2}');
-    await expect(loadModel(store, input.modelId)).rejects.toThrow(/manifest\.json: formatVersion: Invalid literal value/);
+    await expect(loadModel(catalog, input.modelId)).rejects.toThrow(/^invalid model manifest memory:\/\/test\/models\/.*\/manifest\.json: field formatVersion: Invalid literal value/);
   });
 
   it('reads and writes the champion of published models only', async () => {
     const store = new MemoryStore();
-    expect(await readChampion(store)).toBeUndefined();
+    const catalog = new Catalog(store, 'online-retail');
+    expect(await catalog.champion.load()).toBeUndefined();
     const input = toSave();
     const champion = { modelId: input.modelId, promotedAt: now.toISOString(), validation: { ndcg10: 0.5 } };
-    await expect(writeChampion(store, champion)).rejects.toThrow(ModelNotFoundError);
-    await saveModel(store, input, now);
-    await writeChampion(store, champion);
-    expect(await readChampion(store)).toEqual(champion);
+    await expect(catalog.champion.publish(champion)).rejects.toThrow(DatasetNotFoundError);
+    await saveModel(catalog, input, now);
+    await catalog.champion.publish(champion);
+    expect(await catalog.champion.load()).toEqual(champion);
     await store.put('models/champion.json', '{"modelId": 7}');
-    await expect(readChampion(store)).rejects.toThrow(RegistryFormatError);
+    await expect(catalog.champion.load()).rejects.toThrow(DatasetFormatError);
   });
 });
