@@ -50,7 +50,7 @@ SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
 TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
 
-.PHONY: help setup deps build clean test demo up down seed ingest features train score export pipeline schedule runs bench
+.PHONY: help setup deps build clean test demo up down seed ingest train score export pipeline schedule runs bench
 
 help: ## List the targets (this text)
 	@echo "usage: make <target> [VAR=value …]   (RAW_URI=$(RAW_URI) LAKE_URI=$(LAKE_URI))"
@@ -108,9 +108,6 @@ seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (RAW_URI, e
 
 ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
 	$(BERSERKR) ingest --raw '$(RAW_URI)' $(LOCATION)
-
-features: build ## Build the feature tables at the as-of time (AS_OF)
-	$(BERSERKR) features $(LOCATION) $(AS_OF_FLAG)
 
 train: build ## Train, calibrate and register a model
 	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG) $(TRAIN_FLAGS)

@@ -9,7 +9,6 @@ import { packageVersion } from '../lib/runs';
 import { EXIT } from './command';
 import { registerBacktest } from './commands/backtest';
 import { registerEvaluate } from './commands/evaluate';
-import { registerFeatures } from './commands/features';
 import { registerGc } from './commands/gc';
 import { registerIngest } from './commands/ingest';
 import { registerReport } from './commands/report';
@@ -24,13 +23,13 @@ import { registerTrain } from './commands/train';
 /** Builds the program with every command registered (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('berserkr')
-    .description('Purchase likelihood for every customer and item: raw LZO CSV -> clean Parquet -> Arrow features -> TF.js model -> calibrated top-K exports')
+    .description('Purchase likelihood for every customer and item: raw CSV -> clean Parquet -> candidate features -> TF.js model -> calibrated top-K exports')
     .version(packageVersion().version)
     .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['pretty', 'json']).default('pretty').env('BERSERKR_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerIngest, registerFeatures, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed]) register(program);
+  for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed]) register(program);
   return program;
 }
 

@@ -7,7 +7,6 @@ import type { ObjectStore } from '../store/store';
 import { ChampionPointer } from './champion';
 import { Exports } from './exports';
 import { BaselineFallbacks } from './fallbacks';
-import { FeatureTables } from './features';
 import { IngestParts } from './ingest-parts';
 import { LatestExport } from './latest';
 import { IngestLedger } from './ledger';
@@ -38,8 +37,6 @@ export class Catalog {
   readonly clean: IngestParts;
   /** `rejects/<data set>/<raw key>/<attempt>/part-NNNNN.parquet`. */
   readonly rejects: IngestParts;
-  /** `features/<data set>/<as-of>/features.parquet`. */
-  readonly features: FeatureTables;
   /** `models/<model-id>/{model.json,weights.bin,manifest.json}`. */
   readonly models: Models;
   /** `models/champion.json`. */
@@ -74,7 +71,6 @@ export class Catalog {
     this.ledger = new IngestLedger(store, dataset);
     this.clean = new IngestParts(store, this.ledger, 'clean');
     this.rejects = new IngestParts(store, this.ledger, 'rejects');
-    this.features = new FeatureTables(store, dataset);
     this.models = new Models(store);
     this.champion = new ChampionPointer(store, this.models);
     this.fallbacks = new BaselineFallbacks(store, this.models);

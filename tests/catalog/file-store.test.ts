@@ -19,7 +19,7 @@ import {
   type RunRecord,
   type ShardMarker,
 } from '../../lib/catalog';
-import { parquetToTable, tableToParquet } from '../../lib/parquet';
+import { tableToParquet } from '../../lib/parquet';
 import { FileStore } from '../../lib/store/file';
 
 const RUN = '20111109T000000Z-3fa9c1';
@@ -111,14 +111,6 @@ describe('catalog on a file store', () => {
     expect(await catalog.clean.attemptKeys('x.lzo')).toEqual([stale, x0]);
     await catalog.clean.delete(stale);
     expect(await catalog.clean.attemptKeys('x.lzo')).toEqual([x0]);
-  });
-
-  it('feature tables: saved as Parquet under the data set and as-of time', async () => {
-    const asOf = Date.UTC(2011, 10, 9);
-    const info = await catalog.features.save(asOf, scores(3));
-    expect(info.key).toBe(catalog.features.key(asOf));
-    expect(rows(parquetToTable(readFileSync(join(dir, ...info.key.split('/')))))).toEqual(rows(scores(3)));
-    expect(catalog.features.uri(asOf)).toBe(`${store.uri}/${info.key}`);
   });
 
   it('models: artefacts, then the manifest; read back with the artefacts checked; never overwritten', async () => {

@@ -18,10 +18,6 @@ describe('catalog keys', () => {
     expect(new Catalog(new MemoryStore(), 'loyalty-club').clean.partKey('x.lzo', 'a', 0)).toBe('clean/loyalty-club/x.lzo/a/part-00000.parquet');
   });
 
-  it('lays out feature tables by data set and as-of time', () => {
-    expect(catalog.features.key(Date.UTC(2011, 10, 9))).toBe('features/online-retail/2011-11-09T00:00:00.000Z/features.parquet');
-  });
-
   it('lays out models, the champion and baseline fallbacks under models/', () => {
     expect(catalog.models.prefix(MODEL)).toBe(`models/${MODEL}/`);
     expect(catalog.models.key(MODEL, 'manifest.json')).toBe(`models/${MODEL}/manifest.json`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { jsonLogs, ROOT, runCli } from '../helpers/cli';
 import { startS3Server } from '../helpers/s3server';
 
-const COMMANDS = ['ingest', 'features', 'train', 'score', 'evaluate', 'run'];
+const COMMANDS = ['ingest', 'train', 'score', 'evaluate', 'run'];
 const DATA = join(ROOT, 'data', 'online-retail');
 
 describe('berserkr CLI', () => {

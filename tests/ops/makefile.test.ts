@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest', 'features', 'train', 'score', 'export', 'pipeline', 'schedule', 'runs', 'bench'];
+const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest', 'train', 'score', 'export', 'pipeline', 'schedule', 'runs', 'bench'];
 
 /** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
 const ENV = Object.fromEntries(
