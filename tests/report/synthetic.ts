@@ -55,7 +55,7 @@ export function syntheticReportInput(): ReportInput {
     modelId: 'gbdt-20111109',
     lineage: Array.from({ length: 13 }, (_, i) => {
       const month = new Date(Date.UTC(2010, 11 + i, 1)).toISOString().slice(0, 7);
-      return { store: 'file:///work/main/data/online-retail', key: `${month}.csv.lzo`, etag: `sha256-${(0x1f3a9c + i * 7919).toString(16).padStart(8, '0')}` };
+      return { store: 's3://raw/online-retail', key: `${month}.csv.lzo`, etag: `sha256-${(0x1f3a9c + i * 7919).toString(16).padStart(8, '0')}` };
     }),
     rows: {
       'ingest.read': 541_909,
