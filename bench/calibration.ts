@@ -24,7 +24,7 @@ import type { FeatureSet } from '../features/types';
 import { Catalog } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/open';
-import { itemOrder, topKPerCustomer } from '../scoring/topk';
+import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
 import { expectedCalibrationError, labelPairs } from '../training/metrics';
 import { predictRaw } from '../training/predict';

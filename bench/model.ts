@@ -21,7 +21,7 @@ import { purchaseEvents } from '../features/events';
 import { Catalog } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/open';
-import { itemOrder, topKPerCustomer } from '../scoring/topk';
+import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
 import { predictRaw } from '../training/predict';
 import { trainModel, type TrainOptions } from '../training/train';

@@ -14,7 +14,7 @@ import { tableToParquet } from '../lib/parquet';
 import { SCORES } from '../lib/schema';
 import { ScoringInputError } from './errors';
 import { EXPORT_FORMATS, type ExportFormat } from '../lib/catalog';
-import type { TopK } from './topk';
+import type { TopK } from '../ranking/topk';
 
 const encoder = new TextEncoder();
 

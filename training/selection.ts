@@ -5,7 +5,7 @@
  * ranks models the same way as the protocol's NDCG@K for a fixed candidate set.
  */
 import type { FeatureSet } from '../features/types';
-import { topKPerCustomer } from '../scoring/topk';
+import { topKPerCustomer } from '../ranking/topk';
 import { TrainingInputError } from './errors';
 
 /**

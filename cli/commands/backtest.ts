@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { buildFeatureSet, candidateRecall } from '../../features/build';
 import { EventIndex } from '../../features/event-index';
 import { scoreFeatureSet } from '../../scoring/score';
-import { itemOrder, topKPerCustomer } from '../../scoring/topk';
+import { itemOrder, topKPerCustomer } from '../../ranking/topk';
 import { DataCommandOptions, runCommand } from '../command';
 import { CommandContext } from '../context';
 import { commonOptions, parseInstant } from '../options';

@@ -25,7 +25,7 @@ import { exportChunks, scoresTable } from '../../scoring/export';
 import { mergeLists } from '../../scoring/merge';
 import { scoreFeatureSetOn } from '../../scoring/score';
 import { shardCustomers, type ShardSpec } from '../../scoring/shard';
-import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../scoring/topk';
+import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../ranking/topk';
 import { selectBackend } from '../../training/backend';
 import { ForwardPool } from '../../training/forward-pool';
 import { baselineScores, parseBaselineId } from '../../training/fallback';

@@ -11,7 +11,7 @@ import { EventIndex } from '../../features/event-index';
 import { FeatureSet } from '../../features/types';
 import { ProgressBar } from '../../lib/progress';
 import { DAY_MS } from '../../lib/schema';
-import { topKPerCustomer, itemOrder } from '../../scoring/topk';
+import { topKPerCustomer, itemOrder } from '../../ranking/topk';
 import { scoreFeatureSet } from '../../scoring/score';
 import { applyCalibration, Calibration, fitCalibration } from '../../training/calibration';
 import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from '../../training/fallback';

@@ -1,7 +1,7 @@
 import { parquetToTable } from '../../lib/parquet';
 import { ScoringInputError } from '../../scoring/errors';
 import { csvField, exportBytes, exportChunks, parseFormats, scoresTable } from '../../scoring/export';
-import type { TopK } from '../../scoring/topk';
+import type { TopK } from '../../ranking/topk';
 import { MemoryStore } from '../helpers/memory-store';
 
 const rows: TopK = {

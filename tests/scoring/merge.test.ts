@@ -2,7 +2,7 @@ import { ScoringInputError } from '../../scoring/errors';
 import { exportBytes, scoresColumns, scoresTable } from '../../scoring/export';
 import { parseCustomerList } from '../../scoring/customer-list';
 import { mergeLists, selectCustomers } from '../../scoring/merge';
-import { orderByCustomerId, topKPerCustomer } from '../../scoring/topk';
+import { orderByCustomerId, topKPerCustomer } from '../../ranking/topk';
 import type { Table } from 'apache-arrow';
 
 const customerIds = ['17850', '12346', '13047', '12583', '14688', '15100'];

@@ -1,5 +1,5 @@
-import { ScoringInputError } from '../../scoring/errors';
-import { itemOrder, orderByCustomerId, rankPerCustomer, topKPerCustomer, type TopK } from '../../scoring/topk';
+import { RankingInputError } from '../../ranking/errors';
+import { itemOrder, orderByCustomerId, rankPerCustomer, topKPerCustomer, type TopK } from '../../ranking/topk';
 import { Prng } from '../../training/sampling';
 
 /** Reference: full sort per customer by (probability desc, key asc). */
@@ -68,7 +68,7 @@ describe('topKPerCustomer', () => {
   it('rejects customers split across the input, NaN scores and bad k', () => {
     const c = Int32Array.from([1, 2, 1]);
     const i = Int32Array.from([0, 0, 1]);
-    expect(() => topKPerCustomer(c, i, new Float32Array(3), 2)).toThrow(ScoringInputError);
+    expect(() => topKPerCustomer(c, i, new Float32Array(3), 2)).toThrow(RankingInputError);
     expect(() => topKPerCustomer(c, i, new Float32Array(3), 2)).toThrow(/customer 1 are not contiguous \(seen again at row 2\)/);
     expect(() => topKPerCustomer(Int32Array.from([1, 1]), Int32Array.from([0, 1]), Float32Array.from([0.1, NaN]), 2)).toThrow(/row 1 is NaN/);
     expect(() => topKPerCustomer(c, i, new Float32Array(3), 0)).toThrow(/k must be >= 1, found 0/);

@@ -5,7 +5,7 @@
  * the raw score descending when given, then by item id ascending (a total order,
  * so the output is deterministic and shards agree with the single run).
  */
-import { ScoringInputError } from './errors';
+import { RankingInputError } from './errors';
 
 /** Top-K rows as typed columns, customers in input order, ranks 1 … ≤ K within a customer. */
 export interface TopK {
@@ -51,7 +51,7 @@ export function itemOrder(itemIds: readonly string[]): Int32Array {
  *   the probability is a non-decreasing function of keeps the output sorted.
  * @param options.tieKey per dense item, the final tie-break rank (e.g.
  *   {@link itemOrder}); the dense item index when omitted.
- * @throws ScoringInputError when lengths differ, k < 1, a score is NaN or a
+ * @throws RankingInputError when lengths differ, k < 1, a score is NaN or a
  *   customer's rows are not contiguous (quoting the row).
  */
 export function topKPerCustomer(
@@ -64,21 +64,21 @@ export function topKPerCustomer(
   const { score, tieKey } = options;
   const n = customer.length;
   if (item.length !== n || probability.length !== n || (score !== undefined && score.length !== n)) {
-    throw new ScoringInputError(
+    throw new RankingInputError(
       `topKPerCustomer: column lengths differ (customer ${n}, item ${item.length}, probability ${probability.length}, score ${score?.length ?? 'none'})`,
     );
   }
-  if (!(k >= 1)) throw new ScoringInputError(`topKPerCustomer: k must be >= 1, found ${k}`);
+  if (!(k >= 1)) throw new RankingInputError(`topKPerCustomer: k must be >= 1, found ${k}`);
   // Pass 1: group boundaries and output size; check contiguity.
   const starts: number[] = [];
   let outN = 0;
   const finished = new Set<number>();
   for (let r = 0; r < n; r++) {
-    if (Number.isNaN(probability[r])) throw new ScoringInputError(`topKPerCustomer: probability at row ${r} is NaN`);
+    if (Number.isNaN(probability[r])) throw new RankingInputError(`topKPerCustomer: probability at row ${r} is NaN`);
     if (r === 0 || customer[r] !== customer[r - 1]) {
       if (r > 0) finished.add(customer[r - 1]);
       if (finished.has(customer[r])) {
-        throw new ScoringInputError(`topKPerCustomer: rows of customer ${customer[r]} are not contiguous (seen again at row ${r})`);
+        throw new RankingInputError(`topKPerCustomer: rows of customer ${customer[r]} are not contiguous (seen again at row ${r})`);
       }
       if (starts.length > 0) outN += Math.min(k, r - starts[starts.length - 1]);
       starts.push(r);
