@@ -68,7 +68,7 @@ export function parseInstant(value: string): number {
 
 /** Options every data command takes; `trainingOptions` lists a training's. */
 export const commonOptions = {
-  raw: () => new Option('--raw <uri>', 'raw bucket or folder of lzop objects (*.lzo, any case)').default('data/online-retail').env('BERSERKR_RAW'),
+  raw: () => new Option('--raw <uri>', 'raw bucket or folder of CSV objects, lzop, gzip, zstd or uncompressed (those the configuration\'s raw.pattern selects)').default('data/online-retail').env('BERSERKR_RAW'),
   lake: () => new Option('--lake <uri>', 'lake bucket or folder (plain path, file:// or s3://bucket/prefix)').default('lake').env('BERSERKR_LAKE'),
   config: () => new Option('--config <file>', 'data-set configuration (YAML)').default('config/online-retail.yaml').env('BERSERKR_CONFIG'),
   asOf: () => new Option('--as-of <time>', 'as-of time, strict ISO 8601: 2011-11-09 or 2011-11-09T10:00[:SS[.fff]] with an optional Z or ±HH:MM; no zone means UTC; default: just after the last event').argParser(parseInstant),

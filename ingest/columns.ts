@@ -5,7 +5,7 @@
  * and a Utf8 builder over byte ranges.
  */
 import { Data, Field, Float64, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, makeData } from 'apache-arrow';
-import { keptColumnName } from '../lib/config';
+import { EXTRA_COLUMNS, keptColumnName } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { CLEAN, REJECTS } from '../lib/schema';
 
@@ -14,7 +14,9 @@ import { CLEAN, REJECTS } from '../lib/schema';
  * `item_id` utf8, `event_time` timestamp[ms, UTC], `quantity` int32, `unit_price`
  * float64, `order_id` utf8 (the last three nullable: absent when the data set has
  * none), then each kept column as nullable utf8 under its snake-case name, then
- * lineage `source_object` utf8 and `source_line` int32.
+ * with `csv.extra_columns: keep` the nullable utf8 `extra_columns` (a JSON object of
+ * the header columns the configuration does not name, null when the object has
+ * none), then lineage `source_object` utf8 and `source_line` int32.
  */
 export function cleanSchema(config: DatasetConfig): Schema {
   return new Schema([
@@ -25,6 +27,7 @@ export function cleanSchema(config: DatasetConfig): Schema {
     new Field(CLEAN.unitPrice, new Float64(), true),
     new Field(CLEAN.orderId, new Utf8(), true),
     ...config.columns.keep.map((c) => new Field(keptColumnName(c), new Utf8(), true)),
+    ...(config.csv.extra_columns === 'keep' ? [new Field(EXTRA_COLUMNS, new Utf8(), true)] : []),
     new Field(CLEAN.sourceObject, new Utf8(), false),
     new Field(CLEAN.sourceLine, new Int32(), false),
   ]);

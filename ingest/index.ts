@@ -1,7 +1,8 @@
 /**
- * Public API of the ingest stage. The pure stage is `ingestObject` (lzop bytes →
- * typed batches; `typeCsv` is its part after decompression); `ingestAll` is its
- * edge over the catalog (`lib/catalog`), optionally spreading objects over worker threads
+ * Public API of the ingest stage. The pure stage is `ingestObject` (raw bytes,
+ * lzop, gzip, zstd or uncompressed → typed batches; `decompress` is its first
+ * layer, `typeCsv` its part after decompression); `ingestAll` is its edge over
+ * the catalog (`lib/catalog`), optionally spreading objects over worker threads
  * (`IngestWorkerPool`); `createLzoRegistry` is the lzop codec registry with the
  * bounds-checked LZO1X decoder (`lzo1x.ts`).
  */
@@ -10,6 +11,12 @@ export type { BlockCodec } from './codec';
 export { Lzo1xError, createLzoRegistry, decompressLzo1x, lzo1x } from './lzo1x';
 export { DEFAULT_MAX_BLOCK_SIZE, LzopFormatError, readLzop } from './lzop';
 export type { LzopHeader, LzopReadOptions } from './lzop';
+export { CompressedDataError, CompressionMismatchError, SNIFF_BYTES, checkMagic, sniffFormat } from './compression';
+export { GZIP_CHUNK_BYTES, readGzip } from './gzip';
+export { DEFAULT_MAX_ZSTD_WINDOW, readZstd } from './zstd';
+export type { ZstdReadOptions } from './zstd';
+export { decompress } from './decompress';
+export type { DecompressOptions } from './decompress';
 export { firstInvalidUtf8, latin1ToUtf8, toUtf8 } from './text';
 export type { TextEncoding } from './text';
 export { CsvRecordTooLongError, fieldText, parseCsv, recordText } from './csv';
@@ -18,10 +25,11 @@ export { FieldTransform } from './transform';
 export type { CsvOptions, CsvRecordBatch } from './csv';
 export { TimeFormatError, compileBytesTimeFormat, compileTimeFormat } from './time';
 export type { BytesTimeParser, TimeParser } from './time';
-export { HeaderMismatchError, RecordTyper, resolveLayout } from './typing';
+export { HeaderMismatchError, RecordTyper, TIME_SAMPLE_LINES, UnreadableTimesError, resolveLayout } from './typing';
+export { ExtraColumnsWriter } from './extra-columns';
 export type { ColumnLayout, IngestCounts, TypedBatch } from './typing';
 export { REJECTS_SCHEMA, cleanSchema } from './columns';
-export { EmptyObjectError, ingestObject, typeCsv } from './ingest';
+export { EmptyObjectError, UnsupportedCompressionError, ingestObject, objectCompression, typeCsv } from './ingest';
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';

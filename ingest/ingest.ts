@@ -1,14 +1,15 @@
 /**
- * The ingest stage, pure (no store I/O): one raw lzop CSV object's bytes →
- * batches of clean transactions and rejects as Arrow tables, with line counts.
- * Layers, all over bytes: raw bytes → lzop blocks (`lzop.ts`) → UTF-8 bytes
- * (`text.ts`) → CSV records as byte ranges (`csv.ts`) → typed columns and
- * rejects (`typing.ts`).
+ * The ingest stage, pure (no store I/O): one raw CSV object's bytes → batches of
+ * clean transactions and rejects as Arrow tables, with line counts. Layers, all
+ * over bytes: raw bytes → decompressed bytes (lzop, gzip, zstd or none,
+ * `decompress.ts`) → UTF-8 bytes (`text.ts`) → CSV records as byte ranges
+ * (`csv.ts`) → typed columns and rejects (`typing.ts`).
  */
 import { DatasetConfig } from '../lib/config-types';
-import { CodecRegistry } from './codec';
+import { ObjectCompression, compressionOf } from '../lib/catalog/raw-objects';
 import { fieldText, parseCsv } from './csv';
-import { readLzop } from './lzop';
+import { DecompressOptions, decompress } from './decompress';
+import { DEFAULT_MAX_REJECT_RATIO } from './reject-budget';
 import { toUtf8 } from './text';
 import { ColumnLayout, IngestCounts, RecordTyper, TypedBatch, resolveLayout } from './typing';
 
@@ -22,21 +23,42 @@ export class EmptyObjectError extends Error {
   }
 }
 
-export interface IngestOptions {
-  /** lzop block codecs by method id (e.g. `createLzoRegistry()` from `lzo1x.ts`). */
-  codecs: CodecRegistry;
+/** A raw object whose compression ingest does not read (`compressionOf`). */
+export class UnsupportedCompressionError extends Error {
+  constructor(readonly objectKey: string, readonly reason: string) {
+    super(`${objectKey}: ${reason}`);
+    this.name = 'UnsupportedCompressionError';
+  }
+}
+
+export interface IngestOptions extends DecompressOptions {
   /** Lines (clean + rejected) per yielded batch (the last may hold fewer), 250,000 by default. */
   batchLines?: number;
-  /** Largest lzop block accepted, bytes (decompression-bomb guard); `DEFAULT_MAX_BLOCK_SIZE` (1 MiB, `lzop.ts`) by default. */
-  maxBlockSize?: number;
   /** Longest CSV record accepted, bytes; 1 MiB by default. */
   maxRecordBytes?: number;
+  /**
+   * The object's reject budget (`reject-budget.ts`), `DEFAULT_MAX_REJECT_RATIO` by
+   * default. Here it sets how many of the object's first times may not parse
+   * before it fails at once ({@link typeCsv}); the budget itself is checked on the counts.
+   */
+  maxRejectRatio?: number;
 }
 
 /**
- * Ingests one raw object: decompresses the lzop container, parses the CSV,
- * matches its header against `config`, and types each data line into the clean
- * contract or a reject. Streams: memory is bounded by one lzop block, one batch of
+ * How raw object `objectKey` is read under `config` (`csv.compression`, by extension under `auto`).
+ * @throws UnsupportedCompressionError for the extension of a compression ingest does not read.
+ */
+export function objectCompression(objectKey: string, config: DatasetConfig): ObjectCompression {
+  const how = compressionOf(objectKey, config.csv.compression);
+  if ('unsupported' in how) throw new UnsupportedCompressionError(objectKey, how.unsupported);
+  return how;
+}
+
+/**
+ * Ingests one raw object: decompresses it as `csv.compression` says (by its key's
+ * extension under `auto`), parses the CSV, matches its header against `config`,
+ * and types each data line into the clean contract or a reject. Streams: memory
+ * is bounded by one decompressed block or chunk (`decompress`), one batch of
  * `batchLines` lines, the longest record and the duplicate-detection table (24–48
  * bytes per distinct line, `line-set.ts`).
  *
@@ -45,9 +67,9 @@ export interface IngestOptions {
  * @returns an async generator of batches `{ clean, rejects }` of `batchLines` lines
  *   together (the last fewer; either table may be empty), whose return value is
  *   the object's {@link IngestCounts} with `read = clean + rejected`.
- * @throws LzopFormatError for a corrupt container, HeaderMismatchError when the
- *   header does not fit `config`, EmptyObjectError when there is no header line,
- *   CsvRecordTooLongError when a record is longer than `maxRecordBytes`.
+ * @throws UnsupportedCompressionError, CompressionMismatchError when the bytes
+ *   are not of the compression they are read with, LzopFormatError or
+ *   CompressedDataError for corrupt compressed data, and the errors of {@link typeCsv}.
  * @example
  * const it = ingestObject(key, store.getStream(key), config, { codecs });
  * for (let r = await it.next(); !r.done; r = await it.next()) write(r.value);
@@ -59,22 +81,31 @@ export async function* ingestObject(
   config: DatasetConfig,
   options: IngestOptions,
 ): AsyncGenerator<TypedBatch, IngestCounts> {
-  const blocks = readLzop(chunks, { objectKey, codecs: options.codecs, maxBlockSize: options.maxBlockSize });
-  return yield* typeCsv(objectKey, blocks, config, options);
+  const bytes = decompress(objectKey, chunks, objectCompression(objectKey, config), options);
+  return yield* typeCsv(objectKey, bytes, config, options);
 }
 
-/** Options of {@link typeCsv}: those of {@link IngestOptions} past the lzop layer. */
-export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'>;
+/** Options of {@link typeCsv}: those of {@link IngestOptions} past the decompression layer. */
+export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes' | 'maxRejectRatio'>;
 
 /**
  * The stage after decompression: the decompressed CSV bytes of one object (in the
  * configured encoding, chunks of any size) → batches of clean and rejected lines.
- * Same batches, counts and errors as {@link ingestObject} apart from the lzop ones;
- * it runs in ingest worker threads (`worker.ts`) as well as in-process.
+ * Same batches, counts and errors as {@link ingestObject} apart from the
+ * decompression ones; it runs in ingest worker threads (`worker.ts`) as well as in-process.
+ *
+ * A time format that does not fit fails the object at once: when more than half
+ * of its first `TIME_SAMPLE_LINES` (1,000) times do not parse, and that share is
+ * over `maxRejectRatio` too (so a budget of 1 takes every line as it is), the
+ * object fails with UnreadableTimesError quoting the first lines it could not
+ * read, instead of rejecting the rest line by line. A smaller object is read whole
+ * and left to the reject budgets.
  * @param objectKey the raw object's key (lineage and errors).
- * @param blocks the decompressed CSV bytes, e.g. `readLzop(...)`.
+ * @param blocks the decompressed CSV bytes, e.g. `decompress(...)`.
  * @returns batches of `batchLines` lines (the last fewer); the return value is the counts.
- * @throws HeaderMismatchError, EmptyObjectError, CsvRecordTooLongError as {@link ingestObject}.
+ * @throws HeaderMismatchError when the header does not fit `config`, EmptyObjectError
+ *   when there is no header line, CsvRecordTooLongError when a record is longer than
+ *   `maxRecordBytes`, UnreadableTimesError as above.
  */
 export async function* typeCsv(
   objectKey: string,
@@ -87,14 +118,15 @@ export async function* typeCsv(
   let typer: RecordTyper | undefined;
   // Column buffers start small and grow: most objects hold far fewer lines than a batch.
   const capacity = Math.min(batchLines, 1 << 14);
-  if (!config.csv.header) typer = new RecordTyper(objectKey, config, resolveLayout(config.csv.columns!, config, objectKey), capacity);
+  const maxUnreadableTimes = Math.max(0.5, options.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO);
+  if (!config.csv.header) typer = new RecordTyper(objectKey, config, resolveLayout(config.csv.columns!, config, objectKey), capacity, maxUnreadableTimes);
   for await (const batch of records) {
     let from = 0;
     if (typer === undefined) {
       const header: string[] = [];
       for (let f = batch.fieldStart[0]; f < batch.fieldStart[1]; f++) header.push(fieldText(batch, f));
       const layout: ColumnLayout = resolveLayout(header, config, objectKey);
-      typer = new RecordTyper(objectKey, config, layout, capacity);
+      typer = new RecordTyper(objectKey, config, layout, capacity, maxUnreadableTimes);
       from = 1;
     }
     while (from < batch.count) {

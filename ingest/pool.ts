@@ -1,7 +1,7 @@
 /**
  * A pool of ingest worker threads (`worker.ts`), so several raw objects are
  * parsed, typed and encoded at once on a multi-core machine. The calling thread
- * keeps all I/O and the lzop layer (with its codec registry); a worker receives
+ * keeps all I/O and the decompression layer (with the lzop codec registry); a worker receives
  * an object's decompressed bytes and returns Parquet parts. Flow control: at
  * most {@link IN_FLIGHT} blocks per object are sent ahead of the worker, so
  * memory stays bounded whatever the object size.
@@ -67,10 +67,10 @@ export class IngestWorkerPool {
   /**
    * Runs the stage after decompression (`typeCsv`) and the Parquet encoding of
    * one object on a worker thread.
-   * @param blocks the object's decompressed bytes (e.g. `readLzop(...)`); its errors end the run and are rethrown as they are.
+   * @param blocks the object's decompressed bytes (e.g. `decompress(...)`); its errors end the run and are rethrown as they are.
    * @returns the encoded batches in order; the return value is the object's counts.
    * @throws the stage's typed errors (HeaderMismatchError, EmptyObjectError,
-   *   CsvRecordTooLongError, …) rebuilt on this thread; IngestWorkerError when the thread dies.
+   *   CsvRecordTooLongError, UnreadableTimesError, …) rebuilt on this thread; IngestWorkerError when the thread dies.
    */
   async *run(objectKey: string, blocks: AsyncIterable<Uint8Array>, config: DatasetConfig, options: TypeCsvOptions): AsyncGenerator<EncodedBatch, IngestCounts> {
     const worker = await this.acquire();
@@ -117,7 +117,7 @@ export class IngestWorkerPool {
           return m.counts;
         } else if (m.type === 'error') throw errorFromData(m.error);
         else if (m.type === 'crash') {
-          // An error of the block source (e.g. LzopFormatError) is the object's error, as it is.
+          // An error of the block source (e.g. LzopFormatError, CompressedDataError) is the object's error, as it is.
           if (m.error === feedError) throw m.error;
           throw new IngestWorkerError(objectKey, m.error.message, { cause: m.error });
         }

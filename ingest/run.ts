@@ -19,8 +19,8 @@ import { Catalog, checkAttemptId, RawObjects, type IngestParts, type Ledger, typ
 import { DatasetConfig } from '../lib/config-types';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
-import { IngestCounts, ingestObject } from './ingest';
-import { readLzop } from './lzop';
+import { decompress } from './decompress';
+import { IngestCounts, ingestObject, objectCompression } from './ingest';
 import { encodeBatches } from './parts';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
@@ -37,12 +37,14 @@ export function configHash(config: DatasetConfig): string {
 export interface IngestAllOptions {
   /** lzop block codecs (e.g. `createLzoRegistry()`). */
   codecs: CodecRegistry;
-  /** Prefix of the raw objects to take in the raw store; the `.lzo` objects under it (`catalog/raw-objects.ts`). Default: the whole store. */
+  /** Prefix of the raw objects to take in the raw store; the objects under it that `raw.pattern` and `csv.compression` select (`catalog/raw-objects.ts`). Default: the whole store. */
   rawPrefix?: string;
   /** Lines per Parquet part, 250,000 by default. */
   batchLines?: number;
   /** Largest lzop block accepted, bytes; `DEFAULT_MAX_BLOCK_SIZE` (1 MiB, `lzop.ts`) by default. */
   maxBlockSize?: number;
+  /** Largest zstd window accepted, bytes; `DEFAULT_MAX_ZSTD_WINDOW` (8 MiB, `zstd.ts`) by default. */
+  maxWindowSize?: number;
   /** Longest CSV record accepted, bytes; 1 MiB by default. Over it, the object fails. */
   maxRecordBytes?: number;
   /**
@@ -122,7 +124,8 @@ interface StagedObject {
 }
 
 /**
- * Ingests every new or changed raw object (`.lzo`, any case: `catalog/raw-objects.ts`) of `raw` into `lake`.
+ * Ingests every new or changed raw object of `raw` that the data set selects
+ * (`raw.pattern`, `csv.compression`: `catalog/raw-objects.ts`) into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or configuration hash. Objects are read in key order, up to
  * `workers` at a time (one at a time in-process), each into parts of its own; a
@@ -150,7 +153,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const catalog = new Catalog(lake, config.name);
   const rawObjects = new RawObjects(raw);
   const ledger = await catalog.ledger.load();
-  const listing = (await rawObjects.select(options.rawPrefix)).taken;
+  const listing = (await rawObjects.select(config, options.rawPrefix)).taken;
   const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], ledger };
   const todo: ObjectInfo[] = [];
   for (const object of listing) {
@@ -173,9 +176,9 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     const written: WrittenPart[] = [];
     try {
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
-      const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes };
+      const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const batches = pool
-        ? pool.run(object.key, readLzop(rawObjects.stream(object.key), { objectKey: object.key, codecs: options.codecs, maxBlockSize: options.maxBlockSize }), config, typeOptions)
+        ? pool.run(object.key, decompress(object.key, rawObjects.stream(object.key), objectCompression(object.key, config), options), config, typeOptions)
         : encodeBatches(ingestObject(object.key, rawObjects.stream(object.key), config, options));
       try {
         for (let r = await batches.next(); ; r = await batches.next()) {

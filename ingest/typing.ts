@@ -18,12 +18,20 @@
  * | `missing_required` | an empty value in a required column (the item and time always are) |
  * | `bad_time` | a time that does not match the configured format or is out of range |
  * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number |
+ *
+ * A time format that reads most of an object's first times wrong is a
+ * configuration mistake, not bad lines: with a limit on the share of unreadable
+ * times, the typer fails the object once it has read {@link TIME_SAMPLE_LINES}
+ * times ({@link UnreadableTimesError}) instead of rejecting the rest line by line.
+ * An object of fewer times is read whole and left to the reject budgets (`reject-budget.ts`).
  */
 import { isUtf8 } from 'buffer';
 import { Float64, Int32, Schema, Table, Utf8 } from 'apache-arrow';
+import { headerKey } from '../lib/config';
 import { ColumnMapping, DatasetConfig } from '../lib/config-types';
 import { REJECTS_SCHEMA, Utf8Builder, cleanSchema, float64Data, int32Data, nullData, repeatedUtf8Data, tableFromData, timestampMsData, utf8Data } from './columns';
 import { CsvRecordBatch, recordText } from './csv';
+import { ExtraColumnsWriter } from './extra-columns';
 import { LineSet } from './line-set';
 import { parseDecimal, parseInt32 } from './numbers';
 import { firstInvalidUtf8 } from './text';
@@ -47,6 +55,37 @@ export class HeaderMismatchError extends Error {
   }
 }
 
+/** Times of an object's first lines that decide whether its time format fits ({@link RecordTyper}). */
+export const TIME_SAMPLE_LINES = 1000;
+
+/** Unreadable times quoted by {@link UnreadableTimesError}. */
+const QUOTED_TIMES = 3;
+
+/** Most of the sampled times of an object do not match the configured time format. */
+export class UnreadableTimesError extends Error {
+  /**
+   * @param objectKey the raw object.
+   * @param column the time column.
+   * @param format the configured time format.
+   * @param unreadable sampled times that did not parse.
+   * @param sampled times sampled: the object's first {@link TIME_SAMPLE_LINES}.
+   * @param examples the first unreadable ones: line number and text.
+   */
+  constructor(
+    readonly objectKey: string,
+    readonly column: string,
+    readonly format: string,
+    readonly unreadable: number,
+    readonly sampled: number,
+    readonly examples: { line: number; value: string }[],
+  ) {
+    super(`${objectKey}: ${unreadable} of the first ${sampled} times of column ${column} do not match the time format ${JSON.stringify(format)}, e.g. `
+      + `${examples.map((x) => `line ${x.line}: ${JSON.stringify(x.value)}`).join(', ')}; check columns.time.format (the object fails at once, `
+      + 'its earlier output, if any, stays published; --max-reject-ratio 1 takes such lines as rejects)');
+    this.name = 'UnreadableTimesError';
+  }
+}
+
 /** Position of each configured column in a record (−1 when not configured). */
 export interface ColumnLayout {
   /** Fields per record. */
@@ -59,31 +98,56 @@ export interface ColumnLayout {
   order: number;
   /** Positions of the kept columns, in `config.columns.keep` order. */
   keep: number[];
+  /** Positions of the header columns the configuration does not name, in header order, under `csv.extra_columns: keep` (else none). */
+  extra: number[];
+  /** Their names as in the header, trimmed. */
+  extraNames: string[];
 }
 
 /**
  * Matches a header (or `csv.columns` for header-less files) against the configuration.
- * Every configured column (mapped, kept or ignored) must be present exactly once and
- * no other column may appear; order is free unless `csv.columns` is given.
- * @param header raw column names in file order (surrounding spaces ignored).
- * @throws HeaderMismatchError naming the missing and unexpected columns.
+ * Names are matched after trimming white space on both sides, in any case with
+ * `csv.header_case: insensitive` (`headerKey`, `lib/config.ts`). Every configured
+ * column (mapped, kept or ignored) must be present exactly once; order is free
+ * unless `csv.columns` is given, when the header must list exactly those columns
+ * in that order. Other columns are extra: carried (`csv.extra_columns: keep`),
+ * dropped (`ignore`) or refused (`fail`).
+ * @param header raw column names in file order.
+ * @throws HeaderMismatchError naming the missing columns and the unexpected ones
+ *   (those present more than once, and the extra ones when the object fails anyway
+ *   or with `csv.extra_columns: fail`).
  */
 export function resolveLayout(header: readonly string[], config: DatasetConfig, objectKey: string): ColumnLayout {
+  const headerCase = config.csv.header_case;
   const names = header.map((h) => h.trim());
+  const keys = names.map((n) => headerKey(n, headerCase));
   const c = config.columns;
-  const expected = [c.customer, c.item, c.time, c.quantity, c.price, c.order]
+  const configured = [c.customer, c.item, c.time, c.quantity, c.price, c.order]
     .filter((m): m is ColumnMapping => m !== undefined)
     .map((m) => m.column)
     .concat(c.keep, c.ignore ?? []);
+  const configuredKeys = new Set(configured.map((n) => headerKey(n, headerCase)));
   const counts = new Map<string, number>();
-  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
-  const missing = expected.filter((e) => !counts.has(e));
-  const unexpected = [...counts]
-    .filter(([n, k]) => !expected.includes(n) || k > 1)
-    .map(([n, k]) => (k > 1 ? `${n} (${k} times)` : n));
-  const ordered = config.csv.columns === undefined || config.csv.columns.join('\u0000') === names.join('\u0000');
-  if (missing.length || unexpected.length || !ordered) throw new HeaderMismatchError(objectKey, missing, unexpected, names);
-  const at = (m: ColumnMapping | undefined) => (m === undefined ? -1 : names.indexOf(m.column));
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const missing = configured.filter((e) => !counts.has(headerKey(e, headerCase)));
+  // In header order: each repeated name once, with its count, and each extra column.
+  const unexpected: string[] = [];
+  const extra: number[] = [];
+  keys.forEach((k, i) => {
+    const n = counts.get(k)!;
+    if (n > 1) {
+      if (keys.indexOf(k) === i) unexpected.push(`${names[i]} (${n} times)`);
+    } else if (!configuredKeys.has(k)) {
+      extra.push(i);
+      unexpected.push(names[i]);
+    }
+  });
+  const ordered = config.csv.columns === undefined || config.csv.columns.map((n) => headerKey(n, headerCase)).join('\u0000') === keys.join('\u0000');
+  const fails = missing.length > 0 || unexpected.length > extra.length || !ordered || (extra.length > 0 && config.csv.extra_columns === 'fail');
+  if (fails) throw new HeaderMismatchError(objectKey, missing, unexpected, names);
+  const index = (column: string) => keys.indexOf(headerKey(column, headerCase));
+  const at = (m: ColumnMapping | undefined) => (m === undefined ? -1 : index(m.column));
+  const carried = config.csv.extra_columns === 'keep' ? extra : [];
   return {
     width: names.length,
     customer: at(c.customer),
@@ -92,7 +156,9 @@ export function resolveLayout(header: readonly string[], config: DatasetConfig, 
     quantity: at(c.quantity),
     price: at(c.price),
     order: at(c.order),
-    keep: c.keep.map((k) => names.indexOf(k)),
+    keep: c.keep.map(index),
+    extra: carried,
+    extraNames: carried.map((i) => names[i]),
   };
 }
 
@@ -142,6 +208,10 @@ export class RecordTyper {
   private readonly item: Utf8Builder;
   private readonly order: Utf8Builder;
   private readonly kept: Utf8Builder[];
+  /** Whether clean tables have the `extra_columns` column (`csv.extra_columns: keep`). */
+  private readonly hasExtraColumn: boolean;
+  /** Its values and their writer, when the object has extra columns (else the column is null). */
+  private readonly extra: { column: Utf8Builder; writer: ExtraColumnsWriter } | undefined;
   private time: Float64Array;
   private quantity: Int32Array;
   private quantityValid: Uint8Array;
@@ -151,18 +221,26 @@ export class RecordTyper {
   private rejectLine: number[] = [];
   private rejectReason: string[] = [];
   private rejectRaw: string[] = [];
+  // The time sample: times read among the first TIME_SAMPLE_LINES, and the unreadable ones.
+  private timesSampled = 0;
+  private timesUnreadable = 0;
+  private readonly unreadableExamples: { line: number; value: string }[] = [];
 
   /**
    * @param objectKey raw object key, written to `source_object`.
    * @param config the data-set configuration.
    * @param layout from {@link resolveLayout} on the object's header.
    * @param capacity expected lines per take (arrays grow past it when needed).
+   * @param maxUnreadableTimes largest share, in [0, 1], of the object's first
+   *   {@link TIME_SAMPLE_LINES} times that may not parse; over it {@link add} throws
+   *   UnreadableTimesError as it reads the last of them. 1 (the default) never does.
    */
   constructor(
     private readonly objectKey: string,
     private readonly config: DatasetConfig,
     private readonly layout: ColumnLayout,
     capacity = 65536,
+    private readonly maxUnreadableTimes = 1,
   ) {
     this.schema = cleanSchema(config);
     const c = config.columns;
@@ -177,6 +255,8 @@ export class RecordTyper {
     this.item = new Utf8Builder(this.cap, 6);
     this.order = new Utf8Builder(this.cap, 7);
     this.kept = c.keep.map(() => new Utf8Builder(this.cap, 24));
+    this.hasExtraColumn = config.csv.extra_columns === 'keep';
+    if (layout.extra.length > 0) this.extra = { column: new Utf8Builder(this.cap, 32), writer: new ExtraColumnsWriter(layout.extraNames) };
     this.time = new Float64Array(this.cap);
     this.quantity = new Int32Array(this.cap);
     this.quantityValid = new Uint8Array(this.cap);
@@ -252,6 +332,7 @@ export class RecordTyper {
         continue;
       }
       const ms = this.timeOf(time.bytes, time.begin, time.end);
+      if (this.timesSampled < TIME_SAMPLE_LINES) this.sampleTime(ms, lineNo, time);
       if (isNaN(ms)) {
         this.reject(batch, r, 'bad_time', `${c.time.column}=${quote(time)} does not match ${this.timeFormat}`);
         continue;
@@ -318,6 +399,7 @@ export class RecordTyper {
         if (fieldBegin[at] === fieldEnd[at]) this.kept[k].appendNull();
         else this.kept[k].append(bytes, fieldBegin[at], fieldEnd[at]);
       }
+      if (this.extra !== undefined) this.extra.writer.append(this.extra.column, bytes, fieldBegin, fieldEnd, f, L.extra);
       this.time[i] = ms;
       this.quantity[i] = quantity;
       this.quantityValid[i] = hasQuantity;
@@ -340,6 +422,7 @@ export class RecordTyper {
       L.price >= 0 ? float64Data(this.price, n, this.priceValid) : nullData(new Float64(), n),
       L.order >= 0 ? this.order.finish() : nullData(new Utf8(), n),
       ...this.kept.map((k) => k.finish()),
+      ...(this.hasExtraColumn ? [this.extra?.column.finish() ?? nullData(new Utf8(), n)] : []),
       repeatedUtf8Data(this.objectKey, n),
       int32Data(this.line, n),
     ]);
@@ -355,6 +438,21 @@ export class RecordTyper {
     this.rejectReason = [];
     this.rejectRaw = [];
     return { clean, rejects };
+  }
+
+  /**
+   * Counts time `ms` of line `line` (text `text`) into the sample.
+   * @throws UnreadableTimesError when the sample is full and more than `maxUnreadableTimes` of it did not parse.
+   */
+  private sampleTime(ms: number, line: number, text: { bytes: Uint8Array; begin: number; end: number }): void {
+    this.timesSampled++;
+    if (isNaN(ms)) {
+      this.timesUnreadable++;
+      if (this.unreadableExamples.length < QUOTED_TIMES) this.unreadableExamples.push({ line, value: UTF8.decode(text.bytes.subarray(text.begin, text.end)) });
+    }
+    if (this.timesSampled === TIME_SAMPLE_LINES && this.timesUnreadable > this.maxUnreadableTimes * TIME_SAMPLE_LINES) {
+      throw new UnreadableTimesError(this.objectKey, this.config.columns.time.column, this.timeFormat, this.timesUnreadable, TIME_SAMPLE_LINES, this.unreadableExamples);
+    }
   }
 
   /** ms UTC of the time text `bytes[begin, end)`, reusing the previous line's result when the text is the same. */

@@ -7,7 +7,7 @@ import { CsvRecordTooLongError } from './csv';
 import { EmptyObjectError, TypeCsvOptions } from './ingest';
 import { LzopFormatError } from './lzop';
 import { TimeFormatError } from './time';
-import { HeaderMismatchError, IngestCounts } from './typing';
+import { HeaderMismatchError, IngestCounts, UnreadableTimesError } from './typing';
 
 /** Ingest thread → worker. */
 export type ToWorker =
@@ -40,6 +40,7 @@ const ERROR_TYPES: Record<string, new (...args: never[]) => Error> = {
   CsvRecordTooLongError,
   LzopFormatError,
   TimeFormatError,
+  UnreadableTimesError,
   RangeError,
   TypeError,
 };

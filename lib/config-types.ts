@@ -4,6 +4,15 @@
  * customer, item, time, quantity, price and order, and which lines are purchases.
  */
 
+/**
+ * How raw objects are compressed (`csv.compression`): `auto` by the extension of
+ * each key (`.lzo` lzop, `.gz` gzip, `.zst` zstd, any other none), or one for all.
+ */
+export type CompressionSetting = 'auto' | 'lzop' | 'gzip' | 'zstd' | 'none';
+
+/** Time formats named by a keyword rather than tokens (`columns.time.format`; see `ingest/time.ts`). */
+export const TIME_FORMAT_KEYWORDS = ['ISO8601', 'epoch_s', 'epoch_ms'] as const;
+
 /** How a raw text value becomes a canonical value. */
 export type TextTransform = 'none' | 'upper' | 'lower' | 'trim';
 
@@ -18,12 +27,14 @@ export interface ColumnMapping {
 
 export interface TimeMapping extends ColumnMapping {
   /**
-   * Token format of the timestamp, e.g. `M/D/YYYY H:mm`, `DD-MM-YYYY`, `YYYY-MM-DDTHH:mm:ss`.
-   * Tokens: YYYY, M/MM (month), D/DD (day), H/HH (hour 0-23), m/mm (minute), s/ss (second);
-   * any other character must match literally.
+   * Format of the timestamp: a token format, e.g. `M/D/YYYY H:mm`, `DD-MM-YYYY`,
+   * `YYYY-MM-DDTHH:mm:ss` (tokens YYYY, M/MM (month), D/DD (day), H/HH (hour 0-23),
+   * m/mm (minute), s/ss (second); any other character must match literally), or a
+   * keyword: `ISO8601` (date or date-time, optional fraction and offset), `epoch_s`
+   * or `epoch_ms` (Unix time in seconds or milliseconds). See `ingest/time.ts`.
    */
   format: string;
-  /** IANA zone of wall-clock times without an offset, e.g. `UTC`, `Europe/London`. */
+  /** IANA zone of wall-clock times (those without an offset), e.g. `UTC`, `Europe/London`; epoch times ignore it. */
   timezone: string;
 }
 
@@ -37,7 +48,16 @@ export type PurchaseRule =
 export interface DatasetConfig {
   /** Data-set name, used in lake prefixes: `clean/<name>/`. */
   name: string;
+  raw: {
+    /**
+     * Glob (picomatch syntax) over raw keys relative to the raw location, matched
+     * case-insensitively: the objects ingest takes. Default `**\/*.csv*`.
+     */
+    pattern: string;
+  };
   csv: {
+    /** How raw objects are compressed; `auto` (the default) by each key's extension. */
+    compression: CompressionSetting;
     delimiter: string;
     /** `utf-8` or `latin1` (ISO-8859-1). */
     encoding: 'utf-8' | 'latin1';
@@ -50,6 +70,14 @@ export interface DatasetConfig {
      * no header line); when `header` is true and this is given, the header must equal it.
      */
     columns?: string[];
+    /**
+     * Header columns the configuration does not name: `keep` (the default) carries
+     * them into clean tables as one JSON object per line (column `extra_columns`),
+     * `ignore` drops them, `fail` fails the object (HeaderMismatchError).
+     */
+    extra_columns: 'keep' | 'ignore' | 'fail';
+    /** How header names are matched to configured names, after trimming both: `sensitive` (the default) or `insensitive` to case. */
+    header_case: 'sensitive' | 'insensitive';
   };
   columns: {
     customer: ColumnMapping;

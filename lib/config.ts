@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { DatasetConfig } from './config-types';
+import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
 
 /** A configuration that cannot be parsed or does not validate. */
 export class ConfigError extends Error {
@@ -61,11 +61,24 @@ const rule = z.union([
     .strict(),
 ]);
 
+/** Default `raw.pattern`: every key with `.csv` in its last segment, in any folder, compressed or not. */
+export const DEFAULT_RAW_PATTERN = '**/*.csv*';
+
+/** Name of the clean column that carries extra header columns under `csv.extra_columns: keep`. */
+export const EXTRA_COLUMNS = 'extra_columns';
+
 const configSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-" (it names lake prefixes)'),
+    raw: z
+      .object({
+        pattern: z.string().min(1, 'must be a non-empty glob such as **/*.csv*').default(DEFAULT_RAW_PATTERN),
+      })
+      .strict()
+      .default({}),
     csv: z
       .object({
+        compression: z.enum(['auto', 'lzop', 'gzip', 'zstd', 'none']).default('auto'),
         delimiter: z
           .string()
           .length(1, 'must be exactly one character')
@@ -76,6 +89,8 @@ const configSchema = z
         header: z.boolean().default(true),
         duplicates: z.enum(['keep', 'reject']),
         columns: z.array(columnName).min(1).optional(),
+        extra_columns: z.enum(['keep', 'ignore', 'fail']).default('keep'),
+        header_case: z.enum(['sensitive', 'insensitive']).default('sensitive'),
       })
       .strict(),
     columns: z
@@ -83,7 +98,10 @@ const configSchema = z
         customer: mapping,
         item: mapping,
         time: mapping.extend({
-          format: z.string().refine((f) => f.includes('YYYY'), 'must contain the YYYY token'),
+          format: z.string().refine(
+            (f) => (TIME_FORMAT_KEYWORDS as readonly string[]).includes(f) || f.includes('YYYY'),
+            `must be ${TIME_FORMAT_KEYWORDS.join(', ')} or a token format with the YYYY token`,
+          ),
           timezone: z.string().refine(IANA_OR_UTC, 'must be UTC or an IANA time zone such as Europe/London'),
         }),
         quantity: mapping.optional(),
@@ -97,12 +115,15 @@ const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const used = new Map<string, string>();
+    /** Configured column names by their header key, with the key path that names them. */
+    const used = new Map<string, { name: string; path: string }>();
     const claim = (name: string, path: (string | number)[]) => {
-      const earlier = used.get(name);
+      const key = headerKey(name, c.csv.header_case);
+      const earlier = used.get(key);
       if (earlier !== undefined) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `column "${name}" is already used by ${earlier}` });
-      } else used.set(name, path.join('.'));
+        const how = earlier.name === name ? '' : ` as "${earlier.name}" (names match after trimming${c.csv.header_case === 'insensitive' ? ', in any case' : ''})`;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `column "${name}" is already used by ${earlier.path}${how}` });
+      } else used.set(key, { name, path: path.join('.') });
     };
     for (const role of ['customer', 'item', 'time', 'quantity', 'price', 'order'] as const) {
       const m = c.columns[role];
@@ -111,6 +132,7 @@ const configSchema = z
     c.columns.keep.forEach((k, i) => claim(k, ['columns', 'keep', i]));
     (c.columns.ignore ?? []).forEach((k, i) => claim(k, ['columns', 'ignore', i]));
     const reserved = new Set(['customer_id', 'item_id', 'event_time', 'quantity', 'unit_price', 'order_id', 'source_object', 'source_line']);
+    if (c.csv.extra_columns === 'keep') reserved.add(EXTRA_COLUMNS);
     const keptNames = new Set<string>();
     c.columns.keep.forEach((k, i) => {
       const name = keptColumnName(k);
@@ -123,9 +145,9 @@ const configSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['csv', 'columns'], message: 'is required when csv.header is false (names of the columns in file order)' });
     }
     if (c.csv.columns) {
-      const listed = new Set(c.csv.columns);
-      for (const name of used.keys()) {
-        if (!listed.has(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['csv', 'columns'], message: `does not list the configured column "${name}"` });
+      const listed = new Set(c.csv.columns.map((n) => headerKey(n, c.csv.header_case)));
+      for (const [key, { name }] of used) {
+        if (!listed.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['csv', 'columns'], message: `does not list the configured column "${name}"` });
       }
     }
     c.purchase.forEach((r, i) => {
@@ -183,6 +205,17 @@ export function loadConfig(yamlText: string, source: string): DatasetConfig {
     throw e;
   }
   return parseConfig(doc, source);
+}
+
+/**
+ * The key under which a column name is matched, in a header and in the
+ * configuration: the name trimmed of white space, and lower-cased (Unicode
+ * default case mapping) when `csv.header_case` is `insensitive`.
+ * @example headerKey(' CustomerID ', 'insensitive') // 'customerid'
+ */
+export function headerKey(name: string, headerCase: DatasetConfig['csv']['header_case']): string {
+  const trimmed = name.trim();
+  return headerCase === 'insensitive' ? trimmed.toLowerCase() : trimmed;
 }
 
 /**

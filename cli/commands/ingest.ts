@@ -11,7 +11,7 @@ import { IngestStepOptions, ingestStep } from '../steps/ingest';
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
-    .description('ingest new or changed raw lzop objects (*.lzo, any case; others are logged as skipped) into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
+    .description('ingest new or changed raw CSV objects (those raw.pattern selects, lzop, gzip, zstd or uncompressed; others are logged as skipped) into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())

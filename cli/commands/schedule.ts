@@ -8,11 +8,13 @@
  * Each tick is one run with its run record, under the pipeline lock: a tick that
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
+import { readFile } from 'fs/promises';
 import { Command, Option } from 'commander';
+import { RawObjects, RawSelection, skipReason } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { isMinioEndpoint, minioTargetFromEnv } from '../../lib/minio-client';
 import { decideRetrain, parseCron } from '../../lib/schedule';
-import { RawObjects } from '../../lib/catalog';
 import { openStore, parseStoreUri } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { receivedSignal, shutdownSignal, signalExitCode } from '../context';
@@ -72,21 +74,21 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Keys and ETags of the raw objects ingest takes (`.lzo`, any case), to notice arrivals when polling. */
-async function rawState(raw: RawObjects): Promise<string> {
-  return (await raw.select()).taken.map((i) => `${i.key}\t${i.etag}`).join('\n');
+/** Keys and ETags of the raw objects ingest takes (`raw.pattern`, `csv.compression`), to notice arrivals when polling. */
+async function rawState(raw: RawObjects, selection: RawSelection): Promise<string> {
+  return (await raw.select(selection)).taken.map((i) => `${i.key}\t${i.etag}`).join('\n');
 }
 
 /**
  * Event mode: one tick now, then one per arrival of new raw objects, learnt from
- * MinIO bucket notifications (`s3:ObjectCreated:*`, suffix `.lzo`) where the raw
+ * MinIO bucket notifications (`s3:ObjectCreated:*`, of the objects ingest takes) where the raw
  * store is S3 and the server supports them (they wake it at once), and from
  * listing the raw store every `--poll-interval` (the only source elsewhere, and
  * a safety net for lost notifications). The listener and the listing snapshot are taken before the
  * first tick, so an object landing during a tick starts another one. Ticks run
  * one after another.
  */
-async function watchRaw(o: ScheduleOptions, raw: RawObjects, log: Logger, signal: AbortSignal, onTick: () => Promise<void>): Promise<void> {
+async function watchRaw(o: ScheduleOptions, raw: RawObjects, selection: RawSelection, log: Logger, signal: AbortSignal, onTick: () => Promise<void>): Promise<void> {
   let wake: () => void = () => undefined;
   let pending = false;
   const arrived = (): void => {
@@ -96,9 +98,14 @@ async function watchRaw(o: ScheduleOptions, raw: RawObjects, log: Logger, signal
   let stopListening = (): void => undefined;
   const target = parseStoreUri(o.raw).kind === 's3' ? minioTargetFromEnv(o.raw, process.env) : undefined;
   if (target !== undefined && (await isMinioEndpoint(target.endpoint))) {
-    const poller = target.client.listenBucketNotification(target.bucket, target.prefix, '.lzo', ['s3:ObjectCreated:*']);
+    const skips = skipReason(selection);
+    const poller = target.client.listenBucketNotification(target.bucket, target.prefix, '', ['s3:ObjectCreated:*']);
     poller.on('notification', (record: unknown) => {
-      log.info({ event: (record as { eventName?: string }).eventName, object: (record as { s3?: { object?: { key?: string } } }).s3?.object?.key }, 'bucket notification: new raw object');
+      const object = (record as { s3?: { object?: { key?: string } } }).s3?.object?.key;
+      // Event keys are URL-encoded, with a space as "+"; the raw store's keys are relative to its prefix.
+      const key = object === undefined ? undefined : decodeURIComponent(object.replace(/\+/g, ' ')).slice(target.prefix.length);
+      if (key !== undefined && skips(key) !== undefined) return;
+      log.info({ event: (record as { eventName?: string }).eventName, object }, 'bucket notification: new raw object');
       arrived();
     });
     poller.on('error', (error: unknown) => log.warn({ err: error }, `bucket notifications from ${o.raw} failed; the listing poll every ${o.pollInterval} ms goes on`));
@@ -109,7 +116,7 @@ async function watchRaw(o: ScheduleOptions, raw: RawObjects, log: Logger, signal
   } else {
     log.info(`bucket notifications need a MinIO raw bucket; ${o.raw} is a local folder: polling every ${o.pollInterval} ms`);
   }
-  let last = await rawState(raw);
+  let last = await rawState(raw, selection);
   let ticks = 0;
   try {
     await onTick();
@@ -120,7 +127,7 @@ async function watchRaw(o: ScheduleOptions, raw: RawObjects, log: Logger, signal
         void pause(o.pollInterval, signal).then(resolve);
       });
       if (signal.aborted) break;
-      const now = await rawState(raw);
+      const now = await rawState(raw, selection);
       if (!pending && now === last) continue;
       pending = false;
       last = now;
@@ -162,7 +169,15 @@ export function registerSchedule(program: Command): void {
     let code: number = EXIT.ok;
     if (o.once) code = await tick(o, raw);
     else if (o.onNewObject) {
-      await watchRaw(o, raw, log, signal, async () => {
+      let selection: RawSelection;
+      try {
+        selection = loadConfig(await readFile(o.config, 'utf8'), o.config);
+      } catch (error) {
+        log.error({ err: error }, `cannot read the data-set configuration: ${(error as Error).message}`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      await watchRaw(o, raw, selection, log, signal, async () => {
         code = await tick(o, raw);
       });
     } else if (cron !== undefined) {

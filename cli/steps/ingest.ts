@@ -1,8 +1,9 @@
 /**
  * Ingest step: raw store → clean/rejects Parquet in the lake, incremental by
  * (key, ETag, configuration), with every object's outcome logged and recorded,
- * the objects it does not take (not `.lzo`) included, with their reason, and a
- * run over its reject budget logged and recorded with its figures.
+ * the objects it does not take (not matching `raw.pattern`, or of an unsupported
+ * compression) included, with their reason, and a run over its reject budget
+ * logged and recorded with its figures.
  */
 import { createLzoRegistry, ingestAll, IngestAllResult, rejectAllowance, unreadableLines } from '../../ingest';
 import { RawObjects } from '../../lib/catalog';
@@ -17,7 +18,7 @@ export interface IngestStepOptions {
 /** Ingests new or changed raw objects; failed objects are reported, not thrown. */
 export async function ingestStep(ctx: CommandContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
-  const { taken, skipped } = await raw.select();
+  const { taken, skipped } = await raw.select(ctx.config);
   for (const { key, reason } of skipped) {
     log.warn({ object: key, reason }, `skipped ${raw.uri(key)}: ${reason}`);
     ctx.run.skip(raw.store.uri, key, reason);

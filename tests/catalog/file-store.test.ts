@@ -247,11 +247,11 @@ describe('catalog on a file store', () => {
     expect(text(`runs/${RUN}.html`)).toBe('<html></html>');
   });
 
-  it('raw objects: split by extension, streamed, named by URI', async () => {
+  it('raw objects: split by raw.pattern and compression, streamed, named by URI', async () => {
     const raw = new RawObjects(new FileStore(join(dir, 'raw')));
     await raw.store.put('landing/a.csv.lzo', 'lzop');
     await raw.store.put('landing/notes.txt', 'x');
-    const { taken, skipped } = await raw.select('landing/');
+    const { taken, skipped } = await raw.select({ raw: { pattern: '**/*.csv*' }, csv: { compression: 'auto' } }, 'landing/');
     expect(taken.map((o) => o.key)).toEqual(['landing/a.csv.lzo']);
     expect(skipped.map((o) => o.key)).toEqual(['landing/notes.txt']);
     const chunks: Uint8Array[] = [];

@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { jsonLogs, ROOT, runCli } from '../helpers/cli';
 import { startS3Server } from '../helpers/s3server';
 
@@ -72,30 +73,36 @@ describe('berserkr CLI', () => {
     }
   });
 
-  test('every raw object is taken (.lzo, any case) or logged and recorded as skipped with its reason', async () => {
+  test('every raw object is taken (raw.pattern, any case; lzop, gzip or plain) or logged and recorded as skipped with its reason', async () => {
     const raw = join(dir, 'raw-mixed');
     const lake = join(dir, 'lake-mixed');
     mkdirSync(raw);
     copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'UPPER.CSV.LZO'));
-    writeFileSync(join(raw, 'plain.csv'), 'InvoiceNo,StockCode\n');
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.csv'), join(raw, 'plain.csv'));
+    writeFileSync(join(raw, 'month.csv.gz'), gzipSync(readFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.csv'))));
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'other.lzo'));
+    writeFileSync(join(raw, 'month.csv.bz2'), 'BZh9');
     writeFileSync(join(raw, 'notes.txt'), 'not data');
 
     const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake]);
     expect(r.code).toBe(0);
     const logs = jsonLogs(r.stderr);
     const skippedLogs = logs.filter((l) => String(l.msg).startsWith('skipped '));
+    const pattern = 'does not match raw.pattern "**/*.csv*" (case-insensitive)';
     expect(skippedLogs.map((l) => [l.level, l.object, l.reason])).toEqual([
-      ['warn', 'notes.txt', expect.stringMatching(/^not an lzop object \(extension \.txt\)/)],
-      ['warn', 'plain.csv', expect.stringMatching(/^not an lzop object \(extension \.csv\)/)],
+      ['warn', 'month.csv.bz2', expect.stringMatching(/^unsupported compression bzip2 \(extension \.bz2\)/)],
+      ['warn', 'notes.txt', pattern],
+      ['warn', 'other.lzo', pattern],
     ]);
     const runId = logs.find((l) => typeof l.runId === 'string')!.runId as string;
     const record = JSON.parse(readFileSync(join(lake, 'runs', `${runId}.json`), 'utf8'));
-    expect(record.skipped.map((s: { key: string; reason: string }) => [s.key, s.reason.split(';')[0]])).toEqual([
-      ['notes.txt', 'not an lzop object (extension .txt)'],
-      ['plain.csv', 'not an lzop object (extension .csv)'],
+    expect(record.skipped.map((s: { key: string; reason: string }) => [s.key, s.reason.split(' (')[0]])).toEqual([
+      ['month.csv.bz2', 'unsupported compression bzip2'],
+      ['notes.txt', 'does not match raw.pattern "**/*.csv*"'],
+      ['other.lzo', 'does not match raw.pattern "**/*.csv*"'],
     ]);
-    expect(record.inputs.map((i: { key: string }) => i.key)).toEqual(['UPPER.CSV.LZO']);
-    expect(record.rows['ingest.read']).toBeGreaterThan(0);
+    expect(record.inputs.map((i: { key: string }) => i.key)).toEqual(['UPPER.CSV.LZO', 'month.csv.gz', 'plain.csv']);
+    expect(record.rows['ingest.read']).toBe(3 * 39);
   });
 
   test('corrupt raw objects fail alone, named with their problem; the good ones ingest (exit 3)', async () => {

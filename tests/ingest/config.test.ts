@@ -11,7 +11,8 @@ describe('loadConfig', () => {
   it('loads config/online-retail.yaml with the protocol purchase rules', () => {
     const c = loadConfig(readFileSync(join(ROOT, 'config', 'online-retail.yaml'), 'utf8'), 'config/online-retail.yaml');
     expect(c.name).toBe('online-retail');
-    expect(c.csv).toEqual({ delimiter: ',', encoding: 'utf-8', header: true, duplicates: 'keep' });
+    expect(c.csv).toEqual({ compression: 'auto', delimiter: ',', encoding: 'utf-8', header: true, duplicates: 'keep', extra_columns: 'keep', header_case: 'sensitive' });
+    expect(c.raw).toEqual({ pattern: '**/*.csv*' });
     expect(c.columns.item).toEqual({ column: 'StockCode', required: true, transform: 'upper' });
     expect(c.columns.time).toMatchObject({ column: 'InvoiceDate', format: 'M/D/YYYY H:mm', timezone: 'UTC' });
     expect(c.columns.keep).toEqual(['Description', 'Country']);
@@ -44,7 +45,7 @@ describe('loadConfig', () => {
     expect(problems(base.replace('timezone: Europe/Paris', 'timezone: Europe/Pariss'))).toEqual([
       'columns.time.timezone: must be UTC or an IANA time zone such as Europe/London (found "Europe/Pariss")',
     ]);
-    expect(problems(base.replace('format: DD-MM-YYYY', 'format: DD-MM-YY'))).toEqual(['columns.time.format: must contain the YYYY token (found "DD-MM-YY")']);
+    expect(problems(base.replace('format: DD-MM-YYYY', 'format: DD-MM-YY'))).toEqual(['columns.time.format: must be ISO8601, epoch_s, epoch_ms or a token format with the YYYY token (found "DD-MM-YY")']);
     expect(problems(base.replace('duplicates: keep', 'duplicates: maybe'))[0]).toMatch(/^csv\.duplicates: .*\(found "maybe"\)$/);
     expect(problems(base.replace('keep: [Store]', 'keep: [Store, Visit Date]'))).toEqual([
       'columns.keep.1: column "Visit Date" is already used by columns.time.column (found "Visit Date")',
@@ -58,6 +59,31 @@ describe('loadConfig', () => {
     ]);
     expect(problems(`${base}\nextra: 1\n`)[0]).toMatch(/^\(root\): Unrecognized key\(s\) in object: 'extra'/);
     expect(problems('name: [unclosed')[0]).toMatch(/^YAML syntax: /);
+  });
+
+  it('validates the keys of raw objects, compression and headers', () => {
+    expect(problems(base.replace('duplicates: keep', 'duplicates: keep\n  compression: bzip2'))).toEqual([
+      expect.stringMatching(/^csv\.compression: Invalid enum value\. Expected 'auto' \| 'lzop' \| 'gzip' \| 'zstd' \| 'none', received 'bzip2' \(found "bzip2"\)$/),
+    ]);
+    expect(problems(base.replace('duplicates: keep', 'duplicates: keep\n  extra_columns: drop'))[0]).toMatch(/^csv\.extra_columns: Invalid enum value\. Expected 'keep' \| 'ignore' \| 'fail', received 'drop'/);
+    expect(problems(base.replace('duplicates: keep', 'duplicates: keep\n  header_case: upper'))[0]).toMatch(/^csv\.header_case: Invalid enum value\. Expected 'sensitive' \| 'insensitive'/);
+    expect(problems(`${base}\nraw: { pattern: "" }\n`)).toEqual(['raw.pattern: must be a non-empty glob such as **/*.csv* (found "")']);
+    expect(problems(`${base}\nraw: { glob: "*.csv" }\n`)[0]).toMatch(/^raw: Unrecognized key\(s\) in object: 'glob'/);
+    expect(problems(base.replace('format: DD-MM-YYYY', 'format: iso8601'))[0]).toMatch(/^columns\.time\.format: must be ISO8601, epoch_s, epoch_ms or a token format/);
+    expect(problems(base.replace('keep: [Store]', 'keep: [Store, Extra Columns]'))).toEqual([
+      'columns.keep.1: kept column "Extra Columns" would be named "extra_columns", which is already taken (found "Extra Columns")',
+    ]);
+    expect(() => loadConfig(base.replace('keep: [Store]', 'keep: [Store, Extra Columns]').replace('duplicates: keep', 'duplicates: keep\n  extra_columns: ignore'), 'k')).not.toThrow();
+  });
+
+  it('matches configured names after trimming, and in any case with header_case: insensitive', () => {
+    expect(problems(base.replace('keep: [Store]', 'keep: [Store, " Item Name "]'))).toEqual([
+      'columns.keep.1: column " Item Name " is already used by columns.item.column as "Item Name" (names match after trimming) (found " Item Name ")',
+    ]);
+    expect(() => loadConfig(base.replace('keep: [Store]', 'keep: [Store, item name]'), 'k')).not.toThrow();
+    expect(problems(base.replace('keep: [Store]', 'keep: [Store, item name]').replace('duplicates: keep', 'duplicates: keep\n  header_case: insensitive'))).toEqual([
+      'columns.keep.1: column "item name" is already used by columns.item.column as "Item Name" (names match after trimming, in any case) (found "item name")',
+    ]);
   });
 
   it('names kept columns in lower snake case', () => {
@@ -77,10 +103,10 @@ describe('a differently shaped data set, by configuration alone', () => {
       rejects.push(...r.value.rejects.toArray().map((x) => x.toJSON()));
     }
     expect(clean).toEqual([
-      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', source_object: 'loyalty.csv.lzo', source_line: 2 },
-      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', source_object: 'loyalty.csv.lzo', source_line: 3 },
-      { customer_id: '1002', item_id: 'crème fraîche; 20cl', event_time: Date.UTC(2015, 5, 27, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', source_object: 'loyalty.csv.lzo', source_line: 4 },
-      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 5, 9, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', source_object: 'loyalty.csv.lzo', source_line: 8 },
+      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', extra_columns: null, source_object: 'loyalty.csv.lzo', source_line: 2 },
+      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 0, 2, 23), quantity: null, unit_price: null, order_id: null, store: 'Lyon', extra_columns: null, source_object: 'loyalty.csv.lzo', source_line: 3 },
+      { customer_id: '1002', item_id: 'crème fraîche; 20cl', event_time: Date.UTC(2015, 5, 27, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', extra_columns: null, source_object: 'loyalty.csv.lzo', source_line: 4 },
+      { customer_id: '1001', item_id: 'whole milk', event_time: Date.UTC(2015, 5, 9, 22), quantity: null, unit_price: null, order_id: null, store: 'Paris 11e', extra_columns: null, source_object: 'loyalty.csv.lzo', source_line: 8 },
     ]);
     expect(rejects.map((x) => [x.source_line, x.reason])).toEqual([
       [5, 'bad_time: Visit Date="31-02-2015" does not match DD-MM-YYYY'],

@@ -73,3 +73,38 @@ export function retailLzop(good: number, bad: number): Uint8Array {
   const lines = Array.from({ length: good + bad }, (_, i) => line(i, i < good ? '12/1/2010 8:26' : `not a time ${i}`));
   return storedLzop(header + lines.join(''));
 }
+
+/**
+ * A Zstandard frame (RFC 8878 §3.1.1) of raw and RLE blocks, made by hand so tests
+ * need no compressor: no content size, a window of 2^`windowLog` bytes (10..41),
+ * optionally a dictionary id and a (never verified) content checksum.
+ */
+export function zstdFrame(
+  blocks: ({ raw: Uint8Array } | { rle: number; size: number })[],
+  options: { windowLog?: number; checksum?: boolean; dictionaryId?: number } = {},
+): Uint8Array {
+  const dictionary = options.dictionaryId ?? 0;
+  const descriptor = (options.checksum ? 0x04 : 0) | (dictionary === 0 ? 0 : 1);
+  const parts: Uint8Array[] = [Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, descriptor, ((options.windowLog ?? 20) - 10) << 3)];
+  if (dictionary !== 0) parts.push(Uint8Array.of(dictionary));
+  blocks.forEach((b, i) => {
+    const last = i === blocks.length - 1 ? 1 : 0;
+    const [type, size, content] = 'raw' in b ? [0, b.raw.length, b.raw] : [1, b.size, Uint8Array.of(b.rle)];
+    const header = (size << 3) | (type << 1) | last;
+    parts.push(Uint8Array.of(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff), content);
+  });
+  if (options.checksum) parts.push(Uint8Array.of(1, 2, 3, 4));
+  return Buffer.concat(parts);
+}
+
+/** Four lines of Online Retail CSV (a header and three lines) compressed by `zstd -19`: compressed blocks, Huffman-coded literals, a content size and a checksum. */
+export const ZSTD_SAMPLE = {
+  text: 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n'
+    + '536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,12/1/2010 8:26,2.55,17850,United Kingdom\n'
+    + '536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom\n'
+    + '536365,84406B,CREAM CUPID HEARTS COAT HANGER,8,12/1/2010 8:26,2.75,17850,United Kingdom\n',
+  zstd: Buffer.from(
+    'KLUv/WRSAHUGAELNKxkweQNEAxqz1BRoqDzIiEJSlniXhwMDAlUCyvKb3hl7LgdNWfdcK+vteSchEGRhDuG4Nr2vXN0qb20dmCgUk4fjSVI3FAm8KMVjLBifGM1yiYIwhmIwik9+01CFSXdL0VQF++4ta+lG1xRdWbp6T5L3+TAKvDxOjuTAQJv2c+XPQ1Mqmryr6/MiSKZZJ8/uxf5B33ayn9+q/cnJjpIpqIrQiyF/SpB37vklgiRnzykKAFCLkznpWStSBgtwZ0/470XWXxC6bbgmLFN6id4iSA==',
+    'base64',
+  ),
+};

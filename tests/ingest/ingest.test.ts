@@ -53,11 +53,12 @@ describe('ingestObject on the bundled Online Retail data', () => {
       order_id: '536365',
       description: 'WHITE HANGING HEART T-LIGHT HOLDER',
       country: 'United Kingdom',
+      extra_columns: null,
       source_object: '2010-12.csv.lzo',
       source_line: 2,
     });
     expect(String(first.schema.fields.map((f) => `${f.name}:${f.type}`))).toBe(
-      'customer_id:Utf8,item_id:Utf8,event_time:Timestamp<MILLISECOND, UTC>,quantity:Int32,unit_price:Float64,order_id:Utf8,description:Utf8,country:Utf8,source_object:Utf8,source_line:Int32',
+      'customer_id:Utf8,item_id:Utf8,event_time:Timestamp<MILLISECOND, UTC>,quantity:Int32,unit_price:Float64,order_id:Utf8,description:Utf8,country:Utf8,extra_columns:Utf8,source_object:Utf8,source_line:Int32',
     );
   });
 

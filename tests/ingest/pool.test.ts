@@ -10,8 +10,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Table } from 'apache-arrow';
 import { parquetToTable } from '../../lib/parquet';
+import { gzipSync } from 'zlib';
 import type { ObjectStore } from '../../lib/store/store';
-import { fixture } from './helpers';
+import { ZSTD_SAMPLE, fixture } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
 
 const DIST = join(__dirname, '..', '..', 'dist');
@@ -33,6 +34,10 @@ async function seed(): Promise<MemoryStore> {
   corrupt[corrupt.length - 100] ^= 0x55;
   await raw.put('b/corrupt.csv.lzo', corrupt);
   await raw.put('c/crc32.csv.lzo', fixture('lzop', 'sample.crc32.lzo'));
+  await raw.put('d/sample.csv.gz', gzipSync(fixture('lzop', 'sample.csv')));
+  await raw.put('d/sample.csv.zst', ZSTD_SAMPLE.zstd);
+  // 1,000 lines of ISO 8601 times the configuration reads as M/D/YYYY H:mm.
+  await raw.put('d/iso.csv', `${ZSTD_SAMPLE.text.split('\n')[0]}\n${Array.from({ length: 1000 }, (_, i) => `5${i},A${i},X,1,2010-12-01T08:26:00Z,1.5,17850,UK\n`).join('')}`);
   return raw;
 }
 
@@ -62,7 +67,7 @@ describe('ingestAll with worker threads', () => {
     }
     const [inProcess, threaded] = runs;
     expect(threaded.result.ingested.map((i) => [i.key, i.entry.counts])).toEqual(inProcess.result.ingested.map((i) => [i.key, i.entry.counts]));
-    expect(inProcess.result.ingested.map((i) => i.key)).toEqual(['a/2010-12.csv.lzo', 'a/repeat.csv.lzo', 'c/crc32.csv.lzo']);
+    expect(inProcess.result.ingested.map((i) => i.key)).toEqual(['a/2010-12.csv.lzo', 'a/repeat.csv.lzo', 'c/crc32.csv.lzo', 'd/sample.csv.gz', 'd/sample.csv.zst']);
     expect(await contents(threaded.lake)).toEqual(await contents(inProcess.lake));
 
     const failures = (r: (typeof runs)[number]) => r.result.failed.map((f) => [f.key, f.error.constructor.name, f.error.message]);
@@ -71,10 +76,13 @@ describe('ingestAll with worker threads', () => {
       ['b/bad-header.csv.lzo', 'HeaderMismatchError'],
       ['b/corrupt.csv.lzo', 'LzopFormatError'],
       ['b/empty.csv.lzo', 'EmptyObjectError'],
+      ['d/iso.csv', 'UnreadableTimesError'],
     ]);
     const header = threaded.result.failed[0].error;
     expect(header).toBeInstanceOf(ingest.HeaderMismatchError);
     expect(header).toMatchObject({ objectKey: 'b/bad-header.csv.lzo', missing: ['Quantity'], unexpected: ['Qty'] });
     expect(threaded.result.failed[1].error).toBeInstanceOf(ingest.LzopFormatError);
+    expect(threaded.result.failed[3].error).toBeInstanceOf(ingest.UnreadableTimesError);
+    expect(threaded.result.failed[3].error).toMatchObject({ objectKey: 'd/iso.csv', unreadable: 1000, sampled: 1000 });
   });
 });

@@ -57,7 +57,7 @@ describe('ingestAll', () => {
     expect(clean.get(0)!.toJSON()).toMatchObject({ customer_id: '17850', item_id: '85123A', event_time: Date.UTC(2010, 11, 1, 8, 26), source_object: 'landing/2010-12a.csv.lzo', source_line: 2 });
     expect(clean.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'customer_id:Utf8', 'item_id:Utf8', 'event_time:Timestamp<MILLISECOND, UTC>', 'quantity:Int32', 'unit_price:Float64',
-      'order_id:Utf8', 'description:Utf8', 'country:Utf8', 'source_object:Utf8', 'source_line:Int32',
+      'order_id:Utf8', 'description:Utf8', 'country:Utf8', 'extra_columns:Utf8', 'source_object:Utf8', 'source_line:Int32',
     ]);
   });
 

@@ -37,7 +37,7 @@ describe('the loyalty data set through ingest and features', () => {
     const clean = await new Catalog(lake, 'loyalty-club').clean.load();
     expect(clean.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'customer_id:Utf8', 'item_id:Utf8', 'event_time:Timestamp<MILLISECOND, UTC>', 'quantity:Int32', 'unit_price:Float64',
-      'order_id:Utf8', 'store:Utf8', 'source_object:Utf8', 'source_line:Int32',
+      'order_id:Utf8', 'store:Utf8', 'extra_columns:Utf8', 'source_object:Utf8', 'source_line:Int32',
     ]);
 
     const events = purchaseEvents(clean, config.purchase);

@@ -34,7 +34,66 @@ describe('compileTimeFormat', () => {
   });
 
   it('refuses a format without a year and an unknown zone', () => {
+    expect(() => compileTimeFormat('DD-MM', 'UTC')).toThrow('time format "DD-MM" has no YYYY token and is none of ISO8601, epoch_s, epoch_ms');
     expect(() => compileTimeFormat('DD-MM', 'UTC')).toThrow(TimeFormatError);
     expect(() => compileTimeFormat('YYYY', 'Mars/Olympus')).toThrow('unknown time zone "Mars/Olympus"');
+  });
+});
+
+describe('ISO8601 (ISO 8601-1:2019 extended format, RFC 3339)', () => {
+  const utc = compileTimeFormat('ISO8601', 'UTC');
+  const paris = compileTimeFormat('ISO8601', 'Europe/Paris');
+
+  it.each([
+    ['2024-01-02T10:00:00+01:00', Date.UTC(2024, 0, 2, 9)],
+    ['2024-01-02T10:00:00-05:30', Date.UTC(2024, 0, 2, 15, 30)],
+    ['2024-01-02T10:00:00+0100', Date.UTC(2024, 0, 2, 9)],
+    ['2024-01-02T10:00+01', Date.UTC(2024, 0, 2, 9)],
+    ['2024-01-02T10:00:00Z', Date.UTC(2024, 0, 2, 10)],
+    ['2024-01-02t10:00:00z', Date.UTC(2024, 0, 2, 10)],
+    ['2024-01-02 10:00:00Z', Date.UTC(2024, 0, 2, 10)],
+    ['2024-01-02T10:00:00.123Z', Date.UTC(2024, 0, 2, 10, 0, 0, 123)],
+    ['2024-01-02T10:00:00,5Z', Date.UTC(2024, 0, 2, 10, 0, 0, 500)],
+    ['2024-01-02T10:00:00.123456789+02:00', Date.UTC(2024, 0, 2, 8, 0, 0, 123)],
+    ['2024-03-31T23:59:59.999-00:00', Date.UTC(2024, 2, 31, 23, 59, 59, 999)],
+    ['1969-12-31T23:59:59.5Z', -500],
+    ['2024-02-29T00:00Z', Date.UTC(2024, 1, 29)],
+  ])('reads %s as that instant, whatever the zone', (text, ms) => {
+    expect(utc(text)).toBe(ms);
+    expect(paris(text)).toBe(ms);
+  });
+
+  it('reads times without an offset, and dates alone (midnight), in the configured zone', () => {
+    expect(utc('2024-01-02')).toBe(Date.UTC(2024, 0, 2));
+    expect(paris('2024-01-02')).toBe(Date.UTC(2024, 0, 1, 23));
+    expect(paris('2024-07-02T10:00')).toBe(Date.UTC(2024, 6, 2, 8));
+    expect(paris('2024-07-02T10:00:30.25')).toBe(Date.UTC(2024, 6, 2, 8, 0, 30, 250));
+  });
+
+  it.each([
+    '2024-1-02', '2024-01-2', '24-01-02', '2024/01/02', '2024-02-30', '2023-02-29', '2024-13-01', '2024-01-00',
+    '2024-01-02T', '2024-01-02T10', '2024-01-02T10:0', '2024-01-02T24:00', '2024-01-02T10:60', '2024-01-02T10:00:60',
+    '2024-01-02T10:00:00.', '2024-01-02T10:00:00.1234567890Z', '2024-01-02T10:00.5Z', '2024-01-02Z', '2024-01-02T10:00:00+1',
+    '2024-01-02T10:00:00+24:00', '2024-01-02T10:00:00+01:60', '2024-01-02T10:00:00 Z', '2024-01-02T10:00:00Z ', ' 2024-01-02', '',
+    '2024-01-02_10:00',
+  ])('rejects %p', (text) => expect(utc(text)).toBeNaN());
+});
+
+describe('epoch_s and epoch_ms (Unix time)', () => {
+  const s = compileTimeFormat('epoch_s', 'Europe/Paris');
+  const ms = compileTimeFormat('epoch_ms', 'America/New_York');
+
+  it('reads seconds (with an optional fraction) and milliseconds as instants, whatever the zone', () => {
+    expect(s('1704189600')).toBe(Date.UTC(2024, 0, 2, 10));
+    expect(s('1704189600.123456')).toBe(Date.UTC(2024, 0, 2, 10, 0, 0, 123));
+    expect(s('0')).toBe(0);
+    expect(s('-1.5')).toBe(-1500);
+    expect(ms('1704189600123')).toBe(Date.UTC(2024, 0, 2, 10, 0, 0, 123));
+    expect(ms('-86400000')).toBe(Date.UTC(1969, 11, 31));
+  });
+
+  it.each([['', 's'], ['-', 's'], ['1.', 's'], ['1e9', 's'], ['+1', 's'], [' 1', 's'], ['1 ', 's'], ['1,5', 's'], ['8640000000001', 's'], ['12345678901234567', 's'],
+    ['1.5', 'ms'], ['8640000000000001', 'ms'], ['0x10', 'ms']])('rejects %p (epoch_%s)', (text, unit) => {
+    expect((unit === 's' ? s : ms)(text)).toBeNaN();
   });
 });

@@ -1,7 +1,7 @@
 import { Table } from 'apache-arrow';
 import { CsvRecordBatch, fieldText, parseCsv } from '../../ingest/csv';
 import { toUtf8 } from '../../ingest/text';
-import { HeaderMismatchError, RecordTyper, resolveLayout } from '../../ingest/typing';
+import { HeaderMismatchError, RecordTyper, TIME_SAMPLE_LINES, UnreadableTimesError, resolveLayout } from '../../ingest/typing';
 import { parseConfig } from '../../lib/config';
 import { DatasetConfig } from '../../lib/config-types';
 import { chunked } from './helpers';
@@ -47,8 +47,8 @@ describe('RecordTyper', () => {
       `${HEADER}\n536365,85123a,"WHITE HANGING HEART T-LIGHT HOLDER, big",6,12/1/2010 8:26,2.55,17850,United Kingdom\nC536379,D,Discount,-1,12/1/2010 9:41,27.5,,United Kingdom\n`,
     );
     expect(rows(clean)).toEqual([
-      { customer_id: '17850', item_id: '85123A', event_time: Date.UTC(2010, 11, 1, 8, 26), quantity: 6, unit_price: 2.55, order_id: '536365', description: 'WHITE HANGING HEART T-LIGHT HOLDER, big', country: 'United Kingdom', source_object: 'raw/x.csv.lzo', source_line: 2 },
-      { customer_id: null, item_id: 'D', event_time: Date.UTC(2010, 11, 1, 9, 41), quantity: -1, unit_price: 27.5, order_id: 'C536379', description: 'Discount', country: 'United Kingdom', source_object: 'raw/x.csv.lzo', source_line: 3 },
+      { customer_id: '17850', item_id: '85123A', event_time: Date.UTC(2010, 11, 1, 8, 26), quantity: 6, unit_price: 2.55, order_id: '536365', description: 'WHITE HANGING HEART T-LIGHT HOLDER, big', country: 'United Kingdom', extra_columns: null, source_object: 'raw/x.csv.lzo', source_line: 2 },
+      { customer_id: null, item_id: 'D', event_time: Date.UTC(2010, 11, 1, 9, 41), quantity: -1, unit_price: 27.5, order_id: 'C536379', description: 'Discount', country: 'United Kingdom', extra_columns: null, source_object: 'raw/x.csv.lzo', source_line: 3 },
     ]);
     expect(counts).toEqual({ read: 2, clean: 2, rejected: 0, duplicates: 0, byReason: {} });
   });
@@ -141,5 +141,114 @@ describe('resolveLayout', () => {
     expect((error as Error).message).toBe(
       'raw/2011-01.csv.lzo: line 1: header does not match the configuration: missing columns "Quantity"; unexpected columns "Qty", "Country (2 times)"; found header "InvoiceNo,StockCode,Description,Qty,InvoiceDate,UnitPrice,CustomerID,Country,Country"',
     );
+  });
+});
+
+describe('header names: trimmed, and in any case with csv.header_case: insensitive', () => {
+  const named = (csv: Partial<DatasetConfig['csv']>): DatasetConfig => ({ ...config, csv: { ...config.csv, ...csv } });
+
+  it('matches names after trimming both the header and the configuration', () => {
+    const spaced = { ...config, columns: { ...config.columns, order: { ...config.columns.order!, column: ' InvoiceNo ' } } };
+    const layout = resolveLayout(' InvoiceNo ,StockCode,Description,\tQuantity,InvoiceDate,UnitPrice,CustomerID,Country '.split(','), spaced, 'k');
+    expect([layout.order, layout.quantity, layout.keep, layout.extra]).toEqual([0, 3, [2, 7], []]);
+  });
+
+  it('matches names in any case only when insensitive', () => {
+    const header = 'INVOICENO,stockcode,Description,Quantity,invoicedate,UnitPrice,CustomerId,COUNTRY'.split(',');
+    expect(() => resolveLayout(header, named({ extra_columns: 'fail' }), 'raw/upper.csv')).toThrow(
+      'raw/upper.csv: line 1: header does not match the configuration: missing columns "CustomerID", "StockCode", "InvoiceDate", "InvoiceNo", "Country"; '
+        + 'unexpected columns "INVOICENO", "stockcode", "invoicedate", "CustomerId", "COUNTRY"',
+    );
+    const layout = resolveLayout(header, named({ header_case: 'insensitive' }), 'raw/upper.csv');
+    expect([layout.order, layout.item, layout.time, layout.customer, layout.keep, layout.extra]).toEqual([0, 1, 4, 6, [2, 7], []]);
+  });
+
+  it('counts names that differ only in case as one column when insensitive', () => {
+    const header = `${HEADER},country`.split(',');
+    expect(() => resolveLayout(header, named({ header_case: 'insensitive' }), 'k')).toThrow('unexpected columns "Country (2 times)"');
+    expect(resolveLayout(header, config, 'k').extraNames).toEqual(['country']);
+  });
+});
+
+describe('csv.extra_columns: header columns the configuration does not name', () => {
+  const mode = (extra_columns: DatasetConfig['csv']['extra_columns']): DatasetConfig => ({ ...config, csv: { ...config.csv, extra_columns } });
+  const header = `Channel,${HEADER}, Loyalty Tier `;
+  const text = `${header}\nweb,536365,85123A,X,6,12/1/2010 8:26,2.55,17850,UK,"gold ""plus"""\n,536366,85123A,X,6,12/1/2010 8:26,2.55,17850,UK,"a\\b\tc\n\u0001"\n`;
+
+  it('keep (the default) carries them as one JSON object per line in the column extra_columns', async () => {
+    expect(config.csv.extra_columns).toBe('keep');
+    const { clean, counts } = await typeText(text);
+    expect(clean.schema.fields.map((f) => f.name)).toEqual([
+      'customer_id', 'item_id', 'event_time', 'quantity', 'unit_price', 'order_id', 'description', 'country', 'extra_columns', 'source_object', 'source_line',
+    ]);
+    const extras = rows(clean).map((r) => r.extra_columns);
+    expect(extras).toEqual([
+      JSON.stringify({ Channel: 'web', 'Loyalty Tier': 'gold "plus"' }),
+      JSON.stringify({ Channel: null, 'Loyalty Tier': 'a\\b\tc\n\u0001' }),
+    ]);
+    expect(JSON.parse(extras[1])).toEqual({ Channel: null, 'Loyalty Tier': 'a\\b\tc\n\u0001' });
+    expect(rows(clean).map((r) => [r.order_id, r.description, r.country])).toEqual([['536365', 'X', 'UK'], ['536366', 'X', 'UK']]);
+    expect(counts).toMatchObject({ read: 2, clean: 2, rejected: 0 });
+  });
+
+  it('keep leaves the column null for an object without extra columns', async () => {
+    const { clean } = await typeText(`${HEADER}\n536365,85123A,X,6,12/1/2010 8:26,2.55,17850,UK\n`);
+    expect(rows(clean).map((r) => r.extra_columns)).toEqual([null]);
+  });
+
+  it('ignore drops them and has no extra_columns column', async () => {
+    const { clean, counts } = await typeText(text, mode('ignore'));
+    expect(clean.schema.fields.map((f) => f.name)).not.toContain('extra_columns');
+    expect(rows(clean).map((r) => r.order_id)).toEqual(['536365', '536366']);
+    expect(counts.clean).toBe(2);
+  });
+
+  it('fail fails the object naming them', async () => {
+    await expect(typeText(text, mode('fail'))).rejects.toThrow(
+      `raw/x.csv.lzo: line 1: header does not match the configuration: unexpected columns "Channel", "Loyalty Tier"; found header ${JSON.stringify(header.split(',').map((h) => h.trim()).join(','))}`,
+    );
+  });
+
+  it('an object missing a configured column fails in every mode, naming the extra columns as a hint', () => {
+    for (const m of ['keep', 'ignore', 'fail'] as const) {
+      expect(() => resolveLayout(HEADER.replace('Quantity', 'Qty').split(','), mode(m), 'k')).toThrow('missing columns "Quantity"; unexpected columns "Qty"');
+    }
+  });
+});
+
+describe('a time format that reads most of a sample wrong fails the object at once', () => {
+  const line = (i: number, time: string) => `5${String(i).padStart(5, '0')},85123A,X,6,${time},2.55,17850,UK`;
+  const lines = (n: number, time: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i, time(i))).join('\n');
+
+  async function typeWith(body: string, maxUnreadableTimes: number) {
+    let typer: RecordTyper | undefined;
+    for await (const batch of parseCsv(toUtf8(chunked(new TextEncoder().encode(`${HEADER}\n${body}\n`), 4096), 'utf-8'), { delimiter: ',' })) {
+      let from = 0;
+      if (!typer) {
+        typer = new RecordTyper('raw/iso.csv', config, resolveLayout(headerOf(batch), config, 'raw/iso.csv'), 4, maxUnreadableTimes);
+        from = 1;
+      }
+      typer.add(batch, from);
+    }
+    return typer!;
+  }
+
+  it('throws once 1,000 times are sampled, quoting the first three it could not read', async () => {
+    expect(TIME_SAMPLE_LINES).toBe(1000);
+    const error = await typeWith(lines(5000, (i) => `2010-12-01T08:${String(i % 60).padStart(2, '0')}:00Z`), 0.5).catch((e) => e);
+    expect(error).toBeInstanceOf(UnreadableTimesError);
+    expect(error).toMatchObject({ objectKey: 'raw/iso.csv', unreadable: 1000, sampled: 1000 });
+    expect(error.message).toBe('raw/iso.csv: 1000 of the first 1000 times of column InvoiceDate do not match the time format "M/D/YYYY H:mm", '
+      + 'e.g. line 2: "2010-12-01T08:00:00Z", line 3: "2010-12-01T08:01:00Z", line 4: "2010-12-01T08:02:00Z"; check columns.time.format '
+      + '(the object fails at once, its earlier output, if any, stays published; --max-reject-ratio 1 takes such lines as rejects)');
+  });
+
+  it('leaves an object of fewer times to the reject budgets, and passes when at most the limit share is unreadable', async () => {
+    const small = await typeWith(lines(999, () => '2010-12-01'), 0.5);
+    expect(small.counts).toMatchObject({ read: 999, clean: 0, rejected: 999, byReason: { bad_time: 999 } });
+    const half = await typeWith(lines(2000, (i) => (i < 500 || i >= 1000 ? 'bad' : '12/1/2010 8:26')), 0.5);
+    expect(half.counts).toMatchObject({ read: 2000, clean: 500, rejected: 1500 });
+    const all = await typeWith(lines(1500, () => 'bad'), 1);
+    expect(all.counts).toMatchObject({ read: 1500, clean: 0, rejected: 1500, byReason: { bad_time: 1500 } });
   });
 });

@@ -1,0 +1,148 @@
+/**
+ * Streaming Zstandard reader (RFC 8878): walks the frame and block headers
+ * itself, to refuse a window or block over the limits before anything is
+ * allocated for it, and hands each block to the `fzstd` decoder (pure
+ * JavaScript; Node 20's zlib has no zstd). One block, at most 128 KiB
+ * decompressed, is in memory at a time, plus the frame's window.
+ *
+ * Layout (RFC 8878 §3.1, integers little-endian):
+ * ```
+ * frame      := magic(28 B5 2F FD) header block* [u32 content_checksum]
+ * header     := u8 descriptor, [u8 window_descriptor], [dictionary_id], [frame_content_size]
+ *               descriptor: bits 7-6 content-size flag, 5 single segment, 3 reserved (0),
+ *                           2 checksum flag, 1-0 dictionary-id flag
+ * block      := u24 header (bit 0 last, bits 2-1 type: raw | RLE | compressed | reserved,
+ *               bits 23-3 size), then size bytes (raw, compressed) or 1 byte (RLE)
+ * skippable  := u32 0x184D2A50..5F, u32 size, size bytes
+ * ```
+ * Frames of either kind may follow each other. The optional content checksum
+ * (low 32 bits of XXH64) is passed over, not verified: `fzstd` does not compute it.
+ */
+import { Decompress } from 'fzstd';
+import { ByteReader } from './byte-reader';
+import { CompressedDataError } from './compression';
+
+/**
+ * Default largest window, bytes: 8 MiB. RFC 8878 §3.1.1.1.2 recommends decoders
+ * accept windows of at least 8 MB, and `zstd` levels 1 to 19 write no larger ones;
+ * the decoder keeps (and shifts) one window per frame, so this bounds its memory.
+ */
+export const DEFAULT_MAX_ZSTD_WINDOW = 8 * 1024 * 1024;
+
+/** Largest block (RFC 8878 §3.1.1.2.3, Block_Maximum_Size is min(Window_Size, 128 KiB)). */
+const MAX_BLOCK = 128 * 1024;
+
+/** Skippable frames are read in pieces of this many bytes. */
+const SKIP_PIECE = 64 * 1024;
+
+const ZSTD_MAGIC = 0xfd2fb528;
+
+export interface ZstdReadOptions {
+  /** Key of the object, named in every error. */
+  objectKey: string;
+  /** Largest accepted Window_Size in bytes; {@link DEFAULT_MAX_ZSTD_WINDOW} by default. */
+  maxWindowSize?: number;
+}
+
+const u32le = (b: Uint8Array, i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+
+/** Little-endian unsigned integer of `b` (up to 8 bytes; exact up to 2^53). */
+function uintLe(b: Uint8Array, from: number, length: number): number {
+  let v = 0;
+  for (let i = length - 1; i >= 0; i--) v = v * 256 + b[from + i];
+  return v;
+}
+
+/**
+ * Decompresses a Zstandard object, yielding each block's decompressed bytes in
+ * order (concatenated and skippable frames included).
+ * @param chunks the object's bytes, in chunks of any size.
+ * @throws CompressedDataError on a wrong magic number, a reserved header bit or
+ *   block type, a frame that needs a dictionary, a window over `maxWindowSize`, a
+ *   block over Block_Maximum_Size, a truncated frame, bytes after the last frame
+ *   that are not another frame, or data the decoder finds invalid.
+ * @example for await (const block of readZstd(store.getStream(key), { objectKey: key })) sink(block);
+ */
+export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: ZstdReadOptions): AsyncGenerator<Uint8Array> {
+  const reader = new ByteReader(chunks);
+  const maxWindow = options.maxWindowSize ?? DEFAULT_MAX_ZSTD_WINDOW;
+  const out: Uint8Array[] = [];
+  const decoder = new Decompress((data) => {
+    if (data.length > 0) out.push(data);
+  });
+  const fail = (offset: number, problem: string): never => {
+    throw new CompressedDataError(options.objectKey, 'zstd', problem, offset);
+  };
+  const readExact = async (n: number, what: string): Promise<Uint8Array> => {
+    const at = reader.offset;
+    const bytes = await reader.read(n);
+    if (bytes.length < n) fail(at, `truncated ${what}: expected ${n} bytes, found ${bytes.length} before the end of the object`);
+    return bytes;
+  };
+  const feed = (bytes: Uint8Array, offset: number, final = false) => {
+    try {
+      decoder.push(bytes, final);
+    } catch (e) {
+      fail(offset, `invalid data (${(e as Error).message})`);
+    }
+  };
+
+  do {
+    const start = reader.offset;
+    const magic = await readExact(4, 'frame magic number');
+    const m = u32le(magic, 0);
+    if ((m & 0xfffffff0) >>> 0 === 0x184d2a50) {
+      feed(magic, start);
+      const size = await readExact(4, 'skippable frame size');
+      feed(size, start + 4);
+      for (let left = u32le(size, 0); left > 0; ) {
+        const at = reader.offset;
+        const piece = await readExact(Math.min(left, SKIP_PIECE), 'skippable frame');
+        feed(piece, at);
+        left -= piece.length;
+      }
+      continue;
+    }
+    if (m !== ZSTD_MAGIC) fail(start, `${start === 0 ? 'not a zstd frame' : 'bytes after the last frame that are not a frame'}: expected 28 b5 2f fd, found ${hex(magic)}`);
+    feed(magic, start);
+    const descriptorAt = reader.offset;
+    const descriptor = (await readExact(1, 'frame header'))[0];
+    const single = (descriptor >> 5) & 1;
+    if ((descriptor & 0x08) !== 0) fail(descriptorAt, 'reserved bit 3 of the frame header descriptor is set');
+    const dictionaryBytes = [0, 1, 2, 4][descriptor & 3];
+    const sizeBytes = [single, 2, 4, 8][descriptor >> 6];
+    const header = await readExact(1 - single + dictionaryBytes + sizeBytes, 'frame header');
+    feed(Uint8Array.of(descriptor), descriptorAt);
+    feed(header, descriptorAt + 1);
+    const dictionary = uintLe(header, 1 - single, dictionaryBytes);
+    if (dictionary !== 0) fail(descriptorAt, `the frame needs dictionary ${dictionary}; frames compressed with a dictionary are not supported`);
+    let window: number;
+    if (single === 1) {
+      window = uintLe(header, dictionaryBytes, sizeBytes) + (sizeBytes === 2 ? 256 : 0);
+    } else {
+      const exponent = header[0] >> 3;
+      const base = 2 ** (10 + exponent);
+      window = base + (base / 8) * (header[0] & 7);
+    }
+    if (window > maxWindow) fail(descriptorAt, `window of ${window} bytes over the limit of ${maxWindow} bytes (zstd --long or --ultra levels write such frames)`);
+    const maxBlock = Math.min(window, MAX_BLOCK);
+    for (let last = false; !last; ) {
+      const at = reader.offset;
+      const blockHeader = await readExact(3, 'block header');
+      const v = blockHeader[0] | (blockHeader[1] << 8) | (blockHeader[2] << 16);
+      last = (v & 1) === 1;
+      const type = (v >> 1) & 3;
+      const size = v >>> 3;
+      if (type === 3) fail(at, 'reserved block type 3');
+      if (size > maxBlock) fail(at, `block of ${size} bytes over Block_Maximum_Size ${maxBlock}`);
+      const content = await readExact(type === 1 ? 1 : size, `block (block at byte ${at})`);
+      feed(blockHeader, at);
+      feed(content, at + 3);
+      yield* out.splice(0);
+    }
+    if ((descriptor & 0x04) !== 0) feed(await readExact(4, 'content checksum'), reader.offset - 4);
+  } while (!(await reader.atEnd()));
+  feed(new Uint8Array(0), reader.offset, true);
+  yield* out.splice(0);
+}
