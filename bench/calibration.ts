@@ -15,15 +15,10 @@
  * [--seed 42]`. The lake must hold ingested clean data reaching the end of
  * each horizon.
  */
-import { readFileSync } from 'fs';
+import { lakeEvents } from './lake-events';
 import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
-import { buildEventIndex } from '../features/event-index';
-import { purchaseEvents } from '../features/events';
 import type { FeatureSet } from '../features/types';
-import { Catalog } from '../lib/catalog';
-import { loadConfig } from '../lib/config';
-import { openStore } from '../lib/store/open';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
 import { expectedCalibrationError, labelPairs } from '../training/metrics';
@@ -84,10 +79,7 @@ function interceptShift(p: Float32Array, target: number): number {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
-  const clean = await new Catalog(openStore(args.lake), config.name).clean.load();
-  if (clean.numRows === 0) throw new CalibrationBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
-  const index = buildEventIndex(purchaseEvents(clean, config.purchase));
+  const { index } = await lakeEvents(args.lake, args.config);
   const lines: string[] = [];
   for (const asOf of args.asOf) {
     const schedule = trainingSchedule(asOf, 30, 6);

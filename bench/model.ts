@@ -12,15 +12,10 @@
  * (`default` is `berserkr train`'s). The lake must hold ingested clean data
  * reaching the end of the horizon after the as-of time.
  */
-import { readFileSync } from 'fs';
 import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../cli/steps/evaluate';
+import { lakeEvents } from './lake-events';
 import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
-import { buildEventIndex } from '../features/event-index';
-import { purchaseEvents } from '../features/events';
-import { Catalog } from '../lib/catalog';
-import { loadConfig } from '../lib/config';
-import { openStore } from '../lib/store/open';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
 import { predictRaw } from '../training/predict';
@@ -86,10 +81,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
-  const clean = await new Catalog(openStore(args.lake), config.name).clean.load();
-  if (clean.numRows === 0) throw new ModelBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
-  const index = buildEventIndex(purchaseEvents(clean, config.purchase));
+  const { index } = await lakeEvents(args.lake, args.config);
   const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);
   const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30 });
   const train = schedule.train.map(build);

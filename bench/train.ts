@@ -15,14 +15,9 @@
  * clean data (`berserkr ingest --lake …`).
  */
 import { execFile } from 'child_process';
-import { readFileSync } from 'fs';
+import { lakeEvents } from './lake-events';
 import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
-import { buildEventIndex } from '../features/event-index';
-import { purchaseEvents } from '../features/events';
-import { Catalog } from '../lib/catalog';
-import { loadConfig } from '../lib/config';
-import { openStore } from '../lib/store/open';
 import { availableCpus } from '../lib/cpus';
 import { DEFAULT_BUDGET, trainModel } from '../training/train';
 
@@ -90,11 +85,8 @@ const seconds = (t0: number): number => (performance.now() - t0) / 1000;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const config = loadConfig(readFileSync(args.config, 'utf8'), args.config);
   let t0 = performance.now();
-  const clean = await new Catalog(openStore(args.lake), config.name).clean.load();
-  if (clean.numRows === 0) throw new TrainBenchSetupError(`no clean data of data set "${config.name}" in lake ${args.lake}: run berserkr ingest --lake ${args.lake} first`);
-  const index = buildEventIndex(purchaseEvents(clean, config.purchase));
+  const { index } = await lakeEvents(args.lake, args.config);
   const readS = seconds(t0);
   t0 = performance.now();
   const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);
