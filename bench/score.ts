@@ -22,7 +22,7 @@
  * basket sizes, and each basket line re-buys one of the customer's own earlier
  * items with the real repeat share, else draws an item from the real popularity
  * curve stretched to `--items` items. The model is the production architecture
- * (`buildModel` with the default spec, untrained weights, preprocessing fitted
+ * (`buildModel` with the merged spec of the default ensemble, untrained weights, preprocessing fitted
  * on the scaled data) saved in a temporary lake: the forward pass costs the
  * same as a trained one's. Customers scale with the size; items stay fixed.
  */
@@ -46,6 +46,8 @@ import { RunRecorder } from '../lib/runs';
 import { DAY_MS } from '../lib/schema';
 import { openStore } from '../lib/store/open';
 import { selectBackend } from '../training/backend';
+import { mergedSpec } from '../training/ensemble';
+import { DEFAULT_MEMBERS } from '../training/train';
 import { buildModel, DEFAULT_MODEL_SPEC } from '../training/model';
 import { fitPreprocessing } from '../training/preprocess';
 import { saveModel } from '../training/registry';
@@ -287,7 +289,8 @@ async function child(args: Args): Promise<void> {
     const catalog = new Catalog(openStore(dir), config.name);
     const backend = await selectBackend();
     const sample = buildFeatureSet(index, asOf, { customers: Int32Array.from({ length: Math.min(2000, index.nCustomers) }, (_, i) => i) });
-    const spec = { ...DEFAULT_MODEL_SPEC, hidden: [...DEFAULT_MODEL_SPEC.hidden], features: FEATURE_NAMES.length, customers: index.nCustomers, items: index.nItems };
+    const member = { ...DEFAULT_MODEL_SPEC, hidden: [...DEFAULT_MODEL_SPEC.hidden], features: FEATURE_NAMES.length, customers: index.nCustomers, items: index.nItems };
+    const spec = mergedSpec(Array.from({ length: DEFAULT_MEMBERS }, () => member));
     const modelId = 'bench-untrained';
     await saveModel(catalog, {
       modelId,

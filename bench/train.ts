@@ -1,25 +1,26 @@
 /**
  * Training-throughput benchmark: the training of `berserkr train` (default
- * budget, `--epochs` passes and the refit) on the clean data of a lake, once on
- * one thread and once on `--threads` threads (every CPU by default), side by
- * side: training rows per second of the gradient steps, the ratio of the two,
- * and the held-out validation NDCG@10 of each (equal up to float summation
- * order: the threads split each step, they do not change it). Then the
- * machine's ceiling for that ratio: the one-thread training in two processes
- * at once, with no synchronisation at all; their summed rows per second against
- * the one-thread run alone.
+ * budget, `--epochs` passes and the refit, `--members` members) on the clean
+ * data of a lake, once on one thread and once on `--threads` threads (every
+ * CPU by default), side by side: training rows per second of every member
+ * (wall time of the whole training), the ratio of the two, and the held-out
+ * validation NDCG@10 of each (equal up to float summation order: the threads
+ * train the members at once, or split each step with `--members 1`, they do
+ * not change the network). Then the machine's ceiling for that ratio: the
+ * one-thread training in two processes at once, with no synchronisation at
+ * all; their summed rows per second against the one-thread run alone.
  *
  * Usage: `npm run build && node dist/bench/train.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--epochs 3] [--threads N] [--groups-per-step N] [--no-ceiling]`. The lake must hold ingested
- * clean data (`berserkr ingest --lake …`).
+ * [--train-cutoffs 6] [--epochs 3] [--members N] [--threads N] [--groups-per-step N] [--no-ceiling]`.
+ * The lake must hold ingested clean data (`berserkr ingest --lake …`).
  */
 import { execFile } from 'child_process';
 import { lakeEvents } from './lake-events';
 import { trainingSchedule } from '../cli/steps/train';
 import { buildFeatureSet } from '../features/build';
 import { availableCpus } from '../lib/cpus';
-import { DEFAULT_BUDGET, trainModel } from '../training/train';
+import { DEFAULT_BUDGET, DEFAULT_MEMBERS, trainModel } from '../training/train';
 
 /** A bench setting that cannot be used. */
 export class TrainBenchSetupError extends Error {
@@ -35,6 +36,7 @@ interface Args {
   asOf: number;
   trainCutoffs: number;
   epochs: number;
+  members: number;
   threads: number;
   groupsPerStep: number;
   /** Measure the two-process ceiling. */
@@ -44,7 +46,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, epochs: 3, threads: availableCpus(), groupsPerStep: DEFAULT_BUDGET.groupsPerStep, ceiling: true, solo: false };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, epochs: 3, members: DEFAULT_MEMBERS, threads: availableCpus(), groupsPerStep: DEFAULT_BUDGET.groupsPerStep, ceiling: true, solo: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--no-ceiling' || flag === '--solo') {
@@ -58,11 +60,12 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--as-of' && Number.isFinite(Date.parse(value))) args.asOf = Date.parse(value);
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
     else if (flag === '--epochs' && /^[1-9]\d*$/.test(value)) args.epochs = Number(value);
+    else if (flag === '--members' && /^[1-9]\d*$/.test(value)) args.members = Number(value);
     else if (flag === '--threads' && /^[1-9]\d*$/.test(value)) args.threads = Number(value);
     else if (flag === '--groups-per-step' && /^[1-9]\d*$/.test(value)) args.groupsPerStep = Number(value);
     else {
       throw new TrainBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --epochs N, --threads N, --groups-per-step N, --no-ceiling)`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --epochs N, --members N, --threads N, --groups-per-step N, --no-ceiling)`,
       );
     }
   }
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
   const runs = [];
   for (const threads of args.solo ? [1] : [1, args.threads]) {
     t0 = performance.now();
-    const result = await trainModel(train, validation, { epochs: args.epochs, seed: 42, threads, budget: { groupsPerStep: args.groupsPerStep } });
+    const result = await trainModel(train, validation, { epochs: args.epochs, members: args.members, seed: 42, threads, budget: { groupsPerStep: args.groupsPerStep } });
     runs.push({ threads: result.threads, wall: seconds(t0), result });
     result.model.dispose();
   }
@@ -106,19 +109,19 @@ async function main(): Promise<void> {
   }
   const [one, many] = runs;
   const ceiling = args.ceiling ? await twoProcesses(process.argv.slice(2)) : undefined;
-  const rows = one.result.history.map((h) => `${h.phase} ${h.epoch}: ${h.groups} groups, ${h.rows} rows`).join('; ');
+  const rows = one.result.history.filter((h) => h.member === 0).map((h) => `${h.phase} ${h.epoch}: ${h.groups} groups, ${h.rows} rows`).join('; ');
   const lines = [
-    `backend            ${one.result.backend}, ${args.groupsPerStep} groups per step`,
+    `backend            ${one.result.backend}, ${args.members} member(s), ${args.groupsPerStep} groups per step`,
     `training cut-offs  ${train.length} (+ validation ${new Date(schedule.validation).toISOString()}, ${validation.n} rows)`,
-    `epochs             ${rows}`,
+    `epochs             ${rows} (each member)`,
     `wall time          read ${readS.toFixed(1)} s, features ${featuresS.toFixed(1)} s`,
-    ...runs.map((r) => `${`${r.threads} thread(s)`.padEnd(19)}${Math.round(r.result.trainRowsPerSecond)} rows/s (steps ${r.result.fitSeconds.toFixed(1)} s, trainModel ${r.wall.toFixed(1)} s), validation NDCG@10 ${r.result.validationNdcg10.toFixed(4)}`),
+    ...runs.map((r) => `${`${r.threads} thread(s)`.padEnd(19)}${Math.round(r.result.trainRowsPerSecond)} rows/s (training ${r.result.fitSeconds.toFixed(1)} s, trainModel ${r.wall.toFixed(1)} s), validation NDCG@10 ${r.result.validationNdcg10.toFixed(4)}`),
     `ratio              ${(many.result.trainRowsPerSecond / one.result.trainRowsPerSecond).toFixed(2)}x rows/s with ${many.threads} threads against 1`,
     ...(ceiling === undefined
       ? []
       : [
           `ceiling            ${ceiling.map((r) => Math.round(r)).join(' + ')} rows/s: two one-thread trainings in two processes at once, no synchronisation`,
-          `                   ${(ceiling.reduce((a, b) => a + b, 0) / one.result.trainRowsPerSecond).toFixed(2)}x the one-thread run alone; data-parallel reaches ${((many.result.trainRowsPerSecond / ceiling.reduce((a, b) => a + b, 0)) * 100).toFixed(0)} % of it`,
+          `                   ${(ceiling.reduce((a, b) => a + b, 0) / one.result.trainRowsPerSecond).toFixed(2)}x the one-thread run alone; the threads reach ${((many.result.trainRowsPerSecond / ceiling.reduce((a, b) => a + b, 0)) * 100).toFixed(0)} % of it`,
         ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -80,6 +80,7 @@ export const commonOptions = {
   refit: () => new Option('--no-refit', 'return the network trained on the training cut-offs instead of training it on with the validation cut-off (the refit)'),
   epochs: () => new Option('--epochs <n>', 'training passes, each over a fresh draw of the budget of customer groups (default: 3)').argParser(parsePositiveInt),
   trainGroups: () => new Option('--train-groups <n>', 'customer groups drawn per training pass: the budget that sets the cost of training (default: 12288)').argParser(parsePositiveInt),
+  members: () => new Option('--members <n>', 'networks trained independently (each its own seed and draws) and merged into one that averages their logits; they train at once on the threads (default: 2)').argParser(parsePositiveInt),
   trainThreads: () => new Option('--train-threads <n>', 'threads of the training steps (default: every CPU the process may use)').argParser(parsePositiveInt),
 };
 
@@ -92,6 +93,7 @@ export const trainingOptions = (): Option[] => [
   commonOptions.cutoffStep(),
   commonOptions.epochs(),
   commonOptions.trainGroups(),
+  commonOptions.members(),
   commonOptions.trainThreads(),
   commonOptions.refit(),
   commonOptions.seed(),

@@ -134,11 +134,12 @@ export class DataParallelTrainer implements Trainer {
   }
 
   /**
-   * Starts `threads` worker threads, each loading `backend`.
-   * @throws RangeError for fewer than 2 threads; TrainWorkerError when a worker cannot start.
+   * Starts `threads` worker threads, each loading `backend` (one thread: a
+   * network trained off the calling thread, beside other trainers).
+   * @throws RangeError when `threads` is not a positive integer; TrainWorkerError when a worker cannot start.
    */
   static async open(threads: number, backend: BackendName): Promise<DataParallelTrainer> {
-    if (!Number.isInteger(threads) || threads < 2) throw new RangeError(`data-parallel training needs an integer >= 2 threads, found ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`data-parallel training needs a positive integer of threads, found ${threads}`);
     const pool: TrainThread[] = [];
     const trainer = new DataParallelTrainer(pool);
     for (let index = 0; index < threads; index++) {

@@ -15,6 +15,11 @@
  * Vocabulary and preprocessing come from the training cut-offs only. A fraction
  * `oovRate` of training ids is replaced by the OOV index so the OOV embedding
  * rows learn the behaviour of an unseen customer or item.
+ *
+ * Several members (`members`), each with its own seed, draws and initial
+ * weights, go through both phases independently, at once on the threads
+ * available, and are merged into one network that averages their logits
+ * (`ensemble.ts`).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
@@ -22,6 +27,7 @@ import { availableCpus } from '../lib/cpus';
 import { selectBackend, type BackendName } from './backend';
 import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type GroupPool, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
+import { memberSeed, mergeMembers, mergeScores } from './ensemble';
 import { checkFeatureNames, TrainingInputError } from './errors';
 import { coefficientBuffers, stepCoefficients } from './loss';
 import { logLoss } from './metrics';
@@ -43,10 +49,15 @@ export const PREPROCESSING_ROWS = 4_000_000;
 export const DEFAULT_EPOCHS = 3;
 export const DEFAULT_REFIT_EPOCHS = 2;
 
+/** Default members of the ensemble. */
+export const DEFAULT_MEMBERS = 2;
+
 /** Options of {@link trainModel}; every field has a default. */
 export interface TrainOptions {
-  /** Seed of sampling, OOV replacement and initialisers; default 42. */
+  /** Seed of sampling, OOV replacement and initialisers (member 0's; the others' derive from it, `memberSeed`); default 42. */
   seed?: number;
+  /** Networks trained independently and merged into one that averages their logits; default {@link DEFAULT_MEMBERS}. */
+  members?: number;
   /** Groups per epoch, rows per group, share of groups without a positive, groups per step; default {@link DEFAULT_BUDGET}. */
   budget?: Partial<TrainingBudget>;
   /** Passes of the first phase; default {@link DEFAULT_EPOCHS}. */
@@ -63,8 +74,11 @@ export interface TrainOptions {
   oovRate?: number;
   /**
    * Threads the gradient steps run on; default every CPU this process may use
-   * (`availableCpus`). The native `tensorflow` backend always runs on this
-   * thread: its kernels use every core already, and it loads once per process.
+   * (`availableCpus`). Up to `members` members train at once, each on its own
+   * worker thread, or on several (data-parallel) when threads outnumber
+   * members; one thread trains the members one after the other on this
+   * thread. The native `tensorflow` backend always runs on this thread: its
+   * kernels use every core already, and it loads once per process.
    */
   threads?: number;
   /** Most validation customers scored for model selection and calibration (a fixed sample above it); default 5,000. */
@@ -75,8 +89,10 @@ export interface TrainOptions {
   onEpoch?: (record: EpochRecord) => void;
 }
 
-/** One epoch of either phase. */
+/** One epoch of either phase of one member. */
 export interface EpochRecord {
+  /** 0-based member of the ensemble. */
+  member: number;
   phase: 'train' | 'refit';
   /** 1-based within its phase. */
   epoch: number;
@@ -93,24 +109,28 @@ export interface EpochRecord {
 
 /** Result of {@link trainModel}. */
 export interface TrainResult {
+  /** The merged network of every member (`ensemble.ts`). */
   model: tf.LayersModel;
   spec: ModelSpec;
+  /** Members merged into `model`. */
+  members: number;
   preprocessing: Preprocessing;
   vocab: Vocabulary;
   featureNames: string[];
   backend: BackendName;
   /** Threads the steps ran on. */
   threads: number;
+  /** Every member's epochs, in the order they ended. */
   history: EpochRecord[];
   /** Whether the returned network is the refit on training + validation. */
   refitted: boolean;
-  /** Wall time of all epochs' steps, in seconds. */
+  /** Wall time of training every member (draws, steps, validation scoring), in seconds. */
   fitSeconds: number;
-  /** Training rows per second over all epochs. */
+  /** Training rows of every member's epochs per second of `fitSeconds`. */
   trainRowsPerSecond: number;
   /** The validation rows scored (all, or those of a sample of customers; see `validationCustomers`). */
   validation: FeatureSet;
-  /** Raw (uncalibrated) scores of the first phase's network on every row of `validation`: held out in time. */
+  /** Raw (uncalibrated) scores of the first phase's networks, merged, on every row of `validation`: held out in time. */
   validationScores: Float32Array;
   /** Candidate NDCG@10 of `validationScores`. */
   validationNdcg10: number;
@@ -161,22 +181,35 @@ export function customerSample(fs: FeatureSet, max: number): FeatureSet {
   };
 }
 
-/** The trainer of `threads` threads on `backend`. */
-async function openTrainer(backend: BackendName, threads: number): Promise<Trainer> {
-  return backend === 'tensorflow' || threads === 1 ? new InProcessTrainer() : DataParallelTrainer.open(threads, backend);
+/**
+ * A trainer on `threads` threads of `backend`: this thread for the native
+ * backend, or for one thread when `onThisThread`; else worker threads.
+ */
+async function openTrainer(backend: BackendName, threads: number, onThisThread: boolean): Promise<Trainer> {
+  return backend === 'tensorflow' || (threads === 1 && onThisThread) ? new InProcessTrainer() : DataParallelTrainer.open(threads, backend);
+}
+
+/** One member's networks after both phases. */
+interface Member {
+  model: tf.LayersModel;
+  spec: ModelSpec;
+  vocab: Vocabulary;
+  /** The first phase's raw scores on the held-out validation rows. */
+  validationScores: Float32Array;
 }
 
 /**
  * Trains the network.
  * @param train labelled training cut-offs (same feature names; labels required).
  * @param validation a labelled cut-off after them whose horizon ends before the as-of time.
- * @returns the model (the refit, unless `refit: false`) and everything scoring needs.
+ * @returns the model (the members' refits merged, unless `refit: false`) and everything scoring needs.
  * @throws TrainingInputError when a set lacks labels, the training rows have no
  *   positive, or an option is out of range; FeatureMismatchError when names differ;
  *   TrainWorkerError when a training thread fails.
  */
 export async function trainModel(train: readonly FeatureSet[], validation: FeatureSet, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? 42;
+  const members = options.members ?? DEFAULT_MEMBERS;
   const budget: TrainingBudget = { ...DEFAULT_BUDGET, ...options.budget };
   const epochs = options.epochs ?? DEFAULT_EPOCHS;
   const refitEpochs = options.refitEpochs ?? DEFAULT_REFIT_EPOCHS;
@@ -185,9 +218,9 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   const oovRate = options.oovRate ?? 0.02;
   const validationCustomers = options.validationCustomers ?? 5_000;
   const positiveInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
-  if (!positiveInt(epochs) || !positiveInt(refitEpochs) || !(learningRate > 0) || !(lambda >= 0) || !(oovRate >= 0 && oovRate < 1) || !positiveInt(validationCustomers)) {
+  if (!positiveInt(members) || !positiveInt(epochs) || !positiveInt(refitEpochs) || !(learningRate > 0) || !(lambda >= 0) || !(oovRate >= 0 && oovRate < 1) || !positiveInt(validationCustomers)) {
     throw new TrainingInputError(
-      `trainModel options out of range: epochs ${epochs}, refitEpochs ${refitEpochs} (positive integers), learningRate ${learningRate} (> 0), lambda ${lambda} (>= 0), oovRate ${oovRate} (in [0, 1)), validationCustomers ${validationCustomers} (a positive integer)`,
+      `trainModel options out of range: members ${members}, epochs ${epochs}, refitEpochs ${refitEpochs} (positive integers), learningRate ${learningRate} (> 0), lambda ${lambda} (>= 0), oovRate ${oovRate} (in [0, 1)), validationCustomers ${validationCustomers} (a positive integer)`,
     );
   }
   checkBudget(budget);
@@ -199,61 +232,95 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   const preprocessing = fitPreprocessing(train, { maxRows: PREPROCESSING_ROWS });
   const featureNames = preprocessing.transforms.map((t) => t.name);
   checkFeatureNames(featureNames, validation.names, `validation feature set at cut-off ${new Date(validation.cutoff).toISOString()}`);
-  const rng = new Prng(seed);
-  const trainer = await openTrainer(backend, threads);
   const history: EpochRecord[] = [];
-  let fitSeconds = 0;
   let fitRows = 0;
-  const shared = trainer.threads > 1;
-  // One set of epoch buffers for both phases, sized for the larger (the refit's pool holds the training cut-offs' groups and more).
+  // Both phases' pools, shared read-only by every member; each lane's epoch buffers are sized for the larger (the refit's pool holds the training cut-offs' groups and more).
   const pools = { train: groupPool(train), refit: options.refit === false ? undefined : groupPool([...train, validation]) };
   const groupsOf = (pool: GroupPool): number => epochGroups(pool, budget).withPositive + epochGroups(pool, budget).withoutPositive;
   const capacity = Math.max(groupsOf(pools.train), pools.refit === undefined ? 0 : groupsOf(pools.refit));
-  const sampleBuffers = epochBuffers(capacity, capacity * budget.groupRows, featureNames.length, shared);
-  const coefBuffers = coefficientBuffers(capacity * budget.groupRows, Math.ceil(capacity / budget.groupsPerStep), shared);
-  /** One phase: `passes` epochs on `pool` from the weights of `model`; leaves the result in `model`. */
-  const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, vocab: Vocabulary, pool: GroupPool, passes: number): Promise<void> => {
-    await trainer.start({ spec, weights: flatWeights(model) });
-    const stepsPerEpoch = Math.ceil(groupsOf(pool) / budget.groupsPerStep);
-    let done = 0;
-    for (let epoch = 1; epoch <= passes; epoch++) {
-      const sample = drawEpoch(pool, preprocessing, vocab, budget, oovRate, rng, sampleBuffers);
-      const coef = stepCoefficients(sample, budget.groupsPerStep, lambda, coefBuffers);
-      const steps = coef.stepStart.length - 1;
-      const t0 = performance.now();
-      const loss = await trainer.epoch(sample, coef, cosineSchedule(learningRate, done, steps, stepsPerEpoch * passes));
-      const seconds = (performance.now() - t0) / 1000;
-      done += steps;
-      fitSeconds += seconds;
-      fitRows += sample.rows;
-      const record: EpochRecord = { phase: name, epoch, epochs: passes, trainLoss: loss, groups: sample.groups, rows: sample.rows, rowsPerSecond: sample.rows / seconds };
-      history.push(record);
-      options.onEpoch?.(record);
-    }
-    setFlatWeights(model, await trainer.weights());
-  };
+  const held = customerSample(validation, validationCustomers);
+  const vocab: Vocabulary = { customers: maxPlusOne(train, 'customer'), items: maxPlusOne(train, 'item') };
+  const sets = [...train, validation];
+  const grownVocab: Vocabulary = { customers: maxPlusOne(sets, 'customer'), items: maxPlusOne(sets, 'item') };
+  // Members at once: one per lane; a lane's threads train its member's steps.
+  const lanes = backend === 'tensorflow' ? 1 : Math.min(members, threads);
+  const laneThreads = Math.max(1, Math.floor(threads / lanes));
 
-  try {
-    const vocab: Vocabulary = { customers: maxPlusOne(train, 'customer'), items: maxPlusOne(train, 'item') };
-    const spec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)], features: featureNames.length, ...vocab, seed };
+  /** Member `m` on `trainer`: both phases from its own seed, with its own draws into `buffers`. */
+  const trainMember = async (m: number, trainer: Trainer, buffers: { sample: ReturnType<typeof epochBuffers>; coef: ReturnType<typeof coefficientBuffers> }): Promise<Member> => {
+    const rng = new Prng(memberSeed(seed, m));
+    /** One phase: `passes` epochs on `pool` from the weights of `model`; leaves the result in `model`. */
+    const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, v: Vocabulary, pool: GroupPool, passes: number): Promise<void> => {
+      await trainer.start({ spec, weights: flatWeights(model) });
+      const stepsPerEpoch = Math.ceil(groupsOf(pool) / budget.groupsPerStep);
+      let done = 0;
+      for (let epoch = 1; epoch <= passes; epoch++) {
+        const sample = drawEpoch(pool, preprocessing, v, budget, oovRate, rng, buffers.sample);
+        const coef = stepCoefficients(sample, budget.groupsPerStep, lambda, buffers.coef);
+        const steps = coef.stepStart.length - 1;
+        const t0 = performance.now();
+        const loss = await trainer.epoch(sample, coef, cosineSchedule(learningRate, done, steps, stepsPerEpoch * passes));
+        const seconds = (performance.now() - t0) / 1000;
+        done += steps;
+        fitRows += sample.rows;
+        const record: EpochRecord = { member: m, phase: name, epoch, epochs: passes, trainLoss: loss, groups: sample.groups, rows: sample.rows, rowsPerSecond: sample.rows / seconds };
+        history.push(record);
+        options.onEpoch?.(record);
+      }
+      setFlatWeights(model, await trainer.weights());
+    };
+    const spec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)], features: featureNames.length, ...vocab, seed: memberSeed(seed, m) };
     const model = buildModel(spec);
     await phase('train', model, spec, vocab, pools.train, epochs);
-
-    const held = customerSample(validation, validationCustomers);
     // On this thread: a forward pool would start one more backend beside the training threads' (≈ 100 MB).
     const validationScores = predictRaw(model, preprocessing, vocab, held);
-    const scored = { validation: held, validationScores, validationNdcg10: candidateNdcgAtK(held, validationScores, 10), validationLogLoss: logLoss(validationScores, held.label!) };
-    const common = { preprocessing, featureNames, backend, threads: trainer.threads, history, ...scored };
-    if (options.refit === false) return { model, spec, vocab, refitted: false, fitSeconds, trainRowsPerSecond: fitRows / fitSeconds, ...common };
-
-    const sets = [...train, validation];
-    const grownVocab: Vocabulary = { customers: maxPlusOne(sets, 'customer'), items: maxPlusOne(sets, 'item') };
+    if (options.refit === false) return { model, spec, vocab, validationScores };
     const grownSpec: ModelSpec = { ...spec, ...grownVocab };
     const grown = growVocabulary(model, grownSpec);
     model.dispose();
     await phase('refit', grown, grownSpec, grownVocab, pools.refit!, refitEpochs);
-    return { model: grown, spec: grownSpec, vocab: grownVocab, refitted: true, fitSeconds, trainRowsPerSecond: fitRows / fitSeconds, ...common };
-  } finally {
-    await trainer.close();
+    return { model: grown, spec: grownSpec, vocab: grownVocab, validationScores };
+  };
+
+  const trained: Member[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  /** Trains members, one after the other, until none is left. */
+  const lane = async (): Promise<void> => {
+    const trainer = await openTrainer(backend, laneThreads, lanes === 1);
+    try {
+      const shared = trainer.threads > 1 || lanes > 1;
+      const buffers = { sample: epochBuffers(capacity, capacity * budget.groupRows, featureNames.length, shared), coef: coefficientBuffers(capacity * budget.groupRows, Math.ceil(capacity / budget.groupsPerStep), shared) };
+      for (let m = next++; m < members; m = next++) trained[m] = await trainMember(m, trainer, buffers);
+    } finally {
+      await trainer.close();
+    }
+  };
+  const failed = (await Promise.allSettled(Array.from({ length: lanes }, lane))).find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    for (const member of trained) member?.model.dispose();
+    throw failed.reason;
   }
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const { model, spec } = mergeMembers(trained);
+  if (members > 1) for (const member of trained) member.model.dispose();
+  const validationScores = mergeScores(trained.map((t) => t.validationScores));
+  return {
+    model,
+    spec,
+    members,
+    vocab: trained[0].vocab,
+    preprocessing,
+    featureNames,
+    backend,
+    threads: lanes * laneThreads,
+    history,
+    refitted: options.refit !== false,
+    fitSeconds,
+    trainRowsPerSecond: fitRows / fitSeconds,
+    validation: held,
+    validationScores,
+    validationNdcg10: candidateNdcgAtK(held, validationScores, 10),
+    validationLogLoss: logLoss(validationScores, held.label!),
+  };
 }

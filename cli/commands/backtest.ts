@@ -71,6 +71,7 @@ export function registerBacktest(program: Command): void {
     .addOption(commonOptions.cutoffStep())
     .addOption(commonOptions.epochs())
     .addOption(commonOptions.trainGroups())
+    .addOption(commonOptions.members())
     .addOption(commonOptions.trainThreads())
     .addOption(commonOptions.refit())
     .addOption(commonOptions.seed());

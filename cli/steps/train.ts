@@ -16,7 +16,7 @@ import { scoreFeatureSet } from '../../scoring/score';
 import { applyCalibration, Calibration, fitCalibration } from '../../training/calibration';
 import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from '../../training/fallback';
 import { configHash, loadModel, newModelId, saveModel } from '../../training/registry';
-import { trainModel, TrainOptions, TrainResult } from '../../training/train';
+import { DEFAULT_MEMBERS, trainModel, TrainOptions, TrainResult } from '../../training/train';
 import { CommandContext } from '../context';
 import { evaluateAt, formatMetricsTable, SystemMetrics } from './evaluate';
 
@@ -43,6 +43,8 @@ export interface TrainFlags {
   epochs?: number;
   /** Customer groups per pass (`--train-groups`); unset, the default budget. */
   trainGroups?: number;
+  /** Members of the ensemble (`--members`); unset, `trainModel`'s default. */
+  members?: number;
   /** Threads of the training steps (`--train-threads`); unset, every CPU. */
   trainThreads?: number;
   /** Refit on the training and validation cut-offs (`--no-refit` sets false); unset, `trainModel`'s default. */
@@ -62,6 +64,7 @@ export function trainStepOptions(flags: TrainFlags, asOf: number): TrainStepOpti
     train: {
       epochs: flags.epochs,
       refit: flags.refit,
+      members: flags.members,
       threads: flags.trainThreads,
       ...(flags.trainGroups !== undefined && { budget: { groupsPerEpoch: flags.trainGroups } }),
     },
@@ -143,12 +146,12 @@ export async function trainChallenger(ctx: CommandContext, index: EventIndex, o:
         ...o.train,
         seed: o.seed,
         onEpoch: (e) => {
-          if (e.epoch === 1) {
+          if (e.epoch === 1 && e.member === 0) {
             bar?.stop();
-            bar = ctx.progress.bar(e.phase, e.epochs, 'epochs');
+            bar = ctx.progress.bar(e.phase, e.epochs * (o.train?.members ?? DEFAULT_MEMBERS), 'epochs');
           }
           bar?.increment();
-          log.info({ ...e }, `${e.phase} epoch ${e.epoch} of ${e.epochs}: ${e.groups} customer groups, ${e.rows} rows, loss ${e.trainLoss.toFixed(4)}, ${Math.round(e.rowsPerSecond)} rows/s`);
+          log.info({ ...e }, `member ${e.member + 1} ${e.phase} epoch ${e.epoch} of ${e.epochs}: ${e.groups} customer groups, ${e.rows} rows, loss ${e.trainLoss.toFixed(4)}, ${Math.round(e.rowsPerSecond)} rows/s`);
         },
       }),
     )
@@ -157,8 +160,8 @@ export async function trainChallenger(ctx: CommandContext, index: EventIndex, o:
   ctx.run.metric('train.rows_per_second', result.trainRowsPerSecond);
   ctx.run.metric('train.threads', result.threads);
   log.info(
-    { threads: result.threads, fitSeconds: result.fitSeconds, validationNdcg10: result.validationNdcg10 },
-    `trained on ${result.threads} thread(s) in ${result.fitSeconds.toFixed(1)} s; held-out validation candidate NDCG@10 ${result.validationNdcg10.toFixed(4)}` +
+    { members: result.members, threads: result.threads, fitSeconds: result.fitSeconds, validationNdcg10: result.validationNdcg10 },
+    `trained ${result.members} member(s) on ${result.threads} thread(s) in ${result.fitSeconds.toFixed(1)} s; held-out validation candidate NDCG@10 ${result.validationNdcg10.toFixed(4)}` +
       (result.refitted ? `, then refitted on the ${train.length} training cut-offs and the validation cut-off` : ''),
   );
 

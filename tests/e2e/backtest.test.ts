@@ -22,7 +22,7 @@ describe('berserkr backtest on the real data', () => {
     result = await runCli([
       '--log-format', 'json', 'backtest', '--lake', lake,
       '--as-of', '2011-11-09T00:00:00Z', '--as-of', '2011-10-10',
-      '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--seed', '7',
+      '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1', '--seed', '7',
     ]);
   }, RUN_TIMEOUT_MS);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

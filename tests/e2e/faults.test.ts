@@ -16,7 +16,7 @@ import { ROOT, runCli } from '../helpers/cli';
 import { S3Server, startS3Server } from '../helpers/s3server';
 
 const MONTHS = ['2010-12.csv.lzo', '2011-01.csv.lzo', '2011-02.csv.lzo', '2011-03.csv.lzo'];
-const FAST = ['--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024'];
+const FAST = ['--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1'];
 const ENV = { BERSERKR_LOCK_SETTLE: '500ms' };
 const SECRET = 'Sekr3t-9f27c1d4e8b6a0-never-log-me';
 const ACCESS_KEY = 'AKIAFAKEBERSERKR0001';

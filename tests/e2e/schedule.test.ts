@@ -31,7 +31,7 @@ describe('berserkr schedule', () => {
     lake = join(dir, 'lake');
     mkdirSync(raw);
     for (const m of MONTHS) copyFileSync(join(ROOT, 'data', 'online-retail', m), join(raw, m));
-    args = ['--raw', raw, '--lake', lake, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024'];
+    args = ['--raw', raw, '--lake', lake, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1'];
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

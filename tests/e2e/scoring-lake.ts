@@ -15,7 +15,7 @@ export const KNOWN_CUSTOMERS = 4063;
 export async function lakeWithModel(lake: string): Promise<string> {
   const ingest = await runCli(['--log-format', 'json', 'ingest', '--lake', lake]);
   if (ingest.code !== 0) throw new Error(`ingest exited ${ingest.code}: ${ingest.stderr.slice(-2000)}`);
-  const train = await runCli(['--log-format', 'json', 'train', '--lake', lake, '--as-of', AS_OF, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--seed', '7']);
+  const train = await runCli(['--log-format', 'json', 'train', '--lake', lake, '--as-of', AS_OF, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1', '--seed', '7']);
   if (train.code !== 0) throw new Error(`train exited ${train.code}: ${train.stderr.slice(-2000)}`);
   const modelId = jsonLogs(train.stderr).find((l) => typeof l.modelId === 'string')?.modelId as string | undefined;
   if (modelId === undefined) throw new Error(`train logged no modelId: ${train.stderr.slice(-2000)}`);

@@ -13,7 +13,7 @@ describe('trainModel on a planted signal', () => {
   const validation = makeFeatureSet(world, 200, 3 * 30 * DAY, 30);
   const heldOut = makeFeatureSet(world, 300, 4 * 30 * DAY, 30);
   // 900 groups of 30 rows; a budget of 400 groups per epoch, 16 rows each, draws a sample of both.
-  const options: TrainOptions = { seed: 7, epochs: 4, threads: 1, refit: false, budget: { groupsPerEpoch: 400, groupRows: 16, groupsPerStep: 16 } };
+  const options: TrainOptions = { seed: 7, members: 1, epochs: 4, threads: 1, refit: false, budget: { groupsPerEpoch: 400, groupRows: 16, groupsPerStep: 16 } };
   let a: TrainResult;
   let pa: Float32Array;
 
@@ -53,6 +53,22 @@ describe('trainModel on a planted signal', () => {
     two.history.forEach((h, i) => expect(h.trainLoss).toBeCloseTo(a.history[i].trainLoss, 4));
   });
 
+  it('trains an ensemble: member 0 as a single network of the seed, members at once on two threads as one after the other on one', async () => {
+    const one = await trainModel(train, validation, { ...options, members: 2 });
+    const two = await trainModel(train, validation, { ...options, members: 2, threads: 2 });
+    expect([one.members, one.threads, two.threads]).toEqual([2, 1, 2]);
+    expect(one.spec).toMatchObject({ hidden: [128, 64], itemEmbedding: 32 });
+    const loss = (r: TrainResult, m: number): number[] => r.history.filter((h) => h.member === m).map((h) => h.trainLoss);
+    expect(loss(one, 0)).toEqual(a.history.map((h) => h.trainLoss));
+    expect(loss(one, 1)).not.toEqual(loss(one, 0));
+    for (const m of [0, 1]) loss(two, m).forEach((l, i) => expect(l).toBeCloseTo(loss(one, m)[i], 4));
+    const p1 = predictRaw(one.model, one.preprocessing, one.vocab, heldOut);
+    const p2 = predictRaw(two.model, two.preprocessing, two.vocab, heldOut);
+    expect(p1.every((v, i) => Math.abs(v - p2[i]) < 1e-3)).toBe(true);
+    expect(p1.some((v, i) => Math.abs(v - pa[i]) > 1e-3)).toBe(true);
+    expect(auc(p1, heldOut.label!)).toBeGreaterThan(0.75);
+  });
+
   it('is calibrated on held-out rows after fitting calibration on its held-out validation scores', () => {
     // sampling groups and rows shifts the raw level; calibration on all validation candidates corrects it
     expect(a.validationScores).toHaveLength(validation.n);
@@ -88,6 +104,7 @@ describe('trainModel on a planted signal', () => {
 
   it('rejects options out of range, unlabelled or positive-free data', async () => {
     await expect(trainModel(train, validation, { ...options, refitEpochs: 0 })).rejects.toThrow(/refitEpochs 0 \(positive integers\)/);
+    await expect(trainModel(train, validation, { ...options, members: 0 })).rejects.toThrow(/members 0, epochs 4/);
     await expect(trainModel(train, validation, { ...options, budget: { groupRows: 1 } })).rejects.toThrow(/groupRows must be an integer >= 2, found 1/);
     await expect(trainModel(train, { ...validation, label: undefined }, options)).rejects.toThrow(TrainingInputError);
     const noPositives = train.map((fs) => ({ ...fs, label: new Uint8Array(fs.n) }));
