@@ -32,7 +32,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext } from '../cli/context';
-import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORWARD_THREADS, scoreStep } from '../cli/steps/score';
+import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORWARD_THREADS, scoreStep } from '../scoring/runner';
 import { buildFeatureSet, FEATURE_NAMES } from '../features/build';
 import { buildEventIndex, EventIndex } from '../features/event-index';
 import { purchaseEvents } from '../features/events';

@@ -8,7 +8,7 @@ import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcq
 import { RunParams } from '../lib/runs';
 import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
-import { gcStep } from './steps/gc';
+import { gcStep } from '../pipeline/gc';
 
 /** Exit codes of `berserkr`. */
 export const EXIT = {

@@ -13,9 +13,9 @@ import { itemOrder, topKPerCustomer } from '../../ranking/topk';
 import { DataCommandOptions, runCommand } from '../command';
 import { CommandContext } from '../context';
 import { commonOptions, parseInstant } from '../options';
-import { canEvaluate, evaluateAt, formatMetricsTable, SystemMetrics } from '../steps/evaluate';
-import { eventsStep } from '../steps/events';
-import { TrainFlags, trainChallenger, trainStepOptions } from '../steps/train';
+import { canEvaluate, evaluateAt, formatMetricsTable, SystemMetrics } from '../../evaluation/evaluate';
+import { eventsStep } from '../../features/runner';
+import { TrainFlags, trainChallenger, trainStepOptions } from '../../training/runner';
 
 /** One as-of time of a backtest. */
 export interface BacktestRow {

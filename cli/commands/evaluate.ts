@@ -5,9 +5,9 @@
 import { Command, Option } from 'commander';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { reportEvaluation } from '../steps/evaluate';
-import { eventsStep } from '../steps/events';
-import { readPublished } from '../steps/published';
+import { reportEvaluation } from '../../evaluation/evaluate';
+import { eventsStep } from '../../features/runner';
+import { readPublished } from '../../evaluation/published';
 
 /** Registers `evaluate` on `program`. */
 export function registerEvaluate(program: Command): void {

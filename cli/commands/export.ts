@@ -11,8 +11,8 @@ import type { ExportFormat } from '../../lib/catalog';
 import { selectCustomers } from '../../scoring/merge';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { exportMetadata, readExportLists } from '../steps/published';
-import { writeExport } from '../steps/score';
+import { exportMetadata, readExportLists } from '../../evaluation/published';
+import { writeExport } from '../../scoring/runner';
 import { formatOption, runIdOption } from './score';
 
 /** Registers `export` on `program`. */

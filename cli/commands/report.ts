@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { eventsStep } from '../steps/events';
-import { exportMetadata, readPublished } from '../steps/published';
-import { reportStep } from '../steps/report';
+import { eventsStep } from '../../features/runner';
+import { exportMetadata, readPublished } from '../../evaluation/published';
+import { reportStep } from '../../report/runner';
 
 /** Registers `report` on `program`. */
 export function registerReport(program: Command): void {

@@ -5,8 +5,8 @@ import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
-import { pipelineStep } from '../steps/pipeline';
-import { TrainFlags } from '../steps/train';
+import { pipelineStep } from '../../pipeline/runner';
+import { TrainFlags } from '../../training/runner';
 
 /** Registers `run` on `program`. */
 export function registerRun(program: Command): void {

@@ -19,9 +19,9 @@ import { openStore, parseStoreUri } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { receivedSignal, shutdownSignal, signalExitCode } from '../context';
 import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
-import { ingestStep } from '../steps/ingest';
-import { pipelineStep } from '../steps/pipeline';
-import { TrainFlags } from '../steps/train';
+import { ingestStep } from '../../ingest/runner';
+import { pipelineStep } from '../../pipeline/runner';
+import { TrainFlags } from '../../training/runner';
 
 interface ScheduleOptions extends DataCommandOptions, TrainFlags {
   raw: string;

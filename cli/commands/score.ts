@@ -10,9 +10,9 @@ import { parseFormats } from '../../scoring/export';
 import { parseShard, type ShardSpec } from '../../scoring/shard';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
-import { eventsStep, resolveAsOf } from '../steps/events';
-import { reportEvaluation } from '../steps/evaluate';
-import { commitStep, DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, DEFAULT_FORWARD_THREADS, scoreStep } from '../steps/score';
+import { eventsStep, resolveAsOf } from '../../features/runner';
+import { reportEvaluation } from '../../evaluation/evaluate';
+import { commitStep, DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, DEFAULT_FORWARD_THREADS, scoreStep } from '../../scoring/runner';
 
 /** Turns a parser's typed error into commander's usage error (exit 2), keeping the message. */
 const usage =

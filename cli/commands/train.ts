@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, trainingOptions } from '../options';
-import { eventsStep, resolveAsOf } from '../steps/events';
-import { TrainFlags, trainStep, trainStepOptions } from '../steps/train';
+import { eventsStep, resolveAsOf } from '../../features/runner';
+import { TrainFlags, trainStep, trainStepOptions } from '../../training/runner';
 
 /** Registers `train` on `program`. */
 export function registerTrain(program: Command): void {

@@ -4,11 +4,11 @@
  * The latest export is the one `exports/latest.json` names (the published switch).
  */
 import { Table } from 'apache-arrow';
-import { EventIndex } from '../../features/event-index';
-import type { ExportMetadata } from '../../lib/catalog';
-import { SCORES } from '../../lib/schema';
-import { RankedLists } from '../../training/metrics';
-import { CommandContext } from '../context';
+import { EventIndex } from '../features/event-index';
+import type { ExportMetadata } from '../lib/catalog';
+import { SCORES } from '../lib/schema';
+import { RankedLists } from '../training/metrics';
+import { CommandContext } from '../cli/context';
 import { ScoredPairs } from './evaluate';
 
 /** A published export with its scored pairs, in dense ids. */

@@ -2,9 +2,9 @@
  * Events step: the published clean transactions → purchase events (the data set's
  * purchase rules) → the event index every later step shares.
  */
-import { buildEventIndex, EventIndex } from '../../features/event-index';
-import { purchaseEvents } from '../../features/events';
-import { CommandContext } from '../context';
+import { buildEventIndex, EventIndex } from './event-index';
+import { purchaseEvents } from './events';
+import { CommandContext } from '../cli/context';
 
 /** Reads clean transactions from the lake and indexes their purchase events. */
 export async function eventsStep(ctx: CommandContext): Promise<EventIndex> {

@@ -14,24 +14,24 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
-import { buildFeatureSet, prepareCutoff } from '../../features/build';
-import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../../features/event-index';
-import type { FeatureSet } from '../../features/types';
-import type { ExportFile, ExportFormat, ExportMetadata, ShardMarker } from '../../lib/catalog';
-import { availableCpus } from '../../lib/cpus';
-import { DAY_MS } from '../../lib/schema';
-import { checkShardMarkers, exportMetadata } from '../../scoring/commit';
-import { exportChunks, scoresTable } from '../../scoring/export';
-import { mergeLists } from '../../scoring/merge';
-import { scoreFeatureSetOn } from '../../scoring/score';
-import { shardCustomers, type ShardSpec } from '../../scoring/shard';
-import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../ranking/topk';
-import { selectBackend } from '../../training/backend';
-import { ForwardPool } from '../../training/forward-pool';
-import { baselineScores, parseBaselineId } from '../../training/fallback';
-import { loadModel } from '../../training/registry';
-import { CommandContext } from '../context';
-import { canEvaluate, ScoredPairs } from './evaluate';
+import { buildFeatureSet, prepareCutoff } from '../features/build';
+import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../features/event-index';
+import type { FeatureSet } from '../features/types';
+import type { ExportFile, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
+import { availableCpus } from '../lib/cpus';
+import { DAY_MS } from '../lib/schema';
+import { checkShardMarkers, exportMetadata } from './commit';
+import { exportChunks, scoresTable } from './export';
+import { mergeLists } from './merge';
+import { scoreFeatureSetOn } from './score';
+import { shardCustomers, type ShardSpec } from './shard';
+import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../ranking/topk';
+import { selectBackend } from '../training/backend';
+import { ForwardPool } from '../training/forward-pool';
+import { baselineScores, parseBaselineId } from '../training/fallback';
+import { loadModel } from '../training/registry';
+import { CommandContext } from '../cli/context';
+import { canEvaluate, ScoredPairs } from '../evaluation/evaluate';
 
 /**
  * Default customers per batch. A batch holds its candidate pairs' float32 feature

@@ -6,10 +6,10 @@
  * uncommitted scoring runs (`scoring/leftovers.ts`). Each action is logged and
  * counted in the run record.
  */
-import { finishAbandonedRuns } from '../../lib/abandoned-runs';
-import { FileStore } from '../../lib/store/file';
-import { removeUncommittedRuns } from '../../scoring/leftovers';
-import { CommandContext } from '../context';
+import { finishAbandonedRuns } from '../lib/abandoned-runs';
+import { FileStore } from '../lib/store/file';
+import { removeUncommittedRuns } from '../scoring/leftovers';
+import { CommandContext } from '../cli/context';
 
 /** Options of {@link gcStep}. */
 export interface GcOptions {

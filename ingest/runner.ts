@@ -5,9 +5,11 @@
  * compression) included, with their reason, and a run over its reject budget
  * logged and recorded with its figures.
  */
-import { createLzoRegistry, ingestAll, IngestAllResult, rejectAllowance, unreadableLines } from '../../ingest';
-import { RawObjects } from '../../lib/catalog';
-import { CommandContext } from '../context';
+import { createLzoRegistry } from './lzo1x';
+import { rejectAllowance, unreadableLines } from './reject-budget';
+import { ingestAll, IngestAllResult } from './run';
+import { RawObjects } from '../lib/catalog';
+import { CommandContext } from '../cli/context';
 
 /** Options of {@link ingestStep}. */
 export interface IngestStepOptions {

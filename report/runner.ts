@@ -2,15 +2,15 @@
  * Report step: the self-contained HTML report of a scoring run (`runs/<run-id>.html`),
  * built from its run record, its scored pairs and the protocol evaluation.
  */
-import { EventIndex } from '../../features/event-index';
-import type { RunRecord } from '../../lib/catalog';
-import { publishReport } from '../../report/publish';
-import { AtKSeries, ReportInput } from '../../report/types';
-import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { labelPairs, RankedLists, rankingCurves } from '../../training/metrics';
-import { buildTruth, Truth } from '../../training/truth';
-import { CommandContext } from '../context';
-import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from './evaluate';
+import { EventIndex } from '../features/event-index';
+import type { RunRecord } from '../lib/catalog';
+import { publishReport } from './publish';
+import { AtKSeries, ReportInput } from './types';
+import { popularityBaseline, repeatBaseline } from '../training/baselines';
+import { labelPairs, RankedLists, rankingCurves } from '../training/metrics';
+import { buildTruth, Truth } from '../training/truth';
+import { CommandContext } from '../cli/context';
+import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from '../evaluation/evaluate';
 
 /** Largest K of the Recall@K / NDCG@K curves. */
 const MAX_K = 50;

@@ -5,20 +5,20 @@
  * as-of time reaches features, vocabularies, normalisation, model selection or
  * calibration: the last label window used is [T − H, T).
  */
-import { buildFeatureSets } from '../../features/pool';
-import { availableCpus } from '../../lib/cpus';
-import { EventIndex } from '../../features/event-index';
-import { FeatureSet } from '../../features/types';
-import { ProgressBar } from '../../lib/progress';
-import { DAY_MS } from '../../lib/schema';
-import { topKPerCustomer, itemOrder } from '../../ranking/topk';
-import { scoreFeatureSet } from '../../scoring/score';
-import { applyCalibration, Calibration, fitCalibration } from '../../training/calibration';
-import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from '../../training/fallback';
-import { configHash, loadModel, newModelId, saveModel } from '../../training/registry';
-import { trainModel, TrainOptions, TrainResult } from '../../training/train';
-import { CommandContext } from '../context';
-import { evaluateAt, formatMetricsTable, SystemMetrics } from './evaluate';
+import { buildFeatureSets } from '../features/pool';
+import { availableCpus } from '../lib/cpus';
+import { EventIndex } from '../features/event-index';
+import { FeatureSet } from '../features/types';
+import { ProgressBar } from '../lib/progress';
+import { DAY_MS } from '../lib/schema';
+import { topKPerCustomer, itemOrder } from '../ranking/topk';
+import { scoreFeatureSet } from '../scoring/score';
+import { applyCalibration, Calibration, fitCalibration } from './calibration';
+import { BASELINE_ID_PREFIX, BaselineFallback, BaselineName, fitBaselineFallback } from './fallback';
+import { configHash, loadModel, newModelId, saveModel } from './registry';
+import { trainModel, TrainOptions, TrainResult } from './train';
+import { CommandContext } from '../cli/context';
+import { evaluateAt, formatMetricsTable, SystemMetrics } from '../evaluation/evaluate';
 
 export interface TrainStepOptions {
   asOf: number;

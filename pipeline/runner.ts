@@ -3,15 +3,15 @@
  * (champion/challenger), scoring and export, evaluation when the as-of time
  * allows it, and the HTML report. Shared by `run` and `schedule`.
  */
-import type { RawObjects } from '../../lib/catalog';
-import { CommandContext } from '../context';
-import { reportEvaluation } from './evaluate';
-import { eventsStep, resolveAsOf } from './events';
-import { IngestAllResult } from '../../ingest';
-import { IngestStepOptions, ingestStep } from './ingest';
-import { reportStep } from './report';
-import { scoreStep } from './score';
-import { TrainFlags, trainStep, trainStepOptions } from './train';
+import type { RawObjects } from '../lib/catalog';
+import { CommandContext } from '../cli/context';
+import { reportEvaluation } from '../evaluation/evaluate';
+import { eventsStep, resolveAsOf } from '../features/runner';
+import { IngestAllResult } from '../ingest';
+import { IngestStepOptions, ingestStep } from '../ingest/runner';
+import { reportStep } from '../report/runner';
+import { scoreStep } from '../scoring/runner';
+import { TrainFlags, trainStep, trainStepOptions } from '../training/runner';
 
 export interface PipelineResult {
   /** Raw objects that failed to ingest (the rest of the pipeline ran on the others). */

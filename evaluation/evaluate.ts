@@ -3,12 +3,12 @@
  * top-K lists against the truth in [T, T + H), with the popularity and repeat
  * baselines computed beside them, and calibration over every scored pair.
  */
-import { EventIndex } from '../../features/event-index';
-import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../../training/metrics';
-import { buildTruth, truthOf } from '../../training/truth';
-import { DAY_MS } from '../../lib/schema';
-import { CommandContext } from '../context';
+import { EventIndex } from '../features/event-index';
+import { popularityBaseline, repeatBaseline } from '../training/baselines';
+import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../training/metrics';
+import { buildTruth, truthOf } from '../training/truth';
+import { DAY_MS } from '../lib/schema';
+import { CommandContext } from '../cli/context';
 
 /** Metrics of one system at one as-of time. */
 export interface SystemMetrics extends RankingMetrics {
