@@ -14,7 +14,7 @@
  */
 import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
 import { lakeEvents } from './lake-events';
-import { trainingSchedule } from '../training/runner';
+import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';

@@ -16,7 +16,7 @@
  */
 import { execFile } from 'child_process';
 import { lakeEvents } from './lake-events';
-import { trainingSchedule } from '../training/runner';
+import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import { availableCpus } from '../lib/cpus';
 import { DEFAULT_BUDGET, trainModel } from '../training/train';

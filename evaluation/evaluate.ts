@@ -8,7 +8,6 @@ import { popularityBaseline, repeatBaseline } from '../training/baselines';
 import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../training/metrics';
 import { buildTruth, truthOf } from '../training/truth';
 import { DAY_MS } from '../lib/schema';
-import { CommandContext } from '../cli/context';
 
 /** Metrics of one system at one as-of time. */
 export interface SystemMetrics extends RankingMetrics {
@@ -69,32 +68,11 @@ export function formatMetricsTable(rows: readonly SystemMetrics[]): string {
   return [head, ...body].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
-const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
-
 /**
- * Evaluates `model` at `asOf` beside the baselines, prints the table on stdout and
- * records the metrics (`<system>.<metric>@K`, `<system>.ece`, `<system>.logLoss`);
- * when the horizon reaches past the data, says so and returns undefined.
+ * What `evaluate`, `score` and `run` print of an evaluation: a line naming the
+ * protocol, the as-of time (ms since the epoch), the horizon (days) and the
+ * evaluated customers, then {@link formatMetricsTable}; ends with a newline.
  */
-export async function reportEvaluation(
-  ctx: CommandContext,
-  index: EventIndex,
-  asOf: number,
-  horizonDays: number,
-  k: number,
-  model: { name: string; lists: RankedLists; scored?: ScoredPairs },
-): Promise<SystemMetrics[] | undefined> {
-  const at = new Date(asOf).toISOString();
-  if (!canEvaluate(index, asOf, horizonDays)) {
-    ctx.log.info(`as-of ${at}: the data ends before the ${horizonDays}-day horizon, nothing to evaluate`);
-    return undefined;
-  }
-  const rows = await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model));
-  for (const row of rows) {
-    for (const m of RANKING) ctx.run.metric(`${row.system}.${m}@${k}`, row[m]);
-    if (row.ece !== undefined) ctx.run.metric(`${row.system}.ece`, row.ece);
-    if (row.logLoss !== undefined) ctx.run.metric(`${row.system}.logLoss`, row.logLoss);
-  }
-  process.stdout.write(`protocol online-retail-30d, as-of ${at}, horizon ${horizonDays} days, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`);
-  return rows;
+export function formatEvaluation(rows: readonly SystemMetrics[], asOf: number, horizonDays: number): string {
+  return `protocol online-retail-30d, as-of ${new Date(asOf).toISOString()}, horizon ${horizonDays} days, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`;
 }

@@ -1,17 +1,35 @@
 /**
  * The whole pipeline once: ingest new raw objects, then features, a challenger
  * (champion/challenger), scoring and export, evaluation when the as-of time
- * allows it, and the HTML report. Shared by `run` and `schedule`.
+ * allows it, and the HTML report. What `run` and `schedule` run.
  */
-import type { RawObjects } from '../lib/catalog';
-import { CommandContext } from '../cli/context';
-import { reportEvaluation } from '../evaluation/evaluate';
+import type { SystemMetrics } from '../evaluation/evaluate';
+import { evaluateStep } from '../evaluation/runner';
 import { eventsStep, resolveAsOf } from '../features/runner';
-import { IngestAllResult } from '../ingest';
+import type { IngestAllResult } from '../ingest';
 import { IngestStepOptions, ingestStep } from '../ingest/runner';
+import type { RawObjects } from '../lib/catalog';
+import type { StageContext } from '../lib/stage-context';
 import { reportStep } from '../report/runner';
 import { scoreStep } from '../scoring/runner';
-import { TrainFlags, trainStep, trainStepOptions } from '../training/runner';
+import type { TrainSettings } from '../training/options';
+import { trainStep } from '../training/runner';
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  /** The as-of time, ms since the epoch; default just after the last event. */
+  asOf?: number;
+  ingest?: IngestStepOptions;
+  /** The training's settings; its horizon and K are also scoring's and evaluation's. */
+  training: TrainSettings;
+  /**
+   * The result of an ingest this run already did (a schedule tick ingests first
+   * to decide whether to retrain), so the raw store is not read twice.
+   */
+  ingested?: IngestAllResult;
+  /** Called with the evaluation as soon as it is done, before the report (e.g. to print it). */
+  onEvaluated?: (rows: SystemMetrics[], asOf: number, horizonDays: number) => void;
+}
 
 export interface PipelineResult {
   /** Raw objects that failed to ingest (the rest of the pipeline ran on the others). */
@@ -22,28 +40,24 @@ export interface PipelineResult {
 }
 
 /**
- * Runs every stage once; `asOf` undefined means just after the last event.
- * `ingested` is the result of an ingest this run already did (a schedule tick
- * ingests first to decide whether to retrain), so the raw store is not read twice.
+ * Runs every stage once, each as the steps of its runner.
+ * @throws the errors of the runners; a raw object that fails to ingest is reported in the result instead.
  */
-export async function pipelineStep(
-  ctx: CommandContext,
-  raw: RawObjects,
-  flags: TrainFlags & IngestStepOptions & { asOf?: number },
-  ingested?: IngestAllResult,
-): Promise<PipelineResult> {
-  const ingest = ingested ?? (await ingestStep(ctx, raw, flags));
+export async function runPipeline(ctx: StageContext, raw: RawObjects, o: PipelineOptions): Promise<PipelineResult> {
+  const { horizonDays, k } = o.training;
+  const ingest = o.ingested ?? (await ingestStep(ctx, raw, o.ingest));
   const index = await eventsStep(ctx);
-  const asOf = resolveAsOf(index, flags.asOf);
-  const trained = await trainStep(ctx, index, trainStepOptions(flags, asOf));
-  const scored = await scoreStep(ctx, index, { asOf, horizonDays: flags.horizon, k: flags.topK, modelId: trained.championId });
-  const metrics = await reportEvaluation(ctx, index, asOf, flags.horizon, flags.topK, { name: trained.championId, lists: scored.lists, scored: scored.scored });
+  const asOf = resolveAsOf(index, o.asOf);
+  const trained = await trainStep(ctx, index, { ...o.training, asOf });
+  const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId });
+  const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });
+  if (metrics !== undefined) o.onEvaluated?.(metrics, asOf, horizonDays);
   const reportUri = await reportStep(ctx, index, {
     runId: ctx.run.runId,
     record: ctx.run.snapshot(),
     asOf,
-    horizonDays: flags.horizon,
-    k: flags.topK,
+    horizonDays,
+    k,
     modelId: trained.championId,
     scored: scored.scored,
     metrics,

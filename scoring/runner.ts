@@ -1,5 +1,5 @@
 /**
- * Scoring step, streamed and sharded. One shard (the whole run is shard 0/1)
+ * The scoring runner, streamed and sharded. One shard (the whole run is shard 0/1)
  * takes its customers known at the as-of time in ascending id order, in batches
  * of `batchCustomers`: per batch it builds the candidate features, scores them
  * with the registered model (the forward pass over `threads` threads,
@@ -12,26 +12,18 @@
  * flips `exports/latest.json` last. Layout: the catalog's `scores.ts`,
  * `shards.ts`, `exports.ts` and `latest.ts` (`lib/catalog/`).
  */
-import { createHash, type Hash } from 'node:crypto';
-import type { Table } from 'apache-arrow';
 import { buildFeatureSet, prepareCutoff } from '../features/build';
 import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../features/event-index';
 import type { FeatureSet } from '../features/types';
-import type { ExportFile, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
-import { availableCpus } from '../lib/cpus';
+import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
 import { DAY_MS } from '../lib/schema';
-import { checkShardMarkers, exportMetadata } from './commit';
-import { exportChunks, scoresTable } from './export';
-import { mergeLists } from './merge';
-import { scoreFeatureSetOn } from './score';
-import { shardCustomers, type ShardSpec } from './shard';
-import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../ranking/topk';
-import { selectBackend } from '../training/backend';
-import { ForwardPool } from '../training/forward-pool';
-import { baselineScores, parseBaselineId } from '../training/fallback';
-import { loadModel } from '../training/registry';
-import { CommandContext } from '../cli/context';
+import type { StageContext } from '../lib/stage-context';
+import type { TopK } from '../ranking/topk';
 import { canEvaluate, ScoredPairs } from '../evaluation/evaluate';
+import { scoresTable } from './export';
+import { commitStep } from './publish-export';
+import { openRanker } from './ranker';
+import { shardCustomers, type ShardSpec } from './shard';
 
 /**
  * Default customers per batch. A batch holds its candidate pairs' float32 feature
@@ -43,14 +35,6 @@ import { canEvaluate, ScoredPairs } from '../evaluation/evaluate';
  * smaller batches cost memory, not time.
  */
 export const DEFAULT_BATCH_CUSTOMERS = 2_500;
-
-/**
- * Default threads of the forward pass (this thread and worker threads; the wasm
- * backend computes on one thread): 2, or 1 when only one CPU is available
- * ({@link availableCpus}: the affinity mask capped by a container's CPU quota). Each worker
- * holds a backend and a copy of the weights (~100 MiB).
- */
-export const DEFAULT_FORWARD_THREADS = Math.min(2, availableCpus());
 
 /** Default export formats. */
 export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
@@ -66,11 +50,11 @@ export interface ScoreStepOptions {
   shard?: ShardSpec;
   /** Export formats [csv, parquet]. */
   formats?: readonly ExportFormat[];
-  /** Customers per batch [10,000]. */
+  /** Customers per batch [{@link DEFAULT_BATCH_CUSTOMERS}]. */
   batchCustomers?: number;
   /** Keep this shard's lists and scored pairs in memory for evaluation [true]; false keeps memory flat. */
   collect?: boolean;
-  /** Forward-pass threads, this one included [{@link DEFAULT_FORWARD_THREADS}]. */
+  /** Forward-pass threads, this one included [`DEFAULT_FORWARD_THREADS` of `ranker.ts`]. */
   threads?: number;
 }
 
@@ -116,86 +100,13 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
   return { found, total };
 }
 
-/** Scored and ranked pairs of one customer batch, ordered by customer id. */
-interface RankedBatch {
-  /** Every scored pair with its rank. */
-  all: TopK;
-  /** The top K of each customer. */
-  top: TopK;
-}
-
-/** Scores and ranks customer batches. */
-interface Ranker {
-  /**
-   * The model's part, timed as the step `score` (forward pass and calibration);
-   * returns the ordering of the batch, timed as the step `rank`.
-   */
-  score(fs: FeatureSet, batch: Int32Array): Promise<() => RankedBatch>;
-  close(): Promise<void>;
-}
-
-/**
- * The ranker of `o.modelId`: a registered model scoring the batch's candidates
- * over `o.threads` forward threads, or, for `baseline:<name>` (the
- * champion/challenger fallback when no model beats the best baseline), that
- * baseline's lists with its calibrated probabilities.
- */
-async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<Ranker> {
-  const { customerIds, itemIds } = index.events;
-  const baseline = parseBaselineId(o.modelId);
-  if (baseline !== undefined) {
-    const lists = baselineScores(index, await ctx.catalog.fallbacks.load(baseline), o.asOf);
-    ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
-    // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
-    const rank = (batch: Int32Array): RankedBatch => {
-      const ranges = Array.from(batch, (c) => {
-        const from = lowerBound(lists.customer, c);
-        return [from, lowerBound(lists.customer, c + 1, from)] as const;
-      });
-      const rows = new Int32Array(ranges.reduce((s, [from, to]) => s + to - from, 0));
-      let at = 0;
-      for (const [from, to] of ranges) for (let r = from; r < to; r++) rows[at++] = r;
-      const top = orderByCustomerId(
-        {
-          n: rows.length,
-          row: rows,
-          customer: Int32Array.from(rows, (r) => lists.customer[r]),
-          item: Int32Array.from(rows, (r) => lists.item[r]),
-          rank: Int32Array.from(rows, (r) => lists.rank[r]),
-          probability: Float32Array.from(rows, (r) => lists.probability[r]),
-        },
-        customerIds,
-      );
-      return { all: top, top };
-    };
-    return { score: async (_fs, batch) => () => rank(batch), close: async () => undefined };
-  }
-  ctx.run.setBackend(await selectBackend());
-  const model = await loadModel(ctx.catalog, o.modelId);
-  const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? DEFAULT_FORWARD_THREADS });
-  const tieKey = itemOrder(itemIds);
-  return {
-    score: async (fs) => {
-      const raw = new Float32Array(fs.n);
-      const probability = await scoreFeatureSetOn(pool, model, fs, { raw });
-      // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
-      const order = { score: raw, tieKey };
-      return () => ({
-        all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), customerIds),
-        top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), customerIds),
-      });
-    },
-    close: () => pool.close(),
-  };
-}
-
 /**
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
  *   when its features differ from the feature set's.
  */
-export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
+export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
   const log = ctx.log.child({ stage: 'scoring' });
   const runId = o.runId ?? ctx.run.runId;
   const shard = o.shard ?? { index: 0, count: 1 };
@@ -269,73 +180,11 @@ export async function scoreShardStep(ctx: CommandContext, index: EventIndex, o: 
   return { marker, lists: collect ? lists : [], all };
 }
 
-/** The chunks, hashed as they pass. */
-async function* hashing(chunks: Iterable<Uint8Array>, hash: Hash, size: { bytes: number }): AsyncGenerator<Uint8Array> {
-  for (const chunk of chunks) {
-    hash.update(chunk);
-    size.bytes += chunk.length;
-    yield chunk;
-  }
-}
-
-/**
- * Writes a complete export of `table` under `exports/<metadata.runId>/`: each
- * format's file, then the sidecar (with sizes and SHA-256 checksums).
- * @returns the metadata as written.
- */
-export async function writeExport(ctx: CommandContext, table: Table, formats: readonly ExportFormat[], base: Omit<ExportMetadata, 'files'>): Promise<ExportMetadata> {
-  const files: ExportFile[] = [];
-  for (const format of formats) {
-    const hash = createHash('sha256');
-    const size = { bytes: 0 };
-    const info = await ctx.catalog.exports.putFile(base.runId, format, hashing(exportChunks(table, format), hash, size));
-    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-    files.push({ name: ctx.catalog.exports.fileName(format), format, bytes: size.bytes, sha256: hash.digest('hex') });
-  }
-  const metadata: ExportMetadata = { ...base, files };
-  const info = await ctx.catalog.exports.publishMetadata(metadata);
-  ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-  return metadata;
-}
-
-/**
- * Commits run `runId` scored in `count` shards: checks the N markers agree,
- * merges the shards' lists (customer id, then rank), writes the export and its
- * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
- * already names a later run, and refreshes the `exports/latest/` convenience copy.
- * Idempotent: committing again writes the same bytes.
- * @throws ScoringInputError when a shard's marker is missing or the shards disagree.
- */
-export async function commitStep(ctx: CommandContext, runId: string, count: number): Promise<ExportMetadata> {
-  return ctx.run.step('commit', async () => {
-    const { shards, latest } = ctx.catalog;
-    const markers = checkShardMarkers(await shards.loadMarkers(runId), count);
-    const parts = await Promise.all(markers.map((m) => shards.loadLists(m)));
-    const table = mergeLists(parts, markers.map((m) => m.lists));
-    const customers = markers.reduce((s, m) => s + m.customers, 0);
-    const base = exportMetadata(markers, [], customers, table.numRows);
-    const metadata = await writeExport(ctx, table, markers[0].formats, base);
-    const previous = await latest.load();
-    if (previous !== undefined && previous.runId > runId) {
-      ctx.log.warn({ runId, latest: previous.runId }, `${latest.uri} names the later run ${previous.runId}: run ${runId} is committed but not published as latest`);
-      return metadata;
-    }
-    const info = await latest.publish(runId);
-    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-    // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
-    for (const f of metadata.files.filter((x) => x.format === 'csv')) await latest.copyFile(runId, f.format);
-    await latest.copyMetadata(metadata);
-    ctx.run.count('export.rows', metadata.rows);
-    ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
-    return metadata;
-  });
-}
-
 /**
  * Scores one shard (see {@link scoreShardStep}); when its marker completes the
  * run (all N markers present), commits it ({@link commitStep}).
  */
-export async function scoreStep(ctx: CommandContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
+export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
   const shard = o.shard ?? { index: 0, count: 1 };
   const { marker, lists, all } = await scoreShardStep(ctx, index, o);
   const present = new Set((await ctx.catalog.shards.loadMarkers(marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
@@ -350,4 +199,14 @@ export async function scoreStep(ctx: CommandContext, index: EventIndex, o: Score
     committed,
     exportUri: ctx.catalog.exports.fileUri(marker.runId, marker.formats[0]),
   };
+}
+
+/**
+ * The model a scoring run uses: `modelId` when given, else the champion's.
+ * @throws Error when neither is there (nothing trained yet).
+ */
+export async function resolveModelId(catalog: Catalog, modelId: string | undefined): Promise<string> {
+  const id = modelId ?? (await catalog.champion.load())?.modelId;
+  if (id === undefined) throw new Error(`no champion in ${catalog.store.uri}: train a model first (berserkr train) or pass --model`);
+  return id;
 }
