@@ -12,7 +12,8 @@ import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { scoreFeatureSet } from '../scoring/score';
 import { trainChallenger } from '../training/challenger';
 import type { TrainSettings } from '../training/options';
-import { canEvaluate, evaluateAt, formatMetricsTable, type SystemMetrics } from './evaluate';
+import { canEvaluate } from '../training/truth';
+import { evaluateAt, formatMetricsTable, type SystemMetrics } from './evaluate';
 
 /** One as-of time of a backtest. */
 export interface BacktestRow {

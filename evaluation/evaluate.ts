@@ -7,7 +7,7 @@ import { EventIndex } from '../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
 import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../training/metrics';
 import { buildTruth, truthOf } from '../training/truth';
-import { DAY_MS } from '../lib/schema';
+import type { ScoredPairs } from '../scoring/score';
 
 /** Metrics of one system at one as-of time. */
 export interface SystemMetrics extends RankingMetrics {
@@ -15,19 +15,6 @@ export interface SystemMetrics extends RankingMetrics {
   /** Expected calibration error and log loss over all scored pairs (models only). */
   ece?: number;
   logLoss?: number;
-}
-
-/** Scored candidate pairs (dense ids) with calibrated probabilities. */
-export interface ScoredPairs {
-  customer: Int32Array;
-  item: Int32Array;
-  probability: Float32Array;
-}
-
-/** True when the events reach the end of the horizon after `asOf`, so truth is complete. */
-export function canEvaluate(index: EventIndex, asOf: number, horizonDays: number): boolean {
-  const { time } = index.events;
-  return time.length > 0 && time[time.length - 1] >= asOf + horizonDays * DAY_MS - DAY_MS;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Catalog, ExportMetadata } from '../lib/catalog';
 import { SCORES } from '../lib/schema';
 import { RankedLists } from '../training/metrics';
 import { loadExportLists, publishedExport } from '../scoring/published';
-import { ScoredPairs } from './evaluate';
+import type { ScoredPairs } from '../scoring/score';
 
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {

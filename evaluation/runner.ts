@@ -8,7 +8,9 @@ import { eventsStep } from '../features/runner';
 import type { ExportMetadata } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
 import type { RankedLists } from '../training/metrics';
-import { canEvaluate, evaluateAt, type ScoredPairs, type SystemMetrics } from './evaluate';
+import type { ScoredPairs } from '../scoring/score';
+import { canEvaluate } from '../training/truth';
+import { evaluateAt, type SystemMetrics } from './evaluate';
 import { readPublished } from './published';
 
 const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;

@@ -9,12 +9,13 @@ import { publishReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
 import { labelPairs, RankedLists, rankingCurves } from '../training/metrics';
-import { buildTruth, Truth } from '../training/truth';
+import { buildTruth, canEvaluate, Truth } from '../training/truth';
 import type { StageContext } from '../lib/stage-context';
-import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from '../evaluation/evaluate';
+import { evaluateAt, SystemMetrics } from '../evaluation/evaluate';
 import { readPublished } from '../evaluation/published';
 import { eventsStep } from '../features/runner';
 import { publishedExport } from '../scoring/published';
+import type { ScoredPairs } from '../scoring/score';
 
 /** Largest K of the Recall@K / NDCG@K curves. */
 const MAX_K = 50;

@@ -19,10 +19,11 @@ import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
-import { canEvaluate, ScoredPairs } from '../evaluation/evaluate';
+import { canEvaluate } from '../training/truth';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
+import type { ScoredPairs } from './score';
 import { shardCustomers, type ShardSpec } from './shard';
 
 /**
