@@ -16,7 +16,7 @@
  * each horizon.
  */
 import { lakeEvents } from './lake-events';
-import { trainingSchedule } from '../cli/steps/train';
+import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import type { FeatureSet } from '../features/types';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';

@@ -12,9 +12,9 @@
  * (`default` is `berserkr train`'s). The lake must hold ingested clean data
  * reaching the end of the horizon after the as-of time.
  */
-import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../cli/steps/evaluate';
+import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
 import { lakeEvents } from './lake-events';
-import { trainingSchedule } from '../cli/steps/train';
+import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';

@@ -31,8 +31,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandContext } from '../cli/context';
-import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORWARD_THREADS, scoreStep } from '../cli/steps/score';
 import { buildFeatureSet, FEATURE_NAMES } from '../features/build';
 import { buildEventIndex, EventIndex } from '../features/event-index';
 import { purchaseEvents } from '../features/events';
@@ -43,8 +41,11 @@ import type { DatasetConfig } from '../lib/config-types';
 import { createLogger } from '../lib/log';
 import { NO_PROGRESS } from '../lib/progress';
 import { RunRecorder } from '../lib/runs';
+import type { StageContext } from '../lib/stage-context';
 import { DAY_MS } from '../lib/schema';
 import { openStore } from '../lib/store/open';
+import { DEFAULT_FORWARD_THREADS } from '../scoring/ranker';
+import { DEFAULT_BATCH_CUSTOMERS, scoreStep } from '../scoring/runner';
 import { selectBackend } from '../training/backend';
 import { mergedSpec } from '../training/ensemble';
 import { DEFAULT_MEMBERS } from '../training/train';
@@ -305,7 +306,7 @@ async function child(args: Args): Promise<void> {
       history: [],
       model: buildModel(spec),
     });
-    const ctx: CommandContext = {
+    const ctx: StageContext = {
       log: createLogger({ format: 'json', level: 'warn' }),
       progress: NO_PROGRESS,
       catalog,

@@ -17,7 +17,7 @@
  */
 import { execFile } from 'child_process';
 import { lakeEvents } from './lake-events';
-import { trainingSchedule } from '../cli/steps/train';
+import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import { availableCpus } from '../lib/cpus';
 import { DEFAULT_BUDGET, DEFAULT_MEMBERS, trainModel } from '../training/train';

@@ -8,7 +8,7 @@ import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcq
 import { RunParams } from '../lib/runs';
 import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
-import { gcStep } from './steps/gc';
+import { gcStep } from '../pipeline/gc';
 
 /** Exit codes of `berserkr`. */
 export const EXIT = {
@@ -64,7 +64,7 @@ function toParams(options: object): RunParams {
 }
 
 /**
- * The start-of-run clean-up of a pipeline run that holds the lock (`steps/gc.ts`,
+ * The start-of-run clean-up of a pipeline run that holds the lock (`pipeline/gc.ts`,
  * leftovers older than the lease). It only removes what no reader follows, so a
  * failure is logged and the run goes on.
  */
@@ -104,7 +104,7 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * run record cannot be written); {@link signalExitCode} (130, 143) when
  * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
  * (then nothing runs and no run record is written). A pipeline command starts
- * with the clean-up of leftovers of killed runs (`steps/gc.ts`).
+ * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`).
  * @param lock default `wait` for the pipeline commands (`run`, `schedule`), else `none`.
  */
 export async function runCommand<O extends DataCommandOptions>(

@@ -8,10 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { Catalog } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
-import { DatasetConfig } from '../lib/config-types';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../lib/log';
-import { createProgress, Progress } from '../lib/progress';
+import { createProgress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
+import type { StageContext } from '../lib/stage-context';
 import { openStore } from '../lib/store/open';
 import { checkLocations } from './locations';
 
@@ -21,16 +21,8 @@ export interface GlobalOptions {
   logLevel: string;
 }
 
-export interface CommandContext {
-  log: Logger;
-  progress: Progress;
-  /** The lake's data sets of the configuration's data set. */
-  catalog: Catalog;
-  config: DatasetConfig;
-  run: RunRecorder;
-  /** Aborted when the command must stop after its current step (SIGTERM/SIGINT, lock lost). */
-  signal: AbortSignal;
-}
+/** What a command runs with: the context of the stages' runners (`lib/stage-context.ts`). */
+export type CommandContext = StageContext;
 
 /** The command was asked to stop (signal or lost lock) and stopped before step `step`. */
 export class RunInterruptedError extends Error {

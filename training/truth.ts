@@ -75,3 +75,9 @@ export function truthOf(truth: Truth, customers: ArrayLike<number>): Truth {
   });
   return { ...truth, customers: Int32Array.from(kept), offsets: Int32Array.from(offsets), items: Int32Array.from(items) };
 }
+
+/** True when the events reach the end of the horizon after `asOf`, so truth is complete. */
+export function canEvaluate(index: EventIndex, asOf: number, horizonDays: number): boolean {
+  const { time } = index.events;
+  return time.length > 0 && time[time.length - 1] >= asOf + horizonDays * DAY_MS - DAY_MS;
+}

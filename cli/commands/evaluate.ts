@@ -3,11 +3,10 @@
  * all scored pairs) against the truth in the lake, beside the baselines.
  */
 import { Command, Option } from 'commander';
+import { evaluateExport } from '../../evaluation/runner';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { reportEvaluation } from '../steps/evaluate';
-import { eventsStep } from '../steps/events';
-import { readPublished } from '../steps/published';
+import { printEvaluation } from '../print';
 
 /** Registers `evaluate` on `program`. */
 export function registerEvaluate(program: Command): void {
@@ -20,10 +19,8 @@ export function registerEvaluate(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & { run?: string }>();
       await runCommand('evaluate', o, async (ctx) => {
-        const index = await eventsStep(ctx);
-        const { meta, lists, scored } = await readPublished(ctx, index, o.run);
-        const rows = await reportEvaluation(ctx, index, Date.parse(meta.asOf), meta.horizonDays, meta.k, { name: meta.modelId, lists, scored });
-        if (rows === undefined) throw new Error(`export of run ${meta.runId} is as of ${meta.asOf}: the data does not reach ${meta.horizonDays} days after it, so there is no truth yet`);
+        const { meta, rows } = await evaluateExport(ctx, o.run);
+        printEvaluation(rows, Date.parse(meta.asOf), meta.horizonDays);
       });
     });
 }

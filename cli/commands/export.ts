@@ -8,11 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parseCustomerList } from '../../scoring/customer-list';
 import type { ExportFormat } from '../../lib/catalog';
-import { selectCustomers } from '../../scoring/merge';
+import { exportSubset } from '../../scoring/reexport';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { exportMetadata, readExportLists } from '../steps/published';
-import { writeExport } from '../steps/score';
 import { formatOption, runIdOption } from './score';
 
 /** Registers `export` on `program`. */
@@ -29,27 +27,8 @@ export function registerExport(program: Command): void {
       const o = cmd.optsWithGlobals<DataCommandOptions & { customers: string; runId?: string; format: ExportFormat[] }>();
       await runCommand('export', o, async (ctx) => {
         const wanted = parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
-        const source = await exportMetadata(ctx, o.runId);
-        const { table, missing } = selectCustomers(await readExportLists(ctx, source), wanted);
-        const read = await ctx.catalog.exports.headFile(source.runId, 'parquet');
-        if (read !== undefined) ctx.run.input(ctx.catalog.store.uri, read);
-        if (missing.length > 0) ctx.log.warn({ missing: missing.length, examples: missing.slice(0, 5) }, `${missing.length} of ${wanted.size} customers have no list in the export of run ${source.runId}`);
-        const runId = ctx.run.runId;
-        const meta = await writeExport(ctx, table, o.format, {
-          runId,
-          modelId: source.modelId,
-          asOf: source.asOf,
-          horizonDays: source.horizonDays,
-          k: source.k,
-          rows: table.numRows,
-          customers: wanted.size - missing.length,
-          pairs: 0,
-          shards: 0,
-          scores: source.scores,
-          subsetOf: { runId: source.runId, requested: wanted.size, missing },
-        });
-        ctx.run.count('export.rows', meta.rows);
-        process.stdout.write(`export ${ctx.catalog.exports.uri(runId)} (${meta.rows} rows, ${meta.customers} of ${wanted.size} customers)\n`);
+        const meta = await exportSubset(ctx, wanted, { sourceRunId: o.runId, formats: o.format });
+        process.stdout.write(`export ${ctx.catalog.exports.uri(meta.runId)} (${meta.rows} rows, ${meta.customers} of ${wanted.size} customers)\n`);
       });
     });
 }

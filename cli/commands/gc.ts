@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { DataCommandOptions, LOCKED_COMMANDS, lockSettings, runCommand } from '../command';
 import { commonOptions, parseDurationOption } from '../options';
-import { gcStep } from '../steps/gc';
+import { gcStep } from '../../pipeline/gc';
 
 /** Registers `gc` on `program`. */
 export function registerGc(program: Command): void {

@@ -5,7 +5,7 @@ import { openStore } from '../../lib/store/open';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions } from '../options';
-import { IngestStepOptions, ingestStep } from '../steps/ingest';
+import { IngestStepOptions, ingestStep } from '../../ingest/runner';
 
 /** Registers `ingest` on `program`. */
 export function registerIngest(program: Command): void {

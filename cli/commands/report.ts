@@ -1,10 +1,8 @@
 /** `berserkr report [run-id]`: the HTML report of a scoring run, written beside its run record. */
 import { Command } from 'commander';
+import { reportOnRun } from '../../report/runner';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { eventsStep } from '../steps/events';
-import { exportMetadata, readPublished } from '../steps/published';
-import { reportStep } from '../steps/report';
 
 /** Registers `report` on `program`. */
 export function registerReport(program: Command): void {
@@ -17,19 +15,7 @@ export function registerReport(program: Command): void {
     .action(async (runIdArg: string | undefined, _opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions>();
       await runCommand('report', { ...o, runId: runIdArg ?? null }, async (ctx) => {
-        const runId = runIdArg ?? (await exportMetadata(ctx, undefined)).runId;
-        const record = await ctx.catalog.runs.load(runId);
-        const index = await eventsStep(ctx);
-        const { meta, scored } = await readPublished(ctx, index, runId);
-        const uri = await reportStep(ctx, index, {
-          runId,
-          record,
-          asOf: Date.parse(meta.asOf),
-          horizonDays: meta.horizonDays,
-          k: meta.k,
-          modelId: meta.modelId,
-          scored,
-        });
+        const uri = await reportOnRun(ctx, runIdArg);
         process.stdout.write(`${uri}\n`);
       });
     });

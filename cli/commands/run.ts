@@ -1,12 +1,14 @@
 /** `berserkr run`: every stage once — ingest, features, train, score, export, evaluate, report. */
 import { Command } from 'commander';
+import type { IngestStepOptions } from '../../ingest/runner';
 import { RawObjects } from '../../lib/catalog';
 import { openStore } from '../../lib/store/open';
+import { runPipeline } from '../../pipeline/runner';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
-import { pipelineStep } from '../steps/pipeline';
-import { TrainFlags } from '../steps/train';
+import { printEvaluation } from '../print';
+import { TrainFlags, trainSettings } from '../train-options';
 
 /** Registers `run` on `program`. */
 export function registerRun(program: Command): void {
@@ -19,9 +21,14 @@ export function registerRun(program: Command): void {
     .addOption(maxRejectRatioOption());
   for (const option of trainingOptions()) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
-    const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { raw: string; asOf?: number }>();
+    const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & IngestStepOptions & { raw: string; asOf?: number }>();
     await runCommand('run', o, async (ctx) => {
-      const result = await pipelineStep(ctx, new RawObjects(openStore(o.raw)), o);
+      const result = await runPipeline(ctx, new RawObjects(openStore(o.raw)), {
+        asOf: o.asOf,
+        ingest: { maxRejectRatio: o.maxRejectRatio },
+        training: trainSettings(o),
+        onEvaluated: printEvaluation,
+      });
       process.stdout.write(`export ${result.exportUri}\nreport ${result.reportUri}\n`);
       return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
     });

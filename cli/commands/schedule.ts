@@ -14,14 +14,14 @@ import { RawObjects, RawSelection, skipReason } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { isMinioEndpoint, minioTargetFromEnv } from '../../lib/minio-client';
-import { decideRetrain, parseCron } from '../../lib/schedule';
+import { parseCron } from '../../lib/schedule';
 import { openStore, parseStoreUri } from '../../lib/store/open';
+import { retrainTick } from '../../pipeline/tick';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { receivedSignal, shutdownSignal, signalExitCode } from '../context';
 import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
-import { ingestStep } from '../steps/ingest';
-import { pipelineStep } from '../steps/pipeline';
-import { TrainFlags } from '../steps/train';
+import { printEvaluation } from '../print';
+import { TrainFlags, trainSettings } from '../train-options';
 
 interface ScheduleOptions extends DataCommandOptions, TrainFlags {
   raw: string;
@@ -40,19 +40,8 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
     'schedule',
     o,
     async (ctx) => {
-      const ingest = await ingestStep(ctx, raw);
-      const champion = await ctx.catalog.champion.load();
-      const decision = decideRetrain({
-        newObjects: ingest.ingested.length,
-        championPromotedAt: champion?.promotedAt,
-        maxModelAgeMs: o.maxModelAge,
-        now: Date.now(),
-      });
-      ctx.run.count('schedule.new_objects', ingest.ingested.length);
-      ctx.log.info({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
-      if (!decision.retrain) return ingest.failed.length > 0 ? EXIT.partial : EXIT.ok;
-      const result = await pipelineStep(ctx, raw, o, ingest);
-      process.stdout.write(`export ${result.exportUri}\nreport ${result.reportUri}\n`);
+      const result = await retrainTick(ctx, raw, { asOf: o.asOf, training: trainSettings(o), maxModelAgeMs: o.maxModelAge, onEvaluated: printEvaluation });
+      if (result.pipeline !== undefined) process.stdout.write(`export ${result.pipeline.exportUri}\nreport ${result.pipeline.reportUri}\n`);
       return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
     },
     'skip',

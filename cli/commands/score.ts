@@ -5,14 +5,17 @@
  * --shards N` commits a run whose N shards are all done.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { evaluateStep } from '../../evaluation/runner';
+import { eventsStep, resolveAsOf } from '../../features/runner';
 import { assertRunId, type ExportFormat } from '../../lib/catalog';
 import { parseFormats } from '../../scoring/export';
+import { commitStep } from '../../scoring/publish-export';
+import { DEFAULT_FORWARD_THREADS } from '../../scoring/ranker';
+import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, resolveModelId, scoreStep } from '../../scoring/runner';
 import { parseShard, type ShardSpec } from '../../scoring/shard';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
-import { eventsStep, resolveAsOf } from '../steps/events';
-import { reportEvaluation } from '../steps/evaluate';
-import { commitStep, DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, DEFAULT_FORWARD_THREADS, scoreStep } from '../steps/score';
+import { printEvaluation } from '../print';
 
 /** Turns a parser's typed error into commander's usage error (exit 2), keeping the message. */
 const usage =
@@ -73,8 +76,7 @@ export function registerScore(program: Command): void {
           process.stdout.write(`export ${ctx.catalog.exports.uri(meta.runId)} (${meta.rows} rows, ${meta.customers} customers)\n`);
           return;
         }
-        const modelId = o.model ?? (await ctx.catalog.champion.load())?.modelId;
-        if (modelId === undefined) throw new Error(`no champion in ${ctx.catalog.store.uri}: train a model first (berserkr train) or pass --model`);
+        const modelId = await resolveModelId(ctx.catalog, o.model);
         const index = await eventsStep(ctx);
         const asOf = resolveAsOf(index, o.asOf);
         const whole = o.shard === undefined || o.shard.count === 1;
@@ -91,7 +93,9 @@ export function registerScore(program: Command): void {
           collect: whole,
         });
         // Metrics need every customer's list: only a whole run is evaluated.
-        if (whole) await reportEvaluation(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored });
+        if (!whole) return;
+        const rows = await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored });
+        if (rows !== undefined) printEvaluation(rows, asOf, o.horizon);
       });
     });
 }

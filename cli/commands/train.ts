@@ -2,8 +2,9 @@
 import { Command } from 'commander';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, trainingOptions } from '../options';
-import { eventsStep, resolveAsOf } from '../steps/events';
-import { TrainFlags, trainStep, trainStepOptions } from '../steps/train';
+import { TrainFlags, trainSettings } from '../train-options';
+import { eventsStep, resolveAsOf } from '../../features/runner';
+import { trainStep } from '../../training/runner';
 
 /** Registers `train` on `program`. */
 export function registerTrain(program: Command): void {
@@ -17,7 +18,7 @@ export function registerTrain(program: Command): void {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { asOf?: number }>();
     await runCommand('train', o, async (ctx) => {
       const index = await eventsStep(ctx);
-      const result = await trainStep(ctx, index, trainStepOptions(o, resolveAsOf(index, o.asOf)));
+      const result = await trainStep(ctx, index, { ...trainSettings(o), asOf: resolveAsOf(index, o.asOf) });
       process.stdout.write(`${result.modelId}: ${result.decision}\n`);
     });
   });

@@ -1,4 +1,4 @@
-import { promotionDecision } from '../../cli/steps/train';
+import { promotionDecision } from '../../training/promotion';
 import { buildEventIndex, customerItemsInWindow, lowerBound } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
 import { DAY_MS } from '../../lib/schema';

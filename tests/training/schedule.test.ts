@@ -1,4 +1,4 @@
-import { trainingSchedule } from '../../cli/steps/train';
+import { trainingSchedule } from '../../training/schedule';
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const T = Date.parse('2011-11-09T00:00:00Z');

@@ -1,16 +1,21 @@
 /**
- * Report step: the self-contained HTML report of a scoring run (`runs/<run-id>.html`),
- * built from its run record, its scored pairs and the protocol evaluation.
+ * The report runner: the self-contained HTML report of a scoring run
+ * (`runs/<run-id>.html`), built from its run record, its scored pairs and the
+ * protocol evaluation, at the end of a pipeline run or later from what the run published.
  */
-import { EventIndex } from '../../features/event-index';
-import type { RunRecord } from '../../lib/catalog';
-import { publishReport } from '../../report/publish';
-import { AtKSeries, ReportInput } from '../../report/types';
-import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { labelPairs, RankedLists, rankingCurves } from '../../training/metrics';
-import { buildTruth, Truth } from '../../training/truth';
-import { CommandContext } from '../context';
-import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from './evaluate';
+import { EventIndex } from '../features/event-index';
+import type { RunRecord } from '../lib/catalog';
+import { publishReport } from './publish';
+import { AtKSeries, ReportInput } from './types';
+import { popularityBaseline, repeatBaseline } from '../training/baselines';
+import { labelPairs, RankedLists, rankingCurves } from '../training/metrics';
+import { buildTruth, canEvaluate, Truth } from '../training/truth';
+import type { StageContext } from '../lib/stage-context';
+import { evaluateAt, SystemMetrics } from '../evaluation/evaluate';
+import { readPublished } from '../evaluation/published';
+import { eventsStep } from '../features/runner';
+import { publishedExport } from '../scoring/published';
+import type { ScoredPairs } from '../scoring/score';
 
 /** Largest K of the Recall@K / NDCG@K curves. */
 const MAX_K = 50;
@@ -65,9 +70,31 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
 }
 
 /** Writes `runs/<run-id>.html` and returns its URI. */
-export async function reportStep(ctx: CommandContext, index: EventIndex, src: ReportSource): Promise<string> {
+export async function reportStep(ctx: StageContext, index: EventIndex, src: ReportSource): Promise<string> {
   const published = await ctx.run.step('report', async () => publishReport(ctx.catalog, reportInput(index, src)));
   ctx.run.output(ctx.catalog.store.uri, published.key, published.etag);
   ctx.log.info({ uri: published.uri }, `report ${published.uri}`);
   return published.uri;
+}
+
+/**
+ * Writes the report of scoring run `runId` (default: the run of the export
+ * `exports/latest.json` names) from its run record, its published export and
+ * scored pairs, and the lake's current events; returns its URI.
+ * @throws the errors of `publishedExport`, `RunRecords.load` and `readPublished`.
+ */
+export async function reportOnRun(ctx: StageContext, runIdArg: string | undefined): Promise<string> {
+  const runId = runIdArg ?? (await publishedExport(ctx.catalog, undefined)).runId;
+  const record = await ctx.catalog.runs.load(runId);
+  const index = await eventsStep(ctx);
+  const { meta, scored } = await readPublished(ctx.catalog, index, runId);
+  return reportStep(ctx, index, {
+    runId,
+    record,
+    asOf: Date.parse(meta.asOf),
+    horizonDays: meta.horizonDays,
+    k: meta.k,
+    modelId: meta.modelId,
+    scored,
+  });
 }

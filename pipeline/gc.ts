@@ -6,10 +6,10 @@
  * uncommitted scoring runs (`scoring/leftovers.ts`). Each action is logged and
  * counted in the run record.
  */
-import { finishAbandonedRuns } from '../../lib/abandoned-runs';
-import { FileStore } from '../../lib/store/file';
-import { removeUncommittedRuns } from '../../scoring/leftovers';
-import { CommandContext } from '../context';
+import { finishAbandonedRuns } from '../lib/abandoned-runs';
+import { FileStore } from '../lib/store/file';
+import { removeUncommittedRuns } from '../scoring/leftovers';
+import type { StageContext } from '../lib/stage-context';
 
 /** Options of {@link gcStep}. */
 export interface GcOptions {
@@ -40,7 +40,7 @@ export interface GcResult {
  * scoring runs, except those of runs that may still be running.
  * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles` and `removeUncommittedRuns`.
  */
-export async function gcStep(ctx: CommandContext, options: GcOptions): Promise<GcResult> {
+export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
   const log = ctx.log.child({ stage: 'gc' });
   const now = (options.now ?? Date.now)();
   const { catalog } = ctx;

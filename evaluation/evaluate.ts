@@ -3,12 +3,11 @@
  * top-K lists against the truth in [T, T + H), with the popularity and repeat
  * baselines computed beside them, and calibration over every scored pair.
  */
-import { EventIndex } from '../../features/event-index';
-import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../../training/metrics';
-import { buildTruth, truthOf } from '../../training/truth';
-import { DAY_MS } from '../../lib/schema';
-import { CommandContext } from '../context';
+import { EventIndex } from '../features/event-index';
+import { popularityBaseline, repeatBaseline } from '../training/baselines';
+import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../training/metrics';
+import { buildTruth, truthOf } from '../training/truth';
+import type { ScoredPairs } from '../scoring/score';
 
 /** Metrics of one system at one as-of time. */
 export interface SystemMetrics extends RankingMetrics {
@@ -16,19 +15,6 @@ export interface SystemMetrics extends RankingMetrics {
   /** Expected calibration error and log loss over all scored pairs (models only). */
   ece?: number;
   logLoss?: number;
-}
-
-/** Scored candidate pairs (dense ids) with calibrated probabilities. */
-export interface ScoredPairs {
-  customer: Int32Array;
-  item: Int32Array;
-  probability: Float32Array;
-}
-
-/** True when the events reach the end of the horizon after `asOf`, so truth is complete. */
-export function canEvaluate(index: EventIndex, asOf: number, horizonDays: number): boolean {
-  const { time } = index.events;
-  return time.length > 0 && time[time.length - 1] >= asOf + horizonDays * DAY_MS - DAY_MS;
 }
 
 /**
@@ -69,32 +55,11 @@ export function formatMetricsTable(rows: readonly SystemMetrics[]): string {
   return [head, ...body].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
-const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
-
 /**
- * Evaluates `model` at `asOf` beside the baselines, prints the table on stdout and
- * records the metrics (`<system>.<metric>@K`, `<system>.ece`, `<system>.logLoss`);
- * when the horizon reaches past the data, says so and returns undefined.
+ * What `evaluate`, `score` and `run` print of an evaluation: a line naming the
+ * protocol, the as-of time (ms since the epoch), the horizon (days) and the
+ * evaluated customers, then {@link formatMetricsTable}; ends with a newline.
  */
-export async function reportEvaluation(
-  ctx: CommandContext,
-  index: EventIndex,
-  asOf: number,
-  horizonDays: number,
-  k: number,
-  model: { name: string; lists: RankedLists; scored?: ScoredPairs },
-): Promise<SystemMetrics[] | undefined> {
-  const at = new Date(asOf).toISOString();
-  if (!canEvaluate(index, asOf, horizonDays)) {
-    ctx.log.info(`as-of ${at}: the data ends before the ${horizonDays}-day horizon, nothing to evaluate`);
-    return undefined;
-  }
-  const rows = await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model));
-  for (const row of rows) {
-    for (const m of RANKING) ctx.run.metric(`${row.system}.${m}@${k}`, row[m]);
-    if (row.ece !== undefined) ctx.run.metric(`${row.system}.ece`, row.ece);
-    if (row.logLoss !== undefined) ctx.run.metric(`${row.system}.logLoss`, row.logLoss);
-  }
-  process.stdout.write(`protocol online-retail-30d, as-of ${at}, horizon ${horizonDays} days, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`);
-  return rows;
+export function formatEvaluation(rows: readonly SystemMetrics[], asOf: number, horizonDays: number): string {
+  return `protocol online-retail-30d, as-of ${new Date(asOf).toISOString()}, horizon ${horizonDays} days, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`;
 }

@@ -1,13 +1,13 @@
 /**
- * Events step: the published clean transactions → purchase events (the data set's
+ * The features runner: the published clean transactions → purchase events (the data set's
  * purchase rules) → the event index every later step shares.
  */
-import { buildEventIndex, EventIndex } from '../../features/event-index';
-import { purchaseEvents } from '../../features/events';
-import { CommandContext } from '../context';
+import { buildEventIndex, EventIndex } from './event-index';
+import { purchaseEvents } from './events';
+import type { StageContext } from '../lib/stage-context';
 
 /** Reads clean transactions from the lake and indexes their purchase events. */
-export async function eventsStep(ctx: CommandContext): Promise<EventIndex> {
+export async function eventsStep(ctx: StageContext): Promise<EventIndex> {
   return ctx.run.step('events', async () => {
     const clean = await ctx.catalog.clean.load();
     const events = purchaseEvents(clean, ctx.config.purchase);

@@ -1,13 +1,15 @@
 /**
- * Ingest step: raw store → clean/rejects Parquet in the lake, incremental by
+ * The ingest runner: raw store → clean/rejects Parquet in the lake, incremental by
  * (key, ETag, configuration), with every object's outcome logged and recorded,
  * the objects it does not take (not matching `raw.pattern`, or of an unsupported
  * compression) included, with their reason, and a run over its reject budget
  * logged and recorded with its figures.
  */
-import { createLzoRegistry, ingestAll, IngestAllResult, rejectAllowance, unreadableLines } from '../../ingest';
-import { RawObjects } from '../../lib/catalog';
-import { CommandContext } from '../context';
+import { createLzoRegistry } from './lzo1x';
+import { rejectAllowance, unreadableLines } from './reject-budget';
+import { ingestAll, IngestAllResult } from './run';
+import { RawObjects } from '../lib/catalog';
+import type { StageContext } from '../lib/stage-context';
 
 /** Options of {@link ingestStep}. */
 export interface IngestStepOptions {
@@ -16,7 +18,7 @@ export interface IngestStepOptions {
 }
 
 /** Ingests new or changed raw objects; failed objects are reported, not thrown. */
-export async function ingestStep(ctx: CommandContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
+export async function ingestStep(ctx: StageContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
   const { taken, skipped } = await raw.select(ctx.config);
   for (const { key, reason } of skipped) {

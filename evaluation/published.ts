@@ -1,15 +1,15 @@
 /**
  * Reading back what a scoring run published (`exports/<run-id>/`, `scores/<run-id>/`)
- * in the dense ids of the current events, for `evaluate`, `report` and `export`.
- * The latest export is the one `exports/latest.json` names (the published switch).
+ * in the dense ids of the current events, for `evaluate` and `report`. The latest
+ * export is the one `exports/latest.json` names (the published switch).
  */
 import { Table } from 'apache-arrow';
-import { EventIndex } from '../../features/event-index';
-import type { ExportMetadata } from '../../lib/catalog';
-import { SCORES } from '../../lib/schema';
-import { RankedLists } from '../../training/metrics';
-import { CommandContext } from '../context';
-import { ScoredPairs } from './evaluate';
+import { EventIndex } from '../features/event-index';
+import type { Catalog, ExportMetadata } from '../lib/catalog';
+import { SCORES } from '../lib/schema';
+import { RankedLists } from '../training/metrics';
+import { loadExportLists, publishedExport } from '../scoring/published';
+import type { ScoredPairs } from '../scoring/score';
 
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {
@@ -43,37 +43,13 @@ function denseRows(table: Table, index: EventIndex): { customer: Int32Array; ite
   return { customer: Int32Array.from(customer), item: Int32Array.from(item), keep: Int32Array.from(keep) };
 }
 
-/**
- * The metadata of run `runId`'s export, or of the export `exports/latest.json` names.
- * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export;
- *   DatasetFormatError when the pointer or the sidecar does not validate.
- */
-export async function exportMetadata(ctx: CommandContext, runId: string | undefined): Promise<ExportMetadata> {
-  const { latest } = ctx.catalog;
-  if (runId !== undefined) return ctx.catalog.exports.loadMetadata(runId);
-  const meta = await latest.loadMetadata();
-  if (meta === undefined) throw new Error(`no published export in ${ctx.catalog.store.uri}: ${latest.uri} is missing (run berserkr score first)`);
-  return meta;
-}
-
-/**
- * The export's top-K lists as a SCORES table, read from its Parquet file.
- * @throws Error when the export was written without the Parquet format.
- */
-export async function readExportLists(ctx: CommandContext, meta: ExportMetadata): Promise<Table> {
-  if (!meta.files.some((f) => f.format === 'parquet')) {
-    throw new Error(`export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')}: reading it back needs ${ctx.catalog.exports.fileName('parquet')} (score with --format including parquet)`);
-  }
-  return ctx.catalog.exports.loadLists(meta.runId);
-}
-
 /** Reads the export and scores of run `runId` (default: the latest). Needs the export's Parquet format. */
-export async function readPublished(ctx: CommandContext, index: EventIndex, runId: string | undefined): Promise<Published> {
-  const meta = await exportMetadata(ctx, runId);
-  const top = await readExportLists(ctx, meta);
+export async function readPublished(catalog: Catalog, index: EventIndex, runId: string | undefined): Promise<Published> {
+  const meta = await publishedExport(catalog, runId);
+  const top = await loadExportLists(catalog, meta);
   const t = denseRows(top, index);
   const topRank = top.getChild(SCORES.rank)!.toArray() as Int32Array;
-  const parts = await Promise.all(meta.scores.map((key) => ctx.catalog.scores.load(key)));
+  const parts = await Promise.all(meta.scores.map((key) => catalog.scores.load(key)));
   const s = parts.map((part) => ({ part, dense: denseRows(part, index) }));
   const gather = <T extends Int32Array | Float32Array>(make: (n: number) => T, column: (part: Table, dense: ReturnType<typeof denseRows>) => ArrayLike<number>): T => {
     const out = make(s.reduce((n, x) => n + x.dense.keep.length, 0));

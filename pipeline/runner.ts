@@ -1,0 +1,71 @@
+/**
+ * The whole pipeline once: ingest new raw objects, then features, a challenger
+ * (champion/challenger), scoring and export, evaluation when the as-of time
+ * allows it, and the HTML report. What `run` and `schedule` run.
+ */
+import type { SystemMetrics } from '../evaluation/evaluate';
+import { evaluateStep } from '../evaluation/runner';
+import { eventsStep, resolveAsOf } from '../features/runner';
+import type { IngestAllResult } from '../ingest';
+import { IngestStepOptions, ingestStep } from '../ingest/runner';
+import type { RawObjects } from '../lib/catalog';
+import type { StageContext } from '../lib/stage-context';
+import { reportStep } from '../report/runner';
+import { scoreStep } from '../scoring/runner';
+import type { TrainSettings } from '../training/options';
+import { trainStep } from '../training/runner';
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  /** The as-of time, ms since the epoch; default just after the last event. */
+  asOf?: number;
+  ingest?: IngestStepOptions;
+  /** The training's settings; its horizon and K are also scoring's and evaluation's. */
+  training: TrainSettings;
+  /**
+   * The result of an ingest this run already did (a schedule tick ingests first
+   * to decide whether to retrain), so the raw store is not read twice.
+   */
+  ingested?: IngestAllResult;
+  /** Called with the evaluation as soon as it is done, before the report (e.g. to print it). */
+  onEvaluated?: (rows: SystemMetrics[], asOf: number, horizonDays: number) => void;
+}
+
+export interface PipelineResult {
+  /** Raw objects that failed to ingest (the rest of the pipeline ran on the others). */
+  failedObjects: string[];
+  modelId: string;
+  exportUri: string;
+  reportUri: string;
+}
+
+/**
+ * Runs every stage once, each as the steps of its runner.
+ * @throws the errors of the runners; a raw object that fails to ingest is reported in the result instead.
+ */
+export async function runPipeline(ctx: StageContext, raw: RawObjects, o: PipelineOptions): Promise<PipelineResult> {
+  const { horizonDays, k } = o.training;
+  const ingest = o.ingested ?? (await ingestStep(ctx, raw, o.ingest));
+  const index = await eventsStep(ctx);
+  const asOf = resolveAsOf(index, o.asOf);
+  const trained = await trainStep(ctx, index, { ...o.training, asOf });
+  const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId });
+  const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });
+  if (metrics !== undefined) o.onEvaluated?.(metrics, asOf, horizonDays);
+  const reportUri = await reportStep(ctx, index, {
+    runId: ctx.run.runId,
+    record: ctx.run.snapshot(),
+    asOf,
+    horizonDays,
+    k,
+    modelId: trained.championId,
+    scored: scored.scored,
+    metrics,
+  });
+  return {
+    failedObjects: ingest.failed.map((f) => f.key),
+    modelId: trained.championId,
+    exportUri: scored.exportUri,
+    reportUri,
+  };
+}

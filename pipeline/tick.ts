@@ -1,0 +1,47 @@
+/**
+ * One tick of scheduled retraining: ingest new raw objects, then, when new data
+ * arrived, there is no champion, or the champion has reached its maximum age
+ * (`decideRetrain` of lib/schedule.ts), the rest of the pipeline; otherwise the
+ * tick only logs that nothing changed.
+ */
+import type { RawObjects } from '../lib/catalog';
+import { decideRetrain } from '../lib/schedule';
+import type { StageContext } from '../lib/stage-context';
+import { ingestStep } from '../ingest/runner';
+import { type PipelineOptions, type PipelineResult, runPipeline } from './runner';
+
+/** Options of {@link retrainTick}: the pipeline's (ingest aside) and the champion's maximum age. */
+export interface TickOptions extends Omit<PipelineOptions, 'ingest' | 'ingested'> {
+  /** Retrain when the champion is this old (ms) even without new data. */
+  maxModelAgeMs: number;
+  /** Clock, ms since the epoch; default `Date.now`. */
+  now?: () => number;
+}
+
+/** What a tick did. */
+export interface TickResult {
+  /** Raw objects that failed to ingest. */
+  failedObjects: string[];
+  /** The pipeline's result when the tick retrained. */
+  pipeline?: PipelineResult;
+}
+
+/**
+ * Runs one tick; counts the new raw objects as `schedule.new_objects` and logs the decision.
+ * @throws the errors of the pipeline's runners.
+ */
+export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOptions): Promise<TickResult> {
+  const ingest = await ingestStep(ctx, raw);
+  const champion = await ctx.catalog.champion.load();
+  const decision = decideRetrain({
+    newObjects: ingest.ingested.length,
+    championPromotedAt: champion?.promotedAt,
+    maxModelAgeMs: o.maxModelAgeMs,
+    now: (o.now ?? Date.now)(),
+  });
+  ctx.run.count('schedule.new_objects', ingest.ingested.length);
+  ctx.log.info({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
+  if (!decision.retrain) return { failedObjects: ingest.failed.map((f) => f.key) };
+  const pipeline = await runPipeline(ctx, raw, { ...o, ingested: ingest });
+  return { failedObjects: pipeline.failedObjects, pipeline };
+}

@@ -1,0 +1,74 @@
+/**
+ * Publishing a scoring run's export: each format's file of `exports/<run-id>/`
+ * and its sidecar, and the commit that merges the N shards' lists, writes the
+ * export and flips `exports/latest.json` last.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { Table } from 'apache-arrow';
+import type { ExportFile, ExportFormat, ExportMetadata } from '../lib/catalog';
+import type { StageContext } from '../lib/stage-context';
+import { checkShardMarkers, exportMetadata } from './commit';
+import { exportChunks } from './export';
+import { mergeLists } from './merge';
+
+/** The chunks, hashed as they pass. */
+async function* hashing(chunks: Iterable<Uint8Array>, hash: Hash, size: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) {
+    hash.update(chunk);
+    size.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+/**
+ * Writes a complete export of `table` under `exports/<metadata.runId>/`: each
+ * format's file, then the sidecar (with sizes and SHA-256 checksums).
+ * @returns the metadata as written.
+ */
+export async function writeExport(ctx: StageContext, table: Table, formats: readonly ExportFormat[], base: Omit<ExportMetadata, 'files'>): Promise<ExportMetadata> {
+  const files: ExportFile[] = [];
+  for (const format of formats) {
+    const hash = createHash('sha256');
+    const size = { bytes: 0 };
+    const info = await ctx.catalog.exports.putFile(base.runId, format, hashing(exportChunks(table, format), hash, size));
+    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+    files.push({ name: ctx.catalog.exports.fileName(format), format, bytes: size.bytes, sha256: hash.digest('hex') });
+  }
+  const metadata: ExportMetadata = { ...base, files };
+  const info = await ctx.catalog.exports.publishMetadata(metadata);
+  ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+  return metadata;
+}
+
+/**
+ * Commits run `runId` scored in `count` shards: checks the N markers agree,
+ * merges the shards' lists (customer id, then rank), writes the export and its
+ * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
+ * already names a later run, and refreshes the `exports/latest/` convenience copy.
+ * Idempotent: committing again writes the same bytes.
+ * @throws ScoringInputError when a shard's marker is missing or the shards disagree.
+ */
+export async function commitStep(ctx: StageContext, runId: string, count: number): Promise<ExportMetadata> {
+  return ctx.run.step('commit', async () => {
+    const { shards, latest } = ctx.catalog;
+    const markers = checkShardMarkers(await shards.loadMarkers(runId), count);
+    const parts = await Promise.all(markers.map((m) => shards.loadLists(m)));
+    const table = mergeLists(parts, markers.map((m) => m.lists));
+    const customers = markers.reduce((s, m) => s + m.customers, 0);
+    const base = exportMetadata(markers, [], customers, table.numRows);
+    const metadata = await writeExport(ctx, table, markers[0].formats, base);
+    const previous = await latest.load();
+    if (previous !== undefined && previous.runId > runId) {
+      ctx.log.warn({ runId, latest: previous.runId }, `${latest.uri} names the later run ${previous.runId}: run ${runId} is committed but not published as latest`);
+      return metadata;
+    }
+    const info = await latest.publish(runId);
+    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+    // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
+    for (const f of metadata.files.filter((x) => x.format === 'csv')) await latest.copyFile(runId, f.format);
+    await latest.copyMetadata(metadata);
+    ctx.run.count('export.rows', metadata.rows);
+    ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
+    return metadata;
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * Reading back what a scoring run published: the sidecar of `exports/<run-id>/`
+ * (or of the export `exports/latest.json` names, the published switch) and its
+ * top-K lists, for `export`, `evaluate` and `report`.
+ */
+import type { Table } from 'apache-arrow';
+import type { Catalog, ExportMetadata } from '../lib/catalog';
+
+/**
+ * The metadata of run `runId`'s export, or of the export `exports/latest.json` names.
+ * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export;
+ *   DatasetFormatError when the pointer or the sidecar does not validate.
+ */
+export async function publishedExport(catalog: Catalog, runId: string | undefined): Promise<ExportMetadata> {
+  const { latest } = catalog;
+  if (runId !== undefined) return catalog.exports.loadMetadata(runId);
+  const meta = await latest.loadMetadata();
+  if (meta === undefined) throw new Error(`no published export in ${catalog.store.uri}: ${latest.uri} is missing (run berserkr score first)`);
+  return meta;
+}
+
+/**
+ * The export's top-K lists as a SCORES table, read from its Parquet file.
+ * @throws Error when the export was written without the Parquet format.
+ */
+export async function loadExportLists(catalog: Catalog, meta: ExportMetadata): Promise<Table> {
+  if (!meta.files.some((f) => f.format === 'parquet')) {
+    throw new Error(`export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')}: reading it back needs ${catalog.exports.fileName('parquet')} (score with --format including parquet)`);
+  }
+  return catalog.exports.loadLists(meta.runId);
+}

@@ -1,0 +1,47 @@
+/**
+ * Re-export of chosen customers' lists from a published export, without
+ * rescoring, into `exports/<this run id>/` with its sidecar. `exports/latest.json`
+ * is left as is: a subset never becomes the latest export.
+ */
+import type { ExportFormat, ExportMetadata } from '../lib/catalog';
+import type { StageContext } from '../lib/stage-context';
+import { selectCustomers } from './merge';
+import { writeExport } from './publish-export';
+import { loadExportLists, publishedExport } from './published';
+
+/** Options of {@link exportSubset}. */
+export interface SubsetOptions {
+  /** Scoring run whose export to take the lists from; default the one `exports/latest.json` names. */
+  sourceRunId?: string;
+  formats: readonly ExportFormat[];
+}
+
+/**
+ * Writes the lists of the `wanted` customer ids found in the source export
+ * under the run's own id; customers without a list are logged and named in the
+ * sidecar's `subsetOf.missing`.
+ * @returns the sidecar as written.
+ * @throws the errors of `publishedExport` and `loadExportLists` (a missing export, one without Parquet).
+ */
+export async function exportSubset(ctx: StageContext, wanted: ReadonlySet<string>, o: SubsetOptions): Promise<ExportMetadata> {
+  const source = await publishedExport(ctx.catalog, o.sourceRunId);
+  const { table, missing } = selectCustomers(await loadExportLists(ctx.catalog, source), wanted);
+  const read = await ctx.catalog.exports.headFile(source.runId, 'parquet');
+  if (read !== undefined) ctx.run.input(ctx.catalog.store.uri, read);
+  if (missing.length > 0) ctx.log.warn({ missing: missing.length, examples: missing.slice(0, 5) }, `${missing.length} of ${wanted.size} customers have no list in the export of run ${source.runId}`);
+  const meta = await writeExport(ctx, table, o.formats, {
+    runId: ctx.run.runId,
+    modelId: source.modelId,
+    asOf: source.asOf,
+    horizonDays: source.horizonDays,
+    k: source.k,
+    rows: table.numRows,
+    customers: wanted.size - missing.length,
+    pairs: 0,
+    shards: 0,
+    scores: source.scores,
+    subsetOf: { runId: source.runId, requested: wanted.size, missing },
+  });
+  ctx.run.count('export.rows', meta.rows);
+  return meta;
+}

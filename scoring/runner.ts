@@ -1,0 +1,213 @@
+/**
+ * The scoring runner, streamed and sharded. One shard (the whole run is shard 0/1)
+ * takes its customers known at the as-of time in ascending id order, in batches
+ * of `batchCustomers`: per batch it builds the candidate features, scores them
+ * with the registered model (the forward pass over `threads` threads,
+ * `training/forward-pool.ts`), ranks every pair and writes them as one Parquet
+ * part of `scores/<run-id>/`, keeping only the batch's top-K lists. Memory
+ * follows the batch (plus the event index and the shard's top-K), not the
+ * customer base. Then the shard writes its lists and its `_SUCCESS` marker; the
+ * commit (by the last shard to finish, or `berserkr score --commit`) merges the
+ * N shards' lists into `exports/<run-id>/top-k.<format>` + `_metadata.json` and
+ * flips `exports/latest.json` last. Layout: the catalog's `scores.ts`,
+ * `shards.ts`, `exports.ts` and `latest.ts` (`lib/catalog/`).
+ */
+import { buildFeatureSet, prepareCutoff } from '../features/build';
+import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../features/event-index';
+import type { FeatureSet } from '../features/types';
+import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
+import { DAY_MS } from '../lib/schema';
+import type { StageContext } from '../lib/stage-context';
+import type { TopK } from '../ranking/topk';
+import { canEvaluate } from '../training/truth';
+import { scoresTable } from './export';
+import { commitStep } from './publish-export';
+import { openRanker } from './ranker';
+import type { ScoredPairs } from './score';
+import { shardCustomers, type ShardSpec } from './shard';
+
+/**
+ * Default customers per batch. A batch holds its candidate pairs' float32 feature
+ * matrix (~200 candidates per customer × 48 features ≈ 37 KiB per customer, so
+ * ≈ 90 MiB here) plus their scores and ranks, and up to twice that while the
+ * previous batch awaits garbage collection. The cut-off's shared work
+ * (popularity, co-occurrence, customer vectors, aggregates) is done once per shard
+ * (`prepareCutoff`), so a batch costs only its customers' events and rows:
+ * smaller batches cost memory, not time.
+ */
+export const DEFAULT_BATCH_CUSTOMERS = 2_500;
+
+/** Default export formats. */
+export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
+
+export interface ScoreStepOptions {
+  asOf: number;
+  horizonDays: number;
+  k: number;
+  modelId: string;
+  /** Scoring run id the outputs go under; default the command's run id. Shards of one run share it. */
+  runId?: string;
+  /** The shard to score; default 0/1 (everything). */
+  shard?: ShardSpec;
+  /** Export formats [csv, parquet]. */
+  formats?: readonly ExportFormat[];
+  /** Customers per batch [{@link DEFAULT_BATCH_CUSTOMERS}]. */
+  batchCustomers?: number;
+  /** Keep this shard's lists and scored pairs in memory for evaluation [true]; false keeps memory flat. */
+  collect?: boolean;
+  /** Forward-pass threads, this one included [`DEFAULT_FORWARD_THREADS` of `ranker.ts`]. */
+  threads?: number;
+}
+
+export interface ScoreStepResult {
+  runId: string;
+  /** This shard's top-K lists in dense ids, customers in id order (empty when `collect` is false). */
+  lists: TopK;
+  /** This shard's scored candidate pairs with their rank within the customer (empty when `collect` is false). */
+  scored: ScoredPairs & { rank: Int32Array };
+  marker: ShardMarker;
+  /** The committed export, when this shard completed the run. */
+  committed?: ExportMetadata;
+  /** URI of the run's first export file (`<lake>/exports/<run-id>/top-k.csv` with the default formats). */
+  exportUri: string;
+}
+
+/** Concatenation of TopK parts, in order. */
+function concatTopK(parts: readonly TopK[]): TopK {
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const out: TopK = { n, row: new Int32Array(n), customer: new Int32Array(n), item: new Int32Array(n), rank: new Int32Array(n), probability: new Float32Array(n) };
+  let o = 0;
+  for (const p of parts) {
+    for (const key of ['row', 'customer', 'item', 'rank', 'probability'] as const) out[key].set(p[key].subarray(0, p.n), o);
+    o += p.n;
+  }
+  return out;
+}
+
+/** True purchases in the horizon of the batch's customers, and how many are candidate rows of `fs`. */
+function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32Array): { found: number; total: number } {
+  let found = 0;
+  let total = 0;
+  for (let i = 0; i < customers.length; i++) {
+    const c = customers[i];
+    const from = lowerBound(fs.customer, c);
+    const to = lowerBound(fs.customer, c + 1, from);
+    for (let p = truth.offsets[c]; p < truth.offsets[c + 1]; p++) {
+      total++;
+      const q = lowerBound(fs.item, truth.items[p], from, to);
+      if (q < to && fs.item[q] === truth.items[p]) found++;
+    }
+  }
+  return { found, total };
+}
+
+/**
+ * Scores one shard in customer batches and writes its scored-pair parts, its
+ * top-K lists and, last, its marker. See the file comment for the layout.
+ * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
+ *   when its features differ from the feature set's.
+ */
+export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
+  const log = ctx.log.child({ stage: 'scoring' });
+  const runId = o.runId ?? ctx.run.runId;
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
+  const collect = o.collect ?? true;
+  const { events } = index;
+  const customers = shardCustomers(events.customerIds, knownCustomers(index, eventsBefore(index, o.asOf)), shard);
+  const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
+  const recall = { found: 0, total: 0 };
+  const lists: TopK[] = [];
+  const all: TopK[] = [];
+  const scoreParts: string[] = [];
+  let pairs = 0;
+  // The cut-off's shared work, once per shard (none without customers: nothing is known at the as-of time).
+  const prepared = customers.length > 0 ? await ctx.run.step('features.prepare', () => prepareCutoff(index, o.asOf)) : undefined;
+  const ranker = await openRanker(ctx, index, o);
+  try {
+    const bar = ctx.progress.bar('score', customers.length);
+    for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
+      const batch = customers.subarray(from, from + batchCustomers);
+      const fs = await ctx.run.step('features', () => buildFeatureSet(index, o.asOf, { horizonDays: o.horizonDays, customers: batch, prepared }));
+      if (truth !== undefined) {
+        const h = candidateHits(fs, truth, batch);
+        recall.found += h.found;
+        recall.total += h.total;
+      }
+      const rank = await ctx.run.step('score', () => ranker.score(fs, batch));
+      const ranked = await ctx.run.step('rank', rank);
+      const info = await ctx.run.step('publish', async () => {
+        const written = await ctx.catalog.scores.save(runId, shard, part, scoresTable(ranked.all, events.customerIds, events.itemIds));
+        ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+        return written;
+      });
+      scoreParts.push(info.key);
+      lists.push(ranked.top);
+      if (collect) all.push(ranked.all);
+      pairs += fs.n;
+      bar.increment(batch.length);
+    }
+    bar.stop();
+  } finally {
+    await ranker.close();
+  }
+  const top = concatTopK(lists);
+  if (recall.total > 0) ctx.run.metric('features.candidate_recall', recall.found / recall.total);
+  ctx.run.count('features.candidates', pairs);
+  const marker: ShardMarker = {
+    runId,
+    shard,
+    modelId: o.modelId,
+    asOf: new Date(o.asOf).toISOString(),
+    horizonDays: o.horizonDays,
+    k: o.k,
+    formats: [...(o.formats ?? DEFAULT_FORMATS)],
+    customers: customers.length,
+    pairs,
+    rows: top.n,
+    lists: ctx.catalog.shards.listsKey(runId, shard),
+    scores: scoreParts,
+  };
+  await ctx.run.step('publish', async () => {
+    const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));
+    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+    const m = await ctx.catalog.shards.publishMarker(marker);
+    ctx.run.output(ctx.catalog.store.uri, m.key, m.etag);
+  });
+  log.info(
+    { runId, shard: `${shard.index}/${shard.count}`, customers: customers.length, pairs, modelId: o.modelId, candidateRecall: recall.total > 0 ? recall.found / recall.total : undefined },
+    `shard ${shard.index}/${shard.count} of run ${runId}: scored ${pairs} candidate pairs of ${customers.length} customers with model ${o.modelId}`,
+  );
+  return { marker, lists: collect ? lists : [], all };
+}
+
+/**
+ * Scores one shard (see {@link scoreShardStep}); when its marker completes the
+ * run (all N markers present), commits it ({@link commitStep}).
+ */
+export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const { marker, lists, all } = await scoreShardStep(ctx, index, o);
+  const present = new Set((await ctx.catalog.shards.loadMarkers(marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
+  const committed = present.size === shard.count ? await commitStep(ctx, marker.runId, shard.count) : undefined;
+  if (committed === undefined) ctx.log.info({ runId: marker.runId, done: present.size, shards: shard.count }, `${present.size} of ${shard.count} shards done: run ${marker.runId} not committed yet`);
+  const ranked = concatTopK(all);
+  return {
+    runId: marker.runId,
+    lists: concatTopK(lists),
+    scored: { customer: ranked.customer, item: ranked.item, probability: ranked.probability, rank: ranked.rank },
+    marker,
+    committed,
+    exportUri: ctx.catalog.exports.fileUri(marker.runId, marker.formats[0]),
+  };
+}
+
+/**
+ * The model a scoring run uses: `modelId` when given, else the champion's.
+ * @throws Error when neither is there (nothing trained yet).
+ */
+export async function resolveModelId(catalog: Catalog, modelId: string | undefined): Promise<string> {
+  const id = modelId ?? (await catalog.champion.load())?.modelId;
+  if (id === undefined) throw new Error(`no champion in ${catalog.store.uri}: train a model first (berserkr train) or pass --model`);
+  return id;
+}

@@ -1,0 +1,56 @@
+/**
+ * pipeline/tick.ts, the runner of a `schedule` tick, over memory stores: with no
+ * new raw object and a fresh champion it only ingests and logs that nothing
+ * changed; without a champion it goes on into the pipeline (its events step).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Catalog, RawObjects } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/log';
+import { NO_PROGRESS } from '../../lib/progress';
+import { RunRecorder } from '../../lib/runs';
+import type { StageContext } from '../../lib/stage-context';
+import { retrainTick } from '../../pipeline/tick';
+import { MemoryStore } from '../helpers/memory-store';
+
+const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
+const SETTINGS = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 1 };
+const DAY_MS = 86_400_000;
+
+function context(): { ctx: StageContext; lines: string[] } {
+  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+  const chunks: string[] = [];
+  const log = createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void chunks.push(chunk) } });
+  const ctx: StageContext = {
+    log,
+    progress: NO_PROGRESS,
+    catalog: new Catalog(new MemoryStore(), config.name),
+    config,
+    run: new RunRecorder({ command: 'schedule', code: { version: 'test', commit: null, dirty: false } }),
+    signal: new AbortController().signal,
+  };
+  return { ctx, lines: chunks };
+}
+
+describe('retrainTick', () => {
+  const now = Date.parse('2026-01-10T00:00:00Z');
+
+  it('only ingests and logs "nothing changed" when no object is new and the champion is fresh', async () => {
+    const { ctx, lines } = context();
+    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    const result = await retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now });
+    expect(result).toEqual({ failedObjects: [] });
+    expect(ctx.run.snapshot().rows['schedule.new_objects']).toBe(0);
+    expect(lines.join('')).toContain('nothing changed: no new raw objects, champion promoted at');
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
+  });
+
+  it('goes on into the pipeline when there is no champion', async () => {
+    const { ctx, lines } = context();
+    // The empty lake then fails the pipeline's first step after ingest: reading the purchase events.
+    await expect(retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow();
+    expect(lines.join('')).toContain('no champion model yet');
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest', 'events']);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * A challenger in memory: the labelled training cut-offs and the validation
+ * cut-off before the as-of time, the network trained on them and its
+ * calibration fitted on the validation cut-off. Nothing at or after the as-of
+ * time reaches features, vocabularies, normalisation, model selection or
+ * calibration: the last label window used is [T − H, T).
+ */
+import type { EventIndex } from '../features/event-index';
+import { buildFeatureSets } from '../features/pool';
+import type { FeatureSet } from '../features/types';
+import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
+import { availableCpus } from '../lib/cpus';
+import type { ProgressBar } from '../lib/progress';
+import type { StageContext } from '../lib/stage-context';
+import { itemOrder, topKPerCustomer } from '../ranking/topk';
+import { applyCalibration, type Calibration, fitCalibration } from './calibration';
+import type { TrainSettings, TrainStepOptions } from './options';
+import { trainingSchedule } from './schedule';
+import { DEFAULT_MEMBERS, trainModel, type TrainResult } from './train';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Validation metrics of a model on the labelled cut-off `fs`, beside the
+ * baselines, over the customers of `fs`: top-K lists ranked by `probability`
+ * (ties by `raw`, the uncalibrated scores), ECE and log loss of `probability`.
+ * @returns rows for `name`, `popularity` and `repeat`, in that order.
+ */
+export function validationMetrics(index: EventIndex, fs: FeatureSet, probability: Float32Array, raw: Float32Array, o: TrainSettings, name: string): SystemMetrics[] {
+  const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, { score: raw, tieKey: itemOrder(index.events.itemIds) });
+  // Over the customers of `fs` only: training scores a sample of them when there are many.
+  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability } }, fs.customer);
+}
+
+/** A trained, calibrated challenger in memory with its validation metrics. */
+export interface Challenger {
+  result: TrainResult;
+  calibration: Calibration;
+  heldOutLogLoss: { platt: number; isotonic: number };
+  /** The labelled validation cut-off. */
+  validationSet: FeatureSet;
+  /** The challenger, `popularity` and `repeat` on the validation cut-off, in that order. */
+  validation: SystemMetrics[];
+}
+
+/**
+ * Builds the labelled training and validation cut-offs before `o.asOf`, trains
+ * the network with early stopping on the validation cut-off and calibrates it
+ * there. Writes nothing to the lake.
+ */
+export async function trainChallenger(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
+  const log = ctx.log.child({ stage: 'training' });
+  const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
+  const { train, validation } = await ctx.run.step('features.training', async () => {
+    const cutoffs = [...schedule.train, schedule.validation];
+    const bar = ctx.progress.bar('features', cutoffs.length, 'cut-offs');
+    const sets = await buildFeatureSets(index, cutoffs, { withLabels: true, horizonDays: o.horizonDays }, availableCpus(), (fs) => {
+      bar.increment();
+      log.info({ cutoff: iso(fs.cutoff), rows: fs.n, positives: fs.label!.reduce((s, y) => s + y, 0) }, `features at cut-off ${iso(fs.cutoff)}: ${fs.n} candidate pairs`);
+    }).finally(() => bar.stop());
+    return { train: sets.slice(0, -1), validation: sets[sets.length - 1] };
+  });
+  ctx.run.count('training.rows', train.reduce((s, fs) => s + fs.n, 0));
+  ctx.run.count('validation.rows', validation.n);
+
+  let bar: ProgressBar | undefined;
+  const result = await ctx.run
+    .step('train', () =>
+      trainModel(train, validation, {
+        ...o.train,
+        seed: o.seed,
+        onEpoch: (e) => {
+          if (e.epoch === 1 && e.member === 0) {
+            bar?.stop();
+            bar = ctx.progress.bar(e.phase, e.epochs * (o.train?.members ?? DEFAULT_MEMBERS), 'epochs');
+          }
+          bar?.increment();
+          log.info({ ...e }, `member ${e.member + 1} ${e.phase} epoch ${e.epoch} of ${e.epochs}: ${e.groups} customer groups, ${e.rows} rows, loss ${e.trainLoss.toFixed(4)}, ${Math.round(e.rowsPerSecond)} rows/s`);
+        },
+      }),
+    )
+    .finally(() => bar?.stop());
+  ctx.run.setBackend(result.backend);
+  ctx.run.metric('train.rows_per_second', result.trainRowsPerSecond);
+  ctx.run.metric('train.threads', result.threads);
+  log.info(
+    { members: result.members, threads: result.threads, fitSeconds: result.fitSeconds, validationNdcg10: result.validationNdcg10 },
+    `trained ${result.members} member(s) on ${result.threads} thread(s) in ${result.fitSeconds.toFixed(1)} s; held-out validation candidate NDCG@10 ${result.validationNdcg10.toFixed(4)}` +
+      (result.refitted ? `, then refitted on the ${train.length} training cut-offs and the validation cut-off` : ''),
+  );
+
+  // Ranking figures (and so promotion) and the calibration come from the network
+  // of the first phase, whose validation scores are held out in time.
+  const held = result.validation;
+  const { calibration, heldOutLogLoss } = fitCalibration(result.validationScores, held.label!, held.customer);
+  const probability = applyCalibration(calibration, result.validationScores);
+  const metrics = validationMetrics(index, held, probability, result.validationScores, o, 'challenger');
+  log.info(`validation at ${iso(held.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
+  return { result, calibration, heldOutLogLoss, validationSet: held, validation: metrics };
+}
