@@ -118,7 +118,7 @@ function partialShuffle(a: Int32Array | number[], k: number, rng: Prng): void {
 }
 
 /**
- * How many groups of each class {@link drawEpoch} draws: `negativeGroupShare`
+ * How many groups of each class {@link planEpoch} draws: `negativeGroupShare`
  * of the budget from groups without a positive, the rest from those with one,
  * each capped by the groups the pool has.
  * @throws TrainingInputError when a budget figure is out of range.
@@ -129,7 +129,7 @@ export function epochGroups(pool: GroupPool, budget: TrainingBudget): { withPosi
   return { withoutPositive, withPositive: Math.min(pool.withPositive.length, budget.groupsPerEpoch - withoutPositive) };
 }
 
-/** The number of rows {@link drawEpoch} keeps of a group of `m` rows with `p` positives. */
+/** The number of rows {@link drawRows} keeps of a group of `m` rows with `p` positives. */
 function keptRows(m: number, p: number, groupRows: number): { pos: number; neg: number } {
   if (m <= groupRows) return { pos: p, neg: m - p };
   const pos = Math.min(p, groupRows >> 1);
@@ -137,30 +137,52 @@ function keptRows(m: number, p: number, groupRows: number): { pos: number; neg: 
 }
 
 /**
- * Draws one epoch under `budget`: `negativeGroupShare` of the groups uniformly
- * from those without a positive, the rest from those with one (fewer when a
- * class has fewer groups), in a random order; rows and weights as the module
- * comment says. A fraction `oovRate` of item and customer indices (independently)
- * is replaced by the OOV index, so its embedding rows learn an unseen id.
- * Memory: rows × (d + 5) × 4 bytes, rows ≤ groupsPerEpoch × groupRows.
- * @param into buffers of {@link epochBuffers} to draw into (the result's arrays
- *   are views of them), so a phase's epochs reuse one allocation; new arrays when absent.
+ * One epoch's groups, drawn under `budget` before their rows: `negativeGroupShare`
+ * of the groups uniformly from those without a positive, the rest from those
+ * with one (fewer when a class has fewer groups), in a random order.
+ */
+export interface EpochPlan {
+  /** Pool indices of the groups, in the order they are trained on. */
+  groups: Int32Array;
+  /** Inverse probability of drawing a group with a positive, and one without. */
+  classWeight: { withPositive: number; withoutPositive: number };
+}
+
+/**
+ * Draws an epoch's groups ({@link EpochPlan}); {@link drawRows} then draws
+ * their rows, all at once or a run of groups at a time.
  * @throws TrainingInputError when a budget figure is out of range.
  */
-export function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary, budget: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
+export function planEpoch(pool: GroupPool, budget: TrainingBudget, rng: Prng): EpochPlan {
   const { withPositive, withoutPositive } = pool;
   const { withPositive: nPos, withoutPositive: nNeg } = epochGroups(pool, budget);
   const posOrder = withPositive.slice();
   const negOrder = withoutPositive.slice();
   partialShuffle(posOrder, nPos, rng);
   partialShuffle(negOrder, nNeg, rng);
-  const chosen = new Int32Array(nPos + nNeg);
-  chosen.set(posOrder.subarray(0, nPos));
-  chosen.set(negOrder.subarray(0, nNeg), nPos);
-  partialShuffle(chosen, chosen.length, rng);
-  const classWeight = (g: number): number => (pool.positives[g] > 0 ? withPositive.length / nPos : withoutPositive.length / nNeg);
+  const groups = new Int32Array(nPos + nNeg);
+  groups.set(posOrder.subarray(0, nPos));
+  groups.set(negOrder.subarray(0, nNeg), nPos);
+  partialShuffle(groups, groups.length, rng);
+  return { groups, classWeight: { withPositive: withPositive.length / nPos, withoutPositive: withoutPositive.length / nNeg } };
+}
 
+/**
+ * The training rows of groups [j0, j1) of `plan`: rows and weights as the
+ * module comment says. A fraction `oovRate` of item and customer indices
+ * (independently) is replaced by the OOV index, so its embedding rows learn an
+ * unseen id. Drawing consecutive runs of groups in order, from the generator
+ * that drew the plan, gives the rows that one draw of them all gives.
+ * Memory: rows × (d + 5) × 4 bytes, rows ≤ (j1 − j0) × groupRows.
+ * @param into buffers of {@link epochBuffers} to draw into (the result's arrays
+ *   are views of them), so every draw reuses one allocation; new arrays when absent.
+ * @throws RangeError when `into` is too small or [j0, j1) is not within the plan.
+ */
+export function drawRows(pool: GroupPool, plan: EpochPlan, j0: number, j1: number, pre: Preprocessing, vocab: Vocabulary, budget: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
+  if (!(Number.isInteger(j0) && Number.isInteger(j1) && 0 <= j0 && j0 <= j1 && j1 <= plan.groups.length)) throw new RangeError(`drawRows: groups [${j0}, ${j1}) of a plan of ${plan.groups.length}`);
+  const chosen = plan.groups.subarray(j0, j1);
   const groupStart = into === undefined ? new Int32Array(chosen.length + 1) : into.groupStart.subarray(0, chosen.length + 1);
+  if (groupStart.length < chosen.length + 1) throw new RangeError(`drawRows: buffers for ${into!.groups} groups, ${chosen.length} drawn`);
   chosen.forEach((g, j) => {
     const kept = keptRows(pool.end[g] - pool.start[g], pool.positives[g], budget.groupRows);
     groupStart[j + 1] = groupStart[j] + kept.pos + kept.neg;
@@ -168,7 +190,7 @@ export function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary
   const rows = groupStart[chosen.length];
   const d = pre.transforms.length;
   const buffers = into ?? epochBuffers(chosen.length, rows, d, false);
-  if (buffers.x.length < rows * d || buffers.groupStart.length < chosen.length + 1) throw new RangeError(`drawEpoch: buffers for ${buffers.rows} rows, ${rows} drawn`);
+  if (buffers.x.length < rows * d) throw new RangeError(`drawRows: buffers for ${buffers.rows} rows, ${rows} drawn`);
   const sample: EpochSample = {
     groups: chosen.length,
     rows,
@@ -190,7 +212,7 @@ export function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary
     const kept = keptRows(pool.end[g] - pool.start[g], pos.length, budget.groupRows);
     partialShuffle(pos, kept.pos, rng);
     partialShuffle(neg, kept.neg, rng);
-    const w = classWeight(g);
+    const w = pool.positives[g] > 0 ? plan.classWeight.withPositive : plan.classWeight.withoutPositive;
     let o = groupStart[j];
     const put = (r: number, y: number, within: number): void => {
       sample.x.set(fs.values.subarray(r * d, (r + 1) * d), o * d);
@@ -212,9 +234,9 @@ export function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary
 
 /**
  * Zeroed arrays for `groups` groups and `rows` rows of d features, to draw
- * epochs into ({@link drawEpoch}); in `SharedArrayBuffer`s when `shared`, so
- * worker threads read them without a copy. For a budget: groupsPerEpoch groups,
- * groupsPerEpoch × groupRows rows.
+ * rows into ({@link drawRows}); in `SharedArrayBuffer`s when `shared`, so
+ * worker threads read them without a copy. For runs of G groups: G groups,
+ * G × groupRows rows.
  */
 export function epochBuffers(groups: number, rows: number, d: number, shared: boolean): EpochSample {
   return {

@@ -9,8 +9,8 @@
  * memory). The slots alternate between two banks by step parity, so a fast
  * thread never overwrites a gradient another thread is still adding.
  *
- * The epoch's sample and coefficients live in `SharedArrayBuffer`s that every
- * thread reads; this thread only hands out epochs and collects weights.
+ * The drawn rows and coefficients live in `SharedArrayBuffer`s that every
+ * thread reads; this thread only hands out runs of steps and collects weights.
  */
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -35,14 +35,14 @@ export interface TrainWorkerData {
 /** Pool → worker. */
 export type ToTrainWorker =
   | { type: 'start'; init: ReplicaInit; gradients: SharedArrayBuffer }
-  | { type: 'epoch'; sample: EpochSample; coef: StepCoefficients; lr: Float32Array }
+  | { type: 'steps'; sample: EpochSample; coef: StepCoefficients; lr: Float32Array }
   | { type: 'weights' };
 
 /** Worker → pool. */
 export type FromTrainWorker =
   | { type: 'ready' }
   | { type: 'started'; size: number }
-  | { type: 'epoch'; loss: number }
+  | { type: 'steps'; loss: number }
   | { type: 'weights'; weights: FlatWeights }
   | { type: 'error'; message: string };
 
@@ -167,8 +167,8 @@ export class DataParallelTrainer implements Trainer {
     await Promise.all(this.workers.map((w) => w.request({ type: 'start', init, gradients }, 'started')));
   }
 
-  async epoch(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number> {
-    const replies = await Promise.all(this.workers.map((w) => w.request({ type: 'epoch', sample, coef, lr }, 'epoch')));
+  async steps(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number> {
+    const replies = await Promise.all(this.workers.map((w) => w.request({ type: 'steps', sample, coef, lr }, 'steps')));
     return replies.reduce((s, r) => s + r.loss, 0) / (coef.stepStart.length - 1);
   }
 

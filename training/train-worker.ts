@@ -1,7 +1,7 @@
 /**
  * Entry point of a data-parallel training thread (`data-parallel.ts`): loads
  * the TF.js backend of the opening thread, then per phase builds a replica, and
- * per epoch runs every step: its share of the step's gradient into its slot,
+ * per run of steps runs every step: its share of the step's gradient into its slot,
  * the barrier, the sum of all slots, the Adam step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -27,7 +27,7 @@ function handle(m: ToTrainWorker): void {
     slots = [0, 1].map((bank) => Array.from({ length: data.threads }, (_, k) => new Float32Array(m.gradients, ((bank * data.threads + k) * size) * 4, size)));
     sum = new Float32Array(size);
     post({ type: 'started', size });
-  } else if (m.type === 'epoch') {
+  } else if (m.type === 'steps') {
     const r = replica!;
     const steps = m.coef.stepStart.length - 1;
     let loss = 0;
@@ -43,7 +43,7 @@ function handle(m: ToTrainWorker): void {
       }
       r.apply(sum, m.lr[s]);
     }
-    post({ type: 'epoch', loss });
+    post({ type: 'steps', loss });
   } else {
     post({ type: 'weights', weights: replica!.weights() });
   }

@@ -25,7 +25,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
 import { availableCpus } from '../lib/cpus';
 import { selectBackend, type BackendName } from './backend';
-import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type GroupPool, type TrainingBudget } from './budget';
+import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch, type GroupPool, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
 import { memberSeed, mergeMembers, mergeScores } from './ensemble';
 import { checkFeatureNames, TrainingInputError } from './errors';
@@ -51,6 +51,9 @@ export const DEFAULT_REFIT_EPOCHS = 2;
 
 /** Default members of the ensemble. */
 export const DEFAULT_MEMBERS = 2;
+
+/** Steps whose rows are drawn at a time: an epoch's rows are drawn and trained a run of steps at a time, so a member holds this many steps' rows, not an epoch's. */
+export const STEPS_PER_DRAW = 32;
 
 /** Options of {@link trainModel}; every field has a default. */
 export interface TrainOptions {
@@ -234,10 +237,10 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   checkFeatureNames(featureNames, validation.names, `validation feature set at cut-off ${new Date(validation.cutoff).toISOString()}`);
   const history: EpochRecord[] = [];
   let fitRows = 0;
-  // Both phases' pools, shared read-only by every member; each lane's epoch buffers are sized for the larger (the refit's pool holds the training cut-offs' groups and more).
+  // Both phases' pools, shared read-only by every member; each lane draws a run of steps' rows at a time into its own buffers.
   const pools = { train: groupPool(train), refit: options.refit === false ? undefined : groupPool([...train, validation]) };
   const groupsOf = (pool: GroupPool): number => epochGroups(pool, budget).withPositive + epochGroups(pool, budget).withoutPositive;
-  const capacity = Math.max(groupsOf(pools.train), pools.refit === undefined ? 0 : groupsOf(pools.refit));
+  const drawGroups = STEPS_PER_DRAW * budget.groupsPerStep;
   const held = customerSample(validation, validationCustomers);
   const vocab: Vocabulary = { customers: maxPlusOne(train, 'customer'), items: maxPlusOne(train, 'item') };
   const sets = [...train, validation];
@@ -255,15 +258,26 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
       const stepsPerEpoch = Math.ceil(groupsOf(pool) / budget.groupsPerStep);
       let done = 0;
       for (let epoch = 1; epoch <= passes; epoch++) {
-        const sample = drawEpoch(pool, preprocessing, v, budget, oovRate, rng, buffers.sample);
-        const coef = stepCoefficients(sample, budget.groupsPerStep, lambda, buffers.coef);
-        const steps = coef.stepStart.length - 1;
-        const t0 = performance.now();
-        const loss = await trainer.epoch(sample, coef, cosineSchedule(learningRate, done, steps, stepsPerEpoch * passes));
-        const seconds = (performance.now() - t0) / 1000;
+        const plan = planEpoch(pool, budget, rng);
+        const groups = plan.groups.length;
+        const lr = cosineSchedule(learningRate, done, Math.ceil(groups / budget.groupsPerStep), stepsPerEpoch * passes);
+        let steps = 0;
+        let rows = 0;
+        let loss = 0;
+        let seconds = 0;
+        for (let j0 = 0; j0 < groups; j0 += drawGroups) {
+          const sample = drawRows(pool, plan, j0, Math.min(groups, j0 + drawGroups), preprocessing, v, budget, oovRate, rng, buffers.sample);
+          const coef = stepCoefficients(sample, budget.groupsPerStep, lambda, buffers.coef);
+          const n = coef.stepStart.length - 1;
+          const t0 = performance.now();
+          loss += (await trainer.steps(sample, coef, lr.subarray(steps, steps + n))) * n;
+          seconds += (performance.now() - t0) / 1000;
+          steps += n;
+          rows += sample.rows;
+        }
         done += steps;
-        fitRows += sample.rows;
-        const record: EpochRecord = { member: m, phase: name, epoch, epochs: passes, trainLoss: loss, groups: sample.groups, rows: sample.rows, rowsPerSecond: sample.rows / seconds };
+        fitRows += rows;
+        const record: EpochRecord = { member: m, phase: name, epoch, epochs: passes, trainLoss: loss / steps, groups, rows, rowsPerSecond: rows / seconds };
         history.push(record);
         options.onEpoch?.(record);
       }
@@ -290,7 +304,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     const trainer = await openTrainer(backend, laneThreads, lanes === 1);
     try {
       const shared = trainer.threads > 1 || lanes > 1;
-      const buffers = { sample: epochBuffers(capacity, capacity * budget.groupRows, featureNames.length, shared), coef: coefficientBuffers(capacity * budget.groupRows, Math.ceil(capacity / budget.groupsPerStep), shared) };
+      const buffers = { sample: epochBuffers(drawGroups, drawGroups * budget.groupRows, featureNames.length, shared), coef: coefficientBuffers(drawGroups * budget.groupRows, STEPS_PER_DRAW, shared) };
       for (let m = next++; m < members; m = next++) trained[m] = await trainMember(m, trainer, buffers);
     } finally {
       await trainer.close();

@@ -17,10 +17,10 @@ export interface Trainer {
   /** Starts a phase: a network of `init.spec` with `init.weights` and a fresh Adam. */
   start(init: ReplicaInit): Promise<void>;
   /**
-   * Runs every step of `coef` over `sample`, step s at learning rate `lr[s]`.
+   * Runs every step of `coef` over `sample` (a run of an epoch's steps), step s at learning rate `lr[s]`.
    * @returns the mean loss over the steps.
    */
-  epoch(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number>;
+  steps(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number>;
   /** The current weights. */
   weights(): Promise<FlatWeights>;
   close(): Promise<void>;
@@ -38,7 +38,7 @@ export class InProcessTrainer implements Trainer {
     this.grad = new Float32Array(this.replica.size);
   }
 
-  async epoch(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number> {
+  async steps(sample: EpochSample, coef: StepCoefficients, lr: Float32Array): Promise<number> {
     const replica = this.started();
     const steps = coef.stepStart.length - 1;
     let loss = 0;

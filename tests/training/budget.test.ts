@@ -1,5 +1,6 @@
 import type { FeatureSet } from '../../features/types';
-import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type TrainingBudget } from '../../training/budget';
+import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch, type EpochSample, type GroupPool, type TrainingBudget } from '../../training/budget';
+import type { Vocabulary } from '../../training/predict';
 import { TrainingInputError } from '../../training/errors';
 import type { Preprocessing } from '../../training/preprocess';
 import { Prng } from '../../training/sampling';
@@ -41,7 +42,13 @@ describe('groupPool', () => {
   });
 });
 
-describe('drawEpoch', () => {
+/** A whole epoch: its plan, then the rows of every group in one draw. */
+function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary, b: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
+  const plan = planEpoch(pool, b, rng);
+  return drawRows(pool, plan, 0, plan.groups.length, pre, vocab, b, oovRate, rng, into);
+}
+
+describe('planEpoch and drawRows', () => {
   // 20 customers with a positive (30 rows, 3 positives) and 80 without (10 rows).
   const sizes = [...Array(20).fill(30), ...Array(80).fill(10)];
   const fs = groupedSet(sizes, [...Array(20).fill(3), ...Array(80).fill(0)]);
@@ -102,6 +109,26 @@ describe('drawEpoch', () => {
     expect(Array.from(s.x)).toEqual(Array.from(own.x));
     expect(Array.from(s.groupStart)).toEqual(Array.from(own.groupStart));
     expect(() => drawEpoch(pool, identity, vocab, budget(), 0, new Prng(6), epochBuffers(100, 10, 1, false))).toThrow(/buffers for 10 rows/);
+  });
+
+  it('draws the same rows in runs of groups, one buffer reused, as in one draw', () => {
+    const whole = drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(8));
+    const rng = new Prng(8);
+    const plan = planEpoch(pool, budget(), rng);
+    const into = epochBuffers(16, 16 * 8, 1, false);
+    const x: number[] = [];
+    const customer: number[] = [];
+    for (let j0 = 0; j0 < plan.groups.length; j0 += 16) {
+      const run = drawRows(pool, plan, j0, Math.min(j0 + 16, plan.groups.length), identity, vocab, budget(), 0.3, rng, into);
+      expect(run.x.buffer).toBe(into.x.buffer);
+      x.push(...run.x);
+      customer.push(...run.customer);
+    }
+    expect(x).toEqual(Array.from(whole.x));
+    expect(customer).toEqual(Array.from(whole.customer));
+    expect(() => drawRows(pool, plan, 0, 17, identity, vocab, budget(), 0, rng, into)).toThrow(/buffers for 16 groups, 17 drawn/);
+    const n = plan.groups.length;
+    expect(() => drawRows(pool, plan, 5, n + 1, identity, vocab, budget(), 0, rng)).toThrow(`drawRows: groups [5, ${n + 1}) of a plan of ${n}`);
   });
 });
 
