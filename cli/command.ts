@@ -30,7 +30,7 @@ export interface DataCommandOptions extends GlobalOptions {
 }
 
 /**
- * How a command takes the pipeline lock (`locks/pipeline.json`, see lib/lock.ts):
+ * How a command takes the pipeline lock (`locks/<data set>.json`, see lib/lock.ts):
  * `wait` until it is free, `skip` the run when it is held, or `none`.
  */
 export type LockMode = 'wait' | 'skip' | 'none';

@@ -1,7 +1,8 @@
 /**
- * Reading back what a scoring run published (`exports/<run-id>/`, `scores/<run-id>/`)
- * in the dense ids of the current events, for `evaluate`, `report` and `export`.
- * The latest export is the one `exports/latest.json` names (the published switch).
+ * Reading back what a scoring run published (`exports/<data set>/<run-id>/`,
+ * `scores/<data set>/<run-id>/`) in the dense ids of the current events, for
+ * `evaluate`, `report` and `export`. The latest export is the one
+ * `exports/<data set>/latest.json` names (the published switch).
  */
 import { Table } from 'apache-arrow';
 import { EventIndex } from '../../features/event-index';
@@ -44,16 +45,12 @@ function denseRows(table: Table, index: EventIndex): { customer: Int32Array; ite
 }
 
 /**
- * The metadata of run `runId`'s export, or of the export `exports/latest.json` names.
- * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export;
+ * The metadata of run `runId`'s export, or of the export `exports/<data set>/latest.json` names.
+ * @throws NotInLakeError when nothing is published yet for the data set; ObjectNotFoundError when the run has no committed export;
  *   DatasetFormatError when the pointer or the sidecar does not validate.
  */
 export async function exportMetadata(ctx: CommandContext, runId: string | undefined): Promise<ExportMetadata> {
-  const { latest } = ctx.catalog;
-  if (runId !== undefined) return ctx.catalog.exports.loadMetadata(runId);
-  const meta = await latest.loadMetadata();
-  if (meta === undefined) throw new Error(`no published export in ${ctx.catalog.store.uri}: ${latest.uri} is missing (run berserkr score first)`);
-  return meta;
+  return runId === undefined ? ctx.catalog.requireLatestExport() : ctx.catalog.exports.loadMetadata(runId);
 }
 
 /**
