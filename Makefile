@@ -1,10 +1,11 @@
 # berserkr: developer and operator entry points. `make` (or `make help`) lists them.
 #
-# Stage targets read their locations from make variables; the first that sets one
-# wins: the command line (`make score SHARD=0/4`), `.env` (a copy of .env.example;
-# `make up` creates it), the environment, the defaults below. With RAW_URI=s3://raw and
-# LAKE_URI=s3://lake plus the AWS_* variables of .env they run against MinIO;
-# without .env against the local folders data/online-retail and lake/.
+# Stage targets take their locations from the variables the CLI reads,
+# BERSERKR_RAW, BERSERKR_LAKE and BERSERKR_CONFIG; the first that sets one wins:
+# the command line (`make ingest BERSERKR_RAW=s3://raw`), `.env` (a copy of
+# .env.example; `make up` creates it), the environment. They have no defaults: a
+# stage target without one stops with the CLI's message naming it. `make demo`
+# alone runs on the bundled data (data/online-retail, config/online-retail.yaml).
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -19,9 +20,11 @@ ENV_KEYS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]
 export $(ENV_KEYS)
 endif
 
-RAW_URI    ?= data/online-retail
-LAKE_URI   ?= lake
-CONFIG     ?= config/online-retail.yaml
+BERSERKR_RAW    ?=
+BERSERKR_LAKE   ?=
+BERSERKR_CONFIG ?=
+# The names of earlier versions: nothing reads them, so stop rather than run on other data.
+$(foreach v,RAW_URI LAKE_URI,$(if $(value $(v)),$(error $(v) is set but not read: make and berserkr read BERSERKR_$(v:_URI=) (rename it in .env or on the command line))))
 LOG_FORMAT ?= pretty
 # Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only),
 # TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule).
@@ -40,7 +43,9 @@ DEMO_AS_OF ?= 2011-11-09T00:00:00Z
 
 BERSERKR := node dist/cli/berserkr.js
 COMPOSE  := docker compose -f docker/docker-compose.yml --env-file .env
-LOCATION  = --lake '$(LAKE_URI)' --config '$(CONFIG)' --log-format $(LOG_FORMAT)
+RAW_FLAG  = $(if $(BERSERKR_RAW),--raw '$(BERSERKR_RAW)')
+LAKE_FLAG = $(if $(BERSERKR_LAKE),--lake '$(BERSERKR_LAKE)')
+LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT))
 AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
 SHARD_FLAG = $(if $(SHARD),--shard $(SHARD))
@@ -53,7 +58,7 @@ TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
 .PHONY: help setup deps build clean test demo up down seed ingest train score export pipeline schedule runs bench
 
 help: ## List the targets (this text)
-	@echo "usage: make <target> [VAR=value …]   (RAW_URI=$(RAW_URI) LAKE_URI=$(LAKE_URI))"
+	@echo "usage: make <target> [VAR=value …]   (BERSERKR_RAW=$(BERSERKR_RAW) BERSERKR_LAKE=$(BERSERKR_LAKE) BERSERKR_CONFIG=$(BERSERKR_CONFIG))"
 	@awk 'BEGIN { FS = ":[^#]*## " } \
 	  /^## ---- / { t = $$0; sub(/^## ---- /, "", t); sub(/ -+$$/, "", t); printf "\n%s\n", t; next } \
 	  /^[a-zA-Z_-]+:[^#]*## / { printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -86,9 +91,9 @@ test: setup ## Run the whole test suite (jest --ci), without the settings of .en
 demo: setup ## Run the whole pipeline on the bundled Online Retail data into ./lake at the protocol's as-of time; show the export and the report
 	$(BERSERKR) run --raw data/online-retail --lake lake --config config/online-retail.yaml --as-of '$(DEMO_AS_OF)' --log-format $(LOG_FORMAT)
 	@echo
-	@echo "top-K export: lake/exports/latest/top-k.csv (also .parquet); run records: lake/runs/"
-	@head -n 6 lake/exports/latest/top-k.csv
-	@echo "report: $$(ls -t lake/runs/*.html | head -n 1)"
+	@echo "top-K export: lake/exports/online-retail/latest/top-k.csv (also .parquet); run records: lake/runs/online-retail/"
+	@head -n 6 lake/exports/online-retail/latest/top-k.csv
+	@echo "report: $$(ls -t lake/runs/online-retail/*.html | head -n 1)"
 
 ## ---- MinIO (docker compose) -------------------------------------------------
 
@@ -100,14 +105,14 @@ up: ## Start MinIO (API :9000, console http://localhost:9001) and create the raw
 down: ## Stop MinIO (its data volume is kept; `docker compose … down -v` deletes it)
 	$(COMPOSE) down
 
-seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (RAW_URI, e.g. s3://raw)
-	@case '$(RAW_URI)' in s3://*) ;; *) echo "seed: RAW_URI=$(RAW_URI) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac
-	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(RAW_URI)' --log-format $(LOG_FORMAT) $(SEED_FLAG)
+seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (BERSERKR_RAW, e.g. s3://raw)
+	@case '$(BERSERKR_RAW)' in s3://*) ;; *) echo "seed: BERSERKR_RAW=$(BERSERKR_RAW) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac
+	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' --log-format $(LOG_FORMAT) $(SEED_FLAG)
 
-## ---- stages (local folders, or MinIO/S3 when .env sets RAW_URI/LAKE_URI) ----
+## ---- stages (BERSERKR_RAW, BERSERKR_LAKE, BERSERKR_CONFIG: folders or s3://) --
 
 ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
-	$(BERSERKR) ingest --raw '$(RAW_URI)' $(LOCATION)
+	$(BERSERKR) ingest $(strip $(RAW_FLAG) $(LOCATION))
 
 train: build ## Train, calibrate and register a model
 	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG) $(TRAIN_FLAGS)
@@ -115,17 +120,17 @@ train: build ## Train, calibrate and register a model
 score: build ## Score candidate pairs (one shard with SHARD=i/N)
 	$(BERSERKR) score $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SHARD_FLAG)
 
-export: build ## Write the calibrated top-K export (exports/<run-id>/ and exports/latest/)
+export: build ## Write the calibrated top-K export (exports/<data set>/<run-id>/ and exports/<data set>/latest/)
 	$(BERSERKR) export $(LOCATION) $(TOP_K_FLAG)
 
 pipeline: build ## Run every stage in order (berserkr run)
-	$(BERSERKR) run --raw '$(RAW_URI)' $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+	$(BERSERKR) run $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 schedule: build ## Retrain on a schedule: SCHEDULE="--cron '0 3 * * *'" (default), --on-new-object or --once; stops after the current step on Ctrl-C/SIGTERM
-	$(BERSERKR) schedule $(SCHEDULE) --raw '$(RAW_URI)' $(LOCATION) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+	$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
-runs: build ## List the run records of the lake (berserkr runs; one in full: berserkr runs show <run-id>)
-	$(BERSERKR) runs --lake '$(LAKE_URI)'
+runs: build ## List the run records of the data set of BERSERKR_CONFIG (berserkr runs; one in full: berserkr runs show <run-id>)
+	$(BERSERKR) runs $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)'))
 
 bench: build ## Run a benchmark of bench/ on local data: BENCH=ingest (default) or ingest-1gib (bench/README.md)
 	node dist/bench/$(BENCH).js

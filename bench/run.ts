@@ -23,6 +23,10 @@ import { createLzoRegistry, readLzop } from '../ingest';
 import { RunRecords } from '../lib/catalog';
 import { FileStore } from '../lib/store/file';
 
+/** The bundled data set's configuration, which the scaled copy keeps. */
+const CONFIG = 'config/online-retail.yaml';
+const DATASET = 'online-retail';
+
 /** A bench setting that cannot be used. */
 export class RunBenchSetupError extends Error {
   constructor(message: string) {
@@ -105,15 +109,15 @@ interface RunFigures {
 /** `berserkr run` into a fresh lake under GNU time; the steps from its run record. */
 async function timeRun(raw: string, lake: string, asOf: string): Promise<RunFigures> {
   const timeFile = `${lake}.time`;
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, 'dist/cli/berserkr.js', 'run', '--raw', raw, '--lake', lake, '--as-of', asOf, '--log-format', 'json'], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, 'dist/cli/berserkr.js', 'run', '--raw', raw, '--lake', lake, '--config', CONFIG, '--as-of', asOf, '--log-format', 'json'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 1 << 30,
   });
   if (r.status !== 0) throw new RunBenchSetupError(`berserkr run --raw ${raw} exited with ${r.status}: ${r.stderr.toString('utf8').trimEnd().split('\n').slice(-5).join('\n')}`);
   const [wall, rssKib] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-  const runs = new RunRecords(new FileStore(lake));
+  const runs = new RunRecords(new FileStore(lake), DATASET);
   const [runId] = await runs.list({ limit: 1 });
-  if (runId === undefined) throw new RunBenchSetupError(`no run record in ${lake}/runs`);
+  if (runId === undefined) throw new RunBenchSetupError(`no run record in ${lake}/${runs.root}`);
   const { steps } = await runs.load(runId);
   const byName = new Map<string, number>();
   for (const s of steps) byName.set(s.name, (byName.get(s.name) ?? 0) + s.ms / 1000); // scoring records its steps once per batch of customers

@@ -7,6 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/runs';
 import { EXIT } from './command';
+import { requireLocations } from './locations';
 import { registerBacktest } from './commands/backtest';
 import { registerEvaluate } from './commands/evaluate';
 import { registerGc } from './commands/gc';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['pretty', 'json']).default('pretty').env('BERSERKR_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
   for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed]) register(program);
   return program;

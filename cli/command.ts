@@ -30,7 +30,7 @@ export interface DataCommandOptions extends GlobalOptions {
 }
 
 /**
- * How a command takes the pipeline lock (`locks/pipeline.json`, see lib/lock.ts):
+ * How a command takes the pipeline lock (`locks/<data set>.json`, see lib/lock.ts):
  * `wait` until it is free, `skip` the run when it is held, or `none`.
  */
 export type LockMode = 'wait' | 'skip' | 'none';
@@ -98,7 +98,7 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
 }
 
 /**
- * Runs `body` as command `name`, records the run in `runs/<run-id>.json` (with
+ * Runs `body` as command `name`, records the run in `runs/<data set>/<run-id>.json` (with
  * status `running` once the lock is taken, then finished) and sets
  * `process.exitCode`: the body's code; {@link EXIT.failed} when it throws (or the
  * run record cannot be written); {@link signalExitCode} (130, 143) when

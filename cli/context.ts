@@ -6,14 +6,14 @@
  * and typed columns.
  */
 import { readFile } from 'node:fs/promises';
-import { Catalog } from '../lib/catalog';
+import { Catalog, LakeLayoutError } from '../lib/catalog';
 import { loadConfig } from '../lib/config';
 import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../lib/log';
 import { createProgress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
 import type { StageContext } from '../lib/stage-context';
 import { openStore } from '../lib/store/open';
-import { checkLocations } from './locations';
+import { checkLocations, renamedVariableWarnings } from './locations';
 
 /** Global options of the `berserkr` program. */
 export interface GlobalOptions {
@@ -93,11 +93,15 @@ export function receivedSignal(): NodeJS.Signals | undefined {
 
 /**
  * Opens the pieces a command needs, after checking the locations it is given
- * (`options.raw` only when the command reads raw objects). Progress bars and
- * `pretty` log lines share the terminal (log lines print above the bars).
+ * (`options.raw` only when the command reads raw objects) and the lake's
+ * layout. Logs a warning for each variable of earlier versions that is set but
+ * not read (`RENAMED_VARIABLES`), then the locations in one line,
+ * `using raw=… lake=… config=… dataset=…` (fields of the same names in JSON;
+ * `raw` only for commands that read raw objects). Progress bars and `pretty`
+ * log lines share the terminal (log lines print above the bars).
  * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
- * @throws LocationError for a lake that is a file or a missing raw folder or bucket, and
- *   configuration errors: the caller exits with bad usage (2), nothing ran.
+ * @throws LocationError for a lake that is a file or a missing raw folder or bucket, LakeLayoutError
+ *   for a lake of one data set per lake, and configuration errors: the caller exits with bad usage (2), nothing ran.
  */
 export async function openContext(
   command: string,
@@ -111,7 +115,14 @@ export async function openContext(
   const log = createLogger({ format, level: parseLogLevel(options.logLevel), progress }).child({ command });
   const configText = await readFile(options.config, 'utf8');
   const config = loadConfig(configText, options.config);
+  const catalog = new Catalog(openStore(options.lake), config.name);
+  await catalog.checkLayout().catch((error: unknown) => {
+    // A lake it cannot read is left to the command, which reports it with retries (as checkLocations does).
+    if (error instanceof LakeLayoutError) throw error;
+  });
+  for (const { message, ...fields } of renamedVariableWarnings()) log.warn(fields, message);
+  log.info({ ...(options.raw === undefined ? {} : { raw: options.raw }), lake: options.lake, config: options.config, dataset: config.name }, 'using');
   const stop = signal === undefined ? shutdownSignal(log) : AbortSignal.any([shutdownSignal(log), signal]);
   const run = new InterruptibleRunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, text: configText } }, stop);
-  return { log, progress, catalog: new Catalog(openStore(options.lake), config.name), config, run, signal: stop };
+  return { log, progress, catalog, config, run, signal: stop };
 }

@@ -1,11 +1,57 @@
 /**
  * Checks of the storage locations a command is given, made before anything
- * runs so that a mistyped `--raw` or `--lake` is reported as bad usage (exit 2)
- * instead of being read as an empty raw folder or an empty lake. Local folders
+ * runs so that a missing or mistyped `--raw` or `--lake` is reported as bad
+ * usage (exit 2) instead of being read as an empty raw folder, an empty lake or
+ * a default location. Local folders
  * are checked without side effects; a raw bucket by one HeadBucket request.
  */
 import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { parseStoreUri, s3BucketMissing } from '../lib/store/open';
+import { LOCATION_OPTIONS } from './options';
+
+/**
+ * Variables that `make`, `.env` and compose of earlier versions used for the
+ * locations, by the name berserkr reads. berserkr never read them: a command
+ * that finds one set says so (a missing location names it; otherwise a warning).
+ */
+export const RENAMED_VARIABLES: Readonly<Record<string, string>> = { RAW_URI: 'BERSERKR_RAW', LAKE_URI: 'BERSERKR_LAKE' };
+
+/** A required location (`--raw`, `--lake`, `--config`) given neither as a flag nor in its variable. */
+export class MissingLocationError extends Error {
+  constructor(readonly option: string, readonly variable: string | undefined, env: NodeJS.ProcessEnv) {
+    const old = Object.entries(RENAMED_VARIABLES).find(([name, now]) => now === variable && env[name] !== undefined)?.[0];
+    super(
+      `${option} is required: give it as ${option} or in ${variable ?? 'its variable'}; berserkr reads no location by default (make demo names the bundled data)`
+        + (old === undefined ? '' : `. ${old}=${JSON.stringify(env[old])} is set, but berserkr does not read ${old}: rename it ${variable}`),
+    );
+    this.name = 'MissingLocationError';
+  }
+}
+
+/**
+ * Checks that `command` (and the commands it is under) has a value for each of
+ * its location options ({@link LOCATION_OPTIONS}), from its flag or its variable;
+ * the `preAction` hook of the program.
+ * @throws MissingLocationError for the first one missing.
+ */
+export function requireLocations(command: Command, env: NodeJS.ProcessEnv = process.env): void {
+  for (let c: Command | null = command; c !== null; c = c.parent) {
+    for (const option of c.options) {
+      if (LOCATION_OPTIONS.has(option) && c.getOptionValue(option.attributeName()) === undefined) throw new MissingLocationError(option.long ?? option.flags, option.envVar, env);
+    }
+  }
+}
+
+/**
+ * Warnings for the variables of {@link RENAMED_VARIABLES} set in `env`, e.g.
+ * `RAW_URI is set but not read: berserkr reads BERSERKR_RAW (rename it)`.
+ */
+export function renamedVariableWarnings(env: NodeJS.ProcessEnv = process.env): { variable: string; reads: string; message: string }[] {
+  return Object.entries(RENAMED_VARIABLES)
+    .filter(([old]) => env[old] !== undefined)
+    .map(([variable, reads]) => ({ variable, reads, message: `${variable} is set but not read: berserkr reads ${reads} (rename it)` }));
+}
 
 /** A `--raw` or `--lake` value that cannot be the location it names. */
 export class LocationError extends Error {

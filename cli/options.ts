@@ -66,11 +66,25 @@ export function parseInstant(value: string): number {
   return utc.getTime() - offsetMinutes * 60_000;
 }
 
+/**
+ * The options that name where a command reads and writes: required, each from
+ * its flag or else its environment variable, never from a default (no command
+ * falls back to the bundled data; `make demo` names it). `cli/locations.ts`
+ * checks them before a command runs.
+ */
+export const LOCATION_OPTIONS = new WeakSet<Option>();
+
+/** Marks `option` as one of {@link LOCATION_OPTIONS}. */
+function location(option: Option): Option {
+  LOCATION_OPTIONS.add(option);
+  return option;
+}
+
 /** Options every data command takes; `trainingOptions` lists a training's. */
 export const commonOptions = {
-  raw: () => new Option('--raw <uri>', 'raw bucket or folder of CSV objects, lzop, gzip, zstd or uncompressed (those the configuration\'s raw.pattern selects)').default('data/online-retail').env('BERSERKR_RAW'),
-  lake: () => new Option('--lake <uri>', 'lake bucket or folder (plain path, file:// or s3://bucket/prefix)').default('lake').env('BERSERKR_LAKE'),
-  config: () => new Option('--config <file>', 'data-set configuration (YAML)').default('config/online-retail.yaml').env('BERSERKR_CONFIG'),
+  raw: () => location(new Option('--raw <uri>', 'raw bucket or folder of CSV objects, lzop, gzip, zstd or uncompressed (those the configuration\'s raw.pattern selects); required').env('BERSERKR_RAW')),
+  lake: () => location(new Option('--lake <uri>', 'lake bucket or folder (plain path, file:// or s3://bucket/prefix); required').env('BERSERKR_LAKE')),
+  config: () => location(new Option('--config <file>', 'data-set configuration (YAML); required').env('BERSERKR_CONFIG')),
   asOf: () => new Option('--as-of <time>', 'as-of time, strict ISO 8601: 2011-11-09 or 2011-11-09T10:00[:SS[.fff]] with an optional Z or ±HH:MM; no zone means UTC; default: just after the last event').argParser(parseInstant),
   topK: () => new Option('--top-k <n>', 'items per customer in the export').default(10).argParser(parsePositiveInt),
   seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation, 0 to 4294967295').default(42).argParser(parseSeed),

@@ -1,7 +1,8 @@
 /**
- * Reading back what a scoring run published (`exports/<run-id>/`, `scores/<run-id>/`)
- * in the dense ids of the current events, for `evaluate` and `report`. The latest
- * export is the one `exports/latest.json` names (the published switch).
+ * Reading back what a scoring run published (`exports/<data set>/<run-id>/`,
+ * `scores/<data set>/<run-id>/`) in the dense ids of the current events, for
+ * `evaluate`, `report` and `export`. The latest export is the one
+ * `exports/<data set>/latest.json` names (the published switch).
  */
 import { Table } from 'apache-arrow';
 import { EventIndex } from '../features/event-index';

@@ -45,7 +45,7 @@ export async function evaluateStep(
 
 /**
  * Evaluates the export of scoring run `runId` (default: the one
- * `exports/latest.json` names), its top-K lists and all its scored pairs,
+ * `exports/<data set>/latest.json` names), its top-K lists and all its scored pairs,
  * against the truth of the lake's current events.
  * @throws Error when the data does not reach the export's horizon (no truth yet),
  *   and the errors of {@link readPublished}.

@@ -1,8 +1,9 @@
 /**
- * The pipeline lock protocol over one object `locks/pipeline.json` of the lake
+ * The pipeline lock protocol over one object `locks/<data set>.json` of the lake
  * (`catalog/lock.ts`: its key, schema and reads) that says who
- * runs the pipeline now (host, pid, run id) and until when (a lease). Only one
- * pipeline runs at a time across processes and machines that share the lake;
+ * runs the data set's pipeline now (host, pid, run id) and until when (a lease).
+ * Only one pipeline of a data set runs at a time across processes and machines
+ * that share the lake;
  * a crashed holder stops blocking others once its lease expires.
  *
  * Protocol (the {@link ObjectStore} has no conditional put):
@@ -123,7 +124,7 @@ export class HeldLock {
     return { ...this.record, owner: { ...this.record.owner } };
   }
 
-  /** `s3://lake/locks/pipeline.json`-style URI, for messages. */
+  /** `s3://lake/locks/online-retail.json`-style URI, for messages. */
   get uri(): string {
     return this.lock.uri;
   }

@@ -52,7 +52,7 @@ export function parseCron(expression: string): Cron {
 export interface RetrainInputs {
   /** Raw objects ingested by this tick (new or changed). */
   newObjects: number;
-  /** `promotedAt` of `models/champion.json` (ISO 8601), undefined without a champion. */
+  /** `promotedAt` of the data set's `models/<data set>/champion.json` (ISO 8601), undefined without a champion. */
   championPromotedAt: string | undefined;
   /** Retrain when the champion is at least this old, ms. */
   maxModelAgeMs: number;

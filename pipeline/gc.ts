@@ -3,8 +3,8 @@
  * run (`run`, `schedule` ticks) once it holds the lock, and by `berserkr gc`:
  * `running` run records of runs that never finished (`lib/abandoned-runs.ts`),
  * temp files of unfinished writes in a folder lake (`lib/store/file.ts`) and
- * uncommitted scoring runs (`scoring/leftovers.ts`). Each action is logged and
- * counted in the run record.
+ * uncommitted scoring runs (`scoring/leftovers.ts`), each of the command's data
+ * set only (`Catalog.prefixes`). Each action is logged and counted in the run record.
  */
 import { finishAbandonedRuns } from '../lib/abandoned-runs';
 import { FileStore } from '../lib/store/file';
@@ -46,7 +46,7 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   const { catalog } = ctx;
   const { finished, live } = await finishAbandonedRuns(catalog.runs, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
   for (const r of finished) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
-  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs) : [];
+  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
   for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
   // A live run may write under its own id or, for a shard, under the shared --run-id it was given.
   const keep = new Set([ctx.run.runId, ...live.flatMap((r) => [r.runId, ...(typeof r.params.runId === 'string' ? [r.params.runId] : [])])]);

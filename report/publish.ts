@@ -1,6 +1,6 @@
 /**
- * The report's edge to the lake: `runs/<run-id>.html`, beside the run record
- * `runs/<run-id>.json`, written in one atomic `put` through the catalog.
+ * The report's edge to the lake: `runs/<data set>/<run-id>.html`, beside the run record
+ * `runs/<data set>/<run-id>.json`, written in one atomic `put` through the catalog.
  */
 import { assertRunId, type Catalog } from '../lib/catalog';
 import type { ObjectInfo } from '../lib/store/store';

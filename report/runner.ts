@@ -1,6 +1,6 @@
 /**
  * The report runner: the self-contained HTML report of a scoring run
- * (`runs/<run-id>.html`), built from its run record, its scored pairs and the
+ * (`runs/<data set>/<run-id>.html`), built from its run record, its scored pairs and the
  * protocol evaluation, at the end of a pipeline run or later from what the run published.
  */
 import { EventIndex } from '../features/event-index';
@@ -69,7 +69,7 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
   return input;
 }
 
-/** Writes `runs/<run-id>.html` and returns its URI. */
+/** Writes `runs/<data set>/<run-id>.html` and returns its URI. */
 export async function reportStep(ctx: StageContext, index: EventIndex, src: ReportSource): Promise<string> {
   const published = await ctx.run.step('report', async () => publishReport(ctx.catalog, reportInput(index, src)));
   ctx.run.output(ctx.catalog.store.uri, published.key, published.etag);
@@ -79,7 +79,7 @@ export async function reportStep(ctx: StageContext, index: EventIndex, src: Repo
 
 /**
  * Writes the report of scoring run `runId` (default: the run of the export
- * `exports/latest.json` names) from its run record, its published export and
+ * `exports/<data set>/latest.json` names) from its run record, its published export and
  * scored pairs, and the lake's current events; returns its URI.
  * @throws the errors of `publishedExport`, `RunRecords.load` and `readPublished`.
  */

@@ -5,7 +5,7 @@
  * pure function of it.
  */
 
-/** One object a run read, as in `runs/<run-id>.json` `inputs`. */
+/** One object a run read, as in `runs/<data set>/<run-id>.json` `inputs`. */
 export interface LineageEntry {
   /** Root URI of the store, e.g. `s3://raw/online-retail` or `file:///tmp/lake`. */
   store: string;

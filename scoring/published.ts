@@ -1,22 +1,18 @@
 /**
- * Reading back what a scoring run published: the sidecar of `exports/<run-id>/`
- * (or of the export `exports/latest.json` names, the published switch) and its
+ * Reading back what a scoring run published: the sidecar of `exports/<data set>/<run-id>/`
+ * (or of the export `exports/<data set>/latest.json` names, the published switch) and its
  * top-K lists, for `export`, `evaluate` and `report`.
  */
 import type { Table } from 'apache-arrow';
 import type { Catalog, ExportMetadata } from '../lib/catalog';
 
 /**
- * The metadata of run `runId`'s export, or of the export `exports/latest.json` names.
- * @throws Error when nothing is published yet; ObjectNotFoundError when the run has no committed export;
+ * The metadata of run `runId`'s export, or of the export `exports/<data set>/latest.json` names.
+ * @throws NotInLakeError when nothing is published yet for the data set; ObjectNotFoundError when the run has no committed export;
  *   DatasetFormatError when the pointer or the sidecar does not validate.
  */
 export async function publishedExport(catalog: Catalog, runId: string | undefined): Promise<ExportMetadata> {
-  const { latest } = catalog;
-  if (runId !== undefined) return catalog.exports.loadMetadata(runId);
-  const meta = await latest.loadMetadata();
-  if (meta === undefined) throw new Error(`no published export in ${catalog.store.uri}: ${latest.uri} is missing (run berserkr score first)`);
-  return meta;
+  return runId === undefined ? catalog.requireLatestExport() : catalog.exports.loadMetadata(runId);
 }
 
 /**

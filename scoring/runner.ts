@@ -203,11 +203,9 @@ export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreSt
 }
 
 /**
- * The model a scoring run uses: `modelId` when given, else the champion's.
- * @throws Error when neither is there (nothing trained yet).
+ * The model a scoring run uses: `modelId` when given, else the data set's champion's.
+ * @throws NotInLakeError when neither is there (nothing trained yet for the data set), naming the data sets the lake holds.
  */
 export async function resolveModelId(catalog: Catalog, modelId: string | undefined): Promise<string> {
-  const id = modelId ?? (await catalog.champion.load())?.modelId;
-  if (id === undefined) throw new Error(`no champion in ${catalog.store.uri}: train a model first (berserkr train) or pass --model`);
-  return id;
+  return modelId ?? (await catalog.requireChampion()).modelId;
 }

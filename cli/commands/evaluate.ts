@@ -15,7 +15,7 @@ export function registerEvaluate(program: Command): void {
     .description('compute the protocol metrics (Recall, Precision, NDCG, HitRate, MAP at K; ECE, log loss) of an export beside the baselines')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
-    .addOption(new Option('--run <id>', 'run id of the export to evaluate; default: exports/latest/'))
+    .addOption(new Option('--run <id>', 'run id of the export to evaluate; default: the latest export of the data set (exports/<data set>/latest.json)'))
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & { run?: string }>();
       await runCommand('evaluate', o, async (ctx) => {

@@ -1,7 +1,7 @@
 /**
  * `berserkr export --customers <file>`: re-export the lists of chosen customers
  * from the latest (or `--run`) export without rescoring, into
- * `exports/<this run id>/` with its sidecar. `exports/latest.json` is left as is:
+ * `exports/<data set>/<this run id>/` with its sidecar. `exports/<data set>/latest.json` is left as is:
  * a subset never becomes the latest export.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,11 +17,11 @@ import { formatOption, runIdOption } from './score';
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('re-export the top-K lists of the customers in --customers from the latest export (no rescoring), under exports/<run-id>/')
+    .description('re-export the top-K lists of the customers in --customers from the latest export (no rescoring), under exports/<data set>/<run-id>/')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .addOption(new Option('--customers <file>', 'customer ids, one per line (an optional first line customer_id is skipped)').makeOptionMandatory())
-    .addOption(runIdOption('scoring run whose export to take the lists from; default: the one exports/latest.json names'))
+    .addOption(runIdOption('scoring run whose export to take the lists from; default: the one exports/<data set>/latest.json names'))
     .addOption(formatOption())
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & { customers: string; runId?: string; format: ExportFormat[] }>();

@@ -10,7 +10,7 @@ export function registerGc(program: Command): void {
     .command('gc')
     .description(
       'under the pipeline lock, clean up after killed runs: finish their run records still "running" (status killed when their process on this host is gone, '
-        + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<run-id>/ and scores/<run-id>/ '
+        + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<data set>/<run-id>/ and scores/<data set>/<run-id>/ of the data set '
         + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m); run and schedule do the same when they start',
     )
     .addOption(commonOptions.lake())

@@ -8,8 +8,8 @@ import { commonOptions } from '../options';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .argument('[run-id]', 'run whose export to report on; default: the run of exports/latest/')
-    .description('write a self-contained HTML report (lineage, metrics beside baselines, ROC, PR, calibration, gains, Recall/NDCG@K) to runs/<run-id>.html and print its location')
+    .argument('[run-id]', 'run whose export to report on; default: the run of the latest export of the data set')
+    .description('write a self-contained HTML report (lineage, metrics beside baselines, ROC, PR, calibration, gains, Recall/NDCG@K) to runs/<data set>/<run-id>.html and print its location')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .action(async (runIdArg: string | undefined, _opts, cmd: Command) => {

@@ -53,19 +53,19 @@ interface ScoreOptions extends DataCommandOptions {
 export function registerScore(program: Command): void {
   program
     .command('score')
-    .description('score candidate pairs at the as-of time with the champion (or --model) and publish scores/ and exports/ (exports/latest.json last)')
+    .description('score candidate pairs at the as-of time with the champion (or --model) and publish scores/<data set>/ and exports/<data set>/ (exports/<data set>/latest.json last)')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .addOption(commonOptions.asOf())
     .addOption(commonOptions.topK())
     .addOption(commonOptions.horizon())
-    .addOption(new Option('--model <id>', 'model id under models/; default: the champion of models/champion.json (pass it to every shard of a run)'))
+    .addOption(new Option('--model <id>', 'model id under models/; default: the champion of models/<data set>/champion.json (pass it to every shard of a run)'))
     .addOption(new Option('--shard <i/N>', 'score only shard i of N (customers by FNV-1a hash of their id); default 0/1').argParser(usage(parseShard)))
     .addOption(runIdOption('scoring run the outputs go under, shared by all its shards; default: this command\'s run id'))
     .addOption(formatOption())
     .addOption(new Option('--batch-customers <n>', 'customers per scoring batch (memory is proportional)').default(DEFAULT_BATCH_CUSTOMERS).argParser(parsePositiveInt))
     .addOption(new Option('--threads <n>', 'forward-pass threads, this one included (each more holds a model copy, ~100 MiB)').default(DEFAULT_FORWARD_THREADS).argParser(parsePositiveInt))
-    .addOption(new Option('--commit', 'only commit run --run-id whose --shards N shards are all done: merge, export, flip exports/latest.json'))
+    .addOption(new Option('--commit', 'only commit run --run-id whose --shards N shards are all done: merge, export, flip exports/<data set>/latest.json'))
     .addOption(new Option('--shards <n>', 'with --commit: the number of shards N').argParser(parsePositiveInt))
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ScoreOptions>();

@@ -10,7 +10,7 @@ import { trainStep } from '../../training/runner';
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
-    .description('train a challenger on monthly cut-offs before the as-of time, save it to models/ and promote it if it beats the champion and the baselines')
+    .description('train a challenger on monthly cut-offs before the as-of time, save it to models/<data set>/ and promote it if it beats the champion and the baselines')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());
   for (const option of trainingOptions()) command.addOption(option);

@@ -1,13 +1,15 @@
 /**
- * The catalog: every named data set of one data set's lake, resolved against
- * the lake's store. Stages and commands read and write the lake only through
+ * The catalog: every named data set of one data set in a lake, resolved
+ * against the lake's store. Stages and commands read and write the lake only through
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
 import type { ObjectStore } from '../store/store';
-import { ChampionPointer } from './champion';
-import { Exports } from './exports';
+import { ChampionPointer, type Champion } from './champion';
+import { NotInLakeError } from './errors';
+import { Exports, type ExportMetadata } from './exports';
 import { BaselineFallbacks } from './fallbacks';
 import { IngestParts } from './ingest-parts';
+import { checkLakeLayout, lakeDatasets } from './layout';
 import { LatestExport } from './latest';
 import { IngestLedger } from './ledger';
 import { PipelineLock } from './lock';
@@ -20,13 +22,18 @@ import { ShardOutputs } from './shards';
 import { objectUri } from './uri';
 
 /**
- * The data sets of data set `dataset` in the lake `store`. Clean, rejects,
- * ledger and feature tables are per data set; models, champion, scores,
- * exports, run records, the lock and reports are shared by the lake today,
- * and become per data set by a change here alone.
+ * The data sets of data set `dataset` in the lake `store`. Every one is kept
+ * per data set, so one lake holds several data sets side by side and a command
+ * of one never reads or writes another's objects; the layout is the same for
+ * every kind: `<kind>/<data set>/…` (`ledger/<data set>.json` and
+ * `locks/<data set>.json` for the single objects).
+ *
+ * A lake written by a version that kept one data set per lake
+ * (`models/champion.json` …) is refused by {@link checkLayout}.
  *
  * @example
  * const catalog = new Catalog(openStore('s3://lake/berserkr'), 'online-retail');
+ * await catalog.checkLayout();
  * const clean = await catalog.clean.load();
  * const champion = await catalog.champion.load();
  */
@@ -37,27 +44,27 @@ export class Catalog {
   readonly clean: IngestParts;
   /** `rejects/<data set>/<raw key>/<attempt>/part-NNNNN.parquet`. */
   readonly rejects: IngestParts;
-  /** `models/<model-id>/{model.json,weights.bin,manifest.json}`. */
+  /** `models/<data set>/<model-id>/{model.json,weights.bin,manifest.json}`. */
   readonly models: Models;
-  /** `models/champion.json`. */
+  /** `models/<data set>/champion.json`. */
   readonly champion: ChampionPointer;
-  /** `models/baseline-<name>/fallback.json`. */
+  /** `models/<data set>/baseline-<name>/fallback.json`. */
   readonly fallbacks: BaselineFallbacks;
-  /** `scores/<run-id>/shard-<i>-of-<N>/part-NNNNN.parquet`. */
+  /** `scores/<data set>/<run-id>/shard-<i>-of-<N>/part-NNNNN.parquet`. */
   readonly scores: ScoreParts;
-  /** `exports/<run-id>/shards/shard-<i>-of-<N>{.parquet,._SUCCESS.json}`. */
+  /** `exports/<data set>/<run-id>/shards/shard-<i>-of-<N>{.parquet,._SUCCESS.json}`. */
   readonly shards: ShardOutputs;
-  /** `exports/<run-id>/top-k.<format>` and `exports/<run-id>/_metadata.json`. */
+  /** `exports/<data set>/<run-id>/top-k.<format>` and `exports/<data set>/<run-id>/_metadata.json`. */
   readonly exports: Exports;
-  /** `exports/latest.json` and `exports/latest/`. */
+  /** `exports/<data set>/latest.json` and `exports/<data set>/latest/`. */
   readonly latest: LatestExport;
   /** Objects of scoring runs by run, committed or not. */
   readonly scoringRuns: ScoringRunObjects;
-  /** `runs/<run-id>.json`. */
+  /** `runs/<data set>/<run-id>.json`. */
   readonly runs: RunRecords;
-  /** `runs/<run-id>.html`. */
+  /** `runs/<data set>/<run-id>.html`. */
   readonly reports: Reports;
-  /** `locks/pipeline.json`. */
+  /** `locks/<data set>.json`. */
   readonly lock: PipelineLock;
 
   /**
@@ -71,21 +78,61 @@ export class Catalog {
     this.ledger = new IngestLedger(store, dataset);
     this.clean = new IngestParts(store, this.ledger, 'clean');
     this.rejects = new IngestParts(store, this.ledger, 'rejects');
-    this.models = new Models(store);
+    this.models = new Models(store, dataset);
     this.champion = new ChampionPointer(store, this.models);
     this.fallbacks = new BaselineFallbacks(store, this.models);
-    this.scores = new ScoreParts(store);
-    this.exports = new Exports(store);
+    this.scores = new ScoreParts(store, dataset);
+    this.exports = new Exports(store, dataset);
     this.shards = new ShardOutputs(store, this.exports);
     this.latest = new LatestExport(store, this.exports);
     this.scoringRuns = new ScoringRunObjects(store, this.exports, this.scores);
-    this.runs = new RunRecords(store);
+    this.runs = new RunRecords(store, dataset);
     this.reports = new Reports(store, this.runs);
     this.lock = new PipelineLock(store, dataset);
+  }
+
+  /** Folders that hold only this data set's objects, e.g. `clean/online-retail/`, `runs/online-retail/`. */
+  get prefixes(): string[] {
+    const kinds = [this.clean.kind, this.rejects.kind].map((kind) => `${kind}/${this.dataset}/`);
+    return [...kinds, this.models.root, this.scores.root, this.exports.root, this.runs.root];
   }
 
   /** `<lake uri>/<key>`, for a key the catalog handed out (e.g. one listed in a run record). */
   uri(key: string): string {
     return objectUri(this.store, key);
+  }
+
+  /**
+   * Checks the lake is not in the layout of one data set per lake (`layout.ts`).
+   * @throws LakeLayoutError saying how to migrate; store errors unchanged.
+   */
+  checkLayout(): Promise<void> {
+    return checkLakeLayout(this.store);
+  }
+
+  /**
+   * The data set's champion.
+   * @throws NotInLakeError when none was promoted, naming the data sets the lake holds;
+   *   DatasetFormatError when the pointer does not validate.
+   */
+  async requireChampion(): Promise<Champion> {
+    const champion = await this.champion.load();
+    if (champion === undefined) throw await this.notInLake('champion', this.champion.uri, 'train a model first (berserkr train) or pass --model');
+    return champion;
+  }
+
+  /**
+   * The sidecar of the data set's latest export (the one `exports/<data set>/latest.json` names).
+   * @throws NotInLakeError before the first publication, naming the data sets the lake holds;
+   *   DatasetFormatError when the pointer or the sidecar does not validate; ObjectNotFoundError when the sidecar is missing.
+   */
+  async requireLatestExport(): Promise<ExportMetadata> {
+    const meta = await this.latest.loadMetadata();
+    if (meta === undefined) throw await this.notInLake('published export', this.latest.uri, 'run berserkr score first');
+    return meta;
+  }
+
+  private async notInLake(what: string, uri: string, hint: string): Promise<NotInLakeError> {
+    return new NotInLakeError(what, this.dataset, this.store.uri, await lakeDatasets(this.store), uri, hint);
   }
 }

@@ -1,10 +1,10 @@
-/** `models/champion.json`: the promoted model, the one scoring uses by default. */
+/** `models/<data set>/champion.json`: the data set's promoted model, the one scoring uses by default. */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
 import { JsonObject } from './json';
 import type { Models } from './models';
 
-/** Schema of `models/champion.json`. */
+/** Schema of `models/<data set>/champion.json`. */
 export const ChampionSchema = z.object({
   modelId: z.string(),
   /** ISO 8601 UTC time of promotion. */
@@ -15,22 +15,22 @@ export const ChampionSchema = z.object({
 
 export type Champion = z.infer<typeof ChampionSchema>;
 
-/** The champion pointer. */
+/** The champion pointer of one data set. */
 export class ChampionPointer {
   private readonly object: JsonObject<Champion>;
 
   /**
    * @param store the lake
-   * @param models its models, which a champion must be one of.
+   * @param models the data set's models, which a champion must be one of and beside which the pointer is kept.
    */
   constructor(
     store: ObjectStore,
     private readonly models: Models,
   ) {
-    this.object = new JsonObject(store, 'models/champion.json', { what: 'champion', schema: ChampionSchema, indent: 2, newline: false });
+    this.object = new JsonObject(store, `${models.root}champion.json`, { what: 'champion', schema: ChampionSchema, indent: 2, newline: false });
   }
 
-  /** `<lake uri>/models/champion.json`. */
+  /** `<lake uri>/models/<data set>/champion.json`. */
   get uri(): string {
     return this.object.uri;
   }

@@ -2,6 +2,7 @@
  * Typed errors of the catalog's data sets, each naming the object by its URI:
  * {@link DatasetError} and below it not found, already exists, and invalid.
  */
+import { objectUri } from './uri';
 
 /** Base class of data-set errors; `uri` names the object concerned. */
 export class DatasetError extends Error {
@@ -36,7 +37,7 @@ export class DatasetExistsError extends DatasetError {
  * A stored object that is not what this version reads: not JSON, a field that
  * breaks the data set's schema, or contents that contradict its key.
  * Message: `invalid <what> <uri>: <detail>[; <hint>]`, e.g.
- * `invalid lock s3://lake/locks/pipeline.json: field owner.pid: Expected number, received string`.
+ * `invalid lock s3://lake/locks/online-retail.json: field owner.pid: Expected number, received string`.
  */
 export class DatasetFormatError extends DatasetError {
   /**
@@ -47,5 +48,49 @@ export class DatasetFormatError extends DatasetError {
   constructor(readonly what: string, uri: string, readonly detail: string, hint?: string, options?: { cause?: unknown }) {
     super(`invalid ${what} ${uri}: ${detail}${hint === undefined ? '' : `; ${hint}`}`, uri, options);
     this.name = 'DatasetFormatError';
+  }
+}
+
+/**
+ * An object of the data set is missing from a lake that may hold other data
+ * sets: the message names the data set, the lake, the data sets it holds and
+ * what to do, e.g. `no champion for data set "loyalty" in lake file:///lake
+ * (the lake holds: online-retail): file:///lake/models/loyalty/champion.json
+ * does not exist; train a model first (berserkr train) or pass --model`.
+ */
+export class NotInLakeError extends DatasetError {
+  /**
+   * @param what e.g. `champion`
+   * @param dataset the data set asked for
+   * @param lake the lake's root URI
+   * @param held the data sets the lake holds (ingested), sorted
+   * @param uri the missing object
+   * @param hint what to do about it, appended after `; `.
+   */
+  constructor(what: string, readonly dataset: string, lake: string, readonly held: readonly string[], uri: string, hint: string) {
+    const holds = held.length === 0 ? 'the lake holds no data set' : `the lake holds: ${held.join(', ')}`;
+    super(`no ${what} for data set ${JSON.stringify(dataset)} in lake ${lake} (${holds}): ${uri} does not exist; ${hint}`, uri);
+    this.name = 'NotInLakeError';
+  }
+}
+
+/**
+ * A lake written by a berserkr that kept one data set per lake (`models/champion.json`,
+ * `exports/latest.json`, `locks/pipeline.json` at the top): this version reads
+ * models, scores, exports, run records and the lock per data set only.
+ */
+export class LakeLayoutError extends DatasetError {
+  /**
+   * @param lake the lake's root URI
+   * @param found the old-layout keys found, e.g. `['models/champion.json']`.
+   */
+  constructor(lake: string, readonly found: readonly string[]) {
+    super(
+      `lake ${lake} has the layout of one data set per lake (found ${found.join(', ')}); this version keeps models, scores, exports, run records and the lock `
+        + 'per data set (models/<data set>/…, see the README\'s "Lake layout"). To migrate, move models/, scores/, exports/, runs/ and locks/ out of the lake '
+        + '(clean/, rejects/ and ledger/ are per data set already and stay) and run `berserkr run` again; or use a new lake',
+      objectUri({ uri: lake }, found[0]),
+    );
+    this.name = 'LakeLayoutError';
   }
 }

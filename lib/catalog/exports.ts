@@ -1,7 +1,7 @@
 /**
- * Committed exports of scoring runs: `exports/<run-id>/top-k.{csv,parquet,jsonl}`
- * (the top-K lists of every customer) and their sidecar
- * `exports/<run-id>/_metadata.json`, written after the files: a run's export
+ * Committed exports of one data set's scoring runs:
+ * `exports/<data set>/<run-id>/top-k.{csv,parquet,jsonl}` (the top-K lists of
+ * every customer) and their sidecar `exports/<data set>/<run-id>/_metadata.json`, written after the files: a run's export
  * is committed once its sidecar exists. Runs are never overwritten in place
  * (a commit again writes the same bytes).
  */
@@ -25,7 +25,7 @@ const count = z.number().int().nonnegative();
 
 /** Schema of one file of an export, as its sidecar lists it. */
 export const ExportFileSchema = z.object({
-  /** File name within `exports/<run-id>/`, e.g. `top-k.csv`. */
+  /** File name within `exports/<data set>/<run-id>/`, e.g. `top-k.csv`. */
   name: z.string(),
   format: ExportFormatSchema,
   bytes: count,
@@ -33,7 +33,7 @@ export const ExportFileSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
-/** Schema of the sidecar `exports/<run-id>/_metadata.json` of a complete export. */
+/** Schema of the sidecar `exports/<data set>/<run-id>/_metadata.json` of a complete export. */
 export const ExportMetadataSchema = z.object({
   runId: z.string(),
   modelId: z.string(),
@@ -61,20 +61,28 @@ export type ExportMetadata = z.infer<typeof ExportMetadataSchema>;
 /** How sidecars are read and written. */
 export const EXPORT_METADATA: JsonSpec<ExportMetadata> = { what: 'export metadata', schema: ExportMetadataSchema, indent: 2, newline: true };
 
-/** The exports of the lake. */
+/** The exports of one data set of the lake. */
 export class Exports {
-  /** Folder of every export: `exports/`. */
-  readonly root = 'exports/';
+  /** Folder of every export of the data set: `exports/<data set>/`. */
+  readonly root: string;
 
-  /** @param store the lake. */
-  constructor(readonly store: ObjectStore) {}
+  /**
+   * @param store the lake
+   * @param dataset the data set's name, e.g. `online-retail`.
+   */
+  constructor(
+    readonly store: ObjectStore,
+    dataset: string,
+  ) {
+    this.root = `exports/${dataset}/`;
+  }
 
-  /** `exports/<run-id>/`. */
+  /** `exports/<data set>/<run-id>/`. */
   prefix(runId: string): string {
     return `${this.root}${runId}/`;
   }
 
-  /** `<lake uri>/exports/<run-id>/`, the folder to print. */
+  /** `<lake uri>/exports/<data set>/<run-id>/`, the folder to print. */
   uri(runId: string): string {
     return objectUri(this.store, this.prefix(runId));
   }
@@ -86,7 +94,7 @@ export class Exports {
 
   /**
    * Key of run `runId`'s export file of `format`.
-   * @example exports.fileKey('20111109T000000Z-3fa9c1', 'csv') // 'exports/20111109T000000Z-3fa9c1/top-k.csv'
+   * @example exports.fileKey('20111109T000000Z-3fa9c1', 'csv') // 'exports/online-retail/20111109T000000Z-3fa9c1/top-k.csv'
    */
   fileKey(runId: string, format: ExportFormat): string {
     return this.prefix(runId) + this.fileName(format);
@@ -120,12 +128,12 @@ export class Exports {
     return loadTable(this.store, this.fileKey(runId, 'parquet'));
   }
 
-  /** Key of run `runId`'s sidecar: `exports/<run-id>/_metadata.json`. */
+  /** Key of run `runId`'s sidecar: `exports/<data set>/<run-id>/_metadata.json`. */
   metadataKey(runId: string): string {
     return `${this.prefix(runId)}_metadata.json`;
   }
 
-  /** `<lake uri>/exports/<run-id>/_metadata.json`. */
+  /** `<lake uri>/exports/<data set>/<run-id>/_metadata.json`. */
   metadataUri(runId: string): string {
     return objectUri(this.store, this.metadataKey(runId));
   }

@@ -1,5 +1,5 @@
 /**
- * Baseline fallback records, `models/baseline-<name>/fallback.json`: the
+ * Baseline fallback records, `models/<data set>/baseline-<name>/fallback.json`: the
  * calibrated baseline scoring uses when no trained model beat it and no
  * champion exists (`training/fallback.ts`).
  */
@@ -26,11 +26,11 @@ export type BaselineFallbackRecord = z.infer<typeof BaselineFallbackSchema>;
 
 const SPEC: JsonSpec<BaselineFallbackRecord> = { what: 'baseline fallback', schema: BaselineFallbackSchema, indent: 2, newline: false };
 
-/** The fallback records of the lake, one per baseline. */
+/** The fallback records of one data set, one per baseline. */
 export class BaselineFallbacks {
   /**
    * @param store the lake
-   * @param models its models, beside which the records are kept.
+   * @param models the data set's models, beside which the records are kept.
    */
   constructor(
     private readonly store: ObjectStore,
@@ -43,7 +43,7 @@ export class BaselineFallbacks {
 
   /**
    * Key of the record of `baseline`.
-   * @example fallbacks.key('repeat') // 'models/baseline-repeat/fallback.json'
+   * @example fallbacks.key('repeat') // 'models/online-retail/baseline-repeat/fallback.json'
    */
   key(baseline: string): string {
     return this.models.key(`baseline-${baseline}`, 'fallback.json');

@@ -4,10 +4,11 @@
  * and the errors they throw. Each data set's schema is in its own file.
  */
 export { Catalog } from './catalog';
-export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from './errors';
+export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, LakeLayoutError, NotInLakeError } from './errors';
 export { EXPORT_FORMATS } from './exports';
 export type { ExportFile, ExportFormat, ExportMetadata } from './exports';
 export type { IngestParts } from './ingest-parts';
+export { checkLakeLayout, lakeDatasets, LEGACY_KEYS } from './layout';
 export type { Ledger, LedgerEntry } from './ledger';
 export { PipelineLock } from './lock';
 export type { LockOwner, LockRecord } from './lock';

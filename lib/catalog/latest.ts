@@ -1,7 +1,7 @@
 /**
- * The published export: the pointer `exports/latest.json`, the switch readers
- * follow (written last, one atomic put), and the convenience copies under
- * `exports/latest/` for readers that cannot follow it (each copy is atomic,
+ * The published export of a data set: the pointer `exports/<data set>/latest.json`,
+ * the switch readers follow (written last, one atomic put), and the convenience
+ * copies under `exports/<data set>/latest/` for readers that cannot follow it (each copy is atomic,
  * the copies are not switched together with the pointer).
  */
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import type { ExportFormat, ExportMetadata, Exports } from './exports';
 import { EXPORT_METADATA } from './exports';
 import { JsonObject } from './json';
 
-/** Schema of `exports/latest.json`. */
+/** Schema of `exports/<data set>/latest.json`. */
 export const LatestPointerSchema = z.object({
   runId: z.string(),
   /** Key of the export's sidecar. */
@@ -19,14 +19,14 @@ export const LatestPointerSchema = z.object({
 
 export type LatestPointer = z.infer<typeof LatestPointerSchema>;
 
-/** The latest export of the lake. */
+/** The latest export of one data set. */
 export class LatestExport {
   private readonly pointer: JsonObject<LatestPointer>;
   private readonly copies: string;
 
   /**
    * @param store the lake
-   * @param runExports its exports, one of which the pointer names.
+   * @param runExports the data set's exports, one of which the pointer names.
    */
   constructor(
     private readonly store: ObjectStore,
@@ -36,7 +36,7 @@ export class LatestExport {
     this.copies = `${runExports.root}latest/`;
   }
 
-  /** `<lake uri>/exports/latest.json`. */
+  /** `<lake uri>/exports/<data set>/latest.json`. */
   get uri(): string {
     return this.pointer.uri;
   }
@@ -63,12 +63,12 @@ export class LatestExport {
     return this.pointer.save({ runId, metadata: this.runExports.metadataKey(runId) });
   }
 
-  /** Copies run `runId`'s export file of `format` to `exports/latest/top-k.<format>`, streaming. */
+  /** Copies run `runId`'s export file of `format` to `exports/<data set>/latest/top-k.<format>`, streaming. */
   copyFile(runId: string, format: ExportFormat): Promise<ObjectInfo> {
     return this.store.put(this.copies + this.runExports.fileName(format), this.runExports.streamFile(runId, format));
   }
 
-  /** Writes `exports/latest/_metadata.json`, the sidecar of the copies. */
+  /** Writes `exports/<data set>/latest/_metadata.json`, the sidecar of the copies. */
   copyMetadata(metadata: ExportMetadata): Promise<ObjectInfo> {
     return new JsonObject(this.store, `${this.copies}_metadata.json`, EXPORT_METADATA).save(metadata);
   }

@@ -1,6 +1,7 @@
 /**
- * The pipeline lock object `locks/pipeline.json`: who runs the pipeline now
- * and until when. The protocol that takes, renews and releases it is `lib/lock.ts`.
+ * The pipeline lock object of a data set, `locks/<data set>.json`: who runs
+ * the data set's pipeline now and until when (pipelines of other data sets of
+ * the lake run beside it). The protocol that takes, renews and releases it is `lib/lock.ts`.
  */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
@@ -25,7 +26,7 @@ export const LockRecordSchema = z
 export type LockRecord = z.infer<typeof LockRecordSchema>;
 export type LockOwner = LockRecord['owner'];
 
-/** The pipeline lock of a data set's pipeline (today one lock per lake, whatever the data set). */
+/** The pipeline lock of one data set's pipeline. */
 export class PipelineLock {
   private readonly object: JsonObject<LockRecord>;
 
@@ -37,7 +38,7 @@ export class PipelineLock {
     readonly store: ObjectStore,
     readonly dataset: string,
   ) {
-    this.object = new JsonObject(store, 'locks/pipeline.json', {
+    this.object = new JsonObject(store, `locks/${dataset}.json`, {
       what: 'lock',
       schema: LockRecordSchema,
       indent: 2,
@@ -46,12 +47,12 @@ export class PipelineLock {
     });
   }
 
-  /** `locks/pipeline.json`. */
+  /** `locks/<data set>.json`. */
   get key(): string {
     return this.object.key;
   }
 
-  /** `<lake uri>/locks/pipeline.json`. */
+  /** `<lake uri>/locks/<data set>.json`. */
   get uri(): string {
     return this.object.uri;
   }

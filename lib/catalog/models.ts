@@ -1,5 +1,5 @@
 /**
- * The model registry's objects: `models/<model-id>/` holds `model.json` (TF.js
+ * The model registry's objects of one data set: `models/<data set>/<model-id>/` holds `model.json` (TF.js
  * layers topology and weights manifest, the format of `tf.io` file handlers),
  * `weights.bin` (the weights in manifest order) and `manifest.json`
  * (preprocessing, calibration, feature names, vocabulary sizes, architecture,
@@ -107,17 +107,28 @@ export type ModelJson = z.infer<typeof ModelJsonSchema>;
 
 const MANIFEST: JsonSpec<ModelManifest> = { what: 'model manifest', schema: ModelManifestSchema, indent: 2, newline: false };
 
-/** The models of the lake. */
+/** The models of one data set of the lake. */
 export class Models {
-  /** @param store the lake. */
-  constructor(readonly store: ObjectStore) {}
+  /** Folder of the data set's models, champion and fallbacks: `models/<data set>/`. */
+  readonly root: string;
+
+  /**
+   * @param store the lake
+   * @param dataset the data set's name, e.g. `online-retail`.
+   */
+  constructor(
+    readonly store: ObjectStore,
+    dataset: string,
+  ) {
+    this.root = `models/${dataset}/`;
+  }
 
   /**
    * Folder of model `modelId`.
-   * @example models.prefix('20111109T000000000Z-3fa2c01b') // 'models/20111109T000000000Z-3fa2c01b/'
+   * @example models.prefix('20111109T000000000Z-3fa2c01b') // 'models/online-retail/20111109T000000000Z-3fa2c01b/'
    */
   prefix(modelId: string): string {
-    return `models/${modelId}/`;
+    return `${this.root}${modelId}/`;
   }
 
   /** Key of `file` (an artefact, `manifest.json`, or a path a weights manifest names) of model `modelId`. */
@@ -129,7 +140,7 @@ export class Models {
     return new JsonObject(this.store, this.key(modelId, 'manifest.json'), MANIFEST);
   }
 
-  /** `<lake uri>/models/<model-id>/manifest.json`: the object that makes the model exist. */
+  /** `<lake uri>/models/<data set>/<model-id>/manifest.json`: the object that makes the model exist. */
   manifestUri(modelId: string): string {
     return this.manifest(modelId).uri;
   }

@@ -1,10 +1,10 @@
-/** HTML reports of runs: `runs/<run-id>.html`, beside the run record `runs/<run-id>.json`. */
+/** HTML reports of runs: `runs/<data set>/<run-id>.html`, beside the run record `runs/<data set>/<run-id>.json`. */
 import type { ObjectInfo, ObjectStore } from '../store/store';
 import { assertRunId } from './run-id';
 import type { RunRecords } from './run-records';
 import { objectUri } from './uri';
 
-/** The reports of the lake. */
+/** The reports of one data set's runs. */
 export class Reports {
   /**
    * @param store the lake
@@ -17,7 +17,7 @@ export class Reports {
 
   /**
    * Key of run `runId`'s report.
-   * @example reports.key('20111109T000000Z-3fa9c1') // 'runs/20111109T000000Z-3fa9c1.html'
+   * @example reports.key('20111109T000000Z-3fa9c1') // 'runs/online-retail/20111109T000000Z-3fa9c1.html'
    * @throws InvalidRunIdError when `runId` is not `YYYYMMDDTHHMMSSZ-<6 hex>`.
    */
   key(runId: string): string {

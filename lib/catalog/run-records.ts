@@ -1,5 +1,5 @@
 /**
- * Run records, `runs/<run-id>.json`: what each command read (keys and ETags),
+ * Run records, `runs/<data set>/<run-id>.json`: what each command of a data set read (keys and ETags),
  * wrote, counted and measured, with which code and configuration. The
  * recorder that builds them is `lib/runs.ts`.
  */
@@ -14,7 +14,7 @@ const isoTime = z.string().datetime({ offset: false });
 const count = z.number().int().nonnegative();
 
 /**
- * Schema of `runs/<run-id>.json` (version `berserkr.run/1`). Adding optional
+ * Schema of `runs/<data set>/<run-id>.json` (version `berserkr.run/1`). Adding optional
  * fields keeps version 1; renaming or removing one needs version 2.
  */
 export const RunRecordSchema = z
@@ -60,18 +60,26 @@ export const RunRecordSchema = z
   })
   .strict();
 
-/** One run record, as written to `runs/<run-id>.json`. */
+/** One run record, as written to `runs/<data set>/<run-id>.json`. */
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
 const SPEC: JsonSpec<RunRecord> = { what: 'run record', schema: RunRecordSchema, indent: 2, newline: true };
 
-/** The run records of the lake. */
+/** The run records of one data set of the lake. */
 export class RunRecords {
-  /** Folder of the run records and reports: `runs/`. */
-  readonly root = 'runs/';
+  /** Folder of the data set's run records and reports: `runs/<data set>/`. */
+  readonly root: string;
 
-  /** @param store the lake. */
-  constructor(readonly store: ObjectStore) {}
+  /**
+   * @param store the lake
+   * @param dataset the data set's name, e.g. `online-retail`.
+   */
+  constructor(
+    readonly store: ObjectStore,
+    dataset: string,
+  ) {
+    this.root = `runs/${dataset}/`;
+  }
 
   private object(runId: string): JsonObject<RunRecord> {
     return new JsonObject(this.store, this.key(runId), SPEC);
@@ -79,26 +87,26 @@ export class RunRecords {
 
   /**
    * Key of run `runId`'s record.
-   * @example records.key('20111109T000000Z-3fa9c1') // 'runs/20111109T000000Z-3fa9c1.json'
+   * @example records.key('20111109T000000Z-3fa9c1') // 'runs/online-retail/20111109T000000Z-3fa9c1.json'
    * @throws InvalidRunIdError when `runId` is not a run id.
    */
   key(runId: string): string {
     return `${this.root}${assertRunId(runId)}.json`;
   }
 
-  /** `<lake uri>/runs/<run-id>.json`. */
+  /** `<lake uri>/runs/<data set>/<run-id>.json`. */
   uri(runId: string): string {
     return objectUri(this.store, this.key(runId));
   }
 
-  /** Writes `record` to `runs/<record.runId>.json` (one atomic put, replacing the run's earlier record). */
+  /** Writes `record` to `runs/<data set>/<record.runId>.json` (one atomic put, replacing the run's earlier record). */
   save(record: RunRecord): Promise<ObjectInfo> {
     return this.object(record.runId).save(record);
   }
 
   /**
-   * Run ids found under `runs/`, newest first. Keys that are not
-   * `runs/<run-id>.json` are ignored.
+   * Run ids found under `runs/<data set>/`, newest first. Keys that are not
+   * `runs/<data set>/<run-id>.json` are ignored.
    * @param options.limit at most this many ids (the newest).
    */
   async list(options: { limit?: number } = {}): Promise<string[]> {
@@ -112,7 +120,7 @@ export class RunRecords {
   }
 
   /**
-   * Reads and validates `runs/<run-id>.json`.
+   * Reads and validates `runs/<data set>/<run-id>.json`.
    * @throws InvalidRunIdError when `runId` is not a run id.
    * @throws ObjectNotFoundError (from the store) when the run does not exist.
    * @throws DatasetFormatError when the object is not JSON, breaks {@link RunRecordSchema}

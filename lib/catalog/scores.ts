@@ -1,6 +1,6 @@
 /**
  * Every scored candidate pair of a scoring run, ranked within its customer:
- * `scores/<run-id>/shard-<i>-of-<N>/part-<00000>.parquet`, one part per customer
+ * `scores/<data set>/<run-id>/shard-<i>-of-<N>/part-<00000>.parquet`, one part per customer
  * batch (SCORES columns). The export's sidecar lists the parts behind it.
  */
 import type { Table } from 'apache-arrow';
@@ -8,22 +8,30 @@ import type { ObjectInfo, ObjectStore } from '../store/store';
 import { shardName, type Shard } from './shards';
 import { loadTable, saveTable } from './tables';
 
-/** The scored pairs of the lake's scoring runs. */
+/** The scored pairs of one data set's scoring runs. */
 export class ScoreParts {
-  /** Folder of every run's scored pairs: `scores/`. */
-  readonly root = 'scores/';
+  /** Folder of every run's scored pairs: `scores/<data set>/`. */
+  readonly root: string;
 
-  /** @param store the lake. */
-  constructor(private readonly store: ObjectStore) {}
+  /**
+   * @param store the lake
+   * @param dataset the data set's name, e.g. `online-retail`.
+   */
+  constructor(
+    private readonly store: ObjectStore,
+    dataset: string,
+  ) {
+    this.root = `scores/${dataset}/`;
+  }
 
-  /** `scores/<run-id>/`. */
+  /** `scores/<data set>/<run-id>/`. */
   prefix(runId: string): string {
     return `${this.root}${runId}/`;
   }
 
   /**
    * Key of part `part` (0-based customer batch) of a shard.
-   * @example scores.partKey('20111109T000000Z-3fa9c1', { index: 2, count: 4 }, 3) // 'scores/20111109T000000Z-3fa9c1/shard-2-of-4/part-00003.parquet'
+   * @example scores.partKey('20111109T000000Z-3fa9c1', { index: 2, count: 4 }, 3) // 'scores/online-retail/20111109T000000Z-3fa9c1/shard-2-of-4/part-00003.parquet'
    */
   partKey(runId: string, shard: Shard, part: number): string {
     return `${this.prefix(runId)}${shardName(shard)}/part-${String(part).padStart(5, '0')}.parquet`;

@@ -1,7 +1,7 @@
 /**
- * The objects of scoring runs taken together, `exports/<run-id>/…` and
- * `scores/<run-id>/…` by run, to find runs that were never committed (no
- * sidecar `exports/<run-id>/_metadata.json`): their objects are followed by no
+ * The objects of one data set's scoring runs taken together,
+ * `exports/<data set>/<run-id>/…` and `scores/<data set>/<run-id>/…` by run, to
+ * find runs that were never committed (no sidecar `…/<run-id>/_metadata.json`): their objects are followed by no
  * reader.
  */
 import type { ObjectInfo, ObjectStore } from '../store/store';
@@ -9,7 +9,7 @@ import type { Exports } from './exports';
 import { RUN_ID_PATTERN } from './run-id';
 import type { ScoreParts } from './scores';
 
-/** The objects of the lake's scoring runs. */
+/** The objects of one data set's scoring runs. */
 export class ScoringRunObjects {
   /**
    * @param store the lake
@@ -23,8 +23,8 @@ export class ScoringRunObjects {
   ) {}
 
   /**
-   * Every object in a run folder under `exports/` or `scores/`, by run id (folders
-   * that are not run ids, such as `exports/latest/`, and objects beside the
+   * Every object in a run folder under `exports/<data set>/` or `scores/<data set>/`, by run id (folders
+   * that are not run ids, such as `exports/<data set>/latest/`, and objects beside the
    * folders are left out); within a run, exports' objects first, each in key order.
    */
   async byRun(): Promise<Map<string, ObjectInfo[]>> {

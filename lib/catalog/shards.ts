@@ -1,7 +1,7 @@
 /**
  * What each shard of a scoring run leaves before the commit:
- * `exports/<run-id>/shards/shard-<i>-of-<N>.parquet` (its top-K lists) and,
- * written last, `exports/<run-id>/shards/shard-<i>-of-<N>._SUCCESS.json` (its
+ * `exports/<data set>/<run-id>/shards/shard-<i>-of-<N>.parquet` (its top-K lists) and,
+ * written last, `exports/<data set>/<run-id>/shards/shard-<i>-of-<N>._SUCCESS.json` (its
  * marker). The commit reads the N markers and merges the N lists.
  */
 import type { Table } from 'apache-arrow';
@@ -48,7 +48,7 @@ const MARKER_SUFFIX = '._SUCCESS.json';
 /** `shard-<i>-of-<N>`, the name of a shard in keys. */
 export const shardName = (s: Shard): string => `shard-${s.index}-of-${s.count}`;
 
-/** The shard outputs of the lake's scoring runs. */
+/** The shard outputs of one data set's scoring runs. */
 export class ShardOutputs {
   /**
    * @param store the lake
@@ -65,13 +65,13 @@ export class ShardOutputs {
 
   /**
    * Key of a shard's top-K lists.
-   * @example shards.listsKey('20111109T000000Z-3fa9c1', { index: 2, count: 4 }) // 'exports/20111109T000000Z-3fa9c1/shards/shard-2-of-4.parquet'
+   * @example shards.listsKey('20111109T000000Z-3fa9c1', { index: 2, count: 4 }) // 'exports/online-retail/20111109T000000Z-3fa9c1/shards/shard-2-of-4.parquet'
    */
   listsKey(runId: string, shard: Shard): string {
     return `${this.folder(runId)}${shardName(shard)}.parquet`;
   }
 
-  /** Key of a shard's marker: `exports/<run-id>/shards/shard-<i>-of-<N>._SUCCESS.json`. */
+  /** Key of a shard's marker: `exports/<data set>/<run-id>/shards/shard-<i>-of-<N>._SUCCESS.json`. */
   markerKey(runId: string, shard: Shard): string {
     return `${this.folder(runId)}${shardName(shard)}${MARKER_SUFFIX}`;
   }

@@ -233,10 +233,11 @@ export class FileStore implements ObjectStore {
    * finished (a process killed during `put`) and were last modified before
    * `before`: a write in flight keeps its temp file's mtime recent.
    * @param before ms since the epoch.
+   * @param folders key prefixes ending in `/` whose folders are searched (recursively); default the whole root.
    * @returns the removed files' paths relative to the root, `/`-separated, sorted.
-   * @throws StoreError when a folder cannot be read or a file removed (a missing root is no error).
+   * @throws StoreError when a folder cannot be read or a file removed (a missing root or folder is no error).
    */
-  async removeTempFiles(before: number): Promise<string[]> {
+  async removeTempFiles(before: number, folders: readonly string[] = ['']): Promise<string[]> {
     const removed: string[] = [];
     const walk = async (dirKey: string): Promise<void> => {
       let entries;
@@ -260,7 +261,7 @@ export class FileStore implements ObjectStore {
         } else if (entry.isDirectory()) await walk(`${key}/`);
       }
     };
-    await walk('');
+    for (const folder of folders) await walk(folder);
     return removed.sort();
   }
 

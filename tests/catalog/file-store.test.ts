@@ -116,7 +116,7 @@ describe('catalog on a file store', () => {
   it('models: artefacts, then the manifest; read back with the artefacts checked; never overwritten', async () => {
     expect(await catalog.models.exists(MODEL)).toBe(false);
     await expect(catalog.models.loadManifest(MODEL)).rejects.toThrow(DatasetNotFoundError);
-    await expect(catalog.models.loadManifest(MODEL)).rejects.toThrow(`model "${MODEL}" not found: ${store.uri}/models/${MODEL}/manifest.json does not exist`);
+    await expect(catalog.models.loadManifest(MODEL)).rejects.toThrow(`model "${MODEL}" not found: ${store.uri}/models/online-retail/${MODEL}/manifest.json does not exist`);
     const w = await catalog.models.putArtefact(MODEL, 'weights.bin', new Uint8Array([1, 2, 3, 4]), 'application/octet-stream');
     const m = await catalog.models.putArtefact(MODEL, 'model.json', JSON.stringify({ modelTopology: { a: 1 }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }] }), 'application/json');
     const manifest: ModelManifest = {
@@ -127,7 +127,7 @@ describe('catalog on a file store', () => {
       artefacts: [w, m].map(({ key, size, etag }) => ({ key, size, etag })),
     };
     await catalog.models.publishManifest(manifest);
-    expect(text(`models/${MODEL}/manifest.json`)).toBe(JSON.stringify(manifest, null, 2));
+    expect(text(`models/online-retail/${MODEL}/manifest.json`)).toBe(JSON.stringify(manifest, null, 2));
     expect(await catalog.models.loadManifest(MODEL)).toEqual(manifest);
     expect((await catalog.models.loadModelJson(MODEL)).weightsManifest[0].weights[0]).toEqual({ name: 'w', shape: [1], dtype: 'float32' });
     expect([...(await catalog.models.getWeights(MODEL, 'weights.bin'))]).toEqual([1, 2, 3, 4]);
@@ -135,7 +135,7 @@ describe('catalog on a file store', () => {
 
     await catalog.models.putArtefact(MODEL, 'weights.bin', new Uint8Array(3), 'application/octet-stream');
     await expect(catalog.models.loadManifest(MODEL)).rejects.toThrow(
-      `invalid model artefact ${store.uri}/models/${MODEL}/weights.bin: expected 4 bytes as recorded in ${store.uri}/models/${MODEL}/manifest.json, found 3`,
+      `invalid model artefact ${store.uri}/models/online-retail/${MODEL}/weights.bin: expected 4 bytes as recorded in ${store.uri}/models/online-retail/${MODEL}/manifest.json, found 3`,
     );
   });
 
@@ -145,14 +145,14 @@ describe('catalog on a file store', () => {
     await expect(catalog.champion.publish(champion)).rejects.toThrow(DatasetNotFoundError);
     await store.put(catalog.models.key(MODEL, 'manifest.json'), '{}');
     await catalog.champion.publish(champion);
-    expect(text('models/champion.json')).toBe(JSON.stringify(champion, null, 2));
+    expect(text('models/online-retail/champion.json')).toBe(JSON.stringify(champion, null, 2));
     expect(await catalog.champion.load()).toEqual(champion);
   });
 
   it('baseline fallbacks: saved and read back per baseline', async () => {
     const fallback = { baseline: 'repeat' as const, calibration: { method: 'platt' as const, a: 1, b: 0 }, validationCutoff: 1, k: 10, reason: 'no model beat it' };
-    await expect(catalog.fallbacks.load('repeat')).rejects.toThrow(`baseline fallback "repeat" not found: ${store.uri}/models/baseline-repeat/fallback.json does not exist`);
-    expect((await catalog.fallbacks.save(fallback)).key).toBe('models/baseline-repeat/fallback.json');
+    await expect(catalog.fallbacks.load('repeat')).rejects.toThrow(`baseline fallback "repeat" not found: ${store.uri}/models/online-retail/baseline-repeat/fallback.json does not exist`);
+    expect((await catalog.fallbacks.save(fallback)).key).toBe('models/online-retail/baseline-repeat/fallback.json');
     expect(await catalog.fallbacks.load('repeat')).toEqual(fallback);
     await expect(catalog.fallbacks.load('popularity')).rejects.toThrow(DatasetNotFoundError);
   });
@@ -176,14 +176,14 @@ describe('catalog on a file store', () => {
       yield Buffer.from('1,2\n');
     }
     const csv = await catalog.exports.putFile(RUN, 'csv', chunks());
-    expect(csv.key).toBe(`exports/${RUN}/top-k.csv`);
+    expect(csv.key).toBe(`exports/online-retail/${RUN}/top-k.csv`);
     expect(text(csv.key)).toBe('a,b\n1,2\n');
     expect((await catalog.exports.headFile(RUN, 'csv'))?.size).toBe(8);
     expect(await catalog.exports.headFile(RUN, 'parquet')).toBeUndefined();
     await catalog.exports.putFile(RUN, 'parquet', tableToParquet(scores(3)));
     expect(rows(await catalog.exports.loadLists(RUN))).toEqual(rows(scores(3)));
     await catalog.exports.publishMetadata(metadata());
-    expect(text(`exports/${RUN}/_metadata.json`)).toBe(JSON.stringify(metadata(), null, 2) + '\n');
+    expect(text(`exports/online-retail/${RUN}/_metadata.json`)).toBe(JSON.stringify(metadata(), null, 2) + '\n');
     expect(await catalog.exports.loadMetadata(RUN)).toEqual(metadata());
   });
 
@@ -193,13 +193,13 @@ describe('catalog on a file store', () => {
     await catalog.exports.putFile(RUN, 'csv', Buffer.from('customer_id\n'));
     await catalog.exports.publishMetadata(metadata());
     await catalog.latest.publish(RUN);
-    expect(text('exports/latest.json')).toBe(JSON.stringify({ runId: RUN, metadata: `exports/${RUN}/_metadata.json` }, null, 2) + '\n');
-    expect(await catalog.latest.load()).toEqual({ runId: RUN, metadata: `exports/${RUN}/_metadata.json` });
+    expect(text('exports/online-retail/latest.json')).toBe(JSON.stringify({ runId: RUN, metadata: `exports/online-retail/${RUN}/_metadata.json` }, null, 2) + '\n');
+    expect(await catalog.latest.load()).toEqual({ runId: RUN, metadata: `exports/online-retail/${RUN}/_metadata.json` });
     expect(await catalog.latest.loadMetadata()).toEqual(metadata());
     await catalog.latest.copyFile(RUN, 'csv');
     await catalog.latest.copyMetadata(metadata());
-    expect(text('exports/latest/top-k.csv')).toBe('customer_id\n');
-    expect(text('exports/latest/_metadata.json')).toBe(text(`exports/${RUN}/_metadata.json`));
+    expect(text('exports/online-retail/latest/top-k.csv')).toBe('customer_id\n');
+    expect(text('exports/online-retail/latest/_metadata.json')).toBe(text(`exports/online-retail/${RUN}/_metadata.json`));
   });
 
   it('scoring runs: objects by run, committed or not', async () => {
@@ -210,7 +210,7 @@ describe('catalog on a file store', () => {
     await catalog.latest.publish(RUN);
     const byRun = await catalog.scoringRuns.byRun();
     expect([...byRun.keys()]).toEqual([RUN, other]);
-    expect(byRun.get(RUN)!.map((o) => o.key)).toEqual([`exports/${RUN}/_metadata.json`, `scores/${RUN}/shard-0-of-1/part-00000.parquet`]);
+    expect(byRun.get(RUN)!.map((o) => o.key)).toEqual([`exports/online-retail/${RUN}/_metadata.json`, `scores/online-retail/${RUN}/shard-0-of-1/part-00000.parquet`]);
     expect(catalog.scoringRuns.isCommitted(RUN, byRun.get(RUN)!)).toBe(true);
     expect(catalog.scoringRuns.isCommitted(other, byRun.get(other)!)).toBe(false);
   });
@@ -223,7 +223,7 @@ describe('catalog on a file store', () => {
     const later = '20111110T000000Z-bbbbbb';
     await catalog.runs.save(record(RUN));
     await catalog.runs.save(record(later));
-    expect(text(`runs/${RUN}.json`)).toBe(JSON.stringify(record(RUN), null, 2) + '\n');
+    expect(text(`runs/online-retail/${RUN}.json`)).toBe(JSON.stringify(record(RUN), null, 2) + '\n');
     expect(await catalog.runs.list()).toEqual([later, RUN]);
     expect(await catalog.runs.load(RUN)).toEqual(record(RUN));
   });
@@ -235,7 +235,7 @@ describe('catalog on a file store', () => {
     };
     expect(await catalog.lock.load()).toBeUndefined();
     await catalog.lock.save(lock);
-    expect(text('locks/pipeline.json')).toBe(JSON.stringify(lock, null, 2) + '\n');
+    expect(text('locks/online-retail.json')).toBe(JSON.stringify(lock, null, 2) + '\n');
     expect(await catalog.lock.load()).toEqual(lock);
     await catalog.lock.delete();
     expect(await catalog.lock.load()).toBeUndefined();
@@ -243,8 +243,8 @@ describe('catalog on a file store', () => {
 
   it('reports: published beside the run record, with their URI', async () => {
     const written = await catalog.reports.publish(RUN, '<html></html>');
-    expect(written).toMatchObject({ key: `runs/${RUN}.html`, uri: `${store.uri}/runs/${RUN}.html` });
-    expect(text(`runs/${RUN}.html`)).toBe('<html></html>');
+    expect(written).toMatchObject({ key: `runs/online-retail/${RUN}.html`, uri: `${store.uri}/runs/online-retail/${RUN}.html` });
+    expect(text(`runs/online-retail/${RUN}.html`)).toBe('<html></html>');
   });
 
   it('raw objects: split by raw.pattern and compression, streamed, named by URI', async () => {
@@ -263,6 +263,6 @@ describe('catalog on a file store', () => {
   it('reads an invalid object of a folder lake as a DatasetFormatError naming its file URI', async () => {
     await store.put(catalog.shards.markerKey(RUN, { index: 0, count: 1 }), JSON.stringify({ ...marker(0, 1), formats: ['xlsx'] }));
     await expect(catalog.shards.loadMarkers(RUN)).rejects.toThrow(DatasetFormatError);
-    await expect(catalog.shards.loadMarkers(RUN)).rejects.toThrow(`invalid shard marker ${store.uri}/exports/${RUN}/shards/shard-0-of-1._SUCCESS.json: field formats.0: Invalid enum value`);
+    await expect(catalog.shards.loadMarkers(RUN)).rejects.toThrow(`invalid shard marker ${store.uri}/exports/online-retail/${RUN}/shards/shard-0-of-1._SUCCESS.json: field formats.0: Invalid enum value`);
   });
 });

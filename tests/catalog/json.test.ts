@@ -30,63 +30,63 @@ const CASES: Case[] = [
   },
   {
     what: 'model manifest',
-    key: `models/${MODEL}/manifest.json`,
+    key: `models/online-retail/${MODEL}/manifest.json`,
     text: '{"formatVersion": 2}',
     load: (c) => c.models.loadManifest(MODEL),
     detail: 'field formatVersion: Invalid literal value, expected 1',
   },
   {
     what: 'model topology',
-    key: `models/${MODEL}/model.json`,
+    key: `models/online-retail/${MODEL}/model.json`,
     text: '{"modelTopology": {}, "weightsManifest": {"paths": []}}',
     load: (c) => c.models.loadModelJson(MODEL),
     detail: 'field weightsManifest: Expected array, received object',
   },
   {
     what: 'champion',
-    key: 'models/champion.json',
+    key: 'models/online-retail/champion.json',
     text: '{"modelId": 7, "promotedAt": "2011-11-09T00:00:00.000Z", "validation": {}}',
     load: (c) => c.champion.load(),
     detail: 'field modelId: Expected string, received number',
   },
   {
     what: 'baseline fallback',
-    key: 'models/baseline-repeat/fallback.json',
+    key: 'models/online-retail/baseline-repeat/fallback.json',
     text: '{"baseline": "tifu"}',
     load: (c) => c.fallbacks.load('repeat'),
     detail: "field baseline: Invalid enum value. Expected 'popularity' | 'repeat', received 'tifu'",
   },
   {
     what: 'shard marker',
-    key: `exports/${RUN}/shards/shard-0-of-1._SUCCESS.json`,
+    key: `exports/online-retail/${RUN}/shards/shard-0-of-1._SUCCESS.json`,
     text: `{"runId": "${RUN}", "shard": {"index": 0, "count": "1"}}`,
     load: (c) => c.shards.loadMarkers(RUN),
     detail: 'field shard.count: Expected number, received string',
   },
   {
     what: 'export metadata',
-    key: `exports/${RUN}/_metadata.json`,
+    key: `exports/online-retail/${RUN}/_metadata.json`,
     text: `{"runId": "${RUN}", "modelId": "m", "asOf": "yesterday"}`,
     load: (c) => c.exports.loadMetadata(RUN),
     detail: 'field asOf: Invalid datetime',
   },
   {
     what: 'latest export pointer',
-    key: 'exports/latest.json',
+    key: 'exports/online-retail/latest.json',
     text: `{"runId": "${RUN}"}`,
     load: (c) => c.latest.load(),
     detail: 'field metadata: Required',
   },
   {
     what: 'run record',
-    key: `runs/${RUN}.json`,
+    key: `runs/online-retail/${RUN}.json`,
     text: '{"schema": "berserkr.run/2"}',
     load: (c) => c.runs.load(RUN),
     detail: 'field schema: Invalid literal value, expected "berserkr.run/1"',
   },
   {
     what: 'lock',
-    key: 'locks/pipeline.json',
+    key: 'locks/online-retail.json',
     text: '{"schema": "berserkr.lock/1"}',
     load: (c) => c.lock.load(),
     detail: 'field owner: Required; delete it if no pipeline is running',
@@ -111,15 +111,15 @@ describe('catalog JSON data sets', () => {
 
   it('names the root when the value is not an object', async () => {
     const store = new MemoryStore();
-    await store.put('exports/latest.json', '[]');
-    await expect(new Catalog(store, 'online-retail').latest.load()).rejects.toThrow('invalid latest export pointer memory://test/exports/latest.json: field (root): Expected object, received array');
+    await store.put('exports/online-retail/latest.json', '[]');
+    await expect(new Catalog(store, 'online-retail').latest.load()).rejects.toThrow('invalid latest export pointer memory://test/exports/online-retail/latest.json: field (root): Expected object, received array');
   });
 
   it('checks a sidecar the latest pointer names, by its own URI', async () => {
     const store = new MemoryStore();
-    await store.put('exports/latest.json', JSON.stringify({ runId: RUN, metadata: `exports/${RUN}/_metadata.json` }));
-    await store.put(`exports/${RUN}/_metadata.json`, '{}');
-    await expect(new Catalog(store, 'online-retail').latest.loadMetadata()).rejects.toThrow(`invalid export metadata memory://test/exports/${RUN}/_metadata.json: field runId: Required`);
+    await store.put('exports/online-retail/latest.json', JSON.stringify({ runId: RUN, metadata: `exports/online-retail/${RUN}/_metadata.json` }));
+    await store.put(`exports/online-retail/${RUN}/_metadata.json`, '{}');
+    await expect(new Catalog(store, 'online-retail').latest.loadMetadata()).rejects.toThrow(`invalid export metadata memory://test/exports/online-retail/${RUN}/_metadata.json: field runId: Required`);
   });
 
   it('refuses the ledger of another data set and a run record of another run', async () => {

@@ -1,9 +1,16 @@
-/** cli/locations.ts: a lake that is a file, a raw folder or raw bucket that does not exist are bad usage. */
+/**
+ * cli/locations.ts: a missing raw, lake or configuration, a lake that is a file,
+ * a raw folder or raw bucket that does not exist are bad usage; the variable
+ * names of earlier versions never stand in for the ones read.
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkLocations, LocationError } from '../../cli/locations';
+import { Command } from 'commander';
+import { checkLocations, LocationError, MissingLocationError, renamedVariableWarnings, requireLocations } from '../../cli/locations';
+import { buildProgram } from '../../cli/berserkr';
+import { commonOptions } from '../../cli/options';
 import { startS3Server, type S3Server } from '../helpers/s3server';
 
 describe('checkLocations', () => {
@@ -49,5 +56,61 @@ describe('checkLocations', () => {
   test('leaves a raw store it cannot reach to the command, which reports it with retries', async () => {
     const down = { ...server.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
     await expect(checkLocations({ lake: dir, raw: 's3://raw' }, down)).resolves.toBeUndefined();
+  });
+});
+
+describe('requireLocations', () => {
+  /** `ingest` with the location options of every data command, parsed from `argv` and `env`. */
+  function parsed(argv: string[], env: NodeJS.ProcessEnv): Command {
+    const saved = { ...process.env };
+    for (const k of ['BERSERKR_RAW', 'BERSERKR_LAKE', 'BERSERKR_CONFIG']) delete process.env[k];
+    Object.assign(process.env, env);
+    try {
+      const command = new Command('ingest').addOption(commonOptions.raw()).addOption(commonOptions.lake()).addOption(commonOptions.config()).action(() => undefined);
+      command.parse(argv, { from: 'user' });
+      return command;
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  test('takes each location from its flag or its variable', () => {
+    expect(() => requireLocations(parsed(['--raw', 'r', '--lake', 'l', '--config', 'c'], {}), {})).not.toThrow();
+    const fromEnv = parsed([], { BERSERKR_RAW: 'r', BERSERKR_LAKE: 'l', BERSERKR_CONFIG: 'c' });
+    expect(() => requireLocations(fromEnv, {})).not.toThrow();
+    expect(fromEnv.opts()).toEqual({ raw: 'r', lake: 'l', config: 'c' });
+  });
+
+  test('has no default: a missing raw location, lake or configuration is named', () => {
+    const noRaw = parsed(['--lake', 'l', '--config', 'c'], {});
+    expect(() => requireLocations(noRaw, {})).toThrow(MissingLocationError);
+    expect(() => requireLocations(noRaw, {})).toThrow('--raw is required: give it as --raw or in BERSERKR_RAW; berserkr reads no location by default (make demo names the bundled data)');
+    expect(() => requireLocations(parsed(['--raw', 'r', '--config', 'c'], {}), {})).toThrow('--lake is required');
+    expect(() => requireLocations(parsed(['--raw', 'r', '--lake', 'l'], {}), {})).toThrow('--config is required');
+  });
+
+  test('says that RAW_URI is not read rather than reading it or the bundled data', () => {
+    const env = { RAW_URI: '/my/raw' };
+    const command = parsed(['--lake', 'l', '--config', 'c'], env);
+    expect(command.opts().raw).toBeUndefined();
+    expect(() => requireLocations(command, env)).toThrow('. RAW_URI="/my/raw" is set, but berserkr does not read RAW_URI: rename it BERSERKR_RAW');
+    expect(renamedVariableWarnings({ RAW_URI: '/my/raw', LAKE_URI: 's3://lake', BERSERKR_RAW: '/x' })).toEqual([
+      { variable: 'RAW_URI', reads: 'BERSERKR_RAW', message: 'RAW_URI is set but not read: berserkr reads BERSERKR_RAW (rename it)' },
+      { variable: 'LAKE_URI', reads: 'BERSERKR_LAKE', message: 'LAKE_URI is set but not read: berserkr reads BERSERKR_LAKE (rename it)' },
+    ]);
+    expect(renamedVariableWarnings({})).toEqual([]);
+  });
+
+  test('is checked before every command that names locations, and for runs show under runs', async () => {
+    const saved = { ...process.env };
+    for (const k of ['BERSERKR_RAW', 'BERSERKR_LAKE', 'BERSERKR_CONFIG', 'RAW_URI', 'LAKE_URI']) delete process.env[k];
+    try {
+      for (const command of [['ingest'], ['train'], ['score'], ['evaluate'], ['export', '--customers', 'ids.txt'], ['report'], ['backtest', '--as-of', '2011-11-09'], ['run'], ['schedule'], ['gc']]) {
+        await expect(buildProgram().parseAsync(['node', 'berserkr', ...command], { from: 'node' })).rejects.toThrow(MissingLocationError);
+      }
+      await expect(buildProgram().parseAsync(['node', 'berserkr', 'runs', 'show', '20111109T000000Z-3fa9c1'], { from: 'node' })).rejects.toThrow('--lake is required');
+    } finally {
+      process.env = saved;
+    }
   });
 });

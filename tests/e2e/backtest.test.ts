@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliResult, ROOT, runCli } from '../helpers/cli';
+import { CliResult, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 
 const DATA = join(ROOT, 'data', 'online-retail');
 const RUN_TIMEOUT_MS = 15 * 60_000;
@@ -17,10 +17,10 @@ describe('berserkr backtest on the real data', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berserkr-backtest-'));
     const lake = join(dir, 'lake');
-    const ingest = await runCli(['--log-format', 'json', 'ingest', '--raw', DATA, '--lake', lake]);
+    const ingest = await runCli(['--log-format', 'json', 'ingest', '--raw', DATA, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(ingest.code).toBe(0);
     result = await runCli([
-      '--log-format', 'json', 'backtest', '--lake', lake,
+      '--log-format', 'json', 'backtest', '--lake', lake, '--config', RETAIL_CONFIG,
       '--as-of', '2011-11-09T00:00:00Z', '--as-of', '2011-10-10',
       '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1', '--seed', '7',
     ]);

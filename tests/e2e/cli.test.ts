@@ -5,8 +5,9 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { jsonLogs, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 import { startS3Server } from '../helpers/s3server';
 
 const COMMANDS = ['ingest', 'train', 'score', 'evaluate', 'run'];
@@ -34,13 +35,14 @@ describe('berserkr CLI', () => {
     const file = join(dir, 'lake-file');
     writeFileSync(file, 'not a lake');
     for (const command of COMMANDS) {
-      const r = await runCli([command, '--lake', file]);
+      const raw = command === 'ingest' || command === 'run' ? ['--raw', DATA] : [];
+      const r = await runCli([command, ...raw, '--lake', file, '--config', RETAIL_CONFIG]);
       expect([command, r.code]).toEqual([command, 2]);
       expect(r.stderr).toContain(`--lake ${JSON.stringify(file)}: is a file`);
     }
     const missing = join(dir, 'no-such-raw');
     for (const command of ['ingest', 'run']) {
-      const r = await runCli([command, '--raw', missing, '--lake', join(dir, 'unused-lake')]);
+      const r = await runCli([command, '--raw', missing, '--lake', join(dir, 'unused-lake'), '--config', RETAIL_CONFIG]);
       expect([command, r.code]).toEqual([command, 2]);
       expect(r.stderr).toContain(`--raw ${JSON.stringify(missing)}: no such folder`);
     }
@@ -50,7 +52,7 @@ describe('berserkr CLI', () => {
       expect(r.stderr).toContain(`got "${asOf}"`);
     }
     // --seed 0 is a valid seed: the command gets past option parsing to the location check
-    const seeded = await runCli(['run', '--seed', '0', '--lake', file]);
+    const seeded = await runCli(['run', '--seed', '0', '--raw', DATA, '--lake', file, '--config', RETAIL_CONFIG]);
     expect(seeded.code).toBe(2);
     expect(seeded.stderr).not.toContain('--seed');
     expect(seeded.stderr).toContain('is a file');
@@ -61,12 +63,12 @@ describe('berserkr CLI', () => {
     try {
       const lake = join(dir, 'lake-no-bucket');
       for (const args of [['ingest'], ['run'], ['schedule', '--once']]) {
-        const r = await runCli([...args, '--raw', 's3://no-such-bucket/landing', '--lake', lake], server.env);
+        const r = await runCli([...args, '--raw', 's3://no-such-bucket/landing', '--lake', lake, '--config', RETAIL_CONFIG], server.env);
         expect([args[0], r.code]).toEqual([args[0], 2]);
         expect(r.stderr).toContain('--raw "s3://no-such-bucket/landing": no such bucket "no-such-bucket"');
       }
       expect(existsSync(lake)).toBe(false);
-      const existing = await runCli(['ingest', '--raw', 's3://raw/landing', '--lake', lake], server.env);
+      const existing = await runCli(['ingest', '--raw', 's3://raw/landing', '--lake', lake, '--config', RETAIL_CONFIG], server.env);
       expect(existing.code).toBe(0);
     } finally {
       await server.stop();
@@ -84,9 +86,11 @@ describe('berserkr CLI', () => {
     writeFileSync(join(raw, 'month.csv.bz2'), 'BZh9');
     writeFileSync(join(raw, 'notes.txt'), 'not data');
 
-    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake]);
+    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(r.code).toBe(0);
     const logs = jsonLogs(r.stderr);
+    // The first line says where the command reads and writes.
+    expect(logs[0]).toMatchObject({ level: 'info', msg: 'using', raw, lake, config: RETAIL_CONFIG, dataset: 'online-retail' });
     const skippedLogs = logs.filter((l) => String(l.msg).startsWith('skipped '));
     const pattern = 'does not match raw.pattern "**/*.csv*" (case-insensitive)';
     expect(skippedLogs.map((l) => [l.level, l.object, l.reason])).toEqual([
@@ -95,7 +99,7 @@ describe('berserkr CLI', () => {
       ['warn', 'other.lzo', pattern],
     ]);
     const runId = logs.find((l) => typeof l.runId === 'string')!.runId as string;
-    const record = JSON.parse(readFileSync(join(lake, 'runs', `${runId}.json`), 'utf8'));
+    const record = JSON.parse(readFileSync(join(lake, 'runs', 'online-retail', `${runId}.json`), 'utf8'));
     expect(record.skipped.map((s: { key: string; reason: string }) => [s.key, s.reason.split(' (')[0]])).toEqual([
       ['month.csv.bz2', 'unsupported compression bzip2'],
       ['notes.txt', 'does not match raw.pattern "**/*.csv*"'],
@@ -121,7 +125,7 @@ describe('berserkr CLI', () => {
     writeFileSync(join(raw, 'bad-checksum.csv.lzo'), badChecksum);
     writeFileSync(join(raw, 'truncated.csv.lzo'), good.subarray(0, 100_000));
 
-    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake]);
+    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(r.code).toBe(3);
     const errors = jsonLogs(r.stderr).filter((l) => l.level === 'error');
     const byObject = new Map(errors.map((e) => [e.object as string, String(e.msg) + ' ' + JSON.stringify(e.err)]));
@@ -133,8 +137,55 @@ describe('berserkr CLI', () => {
     const ledger = JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')) as { objects: Record<string, { counts: { read: number } }> };
     expect(Object.keys(ledger.objects).sort()).toEqual(['2011-02.csv.lzo', '2011-04.csv.lzo']);
     const runs = jsonLogs(r.stderr).find((l) => typeof l.runId === 'string');
-    const record = JSON.parse(readFileSync(join(lake, 'runs', `${runs!.runId as string}.json`), 'utf8'));
+    const record = JSON.parse(readFileSync(join(lake, 'runs', 'online-retail', `${runs!.runId as string}.json`), 'utf8'));
     expect(record.errors.map((e: { message: string }) => e.message.split(':')[0]).sort()).toEqual(['bad-checksum.csv.lzo', 'bad-magic.csv.lzo', 'truncated.csv.lzo']);
     expect(record.rows['ingest.read']).toBe(record.rows['ingest.clean'] + record.rows['ingest.rejected']);
+  });
+
+  test('no raw location is read by default, and RAW_URI never stands in for BERSERKR_RAW (exit 2, nothing runs)', async () => {
+    const raw = join(dir, 'my-raw');
+    mkdirSync(raw);
+    copyFileSync(join(DATA, '2011-01.csv.lzo'), join(raw, '2011-01.csv.lzo'));
+    const lake = join(dir, 'lake-renamed');
+    const r = await runCli(['ingest', '--lake', lake, '--config', RETAIL_CONFIG], { RAW_URI: raw });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--raw is required: give it as --raw or in BERSERKR_RAW; berserkr reads no location by default (make demo names the bundled data). RAW_URI=${JSON.stringify(raw)} is set, but berserkr does not read RAW_URI: rename it BERSERKR_RAW`);
+    expect(existsSync(lake)).toBe(false);
+    const noConfig = await runCli(['ingest', '--raw', raw, '--lake', lake]);
+    expect([noConfig.code, noConfig.stderr]).toEqual([2, expect.stringContaining('--config is required')]);
+    // Both set: BERSERKR_RAW is read, and the old name is called out.
+    const both = await runCli(['--log-format', 'json', 'ingest', '--lake', lake, '--config', RETAIL_CONFIG], { RAW_URI: DATA, BERSERKR_RAW: raw });
+    expect(both.code).toBe(0);
+    const logs = jsonLogs(both.stderr);
+    expect(logs.find((l) => l.variable === 'RAW_URI')).toMatchObject({ level: 'warn', msg: 'RAW_URI is set but not read: berserkr reads BERSERKR_RAW (rename it)' });
+    expect(logs.find((l) => typeof l.dataset === 'string')).toMatchObject({ raw, lake });
+    expect(Object.keys(JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')).objects)).toEqual(['2011-01.csv.lzo']);
+  });
+
+  test('a lake holding another data set says which, and a lake of one data set per lake is refused', async () => {
+    const lake = join(dir, 'lake-other');
+    mkdirSync(join(lake, 'ledger'), { recursive: true });
+    writeFileSync(join(lake, 'ledger', 'loyalty-club.json'), JSON.stringify({ version: 1, dataset: 'loyalty-club', objects: {} }));
+    const score = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(score.code).toBe(1);
+    expect(score.stderr).toContain(`no champion for data set "online-retail" in lake ${pathToFileURL(lake).href} (the lake holds: loyalty-club)`);
+    writeFileSync(join(dir, 'ids.txt'), '12347\n');
+    const exported = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--customers', join(dir, 'ids.txt')]);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain(`no published export for data set "online-retail" in lake ${pathToFileURL(lake).href} (the lake holds: loyalty-club)`);
+
+    // Runs are listed per data set: the failed score and export are online-retail's, none is loyalty-club's.
+    const retailRuns = await runCli(['runs', '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(retailRuns.stdout.split('\n').filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['export failed', 'score failed']);
+    const onlyDataset = await runCli(['runs', '--lake', lake]);
+    expect([onlyDataset.code, onlyDataset.stdout.trim().split('\n').length]).toEqual([0, 1]);
+
+    mkdirSync(join(lake, 'models'));
+    writeFileSync(join(lake, 'models', 'champion.json'), '{}');
+    const old = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain('has the layout of one data set per lake (found models/champion.json)');
+    const runs = await runCli(['runs', '--lake', lake, '--dataset', 'online-retail']);
+    expect([runs.code, runs.stderr]).toEqual([2, expect.stringContaining('has the layout of one data set per lake')]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Exports on the real data: CSV, Parquet and JSON Lines of one scoring run hold
  * the same rows (the Parquet file read by an independent reader, DuckDB), the
- * sidecar's checksums match the files, `exports/latest.json` moves only when a
+ * sidecar's checksums match the files, `exports/online-retail/latest.json` moves only when a
  * run is complete, and `berserkr export --customers` re-exports chosen lists
  * without rescoring.
  */
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ExportMetadata } from '../../lib/catalog';
-import { jsonLogs, runCli } from '../helpers/cli';
+import { jsonLogs, RETAIL_CONFIG, runCli } from '../helpers/cli';
 import { KNOWN_CUSTOMERS, lakeWithModel, ok, readJson, scoreArgs } from './scoring-lake';
 
 const RUN = '20111109T000000Z-0000e1';
@@ -37,8 +37,8 @@ describe('top-K exports', () => {
     lake = join(dir, 'lake');
     const modelId = await lakeWithModel(lake);
     expect(ok(await runCli(scoreArgs(lake, modelId, '--run-id', RUN, '--format', 'csv,parquet,jsonl')))).toEqual([0, '']);
-    meta = readJson<ExportMetadata>(lake, `exports/${RUN}/_metadata.json`);
-    csv = csvRows(readFileSync(join(lake, `exports/${RUN}/top-k.csv`), 'utf8'));
+    meta = readJson<ExportMetadata>(lake, `exports/online-retail/${RUN}/_metadata.json`);
+    csv = csvRows(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`), 'utf8'));
     // A later run whose second shard never comes: it must not be published.
     expect(ok(await runCli(scoreArgs(lake, modelId, '--run-id', LATER, '--shard', '0/2')))).toEqual([0, '']);
   }, TIMEOUT_MS);
@@ -48,7 +48,7 @@ describe('top-K exports', () => {
     expect(meta).toMatchObject({ runId: RUN, asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, rows: KNOWN_CUSTOMERS * 10, customers: KNOWN_CUSTOMERS, shards: 1 });
     expect(meta.files.map((f) => f.name)).toEqual(['top-k.csv', 'top-k.parquet', 'top-k.jsonl']);
     for (const f of meta.files) {
-      const bytes = readFileSync(join(lake, 'exports', RUN, f.name));
+      const bytes = readFileSync(join(lake, 'exports', 'online-retail', RUN, f.name));
       expect([f.name, f.bytes, f.sha256]).toEqual([f.name, bytes.length, createHash('sha256').update(bytes).digest('hex')]);
     }
     expect(csv).toHaveLength(meta.rows);
@@ -58,7 +58,7 @@ describe('top-K exports', () => {
     const instance = await DuckDBInstance.create(':memory:');
     const db = await instance.connect();
     try {
-      const path = join(lake, 'exports', RUN, 'top-k.parquet').replace(/'/g, "''");
+      const path = join(lake, 'exports', 'online-retail', RUN, 'top-k.parquet').replace(/'/g, "''");
       const schema = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowsJS().map((r) => `${r[0]}:${r[1]}`);
       expect(schema).toEqual(['customer_id:VARCHAR', 'item_id:VARCHAR', 'rank:INTEGER', 'probability:DOUBLE']);
       const rows = (await db.runAndReadAll(`SELECT customer_id, item_id, rank, probability FROM read_parquet('${path}')`)).getRowsJS();
@@ -76,32 +76,32 @@ describe('top-K exports', () => {
   });
 
   test('JSON Lines hold the same rows', () => {
-    const lines = readFileSync(join(lake, 'exports', RUN, 'top-k.jsonl'), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(join(lake, 'exports', 'online-retail', RUN, 'top-k.jsonl'), 'utf8').trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l))).toEqual(csv.map(([c, it, rank, p]) => ({ customer_id: c, item_id: it, rank: Number(rank), probability: Number(p) })));
   });
 
-  test('exports/latest.json switches only to complete runs; the latest export stays readable', () => {
-    expect(existsSync(join(lake, `exports/${LATER}/shards/shard-0-of-2._SUCCESS.json`))).toBe(true);
-    expect(existsSync(join(lake, `exports/${LATER}/_metadata.json`))).toBe(false);
-    expect(readJson(lake, 'exports/latest.json')).toEqual({ runId: RUN, metadata: `exports/${RUN}/_metadata.json` });
-    expect(readFileSync(join(lake, 'exports/latest/top-k.csv'), 'utf8') === readFileSync(join(lake, `exports/${RUN}/top-k.csv`), 'utf8')).toBe(true);
-    expect(readJson(lake, 'exports/latest/_metadata.json')).toEqual(meta);
+  test('exports/online-retail/latest.json switches only to complete runs; the latest export stays readable', () => {
+    expect(existsSync(join(lake, `exports/online-retail/${LATER}/shards/shard-0-of-2._SUCCESS.json`))).toBe(true);
+    expect(existsSync(join(lake, `exports/online-retail/${LATER}/_metadata.json`))).toBe(false);
+    expect(readJson(lake, 'exports/online-retail/latest.json')).toEqual({ runId: RUN, metadata: `exports/online-retail/${RUN}/_metadata.json` });
+    expect(readFileSync(join(lake, 'exports/online-retail/latest/top-k.csv'), 'utf8') === readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`), 'utf8')).toBe(true);
+    expect(readJson(lake, 'exports/online-retail/latest/_metadata.json')).toEqual(meta);
   });
 
   test('berserkr export --customers re-exports chosen lists from the latest export', async () => {
     const chosen = [csv[0][0], csv[csv.length - 1][0], csv[Math.floor(csv.length / 2)][0]];
     const file = join(dir, 'customers.txt');
     writeFileSync(file, `customer_id\n${chosen.join('\n')}\n99999999\n`);
-    const r = await runCli(['--log-format', 'json', 'export', '--lake', lake, '--customers', file, '--format', 'csv,jsonl']);
+    const r = await runCli(['--log-format', 'json', 'export', '--lake', lake, '--config', RETAIL_CONFIG, '--customers', file, '--format', 'csv,jsonl']);
     expect(ok(r)).toEqual([0, '']);
     const runId = jsonLogs(r.stderr).find((l) => typeof l.runId === 'string' && l.status === 'ok')!.runId as string;
-    const sub = readJson<ExportMetadata>(lake, `exports/${runId}/_metadata.json`);
+    const sub = readJson<ExportMetadata>(lake, `exports/online-retail/${runId}/_metadata.json`);
     expect(sub).toMatchObject({ rows: 30, customers: 3, modelId: meta.modelId, asOf: meta.asOf, subsetOf: { runId: RUN, requested: 4, missing: ['99999999'] } });
     const want = csv.filter((row) => chosen.includes(row[0]));
-    expect(csvRows(readFileSync(join(lake, `exports/${runId}/top-k.csv`), 'utf8'))).toEqual(want);
-    expect(existsSync(join(lake, `exports/${runId}/top-k.jsonl`))).toBe(true);
-    expect(readJson(lake, 'exports/latest.json').runId).toBe(RUN);
-    const bad = await runCli(['export', '--lake', lake, '--customers', join(dir, 'missing.txt')]);
+    expect(csvRows(readFileSync(join(lake, `exports/online-retail/${runId}/top-k.csv`), 'utf8'))).toEqual(want);
+    expect(existsSync(join(lake, `exports/online-retail/${runId}/top-k.jsonl`))).toBe(true);
+    expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(RUN);
+    const bad = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--customers', join(dir, 'missing.txt')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('missing.txt');
   }, TIMEOUT_MS);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../lib/store/open';
 import { FaultyProxy, startFaultyProxy } from '../helpers/faulty-proxy';
-import { ROOT, runCli } from '../helpers/cli';
+import { RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 import { S3Server, startS3Server } from '../helpers/s3server';
 
 const MONTHS = ['2010-12.csv.lzo', '2011-01.csv.lzo', '2011-02.csv.lzo', '2011-03.csv.lzo'];
@@ -50,7 +50,7 @@ describe('faults between berserkr and the store', () => {
   });
 
   test('with 20% of requests failing or cut, a whole run completes with the fault-free export', async () => {
-    const run = (lake: string, env: Record<string, string>) => runCli(['run', '--raw', 's3://raw/online-retail', '--lake', lake, ...FAST], { ...ENV, ...env });
+    const run = (lake: string, env: Record<string, string>) => runCli(['run', '--raw', 's3://raw/online-retail', '--lake', lake, '--config', RETAIL_CONFIG, ...FAST], { ...ENV, ...env });
     proxy = await startFaultyProxy({ target: server.endpoint, rate: 0.2, seed: 6, lifetimeMs: RUN_TIMEOUT });
     // The two runs are independent (separate lake prefixes, so separate locks): run them side by side.
     // 10 attempts per request: a request fails for good with probability 0.2^10.
@@ -68,15 +68,15 @@ describe('faults between berserkr and the store', () => {
     expect(faults['cut-response']).toBeGreaterThan(0);
 
     const text = async (uri: string, key: string) => Buffer.from(await openStore(uri, server.env).get(key)).toString('utf8');
-    const expected = await text('s3://lake/fault-free', 'exports/latest/top-k.csv');
+    const expected = await text('s3://lake/fault-free', 'exports/online-retail/latest/top-k.csv');
     expect(expected.split('\r\n').length).toBeGreaterThan(1000);
-    expect(await text('s3://lake/faulty', 'exports/latest/top-k.csv')).toBe(expected);
+    expect(await text('s3://lake/faulty', 'exports/online-retail/latest/top-k.csv')).toBe(expected);
   }, RUN_TIMEOUT);
 
   test('an unreachable raw store fails the run fast and clearly, writing only the run record, without secrets', async () => {
     const lake = join(dir, 'lake-raw-down');
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const r = await runCli(['run', '--raw', 's3://raw/online-retail', '--lake', lake, ...FAST], {
+    const r = await runCli(['run', '--raw', 's3://raw/online-retail', '--lake', lake, '--config', RETAIL_CONFIG, ...FAST], {
       ...ENV,
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: ACCESS_KEY,
@@ -85,12 +85,12 @@ describe('faults between berserkr and the store', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot list s3:\/\/raw\/online-retail\/: .*ECONNREFUSED/);
-    const runs = readdirSync(join(lake, 'runs'));
+    const runs = readdirSync(join(lake, 'runs', 'online-retail'));
     expect(runs).toHaveLength(1);
     // nothing but the run record (and the emptied lock folder): no clean data, ledger, model or export
     expect(readdirSync(lake).filter((d) => d !== 'locks').sort()).toEqual(['runs']);
     expect(readdirSync(join(lake, 'locks'))).toEqual([]);
-    const record = readFileSync(join(lake, 'runs', runs[0]), 'utf8');
+    const record = readFileSync(join(lake, 'runs', 'online-retail', runs[0]), 'utf8');
     expect(JSON.parse(record)).toMatchObject({ status: 'failed', errors: [{ name: 'StoreError', message: expect.stringContaining('ECONNREFUSED') }] });
     for (const text of [r.stdout, r.stderr, record]) {
       expect(text).not.toContain(SECRET);
@@ -100,14 +100,14 @@ describe('faults between berserkr and the store', () => {
 
   test('an unreachable lake fails the run before any stage, naming the lock it could not read', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const r = await runCli(['--log-format', 'json', 'run', '--raw', join(ROOT, 'data', 'online-retail'), '--lake', 's3://lake/down', ...FAST], {
+    const r = await runCli(['--log-format', 'json', 'run', '--raw', join(ROOT, 'data', 'online-retail'), '--lake', 's3://lake/down', '--config', RETAIL_CONFIG, ...FAST], {
       ...ENV,
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: ACCESS_KEY,
       AWS_SECRET_ACCESS_KEY: SECRET,
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot read s3:\/\/lake\/down\/locks\/pipeline.json: .*ECONNREFUSED/);
+    expect(r.stderr).toMatch(/cannot read s3:\/\/lake\/down\/locks\/online-retail.json: .*ECONNREFUSED/);
     expect(r.stderr).toContain('cannot write the run record');
     expect(r.stderr).not.toContain('"stage":"ingest"');
     expect(r.stdout + r.stderr).not.toContain(SECRET);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { jsonLogs, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 
 const ENV = { BERSERKR_LOCK_SETTLE: '100ms' };
 const OLD = new Date(Date.now() - 3_600_000); // older than the default 2-minute lease
@@ -25,16 +25,16 @@ function oldFile(lake: string, key: string, text = 'x'): void {
 
 /** Leftovers of a run killed during publish, next to a committed export. */
 function leaveLeftovers(lake: string): void {
-  oldFile(lake, `exports/${COMMITTED}/top-k.csv`);
-  oldFile(lake, `exports/${COMMITTED}/_metadata.json`, '{}');
-  oldFile(lake, `exports/${KILLED}/shards/shard-0-of-1.parquet`);
-  oldFile(lake, `scores/${KILLED}/shard-0-of-1/part-00000.parquet`);
-  oldFile(lake, `exports/${COMMITTED}/.~tmp.999999.abc`);
-  oldFile(lake, 'exports/.~tmp.999999.def');
+  oldFile(lake, `exports/online-retail/${COMMITTED}/top-k.csv`);
+  oldFile(lake, `exports/online-retail/${COMMITTED}/_metadata.json`, '{}');
+  oldFile(lake, `exports/online-retail/${KILLED}/shards/shard-0-of-1.parquet`);
+  oldFile(lake, `scores/online-retail/${KILLED}/shard-0-of-1/part-00000.parquet`);
+  oldFile(lake, `exports/online-retail/${COMMITTED}/.~tmp.999999.abc`);
+  oldFile(lake, 'exports/online-retail/.~tmp.999999.def');
 }
 
 function records(lake: string): Record<string, { status: string; command: string; errors: { name: string; message: string }[] }> {
-  const dir = join(lake, 'runs');
+  const dir = join(lake, 'runs', 'online-retail');
   return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), 'utf8'))]));
 }
 
@@ -44,10 +44,10 @@ function files(path: string): string[] {
 }
 
 function expectCleaned(lake: string): void {
-  expect(files(join(lake, 'exports', KILLED))).toEqual([]);
-  expect(files(join(lake, 'scores', KILLED))).toEqual([]);
-  expect(readdirSync(join(lake, 'exports', COMMITTED)).sort()).toEqual(['_metadata.json', 'top-k.csv']);
-  expect(readdirSync(join(lake, 'exports')).filter((f) => f.startsWith('.~tmp.'))).toEqual([]);
+  expect(files(join(lake, 'exports', 'online-retail', KILLED))).toEqual([]);
+  expect(files(join(lake, 'scores', 'online-retail', KILLED))).toEqual([]);
+  expect(readdirSync(join(lake, 'exports', 'online-retail', COMMITTED)).sort()).toEqual(['_metadata.json', 'top-k.csv']);
+  expect(readdirSync(join(lake, 'exports', 'online-retail')).filter((f) => f.startsWith('.~tmp.'))).toEqual([]);
 }
 
 describe('leftovers of killed runs', () => {
@@ -64,10 +64,10 @@ describe('leftovers of killed runs', () => {
 
   test('a SIGKILLed command leaves a running record; gc finishes it as killed and removes old temp files and uncommitted runs', async () => {
     const lake = join(dir, 'lake-gc');
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), 'ingest', '--raw', join(ROOT, 'data', 'online-retail'), '--lake', lake], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), 'ingest', '--raw', join(ROOT, 'data', 'online-retail'), '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT, stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const started = Date.now();
-    while (!(existsSync(join(lake, 'runs')) && Object.values(records(lake)).some((r) => r.status === 'running'))) {
+    while (!(existsSync(join(lake, 'runs', 'online-retail')) && Object.values(records(lake)).some((r) => r.status === 'running'))) {
       if (Date.now() - started > 60_000) throw new Error('no running record after 60 s');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -77,7 +77,7 @@ describe('leftovers of killed runs', () => {
     expect(killed.status).toBe('running');
     leaveLeftovers(lake);
 
-    const r = await runCli(['--log-format', 'json', 'gc', '--lake', lake], ENV);
+    const r = await runCli(['--log-format', 'json', 'gc', '--lake', lake, '--config', RETAIL_CONFIG], ENV);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('runs finished as killed or unknown: 1\ntemp files removed: 2\nuncommitted scoring runs removed: 1\n');
     const after = records(lake);
@@ -96,14 +96,14 @@ describe('leftovers of killed runs', () => {
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => dead.once('exit', resolve));
     const abandoned = { schema: 'berserkr.run/1', runId: KILLED, command: 'score', params: {}, startedAt: OLD.toISOString(), finishedAt: null, durationMs: null, status: 'running', process: { host: hostname(), pid: dead.pid }, code: { version: '0.1.0', commit: null, dirty: null }, config: null, backend: null, inputs: [], outputs: [], rows: {}, steps: [], metrics: {}, errors: [] };
-    oldFile(lake, `runs/${KILLED}.json`, JSON.stringify(abandoned));
+    oldFile(lake, `runs/online-retail/${KILLED}.json`, JSON.stringify(abandoned));
 
-    const r = await runCli(['--log-format', 'json', 'run', '--raw', raw, '--lake', lake], ENV); // no data: fails after the clean-up
+    const r = await runCli(['--log-format', 'json', 'run', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], ENV); // no data: fails after the clean-up
     const logs = jsonLogs(r.stderr);
     expect(logs.filter((l) => l.stage === 'gc').map((l) => l.msg)).toEqual([
       `run ${KILLED} (score) never finished: pid ${dead.pid} on ${hostname()} is gone; recorded as killed`,
-      expect.stringMatching(/^removed the temp file of an unfinished write .*\/exports\/.~tmp.999999.def$/),
-      expect.stringMatching(new RegExp(`^removed the temp file of an unfinished write .*/exports/${COMMITTED}/.~tmp.999999.abc$`)),
+      expect.stringMatching(/^removed the temp file of an unfinished write .*\/exports\/online-retail\/.~tmp.999999.def$/),
+      expect.stringMatching(new RegExp(`^removed the temp file of an unfinished write .*/exports/online-retail/${COMMITTED}/.~tmp.999999.abc$`)),
       expect.stringMatching(new RegExp(`^removed 2 objects of scoring run ${KILLED}, never committed`)),
     ]);
     expect(records(lake)[KILLED].status).toBe('killed');

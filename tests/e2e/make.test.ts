@@ -19,7 +19,7 @@ const TIMEOUT = 170_000;
 
 /** The environment without the variables the Makefile reads, so each test sets its own. */
 const BASE_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|RAW_URI$|LAKE_URI$|CONFIG$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|TRAIN_FLAGS$|SCHEDULE$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|TRAIN_FLAGS$|SCHEDULE$)/.test(k)),
 );
 
 function make(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -35,7 +35,7 @@ describe('make targets against an S3-compatible server', () => {
   let dir: string;
   let seedDir: string;
   let env: Record<string, string>;
-  const S3 = ['RAW_URI=s3://raw/online-retail', 'LAKE_URI=s3://lake/make', 'LOG_FORMAT=json'];
+  const S3 = ['BERSERKR_RAW=s3://raw/online-retail', 'BERSERKR_LAKE=s3://lake/make', 'BERSERKR_CONFIG=config/online-retail.yaml', 'LOG_FORMAT=json'];
   beforeAll(async () => {
     server = await startS3Server(['raw', 'lake']);
     env = { ...server.env, BERSERKR_LOCK_SETTLE: '500ms' };
@@ -67,8 +67,8 @@ describe('make targets against an S3-compatible server', () => {
     expect(pipeline.code).toBe(0);
     expect(pipeline.stdout).toContain('export s3://lake/make/exports/');
     const lake = openStore('s3://lake/make', server.env);
-    expect(await lake.head('exports/latest/top-k.csv')).toBeDefined();
-    expect(await lake.head('models/champion.json')).toBeDefined();
+    expect(await lake.head('exports/online-retail/latest/top-k.csv')).toBeDefined();
+    expect(await lake.head('models/online-retail/champion.json')).toBeDefined();
 
     const schedule = await make(['schedule', ...S3, 'SCHEDULE=--once'], env);
     expect(schedule.code).toBe(0);
@@ -82,7 +82,7 @@ describe('make targets against an S3-compatible server', () => {
 
   test('ingest works against local folders when no S3 location is set', async () => {
     const lake = join(dir, 'lake');
-    const r = await make(['ingest', `RAW_URI=${seedDir}`, `LAKE_URI=${lake}`], {});
+    const r = await make(['ingest', `BERSERKR_RAW=${seedDir}`, `BERSERKR_LAKE=${lake}`, 'BERSERKR_CONFIG=config/online-retail.yaml'], {});
     expect(r.code).toBe(0);
     expect(readdirSync(join(lake, 'clean', 'online-retail')).length).toBeGreaterThan(0);
   }, TIMEOUT);

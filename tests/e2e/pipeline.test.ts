@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../lib/store/open';
-import { CliResult, jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { CliResult, jsonLogs, RETAIL_CONFIG, RETAIL_RAW, ROOT, runCli } from '../helpers/cli';
 import { S3Server, startS3Server } from '../helpers/s3server';
 
 const AS_OF = '2011-11-09T00:00:00Z';
@@ -40,14 +40,14 @@ describe('berserkr run on the real data', () => {
   let local: CliResult;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berserkr-e2e-'));
-    local = await runCli(['--log-format', 'json', 'run', '--as-of', AS_OF, '--lake', join(dir, 'lake'), ...FAST]);
+    local = await runCli(['--log-format', 'json', 'run', '--as-of', AS_OF, '--raw', RETAIL_RAW, '--lake', join(dir, 'lake'), '--config', RETAIL_CONFIG, ...FAST]);
   }, RUN_TIMEOUT_MS);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('exits 0 and writes a run record that accounts for every input line', () => {
     expect(local.code).toBe(0);
     const runId = jsonLogs(local.stderr).find((l) => typeof l.runId === 'string')!.runId as string;
-    const record = JSON.parse(readFileSync(join(dir, 'lake', 'runs', `${runId}.json`), 'utf8'));
+    const record = JSON.parse(readFileSync(join(dir, 'lake', 'runs', 'online-retail', `${runId}.json`), 'utf8'));
     expect(record.status).toBe('ok');
     expect(record.rows['ingest.read']).toBe(541_909);
     expect(record.rows['ingest.clean'] + record.rows['ingest.rejected']).toBe(541_909);
@@ -58,7 +58,7 @@ describe('berserkr run on the real data', () => {
   });
 
   test('exports a top-10 list for every known customer with calibrated probabilities', () => {
-    const csv = readFileSync(join(dir, 'lake', 'exports', 'latest', 'top-k.csv'), 'utf8').trimEnd().split('\r\n');
+    const csv = readFileSync(join(dir, 'lake', 'exports', 'online-retail', 'latest', 'top-k.csv'), 'utf8').trimEnd().split('\r\n');
     expect(csv[0]).toBe('customer_id,item_id,rank,probability');
     const rows = csv.slice(1).map((l) => l.split(','));
     const probabilities = rows.map((r) => Number(r[3]));
@@ -68,7 +68,7 @@ describe('berserkr run on the real data', () => {
     for (const [c, , rank] of rows) ranks.set(c, `${ranks.get(c) ?? ''}${rank},`);
     expect(ranks.size).toBe(KNOWN_CUSTOMERS);
     expect(new Set(ranks.values())).toEqual(new Set(['1,2,3,4,5,6,7,8,9,10,']));
-    const meta = JSON.parse(readFileSync(join(dir, 'lake', 'exports', 'latest', '_metadata.json'), 'utf8'));
+    const meta = JSON.parse(readFileSync(join(dir, 'lake', 'exports', 'online-retail', 'latest', '_metadata.json'), 'utf8'));
     expect(meta).toMatchObject({ asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, rows: KNOWN_CUSTOMERS * 10 });
   });
 
@@ -92,12 +92,12 @@ describe('berserkr run on the real data', () => {
     afterAll(() => server.stop());
 
     test('gives the same export as the local run', async () => {
-      const r = await runCli(['run', '--as-of', AS_OF, '--raw', 's3://raw/online-retail', '--lake', 's3://lake/berserkr', ...FAST], server.env);
+      const r = await runCli(['run', '--as-of', AS_OF, '--raw', 's3://raw/online-retail', '--lake', 's3://lake/berserkr', '--config', RETAIL_CONFIG, ...FAST], server.env);
       expect(r.stderr).not.toMatch(/ERROR/);
       expect(r.code).toBe(0);
       const lake = openStore('s3://lake/berserkr', server.env);
-      const remote = Buffer.from(await lake.get('exports/latest/top-k.csv')).toString('utf8');
-      expect(remote).toBe(readFileSync(join(dir, 'lake', 'exports', 'latest', 'top-k.csv'), 'utf8'));
+      const remote = Buffer.from(await lake.get('exports/online-retail/latest/top-k.csv')).toString('utf8');
+      expect(remote).toBe(readFileSync(join(dir, 'lake', 'exports', 'online-retail', 'latest', 'top-k.csv'), 'utf8'));
       expect(metricsTable(r.stdout)).toEqual(metricsTable(local.stdout));
     }, RUN_TIMEOUT_MS);
   });

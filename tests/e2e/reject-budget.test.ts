@@ -8,7 +8,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { jsonLogs, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 import { retailLzop } from '../ingest/helpers';
 
 describe('berserkr ingest --max-reject-ratio', () => {
@@ -33,7 +33,7 @@ describe('berserkr ingest --max-reject-ratio', () => {
     const lake = join(dir, 'lake');
     mkdirSync(raw);
     copyFileSync(join(ROOT, 'data', 'online-retail', '2011-02.csv.lzo'), join(raw, '2011-02.csv.lzo'));
-    expect((await runCli(['ingest', '--raw', raw, '--lake', lake])).code).toBe(0);
+    expect((await runCli(['ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG])).code).toBe(0);
     const ledgerPath = join(lake, 'ledger', 'online-retail.json');
     const ledger = readFileSync(ledgerPath, 'utf8');
     const wrongTime = join(dir, 'wrong-time.yaml');
@@ -56,13 +56,13 @@ describe('berserkr ingest --max-reject-ratio', () => {
     const lake = join(dir, 'lake-small');
     mkdirSync(raw);
     writeFileSync(join(raw, 'm1.csv.lzo'), retailLzop(12, 0));
-    expect((await runCli(['ingest', '--raw', raw, '--lake', lake])).code).toBe(0);
+    expect((await runCli(['ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG])).code).toBe(0);
     const ledgerPath = join(lake, 'ledger', 'online-retail.json');
     const ledger = readFileSync(ledgerPath, 'utf8');
     // Each object rejects 10 of its 12 lines, within its own allowance; together 30 of 36.
     for (const key of ['m1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo']) writeFileSync(join(raw, key), retailLzop(2, 10));
 
-    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake]);
+    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(r.code).toBe(3);
     const message = '3 objects of this run: 30 of 36 lines rejected (83.33 %: bad_time 30), over the run\'s reject budget of 5 % (--max-reject-ratio 0.05), '
       + 'which allows 10; none of them is published and their earlier output, if any, stays published';
@@ -71,7 +71,7 @@ describe('berserkr ingest --max-reject-ratio', () => {
     expect(logs.filter((l) => l.level === 'error' && l.object !== undefined).map((l) => l.object)).toEqual(['m1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo']);
     expect(readFileSync(ledgerPath, 'utf8')).toBe(ledger);
     const runId = logs.find((l) => typeof l.runId === 'string' && l.status !== undefined)!.runId as string;
-    const record = JSON.parse(readFileSync(join(lake, 'runs', `${runId}.json`), 'utf8'));
+    const record = JSON.parse(readFileSync(join(lake, 'runs', 'online-retail', `${runId}.json`), 'utf8'));
     expect(record.status).toBe('ok');
     expect(record.errors).toEqual([
       { step: 'ingest', name: 'RunRejectBudgetError', message },

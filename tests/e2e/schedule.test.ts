@@ -13,7 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../lib/store/open';
-import { CliResult, jsonLogs, ROOT, runCli } from '../helpers/cli';
+import { CliResult, jsonLogs, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 import { startS3Server } from '../helpers/s3server';
 
 const MONTHS = ['2010-12.csv.lzo', '2011-01.csv.lzo', '2011-02.csv.lzo'];
@@ -31,11 +31,11 @@ describe('berserkr schedule', () => {
     lake = join(dir, 'lake');
     mkdirSync(raw);
     for (const m of MONTHS) copyFileSync(join(ROOT, 'data', 'online-retail', m), join(raw, m));
-    args = ['--raw', raw, '--lake', lake, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1'];
+    args = ['--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1'];
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const records = () => readdirSync(join(lake, 'runs')).map((f) => JSON.parse(readFileSync(join(lake, 'runs', f), 'utf8')));
+  const records = () => readdirSync(join(lake, 'runs', 'online-retail')).map((f) => JSON.parse(readFileSync(join(lake, 'runs', 'online-retail', f), 'utf8')));
   const runIdOf = (r: CliResult) => jsonLogs(r.stderr).find((l) => typeof l.runId === 'string' && typeof l.status === 'string')?.runId as string;
 
   test('SIGTERM during ingest stops the tick after that step, with the lock released and nothing else written', async () => {
@@ -63,13 +63,13 @@ describe('berserkr schedule', () => {
     expect(record.rows['ingest.read']).toBe(42_481 + 35_147 + 27_707);
     // ingest published its objects whole; no later stage wrote anything, and the lock is gone
     expect(readdirSync(lake).filter((d) => d !== 'locks').sort()).toEqual(['clean', 'ledger', 'runs']);
-    expect(existsSync(join(lake, 'locks', 'pipeline.json'))).toBe(false);
+    expect(existsSync(join(lake, 'locks', 'online-retail.json'))).toBe(false);
   }, TIMEOUT);
 
   test('a tick without new data and with a fresh champion only logs that nothing changed', async () => {
-    mkdirSync(join(lake, 'models'), { recursive: true });
+    mkdirSync(join(lake, 'models', 'online-retail'), { recursive: true });
     const champion = { modelId: '20111201T000000000Z-0badc0de', promotedAt: new Date().toISOString(), validation: {} };
-    writeFileSync(join(lake, 'models', 'champion.json'), JSON.stringify(champion));
+    writeFileSync(join(lake, 'models', 'online-retail', 'champion.json'), JSON.stringify(champion));
     const r = await runCli(['--log-format', 'json', 'schedule', '--once', ...args], ENV);
     expect(r.code).toBe(0);
     const decision = jsonLogs(r.stderr).find((l) => l.retrain !== undefined)!;
@@ -89,7 +89,7 @@ describe('berserkr schedule', () => {
     const holder = jsonLogs(skipped.stderr).find((l) => typeof l.msg === 'string' && l.msg.startsWith('skipped:'))!;
     expect(holder.holder).toMatchObject({ runId: runIdOf(ran) });
     expect(runIdOf(skipped)).toBeUndefined(); // a skipped tick runs nothing and records nothing
-    expect(existsSync(join(lake, 'locks', 'pipeline.json'))).toBe(false);
+    expect(existsSync(join(lake, 'locks', 'online-retail.json'))).toBe(false);
   }, TIMEOUT);
 
   test('a live lock makes a tick skip; a stale one (lease expired) is taken over', async () => {
@@ -103,16 +103,16 @@ describe('berserkr schedule', () => {
         expiresAt,
       });
     mkdirSync(join(lake, 'locks'), { recursive: true });
-    writeFileSync(join(lake, 'locks', 'pipeline.json'), lock(new Date(Date.now() + 3_600_000).toISOString()));
+    writeFileSync(join(lake, 'locks', 'online-retail.json'), lock(new Date(Date.now() + 3_600_000).toISOString()));
     const live = await runCli(['schedule', '--once', ...args], ENV);
     expect(live.code).toBe(4);
     expect(live.stderr).toMatch(/skipped: another pipeline run holds the lock, run 20111201T000000Z-dead00 \(pid 4242 on crashed-host\), lease until /);
 
-    writeFileSync(join(lake, 'locks', 'pipeline.json'), lock('2011-12-01T00:02:00.000Z'));
+    writeFileSync(join(lake, 'locks', 'online-retail.json'), lock('2011-12-01T00:02:00.000Z'));
     const stale = await runCli(['--log-format', 'json', 'schedule', '--once', ...args], ENV);
     expect(stale.code).toBe(0);
     expect(jsonLogs(stale.stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
-    expect(existsSync(join(lake, 'locks', 'pipeline.json'))).toBe(false);
+    expect(existsSync(join(lake, 'locks', 'online-retail.json'))).toBe(false);
   }, TIMEOUT);
 
   test('runs lists the run records newest first and runs show prints one', async () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliResult, jsonLogs, runCli } from '../helpers/cli';
+import { CliResult, jsonLogs, RETAIL_CONFIG, RETAIL_RAW, runCli } from '../helpers/cli';
 
 export const AS_OF = '2011-11-09T00:00:00Z';
 /** Known customers at the as-of time. */
@@ -13,9 +13,9 @@ export const KNOWN_CUSTOMERS = 4063;
 
 /** Ingests the bundled data into `lake` and trains one model; returns its id. */
 export async function lakeWithModel(lake: string): Promise<string> {
-  const ingest = await runCli(['--log-format', 'json', 'ingest', '--lake', lake]);
+  const ingest = await runCli(['--log-format', 'json', 'ingest', '--raw', RETAIL_RAW, '--lake', lake, '--config', RETAIL_CONFIG]);
   if (ingest.code !== 0) throw new Error(`ingest exited ${ingest.code}: ${ingest.stderr.slice(-2000)}`);
-  const train = await runCli(['--log-format', 'json', 'train', '--lake', lake, '--as-of', AS_OF, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1', '--seed', '7']);
+  const train = await runCli(['--log-format', 'json', 'train', '--lake', lake, '--config', RETAIL_CONFIG, '--as-of', AS_OF, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1', '--seed', '7']);
   if (train.code !== 0) throw new Error(`train exited ${train.code}: ${train.stderr.slice(-2000)}`);
   const modelId = jsonLogs(train.stderr).find((l) => typeof l.modelId === 'string')?.modelId as string | undefined;
   if (modelId === undefined) throw new Error(`train logged no modelId: ${train.stderr.slice(-2000)}`);
@@ -29,6 +29,8 @@ export const scoreArgs = (lake: string, modelId: string, ...extra: string[]): st
   'score',
   '--lake',
   lake,
+  '--config',
+  RETAIL_CONFIG,
   '--as-of',
   AS_OF,
   '--model',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parquetToTable } from '../../lib/parquet';
 import type { ExportMetadata } from '../../lib/catalog';
 import { scoresColumns } from '../../scoring/export';
-import { runCli } from '../helpers/cli';
+import { RETAIL_CONFIG, runCli } from '../helpers/cli';
 import { KNOWN_CUSTOMERS, lakeWithModel, ok, readJson, scoreArgs } from './scoring-lake';
 
 const SINGLE = '20111109T000000Z-00000a';
@@ -42,30 +42,30 @@ describe('berserkr score --shard i/N', () => {
     const shard = (i: number) => runCli(scoreArgs(lake, modelId, '--shard', `${i}/4`, '--run-id', SHARDED, '--batch-customers', '600', ...FORMATS));
     const first = await Promise.all([0, 1, 2].map(shard));
     for (const r of first) expect(ok(r)).toEqual([0, '']);
-    expect(readJson(lake, 'exports/latest.json').runId).toBe(SINGLE);
-    expect(existsSync(join(lake, `exports/${SHARDED}/_metadata.json`))).toBe(false);
-    expect(existsSync(join(lake, `exports/${SHARDED}/top-k.csv`))).toBe(false);
+    expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(SINGLE);
+    expect(existsSync(join(lake, `exports/online-retail/${SHARDED}/_metadata.json`))).toBe(false);
+    expect(existsSync(join(lake, `exports/online-retail/${SHARDED}/top-k.csv`))).toBe(false);
 
     const last = await shard(3);
     expect(ok(last)).toEqual([0, '']);
-    expect(readJson(lake, 'exports/latest.json')).toEqual({ runId: SHARDED, metadata: `exports/${SHARDED}/_metadata.json` });
+    expect(readJson(lake, 'exports/online-retail/latest.json')).toEqual({ runId: SHARDED, metadata: `exports/online-retail/${SHARDED}/_metadata.json` });
 
-    const one = readJson<ExportMetadata>(lake, `exports/${SINGLE}/_metadata.json`);
-    const four = readJson<ExportMetadata>(lake, `exports/${SHARDED}/_metadata.json`);
+    const one = readJson<ExportMetadata>(lake, `exports/online-retail/${SINGLE}/_metadata.json`);
+    const four = readJson<ExportMetadata>(lake, `exports/online-retail/${SHARDED}/_metadata.json`);
     expect(four).toMatchObject({ shards: 4, rows: KNOWN_CUSTOMERS * 10, customers: KNOWN_CUSTOMERS, pairs: one.pairs, modelId });
     // CSV and JSON Lines byte for byte; Parquet by content (writer metadata aside).
     expect(four.files.filter((f) => f.format !== 'parquet')).toEqual(one.files.filter((f) => f.format !== 'parquet'));
     for (const ext of ['csv', 'jsonl']) {
-      const [sharded, single] = [SHARDED, SINGLE].map((run) => readFileSync(join(lake, `exports/${run}/top-k.${ext}`)));
+      const [sharded, single] = [SHARDED, SINGLE].map((run) => readFileSync(join(lake, `exports/online-retail/${run}/top-k.${ext}`)));
       expect([ext, sharded.length, sharded.equals(single)]).toEqual([ext, single.length, true]);
     }
     const rows = (run: string) => {
-      const c = scoresColumns(parquetToTable(readFileSync(join(lake, `exports/${run}/top-k.parquet`))));
+      const c = scoresColumns(parquetToTable(readFileSync(join(lake, `exports/online-retail/${run}/top-k.parquet`))));
       return c.customer.map((id, r) => `${id},${c.item[r]},${c.rank[r]},${c.probability[r]}`);
     };
     expect(rows(SHARDED).join('\n') === rows(SINGLE).join('\n')).toBe(true);
     // Every scored pair too, once ordered by customer id as the single run is.
-    for (let i = 0; i < 4; i++) expect(four.scores.some((key) => key.startsWith(`scores/${SHARDED}/shard-${i}-of-4/part-`))).toBe(true);
+    for (let i = 0; i < 4; i++) expect(four.scores.some((key) => key.startsWith(`scores/online-retail/${SHARDED}/shard-${i}-of-4/part-`))).toBe(true);
     const single = scoredRows(lake, one);
     expect(single.length).toBe(one.pairs);
     const id = (row: string): string => row.slice(0, row.indexOf(','));
@@ -75,14 +75,14 @@ describe('berserkr score --shard i/N', () => {
   }, TIMEOUT_MS);
 
   test('--commit is idempotent and refuses a run whose shards are not all in', async () => {
-    const before = readFileSync(join(lake, `exports/${SHARDED}/_metadata.json`), 'utf8');
-    const again = await runCli(['score', '--lake', lake, '--commit', '--run-id', SHARDED, '--shards', '4']);
+    const before = readFileSync(join(lake, `exports/online-retail/${SHARDED}/_metadata.json`), 'utf8');
+    const again = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG, '--commit', '--run-id', SHARDED, '--shards', '4']);
     expect(again.code).toBe(0);
-    expect(readFileSync(join(lake, `exports/${SHARDED}/_metadata.json`), 'utf8')).toBe(before);
-    const wrong = await runCli(['score', '--lake', lake, '--commit', '--run-id', SHARDED, '--shards', '3']);
+    expect(readFileSync(join(lake, `exports/online-retail/${SHARDED}/_metadata.json`), 'utf8')).toBe(before);
+    const wrong = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG, '--commit', '--run-id', SHARDED, '--shards', '3']);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`shard marker 0/4 of run ${SHARDED}: expected a shard of 3`);
-    const usage = await runCli(['score', '--lake', lake, '--shard', '4/4']);
+    const usage = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG, '--shard', '4/4']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('shard "4/4": expected "i/N"');
   }, TIMEOUT_MS);

@@ -7,6 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
+/** The bundled data set and its configuration, which tests name explicitly: the CLI has no default location. */
+export const RETAIL_RAW = join(ROOT, 'data', 'online-retail');
+export const RETAIL_CONFIG = join(ROOT, 'config', 'online-retail.yaml');
 const CLI = join(ROOT, 'dist', 'cli', 'berserkr.js');
 
 export interface CliResult {
@@ -15,11 +18,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `berserkr <args>` from the repository root with `env` added to the environment. */
+/** The environment of the tests less the location variables, which each test sets itself. */
+const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(BERSERKR_(RAW|LAKE|CONFIG)|RAW_URI|LAKE_URI)$/.test(k)));
+
+/** Runs `berserkr <args>` from the repository root with `env` added to the environment (without the location variables of the tests' own). */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (make test does) before the end-to-end tests`);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...BASE_ENV, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout, stderr });
     });

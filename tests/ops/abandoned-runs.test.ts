@@ -22,7 +22,7 @@ async function running(runs: RunRecords, suffix: string, command: string, host: 
 
 describe('finishAbandonedRuns', () => {
   it('finishes a run of this host whose process is gone as killed, keeping the rest of its record', async () => {
-    const runs = new RunRecords(new MemoryStore());
+    const runs = new RunRecords(new MemoryStore(), 'online-retail');
     const id = await running(runs, '000001', 'ingest', hostname(), dead);
     const { finished, live } = await finishAbandonedRuns(runs, { self: 'none', lockedCommands: new Set(['run']), lockHeld: false, now: () => NOW });
     expect(finished).toEqual([{ runId: id, command: 'ingest', status: 'killed', reason: `pid ${dead} on ${hostname()} is gone` }]);
@@ -33,7 +33,7 @@ describe('finishAbandonedRuns', () => {
   });
 
   it('leaves live runs, finished runs and the caller alone; a locked command of another host is over while the caller holds the lock', async () => {
-    const runs = new RunRecords(new MemoryStore());
+    const runs = new RunRecords(new MemoryStore(), 'online-retail');
     const alive = await running(runs, '000002', 'score', hostname(), process.pid);
     const elsewhere = await running(runs, '000003', 'score', 'host-b', 1);
     const lockedElsewhere = await running(runs, '000004', 'run', 'host-b', 1);
@@ -53,7 +53,7 @@ describe('finishAbandonedRuns', () => {
   });
 
   it('finishes runs of other hosts as unknown only when they started longer ago than asked', async () => {
-    const runs = new RunRecords(new MemoryStore());
+    const runs = new RunRecords(new MemoryStore(), 'online-retail');
     const old = await running(runs, '000007', 'score', 'host-b', 1, 25 * HOUR);
     const recent = await running(runs, '000008', 'score', 'host-b', 1, HOUR);
     const { finished, live } = await finishAbandonedRuns(runs, { self: 'none', lockedCommands: new Set(), lockHeld: true, olderThanMs: 24 * HOUR, now: () => NOW });

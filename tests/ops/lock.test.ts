@@ -13,7 +13,7 @@ import type { ObjectStore } from '../../lib/store/store';
 import { MemoryStore } from '../helpers/memory-store';
 
 /** The lock object, where every lake has kept it. */
-const LOCK_KEY = 'locks/pipeline.json';
+const LOCK_KEY = 'locks/online-retail.json';
 const lockOf = (store: ObjectStore): PipelineLock => new PipelineLock(store, 'online-retail');
 
 const owner = (runId: string) => ({ host: 'host-a', pid: 100, runId });
@@ -24,7 +24,7 @@ function clock(start = Date.UTC(2011, 11, 1)) {
 }
 
 describe('pipeline lock', () => {
-  it('writes locks/pipeline.json with owner, acquired-at and lease expiry, and releases it', async () => {
+  it('writes locks/online-retail.json with owner, acquired-at and lease expiry, and releases it', async () => {
     const store = new MemoryStore();
     const c = clock();
     const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
@@ -102,7 +102,7 @@ describe('pipeline lock', () => {
     const store = new MemoryStore();
     await store.put(LOCK_KEY, '{"schema":"berserkr.lock/1"}');
     await expect(lockOf(store).load()).rejects.toThrow(DatasetFormatError);
-    await expect(lockOf(store).load()).rejects.toThrow(/invalid lock memory:\/\/test\/locks\/pipeline.json: field owner: Required/);
+    await expect(lockOf(store).load()).rejects.toThrow(/invalid lock memory:\/\/test\/locks\/online-retail.json: field owner: Required/);
   });
 
   it('takes over at once a lock whose holder is a dead process on this host, not a live one or one elsewhere', async () => {
@@ -132,7 +132,7 @@ describe('pipeline lock renewal', () => {
     const acquired = lock.current;
     const errors: unknown[] = [];
     const stop = lock.keepAlive((e) => errors.push(e), (e) => errors.push(e));
-    const stored = (): LockRecord => JSON.parse(readFileSync(join(dir, 'locks', 'pipeline.json'), 'utf8')) as LockRecord;
+    const stored = (): LockRecord => JSON.parse(readFileSync(join(dir, 'locks', 'online-retail.json'), 'utf8')) as LockRecord;
     while (stored().renewedAt === acquired.renewedAt) await new Promise((r) => setTimeout(r, 50)); // the renewer is up
 
     // Hold the event loop for 2.5 leases: no timer of this thread can run.

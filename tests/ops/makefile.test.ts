@@ -13,11 +13,11 @@ const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest
 
 /** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
 const ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|RAW_URI$|LAKE_URI$|CONFIG$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$)/.test(k)),
 );
 
-function make(cwd: string, args: string[]): string {
-  return execFileSync('make', ['--no-print-directory', ...args], { cwd, encoding: 'utf8', env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+function make(cwd: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync('make', ['--no-print-directory', ...args], { cwd, encoding: 'utf8', env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** A scratch folder holding the Makefile and the files it depends on (and .env.example as .env when asked). */
@@ -50,11 +50,22 @@ describe('Makefile', () => {
     for (const target of TARGETS) expect(help).toMatch(new RegExp(`^  ${target} +\\S`, 'm'));
   });
 
-  it('runs stages against the local folders without .env', () => {
-    expect(cliLine(local, ['pipeline'])).toBe(
-      "node dist/cli/berserkr.js run --raw 'data/online-retail' --lake 'lake' --config 'config/online-retail.yaml' --log-format pretty",
+  it('passes no location to the stages unless one is set, and only demo names the bundled data', () => {
+    expect(cliLine(local, ['pipeline'])).toBe('node dist/cli/berserkr.js run --log-format pretty');
+    expect(cliLine(local, ['ingest'])).toBe('node dist/cli/berserkr.js ingest --log-format pretty');
+    expect(cliLine(local, ['ingest', 'BERSERKR_RAW=/my/raw', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe(
+      "node dist/cli/berserkr.js ingest --raw '/my/raw' --lake '/my/lake' --config 'my.yaml' --log-format pretty",
     );
-    expect(cliLine(local, ['ingest'])).toContain("ingest --raw 'data/online-retail' --lake 'lake'");
+    expect(cliLine(local, ['-o', 'setup', 'demo'])).toBe(
+      "node dist/cli/berserkr.js run --raw data/online-retail --lake lake --config config/online-retail.yaml --as-of '2011-11-09T00:00:00Z' --log-format pretty",
+    );
+  });
+
+  it('stops on the variable names of earlier versions instead of running elsewhere', () => {
+    for (const [old, now] of [['RAW_URI', 'BERSERKR_RAW'], ['LAKE_URI', 'BERSERKR_LAKE']]) {
+      expect(() => make(local, ['-n', 'ingest', `${old}=/my/data`])).toThrow(`${old} is set but not read: make and berserkr read ${now}`);
+      expect(() => make(local, ['-n', 'ingest'], { [old]: '/my/data' })).toThrow(`${old} is set but not read`);
+    }
   });
 
   it('runs stages against MinIO when .env sets the S3 locations', () => {
@@ -68,14 +79,14 @@ describe('Makefile', () => {
   it('keeps the settings of .env away from the test suite', () => {
     const line = make(minio, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop();
     expect(line).toMatch(/^env( -u \w+)+ npx jest --ci$/);
-    for (const name of ['AWS_ENDPOINT_URL', 'AWS_SECRET_ACCESS_KEY', 'RAW_URI', 'LAKE_URI']) expect(line).toContain(`-u ${name} `);
+    for (const name of ['AWS_ENDPOINT_URL', 'AWS_SECRET_ACCESS_KEY', 'BERSERKR_RAW', 'BERSERKR_LAKE']) expect(line).toContain(`-u ${name} `);
     expect(make(local, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop()).toBe('npx jest --ci');
   });
 
   it('passes the schedule mode and training flags to schedule', () => {
-    expect(cliLine(local, ['schedule'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'data\/online-retail' /);
+    expect(cliLine(local, ['schedule', 'BERSERKR_RAW=r'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'r' /);
     expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--epochs 1'])).toMatch(/ schedule --once .* --epochs 1$/);
-    expect(cliLine(minio, ['runs'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake'");
+    expect(cliLine(minio, ['runs', 'BERSERKR_CONFIG=c.yaml'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake' --config 'c.yaml'");
   });
 
   it('passes the shard, as-of and top-K only when given', () => {

@@ -110,7 +110,7 @@ describe('docker-compose.yml', () => {
     expect(mc.image).toMatch(/^minio\/mc:RELEASE\./);
     expect(mc.depends_on.minio.condition).toBe('service_healthy');
     const script = mc.command.join(' ');
-    const buckets = [env.get('RAW_URI'), env.get('LAKE_URI')].map((uri) => /^s3:\/\/([^/]+)/.exec(uri ?? '')?.[1]);
+    const buckets = [env.get('BERSERKR_RAW'), env.get('BERSERKR_LAKE')].map((uri) => /^s3:\/\/([^/]+)/.exec(uri ?? '')?.[1]);
     expect(buckets).toEqual(['raw', 'lake']);
     for (const bucket of buckets) expect(script).toContain(`local/${bucket}`);
     expect(script).toContain('--ignore-existing'); // reruns succeed
@@ -149,6 +149,7 @@ describe('docker-compose.yml', () => {
     const required = [...text.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?\?[^}]*)\}/g)].map((m) => m[1]);
     expect(required.length).toBeGreaterThan(0);
     for (const name of required) expect([name, env.has(name)]).toEqual([name, true]);
+    expect(text).not.toMatch(/RAW_URI|LAKE_URI/); // the app reads BERSERKR_* from .env as they are
   });
 });
 
@@ -157,8 +158,10 @@ describe('.env.example', () => {
   const env = dotenv(join(ROOT, '.env.example'));
 
   it('sets the S3 locations and the standard AWS variables', () => {
-    expect(env.get('RAW_URI')).toBe('s3://raw');
-    expect(env.get('LAKE_URI')).toBe('s3://lake');
+    expect(env.get('BERSERKR_RAW')).toBe('s3://raw');
+    expect(env.get('BERSERKR_LAKE')).toBe('s3://lake');
+    // One set of names for the CLI, make and compose; the old ones are gone.
+    expect(text).not.toMatch(/^\s*(RAW_URI|LAKE_URI)=/m);
     for (const name of ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_S3_FORCE_PATH_STYLE']) {
       expect([name, env.has(name)]).toEqual([name, true]);
     }

@@ -80,7 +80,7 @@ describe('RunRecorder', () => {
     run.count('ingest.read', 241_909);
     run.metric('recall@10', 0.2);
     run.setBackend('wasm');
-    const written = await run.finish(new RunRecords(lake));
+    const written = await run.finish(new RunRecords(lake, 'online-retail'));
 
     expect(result).toBe(13);
     expect(written.status).toBe('ok');
@@ -97,9 +97,9 @@ describe('RunRecorder', () => {
     expect(written.config).toEqual({ path: 'config/online-retail.yaml', sha256: configHash(configText) });
     expect(written.errors).toEqual([]);
 
-    const key = 'runs/20261121T004000Z-c0ffee.json';
+    const key = 'runs/online-retail/20261121T004000Z-c0ffee.json';
     expect(JSON.parse(Buffer.from(await lake.get(key)).toString('utf8'))).toEqual(written);
-    expect(await new RunRecords(lake).load(run.runId)).toEqual(written);
+    expect(await new RunRecords(lake, 'online-retail').load(run.runId)).toEqual(written);
   });
 
   it('marks the run failed, keeps the error and rethrows it unchanged', async () => {
@@ -108,7 +108,7 @@ describe('RunRecorder', () => {
     await run.step('features', () => 1);
     const boom = new RangeError('as-of 2011-13-01 is not a date');
     await expect(run.step('train', () => Promise.reject(boom))).rejects.toBe(boom);
-    const record = await run.finish(new RunRecords(lake));
+    const record = await run.finish(new RunRecords(lake, 'online-retail'));
     expect(record.status).toBe('failed');
     expect(record.steps.map((s) => [s.name, s.status])).toEqual([
       ['features', 'ok'],
@@ -122,8 +122,8 @@ describe('RunRecorder', () => {
     expect(() => run.count('rows', -1)).toThrow('row count rows: expected a non-negative integer, found -1');
     expect(() => run.count('rows', 1.5)).toThrow(RangeError);
     expect(() => run.metric('ece', Number.NaN)).toThrow('metric ece: expected a finite number, found NaN');
-    await run.finish(new RunRecords(new MemoryStore()));
-    await expect(run.finish(new RunRecords(new MemoryStore()))).rejects.toThrow(RunRecorderStateError);
+    await run.finish(new RunRecords(new MemoryStore(), 'online-retail'));
+    await expect(run.finish(new RunRecords(new MemoryStore(), 'online-retail'))).rejects.toThrow(RunRecorderStateError);
     expect(() => run.count('rows', 1)).toThrow(`run ${run.runId} is already finished: cannot count rows`);
   });
 });
@@ -134,37 +134,40 @@ describe('RunRecords list / load', () => {
     const ids: string[] = [];
     for (const [i, t] of [Date.UTC(2026, 0, 2), Date.UTC(2025, 11, 31), Date.UTC(2026, 0, 1)].entries()) {
       const run = new RunRecorder({ command: 'run', code: CODE, now: () => t, suffix: `00000${i}` });
-      await run.finish(new RunRecords(lake));
+      await run.finish(new RunRecords(lake, 'online-retail'));
       ids.push(run.runId);
     }
-    await lake.put('runs/notes.txt', 'not a run');
-    await lake.put('runs/latest.json', '{}');
+    await lake.put('runs/online-retail/notes.txt', 'not a run');
+    await lake.put('runs/online-retail/latest.json', '{}');
+    // Another data set's run, and a run record of the one-data-set layout: neither is online-retail's.
+    await new RunRecorder({ command: 'run', code: CODE, now: () => Date.UTC(2026, 5, 1), suffix: '0000ff' }).finish(new RunRecords(lake, 'loyalty'));
+    await lake.put('runs/20270101T000000Z-000009.json', '{}');
     return { lake, ids };
   }
 
   it('lists run ids newest first, ignoring other keys, with a limit', async () => {
     const { lake } = await lakeWithRuns();
-    expect(await new RunRecords(lake).list()).toEqual(['20260102T000000Z-000000', '20260101T000000Z-000002', '20251231T000000Z-000001']);
-    expect(await new RunRecords(lake).list({ limit: 1 })).toEqual(['20260102T000000Z-000000']);
-    expect(await new RunRecords(new MemoryStore()).list()).toEqual([]);
+    expect(await new RunRecords(lake, 'online-retail').list()).toEqual(['20260102T000000Z-000000', '20260101T000000Z-000002', '20251231T000000Z-000001']);
+    expect(await new RunRecords(lake, 'online-retail').list({ limit: 1 })).toEqual(['20260102T000000Z-000000']);
+    expect(await new RunRecords(new MemoryStore(), 'online-retail').list()).toEqual([]);
   });
 
   it('reports a missing run, bad JSON, a bad field and a foreign id', async () => {
     const { lake, ids } = await lakeWithRuns();
-    await expect(new RunRecords(lake).load('20300101T000000Z-ffffff')).rejects.toThrow(ObjectNotFoundError);
-    await expect(new RunRecords(lake).load('latest')).rejects.toThrow(InvalidRunIdError);
+    await expect(new RunRecords(lake, 'online-retail').load('20300101T000000Z-ffffff')).rejects.toThrow(ObjectNotFoundError);
+    await expect(new RunRecords(lake, 'online-retail').load('latest')).rejects.toThrow(InvalidRunIdError);
 
-    const key = `runs/${ids[0]}.json`;
+    const key = `runs/online-retail/${ids[0]}.json`;
     await lake.put(key, '{"schema": "berserkr.run/1",');
-    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(DatasetFormatError);
-    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: expected JSON`);
+    await expect(new RunRecords(lake, 'online-retail').load(ids[0])).rejects.toThrow(DatasetFormatError);
+    await expect(new RunRecords(lake, 'online-retail').load(ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: expected JSON`);
 
-    const good = await new RunRecords(lake).load(ids[1]);
+    const good = await new RunRecords(lake, 'online-retail').load(ids[1]);
     await lake.put(key, JSON.stringify({ ...good, runId: ids[0], status: 'done' }));
-    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: field status:`);
+    await expect(new RunRecords(lake, 'online-retail').load(ids[0])).rejects.toThrow(`invalid run record memory://test/${key}: field status:`);
 
     await lake.put(key, JSON.stringify(good));
-    await expect(new RunRecords(lake).load(ids[0])).rejects.toThrow(`expected runId ${ids[0]}, found ${ids[1]}`);
+    await expect(new RunRecords(lake, 'online-retail').load(ids[0])).rejects.toThrow(`expected runId ${ids[0]}, found ${ids[1]}`);
   });
 });
 

@@ -157,13 +157,13 @@ describe('publishReport', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes runs/<run-id>.html beside the run record and returns its URI', async () => {
+  it('writes runs/<data set>/<run-id>.html beside the run record and returns its URI', async () => {
     const lake = new FileStore(dir);
     const input = minimal();
     const written = await publishReport(new Catalog(lake, 'online-retail'), input);
-    expect(written.key).toBe('runs/20111210T000000Z-000001.html');
-    expect(written.uri).toBe(`${lake.uri.replace(/\/+$/, '')}/runs/20111210T000000Z-000001.html`);
-    expect(readFileSync(join(dir, 'runs', '20111210T000000Z-000001.html'), 'utf8')).toBe(await renderReport(input));
+    expect(written.key).toBe('runs/online-retail/20111210T000000Z-000001.html');
+    expect(written.uri).toBe(`${lake.uri.replace(/\/+$/, '')}/runs/online-retail/20111210T000000Z-000001.html`);
+    expect(readFileSync(join(dir, 'runs', 'online-retail', '20111210T000000Z-000001.html'), 'utf8')).toBe(await renderReport(input));
   });
 
   it('refuses a bad run id before writing', async () => {

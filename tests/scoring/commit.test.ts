@@ -14,8 +14,8 @@ const marker = (index: number, count: number, over: Partial<ShardMarker> = {}): 
   customers: 100 + index,
   pairs: 1000 * (index + 1),
   rows: 10 * (100 + index),
-  lists: `exports/${RUN}/shards/shard-${index}-of-${count}.parquet`,
-  scores: [`scores/${RUN}/shard-${index}-of-${count}/part-00000.parquet`],
+  lists: `exports/online-retail/${RUN}/shards/shard-${index}-of-${count}.parquet`,
+  scores: [`scores/online-retail/${RUN}/shard-${index}-of-${count}/part-00000.parquet`],
   ...over,
 });
 

@@ -54,7 +54,7 @@ describe('scores export', () => {
 
   it('streams an export into a store', async () => {
     const store = new MemoryStore();
-    const info = await store.put('exports/run-1/top-k.csv', (async function* () { yield* exportChunks(table, 'csv', 1); })());
+    const info = await store.put('exports/online-retail/run-1/top-k.csv', (async function* () { yield* exportChunks(table, 'csv', 1); })());
     expect(text(await store.get(info.key))).toBe(text(exportBytes(table, 'csv')));
   });
 

@@ -11,11 +11,11 @@ const D = '20111112T000000Z-dddddd';
 async function lake(): Promise<MemoryStore> {
   const store = new MemoryStore();
   for (const key of [
-    `exports/${A}/top-k.csv`, `exports/${A}/_metadata.json`, `scores/${A}/shard-0-of-1/part-00000.parquet`, // committed
-    `exports/${B}/shards/shard-0-of-2.parquet`, `exports/${B}/shards/shard-0-of-2._SUCCESS.json`, `scores/${B}/shard-0-of-2/part-00000.parquet`, // killed mid-run
-    `scores/${C}/shard-0-of-1/part-00000.parquet`, // killed before any export object
-    `scores/${D}/shard-0-of-1/part-00000.parquet`, // a live run's
-    'exports/latest.json', 'exports/latest/top-k.csv', 'exports/notes.txt',
+    `exports/online-retail/${A}/top-k.csv`, `exports/online-retail/${A}/_metadata.json`, `scores/online-retail/${A}/shard-0-of-1/part-00000.parquet`, // committed
+    `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`, // killed mid-run
+    `scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`, // killed before any export object
+    `scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`, // a live run's
+    'exports/online-retail/latest.json', 'exports/online-retail/latest/top-k.csv', 'exports/online-retail/notes.txt',
   ]) await store.put(key, 'x');
   return store;
 }
@@ -25,12 +25,12 @@ describe('removeUncommittedRuns', () => {
     const store = await lake();
     const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), Date.now() + 1, (runId) => runId === D);
     expect(removed).toEqual([
-      { runId: B, keys: [`exports/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/${B}/shards/shard-0-of-2.parquet`, `scores/${B}/shard-0-of-2/part-00000.parquet`] },
-      { runId: C, keys: [`scores/${C}/shard-0-of-1/part-00000.parquet`] },
+      { runId: B, keys: [`exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`] },
+      { runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] },
     ]);
     expect([...store.objects.keys()].sort()).toEqual([
-      `exports/${A}/_metadata.json`, `exports/${A}/top-k.csv`, 'exports/latest.json', 'exports/latest/top-k.csv', 'exports/notes.txt',
-      `scores/${A}/shard-0-of-1/part-00000.parquet`, `scores/${D}/shard-0-of-1/part-00000.parquet`,
+      `exports/online-retail/${A}/_metadata.json`, `exports/online-retail/${A}/top-k.csv`, 'exports/online-retail/latest.json', 'exports/online-retail/latest/top-k.csv', 'exports/online-retail/notes.txt',
+      `scores/online-retail/${A}/shard-0-of-1/part-00000.parquet`, `scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`,
     ]);
   });
 
@@ -38,9 +38,9 @@ describe('removeUncommittedRuns', () => {
     const store = await lake();
     const cutoff = Date.now() + 1;
     await new Promise((r) => setTimeout(r, 5));
-    await store.put(`scores/${B}/shard-1-of-2/part-00000.parquet`, 'x'); // shard 1 still scoring
+    await store.put(`scores/online-retail/${B}/shard-1-of-2/part-00000.parquet`, 'x'); // shard 1 still scoring
     const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), cutoff, () => false);
     expect(removed.map((r) => r.runId)).toEqual([C, D]);
-    expect(await store.head(`exports/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
+    expect(await store.head(`exports/online-retail/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
   });
 });

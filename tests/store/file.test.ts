@@ -174,5 +174,17 @@ describe('FileStore', () => {
     expect(await tree(join(root, 'lake'))).toEqual(['.~tmp.4243.def', 'exports', 'exports/r1', 'exports/r1/top-k.csv', 'runs', `runs/${TEMP_FILE_PREFIX}dir`]);
     await expect(new FileStore(join(root, 'missing')).removeTempFiles(Date.now())).resolves.toEqual([]);
   });
+
+  it('removes temp files only under the folders it is given', async () => {
+    const cutoff = Date.now() - 60_000;
+    for (const folder of ['exports/a/r1', 'exports/b/r1', 'runs/a']) {
+      const path = join(root, 'lake', ...folder.split('/'), `${TEMP_FILE_PREFIX}1.x`);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, 'half a file');
+      await utimes(path, new Date(cutoff - 1000), new Date(cutoff - 1000));
+    }
+    expect(await store.removeTempFiles(cutoff, ['exports/a/', 'runs/a/', 'scores/a/'])).toEqual([`exports/a/r1/${TEMP_FILE_PREFIX}1.x`, `runs/a/${TEMP_FILE_PREFIX}1.x`]);
+    expect(await store.removeTempFiles(cutoff)).toEqual([`exports/b/r1/${TEMP_FILE_PREFIX}1.x`]);
+  });
 });
 

@@ -64,7 +64,7 @@ describe('baseline fallback records', () => {
     await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetNotFoundError);
     const fallback = fitBaselineFallback(index, 'repeat', validationCutoff, 30, 10, 'challenger lost');
     const { key } = await fallbacks.save(fallback);
-    expect(key).toBe('models/baseline-repeat/fallback.json');
+    expect(key).toBe('models/online-retail/baseline-repeat/fallback.json');
     expect(await fallbacks.load('repeat')).toEqual(fallback);
     await store.put(key, JSON.stringify({ ...fallback, k: 0 }));
     await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetFormatError);

@@ -45,7 +45,7 @@ describe('model registry', () => {
     const catalog = new Catalog(store, 'online-retail');
     const input = toSave();
     const manifest = await saveModel(catalog, input, now);
-    const prefix = `models/${input.modelId}/`;
+    const prefix = `models/online-retail/${input.modelId}/`;
     expect(store.puts).toEqual([prefix + 'weights.bin', prefix + 'model.json', prefix + 'manifest.json']);
     expect(manifest.artefacts.map((a) => a.key)).toEqual([prefix + 'weights.bin', prefix + 'model.json']);
 
@@ -66,7 +66,7 @@ describe('model registry', () => {
     const catalog = new Catalog(store, 'online-retail');
     const input = toSave();
     await saveModel(catalog, input, now);
-    const prefix = `models/${input.modelId}/`;
+    const prefix = `models/online-retail/${input.modelId}/`;
     await store.put(prefix + 'weights.bin', new Uint8Array(3));
     await expect(loadModel(catalog, input.modelId)).rejects.toThrow(DatasetFormatError);
     await expect(loadModel(catalog, input.modelId)).rejects.toThrow(/weights\.bin: expected \d+ bytes as recorded in .*manifest\.json, found 3/);
@@ -86,7 +86,7 @@ describe('model registry', () => {
     await saveModel(catalog, input, now);
     await catalog.champion.publish(champion);
     expect(await catalog.champion.load()).toEqual(champion);
-    await store.put('models/champion.json', '{"modelId": 7}');
+    await store.put('models/online-retail/champion.json', '{"modelId": 7}');
     await expect(catalog.champion.load()).rejects.toThrow(DatasetFormatError);
   });
 });
