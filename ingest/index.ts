@@ -35,5 +35,5 @@ export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
 export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
-export { configHash, ingestAll } from './run';
+export { ingestAll } from './run';
 export type { IngestAllOptions, IngestAllResult, IngestEvent } from './run';
