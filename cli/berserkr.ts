@@ -19,6 +19,7 @@ import { registerSeed } from './commands/seed';
 import { registerExport } from './commands/export';
 import { registerScore } from './commands/score';
 import { registerTrain } from './commands/train';
+import { registerValidate } from './commands/validate';
 
 /** Builds the program with every command registered (exported for tests). */
 export function buildProgram(): Command {
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed]) register(program);
+  for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed, registerValidate]) register(program);
   return program;
 }
 
