@@ -50,6 +50,7 @@ import { buildModel, DEFAULT_MODEL_SPEC } from '../training/model';
 import { fitPreprocessing } from '../training/preprocess';
 import { saveModel } from '../training/registry';
 import { Prng } from '../training/sampling';
+import { lowerBound } from '../ranking/ranges';
 
 /** A bench setting that cannot be used. */
 export class ScoreBenchSetupError extends Error {
@@ -195,15 +196,7 @@ function scaledEvents(real: RealDistributions, customers: number, items: number,
   const cumulative = new Float64Array(items);
   for (let j = 0, s = 0; j < items; j++) cumulative[j] = s += real.popularity[Math.floor((j * real.popularity.length) / items)];
   const drawItem = (): number => {
-    const x = rng.next() * cumulative[items - 1];
-    let lo = 0;
-    let hi = items - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(cumulative, rng.next() * cumulative[items - 1], 0, items - 1);
   };
   const own: number[][] = Array.from({ length: customers }, () => []);
   const cols = { customer: new GrowingColumn(Int32Array), item: new GrowingColumn(Int32Array), time: new GrowingColumn(Float64Array), order: new GrowingColumn(Int32Array) };

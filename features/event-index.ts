@@ -6,6 +6,7 @@
  * order) it is again a prefix, found by binary search.
  */
 import { DAY_MS } from '../lib/schema';
+import { lowerBound } from '../ranking/ranges';
 import { FeatureContractError } from './errors';
 import type { PurchaseEvents } from './types';
 
@@ -108,21 +109,6 @@ export function buildEventIndex(events: PurchaseEvents): EventIndex {
     byItem: groupBy(events.item, nItems),
     byOrder: groupBy(events.order, nOrders),
   };
-}
-
-/**
- * First index in ascending `values[from, to)` whose value is ≥ `x` (`to` if none).
- * @param values ascending numbers.
- */
-export function lowerBound(values: ArrayLike<number>, x: number, from = 0, to = values.length): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -24,7 +24,7 @@ import { checkBudget, drawEpoch, epochBuffers, epochGroups, groupPool, type Grou
 import { DataParallelTrainer } from './data-parallel';
 import { checkFeatureNames, TrainingInputError } from './errors';
 import { coefficientBuffers, stepCoefficients } from './loss';
-import { logLoss } from './metrics';
+import { logLoss } from '../ranking/metrics';
 import { buildModel, DEFAULT_MODEL_SPEC, growVocabulary, type ModelSpec } from './model';
 import { predictRaw, type Vocabulary } from './predict';
 import { fitPreprocessing, type Preprocessing } from './preprocess';

@@ -5,7 +5,8 @@
  */
 import { EventIndex } from '../../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../../training/metrics';
+import type { RankedLists, ScoredPairs } from '../../ranking/lists';
+import { expectedCalibrationError, labelPairs, logLoss, RankingMetrics, rankingMetrics } from '../../ranking/metrics';
 import { buildTruth, truthOf } from '../../training/truth';
 import { DAY_MS } from '../../lib/schema';
 import { CommandContext } from '../context';
@@ -16,13 +17,6 @@ export interface SystemMetrics extends RankingMetrics {
   /** Expected calibration error and log loss over all scored pairs (models only). */
   ece?: number;
   logLoss?: number;
-}
-
-/** Scored candidate pairs (dense ids) with calibrated probabilities. */
-export interface ScoredPairs {
-  customer: Int32Array;
-  item: Int32Array;
-  probability: Float32Array;
 }
 
 /** True when the events reach the end of the horizon after `asOf`, so truth is complete. */

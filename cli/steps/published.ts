@@ -7,9 +7,8 @@ import { Table } from 'apache-arrow';
 import { EventIndex } from '../../features/event-index';
 import type { ExportMetadata } from '../../lib/catalog';
 import { SCORES } from '../../lib/schema';
-import { RankedLists } from '../../training/metrics';
+import type { RankedLists, ScoredPairs } from '../../ranking/lists';
 import { CommandContext } from '../context';
-import { ScoredPairs } from './evaluate';
 
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {

@@ -7,10 +7,12 @@ import type { RunRecord } from '../../lib/catalog';
 import { publishReport } from '../../report/publish';
 import { AtKSeries, ReportInput } from '../../report/types';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { labelPairs, RankedLists, rankingCurves } from '../../training/metrics';
-import { buildTruth, Truth } from '../../training/truth';
+import type { RankedLists, ScoredPairs } from '../../ranking/lists';
+import { labelPairs, rankingCurves } from '../../ranking/metrics';
+import type { Truth } from '../../ranking/truth';
+import { buildTruth } from '../../training/truth';
 import { CommandContext } from '../context';
-import { canEvaluate, evaluateAt, ScoredPairs, SystemMetrics } from './evaluate';
+import { canEvaluate, evaluateAt, SystemMetrics } from './evaluate';
 
 /** Largest K of the Recall@K / NDCG@K curves. */
 const MAX_K = 50;

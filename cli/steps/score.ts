@@ -15,7 +15,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import { buildFeatureSet, prepareCutoff } from '../../features/build';
-import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../../features/event-index';
+import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../../features/event-index';
 import type { FeatureSet } from '../../features/types';
 import type { ExportFile, ExportFormat, ExportMetadata, ShardMarker } from '../../lib/catalog';
 import { availableCpus } from '../../lib/cpus';
@@ -25,13 +25,15 @@ import { exportChunks, scoresTable } from '../../scoring/export';
 import { mergeLists } from '../../scoring/merge';
 import { scoreFeatureSetOn } from '../../scoring/score';
 import { shardCustomers, type ShardSpec } from '../../scoring/shard';
+import type { ScoredPairs } from '../../ranking/lists';
+import { customerRows, sortedHas } from '../../ranking/ranges';
 import { itemOrder, orderByCustomerId, rankPerCustomer, TopK, topKPerCustomer } from '../../ranking/topk';
 import { selectBackend } from '../../training/backend';
 import { ForwardPool } from '../../training/forward-pool';
 import { baselineScores, parseBaselineId } from '../../training/fallback';
 import { loadModel } from '../../training/registry';
 import { CommandContext } from '../context';
-import { canEvaluate, ScoredPairs } from './evaluate';
+import { canEvaluate } from './evaluate';
 
 /**
  * Default customers per batch. A batch holds its candidate pairs' float32 feature
@@ -105,12 +107,10 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
   let total = 0;
   for (let i = 0; i < customers.length; i++) {
     const c = customers[i];
-    const from = lowerBound(fs.customer, c);
-    const to = lowerBound(fs.customer, c + 1, from);
+    const [from, to] = customerRows(fs.customer, c);
     for (let p = truth.offsets[c]; p < truth.offsets[c + 1]; p++) {
       total++;
-      const q = lowerBound(fs.item, truth.items[p], from, to);
-      if (q < to && fs.item[q] === truth.items[p]) found++;
+      if (sortedHas(fs.item, truth.items[p], from, to)) found++;
     }
   }
   return { found, total };
@@ -148,10 +148,7 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
     const rank = (batch: Int32Array): RankedBatch => {
-      const ranges = Array.from(batch, (c) => {
-        const from = lowerBound(lists.customer, c);
-        return [from, lowerBound(lists.customer, c + 1, from)] as const;
-      });
+      const ranges = Array.from(batch, (c) => customerRows(lists.customer, c));
       const rows = new Int32Array(ranges.reduce((s, [from, to]) => s + to - from, 0));
       let at = 0;
       for (const [from, to] of ranges) for (let r = from; r < to; r++) rows[at++] = r;
