@@ -32,7 +32,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext } from '../cli/context';
-import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORWARD_THREADS, scoreStep } from '../cli/steps/score';
+import { DEFAULT_BATCH_CUSTOMERS, defaultForwardThreads, scoreStep } from '../cli/steps/score';
 import { buildFeatureSet, FEATURE_NAMES } from '../features/build';
 import { buildEventIndex, EventIndex } from '../features/event-index';
 import { purchaseEvents } from '../features/events';
@@ -73,7 +73,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: DEFAULT_BATCH_CUSTOMERS, threads: DEFAULT_FORWARD_THREADS, seed: 1 };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: DEFAULT_BATCH_CUSTOMERS, threads: defaultForwardThreads(), seed: 1 };
   const ints: Record<string, 'customers' | 'items' | 'batchCustomers' | 'threads' | 'seed'> = {
     '--customers': 'customers',
     '--items': 'items',

@@ -33,7 +33,7 @@ export { EmptyObjectError, UnsupportedCompressionError, ingestObject, objectComp
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
-export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
+export { IngestWorkerError, IngestWorkerPool } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
 export { configHash, ingestAll } from './run';
 export type { IngestAllOptions, IngestAllResult, IngestEvent } from './run';

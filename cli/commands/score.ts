@@ -12,7 +12,7 @@ import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
 import { eventsStep, resolveAsOf } from '../steps/events';
 import { reportEvaluation } from '../steps/evaluate';
-import { commitStep, DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, DEFAULT_FORWARD_THREADS, scoreStep } from '../steps/score';
+import { commitStep, DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, defaultForwardThreads, scoreStep } from '../steps/score';
 
 /** Turns a parser's typed error into commander's usage error (exit 2), keeping the message. */
 const usage =
@@ -61,7 +61,7 @@ export function registerScore(program: Command): void {
     .addOption(runIdOption('scoring run the outputs go under, shared by all its shards; default: this command\'s run id'))
     .addOption(formatOption())
     .addOption(new Option('--batch-customers <n>', 'customers per scoring batch (memory is proportional)').default(DEFAULT_BATCH_CUSTOMERS).argParser(parsePositiveInt))
-    .addOption(new Option('--threads <n>', 'forward-pass threads, this one included (each more holds a model copy, ~100 MiB)').default(DEFAULT_FORWARD_THREADS).argParser(parsePositiveInt))
+    .addOption(new Option('--threads <n>', 'forward-pass threads, this one included (each more holds a model copy, ~100 MiB)').default(defaultForwardThreads()).argParser(parsePositiveInt))
     .addOption(new Option('--commit', 'only commit run --run-id whose --shards N shards are all done: merge, export, flip exports/latest.json'))
     .addOption(new Option('--shards <n>', 'with --commit: the number of shards N').argParser(parsePositiveInt))
     .action(async (_opts, cmd: Command) => {

@@ -50,9 +50,9 @@ export const DEFAULT_BATCH_CUSTOMERS = 2_500;
  * Default threads of the forward pass (this thread and worker threads; the wasm
  * backend computes on one thread): 2, or 1 when only one CPU is available
  * ({@link availableCpus}: the affinity mask capped by a container's CPU quota). Each worker
- * holds a backend and a copy of the weights (~100 MiB).
+ * holds a backend and a copy of the weights (~100 MiB). Reads the cgroup quota when called, not at import.
  */
-export const DEFAULT_FORWARD_THREADS = Math.min(2, availableCpus());
+export const defaultForwardThreads = (): number => Math.min(2, availableCpus());
 
 /** Default export formats. */
 export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
@@ -72,7 +72,7 @@ export interface ScoreStepOptions {
   batchCustomers?: number;
   /** Keep this shard's lists and scored pairs in memory for evaluation [true]; false keeps memory flat. */
   collect?: boolean;
-  /** Forward-pass threads, this one included [{@link DEFAULT_FORWARD_THREADS}]. */
+  /** Forward-pass threads, this one included [{@link defaultForwardThreads}]. */
   threads?: number;
 }
 
@@ -169,7 +169,7 @@ async function openRanker(ctx: CommandContext, index: EventIndex, o: ScoreStepOp
   }
   ctx.run.setBackend(await selectBackend());
   const model = await loadModel(ctx.catalog, o.modelId);
-  const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? DEFAULT_FORWARD_THREADS });
+  const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? defaultForwardThreads() });
   const tieKey = itemOrder(itemIds);
   return {
     score: async (fs) => {
