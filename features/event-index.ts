@@ -6,7 +6,7 @@
  * order) it is again a prefix, found by binary search.
  */
 import { DAY_MS } from '../lib/schema';
-import { lowerBound } from '../ranking/ranges';
+import { lowerBound, type ItemSets } from '../ranking/ranges';
 import { FeatureContractError } from './errors';
 import type { PurchaseEvents } from './types';
 
@@ -40,13 +40,8 @@ export interface EventIndex {
   byOrder: Csr;
 }
 
-/** Items bought per customer in a time window, as CSR over dense customer ids. */
-export interface CustomerItemSets {
-  /** Length = customers + 1. */
-  offsets: Int32Array;
-  /** Distinct dense item ids, ascending within each customer. */
-  items: Int32Array;
-}
+/** Items bought per customer in a time window: CSR item sets keyed by dense customer id (length = customers + 1). */
+export type CustomerItemSets = ItemSets;
 
 /** Stable counting sort of event ids 0..n-1 by `key` (values in [0, keys)). */
 function groupBy(key: Int32Array, keys: number): Csr {
