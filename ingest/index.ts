@@ -34,7 +34,7 @@ export { EmptyObjectError, UnsupportedCompressionError, ingestObject, objectComp
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
-export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
+export { IngestWorkerError, IngestWorkerPool } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
 export { DEFAULT_SAMPLE_LINES, summarizeValidation, validateObject } from './validate';
 export type { ObjectValidation, RejectExample, ValidateOptions, ValidationSummary } from './validate';

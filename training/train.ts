@@ -30,7 +30,7 @@ import { DataParallelTrainer } from './data-parallel';
 import { memberSeed, mergeMembers, mergeScores } from './ensemble';
 import { checkFeatureNames, TrainingInputError } from './errors';
 import { coefficientBuffers, stepCoefficients } from './loss';
-import { logLoss } from './metrics';
+import { logLoss } from '../ranking/metrics';
 import { buildModel, DEFAULT_MODEL_SPEC, growVocabulary, type ModelSpec } from './model';
 import { predictRaw, type Vocabulary } from './predict';
 import { fitPreprocessing, type Preprocessing } from './preprocess';
