@@ -21,7 +21,7 @@ import { buildFeatureSet } from '../features/build';
 import type { FeatureSet } from '../features/types';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
-import { expectedCalibrationError, labelPairs } from '../training/metrics';
+import { expectedCalibrationError, labelPairs } from '../ranking/metrics';
 import { predictRaw } from '../training/predict';
 import { trainModel } from '../training/train';
 import { buildTruth } from '../training/truth';

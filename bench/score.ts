@@ -44,7 +44,7 @@ import { RunRecorder } from '../lib/runs';
 import type { StageContext } from '../lib/stage-context';
 import { DAY_MS } from '../lib/schema';
 import { openStore } from '../lib/store/open';
-import { DEFAULT_FORWARD_THREADS } from '../scoring/ranker';
+import { defaultForwardThreads } from '../scoring/ranker';
 import { DEFAULT_BATCH_CUSTOMERS, scoreStep } from '../scoring/runner';
 import { selectBackend } from '../training/backend';
 import { mergedSpec } from '../training/ensemble';
@@ -53,6 +53,7 @@ import { buildModel, DEFAULT_MODEL_SPEC } from '../training/model';
 import { fitPreprocessing } from '../training/preprocess';
 import { saveModel } from '../training/registry';
 import { Prng } from '../training/sampling';
+import { lowerBound } from '../ranking/ranges';
 
 /** A bench setting that cannot be used. */
 export class ScoreBenchSetupError extends Error {
@@ -75,7 +76,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: DEFAULT_BATCH_CUSTOMERS, threads: DEFAULT_FORWARD_THREADS, seed: 1 };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', customers: 200_000, items: 20_000, batchCustomers: DEFAULT_BATCH_CUSTOMERS, threads: defaultForwardThreads(), seed: 1 };
   const ints: Record<string, 'customers' | 'items' | 'batchCustomers' | 'threads' | 'seed'> = {
     '--customers': 'customers',
     '--items': 'items',
@@ -198,15 +199,7 @@ function scaledEvents(real: RealDistributions, customers: number, items: number,
   const cumulative = new Float64Array(items);
   for (let j = 0, s = 0; j < items; j++) cumulative[j] = s += real.popularity[Math.floor((j * real.popularity.length) / items)];
   const drawItem = (): number => {
-    const x = rng.next() * cumulative[items - 1];
-    let lo = 0;
-    let hi = items - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(cumulative, rng.next() * cumulative[items - 1], 0, items - 1);
   };
   const own: number[][] = Array.from({ length: customers }, () => []);
   const cols = { customer: new GrowingColumn(Int32Array), item: new GrowingColumn(Int32Array), time: new GrowingColumn(Float64Array), order: new GrowingColumn(Int32Array) };

@@ -22,6 +22,7 @@ import { registerSeed } from './commands/seed';
 import { registerExport } from './commands/export';
 import { registerScore } from './commands/score';
 import { registerTrain } from './commands/train';
+import { registerValidate } from './commands/validate';
 
 /** Builds the program with every command registered (exported for tests). */
 export function buildProgram(): Command {
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
-  for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed]) register(program);
+  for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed, registerValidate]) register(program);
   return program;
 }
 

@@ -85,13 +85,21 @@ async function kindOf(path: string): Promise<'folder' | 'other' | 'missing'> {
 export async function checkLocations(locations: { lake: string; raw?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const lake = parseStoreUri(locations.lake);
   if (lake.kind === 'file' && (await kindOf(lake.path)) === 'other') throw new LocationError('--lake', locations.lake, 'is a file, expected a folder (or a path that does not exist yet)');
-  if (locations.raw === undefined) return;
-  const raw = parseStoreUri(locations.raw);
+  if (locations.raw !== undefined) await checkRawLocation(locations.raw, env);
+}
+
+/**
+ * Checks a raw location alone (commands that read raw objects without a lake, such as `validate`):
+ * an existing folder, or an S3 bucket the server does not report missing.
+ * @throws as {@link checkLocations}.
+ */
+export async function checkRawLocation(uri: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const raw = parseStoreUri(uri);
   if (raw.kind === 's3') {
-    if (await s3BucketMissing(locations.raw, env)) throw new LocationError('--raw', locations.raw, `no such bucket ${JSON.stringify(raw.bucket)}`);
+    if (await s3BucketMissing(uri, env)) throw new LocationError('--raw', uri, `no such bucket ${JSON.stringify(raw.bucket)}`);
     return;
   }
   const kind = await kindOf(raw.path);
-  if (kind === 'missing') throw new LocationError('--raw', locations.raw, 'no such folder');
-  if (kind === 'other') throw new LocationError('--raw', locations.raw, 'is a file, expected a folder of raw objects');
+  if (kind === 'missing') throw new LocationError('--raw', uri, 'no such folder');
+  if (kind === 'other') throw new LocationError('--raw', uri, 'is a file, expected a folder of raw objects');
 }

@@ -5,9 +5,9 @@
  */
 import { EventIndex } from '../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
-import { expectedCalibrationError, labelPairs, logLoss, RankedLists, RankingMetrics, rankingMetrics } from '../training/metrics';
+import type { RankedLists, ScoredPairs } from '../ranking/lists';
+import { expectedCalibrationError, labelPairs, logLoss, RankingMetrics, rankingMetrics } from '../ranking/metrics';
 import { buildTruth, truthOf } from '../training/truth';
-import type { ScoredPairs } from '../scoring/score';
 
 /** Metrics of one system at one as-of time. */
 export interface SystemMetrics extends RankingMetrics {

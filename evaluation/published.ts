@@ -8,9 +8,8 @@ import { Table } from 'apache-arrow';
 import { EventIndex } from '../features/event-index';
 import type { Catalog, ExportMetadata } from '../lib/catalog';
 import { SCORES } from '../lib/schema';
-import { RankedLists } from '../training/metrics';
+import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { loadExportLists, publishedExport } from '../scoring/published';
-import type { ScoredPairs } from '../scoring/score';
 
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {

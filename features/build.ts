@@ -9,7 +9,8 @@ import { customerAggregates, itemAggregates, type CustomerAggregates } from './a
 import { CandidateOptions, generateCandidates, prepareCandidates, SOURCE, type CandidatePool } from './candidates';
 import { CUSTOMER_ITEM_FEATURES, CustomerItemScratch, writeCustomerItemFeatures } from './customer-items';
 import { FeatureContractError } from './errors';
-import { buildEventIndex, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound } from './event-index';
+import { customerRows, setHas, sortedHas } from '../ranking/ranges';
+import { buildEventIndex, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers } from './event-index';
 import type { FeatureSet, PurchaseEvents } from './types';
 
 const CUSTOMER_FEATURES = [
@@ -251,12 +252,7 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
 function labelRows(index: EventIndex, fs: FeatureSet, horizonDays: number): Uint8Array {
   const truth = customerItemsInWindow(index, fs.cutoff, fs.cutoff + horizonDays * DAY_MS);
   const label = new Uint8Array(fs.n);
-  for (let row = 0; row < fs.n; row++) {
-    const c = fs.customer[row];
-    const hi = truth.offsets[c + 1];
-    const p = lowerBound(truth.items, fs.item[row], truth.offsets[c], hi);
-    if (p < hi && truth.items[p] === fs.item[row]) label[row] = 1;
-  }
+  for (let row = 0; row < fs.n; row++) if (setHas(truth, fs.customer[row], fs.item[row])) label[row] = 1;
   return label;
 }
 
@@ -277,12 +273,11 @@ export function candidateRecall(fs: FeatureSet, source: PurchaseEvents | EventIn
   let found = 0;
   let row = 0;
   for (let c = 0; c < known; c++) {
-    const from = lowerBound(fs.customer, c, row);
-    row = lowerBound(fs.customer, c + 1, from);
+    const [from, to] = customerRows(fs.customer, c, row);
+    row = to;
     for (let p = truth.offsets[c]; p < truth.offsets[c + 1]; p++) {
       total++;
-      const q = lowerBound(fs.item, truth.items[p], from, row);
-      if (q < row && fs.item[q] === truth.items[p]) found++;
+      if (sortedHas(fs.item, truth.items[p], from, to)) found++;
     }
   }
   return total === 0 ? Number.NaN : found / total;

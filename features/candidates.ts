@@ -17,7 +17,7 @@ import { itemNeighbours, type ItemNeighbours } from './cooccurrence';
 import { CustomerKnnScratch, customerVectors, DEFAULT_KNN_NEIGHBOURS, DEFAULT_KNN_POSTINGS, DEFAULT_KNN_QUERY_ITEMS, type CustomerVectors } from './customer-knn';
 import { eventsBefore, EventIndex, knownCustomers, knownItems, pastEnd } from './event-index';
 import { itemEventCounts, rankItems } from './popularity';
-import { topByScore } from './top-k';
+import { topByScore } from '../ranking/topk';
 
 /** Bit flags of `Candidates.source`. */
 export const SOURCE = { own: 1, popular: 2, copurchase: 4, knn: 8 } as const;

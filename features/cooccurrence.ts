@@ -6,7 +6,7 @@
  * collaborative filtering", IEEE Internet Computing 2003).
  */
 import { EventIndex, pastEnd } from './event-index';
-import { topByScore } from './top-k';
+import { topByScore } from '../ranking/topk';
 
 /** Top neighbours per known item, CSR: item i's are `items[offsets[i] .. offsets[i+1])`, best first. */
 export interface ItemNeighbours {

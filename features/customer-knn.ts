@@ -19,7 +19,7 @@
  */
 import { CustomerItemScratch } from './customer-items';
 import { EventIndex } from './event-index';
-import { topByScore } from './top-k';
+import { topByScore } from '../ranking/topk';
 
 /** K of {@link CustomerKnnScratch.load}: the neighbour count of the TIFU-KNN reference run in `protocol.md`. */
 export const DEFAULT_KNN_NEIGHBOURS = 300;

@@ -6,6 +6,7 @@
  * order) it is again a prefix, found by binary search.
  */
 import { DAY_MS } from '../lib/schema';
+import { lowerBound, type ItemSets } from '../ranking/ranges';
 import { FeatureContractError } from './errors';
 import type { PurchaseEvents } from './types';
 
@@ -39,13 +40,8 @@ export interface EventIndex {
   byOrder: Csr;
 }
 
-/** Items bought per customer in a time window, as CSR over dense customer ids. */
-export interface CustomerItemSets {
-  /** Length = customers + 1. */
-  offsets: Int32Array;
-  /** Distinct dense item ids, ascending within each customer. */
-  items: Int32Array;
-}
+/** Items bought per customer in a time window: CSR item sets keyed by dense customer id (length = customers + 1). */
+export type CustomerItemSets = ItemSets;
 
 /** Stable counting sort of event ids 0..n-1 by `key` (values in [0, keys)). */
 function groupBy(key: Int32Array, keys: number): Csr {
@@ -108,21 +104,6 @@ export function buildEventIndex(events: PurchaseEvents): EventIndex {
     byItem: groupBy(events.item, nItems),
     byOrder: groupBy(events.order, nOrders),
   };
-}
-
-/**
- * First index in ascending `values[from, to)` whose value is ≥ `x` (`to` if none).
- * @param values ascending numbers.
- */
-export function lowerBound(values: ArrayLike<number>, x: number, from = 0, to = values.length): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -3,7 +3,8 @@
  * lzop, gzip, zstd or uncompressed → typed batches; `decompress` is its first
  * layer, `typeCsv` its part after decompression); `ingestAll` is its edge over
  * the catalog (`lib/catalog`), optionally spreading objects over worker threads
- * (`IngestWorkerPool`); `createLzoRegistry` is the lzop codec registry with the
+ * (`IngestWorkerPool`); `validateObject` and `validateRaw` its dry run on a sample
+ * (`berserkr validate`); `createLzoRegistry` is the lzop codec registry with the
  * bounds-checked LZO1X decoder (`lzo1x.ts`).
  */
 export { CodecRegistry, LZOP_METHOD } from './codec';
@@ -33,7 +34,11 @@ export { EmptyObjectError, UnsupportedCompressionError, ingestObject, objectComp
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
-export { IngestWorkerError, IngestWorkerPool, workersAvailable } from './pool';
+export { IngestWorkerError, IngestWorkerPool } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
+export { DEFAULT_SAMPLE_LINES, summarizeValidation, validateObject } from './validate';
+export type { ObjectValidation, RejectExample, ValidateOptions, ValidationSummary } from './validate';
+export { validateRaw } from './validate-raw';
+export type { ValidateRawOptions } from './validate-raw';
 export { ingestAll } from './run';
 export type { IngestAllOptions, IngestAllResult, IngestEvent } from './run';

@@ -86,7 +86,13 @@ export async function* ingestObject(
 }
 
 /** Options of {@link typeCsv}: those of {@link IngestOptions} past the decompression layer. */
-export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes' | 'maxRejectRatio'>;
+export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes' | 'maxRejectRatio'> & {
+  /**
+   * Data lines to read at most (a sample, `berserkr validate`): past them nothing more
+   * is read or decompressed, and the counts are those of the lines read. All by default.
+   */
+  maxLines?: number;
+};
 
 /**
  * The stage after decompression: the decompressed CSV bytes of one object (in the
@@ -102,6 +108,8 @@ export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'
  * and left to the reject budgets.
  * @param objectKey the raw object's key (lineage and errors).
  * @param blocks the decompressed CSV bytes, e.g. `decompress(...)`.
+ * @param onLayout called once with the column layout and the column names it was
+ *   resolved from (the header line, or `csv.columns` without one), before any line is typed.
  * @returns batches of `batchLines` lines (the last fewer); the return value is the counts.
  * @throws HeaderMismatchError when the header does not fit `config`, EmptyObjectError
  *   when there is no header line, CsvRecordTooLongError when a record is longer than
@@ -112,29 +120,36 @@ export async function* typeCsv(
   blocks: AsyncIterable<Uint8Array>,
   config: DatasetConfig,
   options: TypeCsvOptions,
+  onLayout?: (layout: ColumnLayout, header: readonly string[]) => void,
 ): AsyncGenerator<TypedBatch, IngestCounts> {
   const batchLines = options.batchLines ?? 250_000;
+  const maxLines = options.maxLines ?? Infinity;
   const records = parseCsv(toUtf8(blocks, config.csv.encoding), { delimiter: config.csv.delimiter, maxRecordBytes: options.maxRecordBytes, source: objectKey });
   let typer: RecordTyper | undefined;
   // Column buffers start small and grow: most objects hold far fewer lines than a batch.
-  const capacity = Math.min(batchLines, 1 << 14);
+  const capacity = Math.min(batchLines, maxLines, 1 << 14);
   const maxUnreadableTimes = Math.max(0.5, options.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO);
-  if (!config.csv.header) typer = new RecordTyper(objectKey, config, resolveLayout(config.csv.columns!, config, objectKey), capacity, maxUnreadableTimes);
+  const start = (header: readonly string[]): RecordTyper => {
+    const layout: ColumnLayout = resolveLayout(header, config, objectKey);
+    onLayout?.(layout, header);
+    return new RecordTyper(objectKey, config, layout, capacity, maxUnreadableTimes);
+  };
+  if (!config.csv.header) typer = start(config.csv.columns!);
   for await (const batch of records) {
     let from = 0;
     if (typer === undefined) {
       const header: string[] = [];
       for (let f = batch.fieldStart[0]; f < batch.fieldStart[1]; f++) header.push(fieldText(batch, f));
-      const layout: ColumnLayout = resolveLayout(header, config, objectKey);
-      typer = new RecordTyper(objectKey, config, layout, capacity, maxUnreadableTimes);
+      typer = start(header);
       from = 1;
     }
-    while (from < batch.count) {
-      const to = Math.min(batch.count, from + batchLines - typer.size);
+    while (from < batch.count && typer.counts.read < maxLines) {
+      const to = Math.min(batch.count, from + batchLines - typer.size, from + maxLines - typer.counts.read);
       typer.add(batch, from, to);
       from = to;
       if (typer.size >= batchLines) yield typer.take();
     }
+    if (typer.counts.read >= maxLines) break; // closes the CSV, text and decompression layers and the raw stream
   }
   if (typer === undefined) throw new EmptyObjectError(objectKey);
   if (typer.size > 0) yield typer.take();

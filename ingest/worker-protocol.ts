@@ -2,6 +2,7 @@
  * Messages between the ingest thread and an ingest worker thread (`worker.ts`,
  * `pool.ts`), and how typed errors cross the thread boundary.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { DatasetConfig } from '../lib/config-types';
 import { CsvRecordTooLongError } from './csv';
 import { EmptyObjectError, TypeCsvOptions } from './ingest';
@@ -9,12 +10,19 @@ import { LzopFormatError } from './lzop';
 import { TimeFormatError } from './time';
 import { HeaderMismatchError, IngestCounts, UnreadableTimesError } from './typing';
 
-/** Ingest thread → worker. */
+/** One object's task for a worker: what to ingest, and the port its blocks arrive on and its parts leave on. */
+export interface IngestTask {
+  objectKey: string;
+  config: DatasetConfig;
+  options: TypeCsvOptions;
+  port: MessagePort;
+}
+
+/** Ingest thread → worker, on the object's port. */
 export type ToWorker =
-  | { type: 'start'; objectKey: string; config: DatasetConfig; options: TypeCsvOptions }
-  /** Decompressed CSV bytes of the current object. */
+  /** Decompressed CSV bytes of the object. */
   | { type: 'block'; bytes: Uint8Array }
-  /** No more blocks for the current object. */
+  /** No more blocks. */
   | { type: 'end' };
 
 /** A thrown value as plain data: class name, message, and the error's own fields. */
@@ -25,7 +33,7 @@ export interface ErrorData {
   fields: Record<string, unknown>;
 }
 
-/** Worker → ingest thread. */
+/** Worker → ingest thread, on the object's port. */
 export type FromWorker =
   /** A block was taken off the worker's queue: the sender may send another. */
   | { type: 'ack' }

@@ -1,12 +1,13 @@
 /**
- * Entry point of an ingest worker thread (see `pool.ts`): receives one object's
- * decompressed CSV bytes at a time, runs the pure stage (`typeCsv`) and the
- * Parquet encoding on them, and posts the parts and counts back.
+ * Ingest worker thread (see `pool.ts`): for each object it is given, receives
+ * the decompressed CSV bytes over the object's port, runs the pure stage
+ * (`typeCsv`) and the Parquet encoding on them, and posts the parts and counts
+ * back on the same port.
  */
-import { parentPort } from 'worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { typeCsv } from './ingest';
 import { encodeBatches } from './parts';
-import { FromWorker, ToWorker, errorToData } from './worker-protocol';
+import { FromWorker, IngestTask, ToWorker, errorToData } from './worker-protocol';
 
 /** Blocks of the current object, handed to the stage as an async iterable; acknowledges each block it hands out. */
 class BlockQueue {
@@ -38,19 +39,21 @@ class BlockQueue {
   }
 }
 
-function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
-  parentPort!.postMessage(message, transfer);
-}
-
 /** The buffer of `bytes` when it may be transferred (it spans the whole buffer). */
 const whole = (bytes: Uint8Array | undefined): ArrayBuffer[] =>
   bytes !== undefined && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : [];
 
-let queue: BlockQueue | undefined;
-
-async function run(start: Extract<ToWorker, { type: 'start' }>, blocks: BlockQueue): Promise<void> {
+/**
+ * Ingests one object: its blocks arrive on `task.port`, its parts, counts or
+ * error (as data, so typed errors keep their class) leave on it.
+ */
+export default async function ingestObject(task: IngestTask): Promise<void> {
+  const port: MessagePort = task.port;
+  const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+  const blocks = new BlockQueue(() => post({ type: 'ack' }));
+  port.on('message', (m: ToWorker) => (m.type === 'block' ? blocks.push(m.bytes) : blocks.end()));
   try {
-    const parts = encodeBatches(typeCsv(start.objectKey, blocks, start.config, start.options));
+    const parts = encodeBatches(typeCsv(task.objectKey, blocks, task.config, task.options));
     for (let r = await parts.next(); ; r = await parts.next()) {
       if (r.done) {
         post({ type: 'done', counts: r.value });
@@ -60,13 +63,7 @@ async function run(start: Extract<ToWorker, { type: 'start' }>, blocks: BlockQue
     }
   } catch (e) {
     post({ type: 'error', error: errorToData(e) });
+  } finally {
+    port.close();
   }
 }
-
-parentPort!.on('message', (message: ToWorker) => {
-  if (message.type === 'start') {
-    queue = new BlockQueue(() => post({ type: 'ack' }));
-    void run(message, queue);
-  } else if (message.type === 'block') queue!.push(message.bytes);
-  else queue!.end();
-});

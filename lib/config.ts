@@ -26,9 +26,12 @@ const RULE_COLUMNS = ['customer_id', 'item_id', 'quantity', 'unit_price', 'order
 const columnName = z.string().min(1, 'must be a non-empty column name');
 const mapping = z
   .object({
-    column: columnName,
-    required: z.boolean().default(true),
-    transform: z.enum(['none', 'upper', 'lower', 'trim']).default('none'),
+    column: columnName.describe('Name of the raw column, as in the header (matched after trimming; in any case with csv.header_case: insensitive).'),
+    required: z.boolean().default(true).describe('Whether an empty value makes the line a reject (`missing_required`).'),
+    transform: z
+      .enum(['none', 'upper', 'lower', 'trim'])
+      .default('none')
+      .describe('Applied to the value before it is typed: upper or lower case, or white space trimmed on both sides.'),
   })
   .strict();
 
@@ -41,15 +44,27 @@ const IANA_OR_UTC = (tz: string) => {
   }
 };
 
-const ruleColumn = z.enum(RULE_COLUMNS);
+const ruleColumn = z.enum(RULE_COLUMNS).describe('The canonical column the rule tests.');
 const rule = z.union([
-  z.object({ column: ruleColumn, op: z.literal('present') }).strict(),
-  z.object({ column: ruleColumn, op: z.enum(['gt', 'ge', 'lt', 'le']), value: z.number() }).strict(),
-  z.object({ column: ruleColumn, op: z.enum(['starts_with', 'not_starts_with']), value: z.string() }).strict(),
+  z.object({ column: ruleColumn, op: z.literal('present').describe('The value is not empty.') }).strict(),
   z
     .object({
       column: ruleColumn,
-      op: z.enum(['matches', 'not_matches']),
+      op: z.enum(['gt', 'ge', 'lt', 'le']).describe('The value is greater than (`gt`), at least (`ge`), less than (`lt`), at most (`le`) the number `value`.'),
+      value: z.number(),
+    })
+    .strict(),
+  z
+    .object({
+      column: ruleColumn,
+      op: z.enum(['starts_with', 'not_starts_with']).describe('The value starts, or does not start, with the text `value`.'),
+      value: z.string(),
+    })
+    .strict(),
+  z
+    .object({
+      column: ruleColumn,
+      op: z.enum(['matches', 'not_matches']).describe('The value matches, or does not match, the regular expression `value` (JavaScript syntax, unanchored).'),
       value: z.string().refine((p) => {
         try {
           new RegExp(p);
@@ -68,51 +83,96 @@ export const DEFAULT_RAW_PATTERN = '**/*.csv*';
 /** Name of the clean column that carries extra header columns under `csv.extra_columns: keep`. */
 export const EXTRA_COLUMNS = 'extra_columns';
 
-const configSchema = z
+/**
+ * The schema of a data-set configuration: keys, types, defaults, allowed values and
+ * (`.describe()`) what each key means, which `config-reference.ts` renders as
+ * docs/configuration.md. Cross-field checks follow in `superRefine`.
+ */
+export const configSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-" (it names lake prefixes)'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-" (it names lake prefixes)')
+      .describe('Data-set name: lower-case letters, digits, ".", "_" or "-". It names the lake prefixes of the data set (`clean/<name>/`, `rejects/<name>/`, …).'),
     raw: z
       .object({
-        pattern: z.string().min(1, 'must be a non-empty glob such as **/*.csv*').default(DEFAULT_RAW_PATTERN),
+        pattern: z
+          .string()
+          .min(1, 'must be a non-empty glob such as **/*.csv*')
+          .default(DEFAULT_RAW_PATTERN)
+          .describe('Glob (picomatch syntax) over the keys under --raw, matched case-insensitively: the objects ingest takes. `**` spans folders. Every other object is logged and recorded as skipped, with the reason.'),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Which raw objects belong to the data set.'),
     csv: z
       .object({
-        compression: z.enum(['auto', 'lzop', 'gzip', 'zstd', 'none']).default('auto'),
+        compression: z
+          .enum(['auto', 'lzop', 'gzip', 'zstd', 'none'])
+          .default('auto')
+          .describe('How raw objects are compressed: `auto` by each key\'s extension (`.lzo` lzop, `.gz` gzip, `.zst` zstd, any other none; `.bz2`, `.zip`, … are skipped), or one compression for every object. The first bytes must agree, else the object fails.'),
         delimiter: z
           .string()
           .length(1, 'must be exactly one character')
           .refine((d) => !['"', '\n', '\r'].includes(d), 'must not be a quote, CR or LF')
           .refine((d) => d.charCodeAt(0) < 0x80, 'must be an ASCII character (the CSV reader splits fields on one byte)')
-          .default(','),
-        encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
-        header: z.boolean().default(true),
-        duplicates: z.enum(['keep', 'reject']),
-        columns: z.array(columnName).min(1).optional(),
-        extra_columns: z.enum(['keep', 'ignore', 'fail']).default('keep'),
-        header_case: z.enum(['sensitive', 'insensitive']).default('sensitive'),
+          .default(',')
+          .describe('Field separator: one ASCII character other than a quote, CR or LF.'),
+        encoding: z.enum(['utf-8', 'latin1']).default('utf-8').describe('Text encoding of the CSV: UTF-8 (invalid lines are rejected as `bad_encoding`) or Latin-1 (ISO-8859-1).'),
+        header: z.boolean().default(true).describe('Whether the first line is a header, matched against the configured columns.'),
+        duplicates: z
+          .enum(['keep', 'reject'])
+          .describe('Exact duplicate lines within an object: `keep` every copy (counted as duplicates), or `reject` later copies (reason `duplicate`, naming the first copy\'s line).'),
+        columns: z
+          .array(columnName)
+          .min(1)
+          .optional()
+          .describe('Raw column names in file order. Required when `header` is false; with a header, the header must list exactly these, in this order.'),
+        extra_columns: z
+          .enum(['keep', 'ignore', 'fail'])
+          .default('keep')
+          .describe('Header columns the configuration does not name: `keep` carries them into clean tables as one JSON object per line (column `extra_columns`), `ignore` drops them, `fail` fails the object.'),
+        header_case: z
+          .enum(['sensitive', 'insensitive'])
+          .default('sensitive')
+          .describe('How header names are matched to configured names, after trimming both: exactly, or in any case.'),
       })
-      .strict(),
+      .strict()
+      .describe('How the raw CSV objects are read.'),
     columns: z
       .object({
-        customer: mapping,
-        item: mapping,
-        time: mapping.extend({
-          format: z.string().refine(
-            (f) => (TIME_FORMAT_KEYWORDS as readonly string[]).includes(f) || f.includes('YYYY'),
-            `must be ${TIME_FORMAT_KEYWORDS.join(', ')} or a token format with the YYYY token`,
-          ),
-          timezone: z.string().refine(IANA_OR_UTC, 'must be UTC or an IANA time zone such as Europe/London'),
-        }),
-        quantity: mapping.optional(),
-        price: mapping.optional(),
-        order: mapping.optional(),
-        keep: z.array(columnName).default([]),
-        ignore: z.array(columnName).optional(),
+        customer: mapping.describe('The customer column → `customer_id` (utf8; null when empty and not required).'),
+        item: mapping.describe('The item column → `item_id` (utf8; always required).'),
+        time: mapping
+          .extend({
+            format: z
+              .string()
+              .refine(
+                (f) => (TIME_FORMAT_KEYWORDS as readonly string[]).includes(f) || f.includes('YYYY'),
+                `must be ${TIME_FORMAT_KEYWORDS.join(', ')} or a token format with the YYYY token`,
+              )
+              .describe(
+                `Format of the times: ${TIME_FORMAT_KEYWORDS.map((k) => `\`${k}\``).join(', ')} (ISO 8601 dates or date-times with an optional fraction and offset; Unix time in seconds or milliseconds), `
+                  + 'or a token format such as `M/D/YYYY H:mm` (tokens YYYY, M/MM, D/DD, H/HH, m/mm, s/ss; any other character matches itself). Lines whose time does not match are rejected as `bad_time`.',
+              ),
+            timezone: z
+              .string()
+              .refine(IANA_OR_UTC, 'must be UTC or an IANA time zone such as Europe/London')
+              .describe('IANA time zone of times written without an offset, e.g. `UTC`, `Europe/London`; epoch times and times with an offset ignore it.'),
+          })
+          .describe('The time column → `event_time` (timestamp ms UTC; always required).'),
+        quantity: mapping.optional().describe('The quantity column → `quantity` (int32); without it the column is null.'),
+        price: mapping.optional().describe('The unit price column → `unit_price` (float64, a decimal number); without it the column is null.'),
+        order: mapping.optional().describe('The order (invoice) column → `order_id` (utf8); without it the column is null.'),
+        keep: z.array(columnName).default([]).describe('Other raw columns carried into clean tables as utf8, named in lower snake case (`Unit Price` → `unit_price`).'),
+        ignore: z.array(columnName).optional().describe('Raw columns present in the files and deliberately dropped: they must be in the header, and are never carried as extra columns.'),
       })
-      .strict(),
-    purchase: z.array(rule).default([]),
+      .strict()
+      .describe('Which raw columns are the canonical columns of clean transactions.'),
+    purchase: z
+      .array(rule)
+      .default([])
+      .describe(`Which clean lines are purchase events, for features, training and evaluation: all rules must hold. Each rule tests one canonical column (${RULE_COLUMNS.join(', ')}). Ingest keeps every typed line either way.`),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,22 +1,24 @@
 /**
- * Per-customer top-K selection over scored candidate rows grouped by customer.
- * Partial selection with a bounded heap per customer: O(n log K) time, O(K) extra
- * memory per customer, no full sort. Order: probability descending, ties by
+ * Top-K selection with the bounded heap of `heap.ts`: per customer over scored
+ * candidate rows grouped by customer, and over ids by a score (features keep
+ * their nearest items and neighbours with it). O(n log K) time, O(K) extra
+ * memory, no full sort. Per customer the order is: probability descending, ties by
  * the raw score descending when given, then by item id ascending (a total order,
  * so the output is deterministic and shards agree with the single run).
  */
 import { RankingInputError } from './errors';
+import { BoundedHeap } from './heap';
+import type { RankedLists, ScoredPairs } from './lists';
 
-/** Top-K rows as typed columns, customers in input order, ranks 1 … ≤ K within a customer. */
-export interface TopK {
+/**
+ * Ranked lists with their probabilities, as {@link topKPerCustomer} selects
+ * them: customers in input order, ranks 1 … ≤ K within a customer.
+ */
+export interface TopK extends RankedLists, ScoredPairs {
+  /** Number of rows (every column's length). */
   n: number;
   /** Input row index of each selected row. */
   row: Int32Array;
-  customer: Int32Array;
-  item: Int32Array;
-  /** 1 = most likely. */
-  rank: Int32Array;
-  probability: Float32Array;
 }
 
 /** Tie-breaks of {@link topKPerCustomer}. */
@@ -102,51 +104,21 @@ export function topKPerCustomer(
     rank: new Int32Array(outN),
     probability: new Float32Array(outN),
   };
-  const heap = new Int32Array(Math.min(k, n)); // min-heap by `worse`: the worst kept row on top
-  const siftDown = (size: number): void => {
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) return;
-      const c = l + 1 < size && worse(heap[l + 1], heap[l]) ? l + 1 : l;
-      if (!worse(heap[c], heap[i])) return;
-      const t = heap[i];
-      heap[i] = heap[c];
-      heap[c] = t;
-      i = c;
-    }
-  };
+  const heap = new BoundedHeap(Math.min(k, n), worse); // the worst kept row on top
   let o = 0;
   for (let g = 0; g + 1 < starts.length; g++) {
-    let size = 0;
-    for (let r = starts[g]; r < starts[g + 1]; r++) {
-      if (size < k) {
-        let i = size++;
-        heap[i] = r;
-        while (i > 0) {
-          const p = (i - 1) >> 1;
-          if (!worse(heap[i], heap[p])) break;
-          const t = heap[i];
-          heap[i] = heap[p];
-          heap[p] = t;
-          i = p;
-        }
-      } else if (worse(heap[0], r)) {
-        heap[0] = r;
-        siftDown(size);
-      }
-    }
+    heap.clear();
+    for (let r = starts[g]; r < starts[g + 1]; r++) heap.offer(r);
     // Pop the worst first into the last rank slot.
+    const size = heap.size;
     for (let rank = size; rank >= 1; rank--) {
-      const r = heap[0];
+      const r = heap.popWorst();
       const at = o + rank - 1;
       out.row[at] = r;
       out.customer[at] = customer[r];
       out.item[at] = item[r];
       out.rank[at] = rank;
       out.probability[at] = probability[r];
-      heap[0] = heap[rank - 1];
-      siftDown(rank - 1);
     }
     o += size;
   }
@@ -194,5 +166,20 @@ export function orderByCustomerId(rows: TopK, customerIds: readonly string[]): T
     out.probability.set(rows.probability.subarray(from, to), o);
     o += to - from;
   }
+  return out;
+}
+
+/**
+ * The k best of `ids` by `score[id]`, best first: score descending, ties by id ascending.
+ * @param ids candidate ids (distinct), e.g. dense item ids.
+ * @param score score per id, indexed by id (no NaN).
+ * @param k how many to keep (≥ 0).
+ * @returns min(k, ids.length) ids.
+ */
+export function topByScore(ids: ArrayLike<number>, score: ArrayLike<number>, k: number): Int32Array {
+  const heap = new BoundedHeap(Math.min(k, ids.length), (a, b) => score[a] < score[b] || (score[a] === score[b] && a > b));
+  for (let p = 0; p < ids.length; p++) heap.offer(ids[p]);
+  const out = new Int32Array(heap.size);
+  for (let i = out.length - 1; i >= 0; i--) out[i] = heap.popWorst();
   return out;
 }

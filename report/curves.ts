@@ -17,7 +17,7 @@
  *   [b/B, (b+1)/B), p = 1 in the last bin); ECE = Σ_b (n_b / N) · |mean p in b −
  *   share of positives in b| (Naeini, Cooper & Hauskrecht, AAAI 2015; Guo et
  *   al., "On calibration of modern neural networks", ICML 2017). The same rule as
- *   `expectedCalibrationError` in `training/metrics.ts`.
+ *   `expectedCalibrationError` in `ranking/metrics.ts`.
  * - Cumulative gains: share of all positives captured against share of pairs
  *   taken, pairs in descending probability.
  *

@@ -8,14 +8,15 @@ import type { RunRecord } from '../lib/catalog';
 import { publishReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
-import { labelPairs, RankedLists, rankingCurves } from '../training/metrics';
-import { buildTruth, canEvaluate, Truth } from '../training/truth';
+import type { RankedLists, ScoredPairs } from '../ranking/lists';
+import { labelPairs, rankingCurves } from '../ranking/metrics';
+import type { Truth } from '../ranking/truth';
+import { buildTruth, canEvaluate } from '../training/truth';
 import type { StageContext } from '../lib/stage-context';
 import { evaluateAt, SystemMetrics } from '../evaluation/evaluate';
 import { readPublished } from '../evaluation/published';
 import { eventsStep } from '../features/runner';
 import { publishedExport } from '../scoring/published';
-import type { ScoredPairs } from '../scoring/score';
 
 /** Largest K of the Recall@K / NDCG@K curves. */
 const MAX_K = 50;

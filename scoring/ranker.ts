@@ -7,7 +7,6 @@
  */
 import type { EventIndex } from '../features/event-index';
 import type { FeatureSet } from '../features/types';
-import { lowerBound } from '../features/event-index';
 import { availableCpus } from '../lib/cpus';
 import type { StageContext } from '../lib/stage-context';
 import { itemOrder, orderByCustomerId, rankPerCustomer, type TopK, topKPerCustomer } from '../ranking/topk';
@@ -15,15 +14,16 @@ import { selectBackend } from '../training/backend';
 import { ForwardPool } from '../training/forward-pool';
 import { baselineScores, parseBaselineId } from '../training/fallback';
 import { loadModel } from '../training/registry';
+import { customerRows } from '../ranking/ranges';
 import { scoreFeatureSetOn } from './score';
 
 /**
  * Default threads of the forward pass (this thread and worker threads; the wasm
  * backend computes on one thread): 2, or 1 when only one CPU is available
  * ({@link availableCpus}: the affinity mask capped by a container's CPU quota). Each worker
- * holds a backend and a copy of the weights (~100 MiB).
+ * holds a backend and a copy of the weights (~100 MiB). Reads the cgroup quota when called, not at import.
  */
-export const DEFAULT_FORWARD_THREADS = Math.min(2, availableCpus());
+export const defaultForwardThreads = (): number => Math.min(2, availableCpus());
 
 /** Options of {@link openRanker}. */
 export interface RankerOptions {
@@ -33,7 +33,7 @@ export interface RankerOptions {
   asOf: number;
   /** Length of each customer's list. */
   k: number;
-  /** Forward-pass threads, this one included [{@link DEFAULT_FORWARD_THREADS}]. */
+  /** Forward-pass threads, this one included [{@link defaultForwardThreads}]. */
   threads?: number;
 }
 
@@ -69,10 +69,7 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
     const rank = (batch: Int32Array): RankedBatch => {
-      const ranges = Array.from(batch, (c) => {
-        const from = lowerBound(lists.customer, c);
-        return [from, lowerBound(lists.customer, c + 1, from)] as const;
-      });
+      const ranges = Array.from(batch, (c) => customerRows(lists.customer, c));
       const rows = new Int32Array(ranges.reduce((s, [from, to]) => s + to - from, 0));
       let at = 0;
       for (const [from, to] of ranges) for (let r = from; r < to; r++) rows[at++] = r;
@@ -93,7 +90,7 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   }
   ctx.run.setBackend(await selectBackend());
   const model = await loadModel(ctx.catalog, o.modelId);
-  const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? DEFAULT_FORWARD_THREADS });
+  const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? defaultForwardThreads() });
   const tieKey = itemOrder(itemIds);
   return {
     score: async (fs) => {

@@ -13,7 +13,8 @@
  * `shards.ts`, `exports.ts` and `latest.ts` (`lib/catalog/`).
  */
 import { buildFeatureSet, prepareCutoff } from '../features/build';
-import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, lowerBound, type CustomerItemSets } from '../features/event-index';
+import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../features/event-index';
+import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
 import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
 import { DAY_MS } from '../lib/schema';
@@ -23,7 +24,7 @@ import { canEvaluate } from '../training/truth';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
-import type { ScoredPairs } from './score';
+import type { ScoredPairs } from '../ranking/lists';
 import { shardCustomers, type ShardSpec } from './shard';
 
 /**
@@ -55,7 +56,7 @@ export interface ScoreStepOptions {
   batchCustomers?: number;
   /** Keep this shard's lists and scored pairs in memory for evaluation [true]; false keeps memory flat. */
   collect?: boolean;
-  /** Forward-pass threads, this one included [`DEFAULT_FORWARD_THREADS` of `ranker.ts`]. */
+  /** Forward-pass threads, this one included [`defaultForwardThreads` of `ranker.ts`]. */
   threads?: number;
 }
 
@@ -90,12 +91,10 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
   let total = 0;
   for (let i = 0; i < customers.length; i++) {
     const c = customers[i];
-    const from = lowerBound(fs.customer, c);
-    const to = lowerBound(fs.customer, c + 1, from);
+    const [from, to] = customerRows(fs.customer, c);
     for (let p = truth.offsets[c]; p < truth.offsets[c + 1]; p++) {
       total++;
-      const q = lowerBound(fs.item, truth.items[p], from, to);
-      if (q < to && fs.item[q] === truth.items[p]) found++;
+      if (sortedHas(fs.item, truth.items[p], from, to)) found++;
     }
   }
   return { found, total };

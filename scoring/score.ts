@@ -19,13 +19,6 @@ export interface ScoringModel {
   vocab: Vocabulary;
 }
 
-/** Scored candidate pairs (dense ids) with calibrated probabilities. */
-export interface ScoredPairs {
-  customer: Int32Array;
-  item: Int32Array;
-  probability: Float32Array;
-}
-
 /** Options of {@link scoreFeatureSet} and {@link scoreFeatureSetOn}. */
 export interface ScoreOptions {
   /** Rows per forward pass (default {@link DEFAULT_BATCH_ROWS}; a pool has its own). */

@@ -6,7 +6,7 @@
 import { DAY_MS } from '../lib/schema';
 import { eventsBefore, EventIndex, knownCustomers, pastEnd } from '../features/event-index';
 import { itemEventCounts, rankItems } from '../features/popularity';
-import type { RankedLists } from './metrics';
+import type { RankedLists } from '../ranking/lists';
 
 /** Options shared by the baselines. */
 export interface BaselineOptions {

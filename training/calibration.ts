@@ -18,7 +18,8 @@
  * the fitted calibration is plain JSON.
  */
 import { TrainingInputError } from './errors';
-import { logLoss } from './metrics';
+import { logLoss } from '../ranking/metrics';
+import { lowerBound } from '../ranking/ranges';
 
 /**
  * The cross-fit fold, 0 or 1, of a dense customer index: the top bit of a
@@ -184,13 +185,8 @@ export function applyCalibration(cal: Calibration, scores: ArrayLike<number>, ou
       if (s <= x[0]) out[i] = y[0];
       else if (s >= x[m - 1]) out[i] = y[m - 1];
       else {
-        let lo = 0; // x[lo] < s <= x[hi]
-        let hi = m - 1;
-        while (hi - lo > 1) {
-          const mid = (lo + hi) >>> 1;
-          if (x[mid] < s) lo = mid;
-          else hi = mid;
-        }
+        const hi = lowerBound(x, s, 1, m - 1); // x[hi - 1] < s <= x[hi]
+        const lo = hi - 1;
         out[i] = y[lo] + ((y[hi] - y[lo]) * (s - x[lo])) / (x[hi] - x[lo]);
       }
     }

@@ -10,11 +10,12 @@
  * ends at the as-of time: no leakage.
  */
 import { DAY_MS } from '../lib/schema';
-import { customerItemsInWindow, EventIndex, lowerBound } from '../features/event-index';
+import { customerItemsInWindow, EventIndex } from '../features/event-index';
+import type { RankedLists, ScoredPairs } from '../ranking/lists';
+import { setHas } from '../ranking/ranges';
 import { popularityBaseline, repeatBaseline } from './baselines';
 import { applyCalibration, fitPlatt, type Calibration } from './calibration';
 import { TrainingInputError } from './errors';
-import type { RankedLists } from './metrics';
 
 /** The baselines scoring can fall back to, by the names evaluation reports them under. */
 export const BASELINES = {
@@ -42,9 +43,7 @@ export interface BaselineFallback {
 }
 
 /** Baseline lists with a calibrated probability per row. */
-export interface BaselineScores extends RankedLists {
-  probability: Float32Array;
-}
+export type BaselineScores = RankedLists & ScoredPairs;
 
 /**
  * The baseline named by a champion id `baseline:<name>`, or undefined for a model id.
@@ -74,12 +73,7 @@ export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, v
   if (lists.rank.length === 0) throw new TrainingInputError(`baseline ${baseline} has no list at ${new Date(validationCutoff).toISOString()}`);
   const truth = customerItemsInWindow(index, validationCutoff, validationCutoff + horizonDays * DAY_MS);
   const label = new Uint8Array(lists.rank.length);
-  for (let r = 0; r < label.length; r++) {
-    const c = lists.customer[r];
-    const hi = truth.offsets[c + 1];
-    const p = lowerBound(truth.items, lists.item[r], truth.offsets[c], hi);
-    label[r] = p < hi && truth.items[p] === lists.item[r] ? 1 : 0;
-  }
+  for (let r = 0; r < label.length; r++) label[r] = setHas(truth, lists.customer[r], lists.item[r]) ? 1 : 0;
   return { baseline, calibration: fitPlatt(rankScore(lists.rank), label), validationCutoff, k, reason };
 }
 

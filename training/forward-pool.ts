@@ -1,16 +1,15 @@
 /**
- * The forward pass over several threads: this thread and `threads − 1` worker
- * threads (`forward-worker.ts`), each with its own TF.js backend and a copy of
- * the network, take one contiguous chunk of a feature set's rows each. The
- * wasm backend runs a matrix product on one thread, so this is how scoring
- * uses more than one core. Outputs are those of `predictRaw` (same code, same
- * backend).
+ * The forward pass over several threads: this thread and `threads − 1` pool
+ * threads (`forward-worker.ts` on `lib/worker-pool.ts`), each with its own
+ * TF.js backend and a copy of the network, take one contiguous chunk of a
+ * feature set's rows each. The wasm backend runs a matrix product on one
+ * thread, so this is how scoring uses more than one core. Outputs are those of
+ * `predictRaw` (same code, same backend).
  */
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
-import { startWorker } from '../lib/worker';
+import { startPool, type WorkerPool } from '../lib/worker-pool';
 import type { BackendName } from './backend';
 import { forwardRows, type ForwardRows } from './forward';
 import { ForwardInput } from './forward-input';
@@ -18,10 +17,10 @@ import { networkWeights, readForwardNetwork, type ForwardNetwork, type NetworkWe
 import { checkFeatureColumns, DEFAULT_BATCH_ROWS, type Vocabulary } from './predict';
 import type { Preprocessing } from './preprocess';
 
-/** Chunks each worker thread has in flight, so it never waits for this thread to hand out the next. */
+/** Chunks each pool thread has in flight, so it never waits for this thread to hand out the next. */
 const CHUNKS_AHEAD = 2;
 
-/** What a worker starts with. */
+/** What every forward worker thread holds (its `workerData`). */
 export interface ForwardWorkerData {
   weights: NetworkWeights;
   preprocessing: Preprocessing;
@@ -31,67 +30,18 @@ export interface ForwardWorkerData {
   backend: BackendName;
 }
 
-/** Pool → worker: a chunk of rows. */
-export type ToForwardWorker = ForwardRows & { id: number };
-
-/** Worker → pool. */
-export type FromForwardWorker = { type: 'ready' } | { type: 'out'; id: number; out: Float32Array } | { type: 'error'; id?: number; message: string };
-
 /** A forward worker thread failed to start, failed on a chunk or died. */
 export class ForwardWorkerError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'ForwardWorkerError';
   }
 }
 
-/** One worker thread and its pending chunks. */
-class ForwardThread {
-  private readonly pending = new Map<number, { resolve: (out: Float32Array) => void; reject: (e: Error) => void }>();
-  private failure: Error | undefined;
-  private nextId = 0;
-  readonly ready: Promise<void>;
-
-  constructor(readonly worker: Worker) {
-    this.ready = new Promise((resolve, reject) => {
-      worker.on('message', (m: FromForwardWorker) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'out') this.settle(m.id, m.out);
-        else if (m.id === undefined) reject(new ForwardWorkerError(`forward worker failed to start: ${m.message}`));
-        else this.settle(m.id, new ForwardWorkerError(`forward worker failed on a chunk: ${m.message}`));
-      });
-      const fail = (error: Error): void => {
-        this.failure = error;
-        reject(error);
-        for (const p of this.pending.values()) p.reject(error);
-        this.pending.clear();
-      };
-      worker.on('error', (e) => fail(new ForwardWorkerError(`forward worker died: ${e.message}`)));
-      worker.on('exit', (code) => fail(new ForwardWorkerError(`forward worker exited with code ${code}`)));
-    });
-    this.ready.catch(() => undefined); // observed by open(); later failures reach run()
-  }
-
-  private settle(id: number, result: Float32Array | Error): void {
-    const p = this.pending.get(id);
-    this.pending.delete(id);
-    if (result instanceof Error) p?.reject(result);
-    else p?.resolve(result);
-  }
-
-  /** Outputs of rows [from, to) of `fs` (d features per row), computed on the thread (the rows are copied to it). */
-  run(fs: ForwardRows, d: number, from: number, to: number): Promise<Float32Array> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    // Copies of the chunk, whose buffers are then moved to the worker.
-    const values = new Float32Array(fs.values.subarray(from * d, to * d));
-    const item = new Int32Array(fs.item.subarray(from, to));
-    const customer = new Int32Array(fs.customer.subarray(from, to));
-    const rows: ToForwardWorker = { id: this.nextId++, n: to - from, values, item, customer };
-    return new Promise((resolve, reject) => {
-      this.pending.set(rows.id, { resolve, reject });
-      this.worker.postMessage(rows, [values.buffer, item.buffer, customer.buffer]);
-    });
-  }
+/** Rows [from, to) of `fs` (d features per row), copied so their buffers can move to a pool thread. */
+function chunkOf(fs: ForwardRows, d: number, from: number, to: number): { rows: ForwardRows; transferList: ArrayBuffer[] } {
+  const rows = { n: to - from, values: fs.values.slice(from * d, to * d), item: fs.item.slice(from, to), customer: fs.customer.slice(from, to) };
+  return { rows, transferList: [rows.values.buffer, rows.item.buffer, rows.customer.buffer] };
 }
 
 /** A network's forward pass over this thread and `threads − 1` worker threads. */
@@ -101,7 +51,7 @@ export class ForwardPool {
     private readonly input: ForwardInput,
     private readonly pre: Preprocessing,
     private readonly batchRows: number,
-    private readonly threads: ForwardThread[],
+    private readonly pool: WorkerPool<ForwardRows, Float32Array> | undefined,
   ) {}
 
   /**
@@ -121,10 +71,12 @@ export class ForwardPool {
     const net = readForwardNetwork(model);
     const input = new ForwardInput(net, pre, vocab);
     const data: ForwardWorkerData = { weights: networkWeights(net), preprocessing: pre, vocab, batchRows, backend: tf.getBackend() as BackendName };
-    const workers = Array.from({ length: threads - 1 }, () => new ForwardThread(startWorker(join(__dirname, 'forward-worker'), { workerData: data })));
-    const pool = new ForwardPool(net, input, pre, batchRows, workers);
+    const workers = threads - 1;
+    const pool = new ForwardPool(net, input, pre, batchRows, workers < 1 ? undefined : startPool(join(__dirname, 'forward-worker'), { threads: workers, tasksPerThread: CHUNKS_AHEAD, workerData: data }));
     try {
-      await Promise.all(workers.map((w) => w.ready));
+      // An empty chunk per thread: the threads load their backend and network now, and one that cannot fails here.
+      const empty = { n: 0, values: new Float32Array(0), item: new Int32Array(0), customer: new Int32Array(0) };
+      await Promise.all(Array.from({ length: workers }, () => pool.run(empty, 0, 0, 0)));
     } catch (error) {
       await pool.close();
       throw error;
@@ -132,14 +84,22 @@ export class ForwardPool {
     return pool;
   }
 
+  /** Outputs of rows [from, to) of `fs` (d features per row) computed on a pool thread. */
+  private run(fs: ForwardRows, d: number, from: number, to: number): Promise<Float32Array> {
+    const { rows, transferList } = chunkOf(fs, d, from, to);
+    return this.pool!.run(rows, { transferList }).catch((error: Error) => {
+      throw new ForwardWorkerError(`forward worker failed on rows [${from}, ${to}): ${error.message}`, { cause: error });
+    });
+  }
+
   /**
    * Uncalibrated outputs for every row of `fs`, in row order, as `predictRaw` gives them.
    * The rows go out in chunks of `batchRows` to whichever thread is free (each
-   * worker keeps {@link CHUNKS_AHEAD} in flight), so a thread slowed by other
+   * pool thread keeps {@link CHUNKS_AHEAD} in flight), so a thread slowed by other
    * work on the machine takes fewer.
    * @param out float32 of length ≥ `fs.n` to write into (a new array by default).
    * @throws FeatureMismatchError when `fs.names` differ from the preprocessing's feature names.
-   * @throws ForwardWorkerError when a worker thread fails.
+   * @throws ForwardWorkerError naming the rows when a pool thread fails.
    */
   async predict(fs: FeatureSet, out: Float32Array = new Float32Array(fs.n)): Promise<Float32Array> {
     checkFeatureColumns(this.pre, fs);
@@ -151,23 +111,24 @@ export class ForwardPool {
       next = Math.min(fs.n, next + this.batchRows);
       return [from, next];
     };
-    const feed = async (thread: ForwardThread): Promise<void> => {
-      for (let chunk = take(); chunk !== undefined; chunk = take()) out.set(await thread.run(fs, d, chunk[0], chunk[1]), chunk[0]);
+    const feed = async (): Promise<void> => {
+      for (let chunk = take(); chunk !== undefined; chunk = take()) out.set(await this.run(fs, d, chunk[0], chunk[1]), chunk[0]);
     };
-    const remote = Promise.all(this.threads.flatMap((t) => Array.from({ length: CHUNKS_AHEAD }, () => feed(t))));
+    const feeders = this.pool === undefined ? 0 : this.pool.threads.length * CHUNKS_AHEAD;
+    const remote = Promise.all(Array.from({ length: feeders }, feed));
     remote.catch(() => undefined); // awaited below; no unhandled rejection should this thread's part throw first
     for (let chunk = take(); chunk !== undefined; chunk = take()) {
       const [from, to] = chunk;
       const rows = { n: to - from, values: fs.values.subarray(from * d, to * d), item: fs.item.subarray(from, to), customer: fs.customer.subarray(from, to) };
       forwardRows(this.net, this.input, rows, this.batchRows, out.subarray(from, to));
-      if (this.threads.length > 0) await new Promise((resolve) => setImmediate(resolve)); // let finished workers take their next chunk
+      if (feeders > 0) await new Promise((resolve) => setImmediate(resolve)); // let finished threads take their next chunk
     }
     await remote;
     return out;
   }
 
-  /** Stops the worker threads. */
+  /** Stops the pool threads. */
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await this.pool?.destroy();
   }
 }

@@ -1,41 +1,37 @@
 /**
- * Entry point of a forward worker thread (see `forward-pool.ts`): rebuilds the
- * network from its weights on its own TF.js backend, then runs the forward pass
- * (`forward.ts`) over each chunk of rows it receives and posts the outputs back.
+ * Forward worker thread (`forward-pool.ts`): on its first chunk it rebuilds the
+ * network from the weights in `workerData` on its own TF.js backend; then it
+ * runs the forward pass (`forward.ts`) over each chunk of rows and moves the
+ * outputs back.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { errorText, moveResult } from '../lib/worker-pool';
 import { selectBackend } from './backend';
-import { forwardRows } from './forward';
+import { forwardRows, type ForwardRows } from './forward';
 import { ForwardInput } from './forward-input';
-import { networkFromWeights } from './forward-network';
-import type { ForwardWorkerData, FromForwardWorker, ToForwardWorker } from './forward-pool';
+import { networkFromWeights, type ForwardNetwork } from './forward-network';
+import type { ForwardWorkerData } from './forward-pool';
 
-function post(message: FromForwardWorker, transfer: ArrayBuffer[] = []): void {
-  parentPort!.postMessage(message, transfer);
-}
+/** This thread's network, built once. */
+let network: Promise<{ net: ForwardNetwork; input: ForwardInput; batchRows: number }> | undefined;
 
-const errorMessage = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-
-async function main(): Promise<void> {
-  const data = workerData as ForwardWorkerData;
-  try {
-    await selectBackend([data.backend]);
-  } catch (error) {
-    post({ type: 'error', message: errorMessage(error) });
-    return;
-  }
+async function load(data: ForwardWorkerData): Promise<{ net: ForwardNetwork; input: ForwardInput; batchRows: number }> {
+  await selectBackend([data.backend]);
   const net = networkFromWeights(data.weights);
-  const input = new ForwardInput(net, data.preprocessing, data.vocab);
-  parentPort!.on('message', (m: ToForwardWorker) => {
-    try {
-      const out = new Float32Array(m.n);
-      forwardRows(net, input, m, data.batchRows, out);
-      post({ type: 'out', id: m.id, out }, [out.buffer]);
-    } catch (error) {
-      post({ type: 'error', id: m.id, message: errorMessage(error) });
-    }
-  });
-  post({ type: 'ready' });
+  return { net, input: new ForwardInput(net, data.preprocessing, data.vocab), batchRows: data.batchRows };
 }
 
-void main();
+/**
+ * Network outputs of `rows`, in row order (float32, length `rows.n`).
+ * @throws Error `Name: message` of what the backend or the forward pass threw.
+ */
+export default async function forward(rows: ForwardRows): Promise<Float32Array> {
+  try {
+    const { net, input, batchRows } = await (network ??= load(workerData as ForwardWorkerData));
+    const out = new Float32Array(rows.n);
+    forwardRows(net, input, rows, batchRows, out);
+    return moveResult(out, [out.buffer]);
+  } catch (error) {
+    throw new Error(errorText(error));
+  }
+}

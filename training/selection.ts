@@ -1,17 +1,46 @@
 /**
- * Model-selection metrics on a labelled validation cut-off, used for early stopping.
- * They see only the validation candidates: NDCG@K here is "candidate NDCG" (the
- * ideal DCG counts the positives among the candidates, not the full truth), which
- * ranks models the same way as the protocol's NDCG@K for a fixed candidate set.
+ * Model-selection metric on a labelled validation cut-off, used for early
+ * stopping: "candidate NDCG@K", the protocol's NDCG@K (`ranking/metrics.ts`;
+ * Järvelin & Kekäläinen, "Cumulated gain-based evaluation of IR techniques",
+ * ACM TOIS 20(4), 2002, binary gains, discount log2(rank + 1)) with the truth
+ * restricted to the positive candidates. Its ideal DCG counts the positives
+ * among the candidates, not the full truth, so for a fixed candidate set it
+ * ranks models as the protocol's NDCG@K does: each customer's ideal DCG is a
+ * constant that does not depend on the model.
  */
 import type { FeatureSet } from '../features/types';
+import { rankingMetrics } from '../ranking/metrics';
 import { topKPerCustomer } from '../ranking/topk';
+import type { Truth } from '../ranking/truth';
 import { TrainingInputError } from './errors';
 
+/** The positive candidates of `fs` as a truth: customers with at least one positive, ascending, their positive items ascending. */
+function positivesAsTruth(fs: FeatureSet, label: Uint8Array): Truth {
+  const rows = Int32Array.from(label.keys()).filter((r) => label[r] === 1);
+  rows.sort((a, b) => fs.customer[a] - fs.customer[b] || fs.item[a] - fs.item[b]);
+  const customers: number[] = [];
+  const offsets: number[] = [0];
+  rows.forEach((r, i) => {
+    if (i > 0 && fs.customer[r] === fs.customer[rows[i - 1]]) offsets[offsets.length - 1] = i + 1;
+    else {
+      customers.push(fs.customer[r]);
+      offsets.push(i + 1);
+    }
+  });
+  return {
+    asOf: fs.cutoff,
+    horizonDays: Number.NaN,
+    knownCustomers: customers.length,
+    customers: Int32Array.from(customers),
+    offsets: Int32Array.from(offsets),
+    items: Int32Array.from(rows, (r) => fs.item[r]),
+  };
+}
+
 /**
- * Mean NDCG@K (binary gains, discount log2(rank + 1), ideal DCG over
- * min(K, positives) positions; Järvelin & Kekäläinen, 2002) over the customers
- * with at least one positive candidate.
+ * Mean candidate NDCG@K over the customers with at least one positive
+ * candidate: per customer, Σ_{r ≤ K} hit_r / log2(r + 1) over the top K by
+ * score, divided by Σ_{r ≤ min(K, positives)} 1 / log2(r + 1).
  * @param fs labelled feature set, rows grouped by customer.
  * @param scores one score per row of `fs`.
  * @returns NDCG@K in [0, 1]; 0 when no customer has a positive.
@@ -21,19 +50,5 @@ export function candidateNdcgAtK(fs: FeatureSet, scores: Float32Array, k = 10): 
   const label = fs.label;
   if (label === undefined) throw new TrainingInputError(`candidateNdcgAtK: feature set at cut-off ${new Date(fs.cutoff).toISOString()} has no labels`);
   if (scores.length !== fs.n) throw new TrainingInputError(`candidateNdcgAtK: ${scores.length} scores for ${fs.n} rows`);
-  const top = topKPerCustomer(fs.customer, fs.item, scores, k);
-  const positives = new Map<number, number>();
-  for (let r = 0; r < fs.n; r++) if (label[r] === 1) positives.set(fs.customer[r], (positives.get(fs.customer[r]) ?? 0) + 1);
-  const discount = Float64Array.from({ length: k }, (_, i) => 1 / Math.log2(i + 2));
-  const dcg = new Map<number, number>();
-  for (let i = 0; i < top.n; i++) {
-    if (label[top.row[i]] === 1) dcg.set(top.customer[i], (dcg.get(top.customer[i]) ?? 0) + discount[top.rank[i] - 1]);
-  }
-  let total = 0;
-  for (const [c, p] of positives) {
-    let ideal = 0;
-    for (let i = 0; i < Math.min(k, p); i++) ideal += discount[i];
-    total += (dcg.get(c) ?? 0) / ideal;
-  }
-  return positives.size === 0 ? 0 : total / positives.size;
+  return rankingMetrics(topKPerCustomer(fs.customer, fs.item, scores, k), positivesAsTruth(fs, label), k).ndcg;
 }

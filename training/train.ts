@@ -25,12 +25,12 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FeatureSet } from '../features/types';
 import { availableCpus } from '../lib/cpus';
 import { selectBackend, type BackendName } from './backend';
-import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch, type GroupPool, type TrainingBudget } from './budget';
+import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch, type EpochSample, type GroupPool, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
 import { memberSeed, mergeMembers, mergeScores } from './ensemble';
 import { checkFeatureNames, TrainingInputError } from './errors';
-import { coefficientBuffers, stepCoefficients } from './loss';
-import { logLoss } from './metrics';
+import { coefficientBuffers, stepCoefficients, type StepCoefficients } from './loss';
+import { logLoss } from '../ranking/metrics';
 import { buildModel, DEFAULT_MODEL_SPEC, growVocabulary, type ModelSpec } from './model';
 import { predictRaw, type Vocabulary } from './predict';
 import { fitPreprocessing, type Preprocessing } from './preprocess';
@@ -250,7 +250,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   const laneThreads = Math.max(1, Math.floor(threads / lanes));
 
   /** Member `m` on `trainer`: both phases from its own seed, with its own draws into `buffers`. */
-  const trainMember = async (m: number, trainer: Trainer, buffers: { sample: ReturnType<typeof epochBuffers>; coef: ReturnType<typeof coefficientBuffers> }): Promise<Member> => {
+  const trainMember = async (m: number, trainer: Trainer, buffers: { sample: EpochSample; coef: StepCoefficients }): Promise<Member> => {
     const rng = new Prng(memberSeed(seed, m));
     /** One phase: `passes` epochs on `pool` from the weights of `model`; leaves the result in `model`. */
     const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, v: Vocabulary, pool: GroupPool, passes: number): Promise<void> => {

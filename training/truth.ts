@@ -4,22 +4,7 @@
  */
 import { DAY_MS } from '../lib/schema';
 import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers } from '../features/event-index';
-
-/** Evaluated customers and their truth, CSR over the evaluated customers. */
-export interface Truth {
-  /** As-of time T, ms UTC. */
-  asOf: number;
-  /** Horizon H in days. */
-  horizonDays: number;
-  /** Known customers at T (dense ids [0, knownCustomers) bought before T). */
-  knownCustomers: number;
-  /** Dense ids of the evaluated customers, ascending. */
-  customers: Int32Array;
-  /** Length = customers.length + 1: truth of customers[k] is items[offsets[k] .. offsets[k+1]). */
-  offsets: Int32Array;
-  /** Distinct dense item ids, ascending within each customer. */
-  items: Int32Array;
-}
+import type { Truth } from '../ranking/truth';
 
 /**
  * Builds the protocol's truth: evaluated customers = known customers (at least

@@ -10,7 +10,7 @@ import { eventsStep, resolveAsOf } from '../../features/runner';
 import { assertRunId, type ExportFormat } from '../../lib/catalog';
 import { parseFormats } from '../../scoring/export';
 import { commitStep } from '../../scoring/publish-export';
-import { DEFAULT_FORWARD_THREADS } from '../../scoring/ranker';
+import { defaultForwardThreads } from '../../scoring/ranker';
 import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, resolveModelId, scoreStep } from '../../scoring/runner';
 import { parseShard, type ShardSpec } from '../../scoring/shard';
 import { DataCommandOptions, runCommand } from '../command';
@@ -64,7 +64,7 @@ export function registerScore(program: Command): void {
     .addOption(runIdOption('scoring run the outputs go under, shared by all its shards; default: this command\'s run id'))
     .addOption(formatOption())
     .addOption(new Option('--batch-customers <n>', 'customers per scoring batch (memory is proportional)').default(DEFAULT_BATCH_CUSTOMERS).argParser(parsePositiveInt))
-    .addOption(new Option('--threads <n>', 'forward-pass threads, this one included (each more holds a model copy, ~100 MiB)').default(DEFAULT_FORWARD_THREADS).argParser(parsePositiveInt))
+    .addOption(new Option('--threads <n>', 'forward-pass threads, this one included (each more holds a model copy, ~100 MiB)').default(defaultForwardThreads()).argParser(parsePositiveInt))
     .addOption(new Option('--commit', 'only commit run --run-id whose --shards N shards are all done: merge, export, flip exports/<data set>/latest.json'))
     .addOption(new Option('--shards <n>', 'with --commit: the number of shards N').argParser(parsePositiveInt))
     .action(async (_opts, cmd: Command) => {

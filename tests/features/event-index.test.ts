@@ -1,7 +1,6 @@
 import { buildEventIndex, customerItemsInWindow, eventsBefore, knownCustomers, pastEnd } from '../../features/event-index';
 import { FeatureContractError } from '../../features/errors';
 import type { PurchaseEvents } from '../../features/types';
-import { topByScore } from '../../features/top-k';
 
 const day = (d: string): number => Date.parse(`${d}T10:00:00Z`);
 // Customers 0, 1, 2 first seen in that order; item 1 bought twice by customer 0.
@@ -40,15 +39,5 @@ describe('buildEventIndex', () => {
     expect(() => buildEventIndex(unsorted)).toThrow('PurchaseEvents.time: expected ascending times, found 3 at event 0 then 2 at event 1');
     const badItem = { ...EVENTS, item: Int32Array.from([0, 1, 7, 2, 1]) };
     expect(() => buildEventIndex(badItem)).toThrow('PurchaseEvents.item: expected an id in [0, 3) at event 2, found 7');
-  });
-});
-
-describe('topByScore', () => {
-  it('keeps the k best ids, score descending, ties by id', () => {
-    const score = Float64Array.from([0.5, 0.9, 0.5, 0.1, 0.7]);
-    expect(Array.from(topByScore([0, 1, 2, 3, 4], score, 3))).toEqual([1, 4, 0]);
-    expect(Array.from(topByScore([4, 3, 2, 1, 0], score, 4))).toEqual([1, 4, 0, 2]);
-    expect(Array.from(topByScore([3, 1], score, 5))).toEqual([1, 3]);
-    expect(topByScore([3, 1], score, 0).length).toBe(0);
   });
 });

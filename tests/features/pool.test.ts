@@ -1,10 +1,14 @@
 import { buildFeatureSet } from '../../features/build';
 import { buildEventIndex } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
-import { buildFeatureSets } from '../../features/pool';
+import { buildFeatureSets, FeatureWorkerError } from '../../features/pool';
+import type { FeatureSet } from '../../features/types';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from './fixtures';
 
 const DAY = 86_400_000;
+
+/** The set with plain arrays: sets from a pool thread are deserialized in Node's own realm, not jest's, so their typed arrays have other constructors. */
+const plain = (fs: FeatureSet): Record<string, unknown> => Object.fromEntries(Object.entries(fs).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v]));
 
 describe('buildFeatureSets', () => {
   const index = buildEventIndex(purchaseEvents(cleanTable(syntheticShop()), RETAIL_RULES));
@@ -16,10 +20,14 @@ describe('buildFeatureSets', () => {
     const sets = await buildFeatureSets(index, cutoffs, options, 2, (fs) => built.push(fs.cutoff));
     expect(sets.map((fs) => fs.cutoff)).toEqual(cutoffs);
     expect([...built].sort()).toEqual([...cutoffs].sort());
-    sets.forEach((fs, i) => expect(fs).toEqual(buildFeatureSet(index, cutoffs[i], options)));
+    sets.forEach((fs, i) => expect(plain(fs)).toEqual(plain(buildFeatureSet(index, cutoffs[i], options))));
   });
 
   it('reports a failing cut-off from a worker thread with its cause', async () => {
-    await expect(buildFeatureSets(index, [T, Date.parse('2000-01-01T00:00:00Z')], options, 2)).rejects.toThrow(/no purchase event before 2000-01-01T00:00:00.000Z: no known customer/);
+    // The pool thread takes the first cut-off, this thread the second.
+    const failing = buildFeatureSets(index, [Date.parse('2000-01-01T00:00:00Z'), T], options, 2);
+    await expect(failing).rejects.toThrow(/no purchase event before 2000-01-01T00:00:00.000Z: no known customer/);
+    await expect(failing).rejects.toThrow(FeatureWorkerError);
+    await expect(failing).rejects.toThrow(/^feature worker failed on cut-off 2000-01-01T00:00:00.000Z: FeatureContractError: /);
   });
 });

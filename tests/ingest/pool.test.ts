@@ -1,25 +1,21 @@
 /**
  * Ingest with worker threads (`ingest/pool.ts`) gives exactly the in-process
- * output and the same typed errors. Worker threads run the compiled build, so
- * this test loads `dist/` (`npm run build` first; `make test` builds), the
- * lake's store included: the catalog knows a missing object by the class of
- * its own build's store errors.
+ * output and the same typed errors. The worker threads run the TypeScript
+ * sources here (`lib/worker.ts` loads them through ts-node), as the build runs
+ * its compiled modules.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Table } from 'apache-arrow';
-import { parquetToTable } from '../../lib/parquet';
 import { gzipSync } from 'zlib';
+import * as ingest from '../../ingest';
+import { loadConfig } from '../../lib/config';
+import { parquetToTable } from '../../lib/parquet';
+import { FileStore } from '../../lib/store/file';
 import type { ObjectStore } from '../../lib/store/store';
 import { ZSTD_SAMPLE, fixture } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
-
-const DIST = join(__dirname, '..', '..', 'dist');
-if (!existsSync(join(DIST, 'ingest', 'worker.js'))) throw new Error('dist/ingest/worker.js is missing: run `npm run build` (or `make test`) before this test');
-const ingest = require(join(DIST, 'ingest')) as typeof import('../../ingest');
-const { loadConfig } = require(join(DIST, 'lib', 'config')) as typeof import('../../lib/config');
-const { FileStore } = require(join(DIST, 'lib', 'store', 'file')) as typeof import('../../lib/store/file');
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
 const config = { ...loaded, csv: { ...loaded.csv, duplicates: 'reject' as const } };
@@ -84,5 +80,48 @@ describe('ingestAll with worker threads', () => {
     expect(threaded.result.failed[1].error).toBeInstanceOf(ingest.LzopFormatError);
     expect(threaded.result.failed[3].error).toBeInstanceOf(ingest.UnreadableTimesError);
     expect(threaded.result.failed[3].error).toMatchObject({ objectKey: 'd/iso.csv', unreadable: 1000, sampled: 1000 });
+  });
+});
+
+describe('IngestWorkerPool', () => {
+  async function* chunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < bytes.length; at += size) yield bytes.slice(at, at + size);
+  }
+
+  it('replaces a worker left mid-object, so the next object runs on a fresh one with its own counts', async () => {
+    const csv = fixture('lzop', 'sample.csv');
+    const options = { batchLines: 10 };
+    const expected = await (async () => {
+      const inProcess = ingest.encodeBatches(ingest.typeCsv('b.csv', chunks(csv, 97), config, options));
+      for (let r = await inProcess.next(); ; r = await inProcess.next()) if (r.done) return r.value;
+    })();
+    const pool = new ingest.IngestWorkerPool(1);
+    try {
+      const first = pool.run('a.csv', chunks(csv, 97), config, options);
+      expect((await first.next()).done).toBe(false);
+      await first.return(expected); // leaves the worker mid-object
+      const second = pool.run('b.csv', chunks(csv, 97), config, options);
+      let parts = 0;
+      let r = await second.next();
+      for (; !r.done; r = await second.next()) parts++;
+      expect(parts).toBeGreaterThan(1);
+      expect(r.value).toEqual(expected);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('rethrows the block source\'s error as it is and rejects a size below 1', async () => {
+    const pool = new ingest.IngestWorkerPool(1);
+    try {
+      const failing = async function* (): AsyncGenerator<Uint8Array> {
+        yield fixture('lzop', 'sample.csv').subarray(0, 200);
+        throw new ingest.CompressedDataError('c.csv.gz', 'gzip', 'unexpected end of data');
+      };
+      await expect(pool.run('c.csv.gz', failing(), config, { batchLines: 10 }).next()).rejects.toThrow(ingest.CompressedDataError);
+    } finally {
+      await pool.close();
+    }
+    expect(() => new ingest.IngestWorkerPool(0)).toThrow('worker pool size must be an integer >= 1, found 0');
   });
 });

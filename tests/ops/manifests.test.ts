@@ -231,7 +231,8 @@ describe('Dockerfile', () => {
 });
 
 describe('Kubernetes', () => {
-  const config = one('k8s/config.yaml');
+  // config.yaml holds the settings' ConfigMap first, then the data set's (tests/ops/deployment.test.ts).
+  const config = loadYaml(join(DOCKER, 'k8s', 'config.yaml'))[0];
   const job = one('k8s/score-job.yaml');
   const cron = one('k8s/pipeline-cronjob.yaml');
 

@@ -1,5 +1,5 @@
 import { RankingInputError } from '../../ranking/errors';
-import { itemOrder, orderByCustomerId, rankPerCustomer, topKPerCustomer, type TopK } from '../../ranking/topk';
+import { itemOrder, orderByCustomerId, rankPerCustomer, topByScore, topKPerCustomer, type TopK } from '../../ranking/topk';
 import { Prng } from '../../training/sampling';
 
 /** Reference: full sort per customer by (probability desc, key asc). */
@@ -83,5 +83,15 @@ describe('topKPerCustomer', () => {
     expect(Array.from(o.item)).toEqual([5, 6, 7, 4, 3]);
     expect(Array.from(o.rank)).toEqual([1, 1, 2, 1, 2]);
     expect(Array.from(o.row)).toEqual([2, 3, 4, 1, 0]);
+  });
+});
+
+describe('topByScore', () => {
+  it('keeps the k best ids, score descending, ties by id', () => {
+    const score = Float64Array.from([0.5, 0.9, 0.5, 0.1, 0.7]);
+    expect(Array.from(topByScore([0, 1, 2, 3, 4], score, 3))).toEqual([1, 4, 0]);
+    expect(Array.from(topByScore([4, 3, 2, 1, 0], score, 4))).toEqual([1, 4, 0, 2]);
+    expect(Array.from(topByScore([3, 1], score, 5))).toEqual([1, 3]);
+    expect(topByScore([3, 1], score, 0).length).toBe(0);
   });
 });

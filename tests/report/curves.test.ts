@@ -8,7 +8,7 @@ import {
   rocCurve,
   scoreHistogram,
 } from '../../report/curves';
-import { expectedCalibrationError } from '../../training/metrics';
+import { expectedCalibrationError } from '../../ranking/metrics';
 import { syntheticScored } from './synthetic';
 
 const pairs = (probability: number[], label: number[]) => ({ probability: Float32Array.from(probability), label: Uint8Array.from(label) });
@@ -141,7 +141,7 @@ describe('reliabilityDiagram', () => {
     expect(r.ece).toBeCloseTo(0.16, 6);
   });
 
-  it('agrees with the protocol ECE of training/metrics', () => {
+  it('agrees with the protocol ECE of ranking/metrics', () => {
     const scored = syntheticScored(50_000, 3);
     expect(reliabilityDiagram(scored).ece).toBeCloseTo(expectedCalibrationError(scored.probability, scored.label), 12);
   });

@@ -1,7 +1,8 @@
 import { purchaseEvents } from '../../features/events';
 import { buildEventIndex } from '../../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../../training/baselines';
-import { rankingMetrics, RankedLists } from '../../training/metrics';
+import type { RankedLists } from '../../ranking/lists';
+import { rankingMetrics } from '../../ranking/metrics';
 import { buildTruth, truthOf } from '../../training/truth';
 import { cleanTable, Line, RETAIL_RULES, T } from '../features/fixtures';
 

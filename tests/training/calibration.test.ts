@@ -7,7 +7,7 @@ import {
   type Calibration,
 } from '../../training/calibration';
 import { TrainingInputError } from '../../training/errors';
-import { expectedCalibrationError as ece, logLoss } from '../../training/metrics';
+import { expectedCalibrationError as ece, logLoss } from '../../ranking/metrics';
 import { Prng } from '../../training/sampling';
 import { gaussian, sigmoid } from './synthetic';
 

@@ -1,5 +1,6 @@
 import { promotionDecision } from '../../training/promotion';
-import { buildEventIndex, customerItemsInWindow, lowerBound } from '../../features/event-index';
+import { buildEventIndex, customerItemsInWindow } from '../../features/event-index';
+import { setHas } from '../../ranking/ranges';
 import { purchaseEvents } from '../../features/events';
 import { DAY_MS } from '../../lib/schema';
 import { repeatBaseline } from '../../training/baselines';
@@ -22,9 +23,7 @@ describe('fitBaselineFallback', () => {
     let hits = 0;
     let mass = 0;
     for (let r = 0; r < at.rank.length; r++) {
-      const c = at.customer[r];
-      const p = lowerBound(truth.items, at.item[r], truth.offsets[c], truth.offsets[c + 1]);
-      if (p < truth.offsets[c + 1] && truth.items[p] === at.item[r]) hits++;
+      if (setHas(truth, at.customer[r], at.item[r])) hits++;
       mass += at.probability[r];
     }
     expect(hits).toBeGreaterThan(0);

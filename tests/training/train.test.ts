@@ -2,7 +2,7 @@ import { applyCalibration, customerFold, fitCalibration } from '../../training/c
 import { predictRaw } from '../../training/predict';
 import { customerSample, trainModel, type TrainOptions, type TrainResult } from '../../training/train';
 import { TrainingInputError } from '../../training/errors';
-import { expectedCalibrationError as ece } from '../../training/metrics';
+import { expectedCalibrationError as ece } from '../../ranking/metrics';
 import { auc, makeFeatureSet, makeWorld, plantedLogit, sigmoid } from './synthetic';
 
 const DAY = 86_400_000;

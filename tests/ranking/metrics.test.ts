@@ -1,5 +1,6 @@
-import { expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingCurves, rankingMetrics, RankedLists } from '../../training/metrics';
-import type { Truth } from '../../training/truth';
+import type { RankedLists } from '../../ranking/lists';
+import { expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingCurves, rankingMetrics } from '../../ranking/metrics';
+import type { Truth } from '../../ranking/truth';
 
 // Two evaluated customers: 3 → {1, 5, 9}; 7 → {2}. Customer 4 is known but bought nothing.
 const TRUTH: Truth = {

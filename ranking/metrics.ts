@@ -11,18 +11,9 @@
  * of Naeini, Cooper & Hauskrecht (AAAI 2015) and Guo et al. (ICML 2017) with
  * equal-width bins, and log loss is the mean binary cross-entropy.
  */
-import { lowerBound } from '../features/event-index';
+import type { RankedLists } from './lists';
+import { setHas } from './ranges';
 import type { Truth } from './truth';
-
-/** Ranked recommendation lists as typed columns, one row per (customer, item); rows in any order. */
-export interface RankedLists {
-  /** Dense customer id per row. */
-  customer: Int32Array;
-  /** Dense item id per row. */
-  item: Int32Array;
-  /** 1-based rank within the customer's list, 1 = most likely. */
-  rank: Int32Array;
-}
 
 /** Protocol ranking metrics: each the mean over evaluated customers. */
 export interface RankingMetrics {
@@ -51,19 +42,6 @@ export class MetricInputError extends Error {
   }
 }
 
-/**
- * True when `item` is in the truth of evaluated customer number `k`.
- * @param truth the protocol truth.
- * @param k index into `truth.customers`.
- * @param item dense item id.
- */
-function inTruth(truth: Truth, k: number, item: number): boolean {
-  const lo = truth.offsets[k];
-  const hi = truth.offsets[k + 1];
-  const p = lowerBound(truth.items, item, lo, hi);
-  return p < hi && truth.items[p] === item;
-}
-
 /** Maps dense customer id → index into truth.customers, or -1. */
 function evaluatedPosition(truth: Truth, maxCustomer: number): Int32Array {
   const size = Math.max(maxCustomer, truth.customers.length === 0 ? -1 : truth.customers[truth.customers.length - 1]) + 1;
@@ -85,7 +63,7 @@ function evaluatedPosition(truth: Truth, maxCustomer: number): Int32Array {
  *
  * @param lists ranked lists (any row order); ranks are positions, so a list
  *   with ranks 1, 2, 5 has nothing at 3 and 4.
- * @param truth the protocol truth ({@link buildTruth}).
+ * @param truth the protocol truth (`buildTruth` of `training/truth.ts`).
  * @param k cut-off K, default 10.
  * @throws MetricInputError when columns differ in length, a rank is < 1, or an
  *   evaluated customer has two rows at one rank ≤ K or one item twice in its top K.
@@ -149,7 +127,7 @@ export function rankingCurves(lists: RankedLists, truth: Truth, maxK: number): R
         if (seenBy[it] === e) throw new MetricInputError('RankedLists', `customer ${truth.customers[e]} has item ${it} at ranks ${rankOf[it]} and ${r}`);
         seenBy[it] = e;
         rankOf[it] = r;
-        if (inTruth(truth, e, it)) {
+        if (setHas(truth, e, it)) {
           hits++;
           dcg += discount[r - 1];
           ap += hits / r;
@@ -193,7 +171,7 @@ export function labelPairs(customer: Int32Array, item: Int32Array, truth: Truth)
   const label = new Uint8Array(customer.length);
   for (let i = 0; i < customer.length; i++) {
     const e = customer[i] >= 0 ? pos[customer[i]] : -1;
-    if (e >= 0 && inTruth(truth, e, item[i])) label[i] = 1;
+    if (e >= 0 && setHas(truth, e, item[i])) label[i] = 1;
   }
   return label;
 }
