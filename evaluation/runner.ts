@@ -16,8 +16,9 @@ import { readPublished } from './published';
 /**
  * Evaluates `model` at `asOf` (ms since the epoch) beside the baselines as step
  * `evaluate` and records the metrics by their stable names (`metricsByName`:
- * `model.ndcg@K`, `baseline.repeat.ndcg@K` …) with the model's id; when the data ends before the `horizonDays` horizon, logs
- * that there is nothing to evaluate and returns undefined.
+ * `model.ndcg@K`, `baseline.repeat.ndcg@K` …) with the model's id; when the
+ * data ends before the `horizonDays` horizon, logs that there is nothing to
+ * evaluate and returns undefined.
  * @returns rows for the model, `popularity` and `repeat`, in that order.
  */
 export async function evaluateStep(
