@@ -27,11 +27,15 @@ BERSERKR_CONFIG ?=
 $(foreach v,RAW_URI LAKE_URI,$(if $(value $(v)),$(error $(v) is set but not read: make and berserkr read BERSERKR_$(v:_URI=) (rename it in .env or on the command line))))
 LOG_FORMAT ?= pretty
 # Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only),
-# TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule).
+# TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule),
+# CUSTOMERS=ids.txt and FORMAT=csv,parquet,jsonl (export only), OUTPUT=json (one JSON summary on stdout).
 AS_OF      ?=
 TOP_K      ?=
 SHARD      ?=
 TRAIN_FLAGS ?=
+CUSTOMERS  ?=
+FORMAT     ?=
+OUTPUT     ?=
 # When schedule ticks: --cron '<expr>' (UTC), --on-new-object, or --once; add --max-ticks N to stop by itself.
 SCHEDULE   ?= --cron '0 3 * * *'
 SEED_DIR   ?= data/online-retail
@@ -45,11 +49,12 @@ BERSERKR := node dist/cli/berserkr.js
 COMPOSE  := docker compose -f docker/docker-compose.yml --env-file .env
 RAW_FLAG  = $(if $(BERSERKR_RAW),--raw '$(BERSERKR_RAW)')
 LAKE_FLAG = $(if $(BERSERKR_LAKE),--lake '$(BERSERKR_LAKE)')
-LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT))
+LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
 AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
 SHARD_FLAG = $(if $(SHARD),--shard $(SHARD))
 SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
+EXPORT_FLAGS = $(strip $(if $(CUSTOMERS),--customers '$(CUSTOMERS)') $(if $(FORMAT),--format $(FORMAT)))
 
 # The folders tsconfig.json compiles, so a new one needs no edit here.
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
@@ -120,8 +125,8 @@ train: build ## Train, calibrate and register a model
 score: build ## Score candidate pairs (one shard with SHARD=i/N)
 	$(BERSERKR) score $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SHARD_FLAG)
 
-export: build ## Write the calibrated top-K export (exports/<data set>/<run-id>/ and exports/<data set>/latest/)
-	$(BERSERKR) export $(LOCATION) $(TOP_K_FLAG)
+export: build ## Re-export the latest top-K lists without rescoring into exports/<data set>/<run-id>/ (CUSTOMERS=ids.txt for some, FORMAT=csv,parquet,jsonl)
+	$(BERSERKR) export $(strip $(LOCATION) $(EXPORT_FLAGS))
 
 pipeline: build ## Run every stage in order (berserkr run)
 	$(BERSERKR) run $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * `berserkr`: the command line of the platform. Logs go to stderr (pretty, or JSON
- * lines with `--log-format json`); results (metric tables) go to stdout.
+ * lines with `--log-format json`); results go to stdout (`--output text`, or one
+ * JSON summary object with `--output json`, `cli/output.ts`).
  * Exit codes: see `EXIT` in `cli/command.ts`.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/runs';
 import { EXIT } from './command';
+import { outputOption } from './output';
 import { requireLocations } from './locations';
 import { registerBacktest } from './commands/backtest';
 import { registerEvaluate } from './commands/evaluate';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
     .version(packageVersion().version)
     .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['pretty', 'json']).default('pretty').env('BERSERKR_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addOption(new Option('--verbose', 'debug logs, and the stacks of errors in pretty logs'))
+    .addOption(outputOption())
     .showHelpAfterError('(run with --help for usage)')
     .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
@@ -36,15 +40,36 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `<message> (cause: <message of its cause>)`, or the message alone when it has no cause. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : error.cause === undefined ? undefined : String(error.cause);
+  return cause === undefined || cause === error.message ? error.message : `${error.message} (cause: ${cause})`;
+}
+
+/**
+ * Runs the program on `argv`. An error that stops a command before it runs (bad
+ * usage or configuration, exit 2) is one line on stderr, `berserkr: error: <message>
+ * (cause: …)`, with its stack under `--verbose`; with `--output json`, stdout
+ * holds its summary `{ command, runId: null, status: "failed", exitCode: 2, error }`.
+ */
 async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    process.stderr.write(`berserkr: ${error instanceof Error ? error.message : String(error)}\n`);
+    const { verbose, output } = program.opts<{ verbose?: boolean; output?: string }>();
+    const stack = verbose === true && error instanceof Error && error.stack !== undefined ? `\n${error.stack}` : '';
+    process.stderr.write(`berserkr: error: ${describeError(error)}${stack}\n`);
+    if (output === 'json') {
+      const command = program.args[0] ?? null;
+      const e = error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+      process.stdout.write(JSON.stringify({ command, runId: null, status: 'failed', exitCode: EXIT.usage, error: e }) + '\n');
+    }
     process.exitCode = EXIT.usage;
   }
 }

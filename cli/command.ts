@@ -8,6 +8,7 @@ import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcq
 import { RunParams } from '../lib/runs';
 import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
+import { CommandResult, OutputFormat, printResult } from './output';
 import { gcStep } from '../pipeline/gc';
 
 /** Exit codes of `berserkr`. */
@@ -53,14 +54,31 @@ export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions,
   };
 }
 
-/** Values safe to record as run parameters (URIs hold no credentials; those come from the environment). */
-function toParams(options: object): RunParams {
+/** Options that hold instants (ms since the epoch, from `parseInstant`): recorded as ISO 8601 strings. */
+const INSTANT_OPTIONS = new Set(['asOf']);
+
+/** ISO 8601 UTC of an instant option's value (one instant, or a list of them comma-separated). */
+function instantParam(value: unknown): string {
+  return (Array.isArray(value) ? value : [value]).map((ms) => new Date(Number(ms)).toISOString()).join(',');
+}
+
+/**
+ * Values safe to record as run parameters (URIs hold no credentials; those come
+ * from the environment), instants as ISO 8601 strings; the output and log options are left out.
+ */
+export function toParams(options: object): RunParams {
   const params: RunParams = {};
   for (const [k, v] of Object.entries(options)) {
-    if (v === undefined) continue;
-    params[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : JSON.stringify(v);
+    if (v === undefined || ['logFormat', 'logLevel', 'output', 'verbose'].includes(k)) continue;
+    if (INSTANT_OPTIONS.has(k)) params[k] = instantParam(v);
+    else params[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : JSON.stringify(v);
   }
   return params;
+}
+
+/** The run status of a finished command's exit code. */
+export function finishStatus(code: number): 'ok' | 'partial' | 'failed' {
+  return code === EXIT.ok ? 'ok' : code === EXIT.partial ? 'partial' : 'failed';
 }
 
 /**
@@ -99,7 +117,9 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
 
 /**
  * Runs `body` as command `name`, records the run in `runs/<data set>/<run-id>.json` (with
- * status `running` once the lock is taken, then finished) and sets
+ * status `running` once the lock is taken, then `ok`, `partial` for exit 3 or `failed`),
+ * prints the body's result on stdout (`--output`: its text, or one JSON object, the
+ * summary with `command`, `runId`, `status`, `exitCode` and, when it failed, `error`) and sets
  * `process.exitCode`: the body's code; {@link EXIT.failed} when it throws (or the
  * run record cannot be written); {@link signalExitCode} (130, 143) when
  * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
@@ -110,19 +130,22 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
 export async function runCommand<O extends DataCommandOptions>(
   name: string,
   options: O,
-  body: (ctx: CommandContext) => Promise<number | void>,
+  body: (ctx: CommandContext) => Promise<CommandResult | void>,
   lock: LockMode = PIPELINE_COMMANDS.has(name) ? 'wait' : 'none',
 ): Promise<void> {
-  const { logFormat: _f, logLevel: _l, ...rest } = options;
+  const output = (options.output ?? 'text') as OutputFormat;
   const lost = new AbortController();
-  const ctx = await openContext(name, options, toParams(rest), lost.signal);
+  const ctx = await openContext(name, options, toParams(options), lost.signal);
   let held: HeldLock | undefined;
   let stopRenewing = async (): Promise<void> => undefined;
   let code: number = EXIT.ok;
+  let result: CommandResult = {};
+  let failure: Error | undefined;
   try {
     if (lock !== 'none') {
       held = await takeLock(ctx, lock);
       if (held === undefined) {
+        printResult(output, { command: name, runId: null, status: 'skipped', exitCode: EXIT.busy }, undefined);
         process.exitCode = EXIT.busy;
         return;
       }
@@ -137,9 +160,11 @@ export async function runCommand<O extends DataCommandOptions>(
     }
     await ctx.run.begin(ctx.catalog.runs);
     if (held !== undefined && PIPELINE_COMMANDS.has(name)) await startOfRunGc(ctx);
-    code = (await body(ctx)) ?? EXIT.ok;
+    result = (await body(ctx)) ?? {};
+    code = result.code ?? EXIT.ok;
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
+    failure = e;
     if (!ctx.run.snapshot().errors.some((r) => r.message === e.message)) ctx.run.fail(e);
     ctx.log.error({ err: e }, e.message);
     const signal = receivedSignal();
@@ -147,12 +172,14 @@ export async function runCommand<O extends DataCommandOptions>(
   }
   await stopRenewing();
   try {
-    const record = await ctx.run.finish(ctx.catalog.runs, code === EXIT.ok || code === EXIT.partial ? 'ok' : 'failed');
+    const record = await ctx.run.finish(ctx.catalog.runs, finishStatus(code));
     ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.catalog.runs.uri(record.runId)}`);
   } catch (error) {
     ctx.log.error({ err: error }, `cannot write the run record of run ${ctx.run.runId}: ${(error as Error).message}`);
     code = code === EXIT.ok ? EXIT.failed : code;
   }
+  const error = failure === undefined ? {} : { error: { name: failure.name, message: failure.message } };
+  printResult(output, { command: name, runId: ctx.run.runId, status: finishStatus(code), exitCode: code, ...result.summary, ...error }, failure === undefined ? result.text : undefined);
   if (held !== undefined) {
     try {
       if (await held.release()) ctx.log.info({ lock: held.uri }, 'lock released');

@@ -7,9 +7,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Catalog, LakeLayoutError } from '../lib/catalog';
-import { loadConfig } from '../lib/config';
-import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../lib/log';
-import { createProgress } from '../lib/progress';
+import { configHash, loadConfig } from '../lib/config';
+import { createLogger, Logger, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../lib/log';
+import { createProgress, type Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
 import type { StageContext } from '../lib/stage-context';
 import { openStore } from '../lib/store/open';
@@ -19,6 +19,28 @@ import { checkLocations, renamedVariableWarnings } from './locations';
 export interface GlobalOptions {
   logFormat: string;
   logLevel: string;
+  /** `--output`: `text` (default) or `json`, see `cli/output.ts`. */
+  output?: string;
+  /** `--verbose`: debug logs, and the stacks of errors in `pretty` logs. */
+  verbose?: boolean;
+}
+
+/**
+ * The logger of command `command` from the global options (`--verbose` lowers an
+ * `info` level to `debug`), with the process's warnings routed through it
+ * (`routeProcessWarnings`).
+ * @throws LogOptionError for a bad format or level.
+ */
+export function commandLogger(options: GlobalOptions, command: string, progress?: Progress): Logger {
+  const level = parseLogLevel(options.logLevel);
+  const log = createLogger({
+    format: parseLogFormat(options.logFormat),
+    level: options.verbose === true && level === 'info' ? 'debug' : level,
+    stacks: options.verbose === true ? true : undefined,
+    progress,
+  }).child({ command });
+  routeProcessWarnings(log);
+  return log;
 }
 
 /** What a command runs with: the context of the stages' runners (`lib/stage-context.ts`). */
@@ -109,10 +131,9 @@ export async function openContext(
   params: RunParams,
   signal?: AbortSignal,
 ): Promise<CommandContext> {
+  const progress = createProgress({ format: parseLogFormat(options.logFormat) });
+  const log = commandLogger(options, command, progress);
   await checkLocations(options);
-  const format = parseLogFormat(options.logFormat);
-  const progress = createProgress({ format });
-  const log = createLogger({ format, level: parseLogLevel(options.logLevel), progress }).child({ command });
   const configText = await readFile(options.config, 'utf8');
   const config = loadConfig(configText, options.config);
   const catalog = new Catalog(openStore(options.lake), config.name);
@@ -123,6 +144,6 @@ export async function openContext(
   for (const { message, ...fields } of renamedVariableWarnings()) log.warn(fields, message);
   log.info({ ...(options.raw === undefined ? {} : { raw: options.raw }), lake: options.lake, config: options.config, dataset: config.name }, 'using');
   const stop = signal === undefined ? shutdownSignal(log) : AbortSignal.any([shutdownSignal(log), signal]);
-  const run = new InterruptibleRunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, text: configText } }, stop);
+  const run = new InterruptibleRunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, sha256: configHash(config) } }, stop);
   return { log, progress, catalog, config, run, signal: stop };
 }

@@ -13,7 +13,7 @@ import { scoreFeatureSet } from '../scoring/score';
 import { trainChallenger } from '../training/challenger';
 import type { TrainSettings } from '../training/options';
 import { canEvaluate } from '../training/truth';
-import { evaluateAt, formatMetricsTable, type SystemMetrics } from './evaluate';
+import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from './evaluate';
 
 /** One as-of time of a backtest. */
 export interface BacktestRow {
@@ -49,14 +49,15 @@ export async function backtestAt(ctx: StageContext, index: EventIndex, settings:
 /**
  * The backtest at each of `asOfs` (ms since the epoch), oldest first, each as
  * step `backtest <T>` with its NDCG@K per system recorded as
- * `backtest.<YYYY-MM-DD>.<system>.ndcg@K`.
+ * `backtest.<YYYY-MM-DD>.model.ndcg@K` and `backtest.<YYYY-MM-DD>.baseline.<name>.ndcg@K`.
  * @throws as {@link backtestAt}.
  */
 export async function backtest(ctx: StageContext, index: EventIndex, settings: TrainSettings, asOfs: readonly number[]): Promise<BacktestRow[]> {
   const rows: BacktestRow[] = [];
   for (const asOf of [...asOfs].sort((a, b) => a - b)) {
     const row = await ctx.run.step(`backtest ${new Date(asOf).toISOString()}`, () => backtestAt(ctx, index, settings, asOf));
-    for (const m of row.metrics) ctx.run.metric(`backtest.${new Date(asOf).toISOString().slice(0, 10)}.${m.system}.ndcg@${settings.k}`, m.ndcg);
+    const day = new Date(asOf).toISOString().slice(0, 10);
+    for (const [name, value] of Object.entries(metricsByName(row.metrics, 'model'))) if (name.endsWith(`.ndcg@${settings.k}`)) ctx.run.metric(`backtest.${day}.${name}`, value);
     rows.push(row);
   }
   return rows;

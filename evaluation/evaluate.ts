@@ -1,5 +1,5 @@
 /**
- * Evaluation on protocol `online-retail-30d` (`protocol.md`): ranking metrics of
+ * Evaluation on the protocol of `protocol.md` (for any data set and horizon): ranking metrics of
  * top-K lists against the truth in [T, T + H), with the popularity and repeat
  * baselines computed beside them, and calibration over every scored pair.
  */
@@ -45,6 +45,26 @@ export function evaluateAt(
   ];
 }
 
+const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
+
+/**
+ * The metrics of `rows` (as {@link evaluateAt} returns them) by stable name, the
+ * same whatever the model: `model.<metric>@K` for the row of `model` (its id is
+ * kept apart), `baseline.<name>.<metric>@K` for the baselines, and
+ * `model.ece`, `model.logLoss` where measured.
+ * @example metricsByName(rows, '20111109T000000000Z-3fa2c01b')['baseline.repeat.ndcg@10']
+ */
+export function metricsByName(rows: readonly SystemMetrics[], model: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const row of rows) {
+    const system = row.system === model ? 'model' : `baseline.${row.system}`;
+    for (const m of RANKING) out[`${system}.${m}@${row.k}`] = row[m];
+    if (row.ece !== undefined) out[`${system}.ece`] = row.ece;
+    if (row.logLoss !== undefined) out[`${system}.logLoss`] = row.logLoss;
+  }
+  return out;
+}
+
 /** A fixed-width table of metrics rows, for people (JSON logs carry the numbers). */
 export function formatMetricsTable(rows: readonly SystemMetrics[]): string {
   const k = rows[0]?.k ?? 10;
@@ -57,9 +77,10 @@ export function formatMetricsTable(rows: readonly SystemMetrics[]): string {
 
 /**
  * What `evaluate`, `score` and `run` print of an evaluation: a line naming the
- * protocol, the as-of time (ms since the epoch), the horizon (days) and the
- * evaluated customers, then {@link formatMetricsTable}; ends with a newline.
+ * data set and horizon (days) actually used, the as-of time (ms since the
+ * epoch) and the evaluated customers, then {@link formatMetricsTable}; ends with a newline.
+ * @example formatEvaluation(rows, 'online-retail', asOf, 30) // 'online-retail 30-day horizon, as-of 2011-11-09T00:00:00.000Z, 1387 evaluated customers\n…'
  */
-export function formatEvaluation(rows: readonly SystemMetrics[], asOf: number, horizonDays: number): string {
-  return `protocol online-retail-30d, as-of ${new Date(asOf).toISOString()}, horizon ${horizonDays} days, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`;
+export function formatEvaluation(rows: readonly SystemMetrics[], dataset: string, asOf: number, horizonDays: number): string {
+  return `${dataset} ${horizonDays}-day horizon, as-of ${new Date(asOf).toISOString()}, ${rows[0].customers} evaluated customers\n${formatMetricsTable(rows)}\n`;
 }

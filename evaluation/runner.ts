@@ -10,16 +10,15 @@ import type { StageContext } from '../lib/stage-context';
 import type { RankedLists } from '../ranking/lists';
 import type { ScoredPairs } from '../ranking/lists';
 import { canEvaluate } from '../training/truth';
-import { evaluateAt, type SystemMetrics } from './evaluate';
+import { evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
 import { readPublished } from './published';
-
-const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
 
 /**
  * Evaluates `model` at `asOf` (ms since the epoch) beside the baselines as step
- * `evaluate` and records the metrics (`<system>.<metric>@K`, `<system>.ece`,
- * `<system>.logLoss`); when the data ends before the `horizonDays` horizon, logs
- * that there is nothing to evaluate and returns undefined.
+ * `evaluate` and records the metrics by their stable names (`metricsByName`:
+ * `model.ndcg@K`, `baseline.repeat.ndcg@K` …) with the model's id; when the
+ * data ends before the `horizonDays` horizon, logs that there is nothing to
+ * evaluate and returns undefined.
  * @returns rows for the model, `popularity` and `repeat`, in that order.
  */
 export async function evaluateStep(
@@ -35,11 +34,8 @@ export async function evaluateStep(
     return undefined;
   }
   const rows = await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model));
-  for (const row of rows) {
-    for (const m of RANKING) ctx.run.metric(`${row.system}.${m}@${k}`, row[m]);
-    if (row.ece !== undefined) ctx.run.metric(`${row.system}.ece`, row.ece);
-    if (row.logLoss !== undefined) ctx.run.metric(`${row.system}.logLoss`, row.logLoss);
-  }
+  ctx.run.setModel(model.name);
+  for (const [name, value] of Object.entries(metricsByName(rows, model.name))) ctx.run.metric(name, value);
   return rows;
 }
 

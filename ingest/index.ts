@@ -40,5 +40,5 @@ export { DEFAULT_SAMPLE_LINES, summarizeValidation, validateObject } from './val
 export type { ObjectValidation, RejectExample, ValidateOptions, ValidationSummary } from './validate';
 export { validateRaw } from './validate-raw';
 export type { ValidateRawOptions } from './validate-raw';
-export { configHash, ingestAll } from './run';
+export { ingestAll } from './run';
 export type { IngestAllOptions, IngestAllResult, IngestEvent } from './run';

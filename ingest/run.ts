@@ -14,8 +14,9 @@
  * next run reads the objects of the crashed one again). One writer per data set
  * at a time is assumed.
  */
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { Catalog, checkAttemptId, RawObjects, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
+import { configHash } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
@@ -24,15 +25,6 @@ import { IngestCounts, ingestObject, objectCompression } from './ingest';
 import { encodeBatches } from './parts';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
-
-/** SHA-256 (hex) of a configuration's canonical JSON (keys sorted). */
-export function configHash(config: DatasetConfig): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical)
-      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
-        : v;
-  return createHash('sha256').update(JSON.stringify(canonical(config))).digest('hex');
-}
 
 export interface IngestAllOptions {
   /** lzop block codecs (e.g. `createLzoRegistry()`). */

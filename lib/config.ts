@@ -3,6 +3,7 @@
  * from YAML. Validation is a zod schema plus cross-field checks; every error names
  * the key path and quotes the bad value.
  */
+import { createHash } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
@@ -265,6 +266,26 @@ export function loadConfig(yamlText: string, source: string): DatasetConfig {
     throw e;
   }
   return parseConfig(doc, source);
+}
+
+/** JSON with object keys sorted recursively (array order kept), so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * The configuration hash: SHA-256 (lower-case hex) of the {@link canonicalJson} of
+ * the validated configuration, defaults filled in. Comments, key order and
+ * spelled-out defaults of the YAML do not change it. The one hash the ledger
+ * (`configHash` of each object), the run record (`config.sha256`) and the model
+ * manifest (`configHash`) hold.
+ */
+export function configHash(config: DatasetConfig): string {
+  return createHash('sha256').update(canonicalJson(config), 'utf8').digest('hex');
 }
 
 /**

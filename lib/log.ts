@@ -44,6 +44,8 @@ export interface LoggerOptions {
    * lines go through `progress.write` (printed above the bars) instead of `sink`.
    */
   progress?: Progress;
+  /** `pretty`: print an error's stack below its line (`--verbose`); default only at level `debug` or `trace`. */
+  stacks?: boolean;
 }
 
 /**
@@ -130,6 +132,7 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: redactPaths(), censor: REDACTED },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: serializeError },
   };
   if (format === 'json') {
     return pino(pinoOptions, options.sink ?? pino.destination({ dest: 2, sync: true }));
@@ -137,12 +140,46 @@ export function createLogger(options: LoggerOptions): Logger {
   const progress = options.progress;
   const out: LogSink = progress?.enabled ? { write: (text) => progress.write(text), isTTY: true } : (options.sink ?? process.stderr);
   const colors = options.colors ?? (out.isTTY === true && process.env.NO_COLOR === undefined);
+  const stacks = options.stacks ?? (level === 'debug' || level === 'trace');
   const sink: pino.DestinationStream = {
     write: (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line !== '') out.write(formatPrettyLine(line, colors) + '\n');
+      for (const line of chunk.split('\n')) if (line !== '') out.write(formatPrettyLine(line, colors, stacks) + '\n');
     },
   };
   return pino({ ...pinoOptions, base: undefined }, sink);
+}
+
+/**
+ * pino's error serializer (`type`, `message` with the causes' messages appended,
+ * `stack`, own fields), plus `cause`: the messages of the error's causes, outermost
+ * first, joined by `: ` (absent when it has none).
+ */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  if (error instanceof Error && error.cause !== undefined && serialized !== null && typeof serialized === 'object') {
+    const causes: string[] = [];
+    for (let c: unknown = error.cause; c !== undefined && c !== null && causes.length < 10; c = (c as { cause?: unknown }).cause) {
+      causes.push(c instanceof Error ? c.message : String(c));
+      if (!(c instanceof Error)) break;
+    }
+    (serialized as Record<string, unknown>).cause = causes.join(': ');
+  }
+  return serialized;
+}
+
+/**
+ * Sends the process's warnings (`process.emitWarning`, e.g. Node deprecations
+ * and the AWS SDK's notice about the Node version) through `log` as one `warn`
+ * record each (`warning: { name, code }`, the message on one line), instead of
+ * Node's plain-text lines on stderr, so JSON logs stay JSON. Replaces earlier
+ * `warning` listeners (Node's printer among them).
+ * @param proc the process (tests pass an emitter of their own).
+ */
+export function routeProcessWarnings(log: Logger, proc: Pick<NodeJS.EventEmitter, 'on' | 'removeAllListeners'> = process): void {
+  proc.removeAllListeners('warning');
+  proc.on('warning', (warning: Error & { code?: string }) => {
+    log.warn({ warning: { name: warning.name, ...(warning.code === undefined ? {} : { code: warning.code }) } }, warning.message.replace(/\s+/g, ' ').trim());
+  });
 }
 
 const LEVEL_COLORS: Record<string, string> = {
@@ -167,13 +204,16 @@ function renderField(key: string, value: unknown): string {
 /**
  * Renders one pino JSON line (as produced by {@link createLogger}) for humans:
  * `HH:MM:SS.mmm LEVEL [stage] message key=value …`, time in UTC; an `err` field
- * adds ` err=<type>: <message>` and, for `error`/`fatal`, its stack on the
- * following lines. A line that is not a JSON object is returned unchanged.
+ * adds after the message ` err=<type>: <message>` unless the message already says it, and
+ * ` (cause: <messages of its causes>)`, all on the one line; with `stacks`, an
+ * `error`/`fatal` record's stack follows on the next lines. A line that is not a
+ * JSON object is returned unchanged.
  *
  * @param line one JSON log record without the trailing newline.
  * @param colors wrap the level label in ANSI colours.
+ * @param stacks print the stacks of errors (`--verbose`).
  */
-export function formatPrettyLine(line: string, colors = false): string {
+export function formatPrettyLine(line: string, colors = false, stacks = false): string {
   let record: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(line);
@@ -188,15 +228,19 @@ export function formatPrettyLine(line: string, colors = false): string {
   const parts = [time, level];
   if (record.stage !== undefined) parts.push(`[${String(record.stage)}]`);
   if (typeof record.msg === 'string' && record.msg !== '') parts.push(record.msg);
+  const err = record.err as { type?: string; message?: string; stack?: string; cause?: string } | undefined;
+  const hasErr = err !== undefined && err !== null && typeof err === 'object';
+  if (hasErr) {
+    const message = err.message ?? '';
+    const own = typeof err.cause === 'string' && message.endsWith(`: ${err.cause}`) ? message.slice(0, -err.cause.length - 2) : message;
+    if (typeof record.msg !== 'string' || !record.msg.includes(own)) parts.push(`err=${err.type ?? 'Error'}: ${own}`);
+    if (typeof err.cause === 'string' && err.cause !== '') parts.push(`(cause: ${err.cause})`);
+  }
   for (const [key, value] of Object.entries(record)) if (!PLACED.has(key)) parts.push(renderField(key, value));
   let text = parts.filter((p) => p !== '').join(' ');
-  const err = record.err as { type?: string; message?: string; stack?: string } | undefined;
-  if (err !== undefined && err !== null && typeof err === 'object') {
-    text += ` err=${err.type ?? 'Error'}: ${err.message ?? ''}`;
-    if ((record.level === 'error' || record.level === 'fatal') && typeof err.stack === 'string') {
-      const stack = err.stack.split('\n').slice(1).map((l) => `    ${l.trim()}`);
-      if (stack.length > 0) text += '\n' + stack.join('\n');
-    }
+  if (hasErr && stacks && (record.level === 'error' || record.level === 'fatal') && typeof err.stack === 'string') {
+    const stack = err.stack.split('\n').slice(1).map((l) => `    ${l.trim()}`);
+    if (stack.length > 0) text += '\n' + stack.join('\n');
   }
   return text;
 }

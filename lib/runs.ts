@@ -12,7 +12,7 @@
  * gone is a run that never finished (SIGKILL, out of memory, power loss):
  * `abandoned-runs.ts` finishes it as `killed` or `unknown`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import type { ObjectInfo } from './store/store';
 
 export type RunStatus = RunRecord['status'];
 /** The statuses a run finishes itself with. */
-export type FinishStatus = Extract<RunStatus, 'ok' | 'failed'>;
+export type FinishStatus = Extract<RunStatus, 'ok' | 'partial' | 'failed'>;
 export type CodeVersion = RunRecord['code'];
 export type RunParams = RunRecord['params'];
 
@@ -54,11 +54,6 @@ export function formatRunId(startedAtMs: number, suffix: string): string {
   const iso = new Date(startedAtMs).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const id = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z-${suffix}`;
   return assertRunId(id);
-}
-
-/** sha256 (lower-case hex) of a configuration file's text, UTF-8 encoded. */
-export function configHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 function git(args: string[], cwd: string): Promise<string | null> {
@@ -117,8 +112,8 @@ export interface RunStart {
   command: string;
   params?: RunParams;
   code: CodeVersion;
-  /** The data-set configuration used: its path and text (hashed, not stored). */
-  config?: { path: string; text: string };
+  /** The data-set configuration used: its path and configuration hash (`configHash` of lib/config.ts). */
+  config?: { path: string; sha256: string };
   /** Clock, ms since the epoch; default `Date.now` (tests pass a fixed one). */
   now?: () => number;
   /** Run id suffix, 6 lower-case hex; default 3 random bytes. */
@@ -129,7 +124,7 @@ export interface RunStart {
  * Accumulates one run's record and writes it to `runs/<run-id>.json`.
  *
  * @example
- * const run = new RunRecorder({ command: 'ingest', code: await detectCodeVersion(), config: { path, text } });
+ * const run = new RunRecorder({ command: 'ingest', code: await detectCodeVersion(), config: { path, sha256: configHash(config) } });
  * try {
  *   const result = await run.step('ingest', () => ingestAll(raw, lake, config, options));
  *   run.count('ingest.read', result.read);
@@ -151,6 +146,7 @@ export class RunRecorder {
   private readonly steps: RunRecord['steps'] = [];
   private readonly errors: RunRecord['errors'] = [];
   private backend: string | null = null;
+  private modelId: string | undefined;
   private finished = false;
 
   constructor(start: RunStart) {
@@ -222,6 +218,12 @@ export class RunRecorder {
     this.metrics[name] = value;
   }
 
+  /** Sets the model the `model.*` metrics are of (a model id or `baseline:<name>`). */
+  setModel(modelId: string): void {
+    this.assertOpen('set the model');
+    this.modelId = modelId;
+  }
+
   /** Sets the compute backend name (e.g. `wasm`). */
   setBackend(name: string): void {
     this.assertOpen('set the backend');
@@ -253,7 +255,7 @@ export class RunRecorder {
       status: status ?? (this.errors.length > 0 ? 'failed' : 'ok'),
       process: { host: hostname(), pid: process.pid },
       code: { ...this.start.code },
-      config: this.start.config ? { path: this.start.config.path, sha256: configHash(this.start.config.text) } : null,
+      config: this.start.config ? { ...this.start.config } : null,
       backend: this.backend,
       inputs: [...this.inputs.values()],
       skipped: [...this.skipped.values()],
@@ -261,6 +263,7 @@ export class RunRecorder {
       rows: { ...this.rows },
       steps: this.steps.map((s) => ({ ...s })),
       metrics: { ...this.metrics },
+      ...(this.modelId === undefined ? {} : { modelId: this.modelId }),
       errors: this.errors.map((e) => ({ ...e })),
     };
     return RunRecordSchema.parse(record);

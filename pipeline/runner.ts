@@ -27,14 +27,16 @@ export interface PipelineOptions {
    * to decide whether to retrain), so the raw store is not read twice.
    */
   ingested?: IngestAllResult;
-  /** Called with the evaluation as soon as it is done, before the report (e.g. to print it). */
-  onEvaluated?: (rows: SystemMetrics[], asOf: number, horizonDays: number) => void;
 }
 
 export interface PipelineResult {
   /** Raw objects that failed to ingest (the rest of the pipeline ran on the others). */
   failedObjects: string[];
+  /** The as-of time used, ms since the epoch. */
+  asOf: number;
   modelId: string;
+  /** The evaluation at the as-of time, when the data reaches its horizon. */
+  evaluation?: SystemMetrics[];
   exportUri: string;
   reportUri: string;
 }
@@ -51,7 +53,6 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
   const trained = await trainStep(ctx, index, { ...o.training, asOf });
   const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId });
   const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });
-  if (metrics !== undefined) o.onEvaluated?.(metrics, asOf, horizonDays);
   const reportUri = await reportStep(ctx, index, {
     runId: ctx.run.runId,
     record: ctx.run.snapshot(),
@@ -64,7 +65,9 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
   });
   return {
     failedObjects: ingest.failed.map((f) => f.key),
+    asOf,
     modelId: trained.championId,
+    evaluation: metrics,
     exportUri: scored.exportUri,
     reportUri,
   };

@@ -44,7 +44,8 @@ export async function writeExport(ctx: StageContext, table: Table, formats: read
  * Commits run `runId` scored in `count` shards: checks the N markers agree,
  * merges the shards' lists (customer id, then rank), writes the export and its
  * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
- * already names a later run, and refreshes the `exports/latest/` convenience copy.
+ * already names a later run, and refreshes the `exports/latest/` convenience copy of
+ * every file the sidecar lists, and the sidecar.
  * Idempotent: committing again writes the same bytes.
  * @throws ScoringInputError when a shard's marker is missing or the shards disagree.
  */
@@ -65,8 +66,13 @@ export async function commitStep(ctx: StageContext, runId: string, count: number
     const info = await latest.publish(runId);
     ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
     // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
-    for (const f of metadata.files.filter((x) => x.format === 'csv')) await latest.copyFile(runId, f.format);
-    await latest.copyMetadata(metadata);
+    // Every file the sidecar lists, so the copy's sidecar describes exactly the files beside it.
+    for (const f of metadata.files) {
+      const copy = await latest.copyFile(runId, f.format);
+      ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+    }
+    const copied = await latest.copyMetadata(metadata);
+    ctx.run.output(ctx.catalog.store.uri, copied.key, copied.etag);
     ctx.run.count('export.rows', metadata.rows);
     ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
     return metadata;

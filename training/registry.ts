@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { Catalog, ModelManifest, Models } from '../lib/catalog';
+import { canonicalJson } from '../lib/config';
 import type { Calibration } from './calibration';
 import { TrainingInputError } from './errors';
 import type { Vocabulary } from './predict';
@@ -25,27 +26,18 @@ export interface LoadedModel {
   manifest: ModelManifest;
 }
 
-/** JSON with object keys sorted recursively, so equal values hash equally. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-/** SHA-256 (hex) of the canonical JSON of `{ config, seed }`. */
-export function configHash(config: unknown, seed: number): string {
+/** SHA-256 (hex) of the canonical JSON of a training's settings and seed, `{ config, seed }`: what a model id is suffixed with. */
+export function trainingHash(config: unknown, seed: number): string {
   return createHash('sha256').update(canonicalJson({ config, seed })).digest('hex');
 }
 
 /**
- * A new model id: `<UTC time as YYYYMMDDTHHmmssSSSZ>-<first 8 hex of configHash>`,
+ * A new model id: `<UTC time as YYYYMMDDTHHmmssSSSZ>-<first 8 hex of trainingHash>`,
  * e.g. `20111109T000000000Z-3fa2c01b`; sorts by creation time.
  */
 export function newModelId(config: unknown, seed: number, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${stamp}-${configHash(config, seed).slice(0, 8)}`;
+  return `${stamp}-${trainingHash(config, seed).slice(0, 8)}`;
 }
 
 const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;

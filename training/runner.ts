@@ -15,7 +15,8 @@ import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaseli
 import type { TrainStepOptions } from './options';
 import { predictRaw } from './predict';
 import { promotionDecision } from './promotion';
-import { configHash, loadModel, newModelId, saveModel } from './registry';
+import { configHash } from '../lib/config';
+import { loadModel, newModelId, saveModel } from './registry';
 
 export interface TrainStepResult {
   modelId: string;
@@ -50,7 +51,7 @@ export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainSt
     saveModel(ctx.catalog, {
       modelId,
       backend: result.backend,
-      configHash: configHash(trainingConfig, o.seed),
+      configHash: configHash(ctx.config),
       featureNames: result.featureNames,
       vocab: result.vocab,
       spec: result.spec,

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { backtest, formatBacktest } from '../../evaluation/backtest';
+import { metricsByName } from '../../evaluation/evaluate';
 import { eventsStep } from '../../features/runner';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, parseInstant } from '../options';
@@ -36,7 +37,20 @@ export function registerBacktest(program: Command): void {
     await runCommand('backtest', o, async (ctx) => {
       const index = await eventsStep(ctx);
       const rows = await backtest(ctx, index, trainSettings(o), o.asOf);
-      process.stdout.write(`protocol online-retail-30d backtest, horizon ${o.horizon} days\n${formatBacktest(rows)}\n`);
+      return {
+        summary: {
+          dataset: ctx.config.name,
+          horizonDays: o.horizon,
+          k: o.topK,
+          asOf: rows.map((r) => ({
+            asOf: new Date(r.asOf).toISOString(),
+            candidateRecall: r.candidateRecall,
+            candidatesPerCustomer: r.candidatesPerCustomer,
+            metrics: metricsByName(r.metrics, 'model'),
+          })),
+        },
+        text: `${ctx.config.name} ${o.horizon}-day horizon backtest\n${formatBacktest(rows)}\n`,
+      };
     });
   });
 }

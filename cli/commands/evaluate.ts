@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { evaluateExport } from '../../evaluation/runner';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions } from '../options';
-import { printEvaluation } from '../print';
+import { evaluationResult } from '../output';
 
 /** Registers `evaluate` on `program`. */
 export function registerEvaluate(program: Command): void {
@@ -20,7 +20,8 @@ export function registerEvaluate(program: Command): void {
       const o = cmd.optsWithGlobals<DataCommandOptions & { run?: string }>();
       await runCommand('evaluate', o, async (ctx) => {
         const { meta, rows } = await evaluateExport(ctx, o.run);
-        printEvaluation(rows, Date.parse(meta.asOf), meta.horizonDays);
+        const { summary, text } = evaluationResult(rows, { dataset: ctx.config.name, modelId: meta.modelId, asOf: Date.parse(meta.asOf), horizonDays: meta.horizonDays });
+        return { summary: { export: meta.runId, ...summary }, text };
       });
     });
 }

@@ -1,6 +1,6 @@
 /**
- * `berserkr export --customers <file>`: re-export the lists of chosen customers
- * from the latest (or `--run`) export without rescoring, into
+ * `berserkr export [--customers <file>]`: re-export the lists of chosen customers
+ * (default all) from the latest (or `--run-id`) export without rescoring, into
  * `exports/<data set>/<this run id>/` with its sidecar. `exports/<data set>/latest.json` is left as is:
  * a subset never becomes the latest export.
  */
@@ -17,18 +17,22 @@ import { formatOption, runIdOption } from './score';
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('re-export the top-K lists of the customers in --customers from the latest export (no rescoring), under exports/<data set>/<run-id>/')
+    .description('re-export the top-K lists of the customers in --customers (default: every customer) from the latest export (no rescoring), under exports/<data set>/<run-id>/')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
-    .addOption(new Option('--customers <file>', 'customer ids, one per line (an optional first line customer_id is skipped)').makeOptionMandatory())
+    .addOption(new Option('--customers <file>', 'customer ids, one per line (an optional first line customer_id is skipped); default: every customer of the export'))
     .addOption(runIdOption('scoring run whose export to take the lists from; default: the one exports/<data set>/latest.json names'))
     .addOption(formatOption())
     .action(async (_opts, cmd: Command) => {
-      const o = cmd.optsWithGlobals<DataCommandOptions & { customers: string; runId?: string; format: ExportFormat[] }>();
+      const o = cmd.optsWithGlobals<DataCommandOptions & { customers?: string; runId?: string; format: ExportFormat[] }>();
       await runCommand('export', o, async (ctx) => {
-        const wanted = parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
+        const wanted = o.customers === undefined ? undefined : parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
         const meta = await exportSubset(ctx, wanted, { sourceRunId: o.runId, formats: o.format });
-        process.stdout.write(`export ${ctx.catalog.exports.uri(meta.runId)} (${meta.rows} rows, ${meta.customers} of ${wanted.size} customers)\n`);
+        const uri = ctx.catalog.exports.uri(meta.runId);
+        return {
+          summary: { export: uri, source: meta.subsetOf?.runId, rows: meta.rows, customers: meta.customers, requested: meta.subsetOf?.requested, missing: meta.subsetOf?.missing.length, formats: meta.files.map((f) => f.format) },
+          text: `export ${uri} (${meta.rows} rows, ${meta.customers} of ${meta.subsetOf?.requested ?? meta.customers} customers)\n`,
+        };
       });
     });
 }

@@ -26,7 +26,10 @@ export function registerGc(program: Command): void {
         o,
         async (ctx) => {
           const r = await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan });
-          process.stdout.write(`runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`);
+          return {
+            summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns },
+            text: `runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`,
+          };
         },
         'wait',
       );

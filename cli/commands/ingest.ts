@@ -6,6 +6,28 @@ import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions } from '../options';
 import { IngestStepOptions, ingestStep } from '../../ingest/runner';
+import type { IngestAllResult } from '../../ingest/run';
+import type { CommandResult } from '../output';
+
+/**
+ * What `ingest` reports: the objects ingested, unchanged and failed (with why),
+ * and the rows read, clean and rejected of those ingested now.
+ */
+export function ingestResult(result: IngestAllResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
+  const rows = { read: 0, clean: 0, rejected: 0 };
+  const failed = result.failed.map((f) => ({ object: f.key, error: f.error.message.startsWith(`${f.key}: `) ? f.error.message : `${f.key}: ${f.error.message}` }));
+  for (const { entry } of result.ingested) for (const k of ['read', 'clean', 'rejected'] as const) rows[k] += entry.counts[k];
+  return {
+    summary: {
+      ingested: result.ingested.map((i) => i.key),
+      unchanged: result.unchanged,
+      failed,
+      rows,
+    },
+    text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; rows read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
+      + failed.map((f) => `failed: ${f.error}\n`).join(''),
+  };
+}
 
 /** Registers `ingest` on `program`. */
 export function registerIngest(program: Command): void {
@@ -20,7 +42,7 @@ export function registerIngest(program: Command): void {
       const o = cmd.optsWithGlobals<DataCommandOptions & IngestStepOptions & { raw: string }>();
       await runCommand('ingest', o, async (ctx) => {
         const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), o);
-        return result.failed.length > 0 ? EXIT.partial : EXIT.ok;
+        return { code: result.failed.length > 0 ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
       });
     });
 }

@@ -16,7 +16,7 @@ export function registerReport(program: Command): void {
       const o = cmd.optsWithGlobals<DataCommandOptions>();
       await runCommand('report', { ...o, runId: runIdArg ?? null }, async (ctx) => {
         const uri = await reportOnRun(ctx, runIdArg);
-        process.stdout.write(`${uri}\n`);
+        return { summary: { report: uri }, text: `${uri}\n` };
       });
     });
 }

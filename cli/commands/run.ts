@@ -7,8 +7,22 @@ import { runPipeline } from '../../pipeline/runner';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
-import { printEvaluation } from '../print';
+import { evaluationResult, type CommandResult } from '../output';
+import type { PipelineResult } from '../../pipeline/runner';
 import { TrainFlags, trainSettings } from '../train-options';
+
+/**
+ * What `run` and a retraining `schedule` tick report: the export and report, the
+ * model scored with, the raw objects that failed, and the evaluation when there is one.
+ * @param dataset the data set's name; @param horizonDays the horizon used.
+ */
+export function pipelineResult(dataset: string, horizonDays: number, result: PipelineResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
+  const evaluation = result.evaluation === undefined ? undefined : evaluationResult(result.evaluation, { dataset, modelId: result.modelId, asOf: result.asOf, horizonDays });
+  return {
+    summary: { dataset, asOf: new Date(result.asOf).toISOString(), modelId: result.modelId, export: result.exportUri, report: result.reportUri, failedObjects: result.failedObjects, evaluation: evaluation?.summary ?? null },
+    text: `${evaluation?.text ?? ''}export ${result.exportUri}\nreport ${result.reportUri}\n`,
+  };
+}
 
 /** Registers `run` on `program`. */
 export function registerRun(program: Command): void {
@@ -27,10 +41,8 @@ export function registerRun(program: Command): void {
         asOf: o.asOf,
         ingest: { maxRejectRatio: o.maxRejectRatio },
         training: trainSettings(o),
-        onEvaluated: printEvaluation,
       });
-      process.stdout.write(`export ${result.exportUri}\nreport ${result.reportUri}\n`);
-      return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
+      return { code: result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok, ...pipelineResult(ctx.config.name, o.horizon, result) };
     });
   });
 }

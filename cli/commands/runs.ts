@@ -5,13 +5,27 @@ import { checkLakeLayout, lakeDatasets, RunRecords, type RunRecord } from '../..
 import { loadConfig } from '../../lib/config';
 import { openStore } from '../../lib/store/open';
 import { EXIT } from '../command';
+import type { GlobalOptions } from '../context';
+import { printResult, type OutputFormat } from '../output';
 import { commonOptions, parsePositiveInt } from '../options';
+
+/** A model id (`training/registry.ts`) or a baseline standing in for one: what earlier records put where `model` now stands in metric names. */
+const OLD_MODEL_PREFIX = /^(\d{8}T\d{9}Z-[0-9a-f]{8}|baseline:\w+)$/;
+
+/**
+ * The model's NDCG@K, Recall@K and ECE of a record as `model.<metric>`, from the
+ * stable names, or from the names of earlier versions that held the model id.
+ */
+export function headlineMetrics(r: RunRecord): [string, number][] {
+  return Object.entries(r.metrics).flatMap(([k, v]): [string, number][] => {
+    const m = /^(.+)\.(ndcg@\d+|recall@\d+|ece)$/.exec(k);
+    return m !== null && (m[1] === 'model' || OLD_MODEL_PREFIX.test(m[1])) ? [[`model.${m[2]}`, v]] : [];
+  });
+}
 
 /** One line of `berserkr runs`: id, command, status, duration (`-` for a run without a finish), steps and headline metrics. */
 export function formatRunLine(r: RunRecord): string {
-  const metrics = Object.entries(r.metrics)
-    .filter(([k]) => /ndcg@|recall@|^ece$/.test(k))
-    .map(([k, v]) => `${k}=${v.toFixed(4)}`);
+  const metrics = headlineMetrics(r).map(([k, v]) => `${k}=${v.toFixed(4)}`);
   const duration = r.durationMs === null ? '-'.padStart(8) : `${(r.durationMs / 1000).toFixed(1).padStart(7)}s`;
   return [r.runId, r.command.padEnd(9), r.status.padEnd(7), duration, r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
 }
@@ -43,20 +57,23 @@ export function registerRuns(program: Command): void {
     .addOption(new Option('--dataset <name>', 'data set whose runs to list (default: the name in --config, else the lake\'s only data set)'))
     .addOption(new Option('--config <file>', 'data-set configuration whose name selects the runs').env('BERSERKR_CONFIG'))
     .addOption(new Option('--limit <n>', 'at most this many runs').default(20).argParser(parsePositiveInt))
-    .action(async (o: { lake: string; dataset?: string; config?: string; limit: number }) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<GlobalOptions & { lake: string; dataset?: string; config?: string; limit: number }>();
       const runs = await selectRuns(o);
-      const lines = ['run id                    command    status  duration  steps  metrics'];
-      for (const id of await runs.list({ limit: o.limit })) lines.push(formatRunLine(await runs.load(id)));
-      process.stdout.write(lines.join('\n') + '\n');
+      const records: RunRecord[] = [];
+      for (const id of await runs.list({ limit: o.limit })) records.push(await runs.load(id));
+      const lines = ['run id                    command    status  duration  steps  metrics', ...records.map(formatRunLine)];
+      printResult(o.output as OutputFormat, { command: 'runs', dataset: runs.dataset, runs: records }, lines.join('\n') + '\n');
     });
   runs
     .command('show <run-id>')
     .description('print one run record as JSON (--lake, --dataset and --config as for runs)')
     .action(async (runId: string, _o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ lake: string; dataset?: string; config?: string }>();
+      const o = cmd.optsWithGlobals<GlobalOptions & { lake: string; dataset?: string; config?: string }>();
       const records = await selectRuns(o);
       try {
-        process.stdout.write(JSON.stringify(await records.load(runId), null, 2) + '\n');
+        const record = await records.load(runId);
+        printResult(o.output as OutputFormat, record, JSON.stringify(record, null, 2) + '\n');
       } catch (error) {
         process.stderr.write(`berserkr runs show: ${(error as Error).message}\n`);
         process.exitCode = EXIT.failed;

@@ -5,22 +5,23 @@
  * champion/challenger, scoring, export); otherwise it logs that nothing changed.
  * Ticks come from a cron expression (`--cron`), from bucket notifications
  * (`--on-new-object`, MinIO; elsewhere it says so and polls), or once (`--once`).
- * Each tick is one run with its run record, under the pipeline lock: a tick that
+ * Each tick is one run with its run record and its output (with `--output json`, one
+ * JSON line per tick), under the pipeline lock: a tick that
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
 import { readFile } from 'fs/promises';
 import { Command, Option } from 'commander';
 import { RawObjects, RawSelection, skipReason } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
-import { createLogger, Logger, parseLogFormat, parseLogLevel } from '../../lib/log';
+import type { Logger } from '../../lib/log';
 import { isMinioEndpoint, minioTargetFromEnv } from '../../lib/minio-client';
 import { parseCron } from '../../lib/schedule';
 import { openStore, parseStoreUri } from '../../lib/store/open';
 import { retrainTick } from '../../pipeline/tick';
 import { DataCommandOptions, EXIT, runCommand } from '../command';
-import { receivedSignal, shutdownSignal, signalExitCode } from '../context';
+import { commandLogger, receivedSignal, shutdownSignal, signalExitCode } from '../context';
 import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
-import { printEvaluation } from '../print';
+import { pipelineResult } from './run';
 import { TrainFlags, trainSettings } from '../train-options';
 
 interface ScheduleOptions extends DataCommandOptions, TrainFlags {
@@ -40,9 +41,11 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
     'schedule',
     o,
     async (ctx) => {
-      const result = await retrainTick(ctx, raw, { asOf: o.asOf, training: trainSettings(o), maxModelAgeMs: o.maxModelAge, onEvaluated: printEvaluation });
-      if (result.pipeline !== undefined) process.stdout.write(`export ${result.pipeline.exportUri}\nreport ${result.pipeline.reportUri}\n`);
-      return result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
+      const result = await retrainTick(ctx, raw, { asOf: o.asOf, training: trainSettings(o), maxModelAgeMs: o.maxModelAge });
+      const code = result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
+      if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, failedObjects: result.failedObjects } };
+      const { summary, text } = pipelineResult(ctx.config.name, o.horizon, result.pipeline);
+      return { code, summary: { retrained: true, ...summary }, text };
     },
     'skip',
   );
@@ -145,7 +148,7 @@ export function registerSchedule(program: Command): void {
   for (const option of trainingOptions()) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<ScheduleOptions>();
-    const log = createLogger({ format: parseLogFormat(o.logFormat), level: parseLogLevel(o.logLevel) }).child({ command: 'schedule' });
+    const log = commandLogger(o, 'schedule');
     const modes = [o.cron !== undefined, o.onNewObject === true, o.once === true].filter(Boolean).length;
     if (modes !== 1) {
       log.error('expected exactly one of --cron <expr>, --on-new-object or --once');

@@ -15,7 +15,7 @@ import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, resolveModelId, scoreStep } f
 import { parseShard, type ShardSpec } from '../../scoring/shard';
 import { DataCommandOptions, runCommand } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
-import { printEvaluation } from '../print';
+import { evaluationResult } from '../output';
 
 /** Turns a parser's typed error into commander's usage error (exit 2), keeping the message. */
 const usage =
@@ -73,8 +73,8 @@ export function registerScore(program: Command): void {
       await runCommand('score', o, async (ctx) => {
         if (o.commit) {
           const meta = await commitStep(ctx, o.runId!, o.shards!);
-          process.stdout.write(`export ${ctx.catalog.exports.uri(meta.runId)} (${meta.rows} rows, ${meta.customers} customers)\n`);
-          return;
+          const uri = ctx.catalog.exports.uri(meta.runId);
+          return { summary: { export: uri, modelId: meta.modelId, rows: meta.rows, customers: meta.customers, shards: meta.shards }, text: `export ${uri} (${meta.rows} rows, ${meta.customers} customers)\n` };
         }
         const modelId = await resolveModelId(ctx.catalog, o.model);
         const index = await eventsStep(ctx);
@@ -92,10 +92,19 @@ export function registerScore(program: Command): void {
           threads: o.threads,
           collect: whole,
         });
+        const summary = {
+          dataset: ctx.config.name,
+          scoringRun: scored.runId,
+          modelId,
+          asOf: new Date(asOf).toISOString(),
+          shard: o.shard === undefined ? null : `${o.shard.index}/${o.shard.count}`,
+          export: scored.committed === undefined ? null : ctx.catalog.exports.uri(scored.committed.runId),
+        };
         // Metrics need every customer's list: only a whole run is evaluated.
-        if (!whole) return;
-        const rows = await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored });
-        if (rows !== undefined) printEvaluation(rows, asOf, o.horizon);
+        const rows = whole ? await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored }) : undefined;
+        if (rows === undefined) return { summary: { ...summary, evaluation: null } };
+        const evaluation = evaluationResult(rows, { dataset: ctx.config.name, modelId, asOf, horizonDays: o.horizon });
+        return { summary: { ...summary, evaluation: evaluation.summary }, text: evaluation.text };
       });
     });
 }

@@ -2,10 +2,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { createLogger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { minioTargetFromEnv } from '../../lib/minio-client';
 import { assertValidKey } from '../../lib/store/keys';
-import { GlobalOptions } from '../context';
+import { commandLogger, GlobalOptions } from '../context';
+import { printResult, type OutputFormat } from '../output';
 import { EXIT } from '../command';
 
 interface SeedOptions extends GlobalOptions {
@@ -24,7 +24,7 @@ export function registerSeed(program: Command): void {
     .addOption(new Option('--only <files...>', 'upload only these file names (e.g. 2011-12.csv.lzo)'))
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<SeedOptions>();
-      const log = createLogger({ format: parseLogFormat(o.logFormat), level: parseLogLevel(o.logLevel) }).child({ command: 'seed' });
+      const log = commandLogger(o, 'seed');
       const target = minioTargetFromEnv(o.raw, process.env);
       const files = (await readdir(o.from)).filter((f) => f.endsWith('.csv.lzo')).sort();
       const missing = (o.only ?? []).filter((f) => !files.includes(f));
@@ -33,10 +33,13 @@ export function registerSeed(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
+      const uploaded: { object: string; etag: string }[] = [];
       for (const file of o.only ?? files) {
         const key = target.prefix + assertValidKey(file, o.raw);
         const info = await target.client.fPutObject(target.bucket, key, join(o.from, file), { 'Content-Type': 'application/x-lzop' });
         log.info({ object: `s3://${target.bucket}/${key}`, etag: info.etag }, `uploaded ${file}`);
+        uploaded.push({ object: `s3://${target.bucket}/${key}`, etag: info.etag });
       }
+      printResult(o.output as OutputFormat, { command: 'seed', uploaded }, undefined);
     });
 }

@@ -18,8 +18,12 @@ export function registerTrain(program: Command): void {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { asOf?: number }>();
     await runCommand('train', o, async (ctx) => {
       const index = await eventsStep(ctx);
-      const result = await trainStep(ctx, index, { ...trainSettings(o), asOf: resolveAsOf(index, o.asOf) });
-      process.stdout.write(`${result.modelId}: ${result.decision}\n`);
+      const asOf = resolveAsOf(index, o.asOf);
+      const result = await trainStep(ctx, index, { ...trainSettings(o), asOf });
+      return {
+        summary: { dataset: ctx.config.name, asOf: new Date(asOf).toISOString(), modelId: result.modelId, promoted: result.promoted, decision: result.decision, championId: result.championId },
+        text: `${result.modelId}: ${result.decision}\n`,
+      };
     });
   });
 }

@@ -1,17 +1,17 @@
 /**
  * `berserkr validate`: a dry run of ingest on a sample of every raw object the
  * configuration takes (`ingest/validate-raw.ts`), printed as a table (or one JSON
- * document with `--log-format json`). Writes nothing: no lake, no run record.
+ * summary with `--output json`). Writes nothing: no lake, no run record.
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { DEFAULT_MAX_REJECT_RATIO, DEFAULT_SAMPLE_LINES, IngestCounts, ValidationSummary, createLzoRegistry, validateRaw } from '../../ingest';
 import { RawObjects } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
-import { createLogger, parseLogFormat, parseLogLevel } from '../../lib/log';
 import { openStore } from '../../lib/store/open';
 import { EXIT } from '../command';
-import { GlobalOptions } from '../context';
+import { commandLogger, GlobalOptions } from '../context';
+import { printResult, type OutputFormat } from '../output';
 import { parseRatio } from '../ingest-options';
 import { checkRawLocation } from '../locations';
 import { commonOptions, parsePositiveInt } from '../options';
@@ -23,7 +23,7 @@ interface ValidateCommandOptions extends GlobalOptions {
   maxRejectRatio: number;
 }
 
-/** The JSON document of `validate --log-format json`: where it looked, and the summary. */
+/** What `validate --output json` prints (with `command`, `runId` null, `status` and `exitCode`): where it looked, and the summary. */
 export interface ValidateReport extends ValidationSummary {
   raw: string;
   config: { path: string; name: string; pattern: string };
@@ -61,8 +61,7 @@ export function registerValidate(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ValidateCommandOptions>();
       // Bad usage (exit 2 from main): an unreadable configuration or a missing raw location.
-      const format = parseLogFormat(o.logFormat);
-      const log = createLogger({ format, level: parseLogLevel(o.logLevel) }).child({ command: 'validate' });
+      const log = commandLogger(o, 'validate');
       const config = loadConfig(await readFile(o.config, 'utf8'), o.config);
       await checkRawLocation(o.raw);
       const raw = new RawObjects(openStore(o.raw));
@@ -76,8 +75,9 @@ export function registerValidate(program: Command): void {
         return;
       }
       const report: ValidateReport = { raw: raw.store.uri, config: { path: o.config, name: config.name, pattern: config.raw.pattern }, ...summary };
-      process.stdout.write(format === 'json' ? `${JSON.stringify(report)}\n` : formatValidation(report));
-      process.exitCode = summary.pass ? EXIT.ok : EXIT.partial;
+      const code = summary.pass ? EXIT.ok : EXIT.partial;
+      printResult(o.output as OutputFormat, { command: 'validate', runId: null, status: summary.pass ? 'ok' : 'failed', exitCode: code, ...report }, formatValidation(report));
+      process.exitCode = code;
     });
 }
 

@@ -17,7 +17,7 @@ export const LedgerEntrySchema = z.object({
   etag: z.string(),
   /** Size of the raw object, bytes. */
   size: z.number(),
-  /** SHA-256 of the configuration used; a different configuration re-ingests the object. */
+  /** The configuration hash (`configHash` of lib/config.ts) of the configuration used; a different one re-ingests the object. */
   configHash: z.string(),
   /** Attempt id under which the parts were written. */
   attempt: z.string(),

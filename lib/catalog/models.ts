@@ -35,7 +35,7 @@ export const ModelManifestSchema = z.object({
   createdAt: z.string(),
   /** TF.js backend the model was trained on. */
   backend: z.string(),
-  /** SHA-256 (hex) of the canonical JSON of the training configuration and seed. */
+  /** The configuration hash of the data set's configuration it was trained on (`configHash` of lib/config.ts); models saved before it held a hash of the training settings. */
   configHash: z.string(),
   featureNames: z.array(z.string()),
   vocab: z.object({ customers: positive, items: positive }),

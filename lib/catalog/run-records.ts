@@ -31,16 +31,20 @@ export const RunRecordSchema = z
     /** finishedAt − startedAt, ms; null when finishedAt is. */
     durationMs: count.nullable(),
     /**
-     * `ok`, `failed`; `running` from its start until it finishes; `killed` when its
+     * `ok`, `failed`, `partial` (finished with exit 3: some raw objects failed, named in `errors`); `running` from its start until it finishes; `killed` when its
      * process was found gone, `unknown` when it was found to have stopped without
      * finishing (on another host) — both without a finish time.
      */
-    status: z.enum(['ok', 'failed', 'running', 'killed', 'unknown']),
+    status: z.enum(['ok', 'partial', 'failed', 'running', 'killed', 'unknown']),
     /** The process that ran it. Absent in records of older versions. */
     process: z.object({ host: z.string(), pid: z.number().int() }).optional(),
     /** package.json version and git commit (null outside a git checkout). */
     code: z.object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable() }),
-    /** The data-set configuration file and the sha256 (hex) of its text. */
+    /**
+     * The data-set configuration file and its configuration hash (`configHash` of lib/config.ts: SHA-256 of the
+     * canonical JSON of the validated configuration, as in the ledger and model manifests); records of earlier
+     * versions hold the SHA-256 of the file's text.
+     */
     config: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
     /** Compute backend, e.g. `tensorflow`, `wasm`, `cpu`; null when no model ran. */
     backend: z.string().nullable(),
@@ -54,8 +58,14 @@ export const RunRecordSchema = z
     rows: z.record(count),
     /** Timed steps in start order, duration in ms. */
     steps: z.array(z.object({ name: z.string(), startedAt: isoTime, ms: count, status: z.enum(['ok', 'failed']) })),
-    /** Metrics by name, e.g. `ndcg@10`, `recall@10`, `ece`. */
+    /**
+     * Metrics by stable name: `model.ndcg@10`, `model.ece`, `baseline.repeat.ndcg@10`,
+     * `validation.challenger.ndcg@10` … (records of earlier versions put the model id
+     * where `model` now stands).
+     */
     metrics: z.record(z.number()),
+    /** The model the `model.*` metrics are of (a model id or `baseline:<name>`); absent when none was evaluated and in records of earlier versions. */
+    modelId: z.string().optional(),
     errors: z.array(z.object({ step: z.string().nullable(), name: z.string(), message: z.string() })),
   })
   .strict();
@@ -76,7 +86,7 @@ export class RunRecords {
    */
   constructor(
     readonly store: ObjectStore,
-    dataset: string,
+    readonly dataset: string,
   ) {
     this.root = `runs/${dataset}/`;
   }

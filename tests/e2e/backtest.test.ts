@@ -30,7 +30,7 @@ describe('berserkr backtest on the real data', () => {
   test('prints model and baselines per as-of time, oldest first, with the reference baselines at 2011-11-09', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('protocol online-retail-30d backtest, horizon 30 days');
+    expect(lines[0]).toBe('online-retail 30-day horizon backtest');
     const rows = lines.slice(2, 8).map((l) => l.trim().split(/\s+/));
     expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual([
       '2011-10-10 model', '2011-10-10 popularity', '2011-10-10 repeat',

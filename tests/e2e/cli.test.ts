@@ -125,8 +125,12 @@ describe('berserkr CLI', () => {
     writeFileSync(join(raw, 'bad-checksum.csv.lzo'), badChecksum);
     writeFileSync(join(raw, 'truncated.csv.lzo'), good.subarray(0, 100_000));
 
-    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG]);
+    const r = await runCli(['--log-format', 'json', '--output', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(r.code).toBe(3);
+    // stdout is the one JSON summary, saying what the exit code says.
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ command: 'ingest', status: 'partial', exitCode: 3, ingested: ['2011-02.csv.lzo', '2011-04.csv.lzo'], unchanged: [] });
+    expect(summary.failed.map((f: { object: string }) => f.object)).toEqual(['bad-checksum.csv.lzo', 'bad-magic.csv.lzo', 'truncated.csv.lzo']);
     const errors = jsonLogs(r.stderr).filter((l) => l.level === 'error');
     const byObject = new Map(errors.map((e) => [e.object as string, String(e.msg) + ' ' + JSON.stringify(e.err)]));
     expect([...byObject.keys()].sort()).toEqual(['bad-checksum.csv.lzo', 'bad-magic.csv.lzo', 'truncated.csv.lzo']);
@@ -140,6 +144,46 @@ describe('berserkr CLI', () => {
     const record = JSON.parse(readFileSync(join(lake, 'runs', 'online-retail', `${runs!.runId as string}.json`), 'utf8'));
     expect(record.errors.map((e: { message: string }) => e.message.split(':')[0]).sort()).toEqual(['bad-checksum.csv.lzo', 'bad-magic.csv.lzo', 'truncated.csv.lzo']);
     expect(record.rows['ingest.read']).toBe(record.rows['ingest.clean'] + record.rows['ingest.rejected']);
+    expect([record.runId, record.status]).toEqual([summary.runId, 'partial']);
+    expect(summary.rows).toEqual({ read: record.rows['ingest.read'], clean: record.rows['ingest.clean'], rejected: record.rows['ingest.rejected'] });
+
+    // runs --output json: one JSON object holding the records, newest first.
+    const listed = await runCli(['runs', '--lake', lake, '--output', 'json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ command: 'runs', dataset: 'online-retail', runs: [{ runId: summary.runId, status: 'partial', startedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) }] });
+    const text = await runCli(['runs', '--lake', lake]);
+    expect(text.stdout.split('\n')[1]).toMatch(new RegExp(`^${summary.runId}  ingest +partial `));
+  });
+
+  test('an error of a store is one line with its cause in pretty logs, its stack only with --verbose; JSON logs stay JSON, process warnings included', async () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_S3_FORCE_PATH_STYLE: 'true' };
+    const args = ['ingest', '--raw', join(ROOT, 'tests', 'fixtures', 'lzop'), '--lake', 's3://lake/refused', '--config', RETAIL_CONFIG];
+    const pretty = await runCli(args, env);
+    expect(pretty.code).toBe(1);
+    const errors = pretty.stderr.split('\n').filter((l) => / ERROR /.test(l));
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatch(/ERROR cannot \w+ s3:\/\/lake\/refused\/.*\(cause: connect ECONNREFUSED 127\.0\.0\.1:9\)/);
+    expect(pretty.stderr).not.toMatch(/^\s+at /m);
+    const verbose = await runCli(['--verbose', ...args], env);
+    expect(verbose.stderr).toMatch(/^ {4}at /m);
+
+    const json = await runCli(['--log-format', 'json', '--output', 'json', ...args], env);
+    const lines = json.stderr.split('\n').filter((l) => l !== '');
+    expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);
+    const logs = jsonLogs(json.stderr);
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      // The AWS SDK's notice about the Node version, as a structured warning.
+      expect(logs.find((l) => String(l.msg).startsWith('NodeVersionSupportWarning'))).toMatchObject({ level: 'warn', warning: { name: 'Warning' } });
+    }
+    expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'failed', exitCode: 1, error: { message: expect.stringContaining('ECONNREFUSED') } });
+  });
+
+  test('bad usage is one line on stderr and, with --output json, a summary on stdout', async () => {
+    const missing = join(dir, 'no-such-raw-2');
+    const r = await runCli(['--output', 'json', 'ingest', '--raw', missing, '--lake', join(dir, 'unused'), '--config', RETAIL_CONFIG]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`berserkr: error: --raw ${JSON.stringify(missing)}: no such folder\n`);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', exitCode: 2, error: { name: 'LocationError' } });
   });
 
   test('no raw location is read by default, and RAW_URI never stands in for BERSERKR_RAW (exit 2, nothing runs)', async () => {

@@ -6,12 +6,13 @@
  * without rescoring.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ExportMetadata } from '../../lib/catalog';
+import { configHash, loadConfig } from '../../lib/config';
 import { jsonLogs, RETAIL_CONFIG, runCli } from '../helpers/cli';
 import { KNOWN_CUSTOMERS, lakeWithModel, ok, readJson, scoreArgs } from './scoring-lake';
 
@@ -84,9 +85,47 @@ describe('top-K exports', () => {
     expect(existsSync(join(lake, `exports/online-retail/${LATER}/shards/shard-0-of-2._SUCCESS.json`))).toBe(true);
     expect(existsSync(join(lake, `exports/online-retail/${LATER}/_metadata.json`))).toBe(false);
     expect(readJson(lake, 'exports/online-retail/latest.json')).toEqual({ runId: RUN, metadata: `exports/online-retail/${RUN}/_metadata.json` });
-    expect(readFileSync(join(lake, 'exports/online-retail/latest/top-k.csv'), 'utf8') === readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`), 'utf8')).toBe(true);
     expect(readJson(lake, 'exports/online-retail/latest/_metadata.json')).toEqual(meta);
+    // The copies under latest/: every file its sidecar lists, the same bytes as the run's.
+    for (const f of meta.files) {
+      const copy = readFileSync(join(lake, 'exports/online-retail/latest', f.name));
+      expect([f.name, copy.equals(readFileSync(join(lake, `exports/online-retail/${RUN}`, f.name)))]).toEqual([f.name, true]);
+    }
   });
+
+  test('one configuration hash in the ledger, the run records and the model manifest', () => {
+    const ledger = readJson<{ objects: Record<string, { configHash: string }> }>(lake, 'ledger/online-retail.json');
+    const hashes = new Set(Object.values(ledger.objects).map((o) => o.configHash));
+    for (const id of readdirSync(join(lake, 'runs', 'online-retail')).filter((f) => f.endsWith('.json'))) hashes.add(readJson(lake, `runs/online-retail/${id}`).config.sha256);
+    hashes.add(readJson(lake, `models/online-retail/${meta.modelId}/manifest.json`).configHash);
+    expect([...hashes]).toEqual([configHash(loadConfig(readFileSync(RETAIL_CONFIG, 'utf8'), RETAIL_CONFIG))]);
+  });
+
+  test('evaluate --output json prints one JSON summary with the stable metric names; its run record has them with the model id', async () => {
+    const r = await runCli(['--log-format', 'json', '--output', 'json', 'evaluate', '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(ok(r)).toEqual([0, '']);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ command: 'evaluate', status: 'ok', exitCode: 0, export: RUN, dataset: 'online-retail', modelId: meta.modelId, asOf: meta.asOf, horizonDays: 30, k: 10 });
+    expect(Object.keys(summary.metrics)).toEqual(expect.arrayContaining(['model.ndcg@10', 'model.ece', 'baseline.repeat.ndcg@10', 'baseline.popularity.recall@10']));
+    const record = readJson(lake, `runs/online-retail/${summary.runId}.json`);
+    expect(record).toMatchObject({ status: 'ok', modelId: meta.modelId, metrics: summary.metrics });
+    expect(record.startedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const text = await runCli(['evaluate', '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(text.stdout.split('\n')[0]).toBe(`online-retail 30-day horizon, as-of ${meta.asOf}, ${summary.customers} evaluated customers`);
+  }, TIMEOUT_MS);
+
+  test('score records its as-of time in ISO 8601', () => {
+    const scoring = readdirSync(join(lake, 'runs', 'online-retail')).map((f) => readJson(lake, `runs/online-retail/${f}`)).filter((x) => x.command === 'score');
+    expect(scoring.map((x) => x.params.asOf)).toEqual(scoring.map(() => '2011-11-09T00:00:00.000Z'));
+  });
+
+  test('berserkr export without --customers re-exports every list of the latest export', async () => {
+    const r = await runCli(['--output', 'json', 'export', '--lake', lake, '--config', RETAIL_CONFIG, '--format', 'csv']);
+    expect(ok(r)).toEqual([0, '']);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ command: 'export', status: 'ok', source: RUN, rows: meta.rows, customers: KNOWN_CUSTOMERS, requested: KNOWN_CUSTOMERS, missing: 0, formats: ['csv'] });
+    expect(readFileSync(join(lake, `exports/online-retail/${summary.runId}/top-k.csv`)).equals(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`)))).toBe(true);
+  }, TIMEOUT_MS);
 
   test('berserkr export --customers re-exports chosen lists from the latest export', async () => {
     const chosen = [csv[0][0], csv[csv.length - 1][0], csv[Math.floor(csv.length / 2)][0]];

@@ -19,7 +19,7 @@ const TIMEOUT = 170_000;
 
 /** The environment without the variables the Makefile reads, so each test sets its own. */
 const BASE_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|TRAIN_FLAGS$|SCHEDULE$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|CUSTOMERS$|FORMAT$|OUTPUT$|TRAIN_FLAGS$|SCHEDULE$)/.test(k)),
 );
 
 function make(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,7 +68,15 @@ describe('make targets against an S3-compatible server', () => {
     expect(pipeline.stdout).toContain('export s3://lake/make/exports/');
     const lake = openStore('s3://lake/make', server.env);
     expect(await lake.head('exports/online-retail/latest/top-k.csv')).toBeDefined();
+    expect(await lake.head('exports/online-retail/latest/top-k.parquet')).toBeDefined();
     expect(await lake.head('models/online-retail/champion.json')).toBeDefined();
+
+    // make export re-exports the latest lists without rescoring; with OUTPUT=json its summary is stdout.
+    const exported = await make(['export', ...S3, 'OUTPUT=json'], env);
+    expect([exported.code, exported.stderr.slice(-2000)]).toEqual([0, expect.anything()]);
+    const summary = JSON.parse(exported.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ command: 'export', status: 'ok', exitCode: 0, export: expect.stringMatching(/^s3:\/\/lake\/make\/exports\/online-retail\//) });
+    expect(summary.customers).toBe(summary.requested);
 
     const schedule = await make(['schedule', ...S3, 'SCHEDULE=--once'], env);
     expect(schedule.code).toBe(0);
@@ -77,7 +85,7 @@ describe('make targets against an S3-compatible server', () => {
     const runs = await make(['runs', ...S3], env);
     expect(runs.code).toBe(0);
     const commands = runs.stdout.split('\n').filter((l) => /^\d{8}T\d{6}Z-/.test(l)).map((l) => l.split(/\s+/).slice(1, 3).join(' '));
-    expect(commands).toEqual(['schedule ok', 'run ok', 'ingest ok']);
+    expect(commands).toEqual(['schedule ok', 'export ok', 'run ok', 'ingest ok']);
   }, TIMEOUT);
 
   test('ingest works against local folders when no S3 location is set', async () => {

@@ -49,6 +49,12 @@ describe('berserkr run on the real data', () => {
     const runId = jsonLogs(local.stderr).find((l) => typeof l.runId === 'string')!.runId as string;
     const record = JSON.parse(readFileSync(join(dir, 'lake', 'runs', 'online-retail', `${runId}.json`), 'utf8'));
     expect(record.status).toBe('ok');
+    // Stable names for the metrics, the model apart; instants in ISO 8601; stderr nothing but JSON log lines.
+    expect(record.modelId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{8}$|^baseline:/);
+    expect(Object.keys(record.metrics)).toEqual(expect.arrayContaining(['model.ndcg@10', 'model.ece', 'baseline.repeat.ndcg@10', 'validation.challenger.ndcg@10']));
+    expect(Object.keys(record.metrics).filter((k) => k.includes(record.modelId))).toEqual([]);
+    expect(record.params.asOf).toBe('2011-11-09T00:00:00.000Z');
+    expect(local.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
     expect(record.rows['ingest.read']).toBe(541_909);
     expect(record.rows['ingest.clean'] + record.rows['ingest.rejected']).toBe(541_909);
     expect(record.inputs).toHaveLength(13);
@@ -72,9 +78,9 @@ describe('berserkr run on the real data', () => {
     expect(meta).toMatchObject({ asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, rows: KNOWN_CUSTOMERS * 10 });
   });
 
-  test('beats the repeat baseline on protocol online-retail-30d, with the baselines at their reference figures', () => {
+  test('beats the repeat baseline on the protocol, with the baselines at their reference figures', () => {
     const table = metricsTable(local.stdout);
-    expect(local.stdout).toContain('1387 evaluated customers');
+    expect(local.stdout).toContain('online-retail 30-day horizon, as-of 2011-11-09T00:00:00.000Z, 1387 evaluated customers');
     expect(table.get('popularity')).toEqual([0.0583, 0.1263, 0.1435, 0.6467, 0.0668]);
     const [, , repeatNdcg] = table.get('repeat')!;
     expect(repeatNdcg).toBeCloseTo(0.319, 3);

@@ -57,11 +57,11 @@ describe('berserkr validate', () => {
     expect([snapshot(raw), snapshot(lake)]).toEqual(before);
   });
 
-  it('prints one JSON summary on stdout with --log-format json', async () => {
-    const r = await runCli(['--log-format', 'json', 'validate', '--config', CONFIG, '--raw', raw, '--sample', '10'], env);
+  it('prints one JSON summary on stdout with --output json', async () => {
+    const r = await runCli(['--log-format', 'json', '--output', 'json', 'validate', '--config', CONFIG, '--raw', raw, '--sample', '10'], env);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ config: { name: 'webshop', pattern: '**/orders-*.csv*' }, sampleLines: 10, pass: true, runBudget: null });
+    expect(report).toMatchObject({ command: 'validate', status: 'ok', exitCode: 0, config: { name: 'webshop', pattern: '**/orders-*.csv*' }, sampleLines: 10, pass: true, runBudget: null });
     expect(report.objects.map((o: { key: string; counts: { read: number }; whole: boolean }) => [o.key, o.counts.read, o.whole])).toEqual([
       ['orders-2024-01.csv.gz', 10, false],
       ['orders-2024-02.csv', 10, false],

@@ -1,4 +1,5 @@
-import { LogOptionError, REDACTED, createLogger, formatPrettyLine, parseLogFormat, parseLogLevel } from '../../lib/log';
+import { EventEmitter } from 'node:events';
+import { LogOptionError, REDACTED, createLogger, formatPrettyLine, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../../lib/log';
 
 /** Collects what the logger writes. */
 function capture(): { sink: { write(chunk: string): void }; lines: () => string[] } {
@@ -41,6 +42,26 @@ describe('createLogger json', () => {
     expect(SECRETS.password).toBe('hunter2'); // the caller's object is untouched
   });
 
+  it('keeps the cause of an error apart, and its message with the causes', () => {
+    const { sink, lines } = capture();
+    const err = new Error('cannot read s3://lake/x', { cause: new Error('socket hang up', { cause: new Error('ECONNRESET') }) });
+    createLogger({ format: 'json', sink }).error({ err }, 'failed');
+    expect(JSON.parse(lines()[0]).err).toMatchObject({ type: 'Error', message: 'cannot read s3://lake/x: socket hang up: ECONNRESET', cause: 'socket hang up: ECONNRESET' });
+  });
+
+  it('carries process warnings as warn records, one JSON line each, instead of Node\'s plain text', () => {
+    const { sink, lines } = capture();
+    const proc = new EventEmitter();
+    proc.on('warning', () => undefined); // Node's printer, which it replaces
+    routeProcessWarnings(createLogger({ format: 'json', sink }), proc);
+    const warning = Object.assign(new Error('NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\nwill require node >=22.\n\nMore information'), { name: 'Warning', code: 'SDK_NODE' });
+    proc.emit('warning', warning);
+    expect(proc.listenerCount('warning')).toBe(1);
+    expect(lines().map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ level: 'warn', warning: { name: 'Warning', code: 'SDK_NODE' }, msg: 'NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) will require node >=22. More information' }),
+    ]);
+  });
+
   it('drops records below the level', () => {
     const { sink, lines } = capture();
     const log = createLogger({ format: 'json', level: 'warn', sink });
@@ -66,14 +87,30 @@ describe('createLogger pretty', () => {
     expect(lines()[0]).not.toContain('hunter2');
   });
 
-  it('shows an error with its type, message and stack', () => {
-    const { sink, lines } = capture();
+  it('shows an error in one line with its type, message and cause; its stack only when asked', () => {
     const err = new RangeError('as-of 2011-13-01 is not a date');
-    createLogger({ format: 'pretty', sink, colors: false }).error({ err }, 'features failed');
-    const [first, ...stack] = lines();
-    expect(first).toMatch(/ERROR features failed err=RangeError: as-of 2011-13-01 is not a date$/);
-    expect(stack.length).toBeGreaterThan(0);
+    const quiet = capture();
+    createLogger({ format: 'pretty', sink: quiet.sink, colors: false }).error({ err }, 'features failed');
+    expect(quiet.lines()).toEqual([expect.stringMatching(/ERROR features failed err=RangeError: as-of 2011-13-01 is not a date$/)]);
+
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' });
+    const store = new Error('cannot list s3://lake/runs/: connection refused', { cause: refused });
+    const one = capture();
+    createLogger({ format: 'pretty', sink: one.sink, colors: false }).error({ err: store }, store.message);
+    expect(one.lines()).toEqual([expect.stringMatching(/ERROR cannot list s3:\/\/lake\/runs\/: connection refused \(cause: connect ECONNREFUSED 127\.0\.0\.1:9000\)$/)]);
+
+    const verbose = capture();
+    createLogger({ format: 'pretty', sink: verbose.sink, colors: false, stacks: true }).error({ err: store }, store.message);
+    const [first, ...stack] = verbose.lines();
+    expect(first).toBe(one.lines()[0].replace(/^\S+/, first.split(' ')[0]));
     expect(stack[0]).toMatch(/^ {4}at /);
+    expect(stack.join('\n')).toContain('caused by: Error: connect ECONNREFUSED');
+  });
+
+  it('shows stacks at level debug', () => {
+    const { sink, lines } = capture();
+    createLogger({ format: 'pretty', sink, colors: false, level: 'debug' }).error({ err: new Error('boom') }, 'failed');
+    expect(lines().length).toBeGreaterThan(1);
   });
 
   it('writes through enabled progress bars, so lines appear above them', () => {

@@ -13,7 +13,7 @@ const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest
 
 /** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
 const ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|CUSTOMERS$|FORMAT$|OUTPUT$)/.test(k)),
 );
 
 function make(cwd: string, args: string[], env: Record<string, string> = {}): string {
@@ -96,7 +96,14 @@ describe('Makefile', () => {
     );
   });
 
-  it('runs an existing benchmark of bench/', () => {
+  it('passes export only the options berserkr export has, customers and formats when given', () => {
+    expect(cliLine(local, ['export', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js export --lake '/my/lake' --config 'my.yaml' --log-format pretty");
+    expect(cliLine(local, ['export', 'TOP_K=20', 'CUSTOMERS=ids.txt', 'FORMAT=csv,jsonl', 'OUTPUT=json'])).toBe(
+      "node dist/cli/berserkr.js export --log-format pretty --output json --customers 'ids.txt' --format csv,jsonl",
+    );
+  });
+
+    it('runs an existing benchmark of bench/', () => {
     const script = make(local, ['-n', '-o', 'build', 'bench']).trim();
     const m = /^node dist\/bench\/([\w-]+)\.js$/.exec(script);
     expect(m).not.toBeNull();

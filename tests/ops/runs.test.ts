@@ -4,7 +4,10 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRunId, DatasetFormatError, InvalidRunIdError, RunRecords } from '../../lib/catalog';
-import { CodeVersionError, RunRecorder, RunRecorderStateError, configHash, detectCodeVersion, formatRunId } from '../../lib/runs';
+import { configHash, loadConfig } from '../../lib/config';
+import { CodeVersionError, RunRecorder, RunRecorderStateError, detectCodeVersion, formatRunId } from '../../lib/runs';
+import { finishStatus, toParams } from '../../cli/command';
+import { formatRunLine } from '../../cli/commands/runs';
 import { ObjectNotFoundError } from '../../lib/store/store';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -45,8 +48,35 @@ describe('run ids', () => {
 });
 
 describe('configHash', () => {
-  it('is the sha256 hex of the UTF-8 text (FIPS 180-2 test vector "abc")', () => {
-    expect(configHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  const text = readFileSync(join(ROOT, 'config', 'online-retail.yaml'), 'utf8');
+  const config = loadConfig(text, 'online-retail.yaml');
+
+  it('is the sha256 hex of the canonical JSON of the validated configuration', () => {
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+    expect(configHash(config)).toBe(createHash('sha256').update(JSON.stringify(sorted(config))).digest('hex'));
+  });
+
+  it('ignores comments and key order, and changes with a value', () => {
+    const reordered = loadConfig(`# another comment\n${text.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n')}`, 'copy.yaml');
+    expect(configHash(reordered)).toBe(configHash(config));
+    expect(configHash(loadConfig(text.replace('name: online-retail', 'name: online-retail-2'), 'other.yaml'))).not.toBe(configHash(config));
+  });
+});
+
+describe('what a command records', () => {
+  it('records exit 3 as status partial, other failures as failed', () => {
+    expect([0, 1, 2, 3, 4, 130].map(finishStatus)).toEqual(['ok', 'failed', 'failed', 'partial', 'failed', 'failed']);
+  });
+
+  it('records instants as ISO 8601 and leaves the output and log options out', () => {
+    const asOf = Date.UTC(2011, 10, 9);
+    expect(toParams({ asOf, lake: 'lake', topK: 10, logFormat: 'json', logLevel: 'info', output: 'json', verbose: true, shard: undefined })).toEqual({
+      asOf: '2011-11-09T00:00:00.000Z',
+      lake: 'lake',
+      topK: 10,
+    });
+    expect(toParams({ asOf: [asOf, asOf + 86_400_000] })).toEqual({ asOf: '2011-11-09T00:00:00.000Z,2011-11-10T00:00:00.000Z' });
   });
 });
 
@@ -57,12 +87,12 @@ describe('RunRecorder', () => {
       await raw.put(name, readFileSync(join(RAW_DIR, name)));
     }
     const lake = new MemoryStore();
-    const configText = 'name: online-retail\n';
+    const configText = readFileSync(join(ROOT, 'config', 'online-retail.yaml'), 'utf8');
     const run = new RunRecorder({
       command: 'ingest',
       params: { raw: 'data/online-retail', lake: 'lake', shard: null },
       code: CODE,
-      config: { path: 'config/online-retail.yaml', text: configText },
+      config: { path: 'config/online-retail.yaml', sha256: configHash(loadConfig(configText, 'config/online-retail.yaml')) },
       now: steppingClock(Date.UTC(2026, 10, 21, 0, 40, 0), 250),
       suffix: 'c0ffee',
     });
@@ -78,7 +108,8 @@ describe('RunRecorder', () => {
     });
     run.count('ingest.read', 300_000);
     run.count('ingest.read', 241_909);
-    run.metric('recall@10', 0.2);
+    run.metric('model.recall@10', 0.2);
+    run.setModel('20111109T000000000Z-3fa2c01b');
     run.setBackend('wasm');
     const written = await run.finish(new RunRecords(lake, 'online-retail'));
 
@@ -94,7 +125,8 @@ describe('RunRecorder', () => {
     expect(written.steps).toEqual([{ name: 'ingest', startedAt: '2026-11-21T00:40:00.250Z', ms: 250, status: 'ok' }]);
     expect(written.startedAt).toBe('2026-11-21T00:40:00.000Z');
     expect(written.durationMs).toBe(750);
-    expect(written.config).toEqual({ path: 'config/online-retail.yaml', sha256: configHash(configText) });
+    expect(written.config).toEqual({ path: 'config/online-retail.yaml', sha256: configHash(loadConfig(configText, 'config/online-retail.yaml')) });
+    expect([written.metrics, written.modelId]).toEqual([{ 'model.recall@10': 0.2 }, '20111109T000000000Z-3fa2c01b']);
     expect(written.errors).toEqual([]);
 
     const key = 'runs/online-retail/20261121T004000Z-c0ffee.json';
@@ -125,6 +157,24 @@ describe('RunRecorder', () => {
     await run.finish(new RunRecords(new MemoryStore(), 'online-retail'));
     await expect(run.finish(new RunRecords(new MemoryStore(), 'online-retail'))).rejects.toThrow(RunRecorderStateError);
     expect(() => run.count('rows', 1)).toThrow(`run ${run.runId} is already finished: cannot count rows`);
+  });
+});
+
+describe('run records of earlier versions', () => {
+  /** A record as version 0.1.0 wrote it: no process, skipped or modelId; the model id in metric names; the hash of the file's text. */
+  const OLD = {
+    schema: 'berserkr.run/1', runId: '20261205T101500Z-3fd155', command: 'run', params: { asOf: 1320796800000, lake: 'lake' },
+    startedAt: '2026-12-05T10:15:00.000Z', finishedAt: '2026-12-05T10:20:00.000Z', durationMs: 300000, status: 'ok',
+    code: CODE, config: { path: 'config/online-retail.yaml', sha256: 'a'.repeat(64) }, backend: 'wasm', inputs: [], outputs: [], rows: {}, steps: [],
+    metrics: { '20261205T101530123Z-3fd15533.ndcg@10': 0.4, '20261205T101530123Z-3fd15533.ece': 0.01, 'popularity.ndcg@10': 0.2 }, errors: [],
+  };
+
+  it('still read, and list with their model metrics under the stable names', async () => {
+    const lake = new MemoryStore();
+    await lake.put(`runs/online-retail/${OLD.runId}.json`, JSON.stringify(OLD));
+    const record = await new RunRecords(lake, 'online-retail').load(OLD.runId);
+    expect(record.modelId).toBeUndefined();
+    expect(formatRunLine(record)).toMatch(/ run +ok +300\.0s  -  model\.ndcg@10=0\.4000  model\.ece=0\.0100$/);
   });
 });
 

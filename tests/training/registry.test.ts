@@ -3,7 +3,7 @@ import { buildModel } from '../../training/model';
 import { predictRaw } from '../../training/predict';
 import { fitPreprocessing } from '../../training/preprocess';
 import { Catalog, DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
-import { configHash, loadModel, newModelId, saveModel, type ModelToSave } from '../../training/registry';
+import { trainingHash, loadModel, newModelId, saveModel, type ModelToSave } from '../../training/registry';
 import { scoreFeatureSet } from '../../scoring/score';
 import { MemoryStore } from '../helpers/memory-store';
 import { makeFeatureSet, makeWorld } from './synthetic';
@@ -20,7 +20,7 @@ describe('model registry', () => {
     modelId: newModelId(config, 3, now),
     model: buildModel(spec),
     backend: 'wasm',
-    configHash: configHash(config, 3),
+    configHash: trainingHash(config, 3),
     featureNames: fs.names,
     vocab,
     spec,

@@ -1,0 +1,42 @@
+/** What commands print on stdout: text for people, or one JSON summary; and a one-line error with its cause. */
+import { describeError } from '../../cli/berserkr';
+import { evaluationResult, printResult } from '../../cli/output';
+import type { SystemMetrics } from '../../evaluation/evaluate';
+
+const row = (system: string, ndcg: number, extra: Partial<SystemMetrics> = {}): SystemMetrics => ({ system, k: 10, customers: 3, recall: 0.1, precision: 0.2, ndcg, hitRate: 0.5, map: 0.3, ...extra });
+
+function captured(): { out: { write(s: string): void }; text: () => string } {
+  const chunks: string[] = [];
+  return { out: { write: (s: string) => void chunks.push(s) }, text: () => chunks.join('') };
+}
+
+describe('printResult', () => {
+  it('prints the text in text mode, and one JSON line of the summary in json mode', () => {
+    const text = captured();
+    printResult('text', { command: 'report' }, 'file:///lake/runs/x.html\n', text.out);
+    expect(text.text()).toBe('file:///lake/runs/x.html\n');
+    const json = captured();
+    printResult('json', { command: 'report', report: 'file:///lake/runs/x.html' }, 'ignored\n', json.out);
+    expect(json.text().split('\n')).toEqual([JSON.stringify({ command: 'report', report: 'file:///lake/runs/x.html' }), '']);
+  });
+});
+
+describe('evaluationResult', () => {
+  const rows = [row('20111109T000000000Z-3fa2c01b', 0.4, { ece: 0.01, logLoss: 0.1 }), row('popularity', 0.14), row('repeat', 0.32)];
+
+  it('names the data set and the horizon used, and the metrics by stable names with the model id apart', () => {
+    const { summary, text } = evaluationResult(rows, { dataset: 'loyalty-club', modelId: '20111109T000000000Z-3fa2c01b', asOf: Date.UTC(2011, 10, 9), horizonDays: 14 });
+    expect(text.split('\n')[0]).toBe('loyalty-club 14-day horizon, as-of 2011-11-09T00:00:00.000Z, 3 evaluated customers');
+    expect(summary).toMatchObject({ dataset: 'loyalty-club', modelId: '20111109T000000000Z-3fa2c01b', asOf: '2011-11-09T00:00:00.000Z', horizonDays: 14, k: 10, customers: 3 });
+    expect(summary.metrics).toMatchObject({ 'model.ndcg@10': 0.4, 'model.ece': 0.01, 'model.logLoss': 0.1, 'baseline.popularity.ndcg@10': 0.14, 'baseline.repeat.ndcg@10': 0.32 });
+    expect(Object.keys(summary.metrics as object).filter((k) => k.includes('3fa2c01b'))).toEqual([]);
+  });
+});
+
+describe('describeError', () => {
+  it('is the message, with the cause\'s message in parentheses when there is one', () => {
+    expect(describeError(new Error('no such folder'))).toBe('no such folder');
+    expect(describeError(new Error('cannot list s3://lake/', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9000') }))).toBe('cannot list s3://lake/ (cause: connect ECONNREFUSED 127.0.0.1:9000)');
+    expect(describeError('plain')).toBe('plain');
+  });
+});
