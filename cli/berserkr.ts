@@ -3,11 +3,16 @@
  * `berserkr`: the command line of the platform. Logs go to stderr (pretty, or JSON
  * lines with `--log-format json`); results go to stdout (`--output text`, or one
  * JSON summary object with `--output json`, `cli/output.ts`).
- * Exit codes: see `EXIT` in `cli/command.ts`.
+ * Exit codes: see `EXIT` in `cli/exit.ts`.
+ *
+ * Registering the commands loads their flags only: each command requires the
+ * command frame (`command.ts`) and its runners when it runs, so `--help` loads
+ * no stage and a command no other's (`ingest` into a folder loads neither TF.js
+ * nor the AWS SDK; `lib/store/open.ts` loads the SDK for `s3://` only).
  */
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/runs';
-import { EXIT } from './command';
+import { EXIT } from './exit';
 import { outputOption } from './output';
 import { requireLocations } from './locations';
 import { registerBacktest } from './commands/backtest';

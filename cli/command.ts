@@ -10,19 +10,8 @@ import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
 import { CommandResult, OutputFormat, printResult } from './output';
 import { gcStep } from '../pipeline/gc';
+import { EXIT } from './exit';
 
-/** Exit codes of `berserkr`. */
-export const EXIT = {
-  ok: 0,
-  /** The command failed; nothing it was writing was published. */
-  failed: 1,
-  /** Bad usage or configuration: nothing ran. */
-  usage: 2,
-  /** The command finished but some raw objects failed to ingest (named in the log and run record). */
-  partial: 3,
-  /** Another pipeline run holds the lock and the command skips rather than waits: nothing ran. */
-  busy: 4,
-} as const;
 
 /** Options every data command has. */
 export interface DataCommandOptions extends GlobalOptions {

@@ -1,6 +1,6 @@
 /** The option of the commands that ingest (`ingest` and `run`) beyond the shared ones of `options.ts`. */
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, rejectAllowance } from '../ingest';
+import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, rejectAllowance } from '../ingest/reject-budget';
 
 /** Parses a share in [0, 1] such as `0.05`; the error quotes the value. */
 export function parseRatio(value: string): number {

@@ -5,7 +5,6 @@
  * `JSON.parse` stdout whatever happened.
  */
 import { Option } from 'commander';
-import { formatEvaluation, metricsByName, type SystemMetrics } from '../evaluation/evaluate';
 
 /** The `--output` modes. */
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -29,25 +28,4 @@ export interface CommandResult {
 export function printResult(format: OutputFormat, summary: Record<string, unknown>, text: string | undefined, out: { write(s: string): unknown } = process.stdout): void {
   if (format === 'json') out.write(JSON.stringify(summary) + '\n');
   else if (text !== undefined && text !== '') out.write(text);
-}
-
-/**
- * An evaluation as a command reports it: in the summary the data set, as-of
- * time (ISO 8601), horizon, K, model id and the metrics by their stable names
- * (the run record's), and the text table of `formatEvaluation`.
- * @param asOf ms since the epoch.
- */
-export function evaluationResult(rows: readonly SystemMetrics[], model: { dataset: string; modelId: string; asOf: number; horizonDays: number }): { summary: Record<string, unknown>; text: string } {
-  return {
-    summary: {
-      dataset: model.dataset,
-      modelId: model.modelId,
-      asOf: new Date(model.asOf).toISOString(),
-      horizonDays: model.horizonDays,
-      k: rows[0]?.k,
-      customers: rows[0]?.customers,
-      metrics: metricsByName(rows, model.modelId),
-    },
-    text: formatEvaluation(rows, model.dataset, model.asOf, model.horizonDays),
-  };
 }

@@ -54,10 +54,10 @@ export interface IngestAllOptions {
   now?: () => Date;
   /**
    * Worker threads that parse, type and encode objects in parallel (decompression
-   * and all I/O stay on the calling thread); needs the compiled build (`dist/`,
-   * see `pool.ts`). 0 (the default) = in-process, one object at a time, which was
-   * the faster on a busy 2-core machine (`bench/README.md`); use one per idle core
-   * when several objects arrive at once.
+   * and all I/O stay on the calling thread; `pool.ts`). 0 (the default) =
+   * in-process, one object at a time, which was the faster on a busy 2-core
+   * machine (`bench/README.md`); use one per idle core when several objects
+   * arrive at once.
    */
   workers?: number;
   /**

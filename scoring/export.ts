@@ -13,7 +13,7 @@ import { Float64, Int32, makeData, makeVector, Table, Utf8, type Vector } from '
 import { tableToParquet } from '../lib/parquet';
 import { SCORES } from '../lib/schema';
 import { ScoringInputError } from './errors';
-import { EXPORT_FORMATS, type ExportFormat } from '../lib/catalog';
+import type { ExportFormat } from '../lib/catalog';
 import type { TopK } from '../ranking/topk';
 
 const encoder = new TextEncoder();
@@ -157,17 +157,3 @@ export function exportBytes(table: Table, format: ExportFormat): Uint8Array {
   return Buffer.concat([...exportChunks(table, format)]);
 }
 
-/**
- * Parses a comma-separated list of export formats (`csv,parquet,jsonl`), keeping
- * the first occurrence of each.
- * @throws ScoringInputError quoting the text when a name is not a format or the list is empty.
- */
-export function parseFormats(text: string): ExportFormat[] {
-  const names = text.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const known: readonly string[] = EXPORT_FORMATS;
-  for (const name of names) {
-    if (!known.includes(name)) throw new ScoringInputError(`export format ${JSON.stringify(name)} in ${JSON.stringify(text)}: expected a comma-separated list of ${known.join(', ')}`);
-  }
-  if (names.length === 0) throw new ScoringInputError(`export formats ${JSON.stringify(text)}: expected at least one of ${known.join(', ')}`);
-  return [...new Set(names)] as ExportFormat[];
-}

@@ -7,7 +7,6 @@
  */
 import type { EventIndex } from '../features/event-index';
 import type { FeatureSet } from '../features/types';
-import { availableCpus } from '../lib/cpus';
 import type { StageContext } from '../lib/stage-context';
 import { itemOrder, orderByCustomerId, rankPerCustomer, type TopK, topKPerCustomer } from '../ranking/topk';
 import { selectBackend } from '../training/backend';
@@ -16,14 +15,8 @@ import { baselineScores, parseBaselineId } from '../training/fallback';
 import { loadModel } from '../training/registry';
 import { customerRows } from '../ranking/ranges';
 import { scoreFeatureSetOn } from './score';
+import { defaultForwardThreads } from './settings';
 
-/**
- * Default threads of the forward pass (this thread and worker threads; the wasm
- * backend computes on one thread): 2, or 1 when only one CPU is available
- * ({@link availableCpus}: the affinity mask capped by a container's CPU quota). Each worker
- * holds a backend and a copy of the weights (~100 MiB). Reads the cgroup quota when called, not at import.
- */
-export const defaultForwardThreads = (): number => Math.min(2, availableCpus());
 
 /** Options of {@link openRanker}. */
 export interface RankerOptions {

@@ -25,21 +25,9 @@ import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
 import type { ScoredPairs } from '../ranking/lists';
+import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS } from './settings';
 import { shardCustomers, type ShardSpec } from './shard';
 
-/**
- * Default customers per batch. A batch holds its candidate pairs' float32 feature
- * matrix (~200 candidates per customer × 48 features ≈ 37 KiB per customer, so
- * ≈ 90 MiB here) plus their scores and ranks, and up to twice that while the
- * previous batch awaits garbage collection. The cut-off's shared work
- * (popularity, co-occurrence, customer vectors, aggregates) is done once per shard
- * (`prepareCutoff`), so a batch costs only its customers' events and rows:
- * smaller batches cost memory, not time.
- */
-export const DEFAULT_BATCH_CUSTOMERS = 2_500;
-
-/** Default export formats. */
-export const DEFAULT_FORMATS: readonly ExportFormat[] = ['csv', 'parquet'];
 
 export interface ScoreStepOptions {
   asOf: number;

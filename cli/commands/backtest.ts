@@ -3,10 +3,7 @@
  * (`evaluation/backtest.ts`); saves no model and promotes none.
  */
 import { Command, Option } from 'commander';
-import { backtest, formatBacktest } from '../../evaluation/backtest';
-import { metricsByName } from '../../evaluation/evaluate';
-import { eventsStep } from '../../features/runner';
-import { DataCommandOptions, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
 import { commonOptions, parseInstant } from '../options';
 import { TrainFlags, trainSettings } from '../train-options';
 
@@ -34,7 +31,11 @@ export function registerBacktest(program: Command): void {
     .addOption(commonOptions.seed());
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { asOf: number[] }>();
+    const { runCommand } = require('../command') as typeof import('../command');
     await runCommand('backtest', o, async (ctx) => {
+      const { backtest, formatBacktest } = require('../../evaluation/backtest') as typeof import('../../evaluation/backtest');
+      const { metricsByName } = require('../../evaluation/evaluate') as typeof import('../../evaluation/evaluate');
+      const { eventsStep } = require('../../features/runner') as typeof import('../../features/runner');
       const index = await eventsStep(ctx);
       const rows = await backtest(ctx, index, trainSettings(o), o.asOf);
       return {

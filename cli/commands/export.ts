@@ -6,10 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { parseCustomerList } from '../../scoring/customer-list';
 import type { ExportFormat } from '../../lib/catalog';
-import { exportSubset } from '../../scoring/reexport';
-import { DataCommandOptions, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
 import { commonOptions } from '../options';
 import { formatOption, runIdOption } from './score';
 
@@ -25,7 +23,10 @@ export function registerExport(program: Command): void {
     .addOption(formatOption())
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & { customers?: string; runId?: string; format: ExportFormat[] }>();
+      const { runCommand } = require('../command') as typeof import('../command');
       await runCommand('export', o, async (ctx) => {
+        const { parseCustomerList } = require('../../scoring/customer-list') as typeof import('../../scoring/customer-list');
+        const { exportSubset } = require('../../scoring/reexport') as typeof import('../../scoring/reexport');
         const wanted = o.customers === undefined ? undefined : parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
         const meta = await exportSubset(ctx, wanted, { sourceRunId: o.runId, formats: o.format });
         const uri = ctx.catalog.exports.uri(meta.runId);

@@ -1,8 +1,7 @@
 /** `berserkr gc`: the clean-up every pipeline run starts with, on demand, and for runs of other hosts by age. */
 import { Command, Option } from 'commander';
-import { DataCommandOptions, LOCKED_COMMANDS, lockSettings, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
 import { commonOptions, parseDurationOption } from '../options';
-import { gcStep } from '../../pipeline/gc';
 
 /** Registers `gc` on `program`. */
 export function registerGc(program: Command): void {
@@ -21,10 +20,12 @@ export function registerGc(program: Command): void {
     )
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & { runsOlderThan?: number }>();
+      const { LOCKED_COMMANDS, lockSettings, runCommand } = require('../command') as typeof import('../command');
       await runCommand(
         'gc',
         o,
         async (ctx) => {
+          const { gcStep } = require('../../pipeline/gc') as typeof import('../../pipeline/gc');
           const r = await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan });
           return {
             summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns },

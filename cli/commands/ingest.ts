@@ -1,11 +1,10 @@
 /** `berserkr ingest`: new or changed raw objects → clean and rejects Parquet in the lake. */
 import { Command } from 'commander';
-import { RawObjects } from '../../lib/catalog';
-import { openStore } from '../../lib/store/open';
-import { DataCommandOptions, EXIT, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
+import { EXIT } from '../exit';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions } from '../options';
-import { IngestStepOptions, ingestStep } from '../../ingest/runner';
+import type { IngestStepOptions } from '../../ingest/runner';
 import type { IngestAllResult } from '../../ingest/run';
 import type { CommandResult } from '../output';
 
@@ -40,7 +39,11 @@ export function registerIngest(program: Command): void {
     .addOption(maxRejectRatioOption())
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & IngestStepOptions & { raw: string }>();
+      const { runCommand } = require('../command') as typeof import('../command');
       await runCommand('ingest', o, async (ctx) => {
+        const { ingestStep } = require('../../ingest/runner') as typeof import('../../ingest/runner');
+        const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+        const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
         const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), o);
         return { code: result.failed.length > 0 ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
       });

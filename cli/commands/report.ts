@@ -1,7 +1,6 @@
 /** `berserkr report [run-id]`: the HTML report of a scoring run, written beside its run record. */
 import { Command } from 'commander';
-import { reportOnRun } from '../../report/runner';
-import { DataCommandOptions, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
 import { commonOptions } from '../options';
 
 /** Registers `report` on `program`. */
@@ -14,7 +13,9 @@ export function registerReport(program: Command): void {
     .addOption(commonOptions.config())
     .action(async (runIdArg: string | undefined, _opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions>();
+      const { runCommand } = require('../command') as typeof import('../command');
       await runCommand('report', { ...o, runId: runIdArg ?? null }, async (ctx) => {
+        const { reportOnRun } = require('../../report/runner') as typeof import('../../report/runner');
         const uri = await reportOnRun(ctx, runIdArg);
         return { summary: { report: uri }, text: `${uri}\n` };
       });

@@ -1,13 +1,12 @@
 /** `berserkr run`: every stage once — ingest, features, train, score, export, evaluate, report. */
 import { Command } from 'commander';
 import type { IngestStepOptions } from '../../ingest/runner';
-import { RawObjects } from '../../lib/catalog';
-import { openStore } from '../../lib/store/open';
-import { runPipeline } from '../../pipeline/runner';
-import { DataCommandOptions, EXIT, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
+import { evaluationResult } from '../evaluation-result';
+import { EXIT } from '../exit';
 import { maxRejectRatioOption } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
-import { evaluationResult, type CommandResult } from '../output';
+import type { CommandResult } from '../output';
 import type { PipelineResult } from '../../pipeline/runner';
 import { TrainFlags, trainSettings } from '../train-options';
 
@@ -36,7 +35,11 @@ export function registerRun(program: Command): void {
   for (const option of trainingOptions()) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & IngestStepOptions & { raw: string; asOf?: number }>();
+    const { runCommand } = require('../command') as typeof import('../command');
     await runCommand('run', o, async (ctx) => {
+      const { runPipeline } = require('../../pipeline/runner') as typeof import('../../pipeline/runner');
+      const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+      const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
       const result = await runPipeline(ctx, new RawObjects(openStore(o.raw)), {
         asOf: o.asOf,
         ingest: { maxRejectRatio: o.maxRejectRatio },

@@ -1,10 +1,8 @@
 /** `berserkr runs`: lists the run records of a data set of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { checkLakeLayout, lakeDatasets, RunRecords, type RunRecord } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { openStore } from '../../lib/store/open';
-import { EXIT } from '../command';
+import type { RunRecord, RunRecords } from '../../lib/catalog';
+import { EXIT } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';
 import { commonOptions, parsePositiveInt } from '../options';
@@ -37,6 +35,9 @@ export function formatRunLine(r: RunRecord): string {
  *   LakeLayoutError for a lake of one data set per lake; ConfigError for a bad configuration.
  */
 export async function selectRuns(o: { lake: string; dataset?: string; config?: string }): Promise<RunRecords> {
+  const { checkLakeLayout, lakeDatasets, RunRecords } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+  const { loadConfig } = require('../../lib/config') as typeof import('../../lib/config');
+  const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
   const store = openStore(o.lake);
   await checkLakeLayout(store);
   let dataset = o.dataset ?? (o.config === undefined ? undefined : loadConfig(await readFile(o.config, 'utf8'), o.config).name);
@@ -62,6 +63,8 @@ export function registerRuns(program: Command): void {
       const runs = await selectRuns(o);
       const records: RunRecord[] = [];
       for (const id of await runs.list({ limit: o.limit })) records.push(await runs.load(id));
+      // Run ids name the start second: runs of one second are ordered by their start time in ms.
+      records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
       const lines = ['run id                    command    status  duration  steps  metrics', ...records.map(formatRunLine)];
       printResult(o.output as OutputFormat, { command: 'runs', dataset: runs.dataset, runs: records }, lines.join('\n') + '\n');
     });

@@ -5,17 +5,12 @@
  * --shards N` commits a run whose N shards are all done.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { evaluateStep } from '../../evaluation/runner';
-import { eventsStep, resolveAsOf } from '../../features/runner';
-import { assertRunId, type ExportFormat } from '../../lib/catalog';
-import { parseFormats } from '../../scoring/export';
-import { commitStep } from '../../scoring/publish-export';
-import { defaultForwardThreads } from '../../scoring/ranker';
-import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, resolveModelId, scoreStep } from '../../scoring/runner';
+import type { ExportFormat } from '../../lib/catalog';
+import { assertRunId } from '../../lib/catalog/run-id';
+import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS, defaultForwardThreads, parseFormats } from '../../scoring/settings';
 import { parseShard, type ShardSpec } from '../../scoring/shard';
-import { DataCommandOptions, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
 import { commonOptions, parsePositiveInt } from '../options';
-import { evaluationResult } from '../output';
 
 /** Turns a parser's typed error into commander's usage error (exit 2), keeping the message. */
 const usage =
@@ -70,7 +65,13 @@ export function registerScore(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ScoreOptions>();
       if (o.commit && (o.runId === undefined || o.shards === undefined)) cmd.error('error: --commit needs --run-id <id> and --shards <n>');
+      const { runCommand } = require('../command') as typeof import('../command');
       await runCommand('score', o, async (ctx) => {
+        const { commitStep } = require('../../scoring/publish-export') as typeof import('../../scoring/publish-export');
+        const { resolveModelId, scoreStep } = require('../../scoring/runner') as typeof import('../../scoring/runner');
+        const { eventsStep, resolveAsOf } = require('../../features/runner') as typeof import('../../features/runner');
+        const { evaluateStep } = require('../../evaluation/runner') as typeof import('../../evaluation/runner');
+        const { evaluationResult } = require('../evaluation-result') as typeof import('../evaluation-result');
         if (o.commit) {
           const meta = await commitStep(ctx, o.runId!, o.shards!);
           const uri = ctx.catalog.exports.uri(meta.runId);

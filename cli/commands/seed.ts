@@ -2,11 +2,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { minioTargetFromEnv } from '../../lib/minio-client';
 import { assertValidKey } from '../../lib/store/keys';
-import { commandLogger, GlobalOptions } from '../context';
+import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';
-import { EXIT } from '../command';
+import { EXIT } from '../exit';
 
 interface SeedOptions extends GlobalOptions {
   from: string;
@@ -24,6 +23,8 @@ export function registerSeed(program: Command): void {
     .addOption(new Option('--only <files...>', 'upload only these file names (e.g. 2011-12.csv.lzo)'))
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<SeedOptions>();
+      const { commandLogger } = require('../context') as typeof import('../context');
+      const { minioTargetFromEnv } = require('../../lib/minio-client') as typeof import('../../lib/minio-client');
       const log = commandLogger(o, 'seed');
       const target = minioTargetFromEnv(o.raw, process.env);
       const files = (await readdir(o.from)).filter((f) => f.endsWith('.csv.lzo')).sort();

@@ -1,10 +1,8 @@
 /** `berserkr train`: a challenger trained before the as-of time, registered, promoted by the champion/challenger rule. */
 import { Command } from 'commander';
-import { DataCommandOptions, runCommand } from '../command';
+import type { DataCommandOptions } from '../command';
 import { commonOptions, trainingOptions } from '../options';
 import { TrainFlags, trainSettings } from '../train-options';
-import { eventsStep, resolveAsOf } from '../../features/runner';
-import { trainStep } from '../../training/runner';
 
 /** Registers `train` on `program`. */
 export function registerTrain(program: Command): void {
@@ -16,7 +14,10 @@ export function registerTrain(program: Command): void {
   for (const option of trainingOptions()) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { asOf?: number }>();
+    const { runCommand } = require('../command') as typeof import('../command');
     await runCommand('train', o, async (ctx) => {
+      const { eventsStep, resolveAsOf } = require('../../features/runner') as typeof import('../../features/runner');
+      const { trainStep } = require('../../training/runner') as typeof import('../../training/runner');
       const index = await eventsStep(ctx);
       const asOf = resolveAsOf(index, o.asOf);
       const result = await trainStep(ctx, index, { ...trainSettings(o), asOf });

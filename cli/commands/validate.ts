@@ -5,12 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { DEFAULT_MAX_REJECT_RATIO, DEFAULT_SAMPLE_LINES, IngestCounts, ValidationSummary, createLzoRegistry, validateRaw } from '../../ingest';
-import { RawObjects } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { openStore } from '../../lib/store/open';
-import { EXIT } from '../command';
-import { commandLogger, GlobalOptions } from '../context';
+import type { IngestCounts, ValidationSummary } from '../../ingest';
+import { DEFAULT_MAX_REJECT_RATIO } from '../../ingest/reject-budget';
+import { DEFAULT_SAMPLE_LINES } from '../../ingest/validate';
+import { EXIT } from '../exit';
+import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';
 import { parseRatio } from '../ingest-options';
 import { checkRawLocation } from '../locations';
@@ -60,6 +59,11 @@ export function registerValidate(program: Command): void {
     .addHelpText('after', HELP_EXAMPLE)
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ValidateCommandOptions>();
+      const { commandLogger } = require('../context') as typeof import('../context');
+      const { createLzoRegistry, validateRaw } = require('../../ingest') as typeof import('../../ingest');
+      const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+      const { loadConfig } = require('../../lib/config') as typeof import('../../lib/config');
+      const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
       // Bad usage (exit 2 from main): an unreadable configuration or a missing raw location.
       const log = commandLogger(o, 'validate');
       const config = loadConfig(await readFile(o.config, 'utf8'), o.config);

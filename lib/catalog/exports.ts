@@ -10,13 +10,9 @@ import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
 import { JsonObject, type JsonSpec } from './json';
 import { loadTable } from './tables';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats';
 import { objectUri } from './uri';
 
-/** Export formats; each is also its file extension. */
-export const EXPORT_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
-
-/** An export format: CSV with header, Parquet (zstd) or JSON Lines. */
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Schema of an export format name. */
 export const ExportFormatSchema = z.enum(EXPORT_FORMATS);

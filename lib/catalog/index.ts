@@ -5,8 +5,9 @@
  */
 export { Catalog } from './catalog';
 export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, LakeLayoutError, NotInLakeError } from './errors';
-export { EXPORT_FORMATS } from './exports';
-export type { ExportFile, ExportFormat, ExportMetadata } from './exports';
+export { EXPORT_FORMATS } from './export-formats';
+export type { ExportFormat } from './export-formats';
+export type { ExportFile, ExportMetadata } from './exports';
 export type { IngestParts } from './ingest-parts';
 export { checkLakeLayout, lakeDatasets, LEGACY_KEYS } from './layout';
 export type { Ledger, LedgerEntry } from './ledger';

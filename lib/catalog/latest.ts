@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
-import type { ExportFormat, ExportMetadata, Exports } from './exports';
+import type { ExportFormat } from './export-formats';
+import type { ExportMetadata, Exports } from './exports';
 import { EXPORT_METADATA } from './exports';
 import { JsonObject } from './json';
 

@@ -115,7 +115,8 @@ export class RunRecords {
   }
 
   /**
-   * Run ids found under `runs/<data set>/`, newest first. Keys that are not
+   * Run ids found under `runs/<data set>/`, newest first by start second (the
+   * ids of one second in the order of their random suffix). Keys that are not
    * `runs/<data set>/<run-id>.json` are ignored.
    * @param options.limit at most this many ids (the newest).
    */

@@ -5,10 +5,22 @@
  * configured by the standard AWS environment variables.
  */
 import { fileURLToPath } from 'node:url';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { FileStore } from './file';
-import { S3Store } from './s3';
+import type { S3Store, S3StoreOptions } from './s3';
 import { StoreError, type ObjectStore } from './store';
+
+/**
+ * An S3 client and store, the AWS SDK loaded on the first call: a command on
+ * local folders never loads it (about a third of the CLI's start-up).
+ */
+function s3Store(config: S3ClientConfig, location: { bucket: string; prefix: string }): { client: S3Client; store: S3Store } {
+  const sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  const s3 = require('./s3') as typeof import('./s3');
+  const client = new sdk.S3Client(config);
+  const options: S3StoreOptions = { client, bucket: location.bucket, prefix: location.prefix };
+  return { client, store: new s3.S3Store(options) };
+}
 
 /** A storage URI that cannot be parsed, or names an unsupported scheme. */
 export class InvalidStoreUriError extends StoreError {
@@ -149,8 +161,7 @@ export function s3ClientConfigFromEnv(env: NodeJS.ProcessEnv, uri: string): S3Cl
 export function openStore(uri: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   const location = parseStoreUri(uri);
   if (location.kind === 'file') return new FileStore(location.path);
-  const client = new S3Client(s3ClientConfigFromEnv(env, uri));
-  return new S3Store({ client, bucket: location.bucket, prefix: location.prefix });
+  return s3Store(s3ClientConfigFromEnv(env, uri), location).store;
 }
 
 /**
@@ -165,9 +176,8 @@ export function openStore(uri: string, env: NodeJS.ProcessEnv = process.env): Ob
 export async function s3BucketMissing(uri: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const location = parseStoreUri(uri);
   if (location.kind !== 's3') return false;
-  const client = new S3Client({ ...s3ClientConfigFromEnv(env, uri), maxAttempts: 1 });
+  const { client, store } = s3Store({ ...s3ClientConfigFromEnv(env, uri), maxAttempts: 1 }, location);
   try {
-    const store = new S3Store({ client, bucket: location.bucket, prefix: location.prefix });
     return await store.bucketExists().then((exists) => !exists, () => false);
   } finally {
     client.destroy();

@@ -1,6 +1,7 @@
 /** What commands print on stdout: text for people, or one JSON summary; and a one-line error with its cause. */
 import { describeError } from '../../cli/berserkr';
-import { evaluationResult, printResult } from '../../cli/output';
+import { evaluationResult } from '../../cli/evaluation-result';
+import { printResult } from '../../cli/output';
 import type { SystemMetrics } from '../../evaluation/evaluate';
 
 const row = (system: string, ndcg: number, extra: Partial<SystemMetrics> = {}): SystemMetrics => ({ system, k: 10, customers: 3, recall: 0.1, precision: 0.2, ndcg, hitRate: 0.5, map: 0.3, ...extra });

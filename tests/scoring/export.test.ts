@@ -1,6 +1,7 @@
 import { parquetToTable } from '../../lib/parquet';
 import { ScoringInputError } from '../../scoring/errors';
-import { csvField, exportBytes, exportChunks, parseFormats, scoresTable } from '../../scoring/export';
+import { csvField, exportBytes, exportChunks, scoresTable } from '../../scoring/export';
+import { parseFormats } from '../../scoring/settings';
 import type { TopK } from '../../ranking/topk';
 import { MemoryStore } from '../helpers/memory-store';
 
