@@ -60,7 +60,7 @@ EXPORT_FLAGS = $(strip $(if $(CUSTOMERS),--customers '$(CUSTOMERS)') $(if $(FORM
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
 TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
 
-.PHONY: help setup deps build clean test demo up down seed ingest train score export pipeline schedule runs bench
+.PHONY: help setup deps build clean test demo up down seed validate ingest train score export pipeline schedule runs bench
 
 help: ## List the targets (this text)
 	@echo "usage: make <target> [VAR=value …]   (BERSERKR_RAW=$(BERSERKR_RAW) BERSERKR_LAKE=$(BERSERKR_LAKE) BERSERKR_CONFIG=$(BERSERKR_CONFIG))"
@@ -115,6 +115,9 @@ seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (BERSERKR_R
 	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' --log-format $(LOG_FORMAT) $(SEED_FLAG)
 
 ## ---- stages (BERSERKR_RAW, BERSERKR_LAKE, BERSERKR_CONFIG: folders or s3://) --
+
+validate: build ## Check every raw object against the configuration on a sample, writing nothing (BERSERKR_RAW, BERSERKR_CONFIG)
+	$(BERSERKR) validate $(strip $(RAW_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
 
 ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
 	$(BERSERKR) ingest $(strip $(RAW_FLAG) $(LOCATION))

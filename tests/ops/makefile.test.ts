@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'ingest', 'train', 'score', 'export', 'pipeline', 'schedule', 'runs', 'bench'];
+const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'validate', 'ingest', 'train', 'score', 'export', 'pipeline', 'schedule', 'runs', 'bench'];
 
 /** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
 const ENV = Object.fromEntries(
@@ -53,6 +53,7 @@ describe('Makefile', () => {
   it('passes no location to the stages unless one is set, and only demo names the bundled data', () => {
     expect(cliLine(local, ['pipeline'])).toBe('node dist/cli/berserkr.js run --log-format pretty');
     expect(cliLine(local, ['ingest'])).toBe('node dist/cli/berserkr.js ingest --log-format pretty');
+    expect(cliLine(local, ['validate', 'BERSERKR_RAW=/my/raw', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js validate --raw '/my/raw' --config 'my.yaml' --log-format pretty");
     expect(cliLine(local, ['ingest', 'BERSERKR_RAW=/my/raw', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe(
       "node dist/cli/berserkr.js ingest --raw '/my/raw' --lake '/my/lake' --config 'my.yaml' --log-format pretty",
     );
