@@ -1,7 +1,8 @@
 /**
  * Evaluation on the protocol of `protocol.md` (for any data set and horizon): ranking metrics of
  * top-K lists against the truth in [T, T + H), with the popularity and repeat
- * baselines computed beside them, and calibration over every scored pair.
+ * baselines computed beside them, and calibration over every scored pair and
+ * over the pairs of the top-K lists (where a list's reader reads it).
  */
 import { EventIndex } from '../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
@@ -15,11 +16,16 @@ export interface SystemMetrics extends RankingMetrics {
   /** Expected calibration error and log loss over all scored pairs (models only). */
   ece?: number;
   logLoss?: number;
+  /** Expected calibration error over the pairs of the top-K lists of every listed customer, bought or not (models whose lists carry probabilities). */
+  eceTopK?: number;
 }
 
 /**
  * Evaluates a model's lists and its scored pairs at `asOf`, with both baselines,
  * over every evaluated customer or, with `customers`, over those among them.
+ * The top-K ECE (`protocol.md`, "Top-K ECE": 10 equal-width bins over the
+ * exported pairs against the truth) is measured when the lists carry their
+ * probabilities.
  * @returns rows for the model, `popularity` and `repeat`, in that order.
  */
 export function evaluateAt(
@@ -27,7 +33,7 @@ export function evaluateAt(
   asOf: number,
   horizonDays: number,
   k: number,
-  model: { name: string; lists: RankedLists; scored?: ScoredPairs },
+  model: { name: string; lists: RankedLists & Partial<Pick<ScoredPairs, 'probability'>>; scored?: ScoredPairs },
   customers?: ArrayLike<number>,
 ): SystemMetrics[] {
   const all = buildTruth(index, asOf, horizonDays);
@@ -37,6 +43,9 @@ export function evaluateAt(
     const labels = labelPairs(model.scored.customer, model.scored.item, truth);
     row.ece = expectedCalibrationError(model.scored.probability, labels);
     row.logLoss = logLoss(model.scored.probability, labels);
+  }
+  if (model.lists.probability !== undefined) {
+    row.eceTopK = expectedCalibrationError(model.lists.probability, labelPairs(model.lists.customer, model.lists.item, truth));
   }
   return [
     row,
@@ -51,7 +60,7 @@ const RANKING = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
  * The metrics of `rows` (as {@link evaluateAt} returns them) by stable name, the
  * same whatever the model: `model.<metric>@K` for the row of `model` (its id is
  * kept apart), `baseline.<name>.<metric>@K` for the baselines, and
- * `model.ece`, `model.logLoss` where measured.
+ * `model.ece`, `model.logLoss` and `model.ece@K` (over the top-K lists) where measured.
  * @example metricsByName(rows, '20111109T000000000Z-3fa2c01b')['baseline.repeat.ndcg@10']
  */
 export function metricsByName(rows: readonly SystemMetrics[], model: string): Record<string, number> {
@@ -61,6 +70,7 @@ export function metricsByName(rows: readonly SystemMetrics[], model: string): Re
     for (const m of RANKING) out[`${system}.${m}@${row.k}`] = row[m];
     if (row.ece !== undefined) out[`${system}.ece`] = row.ece;
     if (row.logLoss !== undefined) out[`${system}.logLoss`] = row.logLoss;
+    if (row.eceTopK !== undefined) out[`${system}.ece@${row.k}`] = row.eceTopK;
   }
   return out;
 }
@@ -68,9 +78,9 @@ export function metricsByName(rows: readonly SystemMetrics[], model: string): Re
 /** A fixed-width table of metrics rows, for people (JSON logs carry the numbers). */
 export function formatMetricsTable(rows: readonly SystemMetrics[]): string {
   const k = rows[0]?.k ?? 10;
-  const head = ['system', `Recall@${k}`, `Precision@${k}`, `NDCG@${k}`, `HitRate@${k}`, `MAP@${k}`, 'ECE', 'LogLoss', 'customers'];
+  const head = ['system', `Recall@${k}`, `Precision@${k}`, `NDCG@${k}`, `HitRate@${k}`, `MAP@${k}`, 'ECE', `ECE@${k}`, 'LogLoss', 'customers'];
   const f = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(4));
-  const body = rows.map((r) => [r.system, f(r.recall), f(r.precision), f(r.ndcg), f(r.hitRate), f(r.map), f(r.ece), f(r.logLoss), String(r.customers)]);
+  const body = rows.map((r) => [r.system, f(r.recall), f(r.precision), f(r.ndcg), f(r.hitRate), f(r.map), f(r.ece), f(r.eceTopK), f(r.logLoss), String(r.customers)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }

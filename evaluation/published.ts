@@ -14,8 +14,8 @@ import { loadExportLists, publishedExport } from '../scoring/published';
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {
   meta: ExportMetadata;
-  /** The top-K lists exactly as exported. */
-  lists: RankedLists;
+  /** The top-K lists exactly as exported, with their probabilities. */
+  lists: RankedLists & ScoredPairs;
   /** Every scored candidate pair with its rank within the customer. */
   scored: ScoredPairs & { rank: Int32Array };
 }
@@ -49,6 +49,7 @@ export async function readPublished(catalog: Catalog, index: EventIndex, runId: 
   const top = await loadExportLists(catalog, meta);
   const t = denseRows(top, index);
   const topRank = top.getChild(SCORES.rank)!.toArray() as Int32Array;
+  const topProbability = top.getChild(SCORES.probability)!.toArray() as ArrayLike<number>;
   const parts = await Promise.all(meta.scores.map((key) => catalog.scores.load(key)));
   const s = parts.map((part) => ({ part, dense: denseRows(part, index) }));
   const gather = <T extends Int32Array | Float32Array>(make: (n: number) => T, column: (part: Table, dense: ReturnType<typeof denseRows>) => ArrayLike<number>): T => {
@@ -66,7 +67,7 @@ export async function readPublished(catalog: Catalog, index: EventIndex, runId: 
   };
   return {
     meta,
-    lists: { customer: t.customer, item: t.item, rank: Int32Array.from(t.keep, (r) => topRank[r]) },
+    lists: { customer: t.customer, item: t.item, rank: Int32Array.from(t.keep, (r) => topRank[r]), probability: Float32Array.from(t.keep, (r) => topProbability[r]) },
     scored: {
       customer: gather((n) => new Int32Array(n), (_p, d) => d.customer),
       item: gather((n) => new Int32Array(n), (_p, d) => d.item),

@@ -120,6 +120,7 @@ function summary(input: ReportInput, curves: Curves | undefined): string {
     if (best !== undefined) tiles.push(tile(fixed(best.ndcg), `NDCG@${best.k} of the best baseline, ${best.system}`));
     tiles.push(tile(fixed(model.recall), `Recall@${model.k} of ${model.system}`));
     if (model.ece !== undefined) tiles.push(tile(fixed(model.ece, 4), 'ECE, 10 equal-width bins'));
+    if (model.eceTopK !== undefined) tiles.push(tile(fixed(model.eceTopK, 4), `ECE over the top-${model.k} lists`));
   }
   if (curves?.roc !== undefined) tiles.push(tile(fixed(curves.roc.auc), 'ROC AUC over scored pairs'));
   if (input.candidateRecall !== undefined) tiles.push(tile(percent(input.candidateRecall), 'candidate recall'));
@@ -174,12 +175,13 @@ async function metrics(input: ReportInput, systems: readonly string[]): Promise<
     { text: r.system },
     ...columns.map((c, i) => ({ text: fixed(r[c]), className: rows.length > 1 && r[c] === best[i] ? 'best' : 'num' })),
     { text: fixed(r.ece, 4), className: 'num' },
+    { text: fixed(r.eceTopK, 4), className: 'num' },
     { text: fixed(r.logLoss, 4), className: 'num' },
     { text: count(r.customers), className: 'num' },
   ]);
-  const head = ['system', `Recall@${k}`, `Precision@${k}`, `NDCG@${k}`, `HitRate@${k}`, `MAP@${k}`, 'ECE', 'log loss', 'customers'];
+  const head = ['system', `Recall@${k}`, `Precision@${k}`, `NDCG@${k}`, `HitRate@${k}`, `MAP@${k}`, 'ECE', `ECE@${k}`, 'log loss', 'customers'];
   const chart = await figure('metrics', metricsChart(rows, systems), 'Each metric is the mean over evaluated customers; a customer without a list scores 0.');
-  return section('metrics', 'Model and baselines', `${table(head, body)}\n<p class="facts">Bold: best per column. ECE and log loss are over all scored pairs (models only).</p>\n<div class="charts">${chart}</div>`);
+  return section('metrics', 'Model and baselines', `${table(head, body)}\n<p class="facts">Bold: best per column. ECE and log loss are over all scored pairs, ECE@${k} over the pairs of the top-${k} lists (models only).</p>\n<div class="charts">${chart}</div>`);
 }
 
 async function atK(input: ReportInput, systems: readonly string[]): Promise<string> {

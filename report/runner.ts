@@ -60,7 +60,9 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
 
   const truth = buildTruth(index, src.asOf, src.horizonDays);
   const { customer, item, probability, rank } = src.scored;
-  input.metrics = src.metrics ?? evaluateAt(index, src.asOf, src.horizonDays, src.k, { name: src.modelId, lists: { customer, item, rank }, scored: src.scored });
+  const top = Int32Array.from(rank.keys()).filter((r) => rank[r] <= src.k);
+  const lists = { customer: top.map((r) => customer[r]), item: top.map((r) => item[r]), rank: top.map((r) => rank[r]), probability: Float32Array.from(top, (r) => probability[r]) };
+  input.metrics = src.metrics ?? evaluateAt(index, src.asOf, src.horizonDays, src.k, { name: src.modelId, lists, scored: src.scored });
   input.scored = { probability, label: labelPairs(customer, item, truth) };
   input.atK = [
     atK(src.modelId, { customer, item, rank }, truth),

@@ -28,6 +28,8 @@ export interface MetricsRow {
   ece?: number;
   /** Mean binary log loss in nats over all scored pairs (models only). */
   logLoss?: number;
+  /** Expected calibration error over the pairs of the top-K lists, 10 equal-width bins (models only). */
+  eceTopK?: number;
   /** Number of evaluated customers (the denominator of every mean). */
   customers: number;
   /** Cut-off of the ranked lists, e.g. 10. */

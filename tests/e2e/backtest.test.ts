@@ -39,10 +39,12 @@ describe('berserkr backtest on the real data', () => {
     // popularity at the protocol's as-of: the reference row of protocol.md.
     expect(rows[4].slice(2, 7).map(Number)).toEqual([0.0583, 0.1263, 0.1435, 0.6467, 0.0668]);
     expect(Number(rows[5][4])).toBeCloseTo(0.319, 3);
-    expect(rows[5][9]).toBe('1387');
+    expect(rows[5].slice(7)).toEqual(['-', '-', '-', '1387']); // a baseline has no ECE, ECE@10 or log loss
     for (const model of [rows[0], rows[3]]) {
       expect(Number(model[4])).toBeGreaterThan(0.2); // NDCG@10, far above chance even after one epoch
       expect(Number(model[7])).toBeLessThan(0.05); // ECE: calibrated on the validation cut-off
+      expect(Number(model[8])).toBeGreaterThan(0); // ECE@10, over the pairs of the top-10 lists
+      expect(Number(model[8])).toBeLessThan(1);
     }
     expect(lines[8]).toMatch(/^2011-10-10 candidate recall 0\.\d{4}, \d+\.\d candidates per customer$/);
     expect(lines[9]).toMatch(/^2011-11-09 candidate recall 0\.5\d{3}, \d+\.\d candidates per customer$/);

@@ -78,7 +78,8 @@ describe('renderReport on a full Online-Retail-shaped run', () => {
     const metrics = sectionOf(html, 'metrics');
     expect(metrics).toContain('<td>gbdt-20111109</td><td class="best">0.201</td><td class="best">0.318</td><td class="best">0.402</td>');
     expect(metrics).toContain('<td>repeat</td><td class="num">0.166</td>');
-    expect(metrics).toContain('<td class="num">0.0061</td><td class="num">0.1180</td><td class="num">1,387</td>');
+    expect(metrics).toContain('<td class="num">0.0061</td><td class="num">0.0285</td><td class="num">0.1180</td><td class="num">1,387</td>');
+    expect(metrics).toContain('<th>ECE</th><th>ECE@10</th><th>log loss</th>');
   });
 
   it('reads the scored pairs into ROC, PR, reliability with ECE, and candidate recall', () => {

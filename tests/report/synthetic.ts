@@ -67,7 +67,7 @@ export function syntheticReportInput(): ReportInput {
       'scoring.pairs': 200_000,
     },
     metrics: [
-      { system: 'gbdt-20111109', recall: 0.201, precision: 0.318, ndcg: 0.402, hitRate: 0.861, map: 0.262, ece: 0.0061, logLoss: 0.118, customers: 1387, k: 10 },
+      { system: 'gbdt-20111109', recall: 0.201, precision: 0.318, ndcg: 0.402, hitRate: 0.861, map: 0.262, ece: 0.0061, eceTopK: 0.0285, logLoss: 0.118, customers: 1387, k: 10 },
       { system: 'popularity', recall: 0.058, precision: 0.126, ndcg: 0.143, hitRate: 0.647, map: 0.067, customers: 1387, k: 10 },
       { system: 'repeat', recall: 0.166, precision: 0.269, ndcg: 0.319, hitRate: 0.8, map: 0.209, customers: 1387, k: 10 },
     ],
