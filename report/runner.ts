@@ -60,9 +60,7 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
 
   const truth = buildTruth(index, src.asOf, src.horizonDays);
   const { customer, item, probability, rank } = src.scored;
-  const top = Int32Array.from(rank.keys()).filter((r) => rank[r] <= src.k);
-  const lists = { customer: top.map((r) => customer[r]), item: top.map((r) => item[r]), rank: top.map((r) => rank[r]), probability: Float32Array.from(top, (r) => probability[r]) };
-  input.metrics = src.metrics ?? evaluateAt(index, src.asOf, src.horizonDays, src.k, { name: src.modelId, lists, scored: src.scored });
+  input.metrics = src.metrics ?? evaluateAt(index, src.asOf, src.horizonDays, src.k, { name: src.modelId, lists: { customer, item, rank }, scored: src.scored });
   input.scored = { probability, label: labelPairs(customer, item, truth) };
   input.atK = [
     atK(src.modelId, { customer, item, rank }, truth),
@@ -90,14 +88,9 @@ export async function reportOnRun(ctx: StageContext, runIdArg: string | undefine
   const runId = runIdArg ?? (await publishedExport(ctx.catalog, undefined)).runId;
   const record = await ctx.catalog.runs.load(runId);
   const index = await eventsStep(ctx);
-  const { meta, scored } = await readPublished(ctx.catalog, index, runId);
-  return reportStep(ctx, index, {
-    runId,
-    record,
-    asOf: Date.parse(meta.asOf),
-    horizonDays: meta.horizonDays,
-    k: meta.k,
-    modelId: meta.modelId,
-    scored,
-  });
+  const { meta, lists, scored } = await readPublished(ctx.catalog, index, runId);
+  const asOf = Date.parse(meta.asOf);
+  // The exported lists carry their probabilities, so the evaluation has the ECE over them too.
+  const metrics = canEvaluate(index, asOf, meta.horizonDays) ? evaluateAt(index, asOf, meta.horizonDays, meta.k, { name: meta.modelId, lists, scored }) : undefined;
+  return reportStep(ctx, index, { runId, record, asOf, horizonDays: meta.horizonDays, k: meta.k, modelId: meta.modelId, scored, metrics });
 }

@@ -260,7 +260,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
       for (let epoch = 1; epoch <= passes; epoch++) {
         const plan = planEpoch(pool, budget, rng);
         const groups = plan.groups.length;
-        const lr = cosineSchedule(learningRate, done, Math.ceil(groups / budget.groupsPerStep), stepsPerEpoch * passes);
+        const lr = cosineSchedule(learningRate, done, stepsPerEpoch, stepsPerEpoch * passes);
         let steps = 0;
         let rows = 0;
         let loss = 0;
@@ -317,7 +317,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
   }
   const fitSeconds = (performance.now() - t0) / 1000;
   const { model, spec } = mergeMembers(trained);
-  if (members > 1) for (const member of trained) member.model.dispose();
+  for (const member of trained) if (member.model !== model) member.model.dispose();
   const validationScores = mergeScores(trained.map((t) => t.validationScores));
   return {
     model,
