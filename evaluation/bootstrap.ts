@@ -52,6 +52,21 @@ export interface PairedBootstrap {
   confidence: number;
 }
 
+/**
+ * Mean of per-customer figures, or of those whose position `keep` accepts.
+ * @returns 0 when none is kept.
+ */
+export function meanOf(x: ArrayLike<number>, keep: (i: number) => boolean = () => true): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (!keep(i)) continue;
+    s += x[i];
+    n++;
+  }
+  return n === 0 ? 0 : s / n;
+}
+
 /** Inputs of the bootstrap that break its contract. */
 export class BootstrapInputError extends Error {
   override readonly name = 'BootstrapInputError';
