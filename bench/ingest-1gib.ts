@@ -1,11 +1,12 @@
 /**
  * Streaming-memory benchmark of ingest: one raw object whose CSV is ≥ 1 GiB
  * (the 13 bundled months, data lines repeated under one header, compressed with
- * `lzop -1`) is ingested by `ingestAll` in a child process, which prints its
+ * `lzop -1`) is ingested by `ingestAll` in a child process (by default with the
+ * encoder threads `berserkr ingest` starts on this machine), which prints its
  * peak resident set size (`VmHWM` of /proc/self/status, all threads included),
  * wall time and MB/s. Target: peak RSS < 512 MiB.
  *
- * Usage: `npm run build && node dist/bench/ingest-1gib.js [--size-mib 1024]`.
+ * Usage: `npm run build && node dist/bench/ingest-1gib.js [--size-mib 1024] [--encode-threads N]`.
  * Needs `lzop` on the PATH and about 2 GiB free in the temp folder for the object
  * (≈ 0.2 GiB) and the lake.
  */
@@ -15,6 +16,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { createLzoRegistry, ingestAll, readLzop } from '../ingest';
 import { loadConfig } from '../lib/config';
+import { defaultEncoderThreads } from '../lib/parquet-encoder';
 import { FileStore } from '../lib/store/file';
 
 const CONFIG = 'config/online-retail.yaml';
@@ -28,23 +30,23 @@ function rssFromProc(): { peak: number; now: number } {
 }
 
 /** Child: ingests the object in `rawDir` into `lakeDir` and prints the figures. */
-async function child(rawDir: string, lakeDir: string, csvBytes: number): Promise<void> {
+async function child(rawDir: string, lakeDir: string, csvBytes: number, encodeThreads: number): Promise<void> {
   const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
   let sampledPeak = 0;
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss)), 50);
   const start = performance.now();
-  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createLzoRegistry() });
+  const result = await ingestAll(new FileStore(rawDir), new FileStore(lakeDir), config, { codecs: createLzoRegistry(), encodeThreads });
   const seconds = (performance.now() - start) / 1000;
   clearInterval(sampler);
   if (result.failed.length > 0) throw result.failed[0].error;
   const { counts, clean } = result.ingested[0].entry;
   const { peak } = rssFromProc();
-  console.log(`ingested ${(csvBytes / MIB).toFixed(0)} MiB of CSV (${counts.read.toLocaleString('en')} lines, ${counts.clean.toLocaleString('en')} clean, ${counts.duplicates.toLocaleString('en')} duplicates) into ${clean.length} clean parts in ${seconds.toFixed(1)} s (${(csvBytes / 1e6 / seconds).toFixed(1)} MB/s)`);
+  console.log(`ingested ${(csvBytes / MIB).toFixed(0)} MiB of CSV (${counts.read.toLocaleString('en')} lines, ${counts.clean.toLocaleString('en')} clean, ${counts.duplicates.toLocaleString('en')} duplicates) into ${clean.length} clean parts in ${seconds.toFixed(1)} s, ${encodeThreads} encoder thread(s) (${(csvBytes / 1e6 / seconds).toFixed(1)} MB/s)`);
   console.log(`peak RSS (VmHWM): ${(peak / MIB).toFixed(0)} MiB; highest sampled rss: ${(sampledPeak / MIB).toFixed(0)} MiB; target < 512 MiB: ${peak < 512 * MIB ? 'met' : 'NOT met'}`);
 }
 
 /** Parent: builds the object with lzop, then runs {@link child} in a fresh process so the peak is the ingest's alone. */
-async function parent(sizeMib: number): Promise<void> {
+async function parent(sizeMib: number, encodeThreads: number): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-1gib-'));
   try {
     const rawDir = join(work, 'raw');
@@ -72,7 +74,7 @@ async function parent(sizeMib: number): Promise<void> {
     lzop.stdin!.end();
     await exited;
     console.log(`raw object: ${copies} copies of the ${(body.length / 1e6).toFixed(1)} MB of data lines, ${(csvBytes / MIB).toFixed(0)} MiB of CSV, lzop -1`);
-    execFileSync(process.execPath, [__filename, '--child', rawDir, join(work, 'lake'), String(csvBytes)], { stdio: 'inherit' });
+    execFileSync(process.execPath, [__filename, '--child', rawDir, join(work, 'lake'), String(csvBytes), String(encodeThreads)], { stdio: 'inherit' });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -80,10 +82,15 @@ async function parent(sizeMib: number): Promise<void> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--child') return child(argv[1], argv[2], Number(argv[3]));
-  if (argv.length === 2 && argv[0] === '--size-mib' && /^[1-9]\d*$/.test(argv[1])) return parent(Number(argv[1]));
-  if (argv.length === 0) return parent(1024);
-  throw new Error(`usage: node dist/bench/ingest-1gib.js [--size-mib N], found ${argv.join(' ')}`);
+  if (argv[0] === '--child') return child(argv[1], argv[2], Number(argv[3]), Number(argv[4]));
+  const options = { sizeMib: 1024, encodeThreads: defaultEncoderThreads() };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1] ?? ''];
+    if (flag === '--size-mib' && /^[1-9]\d*$/.test(value)) options.sizeMib = Number(value);
+    else if (flag === '--encode-threads' && /^\d+$/.test(value)) options.encodeThreads = Number(value);
+    else throw new Error(`usage: node dist/bench/ingest-1gib.js [--size-mib N] [--encode-threads N], found ${argv.join(' ')}`);
+  }
+  return parent(options.sizeMib, options.encodeThreads);
 }
 
 main().catch((e: unknown) => {

@@ -133,6 +133,8 @@ export async function openContext(
 ): Promise<CommandContext> {
   const progress = createProgress({ format: parseLogFormat(options.logFormat) });
   const log = commandLogger(options, command, progress);
+  const code = detectCodeVersion(); // git runs while the locations and the configuration are read
+  code.catch(() => undefined); // observed below; a location error may end the command first
   await checkLocations(options);
   const configText = await readFile(options.config, 'utf8');
   const config = loadConfig(configText, options.config);
@@ -144,6 +146,6 @@ export async function openContext(
   for (const { message, ...fields } of renamedVariableWarnings()) log.warn(fields, message);
   log.info({ ...(options.raw === undefined ? {} : { raw: options.raw }), lake: options.lake, config: options.config, dataset: config.name }, 'using');
   const stop = signal === undefined ? shutdownSignal(log) : AbortSignal.any([shutdownSignal(log), signal]);
-  const run = new InterruptibleRunRecorder({ command, params, code: await detectCodeVersion(), config: { path: options.config, sha256: configHash(config) } }, stop);
+  const run = new InterruptibleRunRecorder({ command, params, code: await code, config: { path: options.config, sha256: configHash(config) } }, stop);
   return { log, progress, catalog, config, run, signal: stop };
 }

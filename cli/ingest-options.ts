@@ -1,6 +1,7 @@
-/** The option of the commands that ingest (`ingest` and `run`) beyond the shared ones of `options.ts`. */
+/** The options of the commands that ingest (`ingest` and `run`) beyond the shared ones of `options.ts`. */
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, rejectAllowance } from '../ingest/reject-budget';
+import { parseNonNegativeInt } from './options';
 
 /** Parses a share in [0, 1] such as `0.05`; the error quotes the value. */
 export function parseRatio(value: string): number {
@@ -21,3 +22,8 @@ export const maxRejectRatioOption = (): Option =>
       + 'none of them is published and the command exits 3. '
       + 'A wrong time format or delimiter rejects every line, the bundled data none; 1 turns the check off',
   ).default(DEFAULT_MAX_REJECT_RATIO).argParser(parseRatio);
+
+/** `--encode-threads <n>`: threads of their own that the Parquet parts are encoded on (`ingestAll`'s `encodeThreads`). */
+export const encodeThreadsOption = (): Option =>
+  new Option('--encode-threads <n>', 'threads that encode the clean and rejects Parquet parts while this one reads the next object; 0 encodes on this thread (default: 1 when the process may use 2 CPUs or more, else 0)')
+    .argParser(parseNonNegativeInt);

@@ -13,6 +13,13 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** Parses an integer option value of 0 or more; the error quotes the value. */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer of 0 or more, got "${value}"`);
+  return n;
+}
+
 /**
  * Parses a random seed: an integer from 0 to 2^32 − 1 written in decimal (the
  * generators take it as an unsigned 32-bit integer). The error quotes the value.

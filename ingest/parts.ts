@@ -2,7 +2,7 @@
  * Typed batches → Parquet parts: the encoding step between the pure stage and
  * the store, shared by the in-process path and the worker threads.
  */
-import { tableToParquet } from '../lib/parquet';
+import { CALLING_THREAD_ENCODER, ParquetEncoder } from '../lib/parquet-encoder';
 import { IngestCounts, TypedBatch } from './typing';
 
 /** One batch of an object as zstd Parquet files; a table without rows has no file. */
@@ -13,19 +13,36 @@ export interface EncodedBatch {
 
 /**
  * Encodes each batch's clean and rejects tables as zstd Parquet (`lib/parquet.ts`).
+ * With an encoder on a thread of its own, one batch is encoded while the source
+ * produces the next.
+ * @param encoder where the tables are encoded; this thread by default.
  * @returns the encoded batches, in order; the return value is the source's counts.
- * @throws whatever the source throws.
+ * @throws whatever the source or the encoder throws.
  */
-export async function* encodeBatches(batches: AsyncGenerator<TypedBatch, IngestCounts>): AsyncGenerator<EncodedBatch, IngestCounts> {
+export async function* encodeBatches(batches: AsyncGenerator<TypedBatch, IngestCounts>, encoder: ParquetEncoder = CALLING_THREAD_ENCODER): AsyncGenerator<EncodedBatch, IngestCounts> {
+  // The batch's tables are let go of as soon as they are handed to the encoder.
+  const encode = (batch: TypedBatch): Promise<EncodedBatch> => {
+    const [clean, rejects] = [batch.clean, batch.rejects].map((t) => (t.numRows > 0 ? encoder.encode(t, 'zstd') : undefined));
+    return Promise.all([clean, rejects]).then(([c, r]) => ({ clean: c, rejects: r }));
+  };
+  let pending: Promise<EncodedBatch> | undefined;
   try {
-    for (let r = await batches.next(); ; r = await batches.next()) {
-      if (r.done) return r.value;
-      yield {
-        clean: r.value.clean.numRows > 0 ? tableToParquet(r.value.clean, 'zstd') : undefined,
-        rejects: r.value.rejects.numRows > 0 ? tableToParquet(r.value.rejects, 'zstd') : undefined,
-      };
+    for (;;) {
+      const r = await batches.next();
+      if (r.done) {
+        const last = pending;
+        pending = undefined;
+        if (last) yield await last;
+        return r.value;
+      }
+      const previous = pending;
+      pending = encode(r.value);
+      pending.catch(() => undefined); // observed when awaited; a source error may come first
+      if (previous) yield await previous;
     }
   } finally {
+    // Nothing is left encoding when this ends, whatever ended it (the encoder may be closed next).
+    await pending?.catch(() => undefined);
     await batches.return({ read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} });
   }
 }

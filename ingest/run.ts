@@ -18,6 +18,7 @@ import { randomBytes } from 'crypto';
 import { Catalog, checkAttemptId, RawObjects, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
 import { configHash } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
+import { CALLING_THREAD_ENCODER, workerEncoder } from '../lib/parquet-encoder';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { decompress } from './decompress';
@@ -60,6 +61,13 @@ export interface IngestAllOptions {
    * arrive at once.
    */
   workers?: number;
+  /**
+   * Threads of their own that the in-process path (`workers` 0) encodes its Parquet
+   * parts on (`lib/parquet-encoder.ts`); 0 (the default) = the calling thread. With
+   * one or more, two objects are read at a time, so that one is parsed while the
+   * other's parts are encoded. Started only when there is an object to read.
+   */
+  encodeThreads?: number;
   /**
    * Progress callback: called as each object's reading ends, in completion order
    * (`read`: whole and within its own budget, with its counts; or `failed`), then
@@ -120,12 +128,13 @@ interface StagedObject {
  * (`raw.pattern`, `csv.compression`: `catalog/raw-objects.ts`) into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or configuration hash. Objects are read in key order, up to
- * `workers` at a time (one at a time in-process), each into parts of its own; a
- * corrupt object fails alone. At the end, the objects read whole and within their own
- * reject budget are published together by one ledger rewrite, provided they are also
- * within the run's budget (their lines added up); otherwise none of them is. Raw
- * objects no longer present keep their published output. The published output does
- * not depend on `workers` or `batchLines` other than through the part boundaries.
+ * `workers` at a time (in-process: one at a time, or two with an encoder on
+ * threads of its own), each into parts of its own; a corrupt object fails alone.
+ * At the end, the objects read whole and within their own reject budget are
+ * published together by one ledger rewrite, provided they are also within the
+ * run's budget (their lines added up); otherwise none of them is. Raw objects no
+ * longer present keep their published output. The published output does not
+ * depend on `workers`, `encodeThreads` or `batchLines` other than through the part boundaries.
  *
  * An object fails (and its earlier output, if any, stays published) when it cannot
  * be read whole, when it rejects more of its lines than `maxRejectRatio` allows, or
@@ -155,6 +164,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   }
   const workers = options.workers ?? 0;
   const pool = workers > 0 && todo.length > 0 ? new IngestWorkerPool(Math.min(workers, todo.length)) : undefined;
+  const encodeThreads = options.encodeThreads ?? 0;
+  const encoder = pool === undefined && encodeThreads > 0 && todo.length > 0 ? workerEncoder(encodeThreads) : CALLING_THREAD_ENCODER;
   const staged: StagedObject[] = [];
   const fail = async (objectKey: string, e: unknown, written: WrittenPart[]): Promise<void> => {
     const error = e instanceof Error ? e : new Error(String(e));
@@ -171,7 +182,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const batches = pool
         ? pool.run(object.key, decompress(object.key, rawObjects.stream(object.key), objectCompression(object.key, config), options), config, typeOptions)
-        : encodeBatches(ingestObject(object.key, rawObjects.stream(object.key), config, options));
+        : encodeBatches(ingestObject(object.key, rawObjects.stream(object.key), config, options), encoder);
       try {
         for (let r = await batches.next(); ; r = await batches.next()) {
           if (r.done) {
@@ -199,12 +210,13 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
 
   try {
     let next = 0;
-    const lanes = Array.from({ length: Math.max(1, pool?.size ?? 1) }, async () => {
+    const lanes = Array.from({ length: pool?.size ?? (encoder.threads > 0 ? 2 : 1) }, async () => {
       while (next < todo.length) await readOne(todo[next++]);
     });
     await Promise.all(lanes);
   } finally {
     await pool?.close();
+    await encoder.close();
   }
   const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   staged.sort((a, b) => byKey(a.object, b.object));

@@ -9,12 +9,15 @@ import { createLzoRegistry } from './lzo1x';
 import { rejectAllowance, unreadableLines } from './reject-budget';
 import { ingestAll, IngestAllResult } from './run';
 import { RawObjects } from '../lib/catalog';
+import { defaultEncoderThreads } from '../lib/parquet-encoder';
 import type { StageContext } from '../lib/stage-context';
 
 /** Options of {@link ingestStep}. */
 export interface IngestStepOptions {
   /** The reject budget of each object and of the run (`--max-reject-ratio`); the ingest default when absent. */
   maxRejectRatio?: number;
+  /** Threads of their own that Parquet parts are encoded on (`ingestAll`'s `encodeThreads`); by default those worth starting on this machine (`defaultEncoderThreads`). */
+  encodeThreads?: number;
 }
 
 /** Ingests new or changed raw objects; failed objects are reported, not thrown. */
@@ -31,6 +34,7 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     ingestAll(raw.store, ctx.catalog.store, ctx.config, {
       codecs: createLzoRegistry(),
       maxRejectRatio: options.maxRejectRatio,
+      encodeThreads: options.encodeThreads ?? defaultEncoderThreads(),
       onObject: (e) => {
         if (e.status === 'read') read.add(e.key);
         if (e.status === 'read' || (e.status === 'failed' && !read.has(e.key))) bar.increment();

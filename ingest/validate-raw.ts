@@ -7,7 +7,8 @@
 import type { RawObjects } from '../lib/catalog';
 import { DatasetConfig } from '../lib/config-types';
 import { DEFAULT_MAX_REJECT_RATIO } from './reject-budget';
-import { DEFAULT_SAMPLE_LINES, ObjectValidation, ValidateOptions, ValidationSummary, summarizeValidation, validateObject } from './validate';
+import { ObjectValidation, ValidateOptions, ValidationSummary, summarizeValidation, validateObject } from './validate';
+import { DEFAULT_SAMPLE_LINES } from './validate-sample';
 
 /** Options of {@link validateRaw}. */
 export interface ValidateRawOptions extends ValidateOptions {

@@ -15,9 +15,7 @@ import { DecompressOptions, decompress } from './decompress';
 import { IngestCounts, objectCompression, typeCsv } from './ingest';
 import { DEFAULT_MAX_REJECT_RATIO, RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { HeaderMismatchError } from './typing';
-
-/** Data lines of each object {@link validateObject} reads by default. */
-export const DEFAULT_SAMPLE_LINES = 10_000;
+import { DEFAULT_SAMPLE_LINES } from './validate-sample';
 
 /** Options of {@link validateObject}. */
 export interface ValidateOptions extends DecompressOptions {

@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { typeCsv } from './ingest';
 import { encodeBatches } from './parts';
 import { FromWorker, IngestTask, ToWorker, errorToData } from './worker-protocol';
+import { wholeBuffer } from '../lib/worker-pool';
 
 /** Blocks of the current object, handed to the stage as an async iterable; acknowledges each block it hands out. */
 class BlockQueue {
@@ -39,10 +40,6 @@ class BlockQueue {
   }
 }
 
-/** The buffer of `bytes` when it may be transferred (it spans the whole buffer). */
-const whole = (bytes: Uint8Array | undefined): ArrayBuffer[] =>
-  bytes !== undefined && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : [];
-
 /**
  * Ingests one object: its blocks arrive on `task.port`, its parts, counts or
  * error (as data, so typed errors keep their class) leave on it.
@@ -59,7 +56,7 @@ export default async function ingestObject(task: IngestTask): Promise<void> {
         post({ type: 'done', counts: r.value });
         return;
       }
-      post({ type: 'part', clean: r.value.clean, rejects: r.value.rejects }, [...whole(r.value.clean), ...whole(r.value.rejects)]);
+      post({ type: 'part', clean: r.value.clean, rejects: r.value.rejects }, [...wholeBuffer(r.value.clean), ...wholeBuffer(r.value.rejects)]);
     }
   } catch (e) {
     post({ type: 'error', error: errorToData(e) });

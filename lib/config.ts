@@ -36,6 +36,7 @@ const mapping = z
   .strict();
 
 const IANA_OR_UTC = (tz: string) => {
+  if (tz === 'UTC') return true; // without loading the time-zone database
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

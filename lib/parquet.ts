@@ -1,18 +1,23 @@
 /**
  * Parquet ⇄ Arrow at the storage edge, through parquet-wasm (Rust `parquet` crate
  * compiled to WebAssembly). Tables cross the boundary as Arrow IPC streams.
+ * parquet-wasm (5 MB of WebAssembly, compiled as it loads) is loaded on the first
+ * call, so a thread that hands its encoding to another (`parquet-encoder.ts`) never loads it.
  */
 import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import * as pq from 'parquet-wasm';
+import type * as ParquetWasm from 'parquet-wasm';
+
+let loaded: typeof ParquetWasm | undefined;
+const wasm = (): typeof ParquetWasm => (loaded ??= require('parquet-wasm') as typeof ParquetWasm);
 
 /** Parquet codecs berserkr writes. */
 export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
 
-const CODECS: Record<ParquetCompression, pq.Compression> = {
-  zstd: pq.Compression.ZSTD,
-  snappy: pq.Compression.SNAPPY,
-  uncompressed: pq.Compression.UNCOMPRESSED,
-};
+/** The parquet-wasm codec of each compression. */
+function codec(compression: ParquetCompression): ParquetWasm.Compression {
+  const { Compression } = wasm();
+  return compression === 'zstd' ? Compression.ZSTD : compression === 'snappy' ? Compression.SNAPPY : Compression.UNCOMPRESSED;
+}
 
 /**
  * Encodes an Arrow table as one Parquet file.
@@ -21,9 +26,17 @@ const CODECS: Record<ParquetCompression, pq.Compression> = {
  * @returns the Parquet file bytes.
  */
 export function tableToParquet(table: Table, compression: ParquetCompression = 'zstd'): Uint8Array {
-  const props = new pq.WriterPropertiesBuilder().setCompression(CODECS[compression]).build();
-  const wasmTable = pq.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  return pq.writeParquet(wasmTable, props);
+  return ipcToParquet(tableToIPC(table, 'stream'), compression);
+}
+
+/**
+ * Encodes an Arrow IPC stream (one table, as `tableToIPC(table, 'stream')` writes it) as one Parquet file.
+ * @throws Error from parquet-wasm when the bytes are not an Arrow IPC stream.
+ */
+export function ipcToParquet(ipc: Uint8Array, compression: ParquetCompression = 'zstd'): Uint8Array {
+  const pq = wasm();
+  const props = new pq.WriterPropertiesBuilder().setCompression(codec(compression)).build();
+  return pq.writeParquet(pq.Table.fromIPCStream(ipc), props);
 }
 
 /**
@@ -32,5 +45,5 @@ export function tableToParquet(table: Table, compression: ParquetCompression = '
  * @throws Error from parquet-wasm when the bytes are not a valid Parquet file.
  */
 export function parquetToTable(bytes: Uint8Array): Table {
-  return tableFromIPC(pq.readParquet(bytes).intoIPCStream());
+  return tableFromIPC(wasm().readParquet(bytes).intoIPCStream());
 }

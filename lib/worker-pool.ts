@@ -55,6 +55,11 @@ export function moveResult<R extends object>(value: R, buffers: ArrayBuffer[]): 
   return move({ [transferableSymbol]: buffers, [valueSymbol]: value }) as unknown as R;
 }
 
+/** The buffer of `bytes` as a transfer list, when the view spans it whole (else none: the bytes are copied). */
+export function wholeBuffer(bytes: Uint8Array | undefined): ArrayBuffer[] {
+  return bytes !== undefined && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : [];
+}
+
 /** The text of a thrown value with its class name, for errors that cross a thread boundary by message: `Name: message`. */
 export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { DataCommandOptions } from '../command';
 import { EXIT } from '../exit';
-import { maxRejectRatioOption } from '../ingest-options';
+import { encodeThreadsOption, maxRejectRatioOption } from '../ingest-options';
 import { commonOptions } from '../options';
 import type { IngestStepOptions } from '../../ingest/runner';
 import type { IngestAllResult } from '../../ingest/run';
@@ -37,6 +37,7 @@ export function registerIngest(program: Command): void {
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .addOption(maxRejectRatioOption())
+    .addOption(encodeThreadsOption())
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<DataCommandOptions & IngestStepOptions & { raw: string }>();
       const { runCommand } = require('../command') as typeof import('../command');
@@ -44,7 +45,7 @@ export function registerIngest(program: Command): void {
         const { ingestStep } = require('../../ingest/runner') as typeof import('../../ingest/runner');
         const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
         const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
-        const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), o);
+        const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), { maxRejectRatio: o.maxRejectRatio, encodeThreads: o.encodeThreads });
         return { code: result.failed.length > 0 ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
       });
     });

@@ -4,7 +4,7 @@ import type { IngestStepOptions } from '../../ingest/runner';
 import type { DataCommandOptions } from '../command';
 import { evaluationResult } from '../evaluation-result';
 import { EXIT } from '../exit';
-import { maxRejectRatioOption } from '../ingest-options';
+import { encodeThreadsOption, maxRejectRatioOption } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
 import type { CommandResult } from '../output';
 import type { PipelineResult } from '../../pipeline/runner';
@@ -42,7 +42,8 @@ export function registerRun(program: Command): void {
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
-    .addOption(maxRejectRatioOption());
+    .addOption(maxRejectRatioOption())
+    .addOption(encodeThreadsOption());
   for (const option of trainingOptions()) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & IngestStepOptions & { raw: string; asOf?: number }>();
@@ -53,7 +54,7 @@ export function registerRun(program: Command): void {
       const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
       const result = await runPipeline(ctx, new RawObjects(openStore(o.raw)), {
         asOf: o.asOf,
-        ingest: { maxRejectRatio: o.maxRejectRatio },
+        ingest: { maxRejectRatio: o.maxRejectRatio, encodeThreads: o.encodeThreads },
         training: trainSettings(o),
       });
       return { code: result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok, ...pipelineResult(ctx.config.name, o.horizon, result) };

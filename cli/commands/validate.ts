@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { IngestCounts, ValidationSummary } from '../../ingest';
 import { DEFAULT_MAX_REJECT_RATIO } from '../../ingest/reject-budget';
-import { DEFAULT_SAMPLE_LINES } from '../../ingest/validate';
+import { DEFAULT_SAMPLE_LINES } from '../../ingest/validate-sample';
 import { EXIT } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';

@@ -1,8 +1,9 @@
 /**
  * A command loads only what it needs: `--help` loads no stage (no TF.js, no
- * AWS SDK, no Parquet, no report charts), and `ingest` into a local lake loads
- * neither TF.js nor the AWS SDK. Each runs the built CLI in a child process
- * whose preloaded hook lists, at exit, the packages it loaded.
+ * AWS SDK, no Arrow, no Parquet, no report charts), and `ingest` into a local lake loads
+ * neither TF.js nor the AWS SDK, nor parquet-wasm when an encoder thread encodes.
+ * Each runs the built CLI in a child process whose preloaded hook lists, at exit,
+ * the packages its main thread loaded.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ Module._resolveFilename = function (...args) {
   if (m) loaded.add(m[1]);
   return file;
 };
-process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...loaded]) + '\\n'));
+if (require('worker_threads').isMainThread) process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...loaded]) + '\\n'));
 `;
 
 /** The packages `berserkr <args>` loaded, and its exit code. */
@@ -50,13 +51,16 @@ describe('what a command loads', () => {
     const r = await packagesOf(hook, ['--help']);
     expect(r.code).toBe(0);
     expect(r.packages).toContain('commander');
-    expect(heavy(r.packages, ['@tensorflow', '@aws-sdk', 'minio', 'parquet-wasm', 'vega', 'piscina', 'pino'])).toEqual([]);
+    expect(heavy(r.packages, ['@tensorflow', '@aws-sdk', 'minio', 'apache-arrow', 'parquet-wasm', 'vega', 'piscina', 'pino'])).toEqual([]);
   });
 
-  test('ingest into a local lake loads neither TF.js nor the AWS SDK', async () => {
-    const r = await packagesOf(hook, ['ingest', '--raw', 'tests/fixtures/loyalty/raw', '--lake', join(dir, 'lake'), '--config', 'tests/fixtures/config/loyalty.yaml', '--log-level', 'warn']);
+  test.each([
+    ['this thread', '0', ['apache-arrow', 'parquet-wasm'], []],
+    ['an encoder thread, which alone loads parquet-wasm', '1', ['apache-arrow', 'piscina'], ['parquet-wasm']],
+  ])('ingest into a local lake, encoding on %s, loads neither TF.js nor the AWS SDK', async (_name, threads, loaded, notHere) => {
+    const r = await packagesOf(hook, ['ingest', '--raw', 'tests/fixtures/loyalty/raw', '--lake', join(dir, `lake-${threads}`), '--config', 'tests/fixtures/config/loyalty.yaml', '--log-level', 'warn', '--encode-threads', threads]);
     expect(r.code).toBe(0);
-    expect(r.packages).toEqual(expect.arrayContaining(['apache-arrow', 'parquet-wasm']));
-    expect(heavy(r.packages, ['@tensorflow', '@aws-sdk', '@smithy', 'minio', 'vega'])).toEqual([]);
+    expect(r.packages).toEqual(expect.arrayContaining(loaded));
+    expect(heavy(r.packages, ['@tensorflow', '@aws-sdk', '@smithy', 'minio', 'vega', ...notHere])).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-/** Option parsers of cli/options.ts: strict ISO 8601 as-of times and seeds. */
+/** Option parsers of cli/options.ts: strict ISO 8601 as-of times, seeds and thread counts. */
 import { InvalidArgumentError } from 'commander';
-import { parseInstant, parseSeed } from '../../cli/options';
+import { defaultEncoderThreads } from '../../lib/parquet-encoder';
+import { parseInstant, parseNonNegativeInt, parseSeed } from '../../cli/options';
 
 describe('parseInstant (--as-of)', () => {
   test.each([
@@ -50,5 +51,21 @@ describe('parseSeed (--seed)', () => {
 
   test.each(['-1', '4294967296', '1.5', '1e3', ' 7', '', 'x'])('refuses %j, quoting it', (value) => {
     expect(() => parseSeed(value)).toThrow(`expected an integer from 0 to 4294967295, got "${value}"`);
+  });
+});
+
+describe('parseNonNegativeInt (--encode-threads)', () => {
+  test.each([['0', 0], ['1', 1], ['16', 16]])('accepts %s', (value, n) => {
+    expect(parseNonNegativeInt(value)).toBe(n);
+  });
+
+  test.each(['-1', '1.5', '', ' ', 'x'])('refuses %j, quoting it', (value) => {
+    expect(() => parseNonNegativeInt(value)).toThrow(`expected an integer of 0 or more, got "${value}"`);
+  });
+
+  it('defaults to an encoder thread only with 2 CPUs or more', () => {
+    expect(defaultEncoderThreads(1)).toBe(0);
+    expect(defaultEncoderThreads(2)).toBe(1);
+    expect(defaultEncoderThreads(8)).toBe(1);
   });
 });

@@ -39,7 +39,10 @@ describe('configuration reference', () => {
   });
 
   it('documents every key of the bundled configurations', () => {
-    const files = [join(ROOT, 'config', 'online-retail.yaml'), ...readdirSync(join(ROOT, 'config', 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'config', 'examples', f))];
+    const files = [
+      ...readdirSync(join(ROOT, 'config')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'config', f)),
+      ...readdirSync(join(ROOT, 'config', 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'config', 'examples', f)),
+    ];
     const documented = new Set(reference.split('\n').flatMap((l) => /^\| `([^`]+)` \|/.exec(l)?.[1] ?? []));
     for (const file of files) {
       for (const key of keyPaths(parse(readFileSync(file, 'utf8')))) {

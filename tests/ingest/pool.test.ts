@@ -48,17 +48,20 @@ async function contents(lake: ObjectStore): Promise<Record<string, unknown>> {
   return out;
 }
 
-describe('ingestAll with worker threads', () => {
+describe('ingestAll with worker threads or an encoder thread', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-pool-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('publishes exactly the in-process output and fails the same objects with the same typed errors', async () => {
+  it.each([
+    ['worker threads', { workers: 2 }],
+    ['an encoder thread', { encodeThreads: 1 }],
+  ])('publishes with %s exactly the in-process output and fails the same objects with the same typed errors', async (name, threads) => {
     const runs: { result: Awaited<ReturnType<typeof ingest.ingestAll>>; lake: ObjectStore }[] = [];
-    for (const workers of [0, 2]) {
-      const lake = new FileStore(join(dir, `lake-${workers}`));
+    for (const [i, options] of [{}, threads].entries()) {
+      const lake = new FileStore(join(dir, `${name}-${i}`));
       let n = 0;
-      const result = await ingest.ingestAll(await seed(), lake, config, { codecs: ingest.createLzoRegistry(), workers, batchLines: 700, attemptId: () => `w${workers}-${n++}` });
+      const result = await ingest.ingestAll(await seed(), lake, config, { codecs: ingest.createLzoRegistry(), ...options, batchLines: 700, attemptId: () => `w${i}-${n++}` });
       runs.push({ result, lake });
     }
     const [inProcess, threaded] = runs;
