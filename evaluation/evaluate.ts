@@ -7,7 +7,7 @@
 import { EventIndex } from '../features/event-index';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
-import { expectedCalibrationError, labelPairs, logLoss, RankingMetrics, rankingMetrics } from '../ranking/metrics';
+import { type CustomerMetrics, customerMetrics, expectedCalibrationError, labelPairs, logLoss, RankingMetrics, rankingMetrics } from '../ranking/metrics';
 import { buildTruth, truthOf } from '../training/truth';
 
 /** Metrics of one system at one as-of time. */
@@ -18,6 +18,14 @@ export interface SystemMetrics extends RankingMetrics {
   logLoss?: number;
   /** Expected calibration error over the pairs of the top-K lists of every listed customer, bought or not (models whose lists carry probabilities). */
   eceTopK?: number;
+  /** The ranking metrics per evaluated customer (when asked for: `EvaluateOptions.perCustomer`), for paired comparisons. */
+  byCustomer?: CustomerMetrics;
+}
+
+/** Options of {@link evaluateAt}. */
+export interface EvaluateOptions {
+  /** Also give each row its metrics per evaluated customer (`SystemMetrics.byCustomer`), in one order for every row [false]. */
+  perCustomer?: boolean;
 }
 
 /**
@@ -25,7 +33,8 @@ export interface SystemMetrics extends RankingMetrics {
  * over every evaluated customer or, with `customers`, over those among them.
  * The top-K ECE (`protocol.md`, "Top-K ECE": 10 equal-width bins over the
  * exported pairs against the truth) is measured when the lists carry their
- * probabilities.
+ * probabilities. With `options.perCustomer`, each row also carries its metrics
+ * per evaluated customer, every row in the same customer order.
  * @returns rows for the model, `popularity` and `repeat`, in that order.
  */
 export function evaluateAt(
@@ -35,10 +44,16 @@ export function evaluateAt(
   k: number,
   model: { name: string; lists: RankedLists & Partial<Pick<ScoredPairs, 'probability'>>; scored?: ScoredPairs },
   customers?: ArrayLike<number>,
+  options: EvaluateOptions = {},
 ): SystemMetrics[] {
   const all = buildTruth(index, asOf, horizonDays);
   const truth = customers === undefined ? all : truthOf(all, customers);
-  const row: SystemMetrics = { system: model.name, ...rankingMetrics(model.lists, truth, k) };
+  const system = (name: string, lists: RankedLists): SystemMetrics => ({
+    system: name,
+    ...rankingMetrics(lists, truth, k),
+    ...(options.perCustomer === true && { byCustomer: customerMetrics(lists, truth, k) }),
+  });
+  const row = system(model.name, model.lists);
   if (model.scored !== undefined) {
     const labels = labelPairs(model.scored.customer, model.scored.item, truth);
     row.ece = expectedCalibrationError(model.scored.probability, labels);
@@ -49,8 +64,8 @@ export function evaluateAt(
   }
   return [
     row,
-    { system: 'popularity', ...rankingMetrics(popularityBaseline(index, asOf, { k }), truth, k) },
-    { system: 'repeat', ...rankingMetrics(repeatBaseline(index, asOf, { k }), truth, k) },
+    system('popularity', popularityBaseline(index, asOf, { k })),
+    system('repeat', repeatBaseline(index, asOf, { k })),
   ];
 }
 

@@ -41,10 +41,16 @@ const ITEM_FEATURES = [
   'i_age_days',
 ] as const;
 
+/**
+ * The features that flag the rows of a candidate source (1 or 0); the rows of
+ * the `knn` source are those of none of them (it adds only items of no other source).
+ */
+export const SOURCE_FLAG_FEATURES = { own: 'src_is_own_item', popular: 'src_is_popular', copurchase: 'src_is_copurchase' } as const;
+
 const SOURCE_FEATURES = [
-  'src_is_own_item',
-  'src_is_popular',
-  'src_is_copurchase',
+  SOURCE_FLAG_FEATURES.own,
+  SOURCE_FLAG_FEATURES.popular,
+  SOURCE_FLAG_FEATURES.copurchase,
   'src_popularity_rank',
   'src_copurchase_score',
 ] as const;

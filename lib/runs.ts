@@ -147,6 +147,7 @@ export class RunRecorder {
   private readonly errors: RunRecord['errors'] = [];
   private backend: string | null = null;
   private modelId: string | undefined;
+  private promotion: RunRecord['promotion'];
   private finished = false;
 
   constructor(start: RunStart) {
@@ -224,6 +225,12 @@ export class RunRecorder {
     this.modelId = modelId;
   }
 
+  /** Sets the champion/challenger decision of a run that trained (see `RunRecord.promotion`). */
+  setPromotion(promotion: NonNullable<RunRecord['promotion']>): void {
+    this.assertOpen('set the promotion decision');
+    this.promotion = { ...promotion };
+  }
+
   /** Sets the compute backend name (e.g. `wasm`). */
   setBackend(name: string): void {
     this.assertOpen('set the backend');
@@ -264,6 +271,7 @@ export class RunRecorder {
       steps: this.steps.map((s) => ({ ...s })),
       metrics: { ...this.metrics },
       ...(this.modelId === undefined ? {} : { modelId: this.modelId }),
+      ...(this.promotion === undefined ? {} : { promotion: { ...this.promotion } }),
       errors: this.errors.map((e) => ({ ...e })),
     };
     return RunRecordSchema.parse(record);

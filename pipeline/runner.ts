@@ -13,7 +13,7 @@ import type { StageContext } from '../lib/stage-context';
 import { reportStep } from '../report/runner';
 import { scoreStep } from '../scoring/runner';
 import type { TrainSettings } from '../training/options';
-import { trainStep } from '../training/runner';
+import { trainStep, type TrainStepResult } from '../training/runner';
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -35,6 +35,10 @@ export interface PipelineResult {
   /** The as-of time used, ms since the epoch. */
   asOf: number;
   modelId: string;
+  /** The promotion decision of the run's training, with its figures (`TrainStepResult.decision`). */
+  decision: string;
+  /** What the decision did (`TrainStepResult.outcome`). */
+  outcome: TrainStepResult['outcome'];
   /** The evaluation at the as-of time, when the data reaches its horizon. */
   evaluation?: SystemMetrics[];
   exportUri: string;
@@ -62,11 +66,14 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
     modelId: trained.championId,
     scored: scored.scored,
     metrics,
+    card: trained.card,
   });
   return {
     failedObjects: ingest.failed.map((f) => f.key),
     asOf,
     modelId: trained.championId,
+    decision: trained.decision,
+    outcome: trained.outcome,
     evaluation: metrics,
     exportUri: scored.exportUri,
     reportUri,

@@ -74,15 +74,51 @@ export function rankingMetrics(lists: RankedLists, truth: Truth, k = 10): Rankin
   return rankingCurves(lists, truth, k)[k - 1];
 }
 
+/** Protocol ranking metrics of each evaluated customer at one K (`protocol.md`, "Metrics"). */
+export interface CustomerMetrics {
+  k: number;
+  /** Dense ids of the evaluated customers, ascending (`truth.customers`): entry e of every column is customers[e]'s. */
+  customers: Int32Array;
+  recall: Float64Array;
+  precision: Float64Array;
+  ndcg: Float64Array;
+  hitRate: Float64Array;
+  map: Float64Array;
+}
+
+/** The five protocol metrics, in {@link RankingMetrics} field order. */
+const METRICS = ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const;
+
+/** A customer's list read down to rank r: hits and the sums the metrics are made of. */
+interface Prefix {
+  /** |truth| of the customer (≥ 1). */
+  size: number;
+  hits: number;
+  /** Σ hit_r / log2(r + 1) over ranks 1..r. */
+  dcg: number;
+  /** Σ 1 / log2(r + 1) over ranks 1..min(r, size). */
+  idcg: number;
+  /** Σ over hit ranks of precision at that rank. */
+  ap: number;
+}
+
+/** The metrics of a customer's list cut at rank r, as `protocol.md` defines them. */
+const AT_RANK: Record<(typeof METRICS)[number], (p: Prefix, r: number) => number> = {
+  recall: (p) => p.hits / p.size,
+  precision: (p, r) => p.hits / r,
+  ndcg: (p) => p.dcg / p.idcg,
+  hitRate: (p) => (p.hits > 0 ? 1 : 0),
+  map: (p, r) => p.ap / Math.min(r, p.size),
+};
+
 /**
- * {@link rankingMetrics} at every cut-off K = 1 … `maxK`, in one pass over the
- * lists: element K − 1 equals `rankingMetrics(lists, truth, K)`.
- * Time O(rows + evaluated customers × maxK).
- * @throws MetricInputError as {@link rankingMetrics} does for K = `maxK`.
+ * Reads every evaluated customer's list down to rank `K`, calling `visit` at each
+ * rank r = 1 … K with the customer's position e in `truth.customers` and its prefix.
+ * The one pass every ranking metric of this file is computed by.
+ * @throws MetricInputError as {@link rankingMetrics} does for K.
  */
-export function rankingCurves(lists: RankedLists, truth: Truth, maxK: number): RankingMetrics[] {
+function scanLists(lists: RankedLists, truth: Truth, K: number, visit: (e: number, r: number, p: Prefix) => void): void {
   const n = lists.customer.length;
-  const K = maxK;
   if (lists.item.length !== n || lists.rank.length !== n) {
     throw new MetricInputError('RankedLists', `expected equal lengths, found customer ${n}, item ${lists.item.length}, rank ${lists.rank.length}`);
   }
@@ -110,36 +146,47 @@ export function rankingCurves(lists: RankedLists, truth: Truth, maxK: number): R
     slotItem[s] = lists.item[i];
   }
   const discount = Float64Array.from({ length: K }, (_, r) => 1 / Math.log2(r + 2));
-  const sums = { recall: new Float64Array(K), precision: new Float64Array(K), ndcg: new Float64Array(K), hitRate: new Float64Array(K), map: new Float64Array(K) };
   // rankOf[item] = 1-based rank of the item in the current customer's list, stamped by customer.
   const seenBy = new Int32Array(maxItem + 1).fill(-1);
   const rankOf = new Int32Array(maxItem + 1);
+  const p: Prefix = { size: 0, hits: 0, dcg: 0, idcg: 0, ap: 0 };
   for (let e = 0; e < m; e++) {
-    const size = truth.offsets[e + 1] - truth.offsets[e];
-    let hits = 0;
-    let dcg = 0;
-    let ap = 0;
-    let idcg = 0;
+    p.size = truth.offsets[e + 1] - truth.offsets[e];
+    p.hits = 0;
+    p.dcg = 0;
+    p.ap = 0;
+    p.idcg = 0;
     for (let r = 1; r <= K; r++) {
-      if (r <= size) idcg += discount[r - 1];
+      if (r <= p.size) p.idcg += discount[r - 1];
       const it = slotItem[e * K + r - 1];
       if (it >= 0) {
         if (seenBy[it] === e) throw new MetricInputError('RankedLists', `customer ${truth.customers[e]} has item ${it} at ranks ${rankOf[it]} and ${r}`);
         seenBy[it] = e;
         rankOf[it] = r;
         if (setHas(truth, e, it)) {
-          hits++;
-          dcg += discount[r - 1];
-          ap += hits / r;
+          p.hits++;
+          p.dcg += discount[r - 1];
+          p.ap += p.hits / r;
         }
       }
-      sums.recall[r - 1] += hits / size;
-      sums.precision[r - 1] += hits / r;
-      sums.ndcg[r - 1] += dcg / idcg;
-      sums.hitRate[r - 1] += hits > 0 ? 1 : 0;
-      sums.map[r - 1] += ap / Math.min(r, size);
+      visit(e, r, p);
     }
   }
+}
+
+/**
+ * {@link rankingMetrics} at every cut-off K = 1 … `maxK`, in one pass over the
+ * lists: element K − 1 equals `rankingMetrics(lists, truth, K)`.
+ * Time O(rows + evaluated customers × maxK).
+ * @throws MetricInputError as {@link rankingMetrics} does for K = `maxK`.
+ */
+export function rankingCurves(lists: RankedLists, truth: Truth, maxK: number): RankingMetrics[] {
+  const K = maxK;
+  const sums = Object.fromEntries(METRICS.map((name) => [name, new Float64Array(Number.isInteger(K) && K >= 1 ? K : 0)])) as Record<(typeof METRICS)[number], Float64Array>;
+  scanLists(lists, truth, K, (_e, r, p) => {
+    for (const name of METRICS) sums[name][r - 1] += AT_RANK[name](p, r);
+  });
+  const m = truth.customers.length;
   const mean = (x: number): number => (m === 0 ? 0 : x / m);
   return Array.from({ length: K }, (_, j) => ({
     k: j + 1,
@@ -150,6 +197,33 @@ export function rankingCurves(lists: RankedLists, truth: Truth, maxK: number): R
     hitRate: mean(sums.hitRate[j]),
     map: mean(sums.map[j]),
   }));
+}
+
+/**
+ * The metrics of {@link rankingMetrics} per evaluated customer, before the mean:
+ * what a paired comparison of two systems over the same customers needs
+ * (`evaluation/bootstrap.ts`). The mean of each column is `rankingMetrics`'s figure.
+ * @param lists ranked lists, as for {@link rankingMetrics}.
+ * @param truth the protocol truth.
+ * @param k cut-off K, default 10.
+ * @returns one entry per evaluated customer, in `truth.customers` order; a customer without a list scores 0.
+ * @throws MetricInputError as {@link rankingMetrics}.
+ */
+export function customerMetrics(lists: RankedLists, truth: Truth, k = 10): CustomerMetrics {
+  const m = truth.customers.length;
+  const out: CustomerMetrics = {
+    k,
+    customers: truth.customers,
+    recall: new Float64Array(m),
+    precision: new Float64Array(m),
+    ndcg: new Float64Array(m),
+    hitRate: new Float64Array(m),
+    map: new Float64Array(m),
+  };
+  scanLists(lists, truth, k, (e, r, p) => {
+    if (r === k) for (const name of METRICS) out[name][e] = AT_RANK[name](p, r);
+  });
+  return out;
 }
 
 /**

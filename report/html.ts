@@ -1,6 +1,6 @@
 /**
- * Small HTML building blocks of the report: escaping, number formats and
- * tables. Every piece of input text reaches the page through {@link escapeHtml}.
+ * Small HTML building blocks of the report: escaping, number formats
+ * (`lib/format.ts`) and tables. Every piece of input text reaches the page through {@link escapeHtml}.
  */
 
 /** Escapes `& < > " '` so any text is safe in element content and quoted attributes (HTML Living Standard §13.1). */
@@ -8,22 +8,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A number with `digits` decimals, or `–` when absent or not finite. */
-export function fixed(x: number | undefined, digits = 3): string {
-  return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
-}
+export { count, fixed, percent } from '../lib/format';
 
-/** A share in [0, 1] as a percentage with `digits` decimals, e.g. `61.0 %`. */
-export function percent(x: number | undefined, digits = 1): string {
-  return x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)} %`;
-}
-
-/** An integer count with thousands separators, e.g. `541,909`. */
-export function count(x: number): string {
-  return Math.round(x).toLocaleString('en-US');
-}
-
-/** One table cell: text (escaped here) and an optional class (`num`, `mono`, `best`). */
+/** One table cell: text (escaped here) and an optional class (`num`, `mono`, `best`, `wrap`). */
 export interface Cell {
   text: string;
   className?: string;

@@ -10,13 +10,15 @@
  * rejects by reason, read = clean + rejected); ranking metrics of the model
  * beside the baselines; Recall@K and NDCG@K over K; ROC, precision-recall,
  * cumulative gains and score distribution of the scored pairs; reliability with
- * ECE; candidate recall; backtest over as-of times. A part the input lacks shows a short
+ * ECE; candidate recall; backtest over as-of times; the model card of the model
+ * the run trained (`model-card.ts`). A part the input lacks shows a short
  * "not available for this run" note instead of an empty chart.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { atKChart, backtestChart, gainsChart, histogramChart, metricsChart, precisionRecallChart, rejectsChart, reliabilityChart, rocChart } from './charts';
 import { computeCurves, type Curves } from './curves';
 import { type Cell, count, escapeHtml, fixed, notAvailable, percent, table } from './html';
+import { modelCardSection } from './model-card';
 import { renderSvg } from './svg';
 import type { MetricsRow, ReportInput } from './types';
 
@@ -40,6 +42,9 @@ body{margin:0;background:#f6f8fa;color:#1f2328;font:14px/1.45 system-ui,-apple-s
 main{max-width:1200px;margin:0 auto;padding:24px 28px 48px}
 h1{font-size:24px;margin:0 0 4px}
 h2{font-size:18px;margin:0 0 12px;padding-bottom:6px;border-bottom:1px solid #d0d7de}
+h3{font-size:15px;margin:16px 0 6px}
+blockquote{margin:8px 0;padding:6px 12px;border-left:4px solid #d0d7de;color:#1f2328;background:#f6f8fa}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:18px 20px;margin:18px 0}
 .facts{color:#57606a;margin:0 0 16px}
 .facts b{color:#1f2328;font-weight:600}
@@ -57,6 +62,7 @@ th,td{padding:4px 10px;border-bottom:1px solid #eaeef2;text-align:left;vertical-
 th{background:#f6f8fa;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.best{text-align:right;font-variant-numeric:tabular-nums;font-weight:700}
+td.wrap{white-space:normal}
 td.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;white-space:normal;word-break:break-all}
 .check{margin:4px 0}.check.ok::before{content:"✓ ";color:#1a7f37}.check.fail::before{content:"✗ ";color:#cf222e}
 .na{color:#57606a;font-style:italic;background:#f6f8fa;border:1px dashed #d0d7de;border-radius:6px;padding:10px 14px}
@@ -261,6 +267,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     ...(await scoredSections(curves)),
     candidates(input, input.metrics[0]),
     await backtest(input, systems),
+    modelCardSection(input.modelCard, input.metrics[0]),
   ];
   return `<!DOCTYPE html>
 <html lang="en">

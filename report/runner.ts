@@ -4,10 +4,12 @@
  * protocol evaluation, at the end of a pipeline run or later from what the run published.
  */
 import { EventIndex } from '../features/event-index';
-import type { RunRecord } from '../lib/catalog';
+import type { Catalog, ModelCard, RunRecord } from '../lib/catalog';
 import { publishReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
 import { popularityBaseline, repeatBaseline } from '../training/baselines';
+import { parseBlendId } from '../training/blend';
+import { parseBaselineId } from '../training/fallback';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { labelPairs, rankingCurves } from '../ranking/metrics';
 import type { Truth } from '../ranking/truth';
@@ -32,6 +34,8 @@ export interface ReportSource {
   scored: ScoredPairs & { rank: Int32Array };
   /** The protocol evaluation when already computed (else computed here). */
   metrics?: SystemMetrics[];
+  /** The card of the model the run trained, when it has one. */
+  card?: ModelCard;
 }
 
 /** Recall@K and NDCG@K for K = 1 … {@link MAX_K} of lists at least that long. */
@@ -51,6 +55,7 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
     lineage: src.record.inputs,
     rows: src.record.rows,
     metrics: [],
+    ...(src.card !== undefined && { modelCard: src.card }),
   };
   const customers = new Set(src.scored.customer).size;
   input.candidatesPerCustomer = src.scored.customer.length / Math.max(1, customers);
@@ -79,6 +84,17 @@ export async function reportStep(ctx: StageContext, index: EventIndex, src: Repo
 }
 
 /**
+ * The card to show in the report of a run: that of the model the run trained
+ * (its record's `promotion.challengerId`), else that of the model it scored with
+ * (`blend:<model-id>` names one); undefined for a baseline or a model without a card.
+ * @throws DatasetFormatError when a card does not validate.
+ */
+export async function runModelCard(catalog: Catalog, record: Pick<RunRecord, 'promotion'>, scoringModelId: string): Promise<ModelCard | undefined> {
+  const modelId = record.promotion?.challengerId ?? parseBlendId(scoringModelId) ?? (parseBaselineId(scoringModelId) === undefined ? scoringModelId : undefined);
+  return modelId === undefined ? undefined : catalog.models.loadCard(modelId);
+}
+
+/**
  * Writes the report of scoring run `runId` (default: the run of the export
  * `exports/<data set>/latest.json` names) from its run record, its published export and
  * scored pairs, and the lake's current events; returns its URI.
@@ -92,5 +108,6 @@ export async function reportOnRun(ctx: StageContext, runIdArg: string | undefine
   const asOf = Date.parse(meta.asOf);
   // The exported lists carry their probabilities, so the evaluation has the ECE over them too.
   const metrics = canEvaluate(index, asOf, meta.horizonDays) ? evaluateAt(index, asOf, meta.horizonDays, meta.k, { name: meta.modelId, lists, scored }) : undefined;
-  return reportStep(ctx, index, { runId, record, asOf, horizonDays: meta.horizonDays, k: meta.k, modelId: meta.modelId, scored, metrics });
+  const card = await runModelCard(ctx.catalog, record, meta.modelId);
+  return reportStep(ctx, index, { runId, record, asOf, horizonDays: meta.horizonDays, k: meta.k, modelId: meta.modelId, scored, metrics, card });
 }

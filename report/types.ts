@@ -1,3 +1,5 @@
+import type { ModelCard } from '../lib/catalog';
+
 /**
  * The input contract of the run report (tracker issue 7): everything
  * {@link renderReport} draws, gathered by the CLI from a run record, the model
@@ -98,4 +100,6 @@ export interface ReportInput {
   candidateRecall?: number;
   /** Mean number of candidate items per customer. */
   candidatesPerCustomer?: number;
+  /** The card of the model the run trained (`lib/catalog/model-card.ts`). */
+  modelCard?: ModelCard;
 }

@@ -1,9 +1,10 @@
 /**
  * What orders a scoring run's candidates: a registered model's forward pass and
- * calibration over a pool of forward threads (`training/forward-pool.ts`), or,
- * for `baseline:<name>`, the calibrated baseline the champion/challenger rule
- * fell back to. Either ranks every candidate pair of a customer batch and keeps
- * the batch's top-K lists.
+ * calibration over a pool of forward threads (`training/forward-pool.ts`); for
+ * `blend:<model-id>`, that model's order blended with a baseline's
+ * (`training/blend.ts`); or, for `baseline:<name>`, the calibrated baseline the
+ * champion/challenger rule fell back to. Each ranks every candidate pair of a
+ * customer batch and keeps the batch's top-K lists.
  */
 import type { EventIndex } from '../features/event-index';
 import type { FeatureSet } from '../features/types';
@@ -11,7 +12,8 @@ import type { StageContext } from '../lib/stage-context';
 import { itemOrder, orderByCustomerId, rankPerCustomer, type TopK, topKPerCustomer } from '../ranking/topk';
 import { selectBackend } from '../training/backend';
 import { ForwardPool } from '../training/forward-pool';
-import { baselineScores, parseBaselineId } from '../training/fallback';
+import { blendRows, parseBlendId } from '../training/blend';
+import { BASELINES, baselineScores, parseBaselineId } from '../training/fallback';
 import { loadModel } from '../training/registry';
 import { customerRows } from '../ranking/ranges';
 import { scoreFeatureSetOn } from './score';
@@ -20,7 +22,7 @@ import { defaultForwardThreads } from './settings';
 
 /** Options of {@link openRanker}. */
 export interface RankerOptions {
-  /** A registered model id, or `baseline:<name>`. */
+  /** A registered model id, `blend:<model-id>` or `baseline:<name>`. */
   modelId: string;
   /** The as-of time, ms since the epoch. */
   asOf: number;
@@ -50,9 +52,12 @@ export interface Ranker {
 
 /**
  * The ranker of `o.modelId`: a registered model scoring the batch's candidates
- * over `o.threads` forward threads, or, for `baseline:<name>` (the
- * champion/challenger fallback when no model beats the best baseline), that
- * baseline's lists with its calibrated probabilities.
+ * over `o.threads` forward threads; for `blend:<model-id>`, the same with each
+ * customer's order blended with the baseline's lists at the as-of time and the
+ * blend's calibration; or, for `baseline:<name>` (the champion/challenger
+ * fallback when no model beats the best baseline), that baseline's lists with
+ * its calibrated probabilities.
+ * @throws DatasetNotFoundError when the model, blend or fallback record is not in the lake.
  */
 export async function openRanker(ctx: StageContext, index: EventIndex, o: RankerOptions): Promise<Ranker> {
   const { customerIds, itemIds } = index.events;
@@ -81,16 +86,22 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
     };
     return { score: async (_fs, batch) => () => rank(batch), close: async () => undefined };
   }
+  const blendOf = parseBlendId(o.modelId);
+  const blend = blendOf === undefined ? undefined : await ctx.catalog.blends.load(blendOf);
+  const blendLists = blend === undefined ? undefined : BASELINES[blend.baseline](index, o.asOf, blend.k);
+  if (blend !== undefined) ctx.log.child({ stage: 'scoring' }).warn({ model: blend.modelId, baseline: blend.baseline, weight: blend.weight }, `scoring with the blend of model ${blend.modelId} and the ${blend.baseline} baseline (weight ${blend.weight} on the model): ${blend.reason}`);
   ctx.run.setBackend(await selectBackend());
-  const model = await loadModel(ctx.catalog, o.modelId);
+  const model = await loadModel(ctx.catalog, blendOf ?? o.modelId);
   const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? defaultForwardThreads() });
   const tieKey = itemOrder(itemIds);
   return {
     score: async (fs) => {
       const raw = new Float32Array(fs.n);
-      const probability = await scoreFeatureSetOn(pool, model, fs, { raw });
-      // Calibration may map a range of raw scores to one probability: the raw score keeps the model's order.
-      const order = { score: raw, tieKey };
+      const modelProbability = await scoreFeatureSetOn(pool, model, fs, { raw });
+      // Calibration may map a range of raw scores to one probability: the raw score (or the blend's score) keeps the order.
+      const { probability, score } =
+        blend === undefined ? { probability: modelProbability, score: raw } : blendRows(blend, blendLists!, { customer: fs.customer, item: fs.item, probability: modelProbability, raw }, tieKey);
+      const order = { score, tieKey };
       return () => ({
         all: orderByCustomerId(rankPerCustomer(fs.customer, fs.item, probability, order), customerIds),
         top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), customerIds),

@@ -23,13 +23,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /**
  * Validation metrics of a model on the labelled cut-off `fs`, beside the
  * baselines, over the customers of `fs`: top-K lists ranked by `probability`
- * (ties by `raw`, the uncalibrated scores), ECE and log loss of `probability`.
+ * (ties by `raw`, the uncalibrated scores), ECE and log loss of `probability`,
+ * and every row's metrics per customer (`byCustomer`, one customer order), for the promotion rule.
  * @returns rows for `name`, `popularity` and `repeat`, in that order.
  */
 export function validationMetrics(index: EventIndex, fs: FeatureSet, probability: Float32Array, raw: Float32Array, o: TrainSettings, name: string): SystemMetrics[] {
   const lists = topKPerCustomer(fs.customer, fs.item, probability, o.k, { score: raw, tieKey: itemOrder(index.events.itemIds) });
   // Over the customers of `fs` only: training scores a sample of them when there are many.
-  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability } }, fs.customer);
+  return evaluateAt(index, fs.cutoff, o.horizonDays, o.k, { name, lists, scored: { customer: fs.customer, item: fs.item, probability } }, fs.customer, { perCustomer: true });
 }
 
 /** A trained, calibrated challenger in memory with its validation metrics. */
@@ -37,8 +38,13 @@ export interface Challenger {
   result: TrainResult;
   calibration: Calibration;
   heldOutLogLoss: { platt: number; isotonic: number };
-  /** The labelled validation cut-off. */
+  /** The labelled validation cut-off (its rows the first phase scored: all, or a sample of customers). */
   validationSet: FeatureSet;
+  /** Calibrated probability per row of `validationSet` (its raw scores are `result.validationScores`). */
+  validationProbability: Float32Array;
+  /** The training cut-offs, oldest first, and their rows. */
+  trainCutoffs: number[];
+  trainingRows: number;
   /** The challenger, `popularity` and `repeat` on the validation cut-off, in that order. */
   validation: SystemMetrics[];
 }
@@ -96,5 +102,14 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
   const probability = applyCalibration(calibration, result.validationScores);
   const metrics = validationMetrics(index, held, probability, result.validationScores, o, 'challenger');
   log.info(`validation at ${iso(held.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
-  return { result, calibration, heldOutLogLoss, validationSet: held, validation: metrics };
+  return {
+    result,
+    calibration,
+    heldOutLogLoss,
+    validationSet: held,
+    validationProbability: probability,
+    trainCutoffs: train.map((fs) => fs.cutoff),
+    trainingRows: train.reduce((s, fs) => s + fs.n, 0),
+    validation: metrics,
+  };
 }

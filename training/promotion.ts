@@ -1,30 +1,109 @@
-/** The champion/challenger rule on the validation cut-off's NDCG@K. */
-import type { SystemMetrics } from '../evaluation/evaluate';
+/**
+ * The champion/challenger rule on the validation cut-off's NDCG@K, tested for
+ * significance over customers: the challenger is promoted only when a paired
+ * bootstrap over the validation customers (`evaluation/bootstrap.ts`) puts the
+ * one-sided lower confidence bound of its lead over the best baseline, and over
+ * the champion when there is one, above 0. A lead that luck in which customers
+ * bought could explain is not enough. See docs/promotion.md for the figures.
+ */
+import { type BootstrapOptions, meanOf, type PairedBootstrap, pairedBootstrap } from '../evaluation/bootstrap';
+import { fixed, signed } from '../lib/format';
+
+/** One side of the rule: the challenger against the best baseline or the champion. */
+export interface Comparison {
+  /** What the challenger is compared with. */
+  role: 'baseline' | 'champion';
+  /** The other system: a baseline's name or the champion's model id. */
+  against: string;
+  /** Mean NDCG@K of the challenger over the validation customers. */
+  challenger: number;
+  /** Mean NDCG@K of the other system (the champion's own recorded figure when not paired). */
+  other: number;
+  /**
+   * Whether the figures are paired per customer; false when the other is known
+   * only as a mean (a champion refitted on this validation window keeps its
+   * held-out figure, and the test is the one-sample bootstrap against it).
+   */
+  paired: boolean;
+  bootstrap: PairedBootstrap;
+  /** The lower bound is above 0: the lead is significant. */
+  significant: boolean;
+}
 
 /** Outcome of the champion/challenger rule. */
 export interface PromotionDecision {
   promoted: boolean;
-  /** Why, with the NDCG@K figures compared. */
+  /** Why, with the NDCG@K figures and their bootstrap compared. */
   decision: string;
+  /** The challenger against the best baseline. */
+  baseline: Comparison;
+  /** The challenger against the champion, when one exists and is comparable. */
+  champion?: Comparison;
+}
+
+/** What the rule compares: per-customer NDCG@K over one set of validation customers, in one order. */
+export interface PromotionInput {
+  k: number;
+  /** NDCG@K per validation customer of the challenger. */
+  challenger: ArrayLike<number>;
+  /** The baseline with the highest mean NDCG@K, per customer. */
+  baseline: { name: string; ndcg: ArrayLike<number> };
+  /** The champion per customer, or only its mean when it cannot be re-scored fairly (see {@link Comparison.paired}). */
+  champion?: { modelId: string; ndcg: ArrayLike<number> | number };
+  /** Resamples, seed and confidence of the bootstraps (the same for both). */
+  bootstrap?: BootstrapOptions;
+}
+
+const f = (x: number): string => fixed(x, 4);
+
+/** The challenger against `other` with the paired (or one-sample) bootstrap. */
+export function compare(role: Comparison['role'], against: string, challenger: ArrayLike<number>, other: ArrayLike<number> | number, options: BootstrapOptions = {}): Comparison {
+  const bootstrap = pairedBootstrap(challenger, other, options);
+  const paired = typeof other !== 'number';
+  return { role, against, challenger: meanOf(challenger), other: paired ? meanOf(other) : other, paired, bootstrap, significant: bootstrap.lower > 0 };
 }
 
 /**
- * The promotion rule: the challenger is promoted only if its validation NDCG@K
- * is strictly above the best baseline's and the champion's (when one exists).
+ * A comparison as the decision text gives it, e.g.
+ * `best baseline repeat 0.3300: +0.0716, 95 % lower bound +0.0612, p 0.001`.
  */
-export function promotionDecision(challenger: SystemMetrics, best: SystemMetrics, champion: { modelId: string; ndcg: number } | undefined): PromotionDecision {
-  const f = (x: number): string => x.toFixed(4);
-  const k = challenger.k;
-  const beatsBaseline = challenger.ndcg > best.ndcg;
-  const beatsChampion = champion === undefined || challenger.ndcg > champion.ndcg;
-  if (beatsBaseline && beatsChampion) {
+export function formatComparison(c: Comparison): string {
+  const b = c.bootstrap;
+  const who = c.role === 'baseline' ? `best baseline ${c.against}` : `champion ${c.against}${c.paired ? '' : ' (its recorded figure)'}`;
+  return `${who} ${f(c.other)}: ${signed(b.meanDifference)}, ${Math.round(b.confidence * 100)} % lower bound ${signed(b.lower)}, p ${b.pValue.toFixed(3)}`;
+}
+
+/**
+ * The promotion rule: promote the challenger only when its validation NDCG@K
+ * beats the best baseline's, and the champion's when there is one, by a margin
+ * significant over customers: the one-sided lower bound (95 % by default) of the
+ * bootstrap mean difference is above 0. A tie (bound 0) is not a win.
+ * @returns the outcome and a one-line decision naming every figure compared.
+ * @throws BootstrapInputError when the per-customer figures differ in length.
+ * @example
+ * promotionDecision({ k: 10, challenger: c.byCustomer.ndcg, baseline: { name: 'repeat', ndcg: r.byCustomer.ndcg } }).promoted
+ */
+export function promotionDecision(input: PromotionInput): PromotionDecision {
+  const { k } = input;
+  const baseline = compare('baseline', input.baseline.name, input.challenger, input.baseline.ndcg, input.bootstrap);
+  const champion = input.champion === undefined ? undefined : compare('champion', input.champion.modelId, input.challenger, input.champion.ndcg, input.bootstrap);
+  const b = baseline.bootstrap;
+  const how = `paired bootstrap over ${b.n} validation customers, ${b.resamples} resamples, seed ${b.seed}`;
+  const promoted = baseline.significant && (champion === undefined || champion.significant);
+  const compared = [baseline, ...(champion === undefined ? [] : [champion])];
+  if (promoted) {
     return {
-      promoted: true,
-      decision:
-        `promoted: validation NDCG@${k} ${f(challenger.ndcg)} > best baseline ${best.system} ${f(best.ndcg)}` +
-        (champion ? ` and champion ${champion.modelId} ${f(champion.ndcg)}` : ' (no champion yet)'),
+      promoted,
+      baseline,
+      champion,
+      decision: `promoted: validation NDCG@${k} ${f(baseline.challenger)} beats ${compared.map(formatComparison).join(' and ')}${champion === undefined ? '; no champion yet' : ''} (${how})`,
     };
   }
-  const why = !beatsBaseline ? `does not beat baseline ${best.system} ${f(best.ndcg)}` : `does not beat champion ${champion!.modelId} ${f(champion!.ndcg)}`;
-  return { promoted: false, decision: `${champion ? 'kept champion' : 'not promoted'}: challenger NDCG@${k} ${f(challenger.ndcg)} ${why}` };
+  const losing = compared.filter((c) => !c.significant);
+  return {
+    promoted,
+    baseline,
+    champion,
+    decision: `${champion === undefined ? 'not promoted' : 'kept champion'}: challenger NDCG@${k} ${f(baseline.challenger)} is not significantly above ${losing.map(formatComparison).join(' nor ')} (${how})`,
+  };
 }

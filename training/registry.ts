@@ -7,10 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import type { Catalog, ModelManifest, Models } from '../lib/catalog';
+import type { Catalog, ModelCard, ModelManifest, Models } from '../lib/catalog';
 import { canonicalJson } from '../lib/config';
 import type { Calibration } from './calibration';
 import { TrainingInputError } from './errors';
+import { modelCardMarkdown } from './model-card-markdown';
 import type { Vocabulary } from './predict';
 import type { Preprocessing } from './preprocess';
 
@@ -78,16 +79,22 @@ function modelIOHandler(models: Models, modelId: string, written: ModelManifest[
 }
 
 /**
- * Publishes a model in the catalog: `weights.bin`, `model.json`, then
- * `manifest.json` last.
+ * Publishes a model in the catalog: `weights.bin`, `model.json`, its card when
+ * given (`model-card.json` and its text `model-card.md`, listed among the
+ * artefacts), then `manifest.json` last.
+ * @param now the publication time, the manifest's `createdAt` (the card's should be the same).
+ * @param card the model's card (`training/model-card.ts`); its `modelId` must be `toSave.modelId`.
  * @returns the manifest as written.
- * @throws DatasetExistsError when the id is already published.
+ * @throws DatasetExistsError when the id is already published; TrainingInputError
+ *   when the card is of another model; ZodError when the card breaks its schema.
  */
-export async function saveModel(catalog: Catalog, toSave: ModelToSave, now: Date = new Date()): Promise<ModelManifest> {
+export async function saveModel(catalog: Catalog, toSave: ModelToSave, now: Date = new Date(), card?: ModelCard): Promise<ModelManifest> {
   const { models } = catalog;
+  if (card !== undefined && card.modelId !== toSave.modelId) throw new TrainingInputError(`model card of ${JSON.stringify(card.modelId)} given to save model ${JSON.stringify(toSave.modelId)}`);
   await models.assertNew(toSave.modelId);
   const artefacts: ModelManifest['artefacts'] = [];
   await toSave.model.save(modelIOHandler(models, toSave.modelId, artefacts));
+  if (card !== undefined) for (const o of await models.putCard(card, modelCardMarkdown(card))) artefacts.push({ key: o.key, size: o.size, etag: o.etag });
   const { model: _model, ...rest } = toSave;
   const manifest: ModelManifest = { formatVersion: 1, ...rest, createdAt: now.toISOString(), artefacts };
   await models.publishManifest(manifest);

@@ -1,114 +1,235 @@
 /**
  * The training runner: a challenger trained before the as-of time
- * (`challenger.ts`), saved to the model registry, and promoted to champion by
- * the champion/challenger rule (`promotion.ts`); without a champion and a
- * winning challenger, the best baseline calibrated on the validation cut-off
- * (`fallback.ts`).
+ * (`challenger.ts`), judged by the champion/challenger rule (`promotion.ts`: a
+ * lead over the best baseline and the champion significant over customers),
+ * saved to the model registry with its model card (`model-card.ts`) and
+ * promoted when it wins. Without a champion and a winning challenger, scoring
+ * uses the better on validation of the best baseline calibrated on the
+ * validation cut-off (`fallback.ts`) and the blend of the model with that
+ * baseline (`blend.ts`).
  */
 import type { SystemMetrics } from '../evaluation/evaluate';
 import type { EventIndex } from '../features/event-index';
+import { candidateRecallBySource } from '../features/source-recall';
+import type { FeatureSet } from '../features/types';
+import { configHash } from '../lib/config';
+import type { ModelCard } from '../lib/catalog';
+import type { Logger } from '../lib/log';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
+import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight } from './blend';
 import { applyCalibration } from './calibration';
 import { trainChallenger, validationMetrics } from './challenger';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback } from './fallback';
+import { buildModelCard, type CardRole } from './model-card';
 import type { TrainStepOptions } from './options';
 import { predictRaw } from './predict';
-import { promotionDecision } from './promotion';
-import { configHash } from '../lib/config';
+import { compare, type Comparison, formatComparison, promotionDecision } from './promotion';
 import { loadModel, newModelId, saveModel } from './registry';
+
+/** What the decision did: promoted the challenger, kept the champion, or fell back to a baseline or a blend. */
+export type PromotionOutcome = ModelCard['promotion']['outcome'];
 
 export interface TrainStepResult {
   modelId: string;
   promoted: boolean;
-  /** Why the challenger was or was not promoted. */
+  outcome: PromotionOutcome;
+  /** Why the challenger was or was not promoted, and what scoring uses then, with the figures. */
   decision: string;
-  /** What scoring should use now: the champion after the decision, or `baseline:<name>` (see `fallback`). */
+  /** What scoring should use now: the champion after the decision, `baseline:<name>` (see `fallback`) or `blend:<model-id>` (see `blend`). */
   championId: string;
   validation: SystemMetrics[];
   /** Set when `championId` is `baseline:<name>`: the calibrated baseline scoring must use. */
   fallback?: BaselineFallback;
+  /** Set when `championId` is `blend:<model-id>`: the blend scoring must use. */
+  blend?: Blend;
+  /** The challenger's model card, as saved with it. */
+  card: ModelCard;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The champion on the validation cut-off, as the promotion rule compares it. */
+interface ChampionFigure {
+  modelId: string;
+  /** NDCG@K per validation customer when re-scored, else its recorded mean. */
+  ndcg: Float64Array | number;
+  /** Its validation row when re-scored. */
+  metrics?: SystemMetrics;
+}
+
 /**
- * Trains a challenger at `asOf`, saves it, and promotes it when on the validation
- * cut-off its NDCG@K beats the best baseline's and the current champion's. When
- * it is not promoted and no champion exists, scoring falls back to the best
- * baseline, calibrated on the validation cut-off (`training/fallback.ts`): the
- * result's `championId` is then `baseline:<name>` and its `fallback` says how.
+ * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
+ * own held-out figure when it was refitted on labels that reach into this
+ * validation window; undefined when its features differ from today's (not comparable).
+ */
+async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | undefined> {
+  const loaded = await loadModel(ctx.catalog, modelId);
+  const m = loaded.manifest.metrics;
+  if (loaded.manifest.featureNames.join() !== held.names.join()) {
+    log.warn({ champion: modelId }, `champion ${modelId} has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}: the champion is not comparable and does not block promotion`);
+    return undefined;
+  }
+  if (m.refit === 1 && m.validationCutoff + o.horizonDays * DAY_MS > held.cutoff && m[`ndcg@${o.k}`] !== undefined) {
+    // A refitted champion learnt the labels up to its validation cut-off + H: where that
+    // reaches into this validation window, its held-out figure from its own training is used.
+    return { modelId, ndcg: m[`ndcg@${o.k}`] };
+  }
+  const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
+  const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];
+  return { modelId, ndcg: metrics.byCustomer!.ndcg, metrics };
+}
+
+/**
+ * Trains a challenger at `asOf`, decides by the promotion rule, saves it with
+ * its model card and promotes it when it beats the best baseline and the current
+ * champion by a margin significant over the validation customers. When it is not
+ * promoted and no champion exists, scoring uses whichever is better on the
+ * validation cut-off of the best baseline (calibrated there,
+ * `training/fallback.ts`; `championId` `baseline:<name>`, `fallback` set) and
+ * the blend of the challenger with that baseline (`training/blend.ts`, judged
+ * out of fold; `championId` `blend:<model-id>`, `blend` set). The decision text
+ * says which and why; it is logged and kept in the run record (`promotion`) and the card.
  */
 export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<TrainStepResult> {
   const log = ctx.log.child({ stage: 'training' });
-  const { result, calibration, heldOutLogLoss, validationSet, validation: metrics } = await trainChallenger(ctx, index, o);
-  const validationCutoff = validationSet.cutoff;
+  const challenged = await trainChallenger(ctx, index, o);
+  const { result, calibration, heldOutLogLoss, validationSet: held, validation: metrics } = challenged;
+  const validationCutoff = held.cutoff;
   const [challenger, ...baselines] = metrics;
+  const best = baselines.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  const bestName = best.system as BaselineName;
+  const bootstrap = { seed: o.seed };
 
   const trainingConfig = { asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} };
   const modelId = newModelId(trainingConfig, o.seed);
+  const champion = await ctx.catalog.champion.load();
+  const championFigure = champion === undefined ? undefined : await championOnValidation(ctx, log, index, champion.modelId, held, o);
+  const rule = promotionDecision({ k: o.k, challenger: challenger.byCustomer!.ndcg, baseline: { name: bestName, ndcg: best.byCustomer!.ndcg }, champion: championFigure, bootstrap });
+
+  let outcome: PromotionOutcome;
+  let championId: string;
+  let decision = rule.decision;
+  let blend: { fit: BlendFit; comparison: Comparison } | undefined;
+  if (rule.promoted) {
+    outcome = 'promoted';
+    championId = modelId;
+  } else if (champion !== undefined) {
+    outcome = 'kept-champion';
+    championId = champion.modelId;
+    if (championFigure === undefined) decision += `; kept champion ${champion.modelId}, whose features differ`;
+  } else {
+    const fit = fitBlend(index, held, { probability: challenged.validationProbability, raw: result.validationScores }, bestName, o);
+    const comparison = compare('baseline', bestName, fit.outOfFold, fit.baselineNdcg, bootstrap);
+    blend = { fit, comparison };
+    const figures = `out-of-fold NDCG@${o.k} ${fit.outOfFoldNdcg.toFixed(4)} against ${formatComparison(comparison)}`;
+    if (comparison.bootstrap.meanDifference > 0) {
+      outcome = 'blend';
+      championId = `${BLEND_ID_PREFIX}${modelId}`;
+      decision += `; no champion exists, so scoring uses the blend of ${modelId} with baseline ${bestName} (weight ${formatWeight(fit.weight)} on the model), better on validation: ${figures}`;
+    } else {
+      outcome = 'baseline';
+      championId = `${BASELINE_ID_PREFIX}${bestName}`;
+      decision += `; no champion exists, so scoring uses baseline ${bestName} (Platt on rank, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
+    }
+  }
+
+  const roles: { metrics: SystemMetrics; role: CardRole }[] = [
+    { metrics: challenger, role: 'challenger' },
+    ...baselines.map((m) => ({ metrics: m, role: 'baseline' as const })),
+    ...(championFigure?.metrics === undefined ? [] : [{ metrics: championFigure.metrics, role: 'champion' as const }]),
+    ...(blend === undefined ? [] : [{ metrics: blend.fit.metrics, role: 'blend' as const }]),
+  ];
+  const now = new Date();
+  const card = buildModelCard({
+    modelId,
+    dataset: ctx.config.name,
+    createdAt: now.toISOString(),
+    configHash: configHash(ctx.config),
+    backend: result.backend,
+    features: result.featureNames,
+    asOf: o.asOf,
+    horizonDays: o.horizonDays,
+    k: o.k,
+    firstEvent: index.events.time[0],
+    trainCutoffs: challenged.trainCutoffs,
+    validationCutoff,
+    cutoffStepDays: trainingConfig.cutoffStepDays,
+    rows: { training: challenged.trainingRows, validation: held.n },
+    members: result.members,
+    refit: result.refitted,
+    seed: o.seed,
+    candidates: candidateRecallBySource(held, index, o.horizonDays),
+    validation: roles,
+    calibration: { method: calibration.method, heldOutLogLoss },
+    promotion: { outcome, scoringWith: championId, decision, comparisons: [rule.baseline, ...(rule.champion === undefined ? [] : [rule.champion])], blend },
+    backtest: null,
+  });
   const manifest = await ctx.run.step('save model', () =>
-    saveModel(ctx.catalog, {
-      modelId,
-      backend: result.backend,
-      configHash: configHash(ctx.config),
-      featureNames: result.featureNames,
-      vocab: result.vocab,
-      spec: result.spec,
-      preprocessing: result.preprocessing,
-      calibration,
-      metrics: {
-        [`ndcg@${o.k}`]: challenger.ndcg,
-        [`recall@${o.k}`]: challenger.recall,
-        ece: challenger.ece!,
-        logLoss: challenger.logLoss!,
-        plattHeldOutLogLoss: heldOutLogLoss.platt,
-        isotonicHeldOutLogLoss: heldOutLogLoss.isotonic,
-        validationCutoff,
-        refit: result.refitted ? 1 : 0,
+    saveModel(
+      ctx.catalog,
+      {
+        modelId,
+        backend: result.backend,
+        configHash: configHash(ctx.config),
+        featureNames: result.featureNames,
+        vocab: result.vocab,
+        spec: result.spec,
+        preprocessing: result.preprocessing,
+        calibration,
+        metrics: {
+          [`ndcg@${o.k}`]: challenger.ndcg,
+          [`recall@${o.k}`]: challenger.recall,
+          ece: challenger.ece!,
+          logLoss: challenger.logLoss!,
+          plattHeldOutLogLoss: heldOutLogLoss.platt,
+          isotonicHeldOutLogLoss: heldOutLogLoss.isotonic,
+          validationCutoff,
+          refit: result.refitted ? 1 : 0,
+        },
+        history: result.history,
+        model: result.model,
       },
-      history: result.history,
-      model: result.model,
-    }),
+      now,
+      card,
+    ),
   );
   for (const a of manifest.artefacts) ctx.run.output(ctx.catalog.store.uri, a.key, a.etag);
 
-  const best = baselines.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
-  const champion = await ctx.catalog.champion.load();
-  let championNdcg = -Infinity;
-  if (champion !== undefined) {
-    const loaded = await loadModel(ctx.catalog, champion.modelId);
-    const m = loaded.manifest.metrics;
-    const sameFeatures = loaded.manifest.featureNames.join() === validationSet.names.join();
-    if (!sameFeatures) {
-      // The champion cannot score today's feature set (features were added or changed): not comparable.
-      log.warn({ champion: champion.modelId }, `champion ${champion.modelId} has ${loaded.manifest.featureNames.length} features, the feature set ${validationSet.names.length}: the champion is not comparable and does not block promotion`);
-    } else if (m.refit === 1 && m.validationCutoff + o.horizonDays * DAY_MS > validationCutoff && m[`ndcg@${o.k}`] !== undefined) {
-      // A refitted champion learnt the labels up to its validation cut-off + H: where that
-      // reaches into this validation window, its held-out figure from its own training is used.
-      championNdcg = m[`ndcg@${o.k}`];
-    } else {
-      const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, validationSet);
-      const probability = applyCalibration(loaded.calibration, raw);
-      championNdcg = validationMetrics(index, validationSet, probability, raw, o, 'champion')[0].ndcg;
-    }
-  }
-  const rule = promotionDecision(challenger, best, champion === undefined ? undefined : { modelId: champion.modelId, ndcg: championNdcg });
-  if (rule.promoted) await ctx.catalog.champion.publish({ modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
-  log.info({ modelId, promoted: rule.promoted }, rule.decision);
   ctx.run.metric(`validation.challenger.ndcg@${o.k}`, challenger.ndcg);
   ctx.run.metric(`validation.best_baseline.ndcg@${o.k}`, best.ndcg);
+  for (const c of [rule.baseline, ...(rule.champion === undefined ? [] : [rule.champion])]) {
+    const name = c.role === 'baseline' ? 'vs_best_baseline' : 'vs_champion';
+    ctx.run.metric(`validation.${name}.difference`, c.bootstrap.meanDifference);
+    ctx.run.metric(`validation.${name}.lower_bound`, c.bootstrap.lower);
+    ctx.run.metric(`validation.${name}.p_value`, c.bootstrap.pValue);
+  }
   ctx.run.metric('training.promoted', rule.promoted ? 1 : 0);
-  if (rule.promoted) return { modelId, promoted: true, decision: rule.decision, championId: modelId, validation: metrics };
-  if (champion !== undefined) return { modelId, promoted: false, decision: rule.decision, championId: champion.modelId, validation: metrics };
+  ctx.run.setPromotion({ challengerId: modelId, outcome, championId, decision });
 
-  const name = best.system as BaselineName;
-  const decision = `${rule.decision}; no champion exists, so scoring uses baseline ${name} (Platt on rank, fitted at ${iso(validationCutoff)})`;
-  const fallback = fitBaselineFallback(index, name, validationCutoff, o.horizonDays, o.k, decision);
+  if (outcome === 'promoted') {
+    await ctx.catalog.champion.publish({ modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
+    log.info({ modelId, promoted: true, outcome }, decision);
+    return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card };
+  }
+  if (outcome === 'kept-champion') {
+    log.info({ modelId, promoted: false, outcome }, decision);
+    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, card };
+  }
+  const fit = blend!.fit;
+  ctx.run.metric(`validation.blend.ndcg@${o.k}`, fit.outOfFoldNdcg);
+  ctx.run.metric('validation.blend.weight', fit.weight);
+  log.warn({ modelId, promoted: false, outcome, championId }, decision);
+  if (outcome === 'blend') {
+    const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration: fit.calibration, validationCutoff, k: o.k, reason: decision };
+    const written = await ctx.catalog.blends.save(record);
+    ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+    ctx.run.metric('training.blend_fallback', 1);
+    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card };
+  }
+  const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
   const written = await ctx.catalog.fallbacks.save(fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
   ctx.run.metric('training.baseline_fallback', 1);
-  const championId = `${BASELINE_ID_PREFIX}${name}`;
-  log.warn({ modelId, championId }, decision);
-  return { modelId, promoted: false, decision, championId, validation: metrics, fallback };
+  return { modelId, promoted: false, outcome, decision, championId, validation: metrics, fallback, card };
 }

@@ -11,15 +11,26 @@ import type { PipelineResult } from '../../pipeline/runner';
 import { TrainFlags, trainSettings } from '../train-options';
 
 /**
- * What `run` and a retraining `schedule` tick report: the export and report, the
- * model scored with, the raw objects that failed, and the evaluation when there is one.
+ * What `run` and a retraining `schedule` tick report: the promotion decision
+ * (what it did and why, with its figures), the export and report, the model
+ * scored with, the raw objects that failed, and the evaluation when there is one.
  * @param dataset the data set's name; @param horizonDays the horizon used.
  */
 export function pipelineResult(dataset: string, horizonDays: number, result: PipelineResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
   const evaluation = result.evaluation === undefined ? undefined : evaluationResult(result.evaluation, { dataset, modelId: result.modelId, asOf: result.asOf, horizonDays });
   return {
-    summary: { dataset, asOf: new Date(result.asOf).toISOString(), modelId: result.modelId, export: result.exportUri, report: result.reportUri, failedObjects: result.failedObjects, evaluation: evaluation?.summary ?? null },
-    text: `${evaluation?.text ?? ''}export ${result.exportUri}\nreport ${result.reportUri}\n`,
+    summary: {
+      dataset,
+      asOf: new Date(result.asOf).toISOString(),
+      modelId: result.modelId,
+      outcome: result.outcome,
+      decision: result.decision,
+      export: result.exportUri,
+      report: result.reportUri,
+      failedObjects: result.failedObjects,
+      evaluation: evaluation?.summary ?? null,
+    },
+    text: `decision ${result.decision}\n${evaluation?.text ?? ''}export ${result.exportUri}\nreport ${result.reportUri}\n`,
   };
 }
 

@@ -8,7 +8,7 @@ import { TrainFlags, trainSettings } from '../train-options';
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
-    .description('train a challenger on monthly cut-offs before the as-of time, save it to models/<data set>/ and promote it if it beats the champion and the baselines')
+    .description('train a challenger on monthly cut-offs before the as-of time, save it with its model card to models/<data set>/ and promote it if it beats the champion and the best baseline significantly (paired bootstrap over validation customers)')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());
   for (const option of trainingOptions()) command.addOption(option);
@@ -22,7 +22,7 @@ export function registerTrain(program: Command): void {
       const asOf = resolveAsOf(index, o.asOf);
       const result = await trainStep(ctx, index, { ...trainSettings(o), asOf });
       return {
-        summary: { dataset: ctx.config.name, asOf: new Date(asOf).toISOString(), modelId: result.modelId, promoted: result.promoted, decision: result.decision, championId: result.championId },
+        summary: { dataset: ctx.config.name, asOf: new Date(asOf).toISOString(), modelId: result.modelId, promoted: result.promoted, outcome: result.outcome, decision: result.decision, championId: result.championId },
         text: `${result.modelId}: ${result.decision}\n`,
       };
     });

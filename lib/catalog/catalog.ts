@@ -4,6 +4,7 @@
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
 import type { ObjectStore } from '../store/store';
+import { Blends } from './blends';
 import { ChampionPointer, type Champion } from './champion';
 import { NotInLakeError } from './errors';
 import { Exports, type ExportMetadata } from './exports';
@@ -44,12 +45,14 @@ export class Catalog {
   readonly clean: IngestParts;
   /** `rejects/<data set>/<raw key>/<attempt>/part-NNNNN.parquet`. */
   readonly rejects: IngestParts;
-  /** `models/<data set>/<model-id>/{model.json,weights.bin,manifest.json}`. */
+  /** `models/<data set>/<model-id>/{model.json,weights.bin,model-card.json,model-card.md,manifest.json}`. */
   readonly models: Models;
   /** `models/<data set>/champion.json`. */
   readonly champion: ChampionPointer;
   /** `models/<data set>/baseline-<name>/fallback.json`. */
   readonly fallbacks: BaselineFallbacks;
+  /** `models/<data set>/<model-id>/blend.json`. */
+  readonly blends: Blends;
   /** `scores/<data set>/<run-id>/shard-<i>-of-<N>/part-NNNNN.parquet`. */
   readonly scores: ScoreParts;
   /** `exports/<data set>/<run-id>/shards/shard-<i>-of-<N>{.parquet,._SUCCESS.json}`. */
@@ -81,6 +84,7 @@ export class Catalog {
     this.models = new Models(store, dataset);
     this.champion = new ChampionPointer(store, this.models);
     this.fallbacks = new BaselineFallbacks(store, this.models);
+    this.blends = new Blends(store, this.models);
     this.scores = new ScoreParts(store, dataset);
     this.exports = new Exports(store, dataset);
     this.shards = new ShardOutputs(store, this.exports);

@@ -3,6 +3,7 @@
  * data set, the raw objects of a raw store, the types of the data sets' records,
  * and the errors they throw. Each data set's schema is in its own file.
  */
+export type { BlendRecord } from './blends';
 export { Catalog } from './catalog';
 export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, LakeLayoutError, NotInLakeError } from './errors';
 export { EXPORT_FORMATS } from './export-formats';
@@ -13,6 +14,8 @@ export { checkLakeLayout, lakeDatasets, LEGACY_KEYS } from './layout';
 export type { Ledger, LedgerEntry } from './ledger';
 export { PipelineLock } from './lock';
 export type { LockOwner, LockRecord } from './lock';
+export type { ModelCard } from './model-card';
+export { ModelCardSchema } from './model-card';
 export type { ModelManifest, Models } from './models';
 export { checkAttemptId } from './object-outputs';
 export { RawObjects, compressionOf, extensionOf, selectRawObjects, skipReason } from './raw-objects';

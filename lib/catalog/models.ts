@@ -1,11 +1,12 @@
 /**
  * The model registry's objects of one data set: `models/<data set>/<model-id>/` holds `model.json` (TF.js
  * layers topology and weights manifest, the format of `tf.io` file handlers),
- * `weights.bin` (the weights in manifest order) and `manifest.json`
+ * `weights.bin` (the weights in manifest order), `model-card.json` and
+ * `model-card.md` (the model card, `model-card.ts`) and `manifest.json`
  * (preprocessing, calibration, feature names, vocabulary sizes, architecture,
  * metrics, history, sizes and ETags of the artefacts).
  *
- * Publication: artefacts first, `manifest.json` last; a model without a
+ * Publication: artefacts and card first, `manifest.json` last; a model without a
  * manifest does not exist. Models are never overwritten. The catalog deals in
  * bytes and JSON; turning them into a TF.js model is `training/registry.ts`'s.
  */
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
 import { DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from './errors';
 import { decodeJson, JsonObject, type JsonSpec } from './json';
+import { type ModelCard, ModelCardSchema } from './model-card';
 import { objectUri } from './uri';
 
 /** The artefacts beside the manifest. */
@@ -70,7 +72,7 @@ export const ModelManifestSchema = z.object({
       })
       .passthrough(),
   ),
-  /** `weights.bin` and `model.json` as written: key, size in bytes, ETag. */
+  /** `weights.bin` and `model.json` as written, then `model-card.json` and `model-card.md` when the model has a card: key, size in bytes, ETag. */
   artefacts: z.array(z.object({ key: z.string(), size: z.number().int().nonnegative(), etag: z.string() })),
 });
 
@@ -106,6 +108,7 @@ export const ModelJsonSchema = z
 export type ModelJson = z.infer<typeof ModelJsonSchema>;
 
 const MANIFEST: JsonSpec<ModelManifest> = { what: 'model manifest', schema: ModelManifestSchema, indent: 2, newline: false };
+const CARD: JsonSpec<ModelCard> = { what: 'model card', schema: ModelCardSchema, indent: 2, newline: true };
 
 /** The models of one data set of the lake. */
 export class Models {
@@ -186,6 +189,31 @@ export class Models {
   async loadModelJson(modelId: string): Promise<ModelJson> {
     const key = this.key(modelId, 'model.json');
     return decodeJson(await this.store.get(key), objectUri(this.store, key), { what: 'model topology', schema: ModelJsonSchema });
+  }
+
+  private card(modelId: string): JsonObject<ModelCard> {
+    return new JsonObject(this.store, this.key(modelId, 'model-card.json'), CARD);
+  }
+
+  /**
+   * Writes the card of an unpublished model: `model-card.json` (validated) and
+   * its text `model-card.md` (one atomic put each), before the manifest.
+   * @returns both objects as written, JSON first.
+   * @throws ZodError when `card` breaks {@link ModelCardSchema}; store errors unchanged.
+   */
+  async putCard(card: ModelCard, markdown: string): Promise<[ObjectInfo, ObjectInfo]> {
+    const json = await this.card(card.modelId).save(ModelCardSchema.parse(card));
+    const md = await this.store.put(this.key(card.modelId, 'model-card.md'), markdown, 'text/markdown; charset=utf-8');
+    return [json, md];
+  }
+
+  /**
+   * The card of model `modelId`, or `undefined` when it has none (models
+   * published before cards existed, and baselines).
+   * @throws DatasetFormatError when the card does not validate.
+   */
+  loadCard(modelId: string): Promise<ModelCard | undefined> {
+    return this.card(modelId).loadIfExists();
   }
 
   /** Publishes a model by writing its manifest, last (one atomic put). */

@@ -66,6 +66,20 @@ export const RunRecordSchema = z
     metrics: z.record(z.number()),
     /** The model the `model.*` metrics are of (a model id or `baseline:<name>`); absent when none was evaluated and in records of earlier versions. */
     modelId: z.string().optional(),
+    /**
+     * The champion/challenger decision of a run that trained (`training/promotion.ts`): the challenger's model id,
+     * the outcome (`promoted`, `kept-champion`, or what scoring fell back to: `baseline`, `blend`), what scoring uses
+     * after it (a model id, `baseline:<name>` or `blend:<model-id>`) and the decision text with its figures.
+     * Absent in runs that did not train and in records of earlier versions.
+     */
+    promotion: z
+      .object({
+        challengerId: z.string(),
+        outcome: z.enum(['promoted', 'kept-champion', 'baseline', 'blend']),
+        championId: z.string(),
+        decision: z.string(),
+      })
+      .optional(),
     errors: z.array(z.object({ step: z.string().nullable(), name: z.string(), message: z.string() })),
   })
   .strict();

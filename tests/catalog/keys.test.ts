@@ -24,6 +24,8 @@ describe('catalog keys', () => {
     expect(catalog.models.key(MODEL, 'manifest.json')).toBe(`models/online-retail/${MODEL}/manifest.json`);
     expect(catalog.champion.uri).toBe('memory://test/models/online-retail/champion.json');
     expect(catalog.fallbacks.key('repeat')).toBe('models/online-retail/baseline-repeat/fallback.json');
+    expect(catalog.blends.key(MODEL)).toBe(`models/online-retail/${MODEL}/blend.json`);
+    expect(catalog.models.key(MODEL, 'model-card.json')).toBe(`models/online-retail/${MODEL}/model-card.json`);
   });
 
   it('lays out a scoring run under its run id', () => {

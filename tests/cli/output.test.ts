@@ -1,5 +1,6 @@
 /** What commands print on stdout: text for people, or one JSON summary; and a one-line error with its cause. */
 import { describeError } from '../../cli/berserkr';
+import { pipelineResult } from '../../cli/commands/run';
 import { evaluationResult } from '../../cli/evaluation-result';
 import { printResult } from '../../cli/output';
 import type { SystemMetrics } from '../../evaluation/evaluate';
@@ -31,6 +32,19 @@ describe('evaluationResult', () => {
     expect(summary).toMatchObject({ dataset: 'loyalty-club', modelId: '20111109T000000000Z-3fa2c01b', asOf: '2011-11-09T00:00:00.000Z', horizonDays: 14, k: 10, customers: 3 });
     expect(summary.metrics).toMatchObject({ 'model.ndcg@10': 0.4, 'model.ece': 0.01, 'model.logLoss': 0.1, 'baseline.popularity.ndcg@10': 0.14, 'baseline.repeat.ndcg@10': 0.32 });
     expect(Object.keys(summary.metrics as object).filter((k) => k.includes('3fa2c01b'))).toEqual([]);
+  });
+});
+
+describe('pipelineResult', () => {
+  it('says what the promotion decision did and why, before the evaluation, in the text and the summary', () => {
+    const decision = 'not promoted: challenger NDCG@10 0.2418 is not significantly above best baseline repeat 0.2822: …; no champion exists, so scoring uses baseline repeat (…)';
+    const result = { failedObjects: [], asOf: Date.UTC(2011, 10, 9), modelId: 'baseline:repeat', decision, outcome: 'baseline' as const, exportUri: 'file:///lake/e.csv', reportUri: 'file:///lake/r.html', evaluation: [row('baseline:repeat', 0.32), row('popularity', 0.14), row('repeat', 0.32)] };
+    const { summary, text } = pipelineResult('online-retail', 30, result);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`decision ${decision}`);
+    expect(lines[1]).toBe('online-retail 30-day horizon, as-of 2011-11-09T00:00:00.000Z, 3 evaluated customers');
+    expect(lines.slice(-3)).toEqual(['export file:///lake/e.csv', 'report file:///lake/r.html', '']);
+    expect(summary).toMatchObject({ modelId: 'baseline:repeat', outcome: 'baseline', decision });
   });
 });
 

@@ -50,7 +50,8 @@ describe('berserkr run on the real data', () => {
     const record = JSON.parse(readFileSync(join(dir, 'lake', 'runs', 'online-retail', `${runId}.json`), 'utf8'));
     expect(record.status).toBe('ok');
     // Stable names for the metrics, the model apart; instants in ISO 8601; stderr nothing but JSON log lines.
-    expect(record.modelId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{8}$|^baseline:/);
+    expect(record.modelId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{8}$|^baseline:|^blend:/);
+    expect(record.promotion).toMatchObject({ championId: record.modelId, decision: expect.stringMatching(/^(promoted|not promoted): /) });
     expect(Object.keys(record.metrics)).toEqual(expect.arrayContaining(['model.ndcg@10', 'model.ece', 'baseline.repeat.ndcg@10', 'validation.challenger.ndcg@10']));
     expect(Object.keys(record.metrics).filter((k) => k.includes(record.modelId))).toEqual([]);
     expect(record.params.asOf).toBe('2011-11-09T00:00:00.000Z');

@@ -1,5 +1,5 @@
 import type { RankedLists } from '../../ranking/lists';
-import { expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingCurves, rankingMetrics } from '../../ranking/metrics';
+import { customerMetrics, expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingCurves, rankingMetrics } from '../../ranking/metrics';
 import type { Truth } from '../../ranking/truth';
 
 // Two evaluated customers: 3 → {1, 5, 9}; 7 → {2}. Customer 4 is known but bought nothing.
@@ -119,5 +119,26 @@ describe('calibration', () => {
     expect(() => logLoss(Float64Array.from([1.2]), Uint8Array.from([1]))).toThrow('probability: expected a value in [0, 1] at row 0, found 1.2');
     expect(() => expectedCalibrationError(Float64Array.from([0.2, Number.NaN]), Uint8Array.from([1, 0]))).toThrow(MetricInputError);
     expect(() => logLoss(Float64Array.from([0.2]), Uint8Array.from([1, 0]))).toThrow('expected equal lengths, found probability 1, label 2');
+  });
+});
+
+describe('customerMetrics', () => {
+  it('gives each evaluated customer its own figures, whose means are rankingMetrics', () => {
+    const l = lists([[7, 2, 2], [3, 1, 3], [4, 1, 1], [3, 5, 1], [7, 4, 1], [3, 8, 2], [3, 9, 4]]);
+    const c = customerMetrics(l, TRUTH, 3);
+    expect(Array.from(c.customers)).toEqual([3, 7]);
+    expect(c.k).toBe(3);
+    // Worked by hand above: customer 3 NDCG 1.5 / 2.1309298, customer 7 0.6309298.
+    expect(c.ndcg[0]).toBeCloseTo(1.5 / (1 + 1 / Math.log2(3) + 0.5), 10);
+    expect(c.ndcg[1]).toBeCloseTo(1 / Math.log2(3), 10);
+    expect(Array.from(c.recall)).toEqual([2 / 3, 1]);
+    const m = rankingMetrics(l, TRUTH, 3);
+    for (const name of ['recall', 'precision', 'ndcg', 'hitRate', 'map'] as const) expect((c[name][0] + c[name][1]) / 2).toBeCloseTo(m[name], 12);
+  });
+
+  it('scores a customer without a list 0 and keeps the truth order', () => {
+    const c = customerMetrics(lists([[7, 2, 1]]), TRUTH, 10);
+    expect(Array.from(c.ndcg)).toEqual([0, 1]);
+    expect(() => customerMetrics(lists([[3, 1, 1], [3, 5, 1]]), TRUTH, 10)).toThrow(MetricInputError);
   });
 });

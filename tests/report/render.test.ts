@@ -9,9 +9,10 @@ import { renderReport, ReportInputError } from '../../report/render';
 import type { TopLevelSpec } from 'vega-lite';
 import { ChartRenderError, inlineSvg, renderSvg } from '../../report/svg';
 import type { ReportInput } from '../../report/types';
-import { syntheticReportInput } from './synthetic';
+import { CARD_SECTIONS } from '../../training/model-card-markdown';
+import { syntheticModelCard, syntheticReportInput } from './synthetic';
 
-const SECTIONS = ['lineage', 'metrics', 'at-k', 'discrimination', 'calibration', 'candidates', 'backtest'];
+const SECTIONS = ['lineage', 'metrics', 'at-k', 'discrimination', 'calibration', 'candidates', 'backtest', 'model-card'];
 const CHARTS = ['rejects', 'metrics', 'recall-at-k', 'ndcg-at-k', 'roc', 'pr', 'gains', 'histogram', 'reliability', 'backtest'];
 
 /** The report of a run that kept nothing optional and could not be evaluated. */
@@ -88,6 +89,22 @@ describe('renderReport on a full Online-Retail-shaped run', () => {
     expect(sectionOf(html, 'candidates')).toContain('61.0 %');
   });
 
+  it('shows the model card: each of its sections, the decision with its bootstrap figures, calibration beside the run\'s own', () => {
+    const card = sectionOf(html, 'model-card');
+    for (const title of CARD_SECTIONS) expect(card).toContain(`<h3>${title}</h3>`);
+    expect(card).toContain('model <b>gbdt-20111109</b>');
+    expect(card).toContain('2011-04-13T00:00:00.000Z, 2011-05-13T00:00:00.000Z');
+    expect(card).toContain('<code>ci_customer_knn_score</code>');
+    expect(card).toContain('<td>own: customer&#39;s own past items</td><td class="num">41.2 %</td>');
+    expect(card).toContain('<td>all sources</td><td class="best">59.3 %</td>');
+    expect(card).toContain('Outcome: <b>promoted</b>; scoring uses <code>gbdt-20111109</code>.');
+    expect(card).toContain('<blockquote>promoted: validation NDCG@10 0.3367 beats best baseline repeat 0.2840: +0.0527, 95 % lower bound +0.0446, p 0.001;');
+    expect(card).toContain('<td>challenger against best baseline repeat</td><td class="num">0.3367</td><td class="num">0.2840</td><td class="num">+0.0527</td>');
+    expect(card).toContain('ECE 0.0000, ECE@10 over the top-10 lists 0.0310');
+    expect(card).toContain('This run&#39;s lists (gbdt-20111109) at the as-of time: ECE 0.0061, ECE@10 0.0285.');
+    expect(card).toContain('Not run in the run that trained this model.');
+  });
+
   it('renders the same input to the same text', async () => {
     expect(await renderReport(syntheticReportInput())).toBe(html);
   });
@@ -100,6 +117,18 @@ describe('renderReport on partial runs', () => {
     for (const id of SECTIONS) expect(sectionOf(html, id)).toContain('<p class="na">Not available for this run: ');
     expect(sectionOf(html, 'metrics')).toContain('no truth to evaluate against');
     expect(sectionOf(html, 'backtest')).toContain('no backtest was run');
+    expect(sectionOf(html, 'model-card')).toContain('the run trained no model with a card');
+  });
+
+  it('shows a blend and a backtest when the card has them', async () => {
+    const card = syntheticModelCard();
+    const blend = { ...card.promotion.comparisons[0], challenger: 0.2840, other: 0.2822, meanDifference: 0.0019, lower: 0.0002, pValue: 0.042 };
+    card.promotion = { ...card.promotion, outcome: 'blend', scoringWith: 'blend:gbdt-20111109', blend: { baseline: 'repeat', weight: 0.001, foldWeights: [0.001, 0.05], comparison: blend } };
+    card.backtest = [{ asOf: '2011-09-10T00:00:00.000Z', system: 'model', recall: 0.19, ndcg: 0.35 }];
+    const html = sectionOf(await renderReport({ ...minimal(), modelCard: card }), 'model-card');
+    expect(html).toContain('<td>blend (weight 0.001 on the model, out of fold) against repeat</td><td class="num">0.2840</td><td class="num">0.2822</td><td class="num">+0.0019</td>');
+    expect(html).toContain('<td>2011-09-10T00:00:00.000Z</td><td>model</td><td class="num">0.3500</td>');
+    expect(html).not.toContain('at the as-of time: ECE');
   });
 
   it('notes the curves a single-class scoring cannot define, and draws the rest', async () => {

@@ -3,6 +3,7 @@
  * signal and labels drawn from the probabilities (so they are calibrated), and a
  * full {@link ReportInput} shaped like an Online Retail run, all from a seed.
  */
+import type { ModelCard } from '../../lib/catalog';
 import type { AtKSeries, BacktestRow, ReportInput, ScoredLabels } from '../../report/types';
 import { Prng } from '../../training/sampling';
 
@@ -76,5 +77,74 @@ export function syntheticReportInput(): ReportInput {
     backtest: backtest(),
     candidateRecall: 0.61,
     candidatesPerCustomer: 412.5,
+    modelCard: syntheticModelCard(),
+  };
+}
+
+/** The card of a model promoted on an Online-Retail-shaped validation cut-off, valid against `ModelCardSchema`. */
+export function syntheticModelCard(): ModelCard {
+  const comparison = (role: 'baseline' | 'champion', against: string, other: number) => ({
+    role,
+    against,
+    challenger: 0.3367,
+    other,
+    paired: true,
+    meanDifference: 0.3367 - other,
+    standardError: 0.0049,
+    lower: 0.3367 - other - 0.008,
+    pValue: 1 / 1001,
+    significant: true,
+  });
+  return {
+    schema: 'berserkr.model-card/1',
+    modelId: 'gbdt-20111109',
+    dataset: 'online-retail',
+    createdAt: '2026-12-06T03:45:25.830Z',
+    configHash: 'f'.repeat(64),
+    backend: 'wasm',
+    asOf: '2011-11-09T00:00:00.000Z',
+    horizonDays: 30,
+    k: 10,
+    training: {
+      window: { from: '2010-12-01T08:26:00.000Z', to: '2011-11-09T00:00:00.000Z' },
+      cutoffs: ['2011-04-13T00:00:00.000Z', '2011-05-13T00:00:00.000Z', '2011-06-12T00:00:00.000Z', '2011-07-12T00:00:00.000Z', '2011-08-11T00:00:00.000Z', '2011-09-10T00:00:00.000Z'],
+      validationCutoff: '2011-10-10T00:00:00.000Z',
+      cutoffStepDays: 30,
+      rows: { training: 3_512_345, validation: 745_118 },
+      members: 2,
+      refit: true,
+      seed: 42,
+    },
+    features: ['ci_orders', 'c_orders', 'i_buyers_30d', 'src_is_own_item', 'ci_customer_knn_score'],
+    candidates: {
+      cutoff: '2011-10-10T00:00:00.000Z',
+      customers: 3_811,
+      purchases: 21_407,
+      recall: 0.593,
+      perCustomer: 195.6,
+      sources: [
+        { source: 'own', recall: 0.412, perCustomer: 58.2 },
+        { source: 'popular', recall: 0.151, perCustomer: 100 },
+        { source: 'copurchase', recall: 0.096, perCustomer: 45.1 },
+        { source: 'knn', recall: 0, perCustomer: 0 },
+      ],
+    },
+    validation: {
+      cutoff: '2011-10-10T00:00:00.000Z',
+      systems: [
+        { system: 'challenger', role: 'challenger', customers: 1097, recall: 0.171, precision: 0.29, ndcg: 0.3367, hitRate: 0.84, map: 0.22, ece: 0, eceTopK: 0.031, logLoss: 0.11 },
+        { system: 'popularity', role: 'baseline', customers: 1097, recall: 0.05, precision: 0.11, ndcg: 0.1116, hitRate: 0.6, map: 0.05 },
+        { system: 'repeat', role: 'baseline', customers: 1097, recall: 0.15, precision: 0.25, ndcg: 0.284, hitRate: 0.78, map: 0.19 },
+      ],
+    },
+    calibration: { method: 'isotonic', heldOutLogLoss: { platt: 0.1119, isotonic: 0.1112 }, ece: 0, eceTopK: 0.031 },
+    promotion: {
+      outcome: 'promoted',
+      scoringWith: 'gbdt-20111109',
+      decision: 'promoted: validation NDCG@10 0.3367 beats best baseline repeat 0.2840: +0.0527, 95 % lower bound +0.0446, p 0.001; no champion yet (paired bootstrap over 1097 validation customers, 1000 resamples, seed 42)',
+      bootstrap: { resamples: 1000, seed: 42, confidence: 0.95 },
+      comparisons: [comparison('baseline', 'repeat', 0.284)],
+    },
+    backtest: null,
   };
 }

@@ -1,4 +1,3 @@
-import { promotionDecision } from '../../training/promotion';
 import { buildEventIndex, customerItemsInWindow } from '../../features/event-index';
 import { setHas } from '../../ranking/ranges';
 import { purchaseEvents } from '../../features/events';
@@ -67,24 +66,5 @@ describe('baseline fallback records', () => {
     expect(await fallbacks.load('repeat')).toEqual(fallback);
     await store.put(key, JSON.stringify({ ...fallback, k: 0 }));
     await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetFormatError);
-  });
-});
-
-describe('promotionDecision', () => {
-  const row = (system: string, ndcg: number) => ({ system, ndcg, k: 10, customers: 100, recall: 0, precision: 0, hitRate: 0, map: 0 });
-
-  it('promotes only a challenger above the best baseline and the champion', () => {
-    expect(promotionDecision(row('challenger', 0.4), row('repeat', 0.3), undefined)).toEqual({
-      promoted: true,
-      decision: 'promoted: validation NDCG@10 0.4000 > best baseline repeat 0.3000 (no champion yet)',
-    });
-    expect(promotionDecision(row('challenger', 0.4), row('repeat', 0.3), { modelId: 'm1', ndcg: 0.41 })).toEqual({
-      promoted: false,
-      decision: 'kept champion: challenger NDCG@10 0.4000 does not beat champion m1 0.4100',
-    });
-    expect(promotionDecision(row('challenger', 0.3), row('repeat', 0.3), undefined)).toEqual({
-      promoted: false,
-      decision: 'not promoted: challenger NDCG@10 0.3000 does not beat baseline repeat 0.3000',
-    });
   });
 });

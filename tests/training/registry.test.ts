@@ -6,6 +6,7 @@ import { Catalog, DatasetExistsError, DatasetFormatError, DatasetNotFoundError }
 import { trainingHash, loadModel, newModelId, saveModel, type ModelToSave } from '../../training/registry';
 import { scoreFeatureSet } from '../../scoring/score';
 import { MemoryStore } from '../helpers/memory-store';
+import { syntheticModelCard } from '../report/synthetic';
 import { makeFeatureSet, makeWorld } from './synthetic';
 
 describe('model registry', () => {
@@ -59,6 +60,23 @@ describe('model registry', () => {
     expect(calibrated.every((p) => p >= 0 && p <= 1)).toBe(true);
 
     await expect(saveModel(catalog, toSave(), now)).rejects.toThrow(DatasetExistsError);
+  });
+
+  it('writes the card with the model, before the manifest, among the artefacts; a card of another model is refused', async () => {
+    const store = new MemoryStore();
+    const catalog = new Catalog(store, 'online-retail');
+    const input = toSave();
+    const card = { ...syntheticModelCard(), modelId: input.modelId };
+    await expect(saveModel(catalog, input, now, { ...card, modelId: 'other' })).rejects.toThrow(`model card of "other" given to save model "${input.modelId}"`);
+    expect(store.puts).toEqual([]);
+    const manifest = await saveModel(catalog, input, now, card);
+    const prefix = `models/online-retail/${input.modelId}/`;
+    const files = ['weights.bin', 'model.json', 'model-card.json', 'model-card.md'];
+    expect(store.puts).toEqual([...files, 'manifest.json'].map((f) => prefix + f));
+    expect(manifest.artefacts.map((a) => a.key)).toEqual(files.map((f) => prefix + f));
+    expect(await catalog.models.loadCard(input.modelId)).toEqual(card);
+    expect(new TextDecoder().decode(await store.get(prefix + 'model-card.md'))).toMatch(new RegExp(`^# Model card: ${input.modelId}\n`));
+    expect((await loadModel(catalog, input.modelId)).manifest).toEqual(manifest);
   });
 
   it('treats a model without manifest as absent and detects truncated artefacts', async () => {

@@ -1,0 +1,74 @@
+/**
+ * training/promotion.ts: the champion/challenger rule promotes only on a lead
+ * over the best baseline (and the champion) that the paired bootstrap over the
+ * validation customers finds significant, and says so with its figures.
+ */
+import { compare, formatComparison, promotionDecision } from '../../training/promotion';
+import { Prng } from '../../training/sampling';
+
+/** Per-customer figures of the customers of `base`: each its base figure plus `lead` plus centred uniform noise of half-width `noise`. */
+function system(base: Float64Array, lead: number, noise: number, seed: number): Float64Array {
+  const rng = new Prng(seed);
+  const e = Float64Array.from(base, () => (rng.next() - 0.5) * 2 * noise);
+  const centre = e.reduce((s, x) => s + x, 0) / e.length;
+  return Float64Array.from(base, (x, i) => x + lead + e[i] - centre);
+}
+
+const rng = new Prng(1);
+const repeat = Float64Array.from({ length: 400 }, () => rng.next() * 0.6);
+const strong = system(repeat, 0.05, 0.1, 2);
+const level = system(repeat, 0.002, 0.3, 3);
+
+describe('promotionDecision', () => {
+  it('promotes a challenger clearly above the best baseline when there is no champion, naming the figures', () => {
+    const d = promotionDecision({ k: 10, challenger: strong, baseline: { name: 'repeat', ndcg: repeat }, bootstrap: { seed: 7 } });
+    expect(d.promoted).toBe(true);
+    expect(d.baseline).toMatchObject({ role: 'baseline', against: 'repeat', paired: true, significant: true });
+    expect(d.champion).toBeUndefined();
+    expect(d.decision).toMatch(
+      /^promoted: validation NDCG@10 0\.\d{4} beats best baseline repeat 0\.\d{4}: \+0\.0\d{3}, 95 % lower bound \+0\.0\d{3}, p 0\.001; no champion yet \(paired bootstrap over 400 validation customers, 1000 resamples, seed 7\)$/,
+    );
+  });
+
+  it('does not promote a lead that is not significant, even a positive one', () => {
+    const d = promotionDecision({ k: 10, challenger: level, baseline: { name: 'repeat', ndcg: repeat } });
+    expect(d.baseline.challenger).toBeGreaterThan(d.baseline.other);
+    expect(d.baseline.bootstrap.lower).toBeLessThan(0);
+    expect(d).toMatchObject({ promoted: false, baseline: { significant: false } });
+    expect(d.decision).toMatch(/^not promoted: challenger NDCG@10 0\.\d{4} is not significantly above best baseline repeat 0\.\d{4}: \+0\.\d{4}, 95 % lower bound −0\.\d{4}, p 0\.\d{3} \(paired bootstrap/);
+  });
+
+  it('does not promote a tie: the bound is 0, not above it', () => {
+    const d = promotionDecision({ k: 10, challenger: repeat, baseline: { name: 'repeat', ndcg: repeat } });
+    expect(d.promoted).toBe(false);
+    expect(d.baseline.bootstrap).toMatchObject({ meanDifference: 0, lower: 0, pValue: 1 });
+  });
+
+  it('keeps the champion unless the challenger beats it significantly too', () => {
+    const champion = system(repeat, 0.048, 0.1, 4);
+    const kept = promotionDecision({ k: 10, challenger: strong, baseline: { name: 'repeat', ndcg: repeat }, champion: { modelId: 'm1', ndcg: champion } });
+    expect(kept).toMatchObject({ promoted: false, baseline: { significant: true }, champion: { role: 'champion', against: 'm1', significant: false } });
+    expect(kept.decision).toMatch(/^kept champion: challenger NDCG@10 0\.\d{4} is not significantly above champion m1 0\.\d{4}: /);
+    expect(kept.decision).not.toContain('best baseline');
+
+    const weak = system(repeat, 0, 0.1, 5);
+    const promoted = promotionDecision({ k: 10, challenger: strong, baseline: { name: 'repeat', ndcg: repeat }, champion: { modelId: 'm1', ndcg: weak } });
+    expect(promoted.promoted).toBe(true);
+    expect(promoted.decision).toMatch(/^promoted: .* beats best baseline repeat .* and champion m1 0\.\d{4}: \+0\.0\d{3}, .* \(paired bootstrap/);
+  });
+
+  it('compares with a champion known only by its recorded figure by the one-sample bootstrap', () => {
+    let mean = 0;
+    for (const x of strong) mean += x / strong.length;
+    const d = promotionDecision({ k: 10, challenger: strong, baseline: { name: 'repeat', ndcg: repeat }, champion: { modelId: 'm1', ndcg: mean - 0.001 } });
+    expect(d.champion).toMatchObject({ paired: false, other: mean - 0.001, significant: false });
+    expect(d.decision).toContain('champion m1 (its recorded figure)');
+    expect(promotionDecision({ k: 10, challenger: strong, baseline: { name: 'repeat', ndcg: repeat }, champion: { modelId: 'm1', ndcg: mean - 0.05 } }).promoted).toBe(true);
+  });
+
+  it('uses one seed for every comparison, so the decision is reproducible', () => {
+    const input = { k: 10, challenger: level, baseline: { name: 'repeat', ndcg: repeat }, bootstrap: { seed: 99 } };
+    expect(promotionDecision(input)).toEqual(promotionDecision(input));
+    expect(formatComparison(compare('baseline', 'repeat', level, repeat, { seed: 99 }))).toBe(formatComparison(promotionDecision(input).baseline));
+  });
+});
