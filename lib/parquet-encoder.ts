@@ -4,7 +4,7 @@
  * of one table overlaps the work that produces the next. Tables cross to the
  * thread as Arrow IPC streams and the Parquet bytes come back moved, not copied.
  */
-import { Table, tableToIPC } from 'apache-arrow';
+import { Table, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { join } from 'node:path';
 import { availableCpus } from './cpus';
 import { ParquetCompression, tableToParquet } from './parquet';
@@ -53,6 +53,9 @@ export interface ParquetTask {
  */
 export function workerEncoder(threads: number): ParquetEncoder {
   const pool: WorkerPool<ParquetTask, Uint8Array> = startPool(join(__dirname, 'parquet-worker'), { threads });
+  // A first table of no rows loads and compiles parquet-wasm on each thread before real work arrives.
+  const warmUp = tableToIPC(tableFromArrays({ warm_up: new Int32Array(0) }), 'stream');
+  for (let t = 0; t < threads; t++) void pool.run({ ipc: warmUp, compression: 'zstd' }).catch(() => undefined);
   return {
     threads,
     async encode(table, compression = 'zstd') {
