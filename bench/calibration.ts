@@ -1,14 +1,21 @@
 /**
  * Calibration benchmark: at each as-of time, trains the network as
- * `berserkr train` does, calibrates it on the validation cut-off as `berserkr
- * run` does, and prints the expected calibration error (10 equal-width bins)
- * over the top-10 pairs of every known customer (the exported lists) and over
- * all scored pairs, with the mean probability against the share bought in each.
- * Then the same after moving every logit by one constant so that the mean
- * probability over the scored pairs meets a base rate: the validation
- * cut-off's (`last`), its ratio trend over the cut-off before it (`trend`), and
- * the rate of the horizon itself (`oracle`, an upper bound that reads the
- * future). The measurements behind `docs/topk-calibration.md`.
+ * `berserkr train` does, calibrates it on the validation cut-off, and prints the
+ * expected calibration error (10 equal-width bins) over the top-10 pairs of
+ * every known customer (the exported lists) and over all scored pairs, with the
+ * mean probability against the share bought in each, for:
+ * - `map`: the calibration map alone, as fitted on the validation cut-off;
+ * - `map + trend prior shift`: its probabilities moved to the one-step trend of
+ *   the base rate (`training/prior-shift.ts`);
+ * - `shipped`: that, with the refitted network's scores first brought to the
+ *   level of the first phase's (`refitShift`), as `berserkr run` scores;
+ * - `top-K map`: a map fitted on the validation cut-off's top-10 pairs only,
+ *   for the top-10 pairs (the all-pairs figures stay the map's);
+ * - `oracle`: as shipped, but moved to the rate of the horizon itself (an
+ *   upper bound that reads the future).
+ * It also prints the base rate of each labelled cut-off and the activity of the
+ * 30 days before each (events, orders, active customers), the signals a level
+ * forecast can use. The measurements behind `docs/topk-calibration.md`.
  *
  * Usage: `npm run build && node dist/bench/calibration.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-09-10T00:00:00Z,…]
@@ -20,7 +27,9 @@ import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import type { FeatureSet } from '../features/types';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
-import { applyCalibration, fitCalibration } from '../training/calibration';
+import { applyCalibration, type Calibration, fitCalibration } from '../training/calibration';
+import { baseRate, levelShift, trendPriorShift } from '../training/prior-shift';
+import type { EventIndex } from '../features/event-index';
 import { expectedCalibrationError, labelPairs } from '../ranking/metrics';
 import { predictRaw } from '../training/predict';
 import { trainModel } from '../training/train';
@@ -60,21 +69,22 @@ const mean = (a: ArrayLike<number>): number => {
   for (let i = 0; i < a.length; i++) s += a[i];
   return a.length === 0 ? 0 : s / a.length;
 };
-const logit = (p: number): number => Math.log(Math.max(1e-7, p) / Math.max(1e-7, 1 - p));
-const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+const logit = (p: number): number => Math.log(p / (1 - p));
+const DAY_MS = 86_400_000;
 
-/** The constant δ (bisection over [−3, 3]) with mean σ(logit(p) + δ) = target. */
-function interceptShift(p: Float32Array, target: number): number {
-  let lo = -3;
-  let hi = 3;
-  for (let it = 0; it < 50; it++) {
-    const mid = (lo + hi) / 2;
-    let s = 0;
-    for (let i = 0; i < p.length; i++) s += sigmoid(logit(p[i]) + mid);
-    if (s / p.length < target) lo = mid;
-    else hi = mid;
+/** Purchase events, orders and active customers in [from, to). */
+function activity(index: EventIndex, from: number, to: number): string {
+  const { time, order, customer } = index.events;
+  const orders = new Set<number>();
+  const customers = new Set<number>();
+  let events = 0;
+  for (let i = 0; i < index.nEvents; i++) {
+    if (time[i] < from || time[i] >= to) continue;
+    events++;
+    orders.add(order[i]);
+    customers.add(customer[i]);
   }
-  return (lo + hi) / 2;
+  return `${events}/${orders.size}/${customers.size}`;
 }
 
 async function main(): Promise<void> {
@@ -84,36 +94,48 @@ async function main(): Promise<void> {
   for (const asOf of args.asOf) {
     const schedule = trainingSchedule(asOf, 30, 6);
     const build = (t: number): FeatureSet => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30 });
-    const train = schedule.train.map(build);
-    const validation = build(schedule.validation);
+    const labelled = [...schedule.train, schedule.validation].map(build);
+    const [train, validation] = [labelled.slice(0, -1), labelled[labelled.length - 1]];
     const test = build(asOf);
     const r = await trainModel(train, validation, { seed: args.seed });
     const { calibration } = fitCalibration(r.validationScores, r.validation.label!, r.validation.customer);
     const raw = predictRaw(r.model, r.preprocessing, r.vocab, test);
+    const refitShift = r.refitted ? levelShift(r.validationScores, predictRaw(r.model, r.preprocessing, r.vocab, r.validation)) : 0;
     r.model.dispose();
-    const p = applyCalibration(calibration, raw);
-    const top = topKPerCustomer(test.customer, test.item, p, 10, { score: raw, tieKey: itemOrder(index.events.itemIds) });
+    const tieKey = itemOrder(index.events.itemIds);
     const truth = buildTruth(index, asOf, 30);
-    const yTop = labelPairs(top.customer, top.item, truth);
     const yAll = labelPairs(test.customer, test.item, truth);
-    const rate = (fs: FeatureSet): number => mean(fs.label!);
-    const rLast = rate(validation);
-    const rBefore = rate(train[train.length - 1]);
+    const rates = labelled.map(baseRate);
+    const prior = trendPriorShift(rates);
+    // The validation cut-off's top-10 pairs by the first phase's scores, for the top-K map.
+    const held = r.validation;
+    const heldTop = topKPerCustomer(held.customer, held.item, r.validationScores, 10, { score: r.validationScores, tieKey });
+    const heldLabel = new Map<string, number>();
+    for (let i = 0; i < held.n; i++) heldLabel.set(`${held.customer[i]} ${held.item[i]}`, held.label![i]);
+    const topMap = fitCalibration(
+      Float32Array.from(heldTop.probability),
+      Uint8Array.from(heldTop.customer, (c, i) => heldLabel.get(`${c} ${heldTop.item[i]}`)!),
+      heldTop.customer,
+    ).calibration;
     const at = new Date(asOf).toISOString().slice(0, 10);
     lines.push(
-      `${at} ${calibration.method.padEnd(8)} top-10 ECE ${expectedCalibrationError(top.probability, yTop).toFixed(4)} (mean p ${mean(top.probability).toFixed(4)}, bought ${mean(yTop).toFixed(4)}); all pairs ECE ${expectedCalibrationError(p, yAll).toFixed(4)} (mean p ${mean(p).toFixed(4)}, bought ${mean(yAll).toFixed(4)})`,
-      `           base rate of the labelled cut-offs, oldest first: ${[...train, validation].map((fs) => rate(fs).toFixed(4)).join(' ')}`,
+      `${at} base rate of the labelled cut-offs, oldest first: ${rates.map((x) => x.toFixed(4)).join(' ')}; forecast ${prior.forecastRate.toFixed(4)}; horizon ${mean(yAll).toFixed(4)}`,
+      `           events/orders/active customers in the 30 days before each cut-off and T: ${[...labelled.map((fs) => fs.cutoff), asOf].map((c) => activity(index, c - 30 * DAY_MS, c)).join(' ')}`,
     );
-    for (const [name, target] of [
-      ['last', rLast],
-      ['trend', (rLast * rLast) / rBefore],
-      ['oracle', mean(yAll)],
-    ] as const) {
-      const delta = interceptShift(p, target);
-      const shift = (v: Float32Array): Float32Array => Float32Array.from(v, (x) => sigmoid(logit(x) + delta));
-      const q = shift(top.probability);
+    const both = (c: Calibration): [Calibration, Calibration] => [c, c];
+    const variants: [string, Calibration, Calibration][] = [
+      [`map (${calibration.method})`, ...both(calibration)],
+      ['map + trend prior shift', ...both({ ...calibration, priorShift: prior.shift })],
+      [`shipped (+ refit level ${refitShift.toFixed(3)})`, ...both({ ...calibration, refitShift, priorShift: prior.shift })],
+      [`top-K map (${topMap.method})`, calibration, topMap],
+      ['oracle (+ refit level, shift to horizon)', ...both({ ...calibration, refitShift, priorShift: logit(mean(yAll)) - logit(prior.validationRate) })],
+    ];
+    for (const [name, all, top] of variants) {
+      const p = applyCalibration(all, raw);
+      const lists = topKPerCustomer(test.customer, test.item, applyCalibration(top, raw), 10, { score: raw, tieKey });
+      const yTop = labelPairs(lists.customer, lists.item, truth);
       lines.push(
-        `           shifted to ${name.padEnd(6)} ${target.toFixed(4)} (δ ${delta >= 0 ? '+' : ''}${delta.toFixed(3)}): top-10 ECE ${expectedCalibrationError(q, yTop).toFixed(4)} (mean p ${mean(q).toFixed(4)}), all pairs ECE ${expectedCalibrationError(shift(p), yAll).toFixed(4)}`,
+        `           ${name.padEnd(36)} top-10 ECE ${expectedCalibrationError(lists.probability, yTop).toFixed(4)} (mean p ${mean(lists.probability).toFixed(4)}, bought ${mean(yTop).toFixed(4)}); all pairs ECE ${expectedCalibrationError(p, yAll).toFixed(4)} (mean p ${mean(p).toFixed(4)}, bought ${mean(yAll).toFixed(4)})`,
       );
     }
     process.stderr.write(`${at} done\n`);

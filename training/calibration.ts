@@ -29,11 +29,18 @@ export function customerFold(customer: number): number {
   return (Math.imul(customer, 0x9e3779b1) >>> 31) & 1;
 }
 
-/** A fitted calibration map, serialisable as JSON. */
-export type Calibration =
+/**
+ * A fitted calibration map, serialisable as JSON, and two optional logit offsets
+ * (none when absent, as in models saved before them): `refitShift`, added to the
+ * logit of each raw score before the map, brings another network to the level of
+ * the one the map was fitted on; `priorShift`, added to the logit of each
+ * probability after the map, moves them to a forecast base rate (`prior-shift.ts`).
+ */
+export type Calibration = (
   | { method: 'platt'; a: number; b: number }
   | { method: 'isotonic'; x: number[]; y: number[] }
-  | { method: 'identity' };
+  | { method: 'identity' }
+) & { refitShift?: number; priorShift?: number };
 
 /** Scores are clipped to [EPS, 1 - EPS] before the logit. */
 const EPS = 1e-7;
@@ -168,10 +175,19 @@ export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>
 }
 
 /**
- * Maps raw scores to calibrated probabilities in [0, 1].
+ * Maps raw scores to calibrated probabilities in [0, 1]: `refitShift` added to
+ * the scores' logits, the map, then `priorShift` added to the probabilities' logits.
  * @param out destination (a new Float32Array by default); may be `scores` itself.
  */
 export function applyCalibration(cal: Calibration, scores: ArrayLike<number>, out: Float32Array = new Float32Array(scores.length)): Float32Array {
+  const refit = cal.refitShift ?? 0;
+  applyMap(cal, refit === 0 ? scores : Float32Array.from(scores, (s) => sigmoid(logit(s) + refit)), out);
+  const prior = cal.priorShift ?? 0;
+  if (prior !== 0) for (let i = 0; i < out.length; i++) out[i] = sigmoid(logit(out[i]) + prior);
+  return out;
+}
+
+function applyMap(cal: Calibration, scores: ArrayLike<number>, out: Float32Array): void {
   const n = scores.length;
   if (cal.method === 'identity') {
     for (let i = 0; i < n; i++) out[i] = Math.min(1, Math.max(0, scores[i]));
@@ -191,7 +207,6 @@ export function applyCalibration(cal: Calibration, scores: ArrayLike<number>, ou
       }
     }
   }
-  return out;
 }
 
 /** The chosen calibration and the held-out log loss of each candidate method. */

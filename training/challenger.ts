@@ -14,6 +14,8 @@ import type { ProgressBar } from '../lib/progress';
 import type { StageContext } from '../lib/stage-context';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, type Calibration, fitCalibration } from './calibration';
+import { predictRaw } from './predict';
+import { baseRate, levelShift, type PriorShift, trendPriorShift } from './prior-shift';
 import type { TrainSettings, TrainStepOptions } from './options';
 import { trainingSchedule } from './schedule';
 import { DEFAULT_MEMBERS, trainModel, type TrainResult } from './train';
@@ -36,7 +38,10 @@ export function validationMetrics(index: EventIndex, fs: FeatureSet, probability
 /** A trained, calibrated challenger in memory with its validation metrics. */
 export interface Challenger {
   result: TrainResult;
+  /** Fitted on the validation cut-off, with the shifts that carry it to the horizon (`horizonShifts`). */
   calibration: Calibration;
+  /** The base rates behind `calibration.priorShift`. */
+  prior: PriorShift;
   heldOutLogLoss: { platt: number; isotonic: number };
   /** The labelled validation cut-off (its rows the first phase scored: all, or a sample of customers). */
   validationSet: FeatureSet;
@@ -98,13 +103,15 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
   // Ranking figures (and so promotion) and the calibration come from the network
   // of the first phase, whose validation scores are held out in time.
   const held = result.validation;
-  const { calibration, heldOutLogLoss } = fitCalibration(result.validationScores, held.label!, held.customer);
-  const probability = applyCalibration(calibration, result.validationScores);
+  const { calibration: fitted, heldOutLogLoss } = fitCalibration(result.validationScores, held.label!, held.customer);
+  const probability = applyCalibration(fitted, result.validationScores);
   const metrics = validationMetrics(index, held, probability, result.validationScores, o, 'challenger');
-  log.info(`validation at ${iso(held.cutoff)} (calibration: ${calibration.method}):\n${formatMetricsTable(metrics)}`);
+  log.info(`validation at ${iso(held.cutoff)} (calibration: ${fitted.method}):\n${formatMetricsTable(metrics)}`);
+  const { refitShift, prior } = horizonShifts(ctx, result, [...train, validation]);
   return {
     result,
-    calibration,
+    calibration: { ...fitted, refitShift, priorShift: prior.shift },
+    prior,
     heldOutLogLoss,
     validationSet: held,
     validationProbability: probability,
@@ -112,4 +119,28 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
     trainingRows: train.reduce((s, fs) => s + fs.n, 0),
     validation: metrics,
   };
+}
+
+/**
+ * The two logit offsets that carry the validation cut-off's calibration map to
+ * the network scored after the as-of time (`calibration.ts`): `refitShift`
+ * brings the refitted network's scores to the level of the first phase's, on
+ * which the map was fitted (the logit of their mean scores on the validation
+ * rows; 0 without a refit), and `priorShift` moves the map's probabilities to the
+ * base rate forecast for the horizon (`prior-shift.ts`). Both are logged and
+ * recorded as run metrics.
+ * @param labelled the training cut-offs and the validation cut-off, oldest first.
+ */
+function horizonShifts(ctx: StageContext, result: TrainResult, labelled: FeatureSet[]): { refitShift: number; prior: PriorShift } {
+  const log = ctx.log.child({ stage: 'training' });
+  const refitShift = result.refitted ? levelShift(result.validationScores, predictRaw(result.model, result.preprocessing, result.vocab, result.validation)) : 0;
+  const prior = trendPriorShift(labelled.map(baseRate));
+  ctx.run.metric('calibration.refit_shift', refitShift);
+  ctx.run.metric('calibration.validation_rate', prior.validationRate);
+  ctx.run.metric('calibration.forecast_rate', prior.forecastRate);
+  log.info(
+    { refitShift, ...prior },
+    `calibration carried to the horizon: refitted network's logit level ${refitShift >= 0 ? '+' : ''}${refitShift.toFixed(3)}; base rate ${prior.validationRate.toFixed(4)} at the validation cut-off, forecast ${prior.forecastRate.toFixed(4)}: logit shift ${prior.shift >= 0 ? '+' : ''}${prior.shift.toFixed(3)}`,
+  );
+  return { refitShift, prior };
 }

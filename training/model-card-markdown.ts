@@ -112,6 +112,7 @@ export function modelCardMarkdown(card: ModelCard): string {
   out.push(
     `Method ${cal.method}, chosen by held-out log loss (Platt ${f(cal.heldOutLogLoss.platt)}, isotonic ${f(cal.heldOutLogLoss.isotonic)}) on the validation cut-off.`,
     `ECE over every validation pair ${f(cal.ece)}; over the top-${k} lists (ECE@${k}) ${f(cal.eceTopK)}. In sample: the calibration was fitted on these pairs (the evaluation at the as-of time measures it out of sample).`,
+    `Carried to the horizon: the saved network's scores move by ${signed(cal.refitShift)} in logit to the level of the network the map was fitted on, and the probabilities by ${signed(cal.shift)} in logit, from the validation cut-off's base rate ${f(cal.validationRate)} to the one forecast for the horizon, ${f(cal.forecastRate)} (its one-step trend).`,
     '',
   );
 

@@ -12,6 +12,7 @@ import type { SourceRecall } from '../features/source-recall';
 import type { ModelCard } from '../lib/catalog';
 import type { BlendFit } from './blend';
 import type { Calibration } from './calibration';
+import type { PriorShift } from './prior-shift';
 import type { Comparison } from './promotion';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -43,7 +44,7 @@ export interface ModelCardInput {
   candidates: SourceRecall;
   /** Systems on the validation cut-off, the challenger first. */
   validation: readonly { metrics: SystemMetrics; role: CardRole }[];
-  calibration: { method: Calibration['method']; heldOutLogLoss: { platt: number; isotonic: number } };
+  calibration: { method: Calibration['method']; heldOutLogLoss: { platt: number; isotonic: number }; refitShift: number; prior: PriorShift };
   promotion: {
     outcome: ModelCard['promotion']['outcome'];
     scoringWith: string;
@@ -128,7 +129,14 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       sources: input.candidates.sources.map((s) => ({ ...s })),
     },
     validation: { cutoff: iso(input.validationCutoff), systems: input.validation.map((v) => systemRow(v.metrics, v.role)) },
-    calibration: { method: input.calibration.method, heldOutLogLoss: { ...input.calibration.heldOutLogLoss }, ece: challenger.ece, eceTopK: challenger.eceTopK },
+    calibration: {
+      method: input.calibration.method,
+      heldOutLogLoss: { ...input.calibration.heldOutLogLoss },
+      ece: challenger.ece,
+      eceTopK: challenger.eceTopK,
+      refitShift: input.calibration.refitShift,
+      ...input.calibration.prior,
+    },
     promotion: {
       outcome: input.promotion.outcome,
       scoringWith: input.promotion.scoringWith,

@@ -161,7 +161,7 @@ export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainSt
     seed: o.seed,
     candidates: candidateRecallBySource(held, index, o.horizonDays),
     validation: roles,
-    calibration: { method: calibration.method, heldOutLogLoss },
+    calibration: { method: calibration.method, heldOutLogLoss, refitShift: calibration.refitShift ?? 0, prior: challenged.prior },
     promotion: { outcome, scoringWith: championId, decision, comparisons: [rule.baseline, ...(rule.champion === undefined ? [] : [rule.champion])], blend },
     backtest: null,
   });

@@ -92,6 +92,11 @@ export const ModelCardSchema = z.object({
     /** ECE over every validation pair and over the top-K validation lists. */
     ece: z.number(),
     eceTopK: z.number(),
+    /** Logit offsets that carry the map to the horizon (`training/challenger.ts`, `horizonShifts`), and the base rates of the prior shift. */
+    refitShift: z.number(),
+    validationRate: share,
+    forecastRate: share,
+    shift: z.number(),
   }),
   promotion: z.object({
     outcome: z.enum(['promoted', 'kept-champion', 'baseline', 'blend']),

@@ -20,11 +20,14 @@ import { objectUri } from './uri';
 /** The artefacts beside the manifest. */
 export type ModelArtefact = 'model.json' | 'weights.bin';
 
+/** The logit offsets before and after the map (`training/calibration.ts`); absent in models saved before them. */
+const shifts = { refitShift: z.number().finite().optional(), priorShift: z.number().finite().optional() };
+
 /** A probability calibration as stored with a model or a baseline fallback. */
 export const CalibrationSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('platt'), a: z.number(), b: z.number() }),
-  z.object({ method: z.literal('isotonic'), x: z.array(z.number()), y: z.array(z.number()) }),
-  z.object({ method: z.literal('identity') }),
+  z.object({ method: z.literal('platt'), a: z.number(), b: z.number(), ...shifts }),
+  z.object({ method: z.literal('isotonic'), x: z.array(z.number()), y: z.array(z.number()), ...shifts }),
+  z.object({ method: z.literal('identity'), ...shifts }),
 ]);
 
 const positive = z.number().int().positive();

@@ -137,7 +137,7 @@ export function syntheticModelCard(): ModelCard {
         { system: 'repeat', role: 'baseline', customers: 1097, recall: 0.15, precision: 0.25, ndcg: 0.284, hitRate: 0.78, map: 0.19 },
       ],
     },
-    calibration: { method: 'isotonic', heldOutLogLoss: { platt: 0.1119, isotonic: 0.1112 }, ece: 0, eceTopK: 0.031 },
+    calibration: { method: 'isotonic', heldOutLogLoss: { platt: 0.1119, isotonic: 0.1112 }, ece: 0, eceTopK: 0.031, refitShift: 0.108, validationRate: 0.0254, forecastRate: 0.0288, shift: 0.128 },
     promotion: {
       outcome: 'promoted',
       scoringWith: 'gbdt-20111109',

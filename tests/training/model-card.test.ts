@@ -44,7 +44,7 @@ function input(): ModelCardInput {
       { metrics: row('popularity', 0.1), role: 'baseline' },
       { metrics: row('repeat', 0.3), role: 'baseline' },
     ],
-    calibration: { method: 'isotonic', heldOutLogLoss: { platt: 0.11, isotonic: 0.109 } },
+    calibration: { method: 'isotonic', heldOutLogLoss: { platt: 0.11, isotonic: 0.109 }, refitShift: -0.05, prior: { validationRate: 0.025, forecastRate: 0.028, shift: 0.118 } },
     promotion: { outcome: 'promoted', scoringWith: '20111109T000000000Z-3fa2c01b', decision: 'promoted: …', comparisons: [compare('baseline', 'repeat', challenger, repeat, { seed: 7, resamples: 200 })] },
   };
 }
@@ -58,7 +58,7 @@ describe('buildModelCard', () => {
       cutoffs: ['2011-08-11T00:00:00.000Z', '2011-09-10T00:00:00.000Z'],
       validationCutoff: '2011-10-10T00:00:00.000Z',
     });
-    expect(card.calibration).toEqual({ method: 'isotonic', heldOutLogLoss: { platt: 0.11, isotonic: 0.109 }, ece: 0.001, eceTopK: 0.03 });
+    expect(card.calibration).toEqual({ method: 'isotonic', heldOutLogLoss: { platt: 0.11, isotonic: 0.109 }, ece: 0.001, eceTopK: 0.03, refitShift: -0.05, validationRate: 0.025, forecastRate: 0.028, shift: 0.118 });
     expect(card.promotion.comparisons[0]).toMatchObject({ role: 'baseline', against: 'repeat', paired: true, significant: true });
     expect(card.promotion.comparisons[0].other).toBeCloseTo(0.3, 12);
     expect(card.promotion.bootstrap).toEqual({ resamples: 200, seed: 7, confidence: 0.95 });
@@ -94,6 +94,7 @@ describe('modelCardMarkdown', () => {
     expect(md).toContain('| best baseline repeat | 0.4500 | 0.3000 | +0.1500 |');
     expect(md).toContain('> promoted: …');
     expect(md).toContain('ECE over every validation pair 0.0010; over the top-10 lists (ECE@10) 0.0300.');
+    expect(md).toContain('the saved network\'s scores move by −0.0500 in logit to the level of the network the map was fitted on, and the probabilities by +0.1180 in logit, from the validation cut-off\'s base rate 0.0250 to the one forecast for the horizon, 0.0280 (its one-step trend).');
     expect(md).toContain('## Backtest\n\nNot run in the run that trained this model');
     expect(md.endsWith('\n')).toBe(true);
   });

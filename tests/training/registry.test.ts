@@ -26,7 +26,7 @@ describe('model registry', () => {
     vocab,
     spec,
     preprocessing,
-    calibration: { method: 'platt', a: 0.8, b: -1 },
+    calibration: { method: 'platt', a: 0.8, b: -1, refitShift: -0.1, priorShift: 0.25 },
     metrics: { ndcg10: 0.5, logLoss: 0.2 },
     history: [{ phase: 'train', epoch: 1, epochs: 1, trainLoss: 0.3, groups: 10, rows: 640, rowsPerSecond: 1000 }],
   });
