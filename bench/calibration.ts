@@ -89,7 +89,7 @@ function activity(index: EventIndex, from: number, to: number): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const { index } = await lakeEvents(args.lake, args.config);
+  const { config, index } = await lakeEvents(args.lake, args.config);
   const lines: string[] = [];
   for (const asOf of args.asOf) {
     const schedule = trainingSchedule(asOf, 30, 6);
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`${at} done\n`);
   }
-  process.stdout.write(`seed ${args.seed}, protocol online-retail-30d, horizon 30 days, K = 10:\n${lines.join('\n')}\n`);
+  process.stdout.write(`seed ${args.seed}, ${config.name}, horizon 30 days, K = 10:\n${lines.join('\n')}\n`);
 }
 
 if (require.main === module) {

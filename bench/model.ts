@@ -83,7 +83,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const { index } = await lakeEvents(args.lake, args.config);
+  const { config, index } = await lakeEvents(args.lake, args.config);
   const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);
   const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30 });
   const train = schedule.train.map(build);
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     };
     summary.push(`${name.padEnd(22)} NDCG@10 ${stat((m) => m.ndcg)}, Recall@10 ${stat((m) => m.recall)}, ECE ${stat((m) => m.ece!)}, ECE@10 ${stat((m) => m.eceTopK!)} over seeds ${args.seeds.join(', ')}`);
   }
-  process.stdout.write(`at the as-of time ${new Date(args.asOf).toISOString()} (online-retail-30d):\n${formatMetricsTable(rows)}\nmean [min, max]:\n${summary.join('\n')}\n`);
+  process.stdout.write(`at the as-of time ${new Date(args.asOf).toISOString()} (${config.name}, 30-day horizon):\n${formatMetricsTable(rows)}\nmean [min, max]:\n${summary.join('\n')}\n`);
 }
 
 if (require.main === module) {
