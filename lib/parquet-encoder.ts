@@ -19,7 +19,7 @@ export interface ParquetEncoder {
    * @throws Error from parquet-wasm (rejected) when the table cannot be encoded.
    */
   encode(table: Table, compression?: ParquetCompression): Promise<Uint8Array>;
-  /** Stops its threads; it must not be used afterwards. */
+  /** Stops its threads once the tasks it started itself are done; call it when no `encode` is pending, and not `encode` afterwards. */
   close(): Promise<void>;
 }
 
@@ -55,13 +55,17 @@ export function workerEncoder(threads: number): ParquetEncoder {
   const pool: WorkerPool<ParquetTask, Uint8Array> = startPool(join(__dirname, 'parquet-worker'), { threads });
   // A first table of no rows loads and compiles parquet-wasm on each thread before real work arrives.
   const warmUp = tableToIPC(tableFromArrays({ warm_up: new Int32Array(0) }), 'stream');
-  for (let t = 0; t < threads; t++) void pool.run({ ipc: warmUp, compression: 'zstd' }).catch(() => undefined);
+  const warming = Array.from({ length: threads }, () => pool.run({ ipc: warmUp, compression: 'zstd' }).catch(() => undefined));
   return {
     threads,
     async encode(table, compression = 'zstd') {
       const ipc = tableToIPC(table, 'stream');
       return pool.run({ ipc, compression }, { transferList: wholeBuffer(ipc) });
     },
-    close: () => pool.destroy(),
+    async close() {
+      // A thread destroyed mid-task answers a task the pool no longer knows, which the pool throws on.
+      await Promise.all(warming);
+      await pool.destroy();
+    },
   };
 }
