@@ -11,7 +11,8 @@ import type { StageContext } from '../lib/stage-context';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { scoreFeatureSet } from '../scoring/score';
 import { trainChallenger } from '../training/challenger';
-import type { TrainSettings } from '../training/options';
+import { configHash } from '../lib/config';
+import { procedureSettings, type TrainSettings } from '../training/options';
 import { canEvaluate } from '../training/truth';
 import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from './evaluate';
 
@@ -49,7 +50,9 @@ export async function backtestAt(ctx: StageContext, index: EventIndex, settings:
 /**
  * The backtest at each of `asOfs` (ms since the epoch), oldest first, each as
  * step `backtest <T>` with its NDCG@K per system recorded as
- * `backtest.<YYYY-MM-DD>.model.ndcg@K` and `backtest.<YYYY-MM-DD>.baseline.<name>.ndcg@K`.
+ * `backtest.<YYYY-MM-DD>.model.ndcg@K` and `backtest.<YYYY-MM-DD>.baseline.<name>.ndcg@K`;
+ * then saved as the data set's latest backtest (`models/<data set>/backtest.json`),
+ * which the model cards of the same procedure quote.
  * @throws as {@link backtestAt}.
  */
 export async function backtest(ctx: StageContext, index: EventIndex, settings: TrainSettings, asOfs: readonly number[]): Promise<BacktestRow[]> {
@@ -60,6 +63,15 @@ export async function backtest(ctx: StageContext, index: EventIndex, settings: T
     for (const [name, value] of Object.entries(metricsByName(row.metrics, 'model'))) if (name.endsWith(`.ndcg@${settings.k}`)) ctx.run.metric(`backtest.${day}.${name}`, value);
     rows.push(row);
   }
+  const systems = (r: BacktestRow) => r.metrics.map((m) => ({ system: m.system, ndcg: m.ndcg, recall: m.recall }));
+  const saved = await ctx.catalog.backtests.save({
+    runId: ctx.run.runId,
+    createdAt: new Date().toISOString(),
+    configHash: configHash(ctx.config),
+    settings: procedureSettings(settings),
+    rows: rows.map((r) => ({ asOf: new Date(r.asOf).toISOString(), candidateRecall: r.candidateRecall, systems: systems(r) })),
+  });
+  ctx.run.output(ctx.catalog.store.uri, saved.key, saved.etag);
   return rows;
 }
 

@@ -8,7 +8,7 @@
 import type { ModelCard } from '../lib/catalog';
 import { signed } from '../lib/format';
 import { formatWeight } from '../training/blend';
-import { CARD_SECTIONS, SOURCE_LABELS } from '../training/model-card-markdown';
+import { backtestSource, CARD_SECTIONS, NO_BACKTEST, SOURCE_LABELS } from '../training/model-card-markdown';
 import { type Cell, count, escapeHtml, fixed, notAvailable, percent, table } from './html';
 import type { MetricsRow } from './types';
 
@@ -92,8 +92,8 @@ export function modelCardSection(card: ModelCard | undefined, atAsOf: MetricsRow
     part(
       CARD_SECTIONS[6],
       card.backtest === null || card.backtest.length === 0
-        ? para('Not run in the run that trained this model.')
-        : table(['as-of', 'system', `NDCG@${k}`, `Recall@${k}`], card.backtest.map((r) => [{ text: r.asOf }, { text: r.system }, num(r.ndcg), num(r.recall)])),
+        ? para(NO_BACKTEST)
+        : para(backtestSource(card.backtestRunId)) + table(['as-of', 'system', `NDCG@${k}`, `Recall@${k}`], card.backtest.map((r) => [{ text: r.asOf }, { text: r.system }, num(r.ndcg), num(r.recall)])),
     ),
   ];
   return `<section id="model-card"><h2>${title}</h2>\n${parts.join('\n')}\n</section>`;

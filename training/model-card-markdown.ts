@@ -16,6 +16,14 @@ export const SOURCE_LABELS: Record<ModelCard['candidates']['sources'][number]['s
   knn: "bought by the customer's nearest customers",
 };
 
+/** The backtest section's text when the card has no backtest. */
+export const NO_BACKTEST = 'None of this procedure (configuration and training settings) up to the as-of time: `berserkr backtest` runs one, and the cards of later trainings quote it.';
+
+/** Where the backtest rows come from. */
+export function backtestSource(runId: string | null): string {
+  return `From backtest run ${runId ?? '(unknown)'} of this procedure (configuration and training settings), at its as-of times up to this model's:`;
+}
+
 /** The headings of the card's sections, in order (the report uses the same). */
 export const CARD_SECTIONS = ['Training window and cut-offs', 'Features', 'Candidate sources', 'Validation against the baselines', 'Promotion', 'Calibration', 'Backtest'] as const;
 
@@ -117,8 +125,11 @@ export function modelCardMarkdown(card: ModelCard): string {
   );
 
   out.push(`## ${CARD_SECTIONS[6]}`, '');
-  if (card.backtest === null || card.backtest.length === 0) out.push('Not run in the run that trained this model (`berserkr backtest` runs one).');
-  else out.push(table(['as-of', 'system', `NDCG@${k}`, `Recall@${k}`], card.backtest.map((r) => [r.asOf, r.system, f(r.ndcg), f(r.recall)])));
+  if (card.backtest === null || card.backtest.length === 0) out.push(NO_BACKTEST);
+  else {
+    out.push(backtestSource(card.backtestRunId), '');
+    out.push(table(['as-of', 'system', `NDCG@${k}`, `Recall@${k}`], card.backtest.map((r) => [r.asOf, r.system, f(r.ndcg), f(r.recall)])));
+  }
   out.push('');
   return out.join('\n');
 }

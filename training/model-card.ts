@@ -6,10 +6,9 @@
  * the promotion decision with its bootstrap figures. Pure: the runner hands
  * everything in.
  */
-import type { BacktestRow } from '../evaluation/backtest';
 import type { SystemMetrics } from '../evaluation/evaluate';
 import type { SourceRecall } from '../features/source-recall';
-import type { ModelCard } from '../lib/catalog';
+import type { BacktestRecord, ModelCard } from '../lib/catalog';
 import type { BlendFit } from './blend';
 import type { Calibration } from './calibration';
 import type { PriorShift } from './prior-shift';
@@ -52,8 +51,8 @@ export interface ModelCardInput {
     comparisons: readonly Comparison[];
     blend?: { fit: BlendFit; comparison: Comparison };
   };
-  /** Backtest rows of the same run; absent or null when none ran. */
-  backtest?: readonly BacktestRow[] | null;
+  /** The data set's latest backtest of the same procedure, its rows up to the as-of time (`procedureBacktest` of `runner.ts`); absent or null when there is none. */
+  backtest?: BacktestRecord | null;
 }
 
 function comparisonRow(c: Comparison): ModelCard['promotion']['comparisons'][number] {
@@ -147,9 +146,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
         blend: { baseline: blend.fit.baseline, weight: blend.fit.weight, foldWeights: [...blend.fit.foldWeights] as [number, number], comparison: comparisonRow(blend.comparison) },
       }),
     },
-    backtest:
-      input.backtest === undefined || input.backtest === null
-        ? null
-        : input.backtest.flatMap((r) => r.metrics.map((m) => ({ asOf: iso(r.asOf), system: m.system, recall: m.recall, ndcg: m.ndcg }))),
+    backtestRunId: input.backtest?.runId ?? null,
+    backtest: input.backtest?.rows.flatMap((r) => r.systems.map((m) => ({ asOf: r.asOf, system: m.system, recall: m.recall, ndcg: m.ndcg }))) ?? null,
   };
 }

@@ -20,3 +20,13 @@ export interface TrainSettings {
 export interface TrainStepOptions extends TrainSettings {
   asOf: number;
 }
+
+/**
+ * The settings that define the training procedure (every {@link TrainSettings}
+ * but the seed), as plain JSON: what a backtest records and a model card
+ * compares (`lib/catalog/backtests.ts`).
+ */
+export function procedureSettings(o: TrainSettings): Record<string, unknown> {
+  const { horizonDays, k, trainCutoffs, cutoffStepDays = horizonDays, train = {} } = o;
+  return JSON.parse(JSON.stringify({ horizonDays, k, trainCutoffs, cutoffStepDays, train })) as Record<string, unknown>;
+}

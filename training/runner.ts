@@ -13,7 +13,7 @@ import type { EventIndex } from '../features/event-index';
 import { candidateRecallBySource } from '../features/source-recall';
 import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
-import type { ModelCard } from '../lib/catalog';
+import type { BacktestRecord, ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
@@ -22,7 +22,7 @@ import { applyCalibration } from './calibration';
 import { trainChallenger, validationMetrics } from './challenger';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
-import type { TrainStepOptions } from './options';
+import { procedureSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
 import { compare, type Comparison, formatComparison, promotionDecision } from './promotion';
 import { loadModel, newModelId, saveModel } from './registry';
@@ -48,6 +48,18 @@ export interface TrainStepResult {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The data set's latest backtest when it ran the procedure that trains this
+ * model (the same configuration hash and training settings but the seed), with
+ * its rows at as-of times up to `o.asOf`; undefined otherwise.
+ */
+async function procedureBacktest(ctx: StageContext, o: TrainStepOptions): Promise<BacktestRecord | undefined> {
+  const record = await ctx.catalog.backtests.load();
+  if (record === undefined || record.configHash !== configHash(ctx.config) || JSON.stringify(record.settings) !== JSON.stringify(procedureSettings(o))) return undefined;
+  const rows = record.rows.filter((r) => Date.parse(r.asOf) <= o.asOf);
+  return rows.length === 0 ? undefined : { ...record, rows };
+}
 
 /** The champion on the validation cut-off, as the promotion rule compares it. */
 interface ChampionFigure {
@@ -163,7 +175,7 @@ export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainSt
     validation: roles,
     calibration: { method: calibration.method, heldOutLogLoss, refitShift: calibration.refitShift ?? 0, prior: challenged.prior },
     promotion: { outcome, scoringWith: championId, decision, comparisons: [rule.baseline, ...(rule.champion === undefined ? [] : [rule.champion])], blend },
-    backtest: null,
+    backtest: await procedureBacktest(ctx, o),
   });
   const manifest = await ctx.run.step('save model', () =>
     saveModel(

@@ -4,6 +4,7 @@
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
 import type { ObjectStore } from '../store/store';
+import { Backtests } from './backtests';
 import { Blends } from './blends';
 import { ChampionPointer, type Champion } from './champion';
 import { NotInLakeError } from './errors';
@@ -53,6 +54,8 @@ export class Catalog {
   readonly fallbacks: BaselineFallbacks;
   /** `models/<data set>/<model-id>/blend.json`. */
   readonly blends: Blends;
+  /** `models/<data set>/backtest.json`. */
+  readonly backtests: Backtests;
   /** `scores/<data set>/<run-id>/shard-<i>-of-<N>/part-NNNNN.parquet`. */
   readonly scores: ScoreParts;
   /** `exports/<data set>/<run-id>/shards/shard-<i>-of-<N>{.parquet,._SUCCESS.json}`. */
@@ -85,6 +88,7 @@ export class Catalog {
     this.champion = new ChampionPointer(store, this.models);
     this.fallbacks = new BaselineFallbacks(store, this.models);
     this.blends = new Blends(store, this.models);
+    this.backtests = new Backtests(store, this.models);
     this.scores = new ScoreParts(store, dataset);
     this.exports = new Exports(store, dataset);
     this.shards = new ShardOutputs(store, this.exports);

@@ -3,6 +3,7 @@
  * data set, the raw objects of a raw store, the types of the data sets' records,
  * and the errors they throw. Each data set's schema is in its own file.
  */
+export type { BacktestRecord } from './backtests';
 export type { BlendRecord } from './blends';
 export { Catalog } from './catalog';
 export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, LakeLayoutError, NotInLakeError } from './errors';

@@ -115,8 +115,13 @@ export const ModelCardSchema = z.object({
       })
       .optional(),
   }),
-  /** Backtest rows of the same run, or null when none ran. */
+  /**
+   * The rows, up to the model's as-of time, of the data set's latest backtest of
+   * the same procedure (configuration and training settings, `backtests.ts`), or
+   * null when there was none; `backtestRunId` names the run that made them.
+   */
   backtest: z.array(z.object({ asOf: iso, system: z.string(), recall: z.number(), ndcg: z.number() })).nullable(),
+  backtestRunId: z.string().nullable(),
 });
 
 /** `model-card.json` of a model. */

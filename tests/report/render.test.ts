@@ -9,7 +9,7 @@ import { renderReport, ReportInputError } from '../../report/render';
 import type { TopLevelSpec } from 'vega-lite';
 import { ChartRenderError, inlineSvg, renderSvg } from '../../report/svg';
 import type { ReportInput } from '../../report/types';
-import { CARD_SECTIONS } from '../../training/model-card-markdown';
+import { CARD_SECTIONS, NO_BACKTEST } from '../../training/model-card-markdown';
 import { syntheticModelCard, syntheticReportInput } from './synthetic';
 
 const SECTIONS = ['lineage', 'metrics', 'at-k', 'discrimination', 'calibration', 'candidates', 'backtest', 'model-card'];
@@ -102,7 +102,7 @@ describe('renderReport on a full Online-Retail-shaped run', () => {
     expect(card).toContain('<td>challenger against best baseline repeat</td><td class="num">0.3367</td><td class="num">0.2840</td><td class="num">+0.0527</td>');
     expect(card).toContain('ECE 0.0000, ECE@10 over the top-10 lists 0.0310');
     expect(card).toContain('This run&#39;s lists (gbdt-20111109) at the as-of time: ECE 0.0061, ECE@10 0.0285.');
-    expect(card).toContain('Not run in the run that trained this model.');
+    expect(card).toContain(NO_BACKTEST);
   });
 
   it('renders the same input to the same text', async () => {
@@ -125,9 +125,11 @@ describe('renderReport on partial runs', () => {
     const blend = { ...card.promotion.comparisons[0], challenger: 0.2840, other: 0.2822, meanDifference: 0.0019, lower: 0.0002, pValue: 0.042 };
     card.promotion = { ...card.promotion, outcome: 'blend', scoringWith: 'blend:gbdt-20111109', blend: { baseline: 'repeat', weight: 0.001, foldWeights: [0.001, 0.05], comparison: blend } };
     card.backtest = [{ asOf: '2011-09-10T00:00:00.000Z', system: 'model', recall: 0.19, ndcg: 0.35 }];
+    card.backtestRunId = '20261206T040000Z-a1b2c3';
     const html = sectionOf(await renderReport({ ...minimal(), modelCard: card }), 'model-card');
     expect(html).toContain('<td>blend (weight 0.001 on the model, out of fold) against repeat</td><td class="num">0.2840</td><td class="num">0.2822</td><td class="num">+0.0019</td>');
     expect(html).toContain('<td>2011-09-10T00:00:00.000Z</td><td>model</td><td class="num">0.3500</td>');
+    expect(html).toContain('From backtest run 20261206T040000Z-a1b2c3 of this procedure');
     expect(html).not.toContain('at the as-of time: ECE');
   });
 

@@ -146,5 +146,6 @@ export function syntheticModelCard(): ModelCard {
       comparisons: [comparison('baseline', 'repeat', 0.284)],
     },
     backtest: null,
+    backtestRunId: null,
   };
 }

@@ -4,12 +4,11 @@
  * against its schema, written beside the model before its manifest, and its
  * text has every section.
  */
-import { ModelCardSchema } from '../../lib/catalog';
+import { ModelCardSchema, type BacktestRecord } from '../../lib/catalog';
 import { Catalog, DatasetFormatError } from '../../lib/catalog';
-import type { BacktestRow } from '../../evaluation/backtest';
 import type { SystemMetrics } from '../../evaluation/evaluate';
 import { buildModelCard, type ModelCardInput } from '../../training/model-card';
-import { CARD_SECTIONS, modelCardMarkdown } from '../../training/model-card-markdown';
+import { CARD_SECTIONS, modelCardMarkdown, NO_BACKTEST } from '../../training/model-card-markdown';
 import { compare } from '../../training/promotion';
 import { MemoryStore } from '../helpers/memory-store';
 import { syntheticModelCard } from '../report/synthetic';
@@ -66,9 +65,17 @@ describe('buildModelCard', () => {
     expect(card.backtest).toBeNull();
   });
 
-  it('keeps backtest rows of the same run', () => {
-    const backtest: BacktestRow[] = [{ asOf: day('2011-09-10'), candidateRecall: 0.6, candidatesPerCustomer: 100, metrics: [row('model', 0.33), row('repeat', 0.3)] }];
-    expect(buildModelCard({ ...input(), backtest }).backtest).toEqual([
+  it('keeps the rows of the procedure\'s backtest and names its run', () => {
+    const backtest: BacktestRecord = {
+      runId: '20261206T040000Z-a1b2c3',
+      createdAt: '2026-12-06T04:00:00.000Z',
+      configHash: 'x',
+      settings: {},
+      rows: [{ asOf: '2011-09-10T00:00:00.000Z', candidateRecall: 0.6, systems: [{ system: 'model', ndcg: 0.33, recall: 0.165 }, { system: 'repeat', ndcg: 0.3, recall: 0.15 }] }],
+    };
+    const card = buildModelCard({ ...input(), backtest });
+    expect(card.backtestRunId).toBe('20261206T040000Z-a1b2c3');
+    expect(card.backtest).toEqual([
       { asOf: '2011-09-10T00:00:00.000Z', system: 'model', recall: 0.165, ndcg: 0.33 },
       { asOf: '2011-09-10T00:00:00.000Z', system: 'repeat', recall: 0.15, ndcg: 0.3 },
     ]);
@@ -95,7 +102,7 @@ describe('modelCardMarkdown', () => {
     expect(md).toContain('> promoted: …');
     expect(md).toContain('ECE over every validation pair 0.0010; over the top-10 lists (ECE@10) 0.0300.');
     expect(md).toContain('the saved network\'s scores move by −0.0500 in logit to the level of the network the map was fitted on, and the probabilities by +0.1180 in logit, from the validation cut-off\'s base rate 0.0250 to the one forecast for the horizon, 0.0280 (its one-step trend).');
-    expect(md).toContain('## Backtest\n\nNot run in the run that trained this model');
+    expect(md).toContain(`## Backtest\n\n${NO_BACKTEST}`);
     expect(md.endsWith('\n')).toBe(true);
   });
 
@@ -103,7 +110,9 @@ describe('modelCardMarkdown', () => {
     const card = syntheticModelCard();
     card.promotion.blend = { baseline: 'repeat', weight: 0.001, foldWeights: [0.001, 0.05], comparison: { ...card.promotion.comparisons[0], challenger: 0.284, other: 0.2822, meanDifference: 0.0018, lower: 0.0002, pValue: 0.042 } };
     card.backtest = [{ asOf: '2011-09-10T00:00:00.000Z', system: 'model', recall: 0.19, ndcg: 0.35 }];
+    card.backtestRunId = '20261206T040000Z-a1b2c3';
     const md = modelCardMarkdown(card);
+    expect(md).toContain('From backtest run 20261206T040000Z-a1b2c3 of this procedure');
     expect(md).toContain('Blend with baseline repeat: weight 0.001 on the model (0.001 and 0.05 chosen on each half of the customers, judged on the other); out of fold NDCG@10 0.2840 against 0.2822: +0.0018, lower bound +0.0002, p 0.042.');
     expect(md).toContain('| 2011-09-10T00:00:00.000Z | model | 0.3500 | 0.1900 |');
   });

@@ -9,7 +9,8 @@
  * 0.2822; at 16 it is behind, 0.2734 against 0.2822, and the baseline scores.
  * Every setting that moves the figures is fixed (members, epochs, no refit, one
  * training thread, groups, seed). Either way the decision says which and why, in
- * the log, the run record and the model card, which is written with the model.
+ * the log, the run record and the model card, which is written with the model
+ * and quotes the latest backtest of the same procedure.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import type { StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
 import { repeatBaseline } from '../../training/baselines';
 import { CARD_SECTIONS } from '../../training/model-card-markdown';
+import { backtest } from '../../evaluation/backtest';
 import { trainStep } from '../../training/runner';
 import { scoreStep } from '../../scoring/runner';
 import { MemoryStore } from '../helpers/memory-store';
@@ -126,5 +128,32 @@ describe('trainStep when the challenger is not significantly better and there is
     expect(card!.promotion).toMatchObject({ outcome: 'baseline', scoringWith: 'baseline:repeat' });
     expect(card!.promotion.blend!.comparison).toMatchObject({ role: 'baseline', against: 'repeat', significant: false });
     expect(card!.promotion.blend!.comparison.meanDifference).toBeLessThan(0);
+  });
+});
+
+describe('the model card and the backtest of the same procedure', () => {
+  test('quotes the latest backtest of the same configuration and settings, up to its as-of time, and no other', async () => {
+    const { ctx, lake } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const { asOf: _, ...procedure } = settings(asOf, 16);
+    const earlier = asOf - 30 * 86_400_000;
+    const rows = await backtest(ctx, index, procedure, [earlier]);
+    const record = await ctx.catalog.backtests.load();
+    expect(lake.puts).toContain('models/loyalty-club/backtest.json');
+    expect(record).toMatchObject({ runId: ctx.run.runId, settings: { horizonDays: 30, k: 10, trainCutoffs: 1, cutoffStepDays: 30 } });
+    expect(record!.rows.map((r) => [r.asOf, r.systems.map((s) => [s.system, s.ndcg])])).toEqual(
+      rows.map((r) => [new Date(r.asOf).toISOString(), r.metrics.map((m) => [m.system, m.ndcg])]),
+    );
+
+    const same = await trainStep(ctx, index, settings(asOf, 16));
+    expect(same.card.backtestRunId).toBe(ctx.run.runId);
+    expect(same.card.backtest!.map((r) => r.system)).toEqual(['model', 'popularity', 'repeat']);
+    expect(same.card.backtest![0]).toMatchObject({ asOf: new Date(earlier).toISOString(), ndcg: rows[0].metrics[0].ndcg });
+
+    const otherSettings = await trainStep(ctx, index, settings(asOf, 64));
+    expect(otherSettings.card).toMatchObject({ backtest: null, backtestRunId: null });
+    const beforeTheBacktest = await trainStep(ctx, index, { ...settings(earlier - 86_400_000, 16) });
+    expect(beforeTheBacktest.card.backtest).toBeNull();
   });
 });
