@@ -1,9 +1,10 @@
 /**
  * `berserkr backtest` on the real Online Retail data: two rolling origins, each
  * trained only on data before it (shortened: 1 training cut-off, 1 epoch), with
- * the baselines beside the model and candidate coverage per as-of time.
+ * the baselines beside the model and candidate coverage per as-of time, saved
+ * as the data set's latest backtest and no model.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliResult, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
@@ -50,7 +51,12 @@ describe('berserkr backtest on the real data', () => {
     expect(lines[9]).toMatch(/^2011-11-09 candidate recall 0\.5\d{3}, \d+\.\d candidates per customer$/);
   });
 
-  test('saves no model and promotes nothing', () => {
-    expect(readdirSync(join(dir, 'lake'))).not.toContain('models');
+  test('saves no model and promotes nothing, only the backtest a later model card quotes', () => {
+    expect(readdirSync(join(dir, 'lake', 'models', 'online-retail'))).toEqual(['backtest.json']);
+    const record = JSON.parse(readFileSync(join(dir, 'lake', 'models', 'online-retail', 'backtest.json'), 'utf8')) as { rows: { asOf: string; systems: { system: string }[] }[] };
+    expect(record.rows.map((r) => [r.asOf, r.systems.map((x) => x.system)])).toEqual([
+      ['2011-10-10T00:00:00.000Z', ['model', 'popularity', 'repeat']],
+      ['2011-11-09T00:00:00.000Z', ['model', 'popularity', 'repeat']],
+    ]);
   });
 });
