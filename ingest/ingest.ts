@@ -31,8 +31,15 @@ export class UnsupportedCompressionError extends Error {
   }
 }
 
+/**
+ * Lines (clean + rejected) per typed batch and Parquet part by default; with an
+ * encoder thread two batches are in memory at once, one read and one encoded
+ * (the choice: `docs/ingest-threads.md`).
+ */
+export const DEFAULT_BATCH_LINES = 125_000;
+
 export interface IngestOptions extends DecompressOptions {
-  /** Lines (clean + rejected) per yielded batch (the last may hold fewer), 250,000 by default. */
+  /** Lines (clean + rejected) per yielded batch (the last may hold fewer), {@link DEFAULT_BATCH_LINES} by default. */
   batchLines?: number;
   /** Longest CSV record accepted, bytes; 1 MiB by default. */
   maxRecordBytes?: number;
@@ -122,7 +129,7 @@ export async function* typeCsv(
   options: TypeCsvOptions,
   onLayout?: (layout: ColumnLayout, header: readonly string[]) => void,
 ): AsyncGenerator<TypedBatch, IngestCounts> {
-  const batchLines = options.batchLines ?? 250_000;
+  const batchLines = options.batchLines ?? DEFAULT_BATCH_LINES;
   const maxLines = options.maxLines ?? Infinity;
   const records = parseCsv(toUtf8(blocks, config.csv.encoding), { delimiter: config.csv.delimiter, maxRecordBytes: options.maxRecordBytes, source: objectKey });
   let typer: RecordTyper | undefined;

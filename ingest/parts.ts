@@ -35,10 +35,15 @@ export async function* encodeBatches(batches: AsyncGenerator<TypedBatch, IngestC
         if (last) yield await last;
         return r.value;
       }
-      const previous = pending;
+      // The batch before is encoded while this one was read; this one goes to the
+      // encoder only once that is done, so one batch at a time is in its hands.
+      if (pending) {
+        const previous = pending;
+        pending = undefined;
+        yield await previous;
+      }
       pending = encode(r.value);
       pending.catch(() => undefined); // observed when awaited; a source error may come first
-      if (previous) yield await previous;
     }
   } finally {
     // Nothing is left encoding when this ends, whatever ended it (the encoder may be closed next).

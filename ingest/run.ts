@@ -32,7 +32,7 @@ export interface IngestAllOptions {
   codecs: CodecRegistry;
   /** Prefix of the raw objects to take in the raw store; the objects under it that `raw.pattern` and `csv.compression` select (`catalog/raw-objects.ts`). Default: the whole store. */
   rawPrefix?: string;
-  /** Lines per Parquet part, 250,000 by default. */
+  /** Lines per Parquet part, `DEFAULT_BATCH_LINES` (125,000, `ingest.ts`) by default. */
   batchLines?: number;
   /** Largest lzop block accepted, bytes; `DEFAULT_MAX_BLOCK_SIZE` (1 MiB, `lzop.ts`) by default. */
   maxBlockSize?: number;
