@@ -27,8 +27,8 @@ import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import type { FeatureSet } from '../features/types';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
-import { applyCalibration, type Calibration, fitCalibration } from '../training/calibration';
-import { baseRate, levelShift, trendPriorShift } from '../training/prior-shift';
+import { applyCalibration, type Calibration, fitCalibration, logit } from '../training/calibration';
+import { baseRate, refitLevelShift, trendPriorShift } from '../training/prior-shift';
 import type { EventIndex } from '../features/event-index';
 import { expectedCalibrationError, labelPairs } from '../ranking/metrics';
 import { predictRaw } from '../training/predict';
@@ -69,7 +69,6 @@ const mean = (a: ArrayLike<number>): number => {
   for (let i = 0; i < a.length; i++) s += a[i];
   return a.length === 0 ? 0 : s / a.length;
 };
-const logit = (p: number): number => Math.log(p / (1 - p));
 const DAY_MS = 86_400_000;
 
 /** Purchase events, orders and active customers in [from, to). */
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
     const r = await trainModel(train, validation, { seed: args.seed });
     const { calibration } = fitCalibration(r.validationScores, r.validation.label!, r.validation.customer);
     const raw = predictRaw(r.model, r.preprocessing, r.vocab, test);
-    const refitShift = r.refitted ? levelShift(r.validationScores, predictRaw(r.model, r.preprocessing, r.vocab, r.validation)) : 0;
+    const refitShift = refitLevelShift(r);
     r.model.dispose();
     const tieKey = itemOrder(index.events.itemIds);
     const truth = buildTruth(index, asOf, 30);

@@ -19,7 +19,7 @@ import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
-import { baseRate, levelShift, trendPriorShift } from '../training/prior-shift';
+import { baseRate, refitLevelShift, trendPriorShift } from '../training/prior-shift';
 import { predictRaw } from '../training/predict';
 import { trainModel, type TrainOptions } from '../training/train';
 
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       const r = await trainModel(train, validation, { ...VARIANTS[name], seed });
       const seconds = (performance.now() - t0) / 1000;
       const { calibration: fitted } = fitCalibration(r.validationScores, r.validation.label!, r.validation.customer);
-      const refitShift = r.refitted ? levelShift(r.validationScores, predictRaw(r.model, r.preprocessing, r.vocab, r.validation)) : 0;
+      const refitShift = refitLevelShift(r);
       const calibration = { ...fitted, refitShift, priorShift: trendPriorShift([...train, validation].map(baseRate)).shift };
       const raw = predictRaw(r.model, r.preprocessing, r.vocab, test);
       const probability = applyCalibration(calibration, raw);

@@ -45,7 +45,8 @@ export type Calibration = (
 /** Scores are clipped to [EPS, 1 - EPS] before the logit. */
 const EPS = 1e-7;
 
-const logit = (s: number): number => {
+/** ln(p / (1 − p)) of `p` clipped to [EPS, 1 − EPS]. */
+export const logit = (s: number): number => {
   const c = Math.min(1 - EPS, Math.max(EPS, s));
   return Math.log(c / (1 - c));
 };

@@ -14,8 +14,7 @@ import type { ProgressBar } from '../lib/progress';
 import type { StageContext } from '../lib/stage-context';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, type Calibration, fitCalibration } from './calibration';
-import { predictRaw } from './predict';
-import { baseRate, levelShift, type PriorShift, trendPriorShift } from './prior-shift';
+import { baseRate, type PriorShift, refitLevelShift, trendPriorShift } from './prior-shift';
 import type { TrainSettings, TrainStepOptions } from './options';
 import { trainingSchedule } from './schedule';
 import { DEFAULT_MEMBERS, trainModel, type TrainResult } from './train';
@@ -133,7 +132,7 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
  */
 function horizonShifts(ctx: StageContext, result: TrainResult, labelled: FeatureSet[]): { refitShift: number; prior: PriorShift } {
   const log = ctx.log.child({ stage: 'training' });
-  const refitShift = result.refitted ? levelShift(result.validationScores, predictRaw(result.model, result.preprocessing, result.vocab, result.validation)) : 0;
+  const refitShift = refitLevelShift(result);
   const prior = trendPriorShift(labelled.map(baseRate));
   ctx.run.metric('calibration.refit_shift', refitShift);
   ctx.run.metric('calibration.validation_rate', prior.validationRate);

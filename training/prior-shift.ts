@@ -16,6 +16,9 @@
  * `docs/topk-calibration.md`.
  */
 import type { FeatureSet } from '../features/types';
+import { logit } from './calibration';
+import { predictRaw } from './predict';
+import type { TrainResult } from './train';
 import { TrainingInputError } from './errors';
 
 /** Largest ratio of one cut-off's base rate to the one before that the forecast carries forward. */
@@ -31,7 +34,6 @@ export interface PriorShift {
   shift: number;
 }
 
-const logit = (p: number): number => Math.log(p / (1 - p));
 
 /**
  * Base rate of a labelled feature set: the share of its candidate pairs bought in the horizon.
@@ -76,4 +78,13 @@ export function levelShift(reference: ArrayLike<number>, scores: ArrayLike<numbe
   }
   const [ma, mb] = [a / scores.length, b / scores.length];
   return ma > 0 && ma < 1 && mb > 0 && mb < 1 ? logit(ma) - logit(mb) : 0;
+}
+
+/**
+ * The `refitShift` of a training's calibration: {@link levelShift} from the
+ * refitted network's scores of the validation rows to the first phase's, on which
+ * the map was fitted; 0 when the network was not refitted (the map's own network).
+ */
+export function refitLevelShift(result: TrainResult): number {
+  return result.refitted ? levelShift(result.validationScores, predictRaw(result.model, result.preprocessing, result.vocab, result.validation)) : 0;
 }
