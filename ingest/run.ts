@@ -26,6 +26,7 @@ import { IngestCounts, ingestObject, objectCompression } from './ingest';
 import { encodeBatches } from './parts';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
+import { Turns } from './turns';
 
 export interface IngestAllOptions {
   /** lzop block codecs (e.g. `createLzoRegistry()`). */
@@ -64,8 +65,9 @@ export interface IngestAllOptions {
   /**
    * Threads of their own that the in-process path (`workers` 0) encodes its Parquet
    * parts on (`lib/parquet-encoder.ts`); 0 (the default) = the calling thread. With
-   * one or more, two objects are read at a time, so that one is parsed while the
-   * other's parts are encoded. Started only when there is an object to read.
+   * one or more, two objects are in hand at a time and parsed one after the other
+   * (`turns.ts`), so that one is parsed while the other's last parts are encoded.
+   * Started only when there is an object to read.
    */
   encodeThreads?: number;
   /**
@@ -129,7 +131,7 @@ interface StagedObject {
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or configuration hash. Objects are read in key order, up to
  * `workers` at a time (in-process: one at a time, or two with an encoder on
- * threads of its own), each into parts of its own; a corrupt object fails alone.
+ * threads of its own, parsed in turn), each into parts of its own; a corrupt object fails alone.
  * At the end, the objects read whole and within their own reject budget are
  * published together by one ledger rewrite, provided they are also within the
  * run's budget (their lines added up); otherwise none of them is. Raw objects no
@@ -167,6 +169,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const encodeThreads = options.encodeThreads ?? 0;
   const encoder = pool === undefined && encodeThreads > 0 && todo.length > 0 ? workerEncoder(encodeThreads) : CALLING_THREAD_ENCODER;
   const staged: StagedObject[] = [];
+  const parsing = new Turns();
   const fail = async (objectKey: string, e: unknown, written: WrittenPart[]): Promise<void> => {
     const error = e instanceof Error ? e : new Error(String(e));
     for (const { parts, key } of written) await parts.delete(key).catch(() => undefined);
@@ -182,7 +185,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const batches = pool
         ? pool.run(object.key, decompress(object.key, rawObjects.stream(object.key), objectCompression(object.key, config), options), config, typeOptions)
-        : encodeBatches(ingestObject(object.key, rawObjects.stream(object.key), config, options), encoder);
+        : encodeBatches(parsing.inTurn(ingestObject(object.key, rawObjects.stream(object.key), config, options)), encoder);
       try {
         for (let r = await batches.next(); ; r = await batches.next()) {
           if (r.done) {

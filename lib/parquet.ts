@@ -1,23 +1,9 @@
 /**
- * Parquet ⇄ Arrow at the storage edge, through parquet-wasm (Rust `parquet` crate
- * compiled to WebAssembly). Tables cross the boundary as Arrow IPC streams.
- * parquet-wasm (5 MB of WebAssembly, compiled as it loads) is loaded on the first
- * call, so a thread that hands its encoding to another (`parquet-encoder.ts`) never loads it.
+ * Parquet ⇄ Arrow tables at the storage edge: tables cross into parquet-wasm as
+ * Arrow IPC streams (`parquet-ipc.ts`).
  */
 import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import type * as ParquetWasm from 'parquet-wasm';
-
-let loaded: typeof ParquetWasm | undefined;
-const wasm = (): typeof ParquetWasm => (loaded ??= require('parquet-wasm') as typeof ParquetWasm);
-
-/** Parquet codecs berserkr writes. */
-export type ParquetCompression = 'zstd' | 'snappy' | 'uncompressed';
-
-/** The parquet-wasm codec of each compression. */
-function codec(compression: ParquetCompression): ParquetWasm.Compression {
-  const { Compression } = wasm();
-  return compression === 'zstd' ? Compression.ZSTD : compression === 'snappy' ? Compression.SNAPPY : Compression.UNCOMPRESSED;
-}
+import { ParquetCompression, ipcToParquet, parquetToIpc } from './parquet-ipc';
 
 /**
  * Encodes an Arrow table as one Parquet file.
@@ -30,20 +16,10 @@ export function tableToParquet(table: Table, compression: ParquetCompression = '
 }
 
 /**
- * Encodes an Arrow IPC stream (one table, as `tableToIPC(table, 'stream')` writes it) as one Parquet file.
- * @throws Error from parquet-wasm when the bytes are not an Arrow IPC stream.
- */
-export function ipcToParquet(ipc: Uint8Array, compression: ParquetCompression = 'zstd'): Uint8Array {
-  const pq = wasm();
-  const props = new pq.WriterPropertiesBuilder().setCompression(codec(compression)).build();
-  return pq.writeParquet(pq.Table.fromIPCStream(ipc), props);
-}
-
-/**
  * Decodes a Parquet file into an Arrow table.
  * @param bytes a whole Parquet file.
  * @throws Error from parquet-wasm when the bytes are not a valid Parquet file.
  */
 export function parquetToTable(bytes: Uint8Array): Table {
-  return tableFromIPC(wasm().readParquet(bytes).intoIPCStream());
+  return tableFromIPC(parquetToIpc(bytes));
 }

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { tableFromArrays } from 'apache-arrow';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import * as ingest from '../../ingest';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable, tableToParquet } from '../../lib/parquet';
-import { CALLING_THREAD_ENCODER, ParquetEncoder, workerEncoder } from '../../lib/parquet-encoder';
+import { CALLING_THREAD_ENCODER, MOVED_BUFFER_BYTES, ParquetEncoder, ipcChunks, largeBuffers, workerEncoder } from '../../lib/parquet-encoder';
 import { chunked, fixture } from './helpers';
 
 const config = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
@@ -70,7 +70,39 @@ describe('workerEncoder', () => {
     }
   });
 
+  it('moves the large buffers of a table to its thread and encodes what a copy of the table gives', async () => {
+    const ids = Int32Array.from({ length: MOVED_BUFFER_BYTES / 4 }, (_, i) => i * 7);
+    const names = Array.from({ length: 3 }, (_, i) => `name ${i}`);
+    const table = tableFromArrays({ id: ids, name: [...names, ...Array<string>(ids.length - 3).fill('x')] });
+    const expected = tableToParquet(table);
+    const encoder = workerEncoder(1);
+    try {
+      const bytes = await encoder.encode(table);
+      expect(bytes).toEqual(expected);
+      // The id column's values (MOVED_BUFFER_BYTES) moved; the small offsets of the name column did not.
+      expect(table.getChild('id')?.data[0].values.byteLength).toBe(0);
+      expect(parquetToTable(bytes).getChild('id')?.get(9362)).toBe(9362 * 7);
+    } finally {
+      await encoder.close();
+    }
+  });
+
   it('rejects a thread count below 1', () => {
     expect(() => workerEncoder(0)).toThrow('worker threads must be an integer >= 1, found 0');
+  });
+});
+
+describe('ipcChunks', () => {
+  it('holds the bytes tableToIPC writes, with the column buffers as views, not copies', () => {
+    const values = new Float64Array(MOVED_BUFFER_BYTES / 8).map((_, i) => i / 3);
+    const table = tableFromArrays({ v: values, s: ['a', 'bb', 'ccc', ...Array<string>(values.length - 3).fill('')] });
+    const chunks = ipcChunks(table);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from(tableToIPC(table, 'stream')));
+    const column = table.getChild('v')!.data[0].values;
+    expect(chunks.some((c) => c.buffer === column.buffer)).toBe(true);
+    const moved = largeBuffers(chunks);
+    expect(moved).toContain(column.buffer);
+    expect(new Set(moved).size).toBe(moved.length);
+    expect(moved.every((b) => b.byteLength >= MOVED_BUFFER_BYTES)).toBe(true);
   });
 });
