@@ -16,11 +16,13 @@
  * skippable  := u32 0x184D2A50..5F, u32 size, size bytes
  * ```
  * Frames of either kind may follow each other. The optional content checksum
- * (low 32 bits of XXH64) is passed over, not verified: `fzstd` does not compute it.
+ * (low 32 bits of XXH64 of the frame's content) is verified here (`xxh64.ts`):
+ * `fzstd` does not compute it.
  */
 import { Decompress } from 'fzstd';
 import { ByteReader } from './byte-reader';
 import { CompressedDataError } from './compression';
+import { Xxh64 } from './xxh64';
 
 /**
  * Default largest window, bytes: 8 MiB. RFC 8878 §3.1.1.1.2 recommends decoders
@@ -61,7 +63,9 @@ function uintLe(b: Uint8Array, from: number, length: number): number {
  * @throws CompressedDataError on a wrong magic number, a reserved header bit or
  *   block type, a frame that needs a dictionary, a window over `maxWindowSize`, a
  *   block over Block_Maximum_Size, a truncated frame, bytes after the last frame
- *   that are not another frame, or data the decoder finds invalid.
+ *   that are not another frame, data the decoder finds invalid, or a content
+ *   checksum that does not match the frame's content (the frame's blocks have
+ *   been yielded by then: the caller fails the whole object).
  * @example for await (const block of readZstd(store.getStream(key), { objectKey: key })) sink(block);
  */
 export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: ZstdReadOptions): AsyncGenerator<Uint8Array> {
@@ -127,6 +131,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     }
     if (window > maxWindow) fail(descriptorAt, `window of ${window} bytes over the limit of ${maxWindow} bytes (zstd --long or --ultra levels write such frames)`);
     const maxBlock = Math.min(window, MAX_BLOCK);
+    const hash = (descriptor & 0x04) !== 0 ? new Xxh64() : undefined;
     for (let last = false; !last; ) {
       const at = reader.offset;
       const blockHeader = await readExact(3, 'block header');
@@ -139,9 +144,19 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
       const content = await readExact(type === 1 ? 1 : size, `block (block at byte ${at})`);
       feed(blockHeader, at);
       feed(content, at + 3);
-      yield* out.splice(0);
+      const produced = out.splice(0);
+      for (const piece of produced) hash?.update(piece);
+      yield* produced;
     }
-    if ((descriptor & 0x04) !== 0) feed(await readExact(4, 'content checksum'), reader.offset - 4);
+    if (hash) {
+      const at = reader.offset;
+      const stored = await readExact(4, 'content checksum');
+      feed(stored, at);
+      const computed = hash.low32();
+      if (computed !== u32le(stored, 0)) {
+        fail(at, `content checksum ${hex(stored)} does not match the frame's content (XXH64 low 32 bits ${computed.toString(16).padStart(8, '0')}): the object is corrupt`);
+      }
+    }
   } while (!(await reader.atEnd()));
   feed(new Uint8Array(0), reader.offset, true);
   yield* out.splice(0);

@@ -19,7 +19,7 @@ import {
 } from '../../ingest';
 import { ObjectCompression, compressionOf } from '../../lib/catalog';
 import { parseConfig } from '../../lib/config';
-import { ZSTD_SAMPLE, chunked, concatBytes, fixture, zstdFrame } from './helpers';
+import { ZSTD_SAMPLE, chunked, concatBytes, fixture, xxh64Reference, zstdFrame } from './helpers';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 const codecs = createLzoRegistry();
@@ -204,5 +204,24 @@ describe('readZstd (RFC 8878)', () => {
     corrupt[20] ^= 0xff;
     await expect(fails(corrupt)).rejects.toThrow(CompressedDataError);
     await expect(fails(Buffer.from('not zstd'))).rejects.toThrow('k.zst: zstd data cannot be read at byte 0: not a zstd frame: expected 28 b5 2f fd, found 6e 6f 74 20');
+  });
+
+  it('verifies the content checksum of each frame, and fails a frame whose content does not match it', async () => {
+    const read = (bytes: Uint8Array) => concatBytes(readZstd(chunked(bytes, 9), { objectKey: 'k.zst' }));
+    const blocks = [{ raw: lines.subarray(0, 1500) }, { rle: 0x0a, size: 40 }, { raw: lines.subarray(1500, 1537) }];
+    const content = Buffer.from(`${lines.subarray(0, 1500)}${'\n'.repeat(40)}${lines.subarray(1500, 1537)}`);
+    const good = zstdFrame(blocks, { checksum: true });
+    expect(text(await read(Buffer.concat([good, good])))).toBe(`${content}${content}`);
+    // A raw block's byte changed in transit: every header is intact, only the checksum can tell.
+    const flipped = Buffer.from(good);
+    flipped[6 + 3 + 100] ^= 0x01;
+    const changed = Buffer.from(content);
+    changed[100] ^= 0x01;
+    const computed = Number(xxh64Reference(changed) & 0xffffffffn).toString(16).padStart(8, '0');
+    const stored = flipped.subarray(flipped.length - 4).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+    await expect(read(Buffer.concat([good, flipped]))).rejects.toThrow(
+      `k.zst: zstd data cannot be read at byte ${2 * good.length - 4}: content checksum ${stored} does not match the frame's content (XXH64 low 32 bits ${computed}): the object is corrupt`,
+    );
+    await expect(read(zstdFrame(blocks, { checksum: 0x12345678 }))).rejects.toThrow(`at byte ${good.length - 4}: content checksum 78 56 34 12 does not match`);
   });
 });

@@ -75,13 +75,54 @@ export function retailLzop(good: number, bad: number): Uint8Array {
 }
 
 /**
+ * XXH64 with seed 0 in BigInt arithmetic, written straight from the xxHash
+ * specification (`doc/xxhash_spec.md`) as a slow second implementation that
+ * `ingest/xxh64.ts` is checked against.
+ */
+export function xxh64Reference(b: Uint8Array): bigint {
+  const M = (1n << 64n) - 1n;
+  const [P1, P2, P3, P4, P5] = [0x9e3779b185ebca87n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f9n, 0x85ebca77c2b2ae63n, 0x27d4eb2f165667c5n];
+  const rotl = (x: bigint, r: number) => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M;
+  const round = (acc: bigint, lane: bigint) => (rotl((acc + lane * P2) & M, 31) * P1) & M;
+  const word = (i: number, bytes: number) => {
+    let v = 0n;
+    for (let k = bytes - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[i + k]);
+    return v;
+  };
+  const n = b.length;
+  let i = 0;
+  let acc: bigint;
+  if (n >= 32) {
+    const v = [(P1 + P2) & M, P2, 0n, (M + 1n - P1) & M];
+    for (; i + 32 <= n; i += 32) for (let k = 0; k < 4; k++) v[k] = round(v[k], word(i + 8 * k, 8));
+    acc = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M;
+    for (const x of v) acc = ((acc ^ round(0n, x)) * P1 + P4) & M;
+  } else {
+    acc = P5;
+  }
+  acc = (acc + BigInt(n)) & M;
+  for (; i + 8 <= n; i += 8) acc = (rotl(acc ^ round(0n, word(i, 8)), 27) * P1 + P4) & M;
+  if (i + 4 <= n) {
+    acc = (rotl(acc ^ ((word(i, 4) * P1) & M), 23) * P2 + P3) & M;
+    i += 4;
+  }
+  for (; i < n; i++) acc = (rotl(acc ^ ((BigInt(b[i]) * P5) & M), 11) * P1) & M;
+  acc ^= acc >> 33n;
+  acc = (acc * P2) & M;
+  acc ^= acc >> 29n;
+  acc = (acc * P3) & M;
+  return acc ^ (acc >> 32n);
+}
+
+/**
  * A Zstandard frame (RFC 8878 §3.1.1) of raw and RLE blocks, made by hand so tests
  * need no compressor: no content size, a window of 2^`windowLog` bytes (10..41),
- * optionally a dictionary id and a (never verified) content checksum.
+ * optionally a dictionary id and a content checksum (the low 32 bits of the
+ * content's {@link xxh64Reference}, or the given wrong value).
  */
 export function zstdFrame(
   blocks: ({ raw: Uint8Array } | { rle: number; size: number })[],
-  options: { windowLog?: number; checksum?: boolean; dictionaryId?: number } = {},
+  options: { windowLog?: number; checksum?: boolean | number; dictionaryId?: number } = {},
 ): Uint8Array {
   const dictionary = options.dictionaryId ?? 0;
   const descriptor = (options.checksum ? 0x04 : 0) | (dictionary === 0 ? 0 : 1);
@@ -93,7 +134,12 @@ export function zstdFrame(
     const header = (size << 3) | (type << 1) | last;
     parts.push(Uint8Array.of(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff), content);
   });
-  if (options.checksum) parts.push(Uint8Array.of(1, 2, 3, 4));
+  if (options.checksum !== undefined && options.checksum !== false) {
+    const content = Buffer.concat(blocks.map((b) => ('raw' in b ? b.raw : Buffer.alloc(b.size, b.rle))));
+    const stored = Buffer.alloc(4);
+    stored.writeUInt32LE(options.checksum === true ? Number(xxh64Reference(content) & 0xffffffffn) : options.checksum);
+    parts.push(stored);
+  }
   return Buffer.concat(parts);
 }
 
