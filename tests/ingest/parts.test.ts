@@ -70,18 +70,20 @@ describe('workerEncoder', () => {
     }
   });
 
-  it('moves the large buffers of a table to its thread and encodes what a copy of the table gives', async () => {
+  it('moves the large buffers of a table to its thread, copies the small ones, and encodes what tableToParquet gives', async () => {
     const ids = Int32Array.from({ length: MOVED_BUFFER_BYTES / 4 }, (_, i) => i * 7);
-    const names = Array.from({ length: 3 }, (_, i) => `name ${i}`);
-    const table = tableFromArrays({ id: ids, name: [...names, ...Array<string>(ids.length - 3).fill('x')] });
+    const flags = Uint8Array.from({ length: ids.length }, (_, i) => i % 3);
+    const table = tableFromArrays({ id: ids, flag: flags });
     const expected = tableToParquet(table);
     const encoder = workerEncoder(1);
     try {
       const bytes = await encoder.encode(table);
       expect(bytes).toEqual(expected);
-      // The id column's values (MOVED_BUFFER_BYTES) moved; the small offsets of the name column did not.
+      // The id column's values (MOVED_BUFFER_BYTES) moved; the flags (a quarter of that) were copied.
       expect(table.getChild('id')?.data[0].values.byteLength).toBe(0);
-      expect(parquetToTable(bytes).getChild('id')?.get(9362)).toBe(9362 * 7);
+      expect(table.getChild('flag')?.data[0].values.byteLength).toBe(flags.length);
+      const back = parquetToTable(bytes);
+      expect([back.getChild('id')?.get(9362), back.getChild('flag')?.get(9362)]).toEqual([9362 * 7, 9362 % 3]);
     } finally {
       await encoder.close();
     }
