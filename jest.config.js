@@ -1,3 +1,12 @@
+const { availableParallelism, totalmem } = require('node:os');
+
+/**
+ * One test worker per CPU, and no more than one per 3 GiB of memory: an end-to-end
+ * suite's `berserkr run` peaks at about 1.3 GiB with its threads. Jest's own default
+ * (CPUs − 1) leaves a 2-core machine one worker (docs/test-suite.md).
+ */
+const workers = Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 ** 30 / 3)));
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -5,4 +14,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 120000,
+  maxWorkers: workers,
 };
