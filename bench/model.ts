@@ -9,8 +9,9 @@
  *
  * Usage: `npm run build && node dist/bench/model.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--seeds 42,1,2] [--variants default,no-refit,…]`
- * (`default` is `berserkr train`'s). The lake must hold ingested clean data
+ * [--train-cutoffs 6] [--seeds 42,1,2] [--variants default,no-refit,…] [--knn-candidates 0]`
+ * (`default` is `berserkr train`'s; `--knn-candidates` adds that many candidates per
+ * customer from its nearest customers, `knnM` of `features/candidates.ts`, off in the product). The lake must hold ingested clean data
  * reaching the end of the horizon after the as-of time.
  */
 import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
@@ -59,10 +60,11 @@ interface Args {
   trainCutoffs: number;
   seeds: number[];
   variants: string[];
+  knnCandidates: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seeds: [42, 1, 2], variants: ['default'] };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seeds: [42, 1, 2], variants: ['default'], knnCandidates: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new ModelBenchSetupError(`${flag}: expected a value`);
@@ -72,9 +74,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
     else if (flag === '--seeds' && /^\d+(,\d+)*$/.test(value)) args.seeds = value.split(',').map(Number);
     else if (flag === '--variants' && value.split(',').every((v) => v in VARIANTS)) args.variants = value.split(',');
+    else if (flag === '--knn-candidates' && /^\d+$/.test(value)) args.knnCandidates = Number(value);
     else {
       throw new ModelBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…])`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…], --knn-candidates N)`,
       );
     }
   }
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { config, index } = await lakeEvents(args.lake, args.config);
   const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);
-  const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30 });
+  const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30, knnM: args.knnCandidates });
   const train = schedule.train.map(build);
   const validation = build(schedule.validation);
   const test = build(args.asOf);
