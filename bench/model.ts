@@ -9,15 +9,16 @@
  *
  * Usage: `npm run build && node dist/bench/model.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--seeds 42,1,2] [--variants default,no-refit,…] [--knn-candidates 0]`
- * (`default` is `berserkr train`'s; `--knn-candidates` adds that many candidates per
- * customer from its nearest customers, `knnM` of `features/candidates.ts`, off in the product). The lake must hold ingested clean data
+ * [--train-cutoffs 6] [--seeds 42,1,2] [--variants default,no-refit,…] [--candidates knnM=50,popularN=200]`
+ * (`default` is `berserkr train`'s; `--candidates` sets options of the candidate
+ * generation, `CandidateOptions` of `features/candidates.ts`, for every feature set). The lake must hold ingested clean data
  * reaching the end of the horizon after the as-of time.
  */
 import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
 import { lakeEvents } from './lake-events';
 import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
+import type { CandidateOptions } from '../features/candidates';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, fitCalibration } from '../training/calibration';
 import { baseRate, refitLevelShift, trendPriorShift } from '../training/prior-shift';
@@ -60,11 +61,25 @@ interface Args {
   trainCutoffs: number;
   seeds: number[];
   variants: string[];
-  knnCandidates: number;
+  candidates: CandidateOptions;
+}
+
+/** The numeric options of candidate generation that `--candidates` may set. */
+const CANDIDATE_OPTIONS = ['popularN', 'popularityWindowDays', 'copurchaseM', 'recentOrders', 'neighbours', 'knnM', 'knnNeighbours', 'knnQueryItems', 'knnPostings'] as const;
+
+/** `name=value,…` → candidate options, or undefined when a name is unknown or a value not a whole number. */
+function candidateOptions(text: string): CandidateOptions | undefined {
+  const options: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const [name, value] = pair.split('=');
+    if (!(CANDIDATE_OPTIONS as readonly string[]).includes(name) || !/^\d+$/.test(value ?? '')) return undefined;
+    options[name] = Number(value);
+  }
+  return options;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seeds: [42, 1, 2], variants: ['default'], knnCandidates: 0 };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seeds: [42, 1, 2], variants: ['default'], candidates: {} };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new ModelBenchSetupError(`${flag}: expected a value`);
@@ -74,10 +89,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
     else if (flag === '--seeds' && /^\d+(,\d+)*$/.test(value)) args.seeds = value.split(',').map(Number);
     else if (flag === '--variants' && value.split(',').every((v) => v in VARIANTS)) args.variants = value.split(',');
-    else if (flag === '--knn-candidates' && /^\d+$/.test(value)) args.knnCandidates = Number(value);
+    else if (flag === '--candidates' && candidateOptions(value) !== undefined) args.candidates = candidateOptions(value)!;
     else {
       throw new ModelBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…], --knn-candidates N)`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…], --candidates ${CANDIDATE_OPTIONS.join('|')}=N[,…])`,
       );
     }
   }
@@ -88,7 +103,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { config, index } = await lakeEvents(args.lake, args.config);
   const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);
-  const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30, knnM: args.knnCandidates });
+  const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30, ...args.candidates });
   const train = schedule.train.map(build);
   const validation = build(schedule.validation);
   const test = build(args.asOf);
