@@ -125,8 +125,8 @@ export function zstdFrame(
   options: { windowLog?: number; checksum?: boolean | number; dictionaryId?: number } = {},
 ): Uint8Array {
   const dictionary = options.dictionaryId ?? 0;
-  const checksum = options.checksum !== undefined && options.checksum !== false;
-  const descriptor = (checksum ? 0x04 : 0) | (dictionary === 0 ? 0 : 1);
+  const checksum = options.checksum ?? false;
+  const descriptor = (checksum !== false ? 0x04 : 0) | (dictionary === 0 ? 0 : 1);
   const parts: Uint8Array[] = [Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, descriptor, ((options.windowLog ?? 20) - 10) << 3)];
   if (dictionary !== 0) parts.push(Uint8Array.of(dictionary));
   blocks.forEach((b, i) => {
@@ -135,10 +135,10 @@ export function zstdFrame(
     const header = (size << 3) | (type << 1) | last;
     parts.push(Uint8Array.of(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff), content);
   });
-  if (checksum) {
+  if (checksum !== false) {
     const content = Buffer.concat(blocks.map((b) => ('raw' in b ? b.raw : Buffer.alloc(b.size, b.rle))));
     const stored = Buffer.alloc(4);
-    stored.writeUInt32LE(options.checksum === true ? Number(xxh64Reference(content) & 0xffffffffn) : options.checksum);
+    stored.writeUInt32LE(checksum === true ? Number(xxh64Reference(content) & 0xffffffffn) : checksum);
     parts.push(stored);
   }
   return Buffer.concat(parts);
