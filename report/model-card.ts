@@ -8,7 +8,7 @@
 import type { ModelCard } from '../lib/catalog';
 import { signed } from '../lib/format';
 import { formatWeight } from '../training/blend';
-import { backtestSource, CARD_SECTIONS, NO_BACKTEST, SOURCE_LABELS } from '../training/model-card-markdown';
+import { activeSources, backtestSource, CARD_SECTIONS, NO_BACKTEST, SOURCE_LABELS } from '../training/model-card-markdown';
 import { type Cell, count, escapeHtml, fixed, notAvailable, percent, table } from './html';
 import type { MetricsRow } from './types';
 
@@ -71,7 +71,7 @@ export function modelCardSection(card: ModelCard | undefined, atAsOf: MetricsRow
         table(
           ['source', 'recall', 'candidates per customer'],
           [
-            ...c.sources.map((s) => [{ text: `${s.source}: ${SOURCE_LABELS[s.source]}` }, { text: percent(s.recall), className: 'num' }, num(s.perCustomer, 1)]),
+            ...activeSources(c).map((s) => [{ text: `${s.source}: ${SOURCE_LABELS[s.source]}` }, { text: percent(s.recall), className: 'num' }, num(s.perCustomer, 1)]),
             [{ text: 'all sources' }, { text: percent(c.recall), className: 'best' }, num(c.perCustomer, 1)],
           ],
         ),

@@ -28,6 +28,11 @@ export function backtestSource(runId: string | null): string {
 export const CARD_SECTIONS = ['Training window and cut-offs', 'Features', 'Candidate sources', 'Validation against the baselines', 'Promotion', 'Calibration', 'Backtest'] as const;
 
 const f = (x: number | undefined, digits = 4): string => fixed(x, digits);
+
+/** The candidate sources a card lists: those that put candidates on the validation cut-off (the customer-KNN source is off unless asked for). */
+export function activeSources(c: ModelCard['candidates']): ModelCard['candidates']['sources'] {
+  return c.sources.filter((s) => s.perCustomer > 0);
+}
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -84,7 +89,7 @@ export function modelCardMarkdown(card: ModelCard): string {
   out.push(
     table(
       ['source', 'recall', 'candidates per customer'],
-      [...c.sources.map((s) => [`${s.source}: ${SOURCE_LABELS[s.source]}`, percent(s.recall), f(s.perCustomer, 1)]), ['all sources', percent(c.recall), f(c.perCustomer, 1)]],
+      [...activeSources(c).map((s) => [`${s.source}: ${SOURCE_LABELS[s.source]}`, percent(s.recall), f(s.perCustomer, 1)]), ['all sources', percent(c.recall), f(c.perCustomer, 1)]],
     ),
     '',
   );

@@ -97,6 +97,7 @@ describe('renderReport on a full Online-Retail-shaped run', () => {
     expect(card).toContain('<code>ci_customer_knn_score</code>');
     expect(card).toContain('<td>own: customer&#39;s own past items</td><td class="num">41.2 %</td>');
     expect(card).toContain('<td>all sources</td><td class="best">59.3 %</td>');
+    expect(card).not.toContain('<td>knn:'); // no candidates from it: off, not listed
     expect(card).toContain('Outcome: <b>promoted</b>; scoring uses <code>gbdt-20111109</code>.');
     expect(card).toContain('<blockquote>promoted: validation NDCG@10 0.3367 beats best baseline repeat 0.2840: +0.0527, 95 % lower bound +0.0446, p 0.001;');
     expect(card).toContain('<td>challenger against best baseline repeat</td><td class="num">0.3367</td><td class="num">0.2840</td><td class="num">+0.0527</td>');

@@ -97,6 +97,8 @@ describe('modelCardMarkdown', () => {
     expect(md).toContain('Training cut-offs (labels: purchases in [t, t + 30 days)), every 30 days: 2011-08-11T00:00:00.000Z, 2011-09-10T00:00:00.000Z.');
     expect(md).toContain('| own: customer\'s own past items | 40.0 % | 20.0 |');
     expect(md).toContain('| all sources | 60.0 % | 100.0 |');
+    // The customer-KNN source put no candidate: it is off, and not listed as if it had failed.
+    expect(md).not.toContain('| knn:');
     expect(md).toContain('| challenger | challenger | 0.4500 | 0.2250 |');
     expect(md).toContain('| best baseline repeat | 0.4500 | 0.3000 | +0.1500 |');
     expect(md).toContain('> promoted: …');
