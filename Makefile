@@ -90,7 +90,8 @@ clean: ## Remove dist/ (the lake/ folder is data: remove it yourself)
 
 ## ---- checks and demo --------------------------------------------------------
 
-test: setup ## Run the whole test suite (jest --ci), without the settings of .env
+test: setup ## Type-check sources, tests and benches, then run the whole test suite (jest --ci), without the settings of .env
+	npm run typecheck
 	$(if $(ENV_KEYS),env $(addprefix -u ,$(ENV_KEYS))) npx jest --ci
 
 demo: setup ## Run the whole pipeline on the bundled Online Retail data into ./lake at the protocol's as-of time; show the export and the report

@@ -84,6 +84,10 @@ describe('Makefile', () => {
     expect(make(local, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop()).toBe('npx jest --ci');
   });
 
+  it('type-checks sources, tests and benches before the suite runs (ts-jest only transpiles)', () => {
+    expect(make(local, ['-n', '-o', 'setup', 'test']).trim().split('\n')).toEqual(['npm run typecheck', 'npx jest --ci']);
+  });
+
   it('passes the schedule mode and training flags to schedule', () => {
     expect(cliLine(local, ['schedule', 'BERSERKR_RAW=r'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'r' /);
     expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--epochs 1'])).toMatch(/ schedule --once .* --epochs 1$/);
