@@ -33,6 +33,7 @@ const f = (x: number | undefined, digits = 4): string => fixed(x, digits);
 export function activeSources(c: ModelCard['candidates']): ModelCard['candidates']['sources'] {
   return c.sources.filter((s) => s.perCustomer > 0);
 }
+
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
