@@ -83,13 +83,14 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new ModelBenchSetupError(`${flag}: expected a value`);
+    const candidates = flag === '--candidates' ? candidateOptions(value) : undefined;
     if (flag === '--lake') args.lake = value;
     else if (flag === '--config') args.config = value;
     else if (flag === '--as-of' && Number.isFinite(Date.parse(value))) args.asOf = Date.parse(value);
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
     else if (flag === '--seeds' && /^\d+(,\d+)*$/.test(value)) args.seeds = value.split(',').map(Number);
     else if (flag === '--variants' && value.split(',').every((v) => v in VARIANTS)) args.variants = value.split(',');
-    else if (flag === '--candidates' && candidateOptions(value) !== undefined) args.candidates = candidateOptions(value)!;
+    else if (candidates !== undefined) args.candidates = candidates;
     else {
       throw new ModelBenchSetupError(
         `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…], --candidates ${CANDIDATE_OPTIONS.join('|')}=N[,…])`,

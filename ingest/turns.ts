@@ -7,7 +7,7 @@ export class Turns {
   private last: Promise<void> = Promise.resolve();
 
   /** Waits for the turns asked for before; resolves with the function that ends this one. */
-  take(): Promise<() => void> {
+  private take(): Promise<() => void> {
     let end!: () => void;
     const mine = new Promise<void>((resolve) => (end = resolve));
     const before = this.last;
