@@ -33,7 +33,7 @@ import type { EventIndex } from '../features/event-index';
 import { expectedCalibrationError, labelPairs } from '../ranking/metrics';
 import { predictRaw } from '../training/predict';
 import { trainModel } from '../training/train';
-import { buildTruth } from '../training/truth';
+import { buildTruth } from '../evaluation/truth';
 
 /** A bench setting that cannot be used. */
 export class CalibrationBenchSetupError extends Error {

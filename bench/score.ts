@@ -52,7 +52,7 @@ import { DEFAULT_MEMBERS } from '../training/train';
 import { buildModel, DEFAULT_MODEL_SPEC } from '../training/model';
 import { fitPreprocessing } from '../training/preprocess';
 import { saveModel } from '../training/registry';
-import { Prng } from '../training/sampling';
+import { Prng } from '../lib/prng';
 import { lowerBound } from '../ranking/ranges';
 
 /** A bench setting that cannot be used. */

@@ -13,7 +13,7 @@ import { scoreFeatureSet } from '../scoring/score';
 import { trainChallenger } from '../training/challenger';
 import { configHash } from '../lib/config';
 import { procedureSettings, type TrainSettings } from '../training/options';
-import { canEvaluate } from '../training/truth';
+import { canEvaluate } from './truth';
 import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from './evaluate';
 
 /** One as-of time of a backtest. */

@@ -18,7 +18,7 @@
  * seeded generator (`Prng`, mulberry32), so one seed gives one answer, and every
  * comparison made with the same seed and n draws the same customers.
  */
-import { Prng } from '../training/sampling';
+import { Prng } from '../lib/prng';
 
 /** Options of {@link pairedBootstrap}; defaults in brackets. */
 export interface BootstrapOptions {

@@ -5,10 +5,10 @@
  * over the pairs of the top-K lists (where a list's reader reads it).
  */
 import { EventIndex } from '../features/event-index';
-import { popularityBaseline, repeatBaseline } from '../training/baselines';
+import { popularityBaseline, repeatBaseline } from './baselines';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { type CustomerMetrics, customerMetrics, expectedCalibrationError, labelPairs, logLoss, RankingMetrics, rankingMetrics } from '../ranking/metrics';
-import { buildTruth, truthOf } from '../training/truth';
+import { buildTruth, truthOf } from './truth';
 
 /** Metrics of one system at one as-of time. */
 export interface SystemMetrics extends RankingMetrics {

@@ -9,7 +9,7 @@ import type { ExportMetadata } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
 import type { RankedLists } from '../ranking/lists';
 import type { ScoredPairs } from '../ranking/lists';
-import { canEvaluate } from '../training/truth';
+import { canEvaluate } from './truth';
 import { evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
 import { readPublished } from './published';
 

@@ -63,7 +63,7 @@ function evaluatedPosition(truth: Truth, maxCustomer: number): Int32Array {
  *
  * @param lists ranked lists (any row order); ranks are positions, so a list
  *   with ranks 1, 2, 5 has nothing at 3 and 4.
- * @param truth the protocol truth (`buildTruth` of `training/truth.ts`).
+ * @param truth the protocol truth (`buildTruth` of `evaluation/truth.ts`).
  * @param k cut-off K, default 10.
  * @throws MetricInputError when columns differ in length, a rank is < 1, or an
  *   evaluated customer has two rows at one rank ≤ K or one item twice in its top K.

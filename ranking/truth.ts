@@ -1,7 +1,7 @@
 /**
  * The truth a ranking is judged against (`protocol.md`, "Definitions"): for
  * as-of T and horizon H, the items each evaluated customer buys in [T, T + H).
- * Built from events by `training/truth.ts`.
+ * Built from events by `evaluation/truth.ts`.
  */
 
 /** Evaluated customers and their truth, CSR over the evaluated customers. */

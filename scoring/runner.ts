@@ -20,7 +20,7 @@ import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
-import { canEvaluate } from '../training/truth';
+import { canEvaluate } from '../evaluation/truth';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';

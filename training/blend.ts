@@ -36,7 +36,7 @@ import { itemOrder, rankPerCustomer, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, type Calibration, customerFold, fitCalibration } from './calibration';
 import { TrainingInputError } from './errors';
 import { BASELINES, type BaselineName } from './fallback';
-import { buildTruth, truthOf } from './truth';
+import { buildTruth, truthOf } from '../evaluation/truth';
 
 /** c of reciprocal-rank fusion. */
 export const RRF_CONSTANT = 60;
@@ -94,7 +94,7 @@ export function modelRanks(customer: Int32Array, item: Int32Array, probability: 
 
 /**
  * Rank of each row's item in its customer's baseline list, 0 when not listed.
- * @param lists baseline lists, customers ascending (as `training/baselines.ts` returns them).
+ * @param lists baseline lists, customers ascending (as `evaluation/baselines.ts` returns them).
  */
 export function baselineRanks(lists: RankedLists, customer: Int32Array, item: Int32Array): Int32Array {
   const rank = new Int32Array(customer.length);

@@ -20,7 +20,7 @@ import { TrainingInputError } from './errors';
 import { toVocabIndex } from './model';
 import type { Vocabulary } from './predict';
 import { applyPreprocessing, type Preprocessing } from './preprocess';
-import type { Prng } from './sampling';
+import type { Prng } from '../lib/prng';
 
 /** How much training sees per epoch. */
 export interface TrainingBudget {

@@ -13,7 +13,7 @@ import { DAY_MS } from '../lib/schema';
 import { customerItemsInWindow, EventIndex } from '../features/event-index';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { setHas } from '../ranking/ranges';
-import { popularityBaseline, repeatBaseline } from './baselines';
+import { popularityBaseline, repeatBaseline } from '../evaluation/baselines';
 import { applyCalibration, fitPlatt, type Calibration } from './calibration';
 import { TrainingInputError } from './errors';
 

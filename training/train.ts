@@ -35,7 +35,7 @@ import { buildModel, DEFAULT_MODEL_SPEC, growVocabulary, type ModelSpec } from '
 import { predictRaw, type Vocabulary } from './predict';
 import { fitPreprocessing, type Preprocessing } from './preprocess';
 import { flatWeights, setFlatWeights } from './replica';
-import { Prng } from './sampling';
+import { Prng } from '../lib/prng';
 import { candidateNdcgAtK } from './selection';
 import { InProcessTrainer, type Trainer } from './trainer';
 

@@ -4,7 +4,7 @@
  * and a loss; the same seed gives the same answer, another seed nearly the same.
  */
 import { BootstrapInputError, pairedBootstrap } from '../../evaluation/bootstrap';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 /** n per-customer NDCG-like figures in [0, 1], and the same customers shifted by `lead` (clipped) plus noise. */
 function figures(n: number, lead: number, noise: number, seed: number): { a: Float64Array; b: Float64Array } {

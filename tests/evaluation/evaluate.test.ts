@@ -7,7 +7,7 @@ import { buildEventIndex } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
 import { evaluateAt, formatMetricsTable, metricsByName } from '../../evaluation/evaluate';
 import { expectedCalibrationError, labelPairs } from '../../ranking/metrics';
-import { buildTruth } from '../../training/truth';
+import { buildTruth } from '../../evaluation/truth';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 
 describe('evaluateAt', () => {

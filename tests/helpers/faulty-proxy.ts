@@ -14,7 +14,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 export type FaultKind = '503' | 'reset-request' | 'cut-response';
 

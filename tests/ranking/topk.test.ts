@@ -1,6 +1,6 @@
 import { RankingInputError } from '../../ranking/errors';
 import { itemOrder, orderByCustomerId, rankPerCustomer, topByScore, topKPerCustomer, type TopK } from '../../ranking/topk';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 /** Reference: full sort per customer by (probability desc, key asc). */
 function bruteForce(customer: Int32Array, item: Int32Array, p: Float32Array, k: number, key: (i: number) => number): number[][] {

@@ -5,7 +5,7 @@
  */
 import type { ModelCard } from '../../lib/catalog';
 import type { AtKSeries, BacktestRow, ReportInput, ScoredLabels } from '../../report/types';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 /**
  * n pairs with p = σ(−4 + 1.5 z), z ~ N(0, 1) (base rate about 4 %, AUC about

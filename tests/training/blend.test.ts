@@ -10,7 +10,7 @@ import { purchaseEvents } from '../../features/events';
 import { DAY_MS } from '../../lib/schema';
 import type { RankedLists } from '../../ranking/lists';
 import { itemOrder, topKPerCustomer } from '../../ranking/topk';
-import { repeatBaseline } from '../../training/baselines';
+import { repeatBaseline } from '../../evaluation/baselines';
 import { baselineRanks, BLEND_WEIGHTS, blendRows, blendScores, fitBlend, formatWeight, modelRanks, parseBlendId, RRF_CONSTANT } from '../../training/blend';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 

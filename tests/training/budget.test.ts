@@ -3,7 +3,7 @@ import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch,
 import type { Vocabulary } from '../../training/predict';
 import { TrainingInputError } from '../../training/errors';
 import type { Preprocessing } from '../../training/preprocess';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 /** Customers 0 … sizes.length − 1 with sizes[c] rows each, the first positives[c] of them positive; feature 0 = row index. */
 function groupedSet(sizes: number[], positives: number[], cutoff = 0): FeatureSet {

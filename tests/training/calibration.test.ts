@@ -8,7 +8,7 @@ import {
 } from '../../training/calibration';
 import { TrainingInputError } from '../../training/errors';
 import { expectedCalibrationError as ece, logLoss } from '../../ranking/metrics';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 import { gaussian, sigmoid } from './synthetic';
 
 /** Raw scores s = σ(f), f ~ N(0, 2²); labels from P(y=1) = truth(s). */

@@ -8,7 +8,7 @@ import { EnsembleMismatchError, memberSeed, mergedSpec, mergeMembers, mergeScore
 import { buildModel, type ModelSpec } from '../../training/model';
 import { predictRaw } from '../../training/predict';
 import { fitPreprocessing } from '../../training/preprocess';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 import { gaussian, makeFeatureSet, makeWorld } from './synthetic';
 
 describe('mergeMembers', () => {

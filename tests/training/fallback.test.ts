@@ -2,7 +2,7 @@ import { buildEventIndex, customerItemsInWindow } from '../../features/event-ind
 import { setHas } from '../../ranking/ranges';
 import { purchaseEvents } from '../../features/events';
 import { DAY_MS } from '../../lib/schema';
-import { repeatBaseline } from '../../training/baselines';
+import { repeatBaseline } from '../../evaluation/baselines';
 import { TrainingInputError } from '../../training/errors';
 import { baselineScores, fitBaselineFallback, parseBaselineId } from '../../training/fallback';
 import { Catalog, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';

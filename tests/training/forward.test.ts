@@ -12,7 +12,7 @@ import { readForwardNetwork, UnsupportedModelError } from '../../training/forwar
 import { buildModel, toVocabIndex, type ModelSpec } from '../../training/model';
 import { predictRaw, type Vocabulary } from '../../training/predict';
 import { applyPreprocessing, fitPreprocessing, type Preprocessing } from '../../training/preprocess';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 import { gaussian, makeFeatureSet, makeWorld } from './synthetic';
 
 /** `model.predict` on the inputs `predictRaw` stands for. */

@@ -7,7 +7,7 @@ import { selectBackend } from '../../training/backend';
 import { buildModel, growVocabulary, type ModelSpec } from '../../training/model';
 import { predictRaw } from '../../training/predict';
 import { fitPreprocessing } from '../../training/preprocess';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 import { gaussian, makeFeatureSet, makeWorld } from './synthetic';
 
 describe('growVocabulary', () => {

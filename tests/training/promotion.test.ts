@@ -4,7 +4,7 @@
  * validation customers finds significant, and says so with its figures.
  */
 import { compare, formatComparison, promotionDecision } from '../../training/promotion';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 /** Per-customer figures of the customers of `base`: each its base figure plus `lead` plus centred uniform noise of half-width `noise`. */
 function system(base: Float64Array, lead: number, noise: number, seed: number): Float64Array {

@@ -24,7 +24,7 @@ import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
-import { repeatBaseline } from '../../training/baselines';
+import { repeatBaseline } from '../../evaluation/baselines';
 import { CARD_SECTIONS } from '../../training/model-card-markdown';
 import { backtest } from '../../evaluation/backtest';
 import { trainStep } from '../../training/runner';

@@ -4,7 +4,7 @@
  * are noise. Deterministic from a seed.
  */
 import type { FeatureSet } from '../../features/types';
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 export const SYNTH_NAMES = ['count', 'recency_days', 'noise_a', 'noise_b', 'ratio', 'spend'];
 

@@ -1,6 +1,6 @@
 /**
- * Seeded randomness for training: a small PRNG. Everything random in a training
- * run draws from one {@link Prng}, so a seed fixes the run.
+ * Seeded randomness: a small PRNG. Everything random in a training run, a
+ * bootstrap or a bench draws from one {@link Prng}, so a seed fixes the run.
  */
 
 /**

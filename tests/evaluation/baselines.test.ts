@@ -1,9 +1,9 @@
 import { purchaseEvents } from '../../features/events';
 import { buildEventIndex } from '../../features/event-index';
-import { popularityBaseline, repeatBaseline } from '../../training/baselines';
+import { popularityBaseline, repeatBaseline } from '../../evaluation/baselines';
 import type { RankedLists } from '../../ranking/lists';
 import { rankingMetrics } from '../../ranking/metrics';
-import { buildTruth, truthOf } from '../../training/truth';
+import { buildTruth, truthOf } from '../../evaluation/truth';
 import { cleanTable, Line, RETAIL_RULES, T } from '../features/fixtures';
 
 // Customers A = 14001, B = 14002, C = 14003, D = 14004; as-of T = 2011-11-09T00:00Z.

@@ -1,4 +1,4 @@
-import { Prng } from '../../training/sampling';
+import { Prng } from '../../lib/prng';
 
 describe('Prng', () => {
   it('is deterministic per seed and roughly uniform', () => {
