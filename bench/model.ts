@@ -9,7 +9,7 @@
  *
  * Usage: `npm run build && node dist/bench/model.js [--lake lake]
  * [--config config/online-retail.yaml] [--as-of 2011-11-09T00:00:00Z]
- * [--train-cutoffs 6] [--seeds 42,1,2] [--variants default,no-refit,…] [--candidates knnM=50,popularN=200]`
+ * [--train-cutoffs 6] [--cutoff-step 30] [--seeds 42,1,2] [--variants default,no-refit,…] [--candidates knnM=50,popularN=200]`
  * (`default` is `berserkr train`'s; `--candidates` sets options of the candidate
  * generation, `CandidateOptions` of `features/candidates.ts`, for every feature set). The lake must hold ingested clean data
  * reaching the end of the horizon after the as-of time.
@@ -42,6 +42,7 @@ const VARIANTS: Record<string, TrainOptions> = {
   'epochs-6': { epochs: 6 },
   'groups-4096': { budget: { groupsPerEpoch: 4096 } },
   'groups-16384': { budget: { groupsPerEpoch: 16384 } },
+  'groups-24576': { budget: { groupsPerEpoch: 24576 } },
   'negative-share-0.25': { budget: { negativeGroupShare: 0.25 } },
   'group-rows-128': { budget: { groupRows: 128, groupsPerStep: 16 } },
   'step-16': { budget: { groupsPerStep: 16 } },
@@ -59,6 +60,8 @@ interface Args {
   config: string;
   asOf: number;
   trainCutoffs: number;
+  /** Days between training cut-offs; default the horizon (30). */
+  cutoffStep: number;
   seeds: number[];
   variants: string[];
   candidates: CandidateOptions;
@@ -79,7 +82,7 @@ function candidateOptions(text: string): CandidateOptions | undefined {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, seeds: [42, 1, 2], variants: ['default'], candidates: {} };
+  const args: Args = { lake: 'lake', config: 'config/online-retail.yaml', asOf: Date.parse('2011-11-09T00:00:00Z'), trainCutoffs: 6, cutoffStep: 30, seeds: [42, 1, 2], variants: ['default'], candidates: {} };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new ModelBenchSetupError(`${flag}: expected a value`);
@@ -88,12 +91,13 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--config') args.config = value;
     else if (flag === '--as-of' && Number.isFinite(Date.parse(value))) args.asOf = Date.parse(value);
     else if (flag === '--train-cutoffs' && /^[1-9]\d*$/.test(value)) args.trainCutoffs = Number(value);
+    else if (flag === '--cutoff-step' && /^[1-9]\d*$/.test(value)) args.cutoffStep = Number(value);
     else if (flag === '--seeds' && /^\d+(,\d+)*$/.test(value)) args.seeds = value.split(',').map(Number);
     else if (flag === '--variants' && value.split(',').every((v) => v in VARIANTS)) args.variants = value.split(',');
     else if (candidates !== undefined) args.candidates = candidates;
     else {
       throw new ModelBenchSetupError(
-        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…], --candidates ${CANDIDATE_OPTIONS.join('|')}=N[,…])`,
+        `unknown option or bad value: ${flag} ${value} (expected --lake URI, --config FILE, --as-of ISO-TIME, --train-cutoffs N, --cutoff-step DAYS, --seeds N[,N…], --variants ${Object.keys(VARIANTS).join('|')}[,…], --candidates ${CANDIDATE_OPTIONS.join('|')}=N[,…])`,
       );
     }
   }
@@ -103,7 +107,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { config, index } = await lakeEvents(args.lake, args.config);
-  const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs);
+  const schedule = trainingSchedule(args.asOf, 30, args.trainCutoffs, args.cutoffStep);
   const build = (t: number) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30, ...args.candidates });
   const train = schedule.train.map(build);
   const validation = build(schedule.validation);
