@@ -19,6 +19,8 @@ export interface DecompressOptions {
   maxBlockSize?: number;
   /** Largest zstd window accepted, bytes; `DEFAULT_MAX_ZSTD_WINDOW` (8 MiB, `zstd.ts`) by default. */
   maxWindowSize?: number;
+  /** Time limit of one call into the zstd decoder, ms; `DEFAULT_ZSTD_DECODE_TIMEOUT_MS` (10 s, `zstd.ts`) by default. */
+  decodeTimeoutMs?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function* decompress(objectKey: string, chunks: AsyncIterable<Uint8
         yield* readGzip(bytes, { objectKey });
         break;
       case 'zstd':
-        yield* readZstd(bytes, { objectKey, maxWindowSize: options.maxWindowSize });
+        yield* readZstd(bytes, { objectKey, maxWindowSize: options.maxWindowSize, decodeTimeoutMs: options.decodeTimeoutMs });
         break;
       case 'none':
         yield* bytes;

@@ -14,7 +14,7 @@ export { DEFAULT_MAX_BLOCK_SIZE, LzopFormatError, readLzop } from './lzop';
 export type { LzopHeader, LzopReadOptions } from './lzop';
 export { CompressedDataError, CompressionMismatchError, SNIFF_BYTES, checkMagic, sniffFormat } from './compression';
 export { GZIP_CHUNK_BYTES, readGzip } from './gzip';
-export { DEFAULT_MAX_ZSTD_WINDOW, readZstd } from './zstd';
+export { DEFAULT_MAX_ZSTD_WINDOW, DEFAULT_ZSTD_DECODE_TIMEOUT_MS, readZstd } from './zstd';
 export type { ZstdReadOptions } from './zstd';
 export { decompress } from './decompress';
 export type { DecompressOptions } from './decompress';

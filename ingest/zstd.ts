@@ -18,7 +18,15 @@
  * Frames of either kind may follow each other. The optional content checksum
  * (low 32 bits of XXH64 of the frame's content) is verified here (`xxh64.ts`):
  * `fzstd` does not compute it.
+ *
+ * `fzstd` (0.1.1) loops forever on some corrupt blocks (FSE-compressed Huffman
+ * weights whose table spends no bits on a symbol: the weights loop never reaches
+ * the end of its bit stream). So the reader hands the decoder its bytes in calls
+ * of up to {@link BLOCKS_PER_CALL} blocks, each under a time limit (`node:vm`'s
+ * `timeout`, which stops the running code from a watchdog thread), and a call
+ * that runs over it fails the object as corrupt.
  */
+import { createContext, Script } from 'node:vm';
 import { Decompress } from 'fzstd';
 import { ByteReader } from './byte-reader';
 import { CompressedDataError } from './compression';
@@ -39,11 +47,33 @@ const SKIP_PIECE = 64 * 1024;
 
 const ZSTD_MAGIC = 0xfd2fb528;
 
+/**
+ * Blocks handed to the decoder in one call. Each call starts a watchdog thread
+ * (about 0.1–0.3 ms), and the output of its blocks (at most 128 KiB each) is
+ * held until the call returns.
+ */
+const BLOCKS_PER_CALL = 8;
+
+/**
+ * Default time limit of one call into the decoder, ms: 10 s, for work of a few
+ * milliseconds ({@link BLOCKS_PER_CALL} blocks): it only ends decoding that cannot end.
+ */
+export const DEFAULT_ZSTD_DECODE_TIMEOUT_MS = 10_000;
+
+/**
+ * One call into the decoder, run in a context holding `decoder`, `pieces` and
+ * `final`: it pushes the pieces in order, and `done` counts those pushed, so a
+ * failure names its piece.
+ */
+const PUSH = new Script('for (done = 0; done < pieces.length; done++) decoder.push(pieces[done], final && done === pieces.length - 1);');
+
 export interface ZstdReadOptions {
   /** Key of the object, named in every error. */
   objectKey: string;
   /** Largest accepted Window_Size in bytes; {@link DEFAULT_MAX_ZSTD_WINDOW} by default. */
   maxWindowSize?: number;
+  /** Time limit of one call into the decoder, ms; {@link DEFAULT_ZSTD_DECODE_TIMEOUT_MS} by default. */
+  decodeTimeoutMs?: number;
 }
 
 const u32le = (b: Uint8Array, i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
@@ -65,7 +95,8 @@ function uintLe(b: Uint8Array, from: number, length: number): number {
  *   block over Block_Maximum_Size, a truncated frame, bytes after the last frame
  *   that are not another frame, data the decoder finds invalid, or a content
  *   checksum that does not match the frame's content (the frame's blocks have
- *   been yielded by then: the caller fails the whole object).
+ *   been yielded by then: the caller fails the whole object), or a call into the
+ *   decoder that runs over `decodeTimeoutMs` (named by the block it stopped in).
  * @example for await (const block of readZstd(store.getStream(key), { objectKey: key })) sink(block);
  */
 export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: ZstdReadOptions): AsyncGenerator<Uint8Array> {
@@ -84,11 +115,31 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     if (bytes.length < n) fail(at, `truncated ${what}: expected ${n} bytes, found ${bytes.length} before the end of the object`);
     return bytes;
   };
-  const feed = (bytes: Uint8Array, offset: number, final = false) => {
+  const timeout = options.decodeTimeoutMs ?? DEFAULT_ZSTD_DECODE_TIMEOUT_MS;
+  const call = createContext({ decoder, pieces: [] as Uint8Array[], done: 0, final: false });
+  /** Object offset of each piece in `call.pieces`. */
+  const offsets: number[] = [];
+  let blocks = 0;
+  /** Queues `bytes` (at `offset` in the object) for the next {@link flush}. */
+  const feed = (bytes: Uint8Array, offset: number) => {
+    (call.pieces as Uint8Array[]).push(bytes);
+    offsets.push(offset);
+  };
+  /** Pushes the queued pieces to the decoder in one call; its output is then in `out`. */
+  const flush = (final = false) => {
+    call.final = final;
     try {
-      decoder.push(bytes, final);
+      PUSH.runInContext(call, { timeout });
     } catch (e) {
-      fail(offset, `invalid data (${(e as Error).message})`);
+      const at = offsets[call.done as number];
+      if ((e as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        fail(at, `the decoder ran for more than ${timeout} ms, which valid data never needs: the block is corrupt`);
+      }
+      fail(at, `invalid data (${(e as Error).message})`);
+    } finally {
+      call.pieces = [];
+      offsets.length = 0;
+      blocks = 0;
     }
   };
 
@@ -104,6 +155,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
         const at = reader.offset;
         const piece = await readExact(Math.min(left, SKIP_PIECE), 'skippable frame');
         feed(piece, at);
+        flush();
         left -= piece.length;
       }
       continue;
@@ -142,8 +194,12 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
       if (type === 3) fail(at, 'reserved block type 3');
       if (size > maxBlock) fail(at, `block of ${size} bytes over Block_Maximum_Size ${maxBlock}`);
       const content = await readExact(type === 1 ? 1 : size, `block (block at byte ${at})`);
-      feed(blockHeader, at);
-      feed(content, at + 3);
+      const block = new Uint8Array(3 + content.length);
+      block.set(blockHeader);
+      block.set(content, 3);
+      feed(block, at);
+      if (++blocks < BLOCKS_PER_CALL && !last) continue;
+      flush();
       const produced = out.splice(0);
       for (const piece of produced) hash?.update(piece);
       yield* produced;
@@ -158,6 +214,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
       }
     }
   } while (!(await reader.atEnd()));
-  feed(new Uint8Array(0), reader.offset, true);
+  feed(new Uint8Array(0), reader.offset);
+  flush(true);
   yield* out.splice(0);
 }

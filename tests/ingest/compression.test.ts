@@ -19,7 +19,7 @@ import {
 } from '../../ingest';
 import { ObjectCompression, compressionOf } from '../../lib/catalog';
 import { parseConfig } from '../../lib/config';
-import { ZSTD_SAMPLE, chunked, concatBytes, fixture, xxh64Reference, zstdFrame } from './helpers';
+import { ZSTD_FSE_WEIGHTS_SAMPLE, ZSTD_SAMPLE, chunked, concatBytes, fixture, xxh64Reference, zstdFrame } from './helpers';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 const codecs = createLzoRegistry();
@@ -204,6 +204,17 @@ describe('readZstd (RFC 8878)', () => {
     corrupt[20] ^= 0xff;
     await expect(fails(corrupt)).rejects.toThrow(CompressedDataError);
     await expect(fails(Buffer.from('not zstd'))).rejects.toThrow('k.zst: zstd data cannot be read at byte 0: not a zstd frame: expected 28 b5 2f fd, found 6e 6f 74 20');
+  });
+
+  it('fails a block the decoder does not finish within the time limit, naming the block, and reads the block intact', async () => {
+    const read = (bytes: Uint8Array, decodeTimeoutMs?: number) => concatBytes(readZstd(chunked(bytes, 64), { objectKey: 'k.zst', decodeTimeoutMs }));
+    const intact = text(await read(ZSTD_FSE_WEIGHTS_SAMPLE));
+    expect(intact).toHaveLength(600);
+    expect(intact).toMatch(/^InvoiceNo,StockCode,Description,/);
+    // fzstd 0.1.1 loops forever on this block: without the limit the test would time out.
+    const looping = Buffer.from(ZSTD_FSE_WEIGHTS_SAMPLE);
+    looping[14] ^= 0xd0;
+    await expect(read(looping, 200)).rejects.toThrow('k.zst: zstd data cannot be read at byte 7: the decoder ran for more than 200 ms, which valid data never needs: the block is corrupt');
   });
 
   it('verifies the content checksum of each frame, and fails a frame whose content does not match it', async () => {

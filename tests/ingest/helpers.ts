@@ -155,3 +155,11 @@ export const ZSTD_SAMPLE = {
     'base64',
   ),
 };
+
+/**
+ * The first 600 bytes of `data/online-retail/2011-01.csv.lzo`, decompressed, as
+ * `zstd -19` (v1.5.4) writes them: one compressed block whose Huffman weights
+ * are FSE-compressed. With byte 14 XOR 0xd0 the weights' table spends no bits,
+ * and fzstd 0.1.1 decodes the block forever (found by fuzzing the readers).
+ */
+export const ZSTD_FSE_WEIGHTS_SAMPLE = Buffer.from('KLUv/WRYAa0HAJJOLxggewMg6ZaogVaNetEEbQWtPyVoLSAgQBhVhzfL0RoqgpiNGHnhPBfI1hwMu6BNH1kH+x8ropiP4cewMbZdGudouHG0RzYR5GI/pmgedjpqec4JfXaRRMsJi+Ogh0F/wQP9OSdZY63zFghBf9bPXY0yUReGJyvC8KMs+FqqTnoDGfb+gXM+FMCrsmjbmW8idTw7u7bMj2GpYmyJdj+yYPMvW7Io2GaP9pJNSzVcx+ZHsTNm2NntuzWGZXfRKBUgkGIm8yg64gOhIog0Lov388PXlgFBxkQc6jztMMQTDIAEfa7cfyQPxJXlUAtHca4Jy54eIg4Urw==', 'base64');
