@@ -116,13 +116,14 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     return bytes;
   };
   const timeout = options.decodeTimeoutMs ?? DEFAULT_ZSTD_DECODE_TIMEOUT_MS;
-  const call = createContext({ decoder, pieces: [] as Uint8Array[], done: 0, final: false });
+  const call = { decoder, pieces: [] as Uint8Array[], done: 0, final: false };
+  createContext(call);
   /** Object offset of each piece in `call.pieces`. */
   const offsets: number[] = [];
   let blocks = 0;
   /** Queues `bytes` (at `offset` in the object) for the next {@link flush}. */
   const feed = (bytes: Uint8Array, offset: number) => {
-    (call.pieces as Uint8Array[]).push(bytes);
+    call.pieces.push(bytes);
     offsets.push(offset);
   };
   /** Pushes the queued pieces to the decoder in one call; its output is then in `out`. */
@@ -131,7 +132,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     try {
       PUSH.runInContext(call, { timeout });
     } catch (e) {
-      const at = offsets[call.done as number];
+      const at = offsets[call.done];
       if ((e as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
         fail(at, `the decoder ran for more than ${timeout} ms, which valid data never needs: the block is corrupt`);
       }
