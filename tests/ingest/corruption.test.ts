@@ -4,8 +4,8 @@
  * either read whole and intact (a change the format does not cover, such as a
  * gzip header's time) or fails with the format's error: never other bytes,
  * never another kind of error, never a hang (the zstd decoder's time limit).
- * Only objects with checksums are drawn: without one, a changed byte inside a
- * literal run decodes to another valid byte (`lzop.test.ts` covers that case).
+ * Only objects with checksums are drawn: without one, a byte changed inside a
+ * literal run decodes to another byte, which no reader can notice.
  */
 import { gzipSync } from 'zlib';
 import { CompressedDataError, CompressionMismatchError, LzopFormatError, createLzoRegistry, decompress } from '../../ingest';
@@ -48,19 +48,18 @@ describe.each([
     const intact = Buffer.from(await read(object, 1 << 16));
     if (original !== undefined) expect(intact.equals(Buffer.from(original))).toBe(true);
     const rng = new Prng(20261206);
-    const outcomes = { intact: 0, failed: 0 };
+    let failed = 0;
     for (let t = 0; t < CASES; t++) {
       const damaged = corrupt(object, rng);
       const chunk = 1 + rng.int(4096);
       try {
         const bytes = Buffer.from(await read(damaged, chunk));
         expect({ t, equal: bytes.equals(intact) }).toEqual({ t, equal: true });
-        outcomes.intact++;
       } catch (error) {
         if (!(error instanceof formatError || error instanceof CompressionMismatchError)) throw error;
-        outcomes.failed++;
+        failed++;
       }
     }
-    expect(outcomes.failed).toBeGreaterThan(CASES / 2);
+    expect(failed).toBeGreaterThan(CASES / 2);
   });
 });
