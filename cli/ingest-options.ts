@@ -1,5 +1,6 @@
-/** The options of the commands that ingest (`ingest` and `run`) beyond the shared ones of `options.ts`. */
+/** The options of the commands that ingest (`ingest`, `run` and `schedule`) beyond the shared ones of `options.ts`. */
 import { InvalidArgumentError, Option } from 'commander';
+import type { IngestStepOptions } from '../ingest/runner';
 import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, rejectAllowance } from '../ingest/reject-budget';
 import { parseNonNegativeInt } from './options';
 
@@ -27,3 +28,20 @@ export const maxRejectRatioOption = (): Option =>
 export const encodeThreadsOption = (): Option =>
   new Option('--encode-threads <n>', 'threads that encode the clean and rejects Parquet parts while this one reads the next object; 0 encodes on this thread (default: 1 when the process may use 2 CPUs or more, else 0)')
     .argParser(parseNonNegativeInt);
+
+/** `--require-checksum`: fail the raw objects that no checksum covers (`ingestAll`'s `requireChecksum`). */
+export const requireChecksumOption = (): Option =>
+  new Option(
+    '--require-checksum',
+    'fail every raw object that no checksum covers (plain CSV, lzop -F, zstd --no-check): its output is not published and the command exits 3. '
+      + 'Without it such objects are ingested, a compressed one with a warning, and the ledger and run record say they were unchecked',
+  );
+
+/** The ingest options of a command, in the order `--help` lists them. */
+export const ingestOptions = (): Option[] => [maxRejectRatioOption(), requireChecksumOption(), encodeThreadsOption()];
+
+/** The parsed flags of {@link ingestOptions}. */
+export type IngestFlags = Required<Pick<IngestStepOptions, 'maxRejectRatio'>> & Pick<IngestStepOptions, 'encodeThreads' | 'requireChecksum'>;
+
+/** The ingest runner's options from the parsed flags of {@link ingestOptions}. */
+export const ingestStepOptions = (o: IngestFlags): IngestStepOptions => ({ maxRejectRatio: o.maxRejectRatio, requireChecksum: o.requireChecksum === true, encodeThreads: o.encodeThreads });

@@ -5,6 +5,7 @@
  * compression's magic number before any is decoded.
  */
 import { CodecRegistry } from './codec';
+import type { ContentChecksum } from '../lib/catalog/ledger';
 import type { ObjectCompression } from '../lib/catalog/raw-objects';
 import { SNIFF_BYTES, checkMagic } from './compression';
 import { readGzip } from './gzip';
@@ -30,12 +31,14 @@ export interface DecompressOptions {
  * @param objectKey the raw object's key, named in errors.
  * @param chunks the raw object's bytes, in chunks of any size.
  * @param how the compression it is read with (`compressionOf`).
- * @returns the decompressed bytes, in chunks (an uncompressed object's chunks pass through as they are).
+ * @returns the decompressed bytes, in chunks (an uncompressed object's chunks pass through as they are);
+ *   the return value is the checksums verified over all of the content (`readLzop`,
+ *   `readGzip`, `readZstd`), empty for an uncompressed object.
  * @throws CompressionMismatchError when the first bytes are not those of `how`;
  *   LzopFormatError, or CompressedDataError for gzip and zstd, when the data is corrupt or truncated.
  * @example for await (const bytes of decompress(key, store.getStream(key), compressionOf(key, 'auto'), { codecs })) sink(bytes);
  */
-export async function* decompress(objectKey: string, chunks: AsyncIterable<Uint8Array>, how: ObjectCompression, options: DecompressOptions): AsyncGenerator<Uint8Array> {
+export async function* decompress(objectKey: string, chunks: AsyncIterable<Uint8Array>, how: ObjectCompression, options: DecompressOptions): AsyncGenerator<Uint8Array, ContentChecksum[]> {
   const iterator = chunks[Symbol.asyncIterator]();
   try {
     const held: Uint8Array[] = [];
@@ -56,17 +59,15 @@ export async function* decompress(objectKey: string, chunks: AsyncIterable<Uint8
     })();
     switch (how.compression) {
       case 'lzop':
-        yield* readLzop(bytes, { objectKey, codecs: options.codecs, maxBlockSize: options.maxBlockSize });
-        break;
+        return yield* readLzop(bytes, { objectKey, codecs: options.codecs, maxBlockSize: options.maxBlockSize });
       case 'gzip':
-        yield* readGzip(bytes, { objectKey });
-        break;
+        return yield* readGzip(bytes, { objectKey });
       case 'zstd':
-        yield* readZstd(bytes, { objectKey, maxWindowSize: options.maxWindowSize, decodeTimeoutMs: options.decodeTimeoutMs });
-        break;
-      case 'none':
-        yield* bytes;
+        return yield* readZstd(bytes, { objectKey, maxWindowSize: options.maxWindowSize, decodeTimeoutMs: options.decodeTimeoutMs });
     }
+    // 'none': the bytes as they are, unchecked.
+    yield* bytes;
+    return [];
   } finally {
     await iterator.return?.();
   }

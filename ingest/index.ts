@@ -30,7 +30,7 @@ export { HeaderMismatchError, RecordTyper, TIME_SAMPLE_LINES, UnreadableTimesErr
 export { ExtraColumnsWriter } from './extra-columns';
 export type { ColumnLayout, IngestCounts, TypedBatch } from './typing';
 export { REJECTS_SCHEMA, cleanSchema } from './columns';
-export { EmptyObjectError, UnsupportedCompressionError, ingestObject, objectCompression, typeCsv } from './ingest';
+export { EmptyObjectError, UncheckedContentError, UnsupportedCompressionError, ingestObject, objectCompression, typeCsv } from './ingest';
 export type { IngestOptions, TypeCsvOptions } from './ingest';
 export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';

@@ -6,7 +6,7 @@
  * (`csv.ts`) → typed columns and rejects (`typing.ts`).
  */
 import { DatasetConfig } from '../lib/config-types';
-import { ObjectCompression, compressionOf } from '../lib/catalog/raw-objects';
+import { Compression, ObjectCompression, compressionOf } from '../lib/catalog/raw-objects';
 import { fieldText, parseCsv } from './csv';
 import { DecompressOptions, decompress } from './decompress';
 import { DEFAULT_MAX_REJECT_RATIO } from './reject-budget';
@@ -28,6 +28,22 @@ export class UnsupportedCompressionError extends Error {
   constructor(readonly objectKey: string, readonly reason: string) {
     super(`${objectKey}: ${reason}`);
     this.name = 'UnsupportedCompressionError';
+  }
+}
+
+/** Why an object of each compression can come with no checksum of its content. */
+const UNCHECKED: Readonly<Record<Compression, string>> = {
+  none: 'an uncompressed object has none',
+  lzop: 'the lzop file carries no checksum of its decompressed blocks, as lzop -F writes it',
+  gzip: 'a gzip member always has one',
+  zstd: 'a zstd frame carries no content checksum, as zstd --no-check writes it',
+};
+
+/** An object that no checksum covers while checksums are required (`ingestAll`'s `requireChecksum`). */
+export class UncheckedContentError extends Error {
+  constructor(readonly objectKey: string, readonly compression: Compression) {
+    super(`${objectKey}: no checksum covers its content (${UNCHECKED[compression]}), and checksums are required: a changed byte in it could not be noticed`);
+    this.name = 'UncheckedContentError';
   }
 }
 

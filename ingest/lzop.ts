@@ -26,6 +26,7 @@
 import { ByteReader } from './byte-reader';
 import { ADLER32_INIT, CRC32_INIT, adler32, crc32 } from './checksum';
 import { CodecRegistry } from './codec';
+import type { ContentChecksum } from '../lib/catalog/ledger';
 
 /** The 9 magic bytes that open every lzop member. */
 export const LZOP_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -123,6 +124,10 @@ const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[
  * reports the stored checksum as expected and the computed one as found.
  *
  * @param chunks the object's bytes, in chunks of any size.
+ * @returns the blocks; the return value is the checksums of the decompressed
+ *   bytes that the members carry (`adler32`, `crc32`: F_ADLER32_D, F_CRC32_D),
+ *   empty when a member has neither (`lzop -F`). Checksums of the compressed
+ *   bytes alone do not count: a stored block has none.
  * @throws LzopFormatError on a wrong magic, an unsupported version, unknown method
  *   or flag bits, a header or block checksum mismatch, a truncated header or block,
  *   a block over `maxBlockSize`, `src_len > dst_len`, a block the codec cannot
@@ -131,8 +136,10 @@ const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[
  * @example
  * for await (const block of readLzop(store.getStream(key), { objectKey: key, codecs })) sink(block);
  */
-export async function* readLzop(chunks: AsyncIterable<Uint8Array>, options: LzopReadOptions): AsyncGenerator<Uint8Array> {
+export async function* readLzop(chunks: AsyncIterable<Uint8Array>, options: LzopReadOptions): AsyncGenerator<Uint8Array, ContentChecksum[]> {
   const reader = new ByteReader(chunks);
+  let covered = true;
+  const used = new Set<ContentChecksum>();
   const maxBlock = options.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE;
   const fail = (offset: number, problem: string, expected: string, found: string): never => {
     throw new LzopFormatError(options.objectKey, offset, problem, expected, found);
@@ -153,6 +160,9 @@ export async function* readLzop(chunks: AsyncIterable<Uint8Array>, options: Lzop
         `one of ${options.codecs.methods().join(', ')}`, String(header.method));
     }
     const flags = header.flags;
+    if ((flags & LZOP_FLAGS.adler32D) !== 0) used.add('adler32');
+    if ((flags & LZOP_FLAGS.crc32D) !== 0) used.add('crc32');
+    covered &&= (flags & (LZOP_FLAGS.adler32D | LZOP_FLAGS.crc32D)) !== 0;
     for (;;) {
       const at = reader.offset;
       const dstLen = u32(await readExact(4, 'block header (dst_len)'), 0);
@@ -196,6 +206,7 @@ export async function* readLzop(chunks: AsyncIterable<Uint8Array>, options: Lzop
       yield out;
     }
   } while (!(await reader.atEnd()));
+  return covered ? (['adler32', 'crc32'] as const).filter((c) => used.has(c)) : [];
 }
 
 type ReadExact = (n: number, what: string) => Promise<Uint8Array>;

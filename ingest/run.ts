@@ -15,14 +15,14 @@
  * at a time is assumed.
  */
 import { randomBytes } from 'crypto';
-import { Catalog, checkAttemptId, RawObjects, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
+import { Catalog, checkAttemptId, RawObjects, type ContentChecksum, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
 import { configHash } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { CALLING_THREAD_ENCODER, workerEncoder } from '../lib/parquet-encoder';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { decompress } from './decompress';
-import { IngestCounts, ingestObject, objectCompression } from './ingest';
+import { IngestCounts, objectCompression, typeCsv, UncheckedContentError } from './ingest';
 import { encodeBatches } from './parts';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
@@ -50,6 +50,13 @@ export interface IngestAllOptions {
    * together, none of them is published (RunRejectBudgetError, `overBudget`).
    */
   maxRejectRatio?: number;
+  /**
+   * Fail every object that no checksum covers all of (plain CSV, lzop written with
+   * `-F`, zstd frames without a content checksum: `LedgerEntry.checksums`) with an
+   * UncheckedContentError, once it is read. Off by default: such objects are
+   * ingested, and their ledger entries say they were unchecked.
+   */
+  requireChecksum?: boolean;
   /** Attempt id factory (names without `/`); default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;
   /** Clock, for `ingestedAt`. */
@@ -105,6 +112,11 @@ export interface IngestAllResult {
   overBudget?: RunRejectBudgetError;
   /** The ledger as published at the end. */
   ledger: Ledger;
+}
+
+/** `source`'s values, handing its return value to `onReturn` when it ends. */
+async function* withReturn<T, R>(source: AsyncGenerator<T, R>, onReturn: (value: R) => void): AsyncGenerator<T, void> {
+  onReturn(yield* source);
 }
 
 function defaultAttemptId(now: Date): string {
@@ -183,9 +195,12 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     try {
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
+      const how = objectCompression(object.key, config);
+      let checksums: ContentChecksum[] | undefined;
+      const bytes = withReturn(decompress(object.key, rawObjects.stream(object.key), how, options), (value) => (checksums = value));
       const batches = pool
-        ? pool.run(object.key, decompress(object.key, rawObjects.stream(object.key), objectCompression(object.key, config), options), config, typeOptions)
-        : encodeBatches(parsing.inTurn(ingestObject(object.key, rawObjects.stream(object.key), config, options)), encoder);
+        ? pool.run(object.key, bytes, config, typeOptions)
+        : encodeBatches(parsing.inTurn(typeCsv(object.key, bytes, config, typeOptions)), encoder);
       try {
         for (let r = await batches.next(); ; r = await batches.next()) {
           if (r.done) {
@@ -203,6 +218,9 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       } finally {
         await batches.return(entry.counts); // closes the raw stream when a write failed
       }
+      // Set once the object is read to its end, as it is here.
+      entry.checksums = checksums ?? [];
+      if (options.requireChecksum && entry.checksums.length === 0) throw new UncheckedContentError(object.key, how.compression);
       withinBudget(object.key, entry.counts);
       staged.push({ object, entry, written });
       options.onObject?.({ key: object.key, status: 'read', counts: entry.counts });

@@ -5,6 +5,7 @@
  * compression) included, with their reason, and a run over its reject budget
  * logged and recorded with its figures.
  */
+import { objectCompression } from './ingest';
 import { createLzoRegistry } from './lzo1x';
 import { rejectAllowance, unreadableLines } from './reject-budget';
 import { ingestAll, IngestAllResult } from './run';
@@ -16,6 +17,8 @@ import type { StageContext } from '../lib/stage-context';
 export interface IngestStepOptions {
   /** The reject budget of each object and of the run (`--max-reject-ratio`); the ingest default when absent. */
   maxRejectRatio?: number;
+  /** Fail the objects no checksum covers (`ingestAll`'s `requireChecksum`, `--require-checksum`); otherwise they are ingested with a warning. */
+  requireChecksum?: boolean;
   /** Threads of their own that Parquet parts are encoded on (`ingestAll`'s `encodeThreads`); by default those worth starting on this machine (`defaultEncoderThreads`). */
   encodeThreads?: number;
 }
@@ -34,6 +37,7 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     ingestAll(raw.store, ctx.catalog.store, ctx.config, {
       codecs: createLzoRegistry(),
       maxRejectRatio: options.maxRejectRatio,
+      requireChecksum: options.requireChecksum,
       encodeThreads: options.encodeThreads ?? defaultEncoderThreads(),
       onObject: (e) => {
         if (e.status === 'read') read.add(e.key);
@@ -58,6 +62,19 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     ctx.run.count('ingest.duplicates', entry.counts.duplicates);
     for (const [reason, n] of Object.entries(entry.counts.byReason)) ctx.run.count(`ingest.rejected.${reason}`, n);
     for (const key of [...entry.clean, ...entry.rejects]) ctx.run.output(ctx.catalog.store.uri, key);
+  }
+  // Counted whatever the compression; a warning only where the container could have carried a checksum.
+  const unchecked = result.ingested.filter(({ entry }) => entry.checksums?.length === 0).map(({ key }) => key);
+  if (unchecked.length > 0) ctx.run.count('ingest.unchecked', unchecked.length);
+  const uncheckedCompressed = unchecked.filter((key) => objectCompression(key, ctx.config).compression !== 'none');
+  if (uncheckedCompressed.length > 0) {
+    const n = uncheckedCompressed.length;
+    log.warn(
+      { unchecked: uncheckedCompressed },
+      `${n} compressed object${n === 1 ? '' : 's'} carried no checksum of ${n === 1 ? 'its' : 'their'} content (lzop -F, zstd --no-check), `
+        + `so a changed byte in ${n === 1 ? 'it' : 'them'} could not be noticed: ${uncheckedCompressed.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}; `
+        + '--require-checksum fails such objects',
+    );
   }
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   log.info(

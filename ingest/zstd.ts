@@ -31,6 +31,7 @@ import { Decompress } from 'fzstd';
 import { ByteReader } from './byte-reader';
 import { CompressedDataError } from './compression';
 import { Xxh64 } from './xxh64';
+import type { ContentChecksum } from '../lib/catalog/ledger';
 
 /**
  * Default largest window, bytes: 8 MiB. RFC 8878 §3.1.1.1.2 recommends decoders
@@ -90,6 +91,8 @@ function uintLe(b: Uint8Array, from: number, length: number): number {
  * Decompresses a Zstandard object, yielding each block's decompressed bytes in
  * order (concatenated and skippable frames included).
  * @param chunks the object's bytes, in chunks of any size.
+ * @returns the blocks; the return value is `['xxh64']` when every frame (skippable
+ *   frames aside) carries a content checksum, else empty.
  * @throws CompressedDataError on a wrong magic number, a reserved header bit or
  *   block type, a frame that needs a dictionary, a window over `maxWindowSize`, a
  *   block over Block_Maximum_Size, a truncated frame, bytes after the last frame
@@ -99,8 +102,9 @@ function uintLe(b: Uint8Array, from: number, length: number): number {
  *   decoder that runs over `decodeTimeoutMs` (named by the block it stopped in).
  * @example for await (const block of readZstd(store.getStream(key), { objectKey: key })) sink(block);
  */
-export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: ZstdReadOptions): AsyncGenerator<Uint8Array> {
+export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: ZstdReadOptions): AsyncGenerator<Uint8Array, ContentChecksum[]> {
   const reader = new ByteReader(chunks);
+  let checkedEverywhere = true;
   const maxWindow = options.maxWindowSize ?? DEFAULT_MAX_ZSTD_WINDOW;
   const out: Uint8Array[] = [];
   const decoder = new Decompress((data) => {
@@ -185,6 +189,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     if (window > maxWindow) fail(descriptorAt, `window of ${window} bytes over the limit of ${maxWindow} bytes (zstd --long or --ultra levels write such frames)`);
     const maxBlock = Math.min(window, MAX_BLOCK);
     const hash = (descriptor & 0x04) !== 0 ? new Xxh64() : undefined;
+    checkedEverywhere &&= hash !== undefined;
     for (let last = false; !last; ) {
       const at = reader.offset;
       const blockHeader = await readExact(3, 'block header');
@@ -218,4 +223,5 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
   feed(new Uint8Array(0), reader.offset);
   flush(true);
   yield* out.splice(0);
+  return checkedEverywhere ? ['xxh64'] : [];
 }

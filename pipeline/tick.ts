@@ -10,8 +10,8 @@ import type { StageContext } from '../lib/stage-context';
 import { ingestStep } from '../ingest/runner';
 import { type PipelineOptions, type PipelineResult, runPipeline } from './runner';
 
-/** Options of {@link retrainTick}: the pipeline's (ingest aside) and the champion's maximum age. */
-export interface TickOptions extends Omit<PipelineOptions, 'ingest' | 'ingested'> {
+/** Options of {@link retrainTick}: the pipeline's and the champion's maximum age. */
+export interface TickOptions extends Omit<PipelineOptions, 'ingested'> {
   /** Retrain when the champion is this old (ms) even without new data. */
   maxModelAgeMs: number;
   /** Clock, ms since the epoch; default `Date.now`. */
@@ -31,7 +31,7 @@ export interface TickResult {
  * @throws the errors of the pipeline's runners.
  */
 export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOptions): Promise<TickResult> {
-  const ingest = await ingestStep(ctx, raw);
+  const ingest = await ingestStep(ctx, raw, o.ingest);
   const champion = await ctx.catalog.champion.load();
   const decision = decideRetrain({
     newObjects: ingest.ingested.length,

@@ -2,15 +2,14 @@
 import { Command } from 'commander';
 import type { DataCommandOptions } from '../command';
 import { EXIT } from '../exit';
-import { encodeThreadsOption, maxRejectRatioOption } from '../ingest-options';
+import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
 import { commonOptions } from '../options';
-import type { IngestStepOptions } from '../../ingest/runner';
 import type { IngestAllResult } from '../../ingest/run';
 import type { CommandResult } from '../output';
 
 /**
  * What `ingest` reports: the objects ingested, unchanged and failed (with why),
- * and the rows read, clean and rejected of those ingested now.
+ * those of the ingested that no checksum covered, and the rows read, clean and rejected of those ingested now.
  */
 export function ingestResult(result: IngestAllResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
   const rows = { read: 0, clean: 0, rejected: 0 };
@@ -20,6 +19,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
     summary: {
       ingested: result.ingested.map((i) => i.key),
       unchanged: result.unchanged,
+      unchecked: result.ingested.filter((i) => i.entry.checksums?.length === 0).map((i) => i.key),
       failed,
       rows,
     },
@@ -30,23 +30,22 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
 
 /** Registers `ingest` on `program`. */
 export function registerIngest(program: Command): void {
-  program
+  const command = program
     .command('ingest')
     .description('ingest new or changed raw CSV objects (those raw.pattern selects, lzop, gzip, zstd or uncompressed; others are logged as skipped) into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
-    .addOption(commonOptions.config())
-    .addOption(maxRejectRatioOption())
-    .addOption(encodeThreadsOption())
-    .action(async (_opts, cmd: Command) => {
-      const o = cmd.optsWithGlobals<DataCommandOptions & IngestStepOptions & { raw: string }>();
-      const { runCommand } = require('../command') as typeof import('../command');
-      await runCommand('ingest', o, async (ctx) => {
-        const { ingestStep } = require('../../ingest/runner') as typeof import('../../ingest/runner');
-        const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
-        const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
-        const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), { maxRejectRatio: o.maxRejectRatio, encodeThreads: o.encodeThreads });
-        return { code: result.failed.length > 0 ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
-      });
+    .addOption(commonOptions.config());
+  for (const option of ingestOptions()) command.addOption(option);
+  command.action(async (_opts, cmd: Command) => {
+    const o = cmd.optsWithGlobals<DataCommandOptions & IngestFlags & { raw: string }>();
+    const { runCommand } = require('../command') as typeof import('../command');
+    await runCommand('ingest', o, async (ctx) => {
+      const { ingestStep } = require('../../ingest/runner') as typeof import('../../ingest/runner');
+      const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+      const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
+      const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), ingestStepOptions(o));
+      return { code: result.failed.length > 0 ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
     });
+  });
 }

@@ -1,10 +1,9 @@
 /** `berserkr run`: every stage once — ingest, features, train, score, export, evaluate, report. */
 import { Command } from 'commander';
-import type { IngestStepOptions } from '../../ingest/runner';
 import type { DataCommandOptions } from '../command';
 import { evaluationResult } from '../evaluation-result';
 import { EXIT } from '../exit';
-import { encodeThreadsOption, maxRejectRatioOption } from '../ingest-options';
+import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
 import { commonOptions, trainingOptions } from '../options';
 import type { CommandResult } from '../output';
 import type { PipelineResult } from '../../pipeline/runner';
@@ -41,12 +40,10 @@ export function registerRun(program: Command): void {
     .description('ingest new raw objects, build features, train a challenger, score and export top-K lists; with --as-of inside the data, evaluate on the protocol')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
-    .addOption(commonOptions.config())
-    .addOption(maxRejectRatioOption())
-    .addOption(encodeThreadsOption());
-  for (const option of trainingOptions()) command.addOption(option);
+    .addOption(commonOptions.config());
+  for (const option of [...ingestOptions(), ...trainingOptions()]) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
-    const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & IngestStepOptions & { raw: string; asOf?: number }>();
+    const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & IngestFlags & { raw: string; asOf?: number }>();
     const { runCommand } = require('../command') as typeof import('../command');
     await runCommand('run', o, async (ctx) => {
       const { runPipeline } = require('../../pipeline/runner') as typeof import('../../pipeline/runner');
@@ -54,7 +51,7 @@ export function registerRun(program: Command): void {
       const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
       const result = await runPipeline(ctx, new RawObjects(openStore(o.raw)), {
         asOf: o.asOf,
-        ingest: { maxRejectRatio: o.maxRejectRatio, encodeThreads: o.encodeThreads },
+        ingest: ingestStepOptions(o),
         training: trainSettings(o),
       });
       return { code: result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok, ...pipelineResult(ctx.config.name, o.horizon, result) };

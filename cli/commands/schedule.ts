@@ -15,11 +15,12 @@ import type { RawObjects, RawSelection } from '../../lib/catalog';
 import { parseCron } from '../../lib/schedule';
 import type { DataCommandOptions } from '../command';
 import { EXIT } from '../exit';
+import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
 import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
 import { pipelineResult } from './run';
 import { TrainFlags, trainSettings } from '../train-options';
 
-interface ScheduleOptions extends DataCommandOptions, TrainFlags {
+interface ScheduleOptions extends DataCommandOptions, TrainFlags, IngestFlags {
   raw: string;
   asOf?: number;
   cron?: string;
@@ -38,7 +39,7 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
     'schedule',
     o,
     async (ctx) => {
-      const result = await retrainTick(ctx, raw, { asOf: o.asOf, training: trainSettings(o), maxModelAgeMs: o.maxModelAge });
+      const result = await retrainTick(ctx, raw, { asOf: o.asOf, ingest: ingestStepOptions(o), training: trainSettings(o), maxModelAgeMs: o.maxModelAge });
       const code = result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
       if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, failedObjects: result.failedObjects } };
       const { summary, text } = pipelineResult(ctx.config.name, o.horizon, result.pipeline);
@@ -63,7 +64,7 @@ export function registerSchedule(program: Command): void {
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());
-  for (const option of trainingOptions()) command.addOption(option);
+  for (const option of [...ingestOptions(), ...trainingOptions()]) command.addOption(option);
   command.action(async (_opts, cmd: Command) => {
     const o = cmd.optsWithGlobals<ScheduleOptions>();
     const { commandLogger, receivedSignal, shutdownSignal, signalExitCode } = require('../context') as typeof import('../context');

@@ -12,7 +12,7 @@ export type { ExportFormat } from './export-formats';
 export type { ExportFile, ExportMetadata } from './exports';
 export type { IngestParts } from './ingest-parts';
 export { checkLakeLayout, lakeDatasets, LEGACY_KEYS } from './layout';
-export type { Ledger, LedgerEntry } from './ledger';
+export type { ContentChecksum, Ledger, LedgerEntry } from './ledger';
 export { PipelineLock } from './lock';
 export type { LockOwner, LockRecord } from './lock';
 export type { ModelCard } from './model-card';

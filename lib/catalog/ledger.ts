@@ -11,6 +11,14 @@ import { JsonObject, type JsonSpec } from './json';
 
 const count = z.number();
 
+/**
+ * A checksum over an object's decompressed content that ingest verified: lzop's
+ * per-block Adler-32 or CRC-32 of the decompressed bytes, gzip's CRC-32 of each
+ * member, zstd's content checksum (the low 32 bits of XXH64) of each frame.
+ */
+export const ContentChecksumSchema = z.enum(['adler32', 'crc32', 'xxh64']);
+export type ContentChecksum = z.infer<typeof ContentChecksumSchema>;
+
 /** What the ledger remembers of one ingested raw object. */
 export const LedgerEntrySchema = z.object({
   /** ETag of the raw object that was ingested. */
@@ -29,6 +37,13 @@ export const LedgerEntrySchema = z.object({
   rejects: z.array(z.string()),
   /** Lines read, clean, rejected and duplicated, and rejects per reason code. */
   counts: z.object({ read: count, clean: count, rejected: count, duplicates: count, byReason: z.record(count) }),
+  /**
+   * The checksums verified over all of the object's content; empty when some of it
+   * was covered by none (plain CSV, lzop written with `-F`, a zstd frame without a
+   * content checksum), so that a changed byte there could not be noticed. Absent in
+   * entries written before ingest recorded it.
+   */
+  checksums: z.array(ContentChecksumSchema).optional(),
 });
 
 /** Schema of `ledger/<data set>.json` (version 1): raw key → entry. */

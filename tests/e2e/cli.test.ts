@@ -155,6 +155,30 @@ describe('berserkr CLI', () => {
     expect(text.stdout.split('\n')[1]).toMatch(new RegExp(`^${summary.runId}  ingest +partial `));
   });
 
+  test('an object no checksum covers is ingested with a warning, or fails with --require-checksum (exit 3)', async () => {
+    const raw = join(dir, 'raw-unchecked');
+    mkdirSync(raw);
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'checked.csv.lzo'));
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.nocheck.lzo'), join(raw, 'unchecked.csv.lzo'));
+    const ingest = (lake: string, ...flags: string[]) => runCli(['--log-format', 'json', '--output', 'json', 'ingest', '--raw', raw, '--lake', join(dir, lake), '--config', RETAIL_CONFIG, ...flags]);
+
+    const lenient = await ingest('lake-lenient');
+    expect(lenient.code).toBe(0);
+    expect(JSON.parse(lenient.stdout)).toMatchObject({ ingested: ['checked.csv.lzo', 'unchecked.csv.lzo'], unchecked: ['unchecked.csv.lzo'], failed: [] });
+    const warnings = jsonLogs(lenient.stderr).filter((l) => l.level === 'warn');
+    expect(warnings).toMatchObject([{ unchecked: ['unchecked.csv.lzo'], msg: expect.stringMatching(/^1 compressed object carried no checksum of its content .*: unchecked\.csv\.lzo; --require-checksum fails such objects$/) }]);
+    const ledger = JSON.parse(readFileSync(join(dir, 'lake-lenient', 'ledger', 'online-retail.json'), 'utf8'));
+    expect([ledger.objects['checked.csv.lzo'].checksums, ledger.objects['unchecked.csv.lzo'].checksums]).toEqual([['adler32'], []]);
+    const runId = jsonLogs(lenient.stderr).find((l) => typeof l.runId === 'string')!.runId as string;
+    expect(JSON.parse(readFileSync(join(dir, 'lake-lenient', 'runs', 'online-retail', `${runId}.json`), 'utf8')).rows['ingest.unchecked']).toBe(1);
+
+    const strict = await ingest('lake-strict', '--require-checksum');
+    expect(strict.code).toBe(3);
+    const summary = JSON.parse(strict.stdout);
+    expect(summary).toMatchObject({ ingested: ['checked.csv.lzo'], unchecked: [] });
+    expect(summary.failed).toEqual([{ object: 'unchecked.csv.lzo', error: expect.stringMatching(/^unchecked\.csv\.lzo: no checksum covers its content \(.*lzop -F.*\), and checksums are required/) }]);
+  });
+
   test('an error of a store is one line with its cause in pretty logs, its stack only with --verbose; JSON logs stay JSON, process warnings included', async () => {
     const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_S3_FORCE_PATH_STYLE: 'true' };
     const args = ['ingest', '--raw', join(ROOT, 'tests', 'fixtures', 'lzop'), '--lake', 's3://lake/refused', '--config', RETAIL_CONFIG];

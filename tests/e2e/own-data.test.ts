@@ -89,6 +89,9 @@ describe('berserkr run on gzip and plain CSV with ISO 8601 times and an extra co
     expect(record.rows['ingest.read']).toBe(lines);
     expect(record.rows['ingest.clean']).toBe(lines);
     expect(record.rows['ingest.rejected']).toBe(0);
+    // The two plain months carry no checksum: counted, with no warning, since plain CSV cannot carry one.
+    expect(record.rows['ingest.unchecked']).toBe(2);
+    expect(jsonLogs(r.stderr).filter((l) => l.unchecked !== undefined)).toEqual([]);
     const clean = await new Catalog(openStore(lake), 'own-shop').clean.load();
     const extra = clean.getChild('extra_columns')!;
     expect(clean.numRows).toBe(lines);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { EmptyObjectError } from '../../ingest/ingest';
+import { gzipSync } from 'zlib';
+import { EmptyObjectError, UncheckedContentError } from '../../ingest/ingest';
 import { LzopFormatError } from '../../ingest/lzop';
 import { HeaderMismatchError } from '../../ingest/typing';
 import { createLzoRegistry } from '../../ingest/lzo1x';
@@ -8,7 +9,7 @@ import { RejectBudgetError, RunRejectBudgetError, ingestAll } from '../../ingest
 import { Catalog, DatasetFormatError } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
-import { corruptWithoutChecksums, fixture, retailLzop } from './helpers';
+import { corruptWithoutChecksums, fixture, retailLzop, ZSTD_SAMPLE, zstdFrame } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
@@ -168,6 +169,54 @@ describe('ingestAll', () => {
     expect(result.ledger).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
+  });
+
+  it('records the checksums that covered each object, and with requireChecksum fails the objects none covered', async () => {
+    const text = fixture('lzop', 'sample.csv');
+    const objects: Record<string, Uint8Array> = {
+      'adler.csv.lzo': fixture('lzop', 'sample.1.lzo'),
+      'crc.csv.lzo': fixture('lzop', 'sample.crc32.lzo'),
+      // Two members each: every byte covered by one checksum or the other, or some by none.
+      'members.csv.lzo': Buffer.concat([fixture('lzop', 'sample.1.lzo'), fixture('lzop', 'sample.crc32.lzo')]),
+      'partly.csv.lzo': Buffer.concat([fixture('lzop', 'sample.1.lzo'), fixture('lzop', 'sample.nocheck.lzo')]),
+      'nocheck.csv.lzo': fixture('lzop', 'sample.nocheck.lzo'),
+      'checked.csv.gz': gzipSync(text),
+      'checked.csv.zst': ZSTD_SAMPLE.zstd,
+      'unchecked.csv.zst': zstdFrame([{ raw: Buffer.from(ZSTD_SAMPLE.text) }]),
+      'plain.csv': text,
+    };
+    const expected: Record<string, string[]> = {
+      'adler.csv.lzo': ['adler32'],
+      'crc.csv.lzo': ['crc32'],
+      'members.csv.lzo': ['adler32', 'crc32'],
+      'partly.csv.lzo': [],
+      'nocheck.csv.lzo': [],
+      'checked.csv.gz': ['crc32'],
+      'checked.csv.zst': ['xxh64'],
+      'unchecked.csv.zst': [],
+      'plain.csv': [],
+    };
+    for (const workers of [0, 1]) {
+      const { raw, lake } = setUp();
+      for (const [key, bytes] of Object.entries(objects)) await raw.put(key, bytes);
+      const all = await ingestAll(raw, lake, config, { ...options(), workers });
+      expect(all.failed).toEqual([]);
+      expect(Object.fromEntries(all.ingested.map(({ key, entry }) => [key, entry.checksums]))).toEqual(expected);
+    }
+
+    const strict = setUp();
+    for (const [key, bytes] of Object.entries(objects)) await strict.raw.put(key, bytes);
+    const result = await ingestAll(strict.raw, strict.lake, config, { ...options(), requireChecksum: true });
+    const unchecked = Object.keys(expected).filter((key) => expected[key].length === 0).sort();
+    expect(result.failed.map((f) => f.key)).toEqual(unchecked);
+    expect(result.ingested.map((i) => i.key)).toEqual(Object.keys(expected).filter((key) => expected[key].length > 0).sort());
+    for (const f of result.failed) expect(f.error).toBeInstanceOf(UncheckedContentError);
+    expect(result.failed.find((f) => f.key === 'nocheck.csv.lzo')!.error.message).toBe(
+      'nocheck.csv.lzo: no checksum covers its content (the lzop file carries no checksum of its decompressed blocks, as lzop -F writes it), and checksums are required: a changed byte in it could not be noticed',
+    );
+    expect(result.failed.find((f) => f.key === 'plain.csv')!.error.message).toMatch(/^plain\.csv: no checksum covers its content \(an uncompressed object has none\)/);
+    // Nothing of a failed object is left in the lake.
+    for (const key of unchecked) expect(await strict.lake.list(`clean/online-retail/${key}`)).toEqual([]);
   });
 
   it('fails objects over the reject budget, such as all of them after a wrong time format, and keeps their earlier output', async () => {
