@@ -107,9 +107,6 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
   let checkedEverywhere = true;
   const maxWindow = options.maxWindowSize ?? DEFAULT_MAX_ZSTD_WINDOW;
   const out: Uint8Array[] = [];
-  const decoder = new Decompress((data) => {
-    if (data.length > 0) out.push(data);
-  });
   const fail = (offset: number, problem: string): never => {
     throw new CompressedDataError(options.objectKey, 'zstd', problem, offset);
   };
@@ -120,7 +117,10 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     return bytes;
   };
   const timeout = options.decodeTimeoutMs ?? DEFAULT_ZSTD_DECODE_TIMEOUT_MS;
-  const call = { decoder, pieces: [] as Uint8Array[], done: 0, final: false };
+  const newDecoder = () => new Decompress((data) => {
+    if (data.length > 0) out.push(data);
+  });
+  const call = { decoder: newDecoder(), pieces: [] as Uint8Array[], done: 0, final: false };
   createContext(call);
   /** Object offset of each piece in `call.pieces`. */
   const offsets: number[] = [];
@@ -130,13 +130,18 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     call.pieces.push(bytes);
     offsets.push(offset);
   };
-  /** Pushes the queued pieces to the decoder in one call; its output is then in `out`. */
+  /**
+   * Pushes the queued pieces to the decoder in one call; its output is then in
+   * `out`. `final` ends the frame: the decoder holds back input until it has
+   * enough to parse (a frame header, say), so only then is all of the frame's
+   * content out.
+   */
   const flush = (final = false) => {
     call.final = final;
     try {
       PUSH.runInContext(call, { timeout });
     } catch (e) {
-      const at = offsets[call.done];
+      const at = offsets[Math.min(call.done, offsets.length - 1)];
       if ((e as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
         fail(at, `the decoder ran for more than ${timeout} ms, which valid data never needs: the block is corrupt`);
       }
@@ -153,19 +158,13 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     const magic = await readExact(4, 'frame magic number');
     const m = u32le(magic, 0);
     if ((m & 0xfffffff0) >>> 0 === 0x184d2a50) {
-      feed(magic, start);
-      const size = await readExact(4, 'skippable frame size');
-      feed(size, start + 4);
-      for (let left = u32le(size, 0); left > 0; ) {
-        const at = reader.offset;
-        const piece = await readExact(Math.min(left, SKIP_PIECE), 'skippable frame');
-        feed(piece, at);
-        flush();
-        left -= piece.length;
-      }
+      // A skippable frame: its bytes are not the content, and the decoder never sees them.
+      for (let left = u32le(await readExact(4, 'skippable frame size'), 0); left > 0; ) left -= (await readExact(Math.min(left, SKIP_PIECE), 'skippable frame')).length;
       continue;
     }
     if (m !== ZSTD_MAGIC) fail(start, `${start === 0 ? 'not a zstd frame' : 'bytes after the last frame that are not a frame'}: expected 28 b5 2f fd, found ${hex(magic)}`);
+    // One decoder per frame, so that no frame's content is held back into the next.
+    call.decoder = newDecoder();
     feed(magic, start);
     const descriptorAt = reader.offset;
     const descriptor = (await readExact(1, 'frame header'))[0];
@@ -190,6 +189,12 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     const maxBlock = Math.min(window, MAX_BLOCK);
     const hash = (descriptor & 0x04) !== 0 ? new Xxh64() : undefined;
     checkedEverywhere &&= hash !== undefined;
+    /** Hands the decoder's output so far to the hash and returns it. */
+    const produced = () => {
+      const pieces = out.splice(0);
+      for (const piece of pieces) hash?.update(piece);
+      return pieces;
+    };
     for (let last = false; !last; ) {
       const at = reader.offset;
       const blockHeader = await readExact(3, 'block header');
@@ -204,24 +209,22 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
       block.set(blockHeader);
       block.set(content, 3);
       feed(block, at);
-      if (++blocks < BLOCKS_PER_CALL && !last) continue;
+      if (++blocks < BLOCKS_PER_CALL || last) continue;
       flush();
-      const produced = out.splice(0);
-      for (const piece of produced) hash?.update(piece);
-      yield* produced;
+      yield* produced();
     }
-    if (hash) {
-      const at = reader.offset;
-      const stored = await readExact(4, 'content checksum');
-      feed(stored, at);
+    const checksumAt = reader.offset;
+    const stored = hash ? await readExact(4, 'content checksum') : undefined;
+    if (stored) feed(stored, checksumAt);
+    feed(new Uint8Array(0), reader.offset);
+    flush(true);
+    yield* produced();
+    if (hash && stored) {
       const computed = hash.low32();
       if (computed !== u32le(stored, 0)) {
-        fail(at, `content checksum ${hex(stored)} does not match the frame's content (XXH64 low 32 bits ${computed.toString(16).padStart(8, '0')}): the object is corrupt`);
+        fail(checksumAt, `content checksum ${hex(stored)} does not match the frame's content (XXH64 low 32 bits ${computed.toString(16).padStart(8, '0')}): the object is corrupt`);
       }
     }
   } while (!(await reader.atEnd()));
-  feed(new Uint8Array(0), reader.offset);
-  flush(true);
-  yield* out.splice(0);
   return checkedEverywhere ? ['xxh64'] : [];
 }

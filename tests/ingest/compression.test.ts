@@ -235,4 +235,16 @@ describe('readZstd (RFC 8878)', () => {
     );
     await expect(read(zstdFrame(blocks, { checksum: 0x12345678 }))).rejects.toThrow(`at byte ${good.length - 4}: content checksum 78 56 34 12 does not match`);
   });
+
+  it('reads frames too small for the decoder to start on, each with its own content and checksum', async () => {
+    // fzstd holds back a frame's first 18 bytes until it has them all: a whole frame can be shorter.
+    const tiny = (content: string, checksum = true) => zstdFrame([{ raw: Buffer.from(content) }], { checksum });
+    const big = zstdFrame([{ raw: lines }], { checksum: true });
+    const read = (bytes: Uint8Array) => concatBytes(readZstd(chunked(bytes, 5), { objectKey: 'k.zst' }));
+    expect(tiny('a,b\n1,2\n').length).toBeLessThan(22);
+    expect(text(await read(tiny('a,b\n1,2\n')))).toBe('a,b\n1,2\n');
+    expect(text(await read(Buffer.concat([big, tiny('x\n')])))).toBe(`${lines}x\n`);
+    expect(text(await read(Buffer.concat([tiny('x\n', false), big])))).toBe(`x\n${lines}`);
+    expect(text(await read(Buffer.concat([tiny('h\n'), tiny('1\n'), tiny('2\n')])))).toBe('h\n1\n2\n');
+  });
 });
