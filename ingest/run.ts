@@ -248,38 +248,56 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
 
   /** Commits `objects` by one ledger rewrite when the run is within its budget, then deletes their other attempts. */
   async function publish(objects: StagedObject[]): Promise<void> {
-    const known = new Map(objects.map(({ object }) => [object.key, ledger.objects[object.key]]));
     try {
       withinRunBudget(objects.map(({ object, entry }) => ({ key: object.key, counts: entry.counts })));
-      const at = now().toISOString();
-      for (const { object, entry } of objects) {
-        entry.ingestedAt = at;
-        ledger.objects[object.key] = entry;
-      }
-      // The commit point of every object of the run.
-      await catalog.ledger.publish(ledger);
     } catch (e) {
-      for (const [key, entry] of known) {
-        if (entry) ledger.objects[key] = entry;
-        else delete ledger.objects[key];
-      }
       if (e instanceof RunRejectBudgetError) result.overBudget = e;
       for (const { object, written } of objects) await fail(object.key, e instanceof RunRejectBudgetError ? e.forObject(object.key) : e, written);
       return;
     }
+    const known = new Map(objects.map(({ object }) => [object.key, ledger.objects[object.key]]));
+    const at = now().toISOString();
     for (const { object, entry } of objects) {
-      try {
-        // Garbage: the replaced attempt and any crashed attempts of this object, and
-        // nothing of another object whose key extends this one (`x.lzo/y.lzo`).
-        const live = new Set([...entry.clean, ...entry.rejects]);
-        for (const parts of [catalog.clean, catalog.rejects]) {
-          for (const key of await parts.attemptKeys(object.key)) if (!live.has(key)) await parts.delete(key);
+      entry.ingestedAt = at;
+      ledger.objects[object.key] = entry;
+    }
+    try {
+      // The commit point of every object of the run.
+      await catalog.ledger.publish(ledger);
+    } catch (e) {
+      // A write can land and still report an error (a lost response): then the parts are published.
+      const landed = await ledgerLists(objects);
+      if (!landed) {
+        for (const [key, entry] of known) {
+          if (entry) ledger.objects[key] = entry;
+          else delete ledger.objects[key];
         }
-        result.ingested.push({ key: object.key, entry });
-        options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
-      } catch (e) {
-        await fail(object.key, e, []);
+        // Parts are deleted only when the ledger is known not to list them; else the object's next publish does.
+        for (const { object, written } of objects) await fail(object.key, e, landed === false ? written : []);
+        return;
       }
+    }
+    for (const { object, entry } of objects) {
+      // Garbage: the replaced attempt and any crashed attempts of this object, and
+      // nothing of another object whose key extends this one (`x.lzo/y.lzo`). Best
+      // effort: what a failure leaves is unlisted, and the object's next publish deletes it.
+      const live = new Set([...entry.clean, ...entry.rejects]);
+      for (const parts of [catalog.clean, catalog.rejects]) {
+        const keys = await parts.attemptKeys(object.key).catch(() => []);
+        for (const key of keys) if (!live.has(key)) await parts.delete(key).catch(() => undefined);
+      }
+      result.ingested.push({ key: object.key, entry });
+      options.onObject?.({ key: object.key, status: 'ingested', counts: entry.counts });
+    }
+  }
+
+  /** Whether the stored ledger lists every one of `objects` with this run's attempt; undefined when it cannot be read. */
+  async function ledgerLists(objects: StagedObject[]): Promise<boolean | undefined> {
+    try {
+      const stored = await catalog.ledger.load();
+      return objects.every(({ object, entry }) => stored.objects[object.key]?.attempt === entry.attempt);
+    } catch {
+      return undefined;
     }
   }
 }

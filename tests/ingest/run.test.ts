@@ -113,6 +113,42 @@ describe('ingestAll', () => {
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
   });
 
+  it('a ledger write that lands but reports an error publishes the objects; one that cannot be checked keeps their parts', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    const put = lake.put.bind(lake);
+    lake.put = async (key, body) => {
+      const info = await put(key, body);
+      if (key.startsWith('ledger/')) throw new Error('lost response');
+      return info;
+    };
+    const landed = await ingestAll(raw, lake, config, options());
+    expect([landed.ingested.map((i) => i.key), landed.failed]).toEqual([['landing/2010-12a.csv.lzo'], []]);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
+
+    // The object changes; its ledger write fails and the ledger cannot be read back: its new parts stay, unlisted.
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.9.lzo').subarray(0));
+    let down = false;
+    lake.put = async (key, body) => {
+      if (key.startsWith('ledger/')) {
+        down = true;
+        throw new Error('connection reset');
+      }
+      return put(key, body);
+    };
+    const get = lake.get.bind(lake);
+    lake.get = async (key) => (down ? Promise.reject(new Error('unreachable')) : get(key));
+    const unknown = await ingestAll(raw, lake, config, { ...options(), attemptId: () => 'unlisted' });
+    expect(unknown.failed.map((f) => f.error.message)).toEqual(['connection reset']);
+    expect(await lake.list('clean/online-retail/landing/2010-12a.csv.lzo/unlisted/')).toHaveLength(1);
+    // The next run publishes the object again and deletes the unlisted attempt.
+    [lake.put, lake.get] = [put, get];
+    const next = await ingestAll(raw, lake, config, options());
+    expect(next.ingested.map((i) => i.key)).toEqual(['landing/2010-12a.csv.lzo']);
+    expect(await lake.list('clean/online-retail/landing/2010-12a.csv.lzo/unlisted/')).toEqual([]);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
+  });
+
   it('deletes leftovers of a crashed attempt when the object is next published', async () => {
     const { raw, lake } = setUp();
     await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
