@@ -25,11 +25,19 @@ export interface DataCommandOptions extends GlobalOptions {
  */
 export type LockMode = 'wait' | 'skip' | 'none';
 
-/** Commands that run the whole pipeline, and so take the lock (`wait`) unless told otherwise. */
+/** Commands that run the whole pipeline: they clean up the leftovers of killed runs when they start. */
 const PIPELINE_COMMANDS = new Set(['run', 'schedule']);
 
-/** Commands that run only under the pipeline lock: the pipeline's and `gc`. */
-export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...PIPELINE_COMMANDS, 'gc']);
+/**
+ * Commands that take the lock (`wait`) unless told otherwise: the pipeline's, and
+ * `ingest`, which rewrites the ledger as the pipeline's ingest does (two writers
+ * of one ledger lose each other's entries, and one deletes the parts the other
+ * is about to publish).
+ */
+const WAITING_COMMANDS = new Set([...PIPELINE_COMMANDS, 'ingest']);
+
+/** Commands that run only under the pipeline lock: those of {@link WAITING_COMMANDS} and `gc`. */
+export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...WAITING_COMMANDS, 'gc']);
 
 /**
  * Lease and settle time of the lock from `BERSERKR_LOCK_LEASE` (default 2m) and
@@ -114,13 +122,13 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
  * (then nothing runs and no run record is written). A pipeline command starts
  * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`).
- * @param lock default `wait` for the pipeline commands (`run`, `schedule`), else `none`.
+ * @param lock default `wait` for `run`, `schedule` and `ingest`, else `none`.
  */
 export async function runCommand<O extends DataCommandOptions>(
   name: string,
   options: O,
   body: (ctx: CommandContext) => Promise<CommandResult | void>,
-  lock: LockMode = PIPELINE_COMMANDS.has(name) ? 'wait' : 'none',
+  lock: LockMode = WAITING_COMMANDS.has(name) ? 'wait' : 'none',
 ): Promise<void> {
   const output = (options.output ?? 'text') as OutputFormat;
   const lost = new AbortController();

@@ -2,11 +2,15 @@
  * The CLI as scripts use it: help on every command, exit codes, and corrupt raw
  * objects failing alone with errors that name the object and the problem.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { PipelineLock } from '../../lib/catalog';
+import { currentOwner, HeldLock, tryAcquireLock } from '../../lib/lock';
+import { openStore } from '../../lib/store/open';
 import { jsonLogs, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
 import { startS3Server } from '../helpers/s3server';
 
@@ -177,6 +181,28 @@ describe('berserkr CLI', () => {
     const summary = JSON.parse(strict.stdout);
     expect(summary).toMatchObject({ ingested: ['checked.csv.lzo'], unchecked: [] });
     expect(summary.failed).toEqual([{ object: 'unchecked.csv.lzo', error: expect.stringMatching(/^unchecked\.csv\.lzo: no checksum covers its content \(.*lzop -F.*\), and checksums are required/) }]);
+  });
+
+  test('ingest waits for the data set\'s lock, as run does, and ingests once it is free', async () => {
+    const raw = join(dir, 'raw-locked');
+    const lake = join(dir, 'lake-locked');
+    mkdirSync(raw);
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'a.csv.lzo'));
+    const taken = await tryAcquireLock(new PipelineLock(openStore(lake), 'online-retail'), currentOwner('holder'), { leaseMs: 120_000, settleMs: 0 });
+    const lock = (taken as { lock: HeldLock }).lock;
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT, env: { ...process.env, BERSERKR_LOCK_SETTLE: '100ms' } });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    for (const started = Date.now(); !stderr.includes('waiting: another pipeline run holds the lock'); ) {
+      if (Date.now() - started > 60_000) throw new Error(`ingest did not wait for the lock within 60 s: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(existsSync(join(lake, 'ledger', 'online-retail.json'))).toBe(false);
+    await lock.release();
+    expect(await exited).toBe(0);
+    expect(jsonLogs(stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
+    expect(Object.keys(JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')).objects)).toEqual(['a.csv.lzo']);
   });
 
   test('an error of a store is one line with its cause in pretty logs, its stack only with --verbose; JSON logs stay JSON, process warnings included', async () => {
