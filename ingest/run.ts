@@ -110,6 +110,12 @@ export interface IngestAllResult {
    * each is in `failed` with this error for its key.
    */
   overBudget?: RunRejectBudgetError;
+  /**
+   * Set when the ledger write, the run's commit, failed (and the ledger does not
+   * list the run's objects): none of them was published, each is in `failed`
+   * with this error, and the fault is the lake's, not the objects'.
+   */
+  unpublished?: Error;
   /** The ledger as published at the end. */
   ledger: Ledger;
 }
@@ -272,6 +278,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
           if (entry) ledger.objects[key] = entry;
           else delete ledger.objects[key];
         }
+        result.unpublished = e instanceof Error ? e : new Error(String(e));
         // Parts are deleted only when the ledger is known not to list them; else the object's next publish does.
         for (const { object, written } of objects) await fail(object.key, e, landed === false ? written : []);
         return;

@@ -23,7 +23,10 @@ export interface IngestStepOptions {
   encodeThreads?: number;
 }
 
-/** Ingests new or changed raw objects; failed objects are reported, not thrown. */
+/**
+ * Ingests new or changed raw objects; failed objects are reported, not thrown.
+ * @throws the error of the ledger write when the run's commit failed (`unpublished`), after logging and recording the objects.
+ */
 export async function ingestStep(ctx: StageContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
   const { taken, skipped } = await raw.select(ctx.config);
@@ -81,5 +84,6 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     { ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.length },
     `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed`,
   );
+  if (result.unpublished !== undefined) throw result.unpublished;
   return result;
 }

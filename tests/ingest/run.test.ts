@@ -108,6 +108,7 @@ describe('ingestAll', () => {
       ['landing/2010-12a.csv.lzo', 'injected failure writing ledger/online-retail.json'],
       ['landing/broken.csv.lzo', expect.stringMatching(/^landing\/broken\.csv\.lzo: /)],
     ]);
+    expect(result.unpublished?.message).toBe('injected failure writing ledger/online-retail.json');
     expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(before);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
@@ -123,7 +124,7 @@ describe('ingestAll', () => {
       return info;
     };
     const landed = await ingestAll(raw, lake, config, options());
-    expect([landed.ingested.map((i) => i.key), landed.failed]).toEqual([['landing/2010-12a.csv.lzo'], []]);
+    expect([landed.ingested.map((i) => i.key), landed.failed, landed.unpublished]).toEqual([['landing/2010-12a.csv.lzo'], [], undefined]);
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
 
     // The object changes; its ledger write fails and the ledger cannot be read back: its new parts stay, unlisted.
@@ -140,6 +141,7 @@ describe('ingestAll', () => {
     lake.get = async (key) => (down ? Promise.reject(new Error('unreachable')) : get(key));
     const unknown = await ingestAll(raw, lake, config, { ...options(), attemptId: () => 'unlisted' });
     expect(unknown.failed.map((f) => f.error.message)).toEqual(['connection reset']);
+    expect(unknown.unpublished?.message).toBe('connection reset');
     expect(await lake.list('clean/online-retail/landing/2010-12a.csv.lzo/unlisted/')).toHaveLength(1);
     // The next run publishes the object again and deletes the unlisted attempt.
     [lake.put, lake.get] = [put, get];

@@ -18,14 +18,14 @@ const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
 const SETTINGS = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 1 };
 const DAY_MS = 86_400_000;
 
-function context(): { ctx: StageContext; lines: string[] } {
+function context(lake = new MemoryStore()): { ctx: StageContext; lines: string[] } {
   const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
   const chunks: string[] = [];
   const log = createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void chunks.push(chunk) } });
   const ctx: StageContext = {
     log,
     progress: NO_PROGRESS,
-    catalog: new Catalog(new MemoryStore(), config.name),
+    catalog: new Catalog(lake, config.name),
     config,
     run: new RunRecorder({ command: 'schedule', code: { version: 'test', commit: null, dirty: false } }),
     signal: new AbortController().signal,
@@ -52,5 +52,16 @@ describe('retrainTick', () => {
     await expect(retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow();
     expect(lines.join('')).toContain('no champion model yet');
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest', 'events']);
+  });
+
+  it('fails when the ledger cannot be written, a fault of the lake rather than of the raw objects, and trains nothing', async () => {
+    const lake = new MemoryStore();
+    lake.failPutsMatching = /^ledger\//;
+    const { ctx } = context(lake);
+    const raw = new MemoryStore();
+    await raw.put('2010-12.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.1.lzo')));
+    await expect(retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow('injected failure writing ledger/online-retail.json');
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
+    expect(ctx.run.snapshot().errors.map((e) => e.message)).toEqual(['2010-12.csv.lzo: injected failure writing ledger/online-retail.json']);
   });
 });
