@@ -93,9 +93,15 @@ export function registerSchedule(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      await watchRaw(o, raw, selection, log, signal, async () => {
-        code = await tick(o, raw);
-      });
+      try {
+        await watchRaw(o, raw, selection, log, signal, async () => {
+          code = await tick(o, raw);
+        });
+      } catch (error) {
+        // The raw store failed while being watched (after its retries): a failure, not bad usage.
+        log.error({ err: error }, `watching ${o.raw} failed: ${(error as Error).message}`);
+        code = EXIT.failed;
+      }
     } else if (cron !== undefined) {
       for (let ticks = 0; !signal.aborted && (o.maxTicks === undefined || ticks < o.maxTicks); ticks++) {
         const next = cron.nextRun();

@@ -35,11 +35,26 @@ export function registerSeed(program: Command): void {
         return;
       }
       const uploaded: { object: string; etag: string }[] = [];
-      for (const file of o.only ?? files) {
-        const key = target.prefix + assertValidKey(file, o.raw);
-        const info = await target.client.fPutObject(target.bucket, key, join(o.from, file), { 'Content-Type': 'application/x-lzop' });
-        log.info({ object: `s3://${target.bucket}/${key}`, etag: info.etag }, `uploaded ${file}`);
-        uploaded.push({ object: `s3://${target.bucket}/${key}`, etag: info.etag });
+      const todo = (o.only ?? files).map((file) => ({ file, key: target.prefix + assertValidKey(file, o.raw) }));
+      // A bucket known to be missing is bad usage; credentials that may only upload cannot ask, and the uploads will tell.
+      if ((await target.client.bucketExists(target.bucket).catch(() => undefined)) === false) {
+        log.error(`the raw bucket ${target.bucket} of ${o.raw} does not exist: create it (make up does) or name another`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      try {
+        for (const { file, key } of todo) {
+          const info = await target.client.fPutObject(target.bucket, key, join(o.from, file), { 'Content-Type': 'application/x-lzop' });
+          log.info({ object: `s3://${target.bucket}/${key}`, etag: info.etag }, `uploaded ${file}`);
+          uploaded.push({ object: `s3://${target.bucket}/${key}`, etag: info.etag });
+        }
+      } catch (error) {
+        // The usage was fine: the store failed, after some files perhaps (exit 1, not 2).
+        const e = error instanceof Error ? error : new Error(String(error));
+        log.error({ err: e }, `upload to ${o.raw} failed after ${uploaded.length} of ${todo.length} files: ${e.message}`);
+        printResult(o.output as OutputFormat, { command: 'seed', status: 'failed', exitCode: EXIT.failed, uploaded, error: { name: e.name, message: e.message } }, undefined);
+        process.exitCode = EXIT.failed;
+        return;
       }
       printResult(o.output as OutputFormat, { command: 'seed', uploaded }, undefined);
     });

@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../lib/store/open';
-import { ROOT } from '../helpers/cli';
+import { ROOT, runCli } from '../helpers/cli';
 import { S3Server, startS3Server } from '../helpers/s3server';
 
 const MONTHS = ['2010-12.csv.lzo', '2011-01.csv.lzo', '2011-02.csv.lzo', '2011-03.csv.lzo'];
@@ -55,6 +55,17 @@ describe('make targets against an S3-compatible server', () => {
     expect(r.code).toBe(0);
     const listed = await openStore('s3://raw/online-retail', server.env).list('');
     expect(listed.map((o) => o.key)).toEqual(MONTHS);
+  }, TIMEOUT);
+
+  test('seed to a bucket that does not exist is bad usage (exit 2); a file it cannot upload fails it (exit 1)', async () => {
+    const missing = await runCli(['seed', '--raw', 's3://no-such-bucket/x', '--from', seedDir], server.env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('the raw bucket no-such-bucket of s3://no-such-bucket/x does not exist');
+    const broken = join(dir, 'seed-broken');
+    mkdirSync(join(broken, 'a-folder.csv.lzo'), { recursive: true });
+    const failed = await runCli(['--output', 'json', 'seed', '--raw', 's3://raw/broken', '--from', broken], server.env);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ command: 'seed', status: 'failed', exitCode: 1, uploaded: [] });
   }, TIMEOUT);
 
   test('ingest, pipeline, schedule and runs work on the buckets', async () => {
