@@ -306,10 +306,13 @@ function zoneToUtc(timeZone: string): (wallMs: number) => number {
     const local = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
     return local - Math.floor(t / 1000) * 1000;
   };
-  const cache = new Map<number, number>();
+  // Offsets by wall-clock hour where the zone does not change within a day of it, else
+  // by minute: some changes are not on the hour (Australia/Lord_Howe moves by 30 minutes at 02:00).
+  const byHour = new Map<number, number>();
+  const byMinute = new Map<number, number>();
   return (wall) => {
     const hour = floor(wall / 3_600_000);
-    let offset = cache.get(hour);
+    let offset = byHour.get(hour) ?? byMinute.get(floor(wall / 60_000));
     if (offset === undefined) {
       // Candidates: the offsets a day before and a day after (no zone changes twice a day).
       const before = offsetAt(wall - 86_400_000);
@@ -319,7 +322,8 @@ function zoneToUtc(timeZone: string): (wallMs: number) => number {
       if (beforeHolds && afterHolds) offset = Math.max(before, after); // overlap: the earlier instant
       else if (afterHolds) offset = after;
       else offset = before; // normal time, or a gap: the offset before the gap
-      cache.set(hour, offset);
+      if (before === after) byHour.set(hour, offset);
+      else byMinute.set(floor(wall / 60_000), offset);
     }
     return wall - offset;
   };

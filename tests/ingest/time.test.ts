@@ -33,6 +33,21 @@ describe('compileTimeFormat', () => {
     expect(ny('7/4/2011 9:00')).toBe(Date.UTC(2011, 6, 4, 13, 0));
   });
 
+  it('reads times around a change of half an hour alike in any order (Lord Howe Island: +10:30 / +11:00)', () => {
+    // 2023-10-01 02:00 +10:30 → 02:30 +11:00: 02:10 does not exist (read with +10:30), 02:40 is +11:00.
+    // 2023-04-02 02:00 +11:00 → 01:30 +10:30: 01:40 occurs twice (the earlier wins), 01:10 is +11:00.
+    const expected: Record<string, number> = {
+      '2023-10-01 02:10': Date.UTC(2023, 8, 30, 15, 40),
+      '2023-10-01 02:40': Date.UTC(2023, 8, 30, 15, 40),
+      '2023-04-02 01:10': Date.UTC(2023, 3, 1, 14, 10),
+      '2023-04-02 01:40': Date.UTC(2023, 3, 1, 14, 40),
+    };
+    for (const order of [Object.keys(expected), Object.keys(expected).reverse()]) {
+      const lordHowe = compileTimeFormat('YYYY-MM-DD HH:mm', 'Australia/Lord_Howe');
+      expect(Object.fromEntries(order.map((t) => [t, lordHowe(t)]))).toEqual(expected);
+    }
+  });
+
   it('refuses a format without a year and an unknown zone', () => {
     expect(() => compileTimeFormat('DD-MM', 'UTC')).toThrow('time format "DD-MM" has no YYYY token and is none of ISO8601, epoch_s, epoch_ms');
     expect(() => compileTimeFormat('DD-MM', 'UTC')).toThrow(TimeFormatError);
