@@ -40,7 +40,7 @@ export function parseInt32(bytes: Uint8Array, begin: number, end: number): numbe
  * is one exact IEEE-754 multiplication or division, hence correctly rounded
  * (W. D. Clinger, "How to read floating point numbers accurately", PLDI 1990,
  * the "fast path"); otherwise the text is handed to `Number`.
- * @returns the value, or `NaN` when the text does not match the grammar.
+ * @returns the value (±Infinity past the largest 64-bit float, as `Number` gives), or `NaN` when the text does not match the grammar.
  */
 export function parseDecimal(bytes: Uint8Array, begin: number, end: number): number {
   let i = begin;

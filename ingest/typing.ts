@@ -17,7 +17,7 @@
  * | `field_count` | not as many fields as the header |
  * | `missing_required` | an empty value in a required column (the item and time always are) |
  * | `bad_time` | a time that does not match the configured format or is out of range |
- * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number |
+ * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number or lies beyond the range of a 64-bit float |
  *
  * A time format that reads most of an object's first times wrong is a
  * configuration mistake, not bad lines: with a limit on the share of unreadable
@@ -367,8 +367,8 @@ export class RecordTyper {
           }
         } else {
           price = parseDecimal(p.bytes, p.begin, p.end);
-          if (isNaN(price)) {
-            this.reject(batch, r, 'bad_number', `${c.price!.column}=${quote(p)} (expected a decimal number)`);
+          if (!Number.isFinite(price)) {
+            this.reject(batch, r, 'bad_number', `${c.price!.column}=${quote(p)} (${isNaN(price) ? 'expected a decimal number' : 'out of the range of a 64-bit float'})`);
             continue;
           }
           hasPrice = 1;

@@ -67,6 +67,7 @@ describe('RecordTyper', () => {
       '536365,85123A,X,99999999999,12/1/2010 8:26,2.55,17850,UK',
       '',
       good,
+      '536365,85123A,X,6,12/1/2010 8:26,1e400,17850,UK',
       '536366,85123A,"open quote,6,12/1/2010 8:26,2.55,17850,UK',
     ].join('\n');
     const { clean, rejects, counts } = await typeText(text);
@@ -81,15 +82,16 @@ describe('RecordTyper', () => {
       [9, 'bad_number: Quantity="99999999999" (expected an int32 integer)'],
       [10, 'empty_line: the line has no text'],
       [11, 'duplicate: same text as line 2'],
-      [12, 'unterminated_quote: a quoted field is not closed before the end of the object'],
+      [12, 'bad_number: UnitPrice="1e400" (out of the range of a 64-bit float)'],
+      [13, 'unterminated_quote: a quoted field is not closed before the end of the object'],
     ]);
     expect(rows(rejects)[0]).toEqual({ source_object: 'raw/x.csv.lzo', source_line: 3, reason: expect.any(String), raw: '536365,85123A,X,12x,12/1/2010 8:26,2.55,17850,UK' });
     expect(counts).toEqual({
-      read: 11,
+      read: 12,
       clean: 1,
-      rejected: 10,
+      rejected: 11,
       duplicates: 1,
-      byReason: { bad_number: 3, bad_time: 1, field_count: 2, missing_required: 1, empty_line: 1, duplicate: 1, unterminated_quote: 1 },
+      byReason: { bad_number: 4, bad_time: 1, field_count: 2, missing_required: 1, empty_line: 1, duplicate: 1, unterminated_quote: 1 },
     });
   });
 
