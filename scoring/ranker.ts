@@ -107,6 +107,9 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
         top: orderByCustomerId(topKPerCustomer(fs.customer, fs.item, probability, o.k, order), customerIds),
       });
     },
-    close: () => pool.close(),
+    close: async () => {
+      await pool.close();
+      model.model.dispose();
+    },
   };
 }

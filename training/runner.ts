@@ -19,7 +19,7 @@ import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight } from './blend';
 import { applyCalibration } from './calibration';
-import { trainChallenger, validationMetrics } from './challenger';
+import { type Challenger, trainChallenger, validationMetrics } from './challenger';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
@@ -72,24 +72,34 @@ interface ChampionFigure {
 
 /**
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
- * own held-out figure when it was refitted on labels that reach into this
- * validation window; undefined when its features differ from today's (not comparable).
+ * own held-out figure when the labels it learnt (up to its validation cut-off,
+ * plus H when refitted) reach into this validation window; undefined when its
+ * features differ from today's, or its labels reach in and it has no such
+ * figure (not comparable).
  */
 async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | undefined> {
   const loaded = await loadModel(ctx.catalog, modelId);
-  const m = loaded.manifest.metrics;
-  if (loaded.manifest.featureNames.join() !== held.names.join()) {
-    log.warn({ champion: modelId }, `champion ${modelId} has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}: the champion is not comparable and does not block promotion`);
-    return undefined;
+  try {
+    const m = loaded.manifest.metrics;
+    if (loaded.manifest.featureNames.join() !== held.names.join()) {
+      log.warn({ champion: modelId }, `champion ${modelId} has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}: the champion is not comparable and does not block promotion`);
+      return undefined;
+    }
+    // The champion learnt the labels up to its validation cut-off, and up to that cut-off + H when refitted on it.
+    const labelsEnd = m.validationCutoff + (m.refit === 1 ? o.horizonDays * DAY_MS : 0);
+    if (labelsEnd > held.cutoff) {
+      // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.
+      const recorded = m[`ndcg@${o.k}`];
+      if (recorded !== undefined) return { modelId, ndcg: recorded };
+      log.warn({ champion: modelId }, `champion ${modelId} learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and has no recorded NDCG@${o.k}: it is not comparable and does not block promotion`);
+      return undefined;
+    }
+    const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
+    const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];
+    return { modelId, ndcg: metrics.byCustomer!.ndcg, metrics };
+  } finally {
+    loaded.model.dispose();
   }
-  if (m.refit === 1 && m.validationCutoff + o.horizonDays * DAY_MS > held.cutoff && m[`ndcg@${o.k}`] !== undefined) {
-    // A refitted champion learnt the labels up to its validation cut-off + H: where that
-    // reaches into this validation window, its held-out figure from its own training is used.
-    return { modelId, ndcg: m[`ndcg@${o.k}`] };
-  }
-  const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
-  const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];
-  return { modelId, ndcg: metrics.byCustomer!.ndcg, metrics };
 }
 
 /**
@@ -104,8 +114,18 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
  * says which and why; it is logged and kept in the run record (`promotion`) and the card.
  */
 export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<TrainStepResult> {
-  const log = ctx.log.child({ stage: 'training' });
   const challenged = await trainChallenger(ctx, index, o);
+  try {
+    return await decideAndSave(ctx, index, o, challenged);
+  } finally {
+    // Saved by then, or not to be: its tensors would otherwise outlive the step (a schedule trains in one process tick after tick).
+    challenged.result.model.dispose();
+  }
+}
+
+/** The rest of {@link trainStep} once the challenger is trained: promotion, fallback, card and save. */
+async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepOptions, challenged: Challenger): Promise<TrainStepResult> {
+  const log = ctx.log.child({ stage: 'training' });
   const { result, calibration, heldOutLogLoss, validationSet: held, validation: metrics } = challenged;
   const validationCutoff = held.cutoff;
   const [challenger, ...baselines] = metrics;

@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { createLzoRegistry, ingestAll } from '../../ingest';
 import type { EventIndex } from '../../features/event-index';
 import { eventsStep, resolveAsOf } from '../../features/runner';
@@ -74,6 +75,7 @@ describe('trainStep when the challenger is not significantly better and there is
   });
 
   test('scores with the blend when it is the better on validation, and says so everywhere', async () => {
+    const tensors = tf.memory().numTensors;
     const r = await trainStep(ctx, index, settings(asOf, 64));
     expect(r).toMatchObject({ promoted: false, outcome: 'blend', championId: `blend:${r.modelId}` });
     expect(r.decision).toMatch(/^not promoted: challenger NDCG@10 0\.\d{4} is not significantly above best baseline repeat 0\.2822: −0\.\d{4}, 95 % lower bound −0\.\d{4}, p \d\.\d{3} \(paired bootstrap over 259 validation customers, 1000 resamples, seed 42\); /);
@@ -114,6 +116,8 @@ describe('trainStep when the challenger is not significantly better and there is
     for (let j = 1; j < scored.lists.rank.length; j++) {
       if (scored.lists.customer[j] === scored.lists.customer[j - 1]) expect(scored.lists.probability[j]).toBeLessThanOrEqual(scored.lists.probability[j - 1]);
     }
+    // Neither training nor scoring leaves a model's tensors behind (a schedule runs both tick after tick in one process).
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   test('scores with the baseline when the blend is not better on validation', async () => {
@@ -128,6 +132,20 @@ describe('trainStep when the challenger is not significantly better and there is
     expect(card!.promotion).toMatchObject({ outcome: 'baseline', scoringWith: 'baseline:repeat' });
     expect(card!.promotion.blend!.comparison).toMatchObject({ role: 'baseline', against: 'repeat', significant: false });
     expect(card!.promotion.blend!.comparison.meanDifference).toBeLessThan(0);
+  });
+});
+
+describe('trainStep with a champion that learnt labels of the validation window', () => {
+  test('compares with its recorded figure instead of scoring it on labels it was trained on', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    // Not refitted: it learnt the labels up to its validation cut-off, asOf − 30 d.
+    const later = await trainStep(ctx, index, settings(asOf, 16));
+    await ctx.catalog.champion.publish({ modelId: later.modelId, promotedAt: '2011-12-01T00:00:00.000Z', validation: {} });
+    // A backfill 30 days earlier validates on [asOf − 60 d, asOf − 30 d), which the champion's last training cut-off labelled.
+    const earlier = await trainStep(ctx, index, settings(asOf - 30 * 86_400_000, 16));
+    expect(earlier.decision).toContain(`champion ${later.modelId} (its recorded figure)`);
   });
 });
 
