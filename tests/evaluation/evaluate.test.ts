@@ -7,7 +7,7 @@ import { buildEventIndex } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
 import { evaluateAt, formatMetricsTable, metricsByName } from '../../evaluation/evaluate';
 import { expectedCalibrationError, labelPairs } from '../../ranking/metrics';
-import { buildTruth } from '../../evaluation/truth';
+import { buildTruth, canEvaluate } from '../../evaluation/truth';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 
 describe('evaluateAt', () => {
@@ -44,5 +44,20 @@ describe('evaluateAt', () => {
     const rows = evaluateAt(index, T, 30, 3, { name: 'm', lists: bare, scored });
     expect(rows.map((r) => r.eceTopK)).toEqual([undefined, undefined, undefined]);
     expect(Object.keys(metricsByName(rows, 'm')).filter((k) => k.includes('ece@'))).toEqual([]);
+  });
+});
+
+describe('canEvaluate', () => {
+  const index = buildEventIndex(purchaseEvents(cleanTable(syntheticShop()), RETAIL_RULES));
+  const last = index.events.time[index.events.time.length - 1];
+  const DAY = 86_400_000;
+
+  it('needs the data to reach the end of the horizon, so that no part of it is missing from the truth', () => {
+    // The data end just after the last event: a horizon may end there, not later.
+    expect(canEvaluate(index, last + 1 - 30 * DAY, 30)).toBe(true);
+    expect(canEvaluate(index, last + 2 - 30 * DAY, 30)).toBe(false);
+    // The horizon would end an hour after the last event: that hour's purchases would be missing.
+    expect(canEvaluate(index, last - 30 * DAY + 3_600_000, 30)).toBe(false);
+    expect(canEvaluate(index, T, 30)).toBe(true);
   });
 });
