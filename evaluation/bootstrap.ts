@@ -43,7 +43,7 @@ export interface PairedBootstrap {
   meanDifference: number;
   /** Standard deviation of the R replicates: the standard error of the mean difference. */
   standardError: number;
-  /** One-sided lower confidence bound of the mean difference at `confidence` (percentile method). */
+  /** One-sided lower confidence bound of the mean difference at `confidence` (percentile method: the ⌈(1 − confidence)·R⌉-th smallest replicate). */
   lower: number;
   /** One-sided p-value of mean difference ≤ 0, in (0, 1]. */
   pValue: number;
@@ -119,7 +119,8 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number> | num
   let ss = 0;
   for (const x of replicates) ss += (x - mean) ** 2;
   replicates.sort();
-  const at = Math.max(0, Math.ceil((1 - confidence) * resamples) - 1);
+  // The ⌈α·R⌉-th smallest replicate; α·R rounded first, as 0.05 × 1000 is 50.00000000000004 in binary floating point.
+  const at = Math.max(0, Math.ceil(Number(((1 - confidence) * resamples).toPrecision(12))) - 1);
   return {
     n,
     meanDifference: sum / n,

@@ -65,6 +65,25 @@ describe('pairedBootstrap', () => {
     expect(ninety.lower).toBeGreaterThan(t.lower);
   });
 
+  it('takes the ⌈α·R⌉-th smallest replicate exactly, although 0.05 × 1000 is not 50 in floating point', () => {
+    const { a, b } = figures(50, 0.01, 0.3, 3);
+    // The replicates, drawn as the bootstrap draws them: R means of n customers drawn with replacement.
+    const replicates = (resamples: number, seed: number) => {
+      const rng = new Prng(seed);
+      return Float64Array.from({ length: resamples }, () => {
+        let s = 0;
+        for (let i = 0; i < a.length; i++) {
+          const k = rng.int(a.length);
+          s += a[k] - b[k];
+        }
+        return s / a.length;
+      }).sort();
+    };
+    expect(pairedBootstrap(a, b, { seed: 5, resamples: 1000 }).lower).toBe(replicates(1000, 5)[49]);
+    expect(pairedBootstrap(a, b, { seed: 5, resamples: 20 }).lower).toBe(replicates(20, 5)[0]);
+    expect(pairedBootstrap(a, b, { seed: 5, resamples: 1000, confidence: 0.9 }).lower).toBe(replicates(1000, 5)[99]);
+  });
+
   it('tests against a figure known only as a mean (one-sample bootstrap)', () => {
     const { a, b } = figures(400, 0.05, 0.1, 10);
     let mean = 0;
