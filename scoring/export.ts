@@ -110,8 +110,19 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** Probability as text: float32 precision (7 significant digits), shortest form. */
-const formatProbability = (p: number): string => String(Number(p.toPrecision(7)));
+/**
+ * Probability as text: the shortest decimal (6 to 9 significant digits) that reads
+ * back to the same float32, the precision scores are computed in; 9 digits always
+ * do (IEEE 754-2008 §5.12.2), so distinct probabilities stay distinct.
+ */
+function formatProbability(p: number): string {
+  const single = Math.fround(p);
+  for (let digits = 6; digits < 9; digits++) {
+    const text = String(Number(p.toPrecision(digits)));
+    if (Math.fround(Number(text)) === single) return text;
+  }
+  return String(Number(p.toPrecision(9)));
+}
 
 /** Text lines of rows [0, n) in chunks of `rowsPerChunk`, each chunk one encoded byte array. */
 function* lineChunks(n: number, line: (r: number) => string, head: string[], end: string, rowsPerChunk: number): Generator<Uint8Array> {

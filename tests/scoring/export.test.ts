@@ -40,6 +40,14 @@ describe('scores export', () => {
     expect(text(Buffer.concat(chunks))).toBe(csv);
   });
 
+  it('writes each probability as the shortest text that reads back to its float32, so neighbours stay apart', () => {
+    const close = Float32Array.from([0.12345679104328156, 0.12345677614212036]);
+    const two = scoresTable({ n: 2, row: Int32Array.from([0, 1]), customer: Int32Array.from([0, 0]), item: Int32Array.from([0, 1]), rank: Int32Array.from([1, 2]), probability: close }, customers, items);
+    const written = text(exportBytes(two, 'csv')).trimEnd().split('\r\n').slice(1).map((l) => l.split(',').pop()!);
+    expect(written).toEqual(['0.12345679', '0.123456776']);
+    expect(written.map((p) => Math.fround(Number(p)))).toEqual(Array.from(close));
+  });
+
   it('writes JSON Lines whose objects hold the same rows', () => {
     const jsonl = text(exportBytes(table, 'jsonl'));
     expect(jsonl.endsWith('\n')).toBe(true);
