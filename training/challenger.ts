@@ -55,8 +55,9 @@ export interface Challenger {
 
 /**
  * Builds the labelled training and validation cut-offs before `o.asOf`, trains
- * the network with early stopping on the validation cut-off and calibrates it
- * there. Writes nothing to the lake.
+ * the network for its budget of passes (no early stopping), measures and
+ * calibrates it on the validation cut-off, and refits it there when `refit` is
+ * on. Writes nothing to the lake.
  */
 export async function trainChallenger(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
   const log = ctx.log.child({ stage: 'training' });

@@ -76,8 +76,8 @@ export function modelCardMarkdown(card: ModelCard): string {
   out.push(
     `- Events read: from ${t.window.from} to the as-of time ${t.window.to}, exclusive; nothing at or after it reaches features, vocabularies, normalisation, selection or calibration.`,
     `- Training cut-offs (labels: purchases in [t, t + ${card.horizonDays} days)), every ${t.cutoffStepDays} days: ${t.cutoffs.join(', ')}.`,
-    `- Validation cut-off: ${t.validationCutoff}; its labels end at the as-of time. Early stopping, calibration, the promotion rule and any blend are fitted there.`,
-    `- Rows: ${count(t.rows.training)} training, ${count(t.rows.validation)} validation; ${t.members} member(s), seed ${t.seed}; ${t.refit ? 'refitted on the training and validation cut-offs after selection' : 'not refitted'}.`,
+    `- Validation cut-off: ${t.validationCutoff}; its labels end at the as-of time. Calibration, the promotion rule and any blend are fitted there.`,
+    `- Rows: ${count(t.rows.training)} training, ${count(t.rows.validation)} validation; ${t.members} member(s), seed ${t.seed}; ${t.refit ? 'then refitted on the training and validation cut-offs' : 'not refitted'}.`,
     '',
   );
 

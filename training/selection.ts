@@ -1,12 +1,14 @@
 /**
- * Model-selection metric on a labelled validation cut-off, used for early
- * stopping: "candidate NDCG@K", the protocol's NDCG@K (`ranking/metrics.ts`;
- * Järvelin & Kekäläinen, "Cumulated gain-based evaluation of IR techniques",
- * ACM TOIS 20(4), 2002, binary gains, discount log2(rank + 1)) with the truth
- * restricted to the positive candidates. Its ideal DCG counts the positives
- * among the candidates, not the full truth, so for a fixed candidate set it
- * ranks models as the protocol's NDCG@K does: each customer's ideal DCG is a
- * constant that does not depend on the model.
+ * A ranking metric on a labelled validation cut-off, recorded for every pass in
+ * the training history: "candidate NDCG@K", the protocol's NDCG@K
+ * (`ranking/metrics.ts`; Järvelin & Kekäläinen, "Cumulated gain-based
+ * evaluation of IR techniques", ACM TOIS 20(4), 2002, binary gains, discount
+ * log2(rank + 1)) with the truth restricted to the positive candidates. Its
+ * ideal DCG counts the positives among the candidates, not the full truth: for a
+ * fixed candidate set each customer's ideal DCG does not depend on the model,
+ * so per customer it orders models as the protocol's NDCG@K does, but the mean
+ * over customers weighs them otherwise (by the share of their truth among the
+ * candidates), and the two means can order two models differently.
  */
 import type { FeatureSet } from '../features/types';
 import { rankingMetrics } from '../ranking/metrics';

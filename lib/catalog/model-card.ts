@@ -68,7 +68,7 @@ export const ModelCardSchema = z.object({
     cutoffStepDays: z.number().positive(),
     rows: z.object({ training: count, validation: count }),
     members: count,
-    /** Whether the saved network went on training on the validation cut-off after selection and calibration. */
+    /** Whether the saved network went on training on the validation cut-off after it was measured and calibrated there. */
     refit: z.boolean(),
     seed: z.number().int(),
   }),
