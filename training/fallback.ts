@@ -16,6 +16,7 @@ import { setHas } from '../ranking/ranges';
 import { popularityBaseline, repeatBaseline } from '../evaluation/baselines';
 import { applyCalibration, fitPlatt, type Calibration } from './calibration';
 import { TrainingInputError } from './errors';
+import { trendPriorShift } from './prior-shift';
 
 /** The baselines scoring can fall back to, by the names evaluation reports them under. */
 export const BASELINES = {
@@ -58,8 +59,19 @@ export function parseBaselineId(id: string): BaselineName | undefined {
 
 const rankScore = (rank: Int32Array): Float32Array => Float32Array.from(rank, (r) => 1 / (1 + r));
 
+/** Per row of `lists` (at cut-off t), 1 when the customer bought the item in [t, t + H). */
+function listLabels(index: EventIndex, lists: RankedLists, cutoff: number, horizonDays: number): Uint8Array {
+  const truth = customerItemsInWindow(index, cutoff, cutoff + horizonDays * DAY_MS);
+  return Uint8Array.from(lists.rank, (_, r) => (setHas(truth, lists.customer[r], lists.item[r]) ? 1 : 0));
+}
+
+const hitRate = (label: Uint8Array): number => label.reduce((s, y) => s + y, 0) / label.length;
+
 /**
- * Fits the fallback's calibration on the validation cut-off.
+ * Fits the fallback's calibration on the validation cut-off: Platt on the rank,
+ * then the prior shift (`prior-shift.ts`) from the lists' hit rate there to its
+ * one-step ratio trend over the cut-off H days before, as the model's
+ * probabilities are carried to the horizon (none when that cut-off has no list).
  * @param index event index holding the validation horizon.
  * @param baseline which baseline.
  * @param validationCutoff cut-off t, ms UTC; labels are purchases in [t, t + H).
@@ -71,10 +83,11 @@ const rankScore = (rank: Int32Array): Float32Array => Float32Array.from(rank, (r
 export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, validationCutoff: number, horizonDays: number, k: number, reason: string): BaselineFallback {
   const lists = BASELINES[baseline](index, validationCutoff, k);
   if (lists.rank.length === 0) throw new TrainingInputError(`baseline ${baseline} has no list at ${new Date(validationCutoff).toISOString()}`);
-  const truth = customerItemsInWindow(index, validationCutoff, validationCutoff + horizonDays * DAY_MS);
-  const label = new Uint8Array(lists.rank.length);
-  for (let r = 0; r < label.length; r++) label[r] = setHas(truth, lists.customer[r], lists.item[r]) ? 1 : 0;
-  return { baseline, calibration: fitPlatt(rankScore(lists.rank), label), validationCutoff, k, reason };
+  const label = listLabels(index, lists, validationCutoff, horizonDays);
+  const before = validationCutoff - horizonDays * DAY_MS;
+  const earlier = BASELINES[baseline](index, before, k);
+  const rates = earlier.rank.length === 0 ? [hitRate(label)] : [hitRate(listLabels(index, earlier, before, horizonDays)), hitRate(label)];
+  return { baseline, calibration: { ...fitPlatt(rankScore(lists.rank), label), priorShift: trendPriorShift(rates).shift }, validationCutoff, k, reason };
 }
 
 /**

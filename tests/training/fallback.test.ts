@@ -5,6 +5,7 @@ import { DAY_MS } from '../../lib/schema';
 import { repeatBaseline } from '../../evaluation/baselines';
 import { TrainingInputError } from '../../training/errors';
 import { baselineScores, fitBaselineFallback, parseBaselineId } from '../../training/fallback';
+import { trendPriorShift } from '../../training/prior-shift';
 import { Catalog, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 import { MemoryStore } from '../helpers/memory-store';
@@ -15,19 +16,28 @@ const validationCutoff = T - 30 * DAY_MS;
 describe('fitBaselineFallback', () => {
   const fallback = fitBaselineFallback(index, 'repeat', validationCutoff, 30, 10, 'challenger lost');
 
-  it('fits a Platt map on the rank whose mean matches the validation hit rate', () => {
-    expect(fallback).toMatchObject({ baseline: 'repeat', validationCutoff, k: 10, reason: 'challenger lost', calibration: { method: 'platt' } });
-    const at = baselineScores(index, fallback, validationCutoff);
-    const truth = customerItemsInWindow(index, validationCutoff, T);
+  /** The lists' hit rate at cut-off t, and the mean probability the fallback gives them without its prior shift. */
+  const atCutoff = (t: number) => {
+    const at = baselineScores(index, { ...fallback, calibration: { ...fallback.calibration, priorShift: 0 } }, t);
+    const truth = customerItemsInWindow(index, t, t + 30 * DAY_MS);
     let hits = 0;
     let mass = 0;
     for (let r = 0; r < at.rank.length; r++) {
       if (setHas(truth, at.customer[r], at.item[r])) hits++;
       mass += at.probability[r];
     }
-    expect(hits).toBeGreaterThan(0);
+    return { rate: hits / at.rank.length, mean: mass / at.rank.length };
+  };
+
+  it('fits a Platt map on the rank whose mean matches the validation hit rate, then shifts it to the trend of the hit rates', () => {
+    expect(fallback).toMatchObject({ baseline: 'repeat', validationCutoff, k: 10, reason: 'challenger lost', calibration: { method: 'platt' } });
+    const validation = atCutoff(validationCutoff);
+    expect(validation.rate).toBeGreaterThan(0);
     // Platt's regularised targets bias the mean slightly toward 1/2: within 2 percentage points here.
-    expect(Math.abs(mass / at.rank.length - hits / at.rank.length)).toBeLessThan(0.02);
+    expect(Math.abs(validation.mean - validation.rate)).toBeLessThan(0.02);
+    const before = atCutoff(validationCutoff - 30 * DAY_MS);
+    expect(fallback.calibration.priorShift).toBe(trendPriorShift([before.rate, validation.rate]).shift);
+    expect(fallback.calibration.priorShift).not.toBe(0);
   });
 
   it('scores the baseline lists at the as-of time with probabilities in [0, 1], non-increasing in rank', () => {

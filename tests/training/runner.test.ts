@@ -91,6 +91,10 @@ describe('trainStep when the challenger is not significantly better and there is
 
     expect(await ctx.catalog.blends.load(r.modelId)).toEqual(r.blend);
     expect(r.blend).toMatchObject({ modelId: r.modelId, baseline: 'repeat', weight: 0.001, k: 10, reason: r.decision });
+    // Carried to the horizon's forecast base rate as the model's own probabilities are.
+    const modelShift = (await ctx.catalog.models.loadManifest(r.modelId)).calibration.priorShift;
+    expect(modelShift).not.toBe(0);
+    expect(r.blend!.calibration.priorShift).toBe(modelShift);
 
     // The card is written with the model, before its manifest, and says what scoring uses.
     const prefix = `models/loyalty-club/${r.modelId}/`;
