@@ -32,7 +32,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
 export function registerIngest(program: Command): void {
   const command = program
     .command('ingest')
-    .description('ingest new or changed raw CSV objects (those raw.pattern selects, lzop, gzip, zstd or uncompressed; others are logged as skipped) into clean and rejects Parquet (exit 3 when some objects failed or went over the reject budget)')
+    .description('ingest new or changed raw CSV objects (those raw.pattern selects, lzop, gzip, zstd or uncompressed; others are logged as skipped) into clean and rejects Parquet, under the data set\'s lock as run takes it (exit 3 when some objects failed or went over the reject budget)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());
