@@ -53,7 +53,7 @@ export interface IngestAllOptions {
   /**
    * Fail every object that no checksum covers all of (plain CSV, lzop written with
    * `-F`, zstd frames without a content checksum: `LedgerEntry.checksums`) with an
-   * UncheckedContentError, once it is read. Off by default: such objects are
+   * UncheckedContentError: an uncompressed one at once, the others once they are read. Off by default: such objects are
    * ingested, and their ledger entries say they were unchecked.
    */
   requireChecksum?: boolean;
@@ -202,6 +202,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const how = objectCompression(object.key, config);
+      // Known before reading: an uncompressed object has no checksum.
+      if (options.requireChecksum && how.compression === 'none') throw new UncheckedContentError(object.key, how.compression);
       let checksums: ContentChecksum[] | undefined;
       const bytes = withReturn(decompress(object.key, rawObjects.stream(object.key), how, options), (value) => (checksums = value));
       const batches = pool

@@ -91,8 +91,8 @@ function uintLe(b: Uint8Array, from: number, length: number): number {
  * Decompresses a Zstandard object, yielding each block's decompressed bytes in
  * order (concatenated and skippable frames included).
  * @param chunks the object's bytes, in chunks of any size.
- * @returns the blocks; the return value is `['xxh64']` when every frame (skippable
- *   frames aside) carries a content checksum, else empty.
+ * @returns the blocks; the return value is `['xxh64']` when there are frames
+ *   (skippable ones aside) and every one carries a content checksum, else empty.
  * @throws CompressedDataError on a wrong magic number, a reserved header bit or
  *   block type, a frame that needs a dictionary, a window over `maxWindowSize`, a
  *   block over Block_Maximum_Size, a truncated frame, bytes after the last frame
@@ -104,6 +104,7 @@ function uintLe(b: Uint8Array, from: number, length: number): number {
  */
 export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: ZstdReadOptions): AsyncGenerator<Uint8Array, ContentChecksum[]> {
   const reader = new ByteReader(chunks);
+  let frames = 0;
   let checkedEverywhere = true;
   const maxWindow = options.maxWindowSize ?? DEFAULT_MAX_ZSTD_WINDOW;
   const out: Uint8Array[] = [];
@@ -165,6 +166,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
     if (m !== ZSTD_MAGIC) fail(start, `${start === 0 ? 'not a zstd frame' : 'bytes after the last frame that are not a frame'}: expected 28 b5 2f fd, found ${hex(magic)}`);
     // One decoder per frame, so that no frame's content is held back into the next.
     call.decoder = newDecoder();
+    frames++;
     feed(magic, start);
     const descriptorAt = reader.offset;
     const descriptor = (await readExact(1, 'frame header'))[0];
@@ -226,5 +228,5 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
       }
     }
   } while (!(await reader.atEnd()));
-  return checkedEverywhere ? ['xxh64'] : [];
+  return frames > 0 && checkedEverywhere ? ['xxh64'] : [];
 }

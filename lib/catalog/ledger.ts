@@ -38,10 +38,11 @@ export const LedgerEntrySchema = z.object({
   /** Lines read, clean, rejected and duplicated, and rejects per reason code. */
   counts: z.object({ read: count, clean: count, rejected: count, duplicates: count, byReason: z.record(count) }),
   /**
-   * The checksums verified over all of the object's content; empty when some of it
-   * was covered by none (plain CSV, lzop written with `-F`, a zstd frame without a
-   * content checksum), so that a changed byte there could not be noticed. Absent in
-   * entries written before ingest recorded it.
+   * The checksums verified over the object's content, every byte covered by at
+   * least one of them (the members of one lzop object may use different ones);
+   * empty when some of it was covered by none (plain CSV, lzop written with `-F`, a
+   * zstd frame without a content checksum), so that a changed byte there could not
+   * be noticed. Absent in entries written before ingest recorded it.
    */
   checksums: z.array(ContentChecksumSchema).optional(),
 });

@@ -236,6 +236,20 @@ describe('readZstd (RFC 8878)', () => {
     await expect(read(zstdFrame(blocks, { checksum: 0x12345678 }))).rejects.toThrow(`at byte ${good.length - 4}: content checksum 78 56 34 12 does not match`);
   });
 
+  it('returns xxh64 as the checksum of the content only when there are frames and every one carries it', async () => {
+    const returned = async (bytes: Uint8Array) => {
+      const it = readZstd(chunked(bytes, 7), { objectKey: 'k.zst' });
+      let r = await it.next();
+      while (!r.done) r = await it.next();
+      return r.value;
+    };
+    const checked = zstdFrame([{ raw: lines }], { checksum: true });
+    const skippable = Buffer.concat([Uint8Array.of(0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0), Buffer.from('skip!')]);
+    expect(await returned(Buffer.concat([checked, skippable, checked]))).toEqual(['xxh64']);
+    expect(await returned(Buffer.concat([checked, zstdFrame([{ raw: lines }])]))).toEqual([]);
+    expect(await returned(skippable)).toEqual([]);
+  });
+
   it('reads frames too small for the decoder to start on, each with its own content and checksum', async () => {
     // fzstd holds back a frame's first 18 bytes until it has them all: a whole frame can be shorter.
     const tiny = (content: string, checksum = true) => zstdFrame([{ raw: Buffer.from(content) }], { checksum });
