@@ -73,17 +73,20 @@ interface ChampionFigure {
 /**
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
  * own held-out figure when the labels it learnt (up to its validation cut-off,
- * plus H when refitted) reach into this validation window; undefined when its
- * features differ from today's, or its labels reach in and it has no such
- * figure (not comparable).
+ * plus H when refitted) reach into this validation window; or, when it is not
+ * comparable, why (its features differ from today's, or its labels reach in and
+ * it has no such figure), logged as a warning.
  */
-async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | undefined> {
+async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | { notComparable: string }> {
   const loaded = await loadModel(ctx.catalog, modelId);
+  const notComparable = (why: string) => {
+    log.warn({ champion: modelId }, `champion ${modelId} ${why}: it is not comparable and does not block promotion`);
+    return { notComparable: why };
+  };
   try {
     const m = loaded.manifest.metrics;
     if (loaded.manifest.featureNames.join() !== held.names.join()) {
-      log.warn({ champion: modelId }, `champion ${modelId} has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}: the champion is not comparable and does not block promotion`);
-      return undefined;
+      return notComparable(`has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}`);
     }
     // The champion learnt the labels up to its validation cut-off, and up to that cut-off + H when refitted on it.
     const labelsEnd = m.validationCutoff + (m.refit === 1 ? o.horizonDays * DAY_MS : 0);
@@ -91,8 +94,7 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
       // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.
       const recorded = m[`ndcg@${o.k}`];
       if (recorded !== undefined) return { modelId, ndcg: recorded };
-      log.warn({ champion: modelId }, `champion ${modelId} learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and has no recorded NDCG@${o.k}: it is not comparable and does not block promotion`);
-      return undefined;
+      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and has no recorded NDCG@${o.k}`);
     }
     const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
     const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];
@@ -136,7 +138,8 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   const trainingConfig = { asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} };
   const modelId = newModelId(trainingConfig, o.seed);
   const champion = await ctx.catalog.champion.load();
-  const championFigure = champion === undefined ? undefined : await championOnValidation(ctx, log, index, champion.modelId, held, o);
+  const compared = champion === undefined ? undefined : await championOnValidation(ctx, log, index, champion.modelId, held, o);
+  const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
   const rule = promotionDecision({ k: o.k, challenger: challenger.byCustomer!.ndcg, baseline: { name: bestName, ndcg: best.byCustomer!.ndcg }, champion: championFigure, bootstrap });
 
   let outcome: PromotionOutcome;
@@ -149,7 +152,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   } else if (champion !== undefined) {
     outcome = 'kept-champion';
     championId = champion.modelId;
-    if (championFigure === undefined) decision += `; kept champion ${champion.modelId}, whose features differ`;
+    if (compared !== undefined && 'notComparable' in compared) decision += `; kept champion ${champion.modelId}, which ${compared.notComparable}`;
   } else {
     const fit = fitBlend(index, held, { probability: challenged.validationProbability, raw: result.validationScores }, bestName, o);
     const comparison = compare('baseline', bestName, fit.outOfFold, fit.baselineNdcg, bootstrap);
