@@ -6,14 +6,17 @@
  * that share the lake;
  * a crashed holder stops blocking others once its lease expires.
  *
- * Protocol (the {@link ObjectStore} has no conditional put):
+ * Protocol:
  * 1. read the lock; when it is held and its lease has not expired, give up (or wait);
- * 2. otherwise write our record (with a random token);
- * 3. wait `settleMs`, read it again, and own the lock only if the token is ours.
+ * 2. when there is no lock object and the store has a conditional create
+ *    (`ObjectStore.putIfAbsent`: a folder lake), create our record (with a random
+ *    token) in one atomic step: we own the lock if it was written, else start over;
+ * 3. otherwise (a stale lock to take over, or a store without it: S3) write our
+ *    record, wait `settleMs`, read it again, and own the lock only if the token is ours.
  *
- * Remaining race window: two contenders that both read "free" and whose writes
- * land more than `settleMs` apart can both win (the earlier one re-read before
- * the later write landed). The holder renews its lease every `leaseMs / 3`
+ * Remaining race window of step 3: two contenders that both read "free" (or the
+ * same stale lock) and whose writes land more than `settleMs` apart can both win
+ * (the earlier one re-read before the later write landed). The holder renews its lease every `leaseMs / 3`
  * and each renewal re-reads the lock first, so it detects the take-over at its
  * next renewal ({@link LockLostError}) and stops after its current step. S3's
  * `If-None-Match: *` conditional write would close the window on stores that
@@ -209,6 +212,12 @@ export async function tryAcquireLock(lock: PipelineLock, owner: LockOwner, optio
     renewedAt: new Date(t).toISOString(),
     expiresAt: new Date(t + leaseMs).toISOString(),
   };
+  if (existing === undefined) {
+    const created = await lock.create(record);
+    if (created === true) return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
+    // Another contender created it first: read it again.
+    if (created === false) return tryAcquireLock(lock, owner, options);
+  }
   await lock.save(record);
   await sleep(options.settleMs ?? 2_000);
   const stored = await lock.load();

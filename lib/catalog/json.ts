@@ -81,6 +81,19 @@ export class JsonObject<T> {
 
   /** Writes `value` as `application/json` in one atomic put; readers see the old object or the new one. */
   save(value: T): Promise<ObjectInfo> {
-    return this.store.put(this.key, JSON.stringify(value, null, this.spec.indent) + (this.spec.newline ? '\n' : ''), 'application/json');
+    return this.store.put(this.key, this.text(value), 'application/json');
+  }
+
+  /**
+   * Writes `value` only when no object exists yet (`ObjectStore.putIfAbsent`).
+   * @returns true when written, false when an object exists, undefined when the store has no conditional create.
+   */
+  async create(value: T): Promise<boolean | undefined> {
+    if (this.store.putIfAbsent === undefined) return undefined;
+    return (await this.store.putIfAbsent(this.key, this.text(value))) !== undefined;
+  }
+
+  private text(value: T): string {
+    return JSON.stringify(value, null, this.spec.indent) + (this.spec.newline ? '\n' : '');
   }
 }

@@ -70,6 +70,15 @@ export class PipelineLock {
     return this.object.save(record);
   }
 
+  /**
+   * Writes `record` only when there is no lock object, in one atomic step, on a
+   * store that can (`ObjectStore.putIfAbsent`: a folder lake).
+   * @returns true when written, false when a lock object exists, undefined when the store cannot.
+   */
+  create(record: LockRecord): Promise<boolean | undefined> {
+    return this.object.create(record);
+  }
+
   /** Deletes the lock object; a missing one is no error. */
   delete(): Promise<void> {
     return this.store.delete(this.key);

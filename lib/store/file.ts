@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertValidKey, assertValidPrefix, compareKeys, InvalidKeyError } from './keys';
@@ -192,6 +192,33 @@ export class FileStore implements ObjectStore {
    * if any, is left untouched.
    */
   async put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, _contentType?: string): Promise<ObjectInfo> {
+    return (await this.write(key, body, async (tmp, path) => {
+      await rename(tmp, path);
+      return true;
+    }))!;
+  }
+
+  /**
+   * Writes an object only when none exists at `key`: the temp file is hard-linked
+   * to the object's path, which fails when the path exists (link(2), atomic on
+   * local file systems and NFS), then removed.
+   * @returns the object's info, or `undefined` when an object already exists at `key` (nothing is written).
+   */
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined> {
+    return this.write(key, body, async (tmp, path) => {
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if (errorCode(err) === 'EEXIST') return false;
+        throw err;
+      }
+      await unlink(tmp).catch(() => undefined);
+      return true;
+    });
+  }
+
+  /** Writes `body` to a temp file beside the object's path, synced, then `commit`s it there; undefined when `commit` finds the path taken (returns false). */
+  private async write(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, commit: (tmp: string, path: string) => Promise<boolean>): Promise<ObjectInfo | undefined> {
     const path = this.pathOf(key);
     const tmp = join(dirname(path), `${TEMP_FILE_PREFIX}${process.pid}.${Math.random().toString(36).slice(2)}`);
     const hash = createHash('md5');
@@ -210,7 +237,10 @@ export class FileStore implements ObjectStore {
       } finally {
         await handle.close();
       }
-      await rename(tmp, path);
+      if (!(await commit(tmp, path))) {
+        await unlink(tmp).catch(() => undefined);
+        return undefined;
+      }
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       const code = errorCode(err);

@@ -33,6 +33,13 @@ export interface ObjectStore {
    * never a part (temp file + rename; S3 PUT / multipart upload is atomic).
    */
   put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, contentType?: string): Promise<ObjectInfo>;
+  /**
+   * Writes an object only when none exists at `key`, the check and the write one
+   * atomic step (a conditional create). Present only on stores that can: a folder
+   * (link(2)); not S3, whose `If-None-Match: *` some compatible servers ignore.
+   * @returns the object's info, or `undefined` when an object already exists at `key` (nothing is written).
+   */
+  putIfAbsent?(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined>;
   /** Deletes an object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
 }

@@ -190,7 +190,7 @@ describe('berserkr CLI', () => {
     copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'a.csv.lzo'));
     const taken = await tryAcquireLock(new PipelineLock(openStore(lake), 'online-retail'), currentOwner('holder'), { leaseMs: 120_000, settleMs: 0 });
     const lock = (taken as { lock: HeldLock }).lock;
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT, env: { ...process.env, BERSERKR_LOCK_SETTLE: '100ms' } });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

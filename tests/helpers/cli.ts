@@ -18,15 +18,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/**
- * The environment of the tests less the location variables, which each test sets
- * itself, and with a lock settle time of 100 ms instead of 2 s: every command
- * here runs on one host, and tests of the settle set their own.
- */
-const BASE_ENV = {
-  BERSERKR_LOCK_SETTLE: '100ms',
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(BERSERKR_(RAW|LAKE|CONFIG)|RAW_URI|LAKE_URI)$/.test(k))),
-};
+/** The environment of the tests less the location variables, which each test sets itself. */
+const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(BERSERKR_(RAW|LAKE|CONFIG)|RAW_URI|LAKE_URI)$/.test(k)));
 
 /** Runs `berserkr <args>` from the repository root with `env` added to the environment (without the location variables of the tests' own). */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {

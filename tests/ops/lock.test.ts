@@ -119,6 +119,41 @@ describe('pipeline lock', () => {
   });
 });
 
+describe('pipeline lock on a folder lake (conditional create)', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-lock-create-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const noSettle = async () => {
+    throw new Error('no settle wait expected');
+  };
+
+  it('creates a free lock in one step, without the settle wait, and one of many contenders at once wins', async () => {
+    const c = clock();
+    const store = new FileStore(join(dir, 'one'));
+    const first = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: noSettle });
+    expect(first.acquired).toBe(true);
+    expect(await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: noSettle })).toEqual({ acquired: false, holder: expect.objectContaining({ owner: owner('r1') }) });
+    expect(await (first as { lock: HeldLock }).lock.release()).toBe(true);
+
+    const many = new FileStore(join(dir, 'many'));
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => tryAcquireLock(lockOf(many), owner(`c${i}`), { leaseMs: 60_000, now: c.now, sleep: noSettle })));
+    const winners = results.filter((r) => r.acquired);
+    expect(winners).toHaveLength(1);
+    expect((await lockOf(many).load())?.token).toBe((winners[0] as { lock: HeldLock }).lock.current.token);
+  });
+
+  it('takes a stale lock over by writing and waiting the settle time, as on any store', async () => {
+    const c = clock();
+    const store = new FileStore(join(dir, 'stale'));
+    expect((await tryAcquireLock(lockOf(store), owner('crashed'), { leaseMs: 60_000, now: c.now, sleep: noSettle })).acquired).toBe(true);
+    c.advance(60_000);
+    let settled = 0;
+    const second = await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: async () => void settled++ });
+    expect([second.acquired, settled]).toEqual([true, 1]);
+    expect((await lockOf(store).load())?.owner.runId).toBe('r2');
+  });
+});
+
 describe('pipeline lock renewal', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-lock-'))));

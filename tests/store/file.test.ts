@@ -111,6 +111,18 @@ describe('FileStore', () => {
     expect(await tree(join(root, 'lake'))).toEqual(['scores', 'scores/r1', 'scores/r1/scores.parquet', 'scores/r2']);
   });
 
+  it('creates an object only when none exists, in one step, leaving no temp file either way', async () => {
+    expect(await store.putIfAbsent('locks/online-retail.json', 'first')).toEqual({ key: 'locks/online-retail.json', size: 5, etag: md5('first'), lastModified: expect.any(Number) });
+    expect(await store.putIfAbsent('locks/online-retail.json', 'second')).toBeUndefined();
+    expect(Buffer.from(await store.get('locks/online-retail.json')).toString()).toBe('first');
+    // Of many creates at once, exactly one is written.
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent('locks/other.json', `contender ${i}`)));
+    const written = results.flatMap((r, i) => (r === undefined ? [] : [i]));
+    expect(written).toHaveLength(1);
+    expect(Buffer.from(await store.get('locks/other.json')).toString()).toBe(`contender ${written[0]}`);
+    expect(await tree(join(root, 'lake'))).toEqual(['locks', 'locks/online-retail.json', 'locks/other.json']);
+  });
+
   it('throws ObjectNotFoundError naming file:// for get and getStream of a missing key', async () => {
     const err = await store.get('clean/none.parquet').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ObjectNotFoundError);
