@@ -8,6 +8,7 @@
  */
 import { type BootstrapOptions, meanOf, type PairedBootstrap, pairedBootstrap } from '../evaluation/bootstrap';
 import { fixed, signed } from '../lib/format';
+import { DAY_MS } from '../lib/schema';
 
 /** One side of the rule: the challenger against the best baseline or the champion. */
 export interface Comparison {
@@ -106,4 +107,16 @@ export function promotionDecision(input: PromotionInput): PromotionDecision {
     champion,
     decision: `${champion === undefined ? 'not promoted' : 'kept champion'}: challenger NDCG@${k} ${f(baseline.challenger)} is not significantly above ${losing.map(formatComparison).join(' nor ')} (${how})`,
   };
+}
+
+/**
+ * The end of the labels a model learnt, ms UTC: its validation cut-off (its training
+ * cut-offs' labels end there), plus the horizon when it was refitted on that cut-off.
+ * A validation window that starts before it holds labels the model was trained on,
+ * so re-scoring the model there would judge it in-sample.
+ * @param m the model's recorded `validationCutoff` (ms UTC) and `refit` (1 when refitted).
+ * @param horizonDays H.
+ */
+export function labelsLearntUntil(m: { validationCutoff: number; refit?: number }, horizonDays: number): number {
+  return m.validationCutoff + (m.refit === 1 ? horizonDays * DAY_MS : 0);
 }

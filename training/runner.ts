@@ -15,7 +15,6 @@ import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
 import type { BacktestRecord, ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
-import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight } from './blend';
 import { applyCalibration } from './calibration';
@@ -24,7 +23,7 @@ import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaseli
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
-import { compare, type Comparison, formatComparison, promotionDecision } from './promotion';
+import { compare, type Comparison, formatComparison, labelsLearntUntil, promotionDecision } from './promotion';
 import { loadModel, newModelId, saveModel } from './registry';
 
 /** What the decision did: promoted the challenger, kept the champion, or fell back to a baseline or a blend. */
@@ -88,8 +87,7 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
     if (loaded.manifest.featureNames.join() !== held.names.join()) {
       return notComparable(`has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}`);
     }
-    // The champion learnt the labels up to its validation cut-off, and up to that cut-off + H when refitted on it.
-    const labelsEnd = m.validationCutoff + (m.refit === 1 ? o.horizonDays * DAY_MS : 0);
+    const labelsEnd = labelsLearntUntil({ validationCutoff: m.validationCutoff, refit: m.refit }, o.horizonDays);
     if (labelsEnd > held.cutoff) {
       // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.
       const recorded = m[`ndcg@${o.k}`];

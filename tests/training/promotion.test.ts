@@ -3,7 +3,7 @@
  * over the best baseline (and the champion) that the paired bootstrap over the
  * validation customers finds significant, and says so with its figures.
  */
-import { compare, formatComparison, promotionDecision } from '../../training/promotion';
+import { compare, formatComparison, labelsLearntUntil, promotionDecision } from '../../training/promotion';
 import { Prng } from '../../lib/prng';
 
 /** Per-customer figures of the customers of `base`: each its base figure plus `lead` plus centred uniform noise of half-width `noise`. */
@@ -70,5 +70,25 @@ describe('promotionDecision', () => {
     const input = { k: 10, challenger: level, baseline: { name: 'repeat', ndcg: repeat }, bootstrap: { seed: 99 } };
     expect(promotionDecision(input)).toEqual(promotionDecision(input));
     expect(formatComparison(compare('baseline', 'repeat', level, repeat, { seed: 99 }))).toBe(formatComparison(promotionDecision(input).baseline));
+  });
+});
+
+describe('labelsLearntUntil', () => {
+  const DAY = 86_400_000;
+  const T = Date.parse('2011-12-09T00:00:00Z');
+
+  it('ends at the validation cut-off, and H later when the model was refitted on it', () => {
+    expect(labelsLearntUntil({ validationCutoff: T - 30 * DAY, refit: 0 }, 30)).toBe(T - 30 * DAY);
+    expect(labelsLearntUntil({ validationCutoff: T - 30 * DAY }, 30)).toBe(T - 30 * DAY);
+    expect(labelsLearntUntil({ validationCutoff: T - 30 * DAY, refit: 1 }, 30)).toBe(T);
+  });
+
+  it('reaches into the validation window of a backfill 30 days earlier, refitted or not', () => {
+    // A champion at T; a challenger at T − 30 d validates on [T − 60 d, T − 30 d), which the champion's last training cut-off labelled.
+    const heldCutoff = T - 60 * DAY;
+    expect(labelsLearntUntil({ validationCutoff: T - 30 * DAY, refit: 0 }, 30)).toBeGreaterThan(heldCutoff);
+    expect(labelsLearntUntil({ validationCutoff: T - 30 * DAY, refit: 1 }, 30)).toBeGreaterThan(heldCutoff);
+    // A challenger 60 days later validates after everything the champion learnt.
+    expect(labelsLearntUntil({ validationCutoff: T - 30 * DAY, refit: 1 }, 30)).toBeLessThanOrEqual(T + 30 * DAY);
   });
 });

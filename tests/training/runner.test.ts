@@ -139,20 +139,6 @@ describe('trainStep when the challenger is not significantly better and there is
   });
 });
 
-describe('trainStep with a champion that learnt labels of the validation window', () => {
-  test('compares with its recorded figure instead of scoring it on labels it was trained on', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
-    // Not refitted: it learnt the labels up to its validation cut-off, asOf − 30 d.
-    const later = await trainStep(ctx, index, settings(asOf, 16));
-    await ctx.catalog.champion.publish({ modelId: later.modelId, promotedAt: '2011-12-01T00:00:00.000Z', validation: {} });
-    // A backfill 30 days earlier validates on [asOf − 60 d, asOf − 30 d), which the champion's last training cut-off labelled.
-    const earlier = await trainStep(ctx, index, settings(asOf - 30 * 86_400_000, 16));
-    expect(earlier.decision).toContain(`champion ${later.modelId} (its recorded figure)`);
-  });
-});
-
 describe('the model card and the backtest of the same procedure', () => {
   test('quotes the latest backtest of the same configuration and settings, up to its as-of time, and no other', async () => {
     const { ctx, lake } = await context();
