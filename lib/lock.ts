@@ -20,8 +20,8 @@
  * and each renewal re-reads the lock first, so it detects the take-over at its
  * next renewal ({@link LockLostError}) and stops after its current step. S3's
  * `If-None-Match: *` conditional write would close the window on stores that
- * honour it (AWS S3 since 2024, MinIO); it is not used here because the store
- * interface and s3rver do not offer it.
+ * honour it (AWS S3 since 2024, MinIO); `S3Store` does not offer `putIfAbsent`
+ * because s3rver, the tests' server, ignores the header (a create would overwrite).
  *
  * Liveness: the lease is renewed from a worker thread ({@link HeldLock.keepAlive}),
  * so a holder whose main thread is busy for longer than the lease keeps it; a
