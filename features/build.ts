@@ -9,8 +9,8 @@ import { customerAggregates, itemAggregates, type CustomerAggregates } from './a
 import { CandidateOptions, generateCandidates, prepareCandidates, SOURCE, type CandidatePool } from './candidates';
 import { CUSTOMER_ITEM_FEATURES, CustomerItemScratch, writeCustomerItemFeatures } from './customer-items';
 import { FeatureContractError } from './errors';
-import { customerRows, setHas, sortedHas } from '../ranking/ranges';
-import { buildEventIndex, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers } from './event-index';
+import { customerRows, sortedHas } from '../ranking/ranges';
+import { boughtInHorizon, buildEventIndex, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers } from './event-index';
 import type { FeatureSet, PurchaseEvents } from './types';
 
 const CUSTOMER_FEATURES = [
@@ -250,16 +250,8 @@ export function buildFeatureSet(source: PurchaseEvents | EventIndex, cutoff: num
     }
   }
   const fs: FeatureSet = { cutoff, n, customer, item: cand.items, names: [...FEATURE_NAMES], values };
-  if (options.withLabels) fs.label = labelRows(index, fs, options.horizonDays ?? 30);
+  if (options.withLabels) fs.label = boughtInHorizon(index, fs.customer, fs.item, cutoff, options.horizonDays ?? 30);
   return fs;
-}
-
-/** 1 where the row's customer bought its item in [cutoff, cutoff + H). */
-function labelRows(index: EventIndex, fs: FeatureSet, horizonDays: number): Uint8Array {
-  const truth = customerItemsInWindow(index, fs.cutoff, fs.cutoff + horizonDays * DAY_MS);
-  const label = new Uint8Array(fs.n);
-  for (let row = 0; row < fs.n; row++) if (setHas(truth, fs.customer[row], fs.item[row])) label[row] = 1;
-  return label;
 }
 
 /**

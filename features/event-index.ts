@@ -6,7 +6,7 @@
  * order) it is again a prefix, found by binary search.
  */
 import { DAY_MS } from '../lib/schema';
-import { lowerBound, type ItemSets } from '../ranking/ranges';
+import { lowerBound, setHas, type ItemSets } from '../ranking/ranges';
 import { FeatureContractError } from './errors';
 import type { PurchaseEvents } from './types';
 
@@ -158,6 +158,21 @@ export function customerItemsInWindow(index: EventIndex, from: number, to: numbe
     offsets[c + 1] = collected.length;
   }
   return { offsets, items: Int32Array.from(collected) };
+}
+
+/**
+ * Labels of (customer, item) pairs at a cut-off: 1 where `customer[i]` bought
+ * `item[i]` in [cutoff, cutoff + H days) ({@link customerItemsInWindow}), else 0.
+ * @param customer dense customer ids, one per pair.
+ * @param item dense item ids, aligned with `customer`.
+ * @param cutoff t, ms UTC.
+ * @returns one label per pair.
+ */
+export function boughtInHorizon(index: EventIndex, customer: Int32Array, item: Int32Array, cutoff: number, horizonDays: number): Uint8Array {
+  const truth = customerItemsInWindow(index, cutoff, cutoff + horizonDays * DAY_MS);
+  const label = new Uint8Array(customer.length);
+  for (let i = 0; i < label.length; i++) if (setHas(truth, customer[i], item[i])) label[i] = 1;
+  return label;
 }
 
 /**

@@ -10,9 +10,8 @@
  * ends at the as-of time: no leakage.
  */
 import { DAY_MS } from '../lib/schema';
-import { customerItemsInWindow, EventIndex } from '../features/event-index';
+import { boughtInHorizon, EventIndex } from '../features/event-index';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
-import { setHas } from '../ranking/ranges';
 import { popularityBaseline, repeatBaseline } from '../evaluation/baselines';
 import { applyCalibration, fitPlatt, type Calibration } from './calibration';
 import { TrainingInputError } from './errors';
@@ -59,12 +58,6 @@ export function parseBaselineId(id: string): BaselineName | undefined {
 
 const rankScore = (rank: Int32Array): Float32Array => Float32Array.from(rank, (r) => 1 / (1 + r));
 
-/** Per row of `lists` (at cut-off t), 1 when the customer bought the item in [t, t + H). */
-function listLabels(index: EventIndex, lists: RankedLists, cutoff: number, horizonDays: number): Uint8Array {
-  const truth = customerItemsInWindow(index, cutoff, cutoff + horizonDays * DAY_MS);
-  return Uint8Array.from(lists.rank, (_, r) => (setHas(truth, lists.customer[r], lists.item[r]) ? 1 : 0));
-}
-
 const hitRate = (label: Uint8Array): number => label.reduce((s, y) => s + y, 0) / label.length;
 
 /**
@@ -83,10 +76,10 @@ const hitRate = (label: Uint8Array): number => label.reduce((s, y) => s + y, 0) 
 export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, validationCutoff: number, horizonDays: number, k: number, reason: string): BaselineFallback {
   const lists = BASELINES[baseline](index, validationCutoff, k);
   if (lists.rank.length === 0) throw new TrainingInputError(`baseline ${baseline} has no list at ${new Date(validationCutoff).toISOString()}`);
-  const label = listLabels(index, lists, validationCutoff, horizonDays);
+  const label = boughtInHorizon(index, lists.customer, lists.item, validationCutoff, horizonDays);
   const before = validationCutoff - horizonDays * DAY_MS;
   const earlier = BASELINES[baseline](index, before, k);
-  const rates = earlier.rank.length === 0 ? [hitRate(label)] : [hitRate(listLabels(index, earlier, before, horizonDays)), hitRate(label)];
+  const rates = earlier.rank.length === 0 ? [hitRate(label)] : [hitRate(boughtInHorizon(index, earlier.customer, earlier.item, before, horizonDays)), hitRate(label)];
   return { baseline, calibration: { ...fitPlatt(rankScore(lists.rank), label), priorShift: trendPriorShift(rates).shift }, validationCutoff, k, reason };
 }
 
