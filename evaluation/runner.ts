@@ -3,13 +3,11 @@
  * baselines, recorded in the run record, for a run just scored (`score`, `run`)
  * or for a published export read back from the lake (`evaluate`).
  */
-import type { EventIndex } from '../features/event-index';
+import { canEvaluate, type EventIndex } from '../features/event-index';
 import { eventsStep } from '../features/runner';
 import type { ExportMetadata } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
-import type { RankedLists } from '../ranking/lists';
-import type { ScoredPairs } from '../ranking/lists';
-import { canEvaluate } from './truth';
+import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
 import { readPublished } from './published';
 

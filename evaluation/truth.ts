@@ -61,12 +61,3 @@ export function truthOf(truth: Truth, customers: ArrayLike<number>): Truth {
   return { ...truth, customers: Int32Array.from(kept), offsets: Int32Array.from(offsets), items: Int32Array.from(items) };
 }
 
-/**
- * True when the data reach the end of the horizon after `asOf` (`asOf` + H days,
- * ms UTC), so truth is complete: the data's end, the last event's time + 1 ms (the
- * as-of time `resolveAsOf` takes by default), is at or after it.
- */
-export function canEvaluate(index: EventIndex, asOf: number, horizonDays: number): boolean {
-  const { time } = index.events;
-  return time.length > 0 && time[time.length - 1] + 1 >= asOf + horizonDays * DAY_MS;
-}

@@ -176,6 +176,16 @@ export function boughtInHorizon(index: EventIndex, customer: Int32Array, item: I
 }
 
 /**
+ * True when the data reach the end of the horizon after `asOf` (`asOf` + H days,
+ * ms UTC), so truth is complete: the data's end, the last event's time + 1 ms (the
+ * as-of time `resolveAsOf` takes by default), is at or after it.
+ */
+export function canEvaluate(index: EventIndex, asOf: number, horizonDays: number): boolean {
+  const { time } = index.events;
+  return time.length > 0 && time[time.length - 1] + 1 >= asOf + horizonDays * DAY_MS;
+}
+
+/**
  * Number of known customers at cut-off t: customers with an event before t.
  * Dense ids follow first appearance in time order, so they are exactly the ids [0, result).
  * @param index the event index.

@@ -3,7 +3,7 @@
  * (`runs/<data set>/<run-id>.html`), built from its run record, its scored pairs and the
  * protocol evaluation, at the end of a pipeline run or later from what the run published.
  */
-import { EventIndex } from '../features/event-index';
+import { canEvaluate, EventIndex } from '../features/event-index';
 import type { Catalog, ModelCard, RunRecord } from '../lib/catalog';
 import { publishReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
@@ -13,7 +13,7 @@ import { parseBaselineId } from '../training/fallback';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { labelPairs, rankingCurves } from '../ranking/metrics';
 import type { Truth } from '../ranking/truth';
-import { buildTruth, canEvaluate } from '../evaluation/truth';
+import { buildTruth } from '../evaluation/truth';
 import type { StageContext } from '../lib/stage-context';
 import { evaluateAt, SystemMetrics } from '../evaluation/evaluate';
 import { readPublished } from '../evaluation/published';

@@ -13,14 +13,13 @@
  * `shards.ts`, `exports.ts` and `latest.ts` (`lib/catalog/`).
  */
 import { buildFeatureSet, prepareCutoff } from '../features/build';
-import { customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../features/event-index';
+import { canEvaluate, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../features/event-index';
 import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
 import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
-import { canEvaluate } from '../evaluation/truth';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';

@@ -1,6 +1,6 @@
 /**
  * `berserkr backtest --as-of T1 --as-of T2 …`: rolling-origin evaluation
- * (`evaluation/backtest.ts`); saves no model and promotes none.
+ * (`pipeline/backtest.ts`); saves no model and promotes none.
  */
 import { Command, Option } from 'commander';
 import type { DataCommandOptions } from '../command';
@@ -33,7 +33,7 @@ export function registerBacktest(program: Command): void {
     const o = cmd.optsWithGlobals<DataCommandOptions & TrainFlags & { asOf: number[] }>();
     const { runCommand } = require('../command') as typeof import('../command');
     await runCommand('backtest', o, async (ctx) => {
-      const { backtest, formatBacktest } = require('../../evaluation/backtest') as typeof import('../../evaluation/backtest');
+      const { backtest, formatBacktest } = require('../../pipeline/backtest') as typeof import('../../pipeline/backtest');
       const { metricsByName } = require('../../evaluation/evaluate') as typeof import('../../evaluation/evaluate');
       const { eventsStep } = require('../../features/runner') as typeof import('../../features/runner');
       const index = await eventsStep(ctx);

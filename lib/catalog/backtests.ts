@@ -1,6 +1,6 @@
 /**
  * `models/<data set>/backtest.json`: the data set's latest rolling-origin
- * backtest (`evaluation/backtest.ts`), the evidence for the training procedure
+ * backtest (`pipeline/backtest.ts`), the evidence for the training procedure
  * that a model card quotes when the procedure is the same (the configuration's
  * hash and the training settings). Each `berserkr backtest` replaces it.
  */

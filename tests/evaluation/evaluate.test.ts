@@ -3,11 +3,11 @@
  * apart from the calibration over every scored pair, and reports it under a
  * stable name and in the table.
  */
-import { buildEventIndex } from '../../features/event-index';
+import { buildEventIndex, canEvaluate } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
 import { evaluateAt, formatMetricsTable, metricsByName } from '../../evaluation/evaluate';
 import { expectedCalibrationError, labelPairs } from '../../ranking/metrics';
-import { buildTruth, canEvaluate } from '../../evaluation/truth';
+import { buildTruth } from '../../evaluation/truth';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 
 describe('evaluateAt', () => {

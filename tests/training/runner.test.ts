@@ -27,7 +27,7 @@ import type { StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
 import { repeatBaseline } from '../../evaluation/baselines';
 import { CARD_SECTIONS } from '../../training/model-card-markdown';
-import { backtest } from '../../evaluation/backtest';
+import { backtest } from '../../pipeline/backtest';
 import { trainStep } from '../../training/runner';
 import { scoreStep } from '../../scoring/runner';
 import { MemoryStore } from '../helpers/memory-store';

@@ -6,15 +6,14 @@
  * and the champion are untouched.
  */
 import { buildFeatureSet, candidateRecall } from '../features/build';
-import type { EventIndex } from '../features/event-index';
+import { canEvaluate, type EventIndex } from '../features/event-index';
 import type { StageContext } from '../lib/stage-context';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { scoreFeatureSet } from '../scoring/score';
 import { trainChallenger } from '../training/challenger';
 import { configHash } from '../lib/config';
 import { procedureSettings, type TrainSettings } from '../training/options';
-import { canEvaluate } from './truth';
-import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from './evaluate';
+import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from '../evaluation/evaluate';
 
 /** One as-of time of a backtest. */
 export interface BacktestRow {
