@@ -116,6 +116,12 @@ export interface IngestAllResult {
    * with this error, and the fault is the lake's, not the objects'.
    */
   unpublished?: Error;
+  /**
+   * Set when the ledger write reported this error but the ledger read back lists
+   * the run's objects (the write landed, its response was lost): they are
+   * published. A store that does this often is worth a look.
+   */
+  ledgerWriteError?: Error;
   /** The ledger as published at the end. */
   ledger: Ledger;
 }
@@ -274,15 +280,17 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       await catalog.ledger.publish(ledger);
     } catch (e) {
       // A write can land and still report an error (a lost response): then the parts are published.
+      const error = e instanceof Error ? e : new Error(String(e));
       const landed = await ledgerLists(objects);
-      if (!landed) {
+      if (landed) result.ledgerWriteError = error;
+      else {
         for (const [key, entry] of known) {
           if (entry) ledger.objects[key] = entry;
           else delete ledger.objects[key];
         }
-        result.unpublished = e instanceof Error ? e : new Error(String(e));
+        result.unpublished = error;
         // Parts are deleted only when the ledger is known not to list them; else the object's next publish does.
-        for (const { object, written } of objects) await fail(object.key, e, landed === false ? written : []);
+        for (const { object, written } of objects) await fail(object.key, error, landed === false ? written : []);
         return;
       }
     }

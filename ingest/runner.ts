@@ -79,6 +79,9 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
         + '--require-checksum fails such objects',
     );
   }
+  if (result.ledgerWriteError !== undefined) {
+    log.warn({ err: result.ledgerWriteError }, `the ledger write reported an error, but the ledger read back lists this run's objects, so they are published: ${result.ledgerWriteError.message}`);
+  }
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   log.info(
     { ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.length },

@@ -125,6 +125,7 @@ describe('ingestAll', () => {
     };
     const landed = await ingestAll(raw, lake, config, options());
     expect([landed.ingested.map((i) => i.key), landed.failed, landed.unpublished]).toEqual([['landing/2010-12a.csv.lzo'], [], undefined]);
+    expect(landed.ledgerWriteError?.message).toBe('lost response');
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
 
     // The object changes; its ledger write fails and the ledger cannot be read back: its new parts stay, unlisted.
