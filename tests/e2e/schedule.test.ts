@@ -4,9 +4,10 @@
  * half-written; a tick without new data and with a fresh champion only logs that
  * nothing changed; two concurrent ticks share the pipeline lock (one runs, one
  * skips); a stale lock of a crashed run is taken over after its lease; `runs`
- * lists and shows the run records. Full retraining ticks are shown in the
- * operations note of README.md (they take minutes); here the champion is a
- * registry pointer written by the test.
+ * lists and shows the run records; a raw store that fails while it is watched
+ * exits 1. Full retraining ticks are shown in the operations note of README.md
+ * (they take minutes); here the champion is a registry pointer written by the
+ * test.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -191,5 +192,26 @@ describe('berserkr schedule', () => {
     } finally {
       await server.stop();
     }
+  }, TIMEOUT);
+
+  test('--on-new-object exits 1 when the raw store fails while it is watched', async () => {
+    const server = await startS3Server(['raw']);
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'schedule', '--on-new-object', '--poll-interval', '300ms', ...args, '--raw', 's3://raw/incoming'],
+      { cwd: ROOT, env: { ...process.env, ...ENV, ...server.env } },
+    );
+    let stderr = '';
+    let stopped: Promise<void> | undefined;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // After the first tick the server goes away: the next listing fails after its retries.
+      if (stopped === undefined && stderr.includes('"msg":"lock released"')) stopped = server.stop();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    await (stopped ?? server.stop());
+    expect(stopped).toBeDefined();
+    expect(jsonLogs(stderr).find((l) => String(l.msg).startsWith('watching '))).toMatchObject({ level: 'error', msg: expect.stringMatching(/^watching s3:\/\/raw\/incoming failed: /) });
+    expect(code).toBe(1);
   }, TIMEOUT);
 });
