@@ -9,19 +9,18 @@
  * Protocol:
  * 1. read the lock; when it is held and its lease has not expired, give up (or wait);
  * 2. when there is no lock object and the store has a conditional create
- *    (`ObjectStore.putIfAbsent`: a folder lake), create our record (with a random
+ *    (`ObjectStore.putIfAbsent`: a folder lake, or an S3 server that honours
+ *    `If-None-Match: *`, as AWS S3 and MinIO do), create our record (with a random
  *    token) in one atomic step: we own the lock if it was written, else start over;
- * 3. otherwise (a stale lock to take over, or a store without it: S3) write our
- *    record, wait `settleMs`, read it again, and own the lock only if the token is ours.
+ * 3. otherwise (a stale lock to take over, or a store without it: an S3-compatible
+ *    server that ignores the header, such as s3rver) write our record, wait
+ *    `settleMs`, read it again, and own the lock only if the token is ours.
  *
  * Remaining race window of step 3: two contenders that both read "free" (or the
  * same stale lock) and whose writes land more than `settleMs` apart can both win
  * (the earlier one re-read before the later write landed). The holder renews its lease every `leaseMs / 3`
  * and each renewal re-reads the lock first, so it detects the take-over at its
- * next renewal ({@link LockLostError}) and stops after its current step. S3's
- * `If-None-Match: *` conditional write would close the window on stores that
- * honour it (AWS S3 since 2024, MinIO); `S3Store` does not offer `putIfAbsent`
- * because s3rver, the tests' server, ignores the header (a create would overwrite).
+ * next renewal ({@link LockLostError}) and stops after its current step.
  *
  * Liveness: the lease is renewed from a worker thread ({@link HeldLock.keepAlive}),
  * so a holder whose main thread is busy for longer than the lease keeps it; a

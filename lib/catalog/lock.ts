@@ -72,7 +72,7 @@ export class PipelineLock {
 
   /**
    * Writes `record` only when there is no lock object, in one atomic step, on a
-   * store that can (`ObjectStore.putIfAbsent`: a folder lake).
+   * store that can (`ObjectStore.putIfAbsent`: a folder lake, S3 that honours `If-None-Match`).
    * @returns true when written, false when a lock object exists, undefined when the store cannot.
    */
   create(record: LockRecord): Promise<boolean | undefined> {

@@ -4,6 +4,7 @@
  * configuration (endpoint, credentials, retry strategy) is the caller's, see
  * `openStore` in `./open.ts`.
  */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -17,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { assertValidKey, assertValidPrefix, compareKeys } from './keys';
-import { ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
+import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
 
 /**
  * In-memory bodies above this many bytes, and every streamed body, go through
@@ -90,6 +91,9 @@ function describeSdkError(e: SdkErrorShape): string {
  * - `getStream` resumes a body cut mid-transfer with `Range: bytes=<offset>-`
  *   and `If-Match: <etag>` (and checks the ETag itself for servers that ignore
  *   If-Match), so a reader never gets bytes of two versions.
+ * - `putIfAbsent` is one PutObject with `If-None-Match: *`, once the store has
+ *   seen that the server honours the header (AWS S3 and MinIO do; some
+ *   S3-compatible servers, s3rver among them, ignore it and overwrite).
  * - ETags are returned without quotes; a multipart ETag is `<md5-of-part-md5s>-<parts>`,
  *   not the content MD5, so ETags are for change detection only.
  *
@@ -107,6 +111,8 @@ export class S3Store implements ObjectStore {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly maxResumes: number;
+  /** Whether the server honours `If-None-Match: *`, probed at the first `putIfAbsent`. */
+  private conditionalWrites?: Promise<boolean>;
 
   constructor(options: S3StoreOptions) {
     const { client, bucket } = options;
@@ -307,6 +313,65 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       throw this.wrap('write', key, err);
     }
+    return this.headAfterWrite(key);
+  }
+
+  /**
+   * Writes `body` only when no object exists at `key`: one PutObject with
+   * `If-None-Match: *`, which S3 refuses with 412 PreconditionFailed when the key
+   * exists, or 409 ConditionalRequestConflict while another conditional write of
+   * it is in flight (AWS S3 user guide, "Conditional writes"). The first call
+   * probes whether the server honours the header: a second conditional write of a
+   * fresh key beside `key` (`<key>.put-if-absent-probe-<hex>`, deleted after) must be refused.
+   * @returns the object's info (HeadObject), or `undefined` when an object exists at `key`.
+   * @throws ConditionalWriteUnsupportedError when the server ignores the header; StoreError as `put`.
+   */
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined> {
+    this.conditionalWrites ??= this.probeConditionalWrites(key).catch((err: unknown) => {
+      this.conditionalWrites = undefined;
+      throw err;
+    });
+    if (!(await this.conditionalWrites)) {
+      throw new ConditionalWriteUnsupportedError(this.uri, 'the server ignores If-None-Match: * on PutObject (a second conditional write of a key replaced the first)');
+    }
+    if (!(await this.putNew(key, body))) return undefined;
+    return this.headAfterWrite(key);
+  }
+
+  /**
+   * Whether two conditional writes of a fresh key beside `key` see the second
+   * refused; false also when the server rejects the header (400, 501 NotImplemented).
+   */
+  private async probeConditionalWrites(key: string): Promise<boolean> {
+    const probe = `${key}.put-if-absent-probe-${randomBytes(6).toString('hex')}`;
+    try {
+      return (await this.putNew(probe, '')) && !(await this.putNew(probe, ''));
+    } catch (err) {
+      const status = asSdkError(err instanceof StoreError ? err.cause : err).$metadata?.httpStatusCode;
+      if (status === 400 || status === 501) return false;
+      throw err;
+    } finally {
+      await this.delete(probe).catch(() => undefined);
+    }
+  }
+
+  /** One PutObject with `If-None-Match: *`: true when written, false when refused because the key exists. */
+  private async putNew(key: string, body: Uint8Array | string): Promise<boolean> {
+    const Key = this.fullKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.length, IfNoneMatch: '*' }));
+      return true;
+    } catch (err) {
+      const e = asSdkError(err);
+      const status = e.$metadata?.httpStatusCode;
+      if (e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || status === 412 || status === 409) return false;
+      throw this.wrap('write', key, err);
+    }
+  }
+
+  /** The info of an object just written (HeadObject). @throws StoreError when there is none. */
+  private async headAfterWrite(key: string): Promise<ObjectInfo> {
     const info = await this.head(key);
     if (info === undefined) {
       throw new StoreError(`cannot write ${this.objectUri(key)}: upload succeeded but HeadObject finds no object`, this.objectUri(key));

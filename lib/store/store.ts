@@ -35,9 +35,10 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>, contentType?: string): Promise<ObjectInfo>;
   /**
    * Writes an object only when none exists at `key`, the check and the write one
-   * atomic step (a conditional create). Present only on stores that can: a folder
-   * (link(2)); not S3, whose `If-None-Match: *` some compatible servers ignore.
+   * atomic step (a conditional create): a folder (link(2)), S3 (`If-None-Match: *`).
+   * Absent on stores that cannot.
    * @returns the object's info, or `undefined` when an object already exists at `key` (nothing is written).
+   * @throws ConditionalWriteUnsupportedError when the store turns out not to honour it (an S3-compatible server that ignores the header).
    */
   putIfAbsent?(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined>;
   /** Deletes an object; deleting a missing key is not an error. */
@@ -49,6 +50,14 @@ export class StoreError extends Error {
   constructor(message: string, readonly uri: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreError';
+  }
+}
+
+/** The store has no atomic conditional create (`ObjectStore.putIfAbsent`): e.g. an S3-compatible server that ignores `If-None-Match`. */
+export class ConditionalWriteUnsupportedError extends StoreError {
+  constructor(uri: string, reason: string) {
+    super(`${uri} has no conditional create: ${reason}`, uri);
+    this.name = 'ConditionalWriteUnsupportedError';
   }
 }
 

@@ -11,9 +11,22 @@ declare module 's3rver' {
     allowMismatchedSignatures?: boolean;
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
+  /** The part of a Koa context the middleware of `s3server.ts` uses. */
+  export interface S3rverContext {
+    method: string;
+    path: string;
+    get(header: string): string;
+    status: number;
+    type: string;
+    body: unknown;
+  }
+  export type S3rverMiddleware = (ctx: S3rverContext, next: () => Promise<void>) => Promise<void>;
   export default class S3rver {
     constructor(options?: S3rverOptions);
     httpServer?: Server;
+    /** Koa's middleware stack, composed when the server starts. */
+    middleware: S3rverMiddleware[];
+    store: { existsObject(bucket: string, key: string): Promise<boolean> };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -1,6 +1,7 @@
 /**
  * The pipeline lock (lib/lock.ts) on an in-memory store with a fake clock and
- * sleep; its renewal from a worker thread on a file store with a real clock.
+ * sleep; its conditional create on a folder lake and on S3 servers that honour
+ * or ignore `If-None-Match`; its renewal from a worker thread on a file store with a real clock.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,8 +10,10 @@ import { join } from 'node:path';
 import { DatasetFormatError, PipelineLock, type LockRecord } from '../../lib/catalog';
 import { acquireLock, HeldLock, LockLostError, tryAcquireLock } from '../../lib/lock';
 import { FileStore } from '../../lib/store/file';
+import { openStore } from '../../lib/store/open';
 import type { ObjectStore } from '../../lib/store/store';
 import { MemoryStore } from '../helpers/memory-store';
+import { startS3Server, type S3Server } from '../helpers/s3server';
 
 /** The lock object, where every lake has kept it. */
 const LOCK_KEY = 'locks/online-retail.json';
@@ -119,23 +122,34 @@ describe('pipeline lock', () => {
   });
 });
 
-describe('pipeline lock on a folder lake (conditional create)', () => {
+describe.each([
+  ['a folder lake', 'folder'],
+  ['an S3 lake whose server honours If-None-Match', 's3'],
+] as const)('pipeline lock on %s (conditional create)', (_name, kind) => {
   let dir: string;
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-lock-create-'))));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let server: S3Server | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berserkr-lock-create-'));
+    if (kind === 's3') server = await startS3Server(['lake'], { conditionalWrites: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lake = (name: string): ObjectStore => (server === undefined ? new FileStore(join(dir, name)) : openStore(`s3://lake/${name}`, server.env));
   const noSettle = async () => {
     throw new Error('no settle wait expected');
   };
 
   it('creates a free lock in one step, without the settle wait, and one of many contenders at once wins', async () => {
     const c = clock();
-    const store = new FileStore(join(dir, 'one'));
+    const store = lake('one');
     const first = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: noSettle });
     expect(first.acquired).toBe(true);
     expect(await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: noSettle })).toEqual({ acquired: false, holder: expect.objectContaining({ owner: owner('r1') }) });
     expect(await (first as { lock: HeldLock }).lock.release()).toBe(true);
 
-    const many = new FileStore(join(dir, 'many'));
+    const many = lake('many');
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => tryAcquireLock(lockOf(many), owner(`c${i}`), { leaseMs: 60_000, now: c.now, sleep: noSettle })));
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
@@ -144,13 +158,26 @@ describe('pipeline lock on a folder lake (conditional create)', () => {
 
   it('takes a stale lock over by writing and waiting the settle time, as on any store', async () => {
     const c = clock();
-    const store = new FileStore(join(dir, 'stale'));
+    const store = lake('stale');
     expect((await tryAcquireLock(lockOf(store), owner('crashed'), { leaseMs: 60_000, now: c.now, sleep: noSettle })).acquired).toBe(true);
     c.advance(60_000);
     let settled = 0;
     const second = await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: async () => void settled++ });
     expect([second.acquired, settled]).toEqual([true, 1]);
     expect((await lockOf(store).load())?.owner.runId).toBe('r2');
+  });
+});
+
+describe('pipeline lock on an S3 lake whose server ignores If-None-Match', () => {
+  let server: S3Server;
+  beforeAll(async () => (server = await startS3Server(['lake'])));
+  afterAll(() => server.stop());
+
+  it('takes a free lock by writing and waiting the settle time', async () => {
+    const c = clock();
+    let settled = 0;
+    const result = await tryAcquireLock(lockOf(openStore('s3://lake/p', server.env)), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: async () => void settled++ });
+    expect([result.acquired, settled]).toEqual([true, 1]);
   });
 });
 

@@ -3,7 +3,7 @@
  * way production builds it: `openStore('s3://…', env)`.
  */
 import { createHash } from 'node:crypto';
-import { ObjectNotFoundError, StoreError, type ObjectStore } from '../../lib/store/store';
+import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectStore } from '../../lib/store/store';
 import { InvalidKeyError } from '../../lib/store/keys';
 import { S3Client } from '@aws-sdk/client-s3';
 import { openStore, s3ClientConfigFromEnv } from '../../lib/store/open';
@@ -192,5 +192,33 @@ describe('S3Store on s3rver', () => {
     expect(err).not.toBeInstanceOf(ObjectNotFoundError);
     expect((err as Error).message).toMatch(/^cannot write s3:\/\/no-such-bucket\/p\/k\.txt: NoSuchBucket: .*\(HTTP 404\)$/);
     expect((err as Error).message).not.toContain(server.env.AWS_SECRET_ACCESS_KEY);
+  });
+
+  it('has no conditional create where the server ignores If-None-Match, and says so, writing nothing', async () => {
+    const err = await store.putIfAbsent!('locks/ignored.json', 'first').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConditionalWriteUnsupportedError);
+    expect((err as Error).message).toBe('s3://lake/berserkr/test has no conditional create: the server ignores If-None-Match: * on PutObject (a second conditional write of a key replaced the first)');
+    expect(await store.list('locks/')).toEqual([]);
+  });
+});
+
+describe('S3Store on a server that honours If-None-Match', () => {
+  let server: S3Server;
+  let store: ObjectStore;
+  beforeAll(async () => {
+    server = await startS3Server(['lake'], { conditionalWrites: true });
+    store = openStore('s3://lake/p', server.env);
+  });
+  afterAll(() => server.stop());
+
+  it('creates a key once, refuses an existing one unchanged, lets one of many contenders win, and leaves no probe', async () => {
+    expect(await store.putIfAbsent!('locks/a.json', 'first')).toMatchObject({ key: 'locks/a.json', size: 5, etag: md5(Buffer.from('first')) });
+    expect(await store.putIfAbsent!('locks/a.json', 'second')).toBeUndefined();
+    expect(Buffer.from(await store.get('locks/a.json')).toString()).toBe('first');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent!('locks/b.json', `contender ${i}`)));
+    const winners = results.filter((r) => r !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(await store.head('locks/b.json')).toEqual(winners[0]);
+    expect((await store.list('locks/')).map((o) => o.key)).toEqual(['locks/a.json', 'locks/b.json']);
   });
 });

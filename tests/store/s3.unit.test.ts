@@ -1,13 +1,13 @@
 /**
  * S3Store logic that a loopback server cannot show: ListObjectsV2 pagination
- * (s3rver 3's continuation tokens need DES, gone from OpenSSL 3) and resuming
- * a body cut mid-transfer. The client's `send` is mocked, as the AWS SDK's own
+ * (s3rver 3's continuation tokens need DES, gone from OpenSSL 3), resuming
+ * a body cut mid-transfer, and the answers of servers to conditional writes. The client's `send` is mocked, as the AWS SDK's own
  * unit tests do.
  */
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../../lib/store/s3';
-import { ObjectNotFoundError, StoreError } from '../../lib/store/store';
+import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError } from '../../lib/store/store';
 
 type Handler = (command: { input: Record<string, unknown> }) => unknown;
 
@@ -152,5 +152,48 @@ describe('S3Store.getStream resume', () => {
     expect(err).toBeInstanceOf(ObjectNotFoundError);
     expect((err as ObjectNotFoundError).uri).toBe('s3://lake/raw/2011-01.csv.lzo');
     expect((err as Error).cause).toBe(noSuchKey);
+  });
+});
+
+describe('S3Store.putIfAbsent', () => {
+  /** A server holding the keys in `existing`, answering conditional writes of them with `refusal`. */
+  function server(refusal: Error, existing: Set<string>) {
+    return mockClient(
+      new Map<Function, Handler>([
+        [PutObjectCommand, (c) => {
+          const key = String(c.input.Key);
+          if (c.input.IfNoneMatch === '*' && existing.has(key)) throw refusal;
+          existing.add(key);
+          return {};
+        }],
+        [DeleteObjectCommand, (c) => void existing.delete(String(c.input.Key))],
+        [HeadObjectCommand, () => ({ ContentLength: 5, ETag: '"e"', LastModified: new Date(0) })],
+      ]),
+    );
+  }
+
+  it('takes 409 ConditionalRequestConflict (a conditional write in flight) as an existing key, like 412', async () => {
+    const existing = new Set(['p/locks/a.json']);
+    const { client, calls } = server(sdkError('ConditionalRequestConflict', 409), existing);
+    const store = new S3Store({ client, bucket: 'lake', prefix: 'p' });
+    expect(await store.putIfAbsent('locks/a.json', 'x')).toBeUndefined();
+    expect(await store.putIfAbsent('locks/b.json', 'x')).toEqual({ key: 'locks/b.json', size: 5, etag: 'e', lastModified: 0 });
+    // one probe (two writes and a delete beside the first key), then one write per call
+    expect(calls.map((c) => c.name)).toEqual(['PutObjectCommand', 'PutObjectCommand', 'DeleteObjectCommand', 'PutObjectCommand', 'PutObjectCommand', 'HeadObjectCommand']);
+    expect(String(calls[0].input.Key)).toMatch(/^p\/locks\/a\.json\.put-if-absent-probe-[0-9a-f]{12}$/);
+    expect([...existing].sort()).toEqual(['p/locks/a.json', 'p/locks/b.json']);
+  });
+
+  it('has no conditional create on a server that rejects the header with 501 NotImplemented', async () => {
+    const { client } = mockClient(
+      new Map<Function, Handler>([
+        [PutObjectCommand, (c) => {
+          if (c.input.IfNoneMatch !== undefined) throw sdkError('NotImplemented', 501);
+          return {};
+        }],
+        [DeleteObjectCommand, () => ({})],
+      ]),
+    );
+    await expect(new S3Store({ client, bucket: 'lake' }).putIfAbsent('locks/a.json', 'x')).rejects.toBeInstanceOf(ConditionalWriteUnsupportedError);
   });
 });
