@@ -214,8 +214,11 @@ export async function tryAcquireLock(lock: PipelineLock, owner: LockOwner, optio
   if (existing === undefined) {
     const created = await lock.create(record);
     if (created === true) return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
-    // Another contender created it first: read it again.
-    if (created === false) return tryAcquireLock(lock, owner, options);
+    if (created === false) {
+      // Ours when a retried write found the object its lost first attempt created; else another contender's: start over.
+      if ((await lock.load())?.token === record.token) return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
+      return tryAcquireLock(lock, owner, options);
+    }
   }
   await lock.save(record);
   await sleep(options.settleMs ?? 2_000);

@@ -168,6 +168,22 @@ describe.each([
   });
 });
 
+describe('pipeline lock with a conditional create whose response was lost', () => {
+  it('owns the lock when the retried create is refused because its first attempt landed', async () => {
+    // The first attempt lands, its response is lost, and the SDK's retry finds the object: refused.
+    const store = new (class extends MemoryStore {
+      async putIfAbsent(key: string, body: Uint8Array | string): Promise<undefined> {
+        await this.put(key, body);
+        return undefined;
+      }
+    })();
+    const c = clock();
+    const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: () => Promise.reject(new Error('no settle wait expected')) });
+    expect(result.acquired).toBe(true);
+    expect((await lockOf(store).load())?.token).toBe((result as { lock: HeldLock }).lock.current.token);
+  });
+});
+
 describe('pipeline lock on an S3 lake whose server ignores If-None-Match', () => {
   let server: S3Server;
   beforeAll(async () => (server = await startS3Server(['lake'])));
