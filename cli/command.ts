@@ -93,7 +93,14 @@ async function startOfRunGc(ctx: CommandContext): Promise<void> {
 
 /** Takes the lock per `mode`; undefined when `skip` finds it held (logged). */
 async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<HeldLock | undefined> {
-  const settings = lockSettings(process.env);
+  let told = false;
+  const settings: LockOptions = {
+    ...lockSettings(process.env),
+    onNoConditionalCreate: (error) => {
+      if (!told) ctx.log.info({ err: error }, `${error.message}: the lock is taken by write, settle (BERSERKR_LOCK_SETTLE) and re-read`);
+      told = true;
+    },
+  };
   const owner = currentOwner(ctx.run.runId);
   if (mode === 'skip') {
     const result = await tryAcquireLock(ctx.catalog.lock, owner, settings);

@@ -11,14 +11,19 @@
  * 2. when there is no lock object and the store has a conditional create
  *    (`ObjectStore.putIfAbsent`: a folder lake, or an S3 server that honours
  *    `If-None-Match: *`, as AWS S3 and MinIO do), create our record (with a random
- *    token) in one atomic step: we own the lock if it was written, else start over;
- * 3. otherwise (a stale lock to take over, or a store without it: an S3-compatible
- *    server that ignores the header, such as s3rver) write our record, wait
- *    `settleMs`, read it again, and own the lock only if the token is ours.
+ *    token, one per attempt, so a late write of ours is known as ours) in one
+ *    atomic step: we own the lock if it was written; when refused, start over
+ *    (the lock read back may be ours: a retried create finding its first attempt);
+ * 3. otherwise (a stale lock to take over, a store without it: an S3-compatible
+ *    server that ignores the header, such as s3rver; or a create refused with no
+ *    lock to read) write our record, wait `settleMs`, read it again, and own the
+ *    lock only if the token is ours.
  *
  * Remaining race window of step 3: two contenders that both read "free" (or the
  * same stale lock) and whose writes land more than `settleMs` apart can both win
- * (the earlier one re-read before the later write landed). The holder renews its lease every `leaseMs / 3`
+ * (the earlier one re-read before the later write landed). The same holds for a
+ * step-2 creator and a step-3 writer that read the lock before the create (a
+ * stale lock released meanwhile): the creator does not re-read. The holder renews its lease every `leaseMs / 3`
  * and each renewal re-reads the lock first, so it detects the take-over at its
  * next renewal ({@link LockLostError}) and stops after its current step.
  *
@@ -43,6 +48,7 @@ import { join } from 'node:path';
 import type { LockOwner, LockRecord, PipelineLock } from './catalog/lock';
 import type { RenewerData, RenewerMessage } from './lock-renewer';
 import { parseStoreUri } from './store/open';
+import { ConditionalWriteUnsupportedError } from './store/store';
 import { startWorker } from './worker';
 
 /** Another owner holds an unexpired lease. */
@@ -75,6 +81,11 @@ export interface LockOptions {
   now?: () => number;
   /** Sleep; default a timer (tests pass a fake one). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Called when the store turned out to have no conditional create (an S3 server that ignores
+   * `If-None-Match`), so the lock is taken by write, settle and re-read (for a log line).
+   */
+  onNoConditionalCreate?: (error: ConditionalWriteUnsupportedError) => void;
   /** Whether process `pid` of this host is alive; default {@link processAlive}. */
   alive?: (pid: number) => boolean;
 }
@@ -196,38 +207,55 @@ export type AcquireResult = { acquired: true; lock: HeldLock } | { acquired: fal
  * the caller can log `holder` of a failed attempt.
  * @throws DatasetFormatError for a lock object that is not a lock record; store errors unchanged.
  */
-export async function tryAcquireLock(lock: PipelineLock, owner: LockOwner, options: LockOptions = {}): Promise<AcquireResult> {
+export function tryAcquireLock(lock: PipelineLock, owner: LockOwner, options: LockOptions = {}): Promise<AcquireResult> {
+  return attempt(lock, owner, randomBytes(8).toString('hex'), options);
+}
+
+/**
+ * {@link tryAcquireLock} with one token for all of its writes, so that a write
+ * of ours that lands late (a retried request) is recognised as ours.
+ */
+async function attempt(lock: PipelineLock, owner: LockOwner, token: string, options: LockOptions): Promise<AcquireResult> {
   const leaseMs = options.leaseMs ?? 120_000;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
+  const live = (record: LockRecord | undefined): record is LockRecord => record !== undefined && !isStale(record, now(), options.alive);
+  const held = (record: LockRecord): AcquireResult => ({ acquired: true, lock: new HeldLock(lock, record, leaseMs, now) });
   const existing = await lock.load();
-  if (existing !== undefined && !isStale(existing, now(), options.alive)) return { acquired: false, holder: existing };
+  if (live(existing)) return existing.token === token ? held(existing) : { acquired: false, holder: existing };
   const t = now();
   const record: LockRecord = {
     schema: 'berserkr.lock/1',
     owner,
-    token: randomBytes(8).toString('hex'),
+    token,
     acquiredAt: new Date(t).toISOString(),
     renewedAt: new Date(t).toISOString(),
     expiresAt: new Date(t + leaseMs).toISOString(),
   };
   if (existing === undefined) {
-    const created = await lock.create(record);
-    if (created === true) return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
+    let created: boolean | undefined;
+    try {
+      created = await lock.create(record);
+    } catch (err) {
+      if (!(err instanceof ConditionalWriteUnsupportedError)) throw err;
+      options.onNoConditionalCreate?.(err);
+    }
+    if (created === true) return held(record);
     if (created === false) {
-      // Ours when a retried write found the object its lost first attempt created; else another contender's: start over.
-      if ((await lock.load())?.token === record.token) return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
-      return tryAcquireLock(lock, owner, options);
+      // Refused: another contender's lock, or ours when a retried create found what its lost first attempt wrote.
+      const stored = await lock.load();
+      if (stored !== undefined) return attempt(lock, owner, token, options);
+      // Refused, yet nothing to read (a store that counts a deleted key as present): write, settle and re-read below.
     }
   }
   await lock.save(record);
   await sleep(options.settleMs ?? 2_000);
   const stored = await lock.load();
-  if (stored?.token !== record.token) {
-    if (stored === undefined) return tryAcquireLock(lock, owner, options);
+  if (stored?.token !== token) {
+    if (stored === undefined) return attempt(lock, owner, token, options);
     return { acquired: false, holder: stored };
   }
-  return { acquired: true, lock: new HeldLock(lock, record, leaseMs, now) };
+  return held(record);
 }
 
 /**

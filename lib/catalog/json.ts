@@ -5,7 +5,7 @@
  * set always has (indent, final newline) in one atomic put.
  */
 import type { z } from 'zod';
-import { ConditionalWriteUnsupportedError, ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
+import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
 import { DatasetFormatError } from './errors';
 import { objectUri } from './uri';
 
@@ -86,17 +86,12 @@ export class JsonObject<T> {
 
   /**
    * Writes `value` only when no object exists yet (`ObjectStore.putIfAbsent`).
-   * @returns true when written, false when an object exists, undefined when the store has no
-   *   conditional create (no `putIfAbsent`, or it throws ConditionalWriteUnsupportedError).
+   * @returns true when written, false when an object exists, undefined when the store has no `putIfAbsent`.
+   * @throws ConditionalWriteUnsupportedError when the store turns out not to honour it.
    */
   async create(value: T): Promise<boolean | undefined> {
     if (this.store.putIfAbsent === undefined) return undefined;
-    try {
-      return (await this.store.putIfAbsent(this.key, this.text(value))) !== undefined;
-    } catch (err) {
-      if (err instanceof ConditionalWriteUnsupportedError) return undefined;
-      throw err;
-    }
+    return (await this.store.putIfAbsent(this.key, this.text(value))) !== undefined;
   }
 
   private text(value: T): string {

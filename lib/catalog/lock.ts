@@ -73,7 +73,8 @@ export class PipelineLock {
   /**
    * Writes `record` only when there is no lock object, in one atomic step, on a
    * store that can (`ObjectStore.putIfAbsent`: a folder lake, S3 that honours `If-None-Match`).
-   * @returns true when written, false when a lock object exists, undefined when the store cannot.
+   * @returns true when written, false when a lock object exists, undefined when the store has no `putIfAbsent`.
+   * @throws ConditionalWriteUnsupportedError when the store turns out not to honour it.
    */
   create(record: LockRecord): Promise<boolean | undefined> {
     return this.object.create(record);

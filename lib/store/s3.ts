@@ -111,8 +111,8 @@ export class S3Store implements ObjectStore {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly maxResumes: number;
-  /** Whether the server honours `If-None-Match: *`, probed at the first `putIfAbsent`. */
-  private conditionalWrites?: Promise<boolean>;
+  /** Why the server has no conditional create (undefined: it honours `If-None-Match: *`), probed at the first `putIfAbsent`. */
+  private conditionalWrites?: Promise<string | undefined>;
 
   constructor(options: S3StoreOptions) {
     const { client, bucket } = options;
@@ -322,40 +322,46 @@ export class S3Store implements ObjectStore {
    * exists, or 409 ConditionalRequestConflict while another conditional write of
    * it is in flight (AWS S3 user guide, "Conditional writes"). The first call
    * probes whether the server honours the header: a second conditional write of a
-   * fresh key beside `key` (`<key>.put-if-absent-probe-<hex>`, deleted after) must be refused.
-   * @returns the object's info (HeadObject), or `undefined` when an object exists at `key`.
-   * @throws ConditionalWriteUnsupportedError when the server ignores the header; StoreError as `put`.
+   * fresh key beside `key` (`<key>.probe-<hex>`, deleted after) must be refused.
+   * @returns the object's info (HeadObject), or `undefined` when the write was refused
+   *   because an object exists at `key`: another writer's, or this call's own when
+   *   a retried request found what its first attempt wrote.
+   * @throws ConditionalWriteUnsupportedError when the server ignores or rejects the header; StoreError as `put`.
    */
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined> {
+    this.fullKey(key);
     this.conditionalWrites ??= this.probeConditionalWrites(key).catch((err: unknown) => {
       this.conditionalWrites = undefined;
       throw err;
     });
-    if (!(await this.conditionalWrites)) {
-      throw new ConditionalWriteUnsupportedError(this.uri, 'the server ignores If-None-Match: * on PutObject (a second conditional write of a key replaced the first)');
-    }
+    const unsupported = await this.conditionalWrites;
+    if (unsupported !== undefined) throw new ConditionalWriteUnsupportedError(this.uri, unsupported);
     if (!(await this.putNew(key, body))) return undefined;
     return this.headAfterWrite(key);
   }
 
   /**
-   * Whether two conditional writes of a fresh key beside `key` see the second
-   * refused; false also when the server rejects the header (400, 501 NotImplemented).
+   * Why the server has no conditional create, from two conditional writes of a
+   * fresh key beside `key`: the second must be refused; undefined when it is.
    */
-  private async probeConditionalWrites(key: string): Promise<boolean> {
-    const probe = `${key}.put-if-absent-probe-${randomBytes(6).toString('hex')}`;
+  private async probeConditionalWrites(key: string): Promise<string | undefined> {
+    const probe = `${key}.probe-${randomBytes(6).toString('hex')}`;
     try {
-      return (await this.putNew(probe, '')) && !(await this.putNew(probe, ''));
+      // A refused first write (a retried request that found its first attempt) shows the header honoured too.
+      if (!(await this.putNew(probe, '')) || !(await this.putNew(probe, ''))) return undefined;
+      return 'the server ignores If-None-Match: * on PutObject (a second conditional write of a key replaced the first)';
     } catch (err) {
-      const status = asSdkError(err instanceof StoreError ? err.cause : err).$metadata?.httpStatusCode;
-      if (status === 400 || status === 501) return false;
+      const e = asSdkError(err instanceof StoreError ? err.cause : err);
+      if (e.name === 'NotImplemented' || e.name === 'InvalidArgument' || e.$metadata?.httpStatusCode === 501) {
+        return `the server rejects If-None-Match: * on PutObject: ${describeSdkError(e)}`;
+      }
       throw err;
     } finally {
       await this.delete(probe).catch(() => undefined);
     }
   }
 
-  /** One PutObject with `If-None-Match: *`: true when written, false when refused because the key exists. */
+  /** One PutObject with `If-None-Match: *`: true when written, false when refused because the key exists (412, or 409 ConditionalRequestConflict). */
   private async putNew(key: string, body: Uint8Array | string): Promise<boolean> {
     const Key = this.fullKey(key);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
@@ -364,8 +370,7 @@ export class S3Store implements ObjectStore {
       return true;
     } catch (err) {
       const e = asSdkError(err);
-      const status = e.$metadata?.httpStatusCode;
-      if (e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || status === 412 || status === 409) return false;
+      if (e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || e.$metadata?.httpStatusCode === 412) return false;
       throw this.wrap('write', key, err);
     }
   }

@@ -36,9 +36,11 @@ export interface ObjectStore {
   /**
    * Writes an object only when none exists at `key`, the check and the write one
    * atomic step (a conditional create): a folder (link(2)), S3 (`If-None-Match: *`).
-   * Absent on stores that cannot.
-   * @returns the object's info, or `undefined` when an object already exists at `key` (nothing is written).
-   * @throws ConditionalWriteUnsupportedError when the store turns out not to honour it (an S3-compatible server that ignores the header).
+   * Absent on stores that never can.
+   * @returns the object's info, or `undefined` when an object already exists at `key` and the
+   *   write was refused (on S3 that object can be this call's own, when a retried request found
+   *   what its first attempt wrote: read it to tell).
+   * @throws ConditionalWriteUnsupportedError when the store turns out not to honour it (an S3-compatible server that ignores or rejects the header).
    */
   putIfAbsent?(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined>;
   /** Deletes an object; deleting a missing key is not an error. */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetFormatError, PipelineLock, type LockRecord } from '../../lib/catalog';
-import { acquireLock, HeldLock, LockLostError, tryAcquireLock } from '../../lib/lock';
+import { acquireLock, HeldLock, LockLostError, tryAcquireLock, type AcquireResult } from '../../lib/lock';
 import { FileStore } from '../../lib/store/file';
 import { openStore } from '../../lib/store/open';
 import type { ObjectStore } from '../../lib/store/store';
@@ -168,19 +168,45 @@ describe.each([
   });
 });
 
-describe('pipeline lock with a conditional create whose response was lost', () => {
-  it('owns the lock when the retried create is refused because its first attempt landed', async () => {
-    // The first attempt lands, its response is lost, and the SDK's retry finds the object: refused.
-    const store = new (class extends MemoryStore {
+describe('pipeline lock with a conditional create that is refused', () => {
+  /** A store whose conditional create is refused; `landed` is called with what it was asked to write. */
+  const refusing = (landed: (store: MemoryStore, key: string, body: Uint8Array | string) => Promise<void>) =>
+    new (class extends MemoryStore {
       async putIfAbsent(key: string, body: Uint8Array | string): Promise<undefined> {
-        await this.put(key, body);
+        await landed(this, key, body);
         return undefined;
       }
     })();
+  const tokenOf = (result: AcquireResult) => (result as { lock: HeldLock }).lock.current.token;
+
+  it('owns the lock when the retried create is refused because its first attempt landed', async () => {
+    // The first attempt lands, its response is lost, and the SDK's retry finds the object: refused.
+    const store = refusing((s, key, body) => s.put(key, body).then(() => undefined));
     const c = clock();
     const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: () => Promise.reject(new Error('no settle wait expected')) });
     expect(result.acquired).toBe(true);
-    expect((await lockOf(store).load())?.token).toBe((result as { lock: HeldLock }).lock.current.token);
+    expect((await lockOf(store).load())?.token).toBe(tokenOf(result));
+  });
+
+  it('owns the lock when its first attempt lands only after the create was refused (409 while in flight)', async () => {
+    let inFlight: { key: string; body: Uint8Array | string } | undefined;
+    const store = refusing(async (_s, key, body) => void (inFlight = { key, body }));
+    const c = clock();
+    // The first attempt lands while the lock settles after its own write.
+    const sleep = async () => void (inFlight && (await store.put(inFlight.key, inFlight.body)));
+    const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep });
+    expect(result.acquired).toBe(true);
+    expect((await lockOf(store).load())?.token).toBe(tokenOf(result));
+  });
+
+  it('falls back to write, settle and re-read when the create is refused but there is no lock to read', async () => {
+    // A store that counts a deleted key as present (a delete marker) refuses every create.
+    const store = refusing(async () => undefined);
+    const c = clock();
+    let settled = 0;
+    const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: async () => void settled++ });
+    expect([result.acquired, settled]).toEqual([true, 1]);
+    expect((await lockOf(store).load())?.token).toBe(tokenOf(result));
   });
 });
 
@@ -189,11 +215,18 @@ describe('pipeline lock on an S3 lake whose server ignores If-None-Match', () =>
   beforeAll(async () => (server = await startS3Server(['lake'])));
   afterAll(() => server.stop());
 
-  it('takes a free lock by writing and waiting the settle time', async () => {
+  it('takes a free lock by writing and waiting the settle time, and says why', async () => {
     const c = clock();
     let settled = 0;
-    const result = await tryAcquireLock(lockOf(openStore('s3://lake/p', server.env)), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: async () => void settled++ });
+    const told: string[] = [];
+    const result = await tryAcquireLock(lockOf(openStore('s3://lake/p', server.env)), owner('r1'), {
+      leaseMs: 60_000,
+      now: c.now,
+      sleep: async () => void settled++,
+      onNoConditionalCreate: (error) => told.push(error.message),
+    });
     expect([result.acquired, settled]).toEqual([true, 1]);
+    expect(told).toEqual(['s3://lake/p has no conditional create: the server ignores If-None-Match: * on PutObject (a second conditional write of a key replaced the first)']);
   });
 });
 

@@ -180,11 +180,32 @@ describe('S3Store.putIfAbsent', () => {
     expect(await store.putIfAbsent('locks/b.json', 'x')).toEqual({ key: 'locks/b.json', size: 5, etag: 'e', lastModified: 0 });
     // one probe (two writes and a delete beside the first key), then one write per call
     expect(calls.map((c) => c.name)).toEqual(['PutObjectCommand', 'PutObjectCommand', 'DeleteObjectCommand', 'PutObjectCommand', 'PutObjectCommand', 'HeadObjectCommand']);
-    expect(String(calls[0].input.Key)).toMatch(/^p\/locks\/a\.json\.put-if-absent-probe-[0-9a-f]{12}$/);
+    expect(String(calls[0].input.Key)).toMatch(/^p\/locks\/a\.json\.probe-[0-9a-f]{12}$/);
     expect([...existing].sort()).toEqual(['p/locks/a.json', 'p/locks/b.json']);
   });
 
-  it('has no conditional create on a server that rejects the header with 501 NotImplemented', async () => {
+  it('counts a refused first probe write (a retry that found its first attempt) as the header honoured', async () => {
+    const existing = new Set<string>();
+    let first = true;
+    const { client } = mockClient(
+      new Map<Function, Handler>([
+        [PutObjectCommand, (c) => {
+          existing.add(String(c.input.Key));
+          if (first) {
+            first = false;
+            throw sdkError('PreconditionFailed', 412);
+          }
+          return {};
+        }],
+        [DeleteObjectCommand, (c) => void existing.delete(String(c.input.Key))],
+        [HeadObjectCommand, () => ({ ContentLength: 1, ETag: '"e"', LastModified: new Date(0) })],
+      ]),
+    );
+    expect(await new S3Store({ client, bucket: 'lake' }).putIfAbsent('locks/a.json', 'x')).toMatchObject({ key: 'locks/a.json' });
+    expect([...existing]).toEqual(['locks/a.json']);
+  });
+
+  it('has no conditional create on a server that rejects the header with 501 NotImplemented, and says so', async () => {
     const { client } = mockClient(
       new Map<Function, Handler>([
         [PutObjectCommand, (c) => {
@@ -194,6 +215,29 @@ describe('S3Store.putIfAbsent', () => {
         [DeleteObjectCommand, () => ({})],
       ]),
     );
-    await expect(new S3Store({ client, bucket: 'lake' }).putIfAbsent('locks/a.json', 'x')).rejects.toBeInstanceOf(ConditionalWriteUnsupportedError);
+    const err = await new S3Store({ client, bucket: 'lake' }).putIfAbsent('locks/a.json', 'x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConditionalWriteUnsupportedError);
+    expect((err as Error).message).toBe('s3://lake has no conditional create: the server rejects If-None-Match: * on PutObject: NotImplemented: NotImplemented message (HTTP 501)');
+  });
+
+  it('fails on other errors of the probe, and probes again at the next call', async () => {
+    let down = true;
+    const { client, calls } = mockClient(
+      new Map<Function, Handler>([
+        [PutObjectCommand, () => {
+          if (down) throw sdkError('InternalError', 500);
+          return {};
+        }],
+        [DeleteObjectCommand, () => ({})],
+        [HeadObjectCommand, () => ({ ContentLength: 1, ETag: '"e"', LastModified: new Date(0) })],
+      ]),
+    );
+    const store = new S3Store({ client, bucket: 'lake' });
+    await expect(store.putIfAbsent('locks/a.json', 'x')).rejects.toThrow(/^cannot write s3:\/\/lake\/locks\/a\.json\.probe-[0-9a-f]{12}: InternalError: InternalError message \(HTTP 500\)$/);
+    down = false;
+    const before = calls.length;
+    // The server ignores the header now: the probe runs again and finds that out.
+    await expect(store.putIfAbsent('locks/a.json', 'x')).rejects.toBeInstanceOf(ConditionalWriteUnsupportedError);
+    expect(calls.slice(before).map((c) => c.name)).toEqual(['PutObjectCommand', 'PutObjectCommand', 'DeleteObjectCommand']);
   });
 });
