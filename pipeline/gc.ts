@@ -3,7 +3,8 @@
  * run (`run`, `schedule` ticks) once it holds the lock, and by `berserkr gc`:
  * `running` run records of runs that never finished (`lib/abandoned-runs.ts`),
  * temp files of unfinished writes in a folder lake (`lib/store/file.ts`) and
- * uncommitted scoring runs (`scoring/leftovers.ts`), each of the command's data
+ * uncommitted scoring runs (`scoring/leftovers.ts`; sharded ones only by the
+ * operator's age), each of the command's data
  * set only (`Catalog.prefixes`). Each action is logged and counted in the run record.
  */
 import { finishAbandonedRuns } from '../lib/abandoned-runs';
@@ -19,7 +20,10 @@ export interface GcOptions {
   lockedCommands: ReadonlySet<string>;
   /** Whether the caller holds the pipeline lock. */
   lockHeld: boolean;
-  /** `running` records of other hosts older than this (ms) are finished as `unknown`; default: left alone. */
+  /**
+   * `running` records of other hosts older than this (ms) are finished as `unknown`, and
+   * uncommitted sharded runs (with a finished shard) untouched for this long are removed; default: left alone.
+   */
   runsOlderThanMs?: number;
   /** Clock, ms since the epoch; default `Date.now`. */
   now?: () => number;
@@ -50,7 +54,12 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
   // A live run may write under its own id or, for a shard, under the shared --run-id it was given.
   const keep = new Set([ctx.run.runId, ...live.flatMap((r) => [r.runId, ...(typeof r.params.runId === 'string' ? [r.params.runId] : [])])]);
-  const removed = await removeUncommittedRuns(catalog, now - options.olderThanMs, (runId) => keep.has(runId));
+  const removed = await removeUncommittedRuns(
+    catalog,
+    now - options.olderThanMs,
+    (runId) => keep.has(runId),
+    options.runsOlderThanMs === undefined ? undefined : now - options.runsOlderThanMs,
+  );
   for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
   for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
   return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId) };

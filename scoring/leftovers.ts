@@ -3,7 +3,10 @@
  * `exports/<run-id>/` and `scores/<run-id>/` become part of the lake only when
  * `exports/<run-id>/_metadata.json` is written, so a run killed before that
  * leaves objects no reader follows. They are removed once they are old enough
- * that no run can still be writing them.
+ * that no run can still be writing them. A sharded run that holds the marker of
+ * a finished shard may be waiting for its other shards (a Job running fewer at
+ * once than it has, or a shard retried later): it is kept until an older age
+ * the operator gives.
  */
 import type { Catalog } from '../lib/catalog';
 
@@ -17,19 +20,24 @@ export interface RemovedRun {
 /**
  * Removes the objects of every scoring run without `_metadata.json` whose
  * newest object (under `exports/<run-id>/` and `scores/<run-id>/` together) was
- * written before `before`, unless `keep(runId)`.
+ * written before `before` (before `shardedBefore` when the run holds a shard's
+ * marker), unless `keep(runId)`.
  * @param before ms since the epoch.
  * @param keep run ids that may still be written (the caller's own, live runs').
+ * @param shardedBefore ms since the epoch; undefined: runs with a shard's marker are kept.
  * @returns the runs removed, in run-id order.
  * @throws store errors unchanged (objects removed until then stay removed: none was committed).
  */
-export async function removeUncommittedRuns(catalog: Catalog, before: number, keep: (runId: string) => boolean): Promise<RemovedRun[]> {
+export async function removeUncommittedRuns(catalog: Catalog, before: number, keep: (runId: string) => boolean, shardedBefore?: number): Promise<RemovedRun[]> {
   const runs = catalog.scoringRuns;
   const byRun = await runs.byRun();
   const removed: RemovedRun[] = [];
   for (const runId of [...byRun.keys()].sort()) {
     const objects = byRun.get(runId)!;
-    if (runs.isCommitted(runId, objects) || keep(runId) || objects.some((o) => o.lastModified >= before)) continue;
+    if (runs.isCommitted(runId, objects) || keep(runId)) continue;
+    const sharded = objects.some((o) => catalog.shards.isMarkerKey(runId, o.key));
+    const cutoff = sharded ? shardedBefore : before;
+    if (cutoff === undefined || objects.some((o) => o.lastModified >= cutoff)) continue;
     const keys = objects.map((o) => o.key).sort();
     for (const key of keys) await runs.delete(key);
     removed.push({ runId, keys });

@@ -10,12 +10,16 @@ export function registerGc(program: Command): void {
     .description(
       'under the pipeline lock, clean up after killed runs: finish their run records still "running" (status killed when their process on this host is gone, '
         + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<data set>/<run-id>/ and scores/<data set>/<run-id>/ of the data set '
-        + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m); run and schedule do the same when they start',
+        + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m), except sharded runs with a finished shard, which may be waiting for their other shards; '
+        + 'run and schedule do the same when they start',
     )
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .addOption(
-      new Option('--runs-older-than <duration>', 'also finish as unknown the "running" records of other hosts that started this long ago (e.g. 1d), and remove their uncommitted outputs; default: leave them')
+      new Option(
+        '--runs-older-than <duration>',
+        'also finish as unknown the "running" records of other hosts that started this long ago (e.g. 1d), and remove their uncommitted outputs and those of sharded runs untouched for this long; default: leave them',
+      )
         .argParser(parseDurationOption),
     )
     .action(async (_opts, cmd: Command) => {

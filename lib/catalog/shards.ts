@@ -76,6 +76,11 @@ export class ShardOutputs {
     return `${this.folder(runId)}${shardName(shard)}${MARKER_SUFFIX}`;
   }
 
+  /** Whether `key` is the marker of a shard of run `runId` (the shard is done). */
+  isMarkerKey(runId: string, key: string): boolean {
+    return key.startsWith(this.folder(runId)) && /^shard-\d+-of-\d+\._SUCCESS\.json$/.test(key.slice(this.folder(runId).length));
+  }
+
   /** Writes a shard's top-K lists (a SCORES table) as Parquet (one atomic put). */
   saveLists(runId: string, shard: Shard, table: Table): Promise<ObjectInfo> {
     return saveTable(this.store, this.listsKey(runId, shard), table);

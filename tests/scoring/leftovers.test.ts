@@ -1,4 +1,4 @@
-/** scoring/leftovers.ts: uncommitted scoring runs are removed once old enough, committed and live ones kept. */
+/** scoring/leftovers.ts: uncommitted scoring runs are removed once old enough, committed and live ones kept, sharded ones only by the operator's age. */
 import { Catalog } from '../../lib/catalog';
 import { removeUncommittedRuns } from '../../scoring/leftovers';
 import { MemoryStore } from '../helpers/memory-store';
@@ -12,7 +12,7 @@ async function lake(): Promise<MemoryStore> {
   const store = new MemoryStore();
   for (const key of [
     `exports/online-retail/${A}/top-k.csv`, `exports/online-retail/${A}/_metadata.json`, `scores/online-retail/${A}/shard-0-of-1/part-00000.parquet`, // committed
-    `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`, // killed mid-run
+    `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`, // shard 0 done, shard 1 not yet
     `scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`, // killed before any export object
     `scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`, // a live run's
     'exports/online-retail/latest.json', 'exports/online-retail/latest/top-k.csv', 'exports/online-retail/notes.txt',
@@ -21,17 +21,27 @@ async function lake(): Promise<MemoryStore> {
 }
 
 describe('removeUncommittedRuns', () => {
-  it('removes every object of the uncommitted runs written before the cut-off, except runs to keep', async () => {
+  it('removes every object of the uncommitted runs written before the cut-off, except runs to keep and sharded runs with a finished shard', async () => {
     const store = await lake();
     const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), Date.now() + 1, (runId) => runId === D);
+    expect(removed).toEqual([{ runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] }]);
+    expect([...store.objects.keys()].sort()).toEqual([
+      `exports/online-retail/${A}/_metadata.json`, `exports/online-retail/${A}/top-k.csv`,
+      `exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${B}/shards/shard-0-of-2.parquet`,
+      'exports/online-retail/latest.json', 'exports/online-retail/latest/top-k.csv', 'exports/online-retail/notes.txt',
+      `scores/online-retail/${A}/shard-0-of-1/part-00000.parquet`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`, `scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`,
+    ]);
+  });
+
+  it('removes a sharded run with a finished shard only when untouched since the cut-off for sharded runs', async () => {
+    const store = await lake();
+    const catalog = new Catalog(store, 'online-retail');
+    expect((await removeUncommittedRuns(catalog, Date.now() + 1, () => true, Date.now() + 1)).map((r) => r.runId)).toEqual([]);
+    const removed = await removeUncommittedRuns(catalog, Date.now() + 1, (runId) => runId !== B, Date.now() + 1);
     expect(removed).toEqual([
       { runId: B, keys: [`exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`] },
-      { runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] },
     ]);
-    expect([...store.objects.keys()].sort()).toEqual([
-      `exports/online-retail/${A}/_metadata.json`, `exports/online-retail/${A}/top-k.csv`, 'exports/online-retail/latest.json', 'exports/online-retail/latest/top-k.csv', 'exports/online-retail/notes.txt',
-      `scores/online-retail/${A}/shard-0-of-1/part-00000.parquet`, `scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`,
-    ]);
+    expect(await removeUncommittedRuns(catalog, Date.now() + 1, () => false, 0)).toEqual([{ runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] }, { runId: D, keys: [`scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`] }]);
   });
 
   it('keeps an uncommitted run with an object written after the cut-off: it may still be written', async () => {
@@ -39,7 +49,7 @@ describe('removeUncommittedRuns', () => {
     const cutoff = Date.now() + 1;
     await new Promise((r) => setTimeout(r, 5));
     await store.put(`scores/online-retail/${B}/shard-1-of-2/part-00000.parquet`, 'x'); // shard 1 still scoring
-    const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), cutoff, () => false);
+    const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), cutoff, () => false, cutoff);
     expect(removed.map((r) => r.runId)).toEqual([C, D]);
     expect(await store.head(`exports/online-retail/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
   });
