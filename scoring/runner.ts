@@ -17,9 +17,11 @@ import { canEvaluate, customerItemsInWindow, eventsBefore, EventIndex, knownCust
 import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
 import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
+import { runIdStart } from '../lib/catalog/run-id';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
+import { ScoringInputError } from './errors';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
@@ -87,14 +89,38 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
   return { found, total };
 }
 
+/** Longest a given run id's start time may lie ahead of the clock (clock skew between machines), ms. */
+const RUN_ID_SKEW_MS = 10 * 60_000;
+
+/**
+ * Checks that scoring may write under run id `runId` given on the command line:
+ * its start time is not in the future (it would sort after every later run, so
+ * no later run could be published as latest), and the run is not committed (a
+ * committed run is never rewritten in place).
+ * @throws ScoringInputError quoting the run id.
+ */
+async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Promise<void> {
+  const start = runIdStart(runId);
+  if (start > now + RUN_ID_SKEW_MS) {
+    throw new ScoringInputError(
+      `run id ${runId} starts at ${new Date(start).toISOString()}, after now (${new Date(now).toISOString()}): run ids are UTC start times, e.g. "$(date -u +%Y%m%dT%H%M%SZ)-$(openssl rand -hex 3)"`,
+    );
+  }
+  if (await catalog.exports.isCommitted(runId)) {
+    throw new ScoringInputError(`run ${runId} is committed already (${catalog.exports.metadataUri(runId)}): a committed run is never rewritten; score under a new --run-id`);
+  }
+}
+
 /**
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
- *   when its features differ from the feature set's.
+ *   when its features differ from the feature set's; ScoringInputError when a given
+ *   `runId` starts in the future or is committed already.
  */
 export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
   const log = ctx.log.child({ stage: 'scoring' });
+  if (o.runId !== undefined) await checkGivenRunId(ctx.catalog, o.runId, Date.now());
   const runId = o.runId ?? ctx.run.runId;
   const shard = o.shard ?? { index: 0, count: 1 };
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;

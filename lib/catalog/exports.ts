@@ -139,6 +139,11 @@ export class Exports {
     return new JsonObject(this.store, this.metadataKey(metadata.runId), EXPORT_METADATA).save(metadata);
   }
 
+  /** Whether run `runId` is committed: its sidecar exists. */
+  async isCommitted(runId: string): Promise<boolean> {
+    return (await this.store.head(this.metadataKey(runId))) !== undefined;
+  }
+
   /**
    * The sidecar of run `runId`.
    * @throws ObjectNotFoundError when the run has no committed export; DatasetFormatError when it does not validate.

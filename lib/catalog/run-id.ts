@@ -12,11 +12,10 @@ export class InvalidRunIdError extends Error {
 }
 
 /**
- * Checks a run id (e.g. from the command line) and returns it unchanged.
- * Run ids sort by start time as plain strings.
- * @throws InvalidRunIdError quoting the value.
+ * The start time a run id names, ms since the epoch (UTC, whole seconds).
+ * @throws InvalidRunIdError quoting the value when it is not a run id or names an impossible time.
  */
-export function assertRunId(runId: string): string {
+export function runIdStart(runId: string): number {
   const m = RUN_ID_PATTERN.exec(runId);
   if (m === null) throw new InvalidRunIdError(runId);
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
@@ -25,5 +24,15 @@ export function assertRunId(runId: string): string {
   if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
     throw new InvalidRunIdError(runId);
   }
+  return t.getTime();
+}
+
+/**
+ * Checks a run id (e.g. from the command line) and returns it unchanged.
+ * Run ids sort by start time as plain strings.
+ * @throws InvalidRunIdError quoting the value.
+ */
+export function assertRunId(runId: string): string {
+  runIdStart(runId);
   return runId;
 }

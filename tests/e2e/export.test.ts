@@ -2,8 +2,8 @@
  * Exports on the real data: CSV, Parquet and JSON Lines of one scoring run hold
  * the same rows (the Parquet file read by an independent reader, DuckDB), the
  * sidecar's checksums match the files, `exports/online-retail/latest.json` moves only when a
- * run is complete, and `berserkr export --customers` re-exports chosen lists
- * without rescoring.
+ * run is complete, a committed run is never scored into again, and `berserkr
+ * export --customers` re-exports chosen lists without rescoring.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,10 +33,11 @@ describe('top-K exports', () => {
   let lake: string;
   let meta: ExportMetadata;
   let csv: string[][];
+  let modelId: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berserkr-export-'));
     lake = join(dir, 'lake');
-    const modelId = await lakeWithModel(lake);
+    modelId = await lakeWithModel(lake);
     expect(ok(await runCli(scoreArgs(lake, modelId, '--run-id', RUN, '--format', 'csv,parquet,jsonl')))).toEqual([0, '']);
     meta = readJson<ExportMetadata>(lake, `exports/online-retail/${RUN}/_metadata.json`);
     csv = csvRows(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`), 'utf8'));
@@ -92,6 +93,17 @@ describe('top-K exports', () => {
       expect([f.name, copy.equals(readFileSync(join(lake, `exports/online-retail/${RUN}`, f.name)))]).toEqual([f.name, true]);
     }
   });
+
+  test('score refuses a committed run id and a run id in the future, writing nothing', async () => {
+    const before = readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`));
+    const again = await runCli(scoreArgs(lake, modelId, '--run-id', RUN));
+    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining(`run ${RUN} is committed already`)]);
+    expect(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`)).equals(before)).toBe(true);
+    const FUTURE = '20991231T000000Z-0000e3';
+    const future = await runCli(scoreArgs(lake, modelId, '--run-id', FUTURE));
+    expect([future.code, future.stderr]).toEqual([1, expect.stringContaining(`run id ${FUTURE} starts at 2099-12-31T00:00:00.000Z, after now`)]);
+    expect(existsSync(join(lake, `exports/online-retail/${FUTURE}`))).toBe(false);
+  }, TIMEOUT_MS);
 
   test('one configuration hash in the ledger, the run records and the model manifest', () => {
     const ledger = readJson<{ objects: Record<string, { configHash: string }> }>(lake, 'ledger/online-retail.json');
