@@ -66,7 +66,9 @@ export async function commitStep(ctx: StageContext, runId: string, count: number
     const info = await latest.publish(runId);
     ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
     // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
-    // Every file the sidecar lists, so the copy's sidecar describes exactly the files beside it.
+    // Every file the sidecar lists and no other (first removing an earlier export's other formats),
+    // so the copy's sidecar describes exactly the files beside it.
+    await latest.removeCopiesExcept(metadata.files.map((f) => f.format));
     for (const f of metadata.files) {
       const copy = await latest.copyFile(runId, f.format);
       ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);

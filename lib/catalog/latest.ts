@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
-import type { ExportFormat } from './export-formats';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats';
 import type { ExportMetadata, Exports } from './exports';
 import { EXPORT_METADATA } from './exports';
 import { JsonObject } from './json';
@@ -67,6 +67,17 @@ export class LatestExport {
   /** Copies run `runId`'s export file of `format` to `exports/<data set>/latest/top-k.<format>`, streaming. */
   copyFile(runId: string, format: ExportFormat): Promise<ObjectInfo> {
     return this.store.put(this.copies + this.runExports.fileName(format), this.runExports.streamFile(runId, format));
+  }
+
+  /**
+   * Deletes the copies of every export format but `keep` (those of an earlier export
+   * in other formats), so that the copies never hold a file their sidecar does not list.
+   * @returns the keys deleted (missing ones included: deleting them is no error).
+   */
+  async removeCopiesExcept(keep: readonly ExportFormat[]): Promise<string[]> {
+    const keys = EXPORT_FORMATS.filter((f) => !keep.includes(f)).map((f) => this.copies + this.runExports.fileName(f));
+    for (const key of keys) await this.store.delete(key);
+    return keys;
   }
 
   /** Writes `exports/<data set>/latest/_metadata.json`, the sidecar of the copies. */
