@@ -29,12 +29,13 @@ export type LockMode = 'wait' | 'skip' | 'none';
 const PIPELINE_COMMANDS = new Set(['run', 'schedule']);
 
 /**
- * Commands that take the lock (`wait`) unless told otherwise: the pipeline's, and
+ * Commands that take the lock (`wait`) unless told otherwise: the pipeline's;
  * `ingest`, which rewrites the ledger as the pipeline's ingest does (two writers
  * of one ledger lose each other's entries, and one deletes the parts the other
- * is about to publish).
+ * is about to publish); and `train`, which reads the champion, compares, then
+ * replaces it (beside a pipeline's training, one promotion would be lost).
  */
-const WAITING_COMMANDS = new Set([...PIPELINE_COMMANDS, 'ingest']);
+const WAITING_COMMANDS = new Set([...PIPELINE_COMMANDS, 'ingest', 'train']);
 
 /** Commands that run only under the pipeline lock: those of {@link WAITING_COMMANDS} and `gc`. */
 export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...WAITING_COMMANDS, 'gc']);

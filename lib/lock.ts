@@ -90,7 +90,18 @@ export interface LockOptions {
   alive?: (pid: number) => boolean;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
 
 /**
  * Whether process `pid` exists on this host: `kill(pid, 0)` sends nothing and
@@ -270,7 +281,7 @@ export async function acquireLock(
   owner: LockOwner,
   options: LockOptions & { pollMs?: number; signal?: AbortSignal; onWait?: (holder: LockRecord) => void } = {},
 ): Promise<HeldLock> {
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? ((ms: number) => defaultSleep(ms, options.signal));
   const pollMs = options.pollMs ?? Math.min(10_000, Math.max(100, Math.floor((options.leaseMs ?? 120_000) / 10)));
   for (;;) {
     options.signal?.throwIfAborted();

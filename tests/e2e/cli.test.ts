@@ -183,7 +183,7 @@ describe('berserkr CLI', () => {
     expect(summary.failed).toEqual([{ object: 'unchecked.csv.lzo', error: expect.stringMatching(/^unchecked\.csv\.lzo: no checksum covers its content \(.*lzop -F.*\), and checksums are required/) }]);
   });
 
-  test('ingest waits for the data set\'s lock, as run does, and ingests once it is free', async () => {
+  test('ingest and train wait for the data set\'s lock, as run does; ingest ingests once it is free', async () => {
     const raw = join(dir, 'raw-locked');
     const lake = join(dir, 'lake-locked');
     mkdirSync(raw);
@@ -203,6 +203,20 @@ describe('berserkr CLI', () => {
     expect(await exited).toBe(0);
     expect(jsonLogs(stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
     expect(Object.keys(JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')).objects)).toEqual(['a.csv.lzo']);
+
+    // train replaces the champion as run does: it waits too (stopped here while waiting).
+    const again = await tryAcquireLock(new PipelineLock(openStore(lake), 'online-retail'), currentOwner('holder'), { leaseMs: 120_000, settleMs: 0 });
+    const train = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'train', '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT });
+    let trainLog = '';
+    train.stderr.on('data', (b: Buffer) => (trainLog += b.toString()));
+    const trainExited = new Promise<number | null>((resolve) => train.once('exit', resolve));
+    for (const started = Date.now(); !trainLog.includes('waiting: another pipeline run holds the lock'); ) {
+      if (Date.now() - started > 60_000) throw new Error(`train did not wait for the lock within 60 s: ${trainLog}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    train.kill('SIGTERM');
+    expect(await trainExited).toBe(143);
+    await (again as { lock: HeldLock }).lock.release();
   });
 
   test('an error of a store is one line with its cause in pretty logs, its stack only with --verbose; JSON logs stay JSON, process warnings included', async () => {
