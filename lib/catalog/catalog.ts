@@ -3,11 +3,12 @@
  * against the lake's store. Stages and commands read and write the lake only through
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
+import type { Table } from 'apache-arrow';
 import type { ObjectStore } from '../store/store';
 import { Backtests } from './backtests';
 import { Blends } from './blends';
 import { ChampionPointer, type Champion } from './champion';
-import { NotInLakeError } from './errors';
+import { DatasetError, NotInLakeError } from './errors';
 import { Exports, type ExportMetadata } from './exports';
 import { BaselineFallbacks } from './fallbacks';
 import { IngestParts } from './ingest-parts';
@@ -116,6 +117,19 @@ export class Catalog {
    */
   checkLayout(): Promise<void> {
     return checkLakeLayout(this.store);
+  }
+
+  /**
+   * The data set's clean table, every published part (`IngestParts.load`).
+   * @throws NotInLakeError when nothing of the data set was ingested, naming the data sets
+   *   the lake holds; DatasetError when its ledger lists no object with a clean part.
+   */
+  async requireClean(): Promise<Table> {
+    const table = await this.clean.load();
+    if (table.schema.fields.length > 0) return table;
+    const hint = 'ingest raw data first (berserkr ingest, or berserkr run --raw <location>)';
+    if ((await this.store.head(this.ledger.key)) === undefined) throw await this.notInLake('ingested data', this.ledger.uri, hint);
+    throw new DatasetError(`no clean data for data set ${JSON.stringify(this.dataset)}: its ledger ${this.ledger.uri} lists no ingested object; ${hint}`, this.ledger.uri);
   }
 
   /**

@@ -270,7 +270,7 @@ describe('berserkr CLI', () => {
     expect(Object.keys(JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')).objects)).toEqual(['2011-01.csv.lzo']);
   });
 
-  test('a lake holding another data set says which, and a lake of one data set per lake is refused', async () => {
+  test('a lake holding another data set says which (no champion, export or ingested data of this one), and a lake of one data set per lake is refused', async () => {
     const lake = join(dir, 'lake-other');
     mkdirSync(join(lake, 'ledger'), { recursive: true });
     writeFileSync(join(lake, 'ledger', 'loyalty-club.json'), JSON.stringify({ version: 1, dataset: 'loyalty-club', objects: {} }));
@@ -281,10 +281,13 @@ describe('berserkr CLI', () => {
     const exported = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--customers', join(dir, 'ids.txt')]);
     expect(exported.code).toBe(1);
     expect(exported.stderr).toContain(`no published export for data set "online-retail" in lake ${pathToFileURL(lake).href} (the lake holds: loyalty-club)`);
+    const trained = await runCli(['train', '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(trained.code).toBe(1);
+    expect(trained.stderr).toContain(`no ingested data for data set "online-retail" in lake ${pathToFileURL(lake).href} (the lake holds: loyalty-club): ${pathToFileURL(lake).href}/ledger/online-retail.json does not exist; ingest raw data first`);
 
-    // Runs are listed per data set: the failed score and export are online-retail's, none is loyalty-club's.
+    // Runs are listed per data set: the failed score, export and train are online-retail's, none is loyalty-club's.
     const retailRuns = await runCli(['runs', '--lake', lake, '--config', RETAIL_CONFIG]);
-    expect(retailRuns.stdout.split('\n').filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['export failed', 'score failed']);
+    expect(retailRuns.stdout.split('\n').filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['train failed', 'export failed', 'score failed']);
     const onlyDataset = await runCli(['runs', '--lake', lake]);
     expect([onlyDataset.code, onlyDataset.stdout.trim().split('\n').length]).toEqual([0, 1]);
 
