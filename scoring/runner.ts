@@ -126,14 +126,19 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
   const { events } = index;
-  const customers = shardCustomers(events.customerIds, knownCustomers(index, eventsBefore(index, o.asOf)), shard);
+  const known = knownCustomers(index, eventsBefore(index, o.asOf));
+  if (known === 0) {
+    const first = events.time.length === 0 ? 'no purchase event' : `the first purchase is at ${new Date(events.time[0]).toISOString()}`;
+    throw new ScoringInputError(`no customer is known at as-of ${new Date(o.asOf).toISOString()}, so there is nothing to score: ${first}`);
+  }
+  const customers = shardCustomers(events.customerIds, known, shard);
   const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
   const recall = { found: 0, total: 0 };
   const lists: TopK[] = [];
   const all: TopK[] = [];
   const scoreParts: string[] = [];
   let pairs = 0;
-  // The cut-off's shared work, once per shard (none without customers: nothing is known at the as-of time).
+  // The cut-off's shared work, once per shard (none for a shard without customers).
   const prepared = customers.length > 0 ? await ctx.run.step('features.prepare', () => prepareCutoff(index, o.asOf)) : undefined;
   const ranker = await openRanker(ctx, index, o);
   try {

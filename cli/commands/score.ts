@@ -65,6 +65,9 @@ export function registerScore(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const o = cmd.optsWithGlobals<ScoreOptions>();
       if (o.commit && (o.runId === undefined || o.shards === undefined)) cmd.error('error: --commit needs --run-id <id> and --shards <n>');
+      if (!o.commit && o.shards !== undefined) cmd.error('error: --shards <n> is for --commit; a shard to score is --shard <i/N>');
+      // Each command has its own run id: shards without a shared one could never be merged.
+      if (o.shard !== undefined && o.shard.count > 1 && o.runId === undefined) cmd.error(`error: --shard ${o.shard.index}/${o.shard.count} needs --run-id <id>, the scoring run all ${o.shard.count} shards share`);
       const { runCommand } = require('../command') as typeof import('../command');
       await runCommand('score', o, async (ctx) => {
         const { commitStep } = require('../../scoring/publish-export') as typeof import('../../scoring/publish-export');

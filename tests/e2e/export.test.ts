@@ -156,4 +156,15 @@ describe('top-K exports', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('missing.txt');
   }, TIMEOUT_MS);
+
+  test('score refuses an as-of before the data, and shard options that could never be merged, leaving latest as it was', async () => {
+    const latest = readFileSync(join(lake, 'exports/online-retail/latest.json'));
+    const early = await runCli(scoreArgs(lake, modelId, '--as-of', '2000-01-01'));
+    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('no customer is known at as-of 2000-01-01T00:00:00.000Z, so there is nothing to score: the first purchase is at 2010-12-01T08:26:00.000Z')]);
+    const lone = await runCli(scoreArgs(lake, modelId, '--shard', '0/2'));
+    expect([lone.code, lone.stderr]).toEqual([2, expect.stringContaining('--shard 0/2 needs --run-id <id>')]);
+    const shards = await runCli(scoreArgs(lake, modelId, '--shards', '4'));
+    expect([shards.code, shards.stderr]).toEqual([2, expect.stringContaining('--shards <n> is for --commit')]);
+    expect(readFileSync(join(lake, 'exports/online-retail/latest.json')).equals(latest)).toBe(true);
+  }, TIMEOUT_MS);
 });
