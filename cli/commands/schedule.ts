@@ -80,19 +80,24 @@ export function registerSchedule(program: Command): void {
       return;
     }
     const cron = o.cron === undefined ? undefined : parseCron(o.cron);
+    // A scheduler that waits for its first tick checks its locations and configuration first, not hours later.
+    let selection: RawSelection | undefined;
+    if (!o.once) {
+      const { checkLocations } = require('../locations') as typeof import('../locations');
+      try {
+        await checkLocations({ lake: o.lake, raw: o.raw });
+        selection = loadConfig(await readFile(o.config, 'utf8'), o.config);
+      } catch (error) {
+        log.error({ err: error }, (error as Error).message);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+    }
     const raw = new RawObjects(openStore(o.raw));
     const signal = shutdownSignal(log);
     let code: number = EXIT.ok;
     if (o.once) code = await tick(o, raw);
-    else if (o.onNewObject) {
-      let selection: RawSelection;
-      try {
-        selection = loadConfig(await readFile(o.config, 'utf8'), o.config);
-      } catch (error) {
-        log.error({ err: error }, `cannot read the data-set configuration: ${(error as Error).message}`);
-        process.exitCode = EXIT.usage;
-        return;
-      }
+    else if (o.onNewObject && selection !== undefined) {
       try {
         await watchRaw(o, raw, selection, log, signal, async () => {
           code = await tick(o, raw);

@@ -194,6 +194,17 @@ describe('berserkr schedule', () => {
     }
   }, TIMEOUT);
 
+  test('--cron and --on-new-object check their locations and configuration before waiting for a tick (exit 2)', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a lake');
+    const lakeIsFile = await runCli(['schedule', '--cron', '0 3 * * *', '--raw', raw, '--lake', file, '--config', RETAIL_CONFIG]);
+    expect([lakeIsFile.code, lakeIsFile.stderr]).toEqual([2, expect.stringContaining(`--lake ${JSON.stringify(file)}: is a file`)]);
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, readFileSync(RETAIL_CONFIG, 'utf8').replace('purchase:', 'purchse:'));
+    const badConfig = await runCli(['schedule', '--on-new-object', '--raw', raw, '--lake', lake, '--config', typo]);
+    expect([badConfig.code, badConfig.stderr]).toEqual([2, expect.stringContaining(`invalid data-set configuration ${typo}`)]);
+  }, TIMEOUT);
+
   test('--on-new-object exits 1 when the raw store fails while it is watched', async () => {
     const server = await startS3Server(['raw']);
     const child = spawn(
