@@ -34,6 +34,12 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     log.warn({ object: key, reason }, `skipped ${raw.uri(key)}: ${reason}`);
     ctx.run.skip(raw.store.uri, key, reason);
   }
+  if (taken.length === 0) {
+    log.warn(
+      { skipped: skipped.length, pattern: ctx.config.raw.pattern },
+      `no raw object under ${raw.store.uri} is taken by raw.pattern ${JSON.stringify(ctx.config.raw.pattern)} (${skipped.length} skipped): is it the right location and pattern?`,
+    );
+  }
   const bar = ctx.progress.bar('ingest', taken.length, 'objects');
   const read = new Set<string>();
   const result = await ctx.run.step('ingest', () =>

@@ -79,6 +79,17 @@ describe('berserkr CLI', () => {
     }
   });
 
+  test('a raw location where raw.pattern takes nothing is a warning, not silence', async () => {
+    const raw = join(dir, 'raw-none');
+    mkdirSync(raw);
+    writeFileSync(join(raw, 'notes.txt'), 'no data here');
+    const r = await runCli(['--log-format', 'json', 'ingest', '--raw', raw, '--lake', join(dir, 'lake-none'), '--config', RETAIL_CONFIG]);
+    expect(r.code).toBe(0);
+    expect(jsonLogs(r.stderr).find((l) => l.level === 'warn' && String(l.msg).startsWith('no raw object'))?.msg).toBe(
+      `no raw object under ${pathToFileURL(raw).href} is taken by raw.pattern "**/*.csv*" (1 skipped): is it the right location and pattern?`,
+    );
+  });
+
   test('every raw object is taken (raw.pattern, any case; lzop, gzip or plain) or logged and recorded as skipped with its reason', async () => {
     const raw = join(dir, 'raw-mixed');
     const lake = join(dir, 'lake-mixed');
