@@ -63,18 +63,19 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
+    const { verbose, output } = program.opts<{ verbose?: boolean; output?: string }>();
+    const usageSummary = (e: { name: string; message: string }): void => {
+      if (output === 'json') process.stdout.write(JSON.stringify({ command: program.args[0] ?? null, runId: null, status: 'failed', exitCode: EXIT.usage, error: e }) + '\n');
+    };
     if (error instanceof CommanderError) {
+      // Commander has written its message (and the help hint) to stderr already.
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode !== 0) usageSummary({ name: 'CommanderError', message: error.message });
       return;
     }
-    const { verbose, output } = program.opts<{ verbose?: boolean; output?: string }>();
     const stack = verbose === true && error instanceof Error && error.stack !== undefined ? `\n${error.stack}` : '';
     process.stderr.write(`berserkr: error: ${describeError(error)}${stack}\n`);
-    if (output === 'json') {
-      const command = program.args[0] ?? null;
-      const e = error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
-      process.stdout.write(JSON.stringify({ command, runId: null, status: 'failed', exitCode: EXIT.usage, error: e }) + '\n');
-    }
+    usageSummary(error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) });
     process.exitCode = EXIT.usage;
   }
 }

@@ -259,6 +259,9 @@ describe('berserkr CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`berserkr: error: --raw ${JSON.stringify(missing)}: no such folder\n`);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', exitCode: 2, error: { name: 'LocationError' } });
+    // Errors of the command line itself too.
+    const unknown = await runCli(['--output', 'json', 'ingest', '--bogus']);
+    expect([unknown.code, JSON.parse(unknown.stdout)]).toEqual([2, { command: 'ingest', runId: null, status: 'failed', exitCode: 2, error: { name: 'CommanderError', message: "error: unknown option '--bogus'" } }]);
   });
 
   test('no raw location is read by default, and RAW_URI never stands in for BERSERKR_RAW (exit 2, nothing runs)', async () => {
