@@ -16,7 +16,7 @@ import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, type Calibration, fitCalibration } from './calibration';
 import { baseRate, type PriorShift, refitLevelShift, trendPriorShift } from './prior-shift';
 import type { TrainSettings, TrainStepOptions } from './options';
-import { trainingSchedule } from './schedule';
+import { checkHistory, trainingSchedule } from './schedule';
 import { DEFAULT_MEMBERS, trainModel, type TrainResult } from './train';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -62,6 +62,7 @@ export interface Challenger {
 export async function trainChallenger(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
   const log = ctx.log.child({ stage: 'training' });
   const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
+  checkHistory(index.events.time, schedule, o.horizonDays, o.cutoffStepDays);
   const { train, validation } = await ctx.run.step('features.training', async () => {
     const cutoffs = [...schedule.train, schedule.validation];
     const bar = ctx.progress.bar('features', cutoffs.length, 'cut-offs');

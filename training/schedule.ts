@@ -1,5 +1,6 @@
 /** The cut-off schedule of a training at an as-of time. */
 import { DAY_MS } from '../lib/schema';
+import { TrainingInputError } from './errors';
 
 /**
  * Cut-offs of one training: validation = T − H; training cut-offs end one horizon
@@ -11,4 +12,26 @@ export function trainingSchedule(asOf: number, horizonDays: number, n: number, s
   const h = horizonDays * DAY_MS;
   const validation = asOf - h;
   return { validation, train: Array.from({ length: n }, (_, i) => validation - h - (n - 1 - i) * stepDays * DAY_MS) };
+}
+
+/**
+ * Checks that the data reach back before the oldest training cut-off of `schedule`
+ * (each cut-off needs customers known before it).
+ * @param time purchase event times, ms UTC, ascending.
+ * @throws TrainingInputError saying what the data cover, how far back the schedule
+ *   reaches and how many cut-offs would fit.
+ */
+export function checkHistory(time: Float64Array | readonly number[], schedule: { validation: number; train: number[] }, horizonDays: number, stepDays = horizonDays): void {
+  const first = time.length === 0 ? Number.POSITIVE_INFINITY : time[0];
+  const oldest = Math.min(...schedule.train, schedule.validation);
+  if (oldest > first) return;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  if (time.length === 0) throw new TrainingInputError('no purchase events to train on: ingest raw data first');
+  const newestTrain = schedule.validation - horizonDays * DAY_MS;
+  const fit = newestTrain > first ? Math.floor((newestTrain - first - 1) / (stepDays * DAY_MS)) + 1 : 0;
+  throw new TrainingInputError(
+    `the data cover ${iso(first)} to ${iso(time[time.length - 1])}, but the ${schedule.train.length} training cut-offs ${stepDays} days apart `
+      + `and the validation cut-off reach back to ${iso(oldest)}, before the first purchase: `
+      + (fit > 0 ? `pass --train-cutoffs ${fit} or fewer (or a shorter --cutoff-step), or ingest more history` : 'the as-of time is too early for this horizon; ingest more history or pass a later --as-of'),
+  );
 }

@@ -1,4 +1,5 @@
-import { trainingSchedule } from '../../training/schedule';
+import { TrainingInputError } from '../../training/errors';
+import { checkHistory, trainingSchedule } from '../../training/schedule';
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const T = Date.parse('2011-11-09T00:00:00Z');
@@ -14,5 +15,31 @@ describe('trainingSchedule', () => {
     const s = trainingSchedule(T, 30, 4, 14);
     expect(s.train.map(iso)).toEqual(['2011-07-30', '2011-08-13', '2011-08-27', '2011-09-10']);
     expect(s.train[s.train.length - 1] + 30 * 86_400_000).toBe(s.validation);
+  });
+});
+
+describe('checkHistory', () => {
+  const first = Date.parse('2011-01-04T10:00:00Z');
+  const time = Float64Array.of(first, Date.parse('2011-02-28T17:00:00Z'));
+
+  it('takes a schedule whose oldest cut-off has a purchase before it', () => {
+    expect(() => checkHistory(time, trainingSchedule(Date.parse('2011-03-10T00:00:00Z'), 30, 1), 30)).not.toThrow();
+  });
+
+  it('says what the data cover, how far back the schedule reaches and how many cut-offs fit', () => {
+    const asOf = Date.parse('2011-05-01T00:00:00Z');
+    expect(() => checkHistory(time, trainingSchedule(asOf, 30, 6), 30)).toThrow(
+      new TrainingInputError(
+        'the data cover 2011-01-04T10:00:00.000Z to 2011-02-28T17:00:00.000Z, but the 6 training cut-offs 30 days apart and the validation cut-off '
+          + 'reach back to 2010-10-03T00:00:00.000Z, before the first purchase: pass --train-cutoffs 2 or fewer (or a shorter --cutoff-step), or ingest more history',
+      ),
+    );
+    // Two fit: 2011-01-31 and 2011-03-02 are after the first purchase, 2011-01-01 is not.
+    expect(() => checkHistory(time, trainingSchedule(asOf, 30, 2), 30)).not.toThrow();
+    expect(() => checkHistory(time, trainingSchedule(asOf, 30, 3), 30)).toThrow(TrainingInputError);
+  });
+
+  it('says when the as-of time is too early for any cut-off', () => {
+    expect(() => checkHistory(time, trainingSchedule(Date.parse('2011-02-01T00:00:00Z'), 30, 1), 30)).toThrow(/the as-of time is too early for this horizon/);
   });
 });
