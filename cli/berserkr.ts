@@ -12,7 +12,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/runs';
-import { EXIT } from './exit';
+import { EXIT, exitCodeOf } from './exit';
 import { outputOption } from './output';
 import { requireLocations } from './locations';
 import { registerBacktest } from './commands/backtest';
@@ -53,10 +53,11 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Runs the program on `argv`. An error that stops a command before it runs (bad
- * usage or configuration, exit 2) is one line on stderr, `berserkr: error: <message>
- * (cause: …)`, with its stack under `--verbose`; with `--output json`, stdout
- * holds its summary `{ command, runId: null, status: "failed", exitCode: 2, error }`.
+ * Runs the program on `argv`. An error that stops a command before it runs is one
+ * line on stderr, `berserkr: error: <message> (cause: …)`, with its stack under
+ * `--verbose`; with `--output json`, stdout holds its summary `{ command, runId:
+ * null, status: "failed", exitCode, error }`. It exits 2 for bad usage or
+ * configuration, 1 for any other failure (`exitCodeOf`).
  */
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
@@ -64,19 +65,20 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     const { verbose, output } = program.opts<{ verbose?: boolean; output?: string }>();
-    const usageSummary = (e: { name: string; message: string }): void => {
-      if (output === 'json') process.stdout.write(JSON.stringify({ command: program.args[0] ?? null, runId: null, status: 'failed', exitCode: EXIT.usage, error: e }) + '\n');
+    const summary = (exitCode: number, e: { name: string; message: string }): void => {
+      if (output === 'json') process.stdout.write(JSON.stringify({ command: program.args[0] ?? null, runId: null, status: 'failed', exitCode, error: e }) + '\n');
     };
     if (error instanceof CommanderError) {
       // Commander has written its message (and the help hint) to stderr already.
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-      if (error.exitCode !== 0) usageSummary({ name: 'CommanderError', message: error.message });
+      if (error.exitCode !== 0) summary(EXIT.usage, { name: 'CommanderError', message: error.message });
       return;
     }
     const stack = verbose === true && error instanceof Error && error.stack !== undefined ? `\n${error.stack}` : '';
     process.stderr.write(`berserkr: error: ${describeError(error)}${stack}\n`);
-    usageSummary(error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) });
-    process.exitCode = EXIT.usage;
+    const code = exitCodeOf(error);
+    summary(code, error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) });
+    process.exitCode = code;
   }
 }
 

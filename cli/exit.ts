@@ -10,3 +10,32 @@ export const EXIT = {
   /** Another pipeline run holds the lock and the command skips rather than waits: nothing ran. */
   busy: 4,
 } as const;
+
+/** Bad usage found after the command line was parsed (e.g. a data set that must be named): exit {@link EXIT.usage}. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Names of the errors that mean bad usage or configuration (exit 2) when they stop a
+ * command before it runs; any other error there is a failure (exit 1), such as an
+ * unreachable store. By name, so that classifying does not load the modules that define them.
+ */
+const USAGE_ERRORS: ReadonlySet<string> = new Set([
+  'UsageError',
+  'ConfigError',
+  'MissingLocationError',
+  'LocationError',
+  'InvalidRunIdError',
+  'LakeLayoutError',
+  'DurationError',
+  'CronExpressionError',
+]);
+
+/** The exit code of an error that stopped a command before it ran: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof Error && USAGE_ERRORS.has(error.name) ? EXIT.usage : EXIT.failed;
+}

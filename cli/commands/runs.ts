@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { RunRecord, RunRecords } from '../../lib/catalog';
-import { EXIT } from '../exit';
+import { EXIT, UsageError } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';
 import { commonOptions, parsePositiveInt } from '../options';
@@ -31,7 +31,7 @@ export function formatRunLine(r: RunRecord): string {
 /**
  * The run records of the data set named by `--dataset`, or else by the `name` of
  * `--config`, or else of the lake's only data set.
- * @throws Error (bad usage) when none is named and the lake holds none or several, naming them;
+ * @throws UsageError when none is named and the lake holds none or several, naming them;
  *   LakeLayoutError for a lake of one data set per lake; ConfigError for a bad configuration.
  */
 export async function selectRuns(o: { lake: string; dataset?: string; config?: string }): Promise<RunRecords> {
@@ -43,7 +43,7 @@ export async function selectRuns(o: { lake: string; dataset?: string; config?: s
   let dataset = o.dataset ?? (o.config === undefined ? undefined : loadConfig(await readFile(o.config, 'utf8'), o.config).name);
   if (dataset === undefined) {
     const held = await lakeDatasets(store);
-    if (held.length !== 1) throw new Error(`--dataset is required: lake ${store.uri} holds ${held.length === 0 ? 'no data set' : `data sets ${held.join(', ')}`}; name one with --dataset <name> or --config <file>`);
+    if (held.length !== 1) throw new UsageError(`--dataset is required: lake ${store.uri} holds ${held.length === 0 ? 'no data set' : `data sets ${held.join(', ')}`}; name one with --dataset <name> or --config <file>`);
     dataset = held[0];
   }
   return new RunRecords(store, dataset);

@@ -251,6 +251,10 @@ describe('berserkr CLI', () => {
       expect(logs.find((l) => String(l.msg).startsWith('NodeVersionSupportWarning'))).toMatchObject({ level: 'warn', warning: { name: 'Warning' } });
     }
     expect(JSON.parse(json.stdout)).toMatchObject({ command: 'ingest', status: 'failed', exitCode: 1, error: { message: expect.stringContaining('ECONNREFUSED') } });
+
+    // The same failure before a command runs (runs reads the lake at once) is a failure too, not bad usage.
+    const runs = await runCli(['--output', 'json', 'runs', '--lake', 's3://lake/refused'], env);
+    expect([runs.code, JSON.parse(runs.stdout)]).toEqual([1, expect.objectContaining({ command: 'runs', exitCode: 1, error: expect.objectContaining({ message: expect.stringContaining('ECONNREFUSED') }) })]);
   });
 
   test('bad usage is one line on stderr and, with --output json, a summary on stdout', async () => {
