@@ -6,17 +6,20 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../lib/schedule';
 
-/** Parses a positive integer option value; the error quotes the value. */
+/** Decimal digits only: `Number` alone would also take `0x2`, `1e3`, `0b11` and `1.0`. */
+const DECIMAL_INTEGER = /^\d+$/;
+
+/** Parses a positive integer option value, in decimal digits; the error quotes the value. */
 export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  const n = DECIMAL_INTEGER.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
 }
 
-/** Parses an integer option value of 0 or more; the error quotes the value. */
+/** Parses an integer option value of 0 or more, in decimal digits; the error quotes the value. */
 export function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer of 0 or more, got "${value}"`);
+  const n = DECIMAL_INTEGER.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected an integer of 0 or more, got "${value}"`);
   return n;
 }
 

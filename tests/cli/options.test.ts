@@ -1,7 +1,7 @@
 /** Option parsers of cli/options.ts: strict ISO 8601 as-of times, seeds and thread counts. */
 import { InvalidArgumentError } from 'commander';
 import { defaultEncoderThreads } from '../../lib/parquet-encoder';
-import { parseInstant, parseNonNegativeInt, parseSeed } from '../../cli/options';
+import { parseInstant, parseNonNegativeInt, parsePositiveInt, parseSeed } from '../../cli/options';
 
 describe('parseInstant (--as-of)', () => {
   test.each([
@@ -59,9 +59,22 @@ describe('parseNonNegativeInt (--encode-threads)', () => {
     expect(parseNonNegativeInt(value)).toBe(n);
   });
 
-  test.each(['-1', '1.5', '', ' ', 'x'])('refuses %j, quoting it', (value) => {
+  test.each(['-1', '1.5', '', ' ', 'x', '0x2', '1e3', '0b11', '1.0'])('refuses %j, quoting it', (value) => {
     expect(() => parseNonNegativeInt(value)).toThrow(`expected an integer of 0 or more, got "${value}"`);
   });
+});
+
+describe('parsePositiveInt (--limit, --top-k, --train-groups …)', () => {
+  test.each([['1', 1], ['10', 10], ['012', 12]])('accepts %s', (value, n) => {
+    expect(parsePositiveInt(value)).toBe(n);
+  });
+
+  test.each(['0', '-1', '1.5', '', 'x', '0x2', '1e3', '0b11', '1.0', '99999999999999999999'])('refuses %j, quoting it', (value) => {
+    expect(() => parsePositiveInt(value)).toThrow(`expected a positive integer, got "${value}"`);
+  });
+});
+
+describe('the encoder threads by default', () => {
 
   it('defaults to an encoder thread only with 2 CPUs or more', () => {
     expect(defaultEncoderThreads(1)).toBe(0);
