@@ -31,14 +31,15 @@ export class MissingLocationError extends Error {
 
 /**
  * Checks that `command` (and the commands it is under) has a value for each of
- * its location options ({@link LOCATION_OPTIONS}), from its flag or its variable;
- * the `preAction` hook of the program.
+ * its location options ({@link LOCATION_OPTIONS}), from its flag or its variable
+ * (an empty one, such as `BERSERKR_CONFIG=`, counts as missing); the `preAction` hook of the program.
  * @throws MissingLocationError for the first one missing.
  */
 export function requireLocations(command: Command, env: NodeJS.ProcessEnv = process.env): void {
   for (let c: Command | null = command; c !== null; c = c.parent) {
     for (const option of c.options) {
-      if (LOCATION_OPTIONS.has(option) && c.getOptionValue(option.attributeName()) === undefined) throw new MissingLocationError(option.long ?? option.flags, option.envVar, env);
+      const value: unknown = c.getOptionValue(option.attributeName());
+      if (LOCATION_OPTIONS.has(option) && (value === undefined || value === '')) throw new MissingLocationError(option.long ?? option.flags, option.envVar, env);
     }
   }
 }

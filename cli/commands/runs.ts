@@ -40,7 +40,8 @@ export async function selectRuns(o: { lake: string; dataset?: string; config?: s
   const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
   const store = openStore(o.lake);
   await checkLakeLayout(store);
-  let dataset = o.dataset ?? (o.config === undefined ? undefined : loadConfig(await readFile(o.config, 'utf8'), o.config).name);
+  // An empty BERSERKR_CONFIG names no configuration.
+  let dataset = o.dataset ?? (o.config === undefined || o.config === '' ? undefined : loadConfig(await readFile(o.config, 'utf8'), o.config).name);
   if (dataset === undefined) {
     const held = await lakeDatasets(store);
     if (held.length !== 1) throw new UsageError(`--dataset is required: lake ${store.uri} holds ${held.length === 0 ? 'no data set' : `data sets ${held.join(', ')}`}; name one with --dataset <name> or --config <file>`);

@@ -87,6 +87,8 @@ describe('requireLocations', () => {
     expect(() => requireLocations(noRaw, {})).toThrow('--raw is required: give it as --raw or in BERSERKR_RAW; berserkr reads no location by default (make demo names the bundled data)');
     expect(() => requireLocations(parsed(['--raw', 'r', '--config', 'c'], {}), {})).toThrow('--lake is required');
     expect(() => requireLocations(parsed(['--raw', 'r', '--lake', 'l'], {}), {})).toThrow('--config is required');
+    // A variable set but empty names nothing.
+    expect(() => requireLocations(parsed(['--raw', 'r', '--lake', 'l'], { BERSERKR_CONFIG: '' }), {})).toThrow('--config is required');
   });
 
   test('says that RAW_URI is not read rather than reading it or the bundled data', () => {
