@@ -41,8 +41,15 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
+  // With JSON logs, command-line errors are logged as JSON lines by main, not written as text.
+  program.configureOutput({ writeErr: (text) => void (jsonLogs(program) ? undefined : process.stderr.write(text)) });
   for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed, registerValidate]) register(program);
   return program;
+}
+
+/** Whether `--log-format json` (or `BERSERKR_LOG_FORMAT=json`) was given, as far as the command line was parsed. */
+function jsonLogs(program: Command): boolean {
+  return program.opts<{ logFormat?: string }>().logFormat === 'json';
 }
 
 /** `<message> (cause: <message of its cause>)`, or the message alone when it has no cause. */
@@ -68,14 +75,23 @@ async function main(argv: string[]): Promise<void> {
     const summary = (exitCode: number, e: { name: string; message: string }): void => {
       if (output === 'json') process.stdout.write(JSON.stringify({ command: program.args[0] ?? null, runId: null, status: 'failed', exitCode, error: e }) + '\n');
     };
+    const json = jsonLogs(program);
+    const logError = (): void => {
+      const { createLogger } = require('../lib/log') as typeof import('../lib/log');
+      createLogger({ format: 'json' }).error({ err: error }, error instanceof Error ? error.message : String(error));
+    };
     if (error instanceof CommanderError) {
-      // Commander has written its message (and the help hint) to stderr already.
+      // In pretty logs Commander has written its message (and the help hint) to stderr already.
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-      if (error.exitCode !== 0) summary(EXIT.usage, { name: 'CommanderError', message: error.message });
+      if (error.exitCode !== 0) {
+        if (json) logError();
+        summary(EXIT.usage, { name: 'CommanderError', message: error.message });
+      }
       return;
     }
     const stack = verbose === true && error instanceof Error && error.stack !== undefined ? `\n${error.stack}` : '';
-    process.stderr.write(`berserkr: error: ${describeError(error)}${stack}\n`);
+    if (json) logError();
+    else process.stderr.write(`berserkr: error: ${describeError(error)}${stack}\n`);
     const code = exitCodeOf(error);
     summary(code, error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) });
     process.exitCode = code;

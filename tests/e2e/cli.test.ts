@@ -266,6 +266,13 @@ describe('berserkr CLI', () => {
     // Errors of the command line itself too.
     const unknown = await runCli(['--output', 'json', 'ingest', '--bogus']);
     expect([unknown.code, JSON.parse(unknown.stdout)]).toEqual([2, { command: 'ingest', runId: null, status: 'failed', exitCode: 2, error: { name: 'CommanderError', message: "error: unknown option '--bogus'" } }]);
+    // With JSON logs, both kinds are JSON lines on stderr.
+    for (const args of [['ingest', '--bogus'], ['ingest', '--raw', missing, '--lake', join(dir, 'unused'), '--config', RETAIL_CONFIG]]) {
+      const r2 = await runCli(['--log-format', 'json', ...args]);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
+      expect(jsonLogs(r2.stderr).filter((l) => l.level === 'error')).toHaveLength(1);
+    }
   });
 
   test('no raw location is read by default, and RAW_URI never stands in for BERSERKR_RAW (exit 2, nothing runs)', async () => {
