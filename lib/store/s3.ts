@@ -329,7 +329,7 @@ export class S3Store implements ObjectStore {
    * @throws ConditionalWriteUnsupportedError when the server ignores or rejects the header; StoreError as `put`.
    */
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<ObjectInfo | undefined> {
-    this.fullKey(key);
+    this.fullKey(key); // a bad key fails here, quoted, not as the probe's key beside it
     this.conditionalWrites ??= this.probeConditionalWrites(key).catch((err: unknown) => {
       this.conditionalWrites = undefined;
       throw err;
