@@ -78,7 +78,8 @@ export class ShardOutputs {
 
   /** Whether `key` is the marker of a shard of run `runId` (the shard is done). */
   isMarkerKey(runId: string, key: string): boolean {
-    return key.startsWith(this.folder(runId)) && /^shard-\d+-of-\d+\._SUCCESS\.json$/.test(key.slice(this.folder(runId).length));
+    const folder = this.folder(runId);
+    return key.startsWith(folder) && key.endsWith(MARKER_SUFFIX) && /^shard-\d+-of-\d+$/.test(key.slice(folder.length, -MARKER_SUFFIX.length));
   }
 
   /** Writes a shard's top-K lists (a SCORES table) as Parquet (one atomic put). */
