@@ -199,35 +199,33 @@ describe('berserkr CLI', () => {
     const lake = join(dir, 'lake-locked');
     mkdirSync(raw);
     copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'a.csv.lzo'));
-    const taken = await tryAcquireLock(new PipelineLock(openStore(lake), 'online-retail'), currentOwner('holder'), { leaseMs: 120_000, settleMs: 0 });
-    const lock = (taken as { lock: HeldLock }).lock;
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    for (const started = Date.now(); !stderr.includes('waiting: another pipeline run holds the lock'); ) {
-      if (Date.now() - started > 60_000) throw new Error(`ingest did not wait for the lock within 60 s: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const hold = async (): Promise<HeldLock> =>
+      ((await tryAcquireLock(new PipelineLock(openStore(lake), 'online-retail'), currentOwner('holder'), { leaseMs: 120_000, settleMs: 0 })) as { lock: HeldLock }).lock;
+    /** Starts `berserkr <args>` with JSON logs and resolves once it logs that it waits for the lock. */
+    const waiting = async (args: string[]) => {
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', ...args], { cwd: ROOT });
+      const out = { child, stderr: '', exited: new Promise<number | null>((resolve) => child.once('exit', resolve)) };
+      child.stderr.on('data', (b: Buffer) => (out.stderr += b.toString()));
+      for (const started = Date.now(); !out.stderr.includes('waiting: another pipeline run holds the lock'); ) {
+        if (Date.now() - started > 60_000) throw new Error(`${args[0]} did not wait for the lock within 60 s: ${out.stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return out;
+    };
+    const lock = await hold();
+    const ingest = await waiting(['ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(existsSync(join(lake, 'ledger', 'online-retail.json'))).toBe(false);
     await lock.release();
-    expect(await exited).toBe(0);
-    expect(jsonLogs(stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
+    expect(await ingest.exited).toBe(0);
+    expect(jsonLogs(ingest.stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
     expect(Object.keys(JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')).objects)).toEqual(['a.csv.lzo']);
 
     // train replaces the champion as run does: it waits too (stopped here while waiting).
-    const again = await tryAcquireLock(new PipelineLock(openStore(lake), 'online-retail'), currentOwner('holder'), { leaseMs: 120_000, settleMs: 0 });
-    const train = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), '--log-format', 'json', 'train', '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT });
-    let trainLog = '';
-    train.stderr.on('data', (b: Buffer) => (trainLog += b.toString()));
-    const trainExited = new Promise<number | null>((resolve) => train.once('exit', resolve));
-    for (const started = Date.now(); !trainLog.includes('waiting: another pipeline run holds the lock'); ) {
-      if (Date.now() - started > 60_000) throw new Error(`train did not wait for the lock within 60 s: ${trainLog}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    train.kill('SIGTERM');
-    expect(await trainExited).toBe(143);
-    await (again as { lock: HeldLock }).lock.release();
+    const again = await hold();
+    const train = await waiting(['train', '--lake', lake, '--config', RETAIL_CONFIG]);
+    train.child.kill('SIGTERM');
+    expect(await train.exited).toBe(143);
+    await again.release();
   });
 
   test('an error of a store is one line with its cause in pretty logs, its stack only with --verbose; JSON logs stay JSON, process warnings included', async () => {
