@@ -62,7 +62,7 @@ export function describeError(error: unknown): string {
 /**
  * Runs the program on `argv`. An error that stops a command before it runs is one
  * line on stderr, `berserkr: error: <message> (cause: …)`, with its stack under
- * `--verbose`; with `--output json`, stdout holds its summary `{ command, runId:
+ * `--verbose` (with `--log-format json`, one JSON error record); with `--output json`, stdout holds its summary `{ command, runId:
  * null, status: "failed", exitCode, error }`. It exits 2 for bad usage or
  * configuration, 1 for any other failure (`exitCodeOf`).
  */
