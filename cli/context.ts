@@ -5,9 +5,8 @@
  * process signals become objects; the stages below it only see stores, tables
  * and typed columns.
  */
-import { readFile } from 'node:fs/promises';
 import { Catalog, LakeLayoutError } from '../lib/catalog';
-import { configHash, loadConfig } from '../lib/config';
+import { configHash, readConfig } from '../lib/config';
 import { createLogger, Logger, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../lib/log';
 import { createProgress, type Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
@@ -136,8 +135,7 @@ export async function openContext(
   const code = detectCodeVersion(); // git runs while the locations and the configuration are read
   code.catch(() => undefined); // observed below; a location error may end the command first
   await checkLocations(options);
-  const configText = await readFile(options.config, 'utf8');
-  const config = loadConfig(configText, options.config);
+  const config = await readConfig(options.config);
   const catalog = new Catalog(openStore(options.lake), config.name);
   await catalog.checkLayout().catch((error: unknown) => {
     // A lake it cannot read is left to the command, which reports it with retries (as checkLocations does).

@@ -4,6 +4,7 @@
  * the key path and quotes the bad value.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
@@ -311,4 +312,19 @@ export function keptColumnName(raw: string): string {
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .toLowerCase();
+}
+
+/**
+ * Reads and loads the configuration file at `path` (UTF-8 YAML).
+ * @throws ConfigError when the file cannot be read (quoting the reason, such as ENOENT), on a
+ *   YAML syntax error or on any validation problem, as {@link loadConfig}.
+ */
+export async function readConfig(path: string): Promise<DatasetConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read it: ${(error as Error).message}`]);
+  }
+  return loadConfig(text, path);
 }

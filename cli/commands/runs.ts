@@ -1,5 +1,4 @@
 /** `berserkr runs`: lists the run records of a data set of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { RunRecord, RunRecords } from '../../lib/catalog';
 import { EXIT, UsageError } from '../exit';
@@ -36,12 +35,12 @@ export function formatRunLine(r: RunRecord): string {
  */
 export async function selectRuns(o: { lake: string; dataset?: string; config?: string }): Promise<RunRecords> {
   const { checkLakeLayout, lakeDatasets, RunRecords } = require('../../lib/catalog') as typeof import('../../lib/catalog');
-  const { loadConfig } = require('../../lib/config') as typeof import('../../lib/config');
+  const { readConfig } = require('../../lib/config') as typeof import('../../lib/config');
   const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
   const store = openStore(o.lake);
   await checkLakeLayout(store);
   // An empty BERSERKR_CONFIG names no configuration.
-  let dataset = o.dataset ?? (o.config === undefined || o.config === '' ? undefined : loadConfig(await readFile(o.config, 'utf8'), o.config).name);
+  let dataset = o.dataset ?? (o.config === undefined || o.config === '' ? undefined : (await readConfig(o.config)).name);
   if (dataset === undefined) {
     const held = await lakeDatasets(store);
     if (held.length !== 1) throw new UsageError(`--dataset is required: lake ${store.uri} holds ${held.length === 0 ? 'no data set' : `data sets ${held.join(', ')}`}; name one with --dataset <name> or --config <file>`);

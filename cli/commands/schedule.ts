@@ -9,7 +9,6 @@
  * JSON line per tick), under the pipeline lock: a tick that
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
-import { readFile } from 'fs/promises';
 import { Command, Option } from 'commander';
 import type { RawObjects, RawSelection } from '../../lib/catalog';
 import { parseCron } from '../../lib/schedule';
@@ -69,7 +68,7 @@ export function registerSchedule(program: Command): void {
     const o = cmd.optsWithGlobals<ScheduleOptions>();
     const { commandLogger, receivedSignal, shutdownSignal, signalExitCode } = require('../context') as typeof import('../context');
     const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
-    const { loadConfig } = require('../../lib/config') as typeof import('../../lib/config');
+    const { readConfig } = require('../../lib/config') as typeof import('../../lib/config');
     const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
     const { pause, watchRaw } = require('../../pipeline/watch') as typeof import('../../pipeline/watch');
     const log = commandLogger(o, 'schedule');
@@ -86,7 +85,7 @@ export function registerSchedule(program: Command): void {
       const { checkLocations } = require('../locations') as typeof import('../locations');
       try {
         await checkLocations({ lake: o.lake, raw: o.raw });
-        selection = loadConfig(await readFile(o.config, 'utf8'), o.config);
+        selection = await readConfig(o.config);
       } catch (error) {
         log.error({ err: error }, (error as Error).message);
         process.exitCode = EXIT.usage;

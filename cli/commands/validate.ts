@@ -3,7 +3,6 @@
  * configuration takes (`ingest/validate-raw.ts`), printed as a table (or one JSON
  * summary with `--output json`). Writes nothing: no lake, no run record.
  */
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { IngestCounts, ValidationSummary } from '../../ingest';
 import { DEFAULT_MAX_REJECT_RATIO } from '../../ingest/reject-budget';
@@ -62,11 +61,11 @@ export function registerValidate(program: Command): void {
       const { commandLogger } = require('../context') as typeof import('../context');
       const { createLzoRegistry, validateRaw } = require('../../ingest') as typeof import('../../ingest');
       const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
-      const { loadConfig } = require('../../lib/config') as typeof import('../../lib/config');
+      const { readConfig } = require('../../lib/config') as typeof import('../../lib/config');
       const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
       // Bad usage (exit 2 from main): an unreadable configuration or a missing raw location.
       const log = commandLogger(o, 'validate');
-      const config = loadConfig(await readFile(o.config, 'utf8'), o.config);
+      const config = await readConfig(o.config);
       await checkRawLocation(o.raw);
       const raw = new RawObjects(openStore(o.raw));
       log.info({ raw: raw.store.uri, config: o.config, dataset: config.name, sample: o.sample }, `validate: raw ${raw.store.uri}, configuration ${o.config} (data set ${config.name}), first ${o.sample} data lines of each object`);
