@@ -4,7 +4,7 @@
  * `running` run records of runs that never finished (`lib/abandoned-runs.ts`),
  * temp files of unfinished writes in a folder lake (`lib/store/file.ts`) and
  * uncommitted scoring runs (`scoring/leftovers.ts`; sharded ones only by the
- * operator's age), each of the command's data
+ * operator's age), and copies of the latest export left mixed by a failed commit, each of the command's data
  * set only (`Catalog.prefixes`). Each action is logged and counted in the run record.
  */
 import { finishAbandonedRuns } from '../lib/abandoned-runs';
@@ -37,6 +37,8 @@ export interface GcResult {
   tempFiles: string[];
   /** Uncommitted scoring runs whose objects were removed. */
   uncommittedRuns: string[];
+  /** The run whose export `exports/<data set>/latest/` was re-synced to, when its copies did not match the pointer. */
+  latestResynced?: string;
 }
 
 /**
@@ -62,5 +64,22 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   );
   for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
   for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
-  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId) };
+  const latestResynced = await resyncLatest(ctx);
+  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), latestResynced };
+}
+
+/**
+ * Re-copies the export the pointer `exports/<data set>/latest.json` names into
+ * `exports/<data set>/latest/` when the copies' sidecar names another run (a
+ * commit that failed after flipping the pointer left them mixed).
+ * @returns the run re-synced to, or undefined when the copies matched (or nothing is published).
+ */
+async function resyncLatest(ctx: StageContext): Promise<string | undefined> {
+  const { latest, exports } = ctx.catalog;
+  const pointer = await latest.load();
+  if (pointer === undefined || (await latest.copiedRunId()) === pointer.runId) return undefined;
+  for (const copy of await latest.refreshCopies(await exports.loadMetadata(pointer.runId))) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+  ctx.log.child({ stage: 'gc' }).warn({ runId: pointer.runId }, `the copies of the latest export did not match ${latest.uri}: re-copied the export of run ${pointer.runId}`);
+  ctx.run.count('gc.latest_resynced', 1);
+  return pointer.runId;
 }

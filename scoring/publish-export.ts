@@ -65,16 +65,9 @@ export async function commitStep(ctx: StageContext, runId: string, count: number
     }
     const info = await latest.publish(runId);
     ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-    // Convenience copy for readers that cannot follow the pointer; each object is atomic, the pair is not switched together.
-    // Every file the sidecar lists and no other (first removing an earlier export's other formats),
-    // so the copy's sidecar describes exactly the files beside it.
-    await latest.removeCopiesExcept(metadata.files.map((f) => f.format));
-    for (const f of metadata.files) {
-      const copy = await latest.copyFile(runId, f.format);
-      ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
-    }
-    const copied = await latest.copyMetadata(metadata);
-    ctx.run.output(ctx.catalog.store.uri, copied.key, copied.etag);
+    // Convenience copy for readers that cannot follow the pointer: every file the sidecar lists and
+    // no other. A failure here leaves the copies mixed until the next commit or gc re-syncs them.
+    for (const copy of await latest.refreshCopies(metadata)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
     ctx.run.count('export.rows', metadata.rows);
     ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
     return metadata;

@@ -11,7 +11,7 @@ export function registerGc(program: Command): void {
       'under the pipeline lock, clean up after killed runs: finish their run records still "running" (status killed when their process on this host is gone, '
         + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<data set>/<run-id>/ and scores/<data set>/<run-id>/ of the data set '
         + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m), except sharded runs with a finished shard, which may be waiting for their other shards; '
-        + 'run and schedule do the same when they start',
+        + 'and re-copy exports/<data set>/latest/ when a failed commit left it out of step with latest.json; run and schedule do the same when they start',
     )
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())

@@ -69,19 +69,36 @@ export class LatestExport {
     return this.store.put(this.copies + this.runExports.fileName(format), this.runExports.streamFile(runId, format));
   }
 
-  /**
-   * Deletes the copies of every export format but `keep` (those of an earlier export
-   * in other formats), so that the copies never hold a file their sidecar does not list.
-   * @returns the keys deleted (missing ones included: deleting them is no error).
-   */
-  async removeCopiesExcept(keep: readonly ExportFormat[]): Promise<string[]> {
-    const keys = EXPORT_FORMATS.filter((f) => !keep.includes(f)).map((f) => this.copies + this.runExports.fileName(f));
-    for (const key of keys) await this.store.delete(key);
-    return keys;
-  }
-
   /** Writes `exports/<data set>/latest/_metadata.json`, the sidecar of the copies. */
   copyMetadata(metadata: ExportMetadata): Promise<ObjectInfo> {
-    return new JsonObject(this.store, `${this.copies}_metadata.json`, EXPORT_METADATA).save(metadata);
+    return this.copiesSidecar().save(metadata);
+  }
+
+  /**
+   * Makes `exports/<data set>/latest/` the copy of `metadata`'s export: removes the
+   * copies of other formats, copies every file the sidecar lists, then the sidecar.
+   * Each object is atomic; the copies are not switched together.
+   * @returns the objects written.
+   */
+  async refreshCopies(metadata: ExportMetadata): Promise<ObjectInfo[]> {
+    // An earlier export's other formats first, so the copies never hold a file their sidecar does not list.
+    const listed = new Set(metadata.files.map((f) => f.format));
+    for (const format of EXPORT_FORMATS) if (!listed.has(format)) await this.store.delete(this.copies + this.runExports.fileName(format));
+    const written: ObjectInfo[] = [];
+    for (const f of metadata.files) written.push(await this.copyFile(metadata.runId, f.format));
+    written.push(await this.copyMetadata(metadata));
+    return written;
+  }
+
+  /**
+   * The run whose export the copies hold, by their sidecar (written last), or `undefined` when there is none.
+   * @throws DatasetFormatError when the copies' sidecar does not validate.
+   */
+  async copiedRunId(): Promise<string | undefined> {
+    return (await this.copiesSidecar().loadIfExists())?.runId;
+  }
+
+  private copiesSidecar(): JsonObject<ExportMetadata> {
+    return new JsonObject(this.store, `${this.copies}_metadata.json`, EXPORT_METADATA);
   }
 }

@@ -200,9 +200,10 @@ describe('catalog on a file store', () => {
     await catalog.latest.copyMetadata(metadata());
     expect(text('exports/online-retail/latest/top-k.csv')).toBe('customer_id\n');
     expect(text('exports/online-retail/latest/_metadata.json')).toBe(text(`exports/online-retail/${RUN}/_metadata.json`));
-    // A later export in other formats: the copies of this one's are removed first.
+    expect(await catalog.latest.copiedRunId()).toBe(RUN);
+    // Copies of an earlier export in another format are removed when the copies are refreshed.
     await store.put('exports/online-retail/latest/top-k.jsonl', '{}\n');
-    expect(await catalog.latest.removeCopiesExcept(['csv'])).toEqual(['exports/online-retail/latest/top-k.parquet', 'exports/online-retail/latest/top-k.jsonl']);
+    expect((await catalog.latest.refreshCopies(metadata())).map((o) => o.key)).toEqual(['exports/online-retail/latest/top-k.csv', 'exports/online-retail/latest/_metadata.json']);
     expect((await store.list('exports/online-retail/latest/')).map((o) => o.key)).toEqual(['exports/online-retail/latest/_metadata.json', 'exports/online-retail/latest/top-k.csv']);
   });
 
