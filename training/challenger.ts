@@ -62,7 +62,7 @@ export interface Challenger {
 export async function trainChallenger(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
   const log = ctx.log.child({ stage: 'training' });
   const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
-  checkHistory(index.events.time, schedule, o.horizonDays, o.cutoffStepDays);
+  checkHistory(index.events.time, schedule, o.cutoffStepDays ?? o.horizonDays);
   const { train, validation } = await ctx.run.step('features.training', async () => {
     const cutoffs = [...schedule.train, schedule.validation];
     const bar = ctx.progress.bar('features', cutoffs.length, 'cut-offs');

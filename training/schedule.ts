@@ -18,16 +18,18 @@ export function trainingSchedule(asOf: number, horizonDays: number, n: number, s
  * Checks that the data reach back before the oldest training cut-off of `schedule`
  * (each cut-off needs customers known before it).
  * @param time purchase event times, ms UTC, ascending.
+ * @param schedule from {@link trainingSchedule}, with at least one training cut-off.
+ * @param stepDays the days between its training cut-offs.
  * @throws TrainingInputError saying what the data cover, how far back the schedule
  *   reaches and how many cut-offs would fit.
  */
-export function checkHistory(time: Float64Array | readonly number[], schedule: { validation: number; train: number[] }, horizonDays: number, stepDays = horizonDays): void {
+export function checkHistory(time: Float64Array | readonly number[], schedule: { validation: number; train: number[] }, stepDays: number): void {
   const first = time.length === 0 ? Number.POSITIVE_INFINITY : time[0];
-  const oldest = Math.min(...schedule.train, schedule.validation);
+  const oldest = schedule.train[0];
   if (oldest > first) return;
   const iso = (ms: number): string => new Date(ms).toISOString();
   if (time.length === 0) throw new TrainingInputError('no purchase events to train on: ingest raw data first');
-  const newestTrain = schedule.validation - horizonDays * DAY_MS;
+  const newestTrain = schedule.train[schedule.train.length - 1];
   const fit = newestTrain > first ? Math.floor((newestTrain - first - 1) / (stepDays * DAY_MS)) + 1 : 0;
   throw new TrainingInputError(
     `the data cover ${iso(first)} to ${iso(time[time.length - 1])}, but the ${schedule.train.length} training cut-offs ${stepDays} days apart `
