@@ -9,7 +9,8 @@ import type { StageContext } from '../lib/stage-context';
 /** Reads clean transactions from the lake and indexes their purchase events. */
 export async function eventsStep(ctx: StageContext): Promise<EventIndex> {
   return ctx.run.step('events', async () => {
-    const clean = await ctx.catalog.requireClean();
+    const { table: clean, parts } = await ctx.catalog.requireClean();
+    ctx.run.input(ctx.catalog.store.uri, parts);
     const events = purchaseEvents(clean, ctx.config.purchase);
     ctx.run.count('events.clean_lines', clean.numRows);
     ctx.run.count('events.purchases', events.customer.length);

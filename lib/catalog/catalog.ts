@@ -4,7 +4,7 @@
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
 import type { Table } from 'apache-arrow';
-import type { ObjectStore } from '../store/store';
+import type { ObjectInfo, ObjectStore } from '../store/store';
 import { Backtests } from './backtests';
 import { Blends } from './blends';
 import { ChampionPointer, type Champion } from './champion';
@@ -120,13 +120,13 @@ export class Catalog {
   }
 
   /**
-   * The data set's clean table, every published part (`IngestParts.load`).
+   * The data set's clean table, every published part, with the parts read (`IngestParts.read`).
    * @throws NotInLakeError when nothing of the data set was ingested, naming the data sets
    *   the lake holds; DatasetError when its ledger lists no object with a clean part.
    */
-  async requireClean(): Promise<Table> {
-    const table = await this.clean.load();
-    if (table.schema.fields.length > 0) return table;
+  async requireClean(): Promise<{ table: Table; parts: ObjectInfo[] }> {
+    const clean = await this.clean.read();
+    if (clean.table.schema.fields.length > 0) return clean;
     const hint = 'ingest raw data first (berserkr ingest, or berserkr run --raw <location>)';
     if ((await this.store.head(this.ledger.key)) === undefined) throw await this.notInLake('ingested data', this.ledger.uri, hint);
     throw new DatasetError(`no clean data for data set ${JSON.stringify(this.dataset)}: its ledger ${this.ledger.uri} lists no ingested object; ${hint}`, this.ledger.uri);

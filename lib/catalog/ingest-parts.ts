@@ -5,10 +5,14 @@
  * them (`ledger.ts`); readers follow the ledger, never a listing.
  */
 import { Schema, Table } from 'apache-arrow';
-import type { ObjectInfo, ObjectStore } from '../store/store';
-import type { IngestLedger } from './ledger';
+import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
+import type { IngestLedger, Ledger } from './ledger';
 import { ownOutputKeys } from './object-outputs';
 import { loadTable, PARQUET_CONTENT_TYPE } from './tables';
+import { objectUri } from './uri';
+
+/** Ledgers a read of the parts follows before it gives up on a part that went missing. */
+const READ_ATTEMPTS = 3;
 
 /** The two outputs of ingest, named as the ledger lists them. */
 export type PartKind = 'clean' | 'rejects';
@@ -61,14 +65,49 @@ export class IngestParts {
   /**
    * Every part the ledger lists (raw keys in order, parts in order), concatenated.
    * @returns the rows; a table without columns when nothing is published.
-   * @throws DatasetFormatError for an unreadable ledger; ObjectNotFoundError for a listed part that is missing.
+   * @throws as {@link read}.
    */
   async load(): Promise<Table> {
-    const ledger = await this.ledger.load();
-    const keys = Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k][this.kind]);
+    return (await this.read()).table;
+  }
+
+  /**
+   * {@link load}, with the parts read: their keys and ETags (the lineage of what is
+   * built from the table; keys name an attempt, so they change whenever the data do).
+   * Ingest deletes the parts a ledger rewrite replaced right after it: a part found
+   * missing is read again from the new ledger, so a reader never fails on an ingest
+   * beside it.
+   * @throws DatasetFormatError for an unreadable ledger; ObjectNotFoundError for a part the
+   *   current ledger still lists (or after {@link READ_ATTEMPTS} ledgers in a row lost one).
+   */
+  async read(): Promise<{ table: Table; parts: ObjectInfo[] }> {
+    for (let attempt = 1; ; attempt++) {
+      const keys = this.listed(await this.ledger.load());
+      try {
+        return await this.readParts(keys);
+      } catch (error) {
+        if (!(error instanceof ObjectNotFoundError) || attempt === READ_ATTEMPTS) throw error;
+        const now = this.listed(await this.ledger.load());
+        if (now.length === keys.length && now.every((k, i) => k === keys[i])) throw error;
+      }
+    }
+  }
+
+  /** The keys of this kind's parts `ledger` lists: raw keys in order, parts in order. */
+  private listed(ledger: Ledger): string[] {
+    return Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k][this.kind]);
+  }
+
+  private async readParts(keys: string[]): Promise<{ table: Table; parts: ObjectInfo[] }> {
     const tables: Table[] = [];
-    for (const key of keys) tables.push(await loadTable(this.store, key));
-    if (tables.length === 0) return new Table(new Schema([]));
-    return new Table(tables[0].schema, tables.flatMap((t) => t.batches));
+    const parts: ObjectInfo[] = [];
+    for (const key of keys) {
+      const [table, info] = await Promise.all([loadTable(this.store, key), this.store.head(key)]);
+      if (info === undefined) throw new ObjectNotFoundError(objectUri(this.store, key));
+      tables.push(table);
+      parts.push(info);
+    }
+    if (tables.length === 0) return { table: new Table(new Schema([])), parts };
+    return { table: new Table(tables[0].schema, tables.flatMap((t) => t.batches)), parts };
   }
 }

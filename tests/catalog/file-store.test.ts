@@ -113,6 +113,31 @@ describe('catalog on a file store', () => {
     expect(await catalog.clean.attemptKeys('x.lzo')).toEqual([x0]);
   });
 
+  it('clean parts: a part an ingest replaced and deleted mid-read is read again from the new ledger', async () => {
+    const entry = (clean: string[]) => ({ etag: 'e', size: 1, configHash: 'h', attempt: 'a', ingestedAt: '', clean, rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } });
+    const [old, replacement] = [catalog.clean.partKey('x.lzo', 'a1', 0), catalog.clean.partKey('x.lzo', 'a2', 0)];
+    await catalog.clean.put(old, tableToParquet(scores(2, 'o')));
+    await catalog.ledger.publish({ version: 1, dataset: 'online-retail', objects: { 'x.lzo': entry([old]) } });
+    // An ingest publishes the replacement and deletes the old part after the reader read the ledger.
+    const get = store.get.bind(store);
+    let ingested = false;
+    store.get = async (key: string) => {
+      if (key === old && !ingested) {
+        ingested = true;
+        await catalog.clean.put(replacement, tableToParquet(scores(3, 'r')));
+        await catalog.ledger.publish({ version: 1, dataset: 'online-retail', objects: { 'x.lzo': entry([replacement]) } });
+        await catalog.clean.delete(old);
+      }
+      return get(key);
+    };
+    const read = await catalog.clean.read();
+    expect(read.table.getChild('customer_id')!.toArray()).toEqual(['r0', 'r1', 'r2']);
+    expect(read.parts.map((p) => p.key)).toEqual([replacement]);
+    // A part the current ledger still lists and that is gone is an error.
+    await catalog.clean.delete(replacement);
+    await expect(catalog.clean.read()).rejects.toThrow(`object not found: ${store.uri}/${replacement}`);
+  });
+
   it('models: artefacts, then the manifest; read back with the artefacts checked; never overwritten', async () => {
     expect(await catalog.models.exists(MODEL)).toBe(false);
     await expect(catalog.models.loadManifest(MODEL)).rejects.toThrow(DatasetNotFoundError);

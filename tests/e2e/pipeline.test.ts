@@ -58,7 +58,10 @@ describe('berserkr run on the real data', () => {
     expect(local.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
     expect(record.rows['ingest.read']).toBe(541_909);
     expect(record.rows['ingest.clean'] + record.rows['ingest.rejected']).toBe(541_909);
-    expect(record.inputs).toHaveLength(13);
+    // The 13 raw objects, then the 13 clean parts the events were read from.
+    const keys: string[] = record.inputs.map((i: { key: string }) => i.key);
+    expect(keys.slice(0, 13).every((k) => /^\d{4}-\d{2}\.csv\.lzo$/.test(k))).toBe(true);
+    expect(keys.slice(13).map((k) => k.replace(/\/[^/]+\/part-\d{5}\.parquet$/, ''))).toEqual(keys.slice(0, 13).map((k) => `clean/online-retail/${k}`));
     expect(record.steps.map((s: { name: string }) => s.name)).toEqual(
       expect.arrayContaining(['ingest', 'events', 'features.training', 'train', 'features', 'score', 'publish', 'evaluate']),
     );
