@@ -4,7 +4,8 @@
  * protocol evaluation, at the end of a pipeline run or later from what the run published.
  */
 import { canEvaluate, EventIndex } from '../features/event-index';
-import type { Catalog, ModelCard, RunRecord } from '../lib/catalog';
+import type { Catalog, ExportMetadata, ModelCard, RunRecord } from '../lib/catalog';
+import { ObjectNotFoundError } from '../lib/store/store';
 import { publishReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
 import { popularityBaseline, repeatBaseline } from '../evaluation/baselines';
@@ -89,20 +90,47 @@ export async function reportStep(ctx: StageContext, index: EventIndex, src: Repo
  * (`blend:<model-id>` names one); undefined for a baseline or a model without a card.
  * @throws DatasetFormatError when a card does not validate.
  */
-export async function runModelCard(catalog: Catalog, record: Pick<RunRecord, 'promotion'>, scoringModelId: string): Promise<ModelCard | undefined> {
+export async function runModelCard(catalog: Catalog, record: Pick<ReportRecord, 'promotion'>, scoringModelId: string): Promise<ModelCard | undefined> {
   const modelId = record.promotion?.challengerId ?? parseBlendId(scoringModelId) ?? (parseBaselineId(scoringModelId) === undefined ? scoringModelId : undefined);
   return modelId === undefined ? undefined : catalog.models.loadCard(modelId);
 }
 
+/** What a report reads of a run's record. */
+type ReportRecord = Pick<RunRecord, 'inputs' | 'rows' | 'metrics' | 'promotion'>;
+
+/**
+ * The record to report a committed scoring run with: its own, or, for a run
+ * scored in shards (each shard is a command with a record of its own, and no
+ * record has the run's id), one built from its shards' records: their inputs
+ * (the same events, which the commit checked), the first one's event counts,
+ * and the export's pair and row counts; no metrics. A shard marker of an
+ * earlier version names no record, and then the lineage is empty.
+ * @param meta the run's export sidecar.
+ * @throws the errors of `RunRecords.load` but ObjectNotFoundError for a sharded run.
+ */
+export async function reportRecord(catalog: Catalog, meta: ExportMetadata): Promise<ReportRecord> {
+  try {
+    return await catalog.runs.load(meta.runId);
+  } catch (error) {
+    if (!(error instanceof ObjectNotFoundError) || meta.shards < 2) throw error;
+  }
+  const ids = (await catalog.shards.loadMarkers(meta.runId)).flatMap((m) => (m.shard.count === meta.shards && m.commandRunId !== undefined ? [m.commandRunId] : []));
+  const records = await Promise.all(ids.map((id) => catalog.runs.load(id)));
+  const inputs = new Map(records.flatMap((r) => r.inputs).map((o) => [`${o.store}\n${o.key}`, o]));
+  const events = Object.entries(records[0]?.rows ?? {}).filter(([name]) => name.startsWith('events.'));
+  return { inputs: [...inputs.values()], rows: { ...Object.fromEntries(events), 'features.candidates': meta.pairs, 'export.rows': meta.rows }, metrics: {} };
+}
+
 /**
  * Writes the report of scoring run `runId` (default: the run of the export
- * `exports/<data set>/latest.json` names) from its run record, its published export and
- * scored pairs, and the lake's current events; returns its URI.
- * @throws the errors of `publishedExport`, `RunRecords.load` and `readPublished`.
+ * `exports/<data set>/latest.json` names) from its run record (see {@link reportRecord}),
+ * its published export and scored pairs, and the lake's current events; returns its URI.
+ * @throws the errors of `publishedExport`, `reportRecord` and `readPublished`.
  */
 export async function reportOnRun(ctx: StageContext, runIdArg: string | undefined): Promise<string> {
-  const runId = runIdArg ?? (await publishedExport(ctx.catalog, undefined)).runId;
-  const record = await ctx.catalog.runs.load(runId);
+  const exported = await publishedExport(ctx.catalog, runIdArg);
+  const runId = exported.runId;
+  const record = await reportRecord(ctx.catalog, exported);
   const index = await eventsStep(ctx);
   const { meta, lists, scored } = await readPublished(ctx.catalog, index, runId);
   const asOf = Date.parse(meta.asOf);

@@ -8,11 +8,16 @@ import type { ExportFile, ExportMetadata, ShardMarker } from '../lib/catalog';
 import { ScoringInputError } from './errors';
 
 /** Fields that every shard of a run must agree on. */
-const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats'] as const;
+const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats', 'events'] as const;
+
+/** What to do when shards disagree on a field, where it is not obvious. */
+const REMEDY: Partial<Record<(typeof AGREE)[number], string>> = {
+  events: 'the lake\'s purchase events changed between them (an ingest ran): score the shards that saw the older events again',
+};
 
 /**
  * Checks that `markers` are exactly shards 0 … count−1 of one run with the same
- * model, as-of time, horizon, K and formats, and returns them in shard order.
+ * model, as-of time, horizon, K, formats and events, and returns them in shard order.
  * @param markers the markers found, any order.
  * @param count N, the number of shards the run was split into.
  * @throws ScoringInputError naming the missing shards, or the field and the two
@@ -30,7 +35,9 @@ export function checkShardMarkers(markers: readonly ShardMarker[], count: number
   for (const m of ordered.slice(1)) {
     for (const field of AGREE) {
       const [a, b] = [JSON.stringify(ordered[0][field]), JSON.stringify(m[field])];
-      if (a !== b) throw new ScoringInputError(`shards of run ${ordered[0].runId} disagree on ${field}: shard 0/${count} has ${a}, shard ${m.shard.index}/${count} has ${b}`);
+      if (a === b) continue;
+      const remedy = REMEDY[field] === undefined ? '' : `; ${REMEDY[field]}`;
+      throw new ScoringInputError(`shards of run ${ordered[0].runId} disagree on ${field}: shard 0/${count} has ${a}, shard ${m.shard.index}/${count} has ${b}${remedy}`);
     }
   }
   return ordered;

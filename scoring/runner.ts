@@ -27,6 +27,7 @@ import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
 import type { ScoredPairs } from '../ranking/lists';
 import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS } from './settings';
+import { eventsDigest } from './events-digest';
 import { shardCustomers, type ShardSpec } from './shard';
 
 
@@ -184,6 +185,8 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
     rows: top.n,
     lists: ctx.catalog.shards.listsKey(runId, shard),
     scores: scoreParts,
+    events: eventsDigest(index, o.asOf),
+    commandRunId: ctx.run.runId,
   };
   await ctx.run.step('publish', async () => {
     const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));

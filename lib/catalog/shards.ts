@@ -35,6 +35,10 @@ export const ShardMarkerSchema = z.object({
   lists: z.string(),
   /** Keys of the shard's scored-pair parts (Parquet), in customer-id order. */
   scores: z.array(z.string()),
+  /** Digest of the purchase events the shard scored from (`scoring/events-digest.ts`); absent in markers of earlier versions. */
+  events: z.string().optional(),
+  /** Run id of the command that scored the shard (its run record); absent in markers of earlier versions. */
+  commandRunId: z.string().optional(),
 });
 
 export type ShardMarker = z.infer<typeof ShardMarkerSchema>;

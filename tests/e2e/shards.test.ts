@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetToTable } from '../../lib/parquet';
-import type { ExportMetadata } from '../../lib/catalog';
+import type { ExportMetadata, RunRecord, ShardMarker } from '../../lib/catalog';
 import { scoresColumns } from '../../scoring/export';
 import { RETAIL_CONFIG, runCli } from '../helpers/cli';
 import { KNOWN_CUSTOMERS, lakeWithModel, ok, readJson, scoreArgs } from './scoring-lake';
@@ -72,6 +72,22 @@ describe('berserkr score --shard i/N', () => {
     const sharded = scoredRows(lake, four).sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0)); // stable: ranks stay in order
     expect(sharded.length).toBe(single.length);
     expect(sharded.findIndex((row, i) => row !== single[i])).toBe(-1);
+  }, TIMEOUT_MS);
+
+  test('each marker names its command and the events it saw, and report builds the lineage from the shards\' records', async () => {
+    const markers = [0, 1, 2, 3].map((i) => readJson<ShardMarker>(lake, `exports/online-retail/${SHARDED}/shards/shard-${i}-of-4._SUCCESS.json`));
+    expect(new Set(markers.map((m) => m.events)).size).toBe(1);
+    expect(markers[0].events).toMatch(/^[0-9a-f]{16}$/);
+    const commands = markers.map((m) => m.commandRunId!);
+    expect(new Set(commands).size).toBe(4);
+    const record = readJson<RunRecord>(lake, `runs/online-retail/${commands[0]}.json`);
+    expect(record.params.runId).toBe(SHARDED);
+    expect(record.inputs.some((o) => o.key.startsWith('clean/online-retail/'))).toBe(true);
+
+    const report = await runCli(['report', SHARDED, '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect(ok(report)).toEqual([0, '']);
+    const html = readFileSync(join(lake, `runs/online-retail/${SHARDED}.html`), 'utf8');
+    expect(html).toContain(record.inputs.find((o) => o.key.startsWith('clean/online-retail/'))!.key);
   }, TIMEOUT_MS);
 
   test('--commit is idempotent and refuses a run whose shards are not all in', async () => {

@@ -35,5 +35,8 @@ describe('shard commit records', () => {
     );
     expect(() => checkShardMarkers([marker(0, 2), marker(1, 2, { asOf: '2011-12-01T00:00:00.000Z' })], 2)).toThrow(/disagree on asOf/);
     expect(() => checkShardMarkers([marker(0, 4)], 2)).toThrow(ScoringInputError);
+    expect(() => checkShardMarkers([marker(0, 2, { events: 'aaaa' }), marker(1, 2, { events: 'bbbb' })], 2)).toThrow(
+      'disagree on events: shard 0/2 has "aaaa", shard 1/2 has "bbbb"; the lake\'s purchase events changed between them (an ingest ran): score the shards that saw the older events again',
+    );
   });
 });
