@@ -37,11 +37,24 @@ export const requireChecksumOption = (): Option =>
       + 'Without it such objects are ingested, a compressed one with a warning, and the ledger and run record say they were unchecked',
   );
 
+/** `--forget-missing`: drop the output of objects whose raw object is gone (`ingestAll`'s `forgetMissing`). */
+export const forgetMissingOption = (): Option =>
+  new Option(
+    '--forget-missing',
+    'first drop from the lake the objects ingested earlier whose raw object is gone or no longer selected by raw.pattern (without it their output stays). '
+      + 'Needed after a configuration change when such objects cannot be ingested again: readers refuse clean data of two configurations',
+  );
+
 /** The ingest options of a command, in the order `--help` lists them. */
-export const ingestOptions = (): Option[] => [maxRejectRatioOption(), requireChecksumOption(), encodeThreadsOption()];
+export const ingestOptions = (): Option[] => [maxRejectRatioOption(), requireChecksumOption(), encodeThreadsOption(), forgetMissingOption()];
 
 /** The parsed flags of {@link ingestOptions}. */
-export type IngestFlags = Required<Pick<IngestStepOptions, 'maxRejectRatio'>> & Pick<IngestStepOptions, 'encodeThreads' | 'requireChecksum'>;
+export type IngestFlags = Required<Pick<IngestStepOptions, 'maxRejectRatio'>> & Pick<IngestStepOptions, 'encodeThreads' | 'requireChecksum' | 'forgetMissing'>;
 
 /** The ingest runner's options from the parsed flags of {@link ingestOptions}. */
-export const ingestStepOptions = (o: IngestFlags): IngestStepOptions => ({ maxRejectRatio: o.maxRejectRatio, requireChecksum: o.requireChecksum === true, encodeThreads: o.encodeThreads });
+export const ingestStepOptions = (o: IngestFlags): IngestStepOptions => ({
+  maxRejectRatio: o.maxRejectRatio,
+  requireChecksum: o.requireChecksum === true,
+  encodeThreads: o.encodeThreads,
+  forgetMissing: o.forgetMissing === true,
+});

@@ -15,7 +15,7 @@
  * at a time is assumed.
  */
 import { randomBytes } from 'crypto';
-import { Catalog, checkAttemptId, RawObjects, type ContentChecksum, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
+import { Catalog, checkAttemptId, configurationGroups, MixedConfigurationError, RawObjects, type ContentChecksum, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
 import { configHash } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { CALLING_THREAD_ENCODER, workerEncoder } from '../lib/parquet-encoder';
@@ -57,6 +57,13 @@ export interface IngestAllOptions {
    * ingested, and their ledger entries say they were unchecked.
    */
   requireChecksum?: boolean;
+  /**
+   * Drop from the lake, first (one ledger rewrite, then their parts), the objects the
+   * ledger lists under `rawPrefix` whose raw object the listing no longer holds (gone,
+   * or no longer selected by `raw.pattern`). Off by default: their output stays.
+   * @throws ForgetAllError (nothing changed) when the listing holds no object at all.
+   */
+  forgetMissing?: boolean;
   /** Attempt id factory (names without `/`); default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;
   /** Clock, for `ingestedAt`. */
@@ -122,8 +129,26 @@ export interface IngestAllResult {
    * published. A store that does this often is worth a look.
    */
   ledgerWriteError?: Error;
+  /** Objects dropped from the lake because their raw object is gone (`forgetMissing`), in key order. */
+  forgotten: string[];
+  /**
+   * Set when the ledger at the end lists objects ingested with different configurations
+   * (this run's group first; the others' raw objects are gone or failed): readers refuse
+   * the clean data with this error until they are ingested again or forgotten.
+   */
+  mixedConfiguration?: MixedConfigurationError;
+  /** With `mixedConfiguration`: the objects ingested with another configuration than this run's, in key order. */
+  otherConfiguration: string[];
   /** The ledger as published at the end. */
   ledger: Ledger;
+}
+
+/** `forgetMissing` with a raw listing that holds no object: most likely the wrong location, so nothing is dropped. */
+export class ForgetAllError extends Error {
+  constructor(readonly objects: number, rawUri: string) {
+    super(`refusing to forget every ingested object (${objects}): the raw location ${rawUri} holds no object the configuration selects (is it the right location?)`);
+    this.name = 'ForgetAllError';
+  }
 }
 
 /** `source`'s values, handing its return value to `onReturn` when it ends. */
@@ -159,7 +184,7 @@ interface StagedObject {
  * At the end, the objects read whole and within their own reject budget are
  * published together by one ledger rewrite, provided they are also within the
  * run's budget (their lines added up); otherwise none of them is. Raw objects no
- * longer present keep their published output. The published output does not
+ * longer present keep their published output, unless `forgetMissing` drops it. The published output does not
  * depend on `workers`, `encodeThreads` or `batchLines` other than through the part boundaries.
  *
  * An object fails (and its earlier output, if any, stays published) when it cannot
@@ -181,7 +206,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const rawObjects = new RawObjects(raw);
   const ledger = await catalog.ledger.load();
   const listing = (await rawObjects.select(config, options.rawPrefix)).taken;
-  const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], ledger };
+  const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], forgotten: [], otherConfiguration: [], ledger };
+  if (options.forgetMissing) await forgetMissing();
   const todo: ObjectInfo[] = [];
   for (const object of listing) {
     const known = ledger.objects[object.key];
@@ -258,7 +284,34 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   if (staged.length > 0) await publish(staged);
   result.ingested.sort(byKey);
   result.failed.sort(byKey);
+  const groups = configurationGroups(ledger, hash);
+  if (groups.length > 1) {
+    result.mixedConfiguration = new MixedConfigurationError(config.name, catalog.ledger.uri, groups);
+    result.otherConfiguration = groups.filter((g) => g.configHash !== hash).flatMap((g) => g.keys).sort();
+  }
   return result;
+
+  /** Drops the objects of the ledger under the raw prefix that the listing no longer holds: ledger first, then their parts (best effort). */
+  async function forgetMissing(): Promise<void> {
+    const selected = new Set(listing.map((o) => o.key));
+    const missing = Object.keys(ledger.objects).filter((key) => key.startsWith(options.rawPrefix ?? '') && !selected.has(key)).sort();
+    if (missing.length === 0) return;
+    if (listing.length === 0) throw new ForgetAllError(missing.length, raw.uri);
+    const entries = missing.map((key) => [key, ledger.objects[key]] as const);
+    for (const key of missing) delete ledger.objects[key];
+    try {
+      await catalog.ledger.publish(ledger);
+    } catch (e) {
+      for (const [key, entry] of entries) ledger.objects[key] = entry;
+      throw e;
+    }
+    for (const key of missing) {
+      for (const parts of [catalog.clean, catalog.rejects]) {
+        for (const part of await parts.attemptKeys(key).catch(() => [])) await parts.delete(part).catch(() => undefined);
+      }
+    }
+    result.forgotten = missing;
+  }
 
   /** Commits `objects` by one ledger rewrite when the run is within its budget, then deletes their other attempts. */
   async function publish(objects: StagedObject[]): Promise<void> {

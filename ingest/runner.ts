@@ -21,6 +21,8 @@ export interface IngestStepOptions {
   requireChecksum?: boolean;
   /** Threads of their own that Parquet parts are encoded on (`ingestAll`'s `encodeThreads`); by default those worth starting on this machine (`defaultEncoderThreads`). */
   encodeThreads?: number;
+  /** Drop the output of objects whose raw object is gone (`ingestAll`'s `forgetMissing`, `--forget-missing`). */
+  forgetMissing?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
       maxRejectRatio: options.maxRejectRatio,
       requireChecksum: options.requireChecksum,
       encodeThreads: options.encodeThreads ?? defaultEncoderThreads(),
+      forgetMissing: options.forgetMissing,
       onObject: (e) => {
         if (e.status === 'read') read.add(e.key);
         if (e.status === 'read' || (e.status === 'failed' && !read.has(e.key))) bar.increment();
@@ -87,6 +90,14 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
   }
   if (result.ledgerWriteError !== undefined) {
     log.warn({ err: result.ledgerWriteError }, `the ledger write reported an error, but the ledger read back lists this run's objects, so they are published: ${result.ledgerWriteError.message}`);
+  }
+  if (result.forgotten.length > 0) {
+    ctx.run.count('ingest.forgotten', result.forgotten.length);
+    log.warn({ forgotten: result.forgotten }, `dropped the output of ${result.forgotten.length} object(s) whose raw object is gone: ${result.forgotten.slice(0, 3).join(', ')}${result.forgotten.length > 3 ? ', …' : ''}`);
+  }
+  if (result.mixedConfiguration !== undefined) {
+    log.error({ err: result.mixedConfiguration }, result.mixedConfiguration.message);
+    ctx.run.fail(result.mixedConfiguration, 'ingest');
   }
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   log.info(

@@ -9,7 +9,8 @@ import type { CommandResult } from '../output';
 
 /**
  * What `ingest` reports: the objects ingested, unchanged and failed (with why),
- * those of the ingested that no checksum covered, and the rows read, clean and rejected of those ingested now.
+ * those of the ingested that no checksum covered, those forgotten, those of
+ * another configuration than this run's (which readers then refuse), and the rows read, clean and rejected of those ingested now.
  */
 export function ingestResult(result: IngestAllResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
   const rows = { read: 0, clean: 0, rejected: 0 };
@@ -21,10 +22,14 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
       unchanged: result.unchanged,
       unchecked: result.ingested.filter((i) => i.entry.checksums?.length === 0).map((i) => i.key),
       failed,
+      forgotten: result.forgotten,
+      otherConfiguration: result.otherConfiguration,
       rows,
     },
     text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; rows read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
-      + failed.map((f) => `failed: ${f.error}\n`).join(''),
+      + failed.map((f) => `failed: ${f.error}\n`).join('')
+      + (result.forgotten.length > 0 ? `forgotten: ${result.forgotten.join(', ')}\n` : '')
+      + (result.mixedConfiguration !== undefined ? `error: ${result.mixedConfiguration.message}\n` : ''),
   };
 }
 
@@ -32,7 +37,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
 export function registerIngest(program: Command): void {
   const command = program
     .command('ingest')
-    .description('ingest new or changed raw CSV objects (those raw.pattern selects, lzop, gzip, zstd or uncompressed; others are logged as skipped) into clean and rejects Parquet, under the data set\'s lock as run takes it (exit 3 when some objects failed or went over the reject budget)')
+    .description('ingest new or changed raw CSV objects (those raw.pattern selects, lzop, gzip, zstd or uncompressed; others are logged as skipped) into clean and rejects Parquet, under the data set\'s lock as run takes it (exit 3 when some objects failed or went over the reject budget, or objects of another configuration stay beside them)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());
@@ -45,7 +50,8 @@ export function registerIngest(program: Command): void {
       const { RawObjects } = require('../../lib/catalog') as typeof import('../../lib/catalog');
       const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
       const result = await ingestStep(ctx, new RawObjects(openStore(o.raw)), ingestStepOptions(o));
-      return { code: result.failed.length > 0 ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
+      const partial = result.failed.length > 0 || result.mixedConfiguration !== undefined;
+      return { code: partial ? EXIT.partial : EXIT.ok, ...ingestResult(result) };
     });
   });
 }

@@ -6,12 +6,13 @@
 export type { BacktestRecord } from './backtests';
 export type { BlendRecord } from './blends';
 export { Catalog } from './catalog';
-export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, LakeLayoutError, NotInLakeError } from './errors';
+export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, LakeLayoutError, MixedConfigurationError, NotInLakeError } from './errors';
 export { EXPORT_FORMATS } from './export-formats';
 export type { ExportFormat } from './export-formats';
 export type { ExportFile, ExportMetadata } from './exports';
 export type { IngestParts } from './ingest-parts';
 export { checkLakeLayout, lakeDatasets, LEGACY_KEYS } from './layout';
+export { configurationGroups } from './ledger';
 export type { ContentChecksum, Ledger, LedgerEntry } from './ledger';
 export { PipelineLock } from './lock';
 export type { LockOwner, LockRecord } from './lock';

@@ -6,7 +6,8 @@
  */
 import { Schema, Table } from 'apache-arrow';
 import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
-import type { IngestLedger, Ledger } from './ledger';
+import { MixedConfigurationError } from './errors';
+import { configurationGroups, type IngestLedger, type Ledger } from './ledger';
 import { ownOutputKeys } from './object-outputs';
 import { loadTable, PARQUET_CONTENT_TYPE } from './tables';
 import { objectUri } from './uri';
@@ -77,7 +78,8 @@ export class IngestParts {
    * Ingest deletes the parts a ledger rewrite replaced right after it: a part found
    * missing is read again from the new ledger, so a reader never fails on an ingest
    * beside it.
-   * @throws DatasetFormatError for an unreadable ledger; ObjectNotFoundError for a part the
+   * @throws DatasetFormatError for an unreadable ledger; MixedConfigurationError when its objects
+   *   were ingested with different configurations; ObjectNotFoundError for a part the
    *   current ledger still lists (or after {@link READ_ATTEMPTS} ledgers in a row lost one).
    */
   async read(): Promise<{ table: Table; parts: ObjectInfo[] }> {
@@ -93,8 +95,13 @@ export class IngestParts {
     }
   }
 
-  /** The keys of this kind's parts `ledger` lists: raw keys in order, parts in order. */
+  /**
+   * The keys of this kind's parts `ledger` lists: raw keys in order, parts in order.
+   * @throws MixedConfigurationError when its objects were ingested with different configurations.
+   */
   private listed(ledger: Ledger): string[] {
+    const groups = configurationGroups(ledger);
+    if (groups.length > 1) throw new MixedConfigurationError(this.ledger.dataset, this.ledger.uri, groups);
     return Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k][this.kind]);
   }
 

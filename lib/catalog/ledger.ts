@@ -57,6 +57,21 @@ export const LedgerSchema = z.object({
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 export type Ledger = z.infer<typeof LedgerSchema>;
 
+/**
+ * The ledger's objects grouped by the configuration hash they were ingested with,
+ * `current`'s group first, then by hash; keys in order within a group.
+ * @param current the configuration hash of the configuration in use, when known.
+ */
+export function configurationGroups(ledger: Ledger, current?: string): { configHash: string; keys: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const key of Object.keys(ledger.objects).sort()) {
+    const hash = ledger.objects[key].configHash;
+    groups.set(hash, [...(groups.get(hash) ?? []), key]);
+  }
+  const rank = (hash: string): string => (hash === current ? '' : hash);
+  return [...groups].map(([configHash, keys]) => ({ configHash, keys })).sort((a, b) => (rank(a.configHash) < rank(b.configHash) ? -1 : 1));
+}
+
 const SPEC: JsonSpec<Ledger> = { what: 'ledger', schema: LedgerSchema, indent: 1, newline: false };
 
 /** The ledger of one data set. */

@@ -194,6 +194,29 @@ describe('berserkr CLI', () => {
     expect(summary.failed).toEqual([{ object: 'unchecked.csv.lzo', error: expect.stringMatching(/^unchecked\.csv\.lzo: no checksum covers its content \(.*lzop -F.*\), and checksums are required/) }]);
   });
 
+  test('a configuration change that leaves objects of the old one exits 3; train refuses the mix; --forget-missing drops them', async () => {
+    const raw = join(dir, 'raw-mixed');
+    const lake = join(dir, 'lake-mixed');
+    mkdirSync(raw);
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'a.csv.lzo'));
+    copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.9.lzo'), join(raw, 'b.csv.lzo'));
+    const changed = join(dir, 'mixed.yaml');
+    writeFileSync(changed, readFileSync(RETAIL_CONFIG, 'utf8').replace(/^  duplicates: keep$/m, '  duplicates: reject'));
+    const ingest = (config: string, ...flags: string[]) => runCli(['--output', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', config, ...flags]);
+    expect((await ingest(RETAIL_CONFIG)).code).toBe(0);
+    rmSync(join(raw, 'a.csv.lzo')); // archived
+
+    const mixed = await ingest(changed);
+    expect([mixed.code, JSON.parse(mixed.stdout)]).toMatchObject([3, { status: 'partial', ingested: ['b.csv.lzo'], otherConfiguration: ['a.csv.lzo'], failed: [] }]);
+    const train = await runCli(['train', '--lake', lake, '--config', changed]);
+    expect(train.code).toBe(1);
+    expect(train.stderr).toMatch(/the clean data of data set "online-retail" mix 2 configurations, .*1 object ingested with configuration [0-9a-f]{12}… \(a\.csv\.lzo\).*--forget-missing/);
+
+    const forgot = await ingest(changed, '--forget-missing');
+    expect([forgot.code, JSON.parse(forgot.stdout)]).toMatchObject([0, { status: 'ok', forgotten: ['a.csv.lzo'], unchanged: ['b.csv.lzo'], otherConfiguration: [] }]);
+    expect(await openStore(lake).list('clean/online-retail/a.csv.lzo/')).toEqual([]);
+  });
+
   test('ingest and train wait for the data set\'s lock, as run does; ingest ingests once it is free', async () => {
     const raw = join(dir, 'raw-locked');
     const lake = join(dir, 'lake-locked');

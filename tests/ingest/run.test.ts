@@ -6,7 +6,8 @@ import { LzopFormatError } from '../../ingest/lzop';
 import { HeaderMismatchError } from '../../ingest/typing';
 import { createLzoRegistry } from '../../ingest/lzo1x';
 import { RejectBudgetError, RunRejectBudgetError, ingestAll } from '../../ingest';
-import { Catalog, DatasetFormatError } from '../../lib/catalog';
+import { ForgetAllError } from '../../ingest/run';
+import { Catalog, DatasetFormatError, MixedConfigurationError } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
 import { corruptWithoutChecksums, fixture, retailLzop, ZSTD_SAMPLE, zstdFrame } from './helpers';
@@ -168,6 +169,33 @@ describe('ingestAll', () => {
     const keep = { ...config, csv: { ...config.csv, duplicates: 'keep' as const } };
     expect((await ingestAll(raw, lake, keep, options())).ingested).toHaveLength(1);
     expect((await ingestAll(raw, lake, keep, options())).unchanged).toEqual(['landing/2010-12a.csv.lzo']);
+  });
+
+  it('says when a configuration change leaves objects of the old one, which readers refuse, and forgets them when asked', async () => {
+    const { raw, lake } = setUp();
+    const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'];
+    await raw.put(a, fixture('lzop', 'sample.1.lzo'));
+    await raw.put(b, fixture('lzop', 'sample.9.lzo'));
+    expect((await ingestAll(raw, lake, config, options())).mixedConfiguration).toBeUndefined();
+    await raw.delete(a); // archived
+    const keep = { ...config, csv: { ...config.csv, duplicates: 'keep' as const } };
+    const changed = await ingestAll(raw, lake, keep, options());
+    expect(changed.ingested.map((i) => i.key)).toEqual([b]);
+    expect(changed.otherConfiguration).toEqual([a]);
+    expect(changed.mixedConfiguration).toBeInstanceOf(MixedConfigurationError);
+    const catalog = new Catalog(lake, 'online-retail');
+    await expect(catalog.clean.load()).rejects.toThrow(/^the clean data of data set "online-retail" mix 2 configurations, .*\(landing\/2010-12a\.csv\.lzo\).*--forget-missing$/);
+
+    // An empty listing is most likely a wrong location: nothing is forgotten.
+    const empty = new MemoryStore();
+    await expect(ingestAll(empty, lake, keep, { ...options(), forgetMissing: true })).rejects.toThrow(ForgetAllError);
+    expect(Object.keys((await catalog.ledger.load()).objects)).toEqual([a, b]);
+
+    const forgot = await ingestAll(raw, lake, keep, { ...options(), forgetMissing: true });
+    expect([forgot.forgotten, forgot.unchanged, forgot.otherConfiguration, forgot.mixedConfiguration]).toEqual([[a], [b], [], undefined]);
+    expect(Object.keys((await catalog.ledger.load()).objects)).toEqual([b]);
+    expect(await lake.list(catalog.clean.prefix(a))).toEqual([]);
+    expect((await catalog.clean.load()).numRows).toBe(39);
   });
 
   it('refuses an unreadable ledger without writing anything', async () => {
