@@ -61,6 +61,17 @@ export class ByteReader {
     return out;
   }
 
+  /**
+   * The unread bytes of the chunk at the read position, without reading them: a
+   * zero-copy view (same caveat as {@link read}), empty only when the stream has
+   * ended. For a consumer that takes what it can and learns only afterwards how
+   * much it took; it then reads that many with {@link read}.
+   */
+  async peek(): Promise<Uint8Array> {
+    await this.fill(1);
+    return this.chunks[0]?.subarray(this.head) ?? new Uint8Array(0);
+  }
+
   /** True when every byte of the stream has been read. */
   async atEnd(): Promise<boolean> {
     return (await this.fill(1)) === 0;

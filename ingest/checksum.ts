@@ -1,5 +1,5 @@
 /**
- * Checksums of the lzop container: Adler-32 (RFC 1950 §8.2) and CRC-32
+ * Checksums of the lzop container and of gzip members: Adler-32 (RFC 1950 §8.2) and CRC-32
  * (ISO 3309 / ITU-T V.42, reflected polynomial 0xEDB88320, as zlib's `crc32`).
  * Both are incremental: pass the previous value to continue over a further range.
  */

@@ -3,7 +3,8 @@
  * first bytes say, and the gzip (RFC 1952) and zstd (RFC 8878) readers over
  * chunks of a few bytes.
  */
-import { gzipSync } from 'zlib';
+import { deflateRawSync, gzipSync } from 'zlib';
+import { crc32 } from '../../ingest/checksum';
 import {
   CompressedDataError,
   CompressionMismatchError,
@@ -144,14 +145,67 @@ describe('readGzip (RFC 1952)', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024);
   });
 
-  it('fails a truncated, corrupt or trailing-garbage object naming it', async () => {
+  it('fails a truncated or corrupt object naming it and the byte', async () => {
     const gz = gzipSync(body);
     const fails = (bytes: Uint8Array) => concatBytes(readGzip(chunked(bytes, 1000), { objectKey: 'landing/x.csv.gz' }));
-    await expect(fails(gz.subarray(0, gz.length - 10))).rejects.toThrow(new CompressedDataError('landing/x.csv.gz', 'gzip', 'unexpected end of file'));
+    await expect(fails(gz.subarray(0, gz.length - 10))).rejects.toThrow(
+      `landing/x.csv.gz: gzip data cannot be read at byte ${gz.length - 10}: truncated deflate data: the object ends inside the member's deflate stream (zlib: unexpected end of file)`,
+    );
+    await expect(fails(gz.subarray(0, gz.length - 3))).rejects.toThrow(
+      `landing/x.csv.gz: gzip data cannot be read at byte ${gz.length - 8}: truncated member trailer (CRC32, ISIZE): expected 8 bytes, found 5 before the end of the object`,
+    );
     const corrupt = Buffer.from(gz);
     corrupt[gz.length - 6] ^= 0xff; // the CRC-32 of the member
-    await expect(fails(corrupt)).rejects.toThrow('landing/x.csv.gz: gzip data cannot be read: incorrect data check');
-    await expect(fails(Buffer.concat([gz, Buffer.from('garbage')]))).rejects.toThrow(CompressedDataError);
+    const crc = gz.readUInt32LE(gz.length - 8).toString(16).padStart(8, '0');
+    const stored = corrupt.readUInt32LE(gz.length - 8).toString(16).padStart(8, '0');
+    await expect(fails(corrupt)).rejects.toThrow(
+      `landing/x.csv.gz: gzip data cannot be read at byte ${gz.length - 8}: CRC-32 ${stored} does not match the member's content (CRC-32 ${crc}): the object is corrupt`,
+    );
+    const shorter = Buffer.from(gz);
+    shorter.writeUInt32LE(body.length - 1, gz.length - 4);
+    await expect(fails(shorter)).rejects.toThrow(`at byte ${gz.length - 4}: ISIZE ${body.length - 1} does not match the member's content (${body.length} bytes)`);
+    const invalid = Buffer.from(gz);
+    invalid[10] = 0xff; // BFINAL 1, BTYPE 11: reserved
+    await expect(fails(invalid)).rejects.toThrow('landing/x.csv.gz: gzip data cannot be read at byte 10: invalid deflate data (zlib: invalid block type)');
+    await expect(fails(Buffer.from('a,b\n'))).rejects.toThrow('landing/x.csv.gz: gzip data cannot be read at byte 0: not a gzip member: expected 1f 8b 08, found 61 2c 62');
+  });
+
+  it('refuses any byte after the last member that does not start a member, a zero byte included, naming the byte', async () => {
+    const first = gzipSync(body.subarray(0, 400));
+    const second = gzipSync('c,d\n');
+    const fails = (tail: Uint8Array, size: number) => concatBytes(readGzip(chunked(Buffer.concat([first, tail]), size), { objectKey: 'k.gz' }));
+    // Each at the end of a chunk and inside one: the member ends either way.
+    for (const size of [1, first.length, 7, 1 << 20]) {
+      const at = `k.gz: gzip data cannot be read at byte ${first.length}: bytes after the last member that are not a member: expected 1f 8b 08`;
+      // node:zlib's gunzip stopped at the zero byte and dropped the member after it.
+      await expect(fails(Buffer.concat([Uint8Array.of(0), second]), size)).rejects.toThrow(`${at}, found 00 1f 8b`);
+      await expect(fails(Buffer.from('\0GARBAGE'), size)).rejects.toThrow(`${at}, found 00 47 41`);
+      await expect(fails(Buffer.from('GARBAGE'), size)).rejects.toThrow(`${at}, found 47 41 52`);
+      // gzip -d takes zeros there for tape padding; here they may as well be lost data.
+      await expect(fails(new Uint8Array(512), size)).rejects.toThrow(`${at}, found 00 00 00`);
+      await expect(fails(Uint8Array.of(0x1f), size)).rejects.toThrow(`${at}, found 1f`);
+      await expect(fails(Uint8Array.of(0x1f, 0x8b, 0x09), size)).rejects.toThrow(`${at}, found 1f 8b 09`);
+      expect(text(await fails(second, size))).toBe(`${body.subarray(0, 400)}c,d\n`);
+    }
+  });
+
+  it('reads the optional header fields, checks the header CRC16 and refuses reserved flag bits', async () => {
+    const content = Buffer.from('a,b\n1,2\n');
+    const u16 = (n: number) => Uint8Array.of(n & 0xff, n >> 8);
+    const u32 = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+    const fields = Buffer.concat([u16(3), Buffer.from('xyz'), Buffer.from('orders.csv\0'), Buffer.from('a comment\0')]);
+    // FLG: FHCRC | FEXTRA | FNAME | FCOMMENT, MTIME 0, XFL 0, OS 3 (Unix).
+    const head = Buffer.concat([Uint8Array.of(0x1f, 0x8b, 0x08, 0x1e, 0, 0, 0, 0, 0, 3), fields]);
+    const member = (crc16: number) => Buffer.concat([head, u16(crc16), deflateRawSync(content), u32(crc32(content)), u32(content.length)]);
+    const read = (bytes: Uint8Array) => concatBytes(readGzip(chunked(bytes, 5), { objectKey: 'k.gz' }));
+    expect(text(await read(member(crc32(head) & 0xffff)))).toBe(text(content));
+    await expect(read(member(~crc32(head) & 0xffff))).rejects.toThrow(
+      `k.gz: gzip data cannot be read at byte ${head.length}: header CRC16 ${(~crc32(head) & 0xffff).toString(16).padStart(4, '0')} does not match the header (${(crc32(head) & 0xffff).toString(16).padStart(4, '0')})`,
+    );
+    const reserved = gzipSync(content);
+    reserved[3] = 0x20;
+    await expect(read(reserved)).rejects.toThrow('k.gz: gzip data cannot be read at byte 3: reserved flag bits set in FLG 20');
+    await expect(read(head.subarray(0, 20))).rejects.toThrow('k.gz: gzip data cannot be read at byte 20: truncated member header: the file name has no terminating zero byte before the end of the object');
   });
 
   it('passes on the source\'s own errors as they are', async () => {
