@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertValidKey, assertValidPrefix, compareKeys, InvalidKeyError } from './keys';
@@ -109,12 +109,23 @@ export class FileStore implements ObjectStore {
    * Every regular file whose key starts with `prefix` (plain string prefix, as in
    * S3), recursively, sorted by {@link compareKeys}; temp files are skipped and
    * a missing folder lists as empty.
+   *
+   * Symbolic links are followed, as a raw folder often links in data kept
+   * elsewhere: a link to a file is listed under the link's key with its target's
+   * size, mtime and etag, and a link to a folder is walked under the link's keys.
+   * A link to a folder being walked (itself or one holding it) is a cycle and is
+   * not walked again: its files are listed under that folder's keys. A link whose
+   * target does not exist (or that loops through links) within the prefix is an
+   * error, not an object that silently vanishes.
+   * @throws StoreError naming a dangling link and its target, or a folder or
+   *   file that cannot be read.
    */
   async list(prefix: string): Promise<ObjectInfo[]> {
     assertValidPrefix(prefix, this.uri);
     const base = prefix.slice(0, prefix.lastIndexOf('/') + 1); // deepest folder fully named by the prefix
     const found: { key: string; path: string }[] = [];
-    const walk = async (dirKey: string): Promise<void> => {
+    /** @param real the folder's real path (links resolved); @param walking the real paths of the folders it is in. */
+    const walk = async (dirKey: string, real: string, walking: readonly string[]): Promise<void> => {
       const dirPath = join(this.root, ...dirKey.split('/').filter((s) => s !== ''));
       let entries;
       try {
@@ -123,19 +134,26 @@ export class FileStore implements ObjectStore {
         if (isMissing(err)) return;
         throw this.wrap('list', dirKey, err);
       }
+      const chain = [...walking, real];
       for (const entry of entries) {
         if (entry.name.startsWith(TEMP_FILE_PREFIX)) continue;
         const key = dirKey + entry.name;
-        if (entry.isDirectory()) {
-          // descend only where keys can still match the prefix
-          const dirPrefix = key + '/';
-          if (dirPrefix.startsWith(prefix) || prefix.startsWith(dirPrefix)) await walk(dirPrefix);
-        } else if (entry.isFile() && key.startsWith(prefix)) {
-          found.push({ key, path: join(dirPath, entry.name) });
+        // descend only where keys can still match the prefix
+        const matches = key.startsWith(prefix);
+        if (!matches && !prefix.startsWith(`${key}/`)) continue;
+        const path = join(dirPath, entry.name);
+        const linked = entry.isSymbolicLink();
+        const kind = linked ? await this.linkTarget(key, path) : entry;
+        if (kind?.isDirectory()) {
+          const target = linked ? await this.realPath(key, path) : join(real, entry.name);
+          if (target !== undefined && !chain.includes(target)) await walk(`${key}/`, target, chain);
+        } else if (kind?.isFile() && matches) {
+          found.push({ key, path });
         }
       }
     };
-    await walk(base);
+    const baseReal = await this.realPath(base, join(this.root, ...base.split('/').filter((s) => s !== '')));
+    if (baseReal !== undefined) await walk(base, baseReal, []);
     found.sort((a, b) => compareKeys(a.key, b.key));
     const out: ObjectInfo[] = [];
     for (let i = 0; i < found.length; i += LIST_CONCURRENCY) {
@@ -150,6 +168,34 @@ export class FileStore implements ObjectStore {
       for (const item of await Promise.all(batch)) if (item) out.push(item);
     }
     return out;
+  }
+
+  /**
+   * What the symbolic link at `path` (key `key`) points to, links followed.
+   * @returns its target's stats, or `undefined` when the link itself is gone (deleted while listing).
+   * @throws StoreError naming the link and its target when the target does not exist or loops.
+   */
+  private async linkTarget(key: string, path: string): Promise<Stats | undefined> {
+    try {
+      return await stat(path);
+    } catch (err) {
+      const loops = errorCode(err) === 'ELOOP';
+      if (!loops && !isMissing(err)) throw this.wrap('list', key, err);
+      const target = await readlink(path).catch(() => undefined);
+      if (target === undefined) return undefined;
+      const why = loops ? 'which loops through symbolic links' : 'which does not exist';
+      throw new StoreError(`cannot list ${this.objectUri(key)}: a symbolic link to ${JSON.stringify(target)}, ${why}`, this.objectUri(key), { cause: err });
+    }
+  }
+
+  /** The real path (links resolved) of `path` (key `key`), or `undefined` when it is gone. */
+  private async realPath(key: string, path: string): Promise<string | undefined> {
+    try {
+      return await realpath(path);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.wrap('list', key, err);
+    }
   }
 
   /** Metadata of `key`, or `undefined` when no such file exists. */

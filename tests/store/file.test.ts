@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, symlink, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore, TEMP_FILE_PREFIX } from '../../lib/store/file';
@@ -86,6 +86,42 @@ describe('FileStore', () => {
     expect(all.find((o) => o.key === 'rejects/a.parquet')).toMatchObject({ size: 17, etag: md5('rejects/a.parquet') });
     expect(await store.list('nothing/')).toEqual([]);
     expect(await new FileStore(join(root, 'never-created')).list('')).toEqual([]);
+  });
+
+  it('follows symbolic links: a linked file under the link\'s key with its target\'s metadata, a linked folder walked under the link\'s keys', async () => {
+    await store.put('raw/real.csv', 'a,b\n1,2\n');
+    await mkdir(join(root, 'elsewhere/more'), { recursive: true });
+    await writeFile(join(root, 'elsewhere/small.csv'), 'a,b\n3,4\n5,6\n');
+    await writeFile(join(root, 'elsewhere/more/2011-02.csv'), 'a,b\n7,8\n');
+    await symlink('../../elsewhere/small.csv', join(root, 'lake/raw/linked.csv'));
+    await symlink(join(root, 'elsewhere/more'), join(root, 'lake/raw/more'));
+    const target = await stat(join(root, 'elsewhere/small.csv'));
+    const listed = await store.list('raw/');
+    expect(listed.map((o) => o.key)).toEqual(['raw/linked.csv', 'raw/more/2011-02.csv', 'raw/real.csv']);
+    expect(listed[0]).toEqual({ key: 'raw/linked.csv', size: target.size, etag: md5('a,b\n3,4\n5,6\n'), lastModified: target.mtimeMs });
+    expect((await store.list('raw/more/2')).map((o) => o.key)).toEqual(['raw/more/2011-02.csv']);
+    expect(Buffer.from(await store.get('raw/more/2011-02.csv')).toString()).toBe('a,b\n7,8\n');
+  });
+
+  it('walks a link back to a folder it is in only once, under that folder\'s keys', async () => {
+    await store.put('raw/real.csv', 'x');
+    await store.put('raw/sub/2011-01.csv', 'y');
+    await symlink('.', join(root, 'lake/raw/self'));
+    await symlink('..', join(root, 'lake/raw/sub/up'));
+    await symlink(join(root, 'lake'), join(root, 'lake/raw/sub/root'));
+    expect((await store.list('raw/')).map((o) => o.key)).toEqual(['raw/real.csv', 'raw/sub/2011-01.csv']);
+  });
+
+  it('fails a listing that meets a dangling link, naming it and its target, and lists past one outside the prefix', async () => {
+    await store.put('raw/real.csv', 'x');
+    await store.put('clean/a.parquet', 'y');
+    await symlink('../../elsewhere/gone.csv', join(root, 'lake/raw/linked.csv'));
+    await expect(store.list('raw/')).rejects.toThrow(new StoreError(`cannot list file://${root}/lake/raw/linked.csv: a symbolic link to "../../elsewhere/gone.csv", which does not exist`, ''));
+    await expect(store.list('')).rejects.toBeInstanceOf(StoreError);
+    expect((await store.list('clean/')).map((o) => o.key)).toEqual(['clean/a.parquet']);
+    await rm(join(root, 'lake/raw/linked.csv'));
+    await symlink('loop.csv', join(root, 'lake/raw/loop.csv'));
+    await expect(store.list('raw/')).rejects.toThrow(`cannot list file://${root}/lake/raw/loop.csv: a symbolic link to "loop.csv", which loops through symbolic links`);
   });
 
   it('sorts by code point (UTF-8 byte order, as S3 does), not UTF-16 units', async () => {
