@@ -1,7 +1,7 @@
 /**
  * The whole pipeline once: ingest new raw objects, then features, a challenger
- * (champion/challenger), scoring and export, evaluation when the as-of time
- * allows it, and the HTML report. What `run` and `schedule` run.
+ * (champion/challenger), scoring, evaluation when the as-of time allows it, the
+ * HTML report, and last the export's commit. What `run` and `schedule` run.
  */
 import type { SystemMetrics } from '../evaluation/evaluate';
 import { evaluateStep } from '../evaluation/runner';
@@ -11,6 +11,7 @@ import { IngestStepOptions, ingestStep } from '../ingest/runner';
 import type { RawObjects } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
 import { reportStep } from '../report/runner';
+import { commitStep } from '../scoring/publish-export';
 import { scoreStep } from '../scoring/runner';
 import type { TrainSettings } from '../training/options';
 import { trainStep, type TrainStepResult } from '../training/runner';
@@ -55,7 +56,8 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
   const index = await eventsStep(ctx);
   const asOf = resolveAsOf(index, o.asOf);
   const trained = await trainStep(ctx, index, { ...o.training, asOf });
-  const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId });
+  // Committed last, so that a failed or stopped evaluation or report publishes nothing.
+  const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId, commit: false });
   const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });
   const reportUri = await reportStep(ctx, index, {
     runId: ctx.run.runId,
@@ -68,6 +70,7 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
     metrics,
     card: trained.card,
   });
+  await commitStep(ctx, scored.runId, 1);
   return {
     failedObjects: ingest.failed.map((f) => f.key),
     asOf,

@@ -20,11 +20,11 @@ export interface RemovedRun {
 /**
  * Removes the objects of every scoring run without `_metadata.json` whose
  * newest object (under `exports/<run-id>/` and `scores/<run-id>/` together) was
- * written before `before` (before `shardedBefore` when the run holds a shard's
- * marker), unless `keep(runId)`.
+ * written before `before` (before `shardedBefore` when the run holds the marker
+ * of a shard of N > 1), unless `keep(runId)`.
  * @param before ms since the epoch.
  * @param keep run ids that may still be written (the caller's own, live runs').
- * @param shardedBefore ms since the epoch; undefined: runs with a shard's marker are kept.
+ * @param shardedBefore ms since the epoch; undefined: runs with the marker of a shard of N > 1 are kept.
  * @returns the runs removed, in run-id order.
  * @throws store errors unchanged (objects removed until then stay removed: none was committed).
  */
@@ -35,7 +35,8 @@ export async function removeUncommittedRuns(catalog: Catalog, before: number, ke
   for (const runId of [...byRun.keys()].sort()) {
     const objects = byRun.get(runId)!;
     if (runs.isCommitted(runId, objects) || keep(runId)) continue;
-    const sharded = objects.some((o) => catalog.shards.isMarkerKey(runId, o.key));
+    // A run of one shard waits for no other: its marker alone does not keep it.
+    const sharded = objects.some((o) => (catalog.shards.markerShard(runId, o.key)?.count ?? 1) > 1);
     const cutoff = sharded ? shardedBefore : before;
     if (cutoff === undefined || objects.some((o) => o.lastModified >= cutoff)) continue;
     const keys = objects.map((o) => o.key).sort();

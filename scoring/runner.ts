@@ -48,6 +48,12 @@ export interface ScoreStepOptions {
   collect?: boolean;
   /** Forward-pass threads, this one included [`defaultForwardThreads` of `ranker.ts`]. */
   threads?: number;
+  /**
+   * Commit the run when this shard completes it [true]. False leaves the commit to the
+   * caller ({@link commitStep}), so that work after the scoring (an evaluation, a
+   * report) can fail or be stopped with nothing published.
+   */
+  commit?: boolean;
 }
 
 export interface ScoreStepResult {
@@ -203,14 +209,14 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
 
 /**
  * Scores one shard (see {@link scoreShardStep}); when its marker completes the
- * run (all N markers present), commits it ({@link commitStep}).
+ * run (all N markers present), commits it ({@link commitStep}) unless `o.commit` is false.
  */
 export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
   const shard = o.shard ?? { index: 0, count: 1 };
   const { marker, lists, all } = await scoreShardStep(ctx, index, o);
   const present = new Set((await ctx.catalog.shards.loadMarkers(marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
-  const committed = present.size === shard.count ? await commitStep(ctx, marker.runId, shard.count) : undefined;
-  if (committed === undefined) ctx.log.info({ runId: marker.runId, done: present.size, shards: shard.count }, `${present.size} of ${shard.count} shards done: run ${marker.runId} not committed yet`);
+  const committed = o.commit !== false && present.size === shard.count ? await commitStep(ctx, marker.runId, shard.count) : undefined;
+  if (committed === undefined && o.commit !== false) ctx.log.info({ runId: marker.runId, done: present.size, shards: shard.count }, `${present.size} of ${shard.count} shards done: run ${marker.runId} not committed yet`);
   const ranked = concatTopK(all);
   return {
     runId: marker.runId,

@@ -84,6 +84,7 @@ export function registerScore(program: Command): void {
         const index = await eventsStep(ctx);
         const asOf = resolveAsOf(index, o.asOf);
         const whole = o.shard === undefined || o.shard.count === 1;
+        // A whole run is evaluated before its commit, so that a failed or stopped evaluation publishes nothing.
         const scored = await scoreStep(ctx, index, {
           asOf,
           horizonDays: o.horizon,
@@ -95,20 +96,24 @@ export function registerScore(program: Command): void {
           batchCustomers: o.batchCustomers,
           threads: o.threads,
           collect: whole,
+          commit: !whole,
         });
+        // Metrics need every customer's list: only a whole run is evaluated.
+        const rows = whole ? await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored }) : undefined;
+        const committed = whole ? await commitStep(ctx, scored.runId, 1) : scored.committed;
+        const exported = committed === undefined ? null : ctx.catalog.exports.uri(committed.runId);
         const summary = {
           dataset: ctx.config.name,
           scoringRun: scored.runId,
           modelId,
           asOf: new Date(asOf).toISOString(),
           shard: o.shard === undefined ? null : `${o.shard.index}/${o.shard.count}`,
-          export: scored.committed === undefined ? null : ctx.catalog.exports.uri(scored.committed.runId),
+          export: exported,
         };
-        // Metrics need every customer's list: only a whole run is evaluated.
-        const rows = whole ? await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored }) : undefined;
-        if (rows === undefined) return { summary: { ...summary, evaluation: null } };
+        const where = exported === null ? `shard ${summary.shard} of run ${scored.runId} scored; the run is not committed yet\n` : `export ${exported} (${committed!.rows} rows, ${committed!.customers} customers)\n`;
+        if (rows === undefined) return { summary: { ...summary, evaluation: null }, text: where };
         const evaluation = evaluationResult(rows, { dataset: ctx.config.name, modelId, asOf, horizonDays: o.horizon });
-        return { summary: { ...summary, evaluation: evaluation.summary }, text: evaluation.text };
+        return { summary: { ...summary, evaluation: evaluation.summary }, text: where + evaluation.text };
       });
     });
 }

@@ -80,10 +80,12 @@ export class ShardOutputs {
     return `${this.folder(runId)}${shardName(shard)}${MARKER_SUFFIX}`;
   }
 
-  /** Whether `key` is the marker of a shard of run `runId` (the shard is done). */
-  isMarkerKey(runId: string, key: string): boolean {
+  /** The shard whose marker `key` is, when it is the marker of a shard of run `runId` (the shard is done). */
+  markerShard(runId: string, key: string): Shard | undefined {
     const folder = this.folder(runId);
-    return key.startsWith(folder) && key.endsWith(MARKER_SUFFIX) && /^shard-\d+-of-\d+$/.test(key.slice(folder.length, -MARKER_SUFFIX.length));
+    if (!key.startsWith(folder) || !key.endsWith(MARKER_SUFFIX)) return undefined;
+    const m = /^shard-(\d+)-of-(\d+)$/.exec(key.slice(folder.length, -MARKER_SUFFIX.length));
+    return m === null ? undefined : { index: Number(m[1]), count: Number(m[2]) };
   }
 
   /** Writes a shard's top-K lists (a SCORES table) as Parquet (one atomic put). */

@@ -7,6 +7,8 @@ const A = '20111109T000000Z-aaaaaa';
 const B = '20111110T000000Z-bbbbbb';
 const C = '20111111T000000Z-cccccc';
 const D = '20111112T000000Z-dddddd';
+const E = '20111113T000000Z-eeeeee';
+const E_KEYS = [`exports/online-retail/${E}/shards/shard-0-of-1._SUCCESS.json`, `exports/online-retail/${E}/shards/shard-0-of-1.parquet`, `scores/online-retail/${E}/shard-0-of-1/part-00000.parquet`];
 
 async function lake(): Promise<MemoryStore> {
   const store = new MemoryStore();
@@ -15,16 +17,17 @@ async function lake(): Promise<MemoryStore> {
     `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`, // shard 0 done, shard 1 not yet
     `scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`, // killed before any export object
     `scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`, // a live run's
+    ...E_KEYS, // a run of one shard, stopped before its commit
     'exports/online-retail/latest.json', 'exports/online-retail/latest/top-k.csv', 'exports/online-retail/notes.txt',
   ]) await store.put(key, 'x');
   return store;
 }
 
 describe('removeUncommittedRuns', () => {
-  it('removes every object of the uncommitted runs written before the cut-off, except runs to keep and sharded runs with a finished shard', async () => {
+  it('removes every object of the uncommitted runs written before the cut-off, except runs to keep and runs of N > 1 shards with a finished shard', async () => {
     const store = await lake();
     const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), Date.now() + 1, (runId) => runId === D);
-    expect(removed).toEqual([{ runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] }]);
+    expect(removed).toEqual([{ runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] }, { runId: E, keys: E_KEYS }]);
     expect([...store.objects.keys()].sort()).toEqual([
       `exports/online-retail/${A}/_metadata.json`, `exports/online-retail/${A}/top-k.csv`,
       `exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${B}/shards/shard-0-of-2.parquet`,
@@ -41,7 +44,11 @@ describe('removeUncommittedRuns', () => {
     expect(removed).toEqual([
       { runId: B, keys: [`exports/online-retail/${B}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${B}/shards/shard-0-of-2.parquet`, `scores/online-retail/${B}/shard-0-of-2/part-00000.parquet`] },
     ]);
-    expect(await removeUncommittedRuns(catalog, Date.now() + 1, () => false, 0)).toEqual([{ runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] }, { runId: D, keys: [`scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`] }]);
+    expect(await removeUncommittedRuns(catalog, Date.now() + 1, () => false, 0)).toEqual([
+      { runId: C, keys: [`scores/online-retail/${C}/shard-0-of-1/part-00000.parquet`] },
+      { runId: D, keys: [`scores/online-retail/${D}/shard-0-of-1/part-00000.parquet`] },
+      { runId: E, keys: E_KEYS },
+    ]);
   });
 
   it('keeps an uncommitted run with an object written after the cut-off: it may still be written', async () => {
@@ -50,7 +57,7 @@ describe('removeUncommittedRuns', () => {
     await new Promise((r) => setTimeout(r, 5));
     await store.put(`scores/online-retail/${B}/shard-1-of-2/part-00000.parquet`, 'x'); // shard 1 still scoring
     const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), cutoff, () => false, cutoff);
-    expect(removed.map((r) => r.runId)).toEqual([C, D]);
+    expect(removed.map((r) => r.runId)).toEqual([C, D, E]);
     expect(await store.head(`exports/online-retail/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
   });
 });
