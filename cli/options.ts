@@ -23,6 +23,16 @@ export function parseNonNegativeInt(value: string): number {
   return n;
 }
 
+/** Largest `--top-k`: lists longer than this are no ranking, and the evaluation holds customers × K ranks. */
+export const MAX_TOP_K = 1000;
+
+/** Parses `--top-k`: an integer from 1 to {@link MAX_TOP_K}; the error quotes the value. */
+export function parseTopK(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_TOP_K) throw new InvalidArgumentError(`expected at most ${MAX_TOP_K} items per customer, got "${value}"`);
+  return n;
+}
+
 /**
  * Parses a random seed: an integer from 0 to 2^32 − 1 written in decimal (the
  * generators take it as an unsigned 32-bit integer). The error quotes the value.
@@ -96,7 +106,7 @@ export const commonOptions = {
   lake: () => location(new Option('--lake <uri>', 'lake bucket or folder (plain path, file:// or s3://bucket/prefix); required').env('BERSERKR_LAKE')),
   config: () => location(new Option('--config <file>', 'data-set configuration (YAML); required').env('BERSERKR_CONFIG')),
   asOf: () => new Option('--as-of <time>', 'as-of time, strict ISO 8601: 2011-11-09 or 2011-11-09T10:00[:SS[.fff]] with an optional Z or ±HH:MM; no zone means UTC; default: just after the last event').argParser(parseInstant),
-  topK: () => new Option('--top-k <n>', 'items per customer in the export').default(10).argParser(parsePositiveInt),
+  topK: () => new Option('--top-k <n>', `items per customer in the export, 1 to ${MAX_TOP_K}`).default(10).argParser(parseTopK),
   seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation, 0 to 4294967295').default(42).argParser(parseSeed),
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
   trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),

@@ -1,7 +1,7 @@
 /** Option parsers of cli/options.ts: strict ISO 8601 as-of times, seeds and thread counts. */
 import { InvalidArgumentError } from 'commander';
 import { defaultEncoderThreads } from '../../lib/parquet-encoder';
-import { parseInstant, parseNonNegativeInt, parsePositiveInt, parseSeed } from '../../cli/options';
+import { parseInstant, parseNonNegativeInt, parsePositiveInt, parseSeed, parseTopK } from '../../cli/options';
 
 describe('parseInstant (--as-of)', () => {
   test.each([
@@ -64,7 +64,15 @@ describe('parseNonNegativeInt (--encode-threads)', () => {
   });
 });
 
-describe('parsePositiveInt (--limit, --top-k, --train-groups …)', () => {
+describe('parseTopK (--top-k)', () => {
+  it('takes 1 to 1000 items per customer, quoting a value outside', () => {
+    expect([parseTopK('1'), parseTopK('1000')]).toEqual([1, 1000]);
+    expect(() => parseTopK('1001')).toThrow('expected at most 1000 items per customer, got "1001"');
+    expect(() => parseTopK('0')).toThrow('expected a positive integer, got "0"');
+  });
+});
+
+describe('parsePositiveInt (--limit, --train-groups …)', () => {
   test.each([['1', 1], ['10', 10], ['012', 12]])('accepts %s', (value, n) => {
     expect(parsePositiveInt(value)).toBe(n);
   });
