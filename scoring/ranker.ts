@@ -63,7 +63,7 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   const { customerIds, itemIds } = index.events;
   const baseline = parseBaselineId(o.modelId);
   if (baseline !== undefined) {
-    const lists = baselineScores(index, await ctx.catalog.fallbacks.load(baseline), o.asOf);
+    const lists = baselineScores(index, await ctx.catalog.fallbacks.load(baseline), o.asOf, o.k);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
     const rank = (batch: Int32Array): RankedBatch => {

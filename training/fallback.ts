@@ -85,9 +85,10 @@ export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, v
 
 /**
  * The fallback's lists at as-of time T (events before T only) with calibrated probabilities.
+ * @param k list length K of the export (the calibration, fitted on ranks 1 … `fallback.k`, is a function of the rank).
  * @returns up to K rows per known customer, ranks 1 …, probability non-increasing in rank.
  */
-export function baselineScores(index: EventIndex, fallback: BaselineFallback, asOf: number): BaselineScores {
-  const lists = BASELINES[fallback.baseline](index, asOf, fallback.k);
+export function baselineScores(index: EventIndex, fallback: BaselineFallback, asOf: number, k: number): BaselineScores {
+  const lists = BASELINES[fallback.baseline](index, asOf, k);
   return { ...lists, probability: applyCalibration(fallback.calibration, rankScore(lists.rank)) };
 }

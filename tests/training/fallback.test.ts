@@ -18,7 +18,7 @@ describe('fitBaselineFallback', () => {
 
   /** The lists' hit rate at cut-off t, and the mean probability the fallback gives them without its prior shift. */
   const atCutoff = (t: number) => {
-    const at = baselineScores(index, { ...fallback, calibration: { ...fallback.calibration, priorShift: 0 } }, t);
+    const at = baselineScores(index, { ...fallback, calibration: { ...fallback.calibration, priorShift: 0 } }, t, 10);
     const truth = customerItemsInWindow(index, t, t + 30 * DAY_MS);
     let hits = 0;
     let mass = 0;
@@ -41,8 +41,12 @@ describe('fitBaselineFallback', () => {
   });
 
   it('scores the baseline lists at the as-of time with probabilities in [0, 1], non-increasing in rank', () => {
-    const scores = baselineScores(index, fallback, T);
+    const scores = baselineScores(index, fallback, T, 10);
     const lists = repeatBaseline(index, T, { k: 10 });
+    // The export's K, not the K of the training that fitted the fallback.
+    const three = baselineScores(index, fallback, T, 3);
+    expect(Array.from(three.rank)).toEqual(Array.from(repeatBaseline(index, T, { k: 3 }).rank));
+    expect(Math.max(...three.rank)).toBe(3);
     expect(Array.from(scores.item)).toEqual(Array.from(lists.item));
     expect(Array.from(scores.rank)).toEqual(Array.from(lists.rank));
     for (let r = 1; r < scores.rank.length; r++) {
