@@ -16,10 +16,10 @@ import { configHash } from '../lib/config';
 import type { BacktestRecord, ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
-import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight } from './blend';
+import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
 import { applyCalibration } from './calibration';
 import { type Challenger, trainChallenger, validationMetrics } from './challenger';
-import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback } from './fallback';
+import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback, parseBaselineId } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
@@ -102,11 +102,21 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
   }
 }
 
+/** Whether `id` names a fallback (`baseline:<name>`, `blend:<model-id>`), not a model. */
+const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined || parseBlendId(id) !== undefined;
+
+/** Makes fallback `id` what a later `score` uses by default, as the champion pointer names it. */
+async function publishFallback(ctx: StageContext, id: string, validation: Record<string, number>): Promise<void> {
+  const written = await ctx.catalog.champion.publishFallback({ modelId: id, promotedAt: new Date().toISOString(), validation });
+  ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+}
+
 /**
  * Trains a challenger at `asOf`, decides by the promotion rule, saves it with
  * its model card and promotes it when it beats the best baseline and the current
  * champion by a margin significant over the validation customers. When it is not
- * promoted and no champion exists, scoring uses whichever is better on the
+ * promoted and no model is champion, scoring (this run's, and later ones: the champion
+ * pointer names it) uses whichever is better on the
  * validation cut-off of the best baseline (calibrated there,
  * `training/fallback.ts`; `championId` `baseline:<name>`, `fallback` set) and
  * the blend of the challenger with that baseline (`training/blend.ts`, judged
@@ -135,7 +145,9 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
 
   const trainingConfig = { asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} };
   const modelId = newModelId(trainingConfig, o.seed);
-  const champion = await ctx.catalog.champion.load();
+  const pointer = await ctx.catalog.champion.load();
+  // A fallback the pointer names is no model to beat: the challenger is judged as without a champion, and a fallback fitted anew.
+  const champion = pointer !== undefined && isFallbackId(pointer.modelId) ? undefined : pointer;
   const compared = champion === undefined ? undefined : await championOnValidation(ctx, log, index, champion.modelId, held, o);
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
   const rule = promotionDecision({ k: o.k, challenger: challenger.byCustomer!.ndcg, baseline: { name: bestName, ndcg: best.byCustomer!.ndcg }, champion: championFigure, bootstrap });
@@ -259,12 +271,14 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration, validationCutoff, k: o.k, reason: decision };
     const written = await ctx.catalog.blends.save(record);
     ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+    await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
     ctx.run.metric('training.blend_fallback', 1);
     return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card };
   }
   const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
   const written = await ctx.catalog.fallbacks.save(fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+  await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: best.ndcg, validationCutoff });
   ctx.run.metric('training.baseline_fallback', 1);
   return { modelId, promoted: false, outcome, decision, championId, validation: metrics, fallback, card };
 }

@@ -1,4 +1,8 @@
-/** `models/<data set>/champion.json`: the data set's promoted model, the one scoring uses by default. */
+/**
+ * `models/<data set>/champion.json`: what scoring uses by default: the data set's promoted
+ * model, or, while no model was ever promoted, the fallback the last training chose
+ * (`baseline:<name>` or `blend:<model-id>`, whose records are kept beside the models).
+ */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
 import { JsonObject } from './json';
@@ -6,8 +10,9 @@ import type { Models } from './models';
 
 /** Schema of `models/<data set>/champion.json`. */
 export const ChampionSchema = z.object({
+  /** A model id, or a fallback's id (`baseline:<name>`, `blend:<model-id>`). */
   modelId: z.string(),
-  /** ISO 8601 UTC time of promotion. */
+  /** ISO 8601 UTC time of promotion (of the fallback's choice). */
   promotedAt: z.string(),
   /** The validation metrics that justified promotion. */
   validation: z.record(z.number()),
@@ -49,6 +54,15 @@ export class ChampionPointer {
    */
   async publish(champion: Champion): Promise<ObjectInfo> {
     await this.models.assertExists(champion.modelId);
+    return this.object.save(champion);
+  }
+
+  /**
+   * Makes a fallback what scoring uses by default, while no model is champion (one
+   * atomic put). The caller saved the fallback's record first.
+   * @param champion `modelId` the fallback's id (`baseline:<name>`, `blend:<model-id>`).
+   */
+  publishFallback(champion: Champion): Promise<ObjectInfo> {
     return this.object.save(champion);
   }
 }

@@ -29,7 +29,7 @@ import { repeatBaseline } from '../../evaluation/baselines';
 import { CARD_SECTIONS } from '../../training/model-card-markdown';
 import { backtest } from '../../pipeline/backtest';
 import { trainStep } from '../../training/runner';
-import { scoreStep } from '../../scoring/runner';
+import { resolveModelId, scoreStep } from '../../scoring/runner';
 import { MemoryStore } from '../helpers/memory-store';
 
 const ROOT = join(__dirname, '..', '..');
@@ -81,7 +81,9 @@ describe('trainStep when the challenger is not significantly better and there is
     expect(r.decision).toMatch(/^not promoted: challenger NDCG@10 0\.\d{4} is not significantly above best baseline repeat 0\.2822: −0\.\d{4}, 95 % lower bound −0\.\d{4}, p \d\.\d{3} \(paired bootstrap over 259 validation customers, 1000 resamples, seed 42\); /);
     expect(r.decision).toContain(`; no champion exists, so scoring uses the blend of ${r.modelId} with baseline repeat (weight 0.001 on the model), better on validation: out-of-fold NDCG@10 0.2840 against best baseline repeat 0.2822: +0.0019`);
     expect(lines.join('')).toContain(JSON.stringify(r.decision).slice(1, -1));
-    expect(await ctx.catalog.champion.load()).toBeUndefined();
+    // The champion pointer names the blend, so that a later score uses it too.
+    expect(await ctx.catalog.champion.load()).toMatchObject({ modelId: r.championId, validation: { 'ndcg@10': expect.any(Number), weight: 0.001 } });
+    expect(await resolveModelId(ctx.catalog, undefined)).toBe(r.championId);
 
     const record = ctx.run.snapshot();
     expect(record.promotion).toEqual({ challengerId: r.modelId, outcome: 'blend', championId: r.championId, decision: r.decision });
@@ -136,6 +138,12 @@ describe('trainStep when the challenger is not significantly better and there is
     expect(card!.promotion).toMatchObject({ outcome: 'baseline', scoringWith: 'baseline:repeat' });
     expect(card!.promotion.blend!.comparison).toMatchObject({ role: 'baseline', against: 'repeat', significant: false });
     expect(card!.promotion.blend!.comparison.meanDifference).toBeLessThan(0);
+    expect(await resolveModelId(fresh.catalog, undefined)).toBe('baseline:repeat');
+
+    // A fallback is no champion to keep: the next challenger that is not promoted gets a fallback fitted anew.
+    const again = await trainStep(fresh, index, settings(asOf, 16));
+    expect(again.outcome).not.toBe('kept-champion');
+    expect((await fresh.catalog.champion.load())!.modelId).toBe(again.championId);
   });
 });
 
