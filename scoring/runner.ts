@@ -16,7 +16,7 @@ import { buildFeatureSet, prepareCutoff } from '../features/build';
 import { canEvaluate, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../features/event-index';
 import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
-import type { Catalog, ExportFormat, ExportMetadata, ShardMarker } from '../lib/catalog';
+import { shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
 import { runIdStart } from '../lib/catalog/run-id';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
@@ -119,6 +119,18 @@ async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Pr
 }
 
 /**
+ * Removes what an earlier attempt at this shard of a given run id left (a killed or
+ * retried shard): its marker first, so that no commit takes the shard as done, then
+ * its lists and scored parts, which this attempt may write fewer of.
+ */
+async function removeEarlierAttempt(ctx: StageContext, runId: string, shard: Shard): Promise<void> {
+  const parts = await ctx.catalog.scores.shardKeys(runId, shard);
+  await ctx.catalog.shards.remove(runId, shard);
+  for (const key of parts) await ctx.catalog.scores.delete(key);
+  if (parts.length > 0) ctx.log.child({ stage: 'scoring' }).info({ runId, shard: shardName(shard), parts: parts.length }, `removed ${parts.length} scored part(s) of an earlier attempt at ${shardName(shard)} of run ${runId}`);
+}
+
+/**
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
@@ -132,6 +144,7 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const shard = o.shard ?? { index: 0, count: 1 };
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
+  if (o.runId !== undefined) await removeEarlierAttempt(ctx, runId, shard);
   const { events } = index;
   const known = knownCustomers(index, eventsBefore(index, o.asOf));
   if (known === 0) {

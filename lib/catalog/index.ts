@@ -25,5 +25,6 @@ export type { Compression, ObjectCompression, RawSelection, SkippedObject } from
 export { assertRunId, InvalidRunIdError } from './run-id';
 export { RunRecords } from './run-records';
 export type { RunRecord } from './run-records';
+export { shardName } from './shards';
 export type { Shard, ShardMarker } from './shards';
 export { objectUri } from './uri';

@@ -37,6 +37,16 @@ export class ScoreParts {
     return `${this.prefix(runId)}${shardName(shard)}/part-${String(part).padStart(5, '0')}.parquet`;
   }
 
+  /** Keys of the parts of a shard present in the lake, in key order. */
+  async shardKeys(runId: string, shard: Shard): Promise<string[]> {
+    return (await this.store.list(`${this.prefix(runId)}${shardName(shard)}/`)).map((o) => o.key);
+  }
+
+  /** Deletes a part; a missing one is no error. */
+  delete(key: string): Promise<void> {
+    return this.store.delete(key);
+  }
+
   /** Writes one part (a SCORES table) as Parquet (one atomic put). */
   save(runId: string, shard: Shard, part: number, table: Table): Promise<ObjectInfo> {
     return saveTable(this.store, this.partKey(runId, shard, part), table);

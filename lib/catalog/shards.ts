@@ -101,6 +101,12 @@ export class ShardOutputs {
     return loadTable(this.store, marker.lists);
   }
 
+  /** Deletes a shard's marker (first: the shard is no longer done), then its lists; missing ones are no error. */
+  async remove(runId: string, shard: Shard): Promise<void> {
+    await this.store.delete(this.markerKey(runId, shard));
+    await this.store.delete(this.listsKey(runId, shard));
+  }
+
   /** Writes a shard's marker, after its outputs: the shard is done (one atomic put). */
   publishMarker(marker: ShardMarker): Promise<ObjectInfo> {
     return new JsonObject(this.store, this.markerKey(marker.runId, marker.shard), MARKER).save(marker);

@@ -3,9 +3,9 @@
  * one to finish, give exactly the single run's export and scored pairs, row for
  * row; nothing is published before the last shard is in.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parquetToTable } from '../../lib/parquet';
 import type { ExportMetadata, RunRecord, ShardMarker } from '../../lib/catalog';
 import { scoresColumns } from '../../scoring/export';
@@ -40,7 +40,12 @@ describe('berserkr score --shard i/N', () => {
 
   test('publishes nothing of a run until its last shard is in, then 4 shards equal the single run row for row', async () => {
     const shard = (i: number) => runCli(scoreArgs(lake, modelId, '--shard', `${i}/4`, '--run-id', SHARDED, '--batch-customers', '600', ...FORMATS));
+    // A part an earlier, killed attempt at shard 1 left, beyond the parts this one writes.
+    const stale = join(lake, `scores/online-retail/${SHARDED}/shard-1-of-4/part-00042.parquet`);
+    mkdirSync(dirname(stale), { recursive: true });
+    writeFileSync(stale, 'left by a killed attempt');
     const first = await Promise.all([0, 1, 2].map(shard));
+    expect(existsSync(stale)).toBe(false);
     for (const r of first) expect(ok(r)).toEqual([0, '']);
     expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(SINGLE);
     expect(existsSync(join(lake, `exports/online-retail/${SHARDED}/_metadata.json`))).toBe(false);
@@ -66,6 +71,8 @@ describe('berserkr score --shard i/N', () => {
     expect(rows(SHARDED).join('\n') === rows(SINGLE).join('\n')).toBe(true);
     // Every scored pair too, once ordered by customer id as the single run is.
     for (let i = 0; i < 4; i++) expect(four.scores.some((key) => key.startsWith(`scores/online-retail/${SHARDED}/shard-${i}-of-4/part-`))).toBe(true);
+    const shardOne = readdirSync(join(lake, `scores/online-retail/${SHARDED}/shard-1-of-4`)).map((f) => `scores/online-retail/${SHARDED}/shard-1-of-4/${f}`);
+    expect(shardOne).toEqual(four.scores.filter((key) => key.includes('/shard-1-of-4/')));
     const single = scoredRows(lake, one);
     expect(single.length).toBe(one.pairs);
     const id = (row: string): string => row.slice(0, row.indexOf(','));
