@@ -195,12 +195,12 @@ describe('berserkr CLI', () => {
   });
 
   test('a configuration change that leaves objects of the old one exits 3; train refuses the mix; --forget-missing drops them', async () => {
-    const raw = join(dir, 'raw-mixed');
-    const lake = join(dir, 'lake-mixed');
+    const raw = join(dir, 'raw-reconfigured');
+    const lake = join(dir, 'lake-reconfigured');
     mkdirSync(raw);
     copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.1.lzo'), join(raw, 'a.csv.lzo'));
     copyFileSync(join(ROOT, 'tests', 'fixtures', 'lzop', 'sample.9.lzo'), join(raw, 'b.csv.lzo'));
-    const changed = join(dir, 'mixed.yaml');
+    const changed = join(dir, 'reconfigured.yaml');
     writeFileSync(changed, readFileSync(RETAIL_CONFIG, 'utf8').replace(/^  duplicates: keep$/m, '  duplicates: reject'));
     const ingest = (config: string, ...flags: string[]) => runCli(['--output', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', config, ...flags]);
     expect((await ingest(RETAIL_CONFIG)).code).toBe(0);
