@@ -10,7 +10,7 @@ import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
 import { CommandResult, OutputFormat, printResult } from './output';
 import { gcStep } from '../pipeline/gc';
-import { EXIT } from './exit';
+import { EXIT, exitCodeOf } from './exit';
 
 
 /** Options every data command has. */
@@ -125,7 +125,8 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * status `running` once the lock is taken, then `ok`, `partial` for exit 3 or `failed`),
  * prints the body's result on stdout (`--output`: its text, or one JSON object, the
  * summary with `command`, `runId`, `status`, `exitCode` and, when it failed, `error`) and sets
- * `process.exitCode`: the body's code; {@link EXIT.failed} when it throws (or the
+ * `process.exitCode`: the body's code; {@link exitCodeOf} the error when it throws ({@link EXIT.usage}
+ * for bad usage or configuration, else {@link EXIT.failed}; {@link EXIT.failed} too when the
  * run record cannot be written); {@link signalExitCode} (130, 143) when
  * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
  * (then nothing runs and no run record is written). A pipeline command starts
@@ -173,7 +174,7 @@ export async function runCommand<O extends DataCommandOptions>(
     if (!ctx.run.snapshot().errors.some((r) => r.message === e.message)) ctx.run.fail(e);
     ctx.log.error({ err: e }, e.message);
     const signal = receivedSignal();
-    code = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : EXIT.failed;
+    code = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : exitCodeOf(e);
   }
   await stopRenewing();
   try {

@@ -20,9 +20,9 @@ export class UsageError extends Error {
 }
 
 /**
- * Names of the errors that mean bad usage or configuration (exit 2) when they stop a
- * command before it runs; any other error there is a failure (exit 1), such as an
- * unreachable store. By name, so that classifying does not load the modules that define them.
+ * Names of the errors that mean bad usage or configuration (exit 2), before or while a
+ * command runs; any other error is a failure (exit 1), such as an unreachable store.
+ * By name, so that classifying does not load the modules that define them.
  */
 const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'UsageError',
@@ -33,9 +33,12 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'LakeLayoutError',
   'DurationError',
   'CronExpressionError',
+  'InvalidStoreUriError',
+  'StoreConfigError',
+  'SubsetExportError',
 ]);
 
-/** The exit code of an error that stopped a command before it ran: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */
+/** The exit code of an error that stopped a command: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */
 export function exitCodeOf(error: unknown): number {
   return error instanceof Error && USAGE_ERRORS.has(error.name) ? EXIT.usage : EXIT.failed;
 }

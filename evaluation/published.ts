@@ -11,6 +11,30 @@ import { SCORES } from '../lib/schema';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { loadExportLists, publishedExport } from '../scoring/published';
 
+/**
+ * An export of chosen customers (`berserkr export --customers`) asked to be evaluated
+ * or reported on: its lists are a few customers' of another run, so the protocol's
+ * metrics over every evaluated customer would count the others as misses.
+ */
+export class SubsetExportError extends Error {
+  constructor(meta: ExportMetadata & { subsetOf: NonNullable<ExportMetadata['subsetOf']> }) {
+    super(
+      `export of run ${meta.runId} holds the lists of ${meta.customers} chosen customers of run ${meta.subsetOf.runId} (berserkr export --customers): `
+        + `metrics over it would count every other customer as a miss; evaluate or report on run ${meta.subsetOf.runId}`,
+    );
+    this.name = 'SubsetExportError';
+  }
+}
+
+/**
+ * `meta`, when it is the export of a whole scoring run.
+ * @throws SubsetExportError when it is an export of chosen customers.
+ */
+export function requireWholeExport(meta: ExportMetadata): ExportMetadata {
+  if (meta.subsetOf !== undefined) throw new SubsetExportError({ ...meta, subsetOf: meta.subsetOf });
+  return meta;
+}
+
 /** A published export with its scored pairs, in dense ids. */
 export interface Published {
   meta: ExportMetadata;

@@ -9,7 +9,8 @@ import type { ExportMetadata } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
-import { readPublished } from './published';
+import { readPublished, requireWholeExport } from './published';
+import { publishedExport } from '../scoring/published';
 
 /**
  * Evaluates `model` at `asOf` (ms since the epoch) beside the baselines as step
@@ -41,10 +42,11 @@ export async function evaluateStep(
  * Evaluates the export of scoring run `runId` (default: the one
  * `exports/<data set>/latest.json` names), its top-K lists and all its scored pairs,
  * against the truth of the lake's current events.
- * @throws Error when the data does not reach the export's horizon (no truth yet),
- *   and the errors of {@link readPublished}.
+ * @throws Error when the data does not reach the export's horizon (no truth yet);
+ *   SubsetExportError for an export of chosen customers; the errors of {@link readPublished}.
  */
 export async function evaluateExport(ctx: StageContext, runId: string | undefined): Promise<{ meta: ExportMetadata; rows: SystemMetrics[] }> {
+  requireWholeExport(await publishedExport(ctx.catalog, runId));
   const index = await eventsStep(ctx);
   const { meta, lists, scored } = await readPublished(ctx.catalog, index, runId);
   const rows = await evaluateStep(ctx, index, Date.parse(meta.asOf), meta.horizonDays, meta.k, { name: meta.modelId, lists, scored });

@@ -17,7 +17,7 @@ import type { Truth } from '../ranking/truth';
 import { buildTruth } from '../evaluation/truth';
 import type { StageContext } from '../lib/stage-context';
 import { evaluateAt, SystemMetrics } from '../evaluation/evaluate';
-import { readPublished } from '../evaluation/published';
+import { readPublished, requireWholeExport } from '../evaluation/published';
 import { eventsStep } from '../features/runner';
 import { publishedExport } from '../scoring/published';
 
@@ -125,10 +125,10 @@ export async function reportRecord(catalog: Catalog, meta: ExportMetadata): Prom
  * Writes the report of scoring run `runId` (default: the run of the export
  * `exports/<data set>/latest.json` names) from its run record (see {@link reportRecord}),
  * its published export and scored pairs, and the lake's current events; returns its URI.
- * @throws the errors of `publishedExport`, `reportRecord` and `readPublished`.
+ * @throws SubsetExportError for an export of chosen customers; the errors of `publishedExport`, `reportRecord` and `readPublished`.
  */
 export async function reportOnRun(ctx: StageContext, runIdArg: string | undefined): Promise<string> {
-  const exported = await publishedExport(ctx.catalog, runIdArg);
+  const exported = requireWholeExport(await publishedExport(ctx.catalog, runIdArg));
   const runId = exported.runId;
   const record = await reportRecord(ctx.catalog, exported);
   const index = await eventsStep(ctx);

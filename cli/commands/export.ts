@@ -8,8 +8,18 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { ExportFormat } from '../../lib/catalog';
 import type { DataCommandOptions } from '../command';
+import { UsageError } from '../exit';
 import { commonOptions } from '../options';
 import { formatOption, runIdOption } from './score';
+
+/** The text of the `--customers` file; an unreadable one is bad usage, naming it. */
+async function readCustomerFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the --customers file ${JSON.stringify(path)}: ${(error as Error).message}`);
+  }
+}
 
 /** Registers `export` on `program`. */
 export function registerExport(program: Command): void {
@@ -27,7 +37,7 @@ export function registerExport(program: Command): void {
       await runCommand('export', o, async (ctx) => {
         const { parseCustomerList } = require('../../scoring/customer-list') as typeof import('../../scoring/customer-list');
         const { exportSubset } = require('../../scoring/reexport') as typeof import('../../scoring/reexport');
-        const wanted = o.customers === undefined ? undefined : parseCustomerList(await readFile(o.customers, 'utf8'), o.customers);
+        const wanted = o.customers === undefined ? undefined : parseCustomerList(await readCustomerFile(o.customers), o.customers);
         const meta = await exportSubset(ctx, wanted, { sourceRunId: o.runId, formats: o.format });
         const uri = ctx.catalog.exports.uri(meta.runId);
         return {

@@ -2,12 +2,13 @@
 import { Command } from 'commander';
 import type { DataCommandOptions } from '../command';
 import { commonOptions } from '../options';
+import { parseRunIdArgument } from './score';
 
 /** Registers `report` on `program`. */
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .argument('[run-id]', 'run whose export to report on; default: the run of the latest export of the data set')
+    .argument('[run-id]', 'run whose export to report on; default: the run of the latest export of the data set', parseRunIdArgument)
     .description('write a self-contained HTML report (lineage, metrics beside baselines, ROC, PR, calibration, gains, Recall/NDCG@K) to runs/<data set>/<run-id>.html and print its location')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())

@@ -27,8 +27,11 @@ const usage =
 export const formatOption = (): Option =>
   new Option('--format <list>', 'export formats, comma-separated: csv (with header), parquet, jsonl').default([...DEFAULT_FORMATS], DEFAULT_FORMATS.join(',')).argParser(usage(parseFormats));
 
-/** `--run-id`: a run id as `runs/` names them. */
-export const runIdOption = (description: string): Option => new Option('--run-id <id>', description).argParser(usage(assertRunId));
+/** `--run-id` (or `flags`): a run id as `runs/` names them. */
+export const runIdOption = (description: string, flags = '--run-id <id>'): Option => new Option(flags, description).argParser(usage(assertRunId));
+
+/** Parses a `[run-id]` argument: a run id as `runs/` names them, else a usage error quoting it. */
+export const parseRunIdArgument = usage(assertRunId);
 
 interface ScoreOptions extends DataCommandOptions {
   asOf?: number;

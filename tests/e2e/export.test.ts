@@ -153,8 +153,14 @@ describe('top-K exports', () => {
     expect(existsSync(join(lake, `exports/online-retail/${runId}/top-k.jsonl`))).toBe(true);
     expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(RUN);
     const bad = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--customers', join(dir, 'missing.txt')]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('missing.txt');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cannot read the --customers file ".*missing\.txt": ENOENT/);
+    // Metrics over a few customers' lists would count every other customer as a miss.
+    for (const args of [['evaluate', '--run-id', runId], ['report', runId]]) {
+      const subset = await runCli([...args, '--lake', lake, '--config', RETAIL_CONFIG]);
+      expect([args[0], subset.code]).toEqual([args[0], 2]);
+      expect(subset.stderr).toContain(`export of run ${runId} holds the lists of 3 chosen customers of run ${RUN} (berserkr export --customers): metrics over it would count every other customer as a miss; evaluate or report on run ${RUN}`);
+    }
   }, TIMEOUT_MS);
 
   test('score refuses an as-of before the data, and shard options that could never be merged, leaving latest as it was', async () => {
