@@ -40,6 +40,40 @@ export async function writeExport(ctx: StageContext, table: Table, formats: read
   return metadata;
 }
 
+/** Rounds of {@link publishLatest} before it leaves the copies to the next commit or gc. */
+const LATEST_ROUNDS = 5;
+
+/**
+ * Makes `metadata`'s run the latest export, unless a later run is, and leaves the copies
+ * under `exports/<data set>/latest/` (for readers that cannot follow the pointer: every
+ * file the sidecar lists and no other) those of the run the pointer names. Commits may
+ * run side by side (`score` takes no lock), so after copying it reads the pointer again:
+ * an earlier run that overwrote it is overwritten in turn, and copies of another run than
+ * the pointer's are made again from the pointer. Whoever finishes last leaves the
+ * pointer on the latest run and the copies in step with it. A failure leaves the copies
+ * mixed until the next commit or gc re-syncs them.
+ */
+async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promise<void> {
+  const { latest } = ctx.catalog;
+  const runId = metadata.runId;
+  for (let round = 0; round < LATEST_ROUNDS; round++) {
+    const current = await latest.load();
+    if (current === undefined || current.runId < runId) {
+      const info = await latest.publish(runId);
+      ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+    } else if (current.runId > runId && round === 0) {
+      ctx.log.warn({ runId, latest: current.runId }, `${latest.uri} names the later run ${current.runId}: run ${runId} is committed but not published as latest`);
+    }
+    const target = current === undefined || current.runId <= runId ? metadata : await latest.loadMetadata();
+    if (target === undefined) continue;
+    if ((await latest.copiedRunId()) !== target.runId || round > 0) {
+      for (const copy of await latest.refreshCopies(target)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+    }
+    if ((await latest.load())?.runId === target.runId) return;
+  }
+  ctx.log.warn({ runId }, `${latest.uri} kept changing while run ${runId} was committed: the copies under latest/ may mix runs until the next commit or berserkr gc`);
+}
+
 /**
  * Commits run `runId` scored in `count` shards: checks the N markers agree,
  * merges the shards' lists (customer id, then rank), writes the export and its
@@ -51,23 +85,14 @@ export async function writeExport(ctx: StageContext, table: Table, formats: read
  */
 export async function commitStep(ctx: StageContext, runId: string, count: number): Promise<ExportMetadata> {
   return ctx.run.step('commit', async () => {
-    const { shards, latest } = ctx.catalog;
+    const { shards } = ctx.catalog;
     const markers = checkShardMarkers(await shards.loadMarkers(runId), count);
     const parts = await Promise.all(markers.map((m) => shards.loadLists(m)));
     const table = mergeLists(parts, markers.map((m) => m.lists));
     const customers = markers.reduce((s, m) => s + m.customers, 0);
     const base = exportMetadata(markers, [], customers, table.numRows);
     const metadata = await writeExport(ctx, table, markers[0].formats, base);
-    const previous = await latest.load();
-    if (previous !== undefined && previous.runId > runId) {
-      ctx.log.warn({ runId, latest: previous.runId }, `${latest.uri} names the later run ${previous.runId}: run ${runId} is committed but not published as latest`);
-      return metadata;
-    }
-    const info = await latest.publish(runId);
-    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-    // Convenience copy for readers that cannot follow the pointer: every file the sidecar lists and
-    // no other. A failure here leaves the copies mixed until the next commit or gc re-syncs them.
-    for (const copy of await latest.refreshCopies(metadata)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+    await publishLatest(ctx, metadata);
     ctx.run.count('export.rows', metadata.rows);
     ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
     return metadata;

@@ -1,0 +1,105 @@
+/**
+ * scoring/publish-export.ts: commits side by side (score takes no lock) leave
+ * latest.json on the latest run and the copies under latest/ in step with it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Catalog, type ShardMarker } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/log';
+import { NO_PROGRESS } from '../../lib/progress';
+import { RunRecorder } from '../../lib/runs';
+import type { StageContext } from '../../lib/stage-context';
+import { commitStep } from '../../scoring/publish-export';
+import { MemoryStore } from '../helpers/memory-store';
+
+const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
+const OLDER = '20111109T000000Z-aaaaaa';
+const NEWER = '20111110T000000Z-bbbbbb';
+
+function context(lake: MemoryStore): StageContext {
+  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+  return {
+    log: createLogger({ format: 'json', level: 'silent' }),
+    progress: NO_PROGRESS,
+    catalog: new Catalog(lake, config.name),
+    config,
+    run: new RunRecorder({ command: 'score', code: { version: 'test', commit: null, dirty: false } }),
+    signal: new AbortController().signal,
+  };
+}
+
+/** Leaves run `runId` scored in one shard, its list one row of `item`, ready to commit in `formats`. */
+async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats']): Promise<void> {
+  const shard = { index: 0, count: 1 };
+  const lists = new Table({
+    customer_id: vectorFromArray(['c1'], new Utf8()),
+    item_id: vectorFromArray([item], new Utf8()),
+    rank: makeVector({ type: new Int32(), data: Int32Array.of(1) }),
+    probability: makeVector({ type: new Float64(), data: Float64Array.of(0.5) }),
+  });
+  await catalog.shards.saveLists(runId, shard, lists);
+  await catalog.shards.publishMarker({
+    runId, shard, modelId: 'm', asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [],
+  });
+}
+
+/** The run id in each copy under latest/, by its one row's item (`item-<run>`), and the copies' sidecar's run. */
+async function copies(lake: MemoryStore, catalog: Catalog): Promise<{ files: Record<string, string>; sidecar: string | undefined }> {
+  const files: Record<string, string> = {};
+  for (const { key } of await lake.list('exports/online-retail/latest/')) {
+    if (key.endsWith('_metadata.json')) continue;
+    files[key.split('/').pop()!] = /item-(\w+)/.exec(new TextDecoder().decode(await lake.get(key)))?.[1] ?? '?';
+  }
+  return { files, sidecar: await catalog.latest.copiedRunId() };
+}
+
+describe('commitStep beside another commit', () => {
+  it('takes latest.json back from an earlier run that overwrote it while its copies were made', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv']);
+    await commitStep(ctx, OLDER, 1);
+    // The older run's commit, which read latest.json before this one flipped it, flips it back mid-copy.
+    const put = lake.put.bind(lake);
+    let raced = false;
+    lake.put = async (key: string, body: Parameters<MemoryStore['put']>[1]) => {
+      if (!raced && key === 'exports/online-retail/latest/top-k.csv') {
+        raced = true;
+        await ctx.catalog.latest.publish(OLDER);
+        await ctx.catalog.latest.refreshCopies((await ctx.catalog.latest.loadMetadata())!);
+      }
+      return put(key, body);
+    };
+    await commitStep(ctx, NEWER, 1);
+    expect(raced).toBe(true);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+  });
+
+  it('copies the later run the pointer names when that one flipped it while its own copies were made', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv']);
+    await commitStep(ctx, NEWER, 1);
+    await lake.delete('exports/online-retail/latest.json'); // as if the older commit read the pointer before the first one
+    const put = lake.put.bind(lake);
+    let raced = false;
+    lake.put = async (key: string, body: Parameters<MemoryStore['put']>[1]) => {
+      // The later commit flips the pointer and finishes its copies before this one's jsonl copy lands.
+      if (!raced && key === 'exports/online-retail/latest/top-k.jsonl') {
+        raced = true;
+        await ctx.catalog.latest.publish(NEWER);
+        await ctx.catalog.latest.refreshCopies((await ctx.catalog.latest.loadMetadata())!);
+      }
+      return put(key, body);
+    };
+    await commitStep(ctx, OLDER, 1);
+    expect(raced).toBe(true);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+  });
+});
