@@ -139,8 +139,42 @@ export interface IngestAllResult {
   mixedConfiguration?: MixedConfigurationError;
   /** With `mixedConfiguration`: the objects ingested with another configuration than this run's, in key order. */
   otherConfiguration: string[];
+  /**
+   * Objects read in this run whose content (ETag and size) is that of another object, ingested
+   * before or earlier in key order (`of`): a file exported twice under two names, whose rows
+   * are now in the lake twice. Under `csv.duplicates: reject` such an object fails instead
+   * (CopiedObjectError).
+   */
+  copies: { key: string; of: string }[];
   /** The ledger as published at the end. */
   ledger: Ledger;
+}
+
+/** An object whose content (ETag and size) is another's, under `csv.duplicates: reject`: all its lines would be duplicates. */
+export class CopiedObjectError extends Error {
+  constructor(readonly objectKey: string, readonly original: string) {
+    super(`${objectKey}: has the content (ETag and size) of ${original}, so every line of it would be a duplicate of that object's; csv.duplicates is reject, so it is not ingested`);
+    this.name = 'CopiedObjectError';
+  }
+}
+
+/**
+ * For each object to read, the object whose copy it is, when its content (ETag and size)
+ * is that of one the ledger holds (and that is not read again) or of one to read before it
+ * in key order.
+ */
+function copiesOf(ledger: Ledger, todo: readonly ObjectInfo[]): Map<string, string> {
+  const again = new Set(todo.map((o) => o.key));
+  const first = new Map<string, string>();
+  const content = (o: { etag: string; size: number }): string => `${o.etag}\n${o.size}`;
+  for (const key of Object.keys(ledger.objects).sort()) if (!again.has(key) && !first.has(content(ledger.objects[key]))) first.set(content(ledger.objects[key]), key);
+  const copies = new Map<string, string>();
+  for (const object of [...todo].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const original = first.get(content(object));
+    if (original === undefined) first.set(content(object), object.key);
+    else copies.set(object.key, original);
+  }
+  return copies;
 }
 
 /** `forgetMissing` with a raw listing that holds no object: most likely the wrong location, so nothing is dropped. */
@@ -206,7 +240,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const rawObjects = new RawObjects(raw);
   const ledger = await catalog.ledger.load();
   const listing = (await rawObjects.select(config, options.rawPrefix)).taken;
-  const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], forgotten: [], otherConfiguration: [], ledger };
+  const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
   if (options.forgetMissing) await forgetMissing();
   const todo: ObjectInfo[] = [];
   for (const object of listing) {
@@ -214,6 +248,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     if (known && known.etag === object.etag && known.configHash === hash) result.unchanged.push(object.key);
     else todo.push(object);
   }
+  const copyOf = copiesOf(ledger, todo);
   const workers = options.workers ?? 0;
   const pool = workers > 0 && todo.length > 0 ? new IngestWorkerPool(Math.min(workers, todo.length)) : undefined;
   const encodeThreads = options.encodeThreads ?? 0;
@@ -231,6 +266,11 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     const attempt = checkAttemptId(options.attemptId?.() ?? defaultAttemptId(now()));
     const written: WrittenPart[] = [];
     try {
+      const original = copyOf.get(object.key);
+      if (original !== undefined) {
+        if (config.csv.duplicates === 'reject') throw new CopiedObjectError(object.key, original);
+        result.copies.push({ key: object.key, of: original });
+      }
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const how = objectCompression(object.key, config);

@@ -91,6 +91,9 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
   if (result.ledgerWriteError !== undefined) {
     log.warn({ err: result.ledgerWriteError }, `the ledger write reported an error, but the ledger read back lists this run's objects, so they are published: ${result.ledgerWriteError.message}`);
   }
+  for (const { key, of } of result.copies) {
+    log.warn({ object: key, copyOf: of }, `${raw.uri(key)} has the content (ETag and size) of ${of}: its rows are now in the lake twice (csv.duplicates: reject fails such an object)`);
+  }
   if (result.forgotten.length > 0) {
     ctx.run.count('ingest.forgotten', result.forgotten.length);
     log.warn({ forgotten: result.forgotten }, `dropped the output of ${result.forgotten.length} object(s) whose raw object is gone: ${result.forgotten.slice(0, 3).join(', ')}${result.forgotten.length > 3 ? ', …' : ''}`);

@@ -124,7 +124,10 @@ export const configSchema = z
         header: z.boolean().default(true).describe('Whether the first line is a header, matched against the configured columns.'),
         duplicates: z
           .enum(['keep', 'reject'])
-          .describe('Exact duplicate lines within an object: `keep` every copy (counted as duplicates), or `reject` later copies (reason `duplicate`, naming the first copy\'s line).'),
+          .describe(
+            'Exact duplicate lines within an object: `keep` every copy (counted as duplicates), or `reject` later copies (reason `duplicate`, naming the first copy\'s line). '
+              + 'An object with the content (ETag and size) of another, the same file under two names, is ingested with a warning under `keep` and fails under `reject`.',
+          ),
         columns: z
           .array(columnName)
           .min(1)

@@ -22,6 +22,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
       unchanged: result.unchanged,
       unchecked: result.ingested.filter((i) => i.entry.checksums?.length === 0).map((i) => i.key),
       failed,
+      copies: result.copies,
       forgotten: result.forgotten,
       otherConfiguration: result.otherConfiguration,
       rows,

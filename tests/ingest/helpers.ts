@@ -65,12 +65,13 @@ export function storedLzop(text: string): Uint8Array {
 /**
  * An Online Retail CSV (header of `sample.csv`) of `good` distinct clean lines,
  * then `bad` distinct lines whose InvoiceDate is not a time (rejected as `bad_time`),
- * as a stored lzop object.
+ * as a stored lzop object; lines are numbered from `from`, so that objects of other
+ * `from` hold other lines.
  */
-export function retailLzop(good: number, bad: number): Uint8Array {
+export function retailLzop(good: number, bad: number, from = 0): Uint8Array {
   const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n';
   const line = (i: number, time: string) => `5${String(i).padStart(5, '0')},ITEM${i},THING ${i},1,${time},1.25,17850,United Kingdom\n`;
-  const lines = Array.from({ length: good + bad }, (_, i) => line(i, i < good ? '12/1/2010 8:26' : `not a time ${i}`));
+  const lines = Array.from({ length: good + bad }, (_, i) => line(from + i, i < good ? '12/1/2010 8:26' : `not a time ${from + i}`));
   return storedLzop(header + lines.join(''));
 }
 

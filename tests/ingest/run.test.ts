@@ -198,6 +198,29 @@ describe('ingestAll', () => {
     expect((await catalog.clean.load()).numRows).toBe(39);
   });
 
+  it('says which objects are copies of another (same ETag and size), and fails them under duplicates: reject', async () => {
+    const keep = { ...config, csv: { ...config.csv, duplicates: 'keep' as const } };
+    const { raw, lake } = setUp();
+    await raw.put('a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await raw.put('a (1).csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await raw.put('b.csv.lzo', fixture('lzop', 'sample.9.lzo'));
+    const first = await ingestAll(raw, lake, keep, options());
+    expect(first.ingested.map((i) => i.key)).toEqual(['a (1).csv.lzo', 'a.csv.lzo', 'b.csv.lzo']);
+    expect(first.copies).toEqual([{ key: 'a.csv.lzo', of: 'a (1).csv.lzo' }]);
+    // A later copy of an object ingested before.
+    await raw.put('c.csv.lzo', fixture('lzop', 'sample.9.lzo'));
+    expect((await ingestAll(raw, lake, keep, options())).copies).toEqual([{ key: 'c.csv.lzo', of: 'b.csv.lzo' }]);
+
+    const { raw: raw2, lake: lake2 } = setUp();
+    await raw2.put('a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await raw2.put('z.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    const strict = await ingestAll(raw2, lake2, config, options());
+    expect(strict.ingested.map((i) => i.key)).toEqual(['a.csv.lzo']);
+    expect(strict.failed.map((f) => [f.key, f.error.name, f.error.message])).toEqual([
+      ['z.csv.lzo', 'CopiedObjectError', 'z.csv.lzo: has the content (ETag and size) of a.csv.lzo, so every line of it would be a duplicate of that object\'s; csv.duplicates is reject, so it is not ingested'],
+    ]);
+  });
+
   it('refuses an unreadable ledger without writing anything', async () => {
     const { raw, lake } = setUp();
     await seed(raw);
@@ -330,7 +353,7 @@ describe('ingestAll', () => {
     const first = await ingestAll(raw, lake, config, options());
     const keysBefore = [...lake.objects.keys()].sort();
     // Three small objects, each within its own allowance of 10 lines; together 30 of 36 lines.
-    for (const key of ['m1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo']) await raw.put(key, retailLzop(2, 10));
+    for (const [i, key] of ['m1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo'].entries()) await raw.put(key, retailLzop(2, 10, 100 * i));
     await raw.put('all-bad.csv.lzo', retailLzop(0, 30));
     const events: string[] = [];
     const result = await ingestAll(raw, lake, config, { ...options(), onObject: (e) => events.push(`${e.status} ${e.key}`) });
