@@ -5,6 +5,7 @@
  * can trust.
  */
 import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcquireLock } from '../lib/lock';
+import type { LockRecord } from '../lib/catalog';
 import { RunParams } from '../lib/runs';
 import { parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
@@ -50,6 +51,16 @@ export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions,
     leaseMs: parseDuration(env.BERSERKR_LOCK_LEASE || '2m'),
     settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s'),
   };
+}
+
+/**
+ * How long a command waits for a held lock before it gives up, exit 4 with nothing run,
+ * from `BERSERKR_LOCK_WAIT` (a duration such as `10m`); undefined, waiting as long as it
+ * takes, when unset or empty.
+ * @throws DurationError quoting a bad value.
+ */
+export function lockWaitMs(env: NodeJS.ProcessEnv): number | undefined {
+  return env.BERSERKR_LOCK_WAIT ? parseDuration(env.BERSERKR_LOCK_WAIT) : undefined;
 }
 
 /** Options that hold instants (ms since the epoch, from `parseInstant`): recorded as ISO 8601 strings. */
@@ -109,15 +120,31 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
     ctx.log.info({ holder: result.holder.owner, expiresAt: result.holder.expiresAt }, `skipped: another pipeline run holds the lock, ${describeOwner(result.holder.owner)}, lease until ${result.holder.expiresAt}`);
     return undefined;
   }
-  let waiting = false;
-  return acquireLock(ctx.catalog.lock, owner, {
-    ...settings,
-    signal: ctx.signal,
-    onWait: (holder) => {
-      if (!waiting) ctx.log.info({ holder: holder.owner, expiresAt: holder.expiresAt }, `waiting: another pipeline run holds the lock, ${describeOwner(holder.owner)}, lease until ${holder.expiresAt}`);
-      waiting = true;
-    },
-  });
+  // Waiting ends when the lock is free, at SIGTERM/SIGINT, or after BERSERKR_LOCK_WAIT.
+  const waitMs = lockWaitMs(process.env);
+  const giveUp = new AbortController();
+  const stop = (): void => giveUp.abort();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  const timer = waitMs === undefined ? undefined : setTimeout(stop, waitMs);
+  let holder: LockRecord | undefined;
+  try {
+    return await acquireLock(ctx.catalog.lock, owner, {
+      ...settings,
+      signal: giveUp.signal,
+      onWait: (h) => {
+        if (holder === undefined) ctx.log.info({ holder: h.owner, expiresAt: h.expiresAt }, `waiting: another pipeline run holds the lock, ${describeOwner(h.owner)}, lease until ${h.expiresAt}`);
+        holder = h;
+      },
+    });
+  } catch (error) {
+    if (!giveUp.signal.aborted) throw error;
+    const why = ctx.signal.aborted ? 'stopped while waiting for the lock' : `gave up waiting for the lock after ${process.env.BERSERKR_LOCK_WAIT} (BERSERKR_LOCK_WAIT)`;
+    ctx.log.info({ holder: holder?.owner }, `${why}${holder === undefined ? '' : `: another pipeline run holds it, ${describeOwner(holder.owner)}`}; nothing ran`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', stop);
+  }
 }
 
 /**
@@ -151,8 +178,10 @@ export async function runCommand<O extends DataCommandOptions>(
     if (lock !== 'none') {
       held = await takeLock(ctx, lock);
       if (held === undefined) {
-        printResult(output, { command: name, runId: null, status: 'skipped', exitCode: EXIT.busy }, undefined);
-        process.exitCode = EXIT.busy;
+        const signal = receivedSignal();
+        const skipped = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : EXIT.busy;
+        printResult(output, { command: name, runId: null, status: 'skipped', exitCode: skipped }, undefined);
+        process.exitCode = skipped;
         return;
       }
       ctx.log.info({ lock: held.uri, expiresAt: held.current.expiresAt }, 'lock acquired');

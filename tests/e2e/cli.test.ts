@@ -3,8 +3,8 @@
  * objects failing alone with errors that name the object and the problem.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -243,11 +243,19 @@ describe('berserkr CLI', () => {
     expect(jsonLogs(ingest.stderr).map((l) => l.msg)).toEqual(expect.arrayContaining(['lock acquired', 'lock released']));
     expect(Object.keys(JSON.parse(readFileSync(join(lake, 'ledger', 'online-retail.json'), 'utf8')).objects)).toEqual(['a.csv.lzo']);
 
-    // train replaces the champion as run does: it waits too (stopped here while waiting).
+    // train replaces the champion as run does: it waits too (stopped here while waiting: nothing ran, no run record).
     const again = await hold();
+    const records = () => readdirSync(join(lake, 'runs', 'online-retail')).filter((f) => f.endsWith('.json')).length;
+    const before = records();
     const train = await waiting(['train', '--lake', lake, '--config', RETAIL_CONFIG]);
     train.child.kill('SIGTERM');
     expect(await train.exited).toBe(143);
+    expect(jsonLogs(train.stderr).map((l) => l.msg)).toContain(`stopped while waiting for the lock: another pipeline run holds it, run holder (pid ${process.pid} on ${hostname()}); nothing ran`);
+    // BERSERKR_LOCK_WAIT bounds the wait: then it is busy (exit 4), as a schedule tick that skips.
+    const bounded = await runCli(['--output', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { BERSERKR_LOCK_WAIT: '1s' });
+    expect([bounded.code, JSON.parse(bounded.stdout)]).toEqual([4, { command: 'ingest', runId: null, status: 'skipped', exitCode: 4 }]);
+    expect(bounded.stderr).toContain('gave up waiting for the lock after 1s (BERSERKR_LOCK_WAIT)');
+    expect(records()).toBe(before);
     await again.release();
   });
 
