@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isNode, LineCounter, parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
 
@@ -13,7 +13,7 @@ import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
 export class ConfigError extends Error {
   /**
    * @param source where the configuration came from (a path or key).
-   * @param issues one line per problem, `key.path: message (found <value>)`.
+   * @param issues one line per problem, `[line N: ]key.path: message (found <value>)[; did you mean …?]`.
    */
   constructor(readonly source: string, readonly issues: string[]) {
     super(`invalid data-set configuration ${source}:\n  ${issues.join('\n  ')}`);
@@ -239,9 +239,10 @@ function valueAt(doc: unknown, path: (string | number)[]): unknown {
  * @returns the configuration with defaults filled in (`csv.delimiter` `,`,
  *   `csv.encoding` `utf-8`, `csv.header` true, `required` true, `transform` `none`,
  *   `keep` and `purchase` empty).
- * @throws ConfigError listing every problem as `key.path: message (found value)`.
+ * @param lineOf the line of the node at a key path in the source, when known (`loadConfig` knows it for YAML).
+ * @throws ConfigError listing every problem as `[line N: ]key.path: message (found value)[; did you mean …?]`.
  */
-export function parseConfig(doc: unknown, source: string): DatasetConfig {
+export function parseConfig(doc: unknown, source: string, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): DatasetConfig {
   const result = configSchema.safeParse(doc);
   if (!result.success) {
     throw new ConfigError(
@@ -249,11 +250,73 @@ export function parseConfig(doc: unknown, source: string): DatasetConfig {
       result.error.issues.map((issue) => {
         const path = issue.path.join('.') || '(root)';
         const found = valueAt(doc, issue.path);
-        return `${path}: ${issue.message} (found ${found === undefined ? 'nothing' : JSON.stringify(found)})`;
+        const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
+        const line = lineOf(unknown.length > 0 ? [...issue.path, unknown[0]] : issue.path);
+        const hints = unknown.flatMap((key) => {
+          const near = nearestKey(key);
+          return near === undefined ? [] : [`did you mean ${JSON.stringify(near)} for ${JSON.stringify(key)}?`];
+        });
+        return `${line === undefined ? '' : `line ${line}: `}${path}: ${issue.message} (found ${found === undefined ? 'nothing' : JSON.stringify(found)})${hints.length > 0 ? `; ${hints.join(' ')}` : ''}`;
       }),
     );
   }
   return result.data as DatasetConfig;
+}
+
+/** Every key name of the configuration's schema, at any depth: what an unknown key is compared with. */
+const SCHEMA_KEYS: readonly string[] = (() => {
+  const keys = new Set<string>();
+  const walk = (schema: z.ZodTypeAny): void => {
+    if (schema instanceof z.ZodObject) {
+      for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodTypeAny>)) {
+        keys.add(key);
+        walk(child);
+      }
+    } else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) walk(schema._def.innerType);
+    else if (schema instanceof z.ZodEffects) walk(schema._def.schema);
+    else if (schema instanceof z.ZodArray) walk(schema._def.type);
+    else if (schema instanceof z.ZodUnion || schema instanceof z.ZodDiscriminatedUnion) for (const option of schema._def.options as z.ZodTypeAny[]) walk(option);
+    else if (schema instanceof z.ZodRecord) walk(schema._def.valueType);
+  };
+  walk(configSchema);
+  return [...keys].sort();
+})();
+
+/** Levenshtein distance of `a` and `b` (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The schema key nearest to an unknown `key` (case aside, at most 2 edits, and fewer than its length), if any. */
+function nearestKey(key: string): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const known of SCHEMA_KEYS) {
+    const d = editDistance(key.toLowerCase(), known.toLowerCase());
+    if (d <= 2 && d < key.length && (best === undefined || d < best.d)) best = { key: known, d };
+  }
+  return best?.key;
+}
+
+/**
+ * The 1-based line of the node at `path` in a YAML text (or of its nearest ancestor present).
+ * @param yamlText the YAML document.
+ */
+function yamlLines(yamlText: string): (path: (string | number)[]) => number | undefined {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(yamlText, { lineCounter });
+  return (path) => {
+    for (let p = path; ; p = p.slice(0, -1)) {
+      const node = p.length === 0 ? document.contents : document.getIn(p, true);
+      if (isNode(node) && node.range !== undefined && node.range !== null) return lineCounter.linePos(node.range[0]).line;
+      if (p.length === 0) return undefined;
+    }
+  };
 }
 
 /**
@@ -270,7 +333,7 @@ export function loadConfig(yamlText: string, source: string): DatasetConfig {
     if (e instanceof YAMLParseError) throw new ConfigError(source, [`YAML syntax: ${e.message}`]);
     throw e;
   }
-  return parseConfig(doc, source);
+  return parseConfig(doc, source, yamlLines(yamlText));
 }
 
 /** JSON with object keys sorted recursively (array order kept), so equal values give equal text. */

@@ -26,15 +26,29 @@ describe('loadConfig', () => {
   });
 
   const base = readFileSync(join(FIXTURES, 'config', 'loyalty.yaml'), 'utf8');
-  const problems = (yaml: string) => {
+  /** The problems found in `yaml`, with their line (`line N: `) when `lines`, else without. */
+  const problems = (yaml: string, lines = false) => {
     try {
       loadConfig(yaml, 'test.yaml');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
-      return (e as ConfigError).issues;
+      return (e as ConfigError).issues.map((issue) => (lines ? issue : issue.replace(/^line \d+: /, '')));
     }
     throw new Error('expected a ConfigError');
   };
+
+  it('gives the line of each problem in the YAML, and the nearest key for a misspelt one', () => {
+    const lineOf = (text: string) => base.split('\n').findIndex((l) => l.includes(text)) + 1;
+    expect(problems(base.replace('encoding: latin1', 'encoding: cp1252'), true)[0]).toMatch(new RegExp(`^line ${lineOf('encoding: latin1')}: csv\\.encoding: `));
+    const misspelt = problems(base.replace('duplicates: keep', 'duplicate: keep'), true);
+    expect(misspelt).toHaveLength(2);
+    expect(misspelt[0]).toMatch(/^line \d+: csv\.duplicates: Required \(found nothing\)$/);
+    expect(misspelt[1]).toMatch(new RegExp(`^line ${lineOf('duplicates: keep')}: csv: Unrecognized key\\(s\\) in object: 'duplicate' .*; did you mean "duplicates" for "duplicate"\\?$`));
+    // No suggestion for a key like none of the schema's.
+    const unlike = problems(`${base}\ncolour: 1\n`, true)[0];
+    expect(unlike).toMatch(new RegExp(`^line ${base.split('\n').length + 1}: \\(root\\): Unrecognized key\\(s\\) in object: 'colour' `));
+    expect(unlike).not.toContain('did you mean');
+  });
 
   it('names the key path and quotes the bad value', () => {
     expect(problems(base.replace('delimiter: ";"', 'delimiter: ";;"'))).toEqual(['csv.delimiter: must be exactly one character (found ";;")']);
