@@ -4,15 +4,22 @@
  * top-K lists, for `export`, `evaluate` and `report`.
  */
 import type { Table } from 'apache-arrow';
-import type { Catalog, ExportMetadata } from '../lib/catalog';
+import { DatasetNotFoundError, type Catalog, type ExportMetadata } from '../lib/catalog';
+import { ObjectNotFoundError } from '../lib/store/store';
 
 /**
  * The metadata of run `runId`'s export, or of the export `exports/<data set>/latest.json` names.
- * @throws NotInLakeError when nothing is published yet for the data set; ObjectNotFoundError when the run has no committed export;
+ * @throws NotInLakeError when nothing is published yet for the data set; DatasetNotFoundError when the run has no committed export;
  *   DatasetFormatError when the pointer or the sidecar does not validate.
  */
 export async function publishedExport(catalog: Catalog, runId: string | undefined): Promise<ExportMetadata> {
-  return runId === undefined ? catalog.requireLatestExport() : catalog.exports.loadMetadata(runId);
+  if (runId === undefined) return catalog.requireLatestExport();
+  try {
+    return await catalog.exports.loadMetadata(runId);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new DatasetNotFoundError(`committed export of run ${JSON.stringify(runId)}`, catalog.exports.metadataUri(runId));
+    throw error;
+  }
 }
 
 /**
