@@ -104,7 +104,8 @@ type ReportRecord = Pick<RunRecord, 'inputs' | 'rows' | 'metrics' | 'promotion'>
  * record has the run's id), one built from its shards' records: their inputs
  * (the same events, which the commit checked), the first one's event counts,
  * and the export's pair and row counts; no metrics. A shard marker of an
- * earlier version names no record, and then the lineage is empty.
+ * earlier version names no record, nor does a shard whose record was never
+ * written: the lineage holds what the records found hold.
  * @param meta the run's export sidecar.
  * @throws the errors of `RunRecords.load` but ObjectNotFoundError for a sharded run.
  */
@@ -115,7 +116,8 @@ export async function reportRecord(catalog: Catalog, meta: ExportMetadata): Prom
     if (!(error instanceof ObjectNotFoundError) || meta.shards < 2) throw error;
   }
   const ids = (await catalog.shards.loadMarkers(meta.runId)).flatMap((m) => (m.shard.count === meta.shards && m.commandRunId !== undefined ? [m.commandRunId] : []));
-  const records = await Promise.all(ids.map((id) => catalog.runs.load(id)));
+  const found = await Promise.all(ids.map((id) => catalog.runs.load(id).catch((e: unknown) => (e instanceof ObjectNotFoundError ? undefined : Promise.reject(e)))));
+  const records = found.filter((r) => r !== undefined);
   const inputs = new Map(records.flatMap((r) => r.inputs).map((o) => [`${o.store}\n${o.key}`, o]));
   const events = Object.entries(records[0]?.rows ?? {}).filter(([name]) => name.startsWith('events.'));
   return { inputs: [...inputs.values()], rows: { ...Object.fromEntries(events), 'features.candidates': meta.pairs, 'export.rows': meta.rows }, metrics: {} };
