@@ -26,12 +26,15 @@ BERSERKR_CONFIG ?=
 # The names of earlier versions: nothing reads them, so stop rather than run on other data.
 $(foreach v,RAW_URI LAKE_URI,$(if $(value $(v)),$(error $(v) is set but not read: make and berserkr read BERSERKR_$(v:_URI=) (rename it in .env or on the command line))))
 LOG_FORMAT ?= pretty
-# Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only),
+# Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only; a shard of
+# several also needs RUN_ID, the scoring run its shards share, and MODEL_ID, the model all score with),
 # TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule),
 # CUSTOMERS=ids.txt and FORMAT=csv,parquet,jsonl (export only), OUTPUT=json (one JSON summary on stdout).
 AS_OF      ?=
 TOP_K      ?=
 SHARD      ?=
+RUN_ID     ?=
+MODEL_ID   ?=
 TRAIN_FLAGS ?=
 CUSTOMERS  ?=
 FORMAT     ?=
@@ -52,7 +55,7 @@ LAKE_FLAG = $(if $(BERSERKR_LAKE),--lake '$(BERSERKR_LAKE)')
 LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
 AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
-SHARD_FLAG = $(if $(SHARD),--shard $(SHARD))
+SCORE_FLAGS = $(strip $(if $(SHARD),--shard $(SHARD)) $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(MODEL_ID),--model '$(MODEL_ID)'))
 SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
 EXPORT_FLAGS = $(strip $(if $(CUSTOMERS),--customers '$(CUSTOMERS)') $(if $(FORMAT),--format $(FORMAT)))
 
@@ -126,8 +129,8 @@ ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
 train: build ## Train, calibrate and register a model
 	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG) $(TRAIN_FLAGS)
 
-score: build ## Score candidate pairs (one shard with SHARD=i/N)
-	$(BERSERKR) score $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SHARD_FLAG)
+score: build ## Score candidate pairs (one shard: SHARD=i/N with the RUN_ID and MODEL_ID all shards share)
+	$(BERSERKR) score $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SCORE_FLAGS))
 
 export: build ## Re-export the latest top-K lists without rescoring into exports/<data set>/<run-id>/ (CUSTOMERS=ids.txt for some, FORMAT=csv,parquet,jsonl)
 	$(BERSERKR) export $(strip $(LOCATION) $(EXPORT_FLAGS))

@@ -13,7 +13,7 @@ const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'valida
 
 /** The environment without the variables the Makefile reads, so only the scratch .env sets them. */
 const ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|CUSTOMERS$|FORMAT$|OUTPUT$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|RUN_ID$|MODEL_ID$|SEED_DIR$|CUSTOMERS$|FORMAT$|OUTPUT$)/.test(k)),
 );
 
 function make(cwd: string, args: string[], env: Record<string, string> = {}): string {
@@ -99,6 +99,16 @@ describe('Makefile', () => {
     expect(cliLine(local, ['score', 'SHARD=1/4', 'AS_OF=2011-11-09T00:00:00Z', 'TOP_K=20'])).toMatch(
       / --as-of '2011-11-09T00:00:00Z' --top-k 20 --shard 1\/4$/,
     );
+  });
+
+  it('passes a shard the run id and model all shards share, as the README shows', () => {
+    expect(cliLine(local, ['score', 'SHARD=0/4', 'RUN_ID=20261206T030000Z-0a1b2c', 'MODEL_ID=baseline:repeat'])).toMatch(/ --shard 0\/4 --run-id '20261206T030000Z-0a1b2c' --model 'baseline:repeat'$/);
+    // The README's example, with its shell variables set: score refuses a shard of several without --run-id.
+    const example = /`make (score [^`]*SHARD=[^`]*)`/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    expect(example).not.toBeNull();
+    const vars: Record<string, string> = { RUN_ID: '20261206T030000Z-0a1b2c', MODEL_ID: 'm1', AS_OF: '2011-11-09T00:00:00Z' };
+    const args = example![1].replace(/\$(\w+)/g, (_, name: string) => vars[name] ?? `$${name}`).split(/\s+/);
+    expect(cliLine(local, args)).toMatch(/ --as-of '2011-11-09T00:00:00Z' --shard 0\/4 --run-id '20261206T030000Z-0a1b2c' --model 'm1'$/);
   });
 
   it('passes export only the options berserkr export has, customers and formats when given', () => {
