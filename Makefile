@@ -142,7 +142,7 @@ schedule: build ## Retrain on a schedule: SCHEDULE="--cron '0 3 * * *'" (default
 	$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 runs: build ## List the run records of the data set of BERSERKR_CONFIG (berserkr runs; one in full: berserkr runs show <run-id>)
-	$(BERSERKR) runs $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)'))
+	$(BERSERKR) runs $(LOCATION)
 
 bench: build ## Run a benchmark of bench/ on local data: BENCH=ingest (default) or ingest-1gib (bench/README.md)
 	node dist/bench/$(BENCH).js

@@ -91,7 +91,11 @@ describe('Makefile', () => {
   it('passes the schedule mode and training flags to schedule', () => {
     expect(cliLine(local, ['schedule', 'BERSERKR_RAW=r'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'r' /);
     expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--epochs 1'])).toMatch(/ schedule --once .* --epochs 1$/);
-    expect(cliLine(minio, ['runs', 'BERSERKR_CONFIG=c.yaml'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake' --config 'c.yaml'");
+  });
+
+  it('passes runs the log format and output as the other targets', () => {
+    expect(cliLine(minio, ['runs', 'BERSERKR_CONFIG=c.yaml'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake' --config 'c.yaml' --log-format pretty");
+    expect(cliLine(local, ['runs', 'LOG_FORMAT=json', 'OUTPUT=json'])).toBe('node dist/cli/berserkr.js runs --log-format json --output json');
   });
 
   it('passes the shard, as-of and top-K only when given', () => {
