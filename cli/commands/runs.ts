@@ -1,9 +1,10 @@
 /** `berserkr runs`: lists the run records of a data set of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
 import { Command, Option } from 'commander';
 import type { RunRecord, RunRecords } from '../../lib/catalog';
-import { EXIT, UsageError } from '../exit';
+import type { Logger } from '../../lib/log';
+import { EXIT, exitCodeOf, UsageError } from '../exit';
 import type { GlobalOptions } from '../context';
-import { printResult, type OutputFormat } from '../output';
+import { printResult, type CommandResult, type OutputFormat } from '../output';
 import { commonOptions, parsePositiveInt } from '../options';
 
 /** A model id (`training/registry.ts`) or a baseline standing in for one: what earlier records put where `model` now stands in metric names. */
@@ -49,6 +50,32 @@ export async function selectRuns(o: { lake: string; dataset?: string; config?: s
   return new RunRecords(store, dataset);
 }
 
+/**
+ * Runs `body`, a read-only action named `command` (`runs`, `runs show`), with a
+ * logger that also takes the process's warnings (such as the AWS SDK's notice
+ * about the Node version, so `--log-format json` keeps stderr JSON), and prints
+ * its outcome as the data commands do: its text, or with `--output json` one
+ * summary object with `command`, `runId` null (it writes no run record),
+ * `status` and `exitCode`. An error it throws is logged, summarised with
+ * `status: "failed"` and `error: { name, message }`, and sets the exit code:
+ * {@link EXIT.usage} for bad usage (an invalid run id, no data set named),
+ * else {@link EXIT.failed} (`exitCodeOf`).
+ */
+async function readOnly(command: string, o: GlobalOptions, body: (log: Logger) => Promise<Required<Pick<CommandResult, 'summary' | 'text'>>>): Promise<void> {
+  const { commandLogger } = require('../context') as typeof import('../context');
+  const log = commandLogger(o, command);
+  const output = (o.output ?? 'text') as OutputFormat;
+  try {
+    const result = await body(log);
+    printResult(output, { command, runId: null, status: 'ok', exitCode: EXIT.ok, ...result.summary }, result.text);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    log.error({ err: e }, e.message);
+    process.exitCode = exitCodeOf(e);
+    printResult(output, { command, runId: null, status: 'failed', exitCode: process.exitCode, error: { name: e.name, message: e.message } }, undefined);
+  }
+}
+
 /** Registers `runs` and `runs show` on `program`. */
 export function registerRuns(program: Command): void {
   const runs = program
@@ -60,26 +87,24 @@ export function registerRuns(program: Command): void {
     .addOption(new Option('--limit <n>', 'at most this many runs').default(20).argParser(parsePositiveInt))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<GlobalOptions & { lake: string; dataset?: string; config?: string; limit: number }>();
-      const runs = await selectRuns(o);
-      const records: RunRecord[] = [];
-      for (const id of await runs.list({ limit: o.limit })) records.push(await runs.load(id));
-      // Run ids name the start second: runs of one second are ordered by their start time in ms.
-      records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
-      const lines = ['run id                    command    status  duration  steps  metrics', ...records.map(formatRunLine)];
-      printResult(o.output as OutputFormat, { command: 'runs', dataset: runs.dataset, runs: records }, lines.join('\n') + '\n');
+      await readOnly('runs', o, async () => {
+        const runs = await selectRuns(o);
+        const records: RunRecord[] = [];
+        for (const id of await runs.list({ limit: o.limit })) records.push(await runs.load(id));
+        // Run ids name the start second: runs of one second are ordered by their start time in ms.
+        records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
+        const lines = ['run id                    command    status  duration  steps  metrics', ...records.map(formatRunLine)];
+        return { summary: { dataset: runs.dataset, runs: records }, text: lines.join('\n') + '\n' };
+      });
     });
   runs
     .command('show <run-id>')
-    .description('print one run record as JSON (--lake, --dataset and --config as for runs)')
+    .description('print one run record as JSON (with --output json, under "record" of the summary; --lake, --dataset and --config as for runs)')
     .action(async (runId: string, _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<GlobalOptions & { lake: string; dataset?: string; config?: string }>();
-      const records = await selectRuns(o);
-      try {
-        const record = await records.load(runId);
-        printResult(o.output as OutputFormat, record, JSON.stringify(record, null, 2) + '\n');
-      } catch (error) {
-        process.stderr.write(`berserkr runs show: ${(error as Error).message}\n`);
-        process.exitCode = EXIT.failed;
-      }
+      await readOnly('runs show', o, async () => {
+        const record = await (await selectRuns(o)).load(runId);
+        return { summary: { record }, text: JSON.stringify(record, null, 2) + '\n' };
+      });
     });
 }

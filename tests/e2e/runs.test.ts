@@ -1,0 +1,66 @@
+/**
+ * `berserkr runs` and `runs show` as scripts use them: one JSON summary on stdout
+ * with `command`, `runId` null, `status` and `exitCode`, whatever happened; JSON
+ * lines only on stderr with `--log-format json`, process warnings included; exit
+ * 2 for an invalid run id, 1 for a missing record or an unreachable lake.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLogs, runCli } from '../helpers/cli';
+
+const RUN = '20111109T000000Z-aaaaaa';
+const MISSING = '20111109T000000Z-bbbbbb';
+
+/** A finished run record of `runId`. */
+function record(runId: string): Record<string, unknown> {
+  return {
+    schema: 'berserkr.run/1', runId, command: 'ingest', params: {}, startedAt: '2011-11-09T00:00:00.000Z', finishedAt: '2011-11-09T00:00:01.000Z', durationMs: 1000, status: 'ok',
+    code: { version: '0.1.0', commit: null, dirty: null }, config: null, backend: null, inputs: [], outputs: [], rows: {}, steps: [], metrics: {}, errors: [],
+  };
+}
+
+/** What a `--output json --log-format json` run printed: its summary, its exit code and its log records (stderr holds nothing else). */
+async function json(args: string[], env: Record<string, string> = {}): Promise<{ code: number; summary: Record<string, unknown>; logs: Record<string, unknown>[] }> {
+  const r = await runCli(['--output', 'json', '--log-format', 'json', ...args], env);
+  expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
+  expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+  return { code: r.code, summary: JSON.parse(r.stdout) as Record<string, unknown>, logs: jsonLogs(r.stderr) };
+}
+
+describe('berserkr runs', () => {
+  let lake: string;
+  beforeAll(() => {
+    lake = mkdtempSync(join(tmpdir(), 'berserkr-runs-'));
+    mkdirSync(join(lake, 'runs', 'online-retail'), { recursive: true });
+    writeFileSync(join(lake, 'runs', 'online-retail', `${RUN}.json`), JSON.stringify(record(RUN)));
+  });
+  afterAll(() => rmSync(lake, { recursive: true, force: true }));
+  const where = () => ['--lake', lake, '--dataset', 'online-retail'];
+
+  test('runs and runs show summarise like every command, with runId null', async () => {
+    const list = await json(['runs', ...where()]);
+    expect([list.code, list.summary]).toEqual([0, { command: 'runs', runId: null, status: 'ok', exitCode: 0, dataset: 'online-retail', runs: [record(RUN)] }]);
+    const show = await json(['runs', 'show', RUN, ...where()]);
+    expect([show.code, show.summary]).toEqual([0, { command: 'runs show', runId: null, status: 'ok', exitCode: 0, record: record(RUN) }]);
+    // In text, runs show prints the record alone.
+    expect(JSON.parse((await runCli(['runs', 'show', RUN, ...where()])).stdout)).toEqual(record(RUN));
+  });
+
+  test('runs show of an invalid run id is bad usage (2), of a missing one a failure (1), each a JSON summary and a JSON error record', async () => {
+    for (const [id, code, name] of [['latest', 2, 'InvalidRunIdError'], [MISSING, 1, 'ObjectNotFoundError']] as const) {
+      const r = await json(['runs', 'show', id, ...where()]);
+      expect([id, r.code, r.summary]).toEqual([id, code, { command: 'runs show', runId: null, status: 'failed', exitCode: code, error: { name, message: expect.stringContaining(id) } }]);
+      expect(r.logs.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ msg: expect.stringContaining(id) })]);
+    }
+  });
+
+  test('an unreachable S3 lake fails (1) with JSON logs only, the AWS SDK\'s warnings among them', async () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_S3_FORCE_PATH_STYLE: 'true' };
+    const r = await json(['runs', '--lake', 's3://lake/refused', '--dataset', 'online-retail'], env);
+    expect([r.code, r.summary]).toEqual([1, { command: 'runs', runId: null, status: 'failed', exitCode: 1, error: expect.objectContaining({ message: expect.stringContaining('ECONNREFUSED') }) }]);
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(r.logs.find((l) => String(l.msg).startsWith('NodeVersionSupportWarning'))).toMatchObject({ level: 'warn', warning: { name: 'Warning' } });
+    }
+  });
+});
