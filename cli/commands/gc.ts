@@ -1,7 +1,24 @@
 /** `berserkr gc`: the clean-up every pipeline run starts with, on demand, and for runs of other hosts by age. */
 import { Command, Option } from 'commander';
+import type { GcResult } from '../../pipeline/gc';
 import type { DataCommandOptions } from '../command';
+import type { CommandResult } from '../output';
 import { commonOptions, parseDurationOption } from '../options';
+
+/**
+ * What `gc` reports of its clean-up: the runs it finished as killed or unknown,
+ * the temp files and uncommitted scoring runs it removed, and `latestResynced`,
+ * the run whose export it re-copied into `exports/<data set>/latest/` (null when
+ * they matched the pointer or nothing is published); in the text one line each.
+ */
+export function gcResult(r: GcResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
+  return {
+    summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns, latestResynced: r.latestResynced ?? null },
+    text:
+      `runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`
+      + `latest export re-copied from run: ${r.latestResynced ?? 'none'}\n`,
+  };
+}
 
 /** Registers `gc` on `program`. */
 export function registerGc(program: Command): void {
@@ -30,11 +47,7 @@ export function registerGc(program: Command): void {
         o,
         async (ctx) => {
           const { gcStep } = require('../../pipeline/gc') as typeof import('../../pipeline/gc');
-          const r = await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan });
-          return {
-            summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns },
-            text: `runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`,
-          };
+          return gcResult(await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan }));
         },
         'wait',
       );

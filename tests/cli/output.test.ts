@@ -1,5 +1,6 @@
 /** What commands print on stdout: text for people, or one JSON summary; and a one-line error with its cause. */
 import { describeError } from '../../cli/berserkr';
+import { gcResult } from '../../cli/commands/gc';
 import { pipelineResult } from '../../cli/commands/run';
 import { evaluationResult } from '../../cli/evaluation-result';
 import { printResult } from '../../cli/output';
@@ -45,6 +46,22 @@ describe('pipelineResult', () => {
     expect(lines[1]).toBe('online-retail 30-day horizon, as-of 2011-11-09T00:00:00.000Z, 3 evaluated customers');
     expect(lines.slice(-3)).toEqual(['export file:///lake/e.csv', 'report file:///lake/r.html', '']);
     expect(summary).toMatchObject({ modelId: 'baseline:repeat', outcome: 'baseline', decision });
+  });
+});
+
+describe('gcResult', () => {
+  const cleaned = { abandonedRuns: ['20111110T000000Z-bbbbbb'], tempFiles: ['exports/online-retail/.~tmp.1.a'], uncommittedRuns: [] };
+
+  it('reports the run whose export the latest copies were re-synced to', () => {
+    const r = gcResult({ ...cleaned, latestResynced: '20111109T000000Z-aaaaaa' });
+    expect(r.summary).toEqual({ ...cleaned, latestResynced: '20111109T000000Z-aaaaaa' });
+    expect(r.text).toBe('runs finished as killed or unknown: 1\ntemp files removed: 1\nuncommitted scoring runs removed: 0\nlatest export re-copied from run: 20111109T000000Z-aaaaaa\n');
+  });
+
+  it('says null, and none in the text, when the copies matched', () => {
+    const r = gcResult(cleaned);
+    expect(r.summary.latestResynced).toBeNull();
+    expect(r.text).toMatch(/\nlatest export re-copied from run: none\n$/);
   });
 });
 
