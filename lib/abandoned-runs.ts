@@ -15,6 +15,7 @@
  * Any other `running` record is left alone: it may still run.
  */
 import { hostname } from 'node:os';
+import type { DatasetFormatError } from './catalog/errors';
 import type { RunRecord, RunRecords } from './catalog/run-records';
 import { processAlive } from './lock';
 
@@ -60,17 +61,25 @@ function abandonment(record: RunRecord, options: AbandonedRunOptions, now: numbe
  * Finds the `running` records of the lake that are over (module notes) and
  * rewrites each with status `killed` or `unknown`, no finish time, and an error
  * `RunAbandonedError` saying why; the rest of each record is kept.
- * Reads every run record of `runs` (one GET each).
- * @returns the runs finished, oldest first, and the run ids of `running` records left alone (they may still run).
- * @throws DatasetFormatError for an unreadable record; store errors unchanged.
+ * Reads every run record of `runs` (one GET each); one it cannot read as a run
+ * record is skipped, and returned.
+ * @returns the runs finished, oldest first, the `running` records left alone (they may still run),
+ *   and the errors of the records skipped, each naming its object.
+ * @throws store errors unchanged.
  */
-export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[] }> {
+export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
   const now = (options.now ?? Date.now)();
   const finished: AbandonedRun[] = [];
   const live: RunRecord[] = [];
+  const unreadable: DatasetFormatError[] = [];
   for (const runId of (await runs.list()).reverse()) {
     if (runId === options.self) continue;
-    const record = await runs.load(runId);
+    const loaded = await runs.loadIfValid(runId);
+    if ('invalid' in loaded) {
+      unreadable.push(loaded.invalid);
+      continue;
+    }
+    const { record } = loaded;
     if (record.status !== 'running') continue;
     const over = abandonment(record, options, now);
     if (over === undefined) {
@@ -81,5 +90,5 @@ export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRu
     await runs.save(closed);
     finished.push({ runId, command: record.command, ...over });
   }
-  return { finished, live };
+  return { finished, live, unreadable };
 }

@@ -37,20 +37,24 @@ export interface GcResult {
   tempFiles: string[];
   /** Uncommitted scoring runs whose objects were removed. */
   uncommittedRuns: string[];
+  /** Run records that could not be read (not JSON, or not a run record), skipped: their URIs. */
+  unreadableRecords: string[];
   /** The run whose export `exports/<data set>/latest/` was re-synced to, when its copies did not match the pointer. */
   latestResynced?: string;
 }
 
 /**
- * Finishes abandoned run records, then removes old temp files and uncommitted
- * scoring runs, except those of runs that may still be running.
+ * Finishes abandoned run records (skipping, with a warning, those it cannot read),
+ * then removes old temp files and uncommitted scoring runs, except those of runs
+ * that may still be running.
  * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles` and `removeUncommittedRuns`.
  */
 export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
   const log = ctx.log.child({ stage: 'gc' });
   const now = (options.now ?? Date.now)();
   const { catalog } = ctx;
-  const { finished, live } = await finishAbandonedRuns(catalog.runs, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
+  const { finished, live, unreadable } = await finishAbandonedRuns(catalog.runs, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
+  for (const e of unreadable) log.warn({ record: e.uri }, `skipped an unreadable run record: ${e.message}`);
   for (const r of finished) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
   const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
   for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
@@ -65,7 +69,7 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
   for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
   const latestResynced = await resyncLatest(ctx);
-  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), latestResynced };
+  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), unreadableRecords: unreadable.map((e) => e.uri), latestResynced };
 }
 
 /**

@@ -7,16 +7,17 @@ import { commonOptions, parseDurationOption } from '../options';
 
 /**
  * What `gc` reports of its clean-up: the runs it finished as killed or unknown,
- * the temp files and uncommitted scoring runs it removed, and `latestResynced`,
+ * the temp files and uncommitted scoring runs it removed, the URIs of the run
+ * records it skipped as unreadable, and `latestResynced`,
  * the run whose export it re-copied into `exports/<data set>/latest/` (null when
  * they matched the pointer or nothing is published); in the text one line each.
  */
 export function gcResult(r: GcResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
   return {
-    summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns, latestResynced: r.latestResynced ?? null },
+    summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns, unreadableRecords: r.unreadableRecords, latestResynced: r.latestResynced ?? null },
     text:
       `runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`
-      + `latest export re-copied from run: ${r.latestResynced ?? 'none'}\n`,
+      + `unreadable run records skipped: ${r.unreadableRecords.length}\nlatest export re-copied from run: ${r.latestResynced ?? 'none'}\n`,
   };
 }
 

@@ -80,21 +80,29 @@ async function readOnly(command: string, o: GlobalOptions, body: (log: Logger) =
 export function registerRuns(program: Command): void {
   const runs = program
     .command('runs')
-    .description('list the run records of a data set (runs/<data set>/<run-id>.json), newest first')
+    .description('list the run records of a data set (runs/<data set>/<run-id>.json), newest first; one that cannot be read is skipped with a warning naming it')
     .addOption(commonOptions.lake())
     .addOption(new Option('--dataset <name>', 'data set whose runs to list (default: the name in --config, else the lake\'s only data set)'))
     .addOption(new Option('--config <file>', 'data-set configuration whose name selects the runs').env('BERSERKR_CONFIG'))
     .addOption(new Option('--limit <n>', 'at most this many runs').default(20).argParser(parsePositiveInt))
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<GlobalOptions & { lake: string; dataset?: string; config?: string; limit: number }>();
-      await readOnly('runs', o, async () => {
+      await readOnly('runs', o, async (log) => {
         const runs = await selectRuns(o);
         const records: RunRecord[] = [];
-        for (const id of await runs.list({ limit: o.limit })) records.push(await runs.load(id));
+        const unreadableRecords: string[] = [];
+        for (const id of await runs.list({ limit: o.limit })) {
+          const loaded = await runs.loadIfValid(id);
+          if ('record' in loaded) records.push(loaded.record);
+          else {
+            log.warn({ record: loaded.invalid.uri }, `skipped an unreadable run record: ${loaded.invalid.message}`);
+            unreadableRecords.push(loaded.invalid.uri);
+          }
+        }
         // Run ids name the start second: runs of one second are ordered by their start time in ms.
         records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
         const lines = ['run id                    command    status  duration  steps  metrics', ...records.map(formatRunLine)];
-        return { summary: { dataset: runs.dataset, runs: records }, text: lines.join('\n') + '\n' };
+        return { summary: { dataset: runs.dataset, runs: records, unreadableRecords }, text: lines.join('\n') + '\n' };
       });
     });
   runs

@@ -157,4 +157,20 @@ export class RunRecords {
     if (record.runId !== runId) throw new DatasetFormatError('run record', object.uri, `expected runId ${runId}, found ${record.runId}`);
     return record;
   }
+
+  /**
+   * Reads run `runId`'s record as {@link load} does, for listings that skip a record
+   * they cannot read rather than stop at it.
+   * @returns `{ record }`, or `{ invalid }`, the DatasetFormatError naming the object,
+   *   when it is not JSON, breaks {@link RunRecordSchema} or holds another run's id.
+   * @throws as {@link load} for an invalid run id, a missing record and store errors.
+   */
+  async loadIfValid(runId: string): Promise<{ record: RunRecord } | { invalid: DatasetFormatError }> {
+    try {
+      return { record: await this.load(runId) };
+    } catch (error) {
+      if (error instanceof DatasetFormatError) return { invalid: error };
+      throw error;
+    }
+  }
 }

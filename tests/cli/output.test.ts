@@ -50,12 +50,12 @@ describe('pipelineResult', () => {
 });
 
 describe('gcResult', () => {
-  const cleaned = { abandonedRuns: ['20111110T000000Z-bbbbbb'], tempFiles: ['exports/online-retail/.~tmp.1.a'], uncommittedRuns: [] };
+  const cleaned = { abandonedRuns: ['20111110T000000Z-bbbbbb'], tempFiles: ['exports/online-retail/.~tmp.1.a'], uncommittedRuns: [], unreadableRecords: ['file:///lake/runs/online-retail/20111108T000000Z-cccccc.json'] };
 
   it('reports the run whose export the latest copies were re-synced to', () => {
     const r = gcResult({ ...cleaned, latestResynced: '20111109T000000Z-aaaaaa' });
     expect(r.summary).toEqual({ ...cleaned, latestResynced: '20111109T000000Z-aaaaaa' });
-    expect(r.text).toBe('runs finished as killed or unknown: 1\ntemp files removed: 1\nuncommitted scoring runs removed: 0\nlatest export re-copied from run: 20111109T000000Z-aaaaaa\n');
+    expect(r.text).toBe('runs finished as killed or unknown: 1\ntemp files removed: 1\nuncommitted scoring runs removed: 0\nunreadable run records skipped: 1\nlatest export re-copied from run: 20111109T000000Z-aaaaaa\n');
   });
 
   it('says null, and none in the text, when the copies matched', () => {

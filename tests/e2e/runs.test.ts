@@ -11,6 +11,7 @@ import { jsonLogs, runCli } from '../helpers/cli';
 
 const RUN = '20111109T000000Z-aaaaaa';
 const MISSING = '20111109T000000Z-bbbbbb';
+const BROKEN = '20111110T000000Z-cccccc';
 
 /** A finished run record of `runId`. */
 function record(runId: string): Record<string, unknown> {
@@ -40,7 +41,7 @@ describe('berserkr runs', () => {
 
   test('runs and runs show summarise like every command, with runId null', async () => {
     const list = await json(['runs', ...where()]);
-    expect([list.code, list.summary]).toEqual([0, { command: 'runs', runId: null, status: 'ok', exitCode: 0, dataset: 'online-retail', runs: [record(RUN)] }]);
+    expect([list.code, list.summary]).toEqual([0, { command: 'runs', runId: null, status: 'ok', exitCode: 0, dataset: 'online-retail', runs: [record(RUN)], unreadableRecords: [] }]);
     const show = await json(['runs', 'show', RUN, ...where()]);
     expect([show.code, show.summary]).toEqual([0, { command: 'runs show', runId: null, status: 'ok', exitCode: 0, record: record(RUN) }]);
     // In text, runs show prints the record alone.
@@ -52,6 +53,20 @@ describe('berserkr runs', () => {
       const r = await json(['runs', 'show', id, ...where()]);
       expect([id, r.code, r.summary]).toEqual([id, code, { command: 'runs show', runId: null, status: 'failed', exitCode: code, error: { name, message: expect.stringContaining(id) } }]);
       expect(r.logs.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ msg: expect.stringContaining(id) })]);
+    }
+  });
+
+  test('a record that is not JSON is skipped by runs with a warning naming it; runs show of it fails naming it', async () => {
+    const broken = join(lake, 'runs', 'online-retail', `${BROKEN}.json`);
+    writeFileSync(broken, '{');
+    try {
+      const list = await json(['runs', '--limit', '100', ...where()]);
+      expect([list.code, list.summary.runs, list.summary.unreadableRecords]).toEqual([0, [record(RUN)], [expect.stringContaining(`/${BROKEN}.json`)]]);
+      expect(list.logs.filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ msg: expect.stringMatching(new RegExp(`^skipped an unreadable run record: invalid run record .*/${BROKEN}\\.json: expected JSON`)) })]);
+      const show = await json(['runs', 'show', BROKEN, ...where()]);
+      expect([show.code, show.summary.error]).toEqual([1, { name: 'DatasetFormatError', message: expect.stringMatching(new RegExp(`^invalid run record .*/${BROKEN}\\.json: expected JSON`)) }]);
+    } finally {
+      rmSync(broken);
     }
   });
 

@@ -52,6 +52,18 @@ describe('finishAbandonedRuns', () => {
     expect((await runs.load(done.runId)).status).toBe('ok');
   });
 
+  it('skips a record it cannot read, returning its error, and finishes the others', async () => {
+    const lake = new MemoryStore();
+    const runs = new RunRecords(lake, 'online-retail');
+    const killed = await running(runs, '000009', 'ingest', hostname(), dead);
+    const broken = '20111209T120000Z-00000a';
+    await lake.put(runs.key(broken), '{');
+    const { finished, unreadable } = await finishAbandonedRuns(runs, { self: 'none', lockedCommands: new Set(), lockHeld: false, now: () => NOW });
+    expect(finished.map((r) => [r.runId, r.status])).toEqual([[killed, 'killed']]);
+    expect(unreadable.map((e) => [e.name, e.uri])).toEqual([['DatasetFormatError', runs.uri(broken)]]);
+    expect(unreadable[0].message).toMatch(/^invalid run record .*20111209T120000Z-00000a\.json: expected JSON/);
+  });
+
   it('finishes runs of other hosts as unknown only when they started longer ago than asked', async () => {
     const runs = new RunRecords(new MemoryStore(), 'online-retail');
     const old = await running(runs, '000007', 'score', 'host-b', 1, 25 * HOUR);

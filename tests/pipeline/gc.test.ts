@@ -62,4 +62,16 @@ describe('gcStep and the copies of the latest export', () => {
     expect(Buffer.from(await lake.get('exports/online-retail/latest/top-k.csv')).toString()).toBe('new csv\n');
     expect((await gcStep(ctx, options)).latestResynced).toBeUndefined();
   });
+
+  it('skips a run record it cannot read, naming it, and does the rest of its work', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const { latest, runs } = ctx.catalog;
+    await lake.put(runs.key(OLD), '{');
+    await latest.refreshCopies(await commit(ctx.catalog, OLD, 'old csv\n'));
+    await commit(ctx.catalog, NEW, 'new csv\n');
+    await latest.publish(NEW);
+    const r = await gcStep(ctx, options);
+    expect(r).toMatchObject({ unreadableRecords: [runs.uri(OLD)], latestResynced: NEW });
+  });
 });
