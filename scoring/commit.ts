@@ -16,28 +16,29 @@ const REMEDY: Partial<Record<(typeof AGREE)[number], string>> = {
 };
 
 /**
- * Checks that `markers` are exactly shards 0 … count−1 of one run with the same
+ * Checks that `markers` are exactly shards 0 … count−1 of run `runId` with the same
  * model, as-of time, horizon, K, formats and events, and returns them in shard order.
+ * @param runId the scoring run committed, which every message names (none may have a marker yet).
  * @param markers the markers found, any order.
  * @param count N, the number of shards the run was split into.
- * @throws ScoringInputError naming the missing shards, or the field and the two
- *   values that disagree.
+ * @throws ScoringInputError naming the run and the missing shards, or the field and
+ *   the two values that disagree.
  */
-export function checkShardMarkers(markers: readonly ShardMarker[], count: number): ShardMarker[] {
+export function checkShardMarkers(runId: string, markers: readonly ShardMarker[], count: number): ShardMarker[] {
   const byIndex = new Map<number, ShardMarker>();
   for (const m of markers) {
-    if (m.shard.count !== count) throw new ScoringInputError(`shard marker ${m.shard.index}/${m.shard.count} of run ${m.runId}: expected a shard of ${count}`);
+    if (m.shard.count !== count) throw new ScoringInputError(`shard marker ${m.shard.index}/${m.shard.count} of run ${runId}: expected a shard of ${count}`);
     byIndex.set(m.shard.index, m);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
-  if (missing.length > 0) throw new ScoringInputError(`run ${markers[0]?.runId ?? '?'}: shards ${missing.map((i) => `${i}/${count}`).join(', ')} have no marker yet`);
+  if (missing.length > 0) throw new ScoringInputError(`run ${runId}: shards ${missing.map((i) => `${i}/${count}`).join(', ')} have no marker yet`);
   const ordered = Array.from({ length: count }, (_, i) => byIndex.get(i)!);
   for (const m of ordered.slice(1)) {
     for (const field of AGREE) {
       const [a, b] = [JSON.stringify(ordered[0][field]), JSON.stringify(m[field])];
       if (a === b) continue;
       const remedy = REMEDY[field] === undefined ? '' : `; ${REMEDY[field]}`;
-      throw new ScoringInputError(`shards of run ${ordered[0].runId} disagree on ${field}: shard 0/${count} has ${a}, shard ${m.shard.index}/${count} has ${b}${remedy}`);
+      throw new ScoringInputError(`shards of run ${runId} disagree on ${field}: shard 0/${count} has ${a}, shard ${m.shard.index}/${count} has ${b}${remedy}`);
     }
   }
   return ordered;

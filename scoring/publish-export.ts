@@ -86,7 +86,7 @@ async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promi
 export async function commitStep(ctx: StageContext, runId: string, count: number): Promise<ExportMetadata> {
   return ctx.run.step('commit', async () => {
     const { shards } = ctx.catalog;
-    const markers = checkShardMarkers(await shards.loadMarkers(runId), count);
+    const markers = checkShardMarkers(runId, await shards.loadMarkers(runId), count);
     const parts = await Promise.all(markers.map((m) => shards.loadLists(m)));
     const table = mergeLists(parts, markers.map((m) => m.lists));
     const customers = markers.reduce((s, m) => s + m.customers, 0);

@@ -69,6 +69,7 @@ export function registerScore(program: Command): void {
       const o = cmd.optsWithGlobals<ScoreOptions>();
       if (o.commit && (o.runId === undefined || o.shards === undefined)) cmd.error('error: --commit needs --run-id <id> and --shards <n>');
       if (!o.commit && o.shards !== undefined) cmd.error('error: --shards <n> is for --commit; a shard to score is --shard <i/N>');
+      if (o.commit && o.shard !== undefined) cmd.error(`error: --commit only commits the --shards <n> shards of run --run-id, it scores none: drop --shard ${o.shard.index}/${o.shard.count}`);
       // Each command has its own run id: shards without a shared one could never be merged.
       if (o.shard !== undefined && o.shard.count > 1 && o.runId === undefined) cmd.error(`error: --shard ${o.shard.index}/${o.shard.count} needs --run-id <id>, the scoring run all ${o.shard.count} shards share`);
       const { runCommand } = require('../command') as typeof import('../command');
