@@ -93,13 +93,15 @@ export async function startFaultyProxy(options: FaultyProxyOptions): Promise<Fau
         const length = Number(up.headers['content-length'] ?? 0);
         if (kind === 'cut-response' && req.method !== 'HEAD' && length > 1) {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          // The first `half` bytes of the body, in order, then the connection is cut.
+          const half = Math.floor(length / 2);
           let sent = 0;
           up.on('data', (chunk: Buffer) => {
-            if (sent >= length / 2) return;
-            const take = chunk.subarray(0, Math.max(1, Math.floor(length / 2) - sent));
+            if (sent >= half) return;
+            const take = chunk.subarray(0, half - sent);
             sent += take.length;
             res.write(take, () => {
-              if (sent >= length / 2) {
+              if (sent >= half) {
                 up.destroy();
                 res.socket?.destroy();
               }
