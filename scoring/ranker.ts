@@ -50,6 +50,12 @@ export interface Ranker {
   close(): Promise<void>;
 }
 
+/** Records the objects at `keys` of the lake, with their ETags, as inputs of the run (the lineage of the scores). */
+async function recordInputs(ctx: StageContext, keys: string[]): Promise<void> {
+  const infos = await Promise.all(keys.map((key) => ctx.catalog.store.head(key)));
+  ctx.run.input(ctx.catalog.store.uri, infos.filter((info) => info !== undefined));
+}
+
 /**
  * The ranker of `o.modelId`: a registered model scoring the batch's candidates
  * over `o.threads` forward threads; for `blend:<model-id>`, the same with each
@@ -57,6 +63,7 @@ export interface Ranker {
  * blend's calibration; or, for `baseline:<name>` (the champion/challenger
  * fallback when no model beats the best baseline), that baseline's lists with
  * its calibrated probabilities.
+ * Records what it reads (the fallback or blend record, the model's manifest and artefacts) as inputs of the run.
  * @throws DatasetNotFoundError when the model, blend or fallback record is not in the lake.
  */
 export async function openRanker(ctx: StageContext, index: EventIndex, o: RankerOptions): Promise<Ranker> {
@@ -64,6 +71,7 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   const baseline = parseBaselineId(o.modelId);
   if (baseline !== undefined) {
     const lists = baselineScores(index, await ctx.catalog.fallbacks.load(baseline), o.asOf, o.k);
+    await recordInputs(ctx, [ctx.catalog.fallbacks.key(baseline)]);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
     const rank = (batch: Int32Array): RankedBatch => {
@@ -91,7 +99,10 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   const blendLists = blend === undefined ? undefined : BASELINES[blend.baseline](index, o.asOf, blend.k);
   if (blend !== undefined) ctx.log.child({ stage: 'scoring' }).warn({ model: blend.modelId, baseline: blend.baseline, weight: blend.weight }, `scoring with the blend of model ${blend.modelId} and the ${blend.baseline} baseline (weight ${blend.weight} on the model): ${blend.reason}`);
   ctx.run.setBackend(await selectBackend());
-  const model = await loadModel(ctx.catalog, blendOf ?? o.modelId);
+  const modelId = blendOf ?? o.modelId;
+  const model = await loadModel(ctx.catalog, modelId);
+  await recordInputs(ctx, [ctx.catalog.models.key(modelId, 'manifest.json'), ...(blendOf === undefined ? [] : [ctx.catalog.blends.key(blendOf)])]);
+  ctx.run.input(ctx.catalog.store.uri, model.manifest.artefacts);
   const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? defaultForwardThreads() });
   const tieKey = itemOrder(itemIds);
   return {

@@ -90,6 +90,8 @@ describe('berserkr score --shard i/N', () => {
     const record = readJson<RunRecord>(lake, `runs/online-retail/${commands[0]}.json`);
     expect(record.params.runId).toBe(SHARDED);
     expect(record.inputs.some((o) => o.key.startsWith('clean/online-retail/'))).toBe(true);
+    // The model it scored with, manifest and artefacts.
+    expect(record.inputs.map((o) => o.key)).toEqual(expect.arrayContaining(['manifest.json', 'model.json', 'weights.bin'].map((f) => `models/online-retail/${modelId}/${f}`)));
 
     const report = await runCli(['report', SHARDED, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(ok(report)).toEqual([0, '']);

@@ -111,6 +111,7 @@ describe('trainStep when the challenger is not significantly better and there is
     // Scoring the blend: each member's list starts with its repeat list, in that order; the model fills the rest.
     const scored = await scoreStep(ctx, index, { asOf, horizonDays: 30, k: 10, modelId: r.championId, threads: 1 });
     expect(scored.committed).toMatchObject({ modelId: r.championId, customers: 795 });
+    expect(ctx.run.snapshot().inputs.map((i) => i.key)).toEqual(expect.arrayContaining([`${prefix}blend.json`, `${prefix}manifest.json`, `${prefix}weights.bin`]));
     const repeat = repeatBaseline(index, asOf, { k: 10 });
     let checked = 0;
     for (let row = 0; row < repeat.rank.length; row++) {
