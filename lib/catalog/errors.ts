@@ -107,7 +107,8 @@ export class MixedConfigurationError extends DatasetError {
     const list = groups.map((g) => `${g.keys.length} object${g.keys.length === 1 ? '' : 's'} ingested with configuration ${g.configHash.slice(0, 12)}… (${g.keys.slice(0, 3).join(', ')}${g.keys.length > 3 ? ', …' : ''})`);
     super(
       `the clean data of data set ${JSON.stringify(dataset)} mix ${groups.length} configurations, so their rows may differ in columns or meaning: ${list.join('; ')} (ledger ${uri}); `
-        + 'ingest again with every raw object present, or drop the objects whose raw object is gone with berserkr ingest --forget-missing',
+        + 'ingest again once every object ingests with one configuration (restore the raw objects that are gone, fix or remove those that fail), '
+        + 'or drop the objects whose raw object is gone with berserkr ingest --forget-missing',
       uri,
     );
     this.name = 'MixedConfigurationError';
