@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'crypto';
 import { Catalog, checkAttemptId, configurationGroups, MixedConfigurationError, RawObjects, type ContentChecksum, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
-import { configHash } from '../lib/config';
+import { configHash, rowsHash } from '../lib/config';
 import { DatasetConfig } from '../lib/config-types';
 import { CALLING_THREAD_ENCODER, workerEncoder } from '../lib/parquet-encoder';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
@@ -132,12 +132,13 @@ export interface IngestAllResult {
   /** Objects dropped from the lake because their raw object is gone (`forgetMissing`), in key order. */
   forgotten: string[];
   /**
-   * Set when the ledger at the end lists objects ingested with different configurations
-   * (this run's group first; the others' raw objects are gone or failed): readers refuse
-   * the clean data with this error until they are ingested again or forgotten.
+   * Set when the ledger at the end lists objects ingested with different settings of the
+   * clean rows (`csv`, `columns`; this run's group first; the others' raw objects are gone
+   * or failed): readers refuse the clean data with this error until they are ingested
+   * again or forgotten.
    */
   mixedConfiguration?: MixedConfigurationError;
-  /** With `mixedConfiguration`: the objects ingested with another configuration than this run's, in key order. */
+  /** With `mixedConfiguration`: the objects ingested with other settings of the clean rows than this run's, in key order. */
   otherConfiguration: string[];
   /**
    * Objects read in this run whose content (ETag and size) is that of another object, ingested
@@ -212,7 +213,9 @@ interface StagedObject {
  * Ingests every new or changed raw object of `raw` that the data set selects
  * (`raw.pattern`, `csv.compression`: `catalog/raw-objects.ts`) into `lake`.
  * An object is new or changed when the ledger has no entry for its key, or one
- * with another ETag or configuration hash. Objects are read in key order, up to
+ * with another ETag or another hash of the settings that shape its clean rows
+ * (`rowsHash` of lib/config.ts: `csv` and `columns`; a change of the purchase
+ * rules re-ingests nothing). Objects are read in key order, up to
  * `workers` at a time (in-process: one at a time, or two with an encoder on
  * threads of its own, parsed in turn), each into parts of its own; a corrupt object fails alone.
  * At the end, the objects read whole and within their own reject budget are
@@ -236,16 +239,19 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const withinRunBudget = runRejectBudget(options.maxRejectRatio);
   const now = options.now ?? (() => new Date());
   const hash = configHash(config);
+  const rows = rowsHash(config);
   const catalog = new Catalog(lake, config.name);
   const rawObjects = new RawObjects(raw);
   const ledger = await catalog.ledger.load();
   const listing = (await rawObjects.select(config, options.rawPrefix)).taken;
   const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
+  // Entries of earlier versions made with this very configuration made these rows (kept at the next ledger write).
+  for (const entry of Object.values(ledger.objects)) if (entry.rowsHash === undefined && entry.configHash === hash) entry.rowsHash = rows;
   if (options.forgetMissing) await forgetMissing();
   const todo: ObjectInfo[] = [];
   for (const object of listing) {
     const known = ledger.objects[object.key];
-    if (known && known.etag === object.etag && known.configHash === hash) result.unchanged.push(object.key);
+    if (known && known.etag === object.etag && known.rowsHash === rows) result.unchanged.push(object.key);
     else todo.push(object);
   }
   const copyOf = copiesOf(ledger, todo);
@@ -271,7 +277,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
         if (config.csv.duplicates === 'reject') throw new CopiedObjectError(object.key, original);
         result.copies.push({ key: object.key, of: original });
       }
-      const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
+      const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, rowsHash: rows, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const how = objectCompression(object.key, config);
       // Known before reading: an uncompressed object has no checksum.
@@ -324,10 +330,10 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   if (staged.length > 0) await publish(staged);
   result.ingested.sort(byKey);
   result.failed.sort(byKey);
-  const groups = configurationGroups(ledger, hash);
+  const groups = configurationGroups(ledger, rows);
   if (groups.length > 1) {
     result.mixedConfiguration = new MixedConfigurationError(config.name, catalog.ledger.uri, groups);
-    result.otherConfiguration = groups.filter((g) => g.configHash !== hash).flatMap((g) => g.keys).sort();
+    result.otherConfiguration = groups.filter((g) => g.hash !== rows).flatMap((g) => g.keys).sort();
   }
   return result;
 

@@ -357,6 +357,17 @@ export function configHash(config: DatasetConfig): string {
 }
 
 /**
+ * The hash of the settings that shape the clean rows, `csv` and `columns`: SHA-256
+ * (lower-case hex) of their {@link canonicalJson}. Two configurations of one hash
+ * make the same clean rows of a raw object; the others (`name`, `raw.pattern`, the
+ * `purchase` rules, read after ingest) do not enter it. The ledger keeps it per
+ * object: a different one re-ingests the object.
+ */
+export function rowsHash(config: DatasetConfig): string {
+  return createHash('sha256').update(canonicalJson({ csv: config.csv, columns: config.columns }), 'utf8').digest('hex');
+}
+
+/**
  * The key under which a column name is matched, in a header and in the
  * configuration: the name trimmed of white space, and lower-cased (Unicode
  * default case mapping) when `csv.header_case` is `insensitive`.

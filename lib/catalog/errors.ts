@@ -96,17 +96,17 @@ export class LakeLayoutError extends DatasetError {
 }
 
 /**
- * The ledger lists objects ingested with different configurations (a configuration
- * changed and some objects were not ingested again: their raw object is gone or
- * failed), so their clean rows may differ in columns or meaning (a time zone):
- * readers refuse them. `groups` holds the configuration hashes and their objects,
- * the current configuration's first when it is among them.
+ * The ledger lists objects ingested with different settings of the clean rows
+ * (`csv` and `columns` changed and some objects were not ingested again: their raw
+ * object is gone or failed), so their clean rows may differ in columns or meaning
+ * (a time zone): readers refuse them. `groups` holds the hashes of those settings
+ * and their objects, the current configuration's first when it is among them.
  */
 export class MixedConfigurationError extends DatasetError {
-  constructor(dataset: string, uri: string, readonly groups: { configHash: string; keys: string[] }[]) {
-    const list = groups.map((g) => `${g.keys.length} object${g.keys.length === 1 ? '' : 's'} ingested with configuration ${g.configHash.slice(0, 12)}… (${g.keys.slice(0, 3).join(', ')}${g.keys.length > 3 ? ', …' : ''})`);
+  constructor(dataset: string, uri: string, readonly groups: { hash: string; keys: string[] }[]) {
+    const list = groups.map((g) => `${g.keys.length} object${g.keys.length === 1 ? '' : 's'} ingested with settings ${g.hash.slice(0, 12)}… (${g.keys.slice(0, 3).join(', ')}${g.keys.length > 3 ? ', …' : ''})`);
     super(
-      `the clean data of data set ${JSON.stringify(dataset)} mix ${groups.length} configurations, so their rows may differ in columns or meaning: ${list.join('; ')} (ledger ${uri}); `
+      `the clean data of data set ${JSON.stringify(dataset)} mix ${groups.length} settings of csv and columns, so their rows may differ in columns or meaning: ${list.join('; ')} (ledger ${uri}); `
         + 'ingest again once every object ingests with one configuration (restore the raw objects that are gone, fix or remove those that fail), '
         + 'or drop the objects whose raw object is gone with berserkr ingest --forget-missing',
       uri,

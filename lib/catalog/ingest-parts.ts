@@ -79,7 +79,7 @@ export class IngestParts {
    * missing is read again from the new ledger, so a reader never fails on an ingest
    * beside it.
    * @throws DatasetFormatError for an unreadable ledger; MixedConfigurationError when its objects
-   *   were ingested with different configurations; ObjectNotFoundError for a part the
+   *   were ingested with different settings of the clean rows; ObjectNotFoundError for a part the
    *   current ledger still lists (or after {@link READ_ATTEMPTS} ledgers in a row lost one).
    */
   async read(): Promise<{ table: Table; parts: ObjectInfo[] }> {
@@ -97,7 +97,7 @@ export class IngestParts {
 
   /**
    * The keys of this kind's parts `ledger` lists: raw keys in order, parts in order.
-   * @throws MixedConfigurationError when its objects were ingested with different configurations.
+   * @throws MixedConfigurationError when its objects were ingested with different settings of the clean rows.
    */
   private listed(ledger: Ledger): string[] {
     const groups = configurationGroups(ledger);

@@ -25,8 +25,14 @@ export const LedgerEntrySchema = z.object({
   etag: z.string(),
   /** Size of the raw object, bytes. */
   size: z.number(),
-  /** The configuration hash (`configHash` of lib/config.ts) of the configuration used; a different one re-ingests the object. */
+  /** The configuration hash (`configHash` of lib/config.ts) of the configuration used. */
   configHash: z.string(),
+  /**
+   * The hash of the settings that shaped the clean rows (`rowsHash` of lib/config.ts:
+   * `csv` and `columns`); a different one re-ingests the object. Absent in entries
+   * written before ingest recorded it.
+   */
+  rowsHash: z.string().optional(),
   /** Attempt id under which the parts were written. */
   attempt: z.string(),
   /** When the object was published, ISO 8601 UTC. */
@@ -58,18 +64,22 @@ export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 export type Ledger = z.infer<typeof LedgerSchema>;
 
 /**
- * The ledger's objects grouped by the configuration hash they were ingested with,
- * `current`'s group first, then by hash; keys in order within a group.
- * @param current the configuration hash of the configuration in use, when known.
+ * The ledger's objects grouped by the settings that shaped their clean rows: by
+ * `rowsHash`, or for an entry of an earlier version without one by its
+ * `configHash` (then its settings are unknown, and it is a group of its own
+ * unless its configuration is the same). `current`'s group first, then by hash;
+ * keys in order within a group.
+ * @param current the `rowsHash` of the configuration in use, when known.
  */
-export function configurationGroups(ledger: Ledger, current?: string): { configHash: string; keys: string[] }[] {
+export function configurationGroups(ledger: Ledger, current?: string): { hash: string; keys: string[] }[] {
   const groups = new Map<string, string[]>();
   for (const key of Object.keys(ledger.objects).sort()) {
-    const hash = ledger.objects[key].configHash;
+    const entry = ledger.objects[key];
+    const hash = entry.rowsHash ?? entry.configHash;
     groups.set(hash, [...(groups.get(hash) ?? []), key]);
   }
   const rank = (hash: string): string => (hash === current ? '' : hash);
-  return [...groups].map(([configHash, keys]) => ({ configHash, keys })).sort((a, b) => (rank(a.configHash) < rank(b.configHash) ? -1 : 1));
+  return [...groups].map(([hash, keys]) => ({ hash, keys })).sort((a, b) => (rank(a.hash) < rank(b.hash) ? -1 : 1));
 }
 
 const SPEC: JsonSpec<Ledger> = { what: 'ledger', schema: LedgerSchema, indent: 1, newline: false };

@@ -210,7 +210,7 @@ describe('berserkr CLI', () => {
     expect([mixed.code, JSON.parse(mixed.stdout)]).toMatchObject([3, { status: 'partial', ingested: ['b.csv.lzo'], otherConfiguration: ['a.csv.lzo'], failed: [] }]);
     const train = await runCli(['train', '--lake', lake, '--config', changed]);
     expect(train.code).toBe(1);
-    expect(train.stderr).toMatch(/the clean data of data set "online-retail" mix 2 configurations, .*1 object ingested with configuration [0-9a-f]{12}… \(a\.csv\.lzo\).*--forget-missing/);
+    expect(train.stderr).toMatch(/the clean data of data set "online-retail" mix 2 settings of csv and columns, .*1 object ingested with settings [0-9a-f]{12}… \(a\.csv\.lzo\).*--forget-missing/);
 
     const forgot = await ingest(changed, '--forget-missing');
     expect([forgot.code, JSON.parse(forgot.stdout)]).toMatchObject([0, { status: 'ok', forgotten: ['a.csv.lzo'], unchanged: ['b.csv.lzo'], otherConfiguration: [] }]);

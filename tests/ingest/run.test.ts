@@ -171,6 +171,34 @@ describe('ingestAll', () => {
     expect((await ingestAll(raw, lake, keep, options())).unchanged).toEqual(['landing/2010-12a.csv.lzo']);
   });
 
+  it('re-ingests nothing, and mixes nothing, when only settings read after ingest change (purchase rules, raw.pattern)', async () => {
+    const { raw, lake } = setUp();
+    const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'];
+    await raw.put(a, fixture('lzop', 'sample.1.lzo'));
+    await raw.put(b, fixture('lzop', 'sample.9.lzo'));
+    await ingestAll(raw, lake, config, options());
+    await raw.delete(a); // archived
+    const rules = { ...config, raw: { pattern: '**/*.lzo' }, purchase: config.purchase.slice(1) };
+    const again = await ingestAll(raw, lake, rules, options());
+    expect([again.ingested, again.unchanged, again.mixedConfiguration]).toEqual([[], [b], undefined]);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
+  });
+
+  it('counts an entry of an earlier version (no rowsHash) as of the current settings when its configuration is the current one', async () => {
+    const { raw, lake } = setUp();
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await ingestAll(raw, lake, config, options());
+    const catalog = new Catalog(lake, 'online-retail');
+    const legacy = await catalog.ledger.load();
+    for (const entry of Object.values(legacy.objects)) delete entry.rowsHash;
+    await catalog.ledger.publish(legacy);
+    await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'sample.9.lzo'));
+    const r = await ingestAll(raw, lake, config, options());
+    expect([r.ingested.map((i) => i.key), r.unchanged, r.mixedConfiguration]).toEqual([['landing/2010-12b.csv.lzo'], ['landing/2010-12a.csv.lzo'], undefined]);
+    expect(Object.values((await catalog.ledger.load()).objects).map((e) => e.rowsHash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    expect((await catalog.clean.load()).numRows).toBe(78);
+  });
+
   it('says when a configuration change leaves objects of the old one, which readers refuse, and forgets them when asked', async () => {
     const { raw, lake } = setUp();
     const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'];
@@ -184,7 +212,7 @@ describe('ingestAll', () => {
     expect(changed.otherConfiguration).toEqual([a]);
     expect(changed.mixedConfiguration).toBeInstanceOf(MixedConfigurationError);
     const catalog = new Catalog(lake, 'online-retail');
-    await expect(catalog.clean.load()).rejects.toThrow(/^the clean data of data set "online-retail" mix 2 configurations, .*\(landing\/2010-12a\.csv\.lzo\).*--forget-missing$/);
+    await expect(catalog.clean.load()).rejects.toThrow(/^the clean data of data set "online-retail" mix 2 settings of csv and columns, .*\(landing\/2010-12a\.csv\.lzo\).*--forget-missing$/);
 
     // An empty listing is most likely a wrong location: nothing is forgotten.
     const empty = new MemoryStore();
