@@ -109,12 +109,12 @@ export function skipReason(selection: RawSelection): (key: string) => string | u
  * @param listing objects as listed (anything with a `key`).
  * @param selection the data-set configuration (or its `raw.pattern` and `csv.compression`).
  */
-export function selectRawObjects<T extends { key: string }>(listing: readonly T[], selection: RawSelection): { taken: T[]; skipped: SkippedObject[] } {
+export function selectRawObjects<T extends { key: string; unreadable?: string }>(listing: readonly T[], selection: RawSelection): { taken: T[]; skipped: SkippedObject[] } {
   const why = skipReason(selection);
   const taken: T[] = [];
   const skipped: SkippedObject[] = [];
   for (const object of listing) {
-    const reason = why(object.key);
+    const reason = why(object.key) ?? (object.unreadable === undefined ? undefined : `cannot be read: ${object.unreadable}`);
     if (reason === undefined) taken.push(object);
     else skipped.push({ key: object.key, reason });
   }

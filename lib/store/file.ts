@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertValidKey, assertValidPrefix, compareKeys, InvalidKeyError } from './keys';
@@ -115,15 +115,15 @@ export class FileStore implements ObjectStore {
    * size, mtime and etag, and a link to a folder is walked under the link's keys.
    * A link to a folder being walked (itself or one holding it) is a cycle and is
    * not walked again: its files are listed under that folder's keys. A link whose
-   * target does not exist (or that loops through links) within the prefix is an
-   * error, not an object that silently vanishes.
-   * @throws StoreError naming a dangling link and its target, or a folder or
-   *   file that cannot be read.
+   * target does not exist (or that loops through links) within the prefix is
+   * listed with `unreadable` saying so (size 0, no ETag), not left to vanish:
+   * the raw selection skips it with that reason.
+   * @throws StoreError naming a folder or file that cannot be read.
    */
   async list(prefix: string): Promise<ObjectInfo[]> {
     assertValidPrefix(prefix, this.uri);
     const base = prefix.slice(0, prefix.lastIndexOf('/') + 1); // deepest folder fully named by the prefix
-    const found: { key: string; path: string }[] = [];
+    const found: { key: string; path: string; unreadable?: string }[] = [];
     /** @param real the folder's real path (links resolved); @param walking the real paths of the folders it is in. */
     const walk = async (dirKey: string, real: string, walking: readonly string[]): Promise<void> => {
       const dirPath = join(this.root, ...dirKey.split('/').filter((s) => s !== ''));
@@ -144,7 +144,9 @@ export class FileStore implements ObjectStore {
         const path = join(dirPath, entry.name);
         const linked = entry.isSymbolicLink();
         const kind = linked ? await this.linkTarget(key, path) : entry;
-        if (kind?.isDirectory()) {
+        if (typeof kind === 'string') {
+          if (matches) found.push({ key, path, unreadable: kind });
+        } else if (kind?.isDirectory()) {
           const target = linked ? await this.realPath(key, path) : join(real, entry.name);
           if (target !== undefined && !chain.includes(target)) await walk(`${key}/`, target, chain);
         } else if (kind?.isFile() && matches) {
@@ -157,8 +159,9 @@ export class FileStore implements ObjectStore {
     found.sort((a, b) => compareKeys(a.key, b.key));
     const out: ObjectInfo[] = [];
     for (let i = 0; i < found.length; i += LIST_CONCURRENCY) {
-      const batch = found.slice(i, i + LIST_CONCURRENCY).map(async ({ key, path }) => {
+      const batch = found.slice(i, i + LIST_CONCURRENCY).map(async ({ key, path, unreadable }) => {
         try {
+          if (unreadable !== undefined) return { key, size: 0, etag: '', lastModified: (await lstat(path)).mtimeMs, unreadable };
           return await this.info(key, path, await stat(path));
         } catch (err) {
           if (isMissing(err)) return undefined; // deleted while listing
@@ -172,10 +175,12 @@ export class FileStore implements ObjectStore {
 
   /**
    * What the symbolic link at `path` (key `key`) points to, links followed.
-   * @returns its target's stats, or `undefined` when the link itself is gone (deleted while listing).
-   * @throws StoreError naming the link and its target when the target does not exist or loops.
+   * @returns its target's stats; why it cannot be read when the target does not exist
+   *   or loops (`a symbolic link to "<target>", which does not exist`); `undefined` when
+   *   the link itself is gone (deleted while listing).
+   * @throws StoreError naming the link for any other error.
    */
-  private async linkTarget(key: string, path: string): Promise<Stats | undefined> {
+  private async linkTarget(key: string, path: string): Promise<Stats | string | undefined> {
     try {
       return await stat(path);
     } catch (err) {
@@ -183,8 +188,7 @@ export class FileStore implements ObjectStore {
       if (!loops && !isMissing(err)) throw this.wrap('list', key, err);
       const target = await readlink(path).catch(() => undefined);
       if (target === undefined) return undefined;
-      const why = loops ? 'which loops through symbolic links' : 'which does not exist';
-      throw new StoreError(`cannot list ${this.objectUri(key)}: a symbolic link to ${JSON.stringify(target)}, ${why}`, this.objectUri(key), { cause: err });
+      return `a symbolic link to ${JSON.stringify(target)}, ${loops ? 'which loops through symbolic links' : 'which does not exist'}`;
     }
   }
 

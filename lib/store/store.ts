@@ -15,6 +15,11 @@ export interface ObjectInfo {
   etag: string;
   /** Last modification time, ms since the Unix epoch (UTC). */
   lastModified: number;
+  /**
+   * Set when the listing found the object but it cannot be read, and why: a folder
+   * store's symbolic link to nothing (size 0 and ETag `''` then). Absent otherwise.
+   */
+  unreadable?: string;
 }
 
 export interface ObjectStore {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FileStore, TEMP_FILE_PREFIX } from '../../lib/store/file';
 import { InvalidKeyError } from '../../lib/store/keys';
 import { ObjectNotFoundError, StoreError } from '../../lib/store/store';
+import { selectRawObjects } from '../../lib/catalog/raw-objects';
 
 const md5 = (bytes: Uint8Array | string) => createHash('md5').update(bytes).digest('hex');
 
@@ -112,16 +113,27 @@ describe('FileStore', () => {
     expect((await store.list('raw/')).map((o) => o.key)).toEqual(['raw/real.csv', 'raw/sub/2011-01.csv']);
   });
 
-  it('fails a listing that meets a dangling link, naming it and its target, and lists past one outside the prefix', async () => {
+  it('lists a dangling link as unreadable, saying why, and the raw selection skips it with that reason', async () => {
     await store.put('raw/real.csv', 'x');
     await store.put('clean/a.parquet', 'y');
     await symlink('../../elsewhere/gone.csv', join(root, 'lake/raw/linked.csv'));
-    await expect(store.list('raw/')).rejects.toThrow(new StoreError(`cannot list file://${root}/lake/raw/linked.csv: a symbolic link to "../../elsewhere/gone.csv", which does not exist`, ''));
-    await expect(store.list('')).rejects.toBeInstanceOf(StoreError);
-    expect((await store.list('clean/')).map((o) => o.key)).toEqual(['clean/a.parquet']);
-    await rm(join(root, 'lake/raw/linked.csv'));
     await symlink('loop.csv', join(root, 'lake/raw/loop.csv'));
-    await expect(store.list('raw/')).rejects.toThrow(`cannot list file://${root}/lake/raw/loop.csv: a symbolic link to "loop.csv", which loops through symbolic links`);
+    await symlink('me@host.1234:1700000000', join(root, 'lake/raw/.#notes.txt')); // an editor's lock link
+    const listed = await store.list('raw/');
+    expect(listed.map((o) => [o.key, o.size, o.etag, o.unreadable])).toEqual([
+      ['raw/.#notes.txt', 0, '', 'a symbolic link to "me@host.1234:1700000000", which does not exist'],
+      ['raw/linked.csv', 0, '', 'a symbolic link to "../../elsewhere/gone.csv", which does not exist'],
+      ['raw/loop.csv', 0, '', 'a symbolic link to "loop.csv", which loops through symbolic links'],
+      ['raw/real.csv', 1, expect.stringMatching(/^[0-9a-f]{32}$/), undefined],
+    ]);
+    expect((await store.list('clean/')).map((o) => o.key)).toEqual(['clean/a.parquet']);
+    const { taken, skipped } = selectRawObjects(listed.map((o) => ({ ...o, key: o.key.slice('raw/'.length) })), { raw: { pattern: '**/*.csv*' }, csv: { compression: 'auto' } });
+    expect(taken.map((o) => o.key)).toEqual(['real.csv']);
+    expect(skipped).toEqual([
+      { key: '.#notes.txt', reason: expect.stringMatching(/^does not match raw\.pattern/) },
+      { key: 'linked.csv', reason: 'cannot be read: a symbolic link to "../../elsewhere/gone.csv", which does not exist' },
+      { key: 'loop.csv', reason: 'cannot be read: a symbolic link to "loop.csv", which loops through symbolic links' },
+    ]);
   });
 
   it('sorts by code point (UTF-8 byte order, as S3 does), not UTF-16 units', async () => {
