@@ -100,20 +100,21 @@ type ReportRecord = Pick<RunRecord, 'inputs' | 'rows' | 'metrics' | 'promotion'>
 
 /**
  * The record to report a committed scoring run with: its own, or, for a run
- * scored in shards (each shard is a command with a record of its own, and no
- * record has the run's id), one built from its shards' records: their inputs
+ * scored under a given `--run-id` (in shards, or whole: each shard is a command
+ * with a record of its own, and no record has the run's id), one built from its
+ * shards' records: their inputs
  * (the same events, which the commit checked), the first one's event counts,
  * and the export's pair and row counts; no metrics. A shard marker of an
  * earlier version names no record, nor does a shard whose record was never
  * written: the lineage holds what the records found hold.
  * @param meta the run's export sidecar.
- * @throws the errors of `RunRecords.load` but ObjectNotFoundError for a sharded run.
+ * @throws the errors of `RunRecords.load` but ObjectNotFoundError.
  */
 export async function reportRecord(catalog: Catalog, meta: ExportMetadata): Promise<ReportRecord> {
   try {
     return await catalog.runs.load(meta.runId);
   } catch (error) {
-    if (!(error instanceof ObjectNotFoundError) || meta.shards < 2) throw error;
+    if (!(error instanceof ObjectNotFoundError)) throw error;
   }
   const ids = (await catalog.shards.loadMarkers(meta.runId)).flatMap((m) => (m.shard.count === meta.shards && m.commandRunId !== undefined ? [m.commandRunId] : []));
   const found = await Promise.all(ids.map((id) => catalog.runs.load(id).catch((e: unknown) => (e instanceof ObjectNotFoundError ? undefined : Promise.reject(e)))));

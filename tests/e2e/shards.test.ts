@@ -95,6 +95,8 @@ describe('berserkr score --shard i/N', () => {
 
     const report = await runCli(['report', SHARDED, '--lake', lake, '--config', RETAIL_CONFIG]);
     expect(ok(report)).toEqual([0, '']);
+    // A whole run scored under a given run id has no record of that id either.
+    expect(ok(await runCli(['report', SINGLE, '--lake', lake, '--config', RETAIL_CONFIG]))).toEqual([0, '']);
     const html = readFileSync(join(lake, `runs/online-retail/${SHARDED}.html`), 'utf8');
     expect(html).toContain(record.inputs.find((o) => o.key.startsWith('clean/online-retail/'))!.key);
   }, TIMEOUT_MS);
