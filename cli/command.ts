@@ -53,14 +53,18 @@ export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions,
   };
 }
 
+/** The longest timer Node keeps (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * How long a command waits for a held lock before it gives up, exit 4 with nothing run,
  * from `BERSERKR_LOCK_WAIT` (a duration such as `10m`); undefined, waiting as long as it
- * takes, when unset or empty.
+ * takes, when unset or empty, or longer than about 24.8 days (2^31 − 1 ms, what a timer holds).
  * @throws DurationError quoting a bad value.
  */
 export function lockWaitMs(env: NodeJS.ProcessEnv): number | undefined {
-  return env.BERSERKR_LOCK_WAIT ? parseDuration(env.BERSERKR_LOCK_WAIT) : undefined;
+  const ms = env.BERSERKR_LOCK_WAIT ? parseDuration(env.BERSERKR_LOCK_WAIT) : undefined;
+  return ms === undefined || ms > MAX_TIMER_MS ? undefined : ms;
 }
 
 /** Options that hold instants (ms since the epoch, from `parseInstant`): recorded as ISO 8601 strings. */
@@ -155,8 +159,9 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * `process.exitCode`: the body's code; {@link exitCodeOf} the error when it throws ({@link EXIT.usage}
  * for bad usage or configuration, else {@link EXIT.failed}; {@link EXIT.failed} too when the
  * run record cannot be written); {@link signalExitCode} (130, 143) when
- * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when `lock` is `skip` and another run holds the lock
- * (then nothing runs and no run record is written). A pipeline command starts
+ * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when another run holds the lock and `lock` is `skip`, or
+ * the wait for it outlasts `BERSERKR_LOCK_WAIT` (then nothing runs and no run record is written, as
+ * when a signal ends the wait). A pipeline command starts
  * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`).
  * @param lock default `wait` for `run`, `schedule` and `ingest`, else `none`.
  */
