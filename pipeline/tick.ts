@@ -22,6 +22,8 @@ export interface TickOptions extends Omit<PipelineOptions, 'ingested'> {
 export interface TickResult {
   /** Raw objects that failed to ingest. */
   failedObjects: string[];
+  /** Objects of other `csv`/`columns` settings than this tick's that stay in the lake (`IngestAllResult.otherConfiguration`): readers refuse the clean data. */
+  otherConfiguration: string[];
   /** The pipeline's result when the tick retrained. */
   pipeline?: PipelineResult;
 }
@@ -41,7 +43,7 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
   });
   ctx.run.count('schedule.new_objects', ingest.ingested.length);
   ctx.log.info({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
-  if (!decision.retrain) return { failedObjects: ingest.failed.map((f) => f.key) };
+  if (!decision.retrain) return { failedObjects: ingest.failed.map((f) => f.key), otherConfiguration: ingest.otherConfiguration };
   const pipeline = await runPipeline(ctx, raw, { ...o, ingested: ingest });
-  return { failedObjects: pipeline.failedObjects, pipeline };
+  return { failedObjects: pipeline.failedObjects, otherConfiguration: ingest.otherConfiguration, pipeline };
 }

@@ -39,8 +39,8 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
     o,
     async (ctx) => {
       const result = await retrainTick(ctx, raw, { asOf: o.asOf, ingest: ingestStepOptions(o), training: trainSettings(o), maxModelAgeMs: o.maxModelAge });
-      const code = result.failedObjects.length > 0 ? EXIT.partial : EXIT.ok;
-      if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, failedObjects: result.failedObjects } };
+      const code = result.failedObjects.length > 0 || result.otherConfiguration.length > 0 ? EXIT.partial : EXIT.ok;
+      if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, failedObjects: result.failedObjects, otherConfiguration: result.otherConfiguration } };
       const { summary, text } = pipelineResult(ctx.config.name, o.horizon, result.pipeline);
       return { code, summary: { retrained: true, ...summary }, text };
     },

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Catalog, RawObjects } from '../../lib/catalog';
+import { createLzoRegistry } from '../../ingest/lzo1x';
+import { ingestAll } from '../../ingest/run';
+import { Catalog, MixedConfigurationError, RawObjects } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
@@ -40,10 +42,28 @@ describe('retrainTick', () => {
     const { ctx, lines } = context();
     jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
     const result = await retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now });
-    expect(result).toEqual({ failedObjects: [] });
+    expect(result).toEqual({ failedObjects: [], otherConfiguration: [] });
     expect(ctx.run.snapshot().rows['schedule.new_objects']).toBe(0);
     expect(lines.join('')).toContain('nothing changed: no new raw objects, champion promoted at');
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
+  });
+
+  it('says which objects of other csv/columns settings stay in the lake, even when it does not retrain', async () => {
+    const lake = new MemoryStore();
+    const { ctx } = context(lake);
+    const raw = new MemoryStore();
+    await raw.put('a.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.1.lzo')));
+    // a.csv.lzo was ingested with other settings (in a lake of an earlier configuration) and is gone from the raw store.
+    await ingestAll(raw, lake, { ...ctx.config, csv: { ...ctx.config.csv, duplicates: 'reject' } }, { codecs: createLzoRegistry() });
+    await raw.delete('a.csv.lzo');
+    await raw.put('b.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.9.lzo')));
+    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    // New data makes the tick retrain: its events step then refuses the mix.
+    await expect(retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow(MixedConfigurationError);
+    // Nothing new: it does not retrain, and says so.
+    const { ctx: later } = context(lake);
+    jest.spyOn(later.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    expect(await retrainTick(later, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).toEqual({ failedObjects: [], otherConfiguration: ['a.csv.lzo'] });
   });
 
   it('goes on into the pipeline when there is no champion', async () => {
