@@ -58,10 +58,12 @@ describe('berserkr run on the real data', () => {
     expect(local.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
     expect(record.rows['ingest.read']).toBe(541_909);
     expect(record.rows['ingest.clean'] + record.rows['ingest.rejected']).toBe(541_909);
-    // The 13 raw objects, then the 13 clean parts the events were read from.
+    // The 13 raw objects, then the 13 clean parts the events were read from, then what scoring read of the model.
     const keys: string[] = record.inputs.map((i: { key: string }) => i.key);
     expect(keys.slice(0, 13).every((k) => /^\d{4}-\d{2}\.csv\.lzo$/.test(k))).toBe(true);
-    expect(keys.slice(13).map((k) => k.replace(/\/[^/]+\/part-\d{5}\.parquet$/, ''))).toEqual(keys.slice(0, 13).map((k) => `clean/online-retail/${k}`));
+    expect(keys.slice(13, 26).map((k) => k.replace(/\/[^/]+\/part-\d{5}\.parquet$/, ''))).toEqual(keys.slice(0, 13).map((k) => `clean/online-retail/${k}`));
+    expect(keys.length).toBeGreaterThan(26);
+    expect(keys.slice(26).every((k) => k.startsWith('models/online-retail/'))).toBe(true);
     expect(record.steps.map((s: { name: string }) => s.name)).toEqual(
       expect.arrayContaining(['ingest', 'events', 'features.training', 'train', 'features', 'score', 'publish', 'evaluate']),
     );
