@@ -141,28 +141,20 @@ export interface IngestAllResult {
   /** With `mixedConfiguration`: the objects ingested with other settings of the clean rows than this run's, in key order. */
   otherConfiguration: string[];
   /**
-   * Objects read in this run whose content (ETag and size) is that of another object, ingested
-   * before or earlier in key order (`of`): a file exported twice under two names, whose rows
-   * are now in the lake twice. Under `csv.duplicates: reject` such an object fails instead
-   * (CopiedObjectError).
+   * Objects read in this run, with lines, whose content (ETag and size) is that of another
+   * object (`of`), ingested before or earlier in key order: most likely one file under two
+   * names (a double export), whose rows are then in the lake twice. Reported, not refused:
+   * which of the two is the stray copy is the user's call (remove it and ingest with
+   * `forgetMissing`).
    */
   copies: { key: string; of: string }[];
   /** The ledger as published at the end. */
   ledger: Ledger;
 }
 
-/** An object whose content (ETag and size) is another's, under `csv.duplicates: reject`: all its lines would be duplicates. */
-export class CopiedObjectError extends Error {
-  constructor(readonly objectKey: string, readonly original: string) {
-    super(`${objectKey}: has the content (ETag and size) of ${original}, so every line of it would be a duplicate of that object's; csv.duplicates is reject, so it is not ingested`);
-    this.name = 'CopiedObjectError';
-  }
-}
-
 /**
- * For each object to read, the object whose copy it is, when its content (ETag and size)
- * is that of one the ledger holds (and that is not read again) or of one to read before it
- * in key order.
+ * For each object to read, another object of the same content (ETag and size): one the
+ * ledger holds (and that is not read again), or one to read before it in key order.
  */
 function copiesOf(ledger: Ledger, todo: readonly ObjectInfo[]): Map<string, string> {
   const again = new Set(todo.map((o) => o.key));
@@ -272,11 +264,6 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     const attempt = checkAttemptId(options.attemptId?.() ?? defaultAttemptId(now()));
     const written: WrittenPart[] = [];
     try {
-      const original = copyOf.get(object.key);
-      if (original !== undefined) {
-        if (config.csv.duplicates === 'reject') throw new CopiedObjectError(object.key, original);
-        result.copies.push({ key: object.key, of: original });
-      }
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, rowsHash: rows, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
       const how = objectCompression(object.key, config);
@@ -308,6 +295,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       entry.checksums = checksums ?? [];
       if (options.requireChecksum && entry.checksums.length === 0) throw new UncheckedContentError(object.key, how.compression);
       withinBudget(object.key, entry.counts);
+      const same = copyOf.get(object.key);
+      if (same !== undefined && entry.counts.read > 0) result.copies.push({ key: object.key, of: same });
       staged.push({ object, entry, written });
       options.onObject?.({ key: object.key, status: 'read', counts: entry.counts });
     } catch (e) {
@@ -330,6 +319,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   if (staged.length > 0) await publish(staged);
   result.ingested.sort(byKey);
   result.failed.sort(byKey);
+  result.copies.sort(byKey);
   const groups = configurationGroups(ledger, rows);
   if (groups.length > 1) {
     result.mixedConfiguration = new MixedConfigurationError(config.name, catalog.ledger.uri, groups);

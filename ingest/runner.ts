@@ -92,7 +92,7 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     log.warn({ err: result.ledgerWriteError }, `the ledger write reported an error, but the ledger read back lists this run's objects, so they are published: ${result.ledgerWriteError.message}`);
   }
   for (const { key, of } of result.copies) {
-    log.warn({ object: key, copyOf: of }, `${raw.uri(key)} has the content (ETag and size) of ${of}: its rows are now in the lake twice (csv.duplicates: reject fails such an object)`);
+    log.warn({ object: key, sameAs: of }, `${raw.uri(key)} has the content (ETag and size) of ${of}: their rows are in the lake twice; if one is a stray copy, remove it and ingest with --forget-missing`);
   }
   if (result.forgotten.length > 0) {
     ctx.run.count('ingest.forgotten', result.forgotten.length);

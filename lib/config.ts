@@ -126,7 +126,7 @@ export const configSchema = z
           .enum(['keep', 'reject'])
           .describe(
             'Exact duplicate lines within an object: `keep` every copy (counted as duplicates), or `reject` later copies (reason `duplicate`, naming the first copy\'s line). '
-              + 'An object with the content (ETag and size) of another, the same file under two names, is ingested with a warning under `keep` and fails under `reject`.',
+              + 'An object with the content (ETag and size) of another, most likely one file under two names, is ingested with a warning.',
           ),
         columns: z
           .array(columnName)
