@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
 
@@ -240,9 +240,10 @@ function valueAt(doc: unknown, path: (string | number)[]): unknown {
  *   `csv.encoding` `utf-8`, `csv.header` true, `required` true, `transform` `none`,
  *   `keep` and `purchase` empty).
  * @param lineOf the line of the node at a key path in the source, when known (`loadConfig` knows it for YAML).
- * @throws ConfigError listing every problem as `[line N: ]key.path: message (found value)[; did you mean …?]`.
+ * @throws ConfigError listing every problem as `[line N: ]key.path: message (found value)[; hint]`, the hint
+ *   of an unknown key the nearest key of its object or where else the key belongs.
  */
-export function parseConfig(doc: unknown, source: string, lineOf: (path: (string | number)[]) => number | undefined = () => undefined): DatasetConfig {
+export function parseConfig(doc: unknown, source: string, lineOf: (path: readonly (string | number)[]) => number | undefined = () => undefined): DatasetConfig {
   const result = configSchema.safeParse(doc);
   if (!result.success) {
     throw new ConfigError(
@@ -252,10 +253,7 @@ export function parseConfig(doc: unknown, source: string, lineOf: (path: (string
         const found = valueAt(doc, issue.path);
         const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
         const line = lineOf(unknown.length > 0 ? [...issue.path, unknown[0]] : issue.path);
-        const hints = unknown.flatMap((key) => {
-          const near = nearestKey(key);
-          return near === undefined ? [] : [`did you mean ${JSON.stringify(near)} for ${JSON.stringify(key)}?`];
-        });
+        const hints = unknown.flatMap((key) => keyHint(key, issue.path) ?? []);
         return `${line === undefined ? '' : `line ${line}: `}${path}: ${issue.message} (found ${found === undefined ? 'nothing' : JSON.stringify(found)})${hints.length > 0 ? `; ${hints.join(' ')}` : ''}`;
       }),
     );
@@ -263,23 +261,28 @@ export function parseConfig(doc: unknown, source: string, lineOf: (path: (string
   return result.data as DatasetConfig;
 }
 
-/** Every key name of the configuration's schema, at any depth: what an unknown key is compared with. */
-const SCHEMA_KEYS: readonly string[] = (() => {
-  const keys = new Set<string>();
-  const walk = (schema: z.ZodTypeAny): void => {
+/**
+ * The configuration's schema as keys by place: each object's path (keys joined by `.`,
+ * array items and record values taking no segment of their own) → its keys.
+ */
+const SCHEMA_KEYS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
+  const places = new Map<string, Set<string>>();
+  const walk = (schema: z.ZodTypeAny, place: string): void => {
     if (schema instanceof z.ZodObject) {
+      const keys = places.get(place) ?? new Set<string>();
+      places.set(place, keys);
       for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodTypeAny>)) {
         keys.add(key);
-        walk(child);
+        walk(child, place === '' ? key : `${place}.${key}`);
       }
-    } else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) walk(schema._def.innerType);
-    else if (schema instanceof z.ZodEffects) walk(schema._def.schema);
-    else if (schema instanceof z.ZodArray) walk(schema._def.type);
-    else if (schema instanceof z.ZodUnion || schema instanceof z.ZodDiscriminatedUnion) for (const option of schema._def.options as z.ZodTypeAny[]) walk(option);
-    else if (schema instanceof z.ZodRecord) walk(schema._def.valueType);
+    } else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) walk(schema._def.innerType, place);
+    else if (schema instanceof z.ZodEffects) walk(schema._def.schema, place);
+    else if (schema instanceof z.ZodArray) walk(schema._def.type, place);
+    else if (schema instanceof z.ZodUnion || schema instanceof z.ZodDiscriminatedUnion) for (const option of schema._def.options as z.ZodTypeAny[]) walk(option, place);
+    else if (schema instanceof z.ZodRecord) walk(schema._def.valueType, place);
   };
-  walk(configSchema);
-  return [...keys].sort();
+  walk(configSchema, '');
+  return places;
 })();
 
 /** Levenshtein distance of `a` and `b` (insertions, deletions, substitutions). */
@@ -293,29 +296,41 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The schema key nearest to an unknown `key` (case aside, at most 2 edits, and fewer than its length), if any. */
-function nearestKey(key: string): string | undefined {
+/**
+ * A hint for the unknown key `key` of the object at `path`: the nearest key of that
+ * object (case aside, at most 2 edits and fewer than its length), or where else in the
+ * configuration the key belongs; undefined when neither.
+ */
+function keyHint(key: string, path: readonly (string | number)[]): string | undefined {
+  const place = path.filter((p) => typeof p === 'string').join('.');
   let best: { key: string; d: number } | undefined;
-  for (const known of SCHEMA_KEYS) {
+  for (const known of SCHEMA_KEYS.get(place) ?? []) {
     const d = editDistance(key.toLowerCase(), known.toLowerCase());
     if (d <= 2 && d < key.length && (best === undefined || d < best.d)) best = { key: known, d };
   }
-  return best?.key;
+  if (best !== undefined) return `did you mean ${JSON.stringify(best.key)} for ${JSON.stringify(key)}?`;
+  const elsewhere = [...SCHEMA_KEYS].filter(([, keys]) => keys.has(key)).map(([p]) => p || '(root)');
+  return elsewhere.length === 0 ? undefined : `${JSON.stringify(key)} is a key of ${elsewhere.join(' or ')}, not of ${place || '(root)'}`;
 }
 
 /**
- * The 1-based line of the node at `path` in a YAML text (or of its nearest ancestor present).
+ * The 1-based line of the key at `path` in a YAML text (of the item, for an array
+ * index), or of its nearest ancestor present; undefined when none is.
  * @param yamlText the YAML document.
  */
-function yamlLines(yamlText: string): (path: (string | number)[]) => number | undefined {
+function yamlLines(yamlText: string): (path: readonly (string | number)[]) => number | undefined {
   const lineCounter = new LineCounter();
   const document = parseDocument(yamlText, { lineCounter });
+  const line = (node: unknown): number | undefined => (isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined);
   return (path) => {
-    for (let p = path; ; p = p.slice(0, -1)) {
-      const node = p.length === 0 ? document.contents : document.getIn(p, true);
-      if (isNode(node) && node.range !== undefined && node.range !== null) return lineCounter.linePos(node.range[0]).line;
-      if (p.length === 0) return undefined;
+    for (let p = path; p.length > 0; p = p.slice(0, -1)) {
+      const parent = p.length === 1 ? document.contents : document.getIn(p.slice(0, -1), true);
+      const last = p[p.length - 1];
+      const at = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key : isSeq(parent) && typeof last === 'number' ? parent.items[last] : undefined;
+      const found = line(at);
+      if (found !== undefined) return found;
     }
+    return line(document.contents);
   };
 }
 

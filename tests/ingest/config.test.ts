@@ -44,6 +44,11 @@ describe('loadConfig', () => {
     expect(misspelt).toHaveLength(2);
     expect(misspelt[0]).toMatch(/^line \d+: csv\.duplicates: Required \(found nothing\)$/);
     expect(misspelt[1]).toMatch(new RegExp(`^line ${lineOf('duplicates: keep')}: csv: Unrecognized key\\(s\\) in object: 'duplicate' .*; did you mean "duplicates" for "duplicate"\\?$`));
+    // A key whose value is a block is found on its own line; the hint is a key of the same object.
+    const block = problems(base.replace(/^columns:$/m, 'colums:'), true).find((p) => p.includes("'colums'"))!;
+    expect(block).toMatch(new RegExp(`^line ${lineOf('columns:')}: \\(root\\): .*; did you mean "columns" for "colums"\\?$`));
+    // A key of another object says where it belongs.
+    expect(problems(base.replace('duplicates: keep', 'duplicates: keep\n  timezone: UTC'), true)[0]).toMatch(/; "timezone" is a key of columns\.time, not of csv$/);
     // No suggestion for a key like none of the schema's.
     const unlike = problems(`${base}\ncolour: 1\n`, true)[0];
     expect(unlike).toMatch(new RegExp(`^line ${base.split('\n').length + 1}: \\(root\\): Unrecognized key\\(s\\) in object: 'colour' `));
