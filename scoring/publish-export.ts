@@ -49,9 +49,11 @@ const LATEST_ROUNDS = 5;
  * file the sidecar lists and no other) those of the run the pointer names. Commits may
  * run side by side (`score` takes no lock), so after copying it reads the pointer again:
  * an earlier run that overwrote it is overwritten in turn, and copies of another run than
- * the pointer's are made again from the pointer. Whoever finishes last leaves the
- * pointer on the latest run and the copies in step with it. A failure leaves the copies
- * mixed until the next commit or gc re-syncs them.
+ * the pointer's are made again from the pointer, so the copies end in step with the
+ * pointer. Without a conditional write of the pointer one window remains: a commit that
+ * stalls between reading and writing the pointer through the whole of a later commit
+ * leaves its earlier run as the latest. A failure leaves the copies mixed until the next
+ * commit or gc re-syncs them.
  */
 async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promise<void> {
   const { latest } = ctx.catalog;
