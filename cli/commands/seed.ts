@@ -52,10 +52,10 @@ export function registerSeed(program: Command): void {
         // The usage was fine: the store failed, after some files perhaps (exit 1, not 2).
         const e = error instanceof Error ? error : new Error(String(error));
         log.error({ err: e }, `upload to ${o.raw} failed after ${uploaded.length} of ${todo.length} files: ${e.message}`);
-        printResult(o.output as OutputFormat, { command: 'seed', status: 'failed', exitCode: EXIT.failed, uploaded, error: { name: e.name, message: e.message } }, undefined);
+        printResult(o.output as OutputFormat, { command: 'seed', runId: null, status: 'failed', exitCode: EXIT.failed, uploaded, error: { name: e.name, message: e.message } }, undefined);
         process.exitCode = EXIT.failed;
         return;
       }
-      printResult(o.output as OutputFormat, { command: 'seed', uploaded }, undefined);
+      printResult(o.output as OutputFormat, { command: 'seed', runId: null, status: 'ok', exitCode: EXIT.ok, uploaded }, undefined);
     });
 }

@@ -55,6 +55,9 @@ describe('make targets against an S3-compatible server', () => {
     expect(r.code).toBe(0);
     const listed = await openStore('s3://raw/online-retail', server.env).list('');
     expect(listed.map((o) => o.key)).toEqual(MONTHS);
+    // With --output json, the summary of every other command: runId null (seed writes no run record), status and exit code.
+    const again = await runCli(['--output', 'json', 'seed', '--raw', 's3://raw/online-retail', '--from', seedDir, '--only', MONTHS[0]], server.env);
+    expect([again.code, JSON.parse(again.stdout)]).toMatchObject([0, { command: 'seed', runId: null, status: 'ok', exitCode: 0, uploaded: [{ object: `s3://raw/online-retail/${MONTHS[0]}` }] }]);
   }, TIMEOUT);
 
   test('seed to a bucket that does not exist is bad usage (exit 2); a file it cannot upload fails it (exit 1)', async () => {
