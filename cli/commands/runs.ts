@@ -111,7 +111,12 @@ export function registerRuns(program: Command): void {
     .action(async (runId: string, _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<GlobalOptions & { lake: string; dataset?: string; config?: string }>();
       await readOnly('runs show', o, async () => {
-        const record = await (await selectRuns(o)).load(runId);
+        const records = await selectRuns(o);
+        const { ObjectNotFoundError } = require('../../lib/store/store') as typeof import('../../lib/store/store');
+        const { DatasetNotFoundError } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+        const record = await records.load(runId).catch((e: unknown) => {
+          throw e instanceof ObjectNotFoundError ? new DatasetNotFoundError(`run ${JSON.stringify(runId)}`, records.uri(runId)) : e;
+        });
         return { summary: { record }, text: JSON.stringify(record, null, 2) + '\n' };
       });
     });

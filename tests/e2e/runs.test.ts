@@ -49,7 +49,7 @@ describe('berserkr runs', () => {
   });
 
   test('runs show of an invalid run id is bad usage (2), of a missing one a failure (1), each a JSON summary and a JSON error record', async () => {
-    for (const [id, code, name] of [['latest', 2, 'InvalidRunIdError'], [MISSING, 1, 'ObjectNotFoundError']] as const) {
+    for (const [id, code, name] of [['latest', 2, 'InvalidRunIdError'], [MISSING, 1, 'DatasetNotFoundError']] as const) {
       const r = await json(['runs', 'show', id, ...where()]);
       expect([id, r.code, r.summary]).toEqual([id, code, { command: 'runs show', runId: null, status: 'failed', exitCode: code, error: { name, message: expect.stringContaining(id) } }]);
       expect(r.logs.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ msg: expect.stringContaining(id) })]);
