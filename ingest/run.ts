@@ -235,10 +235,14 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const catalog = new Catalog(lake, config.name);
   const rawObjects = new RawObjects(raw);
   const ledger = await catalog.ledger.load();
-  const listing = (await rawObjects.select(config, options.rawPrefix)).taken;
+  const selection = await rawObjects.select(config, options.rawPrefix);
+  const listing = selection.taken;
   const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
-  // Entries of earlier versions made with this very configuration made these rows (kept at the next ledger write).
-  for (const entry of Object.values(ledger.objects)) if (entry.rowsHash === undefined && entry.configHash === hash) entry.rowsHash = rows;
+  // Entries of earlier versions made with this very configuration made these rows: say so in the
+  // ledger at once (the same parts, one more field), so that readers group them as ingest does.
+  const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
+  for (const entry of legacy) entry.rowsHash = rows;
+  if (legacy.length > 0) await catalog.ledger.publish(ledger);
   if (options.forgetMissing) await forgetMissing();
   const todo: ObjectInfo[] = [];
   for (const object of listing) {
@@ -329,7 +333,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
 
   /** Drops the objects of the ledger under the raw prefix that the listing no longer holds: ledger first, then their parts (best effort). */
   async function forgetMissing(): Promise<void> {
-    const selected = new Set(listing.map((o) => o.key));
+    // A listed object that cannot be read (a link to an unmounted volume) is not gone.
+    const selected = new Set([...listing.map((o) => o.key), ...selection.skipped.filter((o) => o.unreadable).map((o) => o.key)]);
     const missing = Object.keys(ledger.objects).filter((key) => key.startsWith(options.rawPrefix ?? '') && !selected.has(key)).sort();
     if (missing.length === 0) return;
     if (listing.length === 0) throw new ForgetAllError(missing.length, raw.uri);

@@ -84,6 +84,8 @@ export interface SkippedObject {
   key: string;
   /** e.g. `does not match raw.pattern "**\/*.csv*"`. */
   reason: string;
+  /** Set when it is skipped because it cannot be read (`ObjectInfo.unreadable`), not by the selection. */
+  unreadable?: true;
 }
 
 /**
@@ -114,9 +116,10 @@ export function selectRawObjects<T extends { key: string; unreadable?: string }>
   const taken: T[] = [];
   const skipped: SkippedObject[] = [];
   for (const object of listing) {
-    const reason = why(object.key) ?? (object.unreadable === undefined ? undefined : `cannot be read: ${object.unreadable}`);
-    if (reason === undefined) taken.push(object);
-    else skipped.push({ key: object.key, reason });
+    const reason = why(object.key);
+    if (reason !== undefined) skipped.push({ key: object.key, reason });
+    else if (object.unreadable !== undefined) skipped.push({ key: object.key, reason: `cannot be read: ${object.unreadable}`, unreadable: true });
+    else taken.push(object);
   }
   return { taken, skipped };
 }

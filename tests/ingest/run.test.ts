@@ -192,6 +192,9 @@ describe('ingestAll', () => {
     const legacy = await catalog.ledger.load();
     for (const entry of Object.values(legacy.objects)) delete entry.rowsHash;
     await catalog.ledger.publish(legacy);
+    // Nothing new to read: the ledger still says which settings made the entry, at once.
+    expect((await ingestAll(raw, lake, config, options())).unchanged).toEqual(['landing/2010-12a.csv.lzo']);
+    expect(Object.values((await catalog.ledger.load()).objects).map((e) => e.rowsHash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
     await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'sample.9.lzo'));
     const r = await ingestAll(raw, lake, config, options());
     expect([r.ingested.map((i) => i.key), r.unchanged, r.mixedConfiguration]).toEqual([['landing/2010-12b.csv.lzo'], ['landing/2010-12a.csv.lzo'], undefined]);
@@ -218,6 +221,12 @@ describe('ingestAll', () => {
     const empty = new MemoryStore();
     await expect(ingestAll(empty, lake, keep, { ...options(), forgetMissing: true })).rejects.toThrow(ForgetAllError);
     expect(Object.keys((await catalog.ledger.load()).objects)).toEqual([a, b]);
+
+    // An object listed but unreadable (a link to an unmounted volume) is not gone.
+    const list = raw.list.bind(raw);
+    raw.list = async (prefix: string) => [...(await list(prefix)), { key: a, size: 0, etag: '', lastModified: 0, unreadable: 'a symbolic link to "/mnt/x", which does not exist' }];
+    expect((await ingestAll(raw, lake, keep, { ...options(), forgetMissing: true })).forgotten).toEqual([]);
+    raw.list = list;
 
     const forgot = await ingestAll(raw, lake, keep, { ...options(), forgetMissing: true });
     expect([forgot.forgotten, forgot.unchanged, forgot.otherConfiguration, forgot.mixedConfiguration]).toEqual([[a], [b], [], undefined]);

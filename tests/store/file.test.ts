@@ -131,8 +131,8 @@ describe('FileStore', () => {
     expect(taken.map((o) => o.key)).toEqual(['real.csv']);
     expect(skipped).toEqual([
       { key: '.#notes.txt', reason: expect.stringMatching(/^does not match raw\.pattern/) },
-      { key: 'linked.csv', reason: 'cannot be read: a symbolic link to "../../elsewhere/gone.csv", which does not exist' },
-      { key: 'loop.csv', reason: 'cannot be read: a symbolic link to "loop.csv", which loops through symbolic links' },
+      { key: 'linked.csv', reason: 'cannot be read: a symbolic link to "../../elsewhere/gone.csv", which does not exist', unreadable: true },
+      { key: 'loop.csv', reason: 'cannot be read: a symbolic link to "loop.csv", which loops through symbolic links', unreadable: true },
     ]);
   });
 
