@@ -363,9 +363,10 @@ export function canonicalJson(value: unknown): string {
 /**
  * The configuration hash: SHA-256 (lower-case hex) of the {@link canonicalJson} of
  * the validated configuration, defaults filled in. Comments, key order and
- * spelled-out defaults of the YAML do not change it. The one hash the ledger
- * (`configHash` of each object), the run record (`config.sha256`) and the model
- * manifest (`configHash`) hold.
+ * spelled-out defaults of the YAML do not change it. The hash the run record
+ * (`config.sha256`) and the model manifest (`configHash`) hold, and the ledger
+ * (`configHash` of each object) that of the configuration the object was last read
+ * with; which objects to read again goes by {@link rowsHash}.
  */
 export function configHash(config: DatasetConfig): string {
   return createHash('sha256').update(canonicalJson(config), 'utf8').digest('hex');
