@@ -7,7 +7,7 @@
 import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcquireLock } from '../lib/lock';
 import type { LockRecord } from '../lib/catalog';
 import { RunParams } from '../lib/runs';
-import { parseDuration } from '../lib/schedule';
+import { MAX_TIMER_MS, parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
 import { CommandResult, OutputFormat, printResult } from './output';
 import { gcStep } from '../pipeline/gc';
@@ -52,9 +52,6 @@ export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions,
     settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s'),
   };
 }
-
-/** The longest timer Node keeps (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * How long a command waits for a held lock before it gives up, exit 4 with nothing run,

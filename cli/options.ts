@@ -4,7 +4,7 @@
  * bad value with an error that quotes it.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../lib/schedule';
+import { MAX_TIMER_MS, parseDuration } from '../lib/schedule';
 
 /** Decimal digits only: `Number` alone would also take `0x2`, `1e3`, `0b11` and `1.0`. */
 const DECIMAL_INTEGER = /^\d+$/;
@@ -54,6 +54,18 @@ export function parseDurationOption(value: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+/**
+ * Parses a duration that a timer waits out, such as `60s` (`parseDurationOption`), of
+ * at most about 24.8 days ({@link MAX_TIMER_MS}).
+ * @returns milliseconds.
+ * @throws InvalidArgumentError quoting the value.
+ */
+export function parseIntervalOption(value: string): number {
+  const ms = parseDurationOption(value);
+  if (ms > MAX_TIMER_MS) throw new InvalidArgumentError(`expected at most 24d (what a timer holds), got "${value}"`);
+  return ms;
 }
 
 /** `YYYY-MM-DD`, optionally `THH:MM`, `:SS`, `.fraction` and a zone `Z` or `±HH:MM`. */

@@ -15,7 +15,7 @@ import { parseCron } from '../../lib/schedule';
 import type { DataCommandOptions } from '../command';
 import { EXIT } from '../exit';
 import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
-import { commonOptions, parseDurationOption as duration, parsePositiveInt, trainingOptions } from '../options';
+import { commonOptions, parseDurationOption as duration, parseIntervalOption, parsePositiveInt, trainingOptions } from '../options';
 import { pipelineResult } from './run';
 import { TrainFlags, trainSettings } from '../train-options';
 
@@ -59,7 +59,7 @@ export function registerSchedule(program: Command): void {
     .addOption(new Option('--once', 'one tick now, then exit with its code'))
     .addOption(new Option('--max-ticks <n>', 'stop after this many ticks (with --on-new-object: arrivals, after the first tick); default until SIGTERM/SIGINT').argParser(parsePositiveInt))
     .addOption(new Option('--max-model-age <duration>', 'retrain when the champion is this old even without new data (e.g. 7d, 12h)').default(duration('7d'), '7d').argParser(duration))
-    .addOption(new Option('--poll-interval <duration>', 'listing interval of --on-new-object without notifications').default(duration('60s'), '60s').argParser(duration))
+    .addOption(new Option('--poll-interval <duration>', 'listing interval of --on-new-object without notifications, at most 24d').default(duration('60s'), '60s').argParser(parseIntervalOption))
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());

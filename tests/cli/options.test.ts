@@ -1,7 +1,7 @@
 /** Option parsers of cli/options.ts: strict ISO 8601 as-of times, seeds and thread counts. */
 import { InvalidArgumentError } from 'commander';
 import { defaultEncoderThreads } from '../../lib/parquet-encoder';
-import { parseInstant, parseNonNegativeInt, parsePositiveInt, parseSeed, parseTopK } from '../../cli/options';
+import { parseInstant, parseIntervalOption, parseNonNegativeInt, parsePositiveInt, parseSeed, parseTopK } from '../../cli/options';
 
 describe('parseInstant (--as-of)', () => {
   test.each([
@@ -61,6 +61,14 @@ describe('parseNonNegativeInt (--encode-threads)', () => {
 
   test.each(['-1', '1.5', '', ' ', 'x', '0x2', '1e3', '0b11', '1.0'])('refuses %j, quoting it', (value) => {
     expect(() => parseNonNegativeInt(value)).toThrow(`expected an integer of 0 or more, got "${value}"`);
+  });
+});
+
+describe('parseIntervalOption (--poll-interval)', () => {
+  it('takes a duration up to what a timer holds, quoting a longer one', () => {
+    expect(parseIntervalOption('60s')).toBe(60_000);
+    expect(parseIntervalOption('24d')).toBe(24 * 86_400_000);
+    expect(() => parseIntervalOption('30d')).toThrow('expected at most 24d (what a timer holds), got "30d"');
   });
 });
 
