@@ -39,6 +39,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--verbose', 'debug logs, and the stacks of errors in pretty logs'))
     .addOption(outputOption())
     .showHelpAfterError('(run with --help for usage)')
+    // Each command's --help lists the options every command takes, after its own.
+    .configureHelp({ showGlobalOptions: true })
     .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
   // With JSON logs, command-line errors are logged as JSON lines by main, not written as text.

@@ -27,6 +27,8 @@ describe('berserkr CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Usage: berserkr ${command} [options]`);
     expect(r.stdout).toContain('--lake <uri>');
+    // The options every command takes, listed after its own.
+    expect(r.stdout.slice(r.stdout.indexOf('Global Options:'))).toMatch(/--log-format <format>[^]*--output <format>/);
   });
 
   test('a bad option value exits 2 and quotes the value', async () => {
