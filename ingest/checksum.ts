@@ -3,6 +3,7 @@
  * (ISO 3309 / ITU-T V.42, reflected polynomial 0xEDB88320, as zlib's `crc32`).
  * Both are incremental: pass the previous value to continue over a further range.
  */
+import * as zlib from 'node:zlib';
 
 /** Initial value of an Adler-32 sum (lzop `ADLER32_INIT_VALUE`). */
 export const ADLER32_INIT = 1;
@@ -62,12 +63,24 @@ const CRC_TABLES: Uint32Array = (() => {
   return t;
 })();
 
+/** `node:zlib`'s own CRC-32 (Node 20.15 and 22.2 on), the function {@link crc32Portable} computes, when this Node has it. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 /**
- * CRC-32 of `bytes[start, end)` continuing from `crc` (zlib `crc32` semantics,
- * slice-by-4 after Kadatch & Jenkins / Intel's slicing-by-8 paper).
+ * CRC-32 of `bytes[start, end)` continuing from `crc` (zlib `crc32` semantics):
+ * `node:zlib`'s where this Node has it, else {@link crc32Portable}.
  * @returns the unsigned 32-bit CRC.
  */
 export function crc32(bytes: Uint8Array, crc: number = CRC32_INIT, start = 0, end = bytes.length): number {
+  return nativeCrc32 === undefined ? crc32Portable(bytes, crc, start, end) : nativeCrc32(bytes.subarray(start, end), crc) >>> 0;
+}
+
+/**
+ * {@link crc32} in JavaScript, slice-by-4 after Kadatch & Jenkins / Intel's
+ * slicing-by-8 paper: for a Node without `zlib.crc32`.
+ * @returns the unsigned 32-bit CRC.
+ */
+export function crc32Portable(bytes: Uint8Array, crc: number = CRC32_INIT, start = 0, end = bytes.length): number {
   const t = CRC_TABLES;
   let c = ~crc;
   let i = start;
