@@ -1,30 +1,13 @@
 /** pipeline/gc.ts: the copies of the latest export left mixed by a failed commit are re-synced to the pointer. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Catalog, type ExportMetadata } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/log';
-import { NO_PROGRESS } from '../../lib/progress';
-import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
 import { gcStep } from '../../pipeline/gc';
 import { MemoryStore } from '../helpers/memory-store';
+import { retailContext } from '../helpers/stage-context';
 
-const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
 const OLD = '20111109T000000Z-aaaaaa';
 const NEW = '20111110T000000Z-bbbbbb';
 
-function context(lake: MemoryStore): StageContext {
-  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
-  return {
-    log: createLogger({ format: 'json', level: 'silent' }),
-    progress: NO_PROGRESS,
-    catalog: new Catalog(lake, config.name),
-    config,
-    run: new RunRecorder({ command: 'gc', code: { version: 'test', commit: null, dirty: false } }),
-    signal: new AbortController().signal,
-  };
-}
+const context = (lake: MemoryStore) => retailContext(lake, 'gc');
 
 /** Commits an export of `runId` holding `csv` (and `jsonl` when given). */
 async function commit(catalog: Catalog, runId: string, csv: string, jsonl?: string): Promise<ExportMetadata> {

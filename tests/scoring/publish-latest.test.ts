@@ -2,33 +2,16 @@
  * scoring/publish-export.ts: commits side by side (score takes no lock) leave
  * latest.json on the latest run and the copies under latest/ in step with it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { Catalog, type ShardMarker } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/log';
-import { NO_PROGRESS } from '../../lib/progress';
-import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
 import { commitStep } from '../../scoring/publish-export';
 import { MemoryStore } from '../helpers/memory-store';
+import { retailContext } from '../helpers/stage-context';
 
-const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
 const OLDER = '20111109T000000Z-aaaaaa';
 const NEWER = '20111110T000000Z-bbbbbb';
 
-function context(lake: MemoryStore): StageContext {
-  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
-  return {
-    log: createLogger({ format: 'json', level: 'silent' }),
-    progress: NO_PROGRESS,
-    catalog: new Catalog(lake, config.name),
-    config,
-    run: new RunRecorder({ command: 'score', code: { version: 'test', commit: null, dirty: false } }),
-    signal: new AbortController().signal,
-  };
-}
+const context = (lake: MemoryStore) => retailContext(lake, 'score');
 
 /** Leaves run `runId` scored in one shard, its list one row of `item`, ready to commit in `formats`. */
 async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats']): Promise<void> {
@@ -55,6 +38,24 @@ async function copies(lake: MemoryStore, catalog: Catalog): Promise<{ files: Rec
   return { files, sidecar: await catalog.latest.copiedRunId() };
 }
 
+/**
+ * Makes another commit of run `runId` (pointer, then every copy) happen just before the first
+ * write of `latest/<file>` to `lake`; `done` says whether it happened.
+ */
+function commitBefore(lake: MemoryStore, catalog: Catalog, file: string, runId: string): { done: boolean } {
+  const put = lake.put.bind(lake);
+  const raced = { done: false };
+  lake.put = async (key: string, body: Parameters<MemoryStore['put']>[1]) => {
+    if (!raced.done && key === `exports/online-retail/latest/${file}`) {
+      raced.done = true;
+      await catalog.latest.publish(runId);
+      await catalog.latest.refreshCopies((await catalog.latest.loadMetadata())!);
+    }
+    return put(key, body);
+  };
+  return raced;
+}
+
 describe('commitStep beside another commit', () => {
   it('takes latest.json back from an earlier run that overwrote it while its copies were made', async () => {
     const lake = new MemoryStore();
@@ -63,18 +64,9 @@ describe('commitStep beside another commit', () => {
     await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv']);
     await commitStep(ctx, OLDER, 1);
     // The older run's commit, which read latest.json before this one flipped it, flips it back mid-copy.
-    const put = lake.put.bind(lake);
-    let raced = false;
-    lake.put = async (key: string, body: Parameters<MemoryStore['put']>[1]) => {
-      if (!raced && key === 'exports/online-retail/latest/top-k.csv') {
-        raced = true;
-        await ctx.catalog.latest.publish(OLDER);
-        await ctx.catalog.latest.refreshCopies((await ctx.catalog.latest.loadMetadata())!);
-      }
-      return put(key, body);
-    };
+    const raced = commitBefore(lake, ctx.catalog, 'top-k.csv', OLDER);
     await commitStep(ctx, NEWER, 1);
-    expect(raced).toBe(true);
+    expect(raced.done).toBe(true);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
     expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
   });
@@ -86,19 +78,10 @@ describe('commitStep beside another commit', () => {
     await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv']);
     await commitStep(ctx, NEWER, 1);
     await lake.delete('exports/online-retail/latest.json'); // as if the older commit read the pointer before the first one
-    const put = lake.put.bind(lake);
-    let raced = false;
-    lake.put = async (key: string, body: Parameters<MemoryStore['put']>[1]) => {
-      // The later commit flips the pointer and finishes its copies before this one's jsonl copy lands.
-      if (!raced && key === 'exports/online-retail/latest/top-k.jsonl') {
-        raced = true;
-        await ctx.catalog.latest.publish(NEWER);
-        await ctx.catalog.latest.refreshCopies((await ctx.catalog.latest.loadMetadata())!);
-      }
-      return put(key, body);
-    };
+    // The later commit flips the pointer and finishes its copies before this one's jsonl copy lands.
+    const raced = commitBefore(lake, ctx.catalog, 'top-k.jsonl', NEWER);
     await commitStep(ctx, OLDER, 1);
-    expect(raced).toBe(true);
+    expect(raced.done).toBe(true);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
     expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
   });
