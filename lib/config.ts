@@ -360,6 +360,9 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** SHA-256 (lower-case hex) of the {@link canonicalJson} of `value`. */
+const canonicalHash = (value: unknown): string => createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
+
 /**
  * The configuration hash: SHA-256 (lower-case hex) of the {@link canonicalJson} of
  * the validated configuration, defaults filled in. Comments, key order and
@@ -369,7 +372,7 @@ export function canonicalJson(value: unknown): string {
  * with; which objects to read again goes by {@link rowsHash}.
  */
 export function configHash(config: DatasetConfig): string {
-  return createHash('sha256').update(canonicalJson(config), 'utf8').digest('hex');
+  return canonicalHash(config);
 }
 
 /**
@@ -380,7 +383,7 @@ export function configHash(config: DatasetConfig): string {
  * object: a different one re-ingests the object.
  */
 export function rowsHash(config: DatasetConfig): string {
-  return createHash('sha256').update(canonicalJson({ csv: config.csv, columns: config.columns }), 'utf8').digest('hex');
+  return canonicalHash({ csv: config.csv, columns: config.columns });
 }
 
 /**
