@@ -87,3 +87,18 @@ export class ByteReader {
     }
   }
 }
+
+/**
+ * `reader.read(n)` that must get all `n` bytes: a read that meets the end of the
+ * stream first calls `fail(offset, 'truncated <what>: expected n bytes, found m before
+ * the end of the object')` with the offset the read started at.
+ * @param fail throws the container's error (it never returns).
+ */
+export function exactReads(reader: ByteReader, fail: (offset: number, problem: string) => never): (n: number, what: string) => Promise<Uint8Array> {
+  return async (n, what) => {
+    const at = reader.offset;
+    const bytes = await reader.read(n);
+    if (bytes.length < n) fail(at, `truncated ${what}: expected ${n} bytes, found ${bytes.length} before the end of the object`);
+    return bytes;
+  };
+}

@@ -19,7 +19,7 @@
  * after it, or anything else, was silently dropped.
  */
 import { createInflateRaw, type InflateRaw } from 'zlib';
-import { ByteReader } from './byte-reader';
+import { ByteReader, exactReads } from './byte-reader';
 import { CRC32_INIT, crc32 } from './checksum';
 import { CompressedDataError } from './compression';
 import type { ContentChecksum } from '../lib/catalog/ledger';
@@ -71,12 +71,7 @@ export async function* readGzip(chunks: AsyncIterable<Uint8Array>, options: { ob
   const fail: Fail = (offset, problem) => {
     throw new CompressedDataError(options.objectKey, 'gzip', problem, offset);
   };
-  const readExact = async (n: number, what: string): Promise<Uint8Array> => {
-    const at = reader.offset;
-    const bytes = await reader.read(n);
-    if (bytes.length < n) fail(at, `truncated ${what}: expected ${n} bytes, found ${bytes.length} before the end of the object`);
-    return bytes;
-  };
+  const readExact = exactReads(reader, fail);
   do {
     await readHeader(reader, readExact, fail);
     const dataAt = reader.offset;

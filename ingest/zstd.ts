@@ -28,7 +28,7 @@
  */
 import { createContext, Script } from 'node:vm';
 import { Decompress } from 'fzstd';
-import { ByteReader } from './byte-reader';
+import { ByteReader, exactReads } from './byte-reader';
 import { CompressedDataError } from './compression';
 import { Xxh64 } from './xxh64';
 import type { ContentChecksum } from '../lib/catalog/ledger';
@@ -111,12 +111,7 @@ export async function* readZstd(chunks: AsyncIterable<Uint8Array>, options: Zstd
   const fail = (offset: number, problem: string): never => {
     throw new CompressedDataError(options.objectKey, 'zstd', problem, offset);
   };
-  const readExact = async (n: number, what: string): Promise<Uint8Array> => {
-    const at = reader.offset;
-    const bytes = await reader.read(n);
-    if (bytes.length < n) fail(at, `truncated ${what}: expected ${n} bytes, found ${bytes.length} before the end of the object`);
-    return bytes;
-  };
+  const readExact = exactReads(reader, fail);
   const timeout = options.decodeTimeoutMs ?? DEFAULT_ZSTD_DECODE_TIMEOUT_MS;
   const newDecoder = () => new Decompress((data) => {
     if (data.length > 0) out.push(data);
