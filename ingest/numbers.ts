@@ -96,3 +96,90 @@ export function parseDecimal(bytes: Uint8Array, begin: number, end: number): num
   else return +LATIN1.decode(bytes.subarray(begin, end));
   return negative ? -v : v;
 }
+
+/**
+ * How a CSV writes its numbers (`csv.decimal_separator`, `csv.thousands_separator`):
+ * the decimal separator and an optional thousands separator, one ASCII byte each.
+ */
+export interface NumberFormat {
+  /** Byte of the decimal separator: `.` (0x2e) or `,` (0x2c). */
+  decimal: number;
+  /** Byte of the thousands separator, or -1 when numbers are not grouped. */
+  thousands: number;
+}
+
+/** Readers of the quantity and price fields of one number format. */
+export interface NumberReaders {
+  /** {@link parseInt32} of the field written in the format: `NaN` for any other text. */
+  int32(bytes: Uint8Array, begin: number, end: number): number;
+  /** {@link parseDecimal} of the field written in the format: `NaN` for any other text. */
+  decimal(bytes: Uint8Array, begin: number, end: number): number;
+}
+
+/**
+ * Readers of numbers written in `format`. The plain format (`.` and no thousands
+ * separator) reads with {@link parseInt32} and {@link parseDecimal} as they are.
+ * Any other first rewrites the field into the plain grammar, then reads it so:
+ * - a thousands separator may only group the integer part by three digits from
+ *   the right (`1.234.567,5`; `12.34,5` and `1.2345` are `NaN`); the integer part
+ *   may also be written without it (`1234,5`);
+ * - the decimal separator becomes `.`, and a `.` that is neither separator
+ *   makes the field `NaN`, so a file of `4.50` read with `decimal_separator: ","`
+ *   is rejected line by line, not read as 450.
+ * What no reader can tell apart: with a `.` thousands separator, `4.500` is 4500.
+ * @param format the separators; `thousands` must differ from `decimal`.
+ * @throws RangeError when the two separators are the same byte.
+ */
+export function numberReaders(format: NumberFormat): NumberReaders {
+  if (format.decimal === 0x2e && format.thousands === -1) return { int32: parseInt32, decimal: parseDecimal };
+  if (format.thousands === format.decimal) throw new RangeError(`the thousands separator must differ from the decimal separator, both are ${JSON.stringify(String.fromCharCode(format.decimal))}`);
+  let scratch = new Uint8Array(64);
+  const plain = (bytes: Uint8Array, begin: number, end: number): number => {
+    if (scratch.length < end - begin) scratch = new Uint8Array(2 * (end - begin));
+    return rewritePlain(bytes, begin, end, format, scratch);
+  };
+  return {
+    int32: (bytes, begin, end) => {
+      const n = plain(bytes, begin, end);
+      return n < 0 ? NaN : parseInt32(scratch, 0, n);
+    },
+    decimal: (bytes, begin, end) => {
+      const n = plain(bytes, begin, end);
+      return n < 0 ? NaN : parseDecimal(scratch, 0, n);
+    },
+  };
+}
+
+/**
+ * Writes `bytes[begin, end)`, a number in `format`, to `out` in the plain grammar
+ * of {@link parseDecimal} (see {@link numberReaders} for the rules).
+ * @returns the bytes written, or -1 when the separators are misplaced.
+ */
+function rewritePlain(bytes: Uint8Array, begin: number, end: number, format: NumberFormat, out: Uint8Array): number {
+  let n = 0;
+  let i = begin;
+  if (i < end && (bytes[i] === 0x2b || bytes[i] === 0x2d)) out[n++] = bytes[i++];
+  // The integer part: digits in groups of three after the first when grouped.
+  let run = 0;
+  let separators = 0;
+  for (; i < end; i++) {
+    const c = bytes[i];
+    if (c >= 0x30 && c <= 0x39) {
+      out[n++] = c;
+      run++;
+    } else if (c === format.thousands) {
+      if (run === 0 || run > 3 || (separators > 0 && run !== 3)) return -1;
+      separators++;
+      run = 0;
+    } else break;
+  }
+  if (separators > 0 && run !== 3) return -1;
+  // The rest (decimal separator, fraction, exponent): no thousands separator, no other `.`.
+  for (; i < end; i++) {
+    const c = bytes[i];
+    if (c === format.decimal) out[n++] = 0x2e;
+    else if (c === 0x2e || c === format.thousands) return -1;
+    else out[n++] = c;
+  }
+  return n;
+}

@@ -33,7 +33,7 @@ import { REJECTS_SCHEMA, Utf8Builder, cleanSchema, float64Data, int32Data, nullD
 import { CsvRecordBatch, recordText } from './csv';
 import { ExtraColumnsWriter } from './extra-columns';
 import { LineSet } from './line-set';
-import { parseDecimal, parseInt32 } from './numbers';
+import { NumberReaders, numberReaders } from './numbers';
 import { firstInvalidUtf8 } from './text';
 import { FieldTransform } from './transform';
 import { BytesTimeParser, compileBytesTimeFormat } from './time';
@@ -196,6 +196,10 @@ export class RecordTyper {
   private readonly checkEncoding: boolean;
   private readonly tx: { customer: FieldTransform; item: FieldTransform; time: FieldTransform; quantity: FieldTransform; price: FieldTransform; order: FieldTransform };
   private readonly timeFormat: string;
+  /** Readers of the quantity and price in the configured separators. */
+  private readonly numbers: NumberReaders;
+  /** The separators, as reject details quote them: `''` for the plain format. */
+  private readonly numberFormat: string;
   /** The last time text parsed and its value (consecutive lines of an invoice share it). */
   private lastTimeText = new Uint8Array(64);
   private lastTimeLength = -1;
@@ -246,6 +250,9 @@ export class RecordTyper {
     const c = config.columns;
     this.timeFormat = c.time.format;
     this.parseTime = compileBytesTimeFormat(c.time.format, c.time.timezone);
+    const { decimal_separator: decimal = '.', thousands_separator: thousands } = config.csv;
+    this.numbers = numberReaders({ decimal: decimal.charCodeAt(0), thousands: thousands?.charCodeAt(0) ?? -1 });
+    this.numberFormat = decimal === '.' && thousands === undefined ? '' : `, decimal separator ${JSON.stringify(decimal)}${thousands === undefined ? '' : `, thousands separator ${JSON.stringify(thousands)}`}`;
     this.rejectDuplicates = config.csv.duplicates === 'reject';
     this.checkEncoding = config.csv.encoding === 'utf-8';
     const t = (m: ColumnMapping | undefined) => new FieldTransform(m?.transform ?? 'none');
@@ -348,9 +355,9 @@ export class RecordTyper {
             continue;
           }
         } else {
-          quantity = parseInt32(q.bytes, q.begin, q.end);
+          quantity = this.numbers.int32(q.bytes, q.begin, q.end);
           if (isNaN(quantity)) {
-            this.reject(batch, r, 'bad_number', `${c.quantity!.column}=${quote(q)} (expected an int32 integer)`);
+            this.reject(batch, r, 'bad_number', `${c.quantity!.column}=${quote(q)} (expected an int32 integer${this.numberFormat})`);
             continue;
           }
           hasQuantity = 1;
@@ -366,9 +373,9 @@ export class RecordTyper {
             continue;
           }
         } else {
-          price = parseDecimal(p.bytes, p.begin, p.end);
+          price = this.numbers.decimal(p.bytes, p.begin, p.end);
           if (!Number.isFinite(price)) {
-            this.reject(batch, r, 'bad_number', `${c.price!.column}=${quote(p)} (${isNaN(price) ? 'expected a decimal number' : 'out of the range of a 64-bit float'})`);
+            this.reject(batch, r, 'bad_number', `${c.price!.column}=${quote(p)} (${isNaN(price) ? `expected a decimal number${this.numberFormat}` : 'out of the range of a 64-bit float'})`);
             continue;
           }
           hasPrice = 1;

@@ -78,6 +78,10 @@ export interface DatasetConfig {
     extra_columns: 'keep' | 'ignore' | 'fail';
     /** How header names are matched to configured names, after trimming both: `sensitive` (the default) or `insensitive` to case. */
     header_case: 'sensitive' | 'insensitive';
+    /** Decimal separator of quantities and prices: `,`, or `.` when absent (never spelt `.`, so the configuration hash does not change). */
+    decimal_separator?: ',';
+    /** Thousands separator of quantities and prices, grouping the integer part by three digits; none when absent. */
+    thousands_separator?: ',' | '.' | ' ' | "'";
   };
   columns: {
     customer: ColumnMapping;

@@ -141,6 +141,16 @@ export const configSchema = z
           .enum(['sensitive', 'insensitive'])
           .default('sensitive')
           .describe('How header names are matched to configured names, after trimming both: exactly, or in any case.'),
+        decimal_separator: z
+          .enum(['.', ','])
+          .optional()
+          // The default spelt out is the default left out: neither changes the configuration hash.
+          .transform((s) => (s === '.' ? undefined : s))
+          .describe('Decimal separator of the quantity and price columns, `.` when absent: `,` reads `4,50` (a `.` in such a number is then a reject, so a file of `4.50` is not read as 450).'),
+        thousands_separator: z
+          .enum([',', '.', ' ', "'"])
+          .optional()
+          .describe('Thousands separator of the quantity and price columns, none when absent: `1.234,50` with `.` and a `,` decimal separator, `"1,234.50"` with `,`. It may only group the integer part by three digits (`12.34` is a reject); a number may also go without it.'),
       })
       .strict()
       .describe('How the raw CSV objects are read.'),
@@ -207,6 +217,10 @@ export const configSchema = z
       }
       keptNames.add(name);
     });
+    const decimal = c.csv.decimal_separator ?? '.';
+    if (c.csv.thousands_separator === decimal) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['csv', 'thousands_separator'], message: `must differ from the decimal separator ${JSON.stringify(decimal)}` });
+    }
     if (!c.csv.header && !c.csv.columns) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['csv', 'columns'], message: 'is required when csv.header is false (names of the columns in file order)' });
     }

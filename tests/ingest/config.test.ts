@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ingestObject } from '../../ingest/ingest';
 import { createLzoRegistry } from '../../ingest/lzo1x';
-import { ConfigError, keptColumnName, loadConfig } from '../../lib/config';
+import { ConfigError, configHash, keptColumnName, loadConfig, rowsHash } from '../../lib/config';
 import { FIXTURES, chunked, fixture } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
@@ -103,6 +103,18 @@ describe('loadConfig', () => {
     expect(problems(base.replace('keep: [Store]', 'keep: [Store, item name]').replace('duplicates: keep', 'duplicates: keep\n  header_case: insensitive'))).toEqual([
       'columns.keep.1: column "item name" is already used by columns.item.column as "Item Name" (names match after trimming, in any case) (found "item name")',
     ]);
+  });
+
+  it('reads number separators, refusing a thousands separator that is the decimal one, and hashes "." as no setting', () => {
+    const withSeparators = (lines: string) => base.replace('duplicates: keep', `duplicates: keep\n${lines}`);
+    expect(loadConfig(withSeparators('  decimal_separator: ","\n  thousands_separator: "."'), 'k').csv).toMatchObject({ decimal_separator: ',', thousands_separator: '.' });
+    expect(problems(withSeparators('  thousands_separator: "."'))).toEqual(['csv.thousands_separator: must differ from the decimal separator "." (found ".")']);
+    expect(problems(withSeparators('  decimal_separator: ","\n  thousands_separator: ","'))).toEqual(['csv.thousands_separator: must differ from the decimal separator "," (found ",")']);
+    expect(problems(withSeparators('  decimal_separator: ";"'))[0]).toMatch(/^csv\.decimal_separator: Invalid enum value\. Expected '\.' \| ',', received ';'/);
+    const plain = loadConfig(base, 'k');
+    expect(rowsHash(loadConfig(withSeparators('  decimal_separator: "."'), 'k'))).toBe(rowsHash(plain));
+    expect(configHash(loadConfig(withSeparators('  decimal_separator: "."'), 'k'))).toBe(configHash(plain));
+    expect(rowsHash(loadConfig(withSeparators('  decimal_separator: ","'), 'k'))).not.toBe(rowsHash(plain));
   });
 
   it('names kept columns in lower snake case', () => {

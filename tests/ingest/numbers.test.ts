@@ -1,4 +1,4 @@
-import { parseDecimal, parseInt32 } from '../../ingest/numbers';
+import { numberReaders, parseDecimal, parseInt32 } from '../../ingest/numbers';
 import { FieldTransform } from '../../ingest/transform';
 
 const bytes = (s: string) => Buffer.from(`[${s}]`, 'utf8');
@@ -29,6 +29,57 @@ describe('parseInt32', () => {
   });
 
   it.each(['', '-', '2147483648', '-2147483649', '1.0', '1e3', ' 1', '12x'])('rejects %p', (s) => expect(int32(s)).toBeNaN());
+});
+
+describe('numberReaders', () => {
+  const readers = (decimal: string, thousands?: string) => {
+    const r = numberReaders({ decimal: decimal.charCodeAt(0), thousands: thousands === undefined ? -1 : thousands.charCodeAt(0) });
+    return { decimal: (s: string) => r.decimal(bytes(s), 1, bytes(s).length - 1), int32: (s: string) => r.int32(bytes(s), 1, bytes(s).length - 1) };
+  };
+
+  it('reads the plain format with parseDecimal and parseInt32 themselves', () => {
+    expect(numberReaders({ decimal: 0x2e, thousands: -1 })).toEqual({ decimal: parseDecimal, int32: parseInt32 });
+  });
+
+  it('reads a decimal comma and a thousands point, grouped by three or not at all', () => {
+    const { decimal, int32 } = readers(',', '.');
+    expect(['4,50', '1.234,5', '-1.234.567,25', '+12', '1234,5', ',5', '0,1', '1,5e3', '999.999.999,999'].map(decimal)).toEqual([4.5, 1234.5, -1234567.25, 12, 1234.5, 0.5, 0.1, 1500, 999999999.999]);
+    expect(['1.000', '-2.147.483.648', '12'].map(int32)).toEqual([1000, -2147483648, 12]);
+  });
+
+  it.each(['4.50', '12.34,5', '1.2345', '1234.567', '.123', '1..234', '1.234.', '1,2,3', '1,234.5', '1,5.', '', '-', ' 1', '1.234,5 '])('reads %p in the decimal comma format as NaN', (s) => {
+    expect(readers(',', '.').decimal(s)).toBeNaN();
+  });
+
+  it('reads a quantity with a decimal separator as NaN, as the plain format does', () => {
+    expect(readers(',', '.').int32('1,5')).toBeNaN();
+    expect(readers(',').int32('1.000')).toBeNaN();
+  });
+
+  it('reads thousands commas, spaces and apostrophes before a decimal point', () => {
+    expect(['1,234.50', '1,234,567', '-0.5', '12'].map(readers('.', ',').decimal)).toEqual([1234.5, 1234567, -0.5, 12]);
+    expect(readers('.', ',').decimal('1,23')).toBeNaN();
+    expect(readers('.', ' ').decimal('1 234 567.5')).toBe(1234567.5);
+    expect(readers('.', "'").decimal("1'234.5")).toBe(1234.5);
+    expect(readers(',').decimal('1234,5')).toBe(1234.5);
+  });
+
+  it('agrees with Number on 20,000 seeded random prices written with a decimal comma and thousands points', () => {
+    const { decimal } = readers(',', '.');
+    let seed = 11;
+    const r = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const group = (digits: string) => digits.replace(/\B(?=(\d{3})+$)/g, '.');
+    for (let i = 0; i < 20_000; i++) {
+      const whole = String(Math.floor(r() * 10 ** Math.floor(r() * 12)));
+      const fraction = String(Math.floor(r() * 10 ** Math.floor(r() * 6)));
+      const sign = r() < 0.1 ? '-' : '';
+      expect(decimal(`${sign}${r() < 0.5 ? group(whole) : whole},${fraction}`)).toBe(Number(`${sign}${whole}.${fraction}`));
+    }
+  });
+
+  it('refuses one byte for both separators', () => {
+    expect(() => numberReaders({ decimal: 0x2c, thousands: 0x2c })).toThrow('the thousands separator must differ from the decimal separator, both are ","');
+  });
 });
 
 describe('FieldTransform gives the String method results on bytes', () => {

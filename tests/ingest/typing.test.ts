@@ -95,6 +95,19 @@ describe('RecordTyper', () => {
     });
   });
 
+  it('reads quantities and prices with the configured separators, and quotes them in a reject', async () => {
+    const european = parseConfig({ ...config, csv: { ...config.csv, decimal_separator: ',', thousands_separator: '.' } }, 'european');
+    const { clean, rejects } = await typeText(
+      `${HEADER}\n536365,85123A,X,1.200,12/1/2010 8:26,"1.234,56",17850,UK\n536366,85123A,X,6,12/1/2010 8:26,2.55,17850,UK\n536367,85123A,X,"1,5",12/1/2010 8:26,"2,55",17850,UK\n`,
+      european,
+    );
+    expect(rows(clean).map((r) => [r.quantity, r.unit_price])).toEqual([[1200, 1234.56]]);
+    expect(rows(rejects).map((r) => r.reason)).toEqual([
+      'bad_number: UnitPrice="2.55" (expected a decimal number, decimal separator ",", thousands separator ".")',
+      'bad_number: Quantity="1,5" (expected an int32 integer, decimal separator ",", thousands separator ".")',
+    ]);
+  });
+
   it('keeps duplicates when configured, still counting them', async () => {
     const keep = { ...config, csv: { ...config.csv, duplicates: 'keep' as const } };
     const line = '536365,85123A,X,6,12/1/2010 8:26,2.55,17850,UK';
