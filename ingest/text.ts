@@ -5,7 +5,7 @@
  */
 
 /** Text encodings a data-set configuration may name. */
-export type TextEncoding = 'utf-8' | 'latin1';
+export type TextEncoding = 'utf-8' | 'latin1' | 'windows-1252';
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
@@ -18,14 +18,20 @@ const BOM = [0xef, 0xbb, 0xbf] as const;
  * - `latin1`: true ISO-8859-1 (byte value = code point, ISO/IEC 8859-1:1998), each
  *   byte ≥ 0x80 becoming its two-byte UTF-8 form (RFC 3629 §3: `C0|b>>6`, `80|b&0x3F`).
  *   Not windows-1252 (0x80–0x9F stay the C1 controls U+0080–U+009F).
+ * - `windows-1252`: what Windows spreadsheets in Western Europe and the Americas
+ *   save as "CSV": Latin-1 but for 0x80–0x9F, which hold `€`, `‚`, `„`, `…`,
+ *   typographic quotes, dashes, `Š`, `Ž`, `Œ` and others (the WHATWG Encoding
+ *   Standard's index-windows-1252; its five unassigned bytes stay C1 controls,
+ *   as browsers read them).
  * Output chunks split characters only where the input chunks did (never, for
- * Latin-1, whose characters are one byte); the CSV layer does not mind either way.
+ * the single-byte encodings); the CSV layer does not mind either way.
  * @returns UTF-8 byte chunks; empty chunks are skipped.
  * @example for await (const utf8 of toUtf8(blocks, 'latin1')) parser.push(utf8);
  */
 export async function* toUtf8(bytes: AsyncIterable<Uint8Array>, encoding: TextEncoding): AsyncGenerator<Uint8Array> {
-  if (encoding === 'latin1') {
-    for await (const b of bytes) if (b.length > 0) yield latin1ToUtf8(b);
+  if (encoding !== 'utf-8') {
+    const table = encoding === 'latin1' ? LATIN1 : WINDOWS_1252;
+    for await (const b of bytes) if (b.length > 0) yield singleByteToUtf8(b, table);
     return;
   }
   // Up to 3 leading bytes are held until it is known whether they are a BOM.
@@ -47,19 +53,59 @@ export async function* toUtf8(bytes: AsyncIterable<Uint8Array>, encoding: TextEn
   if (head !== undefined && head.length > 0) yield Uint8Array.from(head);
 }
 
+/**
+ * A single-byte encoding as the UTF-8 form of each byte value: `utf8[4b, 4b + length[b])`
+ * (at most 3 bytes, for code points up to U+FFFF).
+ */
+interface SingleByteTable {
+  length: Uint8Array;
+  utf8: Uint8Array;
+}
+
+/** The table of the encoding whose byte b is the code point `codePoint(b)`. */
+function singleByteTable(codePoint: (b: number) => number): SingleByteTable {
+  const length = new Uint8Array(256);
+  const utf8 = new Uint8Array(4 * 256);
+  for (let b = 0; b < 256; b++) {
+    const encoded = Buffer.from(String.fromCharCode(codePoint(b)), 'utf8');
+    length[b] = encoded.length;
+    utf8.set(encoded, 4 * b);
+  }
+  return { length, utf8 };
+}
+
+/** Code points of windows-1252's bytes 0x80–0x9F (WHATWG Encoding Standard, index-windows-1252). */
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+  0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+];
+
+const LATIN1 = singleByteTable((b) => b);
+const WINDOWS_1252 = singleByteTable((b) => (b >= 0x80 && b < 0xa0 ? WINDOWS_1252_HIGH[b - 0x80] : b));
+
 /** ISO-8859-1 bytes → UTF-8 bytes (a copy only when a byte ≥ 0x80 is present). */
 export function latin1ToUtf8(b: Uint8Array): Uint8Array {
-  let high = 0;
-  for (let i = 0; i < b.length; i++) high += b[i] >> 7;
-  if (high === 0) return b;
-  const out = new Uint8Array(b.length + high);
+  return singleByteToUtf8(b, LATIN1);
+}
+
+/** windows-1252 bytes → UTF-8 bytes (a copy only when a byte ≥ 0x80 is present). */
+export function windows1252ToUtf8(b: Uint8Array): Uint8Array {
+  return singleByteToUtf8(b, WINDOWS_1252);
+}
+
+function singleByteToUtf8(b: Uint8Array, table: SingleByteTable): Uint8Array {
+  const { length, utf8 } = table;
+  let size = 0;
+  for (let i = 0; i < b.length; i++) size += length[b[i]];
+  if (size === b.length) return b;
+  const out = new Uint8Array(size);
   let o = 0;
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
     if (c < 0x80) out[o++] = c;
     else {
-      out[o++] = 0xc0 | (c >> 6);
-      out[o++] = 0x80 | (c & 0x3f);
+      const at = 4 * c;
+      for (let k = 0, n = length[c]; k < n; k++) out[o++] = utf8[at + k];
     }
   }
   return out;

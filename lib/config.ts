@@ -120,7 +120,10 @@ export const configSchema = z
           .refine((d) => d.charCodeAt(0) < 0x80, 'must be an ASCII character (the CSV reader splits fields on one byte)')
           .default(',')
           .describe('Field separator: one ASCII character other than a quote, CR or LF.'),
-        encoding: z.enum(['utf-8', 'latin1']).default('utf-8').describe('Text encoding of the CSV: UTF-8 (invalid lines are rejected as `bad_encoding`) or Latin-1 (ISO-8859-1).'),
+        encoding: z
+          .enum(['utf-8', 'latin1', 'windows-1252'])
+          .default('utf-8')
+          .describe('Text encoding of the CSV: UTF-8 (invalid lines are rejected as `bad_encoding`), Latin-1 (ISO-8859-1), or windows-1252 (what Windows spreadsheets save as CSV in Western Europe and the Americas: Latin-1 but for `€`, typographic quotes and a few more in 0x80–0x9F).'),
         header: z.boolean().default(true).describe('Whether the first line is a header, matched against the configured columns.'),
         duplicates: z
           .enum(['keep', 'reject'])

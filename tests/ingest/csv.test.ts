@@ -98,6 +98,18 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
     expect(records).toEqual([{ line: 1, fields: ['a', 'é;"'], raw: 'a;"é;"""' }]);
   });
 
+  it('re-encodes windows-1252 as UTF-8: Latin-1 but for 0x80-0x9F (WHATWG index-windows-1252)', async () => {
+    // Node's own TextDecoder('windows-1252') reads 0x80-0x9F as Latin-1 in some versions (nodejs/node#60888), so the row is spelt out.
+    const high = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+    const every = Uint8Array.from({ length: 256 }, (_, b) => b);
+    const out: Uint8Array[] = [];
+    for await (const b of toUtf8(chunked(every, 7), 'windows-1252')) out.push(b);
+    const latin1 = Buffer.from(every).toString('latin1');
+    expect(Buffer.concat(out).toString('utf8')).toBe(latin1.slice(0, 0x80) + high + latin1.slice(0xa0));
+    const { records } = await parse(new Uint8Array([0x61, 0x3b, 0x93, 0x80, 0x35, 0x94, 0x0a]), 1, ';', 'windows-1252');
+    expect(records[0].fields).toEqual(['a', '“€5”']);
+  });
+
   it.each([1, 2, 4])('keeps a UTF-8 BOM-like prefix that is not a BOM, in %i-byte chunks', async (size) => {
     const { records } = await parse(new Uint8Array([0xef, 0xbb, 0x41, 0x0a, 0xef, 0xbb, 0xbf, 0x0a]), size);
     expect(records.map((r) => r.raw)).toEqual(['\ufffdA', '\ufeff']);
