@@ -36,6 +36,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'InvalidStoreUriError',
   'StoreConfigError',
   'SubsetExportError',
+  'ExportFilterError',
 ]);
 
 /** The exit code of an error that stopped a command: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */

@@ -1,15 +1,8 @@
 /** The options of the commands that ingest (`ingest`, `run` and `schedule`) beyond the shared ones of `options.ts`. */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { IngestStepOptions } from '../ingest/runner';
 import { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, rejectAllowance } from '../ingest/reject-budget';
-import { parseNonNegativeInt } from './options';
-
-/** Parses a share in [0, 1] such as `0.05`; the error quotes the value. */
-export function parseRatio(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number from 0 to 1 such as 0.05, got "${value}"`);
-  return n;
-}
+import { parseNonNegativeInt, parseRatio } from './options';
 
 /** `--max-reject-ratio <share>`: the reject budget of each raw object and of the run (`ingest/reject-budget.ts`). */
 export const maxRejectRatioOption = (): Option =>

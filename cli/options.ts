@@ -33,6 +33,13 @@ export function parseTopK(value: string): number {
   return n;
 }
 
+/** Parses a share or probability in [0, 1] such as `0.05`; the error quotes the value. */
+export function parseRatio(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number from 0 to 1 such as 0.05, got "${value}"`);
+  return n;
+}
+
 /**
  * Parses a random seed: an integer from 0 to 2^32 − 1 written in decimal (the
  * generators take it as an unsigned 32-bit integer). The error quotes the value.

@@ -7,3 +7,11 @@ export class ScoringInputError extends Error {
     this.name = 'ScoringInputError';
   }
 }
+
+/** A re-export asks for more than its source export holds (`--top-k` over the export's K). */
+export class ExportFilterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportFilterError';
+  }
+}

@@ -2,7 +2,8 @@
  * Merging and subsetting top-K lists held as SCORES tables (external ids): the
  * commit step concatenates the N shards' lists into the one export, ordered by
  * customer id, then rank, so the merged export equals the single run's row for
- * row; `berserkr export --customers` keeps the lists of chosen customers.
+ * row; `berserkr export` keeps the lists of chosen customers, their first ranks or
+ * their likelier items.
  * Customer ids compare in UTF-16 code-unit order (JavaScript `<`; byte order for
  * ASCII ids).
  */
@@ -48,24 +49,42 @@ export function mergeLists(parts: readonly Table[], names: readonly string[] = p
   return gather(columns, groups);
 }
 
+/** Which rows of an export {@link selectLists} keeps: all that pass every filter given. */
+export interface ListFilter {
+  /** Customer ids whose lists to keep; every customer when absent. */
+  customers?: ReadonlySet<string>;
+  /** Keep ranks 1 … topK of each list (≥ 1). */
+  topK?: number;
+  /** Keep the rows whose probability is at least this, in [0, 1]. */
+  minProbability?: number;
+}
+
 /**
- * The rows of `table` whose customer is in `customers`, in table order.
- * @returns the table of those rows and the requested ids that have no row.
+ * The rows of `table` that pass `filter`, in table order (so each list stays in rank order).
+ * @returns the table of those rows, how many customers it holds, and the requested
+ *   `customers` that have no row in `table` at all (a customer whose every row the
+ *   other filters drop is not missing).
  */
-export function selectCustomers(table: Table, customers: ReadonlySet<string>): { table: Table; missing: string[] } {
+export function selectLists(table: Table, filter: ListFilter): { table: Table; customers: number; missing: string[] } {
   const columns = scoresVectors(table);
   const groups: Group[] = [];
   const found = new Set<string>();
-  const { customer } = columns;
+  const kept = new Set<string>();
+  const { customer, rank, probability } = columns;
+  const { customers, topK = Infinity, minProbability = -Infinity } = filter;
   for (let r = 0; r < customer.length; r++) {
     const id = customer.get(r)!;
-    if (!customers.has(id)) continue;
-    found.add(id);
+    if (customers !== undefined) {
+      if (!customers.has(id)) continue;
+      found.add(id);
+    }
+    if (rank[r] > topK || !(probability[r] >= minProbability)) continue;
+    kept.add(id);
     const last = groups[groups.length - 1];
     if (last !== undefined && last.id === id && last.end === r) last.end = r + 1;
     else groups.push({ id, part: 0, start: r, end: r + 1 });
   }
-  return { table: gather([columns], groups), missing: [...customers].filter((c) => !found.has(c)) };
+  return { table: gather([columns], groups), customers: kept.size, missing: customers === undefined ? [] : [...customers].filter((c) => !found.has(c)) };
 }
 
 /** The rows of `groups` (in that order) as one SCORES table; item ids are read row by row, never all held as strings. */

@@ -10,7 +10,7 @@ import { DEFAULT_SAMPLE_LINES } from '../../ingest/validate-sample';
 import { EXIT } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';
-import { parseRatio } from '../ingest-options';
+import { parseRatio } from '../options';
 import { checkRawLocation } from '../locations';
 import { commonOptions, parsePositiveInt } from '../options';
 

@@ -47,8 +47,19 @@ export const ExportMetadataSchema = z.object({
   files: z.array(ExportFileSchema),
   /** Keys of the scored-pair parts (Parquet) behind the export, in customer-id order. */
   scores: z.array(z.string()),
-  /** For `berserkr export --customers`: the run the rows were taken from, and the requested ids without a list. */
-  subsetOf: z.object({ runId: z.string(), requested: count, missing: z.array(z.string()) }).optional(),
+  /**
+   * For `berserkr export`: the run the rows were taken from, the requested ids without a list,
+   * and the filters of `--top-k` and `--min-probability` when given (`k` is then the smaller K).
+   */
+  subsetOf: z
+    .object({
+      runId: z.string(),
+      requested: count,
+      missing: z.array(z.string()),
+      topK: z.number().int().positive().optional(),
+      minProbability: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
 });
 
 export type ExportFile = z.infer<typeof ExportFileSchema>;

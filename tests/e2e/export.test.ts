@@ -3,7 +3,7 @@
  * the same rows (the Parquet file read by an independent reader, DuckDB), the
  * sidecar's checksums match the files, `exports/online-retail/latest.json` moves only when a
  * run is complete, a committed run is never scored into again, and `berserkr
- * export --customers` re-exports chosen lists without rescoring.
+ * export` re-exports chosen lists, or their first items or likelier ones, without rescoring.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -159,8 +159,27 @@ describe('top-K exports', () => {
     for (const args of [['evaluate', '--run-id', runId], ['report', runId]]) {
       const subset = await runCli([...args, '--lake', lake, '--config', RETAIL_CONFIG]);
       expect([args[0], subset.code]).toEqual([args[0], 2]);
-      expect(subset.stderr).toContain(`export of run ${runId} holds the lists of 3 chosen customers of run ${RUN} (berserkr export --customers): metrics over it would count every other customer as a miss; evaluate or report on run ${RUN}`);
+      expect(subset.stderr).toContain(`export of run ${runId} holds the lists of 3 chosen customers of run ${RUN} (berserkr export): metrics over it would count every other customer or item as a miss; evaluate or report on run ${RUN}`);
     }
+  }, TIMEOUT_MS);
+
+  test('berserkr export --top-k and --min-probability cut every list, and refuse more items than the export holds', async () => {
+    const r = await runCli(['--output', 'json', 'export', '--lake', lake, '--config', RETAIL_CONFIG, '--format', 'csv', '--top-k', '3', '--min-probability', '0.2']);
+    expect(ok(r)).toEqual([0, '']);
+    const summary = JSON.parse(r.stdout);
+    const want = csv.filter(([, , rank, p]) => Number(rank) <= 3 && Number(p) >= 0.2);
+    expect(want.length).toBeGreaterThan(0);
+    expect(want.length).toBeLessThan(csv.filter(([, , rank]) => Number(rank) <= 3).length);
+    expect(csvRows(readFileSync(join(lake, `exports/online-retail/${summary.runId}/top-k.csv`), 'utf8'))).toEqual(want);
+    const customers = new Set(want.map(([c]) => c)).size;
+    expect(summary).toMatchObject({ source: RUN, rows: want.length, customers, requested: KNOWN_CUSTOMERS, missing: 0, k: 3, minProbability: 0.2 });
+    expect(readJson<ExportMetadata>(lake, `exports/online-retail/${summary.runId}/_metadata.json`)).toMatchObject({ k: 3, customers, subsetOf: { runId: RUN, topK: 3, minProbability: 0.2, missing: [] } });
+    const report = await runCli(['report', summary.runId, '--lake', lake, '--config', RETAIL_CONFIG]);
+    expect([report.code, report.stderr]).toEqual([2, expect.stringContaining(`chosen customers of run ${RUN}, cut to their first 3 items and items of probability 0.2 or more (berserkr export)`)]);
+    const over = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--top-k', '11']);
+    expect([over.code, over.stderr]).toEqual([2, expect.stringContaining(`--top-k 11 is more than the 10 items per customer of the export of run ${RUN}; score again with --top-k 11`)]);
+    const bad = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--min-probability', '1.5']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('expected a number from 0 to 1 such as 0.05, got "1.5"')]);
   }, TIMEOUT_MS);
 
   test('score refuses an as-of before the data, and shard options that could never be merged, leaving latest as it was', async () => {

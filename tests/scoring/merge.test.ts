@@ -1,7 +1,7 @@
 import { ScoringInputError } from '../../scoring/errors';
-import { exportBytes, scoresColumns, scoresTable } from '../../scoring/export';
+import { exportBytes, scoresColumns, scoresTable, scoresTableFromColumns } from '../../scoring/export';
 import { parseCustomerList } from '../../scoring/customer-list';
-import { mergeLists, selectCustomers } from '../../scoring/merge';
+import { mergeLists, selectLists } from '../../scoring/merge';
 import { orderByCustomerId, topKPerCustomer } from '../../ranking/topk';
 import type { Table } from 'apache-arrow';
 
@@ -39,10 +39,26 @@ describe('merging shard lists', () => {
   });
 
   it('selects the lists of chosen customers and names those without one', () => {
-    const { table, missing } = selectCustomers(lists([0, 1, 2, 3]), new Set(['13047', '99999', '17850']));
+    const { table, customers, missing } = selectLists(lists([0, 1, 2, 3]), { customers: new Set(['13047', '99999', '17850']) });
     expect(new Set(scoresColumns(table).customer)).toEqual(new Set(['13047', '17850']));
     expect(table.numRows).toBe(6);
+    expect(customers).toBe(2);
     expect(missing).toEqual(['99999']);
+  });
+
+  it('keeps the first ranks and the rows of at least a probability, a customer once even when rows between are dropped', () => {
+    const all = lists([0, 1, 2, 3, 4, 5]);
+    const rows = rowsOf(all);
+    const top = selectLists(all, { topK: 2 });
+    expect(rowsOf(top.table)).toEqual(rows.filter((r) => Number(r.split('|')[2]) <= 2));
+    expect(top.customers).toBe(6);
+    const likely = selectLists(all, { minProbability: 0.5, customers: new Set(['17850', '12346']) });
+    expect(rowsOf(likely.table)).toEqual(rows.filter((r) => ['17850', '12346'].includes(r.split('|')[0]) && Number(r.split('|')[3]) >= 0.5));
+    // A list whose middle row is dropped keeps its other rows, in rank order, under one customer.
+    const gap = scoresTableFromColumns(Int32Array.of(0, 0, 0), ['17850'], Int32Array.of(0, 1, 2), ['a', 'b', 'c'], Int32Array.of(1, 2, 3), Float64Array.of(0.9, 0.1, 0.8));
+    const kept = selectLists(gap, { minProbability: 0.5 });
+    expect(rowsOf(kept.table)).toEqual(['17850|a|1|0.9', '17850|c|3|0.8']);
+    expect(kept.customers).toBe(1);
   });
 
   it('parses a customer list file', () => {
