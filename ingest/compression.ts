@@ -29,8 +29,9 @@ const MAGIC: ReadonlyArray<{ format: string; bytes: readonly number[] }> = [
  * @param head the object's first bytes ({@link SNIFF_BYTES} of them, fewer when it is shorter).
  * @returns a format of a known magic number (`lzop`, `gzip`, `zstd` — a zstd skippable
  *   frame too, RFC 8878 §3.1.2 —, `bzip2`, `xz`, `zip`, `Parquet`); else `text` when the
- *   bytes hold no control character other than tab, CR and LF; `binary` otherwise;
- *   `empty` for no bytes.
+ *   bytes hold no control character other than tab, CR and LF; `UTF-16LE text` or
+ *   `UTF-16BE text` after a UTF-16 byte order mark, or when every second byte is 0
+ *   and the others are text; `binary` otherwise; `empty` for no bytes.
  */
 export function sniffFormat(head: Uint8Array): string {
   if (head.length === 0) return 'empty';
@@ -39,8 +40,17 @@ export function sniffFormat(head: Uint8Array): string {
   }
   // RFC 8878 §3.1.2: skippable frames start 0x184D2A5?, little-endian.
   if (head.length >= 4 && (head[0] & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) return 'zstd';
-  return head.every((b) => b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) && !head.includes(0x7f) ? 'text' : 'binary';
+  const isText = (b: number) => (b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) && b !== 0x7f;
+  if (head.every(isText)) return 'text';
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'UTF-16LE text';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'UTF-16BE text';
+  const even = head.length - (head.length % 2);
+  if (even >= 2 && head.subarray(0, even).every((b, i) => (i % 2 === 1 ? b === 0 : isText(b)))) return 'UTF-16LE text';
+  return 'binary';
 }
+
+/** What {@link sniffFormat} calls text, in any encoding: what an uncompressed object may hold. */
+const TEXT_FORMATS = new Set(['text', 'UTF-16LE text', 'UTF-16BE text', 'empty']);
 
 /** A raw object whose first bytes are not those of the compression it is read with. */
 export class CompressionMismatchError extends Error {
@@ -77,7 +87,7 @@ function startOf(found: string, head: Uint8Array): string {
  */
 export function checkMagic(objectKey: string, how: ObjectCompression, head: Uint8Array): void {
   const found = sniffFormat(head);
-  const ok = how.compression === 'none' ? found === 'text' || found === 'empty'
+  const ok = how.compression === 'none' ? TEXT_FORMATS.has(found)
     : how.compression === 'lzop' ? found === 'lzop' || found === 'text' || found === 'binary' || found === 'empty'
       : found === how.compression;
   if (!ok) throw new CompressionMismatchError(objectKey, how.compression, how.basis, found, head);

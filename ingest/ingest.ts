@@ -147,7 +147,7 @@ export async function* typeCsv(
 ): AsyncGenerator<TypedBatch, IngestCounts> {
   const batchLines = options.batchLines ?? DEFAULT_BATCH_LINES;
   const maxLines = options.maxLines ?? Infinity;
-  const records = parseCsv(toUtf8(blocks, config.csv.encoding), { delimiter: config.csv.delimiter, maxRecordBytes: options.maxRecordBytes, source: objectKey });
+  const records = parseCsv(toUtf8(blocks, config.csv.encoding, objectKey), { delimiter: config.csv.delimiter, maxRecordBytes: options.maxRecordBytes, source: objectKey });
   let typer: RecordTyper | undefined;
   // Column buffers start small and grow: most objects hold far fewer lines than a batch.
   const capacity = Math.min(batchLines, maxLines, 1 << 14);

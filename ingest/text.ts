@@ -5,9 +5,21 @@
  */
 
 /** Text encodings a data-set configuration may name. */
-export type TextEncoding = 'utf-8' | 'latin1' | 'windows-1252';
+export type TextEncoding = 'utf-8' | 'latin1' | 'windows-1252' | 'utf-16le';
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
+
+/** An object's text is not in the configured encoding, as a whole (not line by line). */
+export class TextEncodingError extends Error {
+  /**
+   * @param source the raw object, named first in the message.
+   * @param problem what is wrong and where.
+   */
+  constructor(readonly source: string, problem: string) {
+    super(`${source}: ${problem}`);
+    this.name = 'TextEncodingError';
+  }
+}
 
 /**
  * Re-encodes a stream of text bytes as UTF-8 bytes.
@@ -23,12 +35,25 @@ const BOM = [0xef, 0xbb, 0xbf] as const;
  *   typographic quotes, dashes, `Š`, `Ž`, `Œ` and others (the WHATWG Encoding
  *   Standard's index-windows-1252; its five unassigned bytes stay C1 controls,
  *   as browsers read them).
+ * - `utf-16le`: UTF-16, little-endian (RFC 2781), what Excel saves as "Unicode
+ *   Text"; a leading byte order mark FF FE is dropped. Unlike UTF-8, an invalid
+ *   sequence (an unpaired surrogate, an odd byte at the end) fails the object:
+ *   its lines cannot be told apart once the code units are out of step.
+ * A UTF-16 byte order mark (FF FE or FE FF) at the start of text read as a
+ * single-byte encoding or UTF-8 fails the object, naming the setting to use.
  * Output chunks split characters only where the input chunks did (never, for
- * the single-byte encodings); the CSV layer does not mind either way.
+ * the single-byte encodings and UTF-16); the CSV layer does not mind either way.
+ * @param source the raw object, named in errors.
  * @returns UTF-8 byte chunks; empty chunks are skipped.
- * @example for await (const utf8 of toUtf8(blocks, 'latin1')) parser.push(utf8);
+ * @throws TextEncodingError as above.
+ * @example for await (const utf8 of toUtf8(blocks, 'latin1', key)) parser.push(utf8);
  */
-export async function* toUtf8(bytes: AsyncIterable<Uint8Array>, encoding: TextEncoding): AsyncGenerator<Uint8Array> {
+export async function* toUtf8(bytes: AsyncIterable<Uint8Array>, encoding: TextEncoding, source = 'the text'): AsyncGenerator<Uint8Array> {
+  if (encoding === 'utf-16le') {
+    yield* utf16leToUtf8(bytes, source);
+    return;
+  }
+  bytes = refuseUtf16(bytes, encoding, source);
   if (encoding !== 'utf-8') {
     const table = encoding === 'latin1' ? LATIN1 : WINDOWS_1252;
     for await (const b of bytes) if (b.length > 0) yield singleByteToUtf8(b, table);
@@ -51,6 +76,53 @@ export async function* toUtf8(bytes: AsyncIterable<Uint8Array>, encoding: TextEn
     else if (rest.length > 0) yield rest;
   }
   if (head !== undefined && head.length > 0) yield Uint8Array.from(head);
+}
+
+/**
+ * The chunks, after checking that the first two bytes are neither a UTF-16 byte order
+ * mark nor an ASCII character and a zero byte (UTF-16LE without one).
+ */
+async function* refuseUtf16(bytes: AsyncIterable<Uint8Array>, encoding: TextEncoding, source: string): AsyncGenerator<Uint8Array> {
+  const head: number[] = [];
+  for await (const b of bytes) {
+    if (head.length < 2) {
+      for (let i = 0; i < b.length && head.length < 2; i++) head.push(b[i]);
+      if (head.length === 2) {
+        const [a, z] = head;
+        const found = a === 0xff && z === 0xfe ? 'the byte order mark of UTF-16 little-endian'
+          : a === 0xfe && z === 0xff ? 'the byte order mark of UTF-16 big-endian'
+            : a > 0 && a < 0x80 && z === 0 ? 'a character and a zero byte, as UTF-16 little-endian writes ASCII'
+              : undefined;
+        if (found !== undefined) {
+          const hex = head.map((x) => x.toString(16).padStart(2, '0')).join(' ');
+          throw new TextEncodingError(source, `starts with ${found} (${hex}), not ${encoding} text: `
+            + (a === 0xfe ? 'save it as UTF-8 or UTF-16 little-endian' : 'set csv.encoding: utf-16le'));
+        }
+      }
+    }
+    yield b;
+  }
+}
+
+/** UTF-16LE chunks → UTF-8 chunks (see {@link toUtf8}). */
+async function* utf16leToUtf8(bytes: AsyncIterable<Uint8Array>, source: string): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder('utf-16le', { fatal: true });
+  let offset = 0;
+  const decode = (b?: Uint8Array): string => {
+    try {
+      return b === undefined ? decoder.decode() : decoder.decode(b, { stream: true });
+    } catch {
+      const where = b === undefined ? `at its end (byte ${offset}): an odd byte or an unpaired surrogate` : `within bytes ${offset} to ${offset + b.length}: an unpaired surrogate`;
+      throw new TextEncodingError(source, `is not UTF-16 little-endian text ${where}`);
+    }
+  };
+  for await (const b of bytes) {
+    const text = decode(b);
+    offset += b.length;
+    if (text.length > 0) yield Buffer.from(text, 'utf8');
+  }
+  const rest = decode();
+  if (rest.length > 0) yield Buffer.from(rest, 'utf8');
 }
 
 /**

@@ -7,6 +7,7 @@ import { DatasetConfig } from '../lib/config-types';
 import { CsvRecordTooLongError } from './csv';
 import { EmptyObjectError, TypeCsvOptions } from './ingest';
 import { LzopFormatError } from './lzop';
+import { TextEncodingError } from './text';
 import { TimeFormatError } from './time';
 import { HeaderMismatchError, IngestCounts, UnreadableTimesError } from './typing';
 
@@ -49,6 +50,7 @@ const ERROR_TYPES: Record<string, new (...args: never[]) => Error> = {
   LzopFormatError,
   TimeFormatError,
   UnreadableTimesError,
+  TextEncodingError,
   RangeError,
   TypeError,
 };

@@ -59,8 +59,8 @@ export interface DatasetConfig {
     /** How raw objects are compressed; `auto` (the default) by each key's extension. */
     compression: CompressionSetting;
     delimiter: string;
-    /** `utf-8`, `latin1` (ISO-8859-1) or `windows-1252`. */
-    encoding: 'utf-8' | 'latin1' | 'windows-1252';
+    /** `utf-8`, `latin1` (ISO-8859-1), `windows-1252` or `utf-16le`. */
+    encoding: 'utf-8' | 'latin1' | 'windows-1252' | 'utf-16le';
     /** Header line present (the header is matched against the mapping). */
     header: boolean;
     /** What to do with exact duplicate lines within an object: keep all, or reject later copies. */

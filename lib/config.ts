@@ -121,9 +121,12 @@ export const configSchema = z
           .default(',')
           .describe('Field separator: one ASCII character other than a quote, CR or LF.'),
         encoding: z
-          .enum(['utf-8', 'latin1', 'windows-1252'])
+          .enum(['utf-8', 'latin1', 'windows-1252', 'utf-16le'])
           .default('utf-8')
-          .describe('Text encoding of the CSV: UTF-8 (invalid lines are rejected as `bad_encoding`), Latin-1 (ISO-8859-1), or windows-1252 (what Windows spreadsheets save as CSV in Western Europe and the Americas: Latin-1 but for `€`, typographic quotes and a few more in 0x80–0x9F).'),
+          .describe(
+            'Text encoding of the CSV: UTF-8 (invalid lines are rejected as `bad_encoding`), Latin-1 (ISO-8859-1), windows-1252 (what Windows spreadsheets save as CSV in Western Europe and the Americas: Latin-1 but for `€`, typographic quotes and a few more in 0x80–0x9F), '
+              + 'or UTF-16 little-endian (Excel\'s "Unicode Text", tab-separated: `delimiter: "\\t"`; invalid UTF-16 fails the object). A file starting with a UTF-16 byte order mark fails under the other encodings.',
+          ),
         header: z.boolean().default(true).describe('Whether the first line is a header, matched against the configured columns.'),
         duplicates: z
           .enum(['keep', 'reject'])

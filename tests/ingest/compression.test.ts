@@ -70,7 +70,10 @@ describe('sniffFormat', () => {
     ['Parquet', Buffer.from('PAR1\x15\x04'), 'Parquet'],
     ['CSV with CR, LF and tab', Buffer.from('a;b\r\n\tc'), 'text'],
     ['UTF-8 CSV', Buffer.from('Émile,Zoë'), 'text'],
-    ['UTF-16 text', Uint8Array.of(0xff, 0xfe, 0x41, 0x00), 'binary'],
+    ['UTF-16LE text after its byte order mark', Uint8Array.of(0xff, 0xfe, 0x41, 0x00), 'UTF-16LE text'],
+    ['UTF-16LE text without one', Buffer.from('a,b\r\n', 'utf16le'), 'UTF-16LE text'],
+    ['UTF-16BE text after its byte order mark', Uint8Array.of(0xfe, 0xff, 0x00, 0x41), 'UTF-16BE text'],
+    ['zero bytes among others', Uint8Array.of(0x41, 0x00, 0x00, 0x00), 'binary'],
     ['no bytes', new Uint8Array(0), 'empty'],
   ])('%s', (_what, bytes, format) => {
     expect(sniffFormat(bytes.subarray(0, 9))).toBe(format);
@@ -102,9 +105,11 @@ describe('decompress: the first bytes confirm the compression', () => {
     await expect(read('x.csv.gz', new Uint8Array(0), { compression: 'gzip', basis: 'the extension .gz' })).rejects.toThrow(
       'x.csv.gz: the extension .gz says gzip, but the bytes look like nothing (the object is empty) (starting no bytes)',
     );
-    await expect(read('x.csv', Uint8Array.of(0xff, 0xfe, 0x41, 0x00), { compression: 'none', basis: 'csv.compression: none' })).rejects.toThrow(
-      'x.csv: csv.compression: none says uncompressed CSV, but the bytes look like binary data of no known format (starting ff fe 41 00)',
+    await expect(read('x.csv', Uint8Array.of(0x00, 0x01, 0xfe, 0x41), { compression: 'none', basis: 'csv.compression: none' })).rejects.toThrow(
+      'x.csv: csv.compression: none says uncompressed CSV, but the bytes look like binary data of no known format (starting 00 01 fe 41)',
     );
+    // UTF-16 text is text: its encoding is the text layer's to check (toUtf8).
+    expect([...(await read('x.csv', Uint8Array.of(0xff, 0xfe, 0x41, 0x00), { compression: 'none', basis: 'csv.compression: none' }))]).toEqual([0xff, 0xfe, 0x41, 0x00]);
   });
 
   it('leaves a wrong lzop start of no known format to the lzop reader, as before', async () => {

@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     expect(problems(base.replace('delimiter: ";"', 'delimiter: ";;"'))).toEqual(['csv.delimiter: must be exactly one character (found ";;")']);
     expect(problems(base.replace('delimiter: ";"', 'delimiter: "§"'))).toEqual(['csv.delimiter: must be an ASCII character (the CSV reader splits fields on one byte) (found "§")']);
     expect(problems(base.replace('encoding: latin1', 'encoding: cp1252'))).toEqual([
-      expect.stringMatching(/^csv\.encoding: Invalid enum value\. Expected 'utf-8' \| 'latin1' \| 'windows-1252', received 'cp1252' \(found "cp1252"\)$/),
+      expect.stringMatching(/^csv\.encoding: Invalid enum value\. Expected 'utf-8' \| 'latin1' \| 'windows-1252' \| 'utf-16le', received 'cp1252' \(found "cp1252"\)$/),
     ]);
     expect(problems(base.replace('timezone: Europe/Paris', 'timezone: Europe/Pariss'))).toEqual([
       'columns.time.timezone: must be UTC or an IANA time zone such as Europe/London (found "Europe/Pariss")',

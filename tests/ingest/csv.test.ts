@@ -1,5 +1,5 @@
 import { CsvRecordBatch, CsvRecordTooLongError, fieldText, parseCsv, recordText } from '../../ingest/csv';
-import { TextEncoding, toUtf8 } from '../../ingest/text';
+import { TextEncoding, TextEncodingError, toUtf8 } from '../../ingest/text';
 import { chunked } from './helpers';
 
 interface Rec {
@@ -96,6 +96,43 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
     // A quoted latin1 field holding the delimiter and a doubled quote, read in 1-byte chunks.
     const { records } = await parse(new Uint8Array([0x61, 0x3b, 0x22, 0xe9, 0x3b, 0x22, 0x22, 0x22, 0x0a]), 1, ';', 'latin1');
     expect(records).toEqual([{ line: 1, fields: ['a', 'é;"'], raw: 'a;"é;"""' }]);
+  });
+
+  it('re-encodes UTF-16LE as UTF-8, dropping its byte order mark, with code units and surrogate pairs split across chunks', async () => {
+    const want = 'name;note\r\nZoë;😀 “ok”\r\n';
+    for (const size of [1, 2, 3, 5]) {
+      const out: Uint8Array[] = [];
+      for await (const b of toUtf8(chunked(Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(want, 'utf16le')]), size), 'utf-16le', 'a.txt')) out.push(b);
+      expect([size, Buffer.concat(out).toString('utf8')]).toEqual([size, want]);
+    }
+    const { records } = await parse(Buffer.from('a;"b;c"\n', 'utf16le'), 3, ';', 'utf-16le');
+    expect(records[0].fields).toEqual(['a', 'b;c']);
+  });
+
+  it('fails UTF-16LE that is not, naming the object and the bytes', async () => {
+    const drain = async (bytes: Uint8Array, encoding: TextEncoding) => {
+      for await (const _ of toUtf8(chunked(bytes, 4), encoding, 'orders.txt'));
+    };
+    const lone = Buffer.concat([Buffer.from('ab', 'utf16le'), Buffer.of(0x00, 0xd8), Buffer.from('cd', 'utf16le')]);
+    await expect(drain(lone, 'utf-16le')).rejects.toThrow(new TextEncodingError('orders.txt', 'is not UTF-16 little-endian text within bytes 4 to 8: an unpaired surrogate'));
+    await expect(drain(Buffer.concat([Buffer.from('ab', 'utf16le'), Buffer.of(0x41)]), 'utf-16le')).rejects.toThrow(
+      'orders.txt: is not UTF-16 little-endian text at its end (byte 5): an odd byte or an unpaired surrogate',
+    );
+  });
+
+  it('refuses UTF-16 read as UTF-8 or a single-byte encoding, naming the setting', async () => {
+    const drain = async (bytes: Uint8Array, encoding: TextEncoding) => {
+      for await (const _ of toUtf8(chunked(bytes, 1), encoding, 'orders.csv'));
+    };
+    const utf16 = Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from('a,b\n', 'utf16le')]);
+    await expect(drain(utf16, 'utf-8')).rejects.toThrow('orders.csv: starts with the byte order mark of UTF-16 little-endian (ff fe), not utf-8 text: set csv.encoding: utf-16le');
+    await expect(drain(Buffer.from('a,b\n', 'utf16le'), 'windows-1252')).rejects.toThrow(
+      'orders.csv: starts with a character and a zero byte, as UTF-16 little-endian writes ASCII (61 00), not windows-1252 text: set csv.encoding: utf-16le',
+    );
+    await expect(drain(Buffer.concat([Buffer.of(0xfe, 0xff), Buffer.from('a', 'latin1')]), 'latin1')).rejects.toThrow(
+      'orders.csv: starts with the byte order mark of UTF-16 big-endian (fe ff), not latin1 text: save it as UTF-8 or UTF-16 little-endian',
+    );
+    await expect(drain(Buffer.from('a,b\n'), 'latin1')).resolves.toBeUndefined();
   });
 
   it('re-encodes windows-1252 as UTF-8: Latin-1 but for 0x80-0x9F (WHATWG index-windows-1252)', async () => {

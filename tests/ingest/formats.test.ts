@@ -87,6 +87,28 @@ describe('plain, gzip and zstd CSV objects with ISO 8601 times and an extra colu
     expect(rows(rejects)).toEqual([{ source_object: 'orders/2024/07.CSV.GZ', source_line: 4, reason: 'bad_time: ordered_at="not a time" does not match ISO8601', raw: '5,c3,A,not a time,1,web' }]);
   });
 
+  it('ingests UTF-16LE text (Excel\'s "Unicode Text", tab-separated) by configuration, and fails it read as UTF-8, naming the setting', async () => {
+    const utf16 = loadConfig(YAML.replace('delimiter: ","', 'delimiter: "\\t"\n  encoding: utf-16le'), 'shop-16.yaml');
+    const rawDir = join(dir, 'raw-utf16');
+    mkdirSync(join(rawDir, 'orders'), { recursive: true });
+    const text = `${HEADER}\n1,c1,Crème brûlée 😀,2024-01-02T10:00:00Z,2,web\n`.replace(/,/g, '\t');
+    writeFileSync(join(rawDir, 'orders', 'a.csv'), Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(text, 'utf16le')]));
+    writeFileSync(join(rawDir, 'orders', 'b.csv.gz'), gzipSync(Buffer.from(text, 'utf16le')));
+    const lake = new FileStore(join(dir, 'lake-utf16'));
+    const result = await ingestAll(new FileStore(rawDir), lake, utf16, { codecs: createLzoRegistry() });
+    expect(result.failed).toEqual([]);
+    const clean = rows(await new Catalog(lake, 'shop').clean.load());
+    expect(clean.map((r) => [r.item_id, r.quantity, r.extra_columns, r.source_object])).toEqual([
+      ['Crème brûlée 😀', 2, '{"Channel":"web"}', 'orders/a.csv'],
+      ['Crème brûlée 😀', 2, '{"Channel":"web"}', 'orders/b.csv.gz'],
+    ]);
+    const asUtf8 = await ingestAll(new FileStore(rawDir), new FileStore(join(dir, 'lake-utf16-as-8')), loadConfig(YAML.replace('delimiter: ","', 'delimiter: "\\t"'), 'shop-8.yaml'), { codecs: createLzoRegistry() });
+    expect(asUtf8.failed.map((f) => f.error.message)).toEqual([
+      'orders/a.csv: starts with the byte order mark of UTF-16 little-endian (ff fe), not utf-8 text: set csv.encoding: utf-16le',
+      'orders/b.csv.gz: starts with a character and a zero byte, as UTF-16 little-endian writes ASCII (4f 00), not utf-8 text: set csv.encoding: utf-16le',
+    ]);
+  });
+
   it('reads epoch seconds and milliseconds, and fails an object whose times are mostly of another format at once', async () => {
     const epochS = loadConfig(YAML.replace('format: ISO8601', 'format: epoch_s').replace('timezone: Europe/Paris', 'timezone: UTC'), 'shop-s.yaml');
     const epochMs = { ...epochS, columns: { ...epochS.columns, time: { ...epochS.columns.time, format: 'epoch_ms' } } };
