@@ -111,8 +111,10 @@ up: ## Start MinIO (API :9000, console http://localhost:9001) and create the raw
 	$(COMPOSE) up -d minio
 	$(COMPOSE) run --rm createbuckets
 
-down: ## Stop MinIO (its data volume is kept; `docker compose … down -v` deletes it)
-	$(COMPOSE) down
+# down names every profile ('*'): without it compose leaves the containers of services
+# with a profile (the scheduler) running, and they keep the network from being removed.
+down: ## Stop MinIO and the scheduler (its data volume is kept; `docker compose … down -v` deletes it)
+	$(COMPOSE) --profile '*' down
 
 seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (BERSERKR_RAW, e.g. s3://raw)
 	@case '$(BERSERKR_RAW)' in s3://*) ;; *) echo "seed: BERSERKR_RAW=$(BERSERKR_RAW) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac

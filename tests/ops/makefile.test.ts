@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..');
 const TARGETS = ['setup', 'build', 'demo', 'test', 'up', 'down', 'seed', 'validate', 'ingest', 'train', 'score', 'export', 'pipeline', 'schedule', 'runs', 'bench'];
@@ -134,8 +135,18 @@ describe('Makefile', () => {
   });
 
   it('uses the compose file of docker/ with .env', () => {
-    expect(make(minio, ['-n', 'down']).trim()).toBe('docker compose -f docker/docker-compose.yml --env-file .env down');
+    expect(make(minio, ['-n', 'up']).trim().split('\n').slice(1)).toEqual([
+      'docker compose -f docker/docker-compose.yml --env-file .env up -d minio',
+      'docker compose -f docker/docker-compose.yml --env-file .env run --rm createbuckets',
+    ]);
     expect(statSync(join(ROOT, 'docker', 'docker-compose.yml')).isFile()).toBe(true);
+  });
+
+  it('takes down the services of every profile too, so no scheduler outlives make down', () => {
+    // compose down leaves the containers of services whose profile is not active (docker/compose#11884, #13647).
+    const compose = parse(readFileSync(join(ROOT, 'docker', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { profiles?: string[] }> };
+    expect(Object.values(compose.services).some((s) => (s.profiles ?? []).length > 0)).toBe(true);
+    expect(make(minio, ['-n', 'down']).trim()).toBe("docker compose -f docker/docker-compose.yml --env-file .env --profile '*' down");
   });
 });
 
