@@ -106,7 +106,7 @@ demo: setup ## Run the whole pipeline on the bundled Online Retail data into ./l
 
 ## ---- MinIO (docker compose) -------------------------------------------------
 
-up: ## Start MinIO (API :9000, console http://localhost:9001) and create the raw and lake buckets
+up: ## Start MinIO (API :9000, console http://localhost:9001) and create the buckets of BERSERKR_RAW and BERSERKR_LAKE
 	@if [ ! -f .env ]; then cp .env.example .env; echo "created .env from .env.example: replace its placeholders"; fi
 	$(COMPOSE) up -d minio
 	$(COMPOSE) run --rm createbuckets

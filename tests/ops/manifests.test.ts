@@ -3,9 +3,11 @@
  * cluster here): they parse, and their wiring is consistent with each other,
  * with the Dockerfile and with the project.
  */
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..');
 const DOCKER = join(ROOT, 'docker');
@@ -43,6 +45,20 @@ function dotenv(path: string): Map<string, string> {
     if (m) pairs.set(m[1], m[2]);
   }
   return pairs;
+}
+
+/**
+ * Compose's interpolation of a compose file: `$$` is a literal `$`; `${NAME}`, `$NAME`,
+ * `${NAME:-default}` and `${NAME-default}` take `vars`; `${NAME:?message}` fails when unset or empty.
+ */
+function interpolate(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
+    if (whole === '$$') return '$';
+    const value = vars[(braced ?? bare)!];
+    const missing = value === undefined || (colon === ':' && value === '');
+    if (op === '?' && missing) throw new Error(`compose would stop: ${arg}`);
+    return op === '-' && missing ? arg! : (value ?? '');
+  });
 }
 
 /** The stages of docker/Dockerfile: each FROM line and its instructions, continuation lines joined, comments dropped. */
@@ -105,16 +121,48 @@ describe('docker-compose.yml', () => {
     expect(minio.healthcheck.test).toEqual(['CMD', 'mc', 'ready', 'local']);
   });
 
-  it('creates the raw and lake buckets of .env.example once MinIO is healthy', () => {
+  /**
+   * Runs the bucket set-up as its container would, with a stand-in `mc` that logs its
+   * arguments: compose interpolates the file with `vars` (the shell and .env), then
+   * `sh -c` runs the script in an environment of the service's `environment`.
+   * @returns the exit code and each `mc` call.
+   */
+  function createBuckets(vars: Record<string, string>, mcExit = 0): { code: number; calls: string[] } {
+    const mc = compose.services.createbuckets;
+    const text = readFileSync(join(DOCKER, 'docker-compose.yml'), 'utf8');
+    const service = (parseDocument(interpolate(text, vars)).toJS() as Json).services.createbuckets as Json;
+    const dir = mkdtempSync(join(tmpdir(), 'berserkr-mc-'));
+    try {
+      const log = join(dir, 'calls');
+      writeFileSync(join(dir, 'mc'), `#!/bin/sh\necho "$*" >> '${log}'\ncase "$1" in mb) exit ${mcExit};; esac\n`, { mode: 0o755 });
+      expect(mc.entrypoint).toEqual(['/bin/sh', '-c']);
+      const run = spawnSync('/bin/sh', ['-c', ...service.command], { env: { PATH: `${dir}:/usr/bin:/bin`, ...service.environment }, encoding: 'utf8' });
+      return { code: run.status ?? -1, calls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [] };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('creates the buckets of BERSERKR_RAW and BERSERKR_LAKE once MinIO is healthy', () => {
     const mc = compose.services.createbuckets;
     expect(mc.image).toMatch(/^minio\/mc:RELEASE\./);
     expect(mc.depends_on.minio.condition).toBe('service_healthy');
     const script = mc.command.join(' ');
-    const buckets = [env.get('BERSERKR_RAW'), env.get('BERSERKR_LAKE')].map((uri) => /^s3:\/\/([^/]+)/.exec(uri ?? '')?.[1]);
-    expect(buckets).toEqual(['raw', 'lake']);
-    for (const bucket of buckets) expect(script).toContain(`local/${bucket}`);
-    expect(script).toContain('--ignore-existing'); // reruns succeed
     expect(script).toContain('$$MINIO_ROOT_PASSWORD'); // escaped: read in the container, not interpolated by compose
+    const secrets = { MINIO_ROOT_USER: 'u', MINIO_ROOT_PASSWORD: 'p' };
+    // .env.example's locations: raw and lake; reruns succeed (--ignore-existing).
+    expect(createBuckets({ ...Object.fromEntries(env), ...secrets })).toEqual({
+      code: 0,
+      calls: ['alias set local http://minio:9000 u p', 'mb --ignore-existing local/raw', 'mb --ignore-existing local/lake', 'ls local'],
+    });
+    // Other buckets, with prefixes, as .env or make's command line name them; a folder has no bucket.
+    expect(createBuckets({ ...secrets, BERSERKR_RAW: 's3://landing/online-retail', BERSERKR_LAKE: 's3://berserkr-lake/dev' }).calls.slice(1, 3)).toEqual([
+      'mb --ignore-existing local/landing',
+      'mb --ignore-existing local/berserkr-lake',
+    ]);
+    expect(createBuckets({ ...secrets, BERSERKR_RAW: 's3://raw', BERSERKR_LAKE: '/data/lake' }).calls.slice(1)).toEqual(['mb --ignore-existing local/raw', 'ls local']);
+    // A bucket MinIO refuses fails the set-up, and make up with it.
+    expect(createBuckets({ ...secrets, BERSERKR_RAW: 's3://Bad_Name', BERSERKR_LAKE: 's3://lake' }, 1)).toEqual({ code: 1, calls: ['alias set local http://minio:9000 u p', 'mb --ignore-existing local/Bad_Name'] });
   });
 
   it('builds the app from docker/Dockerfile with .env and the in-network MinIO endpoint', () => {
