@@ -121,6 +121,8 @@ describe('Makefile', () => {
     expect(cliLine(local, ['export', 'TOP_K=20', 'CUSTOMERS=ids.txt', 'FORMAT=csv,jsonl', 'OUTPUT=json'])).toBe(
       "node dist/cli/berserkr.js export --log-format pretty --output json --customers 'ids.txt' --format csv,jsonl",
     );
+    // An earlier scoring run's lists, not the latest: export has --run-id.
+    expect(cliLine(local, ['export', 'RUN_ID=20261206T030000Z-0a1b2c'])).toBe("node dist/cli/berserkr.js export --log-format pretty --run-id '20261206T030000Z-0a1b2c'");
   });
 
     it('runs an existing benchmark of bench/', () => {
