@@ -130,7 +130,7 @@ ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
 	$(BERSERKR) ingest $(strip $(RAW_FLAG) $(LOCATION))
 
 train: build ## Train, calibrate and register a model
-	$(BERSERKR) train $(LOCATION) $(AS_OF_FLAG) $(TRAIN_FLAGS)
+	$(BERSERKR) train $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS))
 
 score: build ## Score candidate pairs (one shard: SHARD=i/N with the RUN_ID and MODEL_ID all shards share)
 	$(BERSERKR) score $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SCORE_FLAGS))

@@ -99,6 +99,11 @@ describe('Makefile', () => {
     expect(cliLine(local, ['runs', 'LOG_FORMAT=json', 'OUTPUT=json'])).toBe('node dist/cli/berserkr.js runs --log-format json --output json');
   });
 
+  it('passes train the K its promotion compares NDCG@K at, as pipeline and schedule', () => {
+    expect(cliLine(local, ['train'])).toBe('node dist/cli/berserkr.js train --log-format pretty');
+    for (const target of ['train', 'pipeline', 'schedule']) expect([target, cliLine(local, [target, 'TOP_K=20'])]).toEqual([target, expect.stringContaining(' --top-k 20')]);
+  });
+
   it('passes the shard, as-of and top-K only when given', () => {
     expect(cliLine(local, ['score'])).not.toMatch(/--shard|--as-of|--top-k/);
     expect(cliLine(local, ['score', 'SHARD=1/4', 'AS_OF=2011-11-09T00:00:00Z', 'TOP_K=20'])).toMatch(
