@@ -192,6 +192,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('is named, with .env, by every compose command of the README and of its header, run from the root as make does', () => {
+    // Compose finds no compose file below the working folder, and reads --env-file relative to it (.env of the root).
+    const commands = [
+      ...[...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/`(docker compose [^`]*)`/g)].map((m) => m[1]),
+      ...[...readFileSync(join(DOCKER, 'docker-compose.yml'), 'utf8').matchAll(/^#\s+(docker compose .*)$/gm)].map((m) => m[1]),
+    ];
+    expect(commands.length).toBeGreaterThanOrEqual(6);
+    for (const command of commands) expect(command).toMatch(/^docker compose -f docker\/docker-compose\.yml --env-file \.env /);
+  });
+
   it('interpolates only variables that .env.example defines', () => {
     const text = readFileSync(join(DOCKER, 'docker-compose.yml'), 'utf8');
     const required = [...text.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?\?[^}]*)\}/g)].map((m) => m[1]);
