@@ -110,6 +110,13 @@ describe('the pipeline CronJob', () => {
     expect(jobSpec.podFailurePolicy.rules.filter((r: Json) => r.action === 'Ignore' && r.onExitCodes)).toEqual([]);
   });
 
+  it('trains on as many threads as the CPUs it requests, not on every core of whatever node it lands on', () => {
+    // Without a CPU limit (no cgroup quota) berserkr's default is every CPU of the node (lib/cpus.ts).
+    const args: string[] = container.args;
+    expect(args).toContain('--train-threads');
+    expect(args[args.indexOf('--train-threads') + 1]).toBe(String(container.resources.limits?.cpu ?? container.resources.requests.cpu));
+  });
+
   it('retries pods disrupted by eviction, preemption or a node drain without counting them', () => {
     expect(jobSpec.podFailurePolicy.rules).toContainEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] });
   });
