@@ -126,6 +126,12 @@ describe('the scoring Job', () => {
   const [container] = job.spec.template.spec.containers;
   const env = Object.fromEntries(container.env.filter((e: Json) => 'value' in e).map((e: Json) => [e.name, e.value]));
 
+  it('fails at once on bad usage (exit 2), which every retry of a shard would repeat', () => {
+    expect(job.spec.template.spec.restartPolicy).toBe('Never'); // podFailurePolicy requires it
+    expect(job.spec.podFailurePolicy.rules).toContainEqual({ action: 'FailJob', onExitCodes: { containerName: container.name, operator: 'In', values: [2] } });
+    expect(job.spec.podFailurePolicy.rules).toContainEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] });
+  });
+
   it('passes every shard the same --as-of, filled in once at submission like RUN_ID and MODEL_ID', () => {
     const args: string[] = container.args;
     expect(args[args.indexOf('--as-of') + 1]).toBe('$(AS_OF)');
