@@ -19,7 +19,7 @@ const TIMEOUT = 170_000;
 
 /** The environment without the variables the Makefile reads, so each test sets its own. */
 const BASE_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|SEED_DIR$|CUSTOMERS$|FORMAT$|OUTPUT$|TRAIN_FLAGS$|SCHEDULE$)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(AWS_|MINIO_|MAKE|BERSERKR_(RAW|LAKE|CONFIG)$|RAW_URI$|LAKE_URI$|LOG_FORMAT$|AS_OF$|TOP_K$|SHARD$|RUN_ID$|MODEL_ID$|SEED_DIR$|CUSTOMERS$|FORMAT$|OUTPUT$|TRAIN_FLAGS$|SCHEDULE$)/.test(k)),
 );
 
 function make(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
