@@ -29,8 +29,8 @@ LOG_FORMAT ?= pretty
 # Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only; a shard of
 # several also needs RUN_ID, the scoring run its shards share, and MODEL_ID, the model all score with),
 # TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule),
-# CUSTOMERS=ids.txt and FORMAT=csv,parquet,jsonl (export only; RUN_ID there picks the scoring run
-# to re-export, default the latest), OUTPUT=json (one JSON summary on stdout).
+# CUSTOMERS=ids.txt, FORMAT=csv,parquet,jsonl and MIN_PROBABILITY=0.2 (export only; RUN_ID there picks
+# the scoring run to re-export, default the latest, and TOP_K cuts its lists), OUTPUT=json (one JSON summary on stdout).
 AS_OF      ?=
 TOP_K      ?=
 SHARD      ?=
@@ -39,6 +39,7 @@ MODEL_ID   ?=
 TRAIN_FLAGS ?=
 CUSTOMERS  ?=
 FORMAT     ?=
+MIN_PROBABILITY ?=
 OUTPUT     ?=
 # When schedule ticks: --cron '<expr>' (UTC), --on-new-object, or --once; add --max-ticks N to stop by itself.
 SCHEDULE   ?= --cron '0 3 * * *'
@@ -58,7 +59,7 @@ AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
 SCORE_FLAGS = $(strip $(if $(SHARD),--shard $(SHARD)) $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(MODEL_ID),--model '$(MODEL_ID)'))
 SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
-EXPORT_FLAGS = $(strip $(if $(CUSTOMERS),--customers '$(CUSTOMERS)') $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(FORMAT),--format $(FORMAT)))
+EXPORT_FLAGS = $(strip $(if $(CUSTOMERS),--customers '$(CUSTOMERS)') $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(FORMAT),--format $(FORMAT)) $(TOP_K_FLAG) $(if $(MIN_PROBABILITY),--min-probability $(MIN_PROBABILITY)))
 
 # The folders tsconfig.json compiles, so a new one needs no edit here.
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
@@ -135,7 +136,7 @@ train: build ## Train, calibrate and register a model
 score: build ## Score candidate pairs (one shard: SHARD=i/N with the RUN_ID and MODEL_ID all shards share)
 	$(BERSERKR) score $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SCORE_FLAGS))
 
-export: build ## Re-export the latest top-K lists (or RUN_ID's) without rescoring into exports/<data set>/<run-id>/ (CUSTOMERS=ids.txt for some, FORMAT=csv,parquet,jsonl)
+export: build ## Re-export the latest top-K lists (or RUN_ID's) without rescoring into exports/<data set>/<run-id>/ (CUSTOMERS=ids.txt for some, TOP_K=3 and MIN_PROBABILITY=0.2 to cut, FORMAT=csv,parquet,jsonl)
 	$(BERSERKR) export $(strip $(LOCATION) $(EXPORT_FLAGS))
 
 pipeline: build ## Run every stage in order (berserkr run)

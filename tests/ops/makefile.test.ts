@@ -121,11 +121,12 @@ describe('Makefile', () => {
     expect(cliLine(local, args)).toMatch(/ --as-of '2011-11-09T00:00:00Z' --shard 0\/4 --run-id '20261206T030000Z-0a1b2c' --model 'm1'$/);
   });
 
-  it('passes export only the options berserkr export has, customers and formats when given', () => {
+  it('passes export only the options berserkr export has: customers, formats and the cuts when given', () => {
     expect(cliLine(local, ['export', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js export --lake '/my/lake' --config 'my.yaml' --log-format pretty");
-    expect(cliLine(local, ['export', 'TOP_K=20', 'CUSTOMERS=ids.txt', 'FORMAT=csv,jsonl', 'OUTPUT=json'])).toBe(
+    expect(cliLine(local, ['export', 'AS_OF=2011-11-09', 'SHARD=0/4', 'CUSTOMERS=ids.txt', 'FORMAT=csv,jsonl', 'OUTPUT=json'])).toBe(
       "node dist/cli/berserkr.js export --log-format pretty --output json --customers 'ids.txt' --format csv,jsonl",
     );
+    expect(cliLine(local, ['export', 'TOP_K=3', 'MIN_PROBABILITY=0.2'])).toBe('node dist/cli/berserkr.js export --log-format pretty --top-k 3 --min-probability 0.2');
     // An earlier scoring run's lists, not the latest: export has --run-id.
     expect(cliLine(local, ['export', 'RUN_ID=20261206T030000Z-0a1b2c'])).toBe("node dist/cli/berserkr.js export --log-format pretty --run-id '20261206T030000Z-0a1b2c'");
   });
