@@ -18,7 +18,7 @@ export { DEFAULT_MAX_ZSTD_WINDOW, DEFAULT_ZSTD_DECODE_TIMEOUT_MS, readZstd } fro
 export type { ZstdReadOptions } from './zstd';
 export { decompress } from './decompress';
 export type { DecompressOptions } from './decompress';
-export { firstInvalidUtf8, latin1ToUtf8, toUtf8, windows1252ToUtf8 } from './text';
+export { TextEncodingError, firstInvalidUtf8, latin1ToUtf8, toUtf8 } from './text';
 export type { TextEncoding } from './text';
 export { CsvRecordTooLongError, fieldText, parseCsv, recordText } from './csv';
 export { parseDecimal, parseInt32 } from './numbers';

@@ -160,11 +160,7 @@ export function latin1ToUtf8(b: Uint8Array): Uint8Array {
   return singleByteToUtf8(b, LATIN1);
 }
 
-/** windows-1252 bytes → UTF-8 bytes (a copy only when a byte ≥ 0x80 is present). */
-export function windows1252ToUtf8(b: Uint8Array): Uint8Array {
-  return singleByteToUtf8(b, WINDOWS_1252);
-}
-
+/** Bytes of a single-byte encoding → UTF-8 bytes (a copy only when a byte takes more than one). */
 function singleByteToUtf8(b: Uint8Array, table: SingleByteTable): Uint8Array {
   const { length, utf8 } = table;
   let size = 0;
