@@ -34,6 +34,9 @@ export function checkHistory(time: Float64Array | readonly number[], schedule: {
   throw new TrainingInputError(
     `the data cover ${iso(first)} to ${iso(time[time.length - 1])}, but the ${schedule.train.length} training cut-offs ${stepDays} days apart `
       + `and the validation cut-off reach back to ${iso(oldest)}, before the first purchase: `
-      + (fit > 0 ? `pass --train-cutoffs ${fit} or fewer (or a shorter --cutoff-step), or ingest more history` : 'the as-of time is too early for this horizon; ingest more history or pass a later --as-of'),
+      + (fit > 0
+        ? `pass --train-cutoffs ${fit} or fewer (or a shorter --cutoff-step), or ingest more history`
+        : `even one training cut-off (${iso(newestTrain)}, two horizons before the as-of time) comes before it; `
+          + 'ingest more history, pass a shorter --horizon, or a later --as-of when the data run past it'),
   );
 }

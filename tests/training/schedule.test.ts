@@ -40,6 +40,6 @@ describe('checkHistory', () => {
   });
 
   it('says when the as-of time is too early for any cut-off', () => {
-    expect(() => checkHistory(time, trainingSchedule(Date.parse('2011-02-01T00:00:00Z'), 30, 1), 30)).toThrow(/the as-of time is too early for this horizon/);
+    expect(() => checkHistory(time, trainingSchedule(Date.parse('2011-02-01T00:00:00Z'), 30, 1), 30)).toThrow(/even one training cut-off \(2010-12-03T00:00:00\.000Z, two horizons before the as-of time\) comes before it; ingest more history, pass a shorter --horizon, or a later --as-of when the data run past it$/);
   });
 });
