@@ -57,7 +57,9 @@ export interface RetrainInputs {
   newObjects: number;
   /** `promotedAt` of the data set's `models/<data set>/champion.json` (ISO 8601), undefined without a champion. */
   championPromotedAt: string | undefined;
-  /** Retrain when the champion is at least this old, ms. */
+  /** Its `challengedAt` (ISO 8601): the latest training that kept it; undefined when none has since its promotion. */
+  championChallengedAt?: string;
+  /** Retrain when the champion was promoted, or last challenged, at least this long ago, ms. */
   maxModelAgeMs: number;
   /** Now, ms since the epoch. */
   now: number;
@@ -73,15 +75,20 @@ export interface RetrainDecision {
  * The retraining rule of `berserkr schedule`: retrain (features, challenger,
  * champion/challenger, scoring, export) when new data arrived, when there is no
  * champion, or when the champion's age reaches `maxModelAgeMs`; else nothing
- * changed. A `promotedAt` that is not a time counts as too old.
+ * changed. The age runs from the later of its promotion and the latest training
+ * that challenged and kept it, so that a champion no challenger beats is
+ * challenged once per `maxModelAgeMs`, not at every tick. A `promotedAt` that is
+ * not a time counts as too old.
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
   if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
-  const age = i.now - Date.parse(i.championPromotedAt);
+  const challenged = i.championChallengedAt === undefined ? Number.NaN : Date.parse(i.championChallengedAt);
+  const age = i.now - (challenged > Date.parse(i.championPromotedAt) ? challenged : Date.parse(i.championPromotedAt));
   const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+  const champion = `champion promoted at ${i.championPromotedAt}${Number.isNaN(challenged) ? '' : `, last challenged at ${i.championChallengedAt},`}`;
   if (!(age < i.maxModelAgeMs)) {
-    return { retrain: true, reason: `champion promoted at ${i.championPromotedAt} is ${Number.isFinite(age) ? hours(age) : 'of unknown age'}, max age ${hours(i.maxModelAgeMs)}` };
+    return { retrain: true, reason: `${champion} is ${Number.isFinite(age) ? hours(age) : 'of unknown age'}, max age ${hours(i.maxModelAgeMs)}` };
   }
-  return { retrain: false, reason: `nothing changed: no new raw objects, champion promoted at ${i.championPromotedAt} is ${hours(age)} old (max ${hours(i.maxModelAgeMs)})` };
+  return { retrain: false, reason: `nothing changed: no new raw objects, ${champion} is ${hours(age)} old (max ${hours(i.maxModelAgeMs)})` };
 }

@@ -38,6 +38,7 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
   const decision = decideRetrain({
     newObjects: ingest.ingested.length,
     championPromotedAt: champion?.promotedAt,
+    championChallengedAt: champion?.challengedAt,
     maxModelAgeMs: o.maxModelAgeMs,
     now: (o.now ?? Date.now)(),
   });

@@ -258,6 +258,8 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card };
   }
   if (outcome === 'kept-champion') {
+    // The champion stood a challenge: its age for `schedule --max-model-age` runs from now.
+    await ctx.catalog.champion.publish({ ...champion!, challengedAt: new Date().toISOString() });
     log.info({ modelId, promoted: false, outcome }, decision);
     return { modelId, promoted: false, outcome, decision, championId, validation: metrics, card };
   }

@@ -58,7 +58,7 @@ export function registerSchedule(program: Command): void {
     .addOption(new Option('--on-new-object', 'tick when a raw object lands (MinIO bucket notifications; elsewhere polling)'))
     .addOption(new Option('--once', 'one tick now, then exit with its code'))
     .addOption(new Option('--max-ticks <n>', 'stop after this many ticks (with --on-new-object: arrivals, after the first tick); default until SIGTERM/SIGINT').argParser(parsePositiveInt))
-    .addOption(new Option('--max-model-age <duration>', 'retrain when the champion is this old even without new data (e.g. 7d, 12h)').default(duration('7d'), '7d').argParser(duration))
+    .addOption(new Option('--max-model-age <duration>', 'retrain when the champion was promoted, or last kept by a training that challenged it, this long ago, even without new data (e.g. 7d, 12h)').default(duration('7d'), '7d').argParser(duration))
     .addOption(new Option('--poll-interval <duration>', 'listing interval of --on-new-object without notifications, at most 24d').default(duration('60s'), '60s').argParser(parseIntervalOption))
     .addOption(commonOptions.raw())
     .addOption(commonOptions.lake())

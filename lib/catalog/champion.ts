@@ -14,6 +14,12 @@ export const ChampionSchema = z.object({
   modelId: z.string(),
   /** ISO 8601 UTC time of promotion (of the fallback's choice). */
   promotedAt: z.string(),
+  /**
+   * ISO 8601 UTC time of the latest training that challenged this champion and kept
+   * it (`kept-champion`); absent when none has since its promotion. The age that
+   * `berserkr schedule --max-model-age` retrains at runs from the later of the two.
+   */
+  challengedAt: z.string().optional(),
   /** The validation metrics that justified promotion. */
   validation: z.record(z.number()),
 });

@@ -24,6 +24,16 @@ describe('decideRetrain', () => {
     expect(fresh.reason).toMatch(/^nothing changed: no new raw objects, champion promoted at 2011-12-03T03:00:00.001Z is 168.0 h old \(max 168.0 h\)$/);
   });
 
+  it('counts the age from the latest challenge the champion stood, when later than its promotion', () => {
+    const at = (age: number) => new Date(now - age).toISOString();
+    const kept = decideRetrain({ newObjects: 0, championPromotedAt: at(30 * DAY), championChallengedAt: at(DAY), maxModelAgeMs: 7 * DAY, now });
+    expect(kept).toEqual({
+      retrain: false,
+      reason: 'nothing changed: no new raw objects, champion promoted at 2011-11-10T03:00:00.000Z, last challenged at 2011-12-09T03:00:00.000Z, is 24.0 h old (max 168.0 h)',
+    });
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(30 * DAY), championChallengedAt: at(7 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
+  });
+
   it('treats an unreadable promotedAt as too old', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: 'yesterday', maxModelAgeMs: DAY, now })).toMatchObject({ retrain: true, reason: expect.stringContaining('of unknown age') });
   });

@@ -48,6 +48,15 @@ describe('retrainTick', () => {
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
   });
 
+  it('does not retrain a champion older than the maximum age that a training challenged and kept since', async () => {
+    const { ctx, lines } = context();
+    const champion = { modelId: 'm1', promotedAt: new Date(now - 30 * DAY_MS).toISOString(), challengedAt: new Date(now - DAY_MS).toISOString(), validation: {} };
+    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue(champion);
+    const result = await retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now });
+    expect(result.pipeline).toBeUndefined();
+    expect(lines.join('')).toContain(`nothing changed: no new raw objects, champion promoted at ${champion.promotedAt}, last challenged at ${champion.challengedAt}, is 24.0 h old`);
+  });
+
   it('says which objects of other csv/columns settings stay in the lake, even when it does not retrain', async () => {
     const lake = new MemoryStore();
     const { ctx } = context(lake);

@@ -23,6 +23,7 @@ import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
+import { decideRetrain } from '../../lib/schedule';
 import type { StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
 import { repeatBaseline } from '../../evaluation/baselines';
@@ -173,4 +174,25 @@ describe('the model card and the backtest of the same procedure', () => {
     const beforeTheBacktest = await trainStep(ctx, index, { ...settings(earlier - 86_400_000, 16) });
     expect(beforeTheBacktest.card.backtest).toBeNull();
   });
+});
+
+describe('trainStep against a champion the challenger does not beat', () => {
+  test('keeps it, and the age a schedule retrains at runs from the challenge, not from its promotion', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const champion = await trainStep(ctx, index, settings(asOf, 64));
+    const promotedAt = '2011-01-01T00:00:00.000Z';
+    await ctx.catalog.champion.publish({ modelId: champion.modelId, promotedAt, validation: {} });
+    const before = Date.now();
+    const r = await trainStep(ctx, index, settings(asOf, 16));
+    expect(r).toMatchObject({ promoted: false, outcome: 'kept-champion', championId: champion.modelId });
+    const pointer = await ctx.catalog.champion.load();
+    expect(pointer).toMatchObject({ modelId: champion.modelId, promotedAt });
+    expect(Date.parse(pointer!.challengedAt!)).toBeGreaterThanOrEqual(before);
+    // Without new data the next tick does not train the same challenger again: that would repeat at every tick.
+    const tick = decideRetrain({ newObjects: 0, championPromotedAt: pointer!.promotedAt, championChallengedAt: pointer!.challengedAt, maxModelAgeMs: 7 * 86_400_000, now: Date.now() });
+    expect(tick).toMatchObject({ retrain: false, reason: expect.stringContaining(`last challenged at ${pointer!.challengedAt}`) });
+  });
+
 });
