@@ -19,6 +19,7 @@ import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
 import { applyCalibration } from './calibration';
 import { type Challenger, trainChallenger, validationMetrics } from './challenger';
+import { checkFeatureNames, FeatureMismatchError } from './errors';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback, parseBaselineId } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
@@ -69,30 +70,40 @@ interface ChampionFigure {
   metrics?: SystemMetrics;
 }
 
+/** Why the champion is not compared with the challenger. */
+interface NotComparable {
+  notComparable: string;
+  /** False when its features differ from today's feature set: scoring cannot use it either. */
+  scoreable: boolean;
+}
+
 /**
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
  * own held-out figure when the labels it learnt (up to its validation cut-off,
  * plus H when refitted) reach into this validation window; or, when it is not
- * comparable, why (its features differ from today's, or its labels reach in and
- * it has no such figure), logged as a warning.
+ * comparable, why (its features differ from today's, so that it cannot score
+ * either, or its labels reach in and it has no such figure), logged as a warning.
  */
-async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | { notComparable: string }> {
+async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | NotComparable> {
   const loaded = await loadModel(ctx.catalog, modelId);
-  const notComparable = (why: string) => {
+  const notComparable = (why: string, scoreable: boolean): NotComparable => {
     log.warn({ champion: modelId }, `champion ${modelId} ${why}: it is not comparable and does not block promotion`);
-    return { notComparable: why };
+    return { notComparable: why, scoreable };
   };
   try {
     const m = loaded.manifest.metrics;
-    if (loaded.manifest.featureNames.join() !== held.names.join()) {
-      return notComparable(`has ${loaded.manifest.featureNames.length} features, the feature set ${held.names.length}`);
+    try {
+      checkFeatureNames(loaded.manifest.featureNames, held.names, 'the feature set');
+    } catch (error) {
+      if (!(error instanceof FeatureMismatchError)) throw error;
+      return notComparable(`reads other features than today's (${error.message}), so it cannot score today's candidates`, false);
     }
     const labelsEnd = labelsLearntUntil({ validationCutoff: m.validationCutoff, refit: m.refit }, o.horizonDays);
     if (labelsEnd > held.cutoff) {
       // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.
       const recorded = m[`ndcg@${o.k}`];
       if (recorded !== undefined) return { modelId, ndcg: recorded };
-      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and has no recorded NDCG@${o.k}`);
+      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and has no recorded NDCG@${o.k}`, true);
     }
     const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
     const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];
@@ -147,8 +158,11 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   const modelId = newModelId(trainingConfig, o.seed);
   const pointer = await ctx.catalog.champion.load();
   // A fallback the pointer names is no model to beat: the challenger is judged as without a champion, and a fallback fitted anew.
-  const champion = pointer !== undefined && isFallbackId(pointer.modelId) ? undefined : pointer;
-  const compared = champion === undefined ? undefined : await championOnValidation(ctx, log, index, champion.modelId, held, o);
+  const named = pointer !== undefined && isFallbackId(pointer.modelId) ? undefined : pointer;
+  const compared = named === undefined ? undefined : await championOnValidation(ctx, log, index, named.modelId, held, o);
+  // Nor is a champion of other features than today's: kept, it would fail every scoring run.
+  const unscoreable = compared !== undefined && 'notComparable' in compared && !compared.scoreable ? `champion ${named!.modelId} ${compared.notComparable}` : undefined;
+  const champion = unscoreable === undefined ? named : undefined;
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
   const rule = promotionDecision({ k: o.k, challenger: challenger.byCustomer!.ndcg, baseline: { name: bestName, ndcg: best.byCustomer!.ndcg }, champion: championFigure, bootstrap });
 
@@ -168,14 +182,15 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     const comparison = compare('baseline', bestName, fit.outOfFold, fit.baselineNdcg, bootstrap);
     blend = { fit, comparison };
     const figures = `out-of-fold NDCG@${o.k} ${fit.outOfFoldNdcg.toFixed(4)} against ${formatComparison(comparison)}`;
+    const none = unscoreable ?? 'no champion exists';
     if (comparison.bootstrap.meanDifference > 0) {
       outcome = 'blend';
       championId = `${BLEND_ID_PREFIX}${modelId}`;
-      decision += `; no champion exists, so scoring uses the blend of ${modelId} with baseline ${bestName} (weight ${formatWeight(fit.weight)} on the model), better on validation: ${figures}`;
+      decision += `; ${none}, so scoring uses the blend of ${modelId} with baseline ${bestName} (weight ${formatWeight(fit.weight)} on the model), better on validation: ${figures}`;
     } else {
       outcome = 'baseline';
       championId = `${BASELINE_ID_PREFIX}${bestName}`;
-      decision += `; no champion exists, so scoring uses baseline ${bestName} (Platt on rank, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
+      decision += `; ${none}, so scoring uses baseline ${bestName} (Platt on rank, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
     }
   }
 

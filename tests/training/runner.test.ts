@@ -195,4 +195,23 @@ describe('trainStep against a champion the challenger does not beat', () => {
     expect(tick).toMatchObject({ retrain: false, reason: expect.stringContaining(`last challenged at ${pointer!.challengedAt}`) });
   });
 
+  test('replaces a champion of other features than today\'s, which could score nothing, by a fallback', async () => {
+    const { ctx, lake } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const old = await trainStep(ctx, index, settings(asOf, 64));
+    // As a model of an earlier version, whose last feature was another.
+    const manifest = await ctx.catalog.models.loadManifest(old.modelId);
+    const featureNames = [...manifest.featureNames.slice(0, -1), 'ci_retired_feature'];
+    await lake.put(ctx.catalog.models.key(old.modelId, 'manifest.json'), JSON.stringify({ ...manifest, featureNames }));
+    await ctx.catalog.champion.publish({ modelId: old.modelId, promotedAt: '2011-01-01T00:00:00.000Z', validation: {} });
+
+    const r = await trainStep(ctx, index, settings(asOf, 16));
+    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
+    expect(r.decision).toContain(`; champion ${old.modelId} reads other features than today's (the feature set: feature column ${featureNames.length - 1} is "ci_customer_knn_score", expected "ci_retired_feature"`);
+    expect(r.decision).toContain('so it cannot score today\'s candidates, so scoring uses baseline repeat');
+    expect((await ctx.catalog.champion.load())!.modelId).toBe('baseline:repeat');
+    const scored = await scoreStep(ctx, index, { asOf, horizonDays: 30, k: 10, modelId: r.championId, threads: 1 });
+    expect(scored.committed).toMatchObject({ modelId: 'baseline:repeat' });
+  });
 });
