@@ -16,6 +16,9 @@ import { blendRows, parseBlendId } from '../training/blend';
 import { BASELINES, baselineScores, parseBaselineId } from '../training/fallback';
 import { loadModel } from '../training/registry';
 import { customerRows } from '../ranking/ranges';
+import type { ModelManifest } from '../lib/catalog';
+import { DAY_MS } from '../lib/schema';
+import { ScoringInputError } from './errors';
 import { scoreFeatureSetOn } from './score';
 import { defaultForwardThreads } from './settings';
 
@@ -26,6 +29,8 @@ export interface RankerOptions {
   modelId: string;
   /** The as-of time, ms since the epoch. */
   asOf: number;
+  /** Horizon H in days: a baseline fallback learnt the labels of [its validation cut-off, + H). */
+  horizonDays: number;
   /** Length of each customer's list. */
   k: number;
   /** Forward-pass threads, this one included [{@link defaultForwardThreads}]. */
@@ -57,6 +62,38 @@ async function recordInputs(ctx: StageContext, keys: string[]): Promise<void> {
 }
 
 /**
+ * Checks that what scores learnt nothing at or after the as-of time: a model or
+ * fallback fitted its calibration on the labels of its validation cut-off, which
+ * end at the as-of time it was trained at. Scores at an earlier as-of time would
+ * carry what happened after it, and their evaluation would judge the model on
+ * labels it learnt.
+ * @param what what scores, e.g. `model 20111109T000000000Z-3fa2c01b`.
+ * @param learntUntil end of the labels it learnt, ms UTC.
+ * @param asOf the as-of time, ms UTC.
+ * @throws ScoringInputError naming both times and what to do instead.
+ */
+function checkLearntBefore(what: string, learntUntil: number, asOf: number): void {
+  if (!(learntUntil > asOf)) return;
+  const [until, at] = [new Date(learntUntil).toISOString(), new Date(asOf).toISOString()];
+  throw new ScoringInputError(
+    `${what} learnt purchases up to ${until}, after the as-of time ${at}: its scores at ${at} would carry what happened after it, and their evaluation would judge it on labels it learnt; `
+      + `score at ${until} or later, or with a model trained at or before ${at} (berserkr train --as-of ${at}, then --model), or evaluate past as-of times with berserkr backtest`,
+  );
+}
+
+/**
+ * The end of the labels model `modelId` learnt, ms UTC: the as-of time of its
+ * training (its card's), or for a model saved without a card its validation
+ * cut-off plus `horizonDays`; NaN when it recorded neither (not checked).
+ */
+async function modelLearntUntil(ctx: StageContext, modelId: string, manifest: ModelManifest, horizonDays: number): Promise<number> {
+  const card = await ctx.catalog.models.loadCard(modelId);
+  if (card !== undefined) return Date.parse(card.asOf);
+  const cutoff = manifest.metrics.validationCutoff;
+  return cutoff === undefined ? Number.NaN : cutoff + horizonDays * DAY_MS;
+}
+
+/**
  * The ranker of `o.modelId`: a registered model scoring the batch's candidates
  * over `o.threads` forward threads; for `blend:<model-id>`, the same with each
  * customer's order blended with the baseline's lists at the as-of time and the
@@ -64,13 +101,16 @@ async function recordInputs(ctx: StageContext, keys: string[]): Promise<void> {
  * fallback when no model beats the best baseline), that baseline's lists with
  * its calibrated probabilities.
  * Records what it reads (the fallback or blend record, the model's manifest and artefacts) as inputs of the run.
- * @throws DatasetNotFoundError when the model, blend or fallback record is not in the lake.
+ * @throws DatasetNotFoundError when the model, blend or fallback record is not in the lake;
+ *   ScoringInputError when it learnt labels after `o.asOf` (it was trained at a later as-of time).
  */
 export async function openRanker(ctx: StageContext, index: EventIndex, o: RankerOptions): Promise<Ranker> {
   const { customerIds, itemIds } = index.events;
   const baseline = parseBaselineId(o.modelId);
   if (baseline !== undefined) {
-    const lists = baselineScores(index, await ctx.catalog.fallbacks.load(baseline), o.asOf, o.k);
+    const fallback = await ctx.catalog.fallbacks.load(baseline);
+    checkLearntBefore(`baseline fallback ${baseline}`, fallback.validationCutoff + o.horizonDays * DAY_MS, o.asOf);
+    const lists = baselineScores(index, fallback, o.asOf, o.k);
     await recordInputs(ctx, [ctx.catalog.fallbacks.key(baseline)]);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
@@ -101,6 +141,12 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   ctx.run.setBackend(await selectBackend());
   const modelId = blendOf ?? o.modelId;
   const model = await loadModel(ctx.catalog, modelId);
+  try {
+    checkLearntBefore(`model ${modelId}`, await modelLearntUntil(ctx, modelId, model.manifest, o.horizonDays), o.asOf);
+  } catch (error) {
+    model.model.dispose();
+    throw error;
+  }
   await recordInputs(ctx, [ctx.catalog.models.key(modelId, 'manifest.json'), ...(blendOf === undefined ? [] : [ctx.catalog.blends.key(blendOf)])]);
   ctx.run.input(ctx.catalog.store.uri, model.manifest.artefacts);
   const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? defaultForwardThreads() });

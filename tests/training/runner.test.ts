@@ -215,3 +215,22 @@ describe('trainStep against a champion the challenger does not beat', () => {
     expect(scored.committed).toMatchObject({ modelId: 'baseline:repeat' });
   });
 });
+
+describe('scoring with what was trained at a later as-of time', () => {
+  test('is refused for a model and a baseline fallback, whose calibration learnt purchases after the as-of time', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const r = await trainStep(ctx, index, settings(asOf, 16));
+    expect(r.championId).toBe('baseline:repeat');
+    const earlier = asOf - 10 * 86_400_000;
+    const at = new Date(earlier).toISOString();
+    const options = { asOf: earlier, horizonDays: 30, k: 10, threads: 1 };
+    await expect(scoreStep(ctx, index, { ...options, modelId: r.modelId })).rejects.toThrow(
+      `model ${r.modelId} learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}: its scores at ${at} would carry what happened after it`,
+    );
+    await expect(scoreStep(ctx, index, { ...options, modelId: 'baseline:repeat' })).rejects.toThrow(`baseline fallback repeat learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}`);
+    // At its own as-of time it scores.
+    expect((await scoreStep(ctx, index, { ...options, asOf, modelId: 'baseline:repeat' })).committed).toMatchObject({ modelId: 'baseline:repeat' });
+  });
+});
