@@ -27,13 +27,20 @@ export interface BacktestRow {
 }
 
 /**
+ * Checks that the data reach H days after `asOf` (ms since the epoch), so that a backtest there has its truth.
+ * @throws Error naming the as-of time when they do not.
+ */
+function requireTruth(index: EventIndex, asOf: number, horizonDays: number): void {
+  if (!canEvaluate(index, asOf, horizonDays)) throw new Error(`backtest as-of ${new Date(asOf).toISOString()}: the data ends before ${horizonDays} days after it, so there is no truth`);
+}
+
+/**
  * Trains at `asOf` (data before it only) and evaluates the calibrated model on [T, T + H).
  * @throws Error when the data ends before the horizon after `asOf` (no truth).
  */
 export async function backtestAt(ctx: StageContext, index: EventIndex, settings: TrainSettings, asOf: number): Promise<BacktestRow> {
   const { horizonDays, k } = settings;
-  const at = new Date(asOf).toISOString();
-  if (!canEvaluate(index, asOf, horizonDays)) throw new Error(`backtest as-of ${at}: the data ends before ${horizonDays} days after it, so there is no truth`);
+  requireTruth(index, asOf, horizonDays);
   const challenger = await trainChallenger(ctx, index, { ...settings, asOf });
   const { model, preprocessing, vocab } = challenger.result;
   const fs = buildFeatureSet(index, asOf, { horizonDays });
@@ -52,11 +59,13 @@ export async function backtestAt(ctx: StageContext, index: EventIndex, settings:
  * `backtest.<YYYY-MM-DD>.model.ndcg@K` and `backtest.<YYYY-MM-DD>.baseline.<name>.ndcg@K`;
  * then saved as the data set's latest backtest (`models/<data set>/backtest.json`),
  * which the model cards of the same procedure quote.
- * @throws as {@link backtestAt}.
+ * @throws as {@link backtestAt}; an as-of time without truth fails before any training.
  */
 export async function backtest(ctx: StageContext, index: EventIndex, settings: TrainSettings, asOfs: readonly number[]): Promise<BacktestRow[]> {
   const rows: BacktestRow[] = [];
-  for (const asOf of [...asOfs].sort((a, b) => a - b)) {
+  const sorted = [...asOfs].sort((a, b) => a - b);
+  for (const asOf of sorted) requireTruth(index, asOf, settings.horizonDays);
+  for (const asOf of sorted) {
     const row = await ctx.run.step(`backtest ${new Date(asOf).toISOString()}`, () => backtestAt(ctx, index, settings, asOf));
     const day = new Date(asOf).toISOString().slice(0, 10);
     for (const [name, value] of Object.entries(metricsByName(row.metrics, 'model'))) if (name.endsWith(`.ndcg@${settings.k}`)) ctx.run.metric(`backtest.${day}.${name}`, value);

@@ -176,6 +176,18 @@ describe('the model card and the backtest of the same procedure', () => {
   });
 });
 
+describe('backtest', () => {
+  test('refuses an as-of time without truth before it trains at any other', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const { asOf: _, ...procedure } = settings(asOf, 16);
+    const late = new Date(asOf - 86_400_000).toISOString();
+    await expect(backtest(ctx, index, procedure, [asOf - 30 * 86_400_000, asOf - 86_400_000])).rejects.toThrow(`backtest as-of ${late}: the data ends before 30 days after it, so there is no truth`);
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
+  });
+});
+
 describe('trainStep against a champion the challenger does not beat', () => {
   test('keeps it, and the age a schedule retrains at runs from the challenge, not from its promotion', async () => {
     const { ctx } = await context();
