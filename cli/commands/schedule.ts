@@ -78,6 +78,10 @@ export function registerSchedule(program: Command): void {
       process.exitCode = EXIT.usage;
       return;
     }
+    // Options a mode would ignore are bad usage: the operator meant something by them.
+    if (o.asOf !== undefined && !o.once) cmd.error('error: --as-of would pin every tick to one as-of time, so no tick would train on newer data; it is for a tick now, --once');
+    if (o.maxTicks !== undefined && o.once) cmd.error('error: --max-ticks is for --cron and --on-new-object; --once is one tick');
+    if (cmd.getOptionValueSource('pollInterval') !== 'default' && !o.onNewObject) cmd.error('error: --poll-interval is the listing interval of --on-new-object');
     const cron = o.cron === undefined ? undefined : parseCron(o.cron);
     // A scheduler that waits for its first tick checks its locations and configuration first, not hours later.
     let selection: RawSelection | undefined;
