@@ -126,9 +126,11 @@ export const commonOptions = {
   config: () => location(new Option('--config <file>', 'data-set configuration (YAML); required').env('BERSERKR_CONFIG')),
   asOf: () => new Option('--as-of <time>', 'as-of time, strict ISO 8601: 2011-11-09 or 2011-11-09T10:00[:SS[.fff]] with an optional Z or ±HH:MM; no zone means UTC; default: just after the last event').argParser(parseInstant),
   topK: () => new Option('--top-k <n>', `items per customer in the export, 1 to ${MAX_TOP_K}`).default(10).argParser(parseTopK),
+  /** `--top-k` of the commands that train, where K is also the length of the lists validation and promotion judge. */
+  trainTopK: () => new Option('--top-k <n>', `K, 1 to ${MAX_TOP_K}: the length of the lists validation, promotion (NDCG@K) and evaluation judge, and of the export's`).default(10).argParser(parseTopK),
   seed: () => new Option('--seed <n>', 'random seed of sampling and initialisation, 0 to 4294967295').default(42).argParser(parseSeed),
   horizon: () => new Option('--horizon <days>', 'prediction horizon H in days').default(30).argParser(parsePositiveInt),
-  trainCutoffs: () => new Option('--train-cutoffs <n>', 'monthly training cut-offs before the validation cut-off').default(6).argParser(parsePositiveInt),
+  trainCutoffs: () => new Option('--train-cutoffs <n>', 'training cut-offs before the validation cut-off, --cutoff-step days apart (monthly with the defaults)').default(6).argParser(parsePositiveInt),
   cutoffStep: () => new Option('--cutoff-step <days>', 'days between training cut-offs (default: the horizon)').argParser(parsePositiveInt),
   refit: () => new Option('--no-refit', 'return the network trained on the training cut-offs instead of training it on with the validation cut-off (the refit)'),
   epochs: () => new Option('--epochs <n>', 'training passes, each over a fresh draw of the budget of customer groups (default: 3)').argParser(parsePositiveInt),
@@ -140,7 +142,7 @@ export const commonOptions = {
 /** The options of a training (`train` and `run`), in help order. */
 export const trainingOptions = (): Option[] => [
   commonOptions.asOf(),
-  commonOptions.topK(),
+  commonOptions.trainTopK(),
   commonOptions.horizon(),
   commonOptions.trainCutoffs(),
   commonOptions.cutoffStep(),

@@ -19,7 +19,7 @@ export function registerBacktest(program: Command): void {
         .argParser((value: string, previous: number[] | undefined) => [...(previous ?? []), parseInstant(value)])
         .makeOptionMandatory(),
     )
-    .addOption(commonOptions.topK())
+    .addOption(commonOptions.trainTopK())
     .addOption(commonOptions.horizon())
     .addOption(commonOptions.trainCutoffs())
     .addOption(commonOptions.cutoffStep())

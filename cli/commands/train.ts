@@ -8,7 +8,7 @@ import { TrainFlags, trainSettings } from '../train-options';
 export function registerTrain(program: Command): void {
   const command = program
     .command('train')
-    .description('train a challenger on monthly cut-offs before the as-of time, save it with its model card to models/<data set>/ and promote it if it beats the champion and the best baseline significantly (paired bootstrap over validation customers)')
+    .description('train a challenger on cut-offs before the as-of time, save it with its model card to models/<data set>/ and promote it if it beats the champion and the best baseline significantly (paired bootstrap over validation customers)')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config());
   for (const option of trainingOptions()) command.addOption(option);

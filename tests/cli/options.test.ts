@@ -1,5 +1,6 @@
-/** Option parsers of cli/options.ts: strict ISO 8601 as-of times, seeds and thread counts. */
+/** Option parsers of cli/options.ts (strict ISO 8601 as-of times, seeds and thread counts), and the help of a training's options. */
 import { InvalidArgumentError } from 'commander';
+import { buildProgram } from '../../cli/berserkr';
 import { defaultEncoderThreads } from '../../lib/parquet-encoder';
 import { parseInstant, parseIntervalOption, parseNonNegativeInt, parsePositiveInt, parseSeed, parseTopK } from '../../cli/options';
 
@@ -77,6 +78,16 @@ describe('parseTopK (--top-k)', () => {
     expect([parseTopK('1'), parseTopK('1000')]).toEqual([1, 1000]);
     expect(() => parseTopK('1001')).toThrow('expected at most 1000 items per customer, got "1001"');
     expect(() => parseTopK('0')).toThrow('expected a positive integer, got "0"');
+  });
+});
+
+describe('the help of the options of a training', () => {
+  const help = (command: string, flag: string): string | undefined =>
+    buildProgram().commands.find((c) => c.name() === command)!.options.find((o) => o.long === flag)?.description;
+
+  test.each(['train', 'run', 'schedule', 'backtest'])('%s says what --top-k and --train-cutoffs are there', (command) => {
+    expect(help(command, '--top-k')).toContain('the length of the lists validation, promotion (NDCG@K) and evaluation judge');
+    expect(help(command, '--train-cutoffs')).toContain('--cutoff-step days apart');
   });
 });
 
