@@ -16,7 +16,7 @@ import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, type Calibration, fitCalibration } from './calibration';
 import { baseRate, type PriorShift, refitLevelShift, trendPriorShift } from './prior-shift';
 import type { TrainSettings, TrainStepOptions } from './options';
-import { checkHistory, trainingSchedule } from './schedule';
+import { checkHistory, checkRecency, trainingSchedule } from './schedule';
 import { DEFAULT_MEMBERS, trainModel, type TrainResult } from './train';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -63,6 +63,7 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
   const log = ctx.log.child({ stage: 'training' });
   const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
   checkHistory(index.events.time, schedule, o.cutoffStepDays ?? o.horizonDays);
+  checkRecency(index.events.time, o.asOf);
   const { train, validation } = await ctx.run.step('features.training', async () => {
     const cutoffs = [...schedule.train, schedule.validation];
     const bar = ctx.progress.bar('features', cutoffs.length, 'cut-offs');

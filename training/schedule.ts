@@ -40,3 +40,25 @@ export function checkHistory(time: Float64Array | readonly number[], schedule: {
           + 'ingest more history, pass a shorter --horizon, or a later --as-of when the data run past it'),
   );
 }
+
+/**
+ * Checks that the data reach the as-of time T, so that the label window of the
+ * validation cut-off, [T − H, T), which calibration, its prior shift and
+ * promotion read, is observed to its end: T is at most the start of the UTC day
+ * after the last purchase (daily exports end with a whole day). Days after the
+ * data would count as days without purchases.
+ * @param time purchase event times, ms UTC, ascending, not empty.
+ * @param asOf T, ms UTC.
+ * @throws TrainingInputError naming the last purchase, the latest as-of time the
+ *   data allow, and what to do.
+ */
+export function checkRecency(time: Float64Array | readonly number[], asOf: number): void {
+  const last = time[time.length - 1];
+  const latest = (Math.floor(last / DAY_MS) + 1) * DAY_MS;
+  if (asOf <= latest) return;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  throw new TrainingInputError(
+    `the as-of time ${iso(asOf)} is after the data, whose last purchase is at ${iso(last)}: the validation labels before it would take the days without data for days without purchases, `
+      + `and calibrate the probabilities too low; pass an --as-of up to ${iso(latest)} (or none: just after the last purchase), or ingest the newer data first`,
+  );
+}

@@ -176,6 +176,16 @@ describe('the model card and the backtest of the same procedure', () => {
   });
 });
 
+describe('trainStep at an as-of time after the data', () => {
+  test('refuses it before building any feature: the validation labels would miss the days after the data', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined) + 14 * 86_400_000;
+    await expect(trainStep(ctx, index, settings(asOf, 16))).rejects.toThrow(`the as-of time ${new Date(asOf).toISOString()} is after the data, whose last purchase is at`);
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
+  });
+});
+
 describe('backtest', () => {
   test('refuses an as-of time without truth before it trains at any other', async () => {
     const { ctx } = await context();

@@ -1,5 +1,5 @@
 import { TrainingInputError } from '../../training/errors';
-import { checkHistory, trainingSchedule } from '../../training/schedule';
+import { checkHistory, checkRecency, trainingSchedule } from '../../training/schedule';
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const T = Date.parse('2011-11-09T00:00:00Z');
@@ -41,5 +41,21 @@ describe('checkHistory', () => {
 
   it('says when the as-of time is too early for any cut-off', () => {
     expect(() => checkHistory(time, trainingSchedule(Date.parse('2011-02-01T00:00:00Z'), 30, 1), 30)).toThrow(/even one training cut-off \(2010-12-03T00:00:00\.000Z, two horizons before the as-of time\) comes before it; ingest more history, pass a shorter --horizon, or a later --as-of when the data run past it$/);
+  });
+});
+
+describe('checkRecency', () => {
+  const time = Float64Array.of(Date.parse('2011-01-04T10:00:00Z'), Date.parse('2011-12-09T12:50:00Z'));
+
+  it('takes an as-of time up to the start of the day after the last purchase', () => {
+    for (const asOf of ['2011-12-09T12:50:00.001Z', '2011-12-10T00:00:00Z', '2011-11-09T00:00:00Z']) expect(() => checkRecency(time, Date.parse(asOf))).not.toThrow();
+  });
+
+  it('refuses a later one, whose validation labels would take the days without data for days without purchases', () => {
+    expect(() => checkRecency(time, Date.parse('2011-12-10T00:00:00.001Z'))).toThrow(TrainingInputError);
+    expect(() => checkRecency(time, Date.parse('2011-12-24T00:00:00Z'))).toThrow(
+      'the as-of time 2011-12-24T00:00:00.000Z is after the data, whose last purchase is at 2011-12-09T12:50:00.000Z: the validation labels before it would take the days without data for days without purchases, '
+        + 'and calibrate the probabilities too low; pass an --as-of up to 2011-12-10T00:00:00.000Z (or none: just after the last purchase), or ingest the newer data first',
+    );
   });
 });
