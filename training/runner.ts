@@ -73,7 +73,7 @@ interface ChampionFigure {
 /** Why the champion is not compared with the challenger. */
 interface NotComparable {
   notComparable: string;
-  /** False when its features differ from today's feature set: scoring cannot use it either. */
+  /** False when its features differ from today's feature set or it was trained for another horizon: this run cannot score with it either. */
   scoreable: boolean;
 }
 
@@ -81,8 +81,9 @@ interface NotComparable {
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
  * own held-out figure when the labels it learnt (up to its validation cut-off,
  * plus H when refitted) reach into this validation window; or, when it is not
- * comparable, why (its features differ from today's, so that it cannot score
- * either, or its labels reach in and it has no such figure), logged as a warning.
+ * comparable, why (it was trained for another horizon, per its card, or its
+ * features differ from today's, so that this run cannot score with it either; or
+ * its labels reach in and it has no such figure), logged as a warning.
  */
 async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | NotComparable> {
   const loaded = await loadModel(ctx.catalog, modelId);
@@ -92,6 +93,10 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
   };
   try {
     const m = loaded.manifest.metrics;
+    const horizonDays = (await ctx.catalog.models.loadCard(modelId))?.horizonDays;
+    if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
+      return notComparable(`gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training`, false);
+    }
     try {
       checkFeatureNames(loaded.manifest.featureNames, held.names, 'the feature set');
     } catch (error) {
@@ -160,7 +165,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   // A fallback the pointer names is no model to beat: the challenger is judged as without a champion, and a fallback fitted anew.
   const named = pointer !== undefined && isFallbackId(pointer.modelId) ? undefined : pointer;
   const compared = named === undefined ? undefined : await championOnValidation(ctx, log, index, named.modelId, held, o);
-  // Nor is a champion of other features than today's: kept, it would fail every scoring run.
+  // Nor is a champion of other features than today's or of another horizon: kept, it would fail or mislabel every scoring run.
   const unscoreable = compared !== undefined && 'notComparable' in compared && !compared.scoreable ? `champion ${named!.modelId} ${compared.notComparable}` : undefined;
   const champion = unscoreable === undefined ? named : undefined;
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;

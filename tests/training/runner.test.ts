@@ -217,6 +217,19 @@ describe('trainStep against a champion the challenger does not beat', () => {
     expect(tick).toMatchObject({ retrain: false, reason: expect.stringContaining(`last challenged at ${pointer!.challengedAt}`) });
   });
 
+  test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const old = await trainStep(ctx, index, settings(asOf, 64));
+    await ctx.catalog.champion.publish({ modelId: old.modelId, promotedAt: '2011-01-01T00:00:00.000Z', validation: {} });
+
+    const r = await trainStep(ctx, index, { ...settings(asOf, 16), horizonDays: 20 });
+    expect(r).toMatchObject({ promoted: false, outcome: 'blend', championId: `blend:${r.modelId}` });
+    expect(r.decision).toContain(`; champion ${old.modelId} gives the probability of a purchase within 30 days, not within the 20 days of this training, so scoring uses the blend of ${r.modelId}`);
+    expect((await ctx.catalog.champion.load())!.modelId).toBe(r.championId);
+  });
+
   test('replaces a champion of other features than today\'s, which could score nothing, by a fallback', async () => {
     const { ctx, lake } = await context();
     const index = await eventsStep(ctx);
