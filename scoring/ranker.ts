@@ -82,15 +82,25 @@ function checkLearntBefore(what: string, learntUntil: number, asOf: number): voi
 }
 
 /**
- * The end of the labels model `modelId` learnt, ms UTC: the as-of time of its
- * training (its card's), or for a model saved without a card its validation
- * cut-off plus `horizonDays`; NaN when it recorded neither (not checked).
+ * Checks that model `modelId` answers the run's question at its as-of time: it
+ * gives probabilities of a purchase within the run's horizon (its card's
+ * `horizonDays`), and learnt nothing at or after the as-of time
+ * ({@link checkLearntBefore}: the as-of time of its training, its card's, or for
+ * a model saved without a card its validation cut-off plus the horizon; a model
+ * that recorded neither is not checked).
+ * @throws ScoringInputError naming what differs and what to do instead.
  */
-async function modelLearntUntil(ctx: StageContext, modelId: string, manifest: ModelManifest, horizonDays: number): Promise<number> {
+async function checkModel(ctx: StageContext, modelId: string, manifest: ModelManifest, o: RankerOptions): Promise<void> {
   const card = await ctx.catalog.models.loadCard(modelId);
-  if (card !== undefined) return Date.parse(card.asOf);
+  if (card !== undefined && card.horizonDays !== o.horizonDays) {
+    throw new ScoringInputError(
+      `model ${modelId} gives the probability of a purchase within ${card.horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
+        + `score with --horizon ${card.horizonDays}, or with a model trained with --horizon ${o.horizonDays}`,
+    );
+  }
   const cutoff = manifest.metrics.validationCutoff;
-  return cutoff === undefined ? Number.NaN : cutoff + horizonDays * DAY_MS;
+  const learntUntil = card !== undefined ? Date.parse(card.asOf) : cutoff === undefined ? Number.NaN : cutoff + o.horizonDays * DAY_MS;
+  checkLearntBefore(`model ${modelId}`, learntUntil, o.asOf);
 }
 
 /**
@@ -102,7 +112,8 @@ async function modelLearntUntil(ctx: StageContext, modelId: string, manifest: Mo
  * its calibrated probabilities.
  * Records what it reads (the fallback or blend record, the model's manifest and artefacts) as inputs of the run.
  * @throws DatasetNotFoundError when the model, blend or fallback record is not in the lake;
- *   ScoringInputError when it learnt labels after `o.asOf` (it was trained at a later as-of time).
+ *   ScoringInputError when it learnt labels after `o.asOf` (it was trained at a later as-of time)
+ *   or a model was trained for another horizon than `o.horizonDays`.
  */
 export async function openRanker(ctx: StageContext, index: EventIndex, o: RankerOptions): Promise<Ranker> {
   const { customerIds, itemIds } = index.events;
@@ -142,7 +153,7 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   const modelId = blendOf ?? o.modelId;
   const model = await loadModel(ctx.catalog, modelId);
   try {
-    checkLearntBefore(`model ${modelId}`, await modelLearntUntil(ctx, modelId, model.manifest, o.horizonDays), o.asOf);
+    await checkModel(ctx, modelId, model.manifest, o);
   } catch (error) {
     model.model.dispose();
     throw error;

@@ -269,3 +269,15 @@ describe('scoring with what was trained at a later as-of time', () => {
     expect((await scoreStep(ctx, index, { ...options, asOf, modelId: 'baseline:repeat' })).committed).toMatchObject({ modelId: 'baseline:repeat' });
   });
 });
+
+describe('scoring for another horizon than the model was trained for', () => {
+  test('is refused: its probabilities are of a purchase within its own horizon', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const r = await trainStep(ctx, index, settings(asOf, 16));
+    await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: r.modelId })).rejects.toThrow(
+      `model ${r.modelId} gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or with a model trained with --horizon 60`,
+    );
+  });
+});
