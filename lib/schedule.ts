@@ -59,6 +59,8 @@ export interface RetrainInputs {
   championPromotedAt: string | undefined;
   /** Its `challengedAt` (ISO 8601): the latest training that kept it; undefined when none has since its promotion. */
   championChallengedAt?: string;
+  /** The latest `ingestedAt` of the data set's ledger (ISO 8601): when raw data last arrived; undefined when it lists no object. */
+  lastIngestedAt?: string;
   /** Retrain when the champion was promoted, or last challenged, at least this long ago, ms. */
   maxModelAgeMs: number;
   /** Now, ms since the epoch. */
@@ -74,19 +76,25 @@ export interface RetrainDecision {
 /**
  * The retraining rule of `berserkr schedule`: retrain (features, challenger,
  * champion/challenger, scoring, export) when new data arrived, when there is no
- * champion, or when the champion's age reaches `maxModelAgeMs`; else nothing
- * changed. The age runs from the later of its promotion and the latest training
- * that challenged and kept it, so that a champion no challenger beats is
- * challenged once per `maxModelAgeMs`, not at every tick. A `promotedAt` that is
- * not a time counts as too old.
+ * champion, when raw data arrived after the champion's latest training (a tick
+ * that ingested it and stopped before it trained, or an `ingest` of its own), or
+ * when the champion's age reaches `maxModelAgeMs`; else nothing changed. The
+ * champion's latest training, from which its age runs too, is the later of its
+ * promotion and the latest training that challenged and kept it, so that a
+ * champion no challenger beats is challenged once per `maxModelAgeMs`, not at
+ * every tick. A `promotedAt` that is not a time counts as too old.
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
   if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
   const challenged = i.championChallengedAt === undefined ? Number.NaN : Date.parse(i.championChallengedAt);
-  const age = i.now - (challenged > Date.parse(i.championPromotedAt) ? challenged : Date.parse(i.championPromotedAt));
-  const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+  const trained = challenged > Date.parse(i.championPromotedAt) ? challenged : Date.parse(i.championPromotedAt);
   const champion = `champion promoted at ${i.championPromotedAt}${Number.isNaN(challenged) ? '' : `, last challenged at ${i.championChallengedAt},`}`;
+  if (i.lastIngestedAt !== undefined && Date.parse(i.lastIngestedAt) > trained) {
+    return { retrain: true, reason: `raw data ingested at ${i.lastIngestedAt} was never trained on: the champion's latest training (its promotion, or the latest challenge it stood) was at ${new Date(trained).toISOString()}` };
+  }
+  const age = i.now - trained;
+  const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
   if (!(age < i.maxModelAgeMs)) {
     return { retrain: true, reason: `${champion} is ${Number.isFinite(age) ? hours(age) : 'of unknown age'}, max age ${hours(i.maxModelAgeMs)}` };
   }

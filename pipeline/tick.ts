@@ -1,6 +1,7 @@
 /**
  * One tick of scheduled retraining: ingest new raw objects, then, when new data
- * arrived, there is no champion, or the champion has reached its maximum age
+ * arrived (in this tick, or after the champion's latest training), there is no
+ * champion, or the champion has reached its maximum age
  * (`decideRetrain` of lib/schedule.ts), the rest of the pipeline; otherwise the
  * tick only logs that nothing changed.
  */
@@ -35,10 +36,12 @@ export interface TickResult {
 export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOptions): Promise<TickResult> {
   const ingest = await ingestStep(ctx, raw, o.ingest);
   const champion = await ctx.catalog.champion.load();
+  const ingestedAt = Object.values((await ctx.catalog.ledger.load()).objects).map((o) => o.ingestedAt);
   const decision = decideRetrain({
     newObjects: ingest.ingested.length,
     championPromotedAt: champion?.promotedAt,
     championChallengedAt: champion?.challengedAt,
+    lastIngestedAt: ingestedAt.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) > Date.parse(a) ? b : a), undefined),
     maxModelAgeMs: o.maxModelAgeMs,
     now: (o.now ?? Date.now)(),
   });

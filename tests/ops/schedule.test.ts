@@ -34,6 +34,16 @@ describe('decideRetrain', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: at(30 * DAY), championChallengedAt: at(7 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
   });
 
+  it('retrains when raw data were ingested after the champion\'s latest training, however fresh it is', () => {
+    const at = (age: number) => new Date(now - age).toISOString();
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(DAY), lastIngestedAt: at(DAY / 2), maxModelAgeMs: 7 * DAY, now })).toEqual({
+      retrain: true,
+      reason: "raw data ingested at 2011-12-09T15:00:00.000Z was never trained on: the champion's latest training (its promotion, or the latest challenge it stood) was at 2011-12-09T03:00:00.000Z",
+    });
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(2 * DAY), championChallengedAt: at(DAY / 4), lastIngestedAt: at(DAY / 2), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(false);
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(DAY), lastIngestedAt: at(2 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(false);
+  });
+
   it('treats an unreadable promotedAt as too old', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: 'yesterday', maxModelAgeMs: DAY, now })).toMatchObject({ retrain: true, reason: expect.stringContaining('of unknown age') });
   });

@@ -57,6 +57,21 @@ describe('retrainTick', () => {
     expect(lines.join('')).toContain(`nothing changed: no new raw objects, champion promoted at ${champion.promotedAt}, last challenged at ${champion.challengedAt}, is 24.0 h old`);
   });
 
+  it('retrains on raw data ingested after the champion\'s latest training, by a tick that stopped before training or by an ingest of its own', async () => {
+    const lake = new MemoryStore();
+    const { ctx, lines } = context(lake);
+    const raw = new MemoryStore();
+    await raw.put('2010-12.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.1.lzo')));
+    const promotedAt = new Date(Date.now() - DAY_MS).toISOString();
+    await ingestAll(raw, lake, ctx.config, { codecs: createLzoRegistry() });
+    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt, validation: {} });
+    // No new raw object for this tick, and a champion a day old: only the ledger says the data are newer than it.
+    await retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS }).catch(() => undefined);
+    expect(ctx.run.snapshot().rows['schedule.new_objects']).toBe(0);
+    expect(lines.join('')).toMatch(/raw data ingested at \S+ was never trained on: the champion's latest training \(its promotion, or the latest challenge it stood\) was at /);
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(expect.arrayContaining(['ingest', 'events']));
+  });
+
   it('says which objects of other csv/columns settings stay in the lake, even when it does not retrain', async () => {
     const lake = new MemoryStore();
     const { ctx } = context(lake);
@@ -69,10 +84,10 @@ describe('retrainTick', () => {
     jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
     // New data makes the tick retrain: its events step then refuses the mix.
     await expect(retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow(MixedConfigurationError);
-    // Nothing new: it does not retrain, and says so.
+    // Nothing new, and a champion trained after the last ingest: it does not retrain, and says so.
     const { ctx: later } = context(lake);
-    jest.spyOn(later.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
-    expect(await retrainTick(later, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).toEqual({ failedObjects: [], otherConfiguration: ['a.csv.lzo'] });
+    jest.spyOn(later.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date().toISOString(), validation: {} });
+    expect(await retrainTick(later, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS })).toEqual({ failedObjects: [], otherConfiguration: ['a.csv.lzo'] });
   });
 
   it('goes on into the pipeline when there is no champion', async () => {
