@@ -14,6 +14,7 @@ import { selectBackend } from '../training/backend';
 import { ForwardPool } from '../training/forward-pool';
 import { blendRows, parseBlendId } from '../training/blend';
 import { BASELINES, baselineScores, parseBaselineId } from '../training/fallback';
+import { modelLearntUntil } from '../training/promotion';
 import { loadModel } from '../training/registry';
 import { customerRows } from '../ranking/ranges';
 import type { ModelManifest } from '../lib/catalog';
@@ -98,9 +99,7 @@ async function checkModel(ctx: StageContext, modelId: string, manifest: ModelMan
         + `score with --horizon ${card.horizonDays}, or with a model trained with --horizon ${o.horizonDays}`,
     );
   }
-  const cutoff = manifest.metrics.validationCutoff;
-  const learntUntil = card !== undefined ? Date.parse(card.asOf) : cutoff === undefined ? Number.NaN : cutoff + o.horizonDays * DAY_MS;
-  checkLearntBefore(`model ${modelId}`, learntUntil, o.asOf);
+  checkLearntBefore(`model ${modelId}`, modelLearntUntil(card, manifest.metrics.validationCutoff, o.horizonDays), o.asOf);
 }
 
 /**

@@ -120,3 +120,18 @@ export function promotionDecision(input: PromotionInput): PromotionDecision {
 export function labelsLearntUntil(m: { validationCutoff: number; refit?: number }, horizonDays: number): number {
   return m.validationCutoff + (m.refit === 1 ? horizonDays * DAY_MS : 0);
 }
+
+/**
+ * The end of the labels a registered model learnt, ms UTC: the as-of time of its
+ * training (its card's `asOf`: its calibration's validation labels end there), or,
+ * for a model saved without a card, its validation cut-off plus the horizon.
+ * Scores of it at an earlier as-of time would carry what happened after that time.
+ * @param card the model's card, when it has one.
+ * @param validationCutoff its manifest's recorded `validationCutoff`, ms UTC, when any.
+ * @param horizonDays H of the run asking.
+ * @returns ms UTC, or NaN when the model recorded neither.
+ */
+export function modelLearntUntil(card: { asOf: string } | undefined, validationCutoff: number | undefined, horizonDays: number): number {
+  if (card !== undefined) return Date.parse(card.asOf);
+  return validationCutoff === undefined ? Number.NaN : validationCutoff + horizonDays * DAY_MS;
+}

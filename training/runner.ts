@@ -24,7 +24,7 @@ import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaseli
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
-import { compare, type Comparison, formatComparison, labelsLearntUntil, promotionDecision } from './promotion';
+import { compare, type Comparison, formatComparison, labelsLearntUntil, modelLearntUntil, promotionDecision } from './promotion';
 import { loadModel, newModelId, saveModel } from './registry';
 
 /** What the decision did: promoted the challenger, kept the champion, or fell back to a baseline or a blend. */
@@ -73,27 +73,38 @@ interface ChampionFigure {
 /** Why the champion is not compared with the challenger. */
 interface NotComparable {
   notComparable: string;
-  /** False when its features differ from today's feature set or it was trained for another horizon: this run cannot score with it either. */
+  /**
+   * False when its features differ from today's feature set, it was trained for another
+   * horizon, or at a later as-of time: this run cannot score with it either.
+   */
   scoreable: boolean;
+  /** It was trained at a later as-of time than this training: it stays the champion of the later time. */
+  trainedLater?: boolean;
 }
 
 /**
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
  * own held-out figure when the labels it learnt (up to its validation cut-off,
  * plus H when refitted) reach into this validation window; or, when it is not
- * comparable, why (it was trained for another horizon, per its card, or its
- * features differ from today's, so that this run cannot score with it either; or
- * its labels reach in and it has no such figure), logged as a warning.
+ * comparable, why (it was trained at a later as-of time than this training or for
+ * another horizon, per its card, or its features differ from today's, so that
+ * this run cannot score with it either; or its labels reach in and it has no such
+ * figure), logged as a warning.
  */
 async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | NotComparable> {
   const loaded = await loadModel(ctx.catalog, modelId);
-  const notComparable = (why: string, scoreable: boolean): NotComparable => {
+  const notComparable = (why: string, scoreable: boolean, trainedLater?: boolean): NotComparable => {
     log.warn({ champion: modelId }, `champion ${modelId} ${why}: it is not comparable and does not block promotion`);
-    return { notComparable: why, scoreable };
+    return { notComparable: why, scoreable, ...(trainedLater ? { trainedLater } : {}) };
   };
   try {
     const m = loaded.manifest.metrics;
-    const horizonDays = (await ctx.catalog.models.loadCard(modelId))?.horizonDays;
+    const card = await ctx.catalog.models.loadCard(modelId);
+    const learnt = modelLearntUntil(card, m.validationCutoff, o.horizonDays);
+    if (learnt > o.asOf) {
+      return notComparable(`was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, false, true);
+    }
+    const horizonDays = card?.horizonDays;
     if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
       return notComparable(`gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training`, false);
     }
@@ -168,6 +179,9 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   // Nor is a champion of other features than today's or of another horizon: kept, it would fail or mislabel every scoring run.
   const unscoreable = compared !== undefined && 'notComparable' in compared && !compared.scoreable ? `champion ${named!.modelId} ${compared.notComparable}` : undefined;
   const champion = unscoreable === undefined ? named : undefined;
+  // A champion of a later as-of time stays the champion: this training at an earlier one (a rerun of a past month)
+  // scores at its own as-of time with what it decides, and leaves the champion pointer as it is.
+  const pointerKept = compared !== undefined && 'notComparable' in compared && compared.trainedLater === true ? named!.modelId : undefined;
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
   const rule = promotionDecision({ k: o.k, challenger: challenger.byCustomer!.ndcg, baseline: { name: bestName, ndcg: best.byCustomer!.ndcg }, champion: championFigure, bootstrap });
 
@@ -198,6 +212,8 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
       decision += `; ${none}, so scoring uses baseline ${bestName} (Platt on rank, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
     }
   }
+
+  if (pointerKept !== undefined) decision += `; the champion pointer stays on ${pointerKept}, trained at a later as-of time`;
 
   const roles: { metrics: SystemMetrics; role: CardRole }[] = [
     { metrics: challenger, role: 'challenger' },
@@ -273,7 +289,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   ctx.run.setPromotion({ challengerId: modelId, outcome, championId, decision });
 
   if (outcome === 'promoted') {
-    await ctx.catalog.champion.publish({ modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
+    if (pointerKept === undefined) await ctx.catalog.champion.publish({ modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
     log.info({ modelId, promoted: true, outcome }, decision);
     return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card };
   }
@@ -293,14 +309,14 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration, validationCutoff, k: o.k, reason: decision };
     const written = await ctx.catalog.blends.save(record);
     ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
-    await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
+    if (pointerKept === undefined) await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
     ctx.run.metric('training.blend_fallback', 1);
     return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card };
   }
   const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
   const written = await ctx.catalog.fallbacks.save(fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
-  await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: best.ndcg, validationCutoff });
+  if (pointerKept === undefined) await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: best.ndcg, validationCutoff });
   ctx.run.metric('training.baseline_fallback', 1);
   return { modelId, promoted: false, outcome, decision, championId, validation: metrics, fallback, card };
 }

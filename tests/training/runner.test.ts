@@ -251,6 +251,27 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 });
 
+describe('trainStep at an earlier as-of time than the champion\'s (a past month run again)', () => {
+  test('scores at its own as-of time with what it decides, and leaves the champion pointer as it is', async () => {
+    const { ctx } = await context();
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const later = await trainStep(ctx, index, settings(asOf, 64));
+    const promotedAt = '2011-01-01T00:00:00.000Z';
+    await ctx.catalog.champion.publish({ modelId: later.modelId, promotedAt, validation: {} });
+    const earlier = asOf - 10 * 86_400_000;
+
+    const r = await trainStep(ctx, index, settings(earlier, 16));
+    expect(r.outcome).not.toBe('kept-champion');
+    expect(r.decision).toContain(`champion ${later.modelId} was trained at a later as-of time (${new Date(asOf).toISOString()}), so it cannot score at this one (${new Date(earlier).toISOString()})`);
+    expect(r.decision).toMatch(new RegExp(`; the champion pointer stays on ${later.modelId}, trained at a later as-of time$`));
+    // Neither replaced nor stamped as challenged: it is still the champion of its own, later time.
+    expect(await ctx.catalog.champion.load()).toEqual({ modelId: later.modelId, promotedAt, validation: {} });
+    const scored = await scoreStep(ctx, index, { asOf: earlier, horizonDays: 30, k: 10, modelId: r.championId, threads: 1 });
+    expect(scored.committed).toMatchObject({ modelId: r.championId });
+  });
+});
+
 describe('scoring with what was trained at a later as-of time', () => {
   test('is refused for a model and a baseline fallback, whose calibration learnt purchases after the as-of time', async () => {
     const { ctx } = await context();
