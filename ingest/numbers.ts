@@ -121,8 +121,9 @@ export interface NumberReaders {
  * separator) reads with {@link parseInt32} and {@link parseDecimal} as they are.
  * Any other first rewrites the field into the plain grammar, then reads it so:
  * - a thousands separator may only group the integer part by three digits from
- *   the right (`1.234.567,5`; `12.34,5` and `1.2345` are `NaN`); the integer part
- *   may also be written without it (`1234,5`);
+ *   the right, after a first group that does not start with 0 (`1.234.567,5`;
+ *   `12.34,5`, `1.2345` and `0.125` are `NaN`); the integer part may also be
+ *   written without it (`1234,5`);
  * - the decimal separator becomes `.`, and a `.` that is neither separator
  *   makes the field `NaN`, so a file of `4.50` read with `decimal_separator: ","`
  *   is rejected line by line, not read as 450.
@@ -168,7 +169,8 @@ function rewritePlain(bytes: Uint8Array, begin: number, end: number, format: Num
       out[n++] = c;
       run++;
     } else if (c === format.thousands) {
-      if (run === 0 || run > 3 || (separators > 0 && run !== 3)) return -1;
+      // A grouped number never starts with the group 0: `0.125` is a decimal written with the other separator.
+      if (run === 0 || run > 3 || (separators > 0 ? run !== 3 : out[n - run] === 0x30)) return -1;
       separators++;
       run = 0;
     } else break;

@@ -47,7 +47,7 @@ describe('numberReaders', () => {
     expect(['1.000', '-2.147.483.648', '12'].map(int32)).toEqual([1000, -2147483648, 12]);
   });
 
-  it.each(['4.50', '12.34,5', '1.2345', '1234.567', '.123', '1..234', '1.234.', '1,2,3', '1,234.5', '1,5.', '', '-', ' 1', '1.234,5 '])('reads %p in the decimal comma format as NaN', (s) => {
+  it.each(['4.50', '0.125', '00.001', '-0.5', '12.34,5', '1.2345', '1234.567', '.123', '1..234', '1.234.', '1,2,3', '1,234.5', '1,5.', '', '-', ' 1', '1.234,5 '])('reads %p in the decimal comma format as NaN', (s) => {
     expect(readers(',', '.').decimal(s)).toBeNaN();
   });
 
@@ -59,6 +59,8 @@ describe('numberReaders', () => {
   it('reads thousands commas, spaces and apostrophes before a decimal point', () => {
     expect(['1,234.50', '1,234,567', '-0.5', '12'].map(readers('.', ',').decimal)).toEqual([1234.5, 1234567, -0.5, 12]);
     expect(readers('.', ',').decimal('1,23')).toBeNaN();
+    expect(readers('.', ',').decimal('0,125')).toBeNaN();
+    expect(readers('.', ',').decimal('1,000,000')).toBe(1000000);
     expect(readers('.', ' ').decimal('1 234 567.5')).toBe(1234567.5);
     expect(readers('.', "'").decimal("1'234.5")).toBe(1234.5);
     expect(readers(',').decimal('1234,5')).toBe(1234.5);
