@@ -81,13 +81,13 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 /**
  * The reference's SQL for one CSV: DuckDB `read_csv` with explicit column types,
  * then the configuration's transforms and required-column filter, to zstd Parquet.
- * @throws BenchSetupError for a configuration the reference cannot express (a zone other than UTC, no header, windows-1252, number separators).
+ * @throws BenchSetupError for a configuration the reference cannot express (a zone other than UTC, no header, an encoding other than utf-8 or latin1, number separators).
  */
 export function referenceSql(config: DatasetConfig, csvPath: string, objectKey: string, parquetPath: string): string {
   const c = config.columns;
   if (c.time.timezone !== 'UTC') throw new BenchSetupError(`reference pipeline: time zone ${c.time.timezone} is not supported (expected UTC)`);
   if (!config.csv.header) throw new BenchSetupError('reference pipeline: csv.header false is not supported');
-  if (config.csv.encoding === 'windows-1252') throw new BenchSetupError('reference pipeline: csv.encoding windows-1252 is not supported (expected utf-8 or latin1)');
+  if (config.csv.encoding !== 'utf-8' && config.csv.encoding !== 'latin1') throw new BenchSetupError(`reference pipeline: csv.encoding ${config.csv.encoding} is not supported (expected utf-8 or latin1)`);
   if (config.csv.decimal_separator !== undefined || config.csv.thousands_separator !== undefined) {
     throw new BenchSetupError('reference pipeline: csv.decimal_separator and csv.thousands_separator are not supported');
   }

@@ -104,7 +104,7 @@ async function* refuseUtf16(bytes: AsyncIterable<Uint8Array>, encoding: TextEnco
   }
 }
 
-/** UTF-16LE chunks → UTF-8 chunks (see {@link toUtf8}). */
+/** UTF-16LE chunks → UTF-8 chunks (see {@link toUtf8}); a UTF-16BE byte order mark fails. */
 async function* utf16leToUtf8(bytes: AsyncIterable<Uint8Array>, source: string): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder('utf-16le', { fatal: true });
   let offset = 0;
@@ -112,11 +112,17 @@ async function* utf16leToUtf8(bytes: AsyncIterable<Uint8Array>, source: string):
     try {
       return b === undefined ? decoder.decode() : decoder.decode(b, { stream: true });
     } catch {
-      const where = b === undefined ? `at its end (byte ${offset}): an odd byte or an unpaired surrogate` : `within bytes ${offset} to ${offset + b.length}: an unpaired surrogate`;
+      // The decoder holds back the last code unit of a chunk: the unpaired surrogate may be the 2 bytes before it.
+      const where = b === undefined ? `at its end (byte ${offset}): an odd byte or an unpaired surrogate` : `within bytes ${Math.max(0, offset - 2)} to ${offset + b.length}: an unpaired surrogate`;
       throw new TextEncodingError(source, `is not UTF-16 little-endian text ${where}`);
     }
   };
+  let first: number | undefined;
   for await (const b of bytes) {
+    for (let i = 0; i < b.length && offset + i < 2; i++) {
+      if (offset + i === 0) first = b[i];
+      else if (first === 0xfe && b[i] === 0xff) throw new TextEncodingError(source, 'starts with the byte order mark of UTF-16 big-endian (fe ff), not utf-16le text: save it as UTF-8 or UTF-16 little-endian');
+    }
     const text = decode(b);
     offset += b.length;
     if (text.length > 0) yield Buffer.from(text, 'utf8');

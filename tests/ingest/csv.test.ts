@@ -114,9 +114,16 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
       for await (const _ of toUtf8(chunked(bytes, 4), encoding, 'orders.txt'));
     };
     const lone = Buffer.concat([Buffer.from('ab', 'utf16le'), Buffer.of(0x00, 0xd8), Buffer.from('cd', 'utf16le')]);
-    await expect(drain(lone, 'utf-16le')).rejects.toThrow(new TextEncodingError('orders.txt', 'is not UTF-16 little-endian text within bytes 4 to 8: an unpaired surrogate'));
+    await expect(drain(lone, 'utf-16le')).rejects.toThrow(new TextEncodingError('orders.txt', 'is not UTF-16 little-endian text within bytes 2 to 8: an unpaired surrogate'));
     await expect(drain(Buffer.concat([Buffer.from('ab', 'utf16le'), Buffer.of(0x41)]), 'utf-16le')).rejects.toThrow(
       'orders.txt: is not UTF-16 little-endian text at its end (byte 5): an odd byte or an unpaired surrogate',
+    );
+    // A high surrogate at a chunk's end is held back, and fails with the next chunk: the range starts at it.
+    await expect(drain(Buffer.concat([Buffer.from('a', 'utf16le'), Buffer.of(0x00, 0xd8), Buffer.from('b', 'utf16le')]), 'utf-16le')).rejects.toThrow(
+      'orders.txt: is not UTF-16 little-endian text within bytes 2 to 6: an unpaired surrogate',
+    );
+    await expect(drain(Buffer.concat([Buffer.of(0xfe, 0xff), Buffer.from('a,b', 'utf16le').swap16()]), 'utf-16le')).rejects.toThrow(
+      'orders.txt: starts with the byte order mark of UTF-16 big-endian (fe ff), not utf-16le text: save it as UTF-8 or UTF-16 little-endian',
     );
   });
 
