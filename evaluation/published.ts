@@ -21,7 +21,7 @@ export class SubsetExportError extends Error {
     const { runId, topK, minProbability } = meta.subsetOf;
     const cuts = [topK === undefined ? '' : `their first ${topK} items`, minProbability === undefined ? '' : `items of probability ${minProbability} or more`].filter((c) => c !== '');
     super(
-      `export of run ${meta.runId} holds the lists of ${meta.customers} chosen customers of run ${runId}${cuts.length > 0 ? `, cut to ${cuts.join(' and ')}` : ''} (berserkr export): `
+      `export of run ${meta.runId} holds the lists of ${meta.customers} customers of run ${runId}${cuts.length > 0 ? `, cut to ${cuts.join(' and ')}` : ''} (berserkr export): `
         + `metrics over it would count every other customer or item as a miss; evaluate or report on run ${runId}`,
     );
     this.name = 'SubsetExportError';

@@ -55,7 +55,10 @@ export interface ListFilter {
   customers?: ReadonlySet<string>;
   /** Keep ranks 1 … topK of each list (≥ 1). */
   topK?: number;
-  /** Keep the rows whose probability is at least this, in [0, 1]. */
+  /**
+   * Keep the rows whose probability is at least this, in [0, 1], compared as the
+   * float32 an export holds (so a row printed with this very value is kept).
+   */
   minProbability?: number;
 }
 
@@ -71,7 +74,8 @@ export function selectLists(table: Table, filter: ListFilter): { table: Table; c
   const found = new Set<string>();
   const kept = new Set<string>();
   const { customer, rank, probability } = columns;
-  const { customers, topK = Infinity, minProbability = -Infinity } = filter;
+  const { customers, topK = Infinity } = filter;
+  const minProbability = filter.minProbability === undefined ? -Infinity : Math.fround(filter.minProbability);
   for (let r = 0; r < customer.length; r++) {
     const id = customer.get(r)!;
     if (customers !== undefined) {

@@ -58,6 +58,11 @@ describe('merging shard lists', () => {
     const gap = scoresTableFromColumns(Int32Array.of(0, 0, 0), ['17850'], Int32Array.of(0, 1, 2), ['a', 'b', 'c'], Int32Array.of(1, 2, 3), Float64Array.of(0.9, 0.1, 0.8));
     const kept = selectLists(gap, { minProbability: 0.5 });
     expect(rowsOf(kept.table)).toEqual(['17850|a|1|0.9', '17850|c|3|0.8']);
+    // An export holds float32 probabilities, printed as the shortest decimal that reads back to them:
+    // that decimal as the threshold keeps its row, though the float32 may lie below it.
+    const f32 = scoresTableFromColumns(Int32Array.of(0, 0), ['17850'], Int32Array.of(0, 1), ['a', 'b'], Int32Array.of(1, 2), Float64Array.of(Math.fround(0.3), Math.fround(0.008878342)));
+    expect(Math.fround(0.008878342)).toBeLessThan(0.008878342);
+    expect(selectLists(f32, { minProbability: 0.008878342 }).table.numRows).toBe(2);
     expect(kept.customers).toBe(1);
   });
 
