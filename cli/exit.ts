@@ -37,6 +37,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'StoreConfigError',
   'SubsetExportError',
   'ExportFilterError',
+  'ModelMismatchError',
 ]);
 
 /** The exit code of an error that stopped a command: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */

@@ -8,6 +8,18 @@ export class ScoringInputError extends Error {
   }
 }
 
+/**
+ * What would score does not answer the run's question: a model or fallback that
+ * learnt labels after the as-of time, or gives probabilities for another horizon.
+ * The run's options (`--as-of`, `--model`, `--horizon`) are to change: bad usage.
+ */
+export class ModelMismatchError extends ScoringInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelMismatchError';
+  }
+}
+
 /** A re-export asks for more than its source export holds (`--top-k` over the export's K). */
 export class ExportFilterError extends Error {
   constructor(message: string) {

@@ -19,7 +19,7 @@ import { loadModel } from '../training/registry';
 import { customerRows } from '../ranking/ranges';
 import type { ModelManifest } from '../lib/catalog';
 import { DAY_MS } from '../lib/schema';
-import { ScoringInputError } from './errors';
+import { ModelMismatchError } from './errors';
 import { scoreFeatureSetOn } from './score';
 import { defaultForwardThreads } from './settings';
 
@@ -71,12 +71,12 @@ async function recordInputs(ctx: StageContext, keys: string[]): Promise<void> {
  * @param what what scores, e.g. `model 20111109T000000000Z-3fa2c01b`.
  * @param learntUntil end of the labels it learnt, ms UTC.
  * @param asOf the as-of time, ms UTC.
- * @throws ScoringInputError naming both times and what to do instead.
+ * @throws ModelMismatchError naming both times and what to do instead.
  */
 function checkLearntBefore(what: string, learntUntil: number, asOf: number): void {
   if (!(learntUntil > asOf)) return;
   const [until, at] = [new Date(learntUntil).toISOString(), new Date(asOf).toISOString()];
-  throw new ScoringInputError(
+  throw new ModelMismatchError(
     `${what} learnt purchases up to ${until}, after the as-of time ${at}: its scores at ${at} would carry what happened after it, and their evaluation would judge it on labels it learnt; `
       + `score at ${until} or later, or with a model trained at or before ${at} (berserkr train --as-of ${at}, then --model), or evaluate past as-of times with berserkr backtest`,
   );
@@ -89,12 +89,12 @@ function checkLearntBefore(what: string, learntUntil: number, asOf: number): voi
  * ({@link checkLearntBefore}: the as-of time of its training, its card's, or for
  * a model saved without a card its validation cut-off plus the horizon; a model
  * that recorded neither is not checked).
- * @throws ScoringInputError naming what differs and what to do instead.
+ * @throws ModelMismatchError naming what differs and what to do instead.
  */
 async function checkModel(ctx: StageContext, modelId: string, manifest: ModelManifest, o: RankerOptions): Promise<void> {
   const card = await ctx.catalog.models.loadCard(modelId);
   if (card !== undefined && card.horizonDays !== o.horizonDays) {
-    throw new ScoringInputError(
+    throw new ModelMismatchError(
       `model ${modelId} gives the probability of a purchase within ${card.horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
         + `score with --horizon ${card.horizonDays}, or with a model trained with --horizon ${o.horizonDays}`,
     );
@@ -111,15 +111,22 @@ async function checkModel(ctx: StageContext, modelId: string, manifest: ModelMan
  * its calibrated probabilities.
  * Records what it reads (the fallback or blend record, the model's manifest and artefacts) as inputs of the run.
  * @throws DatasetNotFoundError when the model, blend or fallback record is not in the lake;
- *   ScoringInputError when it learnt labels after `o.asOf` (it was trained at a later as-of time)
- *   or a model was trained for another horizon than `o.horizonDays`.
+ *   ModelMismatchError when it learnt labels after `o.asOf` (it was trained at a later as-of time)
+ *   or a model or baseline fallback was fitted for another horizon than `o.horizonDays`.
  */
 export async function openRanker(ctx: StageContext, index: EventIndex, o: RankerOptions): Promise<Ranker> {
   const { customerIds, itemIds } = index.events;
   const baseline = parseBaselineId(o.modelId);
   if (baseline !== undefined) {
     const fallback = await ctx.catalog.fallbacks.load(baseline);
-    checkLearntBefore(`baseline fallback ${baseline}`, fallback.validationCutoff + o.horizonDays * DAY_MS, o.asOf);
+    const horizonDays = fallback.horizonDays ?? o.horizonDays;
+    if (horizonDays !== o.horizonDays) {
+      throw new ModelMismatchError(
+        `baseline fallback ${baseline} gives the probability of a purchase within ${horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
+          + `score with --horizon ${horizonDays}, or train with --horizon ${o.horizonDays} first`,
+      );
+    }
+    checkLearntBefore(`baseline fallback ${baseline}`, fallback.validationCutoff + horizonDays * DAY_MS, o.asOf);
     const lists = baselineScores(index, fallback, o.asOf, o.k);
     await recordInputs(ctx, [ctx.catalog.fallbacks.key(baseline)]);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);

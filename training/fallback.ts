@@ -36,6 +36,8 @@ export interface BaselineFallback {
   calibration: Calibration;
   /** Cut-off (ms UTC) the calibration was fitted on. */
   validationCutoff: number;
+  /** Horizon H in days of the labels it was fitted to; absent in records written before it was kept. */
+  horizonDays?: number;
   /** List length K the calibration was fitted with. */
   k: number;
   /** Why scoring falls back to the baseline (the promotion decision). */
@@ -80,7 +82,7 @@ export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, v
   const before = validationCutoff - horizonDays * DAY_MS;
   const earlier = BASELINES[baseline](index, before, k);
   const rates = earlier.rank.length === 0 ? [hitRate(label)] : [hitRate(boughtInHorizon(index, earlier.customer, earlier.item, before, horizonDays)), hitRate(label)];
-  return { baseline, calibration: { ...fitPlatt(rankScore(lists.rank), label), priorShift: trendPriorShift(rates).shift }, validationCutoff, k, reason };
+  return { baseline, calibration: { ...fitPlatt(rankScore(lists.rank), label), priorShift: trendPriorShift(rates).shift }, validationCutoff, horizonDays, k, reason };
 }
 
 /**

@@ -10,9 +10,8 @@ import { DEFAULT_SAMPLE_LINES } from '../../ingest/validate-sample';
 import { EXIT } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type OutputFormat } from '../output';
-import { parseRatio } from '../options';
 import { checkRawLocation } from '../locations';
-import { commonOptions, parsePositiveInt } from '../options';
+import { commonOptions, parsePositiveInt, parseRatio } from '../options';
 
 interface ValidateCommandOptions extends GlobalOptions {
   raw: string;

@@ -16,6 +16,8 @@ export const BaselineFallbackSchema = z.object({
   calibration: CalibrationSchema,
   /** Cut-off (ms UTC) the calibration was fitted on. */
   validationCutoff: z.number(),
+  /** Horizon H in days of the labels it was fitted to, [validationCutoff, + H); absent in records written before it was kept. */
+  horizonDays: z.number().positive().optional(),
   /** List length K the calibration was fitted with. */
   k: z.number().int().positive(),
   /** Why scoring falls back to the baseline (the promotion decision). */

@@ -300,5 +300,11 @@ describe('scoring for another horizon than the model was trained for', () => {
     await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: r.modelId })).rejects.toThrow(
       `model ${r.modelId} gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or with a model trained with --horizon 60`,
     );
+    // The baseline fallback the same training fitted keeps its horizon too.
+    expect(r.championId).toBe('baseline:repeat');
+    expect(await ctx.catalog.fallbacks.load('repeat')).toMatchObject({ horizonDays: 30 });
+    await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: 'baseline:repeat' })).rejects.toThrow(
+      "baseline fallback repeat gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or train with --horizon 60 first",
+    );
   });
 });
