@@ -37,8 +37,11 @@ const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
 const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
 
-/** A context on a fresh lake holding the ingested fixture; `lines` collects the JSON log. */
-async function context(): Promise<{ ctx: StageContext; lake: MemoryStore; lines: string[] }> {
+/**
+ * A context on a fresh lake holding the ingested fixture; `lines` collects the JSON log;
+ * `index` is the fixture's event index and `asOf` the default as-of time of its data.
+ */
+async function context(): Promise<{ ctx: StageContext; lake: MemoryStore; lines: string[]; index: EventIndex; asOf: number }> {
   const lake = new MemoryStore();
   const result = await ingestAll(openStore(join(ROOT, 'tests', 'fixtures', 'loyalty', 'raw')), lake, config, { codecs: createLzoRegistry() });
   expect(result.failed).toEqual([]);
@@ -51,7 +54,8 @@ async function context(): Promise<{ ctx: StageContext; lake: MemoryStore; lines:
     run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
     signal: new AbortController().signal,
   };
-  return { ctx, lake, lines };
+  const index = await eventsStep(ctx);
+  return { ctx, lake, lines, index, asOf: resolveAsOf(index, undefined) };
 }
 
 const settings = (asOf: number, groups: number) => ({
@@ -70,9 +74,7 @@ describe('trainStep when the challenger is not significantly better and there is
   let index: EventIndex;
   let asOf: number;
   beforeAll(async () => {
-    ({ ctx, lake, lines } = await context());
-    index = await eventsStep(ctx);
-    asOf = resolveAsOf(index, undefined);
+    ({ ctx, lake, lines, index, asOf } = await context());
   });
 
   test('scores with the blend when it is the better on validation, and says so everywhere', async () => {
@@ -151,9 +153,7 @@ describe('trainStep when the challenger is not significantly better and there is
 
 describe('the model card and the backtest of the same procedure', () => {
   test('quotes the latest backtest of the same configuration and settings, up to its as-of time, and no other', async () => {
-    const { ctx, lake } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, lake, index, asOf } = await context();
     const { asOf: _, ...procedure } = settings(asOf, 16);
     const earlier = asOf - 30 * 86_400_000;
     const rows = await backtest(ctx, index, procedure, [earlier]);
@@ -178,9 +178,8 @@ describe('the model card and the backtest of the same procedure', () => {
 
 describe('trainStep at an as-of time after the data', () => {
   test('refuses it before building any feature: the validation labels would miss the days after the data', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined) + 14 * 86_400_000;
+    const { ctx, index, asOf: last } = await context();
+    const asOf = last + 14 * 86_400_000;
     await expect(trainStep(ctx, index, settings(asOf, 16))).rejects.toThrow(`the as-of time ${new Date(asOf).toISOString()} is after the data, whose last purchase is at`);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
   });
@@ -188,9 +187,7 @@ describe('trainStep at an as-of time after the data', () => {
 
 describe('backtest', () => {
   test('refuses an as-of time without truth before it trains at any other', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, index, asOf } = await context();
     const { asOf: _, ...procedure } = settings(asOf, 16);
     const late = new Date(asOf - 86_400_000).toISOString();
     await expect(backtest(ctx, index, procedure, [asOf - 30 * 86_400_000, asOf - 86_400_000])).rejects.toThrow(`backtest as-of ${late}: the data ends before 30 days after it, so there is no truth`);
@@ -200,9 +197,7 @@ describe('backtest', () => {
 
 describe('trainStep against a champion the challenger does not beat', () => {
   test('keeps it, and the age a schedule retrains at runs from the challenge, not from its promotion', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, index, asOf } = await context();
     const champion = await trainStep(ctx, index, settings(asOf, 64));
     const promotedAt = '2011-01-01T00:00:00.000Z';
     await ctx.catalog.champion.publish({ modelId: champion.modelId, promotedAt, validation: {} });
@@ -218,9 +213,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, index, asOf } = await context();
     const old = await trainStep(ctx, index, settings(asOf, 64));
     await ctx.catalog.champion.publish({ modelId: old.modelId, promotedAt: '2011-01-01T00:00:00.000Z', validation: {} });
 
@@ -231,9 +224,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('replaces a champion of other features than today\'s, which could score nothing, by a fallback', async () => {
-    const { ctx, lake } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, lake, index, asOf } = await context();
     const old = await trainStep(ctx, index, settings(asOf, 64));
     // As a model of an earlier version, whose last feature was another.
     const manifest = await ctx.catalog.models.loadManifest(old.modelId);
@@ -253,9 +244,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
 
 describe('trainStep at an earlier as-of time than the champion\'s (a past month run again)', () => {
   test('scores at its own as-of time with what it decides, and leaves the champion pointer as it is', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, index, asOf } = await context();
     const later = await trainStep(ctx, index, settings(asOf, 64));
     const promotedAt = '2011-01-01T00:00:00.000Z';
     await ctx.catalog.champion.publish({ modelId: later.modelId, promotedAt, validation: {} });
@@ -274,9 +263,7 @@ describe('trainStep at an earlier as-of time than the champion\'s (a past month 
 
 describe('scoring with what was trained at a later as-of time', () => {
   test('is refused for a model and a baseline fallback, whose calibration learnt purchases after the as-of time', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, index, asOf } = await context();
     const r = await trainStep(ctx, index, settings(asOf, 16));
     expect(r.championId).toBe('baseline:repeat');
     const earlier = asOf - 10 * 86_400_000;
@@ -293,9 +280,7 @@ describe('scoring with what was trained at a later as-of time', () => {
 
 describe('scoring for another horizon than the model was trained for', () => {
   test('is refused: its probabilities are of a purchase within its own horizon', async () => {
-    const { ctx } = await context();
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, index, asOf } = await context();
     const r = await trainStep(ctx, index, settings(asOf, 16));
     await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: r.modelId })).rejects.toThrow(
       `model ${r.modelId} gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or with a model trained with --horizon 60`,
