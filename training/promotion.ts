@@ -53,6 +53,8 @@ export interface PromotionInput {
   champion?: { modelId: string; ndcg: ArrayLike<number> | number };
   /** Resamples, seed and confidence of the bootstraps (the same for both). */
   bootstrap?: BootstrapOptions;
+  /** What the decision says when there is no `champion` to compare with ['no champion yet']. */
+  noChampion?: string;
 }
 
 const f = (x: number): string => fixed(x, 4);
@@ -97,7 +99,7 @@ export function promotionDecision(input: PromotionInput): PromotionDecision {
       promoted,
       baseline,
       champion,
-      decision: `promoted: validation NDCG@${k} ${f(baseline.challenger)} beats ${compared.map(formatComparison).join(' and ')}${champion === undefined ? '; no champion yet' : ''} (${how})`,
+      decision: `promoted: validation NDCG@${k} ${f(baseline.challenger)} beats ${compared.map(formatComparison).join(' and ')}${champion === undefined ? `; ${input.noChampion ?? 'no champion yet'}` : ''} (${how})`,
     };
   }
   const losing = compared.filter((c) => !c.significant);

@@ -183,7 +183,14 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   // scores at its own as-of time with what it decides, and leaves the champion pointer as it is.
   const pointerKept = compared !== undefined && 'notComparable' in compared && compared.trainedLater === true ? named!.modelId : undefined;
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
-  const rule = promotionDecision({ k: o.k, challenger: challenger.byCustomer!.ndcg, baseline: { name: bestName, ndcg: best.byCustomer!.ndcg }, champion: championFigure, bootstrap });
+  const rule = promotionDecision({
+    k: o.k,
+    challenger: challenger.byCustomer!.ndcg,
+    baseline: { name: bestName, ndcg: best.byCustomer!.ndcg },
+    champion: championFigure,
+    bootstrap,
+    noChampion: pointerKept === undefined ? undefined : `champion ${pointerKept} is of a later as-of time and not compared`,
+  });
 
   let outcome: PromotionOutcome;
   let championId: string;

@@ -30,6 +30,12 @@ describe('promotionDecision', () => {
     );
   });
 
+  it('says why there is no champion to compare with when told', () => {
+    const d = promotionDecision({ k: 10, challenger: strong, baseline: { name: 'repeat', ndcg: repeat }, noChampion: 'champion m1 is of a later as-of time and not compared' });
+    expect(d.decision).toMatch(/; champion m1 is of a later as-of time and not compared \(paired bootstrap over 400 validation customers/);
+    expect(d.decision).not.toContain('no champion yet');
+  });
+
   it('does not promote a lead that is not significant, even a positive one', () => {
     const d = promotionDecision({ k: 10, challenger: level, baseline: { name: 'repeat', ndcg: repeat } });
     expect(d.baseline.challenger).toBeGreaterThan(d.baseline.other);
