@@ -104,7 +104,11 @@ async function startOfRunGc(ctx: CommandContext): Promise<void> {
   }
 }
 
-/** Takes the lock per `mode`; undefined when `skip` finds it held (logged). */
+/**
+ * Takes the lock per `mode`; undefined when `skip` finds it held, or the wait gives up (logged).
+ * `skip` waits too when `BERSERKR_LOCK_WAIT` is set: a Job retried after its run was killed
+ * then waits for the dead run's lease to expire, instead of skipping the night's run.
+ */
 async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<HeldLock | undefined> {
   let told = false;
   const settings: LockOptions = {
@@ -115,7 +119,7 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
     },
   };
   const owner = currentOwner(ctx.run.runId);
-  if (mode === 'skip') {
+  if (mode === 'skip' && !process.env.BERSERKR_LOCK_WAIT) {
     const result = await tryAcquireLock(ctx.catalog.lock, owner, settings);
     if (result.acquired) return result.lock;
     ctx.log.info({ holder: result.holder.owner, expiresAt: result.holder.expiresAt }, `skipped: another pipeline run holds the lock, ${describeOwner(result.holder.owner)}, lease until ${result.holder.expiresAt}`);
@@ -156,9 +160,9 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * `process.exitCode`: the body's code; {@link exitCodeOf} the error when it throws ({@link EXIT.usage}
  * for bad usage or configuration, else {@link EXIT.failed}; {@link EXIT.failed} too when the
  * run record cannot be written); {@link signalExitCode} (130, 143) when
- * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when another run holds the lock and `lock` is `skip`, or
- * the wait for it outlasts `BERSERKR_LOCK_WAIT` (then nothing runs and no run record is written, as
- * when a signal ends the wait). A pipeline command starts
+ * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when another run holds the lock and `lock` is `skip`
+ * (after waiting up to `BERSERKR_LOCK_WAIT` when it is set), or the wait for it outlasts
+ * `BERSERKR_LOCK_WAIT` (then nothing runs and no run record is written, as when a signal ends the wait). A pipeline command starts
  * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`).
  * @param lock default `wait` for `run`, `schedule` and `ingest`, else `none`.
  */

@@ -257,6 +257,14 @@ describe('berserkr CLI', () => {
     const bounded = await runCli(['--output', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { BERSERKR_LOCK_WAIT: '1s' });
     expect([bounded.code, JSON.parse(bounded.stdout)]).toEqual([4, { command: 'ingest', runId: null, status: 'skipped', exitCode: 4 }]);
     expect(bounded.stderr).toContain('gave up waiting for the lock after 1s (BERSERKR_LOCK_WAIT)');
+    // A schedule tick skips a held lock at once, or with BERSERKR_LOCK_WAIT set waits that long first
+    // (so that a retried Job waits out the lease of its killed predecessor).
+    const tick = await runCli(['--log-format', 'json', 'schedule', '--once', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { BERSERKR_LOCK_WAIT: '1s' });
+    expect(tick.code).toBe(4);
+    expect(jsonLogs(tick.stderr).map((l) => l.msg)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^waiting: another pipeline run holds the lock, run holder/),
+      expect.stringMatching(/^gave up waiting for the lock after 1s \(BERSERKR_LOCK_WAIT\)/),
+    ]));
     expect(records()).toBe(before);
     await again.release();
   });

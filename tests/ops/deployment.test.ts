@@ -96,6 +96,13 @@ describe('the pipeline CronJob', () => {
     expect(tini).toBe('/usr/bin/tini');
   });
 
+  it('waits for a held lock longer than its lease before a tick skips, so a retry after a killed run runs', () => {
+    const env = Object.fromEntries((container.env as Json[]).filter((e) => 'value' in e).map((e) => [e.name, e.value]));
+    const ms = (d: string) => Number(/^(\d+)m$/.exec(d)![1]) * 60_000;
+    const lease = (settings.data as Record<string, string>).BERSERKR_LOCK_LEASE ?? '2m';
+    expect(ms(env.BERSERKR_LOCK_WAIT)).toBeGreaterThan(ms(lease));
+  });
+
   it('succeeds on exit 0 and 4, fails at once on 2 and 3, counts other failures towards backoffLimit', () => {
     expect(pod.restartPolicy).toBe('Never'); // podFailurePolicy requires it
     expect([0, 4, 2, 3, 1, 143].map((code) => [code, outcome(code)])).toEqual([
