@@ -195,12 +195,21 @@ describe('backtest', () => {
   });
 });
 
+/** When the champions of the tests below were promoted. */
+const PROMOTED_AT = '2011-01-01T00:00:00.000Z';
+
+/** Trains a model at `asOf` that the lake's champion pointer then names (promoted at {@link PROMOTED_AT}); its model id. */
+async function publishedChampion(ctx: StageContext, index: EventIndex, asOf: number): Promise<string> {
+  const { modelId } = await trainStep(ctx, index, settings(asOf, 64));
+  await ctx.catalog.champion.publish({ modelId, promotedAt: PROMOTED_AT, validation: {} });
+  return modelId;
+}
+
 describe('trainStep against a champion the challenger does not beat', () => {
   test('keeps it, and the age a schedule retrains at runs from the challenge, not from its promotion', async () => {
     const { ctx, index, asOf } = await context();
-    const champion = await trainStep(ctx, index, settings(asOf, 64));
-    const promotedAt = '2011-01-01T00:00:00.000Z';
-    await ctx.catalog.champion.publish({ modelId: champion.modelId, promotedAt, validation: {} });
+    const champion = { modelId: await publishedChampion(ctx, index, asOf) };
+    const promotedAt = PROMOTED_AT;
     const before = Date.now();
     const r = await trainStep(ctx, index, settings(asOf, 16));
     expect(r).toMatchObject({ promoted: false, outcome: 'kept-champion', championId: champion.modelId });
@@ -214,8 +223,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
 
   test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
     const { ctx, index, asOf } = await context();
-    const old = await trainStep(ctx, index, settings(asOf, 64));
-    await ctx.catalog.champion.publish({ modelId: old.modelId, promotedAt: '2011-01-01T00:00:00.000Z', validation: {} });
+    const old = { modelId: await publishedChampion(ctx, index, asOf) };
 
     const r = await trainStep(ctx, index, { ...settings(asOf, 16), horizonDays: 20 });
     expect(r).toMatchObject({ promoted: false, outcome: 'blend', championId: `blend:${r.modelId}` });
@@ -225,12 +233,11 @@ describe('trainStep against a champion the challenger does not beat', () => {
 
   test('replaces a champion of other features than today\'s, which could score nothing, by a fallback', async () => {
     const { ctx, lake, index, asOf } = await context();
-    const old = await trainStep(ctx, index, settings(asOf, 64));
+    const old = { modelId: await publishedChampion(ctx, index, asOf) };
     // As a model of an earlier version, whose last feature was another.
     const manifest = await ctx.catalog.models.loadManifest(old.modelId);
     const featureNames = [...manifest.featureNames.slice(0, -1), 'ci_retired_feature'];
     await lake.put(ctx.catalog.models.key(old.modelId, 'manifest.json'), JSON.stringify({ ...manifest, featureNames }));
-    await ctx.catalog.champion.publish({ modelId: old.modelId, promotedAt: '2011-01-01T00:00:00.000Z', validation: {} });
 
     const r = await trainStep(ctx, index, settings(asOf, 16));
     expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
@@ -245,9 +252,8 @@ describe('trainStep against a champion the challenger does not beat', () => {
 describe('trainStep at an earlier as-of time than the champion\'s (a past month run again)', () => {
   test('scores at its own as-of time with what it decides, and leaves the champion pointer as it is', async () => {
     const { ctx, index, asOf } = await context();
-    const later = await trainStep(ctx, index, settings(asOf, 64));
-    const promotedAt = '2011-01-01T00:00:00.000Z';
-    await ctx.catalog.champion.publish({ modelId: later.modelId, promotedAt, validation: {} });
+    const later = { modelId: await publishedChampion(ctx, index, asOf) };
+    const promotedAt = PROMOTED_AT;
     const earlier = asOf - 10 * 86_400_000;
 
     const r = await trainStep(ctx, index, settings(earlier, 16));
