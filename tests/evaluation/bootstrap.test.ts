@@ -3,7 +3,7 @@
  * customers on per-customer figures whose answer is known: a clear win, a tie
  * and a loss; the same seed gives the same answer, another seed nearly the same.
  */
-import { BootstrapInputError, pairedBootstrap } from '../../evaluation/bootstrap';
+import { BootstrapInputError, expandedLevel, pairedBootstrap } from '../../evaluation/bootstrap';
 import { Prng } from '../../lib/prng';
 
 /** n per-customer NDCG-like figures in [0, 1], and the same customers shifted by `lead` (clipped) plus noise. */
@@ -22,7 +22,8 @@ describe('pairedBootstrap', () => {
     expect(t.meanDifference).toBeGreaterThan(0.04);
     expect(t.lower).toBeGreaterThan(0.03);
     expect(t.lower).toBeLessThan(t.meanDifference);
-    expect(t.pValue).toBeCloseTo(1 / 1001, 10);
+    // No replicate at or below 0: q = 1/1001, and p = F₅₉₉(Φ⁻¹(q) / √(600/599)) = 0.001054.
+    expect(t.pValue).toBeCloseTo(0.001054, 6);
     expect(t).toMatchObject({ resamples: 1000, seed: 7, confidence: 0.95 });
   });
 
@@ -65,7 +66,7 @@ describe('pairedBootstrap', () => {
     expect(ninety.lower).toBeGreaterThan(t.lower);
   });
 
-  it('takes the ⌈α·R⌉-th smallest replicate exactly, although 0.05 × 1000 is not 50 in floating point', () => {
+  it('takes the ⌊α′·(R + 1)⌋-th smallest replicate, α′ expanded for n customers', () => {
     const { a, b } = figures(50, 0.01, 0.3, 3);
     // The replicates, drawn as the bootstrap draws them: R means of n customers drawn with replacement.
     const replicates = (resamples: number, seed: number) => {
@@ -79,9 +80,30 @@ describe('pairedBootstrap', () => {
         return s / a.length;
       }).sort();
     };
-    expect(pairedBootstrap(a, b, { seed: 5, resamples: 1000 }).lower).toBe(replicates(1000, 5)[49]);
-    expect(pairedBootstrap(a, b, { seed: 5, resamples: 20 }).lower).toBe(replicates(20, 5)[0]);
-    expect(pairedBootstrap(a, b, { seed: 5, resamples: 1000, confidence: 0.9 }).lower).toBe(replicates(1000, 5)[99]);
+    // n = 50: α′ = Φ(−√(50/49) · t₀.₉₅,₄₉) = Φ(−1.0102 × 1.6766) = 0.04517, so the 45th of 1,000 (⌊45.2⌋), not the 50th.
+    expect(pairedBootstrap(a, b, { seed: 5, resamples: 1000 }).lower).toBe(replicates(1000, 5)[44]);
+    expect(pairedBootstrap(a, b, { seed: 5, resamples: 40 }).lower).toBe(replicates(40, 5)[0]);
+    // 90 %: α′ = Φ(−1.0102 × 1.2991) = 0.0947, the 94th.
+    expect(pairedBootstrap(a, b, { seed: 5, resamples: 1000, confidence: 0.9 }).lower).toBe(replicates(1000, 5)[93]);
+  });
+
+  it('expands the percentile level by n: α′ from tables of t and Φ, and α in the limit', () => {
+    expect(expandedLevel(0.05, 50)).toBeCloseTo(0.04517, 4);
+    expect(expandedLevel(0.05, 5)).toBeCloseTo(0.00857, 4); // Φ(−√(5/4) × 2.1318)
+    expect(expandedLevel(0.05, 2)).toBeLessThan(1e-15); // Φ(−√2 × 6.3138) = Φ(−8.93)
+    expect(expandedLevel(0.05, 100_000)).toBeCloseTo(0.05, 4);
+  });
+
+  it('finds no lead on few customers significant by luck: the p-value of a clear win grows as n shrinks', () => {
+    // Every customer better by 0.2 to 0.6: no replicate is at or below 0, so q is at its floor 1/1001 whatever n is.
+    const win = (n: number) => pairedBootstrap(Float64Array.from({ length: n }, (_, i) => 0.2 + (0.4 * i) / n), new Float64Array(n));
+    // n = 5: F₄(Φ⁻¹(1/1001) / √(5/4)) = F₄(−2.764) = 0.0253, where the plain percentile bootstrap said 0.001.
+    expect(win(5).pValue).toBeCloseTo(0.0253, 3);
+    expect(win(5).lower).toBeGreaterThan(0);
+    // n = 3: F₂(−2.523) = 0.064: no three customers make a significant lead, and the bound says so too.
+    expect(win(3).pValue).toBeCloseTo(0.064, 3);
+    expect(win(3).lower).toBe(0);
+    expect(win(1000).pValue).toBeCloseTo(1 / 1001, 4);
   });
 
   it('tests against a figure known only as a mean (one-sample bootstrap)', () => {
@@ -96,6 +118,8 @@ describe('pairedBootstrap', () => {
 
   it('gives no evidence without customers and refuses inputs that break its contract', () => {
     expect(pairedBootstrap([], [])).toMatchObject({ n: 0, meanDifference: 0, lower: 0, pValue: 1 });
+    expect(pairedBootstrap([0.9], [0.1])).toMatchObject({ n: 1, lower: 0, pValue: 1 });
+    expect(pairedBootstrap([0.1], [0.9])).toMatchObject({ n: 1, lower: -0.8, pValue: 1 });
     expect(() => pairedBootstrap([1, 2], [1])).toThrow(new BootstrapInputError('expected figures of the same customers, found 2 and 1'));
     expect(() => pairedBootstrap([1, Number.NaN], [1, 1])).toThrow('customer 1: expected finite figures, found NaN and 1');
     expect(() => pairedBootstrap([1], [1], { resamples: 0 })).toThrow('resamples: expected a positive integer, found 0');

@@ -17,8 +17,9 @@ const row = (system: string, ndcg: number, extra: Partial<SystemMetrics> = {}): 
 const day = (d: string): number => Date.parse(`${d}T00:00:00Z`);
 
 function input(): ModelCardInput {
-  const challenger = [0.5, 0.4, 0.6, 0.3];
-  const repeat = [0.2, 0.4, 0.5, 0.1];
+  // Eight customers: on four, no lead is significant at 95 % (`evaluation/bootstrap.ts`).
+  const challenger = [0.5, 0.4, 0.6, 0.3, 0.5, 0.4, 0.6, 0.3];
+  const repeat = [0.2, 0.4, 0.5, 0.1, 0.2, 0.4, 0.5, 0.1];
   return {
     modelId: '20111109T000000000Z-3fa2c01b',
     dataset: 'online-retail',
