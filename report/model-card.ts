@@ -9,6 +9,7 @@ import type { ModelCard } from '../lib/catalog';
 import { signed } from '../lib/format';
 import { formatWeight } from '../training/blend';
 import { activeSources, backtestSource, CARD_SECTIONS, NO_BACKTEST, SOURCE_LABELS } from '../training/model-card-markdown';
+import { comparedWith } from '../training/promotion';
 import { type Cell, count, escapeHtml, fixed, notAvailable, percent, table } from './html';
 import type { MetricsRow } from './types';
 
@@ -25,7 +26,7 @@ function promotion(card: ModelCard): string {
   const p = card.promotion;
   const b = p.bootstrap;
   const rows = [
-    ...p.comparisons.map((c) => ({ label: c.role === 'baseline' ? `challenger against best baseline ${c.against}` : `challenger against champion ${c.against}${c.paired ? '' : ' (recorded figure)'}`, c })),
+    ...p.comparisons.map((c) => ({ label: `challenger against ${comparedWith(c)}`, c })),
     ...(p.blend === undefined ? [] : [{ label: `blend (weight ${formatWeight(p.blend.weight)} on the model, out of fold) against ${p.blend.comparison.against}`, c: p.blend.comparison }]),
   ];
   const body = rows.map(({ label, c }) => [{ text: label }, num(c.challenger), num(c.other), signedCell(c.meanDifference), num(c.standardError), signedCell(c.lower), num(c.pValue, 3), { text: c.significant ? 'yes' : 'no' }]);

@@ -7,6 +7,7 @@
 import type { ModelCard } from '../lib/catalog';
 import { count, fixed, percent, signed } from '../lib/format';
 import { formatWeight } from './blend';
+import { comparedWith } from './promotion';
 
 /** How the card and the report name each candidate source. */
 export const SOURCE_LABELS: Record<ModelCard['candidates']['sources'][number]['source'], string> = {
@@ -44,7 +45,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 /** The comparisons of the promotion decision as table rows. */
 function comparisons(card: ModelCard): string {
   const rows = card.promotion.comparisons.map((c) => [
-    c.role === 'baseline' ? `best baseline ${c.against}` : `champion ${c.against}${c.paired ? '' : ' (recorded figure)'}`,
+    comparedWith(c),
     f(c.challenger),
     f(c.other),
     signed(c.meanDifference),

@@ -63,6 +63,7 @@ function comparisonRow(c: Comparison): ModelCard['promotion']['comparisons'][num
     challenger: c.challenger,
     other: c.other,
     paired: c.paired,
+    ...(c.lead === undefined ? {} : { lead: c.lead }),
     meanDifference: b.meanDifference,
     standardError: b.standardError,
     lower: b.lower,

@@ -4,7 +4,11 @@
  * bootstrap over the validation customers (`evaluation/bootstrap.ts`) puts the
  * one-sided lower confidence bound of its lead over the best baseline, and over
  * the champion when there is one, above 0. A lead that luck in which customers
- * bought could explain is not enough. See docs/promotion.md for the figures.
+ * bought could explain is not enough. A champion that cannot be re-scored on
+ * this validation cut-off (it learnt its labels) is compared by its lead over
+ * the best baseline, recorded on its own validation cut-off, with the
+ * challenger's lead here: a month's difficulty moves both systems, and the
+ * lead cancels it. See docs/promotion.md for the figures.
  */
 import { type BootstrapOptions, meanOf, type PairedBootstrap, pairedBootstrap } from '../evaluation/bootstrap';
 import { fixed, signed } from '../lib/format';
@@ -18,14 +22,20 @@ export interface Comparison {
   against: string;
   /** Mean NDCG@K of the challenger over the validation customers. */
   challenger: number;
-  /** Mean NDCG@K of the other system (the champion's own recorded figure when not paired). */
+  /**
+   * Mean NDCG@K of the other system; when not paired, the champion's as it
+   * would stand here: the best baseline's mean here plus the champion's `lead`.
+   */
   other: number;
   /**
-   * Whether the figures are paired per customer; false when the other is known
-   * only as a mean (a champion refitted on this validation window keeps its
-   * held-out figure, and the test is the one-sample bootstrap against it).
+   * Whether the figures are paired per customer; false when the champion is
+   * known only by its recorded lead (it learnt this validation window's labels),
+   * and the test is the one-sample bootstrap of the challenger's per-customer
+   * lead over the best baseline against it.
    */
   paired: boolean;
+  /** When not paired: the champion's NDCG@K minus its best baseline's, on its own validation cut-off. */
+  lead?: number;
   bootstrap: PairedBootstrap;
   /** The lower bound is above 0: the lead is significant. */
   significant: boolean;
@@ -49,8 +59,12 @@ export interface PromotionInput {
   challenger: ArrayLike<number>;
   /** The baseline with the highest mean NDCG@K, per customer. */
   baseline: { name: string; ndcg: ArrayLike<number> };
-  /** The champion per customer, or only its mean when it cannot be re-scored fairly (see {@link Comparison.paired}). */
-  champion?: { modelId: string; ndcg: ArrayLike<number> | number };
+  /**
+   * The champion per customer, or, when it cannot be re-scored fairly, its
+   * recorded lead over its best baseline on its own validation cut-off (see
+   * {@link Comparison.paired}).
+   */
+  champion?: { modelId: string; ndcg: ArrayLike<number> } | { modelId: string; lead: number };
   /** Resamples, seed and confidence of the bootstraps (the same for both). */
   bootstrap?: BootstrapOptions;
   /** What the decision says when there is no `champion` to compare with ['no champion yet']. */
@@ -59,11 +73,34 @@ export interface PromotionInput {
 
 const f = (x: number): string => fixed(x, 4);
 
-/** The challenger against `other` with the paired (or one-sample) bootstrap. */
-export function compare(role: Comparison['role'], against: string, challenger: ArrayLike<number>, other: ArrayLike<number> | number, options: BootstrapOptions = {}): Comparison {
+/** The challenger against `other`, the same customers in the same order, with the paired bootstrap. */
+export function compare(role: Comparison['role'], against: string, challenger: ArrayLike<number>, other: ArrayLike<number>, options: BootstrapOptions = {}): Comparison {
   const bootstrap = pairedBootstrap(challenger, other, options);
-  const paired = typeof other !== 'number';
-  return { role, against, challenger: meanOf(challenger), other: paired ? meanOf(other) : other, paired, bootstrap, significant: bootstrap.lower > 0 };
+  return { role, against, challenger: meanOf(challenger), other: meanOf(other), paired: true, bootstrap, significant: bootstrap.lower > 0 };
+}
+
+/**
+ * The challenger against a champion known by its recorded `lead` over its best
+ * baseline: the one-sample bootstrap of the challenger's per-customer lead over
+ * `baseline` (this validation cut-off's best) against it.
+ * @param baseline the best baseline per customer, in the challenger's order.
+ */
+export function compareLead(against: string, challenger: ArrayLike<number>, baseline: ArrayLike<number>, lead: number, options: BootstrapOptions = {}): Comparison {
+  const lift = Float64Array.from({ length: challenger.length }, (_, i) => challenger[i] - baseline[i]);
+  const bootstrap = pairedBootstrap(lift, lead, options);
+  return { role: 'champion', against, challenger: meanOf(challenger), other: meanOf(baseline) + lead, paired: false, lead, bootstrap, significant: bootstrap.lower > 0 };
+}
+
+/**
+ * What a comparison compares with, as the decision, the card and the report
+ * name it: `best baseline repeat`, `champion <id>`, or
+ * `champion <id> (by its recorded lead +0.0527 over its best baseline)`.
+ */
+export function comparedWith(c: Pick<Comparison, 'role' | 'against' | 'paired' | 'lead'>): string {
+  if (c.role === 'baseline') return `best baseline ${c.against}`;
+  if (c.lead !== undefined) return `champion ${c.against} (by its recorded lead ${signed(c.lead)} over its best baseline)`;
+  // Cards written before 2026-12-07 compared with the champion's recorded NDCG itself.
+  return `champion ${c.against}${c.paired ? '' : ' (recorded figure)'}`;
 }
 
 /**
@@ -72,8 +109,7 @@ export function compare(role: Comparison['role'], against: string, challenger: A
  */
 export function formatComparison(c: Comparison): string {
   const b = c.bootstrap;
-  const who = c.role === 'baseline' ? `best baseline ${c.against}` : `champion ${c.against}${c.paired ? '' : ' (its recorded figure)'}`;
-  return `${who} ${f(c.other)}: ${signed(b.meanDifference)}, ${Math.round(b.confidence * 100)} % lower bound ${signed(b.lower)}, p ${b.pValue.toFixed(3)}`;
+  return `${comparedWith(c)} ${f(c.other)}: ${signed(b.meanDifference)}, ${Math.round(b.confidence * 100)} % lower bound ${signed(b.lower)}, p ${b.pValue.toFixed(3)}`;
 }
 
 /**
@@ -89,7 +125,13 @@ export function formatComparison(c: Comparison): string {
 export function promotionDecision(input: PromotionInput): PromotionDecision {
   const { k } = input;
   const baseline = compare('baseline', input.baseline.name, input.challenger, input.baseline.ndcg, input.bootstrap);
-  const champion = input.champion === undefined ? undefined : compare('champion', input.champion.modelId, input.challenger, input.champion.ndcg, input.bootstrap);
+  const c = input.champion;
+  const champion =
+    c === undefined
+      ? undefined
+      : 'lead' in c
+        ? compareLead(c.modelId, input.challenger, input.baseline.ndcg, c.lead, input.bootstrap)
+        : compare('champion', c.modelId, input.challenger, c.ndcg, input.bootstrap);
   const b = baseline.bootstrap;
   const how = `paired bootstrap over ${b.n} validation customers, ${b.resamples} resamples, seed ${b.seed}`;
   const promoted = baseline.significant && (champion === undefined || champion.significant);

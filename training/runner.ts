@@ -61,13 +61,18 @@ async function procedureBacktest(ctx: StageContext, o: TrainStepOptions): Promis
   return rows.length === 0 ? undefined : { ...record, rows };
 }
 
-/** The champion on the validation cut-off, as the promotion rule compares it. */
-interface ChampionFigure {
-  modelId: string;
-  /** NDCG@K per validation customer when re-scored, else its recorded mean. */
-  ndcg: Float64Array | number;
-  /** Its validation row when re-scored. */
-  metrics?: SystemMetrics;
+/** The champion on the validation cut-off, as the promotion rule compares it: re-scored, or by its recorded lead. */
+type ChampionFigure = { modelId: string; ndcg: Float64Array; metrics: SystemMetrics } | { modelId: string; lead: number; metrics?: undefined };
+
+/**
+ * A model's NDCG@K on its own validation cut-off minus its best baseline's there,
+ * from its card's validation rows; undefined when the card has no baseline row.
+ */
+function recordedLead(card: ModelCard): number | undefined {
+  const systems = card.validation.systems;
+  const own = systems.find((s) => s.role === 'challenger');
+  const baselines = systems.filter((s) => s.role === 'baseline').map((s) => s.ndcg);
+  return own === undefined || baselines.length === 0 ? undefined : own.ndcg - Math.max(...baselines);
 }
 
 /** Why the champion is not compared with the challenger. */
@@ -117,9 +122,9 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
     const labelsEnd = labelsLearntUntil({ validationCutoff: m.validationCutoff, refit: m.refit }, o.horizonDays);
     if (labelsEnd > held.cutoff) {
       // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.
-      const recorded = m[`ndcg@${o.k}`];
-      if (recorded !== undefined) return { modelId, ndcg: recorded };
-      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and has no recorded NDCG@${o.k}`, true);
+      const lead = card === undefined || card.k !== o.k ? undefined : recordedLead(card);
+      if (lead !== undefined) return { modelId, lead };
+      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and its model card records no NDCG@${o.k} beside the baselines`, true);
     }
     const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
     const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];

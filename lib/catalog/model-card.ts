@@ -39,6 +39,8 @@ const ComparisonRow = z.object({
   other: z.number(),
   /** False when the other's figure is only a mean (one-sample bootstrap). */
   paired: z.boolean(),
+  /** When not paired: the champion's recorded lead over its best baseline on its own validation cut-off. */
+  lead: z.number().optional(),
   meanDifference: z.number(),
   standardError: z.number().nonnegative(),
   lower: z.number(),

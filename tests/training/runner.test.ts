@@ -198,9 +198,10 @@ describe('backtest', () => {
 /** When the champions of the tests below were promoted. */
 const PROMOTED_AT = '2011-01-01T00:00:00.000Z';
 
-/** Trains a model at `asOf` that the lake's champion pointer then names (promoted at {@link PROMOTED_AT}); its model id. */
-async function publishedChampion(ctx: StageContext, index: EventIndex, asOf: number): Promise<string> {
-  const { modelId } = await trainStep(ctx, index, settings(asOf, 64));
+/** Trains a model at `asOf` (refitted on its validation cut-off when `refit`) that the lake's champion pointer then names (promoted at {@link PROMOTED_AT}); its model id. */
+async function publishedChampion(ctx: StageContext, index: EventIndex, asOf: number, refit = false): Promise<string> {
+  const s = settings(asOf, 64);
+  const { modelId } = await trainStep(ctx, index, { ...s, train: { ...s.train, refit } });
   await ctx.catalog.champion.publish({ modelId, promotedAt: PROMOTED_AT, validation: {} });
   return modelId;
 }
@@ -219,6 +220,22 @@ describe('trainStep against a champion the challenger does not beat', () => {
     // Without new data the next tick does not train the same challenger again: that would repeat at every tick.
     const tick = decideRetrain({ newObjects: 0, championPromotedAt: pointer!.promotedAt, championChallengedAt: pointer!.challengedAt, maxModelAgeMs: 7 * 86_400_000, now: Date.now() });
     expect(tick).toMatchObject({ retrain: false, reason: expect.stringContaining(`last challenged at ${pointer!.challengedAt}`) });
+  });
+
+  test('compares with it by its recorded lead over its best baseline when it learnt this validation window\'s labels', async () => {
+    const { ctx, index, asOf } = await context();
+    // Refitted on the labels of [asOf − 40 d, asOf − 10 d): they reach into this training's validation window, [asOf − 30 d, asOf).
+    const champion = await publishedChampion(ctx, index, asOf - 10 * 86_400_000, true);
+    const systems = (await ctx.catalog.models.loadCard(champion))!.validation.systems;
+    const lead = systems.find((x) => x.role === 'challenger')!.ndcg - Math.max(...systems.filter((x) => x.role === 'baseline').map((x) => x.ndcg));
+
+    const r = await trainStep(ctx, index, settings(asOf, 16));
+    const [baseline, against] = r.card.promotion.comparisons;
+    expect(against).toMatchObject({ role: 'champion', against: champion, paired: false, lead });
+    // Its figure here is this window's best baseline plus its lead, not the NDCG of its own month.
+    expect(against.other).toBeCloseTo(baseline.other + lead, 12);
+    expect(against.meanDifference).toBeCloseTo(baseline.meanDifference - lead, 12);
+    expect(r.decision).toContain(`champion ${champion} (by its recorded lead ${lead >= 0 ? '+' : '−'}${Math.abs(lead).toFixed(4)} over its best baseline)`);
   });
 
   test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
