@@ -13,7 +13,7 @@ import type { EventIndex } from '../features/event-index';
 import { candidateRecallBySource } from '../features/source-recall';
 import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
-import type { BacktestRecord, ModelCard } from '../lib/catalog';
+import { type BacktestRecord, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
@@ -25,7 +25,7 @@ import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
 import { compare, type Comparison, formatComparison, labelsLearntUntil, modelLearntUntil, promotionDecision } from './promotion';
-import { loadModel, newModelId, saveModel } from './registry';
+import { type LoadedModel, loadModel, newModelId, saveModel } from './registry';
 
 /** What the decision did: promoted the challenger, kept the champion, or fell back to a baseline or a blend. */
 export type PromotionOutcome = ModelCard['promotion']['outcome'];
@@ -79,8 +79,9 @@ function recordedLead(card: ModelCard): number | undefined {
 interface NotComparable {
   notComparable: string;
   /**
-   * False when its features differ from today's feature set, it was trained for another
-   * horizon, or at a later as-of time: this run cannot score with it either.
+   * False when it cannot be loaded, its features differ from today's feature set, it
+   * was trained for another horizon, or at a later as-of time: this run cannot score
+   * with it either.
    */
   scoreable: boolean;
   /** It was trained at a later as-of time than this training: it stays the champion of the later time. */
@@ -89,19 +90,27 @@ interface NotComparable {
 
 /**
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
- * own held-out figure when the labels it learnt (up to its validation cut-off,
- * plus H when refitted) reach into this validation window; or, when it is not
- * comparable, why (it was trained at a later as-of time than this training or for
- * another horizon, per its card, or its features differ from today's, so that
- * this run cannot score with it either; or its labels reach in and it has no such
- * figure), logged as a warning.
+ * recorded lead over its best baseline when the labels it learnt (up to its
+ * validation cut-off, plus H when refitted) reach into this validation window; or,
+ * when it is not comparable, why (its model is gone from the lake or damaged, it
+ * was trained at a later as-of time than this training or for another horizon,
+ * per its card, or its features differ from today's, so that this run cannot score
+ * with it either; or its labels reach in and its card records no lead), logged as
+ * a warning.
  */
 async function championOnValidation(ctx: StageContext, log: Logger, index: EventIndex, modelId: string, held: FeatureSet, o: TrainStepOptions): Promise<ChampionFigure | NotComparable> {
-  const loaded = await loadModel(ctx.catalog, modelId);
   const notComparable = (why: string, scoreable: boolean, trainedLater?: boolean): NotComparable => {
     log.warn({ champion: modelId }, `champion ${modelId} ${why}: it is not comparable and does not block promotion`);
     return { notComparable: why, scoreable, ...(trainedLater ? { trainedLater } : {}) };
   };
+  let loaded: LoadedModel;
+  try {
+    loaded = await loadModel(ctx.catalog, modelId);
+  } catch (error) {
+    // Gone or damaged (a store error propagates): kept, it would fail every scoring run and every training after this one.
+    if (!(error instanceof DatasetNotFoundError || error instanceof DatasetFormatError)) throw error;
+    return notComparable(`cannot be loaded (${error.message}), so it can score nothing`, false);
+  }
   try {
     const m = loaded.manifest.metrics;
     const card = await ctx.catalog.models.loadCard(modelId);

@@ -238,6 +238,18 @@ describe('trainStep against a champion the challenger does not beat', () => {
     expect(r.decision).toContain(`champion ${champion} (by its recorded lead ${lead >= 0 ? '+' : '−'}${Math.abs(lead).toFixed(4)} over its best baseline)`);
   });
 
+  test('replaces a champion whose model is gone from the lake, which could score nothing, by a fallback', async () => {
+    const { ctx, lake, index, asOf } = await context();
+    const gone = await publishedChampion(ctx, index, asOf);
+    await lake.delete(ctx.catalog.models.key(gone, 'manifest.json'));
+
+    const r = await trainStep(ctx, index, settings(asOf, 16));
+    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
+    expect(r.decision).toContain(`; champion ${gone} cannot be loaded (model "${gone}" not found: `);
+    expect(r.decision).toContain('so it can score nothing, so scoring uses baseline repeat');
+    expect((await ctx.catalog.champion.load())!.modelId).toBe(r.championId);
+  });
+
   test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
     const { ctx, index, asOf } = await context();
     const old = { modelId: await publishedChampion(ctx, index, asOf) };
