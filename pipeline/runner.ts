@@ -14,7 +14,7 @@ import { reportStep } from '../report/runner';
 import { commitStep } from '../scoring/publish-export';
 import { scoreStep } from '../scoring/runner';
 import type { TrainSettings } from '../training/options';
-import { trainStep, type TrainStepResult } from '../training/runner';
+import { publishPointer, trainStep, type TrainStepResult } from '../training/runner';
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -55,7 +55,8 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
   const ingest = o.ingested ?? (await ingestStep(ctx, raw, o.ingest));
   const index = await eventsStep(ctx);
   const asOf = resolveAsOf(index, o.asOf);
-  const trained = await trainStep(ctx, index, { ...o.training, asOf });
+  // The champion pointer is written once the export is committed: a run that fails before leaves it as it was.
+  const trained = await trainStep(ctx, index, { ...o.training, asOf }, { publishPointer: false });
   // Committed last, so that a failed or stopped evaluation or report publishes nothing.
   const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId, commit: false });
   const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });
@@ -71,6 +72,7 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
     card: trained.card,
   });
   await commitStep(ctx, scored.runId, 1);
+  if (trained.pointer !== undefined) await publishPointer(ctx, trained.pointer);
   return {
     failedObjects: ingest.failed.map((f) => f.key),
     asOf,

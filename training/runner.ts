@@ -13,7 +13,7 @@ import type { EventIndex } from '../features/event-index';
 import { candidateRecallBySource } from '../features/source-recall';
 import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
-import { type BacktestRecord, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
+import { type BacktestRecord, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
@@ -45,6 +45,49 @@ export interface TrainStepResult {
   blend?: Blend;
   /** The challenger's model card, as saved with it. */
   card: ModelCard;
+  /**
+   * The champion pointer the decision writes ({@link publishPointer}); undefined when it
+   * stays as it is (the champion was trained at a later as-of time).
+   */
+  pointer?: PointerUpdate;
+}
+
+/**
+ * What a training's decision writes to `models/<data set>/champion.json`: the
+ * challenger promoted, the champion stamped as challenged (it stood the
+ * challenge), or a fallback that scores while no model is champion. The time of
+ * promotion or challenge is that of the write.
+ */
+export type PointerUpdate =
+  | { kind: 'promoted'; modelId: string; validation: Record<string, number> }
+  | { kind: 'challenged'; champion: Champion }
+  | { kind: 'fallback'; modelId: string; validation: Record<string, number> };
+
+/** Options of {@link trainStep}. */
+export interface TrainStepWrites {
+  /**
+   * Write the champion pointer at the end of the step [true]. `run` and `schedule`
+   * write it once the export is committed (`pipeline/runner.ts`), so that a run that
+   * fails while scoring leaves the pointer as it was, and the next tick retrains.
+   */
+  publishPointer?: boolean;
+}
+
+/**
+ * Writes the champion pointer a training decided.
+ * @throws DatasetNotFoundError when a promoted or challenged model has no manifest.
+ */
+export async function publishPointer(ctx: StageContext, update: PointerUpdate): Promise<void> {
+  const now = new Date().toISOString();
+  if (update.kind === 'promoted') {
+    await ctx.catalog.champion.publish({ modelId: update.modelId, promotedAt: now, validation: update.validation });
+  } else if (update.kind === 'challenged') {
+    // The champion stood a challenge: its age for `schedule --max-model-age` runs from now.
+    await ctx.catalog.champion.publish({ ...update.champion, challengedAt: now });
+  } else {
+    const written = await ctx.catalog.champion.publishFallback({ modelId: update.modelId, promotedAt: now, validation: update.validation });
+    ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
+  }
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -146,12 +189,6 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
 /** Whether `id` names a fallback (`baseline:<name>`, `blend:<model-id>`), not a model. */
 const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined || parseBlendId(id) !== undefined;
 
-/** Makes fallback `id` what a later `score` uses by default, as the champion pointer names it. */
-async function publishFallback(ctx: StageContext, id: string, validation: Record<string, number>): Promise<void> {
-  const written = await ctx.catalog.champion.publishFallback({ modelId: id, promotedAt: new Date().toISOString(), validation });
-  ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
-}
-
 /**
  * Trains a challenger at `asOf`, decides by the promotion rule, saves it with
  * its model card and promotes it when it beats the best baseline and the current
@@ -163,11 +200,15 @@ async function publishFallback(ctx: StageContext, id: string, validation: Record
  * the blend of the challenger with that baseline (`training/blend.ts`, judged
  * out of fold; `championId` `blend:<model-id>`, `blend` set). The decision text
  * says which and why; it is logged and kept in the run record (`promotion`) and the card.
+ * The champion pointer is written last, unless `writes.publishPointer` is false
+ * (the result's `pointer` is then for the caller to write).
  */
-export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<TrainStepResult> {
+export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainStepOptions, writes: TrainStepWrites = {}): Promise<TrainStepResult> {
   const challenged = await trainChallenger(ctx, index, o);
   try {
-    return await decideAndSave(ctx, index, o, challenged);
+    const result = await decideAndSave(ctx, index, o, challenged);
+    if (writes.publishPointer !== false && result.pointer !== undefined) await publishPointer(ctx, result.pointer);
+    return result;
   } finally {
     // Saved by then, or not to be: its tensors would otherwise outlive the step (a schedule trains in one process tick after tick).
     challenged.result.model.dispose();
@@ -309,16 +350,16 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   ctx.run.metric('training.promoted', rule.promoted ? 1 : 0);
   ctx.run.setPromotion({ challengerId: modelId, outcome, championId, decision });
 
+  // A champion of a later as-of time keeps the pointer as it is.
+  const fallbackPointer = (validation: Record<string, number>): PointerUpdate | undefined => (pointerKept === undefined ? { kind: 'fallback', modelId: championId, validation } : undefined);
   if (outcome === 'promoted') {
-    if (pointerKept === undefined) await ctx.catalog.champion.publish({ modelId, promotedAt: new Date().toISOString(), validation: manifest.metrics });
     log.info({ modelId, promoted: true, outcome }, decision);
-    return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card };
+    const pointer: PointerUpdate | undefined = pointerKept === undefined ? { kind: 'promoted', modelId, validation: manifest.metrics } : undefined;
+    return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card, pointer };
   }
   if (outcome === 'kept-champion') {
-    // The champion stood a challenge: its age for `schedule --max-model-age` runs from now.
-    await ctx.catalog.champion.publish({ ...champion!, challengedAt: new Date().toISOString() });
     log.info({ modelId, promoted: false, outcome }, decision);
-    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, card };
+    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, card, pointer: { kind: 'challenged', champion: champion! } };
   }
   const fit = blend!.fit;
   ctx.run.metric(`validation.blend.ndcg@${o.k}`, fit.outOfFoldNdcg);
@@ -330,14 +371,13 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration, validationCutoff, k: o.k, reason: decision };
     const written = await ctx.catalog.blends.save(record);
     ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
-    if (pointerKept === undefined) await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
     ctx.run.metric('training.blend_fallback', 1);
-    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card };
+    const pointer = fallbackPointer({ [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
+    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card, pointer };
   }
   const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
   const written = await ctx.catalog.fallbacks.save(fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
-  if (pointerKept === undefined) await publishFallback(ctx, championId, { [`ndcg@${o.k}`]: best.ndcg, validationCutoff });
   ctx.run.metric('training.baseline_fallback', 1);
-  return { modelId, promoted: false, outcome, decision, championId, validation: metrics, fallback, card };
+  return { modelId, promoted: false, outcome, decision, championId, validation: metrics, fallback, card, pointer: fallbackPointer({ [`ndcg@${o.k}`]: best.ndcg, validationCutoff }) };
 }

@@ -1,7 +1,8 @@
 /**
  * pipeline/tick.ts, the runner of a `schedule` tick, over memory stores: with no
  * new raw object and a fresh champion it only ingests and logs that nothing
- * changed; without a champion it goes on into the pipeline (its events step).
+ * changed; without a champion it goes on into the pipeline (its events step);
+ * a tick that fails after training leaves the champion pointer as it was.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
+import { openStore } from '../../lib/store/open';
 import { retrainTick } from '../../pipeline/tick';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -20,8 +22,8 @@ const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
 const SETTINGS = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 1 };
 const DAY_MS = 86_400_000;
 
-function context(lake = new MemoryStore()): { ctx: StageContext; lines: string[] } {
-  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+function context(lake = new MemoryStore(), configPath = CONFIG): { ctx: StageContext; lines: string[] } {
+  const config = loadConfig(readFileSync(configPath, 'utf8'), configPath);
   const chunks: string[] = [];
   const log = createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void chunks.push(chunk) } });
   const ctx: StageContext = {
@@ -107,5 +109,25 @@ describe('retrainTick', () => {
     await expect(retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow('injected failure writing ledger/online-retail.json');
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
     expect(ctx.run.snapshot().errors.map((e) => e.message)).toEqual(['2010-12.csv.lzo: injected failure writing ledger/online-retail.json']);
+  });
+
+  it('leaves the champion pointer as it was when the tick fails after training, so the next tick trains again', async () => {
+    const loyaltyConfig = join(__dirname, '..', 'fixtures', 'config', 'loyalty.yaml');
+    const lake = new MemoryStore();
+    const { ctx } = context(lake, loyaltyConfig);
+    const raw = new RawObjects(openStore(join(__dirname, '..', 'fixtures', 'loyalty', 'raw')));
+    const training = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 42, train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } } };
+    lake.failPutsMatching = /^exports\//;
+    await expect(retrainTick(ctx, raw, { training, maxModelAgeMs: 7 * DAY_MS })).rejects.toThrow('injected failure writing exports/');
+    // The training decided (a fallback, as no model was champion), but nothing was exported: no pointer names it yet.
+    expect(ctx.run.snapshot().promotion).toMatchObject({ outcome: 'baseline' });
+    expect(await ctx.catalog.champion.load()).toBeUndefined();
+
+    lake.failPutsMatching = undefined;
+    const next = context(lake, loyaltyConfig);
+    const result = await retrainTick(next.ctx, raw, { training, maxModelAgeMs: 7 * DAY_MS });
+    expect(next.lines.join('')).toContain('no champion model yet');
+    expect(result.pipeline).toMatchObject({ outcome: 'baseline', modelId: 'baseline:repeat' });
+    expect(await next.ctx.catalog.champion.load()).toMatchObject({ modelId: 'baseline:repeat' });
   });
 });
