@@ -135,7 +135,7 @@ interface NotComparable {
  * The champion's NDCG@K on this validation cut-off: re-scored on `held`, or its
  * recorded lead over its best baseline when the labels it learnt (up to its
  * validation cut-off, plus H when refitted) reach into this validation window; or,
- * when it is not comparable, why (its model is gone from the lake or damaged, it
+ * when it is not comparable, why (its model is gone from the lake or its files are damaged, it
  * was trained at a later as-of time than this training or for another horizon,
  * per its card, or its features differ from today's, so that this run cannot score
  * with it either; or its labels reach in and its card records no lead), logged as
@@ -151,7 +151,9 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
     loaded = await loadModel(ctx.catalog, modelId);
   } catch (error) {
     // Gone or damaged (a store error propagates): kept, it would fail every scoring run and every training after this one.
-    if (!(error instanceof DatasetNotFoundError || error instanceof DatasetFormatError)) throw error;
+    // A manifest this version does not read propagates too: a later berserkr may have written it (formatVersion 2), and
+    // replacing the champion pointer by a fallback would take the newer version's champion away.
+    if (!(error instanceof DatasetNotFoundError || (error instanceof DatasetFormatError && error.what !== 'model manifest'))) throw error;
     return notComparable(`cannot be loaded (${error.message}), so it can score nothing`, false);
   }
   try {

@@ -250,6 +250,17 @@ describe('trainStep against a champion the challenger does not beat', () => {
     expect((await ctx.catalog.champion.load())!.modelId).toBe(r.championId);
   });
 
+  test('leaves a champion whose manifest this version cannot read, which a later version may have written, and fails', async () => {
+    const { ctx, lake, index, asOf } = await context();
+    const newer = await publishedChampion(ctx, index, asOf);
+    const key = ctx.catalog.models.key(newer, 'manifest.json');
+    const manifest = JSON.parse(new TextDecoder().decode(await lake.get(key))) as Record<string, unknown>;
+    await lake.put(key, JSON.stringify({ ...manifest, formatVersion: 2 }), 'application/json');
+
+    await expect(trainStep(ctx, index, settings(asOf, 16))).rejects.toThrow(/invalid model manifest .* field formatVersion/);
+    expect((await ctx.catalog.champion.load())!.modelId).toBe(newer);
+  });
+
   test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
     const { ctx, index, asOf } = await context();
     const old = { modelId: await publishedChampion(ctx, index, asOf) };
