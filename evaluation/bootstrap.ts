@@ -144,7 +144,8 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number> | num
     meanDifference,
     standardError: resamples > 1 ? Math.sqrt(ss / (resamples - 1)) : 0,
     lower: k >= 1 ? replicates[k - 1] : Math.min(0, replicates[0]),
-    pValue: Math.min(1, jStat.studentt.cdf(jStat.normal.inv(q, 0, 1) / expansion(n), n - 1)),
+    // q = 1 (no replicate above 0) is p = 1: jStat's Φ⁻¹(1) is 141.4, not ∞, and F₁(100) is 0.997.
+    pValue: q >= 1 ? 1 : jStat.studentt.cdf(jStat.normal.inv(q, 0, 1) / expansion(n), n - 1),
     resamples,
     seed,
     confidence,

@@ -120,6 +120,9 @@ describe('pairedBootstrap', () => {
     expect(pairedBootstrap([], [])).toMatchObject({ n: 0, meanDifference: 0, lower: 0, pValue: 1 });
     expect(pairedBootstrap([0.9], [0.1])).toMatchObject({ n: 1, lower: 0, pValue: 1 });
     expect(pairedBootstrap([0.1], [0.9])).toMatchObject({ n: 1, lower: -0.8, pValue: 1 });
+    // Every replicate at or below 0 (q = 1): p is 1 on any n, not F₍ₙ₋₁₎ of jStat's finite Φ⁻¹(1) (0.997 on 2 customers).
+    expect(pairedBootstrap([0.1, 0.2], [0.9, 0.9]).pValue).toBe(1);
+    expect(pairedBootstrap([0.5, 0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5]).pValue).toBe(1);
     expect(() => pairedBootstrap([1, 2], [1])).toThrow(new BootstrapInputError('expected figures of the same customers, found 2 and 1'));
     expect(() => pairedBootstrap([1, Number.NaN], [1, 1])).toThrow('customer 1: expected finite figures, found NaN and 1');
     expect(() => pairedBootstrap([1], [1], { resamples: 0 })).toThrow('resamples: expected a positive integer, found 0');
