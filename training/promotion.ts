@@ -10,7 +10,7 @@
  * challenger's lead here: a month's difficulty moves both systems, and the
  * lead cancels it. See docs/promotion.md for the figures.
  */
-import { type BootstrapOptions, meanOf, type PairedBootstrap, pairedBootstrap } from '../evaluation/bootstrap';
+import { BootstrapInputError, type BootstrapOptions, meanOf, type PairedBootstrap, pairedBootstrap } from '../evaluation/bootstrap';
 import { fixed, signed } from '../lib/format';
 import { DAY_MS } from '../lib/schema';
 
@@ -84,8 +84,10 @@ export function compare(role: Comparison['role'], against: string, challenger: A
  * baseline: the one-sample bootstrap of the challenger's per-customer lead over
  * `baseline` (this validation cut-off's best) against it.
  * @param baseline the best baseline per customer, in the challenger's order.
+ * @throws BootstrapInputError when it and the challenger differ in length.
  */
 export function compareLead(against: string, challenger: ArrayLike<number>, baseline: ArrayLike<number>, lead: number, options: BootstrapOptions = {}): Comparison {
+  if (baseline.length !== challenger.length) throw new BootstrapInputError(`expected figures of the same customers, found ${challenger.length} and ${baseline.length}`);
   const lift = Float64Array.from({ length: challenger.length }, (_, i) => challenger[i] - baseline[i]);
   const bootstrap = pairedBootstrap(lift, lead, options);
   return { role: 'champion', against, challenger: meanOf(challenger), other: meanOf(baseline) + lead, paired: false, lead, bootstrap, significant: bootstrap.lower > 0 };

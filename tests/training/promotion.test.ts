@@ -3,7 +3,7 @@
  * over the best baseline (and the champion) that the paired bootstrap over the
  * validation customers finds significant, and says so with its figures.
  */
-import { compare, formatComparison, labelsLearntUntil, promotionDecision } from '../../training/promotion';
+import { compare, compareLead, formatComparison, labelsLearntUntil, promotionDecision } from '../../training/promotion';
 import { pairedBootstrap } from '../../evaluation/bootstrap';
 import { Prng } from '../../lib/prng';
 
@@ -77,6 +77,12 @@ describe('promotionDecision', () => {
     expect(beaten.promoted).toBe(true);
     // Its per-customer leads over repeat vary less than its figures themselves: a narrower test than against its NDCG.
     expect(close.champion!.bootstrap.standardError).toBeLessThan(pairedBootstrap(strong, mean(repeat) + 0.049).standardError / 2);
+  });
+
+  it('refuses a baseline of other customers than the challenger\'s when comparing by a recorded lead', () => {
+    // promotionDecision compares with the baseline first, which checks; compareLead alone would cut a longer baseline unseen.
+    const longer = Float64Array.from([...repeat, 0.5]);
+    expect(() => compareLead('m1', strong, longer, 0.01)).toThrow(`expected figures of the same customers, found ${strong.length} and ${longer.length}`);
   });
 
   it('uses one seed for every comparison, so the decision is reproducible', () => {
