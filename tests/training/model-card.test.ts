@@ -9,7 +9,8 @@ import { Catalog, DatasetFormatError } from '../../lib/catalog';
 import type { SystemMetrics } from '../../evaluation/evaluate';
 import { buildModelCard, type ModelCardInput } from '../../training/model-card';
 import { CARD_SECTIONS, modelCardMarkdown, NO_BACKTEST } from '../../training/model-card-markdown';
-import { compare } from '../../training/promotion';
+import { compare, compareLead } from '../../training/promotion';
+import { modelCardSection } from '../../report/model-card';
 import { MemoryStore } from '../helpers/memory-store';
 import { syntheticModelCard } from '../report/synthetic';
 
@@ -107,6 +108,23 @@ describe('modelCardMarkdown', () => {
     expect(md).toContain('the saved network\'s scores move by −0.0500 in logit to the level of the network the map was fitted on, and the probabilities by +0.1180 in logit, from the validation cut-off\'s base rate 0.0250 to the one forecast for the horizon, 0.0280 (its one-step trend).');
     expect(md).toContain(`## Backtest\n\n${NO_BACKTEST}`);
     expect(md.endsWith('\n')).toBe(true);
+  });
+
+  it('names a champion compared by its recorded lead, and one of a card written before leads, in the text and the report', () => {
+    const base = input();
+    const challenger = [0.5, 0.4, 0.6, 0.3, 0.5, 0.4, 0.6, 0.3];
+    const repeat = [0.2, 0.4, 0.5, 0.1, 0.2, 0.4, 0.5, 0.1];
+    const byLead = compareLead('m0', challenger, repeat, 0.049, { seed: 7, resamples: 200 });
+    const card = ModelCardSchema.parse(buildModelCard({ ...base, promotion: { ...base.promotion, comparisons: [...base.promotion.comparisons, byLead] } }));
+    expect(card.promotion.comparisons[1]).toMatchObject({ role: 'champion', against: 'm0', paired: false, lead: 0.049 });
+    expect(card.promotion.comparisons[1].other).toBeCloseTo(0.3 + 0.049, 12);
+    expect(modelCardMarkdown(card)).toContain('| champion m0 (by its recorded lead +0.0490 over its best baseline) | 0.4500 | 0.3490 | +0.1010 |');
+    expect(modelCardSection(card, undefined)).toContain('challenger against champion m0 (by its recorded lead +0.0490 over its best baseline)');
+    // A card of before 2026-12-07: compared with the champion's recorded NDCG, no lead.
+    const { lead: _lead, ...old } = card.promotion.comparisons[1];
+    const before = ModelCardSchema.parse({ ...card, promotion: { ...card.promotion, comparisons: [card.promotion.comparisons[0], { ...old, other: 0.41 }] } });
+    expect(modelCardMarkdown(before)).toContain('| champion m0 (recorded figure) | 0.4500 | 0.4100 |');
+    expect(modelCardSection(before, undefined)).toContain('challenger against champion m0 (recorded figure)');
   });
 
   it('shows a blend and backtest rows when there are', () => {
