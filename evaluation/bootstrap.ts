@@ -55,7 +55,7 @@ export interface PairedBootstrap {
   /**
    * One-sided lower confidence bound of the mean difference at `confidence`: the
    * k-th smallest replicate, k = ⌊α′·(R + 1)⌋ and α′ of {@link expandedLevel}, so
-   * that it is above 0 exactly when `pValue` is below 1 − confidence. When R
+   * that it is above 0 exactly when `pValue` is at most 1 − confidence. When R
    * replicates cannot resolve α′ (k = 0: at 95 % and R = 1,000, n ≤ 3) no lead is
    * significant, and it is min(0, the smallest replicate).
    */
@@ -136,8 +136,8 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number> | num
   let ss = 0;
   for (const x of replicates) ss += (x - mean) ** 2;
   replicates.sort();
-  // The k-th smallest replicate, k = ⌊α′·(R + 1)⌋ (rounded first: 0.05 × 1000 is 50.00000000000004 in binary floating point).
-  const k = Math.floor(Number((expandedLevel(1 - confidence, n) * (resamples + 1)).toPrecision(12)));
+  // The k-th smallest replicate, k = ⌊α′·(R + 1)⌋.
+  const k = Math.floor(expandedLevel(1 - confidence, n) * (resamples + 1));
   const q = (1 + notAbove) / (resamples + 1);
   return {
     n,
@@ -164,7 +164,9 @@ function expansion(n: number): number {
  * 0.0086 at n = 5, 0.042 at n = 30, 0.0498 at n = 1,000 for α = 0.05.
  * @param alpha α in (0, 1).
  * @param n customers, at least 2.
+ * @throws BootstrapInputError when n < 2: one customer has no spread to widen.
  */
 export function expandedLevel(alpha: number, n: number): number {
+  if (!(n >= 2)) throw new BootstrapInputError(`expanded level: expected at least 2 customers, found ${n}`);
   return jStat.normal.cdf(-expansion(n) * jStat.studentt.inv(1 - alpha, n - 1), 0, 1);
 }

@@ -146,6 +146,11 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
     log.warn({ champion: modelId }, `champion ${modelId} ${why}: it is not comparable and does not block promotion`);
     return { notComparable: why, scoreable, ...(trainedLater ? { trainedLater } : {}) };
   };
+  // The card first: a champion of a later as-of time stays the champion of its time, even when this version cannot load it.
+  const card = await ctx.catalog.models.loadCard(modelId);
+  if (card !== undefined && Date.parse(card.asOf) > o.asOf) {
+    return notComparable(`was trained at a later as-of time (${card.asOf}), so it cannot score at this one (${iso(o.asOf)})`, false, true);
+  }
   let loaded: LoadedModel;
   try {
     loaded = await loadModel(ctx.catalog, modelId);
@@ -158,7 +163,6 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
   }
   try {
     const m = loaded.manifest.metrics;
-    const card = await ctx.catalog.models.loadCard(modelId);
     const learnt = modelLearntUntil(card, m.validationCutoff, o.horizonDays);
     if (learnt > o.asOf) {
       return notComparable(`was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, false, true);
@@ -178,7 +182,8 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
       // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.
       const lead = card === undefined || card.k !== o.k ? undefined : recordedLead(card);
       if (lead !== undefined) return { modelId, lead };
-      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and its model card records no NDCG@${o.k} beside the baselines`, true);
+      const why = card === undefined ? 'has no model card' : card.k !== o.k ? `its model card is of NDCG@${card.k}` : 'its model card records no baseline';
+      return notComparable(`learnt labels up to ${new Date(labelsEnd).toISOString()}, inside this validation window, and ${why} to compare its lead with the challenger's NDCG@${o.k} lead`, true);
     }
     const raw = predictRaw(loaded.model, loaded.preprocessing, loaded.vocab, held);
     const metrics = validationMetrics(index, held, applyCalibration(loaded.calibration, raw), raw, o, modelId)[0];

@@ -92,6 +92,7 @@ describe('pairedBootstrap', () => {
     expect(expandedLevel(0.05, 5)).toBeCloseTo(0.00857, 4); // Φ(−√(5/4) × 2.1318)
     expect(expandedLevel(0.05, 2)).toBeLessThan(1e-15); // Φ(−√2 × 6.3138) = Φ(−8.93)
     expect(expandedLevel(0.05, 100_000)).toBeCloseTo(0.05, 4);
+    expect(() => expandedLevel(0.05, 1)).toThrow(new BootstrapInputError('expanded level: expected at least 2 customers, found 1'));
   });
 
   it('finds no lead on few customers significant by luck: the p-value of a clear win grows as n shrinks', () => {

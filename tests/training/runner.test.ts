@@ -255,7 +255,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
     const newer = await publishedChampion(ctx, index, asOf);
     const key = ctx.catalog.models.key(newer, 'manifest.json');
     const manifest = JSON.parse(new TextDecoder().decode(await lake.get(key))) as Record<string, unknown>;
-    await lake.put(key, JSON.stringify({ ...manifest, formatVersion: 2 }), 'application/json');
+    await lake.put(key, JSON.stringify({ ...manifest, formatVersion: 2 }));
 
     await expect(trainStep(ctx, index, settings(asOf, 16))).rejects.toThrow(/invalid model manifest .* field formatVersion/);
     expect((await ctx.catalog.champion.load())!.modelId).toBe(newer);
@@ -291,8 +291,10 @@ describe('trainStep against a champion the challenger does not beat', () => {
 
 describe('trainStep at an earlier as-of time than the champion\'s (a past month run again)', () => {
   test('scores at its own as-of time with what it decides, and leaves the champion pointer as it is', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, lake, index, asOf } = await context();
     const later = { modelId: await publishedChampion(ctx, index, asOf) };
+    // Its card says when it was trained, even when its model cannot be loaded (here: its manifest is gone).
+    await lake.delete(ctx.catalog.models.key(later.modelId, 'manifest.json'));
     const promotedAt = PROMOTED_AT;
     const earlier = asOf - 10 * 86_400_000;
 
