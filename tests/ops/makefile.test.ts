@@ -4,7 +4,7 @@
  * to the CLI with and without a .env file; and what set-up and CI install.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -68,6 +68,15 @@ describe('Makefile', () => {
       expect(() => make(local, ['-n', 'ingest', `${old}=/my/data`])).toThrow(`${old} is set but not read: make and berserkr read ${now}`);
       expect(() => make(local, ['-n', 'ingest'], { [old]: '/my/data' })).toThrow(`${old} is set but not read`);
     }
+  });
+
+  it('stops on a .env value holding # or $, which make and docker compose read differently, naming its line and key', () => {
+    const dir = scratch(false);
+    dirs.push(dir);
+    writeFileSync(join(dir, '.env'), 'MINIO_ROOT_USER=berserkr\n# a comment line is fine\nMINIO_ROOT_PASSWORD=abc#def\nAWS_SECRET_ACCESS_KEY=abc$def\n');
+    expect(() => make(dir, ['help'])).toThrow('.env line 3:MINIO_ROOT_PASSWORD 4:AWS_SECRET_ACCESS_KEY: a value holding "#" or "$" is read one way by make and another by docker compose');
+    writeFileSync(join(dir, '.env'), 'MINIO_ROOT_USER=berserkr\n# a comment line is fine\nMINIO_ROOT_PASSWORD=abcdef12\n');
+    expect(make(dir, ['help'])).toContain('usage: make <target>');
   });
 
   it('runs stages against MinIO when .env sets the S3 locations', () => {
