@@ -15,13 +15,15 @@ SHELL := bash
 
 # Settings in .env (KEY=value lines, no quotes) reach make and, exported, the CLI.
 ifneq (,$(wildcard .env))
-# make ends a value at "#" and expands "$", docker compose keeps both in the value: a
+# make ends a value at "#" and expands "$", docker compose reads both otherwise: a
 # password holding either would differ between the CLI and MinIO, so stop at once.
+# KEY=value and `export KEY=value` lines alike: make and docker compose read both.
 HASH := \#
-ENV_AMBIGUOUS := $(shell grep -nE '^[[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=.*[$(HASH)$$]' .env | cut -d= -f1)
+ENV_LINE := [[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=
+ENV_AMBIGUOUS := $(shell grep -nE '^$(ENV_LINE).*[$(HASH)$$]' .env | sed -E 's/^([0-9]+):$(ENV_LINE).*/\1:\3/')
 $(if $(ENV_AMBIGUOUS),$(error .env line $(ENV_AMBIGUOUS): a value holding "$(HASH)" or "$$" is read one way by make and another by docker compose; choose one without them))
 include .env
-ENV_KEYS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' .env)
+ENV_KEYS := $(shell sed -nE 's/^$(ENV_LINE).*/\2/p' .env)
 export $(ENV_KEYS)
 endif
 

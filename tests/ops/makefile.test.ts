@@ -3,7 +3,7 @@
  * scratch copy: which targets exist, and which locations the stage targets pass
  * to the CLI with and without a .env file; and what set-up and CI install.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,17 @@ describe('Makefile', () => {
     expect(() => make(dir, ['help'])).toThrow('.env line 3:MINIO_ROOT_PASSWORD 4:AWS_SECRET_ACCESS_KEY: a value holding "#" or "$" is read one way by make and another by docker compose');
     writeFileSync(join(dir, '.env'), 'MINIO_ROOT_USER=berserkr\n# a comment line is fine\nMINIO_ROOT_PASSWORD=abcdef12\n');
     expect(make(dir, ['help'])).toContain('usage: make <target>');
+  });
+
+  it('stops on an "export KEY=value" line holding # too (make and docker compose read those lines as well), and keeps its key from the tests', () => {
+    const dir = scratch(false);
+    dirs.push(dir);
+    writeFileSync(join(dir, '.env'), 'MINIO_ROOT_USER=berserkr\n  export MINIO_ROOT_PASSWORD=abc#def\n');
+    expect(() => make(dir, ['-n', 'ingest'])).toThrow('.env line 2:MINIO_ROOT_PASSWORD: a value holding "#" or "$"');
+    // The line and key, never the value (a password).
+    expect(spawnSync('make', ['-n', 'ingest'], { cwd: dir, encoding: 'utf8', env: ENV }).stderr).not.toContain('abc');
+    writeFileSync(join(dir, '.env'), 'MINIO_ROOT_USER=berserkr\nexport AWS_SECRET_ACCESS_KEY=abcdef12\n');
+    expect(make(dir, ['-n', '-o', 'setup', 'test']).trim().split('\n').pop()).toBe('env -u MINIO_ROOT_USER -u AWS_SECRET_ACCESS_KEY npx jest --ci');
   });
 
   it('runs stages against MinIO when .env sets the S3 locations', () => {
