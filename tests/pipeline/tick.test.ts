@@ -129,5 +129,10 @@ describe('retrainTick', () => {
     expect(next.lines.join('')).toContain('no champion model yet');
     expect(result.pipeline).toMatchObject({ outcome: 'baseline', modelId: 'baseline:repeat' });
     expect(await next.ctx.catalog.champion.load()).toMatchObject({ modelId: 'baseline:repeat' });
+    // Written after the commit's last write (the latest export pointer), not merely after scoring.
+    const pointer = lake.puts.lastIndexOf(next.ctx.catalog.champion.uri.slice(`${lake.uri}/`.length));
+    const latest = Math.max(...lake.puts.map((key, i) => (/^exports\/[^/]+\/latest\.json$/.test(key) ? i : -1)));
+    expect(latest).toBeGreaterThan(-1);
+    expect(pointer).toBeGreaterThan(latest);
   });
 });
