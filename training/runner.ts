@@ -13,6 +13,7 @@ import type { EventIndex } from '../features/event-index';
 import { candidateRecallBySource } from '../features/source-recall';
 import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
+import { DAY_MS } from '../lib/schema';
 import { type BacktestRecord, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
@@ -197,6 +198,16 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
 const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined || parseBlendId(id) !== undefined;
 
 /**
+ * The end of the labels the fallback a pointer names learnt, ms UTC: its recorded
+ * validation cut-off plus the horizon (the as-of time of the training that chose it);
+ * NaN when the pointer records no cut-off.
+ */
+function fallbackLearntUntil(pointer: Champion, horizonDays: number): number {
+  const cutoff = pointer.validation.validationCutoff;
+  return cutoff === undefined ? Number.NaN : cutoff + horizonDays * DAY_MS;
+}
+
+/**
  * Trains a challenger at `asOf`, decides by the promotion rule, saves it with
  * its model card and promotes it when it beats the best baseline and the current
  * champion by a margin significant over the validation customers. When it is not
@@ -241,9 +252,10 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   // Nor is a champion of other features than today's or of another horizon: kept, it would fail or mislabel every scoring run.
   const unscoreable = compared !== undefined && 'notComparable' in compared && !compared.scoreable ? `champion ${named!.modelId} ${compared.notComparable}` : undefined;
   const champion = unscoreable === undefined ? named : undefined;
-  // A champion of a later as-of time stays the champion: this training at an earlier one (a rerun of a past month)
-  // scores at its own as-of time with what it decides, and leaves the champion pointer as it is.
-  const pointerKept = compared !== undefined && 'notComparable' in compared && compared.trainedLater === true ? named!.modelId : undefined;
+  // A champion, or a fallback, of a later as-of time stays what scores by default: this training at an earlier one
+  // (a rerun of a past month) scores at its own as-of time with what it decides, and leaves the champion pointer as it is.
+  const trainedLater = compared !== undefined && 'notComparable' in compared && compared.trainedLater === true;
+  const pointerKept = trainedLater || (pointer !== undefined && named === undefined && fallbackLearntUntil(pointer, o.horizonDays) > o.asOf) ? pointer!.modelId : undefined;
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
   const rule = promotionDecision({
     k: o.k,
@@ -251,7 +263,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     baseline: { name: bestName, ndcg: best.byCustomer!.ndcg },
     champion: championFigure,
     bootstrap,
-    noChampion: pointerKept === undefined ? undefined : `champion ${pointerKept} is of a later as-of time and not compared`,
+    noChampion: pointerKept === undefined ? undefined : `${named === undefined ? 'fallback' : 'champion'} ${pointerKept} is of a later as-of time and not compared`,
   });
 
   let outcome: PromotionOutcome;
@@ -282,7 +294,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     }
   }
 
-  if (pointerKept !== undefined) decision += `; the champion pointer stays on ${pointerKept}, trained at a later as-of time`;
+  if (pointerKept !== undefined) decision += `; the champion pointer stays on ${pointerKept}, ${named === undefined ? 'chosen' : 'trained'} at a later as-of time`;
 
   const roles: { metrics: SystemMetrics; role: CardRole }[] = [
     { metrics: challenger, role: 'challenger' },
@@ -357,12 +369,12 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   ctx.run.metric('training.promoted', rule.promoted ? 1 : 0);
   ctx.run.setPromotion({ challengerId: modelId, outcome, championId, decision });
 
-  // A champion of a later as-of time keeps the pointer as it is.
+  // A champion or fallback of a later as-of time keeps the pointer as it is.
   const fallbackPointer = (validation: Record<string, number>): PointerUpdate | undefined => (pointerKept === undefined ? { kind: 'fallback', modelId: championId, validation } : undefined);
   if (outcome === 'promoted') {
     log.info({ modelId, promoted: true, outcome }, decision);
-    const pointer: PointerUpdate | undefined = pointerKept === undefined ? { kind: 'promoted', modelId, validation: manifest.metrics } : undefined;
-    return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card, pointer };
+    const update: PointerUpdate | undefined = pointerKept === undefined ? { kind: 'promoted', modelId, validation: manifest.metrics } : undefined;
+    return { modelId, promoted: true, outcome, decision, championId, validation: metrics, card, pointer: update };
   }
   if (outcome === 'kept-champion') {
     log.info({ modelId, promoted: false, outcome }, decision);
@@ -379,8 +391,8 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     const written = await ctx.catalog.blends.save(record);
     ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
     ctx.run.metric('training.blend_fallback', 1);
-    const pointer = fallbackPointer({ [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
-    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card, pointer };
+    const update = fallbackPointer({ [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
+    return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card, pointer: update };
   }
   const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
   const written = await ctx.catalog.fallbacks.save(fallback);

@@ -309,6 +309,19 @@ describe('trainStep at an earlier as-of time than the champion\'s (a past month 
   });
 });
 
+describe('trainStep at an earlier as-of time than the fallback the pointer names', () => {
+  test('leaves the pointer on the fallback chosen at the later time', async () => {
+    const { ctx, index, asOf } = await context();
+    const later = await trainStep(ctx, index, settings(asOf, 16));
+    expect(later.championId).toBe('baseline:repeat');
+    const pointer = await ctx.catalog.champion.load();
+
+    const r = await trainStep(ctx, index, settings(asOf - 10 * 86_400_000, 16));
+    expect(r.decision).toMatch(/; the champion pointer stays on baseline:repeat, chosen at a later as-of time$/);
+    expect(await ctx.catalog.champion.load()).toEqual(pointer);
+  });
+});
+
 describe('scoring with what was trained at a later as-of time', () => {
   test('is refused for a model and a baseline fallback, whose calibration learnt purchases after the as-of time', async () => {
     const { ctx, index, asOf } = await context();
