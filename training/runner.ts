@@ -13,7 +13,6 @@ import type { EventIndex } from '../features/event-index';
 import { candidateRecallBySource } from '../features/source-recall';
 import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
-import { DAY_MS } from '../lib/schema';
 import { type BacktestRecord, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
@@ -148,10 +147,11 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
     return { notComparable: why, scoreable, ...(trainedLater ? { trainedLater } : {}) };
   };
   // The card first: a champion of a later as-of time stays the champion of its time, even when this version cannot load it.
+  const trainedLater = (learnt: number): NotComparable | undefined =>
+    learnt > o.asOf ? notComparable(`was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, false, true) : undefined;
   const card = await ctx.catalog.models.loadCard(modelId);
-  if (card !== undefined && Date.parse(card.asOf) > o.asOf) {
-    return notComparable(`was trained at a later as-of time (${card.asOf}), so it cannot score at this one (${iso(o.asOf)})`, false, true);
-  }
+  const laterByCard = card === undefined ? undefined : trainedLater(modelLearntUntil(card, undefined, o.horizonDays));
+  if (laterByCard !== undefined) return laterByCard;
   let loaded: LoadedModel;
   try {
     loaded = await loadModel(ctx.catalog, modelId);
@@ -164,10 +164,9 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
   }
   try {
     const m = loaded.manifest.metrics;
-    const learnt = modelLearntUntil(card, m.validationCutoff, o.horizonDays);
-    if (learnt > o.asOf) {
-      return notComparable(`was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, false, true);
-    }
+    // A model saved without a card: its manifest's validation cut-off tells.
+    const later = trainedLater(modelLearntUntil(card, m.validationCutoff, o.horizonDays));
+    if (later !== undefined) return later;
     const horizonDays = card?.horizonDays;
     if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
       return notComparable(`gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training`, false);
@@ -196,16 +195,6 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
 
 /** Whether `id` names a fallback (`baseline:<name>`, `blend:<model-id>`), not a model. */
 const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined || parseBlendId(id) !== undefined;
-
-/**
- * The end of the labels the fallback a pointer names learnt, ms UTC: its recorded
- * validation cut-off plus the horizon (the as-of time of the training that chose it);
- * NaN when the pointer records no cut-off.
- */
-function fallbackLearntUntil(pointer: Champion, horizonDays: number): number {
-  const cutoff = pointer.validation.validationCutoff;
-  return cutoff === undefined ? Number.NaN : cutoff + horizonDays * DAY_MS;
-}
 
 /**
  * Trains a challenger at `asOf`, decides by the promotion rule, saves it with
@@ -255,7 +244,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   // A champion, or a fallback, of a later as-of time stays what scores by default: this training at an earlier one
   // (a rerun of a past month) scores at its own as-of time with what it decides, and leaves the champion pointer as it is.
   const trainedLater = compared !== undefined && 'notComparable' in compared && compared.trainedLater === true;
-  const pointerKept = trainedLater || (pointer !== undefined && named === undefined && fallbackLearntUntil(pointer, o.horizonDays) > o.asOf) ? pointer!.modelId : undefined;
+  const pointerKept = trainedLater || (pointer !== undefined && named === undefined && modelLearntUntil(undefined, pointer.validation.validationCutoff, o.horizonDays) > o.asOf) ? pointer!.modelId : undefined;
   const championFigure = compared === undefined || 'notComparable' in compared ? undefined : compared;
   const rule = promotionDecision({
     k: o.k,
