@@ -74,20 +74,20 @@ export interface TrainStepWrites {
 }
 
 /**
- * Writes the champion pointer a training decided.
+ * Writes the champion pointer a training decided, and records it among the run's outputs.
  * @throws DatasetNotFoundError when a promoted or challenged model has no manifest.
  */
 export async function publishPointer(ctx: StageContext, update: PointerUpdate): Promise<void> {
   const now = new Date().toISOString();
-  if (update.kind === 'promoted') {
-    await ctx.catalog.champion.publish({ modelId: update.modelId, promotedAt: now, validation: update.validation });
-  } else if (update.kind === 'challenged') {
-    // The champion stood a challenge: its age for `schedule --max-model-age` runs from now.
-    await ctx.catalog.champion.publish({ ...update.champion, challengedAt: now });
-  } else {
-    const written = await ctx.catalog.champion.publishFallback({ modelId: update.modelId, promotedAt: now, validation: update.validation });
-    ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
-  }
+  const { champion } = ctx.catalog;
+  const written =
+    update.kind === 'promoted'
+      ? await champion.publish({ modelId: update.modelId, promotedAt: now, validation: update.validation })
+      : update.kind === 'challenged'
+        ? // The champion stood a challenge: its age for `schedule --max-model-age` runs from now.
+          await champion.publish({ ...update.champion, challengedAt: now })
+        : await champion.publishFallback({ modelId: update.modelId, promotedAt: now, validation: update.validation });
+  ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,0 +1,57 @@
+/**
+ * training/runner.ts `publishPointer`: each kind of decision writes the champion
+ * pointer and records the write among the run's outputs, so a run record names
+ * every lake object its run changed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Catalog } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/log';
+import { NO_PROGRESS } from '../../lib/progress';
+import { RunRecorder } from '../../lib/runs';
+import type { StageContext } from '../../lib/stage-context';
+import { publishPointer, type PointerUpdate } from '../../training/runner';
+import { MemoryStore } from '../helpers/memory-store';
+
+const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
+
+function context(lake: MemoryStore): StageContext {
+  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+  return {
+    log: createLogger({ format: 'json', level: 'error', sink: { write: () => undefined } }),
+    progress: NO_PROGRESS,
+    catalog: new Catalog(lake, config.name),
+    config,
+    run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
+    signal: new AbortController().signal,
+  };
+}
+
+describe('publishPointer', () => {
+  const champion = { modelId: 'm1', promotedAt: '2026-01-01T00:00:00.000Z', validation: { ndcg10: 0.4 } };
+  const updates: [string, PointerUpdate][] = [
+    ['promoted', { kind: 'promoted', modelId: 'm1', validation: { ndcg10: 0.4 } }],
+    ['challenged', { kind: 'challenged', champion }],
+    ['fallback', { kind: 'fallback', modelId: 'baseline:repeat', validation: { ndcg10: 0.3 } }],
+  ];
+
+  it.each(updates)('records the pointer a %s decision writes among the run outputs', async (_kind, update) => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    await lake.put(ctx.catalog.models.key('m1', 'manifest.json'), Buffer.from('{}'));
+    await publishPointer(ctx, update);
+    const key = ctx.catalog.champion.uri.slice(`${lake.uri}/`.length);
+    const stored = await lake.head(key);
+    expect(stored).toBeDefined();
+    expect(ctx.run.snapshot().outputs).toEqual([{ store: lake.uri, key, etag: stored!.etag }]);
+  });
+
+  it('writes and records nothing when a promoted model has no manifest', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    await expect(publishPointer(ctx, { kind: 'promoted', modelId: 'gone', validation: {} })).rejects.toThrow('model "gone" not found');
+    expect(await ctx.catalog.champion.load()).toBeUndefined();
+    expect(ctx.run.snapshot().outputs).toEqual([]);
+  });
+});
