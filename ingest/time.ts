@@ -289,6 +289,7 @@ function zoneToUtc(timeZone: string): (wallMs: number) => number {
     fmt = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: 'numeric',
       day: 'numeric',
@@ -299,11 +300,19 @@ function zoneToUtc(timeZone: string): (wallMs: number) => number {
   } catch (e) {
     throw new TimeFormatError(`unknown time zone "${timeZone}": expected UTC or an IANA zone such as Europe/London (${(e as Error).message})`);
   }
-  /** Offset (ms, local − UTC) of the zone at UTC instant `t`. */
+  /**
+   * Offset (ms, local − UTC) of the zone at UTC instant `t`. The local date goes through
+   * `daysFromCivil`, not `Date.UTC` (which reads years 0–99 as 1900–1999), and a year of
+   * the era before Christ (`1 BC` is year 0) is turned into an astronomical year.
+   */
   const offsetAt = (t: number): number => {
     const p: Record<string, number> = {};
-    for (const part of fmt.formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    const local = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    let bc = false;
+    for (const part of fmt.formatToParts(t)) {
+      if (part.type === 'era') bc = part.value.startsWith('B');
+      else if (part.type !== 'literal') p[part.type] = Number(part.value);
+    }
+    const local = daysFromCivil(bc ? 1 - p.year : p.year, p.month, p.day) * 86_400_000 + p.hour * 3_600_000 + p.minute * 60_000 + p.second * 1000;
     return local - Math.floor(t / 1000) * 1000;
   };
   // Offsets by wall-clock hour where the zone does not change within a day of it, else

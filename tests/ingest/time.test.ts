@@ -33,6 +33,21 @@ describe('compileTimeFormat', () => {
     expect(ny('7/4/2011 9:00')).toBe(Date.UTC(2011, 6, 4, 13, 0));
   });
 
+  it('applies a zone to the years 0 to 99 (which Date.UTC reads as 1900 to 1999) and to the first year', () => {
+    const at = (year: number, month: number, day: number, h: number, mi: number, sec: number): number => {
+      const d = new Date(Date.UTC(2000, month - 1, day, h, mi, sec));
+      d.setUTCFullYear(year);
+      return d.getTime();
+    };
+    // Before 1893 Berlin kept local mean time, 53 min 28 s ahead of UTC.
+    const berlin = compileTimeFormat('YYYY-MM-DDTHH:mm:ss', 'Europe/Berlin');
+    expect(berlin('0024-03-05T10:00:00')).toBe(at(24, 3, 5, 9, 6, 32));
+    expect(berlin('0001-01-01T00:53:28')).toBe(at(1, 1, 1, 0, 0, 0));
+    expect(berlin('0000-06-01T12:00:00')).toBe(at(0, 6, 1, 11, 6, 32));
+    const london = compileTimeFormat('YYYY-MM-DD HH:mm', 'Europe/London');
+    expect(london('0099-12-31 23:59')).toBe(at(99, 12, 31, 23, 59, 0) + 75_000); // LMT −0:01:15
+  });
+
   it('reads times around a change of half an hour alike in any order (Lord Howe Island: +10:30 / +11:00)', () => {
     // 2023-10-01 02:00 +10:30 → 02:30 +11:00: 02:10 does not exist (read with +10:30), 02:40 is +11:00.
     // 2023-04-02 02:00 +11:00 → 01:30 +10:30: 01:40 occurs twice (the earlier wins), 01:10 is +11:00.
