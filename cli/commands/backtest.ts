@@ -2,10 +2,23 @@
  * `berserkr backtest --as-of T1 --as-of T2 …`: rolling-origin evaluation
  * (`pipeline/backtest.ts`); saves no model and promotes none.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DataCommandOptions } from '../command';
 import { commonOptions, parseInstant } from '../options';
 import { TrainFlags, trainSettings } from '../train-options';
+
+const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * `asOf`, unless an earlier `--as-of` names its UTC day: a backtest records its
+ * figures by day (`backtest.<YYYY-MM-DD>.…`), so two as-of times of one day would
+ * train twice and overwrite each other's figures.
+ * @throws InvalidArgumentError quoting `value` and the day.
+ */
+function distinctDay(asOf: number, value: string, previous: readonly number[]): number {
+  if (previous.some((p) => utcDay(p) === utcDay(asOf))) throw new InvalidArgumentError(`"${value}" falls on ${utcDay(asOf)}, the UTC day of an earlier --as-of: give at most one as-of time per day`);
+  return asOf;
+}
 
 /** Registers `backtest` on `program`. */
 export function registerBacktest(program: Command): void {
@@ -15,8 +28,8 @@ export function registerBacktest(program: Command): void {
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
     .addOption(
-      new Option('--as-of <time>', 'as-of time, ISO 8601 (UTC when no zone); repeat the option for several')
-        .argParser((value: string, previous: number[] | undefined) => [...(previous ?? []), parseInstant(value)])
+      new Option('--as-of <time>', 'as-of time, ISO 8601 (UTC when no zone); repeat the option for several, at most one per UTC day')
+        .argParser((value: string, previous: number[] | undefined) => [...(previous ?? []), distinctDay(parseInstant(value), value, previous ?? [])])
         .makeOptionMandatory(),
     )
     .addOption(commonOptions.trainTopK())

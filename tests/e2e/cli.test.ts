@@ -314,6 +314,14 @@ describe('berserkr CLI', () => {
     }
   });
 
+  test('backtest takes at most one --as-of per UTC day, whose figures it records by day (exit 2, nothing runs)', async () => {
+    const lake = join(dir, 'lake-backtest-days');
+    const r = await runCli(['backtest', '--lake', lake, '--config', RETAIL_CONFIG, '--as-of', '2011-10-10', '--as-of', '2011-10-10T05:00:00Z']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"2011-10-10T05:00:00Z" falls on 2011-10-10, the UTC day of an earlier --as-of: give at most one as-of time per day');
+    expect(existsSync(lake)).toBe(false);
+  });
+
   test('no raw location is read by default, and RAW_URI never stands in for BERSERKR_RAW (exit 2, nothing runs)', async () => {
     const raw = join(dir, 'my-raw');
     mkdirSync(raw);
