@@ -2,6 +2,7 @@
  * Typed errors of the feature engine. Each quotes the offending value and
  * says what was expected instead.
  */
+import type { PurchaseEventCounts } from './events';
 
 /** A column the feature engine needs is absent from the input table or has the wrong type. */
 export class FeatureColumnError extends Error {
@@ -49,5 +50,19 @@ export class FeatureContractError extends Error {
     detail: string,
   ) {
     super(`${what}: ${detail}`);
+  }
+}
+
+/** The purchase rules keep no line of the clean table: nothing to index, train or score. */
+export class NoPurchaseEventsError extends Error {
+  override readonly name = 'NoPurchaseEventsError';
+  /**
+   * @param dataset the data set's name.
+   * @param counts the evaluation's line counts, quoted per rule in the message.
+   */
+  constructor(dataset: string, counts: PurchaseEventCounts) {
+    const dropped = counts.rules.filter((r) => r.droppedHere > 0).map((r) => `${JSON.stringify(r.rule)} drops ${r.droppedHere}`);
+    const parts = [...dropped, ...(counts.missingKey > 0 ? [`${counts.missingKey} pass but lack a customer id`] : [])];
+    super(`no purchase events: the purchase rules of data set ${JSON.stringify(dataset)} keep none of its ${counts.read} clean lines (${parts.join('; ')}); check purchase: in its configuration`);
   }
 }

@@ -2,11 +2,16 @@
  * The features runner: the published clean transactions → purchase events (the data set's
  * purchase rules) → the event index every later step shares.
  */
+import { NoPurchaseEventsError } from './errors';
 import { buildEventIndex, EventIndex } from './event-index';
 import { purchaseEvents } from './events';
 import type { StageContext } from '../lib/stage-context';
 
-/** Reads clean transactions from the lake and indexes their purchase events. */
+/**
+ * Reads clean transactions from the lake and indexes their purchase events.
+ * @throws NoPurchaseEventsError when the purchase rules keep none of the clean lines;
+ *   the errors of `Catalog.requireClean` when there are none.
+ */
 export async function eventsStep(ctx: StageContext): Promise<EventIndex> {
   return ctx.run.step('events', async () => {
     const { table: clean, parts } = await ctx.catalog.requireClean();
@@ -14,6 +19,7 @@ export async function eventsStep(ctx: StageContext): Promise<EventIndex> {
     const events = purchaseEvents(clean, ctx.config.purchase);
     ctx.run.count('events.clean_lines', clean.numRows);
     ctx.run.count('events.purchases', events.customer.length);
+    if (events.customer.length === 0) throw new NoPurchaseEventsError(ctx.config.name, events.counts);
     ctx.log.child({ stage: 'features' }).info(
       { lines: clean.numRows, purchases: events.customer.length, customers: events.customerIds.length, items: events.itemIds.length },
       `${events.customer.length} purchase events of ${events.customerIds.length} customers and ${events.itemIds.length} items`,

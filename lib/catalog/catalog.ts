@@ -129,7 +129,13 @@ export class Catalog {
     if (clean.table.schema.fields.length > 0) return clean;
     const hint = 'ingest raw data first (berserkr ingest, or berserkr run --raw <location>)';
     if ((await this.store.head(this.ledger.key)) === undefined) throw await this.notInLake('ingested data', this.ledger.uri, hint);
-    throw new DatasetError(`no clean data for data set ${JSON.stringify(this.dataset)}: its ledger ${this.ledger.uri} lists no ingested object; ${hint}`, this.ledger.uri);
+    const objects = Object.keys((await this.ledger.load()).objects).length;
+    if (objects === 0) throw new DatasetError(`no clean data for data set ${JSON.stringify(this.dataset)}: its ledger ${this.ledger.uri} lists no ingested object; ${hint}`, this.ledger.uri);
+    throw new DatasetError(
+      `no clean data for data set ${JSON.stringify(this.dataset)}: the ${objects} raw object(s) its ledger ${this.ledger.uri} lists hold no clean line (a header alone, or every line rejected); `
+        + 'see their rejects (berserkr validate --raw <location> shows them) and ingest objects with data',
+      this.ledger.uri,
+    );
   }
 
   /**
