@@ -48,8 +48,8 @@ export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...WAITING_COMMANDS
  */
 export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions, 'leaseMs' | 'settleMs'>> {
   return {
-    leaseMs: parseDuration(env.BERSERKR_LOCK_LEASE || '2m'),
-    settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s'),
+    leaseMs: parseDuration(env.BERSERKR_LOCK_LEASE || '2m', 'BERSERKR_LOCK_LEASE'),
+    settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s', 'BERSERKR_LOCK_SETTLE'),
   };
 }
 
@@ -60,7 +60,7 @@ export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions,
  * @throws DurationError quoting a bad value.
  */
 export function lockWaitMs(env: NodeJS.ProcessEnv): number | undefined {
-  const ms = env.BERSERKR_LOCK_WAIT ? parseDuration(env.BERSERKR_LOCK_WAIT) : undefined;
+  const ms = env.BERSERKR_LOCK_WAIT ? parseDuration(env.BERSERKR_LOCK_WAIT, 'BERSERKR_LOCK_WAIT') : undefined;
   return ms === undefined || ms > MAX_TIMER_MS ? undefined : ms;
 }
 
@@ -173,6 +173,11 @@ export async function runCommand<O extends DataCommandOptions>(
   lock: LockMode = WAITING_COMMANDS.has(name) ? 'wait' : 'none',
 ): Promise<void> {
   const output = (options.output ?? 'text') as OutputFormat;
+  if (lock !== 'none') {
+    // Bad lock settings are bad usage: found before the lake is opened, so nothing runs.
+    lockSettings(process.env);
+    lockWaitMs(process.env);
+  }
   const lost = new AbortController();
   const ctx = await openContext(name, options, toParams(options), lost.signal);
   let held: HeldLock | undefined;

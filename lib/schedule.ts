@@ -16,8 +16,15 @@ export class CronExpressionError extends Error {
 
 /** A duration that is not `<number><unit>` with unit ms, s, m, h or d. */
 export class DurationError extends Error {
-  constructor(readonly value: string) {
-    super(`invalid duration ${JSON.stringify(value)}: expected a positive number and a unit ms, s, m, h or d, e.g. 500ms, 90s, 30m, 12h, 7d`);
+  /**
+   * @param value the text read.
+   * @param source where it was read, e.g. an environment variable, named first in the message.
+   */
+  constructor(
+    readonly value: string,
+    source?: string,
+  ) {
+    super(`${source === undefined ? '' : `${source}: `}invalid duration ${JSON.stringify(value)}: expected a positive number and a unit ms, s, m, h or d, e.g. 500ms, 90s, 30m, 12h, 7d`);
     this.name = 'DurationError';
   }
 }
@@ -29,12 +36,13 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 
 /**
  * Parses `500ms`, `90s`, `30m`, `12h`, `7d`, `1.5h` into ms.
- * @throws DurationError quoting the value.
+ * @param source where `value` was read (e.g. `BERSERKR_LOCK_WAIT`), named by the error.
+ * @throws DurationError quoting the value and its source.
  */
-export function parseDuration(value: string): number {
+export function parseDuration(value: string, source?: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
   const ms = m ? Number(m[1]) * UNIT_MS[m[2]] : NaN;
-  if (!(ms > 0)) throw new DurationError(value);
+  if (!(ms > 0)) throw new DurationError(value, source);
   return Math.round(ms);
 }
 

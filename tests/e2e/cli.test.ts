@@ -314,6 +314,16 @@ describe('berserkr CLI', () => {
     }
   });
 
+  test('a bad lock setting in the environment is bad usage that names the variable (exit 2, nothing runs)', async () => {
+    const lake = join(dir, 'lake-bad-lock-wait');
+    for (const [variable, command] of [['BERSERKR_LOCK_WAIT', ['ingest', '--raw', DATA]], ['BERSERKR_LOCK_LEASE', ['train']]] as const) {
+      const r = await runCli(['--output', 'json', ...command, '--lake', lake, '--config', RETAIL_CONFIG], { [variable]: 'banana' });
+      expect([r.code, r.stderr]).toEqual([2, `berserkr: error: ${variable}: invalid duration "banana": expected a positive number and a unit ms, s, m, h or d, e.g. 500ms, 90s, 30m, 12h, 7d\n`]);
+      expect(JSON.parse(r.stdout)).toMatchObject({ runId: null, status: 'failed', exitCode: 2, error: { name: 'DurationError' } });
+    }
+    expect(existsSync(lake)).toBe(false);
+  });
+
   test('backtest takes at most one --as-of per UTC day, whose figures it records by day (exit 2, nothing runs)', async () => {
     const lake = join(dir, 'lake-backtest-days');
     const r = await runCli(['backtest', '--lake', lake, '--config', RETAIL_CONFIG, '--as-of', '2011-10-10', '--as-of', '2011-10-10T05:00:00Z']);
