@@ -60,6 +60,12 @@ export interface CsvRecordBatch {
   /** 1-based physical line number where each record starts in the text (header = 1). */
   line: Int32Array;
   /**
+   * Physical lines each record spans: 1, plus the line breaks inside its quoted fields
+   * (a final line break inside an unterminated quoted field ends its last line, as
+   * any final line terminator does). Record r covers lines `line[r]` to `line[r] + lineCount[r] - 1`.
+   */
+  lineCount: Int32Array;
+  /**
    * True when the last record of the batch ran into the end of input inside a
    * quoted field (RFC 4180 violation): its fields are what could be read; callers reject it.
    */
@@ -186,6 +192,7 @@ class CsvParser {
     const recordBegin = new Int32List(n >> 6);
     const recordEnd = new Int32List(n >> 6);
     const lines = new Int32List(n >> 6);
+    const lineCounts = new Int32List(n >> 6);
     this.begins = new Int32List(n >> 3);
     this.ends = new Int32List(n >> 3);
     fieldStart.push(0);
@@ -218,6 +225,7 @@ class CsvParser {
         recordBegin.push(pos);
         recordEnd.push(stop);
         lines.push(line);
+        lineCounts.push(1);
         line++;
         pos = lf + 1;
         continue;
@@ -240,8 +248,10 @@ class CsvParser {
       lines.push(line);
       let breaks = 0;
       for (let i = buf.indexOf(LF, pos); i !== -1 && i < next; i = buf.indexOf(LF, i + 1)) breaks++;
+      const open = !terminated && this.openAtEnd;
+      lineCounts.push(open && bytes[next - 1] === LF ? breaks : 1 + breaks);
       line += 1 + breaks;
-      if (!terminated && this.openAtEnd) unterminated = true;
+      if (open) unterminated = true;
       pos = terminated ? next + 1 : next;
     }
     this.carry = bytes.slice(pos, n);
@@ -255,6 +265,7 @@ class CsvParser {
       recordBegin: recordBegin.take(),
       recordEnd: recordEnd.take(),
       line: lines.take(),
+      lineCount: lineCounts.take(),
       unterminated,
     };
   }

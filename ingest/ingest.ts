@@ -7,7 +7,7 @@
  */
 import { DatasetConfig } from '../lib/config-types';
 import { Compression, ObjectCompression, compressionOf } from '../lib/catalog/raw-objects';
-import { fieldText, parseCsv } from './csv';
+import { CsvRecordBatch, fieldText, parseCsv } from './csv';
 import { DecompressOptions, decompress } from './decompress';
 import { DEFAULT_MAX_REJECT_RATIO } from './reject-budget';
 import { toUtf8 } from './text';
@@ -48,14 +48,14 @@ export class UncheckedContentError extends Error {
 }
 
 /**
- * Lines (clean + rejected) per typed batch and Parquet part by default; with an
+ * Rows (clean and rejected records) per typed batch and Parquet part by default; with an
  * encoder thread two batches are in memory at once, one read and one encoded
  * (the choice: `docs/ingest-threads.md`).
  */
 export const DEFAULT_BATCH_LINES = 125_000;
 
 export interface IngestOptions extends DecompressOptions {
-  /** Lines (clean + rejected) per yielded batch (the last may hold fewer), {@link DEFAULT_BATCH_LINES} by default. */
+  /** Rows (clean and rejected records) per yielded batch (the last may hold fewer), {@link DEFAULT_BATCH_LINES} by default. */
   batchLines?: number;
   /** Longest CSV record accepted, bytes; 1 MiB by default. */
   maxRecordBytes?: number;
@@ -87,9 +87,9 @@ export function objectCompression(objectKey: string, config: DatasetConfig): Obj
  *
  * @param objectKey the raw object's key (lineage `source_object`, and named in errors).
  * @param chunks the raw object's bytes.
- * @returns an async generator of batches `{ clean, rejects }` of `batchLines` lines
+ * @returns an async generator of batches `{ clean, rejects }` of `batchLines` rows
  *   together (the last fewer; either table may be empty), whose return value is
- *   the object's {@link IngestCounts} with `read = clean + rejected`.
+ *   the object's {@link IngestCounts}, in physical lines, with `read = clean + rejected`.
  * @throws UnsupportedCompressionError, CompressionMismatchError when the bytes
  *   are not of the compression they are read with, LzopFormatError or
  *   CompressedDataError for corrupt compressed data, and the errors of {@link typeCsv}.
@@ -111,8 +111,10 @@ export async function* ingestObject(
 /** Options of {@link typeCsv}: those of {@link IngestOptions} past the decompression layer. */
 export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes' | 'maxRejectRatio'> & {
   /**
-   * Data lines to read at most (a sample, `berserkr validate`): past them nothing more
-   * is read or decompressed, and the counts are those of the lines read. All by default.
+   * Data lines to read at most (a sample, `berserkr validate`): reading stops with the
+   * record that reaches them (a record spanning several lines is read whole, so the
+   * counts may pass them), nothing more is read or decompressed, and the counts are
+   * those of the lines read. All by default.
    */
   maxLines?: number;
 };
@@ -133,7 +135,7 @@ export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'
  * @param blocks the decompressed CSV bytes, e.g. `decompress(...)`.
  * @param onLayout called once with the column layout and the column names it was
  *   resolved from (the header line, or `csv.columns` without one), before any line is typed.
- * @returns batches of `batchLines` lines (the last fewer); the return value is the counts.
+ * @returns batches of `batchLines` rows (the last fewer); the return value is the counts ({@link IngestCounts}, in physical lines).
  * @throws HeaderMismatchError when the header does not fit `config`, EmptyObjectError
  *   when there is no header line, CsvRecordTooLongError when a record is longer than
  *   `maxRecordBytes`, UnreadableTimesError as above.
@@ -167,7 +169,7 @@ export async function* typeCsv(
       from = 1;
     }
     while (from < batch.count && typer.counts.read < maxLines) {
-      const to = Math.min(batch.count, from + batchLines - typer.size, from + maxLines - typer.counts.read);
+      const to = recordsReaching(batch, from, Math.min(batch.count, from + batchLines - typer.size), maxLines - typer.counts.read);
       typer.add(batch, from, to);
       from = to;
       if (typer.size >= batchLines) yield typer.take();
@@ -177,4 +179,11 @@ export async function* typeCsv(
   if (typer === undefined) throw new EmptyObjectError(objectKey);
   if (typer.size > 0) yield typer.take();
   return typer.counts;
+}
+
+/** The end of the records of `batch` from `from`, before `to`, up to the one that brings their lines to `lines` (all for Infinity). */
+function recordsReaching(batch: CsvRecordBatch, from: number, to: number, lines: number): number {
+  let r = from;
+  for (let left = lines; r < to && left > 0; r++) left -= batch.lineCount[r];
+  return r;
 }

@@ -7,6 +7,10 @@
  * output published instead. The run's budget bounds what the small objects'
  * allowance ({@link MIN_BUDGET_LINES}) lets through: many small objects, each
  * within its own budget, cannot together publish mostly rejects.
+ *
+ * Lines are physical lines ({@link IngestCounts}): a reject weighs by the lines its
+ * record spans, so a quote left open that swallows the rest of an object into one
+ * reject counts as every line it swallowed.
  */
 import { IngestCounts } from './typing';
 
@@ -38,7 +42,11 @@ export function rejectAllowance(read: number, maxRejectRatio: number): number {
   return Math.floor(Math.max(maxRejectRatio * read, Math.min(maxRejectRatio * MIN_BUDGET_LINES, read - 1), 0));
 }
 
-/** An object rejected more of its lines than the budget allows. */
+/**
+ * An object rejected more of its lines than the budget allows. The message names
+ * the rejected record that spans the most lines when one spans several (a quote
+ * left open swallows the lines after it into one record): its line and reason.
+ */
 export class RejectBudgetError extends Error {
   /**
    * @param objectKey the raw object.
@@ -46,8 +54,11 @@ export class RejectBudgetError extends Error {
    * @param maxRejectRatio the budget, a share in [0, 1].
    */
   constructor(readonly objectKey: string, readonly counts: IngestCounts, readonly maxRejectRatio: number) {
+    const longest = counts.longestReject;
     super(`${objectKey}: ${describeRejects(counts)}, over the reject budget of ${percent(maxRejectRatio)} (--max-reject-ratio ${maxRejectRatio}), `
-      + `which allows ${rejectAllowance(counts.read, maxRejectRatio)}; its earlier output, if any, stays published`);
+      + `which allows ${rejectAllowance(counts.read, maxRejectRatio)}; `
+      + (longest === undefined ? '' : `the longest rejected record spans ${longest.lines} lines from line ${longest.line} (${longest.reason}); `)
+      + 'its earlier output, if any, stays published');
     this.name = 'RejectBudgetError';
   }
 }
@@ -98,7 +109,7 @@ export function unreadableLines(counts: IngestCounts): number {
   return counts.rejected - (counts.byReason.duplicate ?? 0);
 }
 
-/** Counts of several objects added up, reason by reason. */
+/** Counts of several objects added up, reason by reason (without a `longestReject`, which is one object's). */
 export function sumCounts(counts: IngestCounts[]): IngestCounts {
   const total: IngestCounts = { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} };
   for (const c of counts) {

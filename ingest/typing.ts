@@ -10,7 +10,7 @@
  * Reject reasons are a stable code, a colon, and a detail quoting the value:
  * | code | when |
  * | --- | --- |
- * | `unterminated_quote` | a quoted field still open at the end of the object |
+ * | `unterminated_quote` | a quoted field still open at the end of the object: one reject of every line from the one it opened on |
  * | `bad_encoding` | the line holds bytes that are not valid UTF-8 (`raw` shows them as U+FFFD) |
  * | `empty_line` | a line with no text |
  * | `duplicate` | same text as an earlier line of the object (with `csv.duplicates: reject`) |
@@ -162,16 +162,32 @@ export function resolveLayout(header: readonly string[], config: DatasetConfig, 
   };
 }
 
-/** Line counts of one object. Invariant: `read = clean + rejected`; the header line is not counted. */
+/**
+ * Line counts of one object, in physical lines of its (decompressed) text: a record
+ * counts every line it spans (`CsvRecordBatch.lineCount`: more than one when a
+ * quoted field holds line breaks, or a quote left open swallows the lines after
+ * it), whether it is a clean row or a reject row. So every data line is counted
+ * once, and a reject weighs in the reject budget by the lines it absorbed.
+ * Invariant: `read = clean + rejected`; the header line(s) are not counted. The
+ * rows of the clean and rejects tables are records: as many as the lines unless
+ * some record spans several.
+ */
 export interface IngestCounts {
-  /** Data lines (CSV records) read. */
+  /** Data lines read. */
   read: number;
+  /** Lines of the records typed into clean rows. */
   clean: number;
+  /** Lines of the records rejected. */
   rejected: number;
-  /** Lines with the same text as an earlier line of the object, kept or rejected per `csv.duplicates`. */
+  /** Lines of the records with the same text as an earlier record of the object, kept or rejected per `csv.duplicates`. */
   duplicates: number;
   /** Rejected lines per reason code. */
   byReason: Record<string, number>;
+  /**
+   * The rejected record that spans the most lines, when one spans more than one
+   * (the first of the longest): where it starts, how many lines it spans and its reason.
+   */
+  longestReject?: { line: number; lines: number; reason: string };
 }
 
 /** Clean and rejected lines typed since the last take, as Arrow tables. */
@@ -272,22 +288,26 @@ export class RecordTyper {
     this.line = new Int32Array(this.cap);
   }
 
-  /** Lines (clean + rejected) held since the last take. */
+  /** Records (clean and rejected rows) held since the last take. */
   get size(): number {
     return this.n + this.rejectLine.length;
   }
 
-  /** Types records `[from, to)` of `batch` (e.g. `from = 1` skips a header record). */
+  /**
+   * Types records `[from, to)` of `batch` (e.g. `from = 1` skips a header record),
+   * counting each by the physical lines it spans ({@link IngestCounts}).
+   */
   add(batch: CsvRecordBatch, from = 0, to = batch.count): void {
     if (to <= from) return;
-    const { bytes, fieldStart, fieldBegin, fieldEnd, recordBegin, recordEnd, line } = batch;
+    const { bytes, fieldStart, fieldBegin, fieldEnd, recordBegin, recordEnd, line, lineCount } = batch;
     const L = this.layout;
     const c = this.config.columns;
     const tx = this.tx;
     // One native check for the whole range; lines are checked one by one only when it fails.
     const checkLines = this.checkEncoding && !isUtf8(bytes.subarray(recordBegin[from], recordEnd[to - 1]));
     for (let r = from; r < to; r++) {
-      this.counts.read++;
+      const lines = lineCount[r];
+      this.counts.read += lines;
       const rb = recordBegin[r];
       const re = recordEnd[r];
       const lineNo = line[r];
@@ -308,7 +328,7 @@ export class RecordTyper {
       }
       const first = this.seen.addOrGet(bytes, rb, re, lineNo);
       if (first !== 0) {
-        this.counts.duplicates++;
+        this.counts.duplicates += lines;
         if (this.rejectDuplicates) {
           this.reject(batch, r, 'duplicate', `same text as line ${first}`);
           continue;
@@ -413,7 +433,7 @@ export class RecordTyper {
       this.price[i] = price;
       this.priceValid[i] = hasPrice;
       this.line[i] = lineNo;
-      this.counts.clean++;
+      this.counts.clean += lines;
     }
   }
 
@@ -489,12 +509,17 @@ export class RecordTyper {
     this.reject(batch, r, 'missing_required', column);
   }
 
+  /** Rejects record `r` of `batch`, counting the lines it spans. */
   private reject(batch: CsvRecordBatch, r: number, code: string, detail: string): void {
-    this.rejectLine.push(batch.line[r]);
-    this.rejectReason.push(`${code}: ${detail}`);
+    const line = batch.line[r];
+    const lines = batch.lineCount[r];
+    const reason = `${code}: ${detail}`;
+    this.rejectLine.push(line);
+    this.rejectReason.push(reason);
     this.rejectRaw.push(recordText(batch, r));
-    this.counts.rejected++;
-    this.counts.byReason[code] = (this.counts.byReason[code] ?? 0) + 1;
+    this.counts.rejected += lines;
+    this.counts.byReason[code] = (this.counts.byReason[code] ?? 0) + lines;
+    if (lines > (this.counts.longestReject?.lines ?? 1)) this.counts.longestReject = { line, lines, reason };
   }
 
   private grow(): void {

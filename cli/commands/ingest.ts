@@ -10,7 +10,8 @@ import type { CommandResult } from '../output';
 /**
  * What `ingest` reports: the objects ingested, unchanged and failed (with why),
  * those of the ingested that no checksum covered, those forgotten, those of
- * another configuration than this run's (which readers then refuse), and the rows read, clean and rejected of those ingested now.
+ * another configuration than this run's (which readers then refuse), and the lines read, clean and rejected of those ingested now
+ * (`rows`, in physical lines as `IngestCounts` counts them: a record spanning several lines counts them all).
  */
 export function ingestResult(result: IngestAllResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
   const rows = { read: 0, clean: 0, rejected: 0 };
@@ -27,7 +28,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
       otherConfiguration: result.otherConfiguration,
       rows,
     },
-    text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; rows read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
+    text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; lines read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
       + failed.map((f) => `failed: ${f.error}\n`).join('')
       + (result.forgotten.length > 0 ? `forgotten: ${result.forgotten.join(', ')}\n` : '')
       + (result.mixedConfiguration !== undefined ? `error: ${result.mixedConfiguration.message}\n` : ''),

@@ -48,7 +48,7 @@ export function registerValidate(program: Command): void {
     .description('check a configuration against raw objects: read a sample of each as ingest would, print what ingest would make of it, write nothing (exit 3 when some object fails)')
     .addOption(commonOptions.raw())
     .addOption(commonOptions.config())
-    .addOption(new Option('--sample <n>', 'data lines read from the start of each object; reading stops there').default(DEFAULT_SAMPLE_LINES).argParser(parsePositiveInt))
+    .addOption(new Option('--sample <n>', 'data lines read from the start of each object; reading stops with the record that reaches them').default(DEFAULT_SAMPLE_LINES).argParser(parsePositiveInt))
     .addOption(
       new Option('--max-reject-ratio <share>', 'largest share of an object\'s sampled lines that may be rejected as unreadable (duplicates aside), as ingest --max-reject-ratio')
         .default(DEFAULT_MAX_REJECT_RATIO)

@@ -41,8 +41,19 @@ export const LedgerEntrySchema = z.object({
   clean: z.array(z.string()),
   /** Reject parts (keys), in order. */
   rejects: z.array(z.string()),
-  /** Lines read, clean, rejected and duplicated, and rejects per reason code. */
-  counts: z.object({ read: count, clean: count, rejected: count, duplicates: count, byReason: z.record(count) }),
+  /**
+   * Lines read, clean, rejected and duplicated, and rejected lines per reason code, in
+   * physical lines (a record spanning several counts them all; `IngestCounts`), and
+   * the rejected record that spans the most lines when one spans several.
+   */
+  counts: z.object({
+    read: count,
+    clean: count,
+    rejected: count,
+    duplicates: count,
+    byReason: z.record(count),
+    longestReject: z.object({ line: count, lines: count, reason: z.string() }).optional(),
+  }),
   /**
    * The checksums verified over the object's content, every byte covered by at
    * least one of them (the members of one lzop object may use different ones);

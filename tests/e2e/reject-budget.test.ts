@@ -2,8 +2,9 @@
  * The reject budget through the CLI: a configuration change that rejects every
  * line (a wrong time format) fails each object with exit 3, naming it (at once,
  * after a sample of its times), and the clean data already in the lake stays
- * published; a run whose small objects are each within their allowance but
- * together over the budget publishes none of them.
+ * published; a quote left open that swallows the rest of an object into one
+ * reject counts as every line it swallowed; a run whose small objects are each
+ * within their allowance but together over the budget publishes none of them.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,52 @@ describe('berserkr ingest --max-reject-ratio', () => {
     const forced = await runCli(['ingest', '--raw', raw, '--lake', lake, '--config', wrongTime, '--max-reject-ratio', '1']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(readFileSync(ledgerPath, 'utf8')).objects['2011-02.csv.lzo'].counts.clean).toBe(0);
+  });
+
+  test('a quote left open weighs by the lines it swallowed: validate and ingest fail the object (exit 3), naming the line it opened on, and keep its clean data published', async () => {
+    const raw = join(dir, 'raw-quote');
+    const lake = join(dir, 'lake-quote');
+    mkdirSync(raw);
+    const config = join(dir, 'myshop.yaml');
+    writeFileSync(config, [
+      'name: myshop',
+      'csv: { delimiter: ",", duplicates: keep }',
+      'columns:',
+      '  order: { column: Bestellung }',
+      '  customer: { column: Kunde }',
+      '  item: { column: Artikel }',
+      '  time: { column: Zeitpunkt, format: ISO8601, timezone: Europe/Berlin }',
+      '  quantity: { column: Menge }',
+      '  price: { column: Preis }',
+      '  keep: [Kanal]',
+      'purchase: [ { column: quantity, op: gt, value: 0 } ]',
+    ].join('\n') + '\n');
+    const line = (i: number, channel = 'web') => `O${i},K${String(i % 1000).padStart(4, '0')},SKU${String(i % 100).padStart(3, '0')},2024-01-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z,1,2.50,${channel}`;
+    const csv = (channel: (i: number) => string) => ['Bestellung,Kunde,Artikel,Zeitpunkt,Menge,Preis,Kanal', ...Array.from({ length: 15_000 }, (_, i) => line(i, channel(i)))].join('\n') + '\n';
+    // A valid record of two lines first: clean, 15,001 lines in 15,000 rows.
+    writeFileSync(join(raw, 'a.csv'), csv((i) => (i === 1 ? '"web\nshop"' : 'web')));
+    const ingested = await runCli(['ingest', '--raw', raw, '--lake', lake, '--config', config]);
+    expect([ingested.code, ingested.stdout.split('\n')[0]]).toEqual([0, 'ingest: 1 new or changed, 0 unchanged, 0 failed; lines read 15001, clean 15001, rejected 0']);
+    const ledgerPath = join(lake, 'ledger', 'myshop.json');
+    const ledger = readFileSync(ledgerPath, 'utf8');
+
+    // Then the open quote of line 7 swallows the 14,995 lines after it into one reject.
+    writeFileSync(join(raw, 'a.csv'), csv((i) => (i === 5 ? '"web' : 'web')));
+    const message = 'a.csv: 14995 of 15000 lines rejected (99.97 %: unterminated_quote 14995), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 750; '
+      + 'the longest rejected record spans 14995 lines from line 7 (unterminated_quote: a quoted field is not closed before the end of the object); '
+      + 'its earlier output, if any, stays published';
+    const validated = await runCli(['validate', '--output', 'json', '--raw', raw, '--config', config]);
+    expect(validated.code).toBe(3);
+    const report = JSON.parse(validated.stdout);
+    expect(report.objects.map((o: { counts: unknown; pass: boolean; problem: unknown }) => [o.counts, o.pass, o.problem])).toEqual([[
+      { read: 15000, clean: 5, rejected: 14995, duplicates: 0, byReason: { unterminated_quote: 14995 }, longestReject: { line: 7, lines: 14995, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' } },
+      false,
+      { error: 'RejectBudgetError', message },
+    ]]);
+    const failed = await runCli(['ingest', '--raw', raw, '--lake', lake, '--config', config]);
+    expect(failed.code).toBe(3);
+    expect(failed.stdout).toBe(`ingest: 0 new or changed, 0 unchanged, 1 failed; lines read 0, clean 0, rejected 0\nfailed: ${message}\n`);
+    expect(readFileSync(ledgerPath, 'utf8')).toBe(ledger);
   });
 
   test('a run over its reject budget exits 3 with the figures in the log and the run record, and publishes none of its objects', async () => {

@@ -83,6 +83,23 @@ describe('parseCsv (RFC 4180) in 3-byte chunks', () => {
     expect(records[1]).toEqual({ line: 2, fields: ['1', 'open\nstill open'], raw: '1,"open\nstill open' });
   });
 
+  it.each([1, 3, 64])('counts the physical lines each record spans, in %i-byte chunks', async (size) => {
+    const spans = async (text: string) => {
+      const out: [number, number][] = [];
+      for await (const b of parseCsv(toUtf8(chunked(new TextEncoder().encode(text), size), 'utf-8'), { delimiter: ',' })) {
+        for (let r = 0; r < b.count; r++) out.push([b.line[r], b.lineCount[r]]);
+      }
+      return out;
+    };
+    // [line, lines]: a quoted field's line breaks (LF or CRLF) add lines; an empty line is one.
+    expect(await spans('a,b\n1,"x\r\ny\nz"\n\n2,3\n4,"5"')).toEqual([[1, 1], [2, 3], [5, 1], [6, 1], [7, 1]]);
+    // A quote left open runs to the end: every line from the one it opened on, the final line break ending the last.
+    expect(await spans('a,b\n1,2\n3,"open\n4,5\n6,7\n')).toEqual([[1, 1], [2, 1], [3, 3]]);
+    expect(await spans('a,b\n3,"open\n4,5\n6,7')).toEqual([[1, 1], [2, 3]]);
+    // ... or to the next quote, taking the lines up to it.
+    expect(await spans('a,b\n1,"x\n2,"y"\n3,4\n')).toEqual([[1, 1], [2, 2], [4, 1]]);
+  });
+
   it('drops a UTF-8 BOM and decodes multi-byte characters split across chunks', async () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('name\ncrème brûlée ✓\n')]);
     const { records } = await parse(bytes, 1);
@@ -205,6 +222,7 @@ describe('parseCsv round trip (seeded random RFC 4180 text, random chunk sizes)'
     const text = records.map((rec) => rec.map(quote).join(',') + (r() < 0.5 ? '\r\n' : '\n')).join('');
     const bytes = new TextEncoder().encode(text);
     const out: string[][] = [];
+    let lines = 0;
     for await (const b of parseCsv(toUtf8((async function* () {
       for (let i = 0; i < bytes.length; ) {
         const n = 1 + Math.floor(r() * 9);
@@ -212,8 +230,14 @@ describe('parseCsv round trip (seeded random RFC 4180 text, random chunk sizes)'
         i += n;
       }
     })(), 'utf-8'), { delimiter: ',' })) {
-      for (let k = 0; k < b.count; k++) out.push(Array.from({ length: b.fieldStart[k + 1] - b.fieldStart[k] }, (_, f) => fieldText(b, b.fieldStart[k] + f)));
+      for (let k = 0; k < b.count; k++) {
+        out.push(Array.from({ length: b.fieldStart[k + 1] - b.fieldStart[k] }, (_, f) => fieldText(b, b.fieldStart[k] + f)));
+        expect(b.line[k]).toBe(lines + 1);
+        lines += b.lineCount[k];
+      }
     }
     expect(out).toEqual(records);
+    // Every physical line is in exactly one record.
+    expect(lines).toBe(text.split('\n').length - 1);
   });
 });

@@ -36,6 +36,16 @@ describe('rejectBudget', () => {
     );
   });
 
+  it('weighs a reject by the lines its record spans, naming the longest one', () => {
+    // One record from line 7 swallowed the 14,995 lines up to the end of a 15,000-line object.
+    const longestReject = { line: 7, lines: 14995, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' };
+    expect(() => rejectBudget()('a.csv', { ...counts(15000, { unterminated_quote: 14995 }), longestReject })).toThrow(
+      'a.csv: 14995 of 15000 lines rejected (99.97 %: unterminated_quote 14995), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 750; '
+        + 'the longest rejected record spans 14995 lines from line 7 (unterminated_quote: a quoted field is not closed before the end of the object); '
+        + 'its earlier output, if any, stays published',
+    );
+  });
+
   it('does not count later copies of a line (duplicate) against the budget', () => {
     expect(() => rejectBudget()('k.csv.lzo', counts(100, { duplicate: 60, bad_time: 5 }, 60))).not.toThrow();
     expect(() => rejectBudget(0)('k.csv.lzo', counts(100, { duplicate: 60 }, 60))).not.toThrow();

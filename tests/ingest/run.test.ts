@@ -371,6 +371,48 @@ describe('ingestAll', () => {
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(0);
   });
 
+  it('weighs a reject by the lines it swallowed: a quote left open fails the object, naming its line, and keeps its earlier output', async () => {
+    const { raw, lake } = setUp();
+    const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
+    const line = (i: number, description = 'X', country = 'UK') => `${500000 + i},85123A,${description},6,12/1/2010 8:26,2.55,17850,${country}`;
+    const csv = (records: string[]) => [header, ...records].join('\n') + '\n';
+    const good = Array.from({ length: 1000 }, (_, i) => line(i));
+    // A valid record of two lines (a quoted line break) is clean: 1,001 lines in 1,000 rows.
+    const twoLines = good.map((r, i) => (i === 1 ? line(i, '"two\nlines"') : r));
+    await raw.put('orders.csv', csv(twoLines));
+    const first = await ingestAll(raw, lake, config, options());
+    expect(first.ingested.map((i) => [i.key, i.entry.counts])).toEqual([['orders.csv', { read: 1001, clean: 1001, rejected: 0, duplicates: 0, byReason: {} }]]);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(1000);
+    const keysBefore = [...lake.objects.keys()].sort();
+
+    // A stray quote in the record of line 8 swallows its 995 lines up to the end into one reject.
+    await raw.put('orders.csv', csv(twoLines.map((r, i) => (i === 5 ? line(i, 'X', '"UK') : r))));
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.ingested).toEqual([]);
+    expect(result.failed.map((f) => [f.key, f.error.constructor, f.error.message])).toEqual([[
+      'orders.csv',
+      RejectBudgetError,
+      'orders.csv: 995 of 1001 lines rejected (99.4 %: unterminated_quote 995), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 50; '
+        + 'the longest rejected record spans 995 lines from line 8 (unterminated_quote: a quoted field is not closed before the end of the object); '
+        + 'its earlier output, if any, stays published',
+    ]]);
+    expect(result.ledger).toEqual(first.ledger);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+
+    // With a later quoted field it swallows the lines up to it: here one more, a reject of two lines within the budget.
+    await raw.put('orders.csv', csv(twoLines.map((r, i) => (i === 5 ? line(i, 'X', '"UK') : i === 6 ? line(i, '"X"') : r))));
+    const within = await ingestAll(raw, lake, config, options());
+    expect(within.ingested.map((i) => [i.key, i.entry.counts])).toEqual([['orders.csv', {
+      read: 1001,
+      clean: 999,
+      rejected: 2,
+      duplicates: 0,
+      byReason: { field_count: 2 },
+      longestReject: { line: 8, lines: 2, reason: 'field_count: expected 8 fields, found 13' },
+    }]]);
+    expect(await new Catalog(lake, 'online-retail').ledger.load()).toEqual(within.ledger);
+  });
+
   it('budgets a small object as one of 200 lines: 10 bad lines of 12 ingest, 11 fail it', async () => {
     const { raw, lake } = setUp();
     await raw.put('small-within.csv.lzo', retailLzop(2, 10));

@@ -95,6 +95,36 @@ describe('RecordTyper', () => {
     });
   });
 
+  it('counts each record by the physical lines it spans, clean or rejected, so every line is counted once', async () => {
+    const line = (order: number, description = 'X', country = 'UK') => `${order},85123A,${description},6,12/1/2010 8:26,2.55,17850,${country}`;
+    const text = [
+      HEADER,
+      line(536361),
+      line(536362, '"two\nlines"'), // a valid record of two lines: clean
+      line(536363, 'X', '"UK'), // a stray quote swallows the next line, up to its quote
+      line(536364, '"X"'),
+      line(536365),
+      line(536366, 'X', '"UK'), // a quote left open swallows the rest of the object
+      line(536367),
+      line(536368),
+    ].join('\n') + '\n';
+    const { clean, rejects, counts } = await typeText(text);
+    expect(rows(clean).map((r) => [r.source_line, r.order_id, r.description])).toEqual([[2, '536361', 'X'], [3, '536362', 'two\nlines'], [7, '536365', 'X']]);
+    expect(rows(rejects).map((r) => [r.source_line, r.reason])).toEqual([
+      [5, 'field_count: expected 8 fields, found 13'],
+      [8, 'unterminated_quote: a quoted field is not closed before the end of the object'],
+    ]);
+    // 9 data lines: 4 in 3 clean rows, 5 in 2 rejects.
+    expect(counts).toEqual({
+      read: 9,
+      clean: 4,
+      rejected: 5,
+      duplicates: 0,
+      byReason: { field_count: 2, unterminated_quote: 3 },
+      longestReject: { line: 8, lines: 3, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' },
+    });
+  });
+
   it('reads quantities and prices with the configured separators, and quotes them in a reject', async () => {
     const european = parseConfig({ ...config, csv: { ...config.csv, decimal_separator: ',', thousands_separator: '.' } }, 'european');
     const { clean, rejects } = await typeText(
@@ -203,7 +233,8 @@ describe('csv.extra_columns: header columns the configuration does not name', ()
     ]);
     expect(JSON.parse(extras[1])).toEqual({ Channel: null, 'Loyalty Tier': 'a\\b\tc\n\u0001' });
     expect(rows(clean).map((r) => [r.order_id, r.description, r.country])).toEqual([['536365', 'X', 'UK'], ['536366', 'X', 'UK']]);
-    expect(counts).toMatchObject({ read: 2, clean: 2, rejected: 0 });
+    // Two rows of three lines: the second record's quoted field holds a line break.
+    expect(counts).toMatchObject({ read: 3, clean: 3, rejected: 0 });
   });
 
   it('keep leaves the column null for an object without extra columns', async () => {
@@ -215,7 +246,7 @@ describe('csv.extra_columns: header columns the configuration does not name', ()
     const { clean, counts } = await typeText(text, mode('ignore'));
     expect(clean.schema.fields.map((f) => f.name)).not.toContain('extra_columns');
     expect(rows(clean).map((r) => r.order_id)).toEqual(['536365', '536366']);
-    expect(counts.clean).toBe(2);
+    expect(counts.clean).toBe(3);
   });
 
   it('fail fails the object naming them', async () => {

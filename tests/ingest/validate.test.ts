@@ -126,6 +126,22 @@ describe('validateObject', () => {
     expect(pulled).toBeLessThan(compressed.length / 4);
   });
 
+  it('counts lines, not records: a stray quote that swallows the next line is one reject of two lines, and a sample ends with the record that reaches it', async () => {
+    const lines = Array.from({ length: 296 }, (_, i) => `c${i},A,2024-01-02,1,web`);
+    lines[100] = 'c100,A,2024-01-02,1,"web';
+    lines[101] = 'c101,"A",2024-01-02,1,web';
+    const csv = text(SHOP_HEADER + lines.join('\n') + '\n');
+    const v = await validate('stray.csv', csv);
+    const longestReject = { line: 102, lines: 2, reason: 'field_count: expected 5 fields, found 8' };
+    expect(v.counts).toEqual({ read: 296, clean: 294, rejected: 2, duplicates: 0, byReason: { field_count: 2 }, longestReject });
+    expect([v.whole, v.pass]).toEqual([true, true]);
+    expect(v.examples).toEqual([{ line: 102, reason: 'field_count: expected 5 fields, found 8', raw: 'c100,A,2024-01-02,1,"web\nc101,"A",2024-01-02,1,web' }]);
+    // A sample of 101 lines takes the record of lines 102 and 103 whole.
+    const sample = await validate('stray.csv', csv, shop, 101);
+    expect(sample.counts).toEqual({ read: 102, clean: 100, rejected: 2, duplicates: 0, byReason: { field_count: 2 }, longestReject });
+    expect(sample.whole).toBe(false);
+  });
+
   it('refuses a sample of no lines', async () => {
     await expect(validate('x.csv', text(SHOP_HEADER), shop, 0)).rejects.toThrow('sampleLines must be a whole number of lines, 1 or more, got 0');
   });
