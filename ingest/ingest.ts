@@ -117,6 +117,8 @@ export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'
    * those of the lines read. All by default.
    */
   maxLines?: number;
+  /** Latest time accepted, ms since the epoch; a later one is a `future_time` reject (`latestAcceptedTime` of `typing.ts`). None by default. */
+  notAfter?: number;
 };
 
 /**
@@ -157,7 +159,7 @@ export async function* typeCsv(
   const start = (header: readonly string[]): RecordTyper => {
     const layout: ColumnLayout = resolveLayout(header, config, objectKey);
     onLayout?.(layout, header);
-    return new RecordTyper(objectKey, config, layout, capacity, maxUnreadableTimes);
+    return new RecordTyper(objectKey, config, layout, capacity, maxUnreadableTimes, options.notAfter);
   };
   if (!config.csv.header) typer = start(config.csv.columns!);
   for await (const batch of records) {

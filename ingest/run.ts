@@ -27,6 +27,7 @@ import { encodeBatches } from './parts';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
 import { IngestWorkerPool } from './pool';
 import { Turns } from './turns';
+import { latestAcceptedTime } from './typing';
 
 export interface IngestAllOptions {
   /** lzop block codecs (e.g. `createLzoRegistry()`). */
@@ -66,7 +67,7 @@ export interface IngestAllOptions {
   forgetMissing?: boolean;
   /** Attempt id factory (names without `/`); default `<UTC yyyymmddThhmmssZ>-<8 hex>`. */
   attemptId?: () => string;
-  /** Clock, for `ingestedAt`. */
+  /** Clock, for `ingestedAt` and, read once at the start, the latest time accepted (`latestAcceptedTime`: later ones are `future_time` rejects). */
   now?: () => Date;
   /**
    * Worker threads that parse, type and encode objects in parallel (decompression
@@ -230,6 +231,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const withinBudget = rejectBudget(options.maxRejectRatio);
   const withinRunBudget = runRejectBudget(options.maxRejectRatio);
   const now = options.now ?? (() => new Date());
+  const notAfter = latestAcceptedTime(now());
   const hash = configHash(config);
   const rows = rowsHash(config);
   const catalog = new Catalog(lake, config.name);
@@ -269,7 +271,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     const written: WrittenPart[] = [];
     try {
       const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, rowsHash: rows, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
-      const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio };
+      const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio, notAfter };
       const how = objectCompression(object.key, config);
       // Known before reading: an uncompressed object has no checksum.
       if (options.requireChecksum && how.compression === 'none') throw new UncheckedContentError(object.key, how.compression);

@@ -17,6 +17,7 @@
  * | `field_count` | not as many fields as the header |
  * | `missing_required` | an empty value in a required column (the item and time always are) |
  * | `bad_time` | a time that does not match the configured format or is out of range |
+ * | `future_time` | a time after the typer's `notAfter` (ingest: a day after it started, {@link latestAcceptedTime}) |
  * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number or lies beyond the range of a 64-bit float |
  *
  * A time format that reads most of an object's first times wrong is a
@@ -199,6 +200,19 @@ export interface TypedBatch {
 /** Globals bound once: hot loops then avoid a global lookup per iteration (slow in `vm` contexts such as jest's). */
 const isNaN = Number.isNaN;
 
+/** How far after the start of an ingest a time may lie before it is a `future_time` reject: a day, for clocks and zones set wrong by hours. */
+export const FUTURE_TIME_TOLERANCE_MS = 86_400_000;
+
+/**
+ * The latest time an ingest that starts at `now` accepts: {@link FUTURE_TIME_TOLERANCE_MS}
+ * after it. A purchase cannot be later than the ingest that reads it, and one such time
+ * (a year 2100 typed for 2010) would move the default as-of time of every later run.
+ * @returns ms since the epoch.
+ */
+export function latestAcceptedTime(now: Date): number {
+  return now.getTime() + FUTURE_TIME_TOLERANCE_MS;
+}
+
 /**
  * Types the records of one raw object into the clean contract's columns and
  * rejects the lines that cannot be typed (see the reason codes above).
@@ -254,6 +268,8 @@ export class RecordTyper {
    * @param maxUnreadableTimes largest share, in [0, 1], of the object's first
    *   {@link TIME_SAMPLE_LINES} times that may not parse; over it {@link add} throws
    *   UnreadableTimesError as it reads the last of them. 1 (the default) never does.
+   * @param notAfter latest time accepted, ms since the epoch; a later one is a
+   *   `future_time` reject. None by default.
    */
   constructor(
     private readonly objectKey: string,
@@ -261,6 +277,7 @@ export class RecordTyper {
     private readonly layout: ColumnLayout,
     capacity = 65536,
     private readonly maxUnreadableTimes = 1,
+    private readonly notAfter = Infinity,
   ) {
     this.schema = cleanSchema(config);
     const c = config.columns;
@@ -362,6 +379,10 @@ export class RecordTyper {
       if (this.timesSampled < TIME_SAMPLE_LINES) this.sampleTime(ms, lineNo, time);
       if (isNaN(ms)) {
         this.reject(batch, r, 'bad_time', `${c.time.column}=${quote(time)} does not match ${this.timeFormat}`);
+        continue;
+      }
+      if (ms > this.notAfter) {
+        this.reject(batch, r, 'future_time', `${c.time.column}=${quote(time)} is ${new Date(ms).toISOString()}, after ${new Date(this.notAfter).toISOString()} (a day after the ingest started)`);
         continue;
       }
       // Numbers.

@@ -14,7 +14,7 @@ import { SNIFF_BYTES, sniffFormat } from './compression';
 import { DecompressOptions, decompress } from './decompress';
 import { IngestCounts, objectCompression, typeCsv } from './ingest';
 import { DEFAULT_MAX_REJECT_RATIO, RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
-import { HeaderMismatchError } from './typing';
+import { HeaderMismatchError, latestAcceptedTime } from './typing';
 import { DEFAULT_SAMPLE_LINES } from './validate-sample';
 
 /** Options of {@link validateObject}. */
@@ -25,6 +25,8 @@ export interface ValidateOptions extends DecompressOptions {
   maxRecordBytes?: number;
   /** The reject budget, a share in [0, 1]; `DEFAULT_MAX_REJECT_RATIO` (0.05) by default, as for ingest. */
   maxRejectRatio?: number;
+  /** The time validation starts at, whose {@link latestAcceptedTime} bounds the times accepted, as for ingest; the present by default. */
+  now?: Date;
 }
 
 /** The first rejected line of one reason. */
@@ -125,7 +127,8 @@ export async function validateObject(objectKey: string, chunks: AsyncIterable<Ui
   const times = new TimeRange();
   try {
     const bytes = decompress(objectKey, head, how, options);
-    const batches = typeCsv(objectKey, bytes, config, { maxLines: sampleLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio }, (layout, header) => {
+    const notAfter = latestAcceptedTime(options.now ?? new Date());
+    const batches = typeCsv(objectKey, bytes, config, { maxLines: sampleLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio, notAfter }, (layout, header) => {
       result.header = 'ok';
       result.columns = header.map((h) => h.trim());
       result.extraColumns = layout.extraNames;

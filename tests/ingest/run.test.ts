@@ -413,6 +413,21 @@ describe('ingestAll', () => {
     expect(await new Catalog(lake, 'online-retail').ledger.load()).toEqual(within.ledger);
   });
 
+  it('rejects times more than a day after the ingest started as future_time', async () => {
+    const { raw, lake } = setUp();
+    // options() starts the ingest at 2026-01-02T03:04:05Z: times up to 2026-01-03T03:04:05Z are taken.
+    const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
+    const good = Array.from({ length: 300 }, (_, i) => `${500000 + i},85123A,X,6,12/1/2010 8:26,2.55,17850,UK`);
+    await raw.put('orders.csv', [header, ...good, '600000,85123A,X,6,1/3/2026 3:04,2.55,17850,UK', '600001,85123A,X,6,1/3/2026 3:05,2.55,17850,UK', '600002,85123A,X,6,1/1/2100 0:00,2.55,17850,UK'].join('\n') + '\n');
+    const result = await ingestAll(raw, lake, config, options());
+    expect(result.ingested.map((i) => i.entry.counts)).toEqual([{ read: 303, clean: 301, rejected: 2, duplicates: 0, byReason: { future_time: 2 } }]);
+    const rejects = (await new Catalog(lake, 'online-retail').rejects.load()).toArray().map((r) => [r.source_line, r.reason]);
+    expect(rejects).toEqual([
+      [303, 'future_time: InvoiceDate="1/3/2026 3:05" is 2026-01-03T03:05:00.000Z, after 2026-01-03T03:04:05.000Z (a day after the ingest started)'],
+      [304, 'future_time: InvoiceDate="1/1/2100 0:00" is 2100-01-01T00:00:00.000Z, after 2026-01-03T03:04:05.000Z (a day after the ingest started)'],
+    ]);
+  });
+
   it('budgets a small object as one of 200 lines: 10 bad lines of 12 ingest, 11 fail it', async () => {
     const { raw, lake } = setUp();
     await raw.put('small-within.csv.lzo', retailLzop(2, 10));

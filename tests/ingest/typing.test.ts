@@ -1,7 +1,7 @@
 import { Table } from 'apache-arrow';
 import { CsvRecordBatch, fieldText, parseCsv } from '../../ingest/csv';
 import { toUtf8 } from '../../ingest/text';
-import { HeaderMismatchError, RecordTyper, TIME_SAMPLE_LINES, UnreadableTimesError, resolveLayout } from '../../ingest/typing';
+import { HeaderMismatchError, RecordTyper, TIME_SAMPLE_LINES, UnreadableTimesError, latestAcceptedTime, resolveLayout } from '../../ingest/typing';
 import { parseConfig } from '../../lib/config';
 import { DatasetConfig } from '../../lib/config-types';
 import { chunked } from './helpers';
@@ -24,12 +24,12 @@ const config: DatasetConfig = parseConfig(
   'test',
 );
 
-async function typeText(text: string, cfg = config) {
+async function typeText(text: string, cfg = config, notAfter?: number) {
   let typer: RecordTyper | undefined;
   for await (const batch of parseCsv(toUtf8(chunked(new TextEncoder().encode(text), 3), 'utf-8'), { delimiter: ',' })) {
     let from = 0;
     if (!typer) {
-      typer = new RecordTyper('raw/x.csv.lzo', cfg, resolveLayout(headerOf(batch), cfg, 'raw/x.csv.lzo'), 4);
+      typer = new RecordTyper('raw/x.csv.lzo', cfg, resolveLayout(headerOf(batch), cfg, 'raw/x.csv.lzo'), 4, 1, notAfter);
       from = 1;
     }
     typer.add(batch, from);
@@ -51,6 +51,21 @@ describe('RecordTyper', () => {
       { customer_id: null, item_id: 'D', event_time: Date.UTC(2010, 11, 1, 9, 41), quantity: -1, unit_price: 27.5, order_id: 'C536379', description: 'Discount', country: 'United Kingdom', extra_columns: null, source_object: 'raw/x.csv.lzo', source_line: 3 },
     ]);
     expect(counts).toEqual({ read: 2, clean: 2, rejected: 0, duplicates: 0, byReason: {} });
+  });
+
+  it('rejects a time after the latest accepted one as future_time, and takes the latest itself', async () => {
+    const notAfter = latestAcceptedTime(new Date('2011-12-10T00:00:00Z'));
+    expect(notAfter).toBe(Date.UTC(2011, 11, 11));
+    const text = [HEADER, '536365,85123A,X,6,12/11/2011 0:00,2.55,17850,UK', '536366,85123A,X,6,12/11/2011 0:01,2.55,17850,UK', '536367,85123A,X,6,1/1/2100 0:00,2.55,17850,UK'].join('\n');
+    const { clean, rejects, counts } = await typeText(text, config, notAfter);
+    expect(rows(clean).map((r) => r.source_line)).toEqual([2]);
+    expect(rows(rejects).map((r) => [r.source_line, r.reason])).toEqual([
+      [3, 'future_time: InvoiceDate="12/11/2011 0:01" is 2011-12-11T00:01:00.000Z, after 2011-12-11T00:00:00.000Z (a day after the ingest started)'],
+      [4, 'future_time: InvoiceDate="1/1/2100 0:00" is 2100-01-01T00:00:00.000Z, after 2011-12-11T00:00:00.000Z (a day after the ingest started)'],
+    ]);
+    expect(counts).toMatchObject({ read: 3, clean: 1, rejected: 2, byReason: { future_time: 2 } });
+    // Without a bound every time is taken.
+    expect((await typeText(text)).counts).toMatchObject({ clean: 3, rejected: 0 });
   });
 
   it('rejects bad lines with a stable code and a detail quoting the value', async () => {
