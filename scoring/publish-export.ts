@@ -1,11 +1,12 @@
 /**
  * Publishing a scoring run's export: each format's file of `exports/<run-id>/`
  * and its sidecar, and the commit that merges the N shards' lists, writes the
- * export and flips `exports/latest.json` last.
+ * export and flips `exports/latest.json` last, to the export of the latest as-of time.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
-import type { ExportFile, ExportFormat, ExportMetadata } from '../lib/catalog';
+import { DatasetFormatError, type ExportFile, type ExportFormat, type ExportMetadata } from '../lib/catalog';
+import { ObjectNotFoundError } from '../lib/store/store';
 import type { StageContext } from '../lib/stage-context';
 import { checkShardMarkers, exportMetadata } from './commit';
 import { exportChunks } from './export';
@@ -44,30 +45,65 @@ export async function writeExport(ctx: StageContext, table: Table, formats: read
 const LATEST_ROUNDS = 5;
 
 /**
- * Makes `metadata`'s run the latest export, unless a later run is, and leaves the copies
- * under `exports/<data set>/latest/` (for readers that cannot follow the pointer: every
- * file the sidecar lists and no other) those of the run the pointer names. Commits may
- * run side by side (`score` takes no lock), so after copying it reads the pointer again:
- * an earlier run that overwrote it is overwritten in turn, and copies of another run than
- * the pointer's are made again from the pointer, so the copies end in step with the
- * pointer. Without a conditional write of the pointer one window remains: a commit that
- * stalls between reading and writing the pointer through the whole of a later commit
- * leaves its earlier run as the latest. A failure leaves the copies mixed until the next
- * commit or gc re-syncs them.
+ * The order of exports for `latest.json`: by as-of time, then by run id (run ids sort by
+ * start time), so that a backfill at an earlier as-of time never replaces the export of
+ * a later one, and of two exports of one as-of time the later run is the latest.
+ * @returns a negative number when `a` comes before `b`, 0 for the same run, a positive one after.
+ */
+function compareExports(a: Pick<ExportMetadata, 'asOf' | 'runId'>, b: Pick<ExportMetadata, 'asOf' | 'runId'>): number {
+  return Date.parse(a.asOf) - Date.parse(b.asOf) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+}
+
+/**
+ * The sidecar of the export `latest.json` names, or `undefined` when none is published
+ * or the pointer or the sidecar cannot be read (gone or damaged): no reader can follow
+ * such a pointer, so the commit replaces it, with a warning naming what is wrong.
+ * @throws store errors other than a missing object, unchanged.
+ */
+async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undefined> {
+  try {
+    return await ctx.catalog.latest.loadMetadata();
+  } catch (error) {
+    if (!(error instanceof ObjectNotFoundError || error instanceof DatasetFormatError)) throw error;
+    ctx.log.warn({ err: error }, `${ctx.catalog.latest.uri} names no export that can be read, so it is replaced: ${error.message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Makes `metadata`'s export the latest, unless the pointer names a later one (of a later
+ * as-of time, or of the same as-of time and a later run: {@link compareExports}), and
+ * leaves the copies under `exports/<data set>/latest/` (for readers that cannot follow
+ * the pointer: every file the sidecar lists and no other) those of the export the pointer
+ * names. An export not made the latest stays committed under `exports/<data set>/<run-id>/`,
+ * and the log says why, with both as-of times. Commits may run side by side (`score` takes
+ * no lock), so after copying it reads the pointer again: an earlier export that overwrote
+ * it is overwritten in turn, and copies of another run than the pointer's are made again
+ * from the pointer, so the copies end in step with the pointer. Without a conditional
+ * write of the pointer one window remains: a commit that stalls between reading and
+ * writing the pointer through the whole of a commit of a later export leaves its earlier
+ * export as the latest. A failure leaves the copies mixed until the next commit or gc
+ * re-syncs them.
  */
 async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promise<void> {
   const { latest } = ctx.catalog;
   const runId = metadata.runId;
   for (let round = 0; round < LATEST_ROUNDS; round++) {
-    const current = await latest.load();
-    if (current === undefined || current.runId < runId) {
+    const current = await latestMetadata(ctx);
+    const later = current !== undefined && compareExports(current, metadata) > 0 ? current : undefined;
+    if (later === undefined && current?.runId !== runId) {
       const info = await latest.publish(runId);
       ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-    } else if (current.runId > runId && round === 0) {
-      ctx.log.warn({ runId, latest: current.runId }, `${latest.uri} names the later run ${current.runId}: run ${runId} is committed but not published as latest`);
+    } else if (later !== undefined && round === 0) {
+      const why = Date.parse(later.asOf) === Date.parse(metadata.asOf)
+        ? `the later run ${later.runId} of the same as-of time ${metadata.asOf}`
+        : `run ${later.runId} as of ${later.asOf}, later than this run's as-of time ${metadata.asOf}`;
+      ctx.log.warn(
+        { runId, asOf: metadata.asOf, latest: later.runId, latestAsOf: later.asOf },
+        `run ${runId} is committed under ${ctx.catalog.exports.uri(runId)} but not made the latest export: ${latest.uri} names ${why}`,
+      );
     }
-    const target = current === undefined || current.runId <= runId ? metadata : await latest.loadMetadata();
-    if (target === undefined) continue;
+    const target = later ?? metadata;
     if ((await latest.copiedRunId()) !== target.runId || round > 0) {
       for (const copy of await latest.refreshCopies(target)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
     }
@@ -80,8 +116,9 @@ async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promi
  * Commits run `runId` scored in `count` shards: checks the N markers agree,
  * merges the shards' lists (customer id, then rank), writes the export and its
  * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
- * already names a later run, and refreshes the `exports/latest/` convenience copy of
- * every file the sidecar lists, and the sidecar.
+ * already names a later export (of a later as-of time, or of the same one and a later
+ * run), and refreshes the `exports/latest/` convenience copy of every file the sidecar
+ * lists, and the sidecar, from the export the pointer names.
  * Idempotent: committing again writes the same bytes.
  * @throws ScoringInputError when a shard's marker is missing or the shards disagree.
  */

@@ -102,8 +102,8 @@ const RUN_ID_SKEW_MS = 10 * 60_000;
 /**
  * Checks that scoring may write under run id `runId` given on the command line:
  * its start time is not in the future (it would sort after every later run, so
- * no later run could be published as latest), and the run is not committed (a
- * committed run is never rewritten in place).
+ * no later run of the same as-of time could be published as latest), and the run
+ * is not committed (a committed run is never rewritten in place).
  * @throws ScoringInputError quoting the run id.
  */
 async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Promise<void> {

@@ -2,7 +2,9 @@
  * The published export of a data set: the pointer `exports/<data set>/latest.json`,
  * the switch readers follow (written last, one atomic put), and the convenience
  * copies under `exports/<data set>/latest/` for readers that cannot follow it (each copy is atomic,
- * the copies are not switched together with the pointer).
+ * the copies are not switched together with the pointer). The pointer names the run only; the
+ * commit (`scoring/publish-export.ts`) reads the as-of time from the sidecar it names, to keep it
+ * on the export of the latest as-of time.
  */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';

@@ -2,7 +2,7 @@
  * Exports on the real data: CSV, Parquet and JSON Lines of one scoring run hold
  * the same rows (the Parquet file read by an independent reader, DuckDB), the
  * sidecar's checksums match the files, `exports/online-retail/latest.json` moves only when a
- * run is complete, a committed run is never scored into again, and `berserkr
+ * run is complete, and not back to an earlier as-of time, a committed run is never scored into again, and `berserkr
  * export` re-exports chosen lists, or their first items or likelier ones, without rescoring.
  */
 import { createHash } from 'node:crypto';
@@ -191,5 +191,22 @@ describe('top-K exports', () => {
     const shards = await runCli(scoreArgs(lake, modelId, '--shards', '4'));
     expect([shards.code, shards.stderr]).toEqual([2, expect.stringContaining('--shards <n> is for --commit')]);
     expect(readFileSync(join(lake, 'exports/online-retail/latest.json')).equals(latest)).toBe(true);
+  }, TIMEOUT_MS);
+
+  test('latest.json stays on the export of the latest as-of time when a later run scores an earlier one (a backfill)', async () => {
+    const end = await runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--as-of', '2011-12-10T00:00:00Z')]);
+    expect(ok(end)).toEqual([0, '']);
+    const late = JSON.parse(end.stdout).scoringRun as string;
+    expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(late);
+    const backfill = await runCli(['--output', 'json', ...scoreArgs(lake, modelId)]);
+    expect(ok(backfill)).toEqual([0, '']);
+    const runId = JSON.parse(backfill.stdout).scoringRun as string;
+    expect(runId > late).toBe(true);
+    expect(readJson<ExportMetadata>(lake, `exports/online-retail/${runId}/_metadata.json`)).toMatchObject({ runId, asOf: '2011-11-09T00:00:00.000Z' });
+    expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(late);
+    expect(readJson(lake, 'exports/online-retail/latest/_metadata.json')).toMatchObject({ runId: late, asOf: '2011-12-10T00:00:00.000Z' });
+    expect(jsonLogs(backfill.stderr).filter((l) => l.level === 'warn').map((l) => l.msg)).toContainEqual(
+      expect.stringMatching(`^run ${runId} is committed under \\S+/exports/online-retail/${runId}/ but not made the latest export: \\S+/latest\\.json names run ${late} as of 2011-12-10T00:00:00\\.000Z, later than this run's as-of time 2011-11-09T00:00:00\\.000Z$`),
+    );
   }, TIMEOUT_MS);
 });

@@ -1,9 +1,13 @@
 /**
- * scoring/publish-export.ts: commits side by side (score takes no lock) leave
- * latest.json on the latest run and the copies under latest/ in step with it.
+ * scoring/publish-export.ts: latest.json names the export of the latest as-of time
+ * (of those, the later run), so a backfill at an earlier as-of time is committed
+ * beside it and not made latest; commits side by side (score takes no lock) leave
+ * latest.json on the latest export and the copies under latest/ in step with it.
  */
 import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { Catalog, type ShardMarker } from '../../lib/catalog';
+import { createLogger } from '../../lib/log';
+import type { StageContext } from '../../lib/stage-context';
 import { commitStep } from '../../scoring/publish-export';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
@@ -11,10 +15,21 @@ import { retailContext } from '../helpers/stage-context';
 const OLDER = '20111109T000000Z-aaaaaa';
 const NEWER = '20111110T000000Z-bbbbbb';
 
+const AS_OF = '2011-11-09T00:00:00.000Z';
+/** The as-of time of a backfill, a month before {@link AS_OF}. */
+const BACKFILL_AS_OF = '2011-10-10T00:00:00.000Z';
+
 const context = (lake: MemoryStore) => retailContext(lake, 'score');
 
-/** Leaves run `runId` scored in one shard, its list one row of `item`, ready to commit in `formats`. */
-async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats']): Promise<void> {
+/** A context over `lake` whose warnings go to `messages`. */
+function loggedContext(lake: MemoryStore): { ctx: StageContext; messages: string[] } {
+  const messages: string[] = [];
+  const log = createLogger({ format: 'json', level: 'warn', sink: { write: (chunk: string) => void messages.push(JSON.parse(chunk).msg) } });
+  return { ctx: { ...context(lake), log }, messages };
+}
+
+/** Leaves run `runId` scored in one shard at `asOf`, its list one row of `item`, ready to commit in `formats`. */
+async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats'], asOf = AS_OF): Promise<void> {
   const shard = { index: 0, count: 1 };
   const lists = new Table({
     customer_id: vectorFromArray(['c1'], new Utf8()),
@@ -24,7 +39,7 @@ async function scored(catalog: Catalog, runId: string, item: string, formats: Sh
   });
   await catalog.shards.saveLists(runId, shard, lists);
   await catalog.shards.publishMarker({
-    runId, shard, modelId: 'm', asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [],
+    runId, shard, modelId: 'm', asOf, horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [],
   });
 }
 
@@ -84,5 +99,78 @@ describe('commitStep beside another commit', () => {
     expect(raced.done).toBe(true);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
     expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+  });
+});
+
+describe('commitStep and the as-of time of the latest export', () => {
+  it('commits a backfill at an earlier as-of time beside the latest export without making it latest, and says why', async () => {
+    const lake = new MemoryStore();
+    const { ctx, messages } = loggedContext(lake);
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv'], BACKFILL_AS_OF);
+    await commitStep(ctx, OLDER, 1);
+    // Run later (a past month run again), at an earlier as-of time.
+    await commitStep(ctx, NEWER, 1);
+    expect(await ctx.catalog.exports.loadMetadata(NEWER)).toMatchObject({ runId: NEWER, asOf: BACKFILL_AS_OF });
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
+    expect(messages).toEqual([
+      `run ${NEWER} is committed under memory://test/exports/online-retail/${NEWER}/ but not made the latest export: memory://test/exports/online-retail/latest.json `
+        + `names run ${OLDER} as of ${AS_OF}, later than this run's as-of time ${BACKFILL_AS_OF}`,
+    ]);
+  });
+
+  it('makes the export of a later as-of time the latest over a later run at an earlier one', async () => {
+    const lake = new MemoryStore();
+    const { ctx, messages } = loggedContext(lake);
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv'], BACKFILL_AS_OF);
+    await commitStep(ctx, NEWER, 1);
+    await commitStep(ctx, OLDER, 1);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
+    expect(messages).toEqual([]);
+  });
+
+  it('names the later run of the same as-of time when an earlier run is not made latest', async () => {
+    const lake = new MemoryStore();
+    const { ctx, messages } = loggedContext(lake);
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv']);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv']);
+    await commitStep(ctx, NEWER, 1);
+    await commitStep(ctx, OLDER, 1);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(messages).toEqual([expect.stringContaining(`but not made the latest export: memory://test/exports/online-retail/latest.json names the later run ${NEWER} of the same as-of time ${AS_OF}`)]);
+  });
+
+  it('takes latest.json back from a backfill of a later run that overwrote it while its copies were made', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv'], BACKFILL_AS_OF);
+    await commitStep(ctx, NEWER, 1);
+    // The backfill's commit, which read latest.json before this one flipped it, flips it back mid-copy.
+    const raced = commitBefore(lake, ctx.catalog, 'top-k.csv', NEWER);
+    await commitStep(ctx, OLDER, 1);
+    expect(raced.done).toBe(true);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
+  });
+
+  it('replaces a pointer that names no export it can read, whatever its run, and says so', async () => {
+    const gone = '20111120T000000Z-cccccc';
+    for (const [pointer, problem] of [
+      [JSON.stringify({ runId: gone, metadata: `exports/online-retail/${gone}/_metadata.json` }), `object not found: memory://test/exports/online-retail/${gone}/_metadata.json`],
+      ['[]', 'invalid latest export pointer memory://test/exports/online-retail/latest.json: field (root): Expected object, received array'],
+    ]) {
+      const lake = new MemoryStore();
+      const { ctx, messages } = loggedContext(lake);
+      await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv']);
+      await lake.put('exports/online-retail/latest.json', pointer);
+      await commitStep(ctx, OLDER, 1);
+      expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+      expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa' }, sidecar: OLDER });
+      expect(messages).toEqual([`memory://test/exports/online-retail/latest.json names no export that can be read, so it is replaced: ${problem}`]);
+    }
   });
 });
