@@ -38,6 +38,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'SubsetExportError',
   'ExportFilterError',
   'ModelMismatchError',
+  'AsOfAfterDataError',
 ]);
 
 /** The exit code of an error that stopped a command: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */

@@ -21,7 +21,7 @@ import { runIdStart } from '../lib/catalog/run-id';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
-import { ScoringInputError } from './errors';
+import { AsOfAfterDataError, ScoringInputError } from './errors';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
@@ -119,6 +119,31 @@ async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Pr
 }
 
 /**
+ * Checks that the data reach near enough to the as-of time T for lists at T: the last
+ * purchase is at most one horizon (H days) before it. Data that end a few days before T
+ * (scoring at the present time, data that arrive daily) are what a production schedule
+ * scores. Further after the data, the H days and more before T hold none, which the
+ * features take for days without purchases; and the export, of a later as-of time than
+ * any run on the data can have, would stay the latest export until a run at a later one.
+ * @param time purchase event times, ms UTC, ascending, not empty.
+ * @param asOf T, ms UTC.
+ * @param horizonDays H.
+ * @throws AsOfAfterDataError naming the as-of time, the last purchase, the latest as-of
+ *   time the data allow, and what to do.
+ */
+export function checkDataReach(time: Float64Array | readonly number[], asOf: number, horizonDays: number): void {
+  const last = time[time.length - 1];
+  const latest = last + horizonDays * DAY_MS;
+  if (asOf <= latest) return;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  throw new AsOfAfterDataError(
+    `the as-of time ${iso(asOf)} is ${((asOf - last) / DAY_MS).toFixed(1)} days after the data, whose last purchase is at ${iso(last)}: `
+      + `more than the ${horizonDays}-day horizon without data, which the features would take for days without purchases, and the export would stay the latest until a run at a later as-of time; `
+      + `pass an --as-of up to ${iso(latest)} (or none: just after the last purchase), or ingest the newer data first`,
+  );
+}
+
+/**
  * Removes what an earlier attempt at this shard of a given run id left (a killed or
  * retried shard): its marker first, so that no commit takes the shard as done, then
  * its lists and scored parts, which this attempt may write fewer of.
@@ -135,7 +160,8 @@ async function removeEarlierAttempt(ctx: StageContext, runId: string, shard: Sha
  * top-K lists and, last, its marker. See the file comment for the layout.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
  *   when its features differ from the feature set's; ScoringInputError when a given
- *   `runId` starts in the future or is committed already.
+ *   `runId` starts in the future or is committed already; AsOfAfterDataError when the
+ *   as-of time is more than a horizon after the data ({@link checkDataReach}).
  */
 export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
   const log = ctx.log.child({ stage: 'scoring' });
@@ -151,6 +177,7 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
     const first = events.time.length === 0 ? 'no purchase event' : `the first purchase is at ${new Date(events.time[0]).toISOString()}`;
     throw new ScoringInputError(`no customer is known at as-of ${new Date(o.asOf).toISOString()}, so there is nothing to score: ${first}`);
   }
+  checkDataReach(events.time, o.asOf, o.horizonDays);
   const customers = shardCustomers(events.customerIds, known, shard);
   const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
   const recall = { found: 0, total: 0 };

@@ -182,10 +182,12 @@ describe('top-K exports', () => {
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('expected a number from 0 to 1 such as 0.05, got "1.5"')]);
   }, TIMEOUT_MS);
 
-  test('score refuses an as-of before the data, and shard options that could never be merged, leaving latest as it was', async () => {
+  test('score refuses an as-of before the data or more than a horizon after it, and shard options that could never be merged, leaving latest as it was', async () => {
     const latest = readFileSync(join(lake, 'exports/online-retail/latest.json'));
     const early = await runCli(scoreArgs(lake, modelId, '--as-of', '2000-01-01'));
     expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('no customer is known at as-of 2000-01-01T00:00:00.000Z, so there is nothing to score: the first purchase is at 2010-12-01T08:26:00.000Z')]);
+    const late = await runCli(scoreArgs(lake, modelId, '--as-of', '2012-12-09'));
+    expect([late.code, late.stderr]).toEqual([2, expect.stringContaining('the as-of time 2012-12-09T00:00:00.000Z is 365.5 days after the data, whose last purchase is at 2011-12-09T12:50:00.000Z: more than the 30-day horizon without data')]);
     const lone = await runCli(scoreArgs(lake, modelId, '--shard', '0/2'));
     expect([lone.code, lone.stderr]).toEqual([2, expect.stringContaining('--shard 0/2 needs --run-id <id>')]);
     const shards = await runCli(scoreArgs(lake, modelId, '--shards', '4'));
@@ -194,7 +196,8 @@ describe('top-K exports', () => {
   }, TIMEOUT_MS);
 
   test('latest.json stays on the export of the latest as-of time when a later run scores an earlier one (a backfill)', async () => {
-    const end = await runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--as-of', '2011-12-10T00:00:00Z')]);
+    // At the present time of a schedule, days after the last purchase (2011-12-09T12:50:00Z).
+    const end = await runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--as-of', '2011-12-14T00:00:00Z')]);
     expect(ok(end)).toEqual([0, '']);
     const late = JSON.parse(end.stdout).scoringRun as string;
     expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(late);
@@ -204,9 +207,9 @@ describe('top-K exports', () => {
     expect(runId > late).toBe(true);
     expect(readJson<ExportMetadata>(lake, `exports/online-retail/${runId}/_metadata.json`)).toMatchObject({ runId, asOf: '2011-11-09T00:00:00.000Z' });
     expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(late);
-    expect(readJson(lake, 'exports/online-retail/latest/_metadata.json')).toMatchObject({ runId: late, asOf: '2011-12-10T00:00:00.000Z' });
+    expect(readJson(lake, 'exports/online-retail/latest/_metadata.json')).toMatchObject({ runId: late, asOf: '2011-12-14T00:00:00.000Z' });
     expect(jsonLogs(backfill.stderr).filter((l) => l.level === 'warn').map((l) => l.msg)).toContainEqual(
-      expect.stringMatching(`^run ${runId} is committed under \\S+/exports/online-retail/${runId}/ but not made the latest export: \\S+/latest\\.json names run ${late} as of 2011-12-10T00:00:00\\.000Z, later than this run's as-of time 2011-11-09T00:00:00\\.000Z$`),
+      expect.stringMatching(`^run ${runId} is committed under \\S+/exports/online-retail/${runId}/ but not made the latest export: \\S+/latest\\.json names run ${late} as of 2011-12-14T00:00:00\\.000Z, later than this run's as-of time 2011-11-09T00:00:00\\.000Z$`),
     );
   }, TIMEOUT_MS);
 });
