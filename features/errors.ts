@@ -66,3 +66,13 @@ export class NoPurchaseEventsError extends Error {
     super(`no purchase events: the purchase rules of data set ${JSON.stringify(dataset)} keep none of its ${counts.read} clean lines (${parts.join('; ')}); check purchase: in its configuration`);
   }
 }
+
+/**
+ * The as-of time lies after what the data allow (training: past the day of the last
+ * purchase; scoring: more than a horizon after it), so days without data would count
+ * as days without purchases. `--as-of` is to change, or newer data to ingest: bad
+ * usage (exit 2, `cli/exit.ts`).
+ */
+export class AsOfAfterDataError extends Error {
+  override readonly name = 'AsOfAfterDataError';
+}

@@ -20,18 +20,6 @@ export class ModelMismatchError extends ScoringInputError {
   }
 }
 
-/**
- * The as-of time lies more than a horizon after the data's last purchase: the lists
- * would take the days without data for days without purchases. `--as-of` is to
- * change, or newer data to ingest: bad usage.
- */
-export class AsOfAfterDataError extends ScoringInputError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AsOfAfterDataError';
-  }
-}
-
 /** A re-export asks for more than its source export holds (`--top-k` over the export's K). */
 export class ExportFilterError extends Error {
   constructor(message: string) {

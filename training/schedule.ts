@@ -1,5 +1,6 @@
 /** The cut-off schedule of a training at an as-of time. */
 import { DAY_MS } from '../lib/schema';
+import { AsOfAfterDataError } from '../features/errors';
 import { TrainingInputError } from './errors';
 
 /**
@@ -49,7 +50,7 @@ export function checkHistory(time: Float64Array | readonly number[], schedule: {
  * data would count as days without purchases.
  * @param time purchase event times, ms UTC, ascending, not empty.
  * @param asOf T, ms UTC.
- * @throws TrainingInputError naming the last purchase, the latest as-of time the
+ * @throws AsOfAfterDataError naming the last purchase, the latest as-of time the
  *   data allow, and what to do.
  */
 export function checkRecency(time: Float64Array | readonly number[], asOf: number): void {
@@ -57,7 +58,7 @@ export function checkRecency(time: Float64Array | readonly number[], asOf: numbe
   const latest = (Math.floor(last / DAY_MS) + 1) * DAY_MS;
   if (asOf <= latest) return;
   const iso = (ms: number): string => new Date(ms).toISOString();
-  throw new TrainingInputError(
+  throw new AsOfAfterDataError(
     `the as-of time ${iso(asOf)} is after the data, whose last purchase is at ${iso(last)}: the validation labels before it would take the days without data for days without purchases, `
       + `and calibrate the probabilities too low; pass an --as-of up to ${iso(latest)} (or none: just after the last purchase), or ingest the newer data first`,
   );

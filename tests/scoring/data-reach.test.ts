@@ -7,7 +7,7 @@ import { EXIT, exitCodeOf } from '../../cli/exit';
 import { buildEventIndex } from '../../features/event-index';
 import { purchaseEvents } from '../../features/events';
 import { DAY_MS } from '../../lib/schema';
-import { AsOfAfterDataError } from '../../scoring/errors';
+import { AsOfAfterDataError } from '../../features/errors';
 import { checkDataReach, scoreStep } from '../../scoring/runner';
 import { cleanTable, RETAIL_RULES, syntheticShop } from '../features/fixtures';
 import { MemoryStore } from '../helpers/memory-store';

@@ -1,3 +1,4 @@
+import { AsOfAfterDataError } from '../../features/errors';
 import { TrainingInputError } from '../../training/errors';
 import { checkHistory, checkRecency, trainingSchedule } from '../../training/schedule';
 
@@ -52,7 +53,7 @@ describe('checkRecency', () => {
   });
 
   it('refuses a later one, whose validation labels would take the days without data for days without purchases', () => {
-    expect(() => checkRecency(time, Date.parse('2011-12-10T00:00:00.001Z'))).toThrow(TrainingInputError);
+    expect(() => checkRecency(time, Date.parse('2011-12-10T00:00:00.001Z'))).toThrow(AsOfAfterDataError);
     expect(() => checkRecency(time, Date.parse('2011-12-24T00:00:00Z'))).toThrow(
       'the as-of time 2011-12-24T00:00:00.000Z is after the data, whose last purchase is at 2011-12-09T12:50:00.000Z: the validation labels before it would take the days without data for days without purchases, '
         + 'and calibrate the probabilities too low; pass an --as-of up to 2011-12-10T00:00:00.000Z (or none: just after the last purchase), or ingest the newer data first',
