@@ -37,6 +37,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'StoreConfigError',
   'SubsetExportError',
   'ExportFilterError',
+  'CustomerListError',
   'ModelMismatchError',
   'AsOfAfterDataError',
 ]);

@@ -20,6 +20,14 @@ export class ModelMismatchError extends ScoringInputError {
   }
 }
 
+/** A `--customers` file that is no list of customer ids (empty, or CSV rows): the file is to fix, bad usage. */
+export class CustomerListError extends ScoringInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CustomerListError';
+  }
+}
+
 /** A re-export asks for more than its source export holds (`--top-k` over the export's K). */
 export class ExportFilterError extends Error {
   constructor(message: string) {
