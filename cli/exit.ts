@@ -40,6 +40,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'CustomerListError',
   'ModelMismatchError',
   'AsOfAfterDataError',
+  'NoTruthError',
 ]);
 
 /** The exit code of an error that stopped a command: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */

@@ -9,6 +9,7 @@ import type { ExportMetadata } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
+import { NoTruthError } from './errors';
 import { readPublished, requireWholeExport } from './published';
 import { publishedExport } from '../scoring/published';
 
@@ -42,7 +43,7 @@ export async function evaluateStep(
  * Evaluates the export of scoring run `runId` (default: the one
  * `exports/<data set>/latest.json` names), its top-K lists and all its scored pairs,
  * against the truth of the lake's current events.
- * @throws Error when the data does not reach the export's horizon (no truth yet);
+ * @throws NoTruthError when the data does not reach the export's horizon;
  *   SubsetExportError for an export of chosen customers; the errors of {@link readPublished}.
  */
 export async function evaluateExport(ctx: StageContext, runId: string | undefined): Promise<{ meta: ExportMetadata; rows: SystemMetrics[] }> {
@@ -50,6 +51,6 @@ export async function evaluateExport(ctx: StageContext, runId: string | undefine
   const index = await eventsStep(ctx);
   const { meta, lists, scored } = await readPublished(ctx.catalog, index, runId);
   const rows = await evaluateStep(ctx, index, Date.parse(meta.asOf), meta.horizonDays, meta.k, { name: meta.modelId, lists, scored });
-  if (rows === undefined) throw new Error(`export of run ${meta.runId} is as of ${meta.asOf}: the data does not reach ${meta.horizonDays} days after it, so there is no truth yet`);
+  if (rows === undefined) throw new NoTruthError(`export of run ${meta.runId} is as of ${meta.asOf}: the data does not reach ${meta.horizonDays} days after it, so there is no truth yet`);
   return { meta, rows };
 }

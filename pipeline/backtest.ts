@@ -14,6 +14,7 @@ import { trainChallenger } from '../training/challenger';
 import { configHash } from '../lib/config';
 import { procedureSettings, type TrainSettings } from '../training/options';
 import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from '../evaluation/evaluate';
+import { NoTruthError } from '../evaluation/errors';
 
 /** One as-of time of a backtest. */
 export interface BacktestRow {
@@ -28,15 +29,15 @@ export interface BacktestRow {
 
 /**
  * Checks that the data reach H days after `asOf` (ms since the epoch), so that a backtest there has its truth.
- * @throws Error naming the as-of time when they do not.
+ * @throws NoTruthError naming the as-of time when they do not.
  */
 function requireTruth(index: EventIndex, asOf: number, horizonDays: number): void {
-  if (!canEvaluate(index, asOf, horizonDays)) throw new Error(`backtest as-of ${new Date(asOf).toISOString()}: the data ends before ${horizonDays} days after it, so there is no truth`);
+  if (!canEvaluate(index, asOf, horizonDays)) throw new NoTruthError(`backtest as-of ${new Date(asOf).toISOString()}: the data ends before ${horizonDays} days after it, so there is no truth`);
 }
 
 /**
  * Trains at `asOf` (data before it only) and evaluates the calibrated model on [T, T + H).
- * @throws Error when the data ends before the horizon after `asOf` (no truth).
+ * @throws NoTruthError when the data ends before the horizon after `asOf`.
  */
 export async function backtestAt(ctx: StageContext, index: EventIndex, settings: TrainSettings, asOf: number): Promise<BacktestRow> {
   const { horizonDays, k } = settings;

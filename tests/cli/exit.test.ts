@@ -1,4 +1,5 @@
 import { EXIT, exitCodeOf } from '../../cli/exit';
+import { NoTruthError } from '../../evaluation/errors';
 import { AsOfAfterDataError } from '../../features/errors';
 import { parseCustomerList } from '../../scoring/customer-list';
 import { ExportFilterError, ModelMismatchError, ScoringInputError } from '../../scoring/errors';
@@ -27,5 +28,7 @@ describe('exitCodeOf', () => {
     const refusal = refusalOf(() => checkRecency([Date.parse('2011-12-09T12:50:00Z')], Date.parse('2011-12-24T00:00:00Z')));
     expect(refusal).toBeInstanceOf(AsOfAfterDataError);
     expect(exitCodeOf(refusal)).toBe(EXIT.usage);
+    // And an as-of time whose truth the data do not reach yet, in backtest and evaluate.
+    expect(exitCodeOf(new NoTruthError('backtest as-of 2011-12-01T00:00:00.000Z: the data ends before 30 days after it, so there is no truth'))).toBe(EXIT.usage);
   });
 });

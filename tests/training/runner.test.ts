@@ -32,6 +32,7 @@ import { backtest } from '../../pipeline/backtest';
 import { trainStep } from '../../training/runner';
 import { resolveModelId, scoreStep } from '../../scoring/runner';
 import { MemoryStore } from '../helpers/memory-store';
+import { NoTruthError } from '../../evaluation/errors';
 
 const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
@@ -190,7 +191,9 @@ describe('backtest', () => {
     const { ctx, index, asOf } = await context();
     const { asOf: _, ...procedure } = settings(asOf, 16);
     const late = new Date(asOf - 86_400_000).toISOString();
-    await expect(backtest(ctx, index, procedure, [asOf - 30 * 86_400_000, asOf - 86_400_000])).rejects.toThrow(`backtest as-of ${late}: the data ends before 30 days after it, so there is no truth`);
+    const refusal = backtest(ctx, index, procedure, [asOf - 30 * 86_400_000, asOf - 86_400_000]);
+    await expect(refusal).rejects.toThrow(`backtest as-of ${late}: the data ends before 30 days after it, so there is no truth`);
+    await expect(refusal).rejects.toBeInstanceOf(NoTruthError);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
   });
 });
