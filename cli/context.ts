@@ -7,6 +7,7 @@
  */
 import { Catalog, LakeLayoutError } from '../lib/catalog';
 import { configHash, readConfig } from '../lib/config';
+import { RunInterruptedError, stopReason } from '../lib/interrupt';
 import { createLogger, Logger, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../lib/log';
 import { createProgress, type Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
@@ -45,13 +46,8 @@ export function commandLogger(options: GlobalOptions, command: string, progress?
 /** What a command runs with: the context of the stages' runners (`lib/stage-context.ts`). */
 export type CommandContext = StageContext;
 
-/** The command was asked to stop (signal or lost lock) and stopped before step `step`. */
-export class RunInterruptedError extends Error {
-  constructor(readonly step: string, readonly why: string) {
-    super(`stopped before step "${step}": ${why}; every output published so far is complete, nothing of the remaining steps was written`);
-    this.name = 'RunInterruptedError';
-  }
-}
+/** The error a command stops with when asked to (`lib/interrupt.ts`, where the stages find it too). */
+export { RunInterruptedError };
 
 /**
  * A run recorder that refuses to start a step once `signal` is aborted, so an
@@ -65,7 +61,7 @@ class InterruptibleRunRecorder extends RunRecorder {
   }
 
   override async step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
-    if (this.signal.aborted) throw new RunInterruptedError(name, String((this.signal.reason as Error | undefined)?.message ?? this.signal.reason));
+    if (this.signal.aborted) throw new RunInterruptedError(name, stopReason(this.signal));
     return super.step(name, fn);
   }
 }
@@ -76,10 +72,11 @@ let shutdown: AbortController | undefined;
 
 /**
  * The process-wide stop signal: the first SIGTERM or SIGINT aborts it (the
- * command finishes its current step, writes its run record, releases its lock
- * and exits with 128 + the signal number); a second one exits at once. Object
- * writes are atomic, so even then no object is half-written; a held lock then
- * stays until its lease expires.
+ * command finishes its current step, or stops a long one between its units of
+ * work, writes its run record, releases its lock and exits with 128 + the signal
+ * number); a second one exits at once, as soon as the event loop runs its
+ * handler. Object writes are atomic, so even then no object is half-written; a
+ * held lock then stays until its lease expires, and the run record `running`.
  * @param log where the two notices go.
  */
 export function shutdownSignal(log: Logger): AbortSignal {

@@ -12,11 +12,15 @@
  * another object whose key extends its own (`catalog/object-outputs.ts`). A
  * crash at any point leaves the previous ledger and its parts intact (and the
  * next run reads the objects of the crashed one again). One writer per data set
- * at a time is assumed.
+ * at a time is assumed. A run asked to stop (`signal`) ends the same way between
+ * objects: it abandons the object it is reading at its next part (deleting the
+ * parts it wrote, which no ledger lists), reads no other, and commits the
+ * objects it read whole.
  */
 import { randomBytes } from 'crypto';
 import { Catalog, checkAttemptId, configurationGroups, MixedConfigurationError, RawObjects, type ContentChecksum, type IngestParts, type Ledger, type LedgerEntry } from '../lib/catalog';
 import { configHash, rowsHash } from '../lib/config';
+import { stopReason } from '../lib/interrupt';
 import { DatasetConfig } from '../lib/config-types';
 import { CALLING_THREAD_ENCODER, workerEncoder } from '../lib/parquet-encoder';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
@@ -92,6 +96,14 @@ export interface IngestAllOptions {
    * (`ingested`; or `failed`, when the run is over its budget or the ledger write fails).
    */
   onObject?: (event: IngestEvent) => void;
+  /**
+   * Asks the run to stop (SIGTERM/SIGINT, a lost lock): once it is aborted, no
+   * further object is started, and the objects being read are abandoned at their
+   * next part (their parts deleted; no event); the objects read whole by then are
+   * published as usual, and the others are named in `interrupted`. Checked between
+   * parts, so an object of one part is abandoned only before it is written.
+   */
+  signal?: AbortSignal;
 }
 
 /** What {@link IngestAllOptions.onObject} hears of one object. */
@@ -151,6 +163,15 @@ export interface IngestAllResult {
   copies: { key: string; of: string }[];
   /** The ledger as published at the end. */
   ledger: Ledger;
+  /**
+   * Set when `signal` stopped the run before every object to read was read whole:
+   * why (`received SIGTERM`), and the objects not read (abandoned while being read,
+   * or never started), in key order. Their earlier output, if any, stays published,
+   * and the next run reads them. The objects read whole before are in `ingested`
+   * (or `failed`) as in any run. Unset when the signal came after the last object was
+   * read: the run then published everything.
+   */
+  interrupted?: { reason: string; notRead: string[] };
 }
 
 /**
@@ -188,6 +209,14 @@ function defaultAttemptId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Thrown inside {@link ingestAll} to abandon the object being read when the run is asked to stop. */
+class Abandoned extends Error {
+  constructor() {
+    super('abandoned: the run was asked to stop');
+    this.name = 'Abandoned';
+  }
+}
+
 /** A part written by this run, and the data set (clean or rejects) it belongs to. */
 interface WrittenPart {
   parts: IngestParts;
@@ -220,6 +249,10 @@ interface StagedObject {
  * An object fails (and its earlier output, if any, stays published) when it cannot
  * be read whole, when it rejects more of its lines than `maxRejectRatio` allows, or
  * when the run's objects together do (then every object of the run fails, see `overBudget`).
+ *
+ * Once `signal` aborts, the run reads no further object and abandons those being
+ * read at their next part, then publishes the objects read whole as above; the
+ * result's `interrupted` names the objects not read.
  *
  * @param raw the raw store; @param lake the lake (clients passed in), read and written through the catalog of `config.name`.
  * @returns what was ingested, left unchanged and failed (each in key order), and the final ledger.
@@ -258,6 +291,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const encodeThreads = options.encodeThreads ?? 0;
   const encoder = pool === undefined && encodeThreads > 0 && todo.length > 0 ? workerEncoder(encodeThreads) : CALLING_THREAD_ENCODER;
   const staged: StagedObject[] = [];
+  const signal = options.signal;
   const parsing = new Turns();
   const fail = async (objectKey: string, e: unknown, written: WrittenPart[]): Promise<void> => {
     const error = e instanceof Error ? e : new Error(String(e));
@@ -286,6 +320,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
             entry.counts = r.value;
             break;
           }
+          // Between parts: a run asked to stop writes no further part of it.
+          if (signal?.aborted) throw new Abandoned();
           for (const [bytes, parts, keys] of [[r.value.clean, catalog.clean, entry.clean], [r.value.rejects, catalog.rejects, entry.rejects]] as const) {
             if (bytes === undefined) continue;
             const key = parts.partKey(object.key, attempt, keys.length);
@@ -306,14 +342,17 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       staged.push({ object, entry, written });
       options.onObject?.({ key: object.key, status: 'read', counts: entry.counts });
     } catch (e) {
-      await fail(object.key, e, written);
+      if (e instanceof Abandoned) {
+        // Unpublished (no ledger lists them): deleted as a failed object's; the next run reads the object again.
+        for (const { parts, key } of written) await parts.delete(key).catch(() => undefined);
+      } else await fail(object.key, e, written);
     }
   };
 
   try {
     let next = 0;
     const lanes = Array.from({ length: pool?.size ?? (encoder.threads > 0 ? 2 : 1) }, async () => {
-      while (next < todo.length) await readOne(todo[next++]);
+      while (next < todo.length && !signal?.aborted) await readOne(todo[next++]);
     });
     await Promise.all(lanes);
   } finally {
@@ -321,6 +360,11 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     await encoder.close();
   }
   const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  if (signal?.aborted) {
+    const read = new Set([...staged.map((s) => s.object.key), ...result.failed.map((f) => f.key)]);
+    const notRead = todo.map((o) => o.key).filter((key) => !read.has(key)).sort();
+    if (notRead.length > 0) result.interrupted = { reason: stopReason(signal), notRead };
+  }
   staged.sort((a, b) => byKey(a.object, b.object));
   if (staged.length > 0) await publish(staged);
   result.ingested.sort(byKey);

@@ -3,13 +3,17 @@
  * (key, ETag, configuration), with every object's outcome logged and recorded,
  * the objects it does not take (not matching `raw.pattern`, or of an unsupported
  * compression) included, with their reason, and a run over its reject budget
- * logged and recorded with its figures.
+ * logged and recorded with its figures. A run asked to stop (`ctx.signal`) stops
+ * between raw objects: what it read whole is published, and the step fails with a
+ * RunInterruptedError naming the objects left for the next run.
  */
 import { objectCompression } from './ingest';
 import { createLzoRegistry } from './lzo1x';
 import { rejectAllowance, unreadableLines } from './reject-budget';
 import { ingestAll, IngestAllResult } from './run';
 import { RawObjects } from '../lib/catalog';
+import type { ObjectInfo } from '../lib/store/store';
+import { RunInterruptedError } from '../lib/interrupt';
 import { defaultEncoderThreads } from '../lib/parquet-encoder';
 import type { StageContext } from '../lib/stage-context';
 
@@ -27,7 +31,11 @@ export interface IngestStepOptions {
 
 /**
  * Ingests new or changed raw objects; failed objects are reported, not thrown.
- * @throws the error of the ledger write when the run's commit failed (`unpublished`), after logging and recording the objects.
+ * When `ctx.signal` aborts while objects are still to read, ingest reads no further
+ * object (`ingestAll`'s `signal`), publishes those it read whole, logs and records
+ * them as any run does (and `ingest.not_read`), and the step `ingest` fails.
+ * @throws the error of the ledger write when the run's commit failed (`unpublished`), after logging and recording the objects;
+ *   else RunInterruptedError (step `ingest`, naming how many objects were published and which were left) when stopped.
  */
 export async function ingestStep(ctx: StageContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
   const log = ctx.log.child({ stage: 'ingest' });
@@ -44,29 +52,52 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
   }
   const bar = ctx.progress.bar('ingest', taken.length, 'objects');
   const read = new Set<string>();
-  const result = await ctx.run.step('ingest', () =>
-    ingestAll(raw.store, ctx.catalog.store, ctx.config, {
+  const result = await ctx.run.step('ingest', async () => {
+    const r = await ingestAll(raw.store, ctx.catalog.store, ctx.config, {
       codecs: createLzoRegistry(),
       maxRejectRatio: options.maxRejectRatio,
       requireChecksum: options.requireChecksum,
       encodeThreads: options.encodeThreads ?? defaultEncoderThreads(),
       forgetMissing: options.forgetMissing,
+      signal: ctx.signal,
       onObject: (e) => {
         if (e.status === 'read') read.add(e.key);
         if (e.status === 'read' || (e.status === 'failed' && !read.has(e.key))) bar.increment();
         if (e.status === 'failed') log.error({ object: e.key, err: e.error }, `cannot ingest ${raw.uri(e.key)}`);
         else log.info({ object: e.key, ...e.counts }, e.status);
       },
-    }),
-  );
-  bar.stop();
+    });
+    bar.stop();
+    if (r.interrupted === undefined) return r;
+    // Stopped: the step fails, with what it published recorded as any run's.
+    recordIngest(ctx, raw, taken, r);
+    const { notRead, reason } = r.interrupted;
+    const left = `${notRead.slice(0, 3).join(', ')}${notRead.length > 3 ? ', …' : ''}`;
+    const done = r.ingested.length + r.failed.length;
+    throw r.unpublished ?? new RunInterruptedError(
+      'ingest',
+      reason,
+      `after reading ${done} of ${done + notRead.length} new or changed raw objects`,
+      `${r.ingested.length} read whole ${r.ingested.length === 1 ? 'is' : 'are'} published${r.failed.length > 0 ? `, ${r.failed.length} failed` : ''}; ${notRead.length} not read (${left}) ${notRead.length === 1 ? 'is' : 'are'} left for the next run, ${notRead.length === 1 ? 'its' : 'their'} earlier output, if any, still published`,
+    );
+  });
+  recordIngest(ctx, raw, taken, result);
+  if (result.unpublished !== undefined) throw result.unpublished;
+  return result;
+}
+
+/** Logs and records the outcome of an ingest: its figures, outputs, warnings and failures. */
+function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], result: IngestAllResult): void {
+  const log = ctx.log.child({ stage: 'ingest' });
   const over = result.overBudget;
   if (over !== undefined) {
     const figures = { objects: over.objectKeys.length, read: over.counts.read, rejected: unreadableLines(over.counts), maxRejectRatio: over.maxRejectRatio, allowed: rejectAllowance(over.counts.read, over.maxRejectRatio) };
     log.error({ rejectBudget: figures }, over.message);
     ctx.run.fail(over, 'ingest');
   }
-  ctx.run.input(raw.store.uri, taken);
+  const notRead = result.interrupted?.notRead ?? [];
+  const unread = new Set(notRead);
+  ctx.run.input(raw.store.uri, taken.filter((o) => !unread.has(o.key)));
   for (const { entry } of result.ingested) {
     ctx.run.count('ingest.read', entry.counts.read);
     ctx.run.count('ingest.clean', entry.counts.clean);
@@ -103,10 +134,10 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
     ctx.run.fail(result.mixedConfiguration, 'ingest');
   }
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
+  if (notRead.length > 0) ctx.run.count('ingest.not_read', notRead.length);
   log.info(
-    { ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.length },
-    `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed`,
+    { ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.length, ...(result.interrupted === undefined ? {} : { notRead: notRead.length }) },
+    `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed`
+      + (result.interrupted === undefined ? '' : `, ${notRead.length} not read (${result.interrupted.reason}: stopped)`),
   );
-  if (result.unpublished !== undefined) throw result.unpublished;
-  return result;
 }

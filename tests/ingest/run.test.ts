@@ -478,6 +478,72 @@ describe('ingestAll', () => {
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(6);
   });
 
+  it('stops between objects when its signal aborts: publishes the objects read whole, reads no other, and names them', async () => {
+    const { raw, lake } = setUp();
+    for (const [i, key] of ['m1.csv.lzo', 'm2.csv.lzo', 'm3.csv.lzo', 'm4.csv.lzo'].entries()) await raw.put(key, retailLzop(12, 0, 100 * i));
+    const stop = new AbortController();
+    const events: string[] = [];
+    const result = await ingestAll(raw, lake, config, {
+      ...options(),
+      signal: stop.signal,
+      onObject: (e) => {
+        events.push(`${e.status} ${e.key}`);
+        if (e.status === 'read') stop.abort(new Error('received SIGTERM')); // as the first object's reading ends
+      },
+    });
+    expect(result.interrupted).toEqual({ reason: 'received SIGTERM', notRead: ['m2.csv.lzo', 'm3.csv.lzo', 'm4.csv.lzo'] });
+    expect([result.ingested.map((i) => i.key), result.failed, result.unchanged]).toEqual([['m1.csv.lzo'], [], []]);
+    expect(events).toEqual(['read m1.csv.lzo', 'ingested m1.csv.lzo']);
+    // Committed by the ledger like any run's objects; nothing of the others was written.
+    const ledger = await new Catalog(lake, 'online-retail').ledger.load();
+    expect(Object.keys(ledger.objects)).toEqual(['m1.csv.lzo']);
+    expect([...lake.objects.keys()].sort()).toEqual(['clean/online-retail/m1.csv.lzo/' + ledger.objects['m1.csv.lzo'].attempt + '/part-00000.parquet', 'ledger/online-retail.json']);
+    // The next run reads the others.
+    const next = await ingestAll(raw, lake, config, options());
+    expect([next.ingested.map((i) => i.key), next.unchanged, next.interrupted]).toEqual([['m2.csv.lzo', 'm3.csv.lzo', 'm4.csv.lzo'], ['m1.csv.lzo'], undefined]);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(48);
+  });
+
+  it('is not interrupted when its signal aborts after the last object is read: it publishes them all', async () => {
+    const { raw, lake } = setUp();
+    for (const [i, key] of ['m1.csv.lzo', 'm2.csv.lzo'].entries()) await raw.put(key, retailLzop(12, 0, 100 * i));
+    const stop = new AbortController();
+    const result = await ingestAll(raw, lake, config, { ...options(), signal: stop.signal, onObject: (e) => e.key === 'm2.csv.lzo' && e.status === 'read' && stop.abort(new Error('received SIGINT')) });
+    expect([result.ingested.map((i) => i.key), result.interrupted]).toEqual([['m1.csv.lzo', 'm2.csv.lzo'], undefined]);
+  });
+
+  it.each([
+    ['in process', {}],
+    ['with an encoder thread (two objects in hand)', { encodeThreads: 1 }],
+  ])('abandons the objects being read at their next part when its signal aborts, %s: their new parts are deleted, their earlier output stays published', async (_how, threads) => {
+    const { raw, lake } = setUp();
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
+    await ingestAll(raw, lake, config, options(20));
+    const ledgerBefore = Buffer.from(await lake.get('ledger/online-retail.json')).toString();
+    const keysBefore = [...lake.objects.keys()].sort();
+    // The object changes (100 copies of the sample: parts of 20 lines) and another lands.
+    await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'repeat.lzo'));
+    await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'sample.9.lzo'));
+    const stop = new AbortController();
+    const put = lake.put.bind(lake);
+    const written: string[] = [];
+    lake.put = async (key, body) => {
+      const info = await put(key, body);
+      written.push(key);
+      if (key.startsWith('clean/')) stop.abort(new Error('received SIGTERM')); // once its first new part is written
+      return info;
+    };
+    const events: string[] = [];
+    const result = await ingestAll(raw, lake, config, { ...options(20), ...threads, signal: stop.signal, onObject: (e) => events.push(`${e.status} ${e.key}`) });
+    expect(result.interrupted).toEqual({ reason: 'received SIGTERM', notRead: ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'] });
+    expect([result.ingested, result.failed, events]).toEqual([[], [], []]);
+    // One part was written, then deleted; the ledger was not rewritten and lists the earlier attempt, whose parts stay.
+    expect(written).toEqual([expect.stringMatching(/^clean\/online-retail\/landing\/2010-12a\.csv\.lzo\/a\d+\/part-00000\.parquet$/)]);
+    expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(ledgerBefore);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
+  });
+
   it('refuses a reject budget outside [0, 1] before writing anything', async () => {
     const { raw, lake } = setUp();
     await seed(raw);

@@ -2,7 +2,9 @@
  * pipeline/tick.ts, the runner of a `schedule` tick, over memory stores: with no
  * new raw object and a fresh champion it only ingests and logs that nothing
  * changed; without a champion it goes on into the pipeline (its events step);
- * a tick that fails after training leaves the champion pointer as it was.
+ * a tick that fails after training leaves the champion pointer as it was; a
+ * tick asked to stop stops inside its ingest (publishing the objects it read
+ * whole).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,8 @@ import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
 import { retrainTick } from '../../pipeline/tick';
+import { RunInterruptedError } from '../../lib/interrupt';
+import { retailLzop } from '../ingest/helpers';
 import { MemoryStore } from '../helpers/memory-store';
 
 const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
@@ -109,6 +113,33 @@ describe('retrainTick', () => {
     await expect(retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow('injected failure writing ledger/online-retail.json');
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
     expect(ctx.run.snapshot().errors.map((e) => e.message)).toEqual(['2010-12.csv.lzo: injected failure writing ledger/online-retail.json']);
+  });
+
+  it('stops during its ingest when its signal aborts: publishes the objects read whole, fails the ingest step, and trains nothing', async () => {
+    const lake = new MemoryStore();
+    const { ctx: base } = context(lake);
+    const stop = new AbortController();
+    const ctx = { ...base, signal: stop.signal };
+    const raw = new MemoryStore();
+    for (const [i, key] of ['a.csv.lzo', 'b.csv.lzo', 'c.csv.lzo'].entries()) await raw.put(key, retailLzop(12, 0, 100 * i));
+    const put = lake.put.bind(lake);
+    lake.put = async (key, body) => {
+      const info = await put(key, body);
+      if (key.startsWith('clean/')) stop.abort(new Error('received SIGTERM')); // the first object's only part is written
+      return info;
+    };
+    const tick = retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, ingest: { encodeThreads: 0 }, maxModelAgeMs: 7 * DAY_MS, now: () => now });
+    await expect(tick).rejects.toThrow(RunInterruptedError);
+    await expect(tick).rejects.toThrow(
+      'stopped during step "ingest" after reading 1 of 3 new or changed raw objects: received SIGTERM; 1 read whole is published; 2 not read (b.csv.lzo, c.csv.lzo) are left for the next run, their earlier output, if any, still published',
+    );
+    const record = ctx.run.snapshot();
+    expect(record.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['ingest:failed']);
+    expect(record.errors.map((e) => [e.step, e.name])).toEqual([['ingest', 'RunInterruptedError']]);
+    expect(record.rows).toMatchObject({ 'ingest.read': 12, 'ingest.not_read': 2 });
+    expect(record.inputs.map((i) => i.key)).toEqual(['a.csv.lzo']);
+    expect(Object.keys((await ctx.catalog.ledger.load()).objects)).toEqual(['a.csv.lzo']);
+    expect([...lake.objects.keys()].filter((k) => !/^(clean|ledger)\//.test(k))).toEqual([]);
   });
 
   it('leaves the champion pointer as it was when the tick fails after training, so the next tick trains again', async () => {
