@@ -11,6 +11,7 @@ import type { FeatureSet } from '../features/types';
 import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
 import { availableCpus } from '../lib/cpus';
 import type { ProgressBar } from '../lib/progress';
+import { checkStop } from '../lib/interrupt';
 import type { StageContext } from '../lib/stage-context';
 import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { applyCalibration, type Calibration, fitCalibration } from './calibration';
@@ -57,7 +58,9 @@ export interface Challenger {
  * Builds the labelled training and validation cut-offs before `o.asOf`, trains
  * the network for its budget of passes (no early stopping), measures and
  * calibrates it on the validation cut-off, and refits it there when `refit` is
- * on. Writes nothing to the lake.
+ * on. Writes nothing to the lake. When `ctx.signal` aborts, it stops before the
+ * next feature cut-off or draw of training steps with a RunInterruptedError
+ * (step `features.training` or `train`).
  */
 export async function trainChallenger(ctx: StageContext, index: EventIndex, o: TrainStepOptions): Promise<Challenger> {
   const log = ctx.log.child({ stage: 'training' });
@@ -70,7 +73,7 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
     const sets = await buildFeatureSets(index, cutoffs, { withLabels: true, horizonDays: o.horizonDays }, availableCpus(), (fs) => {
       bar.increment();
       log.info({ cutoff: iso(fs.cutoff), rows: fs.n, positives: fs.label!.reduce((s, y) => s + y, 0) }, `features at cut-off ${iso(fs.cutoff)}: ${fs.n} candidate pairs`);
-    }).finally(() => bar.stop());
+    }, (where) => checkStop(ctx.signal, 'features.training', where)).finally(() => bar.stop());
     return { train: sets.slice(0, -1), validation: sets[sets.length - 1] };
   });
   ctx.run.count('training.rows', train.reduce((s, fs) => s + fs.n, 0));
@@ -90,6 +93,8 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
           bar?.increment();
           log.info({ ...e }, `member ${e.member + 1} ${e.phase} epoch ${e.epoch} of ${e.epochs}: ${e.groups} customer groups, ${e.rows} rows, loss ${e.trainLoss.toFixed(4)}, ${Math.round(e.rowsPerSecond)} rows/s`);
         },
+        // Between draws of steps: a run asked to stop (SIGTERM/SIGINT, a lost lock) stops within about a second of steps.
+        stopCheck: (where) => checkStop(ctx.signal, 'train', where),
       }),
     )
     .finally(() => bar?.stop());

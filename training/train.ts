@@ -90,6 +90,17 @@ export interface TrainOptions {
   model?: Partial<Pick<ModelSpec, 'hidden' | 'itemEmbedding' | 'customerEmbedding' | 'l2'>>;
   /** Called after each epoch of either phase, e.g. for logging and progress. */
   onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Where training may stop: awaited before each draw of {@link STEPS_PER_DRAW}
+   * steps of every member (about a second of steps on one thread) and once
+   * after the last, with where it is (`in member 1's train epoch 2 of 3`). A
+   * hook that throws stops training: the error propagates (once the other lanes
+   * reach their own next check) and nothing of it is kept. The runner passes one
+   * that turns the event loop and throws when the run is asked to stop
+   * (`checkStop` of lib/interrupt.ts), so that a SIGTERM is acted on between
+   * draws, also when the steps run on this thread.
+   */
+  stopCheck?: (where: string) => Promise<void> | void;
 }
 
 /** One epoch of either phase of one member. */
@@ -266,6 +277,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
         let loss = 0;
         let seconds = 0;
         for (let j0 = 0; j0 < groups; j0 += drawGroups) {
+          await options.stopCheck?.(`in member ${m + 1}'s ${name} epoch ${epoch} of ${passes}`);
           const sample = drawRows(pool, plan, j0, Math.min(groups, j0 + drawGroups), preprocessing, v, budget, oovRate, rng, buffers.sample);
           const coef = stepCoefficients(sample, budget.groupsPerStep, lambda, buffers.coef);
           const n = coef.stepStart.length - 1;
@@ -285,15 +297,23 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     };
     const spec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)], features: featureNames.length, ...vocab, seed: memberSeed(seed, m) };
     const model = buildModel(spec);
-    await phase('train', model, spec, vocab, pools.train, epochs);
-    // On this thread: a forward pool would start one more backend beside the training threads' (≈ 100 MB).
-    const validationScores = predictRaw(model, preprocessing, vocab, held);
-    if (options.refit === false) return { model, spec, vocab, validationScores };
-    const grownSpec: ModelSpec = { ...spec, ...grownVocab };
-    const grown = growVocabulary(model, grownSpec);
-    model.dispose();
-    await phase('refit', grown, grownSpec, grownVocab, pools.refit!, refitEpochs);
-    return { model: grown, spec: grownSpec, vocab: grownVocab, validationScores };
+    /** The network in hand, disposed when the member stops (a failed step, or `stopCheck`). */
+    let current = model;
+    try {
+      await phase('train', model, spec, vocab, pools.train, epochs);
+      // On this thread: a forward pool would start one more backend beside the training threads' (≈ 100 MB).
+      const validationScores = predictRaw(model, preprocessing, vocab, held);
+      if (options.refit === false) return { model, spec, vocab, validationScores };
+      const grownSpec: ModelSpec = { ...spec, ...grownVocab };
+      const grown = growVocabulary(model, grownSpec);
+      model.dispose();
+      current = grown;
+      await phase('refit', grown, grownSpec, grownVocab, pools.refit!, refitEpochs);
+      return { model: grown, spec: grownSpec, vocab: grownVocab, validationScores };
+    } catch (error) {
+      current.dispose();
+      throw error;
+    }
   };
 
   const trained: Member[] = [];
@@ -311,9 +331,12 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     }
   };
   const failed = (await Promise.allSettled(Array.from({ length: lanes }, lane))).find((r) => r.status === 'rejected');
-  if (failed !== undefined) {
+  try {
+    if (failed !== undefined) throw failed.reason;
+    await options.stopCheck?.('after its last draw');
+  } catch (error) {
     for (const member of trained) member?.model.dispose();
-    throw failed.reason;
+    throw error;
   }
   const fitSeconds = (performance.now() - t0) / 1000;
   const { model, spec } = mergeMembers(trained);

@@ -1,8 +1,9 @@
 /**
  * SIGTERM and SIGINT as an operator sends them, to the built CLI in a child
- * process: the command stops after its current step, or inside a long one
- * (between the raw objects of an ingest), records the run as interrupted,
- * publishes nothing half-written and exits 143 or 130.
+ * process: the command stops after its current step, or inside the long ones
+ * (between the raw objects of an ingest, between draws of training steps),
+ * records the run as interrupted, publishes nothing half-written and exits 143
+ * or 130.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -97,5 +98,29 @@ describe('berserkr stopped by a signal', () => {
     expect(next.code).toBe(0);
     const summary = JSON.parse(next.stdout);
     expect([summary.unchanged.sort(), summary.ingested.length, summary.failed]).toEqual([published, notRead, []]);
+  });
+
+  test('SIGINT while the network trains on this thread stops the run between draws of steps, before anything of the model is saved: exit 130', async () => {
+    const lake = join(dir, 'lake-train');
+    const run = await interrupted(
+      ['run', '--raw', RETAIL_RAW, '--lake', lake, '--config', RETAIL_CONFIG, '--train-cutoffs', '1', '--members', '1', '--train-threads', '1'],
+      'epoch 1 of 3',
+      'SIGINT',
+    );
+    expect(run.sent).toBe(true);
+    expect(run.code).toBe(130);
+    // Stopped inside the training, within the epoch after the one logged when the signal was sent.
+    expect(jsonLogs(run.stderr).filter((l) => l.phase !== undefined).map((l) => `${l.phase} ${l.epoch}`)).toEqual(['train 1']);
+    const [record] = records(lake);
+    expect(record.status).toBe('failed');
+    expect(record.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`).slice(-1)).toEqual(['train:failed']);
+    expect(record.errors[record.errors.length - 1]).toEqual({
+      step: 'train',
+      name: 'RunInterruptedError',
+      message: expect.stringMatching(/^stopped during step "train" in member 1's train epoch 2 of 3: received SIGINT; every output published so far is complete, nothing of this step or the remaining ones was written$/),
+    });
+    // Nothing of the model, its scores or exports was written.
+    expect(readdirSync(lake).filter((d) => d !== 'locks').sort()).toEqual(['clean', 'ledger', 'runs']);
+    expect(existsSync(join(lake, 'locks', 'online-retail.json'))).toBe(false);
   });
 });

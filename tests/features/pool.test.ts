@@ -23,6 +23,21 @@ describe('buildFeatureSets', () => {
     sets.forEach((fs, i) => expect(plain(fs)).toEqual(plain(buildFeatureSet(index, cutoffs[i], options))));
   });
 
+  it.each([1, 2])('checks where it may stop before each cut-off, and starts no further cut-off once the check throws (%i threads)', async (threads) => {
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    const checked: string[] = [];
+    await buildFeatureSets(index, cutoffs, options, threads, undefined, (where) => void checked.push(where));
+    expect([...checked].sort()).toEqual(cutoffs.map((c) => `before cut-off ${iso(c)}`).sort());
+
+    const built: number[] = [];
+    const stop = new Error('stop here');
+    const stopped = buildFeatureSets(index, cutoffs, options, threads, (fs) => built.push(fs.cutoff), () => {
+      if (built.length > 0) throw stop;
+    });
+    await expect(stopped).rejects.toBe(stop);
+    expect(built.length).toBeLessThan(cutoffs.length);
+  });
+
   it('reports a failing cut-off from a worker thread with its cause', async () => {
     // The pool thread takes the first cut-off, this thread the second.
     const failing = buildFeatureSets(index, [Date.parse('2000-01-01T00:00:00Z'), T], options, 2);

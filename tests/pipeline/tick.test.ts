@@ -4,7 +4,7 @@
  * changed; without a champion it goes on into the pipeline (its events step);
  * a tick that fails after training leaves the champion pointer as it was; a
  * tick asked to stop stops inside its ingest (publishing the objects it read
- * whole).
+ * whole) or its training (writing nothing of the model).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -139,6 +139,22 @@ describe('retrainTick', () => {
     expect(record.rows).toMatchObject({ 'ingest.read': 12, 'ingest.not_read': 2 });
     expect(record.inputs.map((i) => i.key)).toEqual(['a.csv.lzo']);
     expect(Object.keys((await ctx.catalog.ledger.load()).objects)).toEqual(['a.csv.lzo']);
+    expect([...lake.objects.keys()].filter((k) => !/^(clean|ledger)\//.test(k))).toEqual([]);
+  });
+
+  it('stops in the training when its signal aborts, between draws of steps: nothing of the model, its scores or exports is written', async () => {
+    const loyaltyConfig = join(__dirname, '..', 'fixtures', 'config', 'loyalty.yaml');
+    const lake = new MemoryStore();
+    const { ctx: base } = context(lake, loyaltyConfig);
+    const stop = new AbortController();
+    // As a SIGINT handled while the first epoch trains: the run aborts as that epoch's line is logged.
+    const log = createLogger({ format: 'json', level: 'info', sink: { write: (line: string) => void (line.includes('"epoch":1,') && stop.abort(new Error('received SIGINT'))) } });
+    const ctx = { ...base, log, signal: stop.signal };
+    const raw = new RawObjects(openStore(join(__dirname, '..', 'fixtures', 'loyalty', 'raw')));
+    const training = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 42, train: { members: 1, epochs: 2, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } } };
+    const tick = retrainTick(ctx, raw, { training, maxModelAgeMs: 7 * DAY_MS });
+    await expect(tick).rejects.toThrow(/^stopped during step "train" in member 1's train epoch 2 of 2: received SIGINT; /);
+    expect(ctx.run.snapshot().steps.map((s) => `${s.name}:${s.status}`)).toEqual(['ingest:ok', 'events:ok', 'features.training:ok', 'train:failed']);
     expect([...lake.objects.keys()].filter((k) => !/^(clean|ledger)\//.test(k))).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { applyCalibration, customerFold, fitCalibration } from '../../training/c
 import { predictRaw } from '../../training/predict';
 import { customerSample, trainModel, type TrainOptions, type TrainResult } from '../../training/train';
 import { TrainingInputError } from '../../training/errors';
+import { checkStop, RunInterruptedError } from '../../lib/interrupt';
 import { expectedCalibrationError as ece } from '../../ranking/metrics';
 import { auc, makeFeatureSet, makeWorld, plantedLogit, sigmoid } from './synthetic';
 
@@ -100,6 +101,53 @@ describe('trainModel on a planted signal', () => {
     expect(new Set(r.validation.customer).size).toBe(100);
     expect(r.validation).toEqual(customerSample(validation, 100));
     expect(r.validationScores).toHaveLength(r.validation.n);
+  });
+
+  it('checks where it may stop before each draw of steps of every member and after the last draw, and stops where the check throws', async () => {
+    // Steps of 4 groups: draws of 32 steps, 128 groups, so an epoch of 400 groups is 4 draws.
+    const drawn = { ...options, epochs: 1, members: 2, budget: { ...options.budget, groupsPerStep: 4 } };
+    const calls: string[] = [];
+    await trainModel(train, validation, { ...drawn, stopCheck: (where) => void calls.push(where) });
+    expect(calls).toEqual([...Array(4).fill("in member 1's train epoch 1 of 1"), ...Array(4).fill("in member 2's train epoch 1 of 1"), 'after its last draw']);
+
+    const stop = new Error('stop here');
+    const seen: string[] = [];
+    const epochs: number[] = [];
+    const stopped = trainModel(train, validation, {
+      ...options,
+      stopCheck: (where) => {
+        seen.push(where);
+        if (seen.length === 3) throw stop;
+      },
+      onEpoch: (e) => epochs.push(e.epoch),
+    });
+    await expect(stopped).rejects.toBe(stop);
+    expect(seen).toEqual(["in member 1's train epoch 1 of 4", "in member 1's train epoch 2 of 4", "in member 1's train epoch 3 of 4"]);
+    expect(epochs).toEqual([1, 2]);
+  });
+
+  it.each([
+    ['on this thread', 1, 1],
+    ['with members at once on two threads', 2, 2],
+  ])('stops within a draw of steps when the run is asked to stop (checkStop), %s', async (_how, threads, members) => {
+    const controller = new AbortController();
+    const epochs: string[] = [];
+    const stopped = trainModel(train, validation, {
+      ...options,
+      threads,
+      members,
+      refit: undefined,
+      // As SIGINT does, while the first epoch's steps run (the handler runs once the event loop turns).
+      onEpoch: (e) => {
+        epochs.push(`${e.member} ${e.phase} ${e.epoch}`);
+        if (!controller.signal.aborted) setImmediate(() => controller.abort(new Error('received SIGINT')));
+      },
+      stopCheck: (where) => checkStop(controller.signal, 'train', where),
+    });
+    await expect(stopped).rejects.toThrow(RunInterruptedError);
+    await expect(stopped).rejects.toThrow(/^stopped during step "train" in member \d's train epoch 2 of 4: received SIGINT; every output published so far is complete, nothing of this step or the remaining ones was written$/);
+    // No member went on past the epoch that was training when the signal came.
+    expect(epochs.every((e) => e.endsWith(' train 1'))).toBe(true);
   });
 
   it('rejects options out of range, unlabelled or positive-free data', async () => {
