@@ -7,7 +7,7 @@
  */
 import { Catalog, LakeLayoutError } from '../lib/catalog';
 import { configHash, readConfig } from '../lib/config';
-import { RunInterruptedError, stopReason } from '../lib/interrupt';
+import { RunInterruptedError, stopReason, turnEventLoop } from '../lib/interrupt';
 import { createLogger, Logger, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../lib/log';
 import { createProgress, type Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
@@ -53,7 +53,10 @@ export { RunInterruptedError };
  * A run recorder that refuses to start a step once `signal` is aborted, so an
  * interrupted command ends between steps. Every step publishes its outputs
  * atomically (design.md, "Writes are all-or-nothing"), so stopping there leaves
- * nothing half-written.
+ * nothing half-written. Before it decides, it lets the event loop turn
+ * (`turnEventLoop`): a signal that arrived while the previous step computed
+ * synchronously (its handler had no chance to run) still stops the run before
+ * this step, not after it.
  */
 class InterruptibleRunRecorder extends RunRecorder {
   constructor(start: RunStart, private readonly signal: AbortSignal) {
@@ -61,6 +64,7 @@ class InterruptibleRunRecorder extends RunRecorder {
   }
 
   override async step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+    await turnEventLoop();
     if (this.signal.aborted) throw new RunInterruptedError(name, stopReason(this.signal));
     return super.step(name, fn);
   }

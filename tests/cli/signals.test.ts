@@ -3,9 +3,10 @@
  * process: the command stops after its current step, or inside the long ones
  * (between the raw objects of an ingest, between draws of training steps),
  * records the run as interrupted, publishes nothing half-written and exits 143
- * or 130.
+ * or 130; a signal that comes while a step computes synchronously still stops
+ * the command before the next step.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -51,6 +52,32 @@ describe('berserkr stopped by a signal', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'berserkr-signals-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a signal that comes while a step computes synchronously stops the command before the next step', async () => {
+    // The step sends the signal to its own process and returns without letting the event loop turn
+    // (as a long synchronous computation would): the signal's handler has not run when the next step is asked for.
+    const script = `
+      const { openContext } = require(${JSON.stringify(join(ROOT, 'dist', 'cli', 'context.js'))});
+      (async () => {
+        const ctx = await openContext('ingest', { lake: ${JSON.stringify(join(dir, 'lake-sync'))}, config: ${JSON.stringify(RETAIL_CONFIG)}, logFormat: 'json', logLevel: 'silent' }, {});
+        const steps = [];
+        try {
+          await ctx.run.step('compute', () => { process.kill(process.pid, 'SIGTERM'); steps.push('compute'); });
+          await ctx.run.step('publish', () => steps.push('publish'));
+        } catch (error) {
+          steps.push(error.name + ': ' + error.message);
+        }
+        process.stdout.write(JSON.stringify(steps));
+      })();
+    `;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['-e', script], { cwd: ROOT }, (error, out, err) => (error === null ? resolve(out) : reject(new Error(`${error.message}\n${err}`)))),
+    );
+    expect(JSON.parse(stdout)).toEqual([
+      'compute',
+      'RunInterruptedError: stopped before step "publish": received SIGTERM; every output published so far is complete, nothing of the remaining steps was written',
+    ]);
+  });
 
   test('SIGTERM during ingest stops it between raw objects: what it read is published, the run is recorded as interrupted, exit 143; the next ingest reads the rest', async () => {
     const raw = join(dir, 'raw-copies');
