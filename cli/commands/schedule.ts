@@ -90,6 +90,9 @@ export function registerSchedule(program: Command): void {
       try {
         await checkLocations({ lake: o.lake, raw: o.raw });
         selection = await readConfig(o.config);
+        const { lockSettings, lockWaitMs } = require('../command') as typeof import('../command');
+        lockSettings(process.env);
+        lockWaitMs(process.env);
       } catch (error) {
         log.error({ err: error }, (error as Error).message);
         process.exitCode = EXIT.usage;
