@@ -186,7 +186,7 @@ export interface IngestCounts {
   byReason: Record<string, number>;
   /**
    * The rejected record that spans the most lines, when one spans more than one
-   * (the first of the longest): where it starts, how many lines it spans and its reason.
+   * (the first of the longest; duplicates aside): where it starts, how many lines it spans and its reason.
    */
   longestReject?: { line: number; lines: number; reason: string };
 }
@@ -540,7 +540,8 @@ export class RecordTyper {
     this.rejectRaw.push(recordText(batch, r));
     this.counts.rejected += lines;
     this.counts.byReason[code] = (this.counts.byReason[code] ?? 0) + lines;
-    if (lines > (this.counts.longestReject?.lines ?? 1)) this.counts.longestReject = { line, lines, reason };
+    // Duplicates are not unreadable lines, so not what the reject budget's message names.
+    if (code !== 'duplicate' && lines > (this.counts.longestReject?.lines ?? 1)) this.counts.longestReject = { line, lines, reason };
   }
 
   private grow(): void {

@@ -53,6 +53,13 @@ describe('RecordTyper', () => {
     expect(counts).toEqual({ read: 2, clean: 2, rejected: 0, duplicates: 0, byReason: {} });
   });
 
+  it('names no duplicate as the longest reject, as the reject budget does not count duplicates', async () => {
+    const twoLines = '536365,85123A,"two\nlines",6,12/1/2010 8:26,2.55,17850,UK';
+    const { counts } = await typeText([HEADER, twoLines, twoLines].join('\n'));
+    expect(counts).toMatchObject({ read: 4, clean: 2, rejected: 2, duplicates: 2, byReason: { duplicate: 2 } });
+    expect(counts.longestReject).toBeUndefined();
+  });
+
   it('rejects a time after the latest accepted one as future_time, and takes the latest itself', async () => {
     const notAfter = latestAcceptedTime(new Date('2011-12-10T00:00:00Z'));
     expect(notAfter).toBe(Date.UTC(2011, 11, 11));
