@@ -41,6 +41,8 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'ModelMismatchError',
   'AsOfAfterDataError',
   'NoTruthError',
+  'NoPurchaseEventsError',
+  'PurchaseRuleError',
 ]);
 
 /** The exit code of an error that stopped a command: {@link EXIT.usage} for bad usage or configuration, else {@link EXIT.failed}. */

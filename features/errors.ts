@@ -21,7 +21,7 @@ export class FeatureColumnError extends Error {
   }
 }
 
-/** A purchase rule of the data-set configuration that cannot be evaluated. */
+/** A purchase rule of the data-set configuration that cannot be evaluated: bad usage (exit 2, `cli/exit.ts`). */
 export class PurchaseRuleError extends Error {
   override readonly name = 'PurchaseRuleError';
   /**
@@ -53,7 +53,7 @@ export class FeatureContractError extends Error {
   }
 }
 
-/** The purchase rules keep no line of the clean table: nothing to index, train or score. */
+/** The purchase rules keep no row of the clean table: nothing to index, train or score. A configuration to fix: bad usage (exit 2, `cli/exit.ts`). */
 export class NoPurchaseEventsError extends Error {
   override readonly name = 'NoPurchaseEventsError';
   /**
@@ -63,7 +63,7 @@ export class NoPurchaseEventsError extends Error {
   constructor(dataset: string, counts: PurchaseEventCounts) {
     const dropped = counts.rules.filter((r) => r.droppedHere > 0).map((r) => `${JSON.stringify(r.rule)} drops ${r.droppedHere}`);
     const parts = [...dropped, ...(counts.missingKey > 0 ? [`${counts.missingKey} pass but lack a customer id`] : [])];
-    super(`no purchase events: the purchase rules of data set ${JSON.stringify(dataset)} keep none of its ${counts.read} clean lines (${parts.join('; ')}); check purchase: in its configuration`);
+    super(`no purchase events: the purchase rules of data set ${JSON.stringify(dataset)} keep none of its ${counts.read} clean rows (${parts.join('; ')}); check purchase: in its configuration`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { EXIT, exitCodeOf } from '../../cli/exit';
 import { NoTruthError } from '../../evaluation/errors';
-import { AsOfAfterDataError } from '../../features/errors';
+import { AsOfAfterDataError, NoPurchaseEventsError, PurchaseRuleError } from '../../features/errors';
 import { parseCustomerList } from '../../scoring/customer-list';
 import { ExportFilterError, ModelMismatchError, ScoringInputError } from '../../scoring/errors';
 import { checkRecency } from '../../training/schedule';
@@ -24,10 +24,13 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf('not an error')).toBe(EXIT.failed);
   });
 
-  it('calls an --as-of after the data bad usage in training as in scoring', () => {
+  it('calls a configuration or --as-of time the data cannot serve bad usage, in training as in scoring', () => {
     const refusal = refusalOf(() => checkRecency([Date.parse('2011-12-09T12:50:00Z')], Date.parse('2011-12-24T00:00:00Z')));
     expect(refusal).toBeInstanceOf(AsOfAfterDataError);
     expect(exitCodeOf(refusal)).toBe(EXIT.usage);
+    // A configuration whose purchase rules cannot be evaluated or keep nothing.
+    expect(exitCodeOf(new PurchaseRuleError(0, { column: 'quantity', op: 'gt', value: 'x' }, 'value is not a number'))).toBe(EXIT.usage);
+    expect(exitCodeOf(new NoPurchaseEventsError('shop', { read: 3, kept: 0, missingKey: 0, rules: [{ rule: { column: 'quantity', op: 'gt', value: 1000 }, failed: 3, droppedHere: 3 }] }))).toBe(EXIT.usage);
     // And an as-of time whose truth the data do not reach yet, in backtest and evaluate.
     expect(exitCodeOf(new NoTruthError('backtest as-of 2011-12-01T00:00:00.000Z: the data ends before 30 days after it, so there is no truth'))).toBe(EXIT.usage);
   });

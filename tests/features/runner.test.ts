@@ -48,7 +48,7 @@ describe('eventsStep', () => {
     const config = { ...webshop, purchase: [...webshop.purchase, { column: 'quantity', op: 'gt', value: 1000 }] } as DatasetConfig;
     const ctx = await lakeOf(config, { 'orders-2024-02.csv': lines });
     await expect(eventsStep(ctx)).rejects.toThrow(
-      'no purchase events: the purchase rules of data set "webshop" keep none of its 3 clean lines ({"column":"quantity","op":"gt","value":0} drops 1; {"column":"quantity","op":"gt","value":1000} drops 2); check purchase: in its configuration',
+      'no purchase events: the purchase rules of data set "webshop" keep none of its 3 clean rows ({"column":"quantity","op":"gt","value":0} drops 1; {"column":"quantity","op":"gt","value":1000} drops 2); check purchase: in its configuration',
     );
   });
 
