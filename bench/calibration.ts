@@ -23,6 +23,7 @@
  * each horizon.
  */
 import { lakeEvents } from './lake-events';
+import { utcDay } from '../lib/format';
 import { trainingSchedule } from '../training/schedule';
 import { buildFeatureSet } from '../features/build';
 import type { FeatureSet } from '../features/types';
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       Uint8Array.from(heldTop.customer, (c, i) => heldLabel.get(`${c} ${heldTop.item[i]}`)!),
       heldTop.customer,
     ).calibration;
-    const at = new Date(asOf).toISOString().slice(0, 10);
+    const at = utcDay(asOf);
     lines.push(
       `${at} base rate of the labelled cut-offs, oldest first: ${rates.map((x) => x.toFixed(4)).join(' ')}; forecast ${prior.forecastRate.toFixed(4)}; horizon ${mean(yAll).toFixed(4)}`,
       `           events/orders/active customers in the 30 days before each cut-off and T: ${[...labelled.map((fs) => fs.cutoff), asOf].map((c) => activity(index, c - 30 * DAY_MS, c)).join(' ')}`,

@@ -22,6 +22,7 @@ import { evaluateAt } from '../evaluation/evaluate';
 import { repeatBaseline } from '../evaluation/baselines';
 import { pairedBootstrap } from '../evaluation/bootstrap';
 import { Prng } from '../lib/prng';
+import { utcDay } from '../lib/format';
 import { lakeEvents } from './lake-events';
 
 interface Args {
@@ -89,7 +90,7 @@ async function lakePopulations(args: Args): Promise<Record<string, Draw>> {
   const [, popularity, repeatRow] = evaluateAt(index, args.cutoff, 30, 10, { name: 'repeat', lists: repeat }, undefined, { perCustomer: true });
   const r = repeatRow.byCustomer!.ndcg;
   const p = popularity.byCustomer!.ndcg;
-  const when = new Date(args.cutoff).toISOString().slice(0, 10);
+  const when = utcDay(args.cutoff);
   return {
     [`repeat − popularity ${when}`]: fromPopulation(Float64Array.from(r, (x, i) => x - p[i])),
     [`repeat NDCG ${when}, 1-sample`]: fromPopulation(r),

@@ -1,6 +1,6 @@
 /**
- * Number formats for people, shared by every text berserkr writes for reading
- * (the HTML report, model cards, decision lines): plain text, no markup.
+ * Number and date formats for people, shared by every text berserkr writes for reading
+ * (the HTML report, model cards, decision lines, backtest tables): plain text, no markup.
  */
 
 /** A number with `digits` decimals, or `–` when absent or not finite. */
@@ -21,4 +21,9 @@ export function percent(x: number | undefined, digits = 1): string {
 /** An integer count with thousands separators, e.g. `541,909`. */
 export function count(x: number): string {
   return Math.round(x).toLocaleString('en-US');
+}
+
+/** The UTC calendar day of an instant (ms since the epoch), `YYYY-MM-DD`: the day a backtest keys its figures by. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }

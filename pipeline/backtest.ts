@@ -12,6 +12,7 @@ import { itemOrder, topKPerCustomer } from '../ranking/topk';
 import { scoreFeatureSet } from '../scoring/score';
 import { trainChallenger } from '../training/challenger';
 import { configHash } from '../lib/config';
+import { utcDay } from '../lib/format';
 import { procedureSettings, type TrainSettings } from '../training/options';
 import { evaluateAt, formatMetricsTable, metricsByName, type SystemMetrics } from '../evaluation/evaluate';
 import { NoTruthError } from '../evaluation/errors';
@@ -55,7 +56,8 @@ export async function backtestAt(ctx: StageContext, index: EventIndex, settings:
 }
 
 /**
- * The backtest at each of `asOfs` (ms since the epoch), oldest first, each as
+ * The backtest at each of `asOfs` (ms since the epoch; at most one per UTC day, which
+ * `berserkr backtest` checks as it reads them), oldest first, each as
  * step `backtest <T>` with its NDCG@K per system recorded as
  * `backtest.<YYYY-MM-DD>.model.ndcg@K` and `backtest.<YYYY-MM-DD>.baseline.<name>.ndcg@K`;
  * then saved as the data set's latest backtest (`models/<data set>/backtest.json`),
@@ -68,8 +70,7 @@ export async function backtest(ctx: StageContext, index: EventIndex, settings: T
   for (const asOf of sorted) requireTruth(index, asOf, settings.horizonDays);
   for (const asOf of sorted) {
     const row = await ctx.run.step(`backtest ${new Date(asOf).toISOString()}`, () => backtestAt(ctx, index, settings, asOf));
-    const day = new Date(asOf).toISOString().slice(0, 10);
-    for (const [name, value] of Object.entries(metricsByName(row.metrics, 'model'))) if (name.endsWith(`.ndcg@${settings.k}`)) ctx.run.metric(`backtest.${day}.${name}`, value);
+    for (const [name, value] of Object.entries(metricsByName(row.metrics, 'model'))) if (name.endsWith(`.ndcg@${settings.k}`)) ctx.run.metric(`backtest.${utcDay(asOf)}.${name}`, value);
     rows.push(row);
   }
   const systems = (r: BacktestRow) => r.metrics.map((m) => ({ system: m.system, ndcg: m.ndcg, recall: m.recall }));
@@ -86,8 +87,7 @@ export async function backtest(ctx: StageContext, index: EventIndex, settings: T
 
 /** The backtest table: per as-of time the model and both baselines, then candidate coverage. */
 export function formatBacktest(rows: readonly BacktestRow[]): string {
-  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-  const table = formatMetricsTable(rows.flatMap((r) => r.metrics.map((m) => ({ ...m, system: `${day(r.asOf)} ${m.system}` }))));
-  const coverage = rows.map((r) => `${day(r.asOf)} candidate recall ${r.candidateRecall.toFixed(4)}, ${r.candidatesPerCustomer.toFixed(1)} candidates per customer`);
+  const table = formatMetricsTable(rows.flatMap((r) => r.metrics.map((m) => ({ ...m, system: `${utcDay(r.asOf)} ${m.system}` }))));
+  const coverage = rows.map((r) => `${utcDay(r.asOf)} candidate recall ${r.candidateRecall.toFixed(4)}, ${r.candidatesPerCustomer.toFixed(1)} candidates per customer`);
   return `${table}\n${coverage.join('\n')}`;
 }

@@ -4,10 +4,9 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DataCommandOptions } from '../command';
+import { utcDay } from '../../lib/format';
 import { commonOptions, parseInstant } from '../options';
 import { TrainFlags, trainSettings } from '../train-options';
-
-const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * `asOf`, unless an earlier `--as-of` names its UTC day: a backtest records its
