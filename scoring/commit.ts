@@ -51,6 +51,7 @@ export function exportMetadata(markers: readonly ShardMarker[], files: ExportFil
     runId: m.runId,
     modelId: m.modelId,
     asOf: m.asOf,
+    ...(m.dataUntil === undefined ? {} : { dataUntil: m.dataUntil }),
     horizonDays: m.horizonDays,
     k: m.k,
     rows,

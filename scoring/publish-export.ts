@@ -1,7 +1,7 @@
 /**
  * Publishing a scoring run's export: each format's file of `exports/<run-id>/`
  * and its sidecar, and the commit that merges the N shards' lists, writes the
- * export and flips `exports/latest.json` last, to the export of the latest as-of time.
+ * export and flips `exports/latest.json` last, to the export of the latest data.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
@@ -44,14 +44,29 @@ export async function writeExport(ctx: StageContext, table: Table, formats: read
 /** Rounds of {@link publishLatest} before it leaves the copies to the next commit or gc. */
 const LATEST_ROUNDS = 5;
 
+type Ordered = Pick<ExportMetadata, 'asOf' | 'dataUntil' | 'runId'>;
+
 /**
- * The order of exports for `latest.json`: by as-of time, then by run id (run ids sort by
- * start time), so that a backfill at an earlier as-of time never replaces the export of
- * a later one, and of two exports of one as-of time the later run is the latest.
+ * How far the data an export's lists saw reach, ms: its as-of time, or just after its
+ * last purchase (`dataUntil` + 1 ms, the default as-of time of a run on those data)
+ * when that is earlier. So the exports of the same data are of the same reach, whether
+ * scored just after the last purchase (`run`, `schedule`) or at the present time a few
+ * days later (a `score` Job at `date -u`); a sidecar of an earlier version, without
+ * `dataUntil`, reaches its as-of time.
+ */
+function reach(m: Ordered): number {
+  const asOf = Date.parse(m.asOf);
+  return m.dataUntil === undefined ? asOf : Math.min(asOf, Date.parse(m.dataUntil) + 1);
+}
+
+/**
+ * The order of exports for `latest.json`: by {@link reach}, then by run id (run ids sort
+ * by start time), so that a backfill at an earlier as-of time never replaces the export
+ * of later data, and of two exports of the same data the later run is the latest.
  * @returns a negative number when `a` comes before `b`, 0 for the same run, a positive one after.
  */
-function compareExports(a: Pick<ExportMetadata, 'asOf' | 'runId'>, b: Pick<ExportMetadata, 'asOf' | 'runId'>): number {
-  return Date.parse(a.asOf) - Date.parse(b.asOf) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+function compareExports(a: Ordered, b: Ordered): number {
+  return reach(a) - reach(b) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
 }
 
 /**
@@ -71,8 +86,8 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
 }
 
 /**
- * Makes `metadata`'s export the latest, unless the pointer names a later one (of a later
- * as-of time, or of the same as-of time and a later run: {@link compareExports}), and
+ * Makes `metadata`'s export the latest, unless the pointer names a later one (on data
+ * reaching later, or on the same data and of a later run: {@link compareExports}), and
  * leaves the copies under `exports/<data set>/latest/` (for readers that cannot follow
  * the pointer: every file the sidecar lists and no other) those of the export the pointer
  * names. An export not made the latest stays committed under `exports/<data set>/<run-id>/`,
@@ -95,9 +110,9 @@ async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promi
       const info = await latest.publish(runId);
       ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
     } else if (later !== undefined && round === 0) {
-      const why = Date.parse(later.asOf) === Date.parse(metadata.asOf)
-        ? `the later run ${later.runId} of the same as-of time ${metadata.asOf}`
-        : `run ${later.runId} as of ${later.asOf}, later than this run's as-of time ${metadata.asOf}`;
+      const why = reach(later) === reach(metadata)
+        ? `the later run ${later.runId} on the same data (as of ${later.asOf}; this run as of ${metadata.asOf})`
+        : `run ${later.runId} as of ${later.asOf}, on data reaching later than this run's as-of time ${metadata.asOf}`;
       ctx.log.warn(
         { runId, asOf: metadata.asOf, latest: later.runId, latestAsOf: later.asOf },
         `run ${runId} is committed under ${ctx.catalog.exports.uri(runId)} but not made the latest export: ${latest.uri} names ${why}`,
@@ -116,7 +131,7 @@ async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promi
  * Commits run `runId` scored in `count` shards: checks the N markers agree,
  * merges the shards' lists (customer id, then rank), writes the export and its
  * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
- * already names a later export (of a later as-of time, or of the same one and a later
+ * already names a later export (on data reaching later, or on the same data and of a later
  * run), and refreshes the `exports/latest/` convenience copy of every file the sidecar
  * lists, and the sidecar, from the export the pointer names.
  * Idempotent: committing again writes the same bytes.

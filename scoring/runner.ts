@@ -124,8 +124,7 @@ async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Pr
  * purchase is at most one horizon (H days) before it. Data that end a few days before T
  * (scoring at the present time, data that arrive daily) are what a production schedule
  * scores. Further after the data, the H days and more before T hold none, which the
- * features take for days without purchases; and the export, of a later as-of time than
- * any run on the data can have, would stay the latest export until a run at a later one.
+ * features take for days without purchases.
  * @param time purchase event times, ms UTC, ascending, not empty.
  * @param asOf T, ms UTC.
  * @param horizonDays H.
@@ -139,9 +138,15 @@ export function checkDataReach(time: Float64Array | readonly number[], asOf: num
   const iso = (ms: number): string => new Date(ms).toISOString();
   throw new AsOfAfterDataError(
     `the as-of time ${iso(asOf)} is ${((asOf - last) / DAY_MS).toFixed(1)} days after the data, whose last purchase is at ${iso(last)}: `
-      + `more than the ${horizonDays}-day horizon without data, which the features would take for days without purchases, and the export would stay the latest until a run at a later as-of time; `
+      + `more than the ${horizonDays}-day horizon without data, which the features would take for days without purchases; `
       + `pass an --as-of up to ${iso(latest)} (or none: just after the last purchase), or ingest the newer data first`,
   );
+}
+
+/** The marker's `dataUntil`: the time of the last purchase before `asOf`, when there is one. */
+function dataUntil(index: EventIndex, asOf: number): Pick<ShardMarker, 'dataUntil'> {
+  const n = eventsBefore(index, asOf);
+  return n === 0 ? {} : { dataUntil: new Date(index.events.time[n - 1]).toISOString() };
 }
 
 /**
@@ -234,6 +239,7 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
     scores: scoreParts,
     events: eventsDigest(index, o.asOf),
     commandRunId: ctx.run.runId,
+    ...dataUntil(index, o.asOf),
   };
   await ctx.run.step('publish', async () => {
     const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));

@@ -35,6 +35,12 @@ export const ExportMetadataSchema = z.object({
   modelId: z.string(),
   /** As-of time, ISO 8601 UTC. */
   asOf: z.string().datetime(),
+  /**
+   * Time of the last purchase before the as-of time, ISO 8601 UTC: how far the data the
+   * lists saw reach, which orders exports for `latest.json` (`scoring/publish-export.ts`).
+   * Absent in sidecars of earlier versions, or without such a purchase.
+   */
+  dataUntil: z.string().datetime().optional(),
   horizonDays: z.number().positive(),
   k: z.number().int().positive(),
   /** Rows of the export (each file holds all of them). */

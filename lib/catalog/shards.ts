@@ -39,6 +39,8 @@ export const ShardMarkerSchema = z.object({
   events: z.string().optional(),
   /** Run id of the command that scored the shard (its run record); absent in markers of earlier versions. */
   commandRunId: z.string().optional(),
+  /** Time of the last purchase before the as-of time, ISO 8601 UTC: how far the data the lists saw reach. Absent in markers of earlier versions, or without such a purchase. */
+  dataUntil: z.string().datetime().optional(),
 });
 
 export type ShardMarker = z.infer<typeof ShardMarkerSchema>;

@@ -209,7 +209,7 @@ describe('top-K exports', () => {
     expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(late);
     expect(readJson(lake, 'exports/online-retail/latest/_metadata.json')).toMatchObject({ runId: late, asOf: '2011-12-14T00:00:00.000Z' });
     expect(jsonLogs(backfill.stderr).filter((l) => l.level === 'warn').map((l) => l.msg)).toContainEqual(
-      expect.stringMatching(`^run ${runId} is committed under \\S+/exports/online-retail/${runId}/ but not made the latest export: \\S+/latest\\.json names run ${late} as of 2011-12-14T00:00:00\\.000Z, later than this run's as-of time 2011-11-09T00:00:00\\.000Z$`),
+      expect.stringMatching(`^run ${runId} is committed under \\S+/exports/online-retail/${runId}/ but not made the latest export: \\S+/latest\\.json names run ${late} as of 2011-12-14T00:00:00\\.000Z, on data reaching later than this run's as-of time 2011-11-09T00:00:00\\.000Z$`),
     );
   }, TIMEOUT_MS);
 });

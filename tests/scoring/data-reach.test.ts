@@ -33,7 +33,7 @@ describe('checkDataReach', () => {
     expect(exitCodeOf(error)).toBe(EXIT.usage);
     expect((error as Error).message).toBe(
       'the as-of time 2012-12-09T00:00:00.000Z is 365.5 days after the data, whose last purchase is at 2011-12-09T12:50:00.000Z: '
-        + 'more than the 30-day horizon without data, which the features would take for days without purchases, and the export would stay the latest until a run at a later as-of time; '
+        + 'more than the 30-day horizon without data, which the features would take for days without purchases; '
         + 'pass an --as-of up to 2012-01-08T12:50:00.000Z (or none: just after the last purchase), or ingest the newer data first',
     );
   });

@@ -1,8 +1,10 @@
 /**
- * scoring/publish-export.ts: latest.json names the export of the latest as-of time
- * (of those, the later run), so a backfill at an earlier as-of time is committed
- * beside it and not made latest; commits side by side (score takes no lock) leave
- * latest.json on the latest export and the copies under latest/ in step with it.
+ * scoring/publish-export.ts: latest.json names the export of the latest data (its as-of
+ * time, or just after its last purchase when earlier; of those, the later run), so a
+ * backfill at an earlier as-of time is committed beside it and not made latest, and an
+ * export at the present time does not hold back a later run on the same data; commits
+ * side by side (score takes no lock) leave latest.json on the latest export and the
+ * copies under latest/ in step with it.
  */
 import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { Catalog, type ShardMarker } from '../../lib/catalog';
@@ -28,8 +30,11 @@ function loggedContext(lake: MemoryStore): { ctx: StageContext; messages: string
   return { ctx: { ...context(lake), log }, messages };
 }
 
-/** Leaves run `runId` scored in one shard at `asOf`, its list one row of `item`, ready to commit in `formats`. */
-async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats'], asOf = AS_OF): Promise<void> {
+/**
+ * Leaves run `runId` scored in one shard at `asOf` on data whose last purchase is at
+ * `dataUntil` (none: a marker of an earlier version), its list one row of `item`, ready to commit in `formats`.
+ */
+async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats'], asOf = AS_OF, dataUntil?: string): Promise<void> {
   const shard = { index: 0, count: 1 };
   const lists = new Table({
     customer_id: vectorFromArray(['c1'], new Utf8()),
@@ -39,7 +44,7 @@ async function scored(catalog: Catalog, runId: string, item: string, formats: Sh
   });
   await catalog.shards.saveLists(runId, shard, lists);
   await catalog.shards.publishMarker({
-    runId, shard, modelId: 'm', asOf, horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [],
+    runId, shard, modelId: 'm', asOf, horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [], ...(dataUntil === undefined ? {} : { dataUntil }),
   });
 }
 
@@ -116,7 +121,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
     expect(messages).toEqual([
       `run ${NEWER} is committed under memory://test/exports/online-retail/${NEWER}/ but not made the latest export: memory://test/exports/online-retail/latest.json `
-        + `names run ${OLDER} as of ${AS_OF}, later than this run's as-of time ${BACKFILL_AS_OF}`,
+        + `names run ${OLDER} as of ${AS_OF}, on data reaching later than this run's as-of time ${BACKFILL_AS_OF}`,
     ]);
   });
 
@@ -132,7 +137,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     expect(messages).toEqual([]);
   });
 
-  it('names the later run of the same as-of time when an earlier run is not made latest', async () => {
+  it('names the later run on the same data when an earlier run is not made latest', async () => {
     const lake = new MemoryStore();
     const { ctx, messages } = loggedContext(lake);
     await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv']);
@@ -140,7 +145,25 @@ describe('commitStep and the as-of time of the latest export', () => {
     await commitStep(ctx, NEWER, 1);
     await commitStep(ctx, OLDER, 1);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
-    expect(messages).toEqual([expect.stringContaining(`but not made the latest export: memory://test/exports/online-retail/latest.json names the later run ${NEWER} of the same as-of time ${AS_OF}`)]);
+    expect(messages).toEqual([expect.stringContaining(`but not made the latest export: memory://test/exports/online-retail/latest.json names the later run ${NEWER} on the same data (as of ${AS_OF}; this run as of ${AS_OF})`)]);
+  });
+
+  it('orders exports by the data they saw: a later run just after the last purchase takes over from one at the present time', async () => {
+    const lake = new MemoryStore();
+    const { ctx, messages } = loggedContext(lake);
+    const lastPurchase = '2011-12-09T12:50:00.000Z';
+    // A score at the present time, days after the data; then a run at the default as-of time, just after the last purchase.
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv'], '2011-12-14T00:00:00.000Z', lastPurchase);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv'], '2011-12-09T12:50:00.001Z', lastPurchase);
+    await commitStep(ctx, OLDER, 1);
+    await commitStep(ctx, NEWER, 1);
+    expect(await ctx.catalog.exports.loadMetadata(NEWER)).toMatchObject({ asOf: '2011-12-09T12:50:00.001Z', dataUntil: lastPurchase });
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+    // The earlier run on the same data, committed again later, is not made latest, and says why.
+    await commitStep(ctx, OLDER, 1);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(messages).toEqual([expect.stringContaining(`names the later run ${NEWER} on the same data (as of 2011-12-09T12:50:00.001Z; this run as of 2011-12-14T00:00:00.000Z)`)]);
   });
 
   it('takes latest.json back from a backfill of a later run that overwrote it while its copies were made', async () => {
