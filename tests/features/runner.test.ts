@@ -7,32 +7,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLzoRegistry } from '../../ingest/lzo1x';
 import { ingestAll } from '../../ingest/run';
-import { Catalog } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import type { DatasetConfig } from '../../lib/config-types';
-import { createLogger } from '../../lib/log';
-import { NO_PROGRESS } from '../../lib/progress';
-import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
 import { eventsStep } from '../../features/runner';
 import { MemoryStore } from '../helpers/memory-store';
+import { stageContext } from '../helpers/stage-context';
 
 const WEBSHOP = join(__dirname, '..', '..', 'config', 'examples', 'webshop.yaml');
 const HEADER = 'Order_Ref,Customer_No,SKU,Ordered_At,Units,Price_EUR,Channel,Coupon_Code\n';
 
+/** A context over a lake holding `files` (key → text) ingested under `config`. */
 async function lakeOf(config: DatasetConfig, files: Record<string, string>): Promise<StageContext> {
   const raw = new MemoryStore();
   for (const [key, text] of Object.entries(files)) await raw.put(key, Buffer.from(text));
   const lake = new MemoryStore();
   await ingestAll(raw, lake, config, { codecs: createLzoRegistry() });
-  return {
-    log: createLogger({ format: 'json', level: 'error', sink: { write: () => undefined } }),
-    progress: NO_PROGRESS,
-    catalog: new Catalog(lake, config.name),
-    config,
-    run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
-    signal: new AbortController().signal,
-  };
+  return stageContext(lake, 'train', config);
 }
 
 describe('eventsStep', () => {

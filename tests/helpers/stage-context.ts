@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
+import type { DatasetConfig } from '../../lib/config-types';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
@@ -17,7 +18,11 @@ const RETAIL_CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml'
  * configuration, silent logs and no progress bars.
  */
 export function retailContext(lake: ObjectStore, command: string): StageContext {
-  const config = loadConfig(readFileSync(RETAIL_CONFIG, 'utf8'), RETAIL_CONFIG);
+  return stageContext(lake, command, loadConfig(readFileSync(RETAIL_CONFIG, 'utf8'), RETAIL_CONFIG));
+}
+
+/** A context of command `command` over `lake` with data-set configuration `config`, silent logs and no progress bars. */
+export function stageContext(lake: ObjectStore, command: string, config: DatasetConfig): StageContext {
   return {
     log: createLogger({ format: 'json', level: 'silent' }),
     progress: NO_PROGRESS,

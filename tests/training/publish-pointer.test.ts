@@ -3,30 +3,11 @@
  * pointer and records the write among the run's outputs, so a run record names
  * every lake object its run changed.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Catalog } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/log';
-import { NO_PROGRESS } from '../../lib/progress';
-import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
 import { publishPointer, type PointerUpdate } from '../../training/runner';
 import { MemoryStore } from '../helpers/memory-store';
+import { retailContext } from '../helpers/stage-context';
 
-const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
-
-function context(lake: MemoryStore): StageContext {
-  const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
-  return {
-    log: createLogger({ format: 'json', level: 'error', sink: { write: () => undefined } }),
-    progress: NO_PROGRESS,
-    catalog: new Catalog(lake, config.name),
-    config,
-    run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
-    signal: new AbortController().signal,
-  };
-}
+const context = (lake: MemoryStore) => retailContext(lake, 'train');
 
 describe('publishPointer', () => {
   const champion = { modelId: 'm1', promotedAt: '2026-01-01T00:00:00.000Z', validation: { ndcg10: 0.4 } };
