@@ -113,8 +113,10 @@ export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'
   /**
    * Data lines to read at most (a sample, `berserkr validate`): reading stops with the
    * record that reaches them (a record spanning several lines is read whole, so the
-   * counts may pass them), nothing more is read or decompressed, and the counts are
-   * those of the lines read. All by default.
+   * counts may pass them), and the counts are those of the lines read. When that
+   * record ends a batch of parsed records, one more batch is parsed to tell whether
+   * the object ends there (the source is then read to its end); nothing further is
+   * read or decompressed. All by default.
    */
   maxLines?: number;
   /** Latest time accepted, ms since the epoch; a later one is a `future_time` reject (`latestAcceptedTime` of `typing.ts`). None by default. */
@@ -163,6 +165,7 @@ export async function* typeCsv(
   };
   if (!config.csv.header) typer = start(config.csv.columns!);
   for await (const batch of records) {
+    if (typer !== undefined && typer.counts.read >= maxLines) break; // closes the CSV, text and decompression layers and the raw stream
     let from = 0;
     if (typer === undefined) {
       const header: string[] = [];
@@ -176,7 +179,7 @@ export async function* typeCsv(
       from = to;
       if (typer.size >= batchLines) yield typer.take();
     }
-    if (typer.counts.read >= maxLines) break; // closes the CSV, text and decompression layers and the raw stream
+    if (from < batch.count) break; // the sample ends inside this batch: as above
   }
   if (typer === undefined) throw new EmptyObjectError(objectKey);
   if (typer.size > 0) yield typer.take();

@@ -35,9 +35,14 @@ export interface RejectExample {
   line: number;
   /** The full reason, e.g. `bad_time: InvoiceDate="x" does not match M/D/YYYY H:mm`. */
   reason: string;
-  /** The line as read. */
+  /** The line as read, its first {@link EXAMPLE_CHARS} characters. */
   raw: string;
+  /** Characters of the line left out of `raw` (a record that swallowed much of the object); absent when none. */
+  omittedChars?: number;
 }
+
+/** Characters of a rejected line an example keeps: enough to see what is wrong, not a swallowed object. */
+export const EXAMPLE_CHARS = 500;
 
 /** What {@link validateObject} found in one raw object. */
 export interface ObjectValidation {
@@ -62,7 +67,7 @@ export interface ObjectValidation {
    * when a fatal error (see `problem`) stopped the reading.
    */
   counts: IngestCounts | null;
-  /** Whether the counts cover the whole object (it had fewer data lines than the sample). */
+  /** Whether the counts cover the whole object: it had fewer data lines than the sample, or the record that reached the sample ran to its end. */
   whole: boolean;
   /** The first rejected line of each reason, in order of first appearance. */
   examples: RejectExample[];
@@ -140,7 +145,7 @@ export async function validateObject(objectKey: string, chunks: AsyncIterable<Ui
     }
     const counts = r.value;
     result.counts = counts;
-    result.whole = counts.read < sampleLines;
+    result.whole = counts.read < sampleLines || head.ended;
     withinBudget(objectKey, counts);
     result.pass = true;
   } catch (e) {
@@ -178,10 +183,12 @@ export function summarizeValidation(objects: ObjectValidation[], skipped: Skippe
   return { objects, skipped, sampleLines, maxRejectRatio, runBudget, pass: objects.length > 0 && objects.every((o) => o.pass) && runBudget === null };
 }
 
-/** Passes chunks through, keeping the first {@link SNIFF_BYTES} bytes to tell what the object looks like. */
+/** Passes chunks through, keeping the first {@link SNIFF_BYTES} bytes to tell what the object looks like, and whether the object was read to its end. */
 class HeadTap implements AsyncIterable<Uint8Array> {
   private readonly held: Uint8Array[] = [];
   private length = 0;
+  /** Whether the chunks ran out while read (not when the reader stopped first). */
+  ended = false;
 
   constructor(private readonly chunks: AsyncIterable<Uint8Array>) {}
 
@@ -193,6 +200,7 @@ class HeadTap implements AsyncIterable<Uint8Array> {
       }
       yield chunk;
     }
+    this.ended = true;
   }
 
   /** The first bytes seen (fewer when the object is shorter or was not read). */
@@ -236,6 +244,11 @@ function addExamples(examples: RejectExample[], rejects: Table): void {
     const reason = reasons.get(i) as string;
     if (seen.has(code(reason))) continue;
     seen.add(code(reason));
-    examples.push({ line: lines.get(i) as number, reason, raw: raws.get(i) as string });
+    const raw = raws.get(i) as string;
+    // Never cut a surrogate pair in two.
+    const keep = raw.length <= EXAMPLE_CHARS ? raw.length : EXAMPLE_CHARS - (/[\uD800-\uDBFF]/.test(raw[EXAMPLE_CHARS - 1]) ? 1 : 0);
+    examples.push(keep === raw.length
+      ? { line: lines.get(i) as number, reason, raw }
+      : { line: lines.get(i) as number, reason, raw: raw.slice(0, keep), omittedChars: raw.length - keep });
   }
 }

@@ -102,7 +102,7 @@ export function formatValidation(report: ValidateReport): string {
   for (const v of report.objects) {
     if (v.problem === null && v.examples.length === 0) continue;
     out.push('', v.problem === null ? `${v.key}: the first rejected line of each reason:` : `FAIL ${v.problem.message}`);
-    for (const x of v.examples) out.push(`  line ${x.line}: ${x.reason}: ${JSON.stringify(x.raw)}`);
+    for (const x of v.examples) out.push(`  line ${x.line}: ${x.reason}: ${JSON.stringify(x.raw)}${x.omittedChars === undefined ? '' : ` … (${x.omittedChars} more characters)`}`);
   }
   if (report.runBudget !== null) out.push('', `FAIL ${report.runBudget}`);
   if (report.skipped.length > 0) out.push('', ...report.skipped.map((s) => `skipped ${s.key}: ${s.reason}`));

@@ -82,6 +82,18 @@ describe('berserkr validate', () => {
     expect([snapshot(bad), snapshot(lake)]).toEqual(before);
   });
 
+  it('shows a record that swallowed the rest of its object as read whole, quoting only its start', async () => {
+    const stray = join(dir, 'raw-stray');
+    mkdirSync(stray);
+    const lines = Array.from({ length: 2000 }, (_, i) => `W${i},C001,TEA-001,2024-03-01T08:00:00Z,1,4.50,${i === 2 ? '"web' : 'web'},`);
+    writeFileSync(join(stray, 'orders-2024-03.csv'), `Order_Ref,Customer_No,SKU,Ordered_At,Units,Price_EUR,Channel,Coupon_Code\n${lines.join('\n')}\n`);
+    const r = await runCli(['validate', '--config', CONFIG, '--raw', stray, '--sample', '100'], env);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/\norders-2024-03\.csv\s+none \(text\)\s+ok, extra Coupon_Code\s+2000\s+2\s+1998 \(unterminated_quote 1998\)\s/);
+    expect(r.stdout).toMatch(/\n {2}line 4: unterminated_quote[^\n]*: "W2,C001,[^\n]{400,} … \(\d+ more characters\)\n/);
+    expect(r.stdout.length).toBeLessThan(4000);
+  });
+
   it('exits 3 when no object is taken', async () => {
     const empty = join(dir, 'raw-empty');
     mkdirSync(empty);

@@ -142,6 +142,25 @@ describe('validateObject', () => {
     expect(sample.whole).toBe(false);
   });
 
+  it('a stray quote that swallows the rest: the whole object is read and counted, and its example keeps the first 500 characters', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `c${i},A,2024-01-02,1,web`);
+    lines[6] = 'c6,A,2024-01-02,1,"web';
+    const csv = text(SHOP_HEADER + lines.join('\n') + '\n');
+    const v = await validate('swallowed.csv', csv, shop, 1000);
+    expect(v.counts).toMatchObject({ read: 3000, clean: 6, rejected: 2994, byReason: { unterminated_quote: 2994 } });
+    expect(v.whole).toBe(true);
+    expect(v.pass).toBe(false);
+    const record = lines.slice(6).join('\n') + '\n';
+    expect(v.examples).toEqual([{ line: 8, reason: expect.stringMatching(/^unterminated_quote/), raw: record.slice(0, 500), omittedChars: record.length - 500 }]);
+  });
+
+  it('a sample that ends with the object is whole; one that ends a batch of records before it is not', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `c${i},A,2024-01-02,1,web\n`).join('');
+    expect((await validate('exact.csv', text(SHOP_HEADER + lines), shop, 50)).whole).toBe(true);
+    const more = await validate('more.csv', text(SHOP_HEADER + lines + lines), shop, 50);
+    expect([more.counts?.read, more.whole]).toEqual([50, false]);
+  });
+
   it('refuses a sample of no lines', async () => {
     await expect(validate('x.csv', text(SHOP_HEADER), shop, 0)).rejects.toThrow('sampleLines must be a whole number of lines, 1 or more, got 0');
   });
