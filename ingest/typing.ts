@@ -101,14 +101,15 @@ export interface ColumnLayout {
   keep: number[];
   /** Positions of the header columns the configuration does not name, in header order, under `csv.extra_columns: keep` (else none). */
   extra: number[];
-  /** Their names as in the header, trimmed. */
+  /** Their names as in the header, trimmed; `column_<n>` for the n-th column when its name is empty. */
   extraNames: string[];
 }
 
 /**
  * Matches a header (or `csv.columns` for header-less files) against the configuration.
  * Names are matched after trimming white space on both sides, in any case with
- * `csv.header_case: insensitive` (`headerKey`, `lib/config.ts`). Every configured
+ * `csv.header_case: insensitive` (`headerKey`, `lib/config.ts`); an empty name is
+ * that of the column's 1-based position, `column_<n>`. Every configured
  * column (mapped, kept or ignored) must be present exactly once; order is free
  * unless `csv.columns` is given, when the header must list exactly those columns
  * in that order. Other columns are extra: carried (`csv.extra_columns: keep`),
@@ -121,7 +122,9 @@ export interface ColumnLayout {
 export function resolveLayout(header: readonly string[], config: DatasetConfig, objectKey: string): ColumnLayout {
   const headerCase = config.csv.header_case;
   const names = header.map((h) => h.trim());
-  const keys = names.map((n) => headerKey(n, headerCase));
+  // An unnamed column (a pandas index, a trailing delimiter) goes by its position.
+  const labels = names.map((n, i) => (n === '' ? `column_${i + 1}` : n));
+  const keys = labels.map((n) => headerKey(n, headerCase));
   const c = config.columns;
   const configured = [c.customer, c.item, c.time, c.quantity, c.price, c.order]
     .filter((m): m is ColumnMapping => m !== undefined)
@@ -137,10 +140,10 @@ export function resolveLayout(header: readonly string[], config: DatasetConfig, 
   keys.forEach((k, i) => {
     const n = counts.get(k)!;
     if (n > 1) {
-      if (keys.indexOf(k) === i) unexpected.push(`${names[i]} (${n} times)`);
+      if (keys.indexOf(k) === i) unexpected.push(`${labels[i]} (${n} times)`);
     } else if (!configuredKeys.has(k)) {
       extra.push(i);
-      unexpected.push(names[i]);
+      unexpected.push(labels[i]);
     }
   });
   const ordered = config.csv.columns === undefined || config.csv.columns.map((n) => headerKey(n, headerCase)).join('\u0000') === keys.join('\u0000');
@@ -159,7 +162,7 @@ export function resolveLayout(header: readonly string[], config: DatasetConfig, 
     order: at(c.order),
     keep: c.keep.map(index),
     extra: carried,
-    extraNames: carried.map((i) => names[i]),
+    extraNames: carried.map((i) => labels[i]),
   };
 }
 

@@ -230,6 +230,12 @@ describe('header names: trimmed, and in any case with csv.header_case: insensiti
     expect([layout.order, layout.item, layout.time, layout.customer, layout.keep, layout.extra]).toEqual([0, 1, 4, 6, [2, 7], []]);
   });
 
+  it('names an unnamed column by its position: a leading index column, a trailing delimiter', () => {
+    const layout = resolveLayout(`,${HEADER},`.split(','), config, 'k');
+    expect([layout.order, layout.extra, layout.extraNames]).toEqual([1, [0, 9], ['column_1', 'column_10']]);
+    expect(() => resolveLayout(`${HEADER}, `.split(','), named({ extra_columns: 'fail' }), 'k')).toThrow('unexpected columns "column_9"; found header "');
+  });
+
   it('counts names that differ only in case as one column when insensitive', () => {
     const header = `${HEADER},country`.split(',');
     expect(() => resolveLayout(header, named({ header_case: 'insensitive' }), 'k')).toThrow('unexpected columns "Country (2 times)"');
