@@ -17,11 +17,11 @@ export async function eventsStep(ctx: StageContext): Promise<EventIndex> {
     const { table: clean, parts } = await ctx.catalog.requireClean();
     ctx.run.input(ctx.catalog.store.uri, parts);
     const events = purchaseEvents(clean, ctx.config.purchase);
-    ctx.run.count('events.clean_lines', clean.numRows);
+    ctx.run.count('events.clean_rows', clean.numRows);
     ctx.run.count('events.purchases', events.customer.length);
     if (events.customer.length === 0) throw new NoPurchaseEventsError(ctx.config.name, events.counts);
     ctx.log.child({ stage: 'features' }).info(
-      { lines: clean.numRows, purchases: events.customer.length, customers: events.customerIds.length, items: events.itemIds.length },
+      { cleanRows: clean.numRows, purchases: events.customer.length, customers: events.customerIds.length, items: events.itemIds.length },
       `${events.customer.length} purchase events of ${events.customerIds.length} customers and ${events.itemIds.length} items`,
     );
     return buildEventIndex(events);

@@ -30,9 +30,11 @@ describe('eventsStep', () => {
   const webshop = loadConfig(readFileSync(WEBSHOP, 'utf8'), WEBSHOP);
   const lines = HEADER + 'W1,C1,TEA-001,2024-02-01T08:00:00Z,1,5.25,web,\nW2,C2,TEA-002,2024-02-02T08:00:00Z,2,5.25,web,\nW3,C2,TEA-003,2024-02-03T08:00:00Z,0,5.25,web,\n';
 
-  it('indexes the purchase events of the clean lines', async () => {
-    const ctx = await lakeOf(webshop, { 'orders-2024-02.csv': lines });
+  it('indexes the purchase events of the clean rows, counting both in the run record', async () => {
+    const ctx = await lakeOf(webshop, { 'orders-2024-02.csv': lines.replace('5.25,web,\nW2', '5.25,"web\nshop",\nW2') });
     expect((await eventsStep(ctx)).events.customerIds).toEqual(['C1', 'C2']);
+    // Rows, not lines: the first record spans two lines.
+    expect(ctx.run.snapshot('running').rows).toEqual({ 'events.clean_rows': 3, 'events.purchases': 2 });
   });
 
   it('says which purchase rule dropped the lines when the rules keep none of them', async () => {
