@@ -57,16 +57,23 @@ export async function backtestAt(ctx: StageContext, index: EventIndex, settings:
 
 /**
  * The backtest at each of `asOfs` (ms since the epoch; at most one per UTC day, which
- * `berserkr backtest` checks as it reads them), oldest first, each as
+ * `berserkr backtest` also checks as it reads them), oldest first, each as
  * step `backtest <T>` with its NDCG@K per system recorded as
  * `backtest.<YYYY-MM-DD>.model.ndcg@K` and `backtest.<YYYY-MM-DD>.baseline.<name>.ndcg@K`;
  * then saved as the data set's latest backtest (`models/<data set>/backtest.json`),
  * which the model cards of the same procedure quote.
- * @throws as {@link backtestAt}; an as-of time without truth fails before any training.
+ * @throws as {@link backtestAt}; an as-of time without truth fails before any training;
+ *   RangeError, before it too, when two as-of times fall on one UTC day (their figures would share a key).
  */
 export async function backtest(ctx: StageContext, index: EventIndex, settings: TrainSettings, asOfs: readonly number[]): Promise<BacktestRow[]> {
   const rows: BacktestRow[] = [];
   const sorted = [...asOfs].sort((a, b) => a - b);
+  sorted.forEach((asOf, i) => {
+    const day = utcDay(asOf);
+    if (i > 0 && utcDay(sorted[i - 1]) === day) {
+      throw new RangeError(`backtest: the as-of times ${new Date(sorted[i - 1]).toISOString()} and ${new Date(asOf).toISOString()} fall on one UTC day, ${day}, under which their figures are recorded: give at most one as-of time per day`);
+    }
+  });
   for (const asOf of sorted) requireTruth(index, asOf, settings.horizonDays);
   for (const asOf of sorted) {
     const row = await ctx.run.step(`backtest ${new Date(asOf).toISOString()}`, () => backtestAt(ctx, index, settings, asOf));

@@ -196,6 +196,17 @@ describe('backtest', () => {
     await expect(refusal).rejects.toBeInstanceOf(NoTruthError);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
   });
+
+  test('refuses two as-of times of one UTC day before it trains at any', async () => {
+    const { ctx, index, asOf } = await context();
+    const { asOf: _, ...procedure } = settings(asOf, 16);
+    const day = asOf - 40 * 86_400_000 - (asOf % 86_400_000);
+    const [a, b] = [new Date(day + 3_600_000).toISOString(), new Date(day + 7_200_000).toISOString()];
+    await expect(backtest(ctx, index, procedure, [day + 7_200_000, asOf - 60 * 86_400_000, day + 3_600_000])).rejects.toThrow(
+      `backtest: the as-of times ${a} and ${b} fall on one UTC day, ${a.slice(0, 10)}, under which their figures are recorded: give at most one as-of time per day`,
+    );
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
+  });
 });
 
 /** When the champions of the tests below were promoted. */
