@@ -62,13 +62,17 @@ function git(args: string[], cwd: string): Promise<string | null> {
   });
 }
 
+/** What `git describe --dirty` appends for a checkout whose tracked files differ from its commit. */
+const DIRTY = '-dirty';
+
 /**
  * The code version of this installation: `version` from the nearest
  * `package.json` at or above `from`, and the git commit of that folder with
  * whether tracked files differ from it. `BERSERKR_GIT_COMMIT` in `env` wins
  * over git (container images have no `.git`; the Dockerfile sets it from a
- * build argument) and then `dirty` is null; commit and dirty are null when
- * neither is available.
+ * build argument, `git describe --always --dirty --abbrev=40 --exclude='*'`):
+ * a `-dirty` suffix there sets `dirty`, else `dirty` is null (unknown); commit
+ * and dirty are null when neither is available.
  *
  * @param options.from folder to start from; default this module's folder.
  * @param options.env environment; default `process.env`.
@@ -79,7 +83,9 @@ export async function detectCodeVersion(options: { from?: string; env?: NodeJS.P
   const env = options.env ?? process.env;
   const { dir, version } = packageVersion(options.from);
   const pinned = env.BERSERKR_GIT_COMMIT;
-  if (pinned !== undefined && pinned !== '') return { version, commit: pinned, dirty: null };
+  if (pinned !== undefined && pinned !== '') {
+    return pinned.endsWith(DIRTY) && pinned.length > DIRTY.length ? { version, commit: pinned.slice(0, -DIRTY.length), dirty: true } : { version, commit: pinned, dirty: null };
+  }
   const commit = await git(['rev-parse', 'HEAD'], dir);
   const status = commit === null ? null : await git(['status', '--porcelain', '--untracked-files=no'], dir);
   return { version, commit, dirty: status === null ? null : status !== '' };

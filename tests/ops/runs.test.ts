@@ -236,6 +236,9 @@ describe('detectCodeVersion', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const code = await detectCodeVersion({ from: join(ROOT, 'lib'), env: { BERSERKR_GIT_COMMIT: 'deadbeef' } });
     expect(code).toEqual({ version: pkg.version, commit: 'deadbeef', dirty: null });
+    // An image built from a changed checkout (`git describe --dirty`) says so.
+    const dirty = await detectCodeVersion({ from: join(ROOT, 'lib'), env: { BERSERKR_GIT_COMMIT: 'deadbeef-dirty' } });
+    expect(dirty).toEqual({ version: pkg.version, commit: 'deadbeef', dirty: true });
   });
 
   it('reads the git commit and dirty state of a checkout', async () => {
