@@ -114,9 +114,9 @@ export type TypeCsvOptions = Pick<IngestOptions, 'batchLines' | 'maxRecordBytes'
    * Data lines to read at most (a sample, `berserkr validate`): reading stops with the
    * record that reaches them (a record spanning several lines is read whole, so the
    * counts may pass them), and the counts are those of the lines read. When that
-   * record ends a batch of parsed records, one more batch is parsed to tell whether
-   * the object ends there (the source is then read to its end); nothing further is
-   * read or decompressed. All by default.
+   * record ends a batch of parsed records, the next batch is parsed, so that an object
+   * ending there is read to its end (`berserkr validate` then calls it whole); nothing
+   * further is read or decompressed. All by default.
    */
   maxLines?: number;
   /** Latest time accepted, ms since the epoch; a later one is a `future_time` reject (`latestAcceptedTime` of `typing.ts`). None by default. */
