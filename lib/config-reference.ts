@@ -57,10 +57,10 @@ function typeName(schema: z.ZodTypeAny): string {
   if (s instanceof z.ZodNumber) return 'number';
   if (s instanceof z.ZodBoolean) return 'boolean';
   if (s instanceof z.ZodObject) return 'mapping';
-  if (s instanceof z.ZodUnion) return 'one of the forms below';
+  if (s instanceof z.ZodUnion || s instanceof z.ZodDiscriminatedUnion) return 'one of the forms below';
   if (s instanceof z.ZodArray) {
     const element = unwrap(s.element).schema;
-    return element instanceof z.ZodObject || element instanceof z.ZodUnion ? 'list of mappings' : `list of ${typeName(s.element)}`;
+    return element instanceof z.ZodObject || element instanceof z.ZodUnion || element instanceof z.ZodDiscriminatedUnion ? 'list of mappings' : `list of ${typeName(s.element)}`;
   }
   throw new Error(`config reference: no type name for a ${s.constructor.name}`);
 }
@@ -75,7 +75,7 @@ function rows(schema: z.ZodTypeAny, key: string): KeyRow[] {
   if (s instanceof z.ZodArray) {
     const element = unwrap(s.element).schema;
     if (element instanceof z.ZodObject) return own.concat(rows(element, `${key}[]`));
-    if (element instanceof z.ZodUnion) return own.concat(unionRows(element.options as z.ZodTypeAny[], `${key}[]`));
+    if (element instanceof z.ZodUnion || element instanceof z.ZodDiscriminatedUnion) return own.concat(unionRows(element.options as z.ZodTypeAny[], `${key}[]`));
   }
   return own;
 }

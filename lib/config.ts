@@ -47,7 +47,8 @@ const IANA_OR_UTC = (tz: string) => {
 };
 
 const ruleColumn = z.enum(RULE_COLUMNS).describe('The canonical column the rule tests.');
-const rule = z.union([
+// By `op`, so that a bad rule gets the error of its own form (an unknown op lists the known ones).
+const rule = z.discriminatedUnion('op', [
   z.object({ column: ruleColumn, op: z.literal('present').describe('The value is not empty.') }).strict(),
   z
     .object({

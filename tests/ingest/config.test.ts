@@ -72,6 +72,15 @@ describe('loadConfig', () => {
     expect(problems(base.replace('- { column: customer_id, op: present }', '- { column: unit_price, op: gt, value: 0 }'))).toEqual([
       'purchase.0.column: rule on "unit_price" but columns.price is not configured (found "unit_price")',
     ]);
+    // A bad rule gets the error of its form: the op, the column or the value, and what it may be.
+    const rule = (r: string) => problems(base.replace('- { column: customer_id, op: present }', r));
+    expect(rule('- { column: quantity, op: greater, value: 0 }')).toEqual([
+      "purchase.0.op: Invalid discriminator value. Expected 'present' | 'gt' | 'ge' | 'lt' | 'le' | 'starts_with' | 'not_starts_with' | 'matches' | 'not_matches' (found \"greater\")",
+    ]);
+    expect(rule('- { column: qty, op: gt, value: 0 }')).toEqual([
+      expect.stringMatching(/^purchase\.0\.column: Invalid enum value\. Expected 'customer_id' \| 'item_id' \| 'quantity' \| 'unit_price' \| 'order_id', received 'qty' \(found "qty"\)$/),
+    ]);
+    expect(rule('- { column: quantity, op: gt, value: zero }')).toEqual(['purchase.0.value: Expected number, received string (found "zero")']);
     expect(problems(base.replace('name: loyalty-club', 'name: Loyalty Club'))[0]).toMatch(/^name: must be lower-case .* \(found "Loyalty Club"\)$/);
     expect(problems(base.replace('header: true', 'header: false'))).toEqual([
       'csv.columns: is required when csv.header is false (names of the columns in file order) (found nothing)',
