@@ -113,6 +113,9 @@ export function receivedSignal(): NodeJS.Signals | undefined {
   return received;
 }
 
+/** The commands that may start on a lake folder that does not exist yet: the others read what these wrote. */
+const LAKE_MAKERS: ReadonlySet<string> = new Set(['ingest', 'run', 'schedule']);
+
 /**
  * Opens the pieces a command needs, after checking the locations it is given
  * (`options.raw` only when the command reads raw objects) and the lake's
@@ -122,7 +125,8 @@ export function receivedSignal(): NodeJS.Signals | undefined {
  * `raw` only for commands that read raw objects). Progress bars and `pretty`
  * log lines share the terminal (log lines print above the bars).
  * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
- * @throws LocationError for a lake that is a file or a missing raw folder or bucket, LakeLayoutError
+ * @throws LocationError for a lake that is a file, a lake folder that does not exist for a command
+ *   other than ingest, run and schedule, or a missing raw folder or bucket, LakeLayoutError
  *   for a lake of one data set per lake, and configuration errors: the caller exits with bad usage (2), nothing ran.
  */
 export async function openContext(
@@ -135,7 +139,7 @@ export async function openContext(
   const log = commandLogger(options, command, progress);
   const code = detectCodeVersion(); // git runs while the locations and the configuration are read
   code.catch(() => undefined); // observed below; a location error may end the command first
-  await checkLocations(options);
+  await checkLocations(options, process.env, !LAKE_MAKERS.has(command));
   const config = await readConfig(options.config);
   const catalog = new Catalog(openStore(options.lake), config.name);
   await catalog.checkLayout().catch((error: unknown) => {

@@ -74,18 +74,25 @@ async function kindOf(path: string): Promise<'folder' | 'other' | 'missing'> {
 
 /**
  * Checks the locations of a command: the lake, when a local path, must be a
- * folder or not exist yet (it is created on first write); the raw location,
+ * folder, or not exist yet when the command may create it (it is created on
+ * first write; `lakeMustExist` false, the default); the raw location,
  * when given, must be an existing folder, or an S3 bucket the server does not
  * report missing (other failures, such as an unreachable server, are left to
  * the command, which retries and reports them; see `s3BucketMissing`).
  * @param locations `lake` and optional `raw` storage URIs as given on the command line.
  * @param env the environment that configures S3 (endpoint, credentials).
+ * @param lakeMustExist whether a local lake folder must exist already: true for the commands that read a
+ *   lake ingest or run made, so that a mistyped `--lake` is not taken for an empty lake and written to.
  * @throws LocationError quoting the option and its value; InvalidStoreUriError for a URI that does not parse;
  *   the errors of `openStore` for a bad S3 bucket name or environment; other `fs` errors unchanged.
  */
-export async function checkLocations(locations: { lake: string; raw?: string }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function checkLocations(locations: { lake: string; raw?: string }, env: NodeJS.ProcessEnv = process.env, lakeMustExist = false): Promise<void> {
   const lake = parseStoreUri(locations.lake);
-  if (lake.kind === 'file' && (await kindOf(lake.path)) === 'other') throw new LocationError('--lake', locations.lake, 'is a file, expected a folder (or a path that does not exist yet)');
+  if (lake.kind === 'file') {
+    const kind = await kindOf(lake.path);
+    if (kind === 'other') throw new LocationError('--lake', locations.lake, `is a file, expected a folder${lakeMustExist ? '' : ' (or a path that does not exist yet)'}`);
+    if (kind === 'missing' && lakeMustExist) throw new LocationError('--lake', locations.lake, 'no such folder: a lake is made by berserkr ingest or run (check the path)');
+  }
   if (locations.raw !== undefined) await checkRawLocation(locations.raw, env);
 }
 

@@ -40,6 +40,13 @@ describe('checkLocations', () => {
     await expect(checkLocations({ lake })).rejects.toThrow(`--lake ${JSON.stringify(lake)}: is a file, expected a folder`);
   });
 
+  test('refuses a lake folder that does not exist when the lake must exist, quoting it', async () => {
+    const lake = join(dir, 'lake-typo');
+    await expect(checkLocations({ lake }, {}, true)).rejects.toThrow(`--lake ${JSON.stringify(lake)}: no such folder: a lake is made by berserkr ingest or run (check the path)`);
+    await expect(checkLocations({ lake: dir }, {}, true)).resolves.toBeUndefined();
+    await expect(checkLocations({ lake: join(dir, 'file') }, {}, true)).rejects.toThrow('is a file, expected a folder');
+  });
+
   test('refuses a raw folder that does not exist, or a raw file', async () => {
     const missing = join(dir, 'no-such-raw');
     await expect(checkLocations({ lake: dir, raw: missing })).rejects.toThrow(`--raw ${JSON.stringify(missing)}: no such folder`);

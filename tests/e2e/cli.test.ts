@@ -46,6 +46,14 @@ describe('berserkr CLI', () => {
       expect([command, r.code]).toEqual([command, 2]);
       expect(r.stderr).toContain(`--lake ${JSON.stringify(file)}: is a file`);
     }
+    // A lake folder that does not exist is a typo for the commands that read a lake: nothing is created.
+    const typo = join(dir, 'no-such-lake');
+    for (const command of COMMANDS.filter((c) => c !== 'ingest' && c !== 'run').concat('gc', 'report')) {
+      const r = await runCli([command, '--lake', typo, '--config', RETAIL_CONFIG]);
+      expect([command, r.code]).toEqual([command, 2]);
+      expect(r.stderr).toContain(`--lake ${JSON.stringify(typo)}: no such folder`);
+    }
+    expect(existsSync(typo)).toBe(false);
     const missing = join(dir, 'no-such-raw');
     for (const command of ['ingest', 'run']) {
       const r = await runCli([command, '--raw', missing, '--lake', join(dir, 'unused-lake'), '--config', RETAIL_CONFIG]);
