@@ -120,8 +120,15 @@ export interface IngestEvent {
 export interface IngestAllResult {
   /** Objects ingested in this run, with their published parts and counts. */
   ingested: { key: string; entry: LedgerEntry }[];
-  /** Objects already in the ledger with the same ETag and configuration. */
+  /** Objects already in the ledger with the same ETag and configuration, whose published parts the lake holds. */
   unchanged: string[];
+  /**
+   * Objects in the ledger with the same ETag and configuration whose published clean or
+   * reject parts (`parts`, lake keys) the lake no longer holds (deleted or lost): read
+   * again, as a changed object is (so each is also in `ingested` or `failed`, or in
+   * `interrupted`), in key order.
+   */
+  partsMissing: { key: string; parts: string[] }[];
   /** Objects that failed; their earlier output, if any, stays published. */
   failed: { key: string; error: Error }[];
   /**
@@ -237,7 +244,10 @@ interface StagedObject {
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or another hash of the settings that shape its clean rows
  * (`rowsHash` of lib/config.ts: `csv` and `columns`; a change of the purchase
- * rules re-ingests nothing). Objects are read in key order, up to
+ * rules re-ingests nothing). An object the ledger holds with the same ETag and
+ * settings is read again too when the lake no longer holds some part the ledger lists
+ * for it (deleted or lost: `partsMissing`; one listing of the data set's `clean/` and
+ * `rejects/` prefixes finds them, a damaged part is not noticed). Objects are read in key order, up to
  * `workers` at a time (in-process: one at a time, or two with an encoder on
  * threads of its own, parsed in turn), each into parts of its own; a corrupt object fails alone.
  * At the end, the objects read whole and within their own reject budget are
@@ -255,7 +265,7 @@ interface StagedObject {
  * result's `interrupted` names the objects not read.
  *
  * @param raw the raw store; @param lake the lake (clients passed in), read and written through the catalog of `config.name`.
- * @returns what was ingested, left unchanged and failed (each in key order), and the final ledger.
+ * @returns what was ingested, left unchanged, read again for missing parts and failed (each in key order), and the final ledger.
  * @throws DatasetFormatError when the existing ledger is unreadable (nothing is written);
  *   RangeError for a `maxRejectRatio` outside [0, 1]; store errors while reading
  *   the listing.
@@ -272,7 +282,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const ledger = await catalog.ledger.load();
   const selection = await rawObjects.select(config, options.rawPrefix);
   const listing = selection.taken;
-  const result: IngestAllResult = { ingested: [], unchanged: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
+  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
   // Entries of earlier versions made with this very configuration made these rows: say so in the
   // ledger at once (the same parts, one more field), so that readers group them as ingest does.
   const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
@@ -280,10 +290,20 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   if (legacy.length > 0) await catalog.ledger.publish(ledger);
   if (options.forgetMissing) await forgetMissing();
   const todo: ObjectInfo[] = [];
-  for (const object of listing) {
+  const same = (object: ObjectInfo): boolean => {
     const known = ledger.objects[object.key];
-    if (known && known.etag === object.etag && known.rowsHash === rows) result.unchanged.push(object.key);
-    else todo.push(object);
+    return known !== undefined && known.etag === object.etag && known.rowsHash === rows;
+  };
+  const missing = await missingParts(listing.filter(same).map((o) => o.key));
+  for (const object of listing) {
+    const parts = missing.get(object.key);
+    if (!same(object)) todo.push(object);
+    else if (parts === undefined) result.unchanged.push(object.key);
+    else {
+      // Published, then deleted or lost: its rows are no longer in the lake, and readers fail on them.
+      result.partsMissing.push({ key: object.key, parts });
+      todo.push(object);
+    }
   }
   const copyOf = copiesOf(ledger, todo);
   const workers = options.workers ?? 0;
@@ -376,6 +396,22 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     result.otherConfiguration = groups.filter((g) => g.hash !== rows).flatMap((g) => g.keys).sort();
   }
   return result;
+
+  /**
+   * The published parts (clean, then rejects) of the ledger's objects `keys` that the lake no
+   * longer holds, by raw key: one listing of each kind's prefix, not a request per part.
+   */
+  async function missingParts(keys: string[]): Promise<Map<string, string[]>> {
+    const entries = Object.fromEntries(keys.map((key) => [key, ledger.objects[key]]));
+    const prefix = options.rawPrefix !== undefined && keys.every((key) => key.startsWith(options.rawPrefix!)) ? options.rawPrefix : '';
+    const [clean, rejects] = await Promise.all([catalog.clean.missing(entries, prefix), catalog.rejects.missing(entries, prefix)]);
+    const missing = new Map<string, string[]>();
+    for (const key of keys) {
+      const parts = [...(clean.get(key) ?? []), ...(rejects.get(key) ?? [])];
+      if (parts.length > 0) missing.set(key, parts);
+    }
+    return missing;
+  }
 
   /** Drops the objects of the ledger under the raw prefix that the listing no longer holds: ledger first, then their parts (best effort). */
   async function forgetMissing(): Promise<void> {

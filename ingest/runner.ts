@@ -95,6 +95,13 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
     log.error({ rejectBudget: figures }, over.message);
     ctx.run.fail(over, 'ingest');
   }
+  if (result.partsMissing.length > 0) ctx.run.count('ingest.parts_missing', result.partsMissing.length);
+  for (const { key, parts } of result.partsMissing) {
+    log.warn(
+      { object: key, missingParts: parts },
+      `read ${raw.uri(key)} again although it is unchanged: ${parts.length} of the parts the ledger lists for it ${parts.length === 1 ? 'is' : 'are'} gone from the lake (${ctx.catalog.uri(parts[0])}${parts.length > 1 ? ', …' : ''})`,
+    );
+  }
   const notRead = result.interrupted?.notRead ?? [];
   const unread = new Set(notRead);
   ctx.run.input(raw.store.uri, taken.filter((o) => !unread.has(o.key)));
@@ -136,8 +143,8 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   if (notRead.length > 0) ctx.run.count('ingest.not_read', notRead.length);
   log.info(
-    { ingested: result.ingested.length, unchanged: result.unchanged.length, failed: result.failed.length, ...(result.interrupted === undefined ? {} : { notRead: notRead.length }) },
-    `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed`
+    { ingested: result.ingested.length, unchanged: result.unchanged.length, partsMissing: result.partsMissing.length, failed: result.failed.length, ...(result.interrupted === undefined ? {} : { notRead: notRead.length }) },
+    `ingest: ${result.ingested.length} new or changed${result.partsMissing.length > 0 ? ` (${result.partsMissing.length} read again for missing parts)` : ''}, ${result.unchanged.length} unchanged, ${result.failed.length} failed`
       + (result.interrupted === undefined ? '' : `, ${notRead.length} not read (${result.interrupted.reason}: stopped)`),
   );
 }

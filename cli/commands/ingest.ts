@@ -8,7 +8,8 @@ import type { IngestAllResult } from '../../ingest/run';
 import type { CommandResult } from '../output';
 
 /**
- * What `ingest` reports: the objects ingested, unchanged and failed (with why),
+ * What `ingest` reports: the objects ingested, unchanged, read again because parts the
+ * ledger lists for them were gone from the lake (`partsMissing`, with those parts) and failed (with why),
  * those of the ingested that no checksum covered, those forgotten, those of
  * another configuration than this run's (which readers then refuse), and the lines read, clean and rejected of those ingested now
  * (`rows`, in physical lines as `IngestCounts` counts them: a record spanning several lines counts them all).
@@ -21,6 +22,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
     summary: {
       ingested: result.ingested.map((i) => i.key),
       unchanged: result.unchanged,
+      partsMissing: result.partsMissing.map((p) => ({ object: p.key, parts: p.parts })),
       unchecked: result.ingested.filter((i) => i.entry.checksums?.length === 0).map((i) => i.key),
       failed,
       copies: result.copies,
@@ -29,6 +31,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
       rows,
     },
     text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; lines read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
+      + result.partsMissing.map((p) => `read again, ${p.parts.length} part(s) gone from the lake: ${p.key}\n`).join('')
       + failed.map((f) => `failed: ${f.error}\n`).join('')
       + (result.forgotten.length > 0 ? `forgotten: ${result.forgotten.join(', ')}\n` : '')
       + (result.mixedConfiguration !== undefined ? `error: ${result.mixedConfiguration.message}\n` : ''),

@@ -7,7 +7,7 @@
 import { Schema, Table } from 'apache-arrow';
 import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
 import { MixedConfigurationError } from './errors';
-import { configurationGroups, type IngestLedger, type Ledger } from './ledger';
+import { configurationGroups, type IngestLedger, type Ledger, type LedgerEntry } from './ledger';
 import { ownOutputKeys } from './object-outputs';
 import { loadTable, PARQUET_CONTENT_TYPE } from './tables';
 import { objectUri } from './uri';
@@ -61,6 +61,36 @@ export class IngestParts {
   async attemptKeys(rawKey: string): Promise<string[]> {
     const prefix = this.prefix(rawKey);
     return ownOutputKeys(prefix, (await this.store.list(prefix)).map((o) => o.key));
+  }
+
+  /**
+   * The parts of this kind that ledger entries list and the lake does not hold (or lists
+   * as unreadable, a folder store's link to nothing): deleted or lost since they were
+   * published, so that reading them fails. One listing of `<kind>/<data set>/<rawPrefix>`
+   * (paged by the store), not a request per part; only a part outside that prefix (which
+   * ingest never writes) is asked for by itself. A part that is present but damaged is
+   * not noticed (that takes reading it).
+   * @param objects ledger entries by raw key, e.g. those ingest would leave unchanged.
+   * @param rawPrefix a prefix of every raw key of `objects` (`''`, the default, always is), which narrows the listing.
+   * @returns the missing parts by raw key, in ledger order; raw keys with none missing are absent.
+   * @throws store errors of the listing, unchanged.
+   * @example await catalog.clean.missing({ '2011-05.csv.lzo': entry }) // Map { '2011-05.csv.lzo' => ['clean/online-retail/2011-05.csv.lzo/a1/part-00000.parquet'] }
+   */
+  async missing(objects: Readonly<Record<string, LedgerEntry>>, rawPrefix = ''): Promise<Map<string, string[]>> {
+    const missing = new Map<string, string[]>();
+    const listed = Object.entries(objects).filter(([, entry]) => entry[this.kind].length > 0);
+    if (listed.length === 0) return missing;
+    const prefix = `${this.kind}/${this.ledger.dataset}/${rawPrefix}`;
+    const present = new Set((await this.store.list(prefix)).filter((o) => o.unreadable === undefined).map((o) => o.key));
+    for (const [rawKey, entry] of listed) {
+      const gone: string[] = [];
+      for (const key of entry[this.kind]) {
+        const here = key.startsWith(prefix) ? present.has(key) : (await this.store.head(key)) !== undefined;
+        if (!here) gone.push(key);
+      }
+      if (gone.length > 0) missing.set(rawKey, gone);
+    }
+    return missing;
   }
 
   /**

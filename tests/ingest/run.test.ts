@@ -162,6 +162,47 @@ describe('ingestAll', () => {
     expect(await lake.head('clean/online-retail/landing/2010-12a.csv.lzo/crashed/part-00000.parquet')).toBeUndefined();
   });
 
+  it('reads an unchanged object again when a part the ledger lists is gone, finding it by one listing per kind, not a request per part', async () => {
+    const { raw, lake } = setUp();
+    await seed(raw);
+    await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'repeat.lzo')); // with rejects (duplicates)
+    const first = await ingestAll(raw, lake, config, options(20));
+    const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'].map((k) => first.ledger.objects[k]);
+    expect([a.clean.length, b.clean.length, b.rejects.length > 0]).toEqual([2, 2, true]);
+    const lists: string[] = [];
+    const heads: string[] = [];
+    const [list, head] = [lake.list.bind(lake), lake.head.bind(lake)];
+    lake.list = (prefix) => (lists.push(prefix), list(prefix));
+    lake.head = (key) => (heads.push(key), head(key));
+
+    // Every part there: nothing read, one listing of each kind's prefix, no HEAD of a part.
+    const calm = await ingestAll(raw, lake, config, options(20));
+    expect([calm.unchanged, calm.partsMissing, calm.ingested]).toEqual([['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'], [], []]);
+    expect(lists).toEqual(['clean/online-retail/', 'rejects/online-retail/']);
+    expect(heads.filter((k) => !k.startsWith('ledger/'))).toEqual([]);
+
+    // A clean part of a and a reject part of b deleted: both read again, the lake whole again.
+    await lake.delete(a.clean[1]);
+    await lake.delete(b.rejects[0]);
+    await expect(new Catalog(lake, 'online-retail').clean.load()).rejects.toThrow(a.clean[1]);
+    lists.length = 0;
+    const repaired = await ingestAll(raw, lake, config, options(20));
+    expect(repaired.partsMissing).toEqual([{ key: 'landing/2010-12a.csv.lzo', parts: [a.clean[1]] }, { key: 'landing/2010-12b.csv.lzo', parts: [b.rejects[0]] }]);
+    expect(repaired.ingested.map((i) => i.key)).toEqual(['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo']);
+    expect(repaired.unchanged).toEqual([]);
+    expect(lists.filter((p) => !p.includes('.csv.lzo/'))).toEqual(['clean/online-retail/', 'rejects/online-retail/']);
+    for (const key of ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo']) {
+      const entry = repaired.ledger.objects[key];
+      expect(entry.attempt).not.toBe(first.ledger.objects[key].attempt);
+      expect(entry.counts).toEqual(first.ledger.objects[key].counts);
+    }
+    // The surviving parts of the old attempts are deleted; the lake holds what the ledger lists.
+    const listed = Object.values(repaired.ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);
+    expect([...lake.objects.keys()].sort()).toEqual([...listed, 'ledger/online-retail.json'].sort());
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
+    expect((await ingestAll(raw, lake, config, options(20))).unchanged).toHaveLength(2);
+  });
+
   it('re-ingests when the configuration changes', async () => {
     const { raw, lake } = setUp();
     await raw.put('landing/2010-12a.csv.lzo', fixture('lzop', 'sample.1.lzo'));
