@@ -122,7 +122,9 @@ export class Catalog {
   /**
    * The data set's clean table, every published part, with the parts read (`IngestParts.read`).
    * @throws NotInLakeError when nothing of the data set was ingested, naming the data sets
-   *   the lake holds; DatasetError when its ledger lists no object with a clean part.
+   *   the lake holds; DatasetError when its ledger lists no object with a clean part;
+   *   IngestPartError when a clean part the ledger lists is missing or cannot be decoded, naming
+   *   it and what to do (ingest again, having deleted a damaged one); the other errors of `IngestParts.read`.
    */
   async requireClean(): Promise<{ table: Table; parts: ObjectInfo[] }> {
     const clean = await this.clean.read();

@@ -114,3 +114,45 @@ export class MixedConfigurationError extends DatasetError {
     this.name = 'MixedConfigurationError';
   }
 }
+
+/**
+ * A clean or reject part that the ledger lists and that cannot be read: `missing` from the
+ * lake (deleted or lost), or `unreadable` (truncated, damaged: not a Parquet file that
+ * decodes). The message names the part by its URI (the lake's URI and the key), the raw
+ * object it holds rows of and the ledger, and says what to do: for a missing part, ingest
+ * again, which reads again the raw objects whose parts are gone (or `--forget-missing`
+ * when the raw object itself is gone); for an unreadable one, delete it first, since
+ * ingest notices missing parts, not damaged ones. E.g. `clean part of raw object
+ * "2011-05.csv.lzo" cannot be read: file:///lake/clean/online-retail/2011-05.csv.lzo/a1/part-00000.parquet
+ * is not a readable Parquet file (Parquet error: Invalid Parquet file. Corrupt footer); delete it and run berserkr ingest again: …`.
+ */
+export class IngestPartError extends DatasetError {
+  /**
+   * @param kind `clean` or `rejects`
+   * @param rawKey the raw object whose rows the part holds, e.g. `2011-05.csv.lzo`
+   * @param key the part's key in the lake
+   * @param uri the part's URI
+   * @param problem `missing` or `unreadable`
+   * @param ledgerUri the ledger that lists the part
+   * @param detail with `unreadable`: the decoder's message (in the message, so not also a cause).
+   */
+  constructor(
+    readonly kind: 'clean' | 'rejects',
+    readonly rawKey: string,
+    readonly key: string,
+    uri: string,
+    readonly problem: 'missing' | 'unreadable',
+    ledgerUri: string,
+    detail?: string,
+  ) {
+    const part = `${kind === 'clean' ? 'clean' : 'reject'} part of raw object ${JSON.stringify(rawKey)}`;
+    const again = 'run berserkr ingest again: it re-reads the raw objects whose parts are missing';
+    super(
+      problem === 'missing'
+        ? `missing ${part}: object not found: ${uri} (listed by the ledger ${ledgerUri}); ${again}; if the raw object itself is gone, berserkr ingest --forget-missing drops it from the lake instead`
+        : `${part} cannot be read: ${uri} is not a readable Parquet file: ${detail ?? 'unknown error'} (listed by the ledger ${ledgerUri}); delete it and ${again}`,
+      uri,
+    );
+    this.name = 'IngestPartError';
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { Schema, Table } from 'apache-arrow';
 import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
-import { MixedConfigurationError } from './errors';
+import { DatasetFormatError, IngestPartError, MixedConfigurationError } from './errors';
 import { configurationGroups, type IngestLedger, type Ledger, type LedgerEntry } from './ledger';
 import { ownOutputKeys } from './object-outputs';
 import { loadTable, PARQUET_CONTENT_TYPE } from './tables';
@@ -109,38 +109,50 @@ export class IngestParts {
    * missing is read again from the new ledger, so a reader never fails on an ingest
    * beside it.
    * @throws DatasetFormatError for an unreadable ledger; MixedConfigurationError when its objects
-   *   were ingested with different settings of the clean rows; ObjectNotFoundError for a part the
-   *   current ledger still lists (or after {@link READ_ATTEMPTS} ledgers in a row lost one).
+   *   were ingested with different settings of the clean rows; IngestPartError naming the part (its
+   *   URI and raw object) and what to do, for a part the current ledger still lists that is missing
+   *   (or after {@link READ_ATTEMPTS} ledgers in a row lost one) or cannot be decoded; other store errors unchanged.
    */
   async read(): Promise<{ table: Table; parts: ObjectInfo[] }> {
     for (let attempt = 1; ; attempt++) {
-      const keys = this.listed(await this.ledger.load());
+      const listed = this.listed(await this.ledger.load());
       try {
-        return await this.readParts(keys);
+        return await this.readParts(listed);
       } catch (error) {
-        if (!(error instanceof ObjectNotFoundError) || attempt === READ_ATTEMPTS) throw error;
+        if (!(error instanceof IngestPartError && error.problem === 'missing') || attempt === READ_ATTEMPTS) throw error;
         const now = this.listed(await this.ledger.load());
-        if (now.length === keys.length && now.every((k, i) => k === keys[i])) throw error;
+        if (now.length === listed.length && now.every((p, i) => p.key === listed[i].key)) throw error;
       }
     }
   }
 
   /**
-   * The keys of this kind's parts `ledger` lists: raw keys in order, parts in order.
+   * This kind's parts `ledger` lists, with their raw objects: raw keys in order, parts in order.
    * @throws MixedConfigurationError when its objects were ingested with different settings of the clean rows.
    */
-  private listed(ledger: Ledger): string[] {
+  private listed(ledger: Ledger): { rawKey: string; key: string }[] {
     const groups = configurationGroups(ledger);
     if (groups.length > 1) throw new MixedConfigurationError(this.ledger.dataset, this.ledger.uri, groups);
-    return Object.keys(ledger.objects).sort().flatMap((k) => ledger.objects[k][this.kind]);
+    return Object.keys(ledger.objects).sort().flatMap((rawKey) => ledger.objects[rawKey][this.kind].map((key) => ({ rawKey, key })));
   }
 
-  private async readParts(keys: string[]): Promise<{ table: Table; parts: ObjectInfo[] }> {
+  /** @throws IngestPartError for a part missing or that does not decode; other store errors unchanged. */
+  private async readParts(listed: { rawKey: string; key: string }[]): Promise<{ table: Table; parts: ObjectInfo[] }> {
     const tables: Table[] = [];
     const parts: ObjectInfo[] = [];
-    for (const key of keys) {
-      const [table, info] = await Promise.all([loadTable(this.store, key), this.store.head(key)]);
-      if (info === undefined) throw new ObjectNotFoundError(objectUri(this.store, key));
+    for (const { rawKey, key } of listed) {
+      const uri = objectUri(this.store, key);
+      const missing = () => new IngestPartError(this.kind, rawKey, key, uri, 'missing', this.ledger.uri);
+      let table: Table;
+      let info: ObjectInfo | undefined;
+      try {
+        [table, info] = await Promise.all([loadTable(this.store, key), this.store.head(key)]);
+      } catch (error) {
+        if (error instanceof ObjectNotFoundError) throw missing();
+        if (error instanceof DatasetFormatError) throw new IngestPartError(this.kind, rawKey, key, uri, 'unreadable', this.ledger.uri, error.detail);
+        throw error;
+      }
+      if (info === undefined) throw missing();
       tables.push(table);
       parts.push(info);
     }

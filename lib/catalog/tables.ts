@@ -2,16 +2,26 @@
 import type { Table } from 'apache-arrow';
 import { parquetToTable, tableToParquet } from '../parquet';
 import type { ObjectInfo, ObjectStore } from '../store/store';
+import { DatasetFormatError } from './errors';
+import { objectUri } from './uri';
 
 /** Content type of every Parquet object the lake holds. */
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
 /**
  * The Parquet object at `key` as an Arrow table.
- * @throws ObjectNotFoundError when missing; parquet-wasm's Error when it is not Parquet.
+ * @throws ObjectNotFoundError when missing; DatasetFormatError naming the object by its URI
+ *   (`invalid Parquet object <uri>: <parquet-wasm's message>`, its error the cause) when it
+ *   cannot be decoded (truncated, damaged, not Parquet); other store errors unchanged.
  */
 export async function loadTable(store: ObjectStore, key: string): Promise<Table> {
-  return parquetToTable(await store.get(key));
+  const bytes = await store.get(key);
+  try {
+    return parquetToTable(bytes);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DatasetFormatError('Parquet object', objectUri(store, key), detail, undefined, { cause: error });
+  }
 }
 
 /** Writes `table` at `key` as one zstd Parquet file (one atomic put). */
