@@ -39,6 +39,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'ExportFilterError',
   'CustomerListError',
   'ModelMismatchError',
+  'ShardConflictError',
   'AsOfAfterDataError',
   'NoTruthError',
   'NoPurchaseEventsError',

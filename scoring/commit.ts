@@ -4,8 +4,8 @@
  * The records' schemas and I/O (reading markers, writing files, flipping the
  * pointer) are the catalog's (`lib/catalog/shards.ts`, `exports.ts`, `latest.ts`).
  */
-import type { ExportFile, ExportMetadata, ShardMarker } from '../lib/catalog';
-import { ScoringInputError } from './errors';
+import type { ExportFile, ExportMetadata, Shard, ShardMarker } from '../lib/catalog';
+import { ScoringInputError, ShardConflictError } from './errors';
 
 /** Fields that every shard of a run must agree on. */
 const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats', 'events'] as const;
@@ -14,6 +14,76 @@ const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats', 'event
 const REMEDY: Partial<Record<(typeof AGREE)[number], string>> = {
   events: 'the lake\'s purchase events changed between them (an ingest ran): score the shards that saw the older events again',
 };
+
+/** The fields of a shard's marker that the commit compares, known before the shard is scored. */
+export type ShardPlan = Pick<ShardMarker, (typeof AGREE)[number] | 'shard'>;
+
+/** Where a run's objects are, for the messages of {@link checkShardFits}. */
+export interface ShardRunLocations {
+  /** URI of a shard's marker. */
+  marker: (shard: Shard) => string;
+  /** URIs of the run's folders, `exports/<data set>/<run-id>/` and `scores/<data set>/<run-id>/`. */
+  folders: readonly string[];
+}
+
+/** The option that sets each compared field (none for the events, which the lake sets, nor the run id, the folder's). */
+const FLAG: Partial<Record<(typeof AGREE)[number], string>> = {
+  modelId: '--model',
+  asOf: '--as-of',
+  horizonDays: '--horizon',
+  k: '--top-k',
+  formats: '--format',
+};
+
+/** A field's value as its option spells it. */
+const optionValue = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value));
+
+/**
+ * Checks, before shard `plan.shard` of run `plan.runId` is scored, that it fits the
+ * markers the run already holds, so that the run can still be committed: every other
+ * shard's marker must be of the same number of shards N and agree on the fields the
+ * commit compares ({@link checkShardMarkers}). The shard's own marker (an earlier
+ * attempt, which the shard replaces) is not compared.
+ * @param plan what the shard's marker would hold.
+ * @param markers the markers present under the run id, any order.
+ * @param where URIs to name in the message.
+ * @throws ShardConflictError naming the first marker in conflict (its URI), both values,
+ *   and the ways out: this shard scored consistently, the run under a new run id, or
+ *   the run's folders deleted (or `berserkr gc --runs-older-than`) to reuse the id.
+ */
+export function checkShardFits(plan: ShardPlan, markers: readonly ShardMarker[], where: ShardRunLocations): void {
+  const { runId, shard } = plan;
+  const self = `${shard.index}/${shard.count}`;
+  const drop =
+    `; to drop run ${runId} and reuse its id, delete ${where.folders.join(' and ')} `
+    + '(berserkr gc --runs-older-than <age> removes it too, with every other uncommitted run, once nothing of it was written for that long)';
+  for (const m of markers) {
+    if (m.shard.index === shard.index && m.shard.count === shard.count) continue;
+    const other = `its shard ${m.shard.index}/${m.shard.count} (${where.marker(m.shard)})`;
+    if (m.shard.count !== shard.count) {
+      throw new ShardConflictError(
+        `shard ${self} of run ${runId} does not fit the run: ${other} was scored as one of ${m.shard.count} shards, not ${shard.count}, `
+          + `and only shards of one split are merged; score the run's shards as --shard i/${m.shard.count} (0 <= i < ${m.shard.count}), `
+          + `or a split in ${shard.count} under a new --run-id${drop}`,
+      );
+    }
+    for (const field of AGREE) {
+      if (JSON.stringify(m[field]) === JSON.stringify(plan[field])) continue;
+      if (field === 'events') {
+        throw new ShardConflictError(
+          `shard ${self} of run ${runId} does not fit the run: ${other} was scored from other purchase events (digest ${m.events ?? 'not recorded'}, this shard's ${plan.events}): `
+            + `the lake's events before the as-of time changed in between (an ingest ran); score all ${shard.count} shards under a new --run-id${drop}`,
+        );
+      }
+      const flag = FLAG[field] ?? field;
+      const [theirs, ours] = [optionValue(m[field]), optionValue(plan[field])];
+      throw new ShardConflictError(
+        `shard ${self} of run ${runId} does not fit the run: ${other} was scored with ${flag} ${theirs}, this one with ${ours}; `
+          + `score this shard with ${flag} ${theirs} as the run's other shards, or all ${shard.count} shards with ${flag} ${ours} under a new --run-id${drop}`,
+      );
+    }
+  }
+}
 
 /**
  * Checks that `markers` are exactly shards 0 … count−1 of run `runId` with the same

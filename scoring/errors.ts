@@ -20,6 +20,20 @@ export class ModelMismatchError extends ScoringInputError {
   }
 }
 
+/**
+ * A shard asked to score under a run id whose other shards were scored otherwise: as
+ * one of another number of shards N, or with another model, as-of time, horizon, K,
+ * formats or purchase events, so the run's shards could never be merged. Found
+ * before the shard writes anything; the shard's options or the run id are to change:
+ * bad usage (exit 2, `cli/exit.ts`).
+ */
+export class ShardConflictError extends ScoringInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShardConflictError';
+  }
+}
+
 /** A `--customers` file that is no list of customer ids (empty, or CSV rows): the file is to fix, bad usage. */
 export class CustomerListError extends ScoringInputError {
   constructor(message: string) {

@@ -16,13 +16,14 @@ import { buildFeatureSet, prepareCutoff } from '../features/build';
 import { canEvaluate, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../features/event-index';
 import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
-import { shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
+import { objectUri, shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
 import { runIdStart } from '../lib/catalog/run-id';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
 import { AsOfAfterDataError } from '../features/errors';
 import { ScoringInputError } from './errors';
+import { checkShardFits, type ShardPlan } from './commit';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
 import { openRanker } from './ranker';
@@ -143,6 +144,19 @@ export function checkDataReach(time: Float64Array | readonly number[], asOf: num
   );
 }
 
+/**
+ * Checks that shard `plan.shard` fits the markers its run holds already ({@link checkShardFits}),
+ * naming the lake's URIs of the marker in conflict and of the run's folders.
+ * @throws ShardConflictError when it does not.
+ */
+async function checkShardFitsRun(catalog: Catalog, plan: ShardPlan): Promise<void> {
+  const { runId } = plan;
+  checkShardFits(plan, await catalog.shards.loadMarkers(runId), {
+    marker: (shard) => objectUri(catalog.store, catalog.shards.markerKey(runId, shard)),
+    folders: [catalog.exports.uri(runId), objectUri(catalog.store, catalog.scores.prefix(runId))],
+  });
+}
+
 /** The marker's `dataUntil`: the time of the last purchase before `asOf`, when there is one. */
 function dataUntil(index: EventIndex, asOf: number): Pick<ShardMarker, 'dataUntil'> {
   const n = eventsBefore(index, asOf);
@@ -166,7 +180,9 @@ async function removeEarlierAttempt(ctx: StageContext, runId: string, shard: Sha
  * top-K lists and, last, its marker. See the file comment for the layout.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
  *   when its features differ from the feature set's; ScoringInputError when a given
- *   `runId` starts in the future or is committed already; AsOfAfterDataError when the
+ *   `runId` starts in the future or is committed already; ShardConflictError, before
+ *   anything is written, when the run's other shards were scored as another split or
+ *   with other options or events ({@link checkShardFits}); AsOfAfterDataError when the
  *   as-of time is more than a horizon after the data ({@link checkDataReach}).
  */
 export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
@@ -176,7 +192,13 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const shard = o.shard ?? { index: 0, count: 1 };
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
-  if (o.runId !== undefined) await removeEarlierAttempt(ctx, runId, shard);
+  const formats = [...(o.formats ?? DEFAULT_FORMATS)];
+  const digest = eventsDigest(index, o.asOf);
+  const asOf = new Date(o.asOf).toISOString();
+  if (o.runId !== undefined) {
+    await checkShardFitsRun(ctx.catalog, { runId, shard, modelId: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest });
+    await removeEarlierAttempt(ctx, runId, shard);
+  }
   const { events } = index;
   const known = knownCustomers(index, eventsBefore(index, o.asOf));
   if (known === 0) {
@@ -228,16 +250,16 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
     runId,
     shard,
     modelId: o.modelId,
-    asOf: new Date(o.asOf).toISOString(),
+    asOf,
     horizonDays: o.horizonDays,
     k: o.k,
-    formats: [...(o.formats ?? DEFAULT_FORMATS)],
+    formats,
     customers: customers.length,
     pairs,
     rows: top.n,
     lists: ctx.catalog.shards.listsKey(runId, shard),
     scores: scoreParts,
-    events: eventsDigest(index, o.asOf),
+    events: digest,
     commandRunId: ctx.run.runId,
     ...dataUntil(index, o.asOf),
   };

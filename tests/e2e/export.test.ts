@@ -192,6 +192,14 @@ describe('top-K exports', () => {
     expect([lone.code, lone.stderr]).toEqual([2, expect.stringContaining('--shard 0/2 needs --run-id <id>')]);
     const shards = await runCli(scoreArgs(lake, modelId, '--shards', '4'));
     expect([shards.code, shards.stderr]).toEqual([2, expect.stringContaining('--shards <n> is for --commit')]);
+    // A shard of another split, or with another K, than the shard 0/2 run LATER holds: refused before it scores.
+    const held = readdirSync(join(lake, `exports/online-retail/${LATER}/shards`)).sort();
+    const split = await runCli(scoreArgs(lake, modelId, '--run-id', LATER, '--shard', '1/3'));
+    expect([split.code, split.stderr]).toEqual([2, expect.stringContaining(`shard 1/3 of run ${LATER} does not fit the run: its shard 0/2 (file://${lake}/exports/online-retail/${LATER}/shards/shard-0-of-2._SUCCESS.json) was scored as one of 2 shards, not 3`)]);
+    const k = await runCli(scoreArgs(lake, modelId, '--run-id', LATER, '--shard', '1/2', '--top-k', '5'));
+    expect([k.code, k.stderr]).toEqual([2, expect.stringContaining('was scored with --top-k 10, this one with 5;')]);
+    expect(readdirSync(join(lake, `exports/online-retail/${LATER}/shards`)).sort()).toEqual(held);
+    expect(existsSync(join(lake, `scores/online-retail/${LATER}/shard-1-of-3`))).toBe(false);
     expect(readFileSync(join(lake, 'exports/online-retail/latest.json')).equals(latest)).toBe(true);
   }, TIMEOUT_MS);
 
