@@ -69,7 +69,7 @@ function denseRows(table: Table, index: EventIndex): { customer: Int32Array; ite
   return { customer: Int32Array.from(customer), item: Int32Array.from(item), keep: Int32Array.from(keep) };
 }
 
-/** Reads the export and scores of run `runId` (default: the latest). Needs the export's Parquet format. */
+/** Reads the export and scores of run `runId` (default: the latest): its lists from its Parquet file (`loadExportLists`). */
 export async function readPublished(catalog: Catalog, index: EventIndex, runId: string | undefined): Promise<Published> {
   const meta = await publishedExport(catalog, runId);
   const top = await loadExportLists(catalog, meta);

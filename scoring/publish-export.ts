@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
-import { DatasetFormatError, type ExportFile, type ExportFormat, type ExportMetadata } from '../lib/catalog';
+import { DatasetFormatError, exportFormats, type ExportFile, type ExportFormat, type ExportMetadata } from '../lib/catalog';
 import { ObjectNotFoundError } from '../lib/store/store';
 import type { StageContext } from '../lib/stage-context';
 import { checkShardMarkers, exportMetadata } from './commit';
@@ -22,13 +22,15 @@ async function* hashing(chunks: Iterable<Uint8Array>, hash: Hash, size: { bytes:
 }
 
 /**
- * Writes a complete export of `table` under `exports/<metadata.runId>/`: each
- * format's file, then the sidecar (with sizes and SHA-256 checksums).
+ * Writes a complete export of `table` under `exports/<metadata.runId>/`: the file of
+ * each format asked for and the canonical `top-k.parquet` when they do not name it
+ * ({@link exportFormats}), so that every export can be read back; then the sidecar
+ * (with sizes and SHA-256 checksums).
  * @returns the metadata as written.
  */
 export async function writeExport(ctx: StageContext, table: Table, formats: readonly ExportFormat[], base: Omit<ExportMetadata, 'files'>): Promise<ExportMetadata> {
   const files: ExportFile[] = [];
-  for (const format of formats) {
+  for (const format of exportFormats(formats)) {
     const hash = createHash('sha256');
     const size = { bytes: 0 };
     const info = await ctx.catalog.exports.putFile(base.runId, format, hashing(exportChunks(table, format), hash, size));

@@ -4,8 +4,10 @@
  * top-K lists, for `export`, `evaluate` and `report`.
  */
 import type { Table } from 'apache-arrow';
-import { DatasetNotFoundError, type Catalog, type ExportMetadata } from '../lib/catalog';
+import { CANONICAL_FORMAT, DatasetNotFoundError, type Catalog, type ExportMetadata } from '../lib/catalog';
 import { ObjectNotFoundError } from '../lib/store/store';
+import { checkShardMarkers } from './commit';
+import { mergeLists } from './merge';
 
 /**
  * The metadata of run `runId`'s export, or of the export `exports/<data set>/latest.json` names.
@@ -23,12 +25,22 @@ export async function publishedExport(catalog: Catalog, runId: string | undefine
 }
 
 /**
- * The export's top-K lists as a SCORES table, read from its Parquet file.
- * @throws Error when the export was written without the Parquet format.
+ * The export's top-K lists as a SCORES table, read from its canonical file
+ * `top-k.parquet`, which every export holds. An export of an earlier version written
+ * without it (`--format csv` or `jsonl` alone) is read from the lists its shards left
+ * beside it, merged as its commit merged them.
+ * @throws Error naming the files when such an export has no shard lists either, saying to score again;
+ *   ScoringInputError when its shard markers do not make up the run; ObjectNotFoundError when a file is gone.
  */
 export async function loadExportLists(catalog: Catalog, meta: ExportMetadata): Promise<Table> {
-  if (!meta.files.some((f) => f.format === 'parquet')) {
-    throw new Error(`export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')}: reading it back needs ${catalog.exports.fileName('parquet')} (score with --format including parquet)`);
+  if (meta.files.some((f) => f.format === CANONICAL_FORMAT)) return catalog.exports.loadLists(meta.runId);
+  const markers = meta.shards > 0 ? await catalog.shards.loadMarkers(meta.runId) : [];
+  if (markers.length > 0) {
+    const ordered = checkShardMarkers(meta.runId, markers, meta.shards);
+    return mergeLists(await Promise.all(ordered.map((m) => catalog.shards.loadLists(m))), ordered.map((m) => m.lists));
   }
-  return catalog.exports.loadLists(meta.runId);
+  throw new Error(
+    `export of run ${meta.runId} has ${meta.files.map((f) => f.name).join(', ')} and no shard lists beside it: reading it back needs ${catalog.exports.fileName(CANONICAL_FORMAT)}, `
+      + 'which exports of earlier versions lacked when --format did not ask for it; score the run again (berserkr score), which writes it whatever --format asks',
+  );
 }

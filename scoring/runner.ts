@@ -16,7 +16,7 @@ import { buildFeatureSet, prepareCutoff } from '../features/build';
 import { canEvaluate, customerItemsInWindow, eventsBefore, EventIndex, knownCustomers, type CustomerItemSets } from '../features/event-index';
 import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
-import { objectUri, shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
+import { exportFormats, objectUri, shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
 import { runIdStart } from '../lib/catalog/run-id';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
@@ -42,7 +42,7 @@ export interface ScoreStepOptions {
   runId?: string;
   /** The shard to score; default 0/1 (everything). */
   shard?: ShardSpec;
-  /** Export formats [csv, parquet]. */
+  /** Export formats [csv, parquet]; Parquet, the canonical file, is written whatever is asked ({@link exportFormats}). */
   formats?: readonly ExportFormat[];
   /** Customers per batch [{@link DEFAULT_BATCH_CUSTOMERS}]. */
   batchCustomers?: number;
@@ -192,7 +192,7 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const shard = o.shard ?? { index: 0, count: 1 };
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
-  const formats = [...(o.formats ?? DEFAULT_FORMATS)];
+  const formats = exportFormats(o.formats ?? DEFAULT_FORMATS);
   const digest = eventsDigest(index, o.asOf);
   const asOf = new Date(o.asOf).toISOString();
   if (o.runId !== undefined) {

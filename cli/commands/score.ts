@@ -23,9 +23,9 @@ const usage =
     }
   };
 
-/** `--format`: the export formats, comma-separated. */
+/** `--format`: the export formats, comma-separated (Parquet, the canonical file, is written whatever is asked). */
 export const formatOption = (): Option =>
-  new Option('--format <list>', 'export formats, comma-separated: csv (with header), parquet, jsonl').default([...DEFAULT_FORMATS], DEFAULT_FORMATS.join(',')).argParser(usage(parseFormats));
+  new Option('--format <list>', 'export formats, comma-separated: csv (with header), parquet, jsonl; top-k.parquet, the file export, evaluate and report read back, is written whatever is asked').default([...DEFAULT_FORMATS], DEFAULT_FORMATS.join(',')).argParser(usage(parseFormats));
 
 /** `--run-id` (or `flags`): a run id as `runs/` names them. */
 export const runIdOption = (description: string, flags = '--run-id <id>'): Option => new Option(flags, description).argParser(usage(assertRunId));

@@ -8,7 +8,7 @@ export type { BlendRecord } from './blends';
 export type { Champion } from './champion';
 export { Catalog } from './catalog';
 export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, IngestPartError, LakeLayoutError, MixedConfigurationError, NotInLakeError } from './errors';
-export { EXPORT_FORMATS } from './export-formats';
+export { CANONICAL_FORMAT, EXPORT_FORMATS, exportFormats } from './export-formats';
 export type { ExportFormat } from './export-formats';
 export type { ExportFile, ExportMetadata } from './exports';
 export type { IngestParts } from './ingest-parts';

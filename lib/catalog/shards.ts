@@ -23,7 +23,7 @@ export const ShardMarkerSchema = z.object({
   asOf: z.string().datetime(),
   horizonDays: z.number().positive(),
   k: z.number().int().positive(),
-  /** Export formats asked for; the commit writes these. */
+  /** Export formats the commit writes: those asked for and Parquet, the canonical file (markers of earlier versions may lack it). */
   formats: z.array(ExportFormatSchema),
   /** Customers scored (known at the as-of time and in the shard). */
   customers: count,

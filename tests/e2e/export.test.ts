@@ -135,7 +135,7 @@ describe('top-K exports', () => {
     const r = await runCli(['--output', 'json', 'export', '--lake', lake, '--config', RETAIL_CONFIG, '--format', 'csv']);
     expect(ok(r)).toEqual([0, '']);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ command: 'export', status: 'ok', source: RUN, rows: meta.rows, customers: KNOWN_CUSTOMERS, requested: KNOWN_CUSTOMERS, missing: 0, formats: ['csv'] });
+    expect(summary).toMatchObject({ command: 'export', status: 'ok', source: RUN, rows: meta.rows, customers: KNOWN_CUSTOMERS, requested: KNOWN_CUSTOMERS, missing: 0, formats: ['csv', 'parquet'] });
     expect(readFileSync(join(lake, `exports/online-retail/${summary.runId}/top-k.csv`)).equals(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`)))).toBe(true);
   }, TIMEOUT_MS);
 

@@ -88,7 +88,7 @@ describe('commitStep beside another commit', () => {
     await commitStep(ctx, NEWER, 1);
     expect(raced.done).toBe(true);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
-    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb', 'top-k.parquet': 'bbbbbb' }, sidecar: NEWER });
   });
 
   it('copies the later run the pointer names when that one flipped it while its own copies were made', async () => {
@@ -103,7 +103,7 @@ describe('commitStep beside another commit', () => {
     await commitStep(ctx, OLDER, 1);
     expect(raced.done).toBe(true);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
-    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb', 'top-k.parquet': 'bbbbbb' }, sidecar: NEWER });
   });
 });
 
@@ -118,7 +118,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     await commitStep(ctx, NEWER, 1);
     expect(await ctx.catalog.exports.loadMetadata(NEWER)).toMatchObject({ runId: NEWER, asOf: BACKFILL_AS_OF });
     expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
-    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
     expect(messages).toEqual([
       `run ${NEWER} is committed under memory://test/exports/online-retail/${NEWER}/ but not made the latest export: memory://test/exports/online-retail/latest.json `
         + `names run ${OLDER} as of ${AS_OF}, on data reaching later than this run's as-of time ${BACKFILL_AS_OF}`,
@@ -133,7 +133,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     await commitStep(ctx, NEWER, 1);
     await commitStep(ctx, OLDER, 1);
     expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
-    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
     expect(messages).toEqual([]);
   });
 
@@ -159,7 +159,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     await commitStep(ctx, NEWER, 1);
     expect(await ctx.catalog.exports.loadMetadata(NEWER)).toMatchObject({ asOf: '2011-12-09T12:50:00.001Z', dataUntil: lastPurchase });
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
-    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb' }, sidecar: NEWER });
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb', 'top-k.parquet': 'bbbbbb' }, sidecar: NEWER });
     // The earlier run on the same data, committed again later, is not made latest, and says why.
     await commitStep(ctx, OLDER, 1);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
@@ -177,7 +177,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     await commitStep(ctx, OLDER, 1);
     expect(raced.done).toBe(true);
     expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
-    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa' }, sidecar: OLDER });
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
   });
 
   it('replaces a pointer that names no export it can read, whatever its run, and says so', async () => {
@@ -192,7 +192,7 @@ describe('commitStep and the as-of time of the latest export', () => {
       await lake.put('exports/online-retail/latest.json', pointer);
       await commitStep(ctx, OLDER, 1);
       expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
-      expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa' }, sidecar: OLDER });
+      expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
       expect(messages).toEqual([`memory://test/exports/online-retail/latest.json names no export that can be read, so it is replaced: ${problem}`]);
     }
   });
