@@ -40,6 +40,8 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'CustomerListError',
   'ModelMismatchError',
   'ShardConflictError',
+  'RunIdRefusedError',
+  'AsOfBeforeDataError',
   'AsOfAfterDataError',
   'NoTruthError',
   'NoPurchaseEventsError',

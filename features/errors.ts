@@ -76,3 +76,13 @@ export class NoPurchaseEventsError extends Error {
 export class AsOfAfterDataError extends Error {
   override readonly name = 'AsOfAfterDataError';
 }
+
+/**
+ * The as-of time lies before what the data allow: scoring knows no customer before
+ * the first purchase, and a training's cut-offs (one horizon and more before the as-of
+ * time) would come before it. `--as-of` (or the training's cut-off options) is to
+ * change, or older data to ingest: bad usage (exit 2, `cli/exit.ts`).
+ */
+export class AsOfBeforeDataError extends Error {
+  override readonly name = 'AsOfBeforeDataError';
+}

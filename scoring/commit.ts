@@ -91,14 +91,22 @@ export function checkShardFits(plan: ShardPlan, markers: readonly ShardMarker[],
  * @param runId the scoring run committed, which every message names (none may have a marker yet).
  * @param markers the markers found, any order.
  * @param count N, the number of shards the run was split into.
- * @throws ScoringInputError naming the run and the missing shards, or the field and
- *   the two values that disagree.
+ * @throws ShardConflictError (bad usage) naming a marker of another number of shards than
+ *   `count` and the `--shards` to commit with; ScoringInputError naming the run and the
+ *   missing shards, or the field and the two values that disagree.
  */
 export function checkShardMarkers(runId: string, markers: readonly ShardMarker[], count: number): ShardMarker[] {
   const byIndex = new Map<number, ShardMarker>();
+  const splits = [...new Set(markers.map((m) => m.shard.count))].sort((a, b) => a - b);
   for (const m of markers) {
-    if (m.shard.count !== count) throw new ScoringInputError(`shard marker ${m.shard.index}/${m.shard.count} of run ${runId}: expected a shard of ${count}`);
-    byIndex.set(m.shard.index, m);
+    if (m.shard.count === count) {
+      byIndex.set(m.shard.index, m);
+      continue;
+    }
+    const remedy = splits.length === 1
+      ? `the run was split into ${m.shard.count}: commit it with --shards ${m.shard.count}`
+      : `the run holds markers of splits into ${splits.join(' and ')}, which never merge: score it again under a new --run-id`;
+    throw new ShardConflictError(`shard marker ${m.shard.index}/${m.shard.count} of run ${runId}: expected a shard of ${count} (--shards ${count}), but ${remedy}`);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length > 0) throw new ScoringInputError(`run ${runId}: shards ${missing.map((i) => `${i}/${count}`).join(', ')} have no marker yet`);

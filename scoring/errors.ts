@@ -34,6 +34,17 @@ export class ShardConflictError extends ScoringInputError {
   }
 }
 
+/**
+ * A `--run-id` scoring may not write under: its start time is in the future, or the
+ * run is committed already. Another run id is to give: bad usage (exit 2, `cli/exit.ts`).
+ */
+export class RunIdRefusedError extends ScoringInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunIdRefusedError';
+  }
+}
+
 /** A `--customers` file that is no list of customer ids (empty, or CSV rows): the file is to fix, bad usage. */
 export class CustomerListError extends ScoringInputError {
   constructor(message: string) {

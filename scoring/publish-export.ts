@@ -137,7 +137,8 @@ async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promi
  * run), and refreshes the `exports/latest/` convenience copy of every file the sidecar
  * lists, and the sidecar, from the export the pointer names.
  * Idempotent: committing again writes the same bytes.
- * @throws ScoringInputError when a shard's marker is missing or the shards disagree.
+ * @throws ShardConflictError when a marker is of another number of shards than `count`;
+ *   ScoringInputError when a shard's marker is missing or the shards disagree.
  */
 export async function commitStep(ctx: StageContext, runId: string, count: number): Promise<ExportMetadata> {
   return ctx.run.step('commit', async () => {

@@ -21,8 +21,8 @@ import { runIdStart } from '../lib/catalog/run-id';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
-import { AsOfAfterDataError } from '../features/errors';
-import { ScoringInputError } from './errors';
+import { AsOfAfterDataError, AsOfBeforeDataError } from '../features/errors';
+import { RunIdRefusedError, ScoringInputError } from './errors';
 import { checkShardFits, type ShardPlan } from './commit';
 import { scoresTable } from './export';
 import { commitStep } from './publish-export';
@@ -106,17 +106,17 @@ const RUN_ID_SKEW_MS = 10 * 60_000;
  * its start time is not in the future (it would sort after every later run, so
  * no later run of the same as-of time could be published as latest), and the run
  * is not committed (a committed run is never rewritten in place).
- * @throws ScoringInputError quoting the run id.
+ * @throws RunIdRefusedError quoting the run id.
  */
 async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Promise<void> {
   const start = runIdStart(runId);
   if (start > now + RUN_ID_SKEW_MS) {
-    throw new ScoringInputError(
+    throw new RunIdRefusedError(
       `run id ${runId} starts at ${new Date(start).toISOString()}, after now (${new Date(now).toISOString()}): run ids are UTC start times, e.g. "$(date -u +%Y%m%dT%H%M%SZ)-$(openssl rand -hex 3)"`,
     );
   }
   if (await catalog.exports.isCommitted(runId)) {
-    throw new ScoringInputError(`run ${runId} is committed already (${catalog.exports.metadataUri(runId)}): a committed run is never rewritten; score under a new --run-id`);
+    throw new RunIdRefusedError(`run ${runId} is committed already (${catalog.exports.metadataUri(runId)}): a committed run is never rewritten; score under a new --run-id`);
   }
 }
 
@@ -179,11 +179,12 @@ async function removeEarlierAttempt(ctx: StageContext, runId: string, shard: Sha
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
- *   when its features differ from the feature set's; ScoringInputError when a given
- *   `runId` starts in the future or is committed already; ShardConflictError, before
- *   anything is written, when the run's other shards were scored as another split or
- *   with other options or events ({@link checkShardFits}); AsOfAfterDataError when the
- *   as-of time is more than a horizon after the data ({@link checkDataReach}).
+ *   when its features differ from the feature set's. Before anything is written:
+ *   RunIdRefusedError when a given `runId` starts in the future or is committed already;
+ *   AsOfBeforeDataError when no customer is known at the as-of time (before the first
+ *   purchase); AsOfAfterDataError when the as-of time is more than a horizon after the
+ *   data ({@link checkDataReach}); ShardConflictError when the run's other shards were
+ *   scored as another split or with other options or events ({@link checkShardFits}).
  */
 export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
   const log = ctx.log.child({ stage: 'scoring' });
@@ -192,20 +193,24 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const shard = o.shard ?? { index: 0, count: 1 };
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
+  const { events } = index;
+  const known = knownCustomers(index, eventsBefore(index, o.asOf));
+  if (known === 0) {
+    const iso = new Date(o.asOf).toISOString();
+    if (events.time.length === 0) throw new ScoringInputError(`no customer is known at as-of ${iso}, so there is nothing to score: no purchase event`);
+    throw new AsOfBeforeDataError(
+      `no customer is known at as-of ${iso}, so there is nothing to score: the first purchase is at ${new Date(events.time[0]).toISOString()}; pass a later --as-of, or ingest older data first`,
+    );
+  }
+  checkDataReach(events.time, o.asOf, o.horizonDays);
   const formats = exportFormats(o.formats ?? DEFAULT_FORMATS);
   const digest = eventsDigest(index, o.asOf);
   const asOf = new Date(o.asOf).toISOString();
+  // Every refusal above and here comes before the first write, the removal of an earlier attempt.
   if (o.runId !== undefined) {
     await checkShardFitsRun(ctx.catalog, { runId, shard, modelId: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest });
     await removeEarlierAttempt(ctx, runId, shard);
   }
-  const { events } = index;
-  const known = knownCustomers(index, eventsBefore(index, o.asOf));
-  if (known === 0) {
-    const first = events.time.length === 0 ? 'no purchase event' : `the first purchase is at ${new Date(events.time[0]).toISOString()}`;
-    throw new ScoringInputError(`no customer is known at as-of ${new Date(o.asOf).toISOString()}, so there is nothing to score: ${first}`);
-  }
-  checkDataReach(events.time, o.asOf, o.horizonDays);
   const customers = shardCustomers(events.customerIds, known, shard);
   const truth = canEvaluate(index, o.asOf, o.horizonDays) ? customerItemsInWindow(index, o.asOf, o.asOf + o.horizonDays * DAY_MS) : undefined;
   const recall = { found: 0, total: 0 };

@@ -1,6 +1,6 @@
 /** The cut-off schedule of a training at an as-of time. */
 import { DAY_MS } from '../lib/schema';
-import { AsOfAfterDataError } from '../features/errors';
+import { AsOfAfterDataError, AsOfBeforeDataError } from '../features/errors';
 import { TrainingInputError } from './errors';
 
 /**
@@ -21,8 +21,8 @@ export function trainingSchedule(asOf: number, horizonDays: number, n: number, s
  * @param time purchase event times, ms UTC, ascending.
  * @param schedule from {@link trainingSchedule}, with at least one training cut-off.
  * @param stepDays the days between its training cut-offs.
- * @throws TrainingInputError saying what the data cover, how far back the schedule
- *   reaches and how many cut-offs would fit.
+ * @throws AsOfBeforeDataError saying what the data cover, how far back the schedule
+ *   reaches and how many cut-offs would fit; TrainingInputError when there is no purchase event.
  */
 export function checkHistory(time: Float64Array | readonly number[], schedule: { validation: number; train: number[] }, stepDays: number): void {
   const first = time.length === 0 ? Number.POSITIVE_INFINITY : time[0];
@@ -32,7 +32,7 @@ export function checkHistory(time: Float64Array | readonly number[], schedule: {
   if (time.length === 0) throw new TrainingInputError('no purchase events to train on: ingest raw data first');
   const newestTrain = schedule.train[schedule.train.length - 1];
   const fit = newestTrain > first ? Math.floor((newestTrain - first - 1) / (stepDays * DAY_MS)) + 1 : 0;
-  throw new TrainingInputError(
+  throw new AsOfBeforeDataError(
     `the data cover ${iso(first)} to ${iso(time[time.length - 1])}, but the ${schedule.train.length} training cut-offs ${stepDays} days apart `
       + `and the validation cut-off reach back to ${iso(oldest)}, before the first purchase: `
       + (fit > 0

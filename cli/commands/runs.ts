@@ -1,11 +1,23 @@
 /** `berserkr runs`: lists the run records of a data set of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RunRecord, RunRecords } from '../../lib/catalog';
 import type { Logger } from '../../lib/log';
 import { EXIT, exitCodeOf, UsageError } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type CommandResult, type OutputFormat } from '../output';
 import { commonOptions, parsePositiveInt } from '../options';
+
+/** A data set's name: the rule of a configuration's `name` (`lib/config.ts`), which names lake prefixes. */
+const DATASET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Parses `--dataset`: a data set's name, returned unchanged.
+ * @throws InvalidArgumentError (bad usage, exit 2) quoting the value when it cannot be a data set's name, such as `../x`.
+ */
+export function parseDatasetName(value: string): string {
+  if (!DATASET_NAME.test(value)) throw new InvalidArgumentError(`expected a data set's name (lower-case letters, digits, ".", "_" or "-", as the name in its configuration), got ${JSON.stringify(value)}`);
+  return value;
+}
 
 /** A model id (`training/registry.ts`) or a baseline standing in for one: what earlier records put where `model` now stands in metric names. */
 const OLD_MODEL_PREFIX = /^(\d{8}T\d{9}Z-[0-9a-f]{8}|baseline:\w+)$/;
@@ -82,7 +94,7 @@ export function registerRuns(program: Command): void {
     .command('runs')
     .description('list the run records of a data set (runs/<data set>/<run-id>.json), newest first; one that cannot be read is skipped with a warning naming it')
     .addOption(commonOptions.lake())
-    .addOption(new Option('--dataset <name>', 'data set whose runs to list (default: the name in --config, else the lake\'s only data set)'))
+    .addOption(new Option('--dataset <name>', 'data set whose runs to list (default: the name in --config, else the lake\'s only data set)').argParser(parseDatasetName))
     .addOption(new Option('--config <file>', 'data-set configuration whose name selects the runs').env('BERSERKR_CONFIG'))
     .addOption(new Option('--limit <n>', 'at most this many runs').default(20).argParser(parsePositiveInt))
     .action(async (_o: unknown, cmd: Command) => {

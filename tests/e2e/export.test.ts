@@ -97,11 +97,11 @@ describe('top-K exports', () => {
   test('score refuses a committed run id and a run id in the future, writing nothing', async () => {
     const before = readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`));
     const again = await runCli(scoreArgs(lake, modelId, '--run-id', RUN));
-    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining(`run ${RUN} is committed already`)]);
+    expect([again.code, again.stderr]).toEqual([2, expect.stringContaining(`run ${RUN} is committed already`)]);
     expect(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`)).equals(before)).toBe(true);
     const FUTURE = '20991231T000000Z-0000e3';
     const future = await runCli(scoreArgs(lake, modelId, '--run-id', FUTURE));
-    expect([future.code, future.stderr]).toEqual([1, expect.stringContaining(`run id ${FUTURE} starts at 2099-12-31T00:00:00.000Z, after now`)]);
+    expect([future.code, future.stderr]).toEqual([2, expect.stringContaining(`run id ${FUTURE} starts at 2099-12-31T00:00:00.000Z, after now`)]);
     expect(existsSync(join(lake, `exports/online-retail/${FUTURE}`))).toBe(false);
   }, TIMEOUT_MS);
 
@@ -185,7 +185,7 @@ describe('top-K exports', () => {
   test('score refuses an as-of before the data or more than a horizon after it, and shard options that could never be merged, leaving latest as it was', async () => {
     const latest = readFileSync(join(lake, 'exports/online-retail/latest.json'));
     const early = await runCli(scoreArgs(lake, modelId, '--as-of', '2000-01-01'));
-    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('no customer is known at as-of 2000-01-01T00:00:00.000Z, so there is nothing to score: the first purchase is at 2010-12-01T08:26:00.000Z')]);
+    expect([early.code, early.stderr]).toEqual([2, expect.stringContaining('no customer is known at as-of 2000-01-01T00:00:00.000Z, so there is nothing to score: the first purchase is at 2010-12-01T08:26:00.000Z; pass a later --as-of')]);
     const late = await runCli(scoreArgs(lake, modelId, '--as-of', '2012-12-09'));
     expect([late.code, late.stderr]).toEqual([2, expect.stringContaining('the as-of time 2012-12-09T00:00:00.000Z is 365.5 days after the data, whose last purchase is at 2011-12-09T12:50:00.000Z: more than the 30-day horizon without data')]);
     const lone = await runCli(scoreArgs(lake, modelId, '--shard', '0/2'));

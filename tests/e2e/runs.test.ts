@@ -2,7 +2,7 @@
  * `berserkr runs` and `runs show` as scripts use them: one JSON summary on stdout
  * with `command`, `runId` null, `status` and `exitCode`, whatever happened; JSON
  * lines only on stderr with `--log-format json`, process warnings included; exit
- * 2 for an invalid run id, 1 for a missing record or an unreachable lake.
+ * 2 for an invalid run id or data set name, 1 for a missing record or an unreachable lake.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +53,13 @@ describe('berserkr runs', () => {
       const r = await json(['runs', 'show', id, ...where()]);
       expect([id, r.code, r.summary]).toEqual([id, code, { command: 'runs show', runId: null, status: 'failed', exitCode: code, error: { name, message: expect.stringContaining(id) } }]);
       expect(r.logs.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ msg: expect.stringContaining(id) })]);
+    }
+  });
+
+  test('a --dataset that cannot be a data set\'s name is bad usage (2), quoting it', async () => {
+    for (const dataset of ['../x', 'Online Retail', 'a/b']) {
+      const r = await json(['runs', '--lake', lake, '--dataset', dataset]);
+      expect([dataset, r.code, r.summary]).toEqual([dataset, 2, expect.objectContaining({ command: 'runs', runId: null, status: 'failed', exitCode: 2, error: expect.objectContaining({ message: expect.stringContaining(`expected a data set's name (lower-case letters, digits, ".", "_" or "-", as the name in its configuration), got ${JSON.stringify(dataset)}`) }) })]);
     }
   });
 

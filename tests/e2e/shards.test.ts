@@ -107,8 +107,8 @@ describe('berserkr score --shard i/N', () => {
     expect(again.code).toBe(0);
     expect(readFileSync(join(lake, `exports/online-retail/${SHARDED}/_metadata.json`), 'utf8')).toBe(before);
     const wrong = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG, '--commit', '--run-id', SHARDED, '--shards', '3']);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain(`shard marker 0/4 of run ${SHARDED}: expected a shard of 3`);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`shard marker 0/4 of run ${SHARDED}: expected a shard of 3 (--shards 3), but the run was split into 4: commit it with --shards 4`);
     const usage = await runCli(['score', '--lake', lake, '--config', RETAIL_CONFIG, '--shard', '4/4']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('shard "4/4": expected "i/N"');

@@ -1,5 +1,4 @@
-import { AsOfAfterDataError } from '../../features/errors';
-import { TrainingInputError } from '../../training/errors';
+import { AsOfAfterDataError, AsOfBeforeDataError } from '../../features/errors';
 import { checkHistory, checkRecency, trainingSchedule } from '../../training/schedule';
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -30,14 +29,14 @@ describe('checkHistory', () => {
   it('says what the data cover, how far back the schedule reaches and how many cut-offs fit', () => {
     const asOf = Date.parse('2011-05-01T00:00:00Z');
     expect(() => checkHistory(time, trainingSchedule(asOf, 30, 6), 30)).toThrow(
-      new TrainingInputError(
+      new AsOfBeforeDataError(
         'the data cover 2011-01-04T10:00:00.000Z to 2011-02-28T17:00:00.000Z, but the 6 training cut-offs 30 days apart and the validation cut-off '
           + 'reach back to 2010-10-03T00:00:00.000Z, before the first purchase: pass --train-cutoffs 2 or fewer (or a shorter --cutoff-step), or ingest more history',
       ),
     );
     // Two fit: 2011-01-31 and 2011-03-02 are after the first purchase, 2011-01-01 is not.
     expect(() => checkHistory(time, trainingSchedule(asOf, 30, 2), 30)).not.toThrow();
-    expect(() => checkHistory(time, trainingSchedule(asOf, 30, 3), 30)).toThrow(TrainingInputError);
+    expect(() => checkHistory(time, trainingSchedule(asOf, 30, 3), 30)).toThrow(AsOfBeforeDataError);
   });
 
   it('says when the as-of time is too early for any cut-off', () => {
