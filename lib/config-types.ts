@@ -10,6 +10,9 @@
  */
 export type CompressionSetting = 'auto' | 'lzop' | 'gzip' | 'zstd' | 'none';
 
+/** A data set's `name`: lower-case letters, digits, ".", "_" or "-", first a letter or digit (it names lake prefixes). */
+export const DATASET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
 /** Time formats named by a keyword rather than tokens (`columns.time.format`; see `ingest/time.ts`). */
 export const TIME_FORMAT_KEYWORDS = ['ISO8601', 'epoch_s', 'epoch_ms'] as const;
 

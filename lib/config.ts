@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
+import { DATASET_NAME, DatasetConfig, TIME_FORMAT_KEYWORDS } from './config-types';
 
 /** A configuration that cannot be parsed or does not validate. */
 export class ConfigError extends Error {
@@ -95,7 +95,7 @@ export const configSchema = z
   .object({
     name: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-" (it names lake prefixes)')
+      .regex(DATASET_NAME, 'must be lower-case letters, digits, ".", "_" or "-" (it names lake prefixes)')
       .describe('Data-set name: lower-case letters, digits, ".", "_" or "-". It names the lake prefixes of the data set (`clean/<name>/`, `rejects/<name>/`, …).'),
     raw: z
       .object({

@@ -1,14 +1,12 @@
 /** `berserkr runs`: lists the run records of a data set of a lake; `berserkr runs show <id>` prints one. Read-only: writes no run record. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RunRecord, RunRecords } from '../../lib/catalog';
+import { DATASET_NAME } from '../../lib/config-types';
 import type { Logger } from '../../lib/log';
 import { EXIT, exitCodeOf, UsageError } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type CommandResult, type OutputFormat } from '../output';
 import { commonOptions, parsePositiveInt } from '../options';
-
-/** A data set's name: the rule of a configuration's `name` (`lib/config.ts`), which names lake prefixes. */
-const DATASET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 /**
  * Parses `--dataset`: a data set's name, returned unchanged.
