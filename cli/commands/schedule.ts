@@ -13,7 +13,7 @@ import { Command, Option } from 'commander';
 import type { RawObjects, RawSelection } from '../../lib/catalog';
 import { parseCron } from '../../lib/schedule';
 import type { DataCommandOptions } from '../command';
-import { EXIT } from '../exit';
+import { EXIT, UsageError } from '../exit';
 import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
 import { commonOptions, parseDurationOption as duration, parseIntervalOption, parsePositiveInt, trainingOptions } from '../options';
 import { pipelineResult } from './run';
@@ -49,6 +49,19 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
   return Number(process.exitCode ?? EXIT.ok);
 }
 
+/**
+ * Checks that exactly one of `--cron`, `--on-new-object` and `--once` says when ticks run.
+ * @throws UsageError naming the modes given (none, or the clashing ones) and the three to choose from.
+ */
+export function checkMode(o: Pick<ScheduleOptions, 'cron' | 'onNewObject' | 'once'>): void {
+  const given = [o.cron !== undefined && `--cron ${JSON.stringify(o.cron)}`, o.onNewObject === true && '--on-new-object', o.once === true && '--once'].filter((m): m is string => typeof m === 'string');
+  if (given.length === 1) return;
+  throw new UsageError(
+    `expected exactly one of --cron <expr>, --on-new-object or --once, got ${given.length === 0 ? 'none' : given.join(' and ')}: `
+      + 'give --once for one tick now, --cron "<expr>" to tick on a cron expression (e.g. --cron "0 3 * * *"), or --on-new-object to tick when a raw object lands',
+  );
+}
+
 /** Registers `schedule` on `program`. */
 export function registerSchedule(program: Command): void {
   const command = program
@@ -72,12 +85,9 @@ export function registerSchedule(program: Command): void {
     const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
     const { pause, watchRaw } = require('../../pipeline/watch') as typeof import('../../pipeline/watch');
     const log = commandLogger(o, 'schedule');
-    const modes = [o.cron !== undefined, o.onNewObject === true, o.once === true].filter(Boolean).length;
-    if (modes !== 1) {
-      log.error('expected exactly one of --cron <expr>, --on-new-object or --once');
-      process.exitCode = EXIT.usage;
-      return;
-    }
+    // Errors found before the first tick are thrown: main reports them (stderr, and with --output json the
+    // summary `{"runId":null,"status":"failed","exitCode":2,…}`) as for every command that stops before it runs.
+    checkMode(o);
     // Options a mode would ignore are bad usage: the operator meant something by them.
     if (o.asOf !== undefined && !o.once) cmd.error('error: --as-of would pin every tick to one as-of time, so no tick would train on newer data; it is for a tick now, --once');
     if (o.maxTicks !== undefined && o.once) cmd.error('error: --max-ticks is for --cron and --on-new-object; --once is one tick');
@@ -87,17 +97,11 @@ export function registerSchedule(program: Command): void {
     let selection: RawSelection | undefined;
     if (!o.once) {
       const { checkLocations } = require('../locations') as typeof import('../locations');
-      try {
-        await checkLocations({ lake: o.lake, raw: o.raw });
-        selection = await readConfig(o.config);
-        const { lockSettings, lockWaitMs } = require('../command') as typeof import('../command');
-        lockSettings(process.env);
-        lockWaitMs(process.env);
-      } catch (error) {
-        log.error({ err: error }, (error as Error).message);
-        process.exitCode = EXIT.usage;
-        return;
-      }
+      await checkLocations({ lake: o.lake, raw: o.raw });
+      selection = await readConfig(o.config);
+      const { lockSettings, lockWaitMs } = require('../command') as typeof import('../command');
+      lockSettings(process.env);
+      lockWaitMs(process.env);
     }
     const raw = new RawObjects(openStore(o.raw));
     const signal = shutdownSignal(log);

@@ -219,6 +219,30 @@ describe('berserkr schedule', () => {
     expect([badConfig.code, badConfig.stderr]).toEqual([2, expect.stringContaining(`invalid data-set configuration ${typo}`)]);
   }, TIMEOUT);
 
+  test('with --output json, bad usage or configuration found before the first tick prints the failed summary (exit 2)', async () => {
+    const file = join(dir, 'a-lake-file');
+    writeFileSync(file, 'not a lake');
+    const badYaml = join(dir, 'bad.yaml');
+    writeFileSync(badYaml, 'name: [\n');
+    const where = (o: { raw?: string; lake?: string; config?: string } = {}) => ['--raw', o.raw ?? raw, '--lake', o.lake ?? lake, '--config', o.config ?? RETAIL_CONFIG];
+    const cases: [string, string[], Record<string, string>, string, string][] = [
+      ['no mode', where(), {}, 'UsageError', 'expected exactly one of --cron <expr>, --on-new-object or --once, got none: give --once'],
+      ['two modes', ['--once', '--cron', '* * * * *', ...where()], {}, 'UsageError', 'got --cron "* * * * *" and --once: '],
+      ['a lake that is a file', ['--cron', '0 3 * * *', ...where({ lake: file })], {}, 'LocationError', `--lake ${JSON.stringify(file)}: is a file`],
+      ['a missing config', ['--cron', '0 3 * * *', ...where({ config: join(dir, 'no-such.yaml') })], {}, 'ConfigError', `invalid data-set configuration ${join(dir, 'no-such.yaml')}`],
+      ['a missing raw folder', ['--cron', '0 3 * * *', ...where({ raw: join(dir, 'no-such-raw') })], {}, 'LocationError', `--raw ${JSON.stringify(join(dir, 'no-such-raw'))}: no such folder`],
+      ['a bad BERSERKR_LOCK_WAIT', ['--cron', '0 3 * * *', ...where()], { BERSERKR_LOCK_WAIT: 'bogus' }, 'DurationError', 'BERSERKR_LOCK_WAIT: invalid duration "bogus"'],
+      ['a bad config with --on-new-object', ['--on-new-object', ...where({ config: badYaml })], {}, 'ConfigError', `invalid data-set configuration ${badYaml}`],
+    ];
+    for (const [what, schedule, env, name, message] of cases) {
+      const r = await runCli(['--output', 'json', 'schedule', ...schedule], env);
+      expect([what, r.code]).toEqual([what, 2]);
+      expect([what, JSON.parse(r.stdout)]).toEqual([what, { command: 'schedule', runId: null, status: 'failed', exitCode: 2, error: { name, message: expect.stringContaining(message) } }]);
+      expect([what, r.stderr]).toEqual([what, expect.stringMatching(/^berserkr: error: /)]);
+      expect(r.stderr).toContain(message);
+    }
+  }, TIMEOUT);
+
   test('--on-new-object exits 1 when the raw store fails while it is watched', async () => {
     const server = await startS3Server(['raw']);
     const child = spawn(
