@@ -2,7 +2,8 @@
  * Scheduled retraining, the pure parts: cron expressions (croner, 5 or 6
  * fields, https://github.com/Hexagon/croner), durations such as `7d`, and the
  * rule that decides whether a tick retrains: new raw data arrived, or the
- * champion is older than the configured age, or there is no champion yet.
+ * champion is older than the configured age, or there is no champion yet (or
+ * none that can score).
  */
 import { Cron } from 'croner';
 
@@ -65,6 +66,12 @@ export interface RetrainInputs {
   newObjects: number;
   /** `promotedAt` of the data set's `models/<data set>/champion.json` (ISO 8601), undefined without a champion. */
   championPromotedAt: string | undefined;
+  /**
+   * Why the champion cannot score, when it cannot (`championUnscoreable` of training/champion-check.ts: its model
+   * or fallback record is gone or damaged, it reads other features than today's, or it is of another horizon):
+   * such a champion is no champion, and the tick retrains.
+   */
+  championUnscoreable?: string;
   /** Its `challengedAt` (ISO 8601): the latest training that kept it; undefined when none has since its promotion. */
   championChallengedAt?: string;
   /** The latest `ingestedAt` of the data set's ledger (ISO 8601): when raw data last arrived; undefined when it lists no object. */
@@ -84,7 +91,7 @@ export interface RetrainDecision {
 /**
  * The retraining rule of `berserkr schedule`: retrain (features, challenger,
  * champion/challenger, scoring, export) when new data arrived, when there is no
- * champion, when raw data arrived after the champion's latest training (a tick
+ * champion (or one that cannot score: `championUnscoreable`), when raw data arrived after the champion's latest training (a tick
  * that ingested it and stopped before it trained, or an `ingest` of its own), or
  * when the champion's age reaches `maxModelAgeMs`; else nothing changed. The
  * champion's latest training, from which its age runs too, is the later of its
@@ -95,6 +102,7 @@ export interface RetrainDecision {
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
   if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
+  if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew and rewrites the pointer)` };
   const challenged = i.championChallengedAt === undefined ? Number.NaN : Date.parse(i.championChallengedAt);
   const trained = challenged > Date.parse(i.championPromotedAt) ? challenged : Date.parse(i.championPromotedAt);
   const champion = `champion promoted at ${i.championPromotedAt}${Number.isNaN(challenged) ? '' : `, last challenged at ${i.championChallengedAt},`}`;

@@ -1,14 +1,17 @@
 /**
  * One tick of scheduled retraining: ingest new raw objects, then, when new data
  * arrived (in this tick, or after the champion's latest training), there is no
- * champion, or the champion has reached its maximum age
+ * champion (or the one the pointer names cannot score: its model or fallback is gone
+ * or damaged, of other features or another horizon), or the champion has reached its maximum age
  * (`decideRetrain` of lib/schedule.ts), the rest of the pipeline; otherwise the
  * tick only logs that nothing changed.
  */
 import type { RawObjects } from '../lib/catalog';
+import { FEATURE_NAMES } from '../features/build';
 import { decideRetrain } from '../lib/schedule';
 import type { StageContext } from '../lib/stage-context';
 import { ingestStep } from '../ingest/runner';
+import { championUnscoreable } from '../training/champion-check';
 import { type PipelineOptions, type PipelineResult, runPipeline } from './runner';
 
 /** Options of {@link retrainTick}: the pipeline's and the champion's maximum age. */
@@ -21,6 +24,8 @@ export interface TickOptions extends Omit<PipelineOptions, 'ingested'> {
 
 /** What a tick did. */
 export interface TickResult {
+  /** Why it retrained or did not (`decideRetrain`), as logged. */
+  reason: string;
   /** Raw objects that failed to ingest. */
   failedObjects: string[];
   /** Objects of other `csv`/`columns` settings than this tick's that stay in the lake (`IngestAllResult.otherConfiguration`): readers refuse the clean data. */
@@ -36,18 +41,24 @@ export interface TickResult {
 export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOptions): Promise<TickResult> {
   const ingest = await ingestStep(ctx, raw, o.ingest);
   const champion = await ctx.catalog.champion.load();
+  // A champion that cannot score (as `score` would find) is no champion: checked only when nothing new makes the tick retrain anyway.
+  const unscoreable =
+    champion === undefined || ingest.ingested.length > 0
+      ? undefined
+      : await championUnscoreable(ctx.catalog, champion, { horizonDays: o.training.horizonDays, featureNames: FEATURE_NAMES, asOf: o.asOf });
   const ingestedAt = Object.values((await ctx.catalog.ledger.load()).objects).map((o) => o.ingestedAt);
   const decision = decideRetrain({
     newObjects: ingest.ingested.length,
     championPromotedAt: champion?.promotedAt,
+    championUnscoreable: unscoreable,
     championChallengedAt: champion?.challengedAt,
     lastIngestedAt: ingestedAt.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) > Date.parse(a) ? b : a), undefined),
     maxModelAgeMs: o.maxModelAgeMs,
     now: (o.now ?? Date.now)(),
   });
   ctx.run.count('schedule.new_objects', ingest.ingested.length);
-  ctx.log.info({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
-  if (!decision.retrain) return { failedObjects: ingest.failed.map((f) => f.key), otherConfiguration: ingest.otherConfiguration };
+  ctx.log[unscoreable === undefined ? 'info' : 'warn']({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
+  if (!decision.retrain) return { reason: decision.reason, failedObjects: ingest.failed.map((f) => f.key), otherConfiguration: ingest.otherConfiguration };
   const pipeline = await runPipeline(ctx, raw, { ...o, ingested: ingest });
-  return { failedObjects: pipeline.failedObjects, otherConfiguration: ingest.otherConfiguration, pipeline };
+  return { reason: decision.reason, failedObjects: pipeline.failedObjects, otherConfiguration: ingest.otherConfiguration, pipeline };
 }

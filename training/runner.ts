@@ -13,19 +13,19 @@ import type { EventIndex } from '../features/event-index';
 import { candidateRecallBySource } from '../features/source-recall';
 import type { FeatureSet } from '../features/types';
 import { configHash } from '../lib/config';
-import { type BacktestRecord, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
+import { type BacktestRecord, type Champion, type ModelCard } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
 import { applyCalibration } from './calibration';
 import { type Challenger, trainChallenger, validationMetrics } from './challenger';
-import { checkFeatureNames, FeatureMismatchError } from './errors';
+import { modelScoreability } from './champion-check';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback, parseBaselineId } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
 import { compare, type Comparison, formatComparison, labelsLearntUntil, modelLearntUntil, promotionDecision } from './promotion';
-import { type LoadedModel, loadModel, newModelId, saveModel } from './registry';
+import { newModelId, saveModel } from './registry';
 
 /** What the decision did: promoted the challenger, kept the champion, or fell back to a baseline or a blend. */
 export type PromotionOutcome = ModelCard['promotion']['outcome'];
@@ -146,37 +146,13 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
     log.warn({ champion: modelId }, `champion ${modelId} ${why}: it is not comparable and does not block promotion`);
     return { notComparable: why, scoreable, ...(trainedLater ? { trainedLater } : {}) };
   };
-  // The card first: a champion of a later as-of time stays the champion of its time, even when this version cannot load it.
-  const trainedLater = (learnt: number): NotComparable | undefined =>
-    learnt > o.asOf ? notComparable(`was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, false, true) : undefined;
-  const card = await ctx.catalog.models.loadCard(modelId);
-  const laterByCard = card === undefined ? undefined : trainedLater(modelLearntUntil(card, undefined, o.horizonDays));
-  if (laterByCard !== undefined) return laterByCard;
-  let loaded: LoadedModel;
-  try {
-    loaded = await loadModel(ctx.catalog, modelId);
-  } catch (error) {
-    // Gone or damaged (a store error propagates): kept, it would fail every scoring run and every training after this one.
-    // A manifest this version does not read propagates too: a later berserkr may have written it (formatVersion 2), and
-    // replacing the champion pointer by a fallback would take the newer version's champion away.
-    if (!(error instanceof DatasetNotFoundError || (error instanceof DatasetFormatError && error.what !== 'model manifest'))) throw error;
-    return notComparable(`cannot be loaded (${error.message}), so it can score nothing`, false);
-  }
+  // The check the schedule's retraining rule shares (training/champion-check.ts): gone, damaged, of other features or
+  // another horizon, or trained later (by its card first: a champion of a later time stays one even when this version cannot load it).
+  const check = await modelScoreability(ctx.catalog, modelId, { horizonDays: o.horizonDays, featureNames: held.names, asOf: o.asOf });
+  if (!check.scoreable) return notComparable(check.why, false, check.trainedLater);
+  const { loaded, card } = check;
   try {
     const m = loaded.manifest.metrics;
-    // A model saved without a card: its manifest's validation cut-off tells.
-    const later = trainedLater(modelLearntUntil(card, m.validationCutoff, o.horizonDays));
-    if (later !== undefined) return later;
-    const horizonDays = card?.horizonDays;
-    if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
-      return notComparable(`gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training`, false);
-    }
-    try {
-      checkFeatureNames(loaded.manifest.featureNames, held.names, 'the feature set');
-    } catch (error) {
-      if (!(error instanceof FeatureMismatchError)) throw error;
-      return notComparable(`reads other features than today's (${error.message}), so it cannot score today's candidates`, false);
-    }
     const labelsEnd = labelsLearntUntil({ validationCutoff: m.validationCutoff, refit: m.refit }, o.horizonDays);
     if (labelsEnd > held.cutoff) {
       // Its labels reach into this validation window: re-scored here it would be judged on what it learnt.

@@ -1,6 +1,6 @@
 /**
  * `berserkr schedule`: scheduled retraining. Each tick ingests new raw objects;
- * when new data arrived, there is no champion, or the champion is older than
+ * when new data arrived, there is no champion (or none that can score), or the champion is older than
  * `--max-model-age`, it runs the rest of the pipeline (features, challenger,
  * champion/challenger, scoring, export); otherwise it logs that nothing changed.
  * Ticks come from a cron expression (`--cron`), from bucket notifications
@@ -40,9 +40,9 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
     async (ctx) => {
       const result = await retrainTick(ctx, raw, { asOf: o.asOf, ingest: ingestStepOptions(o), training: trainSettings(o), maxModelAgeMs: o.maxModelAge });
       const code = result.failedObjects.length > 0 || result.otherConfiguration.length > 0 ? EXIT.partial : EXIT.ok;
-      if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, failedObjects: result.failedObjects, otherConfiguration: result.otherConfiguration } };
+      if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, reason: result.reason, failedObjects: result.failedObjects, otherConfiguration: result.otherConfiguration } };
       const { summary, text } = pipelineResult(ctx.config.name, o.horizon, result.pipeline);
-      return { code, summary: { retrained: true, ...summary }, text };
+      return { code, summary: { retrained: true, reason: result.reason, ...summary }, text };
     },
     'skip',
   );

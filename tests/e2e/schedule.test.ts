@@ -7,7 +7,7 @@
  * lists and shows the run records; a raw store that fails while it is watched
  * exits 1. Full retraining ticks are shown in the operations note of README.md
  * (they take minutes); here the champion is a registry pointer written by the
- * test.
+ * test, naming a baseline fallback whose record the test writes too.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,8 +82,11 @@ describe('berserkr schedule', () => {
   }, TIMEOUT);
 
   test('a tick without new data and with a fresh champion only logs that nothing changed', async () => {
-    mkdirSync(join(lake, 'models', 'online-retail'), { recursive: true });
-    const champion = { modelId: '20111201T000000000Z-0badc0de', promotedAt: new Date().toISOString(), validation: {} };
+    // A champion that can score: the repeat baseline fallback, with its record (one whose record or model is gone is no champion).
+    mkdirSync(join(lake, 'models', 'online-retail', 'baseline-repeat'), { recursive: true });
+    const fallback = { baseline: 'repeat', calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: Date.parse('2011-01-09T00:00:00Z'), horizonDays: 30, k: 10, reason: 'test' };
+    writeFileSync(join(lake, 'models', 'online-retail', 'baseline-repeat', 'fallback.json'), JSON.stringify(fallback));
+    const champion = { modelId: 'baseline:repeat', promotedAt: new Date().toISOString(), validation: {} };
     writeFileSync(join(lake, 'models', 'online-retail', 'champion.json'), JSON.stringify(champion));
     const r = await runCli(['--log-format', 'json', 'schedule', '--once', ...args], ENV);
     expect(r.code).toBe(0);

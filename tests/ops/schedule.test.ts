@@ -16,6 +16,14 @@ describe('decideRetrain', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: undefined, maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
   });
 
+  it('retrains, saying why, when the champion cannot score, however fresh it is', () => {
+    const why = 'champion baseline:popularity cannot score: baseline fallback "popularity" not found: file:///lake/models/online-retail/baseline-popularity/fallback.json does not exist';
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: '2011-12-10T02:00:00Z', championUnscoreable: why, maxModelAgeMs: 7 * DAY, now })).toEqual({
+      retrain: true,
+      reason: `${why}; it is no champion, so this tick retrains (the training picks a champion or fallback anew and rewrites the pointer)`,
+    });
+  });
+
   it('retrains when the champion reaches the maximum age, and not a millisecond before', () => {
     const at = (age: number) => new Date(now - age).toISOString();
     expect(decideRetrain({ newObjects: 0, championPromotedAt: at(7 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);

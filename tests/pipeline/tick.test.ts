@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLzoRegistry } from '../../ingest/lzo1x';
 import { ingestAll } from '../../ingest/run';
-import { Catalog, MixedConfigurationError, RawObjects } from '../../lib/catalog';
+import { Catalog, type Champion, MixedConfigurationError, RawObjects } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
@@ -41,14 +41,25 @@ function context(lake = new MemoryStore(), configPath = CONFIG): { ctx: StageCon
   return { ctx, lines: chunks };
 }
 
+/**
+ * Makes `ctx`'s champion pointer (mocked) name the repeat baseline fallback, whose record it writes: a
+ * champion that can score (one whose record or model is missing is no champion, and the tick retrains).
+ */
+async function repeatChampion(ctx: StageContext, pointer: { promotedAt: string; challengedAt?: string }, horizonDays = 30): Promise<Champion> {
+  await ctx.catalog.fallbacks.save({ baseline: 'repeat', calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: Date.parse('2011-10-10T00:00:00Z'), horizonDays, k: 10, reason: 'test' });
+  const champion = { modelId: 'baseline:repeat', ...pointer, validation: {} };
+  jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue(champion);
+  return champion;
+}
+
 describe('retrainTick', () => {
   const now = Date.parse('2026-01-10T00:00:00Z');
 
   it('only ingests and logs "nothing changed" when no object is new and the champion is fresh', async () => {
     const { ctx, lines } = context();
-    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
     const result = await retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now });
-    expect(result).toEqual({ failedObjects: [], otherConfiguration: [] });
+    expect(result).toEqual({ reason: expect.stringMatching(/^nothing changed: /), failedObjects: [], otherConfiguration: [] });
     expect(ctx.run.snapshot().rows['schedule.new_objects']).toBe(0);
     expect(lines.join('')).toContain('nothing changed: no new raw objects, champion promoted at');
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
@@ -56,8 +67,7 @@ describe('retrainTick', () => {
 
   it('does not retrain a champion older than the maximum age that a training challenged and kept since', async () => {
     const { ctx, lines } = context();
-    const champion = { modelId: 'm1', promotedAt: new Date(now - 30 * DAY_MS).toISOString(), challengedAt: new Date(now - DAY_MS).toISOString(), validation: {} };
-    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue(champion);
+    const champion = await repeatChampion(ctx, { promotedAt: new Date(now - 30 * DAY_MS).toISOString(), challengedAt: new Date(now - DAY_MS).toISOString() });
     const result = await retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now });
     expect(result.pipeline).toBeUndefined();
     expect(lines.join('')).toContain(`nothing changed: no new raw objects, champion promoted at ${champion.promotedAt}, last challenged at ${champion.challengedAt}, is 24.0 h old`);
@@ -70,7 +80,7 @@ describe('retrainTick', () => {
     await raw.put('2010-12.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.1.lzo')));
     const promotedAt = new Date(Date.now() - DAY_MS).toISOString();
     await ingestAll(raw, lake, ctx.config, { codecs: createLzoRegistry() });
-    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt, validation: {} });
+    await repeatChampion(ctx, { promotedAt });
     // No new raw object for this tick, and a champion a day old: only the ledger says the data are newer than it.
     await retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS }).catch(() => undefined);
     expect(ctx.run.snapshot().rows['schedule.new_objects']).toBe(0);
@@ -87,13 +97,31 @@ describe('retrainTick', () => {
     await ingestAll(raw, lake, { ...ctx.config, csv: { ...ctx.config.csv, duplicates: 'reject' } }, { codecs: createLzoRegistry() });
     await raw.delete('a.csv.lzo');
     await raw.put('b.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.9.lzo')));
-    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
     // New data makes the tick retrain: its events step then refuses the mix.
     await expect(retrainTick(ctx, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now })).rejects.toThrow(MixedConfigurationError);
     // Nothing new, and a champion trained after the last ingest: it does not retrain, and says so.
     const { ctx: later } = context(lake);
-    jest.spyOn(later.catalog.champion, 'load').mockResolvedValue({ modelId: 'm1', promotedAt: new Date().toISOString(), validation: {} });
-    expect(await retrainTick(later, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS })).toEqual({ failedObjects: [], otherConfiguration: ['a.csv.lzo'] });
+    await repeatChampion(later, { promotedAt: new Date().toISOString() });
+    expect(await retrainTick(later, new RawObjects(raw), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS })).toEqual({ reason: expect.stringMatching(/^nothing changed: /), failedObjects: [], otherConfiguration: ['a.csv.lzo'] });
+  });
+
+  it.each([
+    ['a baseline fallback whose record is gone', { modelId: 'baseline:popularity' }, 30, 'champion baseline:popularity cannot score: baseline fallback "popularity" not found: memory://test/models/online-retail/baseline-popularity/fallback.json does not exist'],
+    ['a model gone from the lake', { modelId: '20111109T000000000Z-0badc0de' }, 30, 'champion 20111109T000000000Z-0badc0de cannot be loaded (model "20111109T000000000Z-0badc0de" not found: '],
+    ['a blend whose record is gone', { modelId: 'blend:20111109T000000000Z-0badc0de' }, 30, 'champion blend:20111109T000000000Z-0badc0de cannot score: blend '],
+    ['a fallback of another horizon', { modelId: 'baseline:repeat' }, 14, 'champion baseline:repeat gives the probability of a purchase within 30 days, not within the 14 days of this training'],
+  ])('retrains, saying why, when the champion cannot score: %s', async (_what, named, horizonDays, why) => {
+    const { ctx, lines } = context();
+    await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
+    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: named.modelId, promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    // The empty lake then fails the pipeline's first step after ingest: reading the purchase events.
+    const tick = retrainTick(ctx, new RawObjects(new MemoryStore()), { training: { ...SETTINGS, horizonDays }, maxModelAgeMs: 7 * DAY_MS, now: () => now });
+    await expect(tick).rejects.toThrow();
+    const decision = lines.map((l) => JSON.parse(l) as { level: string; retrain?: boolean; champion?: string; msg: string }).find((l) => l.retrain !== undefined)!;
+    expect(decision).toMatchObject({ retrain: true, champion: named.modelId, level: 'warn', msg: expect.stringContaining(why) });
+    expect(decision.msg).toMatch(/; it is no champion, so this tick retrains \(the training picks a champion or fallback anew and rewrites the pointer\)$/);
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest', 'events']);
   });
 
   it('goes on into the pipeline when there is no champion', async () => {

@@ -1,0 +1,140 @@
+/**
+ * Whether what the champion pointer names can score, the one check shared by the
+ * training's champion/challenger rule (`runner.ts`) and the retraining rule of
+ * `berserkr schedule` (`pipeline/tick.ts`): a champion whose model is gone from the
+ * lake or whose files are damaged, that reads other features than today's, that was
+ * trained for another horizon, or at a later as-of time than the one it is to score
+ * at, is no champion (README, "Promotion and the model card"). For a fallback
+ * (`baseline:<name>`, `blend:<model-id>`) the same holds of its record and, for a
+ * blend, of its model.
+ */
+import { type Catalog, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
+import { DAY_MS } from '../lib/schema';
+import { parseBlendId } from './blend';
+import { checkFeatureNames, FeatureMismatchError, TrainingInputError } from './errors';
+import { parseBaselineId } from './fallback';
+import { modelLearntUntil } from './promotion';
+import { type LoadedModel, loadModel } from './registry';
+
+/** What the champion is to score with, and when. */
+export interface ScoreabilityOptions {
+  /** Horizon H in days the probabilities must be of. */
+  horizonDays: number;
+  /** Today's feature columns, in order, which a model must read. */
+  featureNames: readonly string[];
+  /** The as-of time it is to score at, ms UTC; undefined: not checked (a run at the default as-of time, after the data). */
+  asOf?: number;
+}
+
+/** A model that can score, loaded (the caller disposes `loaded.model`), or why it cannot. */
+export type ModelScoreability =
+  | { scoreable: true; loaded: LoadedModel; card: ModelCard | undefined }
+  | {
+      scoreable: false;
+      /** Why, a clause after the model's name, e.g. `cannot be loaded (…), so it can score nothing`. */
+      why: string;
+      /** It was trained at a later as-of time than `asOf`: it stays the champion of that later time. */
+      trainedLater?: boolean;
+    };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Whether model `modelId` can score: its card says it was not trained at a later
+ * as-of time than `o.asOf` (checked first, so that a champion of a later time
+ * stays one even when this version cannot load it), it loads (manifest and files),
+ * its manifest agrees on the as-of time when it has no card, its card is of
+ * horizon `o.horizonDays`, and it reads `o.featureNames`.
+ * @returns the loaded model and its card, which the caller disposes; or why it cannot score.
+ * @throws a store error reading it; DatasetFormatError for a manifest this version does
+ *   not read (a later berserkr may have written it: treating its model as gone would
+ *   take the newer version's champion away).
+ */
+export async function modelScoreability(catalog: Catalog, modelId: string, o: ScoreabilityOptions): Promise<ModelScoreability> {
+  const trainedLater = (learnt: number): ModelScoreability | undefined =>
+    o.asOf !== undefined && learnt > o.asOf
+      ? { scoreable: false, why: `was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, trainedLater: true }
+      : undefined;
+  const card = await catalog.models.loadCard(modelId);
+  const laterByCard = card === undefined ? undefined : trainedLater(modelLearntUntil(card, undefined, o.horizonDays));
+  if (laterByCard !== undefined) return laterByCard;
+  let loaded: LoadedModel;
+  try {
+    loaded = await loadModel(catalog, modelId);
+  } catch (error) {
+    // Gone or damaged (a store error propagates): kept, it would fail every scoring run and every training after this one.
+    // A manifest this version does not read propagates too: a later berserkr may have written it (formatVersion 2), and
+    // replacing the champion pointer by a fallback would take the newer version's champion away.
+    if (!(error instanceof DatasetNotFoundError || (error instanceof DatasetFormatError && error.what !== 'model manifest'))) throw error;
+    return { scoreable: false, why: `cannot be loaded (${error.message}), so it can score nothing` };
+  }
+  const not = (result: ModelScoreability): ModelScoreability => {
+    loaded.model.dispose();
+    return result;
+  };
+  // A model saved without a card: its manifest's validation cut-off tells.
+  const later = trainedLater(modelLearntUntil(card, loaded.manifest.metrics.validationCutoff, o.horizonDays));
+  if (later !== undefined) return not(later);
+  const horizonDays = card?.horizonDays;
+  if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
+    return not({ scoreable: false, why: `gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training` });
+  }
+  try {
+    checkFeatureNames(loaded.manifest.featureNames, o.featureNames, 'the feature set');
+  } catch (error) {
+    if (!(error instanceof FeatureMismatchError)) throw error;
+    return not({ scoreable: false, why: `reads other features than today's (${error.message}), so it cannot score today's candidates` });
+  }
+  return { scoreable: true, loaded, card };
+}
+
+/**
+ * Why what `champion` names cannot score, or undefined when it can: a model as
+ * {@link modelScoreability}; a baseline fallback whose record is missing or damaged,
+ * fitted for another horizon, or on labels after `o.asOf`; a blend whose record is
+ * missing or damaged, or whose model cannot score.
+ * @returns one clause naming it, e.g. `champion baseline:popularity cannot score: baseline fallback "popularity" not found: … does not exist`.
+ * @throws as {@link modelScoreability}.
+ */
+export async function championUnscoreable(catalog: Catalog, champion: Champion, o: ScoreabilityOptions): Promise<string | undefined> {
+  const named = `champion ${champion.modelId}`;
+  const unreadable = (error: unknown): string => {
+    if (error instanceof DatasetNotFoundError || error instanceof DatasetFormatError || error instanceof TrainingInputError) return `${named} cannot score: ${error.message}`;
+    throw error;
+  };
+  let baseline: ReturnType<typeof parseBaselineId>;
+  try {
+    baseline = parseBaselineId(champion.modelId);
+  } catch (error) {
+    return unreadable(error);
+  }
+  if (baseline !== undefined) {
+    let fallback;
+    try {
+      fallback = await catalog.fallbacks.load(baseline);
+    } catch (error) {
+      return unreadable(error);
+    }
+    const horizonDays = fallback.horizonDays ?? o.horizonDays;
+    if (horizonDays !== o.horizonDays) return `${named} gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training`;
+    const learnt = fallback.validationCutoff + horizonDays * DAY_MS;
+    if (o.asOf !== undefined && learnt > o.asOf) return `${named} was fitted on purchases up to ${iso(learnt)}, after the as-of time ${iso(o.asOf)}, so it cannot score at it`;
+    return undefined;
+  }
+  const blendOf = parseBlendId(champion.modelId);
+  if (blendOf !== undefined) {
+    try {
+      await catalog.blends.load(blendOf);
+    } catch (error) {
+      return unreadable(error);
+    }
+  }
+  const modelId = blendOf ?? champion.modelId;
+  const model = await modelScoreability(catalog, modelId, o);
+  if (model.scoreable) {
+    model.loaded.model.dispose();
+    return undefined;
+  }
+  return blendOf === undefined ? `${named} ${model.why}` : `${named} cannot score: its model ${modelId} ${model.why}`;
+}
+
