@@ -68,8 +68,8 @@ export interface RetrainInputs {
   championPromotedAt: string | undefined;
   /**
    * Why the champion cannot score, when it cannot (`championUnscoreable` of training/champion-check.ts: its model
-   * or fallback record is gone or damaged, it reads other features than today's, or it is of another horizon):
-   * such a champion is no champion, and the tick retrains.
+   * or fallback record is gone or damaged, it reads other features than today's, or it is of another horizon),
+   * or why the pointer names none (it is damaged): such a champion is no champion, and the tick retrains.
    */
   championUnscoreable?: string;
   /** Its `challengedAt` (ISO 8601): the latest training that kept it; undefined when none has since its promotion. */
@@ -101,8 +101,8 @@ export interface RetrainDecision {
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
-  if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
   if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew and rewrites the pointer)` };
+  if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
   const challenged = i.championChallengedAt === undefined ? Number.NaN : Date.parse(i.championChallengedAt);
   const trained = challenged > Date.parse(i.championPromotedAt) ? challenged : Date.parse(i.championPromotedAt);
   const champion = `champion promoted at ${i.championPromotedAt}${Number.isNaN(challenged) ? '' : `, last challenged at ${i.championChallengedAt},`}`;

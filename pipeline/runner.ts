@@ -14,6 +14,7 @@ import { reportStep } from '../report/runner';
 import { commitStep } from '../scoring/publish-export';
 import { scoreStep } from '../scoring/runner';
 import type { TrainSettings } from '../training/options';
+import { loadChampionPointer } from '../training/champion-check';
 import { publishPointer, trainStep, type TrainStepResult } from '../training/runner';
 
 /** Options of {@link runPipeline}. */
@@ -28,6 +29,12 @@ export interface PipelineOptions {
    * to decide whether to retrain), so the raw store is not read twice.
    */
   ingested?: IngestAllResult;
+  /**
+   * Treat a damaged champion pointer as none, and replace it by the training's decision
+   * (`TrainStepWrites.replaceDamagedPointer`, what a `schedule` tick does) [false: the run
+   * fails before its events step, naming the file and the remedy].
+   */
+  replaceDamagedPointer?: boolean;
 }
 
 export interface PipelineResult {
@@ -53,10 +60,12 @@ export interface PipelineResult {
 export async function runPipeline(ctx: StageContext, raw: RawObjects, o: PipelineOptions): Promise<PipelineResult> {
   const { horizonDays, k } = o.training;
   const ingest = o.ingested ?? (await ingestStep(ctx, raw, o.ingest));
+  // A damaged champion pointer fails the run now, with its remedy, not after the events are read and the features built.
+  if (o.replaceDamagedPointer !== true) await loadChampionPointer(ctx.catalog, ctx.log);
   const index = await eventsStep(ctx);
   const asOf = resolveAsOf(index, o.asOf);
   // The champion pointer is written once the export is committed: a run that fails before leaves it as it was.
-  const trained = await trainStep(ctx, index, { ...o.training, asOf }, { publishPointer: false });
+  const trained = await trainStep(ctx, index, { ...o.training, asOf }, { publishPointer: false, replaceDamagedPointer: o.replaceDamagedPointer });
   // Committed last, so that a failed or stopped evaluation or report publishes nothing.
   const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId, commit: false });
   const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });

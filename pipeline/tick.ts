@@ -2,16 +2,17 @@
  * One tick of scheduled retraining: ingest new raw objects, then, when new data
  * arrived (in this tick, or after the champion's latest training), there is no
  * champion (or the one the pointer names cannot score: its model or fallback is gone
- * or damaged, of other features or another horizon), or the champion has reached its maximum age
+ * or damaged, of other features or another horizon; or the pointer itself is damaged, which the
+ * training's decision then replaces), or the champion has reached its maximum age
  * (`decideRetrain` of lib/schedule.ts), the rest of the pipeline; otherwise the
  * tick only logs that nothing changed.
  */
-import type { RawObjects } from '../lib/catalog';
+import { type Champion, DatasetFormatError, type RawObjects } from '../lib/catalog';
 import { FEATURE_NAMES } from '../features/build';
 import { decideRetrain } from '../lib/schedule';
 import type { StageContext } from '../lib/stage-context';
 import { ingestStep } from '../ingest/runner';
-import { championUnscoreable } from '../training/champion-check';
+import { championUnscoreable, damagedPointer } from '../training/champion-check';
 import { type PipelineOptions, type PipelineResult, runPipeline } from './runner';
 
 /** Options of {@link retrainTick}: the pipeline's and the champion's maximum age. */
@@ -40,12 +41,21 @@ export interface TickResult {
  */
 export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOptions): Promise<TickResult> {
   const ingest = await ingestStep(ctx, raw, o.ingest);
-  const champion = await ctx.catalog.champion.load();
+  // A damaged pointer names no champion: the tick retrains, and the training's decision replaces it (a scheduler recovers by itself).
+  let champion: Champion | undefined;
+  let damaged: string | undefined;
+  try {
+    champion = await ctx.catalog.champion.load();
+  } catch (error) {
+    if (!(error instanceof DatasetFormatError)) throw error;
+    damaged = damagedPointer(error);
+  }
   // A champion that cannot score (as `score` would find) is no champion: checked only when nothing new makes the tick retrain anyway.
   const unscoreable =
-    champion === undefined || ingest.ingested.length > 0
+    damaged ??
+    (champion === undefined || ingest.ingested.length > 0
       ? undefined
-      : await championUnscoreable(ctx.catalog, champion, { horizonDays: o.training.horizonDays, featureNames: FEATURE_NAMES, asOf: o.asOf });
+      : await championUnscoreable(ctx.catalog, champion, { horizonDays: o.training.horizonDays, featureNames: FEATURE_NAMES, asOf: o.asOf }));
   const ingestedAt = Object.values((await ctx.catalog.ledger.load()).objects).map((o) => o.ingestedAt);
   const decision = decideRetrain({
     newObjects: ingest.ingested.length,
@@ -59,6 +69,6 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
   ctx.run.count('schedule.new_objects', ingest.ingested.length);
   ctx.log[unscoreable === undefined ? 'info' : 'warn']({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
   if (!decision.retrain) return { reason: decision.reason, failedObjects: ingest.failed.map((f) => f.key), otherConfiguration: ingest.otherConfiguration };
-  const pipeline = await runPipeline(ctx, raw, { ...o, ingested: ingest });
+  const pipeline = await runPipeline(ctx, raw, { ...o, ingested: ingest, replaceDamagedPointer: true });
   return { reason: decision.reason, failedObjects: pipeline.failedObjects, otherConfiguration: ingest.otherConfiguration, pipeline };
 }

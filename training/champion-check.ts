@@ -9,6 +9,7 @@
  * blend, of its model.
  */
 import { type Catalog, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
+import type { Logger } from '../lib/log';
 import { DAY_MS } from '../lib/schema';
 import { parseBlendId } from './blend';
 import { checkFeatureNames, FeatureMismatchError, TrainingInputError } from './errors';
@@ -138,3 +139,31 @@ export async function championUnscoreable(catalog: Catalog, champion: Champion, 
   return blendOf === undefined ? `${named} ${model.why}` : `${named} cannot score: its model ${modelId} ${model.why}`;
 }
 
+/**
+ * The data set's champion pointer, read before anything is trained so that a damaged one
+ * (not JSON, or breaking its schema) is found at once, not after the features are built.
+ * @param replaceDamaged treat a damaged pointer as none, with a warning naming the file, so
+ *   that the training decides anew and its decision rewrites the pointer (what `schedule`
+ *   does: a scheduler recovers by itself); otherwise fail.
+ * @returns the pointer, or undefined when there is none (or, with `replaceDamaged`, it is damaged).
+ * @throws DatasetFormatError naming the file, what is wrong and what to do, when it is damaged
+ *   and `replaceDamaged` is false; store errors unchanged.
+ */
+export async function loadChampionPointer(catalog: Catalog, log: Logger, replaceDamaged = false): Promise<Champion | undefined> {
+  try {
+    return await catalog.champion.load();
+  } catch (error) {
+    if (!(replaceDamaged && error instanceof DatasetFormatError)) throw error;
+    log.warn({ pointer: error.uri }, `${damagedPointer(error)}: it names no champion, and this training's decision replaces it`);
+    return undefined;
+  }
+}
+
+/**
+ * What a run that recovers from a damaged champion pointer says of it, without the remedy the
+ * error gives (the run applies it): `champion pointer <uri> is damaged (<what is wrong>)`.
+ * @param error the pointer's error, of `catalog.champion.load()`.
+ */
+export function damagedPointer(error: DatasetFormatError): string {
+  return `champion pointer ${error.uri} is damaged (${error.detail})`;
+}

@@ -19,7 +19,7 @@ import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
 import { applyCalibration } from './calibration';
 import { type Challenger, trainChallenger, validationMetrics } from './challenger';
-import { modelScoreability } from './champion-check';
+import { loadChampionPointer, modelScoreability } from './champion-check';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback, parseBaselineId } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainStepOptions } from './options';
@@ -71,6 +71,12 @@ export interface TrainStepWrites {
    * fails while scoring leaves the pointer as it was, and the next tick retrains.
    */
   publishPointer?: boolean;
+  /**
+   * A damaged champion pointer (not JSON, or breaking its schema) is no champion: warned,
+   * and replaced by this training's decision [false: the step fails at its start, naming
+   * the file and the remedy]. `schedule` sets it, so that a scheduler recovers by itself.
+   */
+  replaceDamagedPointer?: boolean;
 }
 
 /**
@@ -187,9 +193,11 @@ const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined 
  * (the result's `pointer` is then for the caller to write).
  */
 export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainStepOptions, writes: TrainStepWrites = {}): Promise<TrainStepResult> {
+  // Read first: a damaged pointer fails the step before the features are built and the challenger trained (the lock keeps it as read).
+  const pointer = await loadChampionPointer(ctx.catalog, ctx.log.child({ stage: 'training' }), writes.replaceDamagedPointer);
   const challenged = await trainChallenger(ctx, index, o);
   try {
-    const result = await decideAndSave(ctx, index, o, challenged);
+    const result = await decideAndSave(ctx, index, o, challenged, pointer);
     if (writes.publishPointer !== false && result.pointer !== undefined) await publishPointer(ctx, result.pointer);
     return result;
   } finally {
@@ -199,7 +207,7 @@ export async function trainStep(ctx: StageContext, index: EventIndex, o: TrainSt
 }
 
 /** The rest of {@link trainStep} once the challenger is trained: promotion, fallback, card and save. */
-async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepOptions, challenged: Challenger): Promise<TrainStepResult> {
+async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepOptions, challenged: Challenger, pointer: Champion | undefined): Promise<TrainStepResult> {
   const log = ctx.log.child({ stage: 'training' });
   const { result, calibration, heldOutLogLoss, validationSet: held, validation: metrics } = challenged;
   const validationCutoff = held.cutoff;
@@ -210,7 +218,6 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
 
   const trainingConfig = { asOf: o.asOf, horizonDays: o.horizonDays, cutoffs: o.trainCutoffs, cutoffStepDays: o.cutoffStepDays ?? o.horizonDays, train: o.train ?? {} };
   const modelId = newModelId(trainingConfig, o.seed);
-  const pointer = await ctx.catalog.champion.load();
   // A fallback the pointer names is no model to beat: the challenger is judged as without a champion, and a fallback fitted anew.
   const named = pointer !== undefined && isFallbackId(pointer.modelId) ? undefined : pointer;
   const compared = named === undefined ? undefined : await championOnValidation(ctx, log, index, named.modelId, held, o);

@@ -38,7 +38,13 @@ export class ChampionPointer {
     store: ObjectStore,
     private readonly models: Models,
   ) {
-    this.object = new JsonObject(store, `${models.root}champion.json`, { what: 'champion', schema: ChampionSchema, indent: 2, newline: false });
+    this.object = new JsonObject(store, `${models.root}champion.json`, {
+      what: 'champion pointer',
+      schema: ChampionSchema,
+      indent: 2,
+      newline: false,
+      hint: 'restore it from a backup, or delete it and train again (berserkr run or berserkr train writes a new one; berserkr schedule retrains and rewrites it by itself)',
+    });
   }
 
   /** `<lake uri>/models/<data set>/champion.json`. */
@@ -48,7 +54,7 @@ export class ChampionPointer {
 
   /**
    * The current champion, or `undefined` when none was promoted.
-   * @throws DatasetFormatError when the pointer does not validate.
+   * @throws DatasetFormatError when the pointer does not validate (`invalid champion pointer <uri>: <what is wrong>; <what to do>`).
    */
   load(): Promise<Champion | undefined> {
     return this.object.loadIfExists();

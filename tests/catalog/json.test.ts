@@ -43,11 +43,12 @@ const CASES: Case[] = [
     detail: 'field weightsManifest: Expected array, received object',
   },
   {
-    what: 'champion',
+    what: 'champion pointer',
     key: 'models/online-retail/champion.json',
     text: '{"modelId": 7, "promotedAt": "2011-11-09T00:00:00.000Z", "validation": {}}',
     load: (c) => c.champion.load(),
-    detail: 'field modelId: Expected string, received number',
+    detail:
+      'field modelId: Expected string, received number; restore it from a backup, or delete it and train again (berserkr run or berserkr train writes a new one; berserkr schedule retrains and rewrites it by itself)',
   },
   {
     what: 'baseline fallback',

@@ -124,6 +124,28 @@ describe('retrainTick', () => {
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest', 'events']);
   });
 
+  it('retrains when the champion pointer is damaged, warning with its file, and the training\'s decision replaces it', async () => {
+    const loyaltyConfig = join(__dirname, '..', 'fixtures', 'config', 'loyalty.yaml');
+    const lake = new MemoryStore();
+    const { ctx, lines } = context(lake, loyaltyConfig);
+    const raw = new RawObjects(openStore(join(__dirname, '..', 'fixtures', 'loyalty', 'raw')));
+    const training = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 42, train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } } };
+    // Nothing new to ingest, so only the damaged pointer makes this tick retrain.
+    await ingestAll(raw.store, lake, ctx.config, { codecs: createLzoRegistry() });
+    const key = ctx.catalog.champion.uri.slice(`${lake.uri}/`.length);
+    await lake.put(key, '{"modelId": "blend:2026');
+    const result = await retrainTick(ctx, raw, { training, maxModelAgeMs: 7 * DAY_MS });
+    const why = `champion pointer ${ctx.catalog.champion.uri} is damaged (expected JSON, `;
+    expect([result.reason.startsWith(why), result.reason]).toEqual([true, expect.stringContaining('); it is no champion, so this tick retrains')]);
+    const logs = lines.map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(logs.filter((l) => l.level === 'warn' && l.msg.startsWith(why)).map((l) => l.msg)).toEqual([
+      expect.stringContaining('it is no champion, so this tick retrains'),
+      expect.stringMatching(/: it names no champion, and this training's decision replaces it$/),
+    ]);
+    expect(result.pipeline).toBeDefined();
+    expect(await ctx.catalog.champion.load()).toMatchObject({ modelId: result.pipeline!.modelId });
+  });
+
   it('goes on into the pipeline when there is no champion', async () => {
     const { ctx, lines } = context();
     // The empty lake then fails the pipeline's first step after ingest: reading the purchase events.
