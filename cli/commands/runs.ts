@@ -31,11 +31,17 @@ export function headlineMetrics(r: RunRecord): [string, number][] {
   });
 }
 
+/** The columns of `berserkr runs` before the steps: id, command, status, duration. */
+const cells = (runId: string, command: string, status: string, duration: string): string[] => [runId.padEnd(23), command.padEnd(9), status.padEnd(7), duration.padStart(8)];
+
+/** The header line of `berserkr runs`, its columns where {@link formatRunLine} puts them. */
+export const RUNS_HEADER = [...cells('run id', 'command', 'status', 'duration'), 'steps', 'metrics'].join('  ');
+
 /** One line of `berserkr runs`: id, command, status, duration (`-` for a run without a finish), steps and headline metrics. */
 export function formatRunLine(r: RunRecord): string {
   const metrics = headlineMetrics(r).map(([k, v]) => `${k}=${v.toFixed(4)}`);
-  const duration = r.durationMs === null ? '-'.padStart(8) : `${(r.durationMs / 1000).toFixed(1).padStart(7)}s`;
-  return [r.runId, r.command.padEnd(9), r.status.padEnd(7), duration, r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
+  const duration = r.durationMs === null ? '-' : `${(r.durationMs / 1000).toFixed(1)}s`;
+  return [...cells(r.runId, r.command, r.status, duration), r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
 }
 
 /**
@@ -111,7 +117,7 @@ export function registerRuns(program: Command): void {
         }
         // Run ids name the start second: runs of one second are ordered by their start time in ms.
         records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
-        const lines = ['run id                    command    status  duration  steps  metrics', ...records.map(formatRunLine)];
+        const lines = [RUNS_HEADER, ...records.map(formatRunLine)];
         return { summary: { dataset: runs.dataset, runs: records, unreadableRecords }, text: lines.join('\n') + '\n' };
       });
     });

@@ -44,6 +44,11 @@ describe('berserkr runs', () => {
     expect([list.code, list.summary]).toEqual([0, { command: 'runs', runId: null, status: 'ok', exitCode: 0, dataset: 'online-retail', runs: [record(RUN)], unreadableRecords: [] }]);
     const show = await json(['runs', 'show', RUN, ...where()]);
     expect([show.code, show.summary]).toEqual([0, { command: 'runs show', runId: null, status: 'ok', exitCode: 0, record: record(RUN) }]);
+    // In text, runs lists one line per run under a header whose columns start where the line's do.
+    const [header, line] = (await runCli(['runs', ...where()])).stdout.split('\n');
+    for (const [column, value] of [['command', 'ingest'], ['status', 'ok'], ['steps', '-']]) {
+      expect([column, header.indexOf(column)]).toEqual([column, line.indexOf(`  ${value}`) + 2]);
+    }
     // In text, runs show prints the record alone.
     expect(JSON.parse((await runCli(['runs', 'show', RUN, ...where()])).stdout)).toEqual(record(RUN));
   });
