@@ -110,7 +110,8 @@ export function decideRetrain(i: RetrainInputs): RetrainDecision {
     return { retrain: true, reason: `raw data ingested at ${i.lastIngestedAt} was never trained on: the champion's latest training (its promotion, or the latest challenge it stood) was at ${new Date(trained).toISOString()}` };
   }
   const age = i.now - trained;
-  const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+  // Seconds or minutes below an hour, so that a fresh champion does not read 0.0 h old.
+  const hours = (ms: number): string => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
   if (!(age < i.maxModelAgeMs)) {
     return { retrain: true, reason: `${champion} is ${Number.isFinite(age) ? hours(age) : 'of unknown age'}, max age ${hours(i.maxModelAgeMs)}` };
   }

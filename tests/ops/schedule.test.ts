@@ -42,6 +42,12 @@ describe('decideRetrain', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: at(30 * DAY), championChallengedAt: at(7 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
   });
 
+  it('tells the age of a champion under an hour old in seconds or minutes', () => {
+    const at = (age: number) => new Date(now - age).toISOString();
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(25_000), maxModelAgeMs: 7 * DAY, now }).reason).toMatch(/ is 25 s old \(max 168\.0 h\)$/);
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(12 * 60_000), maxModelAgeMs: 7 * DAY, now }).reason).toMatch(/ is 12 min old \(max 168\.0 h\)$/);
+  });
+
   it('retrains when raw data were ingested after the champion\'s latest training, however fresh it is', () => {
     const at = (age: number) => new Date(now - age).toISOString();
     expect(decideRetrain({ newObjects: 0, championPromotedAt: at(DAY), lastIngestedAt: at(DAY / 2), maxModelAgeMs: 7 * DAY, now })).toEqual({
