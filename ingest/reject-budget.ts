@@ -44,8 +44,9 @@ export function rejectAllowance(read: number, maxRejectRatio: number): number {
 
 /**
  * An object rejected more of its lines than the budget allows. The message names
- * the rejected record that spans the most lines when one spans several (a quote
- * left open swallows the lines after it into one record): its line and reason.
+ * the first rejected line and its reason (a wrong time format shows the value and
+ * the format), and the rejected record that spans the most lines when one spans
+ * several (a quote left open swallows the lines after it into one record).
  */
 export class RejectBudgetError extends Error {
   /**
@@ -54,9 +55,10 @@ export class RejectBudgetError extends Error {
    * @param maxRejectRatio the budget, a share in [0, 1].
    */
   constructor(readonly objectKey: string, readonly counts: IngestCounts, readonly maxRejectRatio: number) {
-    const longest = counts.longestReject;
+    const { firstReject: first, longestReject: longest } = counts;
     super(`${objectKey}: ${describeRejects(counts)}, over the reject budget of ${percent(maxRejectRatio)} (--max-reject-ratio ${maxRejectRatio}), `
       + `which allows ${rejectAllowance(counts.read, maxRejectRatio)}; `
+      + (first === undefined || first.line === longest?.line ? '' : `the first rejected line is line ${first.line} (${first.reason}); `)
       + (longest === undefined ? '' : `the longest rejected record spans ${longest.lines} lines from line ${longest.line} (${longest.reason}); `)
       + 'its earlier output, if any, stays published');
     this.name = 'RejectBudgetError';
@@ -109,7 +111,7 @@ export function unreadableLines(counts: IngestCounts): number {
   return counts.rejected - (counts.byReason.duplicate ?? 0);
 }
 
-/** Counts of several objects added up, reason by reason (without a `longestReject`, which is one object's). */
+/** Counts of several objects added up, reason by reason (without a `firstReject` or `longestReject`, which are one object's). */
 export function sumCounts(counts: IngestCounts[]): IngestCounts {
   const total: IngestCounts = { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} };
   for (const c of counts) {

@@ -187,6 +187,8 @@ export interface IngestCounts {
   duplicates: number;
   /** Rejected lines per reason code. */
   byReason: Record<string, number>;
+  /** The first rejected record (duplicates aside): the line it starts on and its reason, e.g. `bad_time: InvoiceDate="x" does not match M/D/YYYY H:mm`. */
+  firstReject?: { line: number; reason: string };
   /**
    * The rejected record that spans the most lines, when one spans more than one
    * (the first of the longest; duplicates aside): where it starts, how many lines it spans and its reason.
@@ -544,7 +546,9 @@ export class RecordTyper {
     this.counts.rejected += lines;
     this.counts.byReason[code] = (this.counts.byReason[code] ?? 0) + lines;
     // Duplicates are not unreadable lines, so not what the reject budget's message names.
-    if (code !== 'duplicate' && lines > (this.counts.longestReject?.lines ?? 1)) this.counts.longestReject = { line, lines, reason };
+    if (code === 'duplicate') return;
+    this.counts.firstReject ??= { line, reason };
+    if (lines > (this.counts.longestReject?.lines ?? 1)) this.counts.longestReject = { line, lines, reason };
   }
 
   private grow(): void {

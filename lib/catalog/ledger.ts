@@ -44,7 +44,7 @@ export const LedgerEntrySchema = z.object({
   /**
    * Lines read, clean, rejected and duplicated, and rejected lines per reason code, in
    * physical lines (a record spanning several counts them all; `IngestCounts`), and
-   * the rejected record that spans the most lines when one spans several.
+   * the first rejected record and the one that spans the most lines when one spans several.
    */
   counts: z.object({
     read: count,
@@ -52,6 +52,7 @@ export const LedgerEntrySchema = z.object({
     rejected: count,
     duplicates: count,
     byReason: z.record(count),
+    firstReject: z.object({ line: count, reason: z.string() }).optional(),
     longestReject: z.object({ line: count, lines: count, reason: z.string() }).optional(),
   }),
   /**

@@ -88,7 +88,7 @@ describe('berserkr ingest --max-reject-ratio', () => {
     expect(validated.code).toBe(3);
     const report = JSON.parse(validated.stdout);
     expect(report.objects.map((o: { counts: unknown; pass: boolean; problem: unknown }) => [o.counts, o.pass, o.problem])).toEqual([[
-      { read: 15000, clean: 5, rejected: 14995, duplicates: 0, byReason: { unterminated_quote: 14995 }, longestReject: { line: 7, lines: 14995, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' } },
+      { read: 15000, clean: 5, rejected: 14995, duplicates: 0, byReason: { unterminated_quote: 14995 }, firstReject: { line: 7, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' }, longestReject: { line: 7, lines: 14995, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' } },
       false,
       { error: 'RejectBudgetError', message },
     ]]);

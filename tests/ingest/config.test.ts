@@ -153,6 +153,9 @@ describe('a differently shaped data set, by configuration alone', () => {
       [6, 'missing_required: Member Number'],
       [7, 'field_count: expected 5 fields, found 4'],
     ]);
-    expect(r.value).toEqual({ read: 7, clean: 4, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 } });
+    expect(r.value).toEqual({
+      read: 7, clean: 4, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 },
+      firstReject: { line: 5, reason: 'bad_time: Visit Date="31-02-2015" does not match DD-MM-YYYY' },
+    });
   });
 });

@@ -36,6 +36,17 @@ describe('rejectBudget', () => {
     );
   });
 
+  it('names the first rejected line and its reason, which show what the configuration got wrong', () => {
+    const firstReject = { line: 2, reason: 'bad_time: InvoiceDate="12/1/2010 8:26" does not match YYYY-MM-DD HH:mm' };
+    expect(() => rejectBudget()('raw/2011-02.csv.lzo', { ...counts(435, { bad_time: 435 }), firstReject })).toThrow(
+      'raw/2011-02.csv.lzo: 435 of 435 lines rejected (100 %: bad_time 435), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 21; '
+        + 'the first rejected line is line 2 (bad_time: InvoiceDate="12/1/2010 8:26" does not match YYYY-MM-DD HH:mm); its earlier output, if any, stays published',
+    );
+    // The longest record names its start once, when it is also the first.
+    const longestReject = { line: 2, lines: 3, reason: firstReject.reason };
+    expect(() => rejectBudget()('k.csv', { ...counts(435, { bad_time: 435 }), firstReject, longestReject })).toThrow(/which allows 21; the longest rejected record spans 3 lines from line 2 \(bad_time: /);
+  });
+
   it('weighs a reject by the lines its record spans, naming the longest one', () => {
     // One record from line 7 swallowed the 14,995 lines up to the end of a 15,000-line object.
     const longestReject = { line: 7, lines: 14995, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' };

@@ -81,7 +81,7 @@ describe('ingestAll', () => {
     const b = third.ledger.objects['landing/2010-12b.csv.lzo'];
     // 3,999 data lines: 39 clean; the repeated header at line 41 is a bad time, and its
     // 98 later copies plus 99 × 39 copies of the data lines are duplicates.
-    expect(b.counts).toEqual({ read: 3999, clean: 39, rejected: 3960, duplicates: 3959, byReason: { bad_time: 1, duplicate: 3959 } });
+    expect(b.counts).toEqual({ read: 3999, clean: 39, rejected: 3960, duplicates: 3959, byReason: { bad_time: 1, duplicate: 3959 }, firstReject: { line: 41, reason: 'bad_time: InvoiceDate="InvoiceDate" does not match M/D/YYYY H:mm' } });
     expect(b.attempt).not.toBe(first.ledger.objects['landing/2010-12b.csv.lzo'].attempt);
     // Old parts are gone; the lake holds exactly what the ledger lists (plus the ledger).
     const listed = Object.values(third.ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);
@@ -401,7 +401,7 @@ describe('ingestAll', () => {
       ['landing/2010-12b.csv.lzo', RejectBudgetError],
       ['landing/broken.csv.lzo', LzopFormatError],
     ]);
-    expect(result.failed[0].error.message).toBe('landing/2010-12a.csv.lzo: 39 of 39 lines rejected (100 %: bad_time 39), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; its earlier output, if any, stays published');
+    expect(result.failed[0].error.message).toBe('landing/2010-12a.csv.lzo: 39 of 39 lines rejected (100 %: bad_time 39), over the reject budget of 5 % (--max-reject-ratio 0.05), which allows 10; the first rejected line is line 2 (bad_time: InvoiceDate="12/1/2010 8:26" does not match YYYY-MM-DD HH:mm); its earlier output, if any, stays published');
     expect(result.ledger).toEqual(first.ledger);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(78);
@@ -449,6 +449,7 @@ describe('ingestAll', () => {
       rejected: 2,
       duplicates: 0,
       byReason: { field_count: 2 },
+      firstReject: { line: 8, reason: 'field_count: expected 8 fields, found 13' },
       longestReject: { line: 8, lines: 2, reason: 'field_count: expected 8 fields, found 13' },
     }]]);
     expect(await new Catalog(lake, 'online-retail').ledger.load()).toEqual(within.ledger);
@@ -461,7 +462,10 @@ describe('ingestAll', () => {
     const good = Array.from({ length: 300 }, (_, i) => `${500000 + i},85123A,X,6,12/1/2010 8:26,2.55,17850,UK`);
     await raw.put('orders.csv', [header, ...good, '600000,85123A,X,6,1/3/2026 3:04,2.55,17850,UK', '600001,85123A,X,6,1/3/2026 3:05,2.55,17850,UK', '600002,85123A,X,6,1/1/2100 0:00,2.55,17850,UK'].join('\n') + '\n');
     const result = await ingestAll(raw, lake, config, options());
-    expect(result.ingested.map((i) => i.entry.counts)).toEqual([{ read: 303, clean: 301, rejected: 2, duplicates: 0, byReason: { future_time: 2 } }]);
+    expect(result.ingested.map((i) => i.entry.counts)).toEqual([{
+      read: 303, clean: 301, rejected: 2, duplicates: 0, byReason: { future_time: 2 },
+      firstReject: { line: 303, reason: 'future_time: InvoiceDate="1/3/2026 3:05" is 2026-01-03T03:05:00.000Z, after 2026-01-03T03:04:05.000Z (a day after the ingest started)' },
+    }]);
     const rejects = (await new Catalog(lake, 'online-retail').rejects.load()).toArray().map((r) => [r.source_line, r.reason]);
     expect(rejects).toEqual([
       [303, 'future_time: InvoiceDate="1/3/2026 3:05" is 2026-01-03T03:05:00.000Z, after 2026-01-03T03:04:05.000Z (a day after the ingest started)'],

@@ -27,6 +27,7 @@ describe('the loyalty data set through ingest and features', () => {
     expect(result.failed).toEqual([]);
     expect(result.ledger.objects['visits/2015.csv.lzo'].counts).toEqual({
       read: 7, clean: 4, rejected: 3, duplicates: 1, byReason: { bad_time: 1, missing_required: 1, field_count: 1 },
+      firstReject: { line: 5, reason: 'bad_time: Visit Date="31-02-2015" does not match DD-MM-YYYY' },
     });
     expect([...lake.objects.keys()].sort()).toEqual([
       'clean/loyalty-club/visits/2015.csv.lzo/a1/part-00000.parquet',

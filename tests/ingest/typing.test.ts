@@ -114,6 +114,7 @@ describe('RecordTyper', () => {
       rejected: 11,
       duplicates: 1,
       byReason: { bad_number: 4, bad_time: 1, field_count: 2, missing_required: 1, empty_line: 1, duplicate: 1, unterminated_quote: 1 },
+      firstReject: { line: 3, reason: 'bad_number: Quantity="12x" (expected an int32 integer)' },
     });
   });
 
@@ -143,6 +144,7 @@ describe('RecordTyper', () => {
       rejected: 5,
       duplicates: 0,
       byReason: { field_count: 2, unterminated_quote: 3 },
+      firstReject: { line: 5, reason: 'field_count: expected 8 fields, found 13' },
       longestReject: { line: 8, lines: 3, reason: 'unterminated_quote: a quoted field is not closed before the end of the object' },
     });
   });

@@ -71,7 +71,7 @@ describe('validateObject', () => {
     const v = await validate('bad-times.csv', csv);
     expect(v.pass).toBe(false);
     expect(v.header).toBe('ok');
-    expect(v.counts).toEqual({ read: 30, clean: 10, rejected: 20, duplicates: 0, byReason: { bad_time: 19, bad_number: 1 } });
+    expect(v.counts).toEqual({ read: 30, clean: 10, rejected: 20, duplicates: 0, byReason: { bad_time: 19, bad_number: 1 }, firstReject: { line: 12, reason: 'bad_time: ordered_at="01/01/2024" does not match ISO8601' } });
     expect(v.examples).toEqual([
       { line: 12, reason: 'bad_time: ordered_at="01/01/2024" does not match ISO8601', raw: 'c0,B,01/01/2024,1,web' },
       { line: 31, reason: 'bad_number: qty="x" (expected an int32 integer)', raw: 'c9,D,2024-01-04,x,web' },
@@ -133,12 +133,13 @@ describe('validateObject', () => {
     const csv = text(SHOP_HEADER + lines.join('\n') + '\n');
     const v = await validate('stray.csv', csv);
     const longestReject = { line: 102, lines: 2, reason: 'field_count: expected 5 fields, found 8' };
-    expect(v.counts).toEqual({ read: 296, clean: 294, rejected: 2, duplicates: 0, byReason: { field_count: 2 }, longestReject });
+    const firstReject = { line: 102, reason: 'field_count: expected 5 fields, found 8' };
+    expect(v.counts).toEqual({ read: 296, clean: 294, rejected: 2, duplicates: 0, byReason: { field_count: 2 }, firstReject, longestReject });
     expect([v.whole, v.pass]).toEqual([true, true]);
     expect(v.examples).toEqual([{ line: 102, reason: 'field_count: expected 5 fields, found 8', raw: 'c100,A,2024-01-02,1,"web\nc101,"A",2024-01-02,1,web' }]);
     // A sample of 101 lines takes the record of lines 102 and 103 whole.
     const sample = await validate('stray.csv', csv, shop, 101);
-    expect(sample.counts).toEqual({ read: 102, clean: 100, rejected: 2, duplicates: 0, byReason: { field_count: 2 }, longestReject });
+    expect(sample.counts).toEqual({ read: 102, clean: 100, rejected: 2, duplicates: 0, byReason: { field_count: 2 }, firstReject, longestReject });
     expect(sample.whole).toBe(false);
   });
 
