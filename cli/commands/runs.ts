@@ -115,6 +115,14 @@ export function registerRuns(program: Command): void {
             unreadableRecords.push(loaded.invalid.uri);
           }
         }
+        if (records.length === 0 && unreadableRecords.length === 0) {
+          // No record, and no data of that name either: a mistyped --dataset or --config, not an empty history.
+          const { lakeDatasets } = require('../../lib/catalog') as typeof import('../../lib/catalog');
+          const held = await lakeDatasets(runs.store);
+          if (!held.includes(runs.dataset)) {
+            throw new UsageError(`no run records of data set ${JSON.stringify(runs.dataset)} in lake ${runs.store.uri}, which holds ${held.length === 0 ? 'no data set' : `data sets ${held.join(', ')}`}; name one with --dataset <name> or --config <file>`);
+          }
+        }
         // Run ids name the start second: runs of one second are ordered by their start time in ms.
         records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
         const lines = [RUNS_HEADER, ...records.map(formatRunLine)];

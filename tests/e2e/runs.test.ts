@@ -61,6 +61,11 @@ describe('berserkr runs', () => {
     }
   });
 
+  test('a --dataset of neither run records nor data is bad usage (2), naming what the lake holds', async () => {
+    const r = await json(['runs', '--lake', lake, '--dataset', 'online-retial']);
+    expect([r.code, r.summary.error]).toEqual([2, { name: 'UsageError', message: expect.stringMatching(/^no run records of data set "online-retial" in lake file:\/\/.*, which holds no data set; name one with --dataset <name> or --config <file>$/) }]);
+  });
+
   test('a --dataset that cannot be a data set\'s name is bad usage (2), quoting it', async () => {
     for (const dataset of ['../x', 'Online Retail', 'a/b']) {
       const r = await json(['runs', '--lake', lake, '--dataset', dataset]);
