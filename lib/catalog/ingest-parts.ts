@@ -60,14 +60,15 @@ export class IngestParts {
    */
   async attemptKeys(rawKey: string): Promise<string[]> {
     const prefix = this.prefix(rawKey);
-    return ownOutputKeys(prefix, (await this.store.list(prefix)).map((o) => o.key));
+    return ownOutputKeys(prefix, (await this.store.list(prefix, { etags: false })).map((o) => o.key));
   }
 
   /**
    * The parts of this kind that ledger entries list and the lake does not hold (or lists
    * as unreadable, a folder store's link to nothing): deleted or lost since they were
-   * published, so that reading them fails. One listing of `<kind>/<data set>/<rawPrefix>`
-   * (paged by the store), not a request per part; only a part outside that prefix (which
+   * published, so that reading them fails. One listing of the keys under
+   * `<kind>/<data set>/<rawPrefix>` (paged by the store; a folder store reads no file),
+   * not a request per part; only a part outside that prefix (which
    * ingest never writes) is asked for by itself. A part that is present but damaged is
    * not noticed (that takes reading it).
    * @param objects ledger entries by raw key, e.g. those ingest would leave unchanged.
@@ -81,7 +82,7 @@ export class IngestParts {
     const listed = Object.entries(objects).filter(([, entry]) => entry[this.kind].length > 0);
     if (listed.length === 0) return missing;
     const prefix = `${this.kind}/${this.ledger.dataset}/${rawPrefix}`;
-    const present = new Set((await this.store.list(prefix)).filter((o) => o.unreadable === undefined).map((o) => o.key));
+    const present = new Set((await this.store.list(prefix, { etags: false })).filter((o) => o.unreadable === undefined).map((o) => o.key));
     for (const [rawKey, entry] of listed) {
       const gone: string[] = [];
       for (const key of entry[this.kind]) {

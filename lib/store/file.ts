@@ -10,7 +10,7 @@ import { link, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertValidKey, assertValidPrefix, compareKeys, InvalidKeyError } from './keys';
-import { ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
+import { ObjectNotFoundError, StoreError, type ListOptions, type ObjectInfo, type ObjectStore } from './store';
 
 /** File names starting with this are in-flight writes: never listed, never valid key segments. */
 export const TEMP_FILE_PREFIX = '.~tmp.';
@@ -117,10 +117,12 @@ export class FileStore implements ObjectStore {
    * not walked again: its files are listed under that folder's keys. A link whose
    * target does not exist (or that loops through links) within the prefix is
    * listed with `unreadable` saying so (size 0, no ETag), not left to vanish:
-   * the raw selection skips it with that reason.
+   * the raw selection skips it with that reason. With `options.etags` false no file is
+   * read and every `etag` is empty: a listing of keys costs a `stat` per file, not its bytes.
    * @throws StoreError naming a folder or file that cannot be read.
    */
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
+    const etags = options.etags ?? true;
     assertValidPrefix(prefix, this.uri);
     const base = prefix.slice(0, prefix.lastIndexOf('/') + 1); // deepest folder fully named by the prefix
     const found: { key: string; path: string; unreadable?: string }[] = [];
@@ -162,7 +164,8 @@ export class FileStore implements ObjectStore {
       const batch = found.slice(i, i + LIST_CONCURRENCY).map(async ({ key, path, unreadable }) => {
         try {
           if (unreadable !== undefined) return { key, size: 0, etag: '', lastModified: (await lstat(path)).mtimeMs, unreadable };
-          return await this.info(key, path, await stat(path));
+          const st = await stat(path);
+          return etags ? await this.info(key, path, st) : { key, size: st.size, etag: '', lastModified: st.mtimeMs };
         } catch (err) {
           if (isMissing(err)) return undefined; // deleted while listing
           throw this.wrap('list', key, err);

@@ -22,11 +22,21 @@ export interface ObjectInfo {
   unreadable?: string;
 }
 
+/** Options of `ObjectStore.list`. */
+export interface ListOptions {
+  /** Whether each object's ETag is wanted [true]; false lets a folder store skip hashing every file. */
+  etags?: boolean;
+}
+
 export interface ObjectStore {
   /** Human-readable root URI, e.g. `file:///tmp/lake` or `s3://lake/prefix`. */
   readonly uri: string;
-  /** Lists objects under a key prefix (recursive), sorted by key. */
-  list(prefix: string): Promise<ObjectInfo[]>;
+  /**
+   * Lists objects under a key prefix (recursive), sorted by key. With `etags: false` the
+   * caller needs only keys and sizes, and a store that must read an object to know its
+   * ETag (a folder hashes the file) leaves `etag` empty instead.
+   */
+  list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]>;
   /** Metadata of one object, or `undefined` when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Whole object as bytes. Throws `ObjectNotFoundError` when missing. */

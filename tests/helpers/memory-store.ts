@@ -5,7 +5,7 @@
  * puts of matching keys throw (crash tests).
  */
 import { createHash } from 'node:crypto';
-import { ObjectInfo, ObjectNotFoundError, ObjectStore } from '../../lib/store/store';
+import { ObjectInfo, ObjectNotFoundError, ObjectStore, type ListOptions } from '../../lib/store/store';
 
 export class MemoryStore implements ObjectStore {
   readonly uri = 'memory://test';
@@ -16,7 +16,8 @@ export class MemoryStore implements ObjectStore {
 
   constructor(private readonly chunkSize = 64 * 1024) {}
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  /** Every object under `prefix`, sorted by key; its ETags cost nothing, so `ListOptions` change nothing. */
+  async list(prefix: string, _options?: ListOptions): Promise<ObjectInfo[]> {
     return [...this.objects.values()].map((o) => o.info).filter((i) => i.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 

@@ -85,6 +85,9 @@ describe('FileStore', () => {
     const all = await store.list('');
     expect(all).toHaveLength(5);
     expect(all.find((o) => o.key === 'rejects/a.parquet')).toMatchObject({ size: 17, etag: md5('rejects/a.parquet') });
+    // Keys only: the same objects and sizes, no file read to hash it.
+    const keys = await new FileStore(join(root, 'lake')).list('', { etags: false });
+    expect(keys.map((o) => [o.key, o.size, o.etag])).toEqual(all.map((o) => [o.key, o.size, '']));
     expect(await store.list('nothing/')).toEqual([]);
     expect(await new FileStore(join(root, 'never-created')).list('')).toEqual([]);
   });
