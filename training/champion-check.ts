@@ -8,7 +8,7 @@
  * (`baseline:<name>`, `blend:<model-id>`) the same holds of its record and, for a
  * blend, of its model.
  */
-import { type Catalog, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard } from '../lib/catalog';
+import { type Catalog, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard, type ModelManifest } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import { DAY_MS } from '../lib/schema';
 import { parseBlendId } from './blend';
@@ -40,60 +40,88 @@ export type ModelScoreability =
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Why a model cannot score, as {@link ModelScoreability} says it. */
+type Unscoreable = Extract<ModelScoreability, { scoreable: false }>;
+
 /**
- * Whether model `modelId` can score: its card says it was not trained at a later
- * as-of time than `o.asOf` (checked first, so that a champion of a later time
- * stays one even when this version cannot load it), it loads (manifest and files),
- * its manifest agrees on the as-of time when it has no card, its card is of
- * horizon `o.horizonDays`, and it reads `o.featureNames`.
+ * A manifest this version does not read because a later berserkr wrote it (another
+ * `formatVersion`), as opposed to a damaged one: treating its model as gone would take
+ * the newer version's champion away, so it propagates.
+ */
+const newerManifest = (error: DatasetFormatError): boolean => error.what === 'model manifest' && error.detail.startsWith('field formatVersion:');
+
+/** Why a model whose files cannot be read cannot score, for a missing or damaged one; other errors propagate. */
+function unreadableModel(error: unknown): Unscoreable {
+  // Gone or damaged (a store error propagates): kept, it would fail every scoring run and every training after this one.
+  if (!(error instanceof DatasetNotFoundError || (error instanceof DatasetFormatError && !newerManifest(error)))) throw error;
+  return { scoreable: false, why: `cannot be loaded (${error.message}), so it can score nothing` };
+}
+
+/**
+ * Whether model `modelId` can score, from its records alone (its weights are not read):
+ * its card says it was not trained at a later as-of time than `o.asOf` (checked first, so
+ * that a champion of a later time stays one even when this version cannot read it), its
+ * card and manifest can be read and its files have the sizes the manifest records, the
+ * manifest agrees on the as-of time when it has no card, its card is of horizon
+ * `o.horizonDays`, and it reads `o.featureNames`.
+ * @returns its manifest and card; or why it cannot score.
+ * @throws a store error reading it; DatasetFormatError for a manifest of a later format version.
+ */
+async function checkModel(catalog: Catalog, modelId: string, o: ScoreabilityOptions): Promise<{ scoreable: true; manifest: ModelManifest; card: ModelCard | undefined } | Unscoreable> {
+  const trainedLater = (learnt: number): Unscoreable | undefined =>
+    o.asOf !== undefined && learnt > o.asOf
+      ? { scoreable: false, why: `was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, trainedLater: true }
+      : undefined;
+  let card: ModelCard | undefined;
+  let manifest: ModelManifest;
+  try {
+    card = await catalog.models.loadCard(modelId);
+    const laterByCard = card === undefined ? undefined : trainedLater(modelLearntUntil(card, undefined, o.horizonDays));
+    if (laterByCard !== undefined) return laterByCard;
+    manifest = await catalog.models.loadManifest(modelId);
+  } catch (error) {
+    return unreadableModel(error);
+  }
+  // A model saved without a card: its manifest's validation cut-off tells.
+  const later = trainedLater(modelLearntUntil(card, manifest.metrics.validationCutoff, o.horizonDays));
+  if (later !== undefined) return later;
+  const horizonDays = card?.horizonDays;
+  if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
+    return { scoreable: false, why: `gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training` };
+  }
+  try {
+    checkFeatureNames(manifest.featureNames, o.featureNames, 'the feature set');
+  } catch (error) {
+    if (!(error instanceof FeatureMismatchError)) throw error;
+    return { scoreable: false, why: `reads other features than today's (${error.message}), so it cannot score today's candidates` };
+  }
+  return { scoreable: true, manifest, card };
+}
+
+/**
+ * Whether model `modelId` can score, as {@link checkModel} tells from its records, and
+ * then loaded.
  * @returns the loaded model and its card, which the caller disposes; or why it cannot score.
  * @throws a store error reading it; DatasetFormatError for a manifest this version does
  *   not read (a later berserkr may have written it: treating its model as gone would
  *   take the newer version's champion away).
  */
 export async function modelScoreability(catalog: Catalog, modelId: string, o: ScoreabilityOptions): Promise<ModelScoreability> {
-  const trainedLater = (learnt: number): ModelScoreability | undefined =>
-    o.asOf !== undefined && learnt > o.asOf
-      ? { scoreable: false, why: `was trained at a later as-of time (${iso(learnt)}), so it cannot score at this one (${iso(o.asOf)})`, trainedLater: true }
-      : undefined;
-  const card = await catalog.models.loadCard(modelId);
-  const laterByCard = card === undefined ? undefined : trainedLater(modelLearntUntil(card, undefined, o.horizonDays));
-  if (laterByCard !== undefined) return laterByCard;
-  let loaded: LoadedModel;
+  const checked = await checkModel(catalog, modelId, o);
+  if (!checked.scoreable) return checked;
   try {
-    loaded = await loadModel(catalog, modelId);
+    return { scoreable: true, loaded: await loadModel(catalog, modelId), card: checked.card };
   } catch (error) {
-    // Gone or damaged (a store error propagates): kept, it would fail every scoring run and every training after this one.
-    // A manifest this version does not read propagates too: a later berserkr may have written it (formatVersion 2), and
-    // replacing the champion pointer by a fallback would take the newer version's champion away.
-    if (!(error instanceof DatasetNotFoundError || (error instanceof DatasetFormatError && error.what !== 'model manifest'))) throw error;
-    return { scoreable: false, why: `cannot be loaded (${error.message}), so it can score nothing` };
+    return unreadableModel(error);
   }
-  const not = (result: ModelScoreability): ModelScoreability => {
-    loaded.model.dispose();
-    return result;
-  };
-  // A model saved without a card: its manifest's validation cut-off tells.
-  const later = trainedLater(modelLearntUntil(card, loaded.manifest.metrics.validationCutoff, o.horizonDays));
-  if (later !== undefined) return not(later);
-  const horizonDays = card?.horizonDays;
-  if (horizonDays !== undefined && horizonDays !== o.horizonDays) {
-    return not({ scoreable: false, why: `gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training` });
-  }
-  try {
-    checkFeatureNames(loaded.manifest.featureNames, o.featureNames, 'the feature set');
-  } catch (error) {
-    if (!(error instanceof FeatureMismatchError)) throw error;
-    return not({ scoreable: false, why: `reads other features than today's (${error.message}), so it cannot score today's candidates` });
-  }
-  return { scoreable: true, loaded, card };
 }
 
 /**
  * Why what `champion` names cannot score, or undefined when it can: a model as
  * {@link modelScoreability}; a baseline fallback whose record is missing or damaged,
  * fitted for another horizon, or on labels after `o.asOf`; a blend whose record is
- * missing or damaged, or whose model cannot score.
+ * missing or damaged, or whose model cannot score. A model is judged by its records
+ * (`checkModel`: card, manifest, the sizes of its files), without loading its weights.
  * @returns one clause naming it, e.g. `champion baseline:popularity cannot score: baseline fallback "popularity" not found: … does not exist`.
  * @throws as {@link modelScoreability}.
  */
@@ -130,12 +158,10 @@ export async function championUnscoreable(catalog: Catalog, champion: Champion, 
       return unreadable(error);
     }
   }
+  // From the model's records: a scheduler's tick does not load weights to decide whether to retrain.
   const modelId = blendOf ?? champion.modelId;
-  const model = await modelScoreability(catalog, modelId, o);
-  if (model.scoreable) {
-    model.loaded.model.dispose();
-    return undefined;
-  }
+  const model = await checkModel(catalog, modelId, o);
+  if (model.scoreable) return undefined;
   return blendOf === undefined ? `${named} ${model.why}` : `${named} cannot score: its model ${modelId} ${model.why}`;
 }
 

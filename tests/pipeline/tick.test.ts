@@ -25,6 +25,8 @@ import { MemoryStore } from '../helpers/memory-store';
 const CONFIG = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
 const SETTINGS = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 1 };
 const DAY_MS = 86_400_000;
+/** A model id the tests' champion pointers name. */
+const MODEL = '20111109T000000000Z-0badc0de';
 
 function context(lake = new MemoryStore(), configPath = CONFIG): { ctx: StageContext; lines: string[] } {
   const config = loadConfig(readFileSync(configPath, 'utf8'), configPath);
@@ -111,9 +113,12 @@ describe('retrainTick', () => {
     ['a model gone from the lake', { modelId: '20111109T000000000Z-0badc0de' }, 30, 'champion 20111109T000000000Z-0badc0de cannot be loaded (model "20111109T000000000Z-0badc0de" not found: '],
     ['a blend whose record is gone', { modelId: 'blend:20111109T000000000Z-0badc0de' }, 30, 'champion blend:20111109T000000000Z-0badc0de cannot score: blend '],
     ['a fallback of another horizon', { modelId: 'baseline:repeat' }, 14, 'champion baseline:repeat gives the probability of a purchase within 30 days, not within the 14 days of this training'],
-  ])('retrains, saying why, when the champion cannot score: %s', async (_what, named, horizonDays, why) => {
+    ['a model whose card is damaged', { modelId: MODEL }, 30, `champion ${MODEL} cannot be loaded (invalid model card memory://test/models/online-retail/${MODEL}/model-card.json: expected JSON`, { 'model-card.json': '{"broken' }],
+    ['a model whose manifest is damaged', { modelId: MODEL }, 30, `champion ${MODEL} cannot be loaded (invalid model manifest memory://test/models/online-retail/${MODEL}/manifest.json: expected JSON`, { 'manifest.json': '{"formatVers' }],
+  ])('retrains, saying why, when the champion cannot score: %s', async (_what, named, horizonDays, why, files: Record<string, string> = {}) => {
     const { ctx, lines } = context();
     await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
+    for (const [name, text] of Object.entries(files)) await ctx.catalog.store.put(`models/online-retail/${MODEL}/${name}`, text);
     jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: named.modelId, promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
     // The empty lake then fails the pipeline's first step after ingest: reading the purchase events.
     const tick = retrainTick(ctx, new RawObjects(new MemoryStore()), { training: { ...SETTINGS, horizonDays }, maxModelAgeMs: 7 * DAY_MS, now: () => now });
@@ -122,6 +127,15 @@ describe('retrainTick', () => {
     expect(decision).toMatchObject({ retrain: true, champion: named.modelId, level: 'warn', msg: expect.stringContaining(why) });
     expect(decision.msg).toMatch(/; it is no champion, so this tick retrains \(the training picks a champion or fallback anew and rewrites the pointer\)$/);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest', 'events']);
+  });
+
+  it('fails, keeping the champion, when its manifest is of a later format version than this one reads', async () => {
+    const { ctx } = context();
+    jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue({ modelId: MODEL, promotedAt: new Date(now - DAY_MS).toISOString(), validation: {} });
+    await ctx.catalog.store.put(`models/online-retail/${MODEL}/manifest.json`, JSON.stringify({ formatVersion: 2 }));
+    const tick = retrainTick(ctx, new RawObjects(new MemoryStore()), { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now });
+    await expect(tick).rejects.toThrow(`invalid model manifest memory://test/models/online-retail/${MODEL}/manifest.json: field formatVersion:`);
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
   });
 
   it('retrains when the champion pointer is damaged, warning with its file, and the training\'s decision replaces it', async () => {
