@@ -5,6 +5,7 @@
  * pointer) are the catalog's (`lib/catalog/shards.ts`, `exports.ts`, `latest.ts`).
  */
 import type { ExportFile, ExportMetadata, Shard, ShardMarker } from '../lib/catalog';
+import { exportFormats, type ExportFormat } from '../lib/catalog/export-formats';
 import { ScoringInputError, ShardConflictError } from './errors';
 
 /** Fields that every shard of a run must agree on. */
@@ -14,6 +15,17 @@ const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats', 'event
 const REMEDY: Partial<Record<(typeof AGREE)[number], string>> = {
   events: 'the lake\'s purchase events changed between them (an ingest ran): score the shards that saw the older events again',
 };
+
+/**
+ * Whether two markers' values of `field` agree. Formats agree as the set of files they
+ * make (`exportFormats`): in any order, and with or without the canonical Parquet file,
+ * which markers of earlier versions do not list.
+ */
+function agree(field: (typeof AGREE)[number], a: ShardMarker[typeof field], b: ShardMarker[typeof field]): boolean {
+  if (field !== 'formats') return JSON.stringify(a) === JSON.stringify(b);
+  const [x, y] = [new Set(exportFormats(a as ExportFormat[])), new Set(exportFormats(b as ExportFormat[]))];
+  return x.size === y.size && [...x].every((f) => y.has(f));
+}
 
 /** The fields of a shard's marker that the commit compares, known before the shard is scored. */
 export type ShardPlan = Pick<ShardMarker, (typeof AGREE)[number] | 'shard'>;
@@ -68,7 +80,7 @@ export function checkShardFits(plan: ShardPlan, markers: readonly ShardMarker[],
       );
     }
     for (const field of AGREE) {
-      if (JSON.stringify(m[field]) === JSON.stringify(plan[field])) continue;
+      if (agree(field, m[field], plan[field])) continue;
       if (field === 'events') {
         throw new ShardConflictError(
           `shard ${self} of run ${runId} does not fit the run: ${other} was scored from other purchase events (digest ${m.events ?? 'not recorded'}, this shard's ${plan.events}): `
@@ -113,8 +125,8 @@ export function checkShardMarkers(runId: string, markers: readonly ShardMarker[]
   const ordered = Array.from({ length: count }, (_, i) => byIndex.get(i)!);
   for (const m of ordered.slice(1)) {
     for (const field of AGREE) {
+      if (agree(field, ordered[0][field], m[field])) continue;
       const [a, b] = [JSON.stringify(ordered[0][field]), JSON.stringify(m[field])];
-      if (a === b) continue;
       const remedy = REMEDY[field] === undefined ? '' : `; ${REMEDY[field]}`;
       throw new ScoringInputError(`shards of run ${runId} disagree on ${field}: shard 0/${count} has ${a}, shard ${m.shard.index}/${count} has ${b}${remedy}`);
     }

@@ -7,7 +7,7 @@
 import { EXIT, exitCodeOf } from '../../cli/exit';
 import type { EventIndex } from '../../features/event-index';
 import { DAY_MS } from '../../lib/schema';
-import { checkShardFits, type ShardPlan } from '../../scoring/commit';
+import { checkShardFits, checkShardMarkers, type ShardPlan } from '../../scoring/commit';
 import { ShardConflictError } from '../../scoring/errors';
 import { scoreStep, type ScoreStepOptions } from '../../scoring/runner';
 import type { ShardMarker } from '../../lib/catalog';
@@ -104,5 +104,13 @@ describe('checkShardFits', () => {
     );
     expect(() => checkShardFits(plan, [marker({ formats: ['jsonl'] })], where)).toThrow('was scored with --format jsonl, this one with csv,parquet;');
     expect(() => checkShardFits(plan, [marker({ horizonDays: 7 })], where)).toThrow('was scored with --horizon 7, this one with 30;');
+  });
+
+  it('takes formats as the files they make: in any order, and a marker of an earlier version without the Parquet file', () => {
+    expect(() => checkShardFits(plan, [marker({ formats: ['parquet', 'csv'] })], where)).not.toThrow();
+    expect(() => checkShardFits(plan, [marker({ formats: ['csv'] })], where)).not.toThrow();
+    expect(() => checkShardFits(plan, [marker({ formats: ['csv', 'jsonl'] })], where)).toThrow('was scored with --format csv,jsonl, this one with csv,parquet;');
+    const shards = [marker({ formats: ['csv'] }), { ...marker({ formats: ['parquet', 'csv'] }), shard: { index: 1, count: 2 } }];
+    expect(checkShardMarkers(RUN, shards, 2)).toEqual(shards);
   });
 });
