@@ -447,8 +447,10 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     }
     const known = new Map(objects.map(({ object }) => [object.key, ledger.objects[object.key]]));
     const at = now().toISOString();
+    // An object read again for its missing parts holds the rows it held: no new data since its first ingest.
+    const repaired = new Set(result.partsMissing.map((p) => p.key));
     for (const { object, entry } of objects) {
-      entry.ingestedAt = at;
+      entry.ingestedAt = repaired.has(object.key) ? known.get(object.key)!.ingestedAt : at;
       ledger.objects[object.key] = entry;
     }
     try {

@@ -35,7 +35,11 @@ export const LedgerEntrySchema = z.object({
   rowsHash: z.string().optional(),
   /** Attempt id under which the parts were written. */
   attempt: z.string(),
-  /** When the object was published, ISO 8601 UTC. */
+  /**
+   * When the object's content (this ETag under these settings) was first published, ISO 8601 UTC:
+   * reading it again because parts of it went missing keeps it (the rows are those it held), so
+   * `schedule` does not take a repair for new data.
+   */
   ingestedAt: z.string(),
   /** Clean parts (keys), in order. */
   clean: z.array(z.string()),

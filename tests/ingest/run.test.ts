@@ -168,6 +168,7 @@ describe('ingestAll', () => {
     await raw.put('landing/2010-12b.csv.lzo', fixture('lzop', 'repeat.lzo')); // with rejects (duplicates)
     const first = await ingestAll(raw, lake, config, options(20));
     const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'].map((k) => first.ledger.objects[k]);
+    const later = { ...options(20), now: () => new Date('2026-01-05T00:00:00Z') };
     expect([a.clean.length, b.clean.length, b.rejects.length > 0]).toEqual([2, 2, true]);
     const lists: string[] = [];
     const heads: string[] = [];
@@ -187,7 +188,7 @@ describe('ingestAll', () => {
     await lake.delete(b.rejects[0]);
     await expect(new Catalog(lake, 'online-retail').clean.load()).rejects.toThrow(a.clean[1]);
     lists.length = 0;
-    const repaired = await ingestAll(raw, lake, config, options(20));
+    const repaired = await ingestAll(raw, lake, config, later);
     expect(repaired.partsMissing).toEqual([{ key: 'landing/2010-12a.csv.lzo', parts: [a.clean[1]] }, { key: 'landing/2010-12b.csv.lzo', parts: [b.rejects[0]] }]);
     expect(repaired.ingested.map((i) => i.key)).toEqual(['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo']);
     expect(repaired.unchanged).toEqual([]);
@@ -196,6 +197,8 @@ describe('ingestAll', () => {
       const entry = repaired.ledger.objects[key];
       expect(entry.attempt).not.toBe(first.ledger.objects[key].attempt);
       expect(entry.counts).toEqual(first.ledger.objects[key].counts);
+      // The same rows again: not new data for the schedule's retraining rule.
+      expect(entry.ingestedAt).toBe(first.ledger.objects[key].ingestedAt);
     }
     // The surviving parts of the old attempts are deleted; the lake holds what the ledger lists.
     const listed = Object.values(repaired.ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);
