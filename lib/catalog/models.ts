@@ -226,7 +226,8 @@ export class Models {
 
   /**
    * The manifest of a published model, after checking each artefact it records
-   * is present with the size recorded.
+   * is present with the size recorded: one listing of the model's keys and sizes
+   * (a folder store reads no file for it), a HEAD only for an artefact outside its folder.
    * @throws DatasetNotFoundError when the model has no manifest; DatasetFormatError
    *   when the manifest does not validate or an artefact's size differs from it.
    */
@@ -234,8 +235,10 @@ export class Models {
     const object = this.manifest(modelId);
     const manifest = await object.loadIfExists();
     if (manifest === undefined) throw new DatasetNotFoundError(`model ${JSON.stringify(modelId)}`, object.uri);
+    const prefix = this.prefix(modelId);
+    const listed = new Map((await this.store.list(prefix, { etags: false })).map((o) => [o.key, o]));
     for (const a of manifest.artefacts) {
-      const info = await this.store.head(a.key);
+      const info = a.key.startsWith(prefix) ? listed.get(a.key) : await this.store.head(a.key);
       if (info === undefined || info.size !== a.size) {
         throw new DatasetFormatError('model artefact', objectUri(this.store, a.key), `expected ${a.size} bytes as recorded in ${object.uri}, found ${info?.size ?? 'no object'}`);
       }

@@ -153,7 +153,11 @@ describe('catalog on a file store', () => {
     };
     await catalog.models.publishManifest(manifest);
     expect(text(`models/online-retail/${MODEL}/manifest.json`)).toBe(JSON.stringify(manifest, null, 2));
+    // The artefacts' sizes come from one listing of keys: no HEAD, no file read to hash it.
+    const [head, list] = [jest.spyOn(store, 'head'), jest.spyOn(store, 'list')];
     expect(await catalog.models.loadManifest(MODEL)).toEqual(manifest);
+    expect([head.mock.calls, list.mock.calls]).toEqual([[], [[`models/online-retail/${MODEL}/`, { etags: false }]]]);
+    [head, list].forEach((spy) => spy.mockRestore());
     expect((await catalog.models.loadModelJson(MODEL)).weightsManifest[0].weights[0]).toEqual({ name: 'w', shape: [1], dtype: 'float32' });
     expect([...(await catalog.models.getWeights(MODEL, 'weights.bin'))]).toEqual([1, 2, 3, 4]);
     await expect(catalog.models.assertNew(MODEL)).rejects.toThrow(DatasetExistsError);
