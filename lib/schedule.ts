@@ -101,7 +101,7 @@ export interface RetrainDecision {
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
-  if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew and rewrites the pointer)` };
+  if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew)` };
   if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
   const challenged = i.championChallengedAt === undefined ? Number.NaN : Date.parse(i.championChallengedAt);
   const trained = challenged > Date.parse(i.championPromotedAt) ? challenged : Date.parse(i.championPromotedAt);

@@ -20,7 +20,7 @@ describe('decideRetrain', () => {
     const why = 'champion baseline:popularity cannot score: baseline fallback "popularity" not found: file:///lake/models/online-retail/baseline-popularity/fallback.json does not exist';
     expect(decideRetrain({ newObjects: 0, championPromotedAt: '2011-12-10T02:00:00Z', championUnscoreable: why, maxModelAgeMs: 7 * DAY, now })).toEqual({
       retrain: true,
-      reason: `${why}; it is no champion, so this tick retrains (the training picks a champion or fallback anew and rewrites the pointer)`,
+      reason: `${why}; it is no champion, so this tick retrains (the training picks a champion or fallback anew)`,
     });
   });
 

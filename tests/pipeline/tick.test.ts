@@ -125,7 +125,7 @@ describe('retrainTick', () => {
     await expect(tick).rejects.toThrow();
     const decision = lines.map((l) => JSON.parse(l) as { level: string; retrain?: boolean; champion?: string; msg: string }).find((l) => l.retrain !== undefined)!;
     expect(decision).toMatchObject({ retrain: true, champion: named.modelId, level: 'warn', msg: expect.stringContaining(why) });
-    expect(decision.msg).toMatch(/; it is no champion, so this tick retrains \(the training picks a champion or fallback anew and rewrites the pointer\)$/);
+    expect(decision.msg).toMatch(/; it is no champion, so this tick retrains \(the training picks a champion or fallback anew\)$/);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest', 'events']);
   });
 
