@@ -4,7 +4,7 @@
  * protocol evaluation, at the end of a pipeline run or later from what the run published.
  */
 import { canEvaluate, EventIndex } from '../features/event-index';
-import type { Catalog, ExportMetadata, ModelCard, RunRecord } from '../lib/catalog';
+import { type Catalog, DatasetNotFoundError, type ExportMetadata, type ModelCard, type RunRecord } from '../lib/catalog';
 import { ObjectNotFoundError } from '../lib/store/store';
 import { publishReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
@@ -108,19 +108,17 @@ type ReportRecord = Pick<RunRecord, 'inputs' | 'rows' | 'metrics' | 'promotion'>
  * earlier version names no record, nor does a shard whose record was never
  * written: the lineage holds what the records found hold.
  * @param meta the run's export sidecar.
- * @throws the errors of `RunRecords.load`; ObjectNotFoundError only when the run's own command scored it.
+ * @throws the errors of `RunRecords.load`; DatasetNotFoundError naming the record when the run's own command scored it and its record is gone.
  */
 export async function reportRecord(catalog: Catalog, meta: ExportMetadata): Promise<ReportRecord> {
-  let missing: unknown;
   try {
     return await catalog.runs.load(meta.runId);
   } catch (error) {
     if (!(error instanceof ObjectNotFoundError)) throw error;
-    missing = error;
   }
   const ids = (await catalog.shards.loadMarkers(meta.runId)).flatMap((m) => (m.shard.count === meta.shards && m.commandRunId !== undefined ? [m.commandRunId] : []));
   // A run its own command scored has its record under its id: that one is missing.
-  if (ids.includes(meta.runId)) throw missing;
+  if (ids.includes(meta.runId)) throw new DatasetNotFoundError(`run record of run ${meta.runId} (the report's lineage)`, catalog.runs.uri(meta.runId));
   const found = await Promise.all(ids.map((id) => catalog.runs.load(id).catch((e: unknown) => (e instanceof ObjectNotFoundError ? undefined : Promise.reject(e)))));
   const records = found.filter((r) => r !== undefined);
   const inputs = new Map(records.flatMap((r) => r.inputs).map((o) => [`${o.store}\n${o.key}`, o]));

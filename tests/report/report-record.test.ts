@@ -1,6 +1,5 @@
 /** report/runner.ts reportRecord: the record a report of a committed scoring run is built from. */
 import { Catalog, type ExportMetadata, type ShardMarker } from '../../lib/catalog';
-import { ObjectNotFoundError } from '../../lib/store/store';
 import { reportRecord } from '../../report/runner';
 import { MemoryStore } from '../helpers/memory-store';
 
@@ -33,6 +32,6 @@ describe('reportRecord', () => {
   it('says the record is missing for a run its own command scored, rather than report without it', async () => {
     const catalog = new Catalog(new MemoryStore(), 'online-retail');
     await catalog.shards.publishMarker(marker(0, 1, RUN));
-    await expect(reportRecord(catalog, meta(1))).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(reportRecord(catalog, meta(1))).rejects.toThrow(`run record of run ${RUN} (the report's lineage) not found: memory://test/runs/online-retail/${RUN}.json does not exist`);
   });
 });
