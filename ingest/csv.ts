@@ -31,7 +31,7 @@ export class CsvRecordTooLongError extends Error {
    */
   constructor(readonly source: string, readonly line: number, readonly maxRecordBytes: number, readonly length?: number) {
     super(length === undefined
-      ? `${source}: line ${line}: record longer than ${maxRecordBytes} bytes (expected a line break; is a quote left open?)`
+      ? `${source}: line ${line}: record longer than ${maxRecordBytes} bytes (expected a line break; is a quote left open, or is csv.encoding not the object's?)`
       : `${source}: line ${line}: record of ${length} bytes, over the limit of ${maxRecordBytes} bytes`);
     this.name = 'CsvRecordTooLongError';
   }

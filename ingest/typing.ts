@@ -41,17 +41,27 @@ import { BytesTimeParser, compileBytesTimeFormat } from './time';
 
 /** The header of an object does not match the data-set configuration. */
 export class HeaderMismatchError extends Error {
+  /**
+   * @param encoding `csv.encoding`, named in the message when the header found does not read as text
+   *   (NUL or replacement characters, or mostly letters of no Latin script: the bytes of another encoding).
+   */
   constructor(
     readonly objectKey: string,
     readonly missing: string[],
     readonly unexpected: string[],
     readonly found: readonly string[],
+    encoding?: string,
   ) {
     const parts = [
       missing.length ? `missing columns ${missing.map((c) => `"${c}"`).join(', ')}` : '',
       unexpected.length ? `unexpected columns ${unexpected.map((c) => `"${c}"`).join(', ')}` : '',
     ].filter(Boolean);
-    super(`${objectKey}: line 1: header does not match the configuration: ${parts.join('; ') || 'columns out of the configured order'}; found header ${JSON.stringify(found.join(','))}`);
+    const text = found.join(',');
+    const garbled = encoding !== undefined && (/[\u0000\ufffd]/.test(text) || (text.match(/[^\u0000-\u024f]/g)?.length ?? 0) > text.length / 2);
+    super(
+      `${objectKey}: line 1: header does not match the configuration: ${parts.join('; ') || 'columns out of the configured order'}; found header ${JSON.stringify(text)}`
+        + (garbled ? `; it does not read as text in csv.encoding ${encoding}: is that the object's encoding?` : ''),
+    );
     this.name = 'HeaderMismatchError';
   }
 }
@@ -148,7 +158,7 @@ export function resolveLayout(header: readonly string[], config: DatasetConfig, 
   });
   const ordered = config.csv.columns === undefined || config.csv.columns.map((n) => headerKey(n, headerCase)).join('\u0000') === keys.join('\u0000');
   const fails = missing.length > 0 || unexpected.length > extra.length || !ordered || (extra.length > 0 && config.csv.extra_columns === 'fail');
-  if (fails) throw new HeaderMismatchError(objectKey, missing, unexpected, names);
+  if (fails) throw new HeaderMismatchError(objectKey, missing, unexpected, names, config.csv.encoding);
   const index = (column: string) => keys.indexOf(headerKey(column, headerCase));
   const at = (m: ColumnMapping | undefined) => (m === undefined ? -1 : index(m.column));
   const carried = config.csv.extra_columns === 'keep' ? extra : [];

@@ -232,6 +232,18 @@ describe('header names: trimmed, and in any case with csv.header_case: insensiti
     expect([layout.order, layout.item, layout.time, layout.customer, layout.keep, layout.extra]).toEqual([0, 1, 4, 6, [2, 7], []]);
   });
 
+  it('asks whether csv.encoding is right when the header does not read as text', () => {
+    const utf16 = { ...config, csv: { ...config.csv, encoding: 'utf-16le' as const } };
+    // UTF-8 bytes read as UTF-16LE: pairs of letters become CJK characters.
+    const garbled = new TextDecoder('utf-16le').decode(Buffer.from(HEADER)).split(',');
+    expect(() => resolveLayout(garbled, utf16, 'k')).toThrow(/; it does not read as text in csv\.encoding utf-16le: is that the object's encoding\?$/);
+    // UTF-16 bytes read as UTF-8: NUL between the letters.
+    const nul = Buffer.from(HEADER, 'utf16le').toString('utf8').split(',');
+    expect(() => resolveLayout(nul, config, 'k')).toThrow(/; it does not read as text in csv\.encoding utf-8: is that the object's encoding\?$/);
+    // A header of readable names that do not match says nothing of the encoding.
+    expect(() => resolveLayout(HEADER.replace('Quantity', 'Qty').split(','), config, 'k')).toThrow(/found header "[^"]*"$/);
+  });
+
   it('names an unnamed column by its position: a leading index column, a trailing delimiter', () => {
     const layout = resolveLayout(`,${HEADER},`.split(','), config, 'k');
     expect([layout.order, layout.extra, layout.extraNames]).toEqual([1, [0, 9], ['column_1', 'column_10']]);
