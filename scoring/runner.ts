@@ -194,18 +194,17 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
   const collect = o.collect ?? true;
   const { events } = index;
+  const asOf = new Date(o.asOf).toISOString();
   const known = knownCustomers(index, eventsBefore(index, o.asOf));
   if (known === 0) {
-    const iso = new Date(o.asOf).toISOString();
-    if (events.time.length === 0) throw new ScoringInputError(`no customer is known at as-of ${iso}, so there is nothing to score: no purchase event`);
+    if (events.time.length === 0) throw new ScoringInputError(`no customer is known at as-of ${asOf}, so there is nothing to score: no purchase event`);
     throw new AsOfBeforeDataError(
-      `no customer is known at as-of ${iso}, so there is nothing to score: the first purchase is at ${new Date(events.time[0]).toISOString()}; pass a later --as-of, or ingest older data first`,
+      `no customer is known at as-of ${asOf}, so there is nothing to score: the first purchase is at ${new Date(events.time[0]).toISOString()}; pass a later --as-of, or ingest older data first`,
     );
   }
   checkDataReach(events.time, o.asOf, o.horizonDays);
   const formats = exportFormats(o.formats ?? DEFAULT_FORMATS);
   const digest = eventsDigest(index, o.asOf);
-  const asOf = new Date(o.asOf).toISOString();
   // Every refusal above and here comes before the first write, the removal of an earlier attempt.
   if (o.runId !== undefined) {
     await checkShardFitsRun(ctx.catalog, { runId, shard, modelId: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest });
