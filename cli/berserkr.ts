@@ -13,7 +13,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/runs';
 import { EXIT, exitCodeOf } from './exit';
-import { outputOption } from './output';
+import { type OutputFormat, outputOption, printResult } from './output';
 import { requireLocations } from './locations';
 import { registerBacktest } from './commands/backtest';
 import { registerEvaluate } from './commands/evaluate';
@@ -33,7 +33,7 @@ import { registerValidate } from './commands/validate';
 export function buildProgram(): Command {
   const program = new Command('berserkr')
     .description('Purchase likelihood for every customer and item: raw CSV -> clean Parquet -> candidate features -> TF.js model -> calibrated top-K exports')
-    .version(packageVersion().version)
+    .addOption(new Option('-V, --version', 'print the version: the number, or with --output json before it one JSON summary'))
     .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['pretty', 'json']).default('pretty').env('BERSERKR_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--verbose', 'debug logs, and the stacks of errors in pretty logs'))
@@ -43,10 +43,25 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
+  program.on('option:version', () => printVersion(program));
   // With JSON logs, command-line errors are logged as JSON lines by main, not written as text.
   program.configureOutput({ writeErr: (text) => void (jsonLogs(program) ? undefined : process.stderr.write(text)) });
   for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed, registerValidate]) register(program);
   return program;
+}
+
+/**
+ * Prints the package version for `--version` and stops the parse there, as Commander's
+ * own `.version()` does: the number alone (`0.1.0`), or with `--output json` (read when
+ * it comes before `--version`, which acts where it stands) one JSON summary
+ * `{ command: null, runId: null, status: "ok", exitCode: 0, version }`.
+ * @throws CommanderError with exit code 0 and code `commander.version`, which `main` exits 0 on.
+ */
+function printVersion(program: Command): never {
+  const { version } = packageVersion();
+  const format = program.opts<{ output: OutputFormat }>().output;
+  printResult(format, { command: null, runId: null, status: 'ok', exitCode: EXIT.ok, version }, `${version}\n`);
+  throw new CommanderError(EXIT.ok, 'commander.version', version);
 }
 
 /** Whether `--log-format json` (or `BERSERKR_LOG_FORMAT=json`) was given, as far as the command line was parsed. */
