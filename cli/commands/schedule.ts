@@ -5,14 +5,16 @@
  * champion/challenger, scoring, export); otherwise it logs that nothing changed.
  * Ticks come from a cron expression (`--cron`), from bucket notifications
  * (`--on-new-object`, MinIO; elsewhere it says so and polls), or once (`--once`).
- * Each tick is one run with its run record and its output (with `--output json`, one
- * JSON line per tick), under the pipeline lock: a tick that
+ * Each tick is one run with its run record and its output (a line saying what it decided
+ * and why, or with `--output json` one JSON line per tick), under the pipeline lock: a tick that
  * finds the lock held skips. SIGTERM/SIGINT stop after the current step.
  */
 import { Command, Option } from 'commander';
 import type { RawObjects, RawSelection } from '../../lib/catalog';
 import { parseCron } from '../../lib/schedule';
 import type { DataCommandOptions } from '../command';
+import type { CommandResult } from '../output';
+import type { TickResult } from '../../pipeline/tick';
 import { EXIT, UsageError } from '../exit';
 import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
 import { commonOptions, parseDurationOption as duration, parseIntervalOption, parsePositiveInt, trainingOptions } from '../options';
@@ -30,6 +32,28 @@ interface ScheduleOptions extends DataCommandOptions, TrainFlags, IngestFlags {
   pollInterval: number;
 }
 
+/**
+ * What a `schedule` tick reports. The text starts with one line saying what the tick
+ * decided and why (`decideRetrain`'s reason, the summary's `reason`): `retrained: <reason>`,
+ * followed by what a retraining reports ({@link pipelineResult}), or `not retrained: <reason>`;
+ * then a line naming the raw objects that failed to ingest, and one naming those of another
+ * `csv`/`columns` configuration, when there are any. The summary has `retrained` and `reason`,
+ * with the pipeline's fields when it retrained, else the data set and those objects.
+ * @param dataset the data set's name; @param horizonDays the horizon used.
+ */
+export function tickResult(dataset: string, horizonDays: number, result: TickResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
+  const objects = (result.failedObjects.length > 0 ? `failed to ingest: ${result.failedObjects.join(', ')}\n` : '')
+    + (result.otherConfiguration.length > 0 ? `of another csv/columns configuration: ${result.otherConfiguration.join(', ')}\n` : '');
+  if (result.pipeline === undefined) {
+    return {
+      summary: { dataset, retrained: false, reason: result.reason, failedObjects: result.failedObjects, otherConfiguration: result.otherConfiguration },
+      text: `not retrained: ${result.reason}\n${objects}`,
+    };
+  }
+  const { summary, text } = pipelineResult(dataset, horizonDays, result.pipeline);
+  return { summary: { retrained: true, reason: result.reason, ...summary }, text: `retrained: ${result.reason}\n${text}${objects}` };
+}
+
 /** One tick: a `schedule` run under the lock (skipping when it is held). Returns the tick's exit code. */
 async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
   const { runCommand } = require('../command') as typeof import('../command');
@@ -40,9 +64,7 @@ async function tick(o: ScheduleOptions, raw: RawObjects): Promise<number> {
     async (ctx) => {
       const result = await retrainTick(ctx, raw, { asOf: o.asOf, ingest: ingestStepOptions(o), training: trainSettings(o), maxModelAgeMs: o.maxModelAge });
       const code = result.failedObjects.length > 0 || result.otherConfiguration.length > 0 ? EXIT.partial : EXIT.ok;
-      if (result.pipeline === undefined) return { code, summary: { dataset: ctx.config.name, retrained: false, reason: result.reason, failedObjects: result.failedObjects, otherConfiguration: result.otherConfiguration } };
-      const { summary, text } = pipelineResult(ctx.config.name, o.horizon, result.pipeline);
-      return { code, summary: { retrained: true, reason: result.reason, ...summary }, text };
+      return { code, ...tickResult(ctx.config.name, o.horizon, result) };
     },
     'skip',
   );

@@ -2,6 +2,7 @@
 import { describeError } from '../../cli/berserkr';
 import { gcResult } from '../../cli/commands/gc';
 import { pipelineResult } from '../../cli/commands/run';
+import { tickResult } from '../../cli/commands/schedule';
 import { evaluationResult } from '../../cli/evaluation-result';
 import { printResult } from '../../cli/output';
 import type { SystemMetrics } from '../../evaluation/evaluate';
@@ -46,6 +47,28 @@ describe('pipelineResult', () => {
     expect(lines[1]).toBe('online-retail 30-day horizon, as-of 2011-11-09T00:00:00.000Z, 3 evaluated customers');
     expect(lines.slice(-3)).toEqual(['export file:///lake/e.csv', 'report file:///lake/r.html', '']);
     expect(summary).toMatchObject({ modelId: 'baseline:repeat', outcome: 'baseline', decision });
+  });
+});
+
+describe('tickResult', () => {
+  const reason = 'nothing changed: no new raw objects, champion promoted at 2011-11-09T00:00:00.000Z is 5 s old (max 168.0 h)';
+
+  it('says in one line that a tick did not retrain and why, the summary\'s reason', () => {
+    const { summary, text } = tickResult('online-retail', 30, { reason, failedObjects: [], otherConfiguration: [] });
+    expect(text).toBe(`not retrained: ${reason}\n`);
+    expect(summary).toEqual({ dataset: 'online-retail', retrained: false, reason, failedObjects: [], otherConfiguration: [] });
+  });
+
+  it('names the raw objects that failed to ingest, and those of another configuration, on lines of their own', () => {
+    const { text } = tickResult('online-retail', 30, { reason, failedObjects: ['2011-03.csv.lzo', '2011-04.csv.lzo'], otherConfiguration: ['2010-12.csv.lzo'] });
+    expect(text.split('\n')).toEqual([`not retrained: ${reason}`, 'failed to ingest: 2011-03.csv.lzo, 2011-04.csv.lzo', 'of another csv/columns configuration: 2010-12.csv.lzo', '']);
+  });
+
+  it('says that a tick retrained and why, before what the pipeline reports', () => {
+    const pipeline = { failedObjects: [], asOf: Date.UTC(2011, 10, 9), modelId: 'baseline:repeat', decision: 'promoted: no champion yet', outcome: 'baseline' as const, exportUri: 'file:///lake/e.csv', reportUri: 'file:///lake/r.html' };
+    const { summary, text } = tickResult('online-retail', 30, { reason: '1 new raw object ingested', failedObjects: [], otherConfiguration: [], pipeline });
+    expect(text.split('\n')).toEqual(['retrained: 1 new raw object ingested', 'decision promoted: no champion yet', 'export file:///lake/e.csv', 'report file:///lake/r.html', '']);
+    expect(summary).toMatchObject({ retrained: true, reason: '1 new raw object ingested', dataset: 'online-retail', modelId: 'baseline:repeat' });
   });
 });
 

@@ -2,7 +2,7 @@
  * `berserkr schedule` as an operator runs it, on real Online Retail months in a
  * local lake: SIGTERM stops a tick during its ingest, between raw objects, with
  * nothing half-written; a tick without new data and with a fresh champion only logs that
- * nothing changed; two concurrent ticks share the pipeline lock (one runs, one
+ * nothing changed, and says so on stdout; two concurrent ticks share the pipeline lock (one runs, one
  * skips); a stale lock of a crashed run is taken over after its lease; `runs`
  * lists and shows the run records; a raw store that fails while it is watched
  * exits 1. Full retraining ticks are shown in the operations note of README.md
@@ -81,7 +81,7 @@ describe('berserkr schedule', () => {
     expect(summary.unchanged.sort()).toEqual(Object.keys(ledger.objects).sort());
   }, TIMEOUT);
 
-  test('a tick without new data and with a fresh champion only logs that nothing changed', async () => {
+  test('a tick without new data and with a fresh champion only logs, and prints, that nothing changed', async () => {
     // A champion that can score: the repeat baseline fallback, with its record (one whose record or model is gone is no champion).
     mkdirSync(join(lake, 'models', 'online-retail', 'baseline-repeat'), { recursive: true });
     const fallback = { baseline: 'repeat', calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: Date.parse('2011-01-09T00:00:00Z'), horizonDays: 30, k: 10, reason: 'test' };
@@ -92,6 +92,8 @@ describe('berserkr schedule', () => {
     expect(r.code).toBe(0);
     const decision = jsonLogs(r.stderr).find((l) => l.retrain !== undefined)!;
     expect(decision).toMatchObject({ retrain: false, champion: champion.modelId, msg: expect.stringMatching(/^nothing changed: no new raw objects, champion promoted at .* is \d+ (s|min) old \(max 168.0 h\)$/) });
+    // Someone watching the tick in text mode (the default) reads what it decided and why.
+    expect(r.stdout).toBe(`not retrained: ${decision.msg}\n`);
     const record = records().find((x) => x.runId === runIdOf(r));
     expect(record).toMatchObject({ command: 'schedule', status: 'ok', rows: { 'schedule.new_objects': 0 } });
     expect(record.steps.map((s: { name: string }) => s.name)).toEqual(['ingest']);
@@ -165,7 +167,9 @@ describe('berserkr schedule', () => {
       { cwd: ROOT, env: { ...process.env, ...ENV } },
     );
     let stderr = '';
+    let stdout = '';
     let dropped = false;
+    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       if (!dropped && stderr.includes('polling every 300 ms') && stderr.includes('"msg":"lock released"')) {
@@ -181,6 +185,10 @@ describe('berserkr schedule', () => {
     const logs = jsonLogs(stderr);
     expect(logs.filter((l) => l.msg === 'lock acquired')).toHaveLength(2);
     expect(logs.find((l) => l.object === '2011-03.csv.lzo' && l.level === 'error')?.msg).toMatch(/^cannot ingest .*2011-03.csv.lzo$/);
+    // One line per tick on stdout saying what it decided, as the log says it, and the object that failed.
+    const reasons = logs.filter((l) => l.retrain === false).map((l) => l.msg);
+    expect(reasons).toHaveLength(2);
+    expect(stdout).toBe(`not retrained: ${reasons[0]}\nnot retrained: ${reasons[1]}\nfailed to ingest: 2011-03.csv.lzo\n`);
     expect(code).toBe(3); // partial: an object failed to ingest
   }, TIMEOUT);
 
