@@ -141,8 +141,9 @@ export interface RunStart {
 export class RunRecorder {
   /** `YYYYMMDDTHHMMSSZ-<6 hex>`, sortable by start time. */
   readonly runId: string;
+  /** Start time, ms since the epoch: the run record's `startedAt`, of which the run id keeps whole seconds. */
+  readonly startedAtMs: number;
   private readonly now: () => number;
-  private readonly startedAtMs: number;
   private readonly start: RunStart;
   private readonly inputs = new Map<string, RunRecord['inputs'][number]>();
   private readonly skipped = new Map<string, NonNullable<RunRecord['skipped']>[number]>();

@@ -142,6 +142,7 @@ export function exportMetadata(markers: readonly ShardMarker[], files: ExportFil
     modelId: m.modelId,
     asOf: m.asOf,
     ...(m.dataUntil === undefined ? {} : { dataUntil: m.dataUntil }),
+    ...(m.startedAt === undefined ? {} : { startedAt: m.startedAt }),
     horizonDays: m.horizonDays,
     k: m.k,
     rows,

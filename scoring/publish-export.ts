@@ -6,6 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import { DatasetFormatError, exportFormats, type ExportFile, type ExportFormat, type ExportMetadata } from '../lib/catalog';
+import { runIdStart } from '../lib/catalog/run-id';
 import { ObjectNotFoundError } from '../lib/store/store';
 import type { StageContext } from '../lib/stage-context';
 import { checkShardMarkers, exportMetadata } from './commit';
@@ -46,7 +47,7 @@ export async function writeExport(ctx: StageContext, table: Table, formats: read
 /** Rounds of {@link publishLatest} before it leaves the copies to the next commit or gc. */
 const LATEST_ROUNDS = 5;
 
-type Ordered = Pick<ExportMetadata, 'asOf' | 'dataUntil' | 'runId'>;
+type Ordered = Pick<ExportMetadata, 'asOf' | 'dataUntil' | 'runId' | 'startedAt'>;
 
 /**
  * How far the data an export's lists saw reach, ms: its as-of time, or just after its
@@ -62,13 +63,26 @@ function reach(m: Ordered): number {
 }
 
 /**
- * The order of exports for `latest.json`: by {@link reach}, then by run id (run ids sort
- * by start time), so that a backfill at an earlier as-of time never replaces the export
- * of later data, and of two exports of the same data the later run is the latest.
+ * When an export's scoring run started, ms: its sidecar's `startedAt`, to the millisecond;
+ * in a sidecar without it (of an earlier version, or of a run scored under a given
+ * `--run-id`) the whole second its run id names, as before.
+ * @throws InvalidRunIdError when such a sidecar's run id is not a run id.
+ */
+function started(m: Ordered): number {
+  return m.startedAt === undefined ? runIdStart(m.runId) : Date.parse(m.startedAt);
+}
+
+/**
+ * The order of exports for `latest.json`: by {@link reach}, then by the start of their
+ * runs ({@link started}, to the millisecond), then by run id, so that a backfill at an
+ * earlier as-of time never replaces the export of later data, and of two exports of the
+ * same data the later run is the latest, also when both started within one second (whose
+ * run ids differ by their random suffix only). Sidecars without `startedAt` order as
+ * before, by run id (run ids sort by start time).
  * @returns a negative number when `a` comes before `b`, 0 for the same run, a positive one after.
  */
 function compareExports(a: Ordered, b: Ordered): number {
-  return reach(a) - reach(b) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+  return reach(a) - reach(b) || started(a) - started(b) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
 }
 
 /**

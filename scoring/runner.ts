@@ -266,6 +266,8 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
     events: digest,
     commandRunId: ctx.run.runId,
     ...dataUntil(index, o.asOf),
+    // The command's own run starts when the command did; a given run id holds its start to the second only.
+    ...(o.runId === undefined ? { startedAt: new Date(ctx.run.startedAtMs).toISOString() } : {}),
   };
   await ctx.run.step('publish', async () => {
     const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));

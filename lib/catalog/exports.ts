@@ -41,6 +41,12 @@ export const ExportMetadataSchema = z.object({
    * Absent in sidecars of earlier versions, or without such a purchase.
    */
   dataUntil: z.string().datetime().optional(),
+  /**
+   * Start of the scoring run to the millisecond, ISO 8601 UTC (its shard marker's `startedAt`), which orders
+   * two exports of the same data for `latest.json` where their run ids, of whole seconds, tie.
+   * Absent in sidecars of earlier versions, of runs scored under a given `--run-id`, and of subset exports.
+   */
+  startedAt: z.string().datetime().optional(),
   horizonDays: z.number().positive(),
   k: z.number().int().positive(),
   /** Rows of the export (each file holds all of them). */

@@ -41,6 +41,12 @@ export const ShardMarkerSchema = z.object({
   commandRunId: z.string().optional(),
   /** Time of the last purchase before the as-of time, ISO 8601 UTC: how far the data the lists saw reach. Absent in markers of earlier versions, or without such a purchase. */
   dataUntil: z.string().datetime().optional(),
+  /**
+   * Start of the scoring run to the millisecond, ISO 8601 UTC (its run id keeps whole seconds): set when the
+   * run is the scoring command's own (`runId` = `commandRunId`), as its run record's `startedAt`. Absent when the
+   * run id was given (`--run-id`, which holds its start to the second only) and in markers of earlier versions.
+   */
+  startedAt: z.string().datetime().optional(),
 });
 
 export type ShardMarker = z.infer<typeof ShardMarkerSchema>;

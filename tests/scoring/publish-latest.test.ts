@@ -2,15 +2,19 @@
  * scoring/publish-export.ts: latest.json names the export of the latest data (its as-of
  * time, or just after its last purchase when earlier; of those, the later run), so a
  * backfill at an earlier as-of time is committed beside it and not made latest, and an
- * export at the present time does not hold back a later run on the same data; commits
- * side by side (score takes no lock) leave latest.json on the latest export and the
- * copies under latest/ in step with it.
+ * export at the present time does not hold back a later run on the same data; of two runs
+ * started within one second, the later start is the later run, whatever their run ids'
+ * suffixes; commits side by side (score takes no lock) leave latest.json on the latest
+ * export and the copies under latest/ in step with it.
  */
 import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { Catalog, type ShardMarker } from '../../lib/catalog';
 import { createLogger } from '../../lib/log';
+import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
 import { commitStep } from '../../scoring/publish-export';
+import { scoreStep } from '../../scoring/runner';
+import { lakeWithBaselines, shopIndex } from '../helpers/baseline-lake';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
 
@@ -32,9 +36,9 @@ function loggedContext(lake: MemoryStore): { ctx: StageContext; messages: string
 
 /**
  * Leaves run `runId` scored in one shard at `asOf` on data whose last purchase is at
- * `dataUntil` (none: a marker of an earlier version), its list one row of `item`, ready to commit in `formats`.
+ * `dataUntil`, started at `startedAt` (each none: a marker of an earlier version), its list one row of `item`, ready to commit in `formats`.
  */
-async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats'], asOf = AS_OF, dataUntil?: string): Promise<void> {
+async function scored(catalog: Catalog, runId: string, item: string, formats: ShardMarker['formats'], asOf = AS_OF, dataUntil?: string, startedAt?: string): Promise<void> {
   const shard = { index: 0, count: 1 };
   const lists = new Table({
     customer_id: vectorFromArray(['c1'], new Utf8()),
@@ -44,7 +48,8 @@ async function scored(catalog: Catalog, runId: string, item: string, formats: Sh
   });
   await catalog.shards.saveLists(runId, shard, lists);
   await catalog.shards.publishMarker({
-    runId, shard, modelId: 'm', asOf, horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [], ...(dataUntil === undefined ? {} : { dataUntil }),
+    runId, shard, modelId: 'm', asOf, horizonDays: 30, k: 10, formats, customers: 1, pairs: 1, rows: 1, lists: catalog.shards.listsKey(runId, shard), scores: [],
+    ...(dataUntil === undefined ? {} : { dataUntil }), ...(startedAt === undefined ? {} : { startedAt }),
   });
 }
 
@@ -164,6 +169,40 @@ describe('commitStep and the as-of time of the latest export', () => {
     await commitStep(ctx, OLDER, 1);
     expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
     expect(messages).toEqual([expect.stringContaining(`names the later run ${NEWER} on the same data (as of 2011-12-09T12:50:00.001Z; this run as of 2011-12-14T00:00:00.000Z)`)]);
+  });
+
+  it('orders two runs on the same data started within one second by their start, not by their run ids\' suffixes', async () => {
+    const { index, asOf } = shopIndex();
+    const second = Date.UTC(2011, 11, 10);
+    /** A score command started `ms` into the second, under a run id of suffix `suffix`. */
+    const command = (lake: MemoryStore, ms: number, suffix: string): StageContext => ({ ...context(lake), run: new RunRecorder({ command: 'score', code: { version: 'test', commit: null, dirty: false }, now: () => second + ms, suffix }) });
+    // The earlier start draws the suffix that sorts last; each order of the commits ends on the later start.
+    for (const order of [['earlier', 'later'], ['later', 'earlier']] as const) {
+      const lake = await lakeWithBaselines();
+      const runs = { earlier: command(lake, 100, 'ffffff'), later: command(lake, 900, '000000') };
+      for (const which of order) await scoreStep(runs[which], index, { asOf, horizonDays: 30, k: 10, modelId: 'baseline:repeat', formats: ['csv'], threads: 1 });
+      const later = runs.later.run.runId;
+      expect([later, runs.earlier.run.runId]).toEqual(['20111210T000000Z-000000', '20111210T000000Z-ffffff']);
+      expect([order, (await runs.later.catalog.latest.load())!.runId]).toEqual([order, later]);
+      expect(await runs.later.catalog.exports.loadMetadata(later)).toMatchObject({ startedAt: '2011-12-10T00:00:00.900Z' });
+      expect(await runs.later.catalog.latest.copiedRunId()).toBe(later);
+    }
+  });
+
+  it('takes a sidecar without startedAt (an earlier version, a given run id) as started at its run id\'s second', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const [earlierVersion, started] = ['20111210T000000Z-ffffff', '20111210T000000Z-000000'];
+    await scored(ctx.catalog, earlierVersion, 'item-ffffff', ['csv']);
+    await scored(ctx.catalog, started, 'item-000000', ['csv'], AS_OF, undefined, '2011-12-10T00:00:00.001Z');
+    await commitStep(ctx, started, 1);
+    await commitStep(ctx, earlierVersion, 1);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(started);
+    // A run of a later second is later, whatever the millisecond the other one started at.
+    const nextSecond = '20111210T000001Z-000000';
+    await scored(ctx.catalog, nextSecond, 'item-next', ['csv']);
+    await commitStep(ctx, nextSecond, 1);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(nextSecond);
   });
 
   it('takes latest.json back from a backfill of a later run that overwrote it while its copies were made', async () => {
