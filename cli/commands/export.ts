@@ -29,7 +29,7 @@ export function registerExport(program: Command): void {
     .description('re-export the top-K lists of the customers in --customers (default: every customer) from the latest export (no rescoring), cut by --top-k or --min-probability when given, under exports/<data set>/<run-id>/')
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
-    .addOption(new Option('--customers <file>', 'customer ids, one per line (an optional first line customer_id is skipped); default: every customer of the export'))
+    .addOption(new Option('--customers <file>', 'customer ids, one per line (an optional first line customer_id is skipped; an id holding a comma in double quotes as in CSV, "A,B", a quote inside doubled); default: every customer of the export'))
     .addOption(runIdOption('scoring run whose export to take the lists from; default: the one exports/<data set>/latest.json names'))
     .addOption(formatOption())
     .addOption(new Option('--top-k <n>', "keep each list's first n items (at most the export's K)").argParser(parseTopK))
