@@ -59,8 +59,9 @@ MIN_PROBABILITY ?=
 OUTPUT     ?=
 # When schedule ticks: --cron '<expr>' (UTC), --on-new-object, or --once; add --max-ticks N to stop by itself.
 SCHEDULE   ?= --cron '0 3 * * *'
-SEED_DIR   ?= data/online-retail
-# Optional: SEED_ONLY='2011-12.csv.lzo' uploads only these files.
+# seed: the folder of raw files to upload, required (no default, as for the locations:
+# make seed SEED_DIR=data/online-retail uploads the bundled data); SEED_ONLY='2011-12.csv.lzo' only these files.
+SEED_DIR   ?=
 SEED_ONLY  ?=
 BENCH      ?= ingest
 # make demo scores as of the evaluation protocol's time, so it evaluates itself (protocol.md).
@@ -134,9 +135,10 @@ up: ## Start MinIO (API :9000, console http://localhost:9001) and create the buc
 down: ## Stop MinIO and the scheduler (its data volume is kept; `docker compose … down -v` deletes it)
 	$(COMPOSE) --profile '*' down
 
-seed: build ## Upload data/online-retail/*.csv.lzo to the raw bucket (BERSERKR_RAW, e.g. s3://raw)
+seed: build ## Upload the raw files of SEED_DIR (e.g. data/online-retail) that ingest takes to the raw bucket (BERSERKR_RAW, e.g. s3://raw)
 	@case '$(BERSERKR_RAW)' in s3://*) ;; *) echo "seed: BERSERKR_RAW=$(BERSERKR_RAW) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac
-	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' --log-format $(LOG_FORMAT) $(SEED_FLAG)
+	@if [ -z '$(SEED_DIR)' ]; then echo "seed: SEED_DIR is required: the folder of raw files to upload, e.g. make seed SEED_DIR=data/online-retail" >&2; exit 2; fi
+	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(SEED_FLAG)
 
 ## ---- stages (BERSERKR_RAW, BERSERKR_LAKE, BERSERKR_CONFIG: folders or s3://) --
 

@@ -54,7 +54,7 @@ export function renamedVariableWarnings(env: NodeJS.ProcessEnv = process.env): {
     .map(([variable, reads]) => ({ variable, reads, message: `${variable} is set but not read: berserkr reads ${reads} (rename it)` }));
 }
 
-/** A `--raw` or `--lake` value that cannot be the location it names. */
+/** A `--raw`, `--lake` (or `seed --from`) value that cannot be the location it names. */
 export class LocationError extends Error {
   constructor(readonly option: string, readonly uri: string, detail: string) {
     super(`${option} ${JSON.stringify(uri)}: ${detail}`);
@@ -107,7 +107,19 @@ export async function checkRawLocation(uri: string, env: NodeJS.ProcessEnv = pro
     if (await s3BucketMissing(uri, env)) throw new LocationError('--raw', uri, `no such bucket ${JSON.stringify(raw.bucket)}`);
     return;
   }
-  const kind = await kindOf(raw.path);
-  if (kind === 'missing') throw new LocationError('--raw', uri, 'no such folder');
-  if (kind === 'other') throw new LocationError('--raw', uri, 'is a file, expected a folder of raw objects');
+  await checkFolder('--raw', uri, 'raw objects', raw.path);
+}
+
+/**
+ * Checks that a local folder given as `option` exists and is a folder.
+ * @param value the option's value as given, quoted in the error.
+ * @param holds what the folder holds, for the error (`raw objects`).
+ * @param path the path to check, when `value` is a URI such as `file://…`; default `value`.
+ * @throws LocationError quoting the option and its value: `no such folder`, or `is a file, expected a folder of <holds>`;
+ *   other `fs` errors unchanged.
+ */
+export async function checkFolder(option: string, value: string, holds: string, path = value): Promise<void> {
+  const kind = await kindOf(path);
+  if (kind === 'missing') throw new LocationError(option, value, 'no such folder');
+  if (kind === 'other') throw new LocationError(option, value, `is a file, expected a folder of ${holds}`);
 }

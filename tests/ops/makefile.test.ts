@@ -109,7 +109,7 @@ describe('Makefile', () => {
 
   it('runs stages against MinIO when .env sets the S3 locations', () => {
     expect(cliLine(minio, ['ingest'])).toContain("ingest --raw 's3://raw' --lake 's3://lake'");
-    expect(cliLine(minio, ['seed'])).toContain("seed --from 'data/online-retail' --raw 's3://raw'");
+    expect(cliLine(minio, ['seed', 'SEED_DIR=data/online-retail'])).toContain("seed --from 'data/online-retail' --raw 's3://raw'");
     // .env values reach the CLI's environment (the AWS SDK reads them there).
     const printed = make(minio, ['-s', '--eval', 'show-env: ; @echo "$$AWS_ENDPOINT_URL $$AWS_S3_FORCE_PATH_STYLE"', 'show-env']);
     expect(printed.trim()).toBe('http://localhost:9000 true');
@@ -176,7 +176,12 @@ describe('Makefile', () => {
   });
 
   it('refuses to seed a local folder', () => {
-    expect(() => make(local, ['-s', '-o', 'dist/.build-stamp', 'seed'])).toThrow(/not an s3:\/\/ URI/);
+    expect(() => make(local, ['-s', '-o', 'dist/.build-stamp', 'seed', 'SEED_DIR=data/online-retail'])).toThrow(/not an s3:\/\/ URI/);
+  });
+
+  it('seeds no folder by default: SEED_DIR is required, and the data set\'s configuration picks the files', () => {
+    expect(() => make(minio, ['-s', '-o', 'dist/.build-stamp', 'seed'])).toThrow('seed: SEED_DIR is required: the folder of raw files to upload, e.g. make seed SEED_DIR=data/online-retail');
+    expect(cliLine(minio, ['seed', 'SEED_DIR=my/raw', 'BERSERKR_CONFIG=my.yaml'])).toContain("seed --from 'my/raw' --raw 's3://raw' --config 'my.yaml'");
   });
 
   it('uses the compose file of docker/ with .env', () => {
