@@ -78,6 +78,12 @@ SCORE_FLAGS = $(strip $(if $(SHARD),--shard $(SHARD)) $(if $(RUN_ID),--run-id '$
 SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
 EXPORT_FLAGS = $(strip $(if $(CUSTOMERS),--customers '$(CUSTOMERS)') $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(FORMAT),--format $(FORMAT)) $(TOP_K_FLAG) $(if $(MIN_PROBABILITY),--min-probability $(MIN_PROBABILITY)))
 
+# Targets whose stdout is berserkr's alone (with OUTPUT=json, exactly one JSON object), and the
+# set-up they run first: their recipes are silent (@), and bash's trace (-x) shows each command
+# on stderr instead, quoted as it ran; npm ci and tsc write their output to stderr as well.
+CLI_TARGETS := seed validate ingest train score export pipeline schedule runs
+$(CLI_TARGETS) dist/.build-stamp node_modules/.package-lock.json: private .SHELLFLAGS := -euxo pipefail -c
+
 # The folders tsconfig.json compiles, so a new one needs no edit here.
 SRC_DIRS   := $(shell node -p "require('./tsconfig.json').include.join(' ')" 2>/dev/null)
 TS_SOURCES := $(shell find $(SRC_DIRS) -name '*.ts' 2>/dev/null)
@@ -98,13 +104,13 @@ deps: node_modules/.package-lock.json ## Install npm packages (npm ci) when node
 
 # npm writes node_modules/.package-lock.json on every install, so its age tells whether node_modules is stale.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci
+	@npm ci >&2
 	@touch $@
 
 build: dist/.build-stamp ## Compile the TypeScript sources to dist/ (when a source changed)
 
 dist/.build-stamp: $(TS_SOURCES) tsconfig.json node_modules/.package-lock.json
-	npx tsc -p tsconfig.json
+	@npx tsc -p tsconfig.json >&2
 	@touch $@
 
 clean: ## Remove dist/ (the lake/ folder is data: remove it yourself)
@@ -136,35 +142,35 @@ down: ## Stop MinIO and the scheduler (its data volume is kept; `docker compose 
 	$(COMPOSE) --profile '*' down
 
 seed: build ## Upload the raw files of SEED_DIR (e.g. data/online-retail) that ingest takes to the raw bucket (BERSERKR_RAW, e.g. s3://raw)
-	@case '$(BERSERKR_RAW)' in s3://*) ;; *) echo "seed: BERSERKR_RAW=$(BERSERKR_RAW) is not an s3:// URI; run make up (creates .env) first" >&2; exit 1;; esac
-	@if [ -z '$(SEED_DIR)' ]; then echo "seed: SEED_DIR is required: the folder of raw files to upload, e.g. make seed SEED_DIR=data/online-retail" >&2; exit 2; fi
-	$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(SEED_FLAG)
+	$(if $(filter s3://%,$(BERSERKR_RAW)),,$(error seed: BERSERKR_RAW=$(BERSERKR_RAW) is not an s3:// URI; run make up (creates .env) first))
+	$(if $(SEED_DIR),,$(error seed: SEED_DIR is required: the folder of raw files to upload, e.g. make seed SEED_DIR=data/online-retail))
+	@$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)) $(SEED_FLAG)
 
 ## ---- stages (BERSERKR_RAW, BERSERKR_LAKE, BERSERKR_CONFIG: folders or s3://) --
 
 validate: build ## Check every raw object against the configuration on a sample, writing nothing (BERSERKR_RAW, BERSERKR_CONFIG)
-	$(BERSERKR) validate $(strip $(RAW_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
+	@$(BERSERKR) validate $(strip $(RAW_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
 
 ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
-	$(BERSERKR) ingest $(strip $(RAW_FLAG) $(LOCATION))
+	@$(BERSERKR) ingest $(strip $(RAW_FLAG) $(LOCATION))
 
 train: build ## Train, calibrate and register a model
-	$(BERSERKR) train $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS))
+	@$(BERSERKR) train $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS))
 
 score: build ## Score candidate pairs (one shard: SHARD=i/N with the RUN_ID and MODEL_ID all shards share)
-	$(BERSERKR) score $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SCORE_FLAGS))
+	@$(BERSERKR) score $(strip $(LOCATION) $(AS_OF_FLAG) $(TOP_K_FLAG) $(SCORE_FLAGS))
 
 export: build ## Re-export the latest top-K lists (or RUN_ID's) without rescoring into exports/<data set>/<run-id>/ (CUSTOMERS=ids.txt for some, TOP_K=3 and MIN_PROBABILITY=0.2 to cut, FORMAT=csv,parquet,jsonl)
-	$(BERSERKR) export $(strip $(LOCATION) $(EXPORT_FLAGS))
+	@$(BERSERKR) export $(strip $(LOCATION) $(EXPORT_FLAGS))
 
 pipeline: build ## Run every stage in order (berserkr run)
-	$(BERSERKR) run $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+	@$(BERSERKR) run $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 schedule: build ## Retrain on a schedule: SCHEDULE="--cron '0 3 * * *'" (default), --on-new-object or --once; stops after the current step on Ctrl-C/SIGTERM
-	$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+	@$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 runs: build ## List the run records of the data set of BERSERKR_CONFIG (berserkr runs; one in full: berserkr runs show <run-id>)
-	$(BERSERKR) runs $(LOCATION)
+	@$(BERSERKR) runs $(LOCATION)
 
 bench: build ## Run a benchmark of bench/ on local data: BENCH=ingest (default) or ingest-1gib (bench/README.md)
 	node dist/bench/$(BENCH).js

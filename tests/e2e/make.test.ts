@@ -85,10 +85,13 @@ describe('make targets against an S3-compatible server', () => {
     expect(await lake.head('exports/online-retail/latest/top-k.parquet')).toBeDefined();
     expect(await lake.head('models/online-retail/champion.json')).toBeDefined();
 
-    // make export re-exports the latest lists without rescoring; with OUTPUT=json its summary is stdout.
+    // make export re-exports the latest lists without rescoring; with OUTPUT=json its summary is stdout, all of it
+    // (make echoes no recipe there: the command shows on stderr).
     const exported = await make(['export', ...S3, 'OUTPUT=json'], env);
     expect([exported.code, exported.stderr.slice(-2000)]).toEqual([0, expect.anything()]);
-    const summary = JSON.parse(exported.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(exported.stdout.split('\n')).toEqual([expect.stringMatching(/^\{"command":"export",/), '']);
+    expect(exported.stderr).toMatch(/^\+ node dist\/cli\/berserkr\.js export --lake s3:\/\/lake\/make /m);
+    const summary = JSON.parse(exported.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ command: 'export', status: 'ok', exitCode: 0, export: expect.stringMatching(/^s3:\/\/lake\/make\/exports\/online-retail\//) });
     expect(summary.customers).toBe(summary.requested);
 

@@ -4,7 +4,7 @@
  * to the CLI with and without a .env file; and what set-up and CI install.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -182,6 +182,31 @@ describe('Makefile', () => {
   it('seeds no folder by default: SEED_DIR is required, and the data set\'s configuration picks the files', () => {
     expect(() => make(minio, ['-s', '-o', 'dist/.build-stamp', 'seed'])).toThrow('seed: SEED_DIR is required: the folder of raw files to upload, e.g. make seed SEED_DIR=data/online-retail');
     expect(cliLine(minio, ['seed', 'SEED_DIR=my/raw', 'BERSERKR_CONFIG=my.yaml'])).toContain("seed --from 'my/raw' --raw 's3://raw' --config 'my.yaml'");
+  });
+
+  it('keeps stdout for the CLI alone: with OUTPUT=json one JSON object, even after a stale install and build; the commands show on stderr', () => {
+    // A scratch copy whose npm and npx print on stdout as npm ci and a failing tsc do, and whose CLI prints one JSON object.
+    const dir = scratch(false);
+    dirs.push(dir);
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\necho "added 1 package"\nmkdir -p node_modules\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'npx'), '#!/bin/sh\necho "error TS2304: Cannot find name"\n', { mode: 0o755 });
+    mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+    writeFileSync(join(dir, 'dist', 'cli', 'berserkr.js'), 'process.stdout.write(JSON.stringify({ argv: process.argv.slice(2) }) + "\\n");\n');
+    const env = { ...ENV, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    for (const target of [['export'], ['runs'], ['seed', 'BERSERKR_RAW=s3://raw', 'SEED_DIR=data/online-retail']]) {
+      rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+      rmSync(join(dir, 'dist', '.build-stamp'), { force: true });
+      const r = spawnSync('make', ['--no-print-directory', ...target, 'OUTPUT=json'], { cwd: dir, encoding: 'utf8', env });
+      expect([target, r.status]).toEqual([target, 0]);
+      // Exactly one line, the CLI's: no recipe echoed, no install or build output.
+      expect([target, r.stdout.split('\n')]).toEqual([target, [expect.stringMatching(/^\{"argv":/), '']]);
+      expect((JSON.parse(r.stdout) as { argv: string[] }).argv).toEqual(expect.arrayContaining([target[0], '--output', 'json']));
+      expect(r.stderr).toContain('added 1 package');
+      expect(r.stderr).toContain('error TS2304');
+      expect(r.stderr).toMatch(new RegExp(`^\\+ node dist/cli/berserkr\\.js ${target[0]} `, 'm'));
+    }
   });
 
   it('uses the compose file of docker/ with .env', () => {

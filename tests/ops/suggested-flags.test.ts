@@ -11,9 +11,9 @@ import { buildProgram } from '../../cli/berserkr';
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
-/** The berserkr commands of the Makefile's recipes that pass `$(name)` on. */
+/** The berserkr commands of the Makefile's recipes (silent, `@`, or not) that pass `$(name)` on. */
 function commandsOf(name: string): string[] {
-  const recipe = new RegExp(`^\\t\\$\\(BERSERKR\\) (\\w+) .*\\$\\(${name}\\)`, 'gm');
+  const recipe = new RegExp(`^\\t@?\\$\\(BERSERKR\\) (\\w+) .*\\$\\(${name}\\)`, 'gm');
   return [...read('Makefile').matchAll(recipe)].map((m) => m[1]);
 }
 
