@@ -41,8 +41,10 @@ BERSERKR_LAKE   ?=
 BERSERKR_CONFIG ?=
 # The names of earlier versions: nothing reads them, so stop rather than run on other data.
 $(foreach v,RAW_URI LAKE_URI,$(if $(value $(v)),$(error $(v) is set but not read: make and berserkr read BERSERKR_$(v:_URI=) (rename it in .env or on the command line))))
-LOG_FORMAT ?= pretty
-# Optional: AS_OF=2011-11-09T00:00:00Z, TOP_K=10, SHARD=0/4 (score only; a shard of
+# Optional: LOG_FORMAT=json|pretty, passed as --log-format only when set, so that otherwise the CLI
+# reads BERSERKR_LOG_FORMAT (from .env or the environment; default pretty).
+LOG_FORMAT ?=
+# Optional: AS_OF=2011-11-09T00:00:00Z (train, score, pipeline, schedule), TOP_K=10, SHARD=0/4 (score only; a shard of
 # several also needs RUN_ID, the scoring run its shards share, and MODEL_ID, the model all score with),
 # TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule),
 # CUSTOMERS=ids.txt, FORMAT=csv,parquet,jsonl and MIN_PROBABILITY=0.2 (export only; RUN_ID there picks
@@ -71,7 +73,8 @@ BERSERKR := node dist/cli/berserkr.js
 COMPOSE  := docker compose -f docker/docker-compose.yml --env-file .env
 RAW_FLAG  = $(if $(BERSERKR_RAW),--raw '$(BERSERKR_RAW)')
 LAKE_FLAG = $(if $(BERSERKR_LAKE),--lake '$(BERSERKR_LAKE)')
-LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
+LOG_FLAG  = $(if $(LOG_FORMAT),--log-format $(LOG_FORMAT))
+LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') $(LOG_FLAG) $(if $(OUTPUT),--output $(OUTPUT)))
 AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
 SCORE_FLAGS = $(strip $(if $(SHARD),--shard $(SHARD)) $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(MODEL_ID),--model '$(MODEL_ID)'))
@@ -123,7 +126,7 @@ test: setup ## Type-check sources, tests and benches, then run the whole test su
 	$(if $(ENV_KEYS),env $(addprefix -u ,$(ENV_KEYS))) npx jest --ci
 
 demo: setup ## Run the whole pipeline on the bundled Online Retail data into ./lake at the protocol's as-of time; show the export and the report
-	$(BERSERKR) run --raw data/online-retail --lake lake --config config/online-retail.yaml --as-of '$(DEMO_AS_OF)' --log-format $(LOG_FORMAT)
+	$(BERSERKR) run --raw data/online-retail --lake lake --config config/online-retail.yaml --as-of '$(DEMO_AS_OF)' $(LOG_FLAG)
 	@echo
 	@echo "top-K export: lake/exports/online-retail/latest/top-k.csv (also .parquet); run records: lake/runs/online-retail/"
 	@head -n 6 lake/exports/online-retail/latest/top-k.csv
@@ -144,12 +147,12 @@ down: ## Stop MinIO and the scheduler (its data volume is kept; `docker compose 
 seed: build ## Upload the raw files of SEED_DIR (e.g. data/online-retail) that ingest takes to the raw bucket (BERSERKR_RAW, e.g. s3://raw)
 	$(if $(filter s3://%,$(BERSERKR_RAW)),,$(error seed: BERSERKR_RAW=$(BERSERKR_RAW) is not an s3:// URI; run make up (creates .env) first))
 	$(if $(SEED_DIR),,$(error seed: SEED_DIR is required: the folder of raw files to upload, e.g. make seed SEED_DIR=data/online-retail))
-	@$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)) $(SEED_FLAG)
+	@$(BERSERKR) seed --from '$(SEED_DIR)' --raw '$(BERSERKR_RAW)' $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') $(LOG_FLAG) $(if $(OUTPUT),--output $(OUTPUT)) $(SEED_FLAG)
 
 ## ---- stages (BERSERKR_RAW, BERSERKR_LAKE, BERSERKR_CONFIG: folders or s3://) --
 
 validate: build ## Check every raw object against the configuration on a sample, writing nothing (BERSERKR_RAW, BERSERKR_CONFIG)
-	@$(BERSERKR) validate $(strip $(RAW_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') --log-format $(LOG_FORMAT) $(if $(OUTPUT),--output $(OUTPUT)))
+	@$(BERSERKR) validate $(strip $(RAW_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') $(LOG_FLAG) $(if $(OUTPUT),--output $(OUTPUT)))
 
 ingest: build ## Ingest new raw objects into clean/ and rejects/ Parquet
 	@$(BERSERKR) ingest $(strip $(RAW_FLAG) $(LOCATION))
@@ -167,7 +170,7 @@ pipeline: build ## Run every stage in order (berserkr run)
 	@$(BERSERKR) run $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 schedule: build ## Retrain on a schedule: SCHEDULE="--cron '0 3 * * *'" (default), --on-new-object or --once; stops after the current step on Ctrl-C/SIGTERM
-	@$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+	@$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 runs: build ## List the run records of the data set of BERSERKR_CONFIG (berserkr runs; one in full: berserkr runs show <run-id>)
 	@$(BERSERKR) runs $(LOCATION)

@@ -39,6 +39,22 @@ function cliLine(dir: string, args: string[]): string {
   return line;
 }
 
+/**
+ * A scratch copy (see {@link scratch}) whose CLI, `dist/cli/berserkr.js`, prints one JSON object, its arguments and the
+ * `BERSERKR_LOG_FORMAT` it was given, and whose `npm` and `npx`, first on the PATH it returns, print on stdout as
+ * `npm ci` and a failing `tsc` do.
+ */
+function fakeCliScratch(withEnv: boolean): { dir: string; env: Record<string, string> } {
+  const dir = scratch(withEnv);
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'npm'), '#!/bin/sh\necho "added 1 package"\nmkdir -p node_modules\n', { mode: 0o755 });
+  writeFileSync(join(bin, 'npx'), '#!/bin/sh\necho "error TS2304: Cannot find name"\n', { mode: 0o755 });
+  mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+  writeFileSync(join(dir, 'dist', 'cli', 'berserkr.js'), 'process.stdout.write(JSON.stringify({ argv: process.argv.slice(2), logFormat: process.env.BERSERKR_LOG_FORMAT }) + "\\n");\n');
+  return { dir, env: { ...ENV, PATH: `${bin}:${process.env.PATH ?? ''}` } };
+}
+
 describe('Makefile', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -52,14 +68,14 @@ describe('Makefile', () => {
   });
 
   it('passes no location to the stages unless one is set, and only demo names the bundled data', () => {
-    expect(cliLine(local, ['pipeline'])).toBe('node dist/cli/berserkr.js run --log-format pretty');
-    expect(cliLine(local, ['ingest'])).toBe('node dist/cli/berserkr.js ingest --log-format pretty');
-    expect(cliLine(local, ['validate', 'BERSERKR_RAW=/my/raw', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js validate --raw '/my/raw' --config 'my.yaml' --log-format pretty");
+    expect(cliLine(local, ['pipeline'])).toBe('node dist/cli/berserkr.js run');
+    expect(cliLine(local, ['ingest'])).toBe('node dist/cli/berserkr.js ingest');
+    expect(cliLine(local, ['validate', 'BERSERKR_RAW=/my/raw', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js validate --raw '/my/raw' --config 'my.yaml'");
     expect(cliLine(local, ['ingest', 'BERSERKR_RAW=/my/raw', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe(
-      "node dist/cli/berserkr.js ingest --raw '/my/raw' --lake '/my/lake' --config 'my.yaml' --log-format pretty",
+      "node dist/cli/berserkr.js ingest --raw '/my/raw' --lake '/my/lake' --config 'my.yaml'",
     );
     expect(cliLine(local, ['-o', 'setup', 'demo'])).toBe(
-      "node dist/cli/berserkr.js run --raw data/online-retail --lake lake --config config/online-retail.yaml --as-of '2011-11-09T00:00:00Z' --log-format pretty",
+      "node dist/cli/berserkr.js run --raw data/online-retail --lake lake --config config/online-retail.yaml --as-of '2011-11-09T00:00:00Z'",
     );
   });
 
@@ -127,17 +143,41 @@ describe('Makefile', () => {
   });
 
   it('passes the schedule mode and training flags to schedule', () => {
-    expect(cliLine(local, ['schedule', 'BERSERKR_RAW=r'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'r' /);
+    expect(cliLine(local, ['schedule', 'BERSERKR_RAW=r'])).toMatch(/^node dist\/cli\/berserkr.js schedule --cron '0 3 \* \* \*' --raw 'r'(?: |$)/);
     expect(cliLine(local, ['schedule', 'SCHEDULE=--once', 'TRAIN_FLAGS=--epochs 1'])).toMatch(/ schedule --once .* --epochs 1$/);
   });
 
+  it('passes --log-format only when LOG_FORMAT is set, so BERSERKR_LOG_FORMAT of .env or the environment holds otherwise', () => {
+    const { dir, env } = fakeCliScratch(true);
+    dirs.push(dir);
+    writeFileSync(join(dir, '.env'), `${readFileSync(join(dir, '.env'), 'utf8')}BERSERKR_LOG_FORMAT=json\n`);
+    const run = (args: string[], extra: Record<string, string> = {}) =>
+      JSON.parse(execFileSync('make', ['--no-print-directory', '-o', 'build', '-o', 'dist/.build-stamp', ...args], { cwd: dir, encoding: 'utf8', env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] })) as { argv: string[]; logFormat?: string };
+    for (const target of [['ingest'], ['runs'], ['validate'], ['seed', 'SEED_DIR=data/online-retail']]) {
+      const r = run(target);
+      expect([target, r.logFormat, r.argv.includes('--log-format')]).toEqual([target, 'json', false]);
+      expect([target, run([...target, 'LOG_FORMAT=pretty']).argv]).toEqual([target, expect.arrayContaining(['--log-format', 'pretty'])]);
+    }
+    // Without .env, the environment's BERSERKR_LOG_FORMAT holds as well.
+    const bare = fakeCliScratch(false);
+    dirs.push(bare.dir);
+    const r = JSON.parse(execFileSync('make', ['--no-print-directory', '-o', 'build', '-o', 'dist/.build-stamp', 'train'], { cwd: bare.dir, encoding: 'utf8', env: { ...bare.env, BERSERKR_LOG_FORMAT: 'json' } })) as { argv: string[]; logFormat?: string };
+    expect(r).toEqual({ argv: ['train'], logFormat: 'json' });
+  });
+
+  it('passes AS_OF to every target the README lists it for that takes --as-of: train, score, pipeline and schedule', () => {
+    for (const target of ['train', 'score', 'pipeline', 'schedule']) {
+      expect([target, cliLine(local, [target, 'AS_OF=2011-11-09T00:00:00Z'])]).toEqual([target, expect.stringContaining(" --as-of '2011-11-09T00:00:00Z'")]);
+    }
+  });
+
   it('passes runs the log format and output as the other targets', () => {
-    expect(cliLine(minio, ['runs', 'BERSERKR_CONFIG=c.yaml'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake' --config 'c.yaml' --log-format pretty");
+    expect(cliLine(minio, ['runs', 'BERSERKR_CONFIG=c.yaml'])).toBe("node dist/cli/berserkr.js runs --lake 's3://lake' --config 'c.yaml'");
     expect(cliLine(local, ['runs', 'LOG_FORMAT=json', 'OUTPUT=json'])).toBe('node dist/cli/berserkr.js runs --log-format json --output json');
   });
 
   it('passes train the K its promotion compares NDCG@K at, as pipeline and schedule', () => {
-    expect(cliLine(local, ['train'])).toBe('node dist/cli/berserkr.js train --log-format pretty');
+    expect(cliLine(local, ['train'])).toBe('node dist/cli/berserkr.js train');
     for (const target of ['train', 'pipeline', 'schedule']) expect([target, cliLine(local, [target, 'TOP_K=20'])]).toEqual([target, expect.stringContaining(' --top-k 20')]);
   });
 
@@ -159,13 +199,13 @@ describe('Makefile', () => {
   });
 
   it('passes export only the options berserkr export has: customers, formats and the cuts when given', () => {
-    expect(cliLine(local, ['export', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js export --lake '/my/lake' --config 'my.yaml' --log-format pretty");
+    expect(cliLine(local, ['export', 'BERSERKR_LAKE=/my/lake', 'BERSERKR_CONFIG=my.yaml'])).toBe("node dist/cli/berserkr.js export --lake '/my/lake' --config 'my.yaml'");
     expect(cliLine(local, ['export', 'AS_OF=2011-11-09', 'SHARD=0/4', 'CUSTOMERS=ids.txt', 'FORMAT=csv,jsonl', 'OUTPUT=json'])).toBe(
-      "node dist/cli/berserkr.js export --log-format pretty --output json --customers 'ids.txt' --format csv,jsonl",
+      "node dist/cli/berserkr.js export --output json --customers 'ids.txt' --format csv,jsonl",
     );
-    expect(cliLine(local, ['export', 'TOP_K=3', 'MIN_PROBABILITY=0.2'])).toBe('node dist/cli/berserkr.js export --log-format pretty --top-k 3 --min-probability 0.2');
+    expect(cliLine(local, ['export', 'TOP_K=3', 'MIN_PROBABILITY=0.2'])).toBe('node dist/cli/berserkr.js export --top-k 3 --min-probability 0.2');
     // An earlier scoring run's lists, not the latest: export has --run-id.
-    expect(cliLine(local, ['export', 'RUN_ID=20261206T030000Z-0a1b2c'])).toBe("node dist/cli/berserkr.js export --log-format pretty --run-id '20261206T030000Z-0a1b2c'");
+    expect(cliLine(local, ['export', 'RUN_ID=20261206T030000Z-0a1b2c'])).toBe("node dist/cli/berserkr.js export --run-id '20261206T030000Z-0a1b2c'");
   });
 
     it('runs an existing benchmark of bench/', () => {
@@ -185,16 +225,8 @@ describe('Makefile', () => {
   });
 
   it('keeps stdout for the CLI alone: with OUTPUT=json one JSON object, even after a stale install and build; the commands show on stderr', () => {
-    // A scratch copy whose npm and npx print on stdout as npm ci and a failing tsc do, and whose CLI prints one JSON object.
-    const dir = scratch(false);
+    const { dir, env } = fakeCliScratch(false);
     dirs.push(dir);
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'npm'), '#!/bin/sh\necho "added 1 package"\nmkdir -p node_modules\n', { mode: 0o755 });
-    writeFileSync(join(bin, 'npx'), '#!/bin/sh\necho "error TS2304: Cannot find name"\n', { mode: 0o755 });
-    mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
-    writeFileSync(join(dir, 'dist', 'cli', 'berserkr.js'), 'process.stdout.write(JSON.stringify({ argv: process.argv.slice(2) }) + "\\n");\n');
-    const env = { ...ENV, PATH: `${bin}:${process.env.PATH ?? ''}` };
     for (const target of [['export'], ['runs'], ['seed', 'BERSERKR_RAW=s3://raw', 'SEED_DIR=data/online-retail']]) {
       rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
       rmSync(join(dir, 'dist', '.build-stamp'), { force: true });
