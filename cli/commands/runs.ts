@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/log';
 import { EXIT, exitCodeOf, UsageError } from '../exit';
 import type { GlobalOptions } from '../context';
 import { printResult, type CommandResult, type OutputFormat } from '../output';
+import { checkLocations, renamedVariableWarnings } from '../locations';
 import { commonOptions, parsePositiveInt } from '../options';
 
 /**
@@ -46,14 +47,17 @@ export function formatRunLine(r: RunRecord): string {
 
 /**
  * The run records of the data set named by `--dataset`, or else by the `name` of
- * `--config`, or else of the lake's only data set.
- * @throws UsageError when none is named and the lake holds none or several, naming them;
+ * `--config`, or else of the lake's only data set, after the location checks of
+ * every command that reads a lake (`checkLocations`: a local lake must be an existing folder).
+ * @throws LocationError for a lake that is a file or a folder that does not exist;
+ *   UsageError when none is named and the lake holds none or several, naming them;
  *   LakeLayoutError for a lake of one data set per lake; ConfigError for a bad configuration.
  */
 export async function selectRuns(o: { lake: string; dataset?: string; config?: string }): Promise<RunRecords> {
   const { checkLakeLayout, lakeDatasets, RunRecords } = require('../../lib/catalog') as typeof import('../../lib/catalog');
   const { readConfig } = require('../../lib/config') as typeof import('../../lib/config');
   const { openStore } = require('../../lib/store/open') as typeof import('../../lib/store/open');
+  await checkLocations({ lake: o.lake }, process.env, true);
   const store = openStore(o.lake);
   await checkLakeLayout(store);
   // An empty BERSERKR_CONFIG names no configuration.
@@ -68,19 +72,22 @@ export async function selectRuns(o: { lake: string; dataset?: string; config?: s
 
 /**
  * Runs `body`, a read-only action named `command` (`runs`, `runs show`), with a
- * logger that also takes the process's warnings (such as the AWS SDK's notice
- * about the Node version, so `--log-format json` keeps stderr JSON), and prints
+ * logger that warns of the variables of earlier versions set but not read
+ * (`renamedVariableWarnings`, as `openContext` does) and also takes the process's
+ * warnings (such as the AWS SDK's notice about the Node version, so
+ * `--log-format json` keeps stderr JSON), and prints
  * its outcome as the data commands do: its text, or with `--output json` one
  * summary object with `command`, `runId` null (it writes no run record),
  * `status` and `exitCode`. An error it throws is logged, summarised with
  * `status: "failed"` and `error: { name, message }`, and sets the exit code:
- * {@link EXIT.usage} for bad usage (an invalid run id, no data set named),
+ * {@link EXIT.usage} for bad usage (a missing lake folder, an invalid run id, no data set named),
  * else {@link EXIT.failed} (`exitCodeOf`).
  */
 async function readOnly(command: string, o: GlobalOptions, body: (log: Logger) => Promise<Required<Pick<CommandResult, 'summary' | 'text'>>>): Promise<void> {
   const { commandLogger } = require('../context') as typeof import('../context');
   const log = commandLogger(o, command);
   const output = (o.output ?? 'text') as OutputFormat;
+  for (const { message, ...fields } of renamedVariableWarnings()) log.warn(fields, message);
   try {
     const result = await body(log);
     printResult(output, { command, runId: null, status: 'ok', exitCode: EXIT.ok, ...result.summary }, result.text);

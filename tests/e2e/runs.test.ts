@@ -2,7 +2,8 @@
  * `berserkr runs` and `runs show` as scripts use them: one JSON summary on stdout
  * with `command`, `runId` null, `status` and `exitCode`, whatever happened; JSON
  * lines only on stderr with `--log-format json`, process warnings included; exit
- * 2 for an invalid run id or data set name, 1 for a missing record or an unreachable lake.
+ * 2 for a lake folder that does not exist (or is a file), an invalid run id or data set
+ * name, 1 for a missing record or an unreachable lake.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,26 @@ describe('berserkr runs', () => {
   test('a --dataset of neither run records nor data is bad usage (2), naming what the lake holds', async () => {
     const r = await json(['runs', '--lake', lake, '--dataset', 'online-retial']);
     expect([r.code, r.summary.error]).toEqual([2, { name: 'UsageError', message: expect.stringMatching(/^no run records of data set "online-retial" in lake file:\/\/.*, which holds no data set; name one with --dataset <name> or --config <file>$/) }]);
+  });
+
+  test('a --lake folder that does not exist, or a file, is bad usage (2) naming it, as for every command reading a lake, whatever names the data set', async () => {
+    const nowhere = join(lake, 'no-such-lake');
+    const file = join(lake, 'runs', 'online-retail', `${RUN}.json`);
+    const config = join(__dirname, '..', '..', 'config', 'online-retail.yaml');
+    for (const args of [['runs', '--lake', nowhere, '--config', config], ['runs', '--lake', nowhere, '--dataset', 'online-retail'], ['runs', '--lake', nowhere], ['runs', 'show', RUN, '--lake', nowhere, '--dataset', 'online-retail']]) {
+      const r = await json(args);
+      expect([args, r.code, r.summary]).toEqual([args, 2, expect.objectContaining({ status: 'failed', exitCode: 2, error: { name: 'LocationError', message: `--lake ${JSON.stringify(nowhere)}: no such folder: a lake is made by berserkr ingest or run (check the path)` } })]);
+    }
+    for (const args of [['runs', '--lake', file], ['runs', 'show', RUN, '--lake', file, '--dataset', 'online-retail']]) {
+      const r = await json(args);
+      expect([args, r.code, r.summary.error]).toEqual([args, 2, { name: 'LocationError', message: `--lake ${JSON.stringify(file)}: is a file, expected a folder` }]);
+    }
+  });
+
+  test('warns of LAKE_URI, set but not read, as every command opening a lake does', async () => {
+    const r = await json(['runs', ...where()], { LAKE_URI: '/somewhere/else' });
+    expect(r.code).toBe(0);
+    expect(r.logs.filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ variable: 'LAKE_URI', reads: 'BERSERKR_LAKE', msg: 'LAKE_URI is set but not read: berserkr reads BERSERKR_LAKE (rename it)' })]);
   });
 
   test('a --dataset that cannot be a data set\'s name is bad usage (2), quoting it', async () => {
