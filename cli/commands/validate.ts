@@ -68,14 +68,8 @@ export function registerValidate(program: Command): void {
       await checkRawLocation(o.raw);
       const raw = new RawObjects(openStore(o.raw));
       log.info({ raw: raw.store.uri, config: o.config, dataset: config.name, sample: o.sample }, `validate: raw ${raw.store.uri}, configuration ${o.config} (data set ${config.name}), first ${o.sample} data lines of each object`);
-      let summary: ValidationSummary;
-      try {
-        summary = await validateRaw(raw, config, { codecs: createLzoRegistry(), sampleLines: o.sample, maxRejectRatio: o.maxRejectRatio });
-      } catch (error) {
-        log.error({ err: error }, (error as Error).message);
-        process.exitCode = EXIT.failed;
-        return;
-      }
+      // A failure to read the raw location (exit 1) goes to main too, which prints its summary.
+      const summary = await validateRaw(raw, config, { codecs: createLzoRegistry(), sampleLines: o.sample, maxRejectRatio: o.maxRejectRatio });
       const report: ValidateReport = { raw: raw.store.uri, config: { path: o.config, name: config.name, pattern: config.raw.pattern }, ...summary };
       const code = summary.pass ? EXIT.ok : EXIT.partial;
       printResult(o.output as OutputFormat, { command: 'validate', runId: null, status: summary.pass ? 'ok' : 'failed', exitCode: code, ...report }, formatValidation(report));

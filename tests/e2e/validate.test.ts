@@ -121,6 +121,17 @@ describe('berserkr validate', () => {
     }
   });
 
+  it('exits 1 with one JSON summary when the raw location cannot be read', async () => {
+    // Nothing listens on port 1: listing the raw bucket fails after the SDK's retries.
+    const s3 = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' };
+    const r = await runCli(['validate', '--config', CONFIG, '--raw', 's3://raw/orders', '--output', 'json'], { ...env, ...s3 });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ command: 'validate', runId: null, status: 'failed', exitCode: 1, error: { message: expect.stringContaining('cannot list s3://raw/orders/') } });
+    expect(r.stderr).toContain('ECONNREFUSED');
+  });
+
   it('--help describes the command with an example', async () => {
     const r = await runCli(['validate', '--help']);
     expect(r.code).toBe(0);
