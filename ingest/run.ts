@@ -399,18 +399,12 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
 
   /**
    * The published parts (clean, then rejects) of the ledger's objects `keys` that the lake no
-   * longer holds, by raw key: one listing of each kind's prefix, not a request per part.
+   * longer holds, by raw key: one listing of each kind's prefix (`Catalog.missingParts`), not a request per part.
    */
   async function missingParts(keys: string[]): Promise<Map<string, string[]>> {
     const entries = Object.fromEntries(keys.map((key) => [key, ledger.objects[key]]));
     const prefix = options.rawPrefix !== undefined && keys.every((key) => key.startsWith(options.rawPrefix!)) ? options.rawPrefix : '';
-    const [clean, rejects] = await Promise.all([catalog.clean.missing(entries, prefix), catalog.rejects.missing(entries, prefix)]);
-    const missing = new Map<string, string[]>();
-    for (const key of keys) {
-      const parts = [...(clean.get(key) ?? []), ...(rejects.get(key) ?? [])];
-      if (parts.length > 0) missing.set(key, parts);
-    }
-    return missing;
+    return catalog.missingParts(entries, prefix);
   }
 
   /** Drops the objects of the ledger under the raw prefix that the listing no longer holds: ledger first, then their parts (best effort). */

@@ -5,9 +5,12 @@
  * temp files of unfinished writes in a folder lake (`lib/store/file.ts`) and
  * uncommitted scoring runs (`scoring/leftovers.ts`; sharded ones only by the
  * operator's age), and copies of the latest export left mixed by a failed commit, each of the command's data
- * set only (`Catalog.prefixes`). Each action is logged and counted in the run record.
+ * set only (`Catalog.prefixes`). Each action is logged and counted in the run record. `berserkr gc`
+ * also reports the parts the ingest ledger lists that are gone from the lake, which it leaves to
+ * `berserkr ingest` to repair.
  */
 import { finishAbandonedRuns } from '../lib/abandoned-runs';
+import { MISSING_PARTS_REMEDY } from '../lib/catalog/errors';
 import { FileStore } from '../lib/store/file';
 import { removeUncommittedRuns } from '../scoring/leftovers';
 import type { StageContext } from '../lib/stage-context';
@@ -25,8 +28,28 @@ export interface GcOptions {
    * uncommitted sharded runs (with a finished shard) untouched for this long are removed; default: left alone.
    */
   runsOlderThanMs?: number;
+  /**
+   * Also look for the parts the ingest ledger lists that the lake does not hold ({@link GcResult.partsMissing}):
+   * `berserkr gc` does; the start of a pipeline run leaves them to its ingest, which reads their raw objects again.
+   */
+  checkParts?: boolean;
   /** Clock, ms since the epoch; default `Date.now`. */
   now?: () => number;
+}
+
+/** Parts named in {@link MissingParts.first}, at most. */
+export const MISSING_PARTS_SHOWN = 5;
+
+/** The parts the ingest ledger lists that the lake does not hold (deleted, lost, expired by a bucket rule): readers fail on them. */
+export interface MissingParts {
+  /** Parts missing, clean and rejects. */
+  count: number;
+  /** Raw objects they hold rows of. */
+  objects: number;
+  /** The first {@link MISSING_PARTS_SHOWN} (raw objects in key order, each's clean parts before its rejects): the part's URI and its raw object's key. */
+  first: { part: string; object: string }[];
+  /** What to do (`berserkr ingest` reads their raw objects again), or null when none is missing. */
+  remedy: string | null;
 }
 
 /** What {@link gcStep} did. */
@@ -41,13 +64,18 @@ export interface GcResult {
   unreadableRecords: string[];
   /** The run whose export `exports/<data set>/latest/` was re-synced to, when its copies did not match the pointer. */
   latestResynced?: string;
+  /** With `checkParts`: the parts the ledger lists that the lake does not hold, left alone. */
+  partsMissing?: MissingParts;
 }
 
 /**
  * Finishes abandoned run records (skipping, with a warning, those it cannot read),
  * then removes old temp files and uncommitted scoring runs, except those of runs
- * that may still be running.
- * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles` and `removeUncommittedRuns`.
+ * that may still be running, re-syncs the copies of the latest export, and with
+ * `checkParts` finds the parts the ledger lists that the lake does not hold
+ * ({@link findMissingParts}; nothing is deleted or rewritten because of them).
+ * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles` and `removeUncommittedRuns`;
+ *   with `checkParts`, DatasetFormatError for an unreadable ledger (after the clean-up).
  */
 export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
   const log = ctx.log.child({ stage: 'gc' });
@@ -69,7 +97,30 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
   for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
   const latestResynced = await resyncLatest(ctx);
-  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), unreadableRecords: unreadable.map((e) => e.uri), latestResynced };
+  const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
+  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), unreadableRecords: unreadable.map((e) => e.uri), latestResynced, partsMissing };
+}
+
+/**
+ * The parts the data set's ledger lists that the lake does not hold (`Catalog.missingParts`: one
+ * keys-only listing of `clean/<data set>/` and one of `rejects/<data set>/`), logged as a warning with
+ * the first few and what to do, and counted as `gc.parts_missing`. A part present but damaged is not
+ * noticed (that takes reading it).
+ * @throws DatasetFormatError for an unreadable ledger; store errors unchanged.
+ */
+async function findMissingParts(ctx: StageContext): Promise<MissingParts> {
+  const { catalog } = ctx;
+  const missing = await catalog.missingParts((await catalog.ledger.load()).objects);
+  const parts = [...missing.keys()].sort().flatMap((object) => missing.get(object)!.map((key) => ({ part: catalog.uri(key), object })));
+  const found: MissingParts = { count: parts.length, objects: missing.size, first: parts.slice(0, MISSING_PARTS_SHOWN), remedy: parts.length > 0 ? MISSING_PARTS_REMEDY : null };
+  if (found.count === 0) return found;
+  ctx.run.count('gc.parts_missing', found.count);
+  const named = found.first.map((p) => `${p.part} of raw object ${p.object}`).join(', ') + (found.count > found.first.length ? ', …' : '');
+  ctx.log.child({ stage: 'gc' }).warn(
+    { partsMissing: found.count, objects: found.objects, first: found.first },
+    `${found.count} part(s) of ${found.objects} raw object(s) that the ledger ${catalog.ledger.uri} lists are missing from the lake, so reading them fails (${named}): ${MISSING_PARTS_REMEDY}`,
+  );
+  return found;
 }
 
 /**

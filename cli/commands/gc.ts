@@ -1,6 +1,6 @@
 /** `berserkr gc`: the clean-up every pipeline run starts with, on demand, and for runs of other hosts by age. */
 import { Command, Option } from 'commander';
-import type { GcResult } from '../../pipeline/gc';
+import type { GcResult, MissingParts } from '../../pipeline/gc';
 import type { DataCommandOptions } from '../command';
 import type { CommandResult } from '../output';
 import { commonOptions, parseDurationOption } from '../options';
@@ -8,17 +8,37 @@ import { commonOptions, parseDurationOption } from '../options';
 /**
  * What `gc` reports of its clean-up: the runs it finished as killed or unknown,
  * the temp files and uncommitted scoring runs it removed, the URIs of the run
- * records it skipped as unreadable, and `latestResynced`,
+ * records it skipped as unreadable, `latestResynced`,
  * the run whose export it re-copied into `exports/<data set>/latest/` (null when
- * they matched the pointer or nothing is published); in the text one line each.
+ * they matched the pointer or nothing is published), and, when it looked for them,
+ * `partsMissing`: the parts the ledger lists that the lake does not hold (their
+ * count, the first few with their raw objects, and what to do); in the text one line
+ * each, then one line per part named and the remedy.
  */
 export function gcResult(r: GcResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
+  const missing = r.partsMissing;
   return {
-    summary: { abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, uncommittedRuns: r.uncommittedRuns, unreadableRecords: r.unreadableRecords, latestResynced: r.latestResynced ?? null },
+    summary: {
+      abandonedRuns: r.abandonedRuns,
+      tempFiles: r.tempFiles,
+      uncommittedRuns: r.uncommittedRuns,
+      unreadableRecords: r.unreadableRecords,
+      latestResynced: r.latestResynced ?? null,
+      ...(missing === undefined ? {} : { partsMissing: missing }),
+    },
     text:
       `runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`
-      + `unreadable run records skipped: ${r.unreadableRecords.length}\nlatest export re-copied from run: ${r.latestResynced ?? 'none'}\n`,
+      + `unreadable run records skipped: ${r.unreadableRecords.length}\nlatest export re-copied from run: ${r.latestResynced ?? 'none'}\n`
+      + (missing === undefined ? '' : missingPartsText(missing)),
   };
+}
+
+/** The text lines of the parts the ledger lists that the lake does not hold: their count, then one per part named, `…` for the rest, and the remedy. */
+function missingPartsText(m: MissingParts): string {
+  const head = `parts the ledger lists that are missing from the lake: ${m.count}${m.count === 0 ? '' : ` (of ${m.objects} raw object${m.objects === 1 ? '' : 's'})`}\n`;
+  if (m.count === 0) return head;
+  const more = m.count > m.first.length ? `  … and ${m.count - m.first.length} more\n` : '';
+  return head + m.first.map((p) => `  ${p.part} (raw object ${p.object})\n`).join('') + more + `  ${m.remedy}\n`;
 }
 
 /** Registers `gc` on `program`. */
@@ -29,7 +49,8 @@ export function registerGc(program: Command): void {
       'under the pipeline lock, clean up after killed runs: finish their run records still "running" (status killed when their process on this host is gone, '
         + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<data set>/<run-id>/ and scores/<data set>/<run-id>/ of the data set '
         + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m), except sharded runs with a finished shard, which may be waiting for their other shards; '
-        + 'and re-copy exports/<data set>/latest/ when a failed commit left it out of step with latest.json; run and schedule do the same when they start',
+        + 'and re-copy exports/<data set>/latest/ when a failed commit left it out of step with latest.json; run and schedule do the same when they start. '
+        + 'Also report the clean and reject parts the ingest ledger lists that are missing from the lake (readers fail on them; berserkr ingest reads their raw objects again), touching none of them',
     )
     .addOption(commonOptions.lake())
     .addOption(commonOptions.config())
@@ -48,7 +69,7 @@ export function registerGc(program: Command): void {
         o,
         async (ctx) => {
           const { gcStep } = require('../../pipeline/gc') as typeof import('../../pipeline/gc');
-          return gcResult(await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan }));
+          return gcResult(await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan, checkParts: true }));
         },
         'wait',
       );

@@ -14,7 +14,7 @@ import { BaselineFallbacks } from './fallbacks';
 import { IngestParts } from './ingest-parts';
 import { checkLakeLayout, lakeDatasets } from './layout';
 import { LatestExport } from './latest';
-import { IngestLedger } from './ledger';
+import { IngestLedger, type LedgerEntry } from './ledger';
 import { PipelineLock } from './lock';
 import { Models } from './models';
 import { Reports } from './reports';
@@ -109,6 +109,26 @@ export class Catalog {
   /** `<lake uri>/<key>`, for a key the catalog handed out (e.g. one listed in a run record). */
   uri(key: string): string {
     return objectUri(this.store, key);
+  }
+
+  /**
+   * The clean and reject parts that ledger entries list and the lake does not hold
+   * (deleted or lost since they were published, so that reading them fails):
+   * {@link IngestParts.missing} of each kind, one keys-only listing each.
+   * @param objects ledger entries by raw key.
+   * @param rawPrefix a prefix of every raw key of `objects` (`''`, the default, always is), which narrows the listings.
+   * @returns the raw keys with a part missing, in the order of `objects`, each with its missing parts (lake keys), clean before rejects.
+   * @throws store errors of the listings, unchanged.
+   * @example await catalog.missingParts(ledger.objects) // Map { '2011-05.csv.lzo' => ['clean/online-retail/2011-05.csv.lzo/a1/part-00000.parquet'] }
+   */
+  async missingParts(objects: Readonly<Record<string, LedgerEntry>>, rawPrefix = ''): Promise<Map<string, string[]>> {
+    const [clean, rejects] = await Promise.all([this.clean.missing(objects, rawPrefix), this.rejects.missing(objects, rawPrefix)]);
+    const missing = new Map<string, string[]>();
+    for (const rawKey of Object.keys(objects)) {
+      const parts = [...(clean.get(rawKey) ?? []), ...(rejects.get(rawKey) ?? [])];
+      if (parts.length > 0) missing.set(rawKey, parts);
+    }
+    return missing;
   }
 
   /**

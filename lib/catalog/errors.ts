@@ -115,6 +115,12 @@ export class MixedConfigurationError extends DatasetError {
   }
 }
 
+/** How ingest repairs the parts the ledger lists that are gone from the lake. */
+const INGEST_AGAIN = 'run berserkr ingest again: it re-reads the raw objects whose parts are missing';
+
+/** What to do about parts the ledger lists that are gone from the lake, as {@link IngestPartError} and `berserkr gc` say it. */
+export const MISSING_PARTS_REMEDY = `${INGEST_AGAIN}; if the raw object itself is gone, berserkr ingest --forget-missing drops it from the lake instead`;
+
 /**
  * A clean or reject part that the ledger lists and that cannot be read: `missing` from the
  * lake (deleted or lost), or `unreadable` (truncated, damaged: not a Parquet file that
@@ -146,11 +152,10 @@ export class IngestPartError extends DatasetError {
     detail?: string,
   ) {
     const part = `${kind === 'clean' ? 'clean' : 'reject'} part of raw object ${JSON.stringify(rawKey)}`;
-    const again = 'run berserkr ingest again: it re-reads the raw objects whose parts are missing';
     super(
       problem === 'missing'
-        ? `missing ${part}: object not found: ${uri} (listed by the ledger ${ledgerUri}); ${again}; if the raw object itself is gone, berserkr ingest --forget-missing drops it from the lake instead`
-        : `${part} cannot be read: ${uri} is not a readable Parquet file: ${detail ?? 'unknown error'} (listed by the ledger ${ledgerUri}); delete it and ${again}`,
+        ? `missing ${part}: object not found: ${uri} (listed by the ledger ${ledgerUri}); ${MISSING_PARTS_REMEDY}`
+        : `${part} cannot be read: ${uri} is not a readable Parquet file: ${detail ?? 'unknown error'} (listed by the ledger ${ledgerUri}); delete it and ${INGEST_AGAIN}`,
       uri,
     );
     this.name = 'IngestPartError';

@@ -7,7 +7,7 @@ export type { BacktestRecord } from './backtests';
 export type { BlendRecord } from './blends';
 export type { Champion } from './champion';
 export { Catalog } from './catalog';
-export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, IngestPartError, LakeLayoutError, MixedConfigurationError, NotInLakeError } from './errors';
+export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, IngestPartError, LakeLayoutError, MISSING_PARTS_REMEDY, MixedConfigurationError, NotInLakeError } from './errors';
 export { CANONICAL_FORMAT, EXPORT_FORMATS, exportFormats } from './export-formats';
 export type { ExportFormat } from './export-formats';
 export type { ExportFile, ExportMetadata } from './exports';

@@ -79,7 +79,7 @@ describe('leftovers of killed runs', () => {
 
     const r = await runCli(['--log-format', 'json', 'gc', '--lake', lake, '--config', RETAIL_CONFIG], ENV);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('runs finished as killed or unknown: 1\ntemp files removed: 2\nuncommitted scoring runs removed: 1\nunreadable run records skipped: 0\nlatest export re-copied from run: none\n');
+    expect(r.stdout).toBe('runs finished as killed or unknown: 1\ntemp files removed: 2\nuncommitted scoring runs removed: 1\nunreadable run records skipped: 0\nlatest export re-copied from run: none\nparts the ledger lists that are missing from the lake: 0\n');
     const after = records(lake);
     expect(after[killedId].status).toBe('killed');
     expect(after[killedId].errors).toEqual([{ step: null, name: 'RunAbandonedError', message: expect.stringMatching(new RegExp(`^the run never finished: pid ${child.pid} on ${hostname()} is gone$`)) }]);

@@ -2,12 +2,13 @@
  * A clean or reject part gone from a folder lake (deleted by hand, lost): `ingest`
  * reads its raw object again although the object is unchanged, says which and why,
  * and the lake is whole again. A reader (`train`) that meets a missing or damaged
- * clean part names it and says what to do, and doing it repairs the lake.
+ * clean part names it and says what to do, and doing it repairs the lake. `gc`
+ * reports missing parts with what to do, and leaves them to `ingest`.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalog } from '../../lib/catalog';
+import { Catalog, MISSING_PARTS_REMEDY } from '../../lib/catalog';
 import { FileStore } from '../../lib/store/file';
 import { jsonLogs, RETAIL_CONFIG, RETAIL_RAW, runCli } from '../helpers/cli';
 
@@ -85,5 +86,36 @@ describe('a part gone from the lake', () => {
     rmSync(join(lake, damaged));
     expect(JSON.parse((await ingest()).stdout)).toMatchObject({ ingested: ['2011-02.csv.lzo'], partsMissing: [{ object: '2011-02.csv.lzo', parts: [damaged] }] });
     expect(await rows()).toBe(all);
+  });
+
+  test('gc reports a missing part with its raw object and what to do, exits 0, and leaves the part to ingest', async () => {
+    const gc = (...flags: string[]) => runCli(['--log-format', 'json', ...flags, 'gc', '--lake', lake, '--config', RETAIL_CONFIG], { BERSERKR_LOCK_SETTLE: '100ms' });
+    const ledgerFile = join(lake, 'ledger', 'online-retail.json');
+    const gone = ledger()['2011-12.csv.lzo'].clean[0];
+    rmSync(join(lake, gone));
+    const before = readFileSync(ledgerFile, 'utf8');
+
+    const text = await gc();
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(
+      'runs finished as killed or unknown: 0\ntemp files removed: 0\nuncommitted scoring runs removed: 0\nunreadable run records skipped: 0\nlatest export re-copied from run: none\n'
+        + `parts the ledger lists that are missing from the lake: 1 (of 1 raw object)\n  file://${lake}/${gone} (raw object 2011-12.csv.lzo)\n  ${MISSING_PARTS_REMEDY}\n`,
+    );
+    const warning = jsonLogs(text.stderr).find((l) => l.level === 'warn' && l.stage === 'gc');
+    expect(warning).toMatchObject({ partsMissing: 1, objects: 1, first: [{ part: `file://${lake}/${gone}`, object: '2011-12.csv.lzo' }] });
+    expect(warning?.msg).toBe(
+      `1 part(s) of 1 raw object(s) that the ledger file://${lake}/ledger/online-retail.json lists are missing from the lake, so reading them fails `
+        + `(file://${lake}/${gone} of raw object 2011-12.csv.lzo): ${MISSING_PARTS_REMEDY}`,
+    );
+
+    const json = await gc('--output', 'json');
+    expect(json.code).toBe(0);
+    const summary = JSON.parse(json.stdout);
+    expect(summary).toMatchObject({ status: 'ok', exitCode: 0, partsMissing: { count: 1, objects: 1, first: [{ part: `file://${lake}/${gone}`, object: '2011-12.csv.lzo' }], remedy: MISSING_PARTS_REMEDY } });
+    expect(JSON.parse(readFileSync(join(lake, 'runs', 'online-retail', `${summary.runId}.json`), 'utf8')).rows['gc.parts_missing']).toBe(1);
+    expect([existsSync(join(lake, gone)), readFileSync(ledgerFile, 'utf8')]).toEqual([false, before]);
+
+    expect(JSON.parse((await ingest()).stdout)).toMatchObject({ ingested: ['2011-12.csv.lzo'], partsMissing: [{ object: '2011-12.csv.lzo', parts: [gone] }] });
+    expect(JSON.parse((await gc('--output', 'json')).stdout).partsMissing).toEqual({ count: 0, objects: 0, first: [], remedy: null });
   });
 });
