@@ -19,7 +19,7 @@ import type { DatasetFormatError } from './catalog/errors';
 import type { RunRecord, RunRecords } from './catalog/run-records';
 import { processAlive } from './lock';
 
-/** How {@link finishAbandonedRuns} decides. */
+/** How {@link findAbandonedRuns} decides. */
 export interface AbandonedRunOptions {
   /** Run id of the caller: its own record is never touched. */
   self: string;
@@ -57,19 +57,22 @@ function abandonment(record: RunRecord, options: AbandonedRunOptions, now: numbe
   return undefined;
 }
 
+/** A `running` record found over, and why: what {@link finishRuns} finishes. */
+export interface Abandonment extends Pick<AbandonedRun, 'status' | 'reason'> {
+  record: RunRecord;
+}
+
 /**
- * Finds the `running` records of the lake that are over (module notes) and
- * rewrites each with status `killed` or `unknown`, no finish time, and an error
- * `RunAbandonedError` saying why; the rest of each record is kept.
+ * Finds the `running` records of the lake that are over (module notes), writing nothing.
  * Reads every run record of `runs` (one GET each); one it cannot read as a run
  * record is skipped, and returned.
- * @returns the runs finished, oldest first, the `running` records left alone (they may still run),
+ * @returns the records over, oldest first, with why; the `running` records left alone (they may still run);
  *   and the errors of the records skipped, each naming its object.
  * @throws store errors unchanged.
  */
-export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
+export async function findAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ abandoned: Abandonment[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
   const now = (options.now ?? Date.now)();
-  const finished: AbandonedRun[] = [];
+  const abandoned: Abandonment[] = [];
   const live: RunRecord[] = [];
   const unreadable: DatasetFormatError[] = [];
   for (const runId of (await runs.list()).reverse()) {
@@ -82,13 +85,37 @@ export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRu
     const { record } = loaded;
     if (record.status !== 'running') continue;
     const over = abandonment(record, options, now);
-    if (over === undefined) {
-      live.push(record);
-      continue;
-    }
-    const closed: RunRecord = { ...record, status: over.status, errors: [...record.errors, { step: null, name: 'RunAbandonedError', message: `the run never finished: ${over.reason}` }] };
-    await runs.save(closed);
-    finished.push({ runId, command: record.command, ...over });
+    if (over === undefined) live.push(record);
+    else abandoned.push({ record, ...over });
   }
-  return { finished, live, unreadable };
+  return { abandoned, live, unreadable };
+}
+
+/**
+ * Rewrites each record of `abandoned` with its status `killed` or `unknown`, no finish
+ * time, and an error `RunAbandonedError` saying why; the rest of each record is kept.
+ * @param abandoned records found over by {@link findAbandonedRuns}.
+ * @returns the runs finished, in the order given.
+ * @throws store errors unchanged (the records rewritten until then stay so).
+ */
+export async function finishRuns(runs: RunRecords, abandoned: readonly Abandonment[]): Promise<AbandonedRun[]> {
+  const finished: AbandonedRun[] = [];
+  for (const { record, status, reason } of abandoned) {
+    const closed: RunRecord = { ...record, status, errors: [...record.errors, { step: null, name: 'RunAbandonedError', message: `the run never finished: ${reason}` }] };
+    await runs.save(closed);
+    finished.push({ runId: record.runId, command: record.command, status, reason });
+  }
+  return finished;
+}
+
+/**
+ * Finds the `running` records of the lake that are over ({@link findAbandonedRuns}) and
+ * finishes them ({@link finishRuns}).
+ * @returns the runs finished, oldest first, the `running` records left alone (they may still run),
+ *   and the errors of the records skipped, each naming its object.
+ * @throws store errors unchanged.
+ */
+export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
+  const { abandoned, live, unreadable } = await findAbandonedRuns(runs, options);
+  return { finished: await finishRuns(runs, abandoned), live, unreadable };
 }

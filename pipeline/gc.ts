@@ -7,12 +7,16 @@
  * operator's age), and copies of the latest export left mixed by a failed commit, each of the command's data
  * set only (`Catalog.prefixes`). Each action is logged and counted in the run record. `berserkr gc`
  * also reports the parts the ingest ledger lists that are gone from the lake, which it leaves to
- * `berserkr ingest` to repair.
+ * `berserkr ingest` to repair; `berserkr gc --run <id>` removes the leftovers of that one uncommitted
+ * scoring run instead ({@link gcRunStep}).
  */
-import { finishAbandonedRuns } from '../lib/abandoned-runs';
-import { MISSING_PARTS_REMEDY } from '../lib/catalog/errors';
+import { type AbandonedRun, type AbandonedRunOptions, findAbandonedRuns, finishAbandonedRuns, finishRuns } from '../lib/abandoned-runs';
+import { type DatasetFormatError, MISSING_PARTS_REMEDY } from '../lib/catalog/errors';
+import type { RunRecord } from '../lib/catalog/run-records';
+import { assertRunId } from '../lib/catalog/run-id';
 import { FileStore } from '../lib/store/file';
-import { removeUncommittedRuns } from '../scoring/leftovers';
+import { RunIdRefusedError } from '../scoring/errors';
+import { type RemovedRun, removeRun, removeUncommittedRuns, uncommittedRun } from '../scoring/leftovers';
 import type { StageContext } from '../lib/stage-context';
 
 /** Options of {@link gcStep}. */
@@ -78,27 +82,103 @@ export interface GcResult {
  *   with `checkParts`, DatasetFormatError for an unreadable ledger (after the clean-up).
  */
 export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
-  const log = ctx.log.child({ stage: 'gc' });
   const now = (options.now ?? Date.now)();
   const { catalog } = ctx;
-  const { finished, live, unreadable } = await finishAbandonedRuns(catalog.runs, { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now });
-  for (const e of unreadable) log.warn({ record: e.uri }, `skipped an unreadable run record: ${e.message}`);
-  for (const r of finished) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
+  const { finished, live, unreadable } = await finishAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now));
+  report(ctx, { unreadable, finished });
   const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
-  for (const key of tempFiles) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
-  // A live run may write under its own id or, for a shard, under the shared --run-id it was given.
-  const keep = new Set([ctx.run.runId, ...live.flatMap((r) => [r.runId, ...(typeof r.params.runId === 'string' ? [r.params.runId] : [])])]);
+  report(ctx, { tempFiles });
+  const keep = new Set([ctx.run.runId, ...live.flatMap(writesUnder)]);
   const removed = await removeUncommittedRuns(
     catalog,
     now - options.olderThanMs,
     (runId) => keep.has(runId),
     options.runsOlderThanMs === undefined ? undefined : now - options.runsOlderThanMs,
   );
-  for (const r of removed) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
-  for (const [name, n] of [['gc.abandoned_runs', finished.length], ['gc.temp_files', tempFiles.length], ['gc.uncommitted_runs', removed.length]] as const) if (n > 0) ctx.run.count(name, n);
+  report(ctx, { removed });
   const latestResynced = await resyncLatest(ctx);
   const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
   return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), unreadableRecords: unreadable.map((e) => e.uri), latestResynced, partsMissing };
+}
+
+/** What {@link gcRunStep} did. */
+export interface GcRunResult {
+  /** The scoring run removed. */
+  run: string;
+  /** Its objects removed, in key order. */
+  objects: string[];
+  /** Its runs (its own, its shards') finished as `killed` or `unknown`. */
+  abandonedRuns: string[];
+  /** Temp files removed from its folders, relative to the lake root. */
+  tempFiles: string[];
+  /** Run records that could not be read (not JSON, or not a run record), skipped: their URIs. */
+  unreadableRecords: string[];
+}
+
+/**
+ * Removes the leftovers of the one uncommitted scoring run `runId` (`berserkr gc --run`), and nothing
+ * else: what {@link gcStep} removes of an abandoned run, its objects under `exports/<data set>/<run-id>/`
+ * and `scores/<data set>/<run-id>/` and the temp files there untouched for longer than `olderThanMs`, and
+ * finishes its `running` records (its own and those of the shards given it as `--run-id`) that are over by
+ * the rules of `lib/abandoned-runs.ts`. A sharded run with a finished shard is removed too: naming it says
+ * its other shards are not to be waited for. Every check is made before anything is written.
+ * @param runId the run's id, `YYYYMMDDTHHMMSSZ-<6 hex>`.
+ * @throws InvalidRunIdError quoting a malformed `runId`; RunIdRefusedError quoting it when the data set
+ *   holds no object of it or it is committed (`uncommittedRun`), when a record of it is `running` and not over,
+ *   or when an object of it was written within `olderThanMs` (it may still be running); store errors unchanged.
+ */
+export async function gcRunStep(ctx: StageContext, runId: string, options: Omit<GcOptions, 'checkParts'>): Promise<GcRunResult> {
+  assertRunId(runId);
+  const now = (options.now ?? Date.now)();
+  const { catalog } = ctx;
+  const objects = await uncommittedRun(catalog, runId);
+  const { abandoned, live, unreadable } = await findAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now));
+  const running = live.find((r) => writesUnder(r).includes(runId));
+  if (running !== undefined) {
+    const owner = running.process === undefined ? 'an unknown process' : `pid ${running.process.pid} on ${running.process.host}`;
+    throw new RunIdRefusedError(
+      `run ${runId} may still be running: the record ${catalog.runs.uri(running.runId)} of \`${running.command}\` (${owner}, started ${running.startedAt}) is "running" and gc cannot tell that it is over; `
+        + 'wait for it to end, or, when its process is gone on another host, add --runs-older-than <age>',
+    );
+  }
+  const newest = objects.reduce((a, b) => (b.lastModified > a.lastModified ? b : a));
+  if (newest.lastModified >= now - options.olderThanMs) {
+    const [at, after] = [newest.lastModified, newest.lastModified + options.olderThanMs].map((ms) => new Date(ms).toISOString());
+    throw new RunIdRefusedError(
+      `run ${runId} was written to at ${at} (${catalog.uri(newest.key)}), within the lock lease of ${Math.round(options.olderThanMs / 1000)} s (BERSERKR_LOCK_LEASE): it may still be running; try again after ${after}`,
+    );
+  }
+  report(ctx, { unreadable });
+  const finished = await finishRuns(catalog.runs, abandoned.filter((a) => writesUnder(a.record).includes(runId)));
+  report(ctx, { finished });
+  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.scoringRuns.folders(runId)) : [];
+  report(ctx, { tempFiles });
+  const removed = await removeRun(catalog, runId, objects);
+  report(ctx, { removed: [removed] });
+  return { run: runId, objects: removed.keys, abandonedRuns: finished.map((r) => r.runId), tempFiles, unreadableRecords: unreadable.map((e) => e.uri) };
+}
+
+/** How {@link gcStep} and {@link gcRunStep} tell the `running` records that are over. */
+function abandonedRunOptions(ctx: StageContext, options: Omit<GcOptions, 'checkParts'>, now: number): AbandonedRunOptions {
+  return { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now };
+}
+
+/** The scoring runs a run may write under: its own id and, for a shard, the shared `--run-id` it was given. */
+function writesUnder(record: RunRecord): string[] {
+  return [record.runId, ...(typeof record.params.runId === 'string' ? [record.params.runId] : [])];
+}
+
+/** Logs what gc skipped, finished and removed, one line each, and counts it in the run record (`gc.abandoned_runs`, `gc.temp_files`, `gc.uncommitted_runs`). */
+function report(ctx: StageContext, done: { unreadable?: DatasetFormatError[]; finished?: AbandonedRun[]; tempFiles?: string[]; removed?: RemovedRun[] }): void {
+  const log = ctx.log.child({ stage: 'gc' });
+  const { catalog } = ctx;
+  for (const e of done.unreadable ?? []) log.warn({ record: e.uri }, `skipped an unreadable run record: ${e.message}`);
+  for (const r of done.finished ?? []) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
+  for (const key of done.tempFiles ?? []) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
+  for (const r of done.removed ?? []) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
+  for (const [name, items] of [['gc.abandoned_runs', done.finished], ['gc.temp_files', done.tempFiles], ['gc.uncommitted_runs', done.removed]] as const) {
+    if (items !== undefined && items.length > 0) ctx.run.count(name, items.length);
+  }
 }
 
 /**

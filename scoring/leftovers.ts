@@ -6,9 +6,11 @@
  * that no run can still be writing them. A sharded run that holds the marker of
  * a finished shard may be waiting for its other shards (a Job running fewer at
  * once than it has, or a shard retried later): it is kept until an older age
- * the operator gives.
+ * the operator gives. The operator may also name one run to remove (`berserkr gc --run`).
  */
 import type { Catalog } from '../lib/catalog';
+import type { ObjectInfo } from '../lib/store/store';
+import { RunIdRefusedError } from './errors';
 
 /** An uncommitted scoring run whose objects were removed. */
 export interface RemovedRun {
@@ -39,9 +41,37 @@ export async function removeUncommittedRuns(catalog: Catalog, before: number, ke
     const sharded = objects.some((o) => (catalog.shards.markerShard(runId, o.key)?.count ?? 1) > 1);
     const cutoff = sharded ? shardedBefore : before;
     if (cutoff === undefined || objects.some((o) => o.lastModified >= cutoff)) continue;
-    const keys = objects.map((o) => o.key).sort();
-    for (const key of keys) await runs.delete(key);
-    removed.push({ runId, keys });
+    removed.push(await removeRun(catalog, runId, objects));
   }
   return removed;
+}
+
+/**
+ * The objects of scoring run `runId`, uncommitted, for the operator to remove it by name:
+ * one keys-only listing of each of its folders (`ScoringRunObjects.ofRun`).
+ * @throws RunIdRefusedError quoting the run id when the data set's folders hold no object of
+ *   it, or when it is committed (a published export is never removed); store errors unchanged.
+ */
+export async function uncommittedRun(catalog: Catalog, runId: string): Promise<ObjectInfo[]> {
+  const runs = catalog.scoringRuns;
+  const objects = await runs.ofRun(runId);
+  if (objects.length === 0) {
+    const folders = runs.folders(runId).map((folder) => catalog.uri(folder)).join(' and ');
+    throw new RunIdRefusedError(`no scoring run ${runId} in data set ${JSON.stringify(catalog.dataset)}: nothing under ${folders} (berserkr runs lists the data set's runs)`);
+  }
+  if (runs.isCommitted(runId, objects)) {
+    throw new RunIdRefusedError(`run ${runId} is committed (${catalog.exports.metadataUri(runId)}): only an uncommitted scoring run is removed, never a published export`);
+  }
+  return objects;
+}
+
+/**
+ * Deletes `objects`, those of scoring run `runId` (from `ScoringRunObjects`), in key order.
+ * @returns the run and the keys removed.
+ * @throws store errors unchanged (objects removed until then stay removed).
+ */
+export async function removeRun(catalog: Catalog, runId: string, objects: readonly ObjectInfo[]): Promise<RemovedRun> {
+  const keys = objects.map((o) => o.key).sort();
+  for (const key of keys) await catalog.scoringRuns.delete(key);
+  return { runId, keys };
 }

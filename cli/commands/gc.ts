@@ -1,9 +1,13 @@
-/** `berserkr gc`: the clean-up every pipeline run starts with, on demand, and for runs of other hosts by age. */
+/**
+ * `berserkr gc`: the clean-up every pipeline run starts with, on demand, and for runs of other hosts
+ * by age; `gc --run <id>`: the leftovers of one uncommitted scoring run, and nothing else.
+ */
 import { Command, Option } from 'commander';
-import type { GcResult, MissingParts } from '../../pipeline/gc';
+import type { GcResult, GcRunResult, MissingParts } from '../../pipeline/gc';
 import type { DataCommandOptions } from '../command';
 import type { CommandResult } from '../output';
 import { commonOptions, parseDurationOption } from '../options';
+import { runIdOption } from './score';
 
 /**
  * What `gc` reports of its clean-up: the runs it finished as killed or unknown,
@@ -41,6 +45,20 @@ function missingPartsText(m: MissingParts): string {
   return head + m.first.map((p) => `  ${p.part} (raw object ${p.object})\n`).join('') + more + `  ${m.remedy}\n`;
 }
 
+/**
+ * What `gc --run <id>` reports: the run removed and how many of its objects, its runs finished as
+ * killed or unknown, the temp files removed from its folders, and the URIs of the run records
+ * skipped as unreadable; in the text one line each.
+ */
+export function gcRunResult(r: GcRunResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
+  return {
+    summary: { run: r.run, objects: r.objects.length, abandonedRuns: r.abandonedRuns, tempFiles: r.tempFiles, unreadableRecords: r.unreadableRecords },
+    text:
+      `uncommitted scoring run removed: ${r.run} (${r.objects.length} objects)\nruns finished as killed or unknown: ${r.abandonedRuns.length}\n`
+      + `temp files removed: ${r.tempFiles.length}\nunreadable run records skipped: ${r.unreadableRecords.length}\n`,
+  };
+}
+
 /** Registers `gc` on `program`. */
 export function registerGc(program: Command): void {
   program
@@ -61,15 +79,25 @@ export function registerGc(program: Command): void {
       )
         .argParser(parseDurationOption),
     )
+    .addOption(
+      runIdOption(
+        'only remove the leftovers of this uncommitted scoring run, sharded or not: its objects under exports/<data set>/<id>/ and scores/<data set>/<id>/, '
+          + 'the temp files there, and its "running" records that are over; nothing else. Refused (exit 2) for an id that is malformed, of no scoring run of the data set, '
+          + 'committed, or of a run that may still be running (a "running" record of it not over, which --runs-older-than can make over, or an object of it written within the lock lease)',
+        '--run <id>',
+      ),
+    )
     .action(async (_opts, cmd: Command) => {
-      const o = cmd.optsWithGlobals<DataCommandOptions & { runsOlderThan?: number }>();
+      const o = cmd.optsWithGlobals<DataCommandOptions & { runsOlderThan?: number; run?: string }>();
       const { LOCKED_COMMANDS, lockSettings, runCommand } = require('../command') as typeof import('../command');
       await runCommand(
         'gc',
         o,
         async (ctx) => {
-          const { gcStep } = require('../../pipeline/gc') as typeof import('../../pipeline/gc');
-          return gcResult(await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan, checkParts: true }));
+          const { gcRunStep, gcStep } = require('../../pipeline/gc') as typeof import('../../pipeline/gc');
+          const options = { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true, runsOlderThanMs: o.runsOlderThan };
+          if (o.run !== undefined) return gcRunResult(await gcRunStep(ctx, o.run, options));
+          return gcResult(await gcStep(ctx, { ...options, checkParts: true }));
         },
         'wait',
       );

@@ -38,7 +38,22 @@ export class ScoringRunObjects {
     return byRun;
   }
 
-  /** Whether run `runId` is committed: `objects` (its objects, from {@link byRun}) hold its sidecar. */
+  /** The folders of run `runId`: `exports/<data set>/<run-id>/` and `scores/<data set>/<run-id>/`. */
+  folders(runId: string): string[] {
+    return [this.runExports.prefix(runId), this.scores.prefix(runId)];
+  }
+
+  /**
+   * Every object of run `runId` (in its {@link folders}), as {@link byRun} groups them: exports' objects
+   * first, each in key order. Keys and times only (`etags: false`): a folder store reads no file.
+   */
+  async ofRun(runId: string): Promise<ObjectInfo[]> {
+    const objects: ObjectInfo[] = [];
+    for (const folder of this.folders(runId)) objects.push(...(await this.store.list(folder, { etags: false })));
+    return objects;
+  }
+
+  /** Whether run `runId` is committed: `objects` (its objects, from {@link byRun} or {@link ofRun}) hold its sidecar. */
   isCommitted(runId: string, objects: readonly ObjectInfo[]): boolean {
     const sidecar = this.runExports.metadataKey(runId);
     return objects.some((o) => o.key === sidecar);

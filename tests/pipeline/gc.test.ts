@@ -1,9 +1,14 @@
 /**
  * pipeline/gc.ts: the copies of the latest export left mixed by a failed commit are re-synced to
- * the pointer; the parts the ingest ledger lists that the lake does not hold are reported, untouched.
+ * the pointer; the parts the ingest ledger lists that the lake does not hold are reported, untouched;
+ * one uncommitted scoring run named by the operator is removed, and nothing else, or refused.
  */
-import { Catalog, type ExportMetadata, type LedgerEntry, MISSING_PARTS_REMEDY } from '../../lib/catalog';
-import { gcStep, MISSING_PARTS_SHOWN } from '../../pipeline/gc';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { Catalog, type ExportMetadata, InvalidRunIdError, type LedgerEntry, MISSING_PARTS_REMEDY, type RunRecord } from '../../lib/catalog';
+import { RunRecorder } from '../../lib/runs';
+import { gcRunStep, gcStep, MISSING_PARTS_SHOWN } from '../../pipeline/gc';
+import { RunIdRefusedError } from '../../scoring/errors';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
 
@@ -122,5 +127,100 @@ describe('gcStep and the parts the ledger lists that the lake does not hold', ()
     expect((await gcStep(retailContext(new MemoryStore(), 'gc'), options)).partsMissing).toEqual(none);
     await lake.delete(new Catalog(lake, 'online-retail').clean.partKey('2011-05.csv.lzo', 'a1', 0));
     expect((await gcStep(retailContext(lake, 'gc'), { ...options, checkParts: false })).partsMissing).toBeUndefined();
+  });
+});
+
+describe('gcRunStep: the leftovers of one uncommitted scoring run the operator names', () => {
+  const RUN = '20111111T000000Z-cccccc';
+  const OTHER = '20111112T000000Z-dddddd';
+  const HOUR = 3_600_000;
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: kill(pid, 0) fails with ESRCH
+  /** Lease 2 minutes; the objects of the lake, written now, are an hour old by this clock. */
+  const options = { olderThanMs: 120_000, lockedCommands: new Set(['run']), lockHeld: true, now: () => Date.now() + HOUR };
+  const RUN_KEYS = [
+    `exports/online-retail/${RUN}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${RUN}/shards/shard-0-of-2.parquet`, `scores/online-retail/${RUN}/shard-0-of-2/part-00000.parquet`,
+  ];
+  const contents = (lake: MemoryStore): [string, string][] => [...lake.objects].map(([key, o]) => [key, Buffer.from(o.bytes).toString('base64')]);
+
+  /** Writes a `running` record of `command` by process `pid` on `host`, started an hour before now, scoring under `runId` when given. */
+  async function running(catalog: Catalog, suffix: string, command: string, host: string, pid: number, runId?: string): Promise<RunRecord> {
+    const recorder = new RunRecorder({ command, params: runId === undefined ? {} : { runId }, code: { version: '0.1.0', commit: null, dirty: null }, suffix, now: () => Date.now() - HOUR });
+    const record: RunRecord = { ...recorder.snapshot('running'), process: { host, pid } };
+    await catalog.runs.save(record);
+    return record;
+  }
+
+  /**
+   * A lake holding shard 0 of 2 of RUN (which gc alone keeps: it may wait for shard 1), the uncommitted
+   * OTHER (which gc alone removes) and a committed export, each written now.
+   */
+  async function lake(): Promise<{ lake: MemoryStore; ctx: ReturnType<typeof context> }> {
+    const store = new MemoryStore();
+    const ctx = context(store);
+    for (const key of [...RUN_KEYS, `scores/online-retail/${OTHER}/shard-0-of-1/part-00000.parquet`]) await store.put(key, 'x');
+    await commit(ctx.catalog, OLD, 'csv\n');
+    return { lake: store, ctx };
+  }
+
+  it("removes the run's objects, sharded or not, finishes its records that are over, and leaves everything else as it is", async () => {
+    const { lake: store, ctx } = await lake();
+    const shard = await running(ctx.catalog, 'aaaaa1', 'score', hostname(), dead, RUN);
+    const otherKilled = await running(ctx.catalog, 'aaaaa2', 'score', hostname(), dead, OTHER);
+    const others = contents(store).filter(([key]) => !RUN_KEYS.includes(key) && key !== ctx.catalog.runs.key(shard.runId));
+
+    const r = await gcRunStep(ctx, RUN, options);
+    expect(r).toEqual({ run: RUN, objects: RUN_KEYS, abandonedRuns: [shard.runId], tempFiles: [], unreadableRecords: [] });
+    expect(contents(store).filter(([key]) => key !== ctx.catalog.runs.key(shard.runId))).toEqual(others);
+    expect((await ctx.catalog.runs.load(shard.runId)).status).toBe('killed');
+    expect((await ctx.catalog.runs.load(otherKilled.runId)).status).toBe('running');
+    expect(ctx.run.snapshot().rows).toEqual({ 'gc.abandoned_runs': 1, 'gc.uncommitted_runs': 1 });
+  });
+
+  it.each([
+    ['of no scoring run of the data set', '20111113T000000Z-eeeeee', `no scoring run 20111113T000000Z-eeeeee in data set "online-retail": nothing under memory://test/exports/online-retail/20111113T000000Z-eeeeee/ and memory://test/scores/online-retail/20111113T000000Z-eeeeee/`],
+    ['committed', OLD, `run ${OLD} is committed (memory://test/exports/online-retail/${OLD}/_metadata.json): only an uncommitted scoring run is removed, never a published export`],
+  ])('refuses, writing nothing, a run id %s', async (_what, runId, message) => {
+    const { lake: store, ctx } = await lake();
+    const before = [contents(store), store.puts.length];
+    const error = await gcRunStep(ctx, runId, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunIdRefusedError);
+    expect((error as Error).message).toContain(message);
+    expect([contents(store), store.puts.length]).toEqual(before);
+  });
+
+  it('refuses a malformed run id, quoting it', async () => {
+    const { ctx } = await lake();
+    await expect(gcRunStep(ctx, `${RUN}/`, options)).rejects.toThrow(new InvalidRunIdError(`${RUN}/`));
+  });
+
+  it('refuses, writing nothing, a run that may still be running: a live shard of it, or an object written within the lease', async () => {
+    const { lake: store, ctx } = await lake();
+    const killed = await running(ctx.catalog, 'aaaaa1', 'score', hostname(), dead, RUN);
+    const alive = await running(ctx.catalog, 'aaaaa2', 'score', hostname(), process.pid, RUN);
+    const before = [contents(store), store.puts.length];
+    const live = await gcRunStep(ctx, RUN, options).catch((e: unknown) => e);
+    expect(live).toBeInstanceOf(RunIdRefusedError);
+    expect((live as Error).message).toBe(
+      `run ${RUN} may still be running: the record ${ctx.catalog.runs.uri(alive.runId)} of \`score\` (pid ${process.pid} on ${hostname()}, started ${alive.startedAt}) is "running" and gc cannot tell that it is over; `
+        + 'wait for it to end, or, when its process is gone on another host, add --runs-older-than <age>',
+    );
+    expect([contents(store), store.puts.length]).toEqual(before);
+    expect((await ctx.catalog.runs.load(killed.runId)).status).toBe('running');
+
+    await store.delete(ctx.catalog.runs.key(alive.runId));
+    const fresh = await gcRunStep(ctx, RUN, { ...options, now: Date.now }).catch((e: unknown) => e);
+    expect(fresh).toBeInstanceOf(RunIdRefusedError);
+    expect((fresh as Error).message).toMatch(new RegExp(`^run ${RUN} was written to at \\S+ \\(memory://test/(exports|scores)/online-retail/${RUN}/\\S+\\), within the lock lease of 120 s \\(BERSERKR_LOCK_LEASE\\): it may still be running; try again after \\S+$`));
+    expect((await ctx.catalog.runs.load(killed.runId)).status).toBe('running');
+    expect(RUN_KEYS.every((key) => store.objects.has(key))).toBe(true);
+  });
+
+  it('takes a shard of another host for over once it started longer ago than --runs-older-than', async () => {
+    const { lake: store, ctx } = await lake();
+    const elsewhere = await running(ctx.catalog, 'aaaaa1', 'score', 'host-b', 1, RUN);
+    await expect(gcRunStep(ctx, RUN, options)).rejects.toThrow(`run ${RUN} may still be running: the record ${ctx.catalog.runs.uri(elsewhere.runId)} of \`score\` (pid 1 on host-b`);
+    expect((await gcRunStep(ctx, RUN, { ...options, runsOlderThanMs: HOUR / 2 })).abandonedRuns).toEqual([elsewhere.runId]);
+    expect((await ctx.catalog.runs.load(elsewhere.runId)).status).toBe('unknown');
+    expect(RUN_KEYS.some((key) => store.objects.has(key))).toBe(false);
   });
 });
