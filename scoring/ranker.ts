@@ -12,13 +12,13 @@ import type { StageContext } from '../lib/stage-context';
 import { itemOrder, orderByCustomerId, rankPerCustomer, type TopK, topKPerCustomer } from '../ranking/topk';
 import { selectBackend } from '../training/backend';
 import { ForwardPool } from '../training/forward-pool';
-import { blendRows, parseBlendId } from '../training/blend';
-import { BASELINES, baselineScores, parseBaselineId } from '../training/fallback';
+import { blendRows } from '../training/blend';
+import { BASELINES, baselineScores } from '../training/fallback';
 import { modelLearntUntil } from '../training/promotion';
 import { loadModel } from '../training/registry';
+import { fallbackMismatch, loadScorerRecord } from '../training/scorer-records';
 import { customerRows } from '../ranking/ranges';
 import type { ModelManifest } from '../lib/catalog';
-import { DAY_MS } from '../lib/schema';
 import { ModelMismatchError } from './errors';
 import { scoreFeatureSetOn } from './score';
 import { defaultForwardThreads } from './settings';
@@ -74,9 +74,13 @@ async function recordInputs(ctx: StageContext, keys: string[]): Promise<void> {
  * @throws ModelMismatchError naming both times and what to do instead.
  */
 function checkLearntBefore(what: string, learntUntil: number, asOf: number): void {
-  if (!(learntUntil > asOf)) return;
+  if (learntUntil > asOf) throw learntAfterAsOf(what, learntUntil, asOf);
+}
+
+/** The error of {@link checkLearntBefore}: `what` learnt purchases up to `learntUntil`, after `asOf` (ms UTC). */
+function learntAfterAsOf(what: string, learntUntil: number, asOf: number): ModelMismatchError {
   const [until, at] = [new Date(learntUntil).toISOString(), new Date(asOf).toISOString()];
-  throw new ModelMismatchError(
+  return new ModelMismatchError(
     `${what} learnt purchases up to ${until}, after the as-of time ${at}: its scores at ${at} would carry what happened after it, and their evaluation would judge it on labels it learnt; `
       + `score at ${until} or later, or with a model trained at or before ${at} (berserkr train --as-of ${at}, then --model), or evaluate past as-of times with berserkr backtest`,
   );
@@ -116,17 +120,17 @@ async function checkModel(ctx: StageContext, modelId: string, manifest: ModelMan
  */
 export async function openRanker(ctx: StageContext, index: EventIndex, o: RankerOptions): Promise<Ranker> {
   const { customerIds, itemIds } = index.events;
-  const baseline = parseBaselineId(o.modelId);
-  if (baseline !== undefined) {
-    const fallback = await ctx.catalog.fallbacks.load(baseline);
-    const horizonDays = fallback.horizonDays ?? o.horizonDays;
-    if (horizonDays !== o.horizonDays) {
+  const scorer = await loadScorerRecord(ctx.catalog, o.modelId);
+  if (scorer.kind === 'baseline') {
+    const { baseline, fallback } = scorer;
+    const mismatch = fallbackMismatch(fallback, o);
+    if (mismatch?.reason === 'horizon') {
       throw new ModelMismatchError(
-        `baseline fallback ${baseline} gives the probability of a purchase within ${horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
-          + `score with --horizon ${horizonDays}, or train with --horizon ${o.horizonDays} first`,
+        `baseline fallback ${baseline} gives the probability of a purchase within ${mismatch.horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
+          + `score with --horizon ${mismatch.horizonDays}, or train with --horizon ${o.horizonDays} first`,
       );
     }
-    checkLearntBefore(`baseline fallback ${baseline}`, fallback.validationCutoff + horizonDays * DAY_MS, o.asOf);
+    if (mismatch?.reason === 'learntLater') throw learntAfterAsOf(`baseline fallback ${baseline}`, mismatch.learntUntil, mismatch.asOf);
     const lists = baselineScores(index, fallback, o.asOf, o.k);
     await recordInputs(ctx, [ctx.catalog.fallbacks.key(baseline)]);
     ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
@@ -151,12 +155,11 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
     };
     return { score: async (_fs, batch) => () => rank(batch), close: async () => undefined };
   }
-  const blendOf = parseBlendId(o.modelId);
-  const blend = blendOf === undefined ? undefined : await ctx.catalog.blends.load(blendOf);
+  const blend = scorer.kind === 'blend' ? scorer.blend : undefined;
   const blendLists = blend === undefined ? undefined : BASELINES[blend.baseline](index, o.asOf, blend.k);
   if (blend !== undefined) ctx.log.child({ stage: 'scoring' }).warn({ model: blend.modelId, baseline: blend.baseline, weight: blend.weight }, `scoring with the blend of model ${blend.modelId} and the ${blend.baseline} baseline (weight ${blend.weight} on the model): ${blend.reason}`);
   ctx.run.setBackend(await selectBackend());
-  const modelId = blendOf ?? o.modelId;
+  const { modelId } = scorer;
   const model = await loadModel(ctx.catalog, modelId);
   try {
     await checkModel(ctx, modelId, model.manifest, o);
@@ -164,7 +167,7 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
     model.model.dispose();
     throw error;
   }
-  await recordInputs(ctx, [ctx.catalog.models.key(modelId, 'manifest.json'), ...(blendOf === undefined ? [] : [ctx.catalog.blends.key(blendOf)])]);
+  await recordInputs(ctx, [ctx.catalog.models.key(modelId, 'manifest.json'), ...(blend === undefined ? [] : [ctx.catalog.blends.key(modelId)])]);
   ctx.run.input(ctx.catalog.store.uri, model.manifest.artefacts);
   const pool = await ForwardPool.open(model.model, model.preprocessing, model.vocab, { threads: o.threads ?? defaultForwardThreads() });
   const tieKey = itemOrder(itemIds);

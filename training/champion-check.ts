@@ -10,12 +10,10 @@
  */
 import { type Catalog, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard, type ModelManifest } from '../lib/catalog';
 import type { Logger } from '../lib/log';
-import { DAY_MS } from '../lib/schema';
-import { parseBlendId } from './blend';
 import { checkFeatureNames, FeatureMismatchError, TrainingInputError } from './errors';
-import { parseBaselineId } from './fallback';
 import { modelLearntUntil } from './promotion';
 import { type LoadedModel, loadModel } from './registry';
+import { fallbackMismatch, loadScorerRecord, type ScorerRecord } from './scorer-records';
 
 /** What the champion is to score with, and when. */
 export interface ScoreabilityOptions {
@@ -120,49 +118,31 @@ export async function modelScoreability(catalog: Catalog, modelId: string, o: Sc
  * Why what `champion` names cannot score, or undefined when it can: a model as
  * {@link modelScoreability}; a baseline fallback whose record is missing or damaged,
  * fitted for another horizon, or on labels after `o.asOf`; a blend whose record is
- * missing or damaged, or whose model cannot score. A model is judged by its records
- * (`checkModel`: card, manifest, the sizes of its files), without loading its weights.
+ * missing or damaged, or whose model cannot score. The records are read and the fallback
+ * judged as scoring reads and judges them (`scorer-records.ts`); a model is judged by its
+ * records (`checkModel`: card, manifest, the sizes of its files), without loading its weights.
  * @returns one clause naming it, e.g. `champion baseline:popularity cannot score: baseline fallback "popularity" not found: … does not exist`.
  * @throws as {@link modelScoreability}.
  */
 export async function championUnscoreable(catalog: Catalog, champion: Champion, o: ScoreabilityOptions): Promise<string | undefined> {
   const named = `champion ${champion.modelId}`;
-  const unreadable = (error: unknown): string => {
+  let scorer: ScorerRecord;
+  try {
+    scorer = await loadScorerRecord(catalog, champion.modelId);
+  } catch (error) {
     if (error instanceof DatasetNotFoundError || error instanceof DatasetFormatError || error instanceof TrainingInputError) return `${named} cannot score: ${error.message}`;
     throw error;
-  };
-  let baseline: ReturnType<typeof parseBaselineId>;
-  try {
-    baseline = parseBaselineId(champion.modelId);
-  } catch (error) {
-    return unreadable(error);
   }
-  if (baseline !== undefined) {
-    let fallback;
-    try {
-      fallback = await catalog.fallbacks.load(baseline);
-    } catch (error) {
-      return unreadable(error);
-    }
-    const horizonDays = fallback.horizonDays ?? o.horizonDays;
-    if (horizonDays !== o.horizonDays) return `${named} gives the probability of a purchase within ${horizonDays} days, not within the ${o.horizonDays} days of this training`;
-    const learnt = fallback.validationCutoff + horizonDays * DAY_MS;
-    if (o.asOf !== undefined && learnt > o.asOf) return `${named} was fitted on purchases up to ${iso(learnt)}, after the as-of time ${iso(o.asOf)}, so it cannot score at it`;
+  if (scorer.kind === 'baseline') {
+    const mismatch = fallbackMismatch(scorer.fallback, o);
+    if (mismatch?.reason === 'horizon') return `${named} gives the probability of a purchase within ${mismatch.horizonDays} days, not within the ${o.horizonDays} days of this training`;
+    if (mismatch?.reason === 'learntLater') return `${named} was fitted on purchases up to ${iso(mismatch.learntUntil)}, after the as-of time ${iso(mismatch.asOf)}, so it cannot score at it`;
     return undefined;
   }
-  const blendOf = parseBlendId(champion.modelId);
-  if (blendOf !== undefined) {
-    try {
-      await catalog.blends.load(blendOf);
-    } catch (error) {
-      return unreadable(error);
-    }
-  }
   // From the model's records: a scheduler's tick does not load weights to decide whether to retrain.
-  const modelId = blendOf ?? champion.modelId;
-  const model = await checkModel(catalog, modelId, o);
+  const model = await checkModel(catalog, scorer.modelId, o);
   if (model.scoreable) return undefined;
-  return blendOf === undefined ? `${named} ${model.why}` : `${named} cannot score: its model ${modelId} ${model.why}`;
+  return scorer.kind === 'model' ? `${named} ${model.why}` : `${named} cannot score: its model ${scorer.modelId} ${model.why}`;
 }
 
 /**

@@ -11,6 +11,7 @@ export { DatasetError, DatasetExistsError, DatasetFormatError, DatasetNotFoundEr
 export { CANONICAL_FORMAT, EXPORT_FORMATS, exportFormats } from './export-formats';
 export type { ExportFormat } from './export-formats';
 export type { ExportFile, ExportMetadata } from './exports';
+export type { BaselineFallbackRecord } from './fallbacks';
 export type { IngestParts } from './ingest-parts';
 export { checkLakeLayout, lakeDatasets, LEGACY_KEYS } from './layout';
 export { configurationGroups } from './ledger';
