@@ -26,11 +26,12 @@ export class ScoringRunObjects {
    * Every object in a run folder under `exports/<data set>/` or `scores/<data set>/`, by run id (folders
    * that are not run ids, such as `exports/<data set>/latest/`, and objects beside the
    * folders are left out); within a run, exports' objects first, each in key order.
+   * Keys and times only (`etags: false`): a folder store reads no file.
    */
   async byRun(): Promise<Map<string, ObjectInfo[]>> {
     const byRun = new Map<string, ObjectInfo[]>();
     for (const root of [this.runExports.root, this.scores.root]) {
-      for (const object of await this.store.list(root)) {
+      for (const object of await this.store.list(root, { etags: false })) {
         const runId = object.key.slice(root.length).split('/')[0];
         if (object.key.length > root.length + runId.length && RUN_ID_PATTERN.test(runId)) byRun.set(runId, [...(byRun.get(runId) ?? []), object]);
       }

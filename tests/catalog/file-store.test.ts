@@ -242,7 +242,11 @@ describe('catalog on a file store', () => {
     await catalog.exports.publishMetadata(metadata());
     await catalog.scores.save(other, { index: 0, count: 1 }, 0, scores(1));
     await catalog.latest.publish(RUN);
+    // Keys and times only: each folder is listed once, without hashing its files.
+    const list = jest.spyOn(store, 'list');
     const byRun = await catalog.scoringRuns.byRun();
+    expect(list.mock.calls).toEqual([['exports/online-retail/', { etags: false }], ['scores/online-retail/', { etags: false }]]);
+    list.mockRestore();
     expect([...byRun.keys()]).toEqual([RUN, other]);
     expect(byRun.get(RUN)!.map((o) => o.key)).toEqual([`exports/online-retail/${RUN}/_metadata.json`, `scores/online-retail/${RUN}/shard-0-of-1/part-00000.parquet`]);
     expect(catalog.scoringRuns.isCommitted(RUN, byRun.get(RUN)!)).toBe(true);
