@@ -49,7 +49,7 @@ import type { LockOwner, LockRecord, PipelineLock } from './catalog/lock';
 import type { RenewerData, RenewerMessage } from './lock-renewer';
 import { parseStoreUri } from './store/open';
 import { ConditionalWriteUnsupportedError } from './store/store';
-import { startWorker } from './worker';
+import { onWorkerMessage, startWorker } from './worker';
 
 /** Another owner holds an unexpired lease. */
 export class LockHeldError extends Error {
@@ -195,7 +195,7 @@ export class HeldLock {
     const worker = startWorker(join(__dirname, 'lock-renewer'), { workerData: data });
     worker.unref(); // a renewer never keeps the process alive
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.on('message', (message: RenewerMessage) => {
+    onWorkerMessage<RenewerMessage>(worker, (message) => {
       if (message.type === 'renewed') this.record = message.record;
       else if (message.type === 'lost') onLost(new LockLostError(this.uri, this.record.owner, message.holder));
       else onError(Object.assign(new Error(message.message), { name: message.name }));

@@ -172,13 +172,21 @@ function serializeError(error: unknown): unknown {
  * and the AWS SDK's notice about the Node version) through `log` as one `warn`
  * record each (`warning: { name, code }`, the message on one line), instead of
  * Node's plain-text lines on stderr, so JSON logs stay JSON. Replaces earlier
- * `warning` listeners (Node's printer among them).
+ * `warning` listeners (Node's printer among them). The warnings of worker threads
+ * arrive here too (`worker-warnings.ts`); a warning equal to one logged already
+ * (same name, code and message: each thread of a pool, or a thread and the main
+ * thread, emitting the same notice) is not logged again.
  * @param proc the process (tests pass an emitter of their own).
  */
 export function routeProcessWarnings(log: Logger, proc: Pick<NodeJS.EventEmitter, 'on' | 'removeAllListeners'> = process): void {
+  const logged = new Set<string>();
   proc.removeAllListeners('warning');
   proc.on('warning', (warning: Error & { code?: string }) => {
-    log.warn({ warning: { name: warning.name, ...(warning.code === undefined ? {} : { code: warning.code }) } }, warning.message.replace(/\s+/g, ' ').trim());
+    const message = warning.message.replace(/\s+/g, ' ').trim();
+    const key = JSON.stringify([warning.name, warning.code, message]);
+    if (logged.has(key)) return;
+    logged.add(key);
+    log.warn({ warning: { name: warning.name, ...(warning.code === undefined ? {} : { code: warning.code }) } }, message);
   });
 }
 

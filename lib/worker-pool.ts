@@ -15,6 +15,7 @@
  */
 import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina';
 import { workerModule } from './worker';
+import { emitWorkerWarning } from './worker-warnings';
 
 /** Options of {@link startPool}. */
 export interface PoolOptions {
@@ -34,7 +35,8 @@ export type WorkerPool<T, R> = Piscina<T, R>;
  * (`.js` when built, else `.ts` through ts-node). Call `destroy()` when done.
  * `run(task, { transferList })` queues a task; it resolves with the module's
  * answer and rejects with what the module threw (structured-cloned: message and
- * stack kept, class not) or with an error when the thread dies.
+ * stack kept, class not) or with an error when the thread dies. The threads'
+ * process warnings are emitted again on this thread's process (`worker-warnings.ts`).
  * @param modulePath path without extension, e.g. `join(__dirname, 'forward-worker')`.
  * @throws RangeError for a thread count below 1; Error when the module is missing.
  */
@@ -43,7 +45,9 @@ export function startPool<T, R>(modulePath: string, options: PoolOptions): Worke
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`worker threads must be an integer >= 1, found ${threads}`);
   const { filename, execArgv } = workerModule(modulePath);
   // atomics 'disabled': tasks may await messages on their own ports, which 'sync' would block between tasks.
-  return new Piscina<T, R>({ filename, execArgv, workerData, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: tasksPerThread, idleTimeout: Infinity, atomics: 'disabled' });
+  const pool = new Piscina<T, R>({ filename, execArgv, workerData, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: tasksPerThread, idleTimeout: Infinity, atomics: 'disabled' });
+  pool.on('message', (message: unknown) => emitWorkerWarning(message));
+  return pool;
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../lib/worker';
+import { onWorkerMessage, startWorker } from '../lib/worker';
 import type { BackendName } from './backend';
 import type { EpochSample } from './budget';
 import type { StepCoefficients } from './loss';
@@ -91,7 +91,7 @@ class TrainThread {
     onFailure: () => void,
   ) {
     this.ready = this.expect('ready');
-    worker.on('message', (m: FromTrainWorker) => {
+    onWorkerMessage<FromTrainWorker>(worker, (m) => {
       const w = this.waiting;
       this.waiting = undefined;
       if (m.type === 'error') this.fail(new TrainWorkerError(`training worker failed: ${m.message}`), onFailure);

@@ -304,6 +304,24 @@ describe('berserkr CLI', () => {
     expect([runs.code, JSON.parse(runs.stdout)]).toEqual([1, expect.objectContaining({ command: 'runs', exitCode: 1, error: expect.objectContaining({ message: expect.stringContaining('ECONNREFUSED') }) })]);
   });
 
+  test('a command holding the lock of an S3 lake logs JSON only, the lock renewer thread\'s warnings among them, each once', async () => {
+    const server = await startS3Server(['lake'], { conditionalWrites: true });
+    try {
+      const args = ['gc', '--lake', 's3://lake/warned', '--config', RETAIL_CONFIG];
+      const json = await runCli(['--log-format', 'json', ...args], server.env);
+      expect(json.code).toBe(0);
+      expect(json.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
+      // Below Node 22 the AWS SDK warns about the Node version in each thread with an S3 client: here the main thread and the lock renewer's.
+      const sdkWarns = Number(process.versions.node.split('.')[0]) < 22;
+      expect(jsonLogs(json.stderr).filter((l) => l.level !== 'info')).toEqual(sdkWarns ? [expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^NodeVersionSupportWarning/) })] : []);
+      const pretty = await runCli(args, server.env);
+      expect(pretty.code).toBe(0);
+      expect(pretty.stderr.split('\n').filter((l) => l.includes('NodeVersionSupportWarning'))).toEqual(sdkWarns ? [expect.stringMatching(/^\S+ WARN  NodeVersionSupportWarning/)] : []);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('bad usage is one line on stderr and, with --output json, a summary on stdout', async () => {
     const missing = join(dir, 'no-such-raw-2');
     const r = await runCli(['--output', 'json', 'ingest', '--raw', missing, '--lake', join(dir, 'unused'), '--config', RETAIL_CONFIG]);
