@@ -7,18 +7,18 @@
 import { fileURLToPath } from 'node:url';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { FileStore } from './file';
-import type { S3Store, S3StoreOptions } from './s3';
+import type { S3Access, S3Store, S3StoreOptions } from './s3';
 import { StoreError, type ObjectStore } from './store';
 
 /**
  * An S3 client and store, the AWS SDK loaded on the first call: a command on
  * local folders never loads it (about a third of the CLI's start-up).
  */
-function s3Store(config: S3ClientConfig, location: { bucket: string; prefix: string }): { client: S3Client; store: S3Store } {
+function s3Store(config: S3ClientConfig, access: S3Access, location: { bucket: string; prefix: string }): { client: S3Client; store: S3Store } {
   const sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
   const s3 = require('./s3') as typeof import('./s3');
   const client = new sdk.S3Client(config);
-  const options: S3StoreOptions = { client, bucket: location.bucket, prefix: location.prefix };
+  const options: S3StoreOptions = { client, access, bucket: location.bucket, prefix: location.prefix };
   return { client, store: new s3.S3Store(options) };
 }
 
@@ -150,6 +150,24 @@ export function s3ClientConfigFromEnv(env: NodeJS.ProcessEnv, uri: string): S3Cl
 }
 
 /**
+ * The endpoint and the credentials an S3 client configured by {@link s3ClientConfigFromEnv}
+ * uses, in words, naming the variables they come from (of their values only the
+ * endpoint, without user info, and the profile's name): what a user checks when access is denied.
+ */
+export function s3AccessFromEnv(env: NodeJS.ProcessEnv, config: S3ClientConfig): S3Access {
+  const endpointVariable = env.AWS_ENDPOINT_URL_S3 ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL';
+  const url = String(config.endpoint).replace(/^(https?:\/\/)[^/@]*@/, '$1'); // without user info, which could hold a secret
+  const endpoint = config.endpoint === undefined ? `AWS S3 in region ${String(config.region)} (no AWS_ENDPOINT_URL)` : `endpoint ${url} (${endpointVariable})`;
+  const credentials =
+    config.credentials !== undefined
+      ? `the access key of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY${env.AWS_SESSION_TOKEN ? ' (with AWS_SESSION_TOKEN)' : ''}`
+      : config.profile !== undefined
+        ? `the credentials of profile ${JSON.stringify(config.profile)} (AWS_PROFILE)`
+        : "the AWS SDK's default credential chain (neither AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY nor AWS_PROFILE is set)";
+  return { endpoint, credentials };
+}
+
+/**
  * Opens the store a storage URI names (see {@link parseStoreUri}); for S3 the
  * client is configured by {@link s3ClientConfigFromEnv}. No request is made
  * here: a wrong endpoint or credentials surface on the first call.
@@ -161,7 +179,8 @@ export function s3ClientConfigFromEnv(env: NodeJS.ProcessEnv, uri: string): S3Cl
 export function openStore(uri: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   const location = parseStoreUri(uri);
   if (location.kind === 'file') return new FileStore(location.path);
-  return s3Store(s3ClientConfigFromEnv(env, uri), location).store;
+  const config = s3ClientConfigFromEnv(env, uri);
+  return s3Store(config, s3AccessFromEnv(env, config), location).store;
 }
 
 /**
@@ -176,7 +195,8 @@ export function openStore(uri: string, env: NodeJS.ProcessEnv = process.env): Ob
 export async function s3BucketMissing(uri: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const location = parseStoreUri(uri);
   if (location.kind !== 's3') return false;
-  const { client, store } = s3Store({ ...s3ClientConfigFromEnv(env, uri), maxAttempts: 1 }, location);
+  const config = s3ClientConfigFromEnv(env, uri);
+  const { client, store } = s3Store({ ...config, maxAttempts: 1 }, s3AccessFromEnv(env, config), location);
   try {
     return await store.bucketExists().then((exists) => !exists, () => false);
   } finally {

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { assertValidKey, assertValidPrefix, compareKeys } from './keys';
-import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
+import { AccessDeniedError, ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
 
 /**
  * In-memory bodies above this many bytes, and every streamed body, go through
@@ -27,9 +27,19 @@ import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type
  */
 export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 
+/** Where a store's requests go and what signs them, in words, for the message of an access denied. */
+export interface S3Access {
+  /** e.g. `endpoint http://minio:9000 (AWS_ENDPOINT_URL)`, `AWS S3 in region eu-west-1 (no AWS_ENDPOINT_URL)`. */
+  endpoint: string;
+  /** e.g. `the access key of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`, `profile "prod" (AWS_PROFILE)`. */
+  credentials: string;
+}
+
 export interface S3StoreOptions {
   /** A configured AWS SDK v3 client; the store never creates one. */
   client: S3Client;
+  /** How `client` was configured, named in the message of an access denied (HTTP 403); default: not known. */
+  access?: S3Access;
   /** Bucket name, e.g. `lake`. */
   bucket: string;
   /** Key prefix inside the bucket (`berserkr/prod` or `berserkr/prod/`); empty for the bucket root. */
@@ -78,6 +88,24 @@ function describeSdkError(e: SdkErrorShape): string {
   return `${name}${code}: ${message}${status}${attempts}`;
 }
 
+/** Whether an SDK error is an access denied: HTTP 403, or AccessDenied without a status. */
+function isAccessDenied(e: SdkErrorShape): boolean {
+  return e.$metadata?.httpStatusCode === 403 || e.name === 'AccessDenied';
+}
+
+/**
+ * `access denied (HTTP 403[, <server's code>: <message>]) …` and what to check:
+ * the credentials and the endpoint, named as `access` describes them. A HEAD
+ * answer has no body, so the SDK knows no code for it (`Unknown`); that part is
+ * then left out.
+ */
+function describeAccessDenied(e: SdkErrorShape, access: S3Access | undefined, what: 'object' | 'bucket' = 'object'): string {
+  const detail = e.name === undefined || e.name === 'Unknown' || /^\d+$/.test(e.name) ? '' : `, ${describeSdkError({ name: e.name, code: e.code, message: e.message })}`;
+  const denied = `access denied (HTTP 403${detail})`;
+  if (access === undefined) return `${denied}: check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) and the endpoint (AWS_ENDPOINT_URL)`;
+  return `${denied} to ${access.credentials} at ${access.endpoint}: check that these credentials are valid there and allowed to use this ${what} (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)`;
+}
+
 /**
  * An S3 bucket (under an optional key prefix) as an object store.
  *
@@ -97,7 +125,9 @@ function describeSdkError(e: SdkErrorShape): string {
  * - ETags are returned without quotes; a multipart ETag is `<md5-of-part-md5s>-<parts>`,
  *   not the content MD5, so ETags are for change detection only.
  *
- * Errors: {@link ObjectNotFoundError} for NoSuchKey/404, otherwise
+ * Errors: {@link ObjectNotFoundError} for NoSuchKey/404; {@link AccessDeniedError}
+ * for HTTP 403, whose message says access was denied to the credentials in use
+ * (`options.access`) at the endpoint in use and to check them; otherwise
  * {@link StoreError} whose message gives the operation, `s3://bucket/key`, the
  * SDK error name, message and HTTP status, and whose `cause` is the SDK error.
  * Credentials never appear: the SDK's errors carry the response, not the signed request.
@@ -108,6 +138,7 @@ export class S3Store implements ObjectStore {
   /** Normalised prefix: empty or ending in `/`. */
   readonly prefix: string;
   private readonly client: S3Client;
+  private readonly access: S3Access | undefined;
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly maxResumes: number;
@@ -126,6 +157,7 @@ export class S3Store implements ObjectStore {
     assertValidPrefix(raw, `s3://${bucket}`);
     this.prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
     this.client = client;
+    this.access = options.access;
     this.bucket = bucket;
     this.uri = `s3://${bucket}${this.prefix === '' ? '' : `/${this.prefix.slice(0, -1)}`}`;
     this.partSize = options.partSize ?? MULTIPART_THRESHOLD;
@@ -150,6 +182,7 @@ export class S3Store implements ObjectStore {
     const e = asSdkError(err);
     const uri = this.objectUri(key);
     if (e.name === 'NoSuchKey' || (e.name === 'NotFound' && op !== 'list')) return new ObjectNotFoundError(uri, { cause: err });
+    if (isAccessDenied(e)) return new AccessDeniedError(`cannot ${op} ${uri}: ${describeAccessDenied(e, this.access)}`, uri, { cause: err });
     return new StoreError(`cannot ${op} ${uri}: ${describeSdkError(e)}`, uri, { cause: err });
   }
 
@@ -187,7 +220,7 @@ export class S3Store implements ObjectStore {
   /**
    * Whether the bucket exists: one HeadBucket.
    * @returns false when the server answers 404 (NotFound, NoSuchBucket), true when it answers 200.
-   * @throws StoreError for any other answer or failure (access denied, unreachable …), naming the bucket.
+   * @throws AccessDeniedError for HTTP 403; StoreError for any other answer or failure (unreachable …), naming the bucket.
    */
   async bucketExists(): Promise<boolean> {
     try {
@@ -196,7 +229,9 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       const e = asSdkError(err);
       if (e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404) return false;
-      throw new StoreError(`cannot find bucket s3://${this.bucket}: ${describeSdkError(e)}`, `s3://${this.bucket}`, { cause: err });
+      const uri = `s3://${this.bucket}`;
+      if (isAccessDenied(e)) throw new AccessDeniedError(`cannot find bucket ${uri}: ${describeAccessDenied(e, this.access, 'bucket')}`, uri, { cause: err });
+      throw new StoreError(`cannot find bucket ${uri}: ${describeSdkError(e)}`, uri, { cause: err });
     }
   }
 

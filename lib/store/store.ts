@@ -85,3 +85,15 @@ export class ObjectNotFoundError extends StoreError {
     this.name = 'ObjectNotFoundError';
   }
 }
+
+/**
+ * The store refused access to the object at `uri` (S3: HTTP 403, e.g. AccessDenied,
+ * InvalidAccessKeyId, SignatureDoesNotMatch): wrong or missing credentials, or
+ * credentials not allowed to use it. The message says where to look.
+ */
+export class AccessDeniedError extends StoreError {
+  constructor(message: string, uri: string, options?: { cause?: unknown }) {
+    super(message, uri, options);
+    this.name = 'AccessDeniedError';
+  }
+}

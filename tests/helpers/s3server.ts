@@ -1,8 +1,9 @@
 /**
  * An S3-compatible server for tests: s3rver 3 on 127.0.0.1, a free port, a
  * fresh temp folder, silent, with the given buckets. Path-style only (s3rver's
- * virtual-host mode needs DNS names), signature V4 checked with the fixed
- * S3RVER/S3RVER key pair. Any test can run the stores (or the whole pipeline)
+ * virtual-host mode needs DNS names), with the fixed S3RVER/S3RVER key pair:
+ * s3rver does not verify V4 signatures (a wrong secret passes) but refuses any
+ * other access key id with 403 InvalidAccessKeyId. Any test can run the stores (or the whole pipeline)
  * against it through `openStore('s3://bucket/…', server.env)`.
  *
  * s3rver ignores `If-None-Match: *` on PutObject (it overwrites), as some

@@ -3,10 +3,10 @@
  * way production builds it: `openStore('s3://…', env)`.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectStore } from '../../lib/store/store';
+import { AccessDeniedError, ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectStore } from '../../lib/store/store';
 import { InvalidKeyError } from '../../lib/store/keys';
 import { S3Client } from '@aws-sdk/client-s3';
-import { openStore, s3ClientConfigFromEnv } from '../../lib/store/open';
+import { openStore, s3AccessFromEnv, s3ClientConfigFromEnv } from '../../lib/store/open';
 import { S3Store } from '../../lib/store/s3';
 import { startS3Server, type S3Server } from '../helpers/s3server';
 
@@ -194,6 +194,26 @@ describe('S3Store on s3rver', () => {
     expect((err as Error).message).not.toContain(server.env.AWS_SECRET_ACCESS_KEY);
   });
 
+  it('says access was denied (HTTP 403) and which credentials and endpoint to check, for every operation', async () => {
+    const denied = openStore('s3://lake/l1', { ...server.env, AWS_ACCESS_KEY_ID: 'NOT-S3RVER' }) as S3Store; // s3rver refuses an unknown key id with 403
+    const check = `to the access key of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY at endpoint ${server.endpoint} (AWS_ENDPOINT_URL): check that these credentials are valid there and allowed to use this`;
+    const operations: [string, () => Promise<unknown>][] = [
+      // A HEAD answer has no body: the SDK knows no error code for it, only the status.
+      [`cannot head s3://lake/l1/models/champion.json: access denied (HTTP 403) ${check} object (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)`, () => denied.head('models/champion.json')],
+      [`cannot read s3://lake/l1/models/champion.json: access denied (HTTP 403, InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.) ${check} object (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)`, () => denied.get('models/champion.json')],
+      [expect.stringMatching(/^cannot list s3:\/\/lake\/l1\/runs\/: access denied \(HTTP 403, InvalidAccessKeyId: /), () => denied.list('runs/')],
+      [expect.stringMatching(/^cannot write s3:\/\/lake\/l1\/a\.json: access denied \(HTTP 403, InvalidAccessKeyId: /), () => denied.put('a.json', '{}')],
+      [expect.stringMatching(/^cannot delete s3:\/\/lake\/l1\/a\.json: access denied \(HTTP 403, InvalidAccessKeyId: /), () => denied.delete('a.json')],
+      [`cannot find bucket s3://lake: access denied (HTTP 403) ${check} bucket (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)`, () => denied.bucketExists()],
+    ];
+    for (const [message, operation] of operations) {
+      const err = await operation().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AccessDeniedError);
+      expect([(err as Error).name, (err as Error).message]).toEqual(['AccessDeniedError', message]);
+      expect((err as Error).message).not.toContain(server.env.AWS_SECRET_ACCESS_KEY);
+    }
+  });
+
   it('has no conditional create where the server ignores If-None-Match, and says so, writing nothing', async () => {
     const err = await store.putIfAbsent!('locks/ignored.json', 'first').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConditionalWriteUnsupportedError);
@@ -220,5 +240,22 @@ describe('S3Store on a server that honours If-None-Match', () => {
     expect(winners).toHaveLength(1);
     expect(await store.head('locks/b.json')).toEqual(winners[0]);
     expect((await store.list('locks/')).map((o) => o.key)).toEqual(['locks/a.json', 'locks/b.json']);
+  });
+});
+
+describe('s3AccessFromEnv', () => {
+  const access = (env: NodeJS.ProcessEnv) => s3AccessFromEnv(env, s3ClientConfigFromEnv(env, 's3://lake'));
+
+  it('names the credentials in use by the variables they come from, never their values', () => {
+    expect(access({ AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_ACCESS_KEY: 'hunter2' }).credentials).toBe('the access key of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY');
+    expect(access({ AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_ACCESS_KEY: 'hunter2', AWS_SESSION_TOKEN: 't0k' }).credentials).toBe('the access key of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN)');
+    expect(access({ AWS_PROFILE: 'prod' }).credentials).toBe('the credentials of profile "prod" (AWS_PROFILE)');
+    expect(access({ AWS_ACCESS_KEY_ID: 'AKIA1' }).credentials).toBe("the AWS SDK's default credential chain (neither AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY nor AWS_PROFILE is set)");
+  });
+
+  it('names the endpoint in use and its variable, without user info', () => {
+    expect(access({ AWS_ENDPOINT_URL: 'http://minio:9000' }).endpoint).toBe('endpoint http://minio:9000 (AWS_ENDPOINT_URL)');
+    expect(access({ AWS_ENDPOINT_URL: 'http://minio:9000', AWS_ENDPOINT_URL_S3: 'https://u:secret@s3.internal' }).endpoint).toBe('endpoint https://s3.internal (AWS_ENDPOINT_URL_S3)');
+    expect(access({ AWS_REGION: 'eu-west-1' }).endpoint).toBe('AWS S3 in region eu-west-1 (no AWS_ENDPOINT_URL)');
   });
 });

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../../lib/store/s3';
-import { ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError } from '../../lib/store/store';
+import { AccessDeniedError, ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError } from '../../lib/store/store';
 
 type Handler = (command: { input: Record<string, unknown> }) => unknown;
 
@@ -152,6 +152,15 @@ describe('S3Store.getStream resume', () => {
     expect(err).toBeInstanceOf(ObjectNotFoundError);
     expect((err as ObjectNotFoundError).uri).toBe('s3://lake/raw/2011-01.csv.lzo');
     expect((err as Error).cause).toBe(noSuchKey);
+  });
+
+  it('maps HTTP 403 to AccessDeniedError pointing at the credentials and the endpoint, when the store was not told which', async () => {
+    const accessDenied = sdkError('AccessDenied', 403);
+    const { client } = mockClient(new Map([[GetObjectCommand, () => Promise.reject(accessDenied)]]));
+    const err = await new S3Store({ client, bucket: 'lake' }).get('a.csv').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AccessDeniedError);
+    expect((err as Error).message).toBe('cannot read s3://lake/a.csv: access denied (HTTP 403, AccessDenied: AccessDenied message): check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) and the endpoint (AWS_ENDPOINT_URL)');
+    expect((err as Error).cause).toBe(accessDenied);
   });
 });
 
