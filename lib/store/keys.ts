@@ -1,7 +1,8 @@
 /**
  * Object-key validation shared by every {@link ObjectStore} implementation, so a
  * key means the same object on a local folder and on S3 and can never escape the
- * store's root (`../`, absolute paths) or alias another key (`a//b`, `a/./b`).
+ * store's root (`../`, absolute paths) or alias another key (`a//b`, `a/./b`);
+ * and the rule of S3 bucket names, which storage URIs and the S3 store share.
  */
 import { StoreError } from './store';
 
@@ -51,13 +52,29 @@ export function assertValidKey(key: string, storeUri: string): string {
 }
 
 /**
+ * Why `prefix` is not a valid list prefix (the rules of {@link assertValidPrefix}),
+ * or `undefined` when it is.
+ */
+export function prefixProblem(prefix: string): string | undefined {
+  return keyProblem(prefix, true);
+}
+
+/**
+ * Why `bucket` is not a valid S3 bucket name, or `undefined` when it is:
+ * 3-63 characters of a-z, 0-9, `.` and `-`, starting and ending with a letter or digit.
+ */
+export function bucketNameProblem(bucket: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) ? undefined : 'expected 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit';
+}
+
+/**
  * Checks a list prefix and returns it unchanged: the key rules, except that the
  * empty prefix (everything) and a trailing `/` are allowed. A prefix that ends
  * mid-segment (`clean/on`) matches keys by plain string prefix, as S3 does.
  * @throws InvalidKeyError quoting the prefix and the rule it breaks.
  */
 export function assertValidPrefix(prefix: string, storeUri: string): string {
-  const problem = keyProblem(prefix, true);
+  const problem = prefixProblem(prefix);
   if (problem !== undefined) throw new InvalidKeyError(prefix, problem, storeUri);
   return prefix;
 }

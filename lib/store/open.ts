@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { FileStore } from './file';
+import { bucketNameProblem, prefixProblem } from './keys';
 import type { S3Access, S3Store, S3StoreOptions } from './s3';
 import { StoreError, type ObjectStore } from './store';
 
@@ -46,7 +47,11 @@ export type StoreLocation = { kind: 'file'; path: string } | { kind: 's3'; bucke
  * - `/data/lake`, `lake`, `./lake` (no scheme) → `{ kind: 'file', path }` as given.
  * - `file:///data/lake` → `{ kind: 'file', path: '/data/lake' }` (percent-decoded; a host is an error).
  * - `s3://bucket`, `s3://bucket/a/b/` → `{ kind: 's3', bucket, prefix: '' | 'a/b' }`.
- * @throws InvalidStoreUriError quoting the URI for any other scheme, an empty bucket or a file URI with a host.
+ * A malformed location is refused here, where it is still the user's URI (bad
+ * usage), not later by the store as a bad object key (which can come from data).
+ * @throws InvalidStoreUriError quoting the URI for any other scheme, an empty bucket,
+ *   an invalid S3 bucket name, an S3 prefix that breaks the key rules (`s3://lake//x`,
+ *   `s3://lake/a/../b`, see `keys.ts`) or a file URI with a host.
  */
 export function parseStoreUri(uri: string): StoreLocation {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
@@ -62,7 +67,12 @@ export function parseStoreUri(uri: string): StoreLocation {
   if (scheme === 's3') {
     const m = /^s3:\/\/([^/]*)\/?(.*)$/i.exec(uri);
     if (!m || m[1] === '') throw new InvalidStoreUriError(uri, 'expected s3://bucket or s3://bucket/prefix, found no bucket');
-    return { kind: 's3', bucket: m[1], prefix: m[2].replace(/\/+$/, '') };
+    const [bucket, prefix] = [m[1], m[2].replace(/\/+$/, '')];
+    const badName = bucketNameProblem(bucket);
+    if (badName !== undefined) throw new InvalidStoreUriError(uri, `invalid S3 bucket name ${JSON.stringify(bucket)}: ${badName}`);
+    const badPrefix = prefixProblem(prefix);
+    if (badPrefix !== undefined) throw new InvalidStoreUriError(uri, `invalid key prefix ${JSON.stringify(prefix)}: ${badPrefix}`);
+    return { kind: 's3', bucket, prefix };
   }
   throw new InvalidStoreUriError(uri, `expected a path, file:// or s3:// URI, found scheme "${scheme}:"`);
 }
@@ -174,7 +184,7 @@ export function s3AccessFromEnv(env: NodeJS.ProcessEnv, config: S3ClientConfig):
  * @example
  * const lake = openStore(process.env.BERSERKR_LAKE ?? './lake');
  * const raw = openStore('s3://raw/online-retail'); // MinIO: AWS_ENDPOINT_URL=http://minio:9000
- * @throws InvalidStoreUriError, StoreConfigError, InvalidKeyError (bad S3 prefix), StoreError (bad bucket name).
+ * @throws InvalidStoreUriError (see {@link parseStoreUri}), StoreConfigError.
  */
 export function openStore(uri: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   const location = parseStoreUri(uri);

@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { assertValidKey, assertValidPrefix, compareKeys } from './keys';
+import { assertValidKey, assertValidPrefix, bucketNameProblem, compareKeys } from './keys';
 import { AccessDeniedError, ConditionalWriteUnsupportedError, ObjectNotFoundError, StoreError, type ObjectInfo, type ObjectStore } from './store';
 
 /**
@@ -147,12 +147,8 @@ export class S3Store implements ObjectStore {
 
   constructor(options: S3StoreOptions) {
     const { client, bucket } = options;
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-      throw new StoreError(
-        `invalid S3 bucket name ${JSON.stringify(bucket)}: expected 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit`,
-        `s3://${bucket}`,
-      );
-    }
+    const badName = bucketNameProblem(bucket);
+    if (badName !== undefined) throw new StoreError(`invalid S3 bucket name ${JSON.stringify(bucket)}: ${badName}`, `s3://${bucket}`);
     const raw = options.prefix ?? '';
     assertValidPrefix(raw, `s3://${bucket}`);
     this.prefix = raw === '' || raw.endsWith('/') ? raw : `${raw}/`;

@@ -3,6 +3,8 @@ import { NoTruthError } from '../../evaluation/errors';
 import { AsOfAfterDataError, AsOfBeforeDataError, NoPurchaseEventsError, PurchaseRuleError } from '../../features/errors';
 import type { ShardMarker } from '../../lib/catalog';
 import { DAY_MS } from '../../lib/schema';
+import { FileStore } from '../../lib/store/file';
+import { parseStoreUri } from '../../lib/store/open';
 import { ObjectNotFoundError } from '../../lib/store/store';
 import { checkShardMarkers } from '../../scoring/commit';
 import { parseCustomerList } from '../../scoring/customer-list';
@@ -40,6 +42,14 @@ describe('exitCodeOf', () => {
     for (const list of ['customer_id\n', '17850,85123A\n']) expect(exitCodeOf(refusalOf(() => parseCustomerList(list, 'vip.txt')))).toBe(EXIT.usage);
     expect(exitCodeOf(new ScoringInputError('scores hold NaN'))).toBe(EXIT.failed);
     expect(exitCodeOf('not an error')).toBe(EXIT.failed);
+  });
+
+  it('calls a malformed storage location bad usage, and a bad key met in the data a failure', async () => {
+    for (const uri of ['s3://lake//dbl', 's3://lake/a/../b', 's3://Bad_Bucket/x']) expect([uri, exitCodeOf(refusalOf(() => parseStoreUri(uri)))]).toEqual([uri, EXIT.usage]);
+    // A key built from a raw object's name (here one with a backslash, a valid file name) breaks the key rules: the run failed, its usage was fine.
+    const badKey = await rejectionOf(new FileStore('/tmp').get('raw\\2011-01.csv'));
+    expect(badKey).toMatchObject({ name: 'InvalidKeyError' });
+    expect(exitCodeOf(badKey)).toBe(EXIT.failed);
   });
 
   it('calls a configuration or --as-of time the data cannot serve bad usage, in training as in scoring', () => {

@@ -60,6 +60,11 @@ describe('berserkr CLI', () => {
       expect([command, r.code]).toEqual([command, 2]);
       expect(r.stderr).toContain(`--raw ${JSON.stringify(missing)}: no such folder`);
     }
+    // A malformed S3 location (an empty segment, "..", a bad bucket name) is bad usage too, before any request.
+    for (const [command, lake] of [['gc', 's3://lake//dbl'], ['train', 's3://lake/a/../b'], ['runs', 's3://Bad_Bucket/x']]) {
+      const r = await runCli(['--output', 'json', command, '--lake', lake, ...(command === 'runs' ? [] : ['--config', RETAIL_CONFIG])], { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+      expect([command, r.code, JSON.parse(r.stdout)]).toEqual([command, 2, expect.objectContaining({ exitCode: 2, error: { name: 'InvalidStoreUriError', message: expect.stringContaining(`invalid storage URI ${JSON.stringify(lake)}: invalid `) } })]);
+    }
     for (const asOf of ['2011-02-30', '1', '2011-11-09 10:00']) {
       const r = await runCli(['run', '--as-of', asOf]);
       expect([asOf, r.code]).toEqual([asOf, 2]);

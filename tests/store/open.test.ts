@@ -5,7 +5,6 @@ import { FileStore } from '../../lib/store/file';
 import { InvalidKeyError } from '../../lib/store/keys';
 import { InvalidStoreUriError, openStore, parseStoreUri, s3ClientConfigFromEnv, StoreConfigError } from '../../lib/store/open';
 import { S3Store } from '../../lib/store/s3';
-import { StoreError } from '../../lib/store/store';
 
 describe('parseStoreUri', () => {
   it.each([
@@ -29,6 +28,10 @@ describe('parseStoreUri', () => {
     ['s3:///prefix', /found no bucket/],
     ['file://host/share', /"file:\/\/host\/share": expected file:\/\/\/absolute\/path/],
     ['', /found an empty string/],
+    ['s3://lake//dbl', /^invalid storage URI "s3:\/\/lake\/\/dbl": invalid key prefix "\/dbl": expected a relative key, found a leading "\/"$/],
+    ['s3://lake/a//b', /invalid key prefix "a\/\/b": expected no empty segment, found "\/\/" at segment 2/],
+    ['s3://lake/a/../b', /invalid key prefix "a\/..\/b": expected no ".." segment/],
+    ['s3://My_Bucket/x', /^invalid storage URI "s3:\/\/My_Bucket\/x": invalid S3 bucket name "My_Bucket": expected 3-63 characters/],
   ])('rejects %j', (uri, message) => {
     expect(() => parseStoreUri(uri)).toThrow(InvalidStoreUriError);
     expect(() => parseStoreUri(uri)).toThrow(message);
@@ -137,10 +140,16 @@ describe('openStore', () => {
     expect((store as S3Store).objectUri('2011-01.csv.lzo')).toBe('s3://raw/online-retail/2011-01.csv.lzo');
   });
 
-  it('rejects an unknown scheme, a bad bucket name and an escaping prefix', () => {
+  it('rejects an unknown scheme, a bad bucket name and an escaping prefix as a bad URI', () => {
     expect(() => openStore('ftp://host/lake', {})).toThrow(InvalidStoreUriError);
-    expect(() => openStore('s3://My_Bucket/x', {})).toThrow(StoreError);
+    expect(() => openStore('s3://My_Bucket/x', {})).toThrow(InvalidStoreUriError);
     expect(() => openStore('s3://My_Bucket/x', {})).toThrow(/invalid S3 bucket name "My_Bucket"/);
-    expect(() => openStore('s3://lake/a/../b', {})).toThrow(InvalidKeyError);
+    expect(() => openStore('s3://lake/a/../b', {})).toThrow(InvalidStoreUriError);
+  });
+
+  it('still refuses a bad bucket name or prefix given to the S3 store directly', () => {
+    const client = {} as ConstructorParameters<typeof S3Store>[0]['client'];
+    expect(() => new S3Store({ client, bucket: 'My_Bucket' })).toThrow(/invalid S3 bucket name "My_Bucket"/);
+    expect(() => new S3Store({ client, bucket: 'lake', prefix: '/dbl' })).toThrow(InvalidKeyError);
   });
 });
