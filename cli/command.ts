@@ -4,14 +4,14 @@
  * happens, release the lock, and turn the outcome into an exit code scripts
  * can trust.
  */
-import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, tryAcquireLock } from '../lib/lock';
+import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, MIN_LEASE_MS, tryAcquireLock } from '../lib/lock';
 import type { LockRecord } from '../lib/catalog';
 import { RunParams } from '../lib/runs';
 import { MAX_TIMER_MS, parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
 import { CommandResult, OutputFormat, printResult } from './output';
 import { gcStep } from '../pipeline/gc';
-import { EXIT, exitCodeOf } from './exit';
+import { EXIT, exitCodeOf, UsageError } from './exit';
 
 
 /** Options every data command has. */
@@ -42,15 +42,21 @@ const WAITING_COMMANDS = new Set([...PIPELINE_COMMANDS, 'ingest', 'train']);
 export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...WAITING_COMMANDS, 'gc']);
 
 /**
- * Lease and settle time of the lock from `BERSERKR_LOCK_LEASE` (default 2m) and
- * `BERSERKR_LOCK_SETTLE` (default 2s), durations such as `30s` or `500ms`.
- * @throws DurationError quoting a bad value.
+ * Lease and settle time of the lock from `BERSERKR_LOCK_LEASE` (default 2m, at
+ * least 10s: {@link MIN_LEASE_MS}) and `BERSERKR_LOCK_SETTLE` (default 2s),
+ * durations such as `30s` or `500ms`.
+ * @throws DurationError quoting a bad value; UsageError quoting a lease below the minimum.
  */
 export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions, 'leaseMs' | 'settleMs'>> {
-  return {
-    leaseMs: parseDuration(env.BERSERKR_LOCK_LEASE || '2m', 'BERSERKR_LOCK_LEASE'),
-    settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s', 'BERSERKR_LOCK_SETTLE'),
-  };
+  const lease = env.BERSERKR_LOCK_LEASE || '2m';
+  const leaseMs = parseDuration(lease, 'BERSERKR_LOCK_LEASE');
+  if (leaseMs < MIN_LEASE_MS) {
+    throw new UsageError(
+      `BERSERKR_LOCK_LEASE: lease ${JSON.stringify(lease)} is too short: expected at least ${MIN_LEASE_MS / 1000}s, `
+        + 'since the lease is renewed every third of it and a renewal slowed by the store must land before it ends, or another run takes the lock over',
+    );
+  }
+  return { leaseMs, settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s', 'BERSERKR_LOCK_SETTLE') };
 }
 
 /**

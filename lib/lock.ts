@@ -72,6 +72,15 @@ export function describeOwner(owner: LockOwner): string {
   return `run ${owner.runId} (pid ${owner.pid} on ${owner.host})`;
 }
 
+/**
+ * The shortest lease a lock may be configured with (10 s). The holder renews
+ * every third of the lease, and a renewal is a read and a write of the store,
+ * each retried with backoff on errors; a renewal slowed by a store latency
+ * spike must still land before the lease ends, or another run takes the lock
+ * over. A 10 s lease leaves a renewal more than 6 s, two renewal intervals.
+ */
+export const MIN_LEASE_MS = 10_000;
+
 export interface LockOptions {
   /** Lease length in ms (default 120 000); the holder renews every third of it. */
   leaseMs?: number;

@@ -1,5 +1,9 @@
-/** cli/command.ts lockWaitMs: how long a command waits for a held lock (BERSERKR_LOCK_WAIT). */
-import { lockWaitMs } from '../../cli/command';
+/**
+ * cli/command.ts lockWaitMs: how long a command waits for a held lock (BERSERKR_LOCK_WAIT);
+ * lockSettings: the lock's lease and settle time (BERSERKR_LOCK_LEASE, BERSERKR_LOCK_SETTLE).
+ */
+import { lockSettings, lockWaitMs } from '../../cli/command';
+import { EXIT, exitCodeOf } from '../../cli/exit';
 
 describe('lockWaitMs', () => {
   it('reads a duration, waits as long as it takes when unset or empty, and refuses a bad value', () => {
@@ -11,5 +15,26 @@ describe('lockWaitMs', () => {
   it('takes a wait longer than a timer holds (about 24.8 days) as no limit, not as one that ends at once', () => {
     expect(lockWaitMs({ BERSERKR_LOCK_WAIT: '24d' })).toBe(24 * 86_400_000);
     expect(lockWaitMs({ BERSERKR_LOCK_WAIT: '30d' })).toBeUndefined();
+  });
+});
+
+describe('lockSettings', () => {
+  it('reads the lease and the settle time, 2m and 2s by default', () => {
+    expect(lockSettings({})).toEqual({ leaseMs: 120_000, settleMs: 2_000 });
+    expect(lockSettings({ BERSERKR_LOCK_LEASE: '30s', BERSERKR_LOCK_SETTLE: '500ms' })).toEqual({ leaseMs: 30_000, settleMs: 500 });
+  });
+
+  it('refuses a lease shorter than 10s, quoting it and the minimum, as bad usage; 10s itself is taken', () => {
+    for (const lease of ['100ms', '9s', '9999ms']) {
+      let error: unknown;
+      try {
+        lockSettings({ BERSERKR_LOCK_LEASE: lease });
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).message).toMatch(new RegExp(`^BERSERKR_LOCK_LEASE: lease "${lease}" is too short: expected at least 10s, since the lease is renewed every third of it`));
+      expect(exitCodeOf(error)).toBe(EXIT.usage);
+    }
+    expect(lockSettings({ BERSERKR_LOCK_LEASE: '10s' }).leaseMs).toBe(10_000);
   });
 });

@@ -352,6 +352,10 @@ describe('berserkr CLI', () => {
       expect([r.code, r.stderr]).toEqual([2, `berserkr: error: ${variable}: invalid duration "banana": expected a positive number and a unit ms, s, m, h or d, e.g. 500ms, 90s, 30m, 12h, 7d\n`]);
       expect(JSON.parse(r.stdout)).toMatchObject({ runId: null, status: 'failed', exitCode: 2, error: { name: 'DurationError' } });
     }
+    // A lease too short to survive a slow renewal is refused the same way.
+    const short = await runCli(['--output', 'json', 'train', '--lake', lake, '--config', RETAIL_CONFIG], { BERSERKR_LOCK_LEASE: '100ms' });
+    expect([short.code, short.stderr]).toEqual([2, expect.stringMatching(/^berserkr: error: BERSERKR_LOCK_LEASE: lease "100ms" is too short: expected at least 10s, /)]);
+    expect(JSON.parse(short.stdout)).toMatchObject({ runId: null, status: 'failed', exitCode: 2, error: { name: 'UsageError' } });
     // A scheduler checks it before it waits for its first tick, not hours later.
     const scheduler = await runCli(['schedule', '--cron', '0 3 * * *', '--raw', DATA, '--lake', lake, '--config', RETAIL_CONFIG], { BERSERKR_LOCK_LEASE: 'banana' });
     expect([scheduler.code, scheduler.stderr]).toEqual([2, expect.stringContaining('BERSERKR_LOCK_LEASE: invalid duration "banana"')]);
