@@ -6,7 +6,7 @@
  */
 import type { ExportFile, ExportMetadata, Shard, ShardMarker } from '../lib/catalog';
 import { exportFormats, type ExportFormat } from '../lib/catalog/export-formats';
-import { ScoringInputError, ShardConflictError } from './errors';
+import { RunIdRefusedError, ScoringInputError, ShardConflictError } from './errors';
 
 /** Fields that every shard of a run must agree on. */
 const AGREE = ['runId', 'modelId', 'asOf', 'horizonDays', 'k', 'formats', 'events'] as const;
@@ -95,6 +95,61 @@ export function checkShardFits(plan: ShardPlan, markers: readonly ShardMarker[],
       );
     }
   }
+}
+
+/** Where a committed run's objects are, for the messages of {@link checkCommittedShard}. */
+export interface CommittedRunLocations {
+  /** URI of the run's sidecar, `exports/<data set>/<run-id>/_metadata.json`. */
+  metadata: string;
+  /** URI of a shard's marker. */
+  marker: (shard: Shard) => string;
+}
+
+/**
+ * Checks that shard `plan.shard`, asked to score under the run id of a run committed
+ * already, is one of that run's shards scored as this one would be: the run was split
+ * into the same N, and the shard's own marker agrees with the plan on every field the
+ * commit compares (model, as-of time, horizon, K, formats and events). Such a shard is a
+ * retry of one that finished (a pod killed after the commit but before it exited): it
+ * has nothing left to do, and a committed run is never rewritten.
+ * @param plan what the shard's marker would hold.
+ * @param meta the committed run's sidecar.
+ * @param markers the markers present under the run id, any order.
+ * @param where URIs to name in the message.
+ * @returns the shard's marker in the committed run.
+ * @throws RunIdRefusedError (bad usage) naming the sidecar, and the marker, field and both
+ *   values in conflict, when the shard does not match the committed run.
+ */
+export function checkCommittedShard(plan: ShardPlan, meta: Pick<ExportMetadata, 'shards'>, markers: readonly ShardMarker[], where: CommittedRunLocations): ShardMarker {
+  const { runId, shard } = plan;
+  const self = `${shard.index}/${shard.count}`;
+  const committed = `run ${runId} is committed already (${where.metadata})`;
+  const never = 'a committed run is never rewritten';
+  if (meta.shards !== shard.count) {
+    const as = meta.shards === 0 ? 'as an export of chosen customers (berserkr export)' : `as ${meta.shards} shard(s), not ${shard.count}`;
+    throw new RunIdRefusedError(`${committed} ${as}, so shard ${self} is none of its shards; ${never}: score under a new --run-id`);
+  }
+  const own = markers.find((m) => m.shard.index === shard.index && m.shard.count === shard.count);
+  if (own === undefined) {
+    throw new RunIdRefusedError(`${committed} and holds no marker of shard ${self} (${where.marker(shard)}) to compare this one with; ${never}: score under a new --run-id`);
+  }
+  for (const field of AGREE) {
+    if (agree(field, own[field], plan[field])) continue;
+    const its = `its shard ${self} (${where.marker(shard)})`;
+    if (field === 'events') {
+      throw new RunIdRefusedError(
+        `${committed}: ${its} was scored from other purchase events (digest ${own.events ?? 'not recorded'}, this attempt's ${plan.events}): `
+          + `the lake's events before the as-of time changed since (an ingest ran); ${never}: score under a new --run-id`,
+      );
+    }
+    const flag = FLAG[field] ?? field;
+    const [theirs, ours] = [optionValue(own[field]), optionValue(plan[field])];
+    throw new RunIdRefusedError(
+      `${committed}: ${its} was scored with ${flag} ${theirs}, this attempt with ${ours}; ${never}: `
+        + `retry the shard with ${flag} ${theirs}, which finds it committed and writes nothing, or score with ${flag} ${ours} under a new --run-id`,
+    );
+  }
+  return own;
 }
 
 /**

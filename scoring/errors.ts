@@ -36,7 +36,8 @@ export class ShardConflictError extends ScoringInputError {
 
 /**
  * A `--run-id` scoring may not write under: its start time is in the future, or the
- * run is committed already; or a `gc --run` id gc may not remove: no scoring run of the
+ * run is committed already and the shard does not match it (a retry of one of its
+ * shards scored as it was has nothing to do, no error); or a `gc --run` id gc may not remove: no scoring run of the
  * data set, committed, or maybe still running. Another run id is to give: bad usage (exit 2, `cli/exit.ts`).
  */
 export class RunIdRefusedError extends ScoringInputError {

@@ -114,9 +114,11 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
  * write of the pointer one window remains: a commit that stalls between reading and
  * writing the pointer through the whole of a commit of a later export leaves its earlier
  * export as the latest. A failure leaves the copies mixed until the next commit or gc
- * re-syncs them.
+ * re-syncs them. Writes nothing when the pointer names `metadata`'s export, or a later
+ * one, and the copies are in step: a retry of a shard of a committed run calls it to
+ * finish a commit that died after writing the sidecar, before flipping the pointer.
  */
-async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promise<void> {
+export async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promise<void> {
   const { latest } = ctx.catalog;
   const runId = metadata.runId;
   for (let round = 0; round < LATEST_ROUNDS; round++) {

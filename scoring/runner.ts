@@ -23,9 +23,9 @@ import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
 import { AsOfAfterDataError, AsOfBeforeDataError } from '../features/errors';
 import { RunIdRefusedError, ScoringInputError } from './errors';
-import { checkShardFits, type ShardPlan } from './commit';
+import { checkCommittedShard, checkShardFits, type ShardPlan } from './commit';
 import { scoresTable } from './export';
-import { commitStep } from './publish-export';
+import { commitStep, publishLatest } from './publish-export';
 import { openRanker } from './ranker';
 import type { ScoredPairs } from '../ranking/lists';
 import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS } from './settings';
@@ -67,6 +67,11 @@ export interface ScoreStepResult {
   marker: ShardMarker;
   /** The committed export, when this shard completed the run. */
   committed?: ExportMetadata;
+  /**
+   * The run's export, when run id `runId` was committed before this shard started and the
+   * shard matches it (a retry of a shard that finished): the shard scored and wrote nothing.
+   */
+  alreadyCommitted?: ExportMetadata;
   /** URI of the run's first export file (`<lake>/exports/<run-id>/top-k.csv` with the default formats). */
   exportUri: string;
 }
@@ -102,22 +107,36 @@ function candidateHits(fs: FeatureSet, truth: CustomerItemSets, customers: Int32
 const RUN_ID_SKEW_MS = 10 * 60_000;
 
 /**
- * Checks that scoring may write under run id `runId` given on the command line:
- * its start time is not in the future (it would sort after every later run, so
- * no later run of the same as-of time could be published as latest), and the run
- * is not committed (a committed run is never rewritten in place).
+ * Checks that the start time of run id `runId` given on the command line is not in the
+ * future: such a run would sort after every later run, so no later run of the same
+ * as-of time could be published as latest.
  * @throws RunIdRefusedError quoting the run id.
  */
-async function checkGivenRunId(catalog: Catalog, runId: string, now: number): Promise<void> {
+function checkRunIdStart(runId: string, now: number): void {
   const start = runIdStart(runId);
   if (start > now + RUN_ID_SKEW_MS) {
     throw new RunIdRefusedError(
       `run id ${runId} starts at ${new Date(start).toISOString()}, after now (${new Date(now).toISOString()}): run ids are UTC start times, e.g. "$(date -u +%Y%m%dT%H%M%SZ)-$(openssl rand -hex 3)"`,
     );
   }
-  if (await catalog.exports.isCommitted(runId)) {
-    throw new RunIdRefusedError(`run ${runId} is committed already (${catalog.exports.metadataUri(runId)}): a committed run is never rewritten; score under a new --run-id`);
-  }
+}
+
+/**
+ * The sidecar of run `plan.runId` and the shard's marker in it, when the run is committed
+ * already and shard `plan.shard` matches it ({@link checkCommittedShard}): a retry of a
+ * shard that finished, which has nothing to do. Undefined when the run is not committed.
+ * @throws RunIdRefusedError when the run is committed and the shard does not match it
+ *   (a committed run is never rewritten in place).
+ */
+async function committedShard(catalog: Catalog, plan: ShardPlan): Promise<{ meta: ExportMetadata; marker: ShardMarker } | undefined> {
+  const { runId } = plan;
+  if (!(await catalog.exports.isCommitted(runId))) return undefined;
+  const meta = await catalog.exports.loadMetadata(runId);
+  const marker = checkCommittedShard(plan, meta, await catalog.shards.loadMarkers(runId), {
+    metadata: catalog.exports.metadataUri(runId),
+    marker: (shard) => objectUri(catalog.store, catalog.shards.markerKey(runId, shard)),
+  });
+  return { meta, marker };
 }
 
 /**
@@ -178,17 +197,25 @@ async function removeEarlierAttempt(ctx: StageContext, runId: string, shard: Sha
 /**
  * Scores one shard in customer batches and writes its scored-pair parts, its
  * top-K lists and, last, its marker. See the file comment for the layout.
+ * A shard of a given `runId` committed already that matches the committed run
+ * ({@link checkCommittedShard}) scores and writes nothing: it returns the run's
+ * sidecar as `alreadyCommitted` and its marker there.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
  *   when its features differ from the feature set's. Before anything is written:
- *   RunIdRefusedError when a given `runId` starts in the future or is committed already;
+ *   RunIdRefusedError when a given `runId` starts in the future, or is committed already
+ *   and the shard does not match the committed run;
  *   AsOfBeforeDataError when no customer is known at the as-of time (before the first
  *   purchase); AsOfAfterDataError when the as-of time is more than a horizon after the
  *   data ({@link checkDataReach}); ShardConflictError when the run's other shards were
  *   scored as another split or with other options or events ({@link checkShardFits}).
  */
-export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[] }> {
+export async function scoreShardStep(
+  ctx: StageContext,
+  index: EventIndex,
+  o: ScoreStepOptions,
+): Promise<{ marker: ShardMarker; lists: TopK[]; all: TopK[]; alreadyCommitted?: ExportMetadata }> {
   const log = ctx.log.child({ stage: 'scoring' });
-  if (o.runId !== undefined) await checkGivenRunId(ctx.catalog, o.runId, Date.now());
+  if (o.runId !== undefined) checkRunIdStart(o.runId, Date.now());
   const runId = o.runId ?? ctx.run.runId;
   const shard = o.shard ?? { index: 0, count: 1 };
   const batchCustomers = o.batchCustomers ?? DEFAULT_BATCH_CUSTOMERS;
@@ -207,7 +234,10 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
   const digest = eventsDigest(index, o.asOf);
   // Every refusal above and here comes before the first write, the removal of an earlier attempt.
   if (o.runId !== undefined) {
-    await checkShardFitsRun(ctx.catalog, { runId, shard, modelId: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest });
+    const plan: ShardPlan = { runId, shard, modelId: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest };
+    const done = await committedShard(ctx.catalog, plan);
+    if (done !== undefined) return { marker: done.marker, lists: [], all: [], alreadyCommitted: done.meta };
+    await checkShardFitsRun(ctx.catalog, plan);
     await removeEarlierAttempt(ctx, runId, shard);
   }
   const customers = shardCustomers(events.customerIds, known, shard);
@@ -285,10 +315,24 @@ export async function scoreShardStep(ctx: StageContext, index: EventIndex, o: Sc
 /**
  * Scores one shard (see {@link scoreShardStep}); when its marker completes the
  * run (all N markers present), commits it ({@link commitStep}) unless `o.commit` is false.
+ * A shard of a run committed already that matches it returns the run's export as
+ * `alreadyCommitted`, with no lists, having written nothing but the latest pointer and its
+ * copies when the commit died before it published them (see `publishLatest`).
  */
 export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreStepOptions): Promise<ScoreStepResult> {
   const shard = o.shard ?? { index: 0, count: 1 };
-  const { marker, lists, all } = await scoreShardStep(ctx, index, o);
+  const { marker, lists, all, alreadyCommitted } = await scoreShardStep(ctx, index, o);
+  const exportUri = ctx.catalog.exports.fileUri(marker.runId, marker.formats[0]);
+  if (alreadyCommitted !== undefined) {
+    // The commit that wrote the sidecar may have died before it flipped the pointer: finish it (no write when it did).
+    await publishLatest(ctx, alreadyCommitted);
+    ctx.log.child({ stage: 'scoring' }).info(
+      { runId: marker.runId, shard: shardName(shard), export: ctx.catalog.exports.uri(marker.runId) },
+      `shard ${shard.index}/${shard.count} of run ${marker.runId} is committed already, scored as this attempt would (${ctx.catalog.exports.metadataUri(marker.runId)}): nothing to score; export ${ctx.catalog.exports.uri(marker.runId)}`,
+    );
+    const none = concatTopK([]);
+    return { runId: marker.runId, lists: none, scored: { customer: none.customer, item: none.item, probability: none.probability, rank: none.rank }, marker, alreadyCommitted, exportUri };
+  }
   const present = new Set((await ctx.catalog.shards.loadMarkers(marker.runId)).filter((m) => m.shard.count === shard.count).map((m) => m.shard.index));
   const committed = o.commit !== false && present.size === shard.count ? await commitStep(ctx, marker.runId, shard.count) : undefined;
   if (committed === undefined && o.commit !== false) ctx.log.info({ runId: marker.runId, done: present.size, shards: shard.count }, `${present.size} of ${shard.count} shards done: run ${marker.runId} not committed yet`);
@@ -299,7 +343,7 @@ export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreSt
     scored: { customer: ranked.customer, item: ranked.item, probability: ranked.probability, rank: ranked.rank },
     marker,
     committed,
-    exportUri: ctx.catalog.exports.fileUri(marker.runId, marker.formats[0]),
+    exportUri,
   };
 }
 

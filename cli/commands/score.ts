@@ -102,6 +102,14 @@ export function registerScore(program: Command): void {
           collect: whole,
           commit: !whole,
         });
+        const shard = o.shard === undefined ? null : `${o.shard.index}/${o.shard.count}`;
+        if (scored.alreadyCommitted !== undefined) {
+          // A retry of a shard of a run committed already (a pod killed after the commit): nothing to score, commit or evaluate.
+          const meta = scored.alreadyCommitted;
+          const uri = ctx.catalog.exports.uri(meta.runId);
+          const summary = { dataset: ctx.config.name, scoringRun: scored.runId, modelId, asOf: new Date(asOf).toISOString(), shard, export: uri, alreadyCommitted: true, evaluation: null };
+          return { summary, text: `${shard === null ? 'run' : `shard ${shard} of run`} ${scored.runId} is committed already: export ${uri} (${meta.rows} rows, ${meta.customers} customers); nothing to score\n` };
+        }
         // Metrics need every customer's list: only a whole run is evaluated.
         const rows = whole ? await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored }) : undefined;
         const committed = whole ? await commitStep(ctx, scored.runId, 1) : scored.committed;
@@ -111,8 +119,9 @@ export function registerScore(program: Command): void {
           scoringRun: scored.runId,
           modelId,
           asOf: new Date(asOf).toISOString(),
-          shard: o.shard === undefined ? null : `${o.shard.index}/${o.shard.count}`,
+          shard,
           export: exported,
+          alreadyCommitted: false,
         };
         const where = exported === null ? `shard ${summary.shard} of run ${scored.runId} scored; the run is not committed yet\n` : `export ${exported} (${committed!.rows} rows, ${committed!.customers} customers)\n`;
         if (rows === undefined) return { summary: { ...summary, evaluation: null }, text: where };

@@ -83,7 +83,7 @@ describe('exitCodeOf', () => {
     expect(lake.puts.filter((key) => !key.startsWith('models/'))).toEqual([]);
   });
 
-  it('calls a --run-id scoring may not write under bad usage: one starting in the future, or of a committed run', async () => {
+  it('calls a --run-id scoring may not write under bad usage: one starting in the future, or of a run committed with other options', async () => {
     const lake = await lakeWithBaselines();
     const { index, asOf } = shopIndex();
     const options = (runId: string): ScoreStepOptions => ({ asOf, horizonDays: 30, k: 10, modelId: 'baseline:repeat', runId, threads: 1 });
@@ -92,7 +92,7 @@ describe('exitCodeOf', () => {
     expect((future as Error).message).toContain('run id 20991231T000000Z-0000e3 starts at 2099-12-31T00:00:00.000Z, after now');
     const RUN = '20111209T000000Z-c0ffee';
     await scoreStep(retailContext(lake, 'score'), index, options(RUN));
-    const again = await rejectionOf(scoreStep(retailContext(lake, 'score'), index, options(RUN)));
+    const again = await rejectionOf(scoreStep(retailContext(lake, 'score'), index, { ...options(RUN), k: 5 }));
     expect([again, exitCodeOf(again)]).toEqual([expect.any(RunIdRefusedError), EXIT.usage]);
     expect((again as Error).message).toContain(`run ${RUN} is committed already`);
   });

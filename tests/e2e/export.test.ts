@@ -2,8 +2,9 @@
  * Exports on the real data: CSV, Parquet and JSON Lines of one scoring run hold
  * the same rows (the Parquet file read by an independent reader, DuckDB), the
  * sidecar's checksums match the files, `exports/online-retail/latest.json` moves only when a
- * run is complete, and not back to an earlier as-of time, a committed run is never scored into again, and `berserkr
- * export` re-exports chosen lists, or their first items or likelier ones, without rescoring.
+ * run is complete, and not back to an earlier as-of time, a committed run is never scored into again (a retry with its
+ * own options ends at once), and `berserkr export` re-exports chosen lists, or their first items or likelier ones,
+ * without rescoring.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -94,11 +95,18 @@ describe('top-K exports', () => {
     }
   });
 
-  test('score refuses a committed run id and a run id in the future, writing nothing', async () => {
+  test('score refuses a run id committed with other options and a run id in the future, writing nothing; a retry with the run\'s own options exits 0, writing nothing', async () => {
     const before = readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`));
+    const sidecar = readFileSync(join(lake, `exports/online-retail/${RUN}/_metadata.json`));
     const again = await runCli(scoreArgs(lake, modelId, '--run-id', RUN));
     expect([again.code, again.stderr]).toEqual([2, expect.stringContaining(`run ${RUN} is committed already`)]);
+    expect(again.stderr).toContain('was scored with --format csv,parquet,jsonl, this attempt with csv,parquet;');
     expect(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`)).equals(before)).toBe(true);
+    const retry = await runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--run-id', RUN, '--format', 'csv,parquet,jsonl')]);
+    expect(ok(retry)).toEqual([0, '']);
+    expect(JSON.parse(retry.stdout)).toMatchObject({ exitCode: 0, scoringRun: RUN, shard: null, alreadyCommitted: true, evaluation: null });
+    expect(readFileSync(join(lake, `exports/online-retail/${RUN}/top-k.csv`)).equals(before)).toBe(true);
+    expect(readFileSync(join(lake, `exports/online-retail/${RUN}/_metadata.json`)).equals(sidecar)).toBe(true);
     const FUTURE = '20991231T000000Z-0000e3';
     const future = await runCli(scoreArgs(lake, modelId, '--run-id', FUTURE));
     expect([future.code, future.stderr]).toEqual([2, expect.stringContaining(`run id ${FUTURE} starts at 2099-12-31T00:00:00.000Z, after now`)]);

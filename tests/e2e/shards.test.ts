@@ -3,13 +3,13 @@
  * one to finish, give exactly the single run's export and scored pairs, row for
  * row; nothing is published before the last shard is in.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parquetToTable } from '../../lib/parquet';
 import type { ExportMetadata, RunRecord, ShardMarker } from '../../lib/catalog';
 import { scoresColumns } from '../../scoring/export';
-import { RETAIL_CONFIG, runCli } from '../helpers/cli';
+import { jsonLogs, RETAIL_CONFIG, runCli } from '../helpers/cli';
 import { KNOWN_CUSTOMERS, lakeWithModel, ok, readJson, scoreArgs } from './scoring-lake';
 
 const SINGLE = '20111109T000000Z-00000a';
@@ -23,6 +23,14 @@ function scoredRows(lake: string, meta: ExportMetadata): string[] {
     const c = scoresColumns(parquetToTable(readFileSync(join(lake, key))));
     return c.customer.map((id, r) => `${id},${c.item[r]},${c.rank[r]},${c.probability[r]}`);
   });
+}
+
+/** Every file of the lake but the run records, with its size and modification time: what a command that writes nothing leaves as it was. */
+function lakeFiles(lake: string): string[] {
+  return (readdirSync(lake, { recursive: true }) as string[])
+    .filter((f) => !f.startsWith('runs') && statSync(join(lake, f)).isFile())
+    .sort()
+    .map((f) => `${f} ${statSync(join(lake, f)).size} ${statSync(join(lake, f)).mtimeMs}`);
 }
 
 describe('berserkr score --shard i/N', () => {
@@ -99,6 +107,21 @@ describe('berserkr score --shard i/N', () => {
     expect(ok(await runCli(['report', SINGLE, '--lake', lake, '--config', RETAIL_CONFIG]))).toEqual([0, '']);
     const html = readFileSync(join(lake, `runs/online-retail/${SHARDED}.html`), 'utf8');
     expect(html).toContain(record.inputs.find((o) => o.key.startsWith('clean/online-retail/'))!.key);
+  }, TIMEOUT_MS);
+
+  test('a shard retried after the commit (its pod killed before it exited) exits 0 and writes nothing; one that does not match the run exits 2', async () => {
+    const before = lakeFiles(lake);
+    const retry = await runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--shard', '2/4', '--run-id', SHARDED, '--batch-customers', '600', ...FORMATS)]);
+    expect(ok(retry)).toEqual([0, '']);
+    const exported = `exports/online-retail/${SHARDED}/`;
+    expect(JSON.parse(retry.stdout)).toMatchObject({ command: 'score', status: 'ok', exitCode: 0, scoringRun: SHARDED, shard: '2/4', alreadyCommitted: true, export: expect.stringMatching(new RegExp(`${exported}$`)) });
+    expect(jsonLogs(retry.stderr).some((l) => String(l.msg).startsWith(`shard 2/4 of run ${SHARDED} is committed already`) && String(l.export).endsWith(exported))).toBe(true);
+    expect(lakeFiles(lake)).toEqual(before);
+    const other = await runCli(scoreArgs(lake, modelId, '--shard', '2/4', '--run-id', SHARDED, '--top-k', '5', ...FORMATS));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`run ${SHARDED} is committed already`);
+    expect(other.stderr).toContain('was scored with --top-k 10, this attempt with 5');
+    expect(lakeFiles(lake)).toEqual(before);
   }, TIMEOUT_MS);
 
   test('--commit is idempotent and refuses a run whose shards are not all in', async () => {
