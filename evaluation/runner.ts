@@ -1,7 +1,8 @@
 /**
  * The evaluation runner: the protocol metrics of a model's lists beside the
  * baselines, recorded in the run record, for a run just scored (`score`, `run`)
- * or for a published export read back from the lake (`evaluate`).
+ * or for a committed export read back from the lake (`evaluate`, and the shard
+ * of `score --shard` that commits its run).
  */
 import { canEvaluate, type EventIndex } from '../features/event-index';
 import { eventsStep } from '../features/runner';
@@ -29,14 +30,32 @@ export async function evaluateStep(
   k: number,
   model: { name: string; lists: RankedLists; scored?: ScoredPairs },
 ): Promise<SystemMetrics[] | undefined> {
-  if (!canEvaluate(index, asOf, horizonDays)) {
-    ctx.log.info(`as-of ${new Date(asOf).toISOString()}: the data ends before the ${horizonDays}-day horizon, nothing to evaluate`);
-    return undefined;
-  }
+  if (!hasTruth(ctx, index, asOf, horizonDays)) return undefined;
   const rows = await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model));
   ctx.run.setModel(model.name);
   for (const [name, value] of Object.entries(metricsByName(rows, model.name))) ctx.run.metric(name, value);
   return rows;
+}
+
+/** Whether the data reach the horizon after `asOf`, so that there is a truth to evaluate against; logs that there is nothing to evaluate when not. */
+function hasTruth(ctx: StageContext, index: EventIndex, asOf: number, horizonDays: number): boolean {
+  if (canEvaluate(index, asOf, horizonDays)) return true;
+  ctx.log.info(`as-of ${new Date(asOf).toISOString()}: the data ends before the ${horizonDays}-day horizon, nothing to evaluate`);
+  return false;
+}
+
+/**
+ * Evaluates committed export `meta` as {@link evaluateStep} does, reading back its top-K
+ * lists and all its scored pairs (of every shard); when the data ends before its horizon,
+ * logs that there is nothing to evaluate, reads nothing and returns undefined.
+ * @param index the events, in whose dense ids the export is read and its truth is built.
+ * @throws the errors of {@link readPublished}.
+ */
+export async function evaluateCommitted(ctx: StageContext, index: EventIndex, meta: ExportMetadata): Promise<SystemMetrics[] | undefined> {
+  const asOf = Date.parse(meta.asOf);
+  if (!hasTruth(ctx, index, asOf, meta.horizonDays)) return undefined;
+  const { lists, scored } = await readPublished(ctx.catalog, index, meta.runId);
+  return evaluateStep(ctx, index, asOf, meta.horizonDays, meta.k, { name: meta.modelId, lists, scored });
 }
 
 /**
@@ -47,10 +66,9 @@ export async function evaluateStep(
  *   SubsetExportError for an export of chosen customers; the errors of {@link readPublished}.
  */
 export async function evaluateExport(ctx: StageContext, runId: string | undefined): Promise<{ meta: ExportMetadata; rows: SystemMetrics[] }> {
-  requireWholeExport(await publishedExport(ctx.catalog, runId));
+  const meta = requireWholeExport(await publishedExport(ctx.catalog, runId));
   const index = await eventsStep(ctx);
-  const { meta, lists, scored } = await readPublished(ctx.catalog, index, runId);
-  const rows = await evaluateStep(ctx, index, Date.parse(meta.asOf), meta.horizonDays, meta.k, { name: meta.modelId, lists, scored });
+  const rows = await evaluateCommitted(ctx, index, meta);
   if (rows === undefined) throw new NoTruthError(`export of run ${meta.runId} is as of ${meta.asOf}: the data does not reach ${meta.horizonDays} days after it, so there is no truth yet`);
   return { meta, rows };
 }

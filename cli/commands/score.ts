@@ -77,7 +77,7 @@ export function registerScore(program: Command): void {
         const { commitStep } = require('../../scoring/publish-export') as typeof import('../../scoring/publish-export');
         const { resolveModelId, scoreStep } = require('../../scoring/runner') as typeof import('../../scoring/runner');
         const { eventsStep, resolveAsOf } = require('../../features/runner') as typeof import('../../features/runner');
-        const { evaluateStep } = require('../../evaluation/runner') as typeof import('../../evaluation/runner');
+        const { evaluateCommitted, evaluateStep } = require('../../evaluation/runner') as typeof import('../../evaluation/runner');
         const { evaluationResult } = require('../evaluation-result') as typeof import('../evaluation-result');
         if (o.commit) {
           const meta = await commitStep(ctx, o.runId!, o.shards!);
@@ -110,9 +110,11 @@ export function registerScore(program: Command): void {
           const summary = { dataset: ctx.config.name, scoringRun: scored.runId, modelId, asOf: new Date(asOf).toISOString(), shard, export: uri, alreadyCommitted: true, evaluation: null };
           return { summary, text: `${shard === null ? 'run' : `shard ${shard} of run`} ${scored.runId} is committed already: export ${uri} (${meta.rows} rows, ${meta.customers} customers); nothing to score\n` };
         }
-        // Metrics need every customer's list: only a whole run is evaluated.
-        const rows = whole ? await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored }) : undefined;
+        // Metrics need every customer's list: a whole run is evaluated from its lists in memory, before its commit;
+        // a sharded run by the shard that commits it, from the committed export read back (after the commit, which it needs).
+        const inMemory = whole ? await evaluateStep(ctx, index, asOf, o.horizon, o.topK, { name: modelId, lists: scored.lists, scored: scored.scored }) : undefined;
         const committed = whole ? await commitStep(ctx, scored.runId, 1) : scored.committed;
+        const evaluated = whole ? inMemory : committed === undefined ? undefined : await evaluateCommitted(ctx, index, committed);
         const exported = committed === undefined ? null : ctx.catalog.exports.uri(committed.runId);
         const summary = {
           dataset: ctx.config.name,
@@ -124,8 +126,8 @@ export function registerScore(program: Command): void {
           alreadyCommitted: false,
         };
         const where = exported === null ? `shard ${summary.shard} of run ${scored.runId} scored; the run is not committed yet\n` : `export ${exported} (${committed!.rows} rows, ${committed!.customers} customers)\n`;
-        if (rows === undefined) return { summary: { ...summary, evaluation: null }, text: where };
-        const evaluation = evaluationResult(rows, { dataset: ctx.config.name, modelId, asOf, horizonDays: o.horizon });
+        if (evaluated === undefined) return { summary: { ...summary, evaluation: null }, text: where };
+        const evaluation = evaluationResult(evaluated, { dataset: ctx.config.name, modelId, asOf, horizonDays: o.horizon });
         return { summary: { ...summary, evaluation: evaluation.summary }, text: where + evaluation.text };
       });
     });

@@ -1,7 +1,8 @@
 /**
  * Sharded scoring on the real data: four shards of one run, committed by the last
  * one to finish, give exactly the single run's export and scored pairs, row for
- * row; nothing is published before the last shard is in.
+ * row, and the shard that commits evaluates the export as the single run did;
+ * nothing is published before the last shard is in.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,17 +38,20 @@ describe('berserkr score --shard i/N', () => {
   let dir: string;
   let lake: string;
   let modelId: string;
+  /** The single run's summary (`--output json`). */
+  let singleSummary: Record<string, any>;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berserkr-shards-'));
     lake = join(dir, 'lake');
     modelId = await lakeWithModel(lake);
-    const single = await runCli(scoreArgs(lake, modelId, '--run-id', SINGLE, '--batch-customers', '2500', ...FORMATS));
+    const single = await runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--run-id', SINGLE, '--batch-customers', '2500', ...FORMATS)]);
     expect(ok(single)).toEqual([0, '']);
+    singleSummary = JSON.parse(single.stdout);
   }, TIMEOUT_MS);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('publishes nothing of a run until its last shard is in, then 4 shards equal the single run row for row', async () => {
-    const shard = (i: number) => runCli(scoreArgs(lake, modelId, '--shard', `${i}/4`, '--run-id', SHARDED, '--batch-customers', '600', ...FORMATS));
+    const shard = (i: number) => runCli(['--output', 'json', ...scoreArgs(lake, modelId, '--shard', `${i}/4`, '--run-id', SHARDED, '--batch-customers', '600', ...FORMATS)]);
     // A part an earlier, killed attempt at shard 1 left, beyond the parts this one writes.
     const stale = join(lake, `scores/online-retail/${SHARDED}/shard-1-of-4/part-00042.parquet`);
     mkdirSync(dirname(stale), { recursive: true });
@@ -55,6 +59,7 @@ describe('berserkr score --shard i/N', () => {
     const first = await Promise.all([0, 1, 2].map(shard));
     expect(existsSync(stale)).toBe(false);
     for (const r of first) expect(ok(r)).toEqual([0, '']);
+    for (const r of first) expect(JSON.parse(r.stdout)).toMatchObject({ export: null, evaluation: null });
     expect(readJson(lake, 'exports/online-retail/latest.json').runId).toBe(SINGLE);
     expect(existsSync(join(lake, `exports/online-retail/${SHARDED}/_metadata.json`))).toBe(false);
     expect(existsSync(join(lake, `exports/online-retail/${SHARDED}/top-k.csv`))).toBe(false);
@@ -62,6 +67,13 @@ describe('berserkr score --shard i/N', () => {
     const last = await shard(3);
     expect(ok(last)).toEqual([0, '']);
     expect(readJson(lake, 'exports/online-retail/latest.json')).toEqual({ runId: SHARDED, metadata: `exports/online-retail/${SHARDED}/_metadata.json` });
+    // The shard that commits evaluates the whole export, as the single run evaluated itself: the same metrics, up to the order of sums.
+    const committing = JSON.parse(last.stdout);
+    const { metrics, ...evaluation } = singleSummary.evaluation as { metrics: Record<string, number> };
+    expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['model.ndcg@10', 'model.ece', 'baseline.repeat.ndcg@10']));
+    expect(committing.evaluation).toMatchObject({ ...evaluation, metrics: Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name, expect.closeTo(value, 10)])) });
+    expect(Object.keys(committing.evaluation.metrics).sort()).toEqual(Object.keys(metrics).sort());
+    expect(readJson<RunRecord>(lake, `runs/online-retail/${committing.runId}.json`)).toMatchObject({ modelId, metrics: committing.evaluation.metrics });
 
     const one = readJson<ExportMetadata>(lake, `exports/online-retail/${SINGLE}/_metadata.json`);
     const four = readJson<ExportMetadata>(lake, `exports/online-retail/${SHARDED}/_metadata.json`);
