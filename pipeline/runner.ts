@@ -1,7 +1,8 @@
 /**
  * The whole pipeline once: ingest new raw objects, then features, a challenger
  * (champion/challenger), scoring, evaluation when the as-of time allows it, the
- * HTML report, and last the export's commit. What `run` and `schedule` run.
+ * HTML report's rendering, and last the export's commit, after which the report
+ * and the champion pointer are written. What `run` and `schedule` run.
  */
 import type { SystemMetrics } from '../evaluation/evaluate';
 import { evaluateStep } from '../evaluation/runner';
@@ -10,7 +11,7 @@ import type { IngestAllResult } from '../ingest';
 import { IngestStepOptions, ingestStep } from '../ingest/runner';
 import type { RawObjects } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
-import { reportStep } from '../report/runner';
+import { renderReportStep, writeReportOf } from '../report/runner';
 import { commitStep } from '../scoring/publish-export';
 import { scoreStep } from '../scoring/runner';
 import type { TrainSettings } from '../training/options';
@@ -69,7 +70,8 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
   // Committed last, so that a failed or stopped evaluation or report publishes nothing.
   const scored = await scoreStep(ctx, index, { asOf, horizonDays, k, modelId: trained.championId, commit: false });
   const metrics = await evaluateStep(ctx, index, asOf, horizonDays, k, { name: trained.championId, lists: scored.lists, scored: scored.scored });
-  const reportUri = await reportStep(ctx, index, {
+  // Rendered before the commit and written after it: no report of an export that was never committed.
+  const report = await renderReportStep(ctx, index, {
     runId: ctx.run.runId,
     record: ctx.run.snapshot(),
     asOf,
@@ -81,6 +83,7 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
     card: trained.card,
   });
   await commitStep(ctx, scored.runId, 1);
+  const reportUri = await writeReportOf(ctx, report);
   if (trained.pointer !== undefined) await publishPointer(ctx, trained.pointer);
   return {
     failedObjects: ingest.failed.map((f) => f.key),

@@ -6,7 +6,7 @@
 import { canEvaluate, EventIndex } from '../features/event-index';
 import { type Catalog, DatasetNotFoundError, type ExportMetadata, type ModelCard, type RunRecord } from '../lib/catalog';
 import { ObjectNotFoundError } from '../lib/store/store';
-import { publishReport } from './publish';
+import { renderRunReport, writeReport, type RenderedReport } from './publish';
 import { AtKSeries, ReportInput } from './types';
 import { popularityBaseline, repeatBaseline } from '../evaluation/baselines';
 import { parseBlendId } from '../training/blend';
@@ -76,12 +76,30 @@ export function reportInput(index: EventIndex, src: ReportSource): ReportInput {
   return input;
 }
 
-/** Writes `runs/<data set>/<run-id>.html` and returns its URI. */
-export async function reportStep(ctx: StageContext, index: EventIndex, src: ReportSource): Promise<string> {
-  const published = await ctx.run.step('report', async () => publishReport(ctx.catalog, reportInput(index, src)));
+/**
+ * Renders the report of a run as step `report`, writing nothing: what a pipeline run
+ * does before its export's commit, to write the report once the export is committed
+ * ({@link writeReportOf}).
+ */
+export function renderReportStep(ctx: StageContext, index: EventIndex, src: ReportSource): Promise<RenderedReport> {
+  return ctx.run.step('report', () => renderRunReport(reportInput(index, src)));
+}
+
+/**
+ * Writes a rendered report to `runs/<data set>/<run-id>.html`, records it as an output
+ * and logs it; returns its URI. Not a step of its own: a pipeline run writes it after its
+ * export's commit, the last step, which a stop signal lets end as it would have.
+ */
+export async function writeReportOf(ctx: StageContext, report: RenderedReport): Promise<string> {
+  const published = await writeReport(ctx.catalog, report);
   ctx.run.output(ctx.catalog.store.uri, published.key, published.etag);
   ctx.log.info({ uri: published.uri }, `report ${published.uri}`);
   return published.uri;
+}
+
+/** Writes `runs/<data set>/<run-id>.html` (rendered as step `report`) and returns its URI. */
+export async function reportStep(ctx: StageContext, index: EventIndex, src: ReportSource): Promise<string> {
+  return writeReportOf(ctx, await renderReportStep(ctx, index, src));
 }
 
 /**

@@ -1,11 +1,17 @@
 /**
  * pipeline/runner.ts, the whole pipeline of `run`, over memory stores: a damaged champion
  * pointer fails the run before it reads the events, naming the file, what is wrong and what
- * to do, rather than after the features are built.
+ * to do, rather than after the features are built; the HTML report is written once the
+ * export is committed, so a run whose commit fails leaves no report of an export that does
+ * not exist.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RawObjects } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
+import { openStore } from '../../lib/store/open';
 import { runPipeline } from '../../pipeline/runner';
-import { retailContext } from '../helpers/stage-context';
+import { retailContext, stageContext } from '../helpers/stage-context';
 import { MemoryStore } from '../helpers/memory-store';
 
 const SETTINGS = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 1 };
@@ -24,5 +30,37 @@ describe('runPipeline', () => {
     expect(error.message).toContain(detail);
     expect(error.message).toMatch(/; restore it from a backup, or delete it and train again \(berserkr run or berserkr train writes a new one; berserkr schedule retrains and rewrites it by itself\)$/);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['ingest']);
+  });
+
+  describe('the run report', () => {
+    const FIXTURES = join(__dirname, '..', 'fixtures');
+    const config = loadConfig(readFileSync(join(FIXTURES, 'config', 'loyalty.yaml'), 'utf8'), 'loyalty.yaml');
+    const raw = (): RawObjects => new RawObjects(openStore(join(FIXTURES, 'loyalty', 'raw')));
+    const training = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 42, train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } } };
+    const reports = (lake: MemoryStore): string[] => [...lake.objects.keys()].filter((key) => key.endsWith('.html'));
+
+    it('is not written when the export\'s commit fails: no report of an export that does not exist', async () => {
+      const lake = new MemoryStore();
+      const ctx = stageContext(lake, 'run', config);
+      lake.failPutsMatching = /^exports\/loyalty-club\/[^/]+\/_metadata\.json$/;
+      await expect(runPipeline(ctx, raw(), { training })).rejects.toThrow(`injected failure writing exports/loyalty-club/${ctx.run.runId}/_metadata.json`);
+      expect(ctx.run.snapshot().steps.map((s) => `${s.name}:${s.status}`).slice(-2)).toEqual(['report:ok', 'commit:failed']);
+      expect(reports(lake)).toEqual([]);
+      expect(await ctx.catalog.exports.isCommitted(ctx.run.runId)).toBe(false);
+    });
+
+    it('is written once the export is committed and the latest pointer flipped, before the champion pointer', async () => {
+      const lake = new MemoryStore();
+      const ctx = stageContext(lake, 'run', config);
+      const result = await runPipeline(ctx, raw(), { training });
+      const report = `runs/loyalty-club/${ctx.run.runId}.html`;
+      expect([reports(lake), result.reportUri]).toEqual([[report], `memory://test/${report}`]);
+      expect(ctx.run.snapshot().outputs.map((o) => o.key)).toContain(report);
+      const at = (key: string): number => lake.puts.lastIndexOf(key);
+      expect(at(`exports/loyalty-club/${ctx.run.runId}/_metadata.json`)).toBeGreaterThan(-1);
+      expect(at('exports/loyalty-club/latest.json')).toBeGreaterThan(at(`exports/loyalty-club/${ctx.run.runId}/_metadata.json`));
+      expect(at(report)).toBeGreaterThan(at('exports/loyalty-club/latest.json'));
+      expect(at('models/loyalty-club/champion.json')).toBeGreaterThan(at(report));
+    });
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FileStore } from '../../lib/store/file';
 import { Catalog, InvalidRunIdError } from '../../lib/catalog';
 import { CurveInputError } from '../../report/curves';
-import { publishReport } from '../../report/publish';
+import { renderRunReport, writeReport } from '../../report/publish';
 import { renderReport, ReportInputError } from '../../report/render';
 import type { TopLevelSpec } from 'vega-lite';
 import { ChartRenderError, inlineSvg, renderSvg } from '../../report/svg';
@@ -183,7 +183,7 @@ describe('inlineSvg', () => {
   });
 });
 
-describe('publishReport', () => {
+describe('renderRunReport and writeReport', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'berserkr-report-'));
@@ -193,7 +193,7 @@ describe('publishReport', () => {
   it('writes runs/<data set>/<run-id>.html beside the run record and returns its URI', async () => {
     const lake = new FileStore(dir);
     const input = minimal();
-    const written = await publishReport(new Catalog(lake, 'online-retail'), input);
+    const written = await writeReport(new Catalog(lake, 'online-retail'), await renderRunReport(input));
     expect(written.key).toBe('runs/online-retail/20111210T000000Z-000001.html');
     expect(written.uri).toBe(`${lake.uri.replace(/\/+$/, '')}/runs/online-retail/20111210T000000Z-000001.html`);
     expect(readFileSync(join(dir, 'runs', 'online-retail', '20111210T000000Z-000001.html'), 'utf8')).toBe(await renderReport(input));
@@ -202,7 +202,8 @@ describe('publishReport', () => {
   it('refuses a bad run id before writing', async () => {
     const catalog = new Catalog(new FileStore(dir), 'online-retail');
     expect(() => catalog.reports.key('run-1')).toThrow(InvalidRunIdError);
-    await expect(publishReport(catalog, { ...minimal(), runId: '../x' })).rejects.toThrow(InvalidRunIdError);
+    await expect(renderRunReport({ ...minimal(), runId: '../x' })).rejects.toThrow(InvalidRunIdError);
+    await expect(writeReport(catalog, { runId: '../x', html: '<html></html>' })).rejects.toThrow(InvalidRunIdError);
   });
 });
 
