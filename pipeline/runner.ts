@@ -1,8 +1,8 @@
 /**
  * The whole pipeline once: ingest new raw objects, then features, a challenger
  * (champion/challenger), scoring, evaluation when the as-of time allows it, the
- * HTML report's rendering, and last the export's commit, after which the report
- * and the champion pointer are written. What `run` and `schedule` run.
+ * HTML report's rendering, and last the export's commit, after which the champion
+ * pointer and the report are written. What `run` and `schedule` run.
  */
 import type { SystemMetrics } from '../evaluation/evaluate';
 import { evaluateStep } from '../evaluation/runner';
@@ -83,8 +83,10 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
     card: trained.card,
   });
   await commitStep(ctx, scored.runId, 1);
-  const reportUri = await writeReportOf(ctx, report);
+  // The champion pointer before the report: a report that cannot be written (`berserkr report` writes it again)
+  // leaves the export and the champion that scored it in step.
   if (trained.pointer !== undefined) await publishPointer(ctx, trained.pointer);
+  const reportUri = await writeReportOf(ctx, report);
   return {
     failedObjects: ingest.failed.map((f) => f.key),
     asOf,
