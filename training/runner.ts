@@ -304,6 +304,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
       ctx.catalog,
       {
         modelId,
+        runId: ctx.run.runId,
         backend: result.backend,
         configHash: configHash(ctx.config),
         featureNames: result.featureNames,

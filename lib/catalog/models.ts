@@ -15,6 +15,7 @@ import type { ObjectInfo, ObjectStore } from '../store/store';
 import { DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from './errors';
 import { decodeJson, JsonObject, type JsonSpec } from './json';
 import { type ModelCard, ModelCardSchema } from './model-card';
+import { RUN_ID_PATTERN } from './run-id';
 import { objectUri } from './uri';
 
 /** The artefacts beside the manifest. */
@@ -75,6 +76,8 @@ export const ModelManifestSchema = z.object({
       })
       .passthrough(),
   ),
+  /** The run that trained and saved it (`runs/<data set>/<run-id>.json`); absent in models saved before manifests named it. */
+  runId: z.string().regex(RUN_ID_PATTERN).optional(),
   /** `weights.bin` and `model.json` as written, then `model-card.json` and `model-card.md` when the model has a card: key, size in bytes, ETag. */
   artefacts: z.array(z.object({ key: z.string(), size: z.number().int().nonnegative(), etag: z.string() })),
 });

@@ -97,6 +97,8 @@ describe('trainStep when the challenger is not significantly better and there is
 
     expect(await ctx.catalog.blends.load(r.modelId)).toEqual(r.blend);
     expect(r.blend).toMatchObject({ modelId: r.modelId, baseline: 'repeat', weight: 0.001, k: 10, reason: r.decision });
+    // The manifest names the run that saved the model, so that gc can tell when that run failed or was killed.
+    expect((await ctx.catalog.models.loadManifest(r.modelId)).runId).toBe(ctx.run.runId);
     // Carried to the horizon's forecast base rate as the model's own probabilities are.
     const modelShift = (await ctx.catalog.models.loadManifest(r.modelId)).calibration.priorShift;
     expect(modelShift).not.toBe(0);
