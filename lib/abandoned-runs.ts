@@ -62,15 +62,24 @@ export interface Abandonment extends Pick<AbandonedRun, 'status' | 'reason'> {
   record: RunRecord;
 }
 
+/** A run record as {@link findAbandonedRuns} read it: the record, or why it cannot be read as one. */
+export type LoadedRecord = { record: RunRecord } | { invalid: DatasetFormatError };
+
 /**
  * Finds the `running` records of the lake that are over (module notes), writing nothing.
  * Reads every run record of `runs` (one GET each); one it cannot read as a run
  * record is skipped, and returned.
+ * @param onRecord called with every record read but the caller's own (`options.self`), as read, for a
+ *   caller that needs more of the records than their status (gc, the models they name), without reading them again.
  * @returns the records over, oldest first, with why; the `running` records left alone (they may still run);
  *   and the errors of the records skipped, each naming its object.
  * @throws store errors unchanged.
  */
-export async function findAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ abandoned: Abandonment[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
+export async function findAbandonedRuns(
+  runs: RunRecords,
+  options: AbandonedRunOptions,
+  onRecord?: (runId: string, loaded: LoadedRecord) => void,
+): Promise<{ abandoned: Abandonment[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
   const now = (options.now ?? Date.now)();
   const abandoned: Abandonment[] = [];
   const live: RunRecord[] = [];
@@ -78,6 +87,7 @@ export async function findAbandonedRuns(runs: RunRecords, options: AbandonedRunO
   for (const runId of (await runs.list()).reverse()) {
     if (runId === options.self) continue;
     const loaded = await runs.loadIfValid(runId);
+    onRecord?.(runId, loaded);
     if ('invalid' in loaded) {
       unreadable.push(loaded.invalid);
       continue;
@@ -111,11 +121,16 @@ export async function finishRuns(runs: RunRecords, abandoned: readonly Abandonme
 /**
  * Finds the `running` records of the lake that are over ({@link findAbandonedRuns}) and
  * finishes them ({@link finishRuns}).
+ * @param onRecord as {@link findAbandonedRuns}'s: each record as read, before it is finished.
  * @returns the runs finished, oldest first, the `running` records left alone (they may still run),
  *   and the errors of the records skipped, each naming its object.
  * @throws store errors unchanged.
  */
-export async function finishAbandonedRuns(runs: RunRecords, options: AbandonedRunOptions): Promise<{ finished: AbandonedRun[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
-  const { abandoned, live, unreadable } = await findAbandonedRuns(runs, options);
+export async function finishAbandonedRuns(
+  runs: RunRecords,
+  options: AbandonedRunOptions,
+  onRecord?: (runId: string, loaded: LoadedRecord) => void,
+): Promise<{ finished: AbandonedRun[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
+  const { abandoned, live, unreadable } = await findAbandonedRuns(runs, options, onRecord);
   return { finished: await finishRuns(runs, abandoned), live, unreadable };
 }

@@ -4,7 +4,8 @@
  * `running` run records of runs that never finished (`lib/abandoned-runs.ts`),
  * temp files of unfinished writes in a folder lake (`lib/store/file.ts`) and
  * uncommitted scoring runs (`scoring/leftovers.ts`; sharded ones only by the
- * operator's age), and copies of the latest export left mixed by a failed commit, each of the command's data
+ * operator's age), models of runs that failed or were killed, or left without a manifest, that nothing
+ * refers to (`training/leftovers.ts`), and copies of the latest export left mixed by a failed commit, each of the command's data
  * set only (`Catalog.prefixes`). Each action is logged and counted in the run record. `berserkr gc`
  * also reports the parts the ingest ledger lists that are gone from the lake, which it leaves to
  * `berserkr ingest` to repair; `berserkr gc --run <id>` removes the leftovers of that one uncommitted
@@ -18,10 +19,11 @@ import { FileStore } from '../lib/store/file';
 import { RunIdRefusedError } from '../scoring/errors';
 import { type RemovedRun, removeRun, removeUncommittedRuns, uncommittedRun } from '../scoring/leftovers';
 import type { StageContext } from '../lib/stage-context';
+import { RecordedModels, type RemovedModel, removeUnusedModels } from '../training/leftovers';
 
 /** Options of {@link gcStep}. */
 export interface GcOptions {
-  /** Temp files and uncommitted outputs untouched for longer than this (ms) are removed: the lock lease. */
+  /** Temp files, uncommitted outputs and unused models untouched for longer than this (ms) are removed: the lock lease. */
   olderThanMs: number;
   /** Commands that run only under the pipeline lock. */
   lockedCommands: ReadonlySet<string>;
@@ -64,6 +66,8 @@ export interface GcResult {
   tempFiles: string[];
   /** Uncommitted scoring runs whose objects were removed. */
   uncommittedRuns: string[];
+  /** Models removed that nothing refers to, of runs that failed or were killed, or without a manifest (`training/leftovers.ts`). */
+  unusedModels: string[];
   /** Run records that could not be read (not JSON, or not a run record), skipped: their URIs. */
   unreadableRecords: string[];
   /** The run whose export `exports/<data set>/latest/` was re-synced to, when its copies did not match the pointer. */
@@ -75,16 +79,20 @@ export interface GcResult {
 /**
  * Finishes abandoned run records (skipping, with a warning, those it cannot read),
  * then removes old temp files and uncommitted scoring runs, except those of runs
- * that may still be running, re-syncs the copies of the latest export, and with
+ * that may still be running, and old models that nothing refers to of runs that failed
+ * or were killed, or without a manifest ({@link removeUnusedModels}; a model whose manifest
+ * cannot be read is kept, with a warning), re-syncs the copies of the latest export, and with
  * `checkParts` finds the parts the ledger lists that the lake does not hold
  * ({@link findMissingParts}; nothing is deleted or rewritten because of them).
- * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles` and `removeUncommittedRuns`;
+ * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles`, `removeUncommittedRuns` and `removeUnusedModels`;
  *   with `checkParts`, DatasetFormatError for an unreadable ledger (after the clean-up).
  */
 export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
   const now = (options.now ?? Date.now)();
   const { catalog } = ctx;
-  const { finished, live, unreadable } = await finishAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now));
+  const recorded = new RecordedModels(catalog.models);
+  const { finished, live, unreadable } = await finishAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now), recorded.add);
+  recorded.finished(finished);
   report(ctx, { unreadable, finished });
   const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
   report(ctx, { tempFiles });
@@ -96,9 +104,20 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
     options.runsOlderThanMs === undefined ? undefined : now - options.runsOlderThanMs,
   );
   report(ctx, { removed });
+  // After the uncommitted runs: a shard marker of one removed no longer keeps its model.
+  const models = await removeUnusedModels(catalog, now - options.olderThanMs, recorded);
+  report(ctx, { unreadableManifests: models.unreadableManifests, models: models.removed });
   const latestResynced = await resyncLatest(ctx);
   const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
-  return { abandonedRuns: finished.map((r) => r.runId), tempFiles, uncommittedRuns: removed.map((r) => r.runId), unreadableRecords: unreadable.map((e) => e.uri), latestResynced, partsMissing };
+  return {
+    abandonedRuns: finished.map((r) => r.runId),
+    tempFiles,
+    uncommittedRuns: removed.map((r) => r.runId),
+    unusedModels: models.removed.map((m) => m.modelId),
+    unreadableRecords: unreadable.map((e) => e.uri),
+    latestResynced,
+    partsMissing,
+  };
 }
 
 /** What {@link gcRunStep} did. */
@@ -168,15 +187,35 @@ function writesUnder(record: RunRecord): string[] {
   return [record.runId, ...(typeof record.params.runId === 'string' ? [record.params.runId] : [])];
 }
 
-/** Logs what gc skipped, finished and removed, one line each, and counts it in the run record (`gc.abandoned_runs`, `gc.temp_files`, `gc.uncommitted_runs`). */
-function report(ctx: StageContext, done: { unreadable?: DatasetFormatError[]; finished?: AbandonedRun[]; tempFiles?: string[]; removed?: RemovedRun[] }): void {
+/** What the run that saved a removed model did: `saved by run <id>, which failed`, or that the model never had a manifest. */
+function removedModelWhy(ctx: StageContext, m: RemovedModel): string {
+  if (m.savedBy === undefined) return `never completed (no ${ctx.catalog.models.manifestUri(m.modelId)})`;
+  const ended = { failed: 'failed', killed: 'was killed', unknown: 'never finished' }[m.savedBy.status];
+  return `saved by run ${m.savedBy.runId}, which ${ended}`;
+}
+
+/**
+ * Logs what gc skipped, finished and removed, one line each, and counts it in the run record
+ * (`gc.abandoned_runs`, `gc.temp_files`, `gc.uncommitted_runs`, `gc.unused_models`).
+ */
+function report(
+  ctx: StageContext,
+  done: { unreadable?: DatasetFormatError[]; unreadableManifests?: DatasetFormatError[]; finished?: AbandonedRun[]; tempFiles?: string[]; removed?: RemovedRun[]; models?: RemovedModel[] },
+): void {
   const log = ctx.log.child({ stage: 'gc' });
   const { catalog } = ctx;
   for (const e of done.unreadable ?? []) log.warn({ record: e.uri }, `skipped an unreadable run record: ${e.message}`);
+  for (const e of done.unreadableManifests ?? []) log.warn({ manifest: e.uri }, `kept a model whose manifest cannot be read: ${e.message}`);
   for (const r of done.finished ?? []) log.warn({ runId: r.runId, status: r.status }, `run ${r.runId} (${r.command}) never finished: ${r.reason}; recorded as ${r.status}`);
   for (const key of done.tempFiles ?? []) log.info({ file: key }, `removed the temp file of an unfinished write ${catalog.uri(key)}`);
   for (const r of done.removed ?? []) log.info({ runId: r.runId, objects: r.keys.length }, `removed ${r.keys.length} objects of scoring run ${r.runId}, never committed (no ${catalog.exports.metadataUri(r.runId)})`);
-  for (const [name, items] of [['gc.abandoned_runs', done.finished], ['gc.temp_files', done.tempFiles], ['gc.uncommitted_runs', done.removed]] as const) {
+  for (const m of done.models ?? []) {
+    log.info(
+      { modelId: m.modelId, objects: m.keys.length, bytes: m.bytes, ...(m.savedBy === undefined ? {} : { runId: m.savedBy.runId }) },
+      `removed ${m.keys.length} objects (${m.bytes} bytes) of model ${m.modelId}: ${removedModelWhy(ctx, m)}; nothing refers to it`,
+    );
+  }
+  for (const [name, items] of [['gc.abandoned_runs', done.finished], ['gc.temp_files', done.tempFiles], ['gc.uncommitted_runs', done.removed], ['gc.unused_models', done.models]] as const) {
     if (items !== undefined && items.length > 0) ctx.run.count(name, items.length);
   }
 }

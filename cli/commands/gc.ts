@@ -11,7 +11,7 @@ import { runIdOption } from './score';
 
 /**
  * What `gc` reports of its clean-up: the runs it finished as killed or unknown,
- * the temp files and uncommitted scoring runs it removed, the URIs of the run
+ * the temp files, uncommitted scoring runs and unused models it removed, the URIs of the run
  * records it skipped as unreadable, `latestResynced`,
  * the run whose export it re-copied into `exports/<data set>/latest/` (null when
  * they matched the pointer or nothing is published), and, when it looked for them,
@@ -26,12 +26,14 @@ export function gcResult(r: GcResult): Required<Pick<CommandResult, 'summary' | 
       abandonedRuns: r.abandonedRuns,
       tempFiles: r.tempFiles,
       uncommittedRuns: r.uncommittedRuns,
+      unusedModels: r.unusedModels,
       unreadableRecords: r.unreadableRecords,
       latestResynced: r.latestResynced ?? null,
       ...(missing === undefined ? {} : { partsMissing: missing }),
     },
     text:
       `runs finished as killed or unknown: ${r.abandonedRuns.length}\ntemp files removed: ${r.tempFiles.length}\nuncommitted scoring runs removed: ${r.uncommittedRuns.length}\n`
+      + `unused models removed: ${r.unusedModels.length}\n`
       + `unreadable run records skipped: ${r.unreadableRecords.length}\nlatest export re-copied from run: ${r.latestResynced ?? 'none'}\n`
       + (missing === undefined ? '' : missingPartsText(missing)),
   };
@@ -67,6 +69,8 @@ export function registerGc(program: Command): void {
       'under the pipeline lock, clean up after killed runs: finish their run records still "running" (status killed when their process on this host is gone, '
         + 'unknown for a locked command of another host), and remove temp files of unfinished writes and uncommitted exports/<data set>/<run-id>/ and scores/<data set>/<run-id>/ of the data set '
         + 'untouched for longer than the lock lease (BERSERKR_LOCK_LEASE, default 2m), except sharded runs with a finished shard, which may be waiting for their other shards; '
+        + 'remove the models/<data set>/<model-id>/ untouched as long that a run saved and then failed or was killed, or that have no manifest.json, when nothing refers to them '
+        + '(the champion pointer, an export, a shard marker, the record of a run that finished ok or is running); '
         + 'and re-copy exports/<data set>/latest/ when a failed commit left it out of step with latest.json; run and schedule do the same when they start. '
         + 'Also report the clean and reject parts the ingest ledger lists that are missing from the lake (readers fail on them; berserkr ingest reads their raw objects again), touching none of them',
     )

@@ -4,7 +4,7 @@
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
 import type { Table } from 'apache-arrow';
-import type { ObjectInfo, ObjectStore } from '../store/store';
+import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
 import { Backtests } from './backtests';
 import { Blends } from './blends';
 import { ChampionPointer, type Champion } from './champion';
@@ -129,6 +129,23 @@ export class Catalog {
       if (parts.length > 0) missing.set(rawKey, parts);
     }
     return missing;
+  }
+
+  /**
+   * The objects besides run records that lead a reader to a model, each as its key and text, read whole
+   * (they are small JSON objects) and not validated, so that one this version cannot read still counts:
+   * the champion pointer, which `score` and the champion checks follow, and every JSON object under
+   * `exports/<data set>/`: the sidecars of committed exports (whose run's record `berserkr report` reads),
+   * shard markers (a run's other shards score with the model they name), `latest.json` and the copies of
+   * the latest export. One keys-only listing and a GET each; an object deleted meanwhile is skipped.
+   * @throws store errors unchanged.
+   */
+  async *modelPointers(): AsyncGenerator<{ key: string; text: string }> {
+    const listed = await this.store.list(this.exports.root, { etags: false });
+    for (const key of [this.champion.key, ...listed.map((o) => o.key).filter((k) => k.endsWith('.json'))]) {
+      const bytes = await this.store.get(key).catch((error: unknown) => (error instanceof ObjectNotFoundError ? undefined : Promise.reject(error)));
+      if (bytes !== undefined) yield { key, text: new TextDecoder().decode(bytes) };
+    }
   }
 
   /**

@@ -47,6 +47,11 @@ export class ChampionPointer {
     });
   }
 
+  /** `models/<data set>/champion.json`. */
+  get key(): string {
+    return this.object.key;
+  }
+
   /** `<lake uri>/models/<data set>/champion.json`. */
   get uri(): string {
     return this.object.uri;

@@ -7,7 +7,8 @@
  * metrics, history, sizes and ETags of the artefacts).
  *
  * Publication: artefacts and card first, `manifest.json` last; a model without a
- * manifest does not exist. Models are never overwritten. The catalog deals in
+ * manifest does not exist. Models are never overwritten, only removed whole by
+ * `berserkr gc` when nothing uses them (`training/leftovers.ts`). The catalog deals in
  * bytes and JSON; turning them into a TF.js model is `training/registry.ts`'s.
  */
 import { z } from 'zod';
@@ -17,6 +18,17 @@ import { decodeJson, JsonObject, type JsonSpec } from './json';
 import { type ModelCard, ModelCardSchema } from './model-card';
 import { RUN_ID_PATTERN } from './run-id';
 import { objectUri } from './uri';
+
+/** `<UTC time as YYYYMMDDTHHmmssSSSZ>-<8 lower-case hex>`, the ids `newModelId` of `training/registry.ts` makes. */
+export const MODEL_ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
+
+/**
+ * The model ids ({@link MODEL_ID_PATTERN}) that `text` names anywhere, in order of appearance, repeats included.
+ * @example modelIdsIn('{"modelId":"blend:20111109T000000000Z-3fa2c01b"}') // ['20111109T000000000Z-3fa2c01b']
+ */
+export function modelIdsIn(text: string): string[] {
+  return text.match(/\d{8}T\d{9}Z-[0-9a-f]{8}/g) ?? [];
+}
 
 /** The artefacts beside the manifest. */
 export type ModelArtefact = 'model.json' | 'weights.bin';
@@ -225,6 +237,43 @@ export class Models {
   /** Publishes a model by writing its manifest, last (one atomic put). */
   publishManifest(manifest: ModelManifest): Promise<ObjectInfo> {
     return this.manifest(manifest.modelId).save(manifest);
+  }
+
+  /**
+   * Every object in a model's folder under `models/<data set>/`, by model id ({@link MODEL_ID_PATTERN}:
+   * the folders of baseline fallbacks and the objects beside the folders, such as the champion pointer,
+   * are left out), each in key order. Keys, sizes and times only (`etags: false`): a folder store reads no file.
+   */
+  async byModel(): Promise<Map<string, ObjectInfo[]>> {
+    const byModel = new Map<string, ObjectInfo[]>();
+    for (const object of await this.store.list(this.root, { etags: false })) {
+      const modelId = object.key.slice(this.root.length).split('/')[0];
+      if (object.key.length <= this.root.length + modelId.length || !MODEL_ID_PATTERN.test(modelId)) continue;
+      const objects = byModel.get(modelId);
+      if (objects === undefined) byModel.set(modelId, [object]);
+      else objects.push(object);
+    }
+    return byModel;
+  }
+
+  /** Whether model `modelId` is published: `objects` (its folder's, from {@link byModel}) hold its manifest. */
+  isPublished(modelId: string, objects: readonly ObjectInfo[]): boolean {
+    const manifest = this.manifest(modelId).key;
+    return objects.some((o) => o.key === manifest);
+  }
+
+  /**
+   * The manifest of model `modelId` as stored, or `undefined` when it has none (one GET; its
+   * artefacts are not checked, as {@link loadManifest} does).
+   * @throws DatasetFormatError when it does not validate.
+   */
+  readManifest(modelId: string): Promise<ModelManifest | undefined> {
+    return this.manifest(modelId).loadIfExists();
+  }
+
+  /** Deletes one object of a model's folder; a missing one is no error. */
+  delete(key: string): Promise<void> {
+    return this.store.delete(key);
   }
 
   /**

@@ -3,6 +3,14 @@
 /** `YYYYMMDDTHHMMSSZ-<6 lower-case hex>`: UTC start second plus a random suffix. */
 export const RUN_ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{6}$/;
 
+/**
+ * The run ids that `text` names anywhere, in order of appearance, repeats included.
+ * @example runIdsIn('{"runId":"20111109T000000Z-3fa9c1"}') // ['20111109T000000Z-3fa9c1']
+ */
+export function runIdsIn(text: string): string[] {
+  return text.match(/\d{8}T\d{6}Z-[0-9a-f]{6}/g) ?? [];
+}
+
 /** A string that is not a run id (`YYYYMMDDTHHMMSSZ-<6 hex>`). */
 export class InvalidRunIdError extends Error {
   constructor(readonly runId: string) {

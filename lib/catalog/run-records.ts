@@ -4,7 +4,7 @@
  * recorder that builds them is `lib/runs.ts`.
  */
 import { z } from 'zod';
-import type { ObjectInfo, ObjectStore } from '../store/store';
+import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
 import { DatasetFormatError } from './errors';
 import { JsonObject, type JsonSpec } from './json';
 import { assertRunId, RUN_ID_PATTERN } from './run-id';
@@ -156,6 +156,16 @@ export class RunRecords {
     const record = await object.load();
     if (record.runId !== runId) throw new DatasetFormatError('run record', object.uri, `expected runId ${runId}, found ${record.runId}`);
     return record;
+  }
+
+  /**
+   * The text of run `runId`'s record as stored, not validated (for a reader that must
+   * see what a record it cannot validate names), or `undefined` when it does not exist.
+   * @throws InvalidRunIdError when `runId` is not a run id; store errors unchanged.
+   */
+  async loadText(runId: string): Promise<string | undefined> {
+    const bytes = await this.store.get(this.key(runId)).catch((error: unknown) => (error instanceof ObjectNotFoundError ? undefined : Promise.reject(error)));
+    return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
   }
 
   /**

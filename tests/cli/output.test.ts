@@ -73,12 +73,20 @@ describe('tickResult', () => {
 });
 
 describe('gcResult', () => {
-  const cleaned = { abandonedRuns: ['20111110T000000Z-bbbbbb'], tempFiles: ['exports/online-retail/.~tmp.1.a'], uncommittedRuns: [], unreadableRecords: ['file:///lake/runs/online-retail/20111108T000000Z-cccccc.json'] };
+  const cleaned = {
+    abandonedRuns: ['20111110T000000Z-bbbbbb'],
+    tempFiles: ['exports/online-retail/.~tmp.1.a'],
+    uncommittedRuns: [],
+    unusedModels: ['20111110T000500000Z-3fa2c01b', '20111111T000500000Z-3fa2c01b'],
+    unreadableRecords: ['file:///lake/runs/online-retail/20111108T000000Z-cccccc.json'],
+  };
 
-  it('reports the run whose export the latest copies were re-synced to', () => {
+  it('reports the run whose export the latest copies were re-synced to, and the unused models removed', () => {
     const r = gcResult({ ...cleaned, latestResynced: '20111109T000000Z-aaaaaa' });
     expect(r.summary).toEqual({ ...cleaned, latestResynced: '20111109T000000Z-aaaaaa' });
-    expect(r.text).toBe('runs finished as killed or unknown: 1\ntemp files removed: 1\nuncommitted scoring runs removed: 0\nunreadable run records skipped: 1\nlatest export re-copied from run: 20111109T000000Z-aaaaaa\n');
+    expect(r.text).toBe(
+      'runs finished as killed or unknown: 1\ntemp files removed: 1\nuncommitted scoring runs removed: 0\nunused models removed: 2\nunreadable run records skipped: 1\nlatest export re-copied from run: 20111109T000000Z-aaaaaa\n',
+    );
   });
 
   it('says null, and none in the text, when the copies matched', () => {

@@ -1,20 +1,24 @@
 /**
  * What killed runs leave behind, and how the next run (or `berserkr gc`) deals
  * with it: a SIGKILLed command's run record stays `running` and is finished as
- * `killed`; temp files of unfinished writes and uncommitted scoring runs older
- * than the lock lease are removed; committed outputs and fresh files stay.
+ * `killed`; temp files of unfinished writes, uncommitted scoring runs and model
+ * folders without a manifest older than the lock lease are removed, and so is the
+ * model a `run` killed after saving it leaves; committed outputs, the model of a
+ * finished training and fresh files stay.
  * `gc --run <id>` removes the leftovers of that one run, and refuses ids it may not remove.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { jsonLogs, RETAIL_CONFIG, ROOT, runCli } from '../helpers/cli';
+import { jsonLogs, RETAIL_CONFIG, RETAIL_RAW, ROOT, runCli } from '../helpers/cli';
 
 const ENV = { BERSERKR_LOCK_SETTLE: '100ms' };
 const OLD = new Date(Date.now() - 3_600_000); // older than the default 2-minute lease
 const COMMITTED = '20111109T000000Z-aaaaaa';
 const KILLED = '20111110T000000Z-bbbbbb';
+/** A model folder a run killed while saving left: no manifest. */
+const UNSAVED_MODEL = '20111110T000000000Z-0badc0de';
 
 /** Writes `text` at `lake/key`, last modified an hour ago. */
 function oldFile(lake: string, key: string, text = 'x'): void {
@@ -32,6 +36,8 @@ function leaveLeftovers(lake: string): void {
   oldFile(lake, `scores/online-retail/${KILLED}/shard-0-of-1/part-00000.parquet`);
   oldFile(lake, `exports/online-retail/${COMMITTED}/.~tmp.999999.abc`);
   oldFile(lake, 'exports/online-retail/.~tmp.999999.def');
+  oldFile(lake, `models/online-retail/${UNSAVED_MODEL}/weights.bin`);
+  oldFile(lake, 'models/online-retail/baseline-repeat/fallback.json', '{}');
 }
 
 /** The `running` record of KILLED, a `score` whose process (of this host) is gone. */
@@ -56,6 +62,8 @@ function expectCleaned(lake: string): void {
   expect(files(join(lake, 'scores', 'online-retail', KILLED))).toEqual([]);
   expect(readdirSync(join(lake, 'exports', 'online-retail', COMMITTED)).sort()).toEqual(['_metadata.json', 'top-k.csv']);
   expect(readdirSync(join(lake, 'exports', 'online-retail')).filter((f) => f.startsWith('.~tmp.'))).toEqual([]);
+  expect(files(join(lake, 'models', 'online-retail', UNSAVED_MODEL))).toEqual([]);
+  expect(files(join(lake, 'models', 'online-retail', 'baseline-repeat'))).toEqual(['fallback.json']);
 }
 
 describe('leftovers of killed runs', () => {
@@ -71,7 +79,7 @@ describe('leftovers of killed runs', () => {
     expect(r.stdout).toContain('--run <id>');
   });
 
-  test('a SIGKILLed command leaves a running record; gc finishes it as killed and removes old temp files and uncommitted runs', async () => {
+  test('a SIGKILLed command leaves a running record; gc finishes it as killed and removes old temp files, uncommitted runs and model folders without a manifest', async () => {
     const lake = join(dir, 'lake-gc');
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), 'ingest', '--raw', join(ROOT, 'data', 'online-retail'), '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT, stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -88,7 +96,10 @@ describe('leftovers of killed runs', () => {
 
     const r = await runCli(['--log-format', 'json', 'gc', '--lake', lake, '--config', RETAIL_CONFIG], ENV);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('runs finished as killed or unknown: 1\ntemp files removed: 2\nuncommitted scoring runs removed: 1\nunreadable run records skipped: 0\nlatest export re-copied from run: none\nparts the ledger lists that are missing from the lake: 0\n');
+    expect(r.stdout).toBe(
+      'runs finished as killed or unknown: 1\ntemp files removed: 2\nuncommitted scoring runs removed: 1\nunused models removed: 1\n'
+        + 'unreadable run records skipped: 0\nlatest export re-copied from run: none\nparts the ledger lists that are missing from the lake: 0\n',
+    );
     const after = records(lake);
     expect(after[killedId].status).toBe('killed');
     expect(after[killedId].errors).toEqual([{ step: null, name: 'RunAbandonedError', message: expect.stringMatching(new RegExp(`^the run never finished: pid ${child.pid} on ${hostname()} is gone$`)) }]);
@@ -112,10 +123,54 @@ describe('leftovers of killed runs', () => {
       expect.stringMatching(/^removed the temp file of an unfinished write .*\/exports\/online-retail\/.~tmp.999999.def$/),
       expect.stringMatching(new RegExp(`^removed the temp file of an unfinished write .*/exports/online-retail/${COMMITTED}/.~tmp.999999.abc$`)),
       expect.stringMatching(new RegExp(`^removed 2 objects of scoring run ${KILLED}, never committed`)),
+      expect.stringMatching(new RegExp(`^removed 1 objects \\(1 bytes\\) of model ${UNSAVED_MODEL}: never completed \\(no .*/models/online-retail/${UNSAVED_MODEL}/manifest.json\\); nothing refers to it$`)),
     ]);
     expect(records(lake)[KILLED].status).toBe('killed');
     expectCleaned(lake);
   });
+
+  test(
+    'a run killed after saving its model leaves the model to gc, which removes it once older than the lease; the model of a finished training stays',
+    async () => {
+      const lake = join(dir, 'lake-models');
+      const models = join(lake, 'models', 'online-retail');
+      const FAST = ['--lake', lake, '--config', RETAIL_CONFIG, '--train-cutoffs', '1', '--epochs', '1', '--train-groups', '1024', '--members', '1'];
+      expect((await runCli(['ingest', '--raw', RETAIL_RAW, '--lake', lake, '--config', RETAIL_CONFIG], ENV)).code).toBe(0);
+      expect((await runCli(['train', ...FAST], ENV)).code).toBe(0);
+      const [trained] = readdirSync(models).filter((f) => /^\d{8}T\d{9}Z-/.test(f));
+      const modelFiles = () => Object.fromEntries(readdirSync(models).filter((f) => /^\d{8}T\d{9}Z-/.test(f)).map((f) => [f, files(join(models, f)).sort()]));
+      const trainedFiles = modelFiles()[trained];
+      expect(trainedFiles).toEqual(expect.arrayContaining(['manifest.json', 'model-card.json', 'model.json', 'weights.bin']));
+
+      // Killed once its model is saved, while it scores: its record says nothing of it, its manifest names the run.
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'berserkr.js'), 'run', '--raw', RETAIL_RAW, ...FAST], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...ENV } });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const started = Date.now();
+      let killedModel: string | undefined;
+      while ((killedModel = Object.keys(modelFiles()).find((f) => f !== trained && existsSync(join(models, f, 'manifest.json')))) === undefined) {
+        if (Date.now() - started > 240_000) throw new Error('no model saved after 240 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      const [killedRun] = Object.entries(records(lake)).find(([, r]) => r.command === 'run')!;
+      expect(JSON.parse(readFileSync(join(models, killedModel, 'manifest.json'), 'utf8')).runId).toBe(killedRun);
+      for (const f of files(join(models, killedModel))) utimesSync(join(models, killedModel, f), OLD, OLD);
+      for (const f of trainedFiles) utimesSync(join(models, trained, f), OLD, OLD);
+
+      const r = await runCli(['--log-format', 'json', 'gc', '--output', 'json', '--lake', lake, '--config', RETAIL_CONFIG], ENV);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', abandonedRuns: [killedRun], unusedModels: [killedModel] });
+      expect(jsonLogs(r.stderr).filter((l) => l.stage === 'gc' && l.modelId !== undefined).map((l) => l.msg)).toEqual([
+        expect.stringMatching(new RegExp(`^removed \\d+ objects \\(\\d+ bytes\\) of model ${killedModel}: saved by run ${killedRun}, which was killed; nothing refers to it$`)),
+      ]);
+      expect(modelFiles()).toEqual({ [trained]: trainedFiles, [killedModel]: [] });
+      expect(existsSync(join(models, 'champion.json'))).toBe(true);
+      const again = await runCli(['gc', '--lake', lake, '--config', RETAIL_CONFIG], ENV);
+      expect(again.stdout).toContain('\nunused models removed: 0\n');
+    },
+    600_000,
+  );
 
   test('gc --run removes the leftovers of that uncommitted run alone, and refuses (exit 2) an id that is malformed, unknown or committed', async () => {
     const lake = join(dir, 'lake-gc-run');
@@ -148,10 +203,11 @@ describe('leftovers of killed runs', () => {
     expect(records(lake)[KILLED].status).toBe('killed');
     expect(files(join(lake, 'exports', 'online-retail', KILLED))).toEqual([]);
     expect(files(join(lake, 'scores', 'online-retail', KILLED))).toEqual([]);
-    // What gc alone would remove stays: another uncommitted run, temp files outside the run's folders.
+    // What gc alone would remove stays: another uncommitted run, temp files outside the run's folders, a model folder without a manifest.
     expect(files(join(lake, 'scores', 'online-retail', OTHER))).toEqual(['part-00000.parquet']);
     expect(readdirSync(join(lake, 'exports', 'online-retail', COMMITTED)).sort()).toEqual(['.~tmp.999999.abc', '_metadata.json', 'top-k.csv']);
     expect(readdirSync(join(lake, 'exports', 'online-retail')).filter((f) => f.startsWith('.~tmp.'))).toEqual(['.~tmp.999999.def']);
+    expect(files(join(lake, 'models', 'online-retail', UNSAVED_MODEL))).toEqual(['weights.bin']);
 
     const json = await gc(OTHER, '--output', 'json');
     expect(JSON.parse(json.stdout)).toMatchObject({ command: 'gc', status: 'ok', exitCode: 0, run: OTHER, objects: 1, abandonedRuns: [], tempFiles: [], unreadableRecords: [] });

@@ -98,7 +98,7 @@ describe('a part gone from the lake', () => {
     const text = await gc();
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
-      'runs finished as killed or unknown: 0\ntemp files removed: 0\nuncommitted scoring runs removed: 0\nunreadable run records skipped: 0\nlatest export re-copied from run: none\n'
+      'runs finished as killed or unknown: 0\ntemp files removed: 0\nuncommitted scoring runs removed: 0\nunused models removed: 0\nunreadable run records skipped: 0\nlatest export re-copied from run: none\n'
         + `parts the ledger lists that are missing from the lake: 1 (of 1 raw object)\n  file://${lake}/${gone} (raw object 2011-12.csv.lzo)\n  ${MISSING_PARTS_REMEDY}\n`,
     );
     const warning = jsonLogs(text.stderr).find((l) => l.level === 'warn' && l.stage === 'gc');

@@ -1,8 +1,8 @@
 /**
  * An in-memory ObjectStore for tests, with the semantics of `lib/store/store.ts`:
  * sorted recursive listing, content-hash (MD5) ETags, atomic puts, streaming gets
- * in small chunks. `puts` records the order of writes; `failPutsMatching` makes
- * puts of matching keys throw (crash tests).
+ * in small chunks. `puts` and `deletes` record the order of writes and deletions;
+ * `failPutsMatching` makes puts of matching keys throw (crash tests).
  */
 import { createHash } from 'node:crypto';
 import { ObjectInfo, ObjectNotFoundError, ObjectStore, type ListOptions } from '../../lib/store/store';
@@ -12,6 +12,8 @@ export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, { bytes: Uint8Array; info: ObjectInfo }>();
   /** Keys in the order they were put. */
   readonly puts: string[] = [];
+  /** Keys in the order they were deleted. */
+  readonly deletes: string[] = [];
   failPutsMatching: RegExp | undefined;
 
   constructor(private readonly chunkSize = 64 * 1024) {}
@@ -54,5 +56,6 @@ export class MemoryStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
+    this.deletes.push(key);
   }
 }

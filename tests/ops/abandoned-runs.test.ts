@@ -64,6 +64,20 @@ describe('finishAbandonedRuns', () => {
     expect(unreadable[0].message).toMatch(/^invalid run record .*20111209T120000Z-00000a\.json: expected JSON/);
   });
 
+  it('hands every record it reads but the caller\'s to onRecord, as read, once each', async () => {
+    const lake = new MemoryStore();
+    const runs = new RunRecords(lake, 'online-retail');
+    const killed = await running(runs, '00000b', 'run', hostname(), dead);
+    const self = await running(runs, '00000c', 'run', hostname(), process.pid);
+    const done = new RunRecorder({ command: 'train', code: CODE, now: () => NOW - HOUR, suffix: '00000d' });
+    await done.finish(runs);
+    const broken = '20111209T120000Z-00000e';
+    await lake.put(runs.key(broken), '{');
+    const seen: [string, string][] = [];
+    await finishAbandonedRuns(runs, { self, lockedCommands: new Set(), lockHeld: false, now: () => NOW }, (runId, loaded) => seen.push([runId, 'record' in loaded ? loaded.record.status : loaded.invalid.name]));
+    expect(seen.sort()).toEqual([[broken, 'DatasetFormatError'], [killed, 'running'], [done.runId, 'ok']].sort());
+  });
+
   it('finishes runs of other hosts as unknown only when they started longer ago than asked', async () => {
     const runs = new RunRecords(new MemoryStore(), 'online-retail');
     const old = await running(runs, '000007', 'score', 'host-b', 1, 25 * HOUR);

@@ -1,11 +1,14 @@
 /**
  * pipeline/gc.ts: the copies of the latest export left mixed by a failed commit are re-synced to
  * the pointer; the parts the ingest ledger lists that the lake does not hold are reported, untouched;
+ * the models of runs that failed or were killed, and folders without a manifest, are removed when
+ * nothing refers to them, and every other model is kept;
  * one uncommitted scoring run named by the operator is removed, and nothing else, or refused.
  */
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { Catalog, type ExportMetadata, InvalidRunIdError, type LedgerEntry, MISSING_PARTS_REMEDY, type RunRecord } from '../../lib/catalog';
+import { Catalog, type ExportMetadata, InvalidRunIdError, type LedgerEntry, MISSING_PARTS_REMEDY, type ModelManifest, type RunRecord } from '../../lib/catalog';
+import { createLogger } from '../../lib/log';
 import { RunRecorder } from '../../lib/runs';
 import { gcRunStep, gcStep, MISSING_PARTS_SHOWN } from '../../pipeline/gc';
 import { RunIdRefusedError } from '../../scoring/errors';
@@ -16,16 +19,28 @@ const OLD = '20111109T000000Z-aaaaaa';
 const NEW = '20111110T000000Z-bbbbbb';
 
 const context = (lake: MemoryStore) => retailContext(lake, 'gc');
+const HOUR = 3_600_000;
+const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: kill(pid, 0) fails with ESRCH
+/** Every object of `lake` with its bytes, to show what was deleted or rewritten. */
+const contents = (lake: MemoryStore): [string, string][] => [...lake.objects].map(([key, o]) => [key, Buffer.from(o.bytes).toString('base64')]);
 
-/** Commits an export of `runId` holding `csv` (and `jsonl` when given). */
-async function commit(catalog: Catalog, runId: string, csv: string, jsonl?: string): Promise<ExportMetadata> {
+/** Writes a `running` record of `command` by process `pid` on `host`, started an hour before now, with `params`. */
+async function running(catalog: Catalog, suffix: string, command: string, host: string, pid: number, params: RunRecord['params'] = {}): Promise<RunRecord> {
+  const recorder = new RunRecorder({ command, params, code: { version: '0.1.0', commit: null, dirty: null }, suffix, now: () => Date.now() - HOUR });
+  const record: RunRecord = { ...recorder.snapshot('running'), process: { host, pid } };
+  await catalog.runs.save(record);
+  return record;
+}
+
+/** Commits an export of `runId` holding `csv` (and `jsonl` when given), scored with `modelId`. */
+async function commit(catalog: Catalog, runId: string, csv: string, jsonl?: string, modelId = 'm'): Promise<ExportMetadata> {
   const files: ExportMetadata['files'] = [];
   for (const [format, body] of [['csv', csv], ['jsonl', jsonl]] as const) {
     if (body === undefined) continue;
     await catalog.exports.putFile(runId, format, Buffer.from(body));
     files.push({ name: catalog.exports.fileName(format), format, bytes: body.length, sha256: 'a'.repeat(64) });
   }
-  const metadata: ExportMetadata = { runId, modelId: 'm', asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, rows: 1, customers: 1, pairs: 1, shards: 1, files, scores: [] };
+  const metadata: ExportMetadata = { runId, modelId, asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, rows: 1, customers: 1, pairs: 1, shards: 1, files, scores: [] };
   await catalog.exports.publishMetadata(metadata);
   return metadata;
 }
@@ -72,8 +87,6 @@ describe('gcStep and the parts the ledger lists that the lake does not hold', ()
   const entry = (clean: string[], rejects: string[] = []): LedgerEntry => ({
     etag: 'e', size: 1, configHash: 'h', rowsHash: 'r', attempt: 'a1', ingestedAt: '', clean, rejects, counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} },
   });
-  /** Every object of `lake` with its bytes, to show nothing was deleted or rewritten. */
-  const contents = (lake: MemoryStore): [string, string][] => [...lake.objects].map(([key, o]) => [key, Buffer.from(o.bytes).toString('base64')]);
 
   /** A lake whose ledger lists, for raw objects `raws`, `parts` clean parts and one reject part each, all present. */
   async function ingested(raws: string[], parts = 1): Promise<{ lake: MemoryStore; catalog: Catalog; clean: string[][]; rejects: string[] }> {
@@ -130,26 +143,163 @@ describe('gcStep and the parts the ledger lists that the lake does not hold', ()
   });
 });
 
+describe('gcStep and the models that nothing refers to', () => {
+  /** Lease 2 minutes; the objects of the lake, written now, are an hour old by this clock. */
+  const options = { olderThanMs: 120_000, lockedCommands: new Set(['run']), lockHeld: true, now: () => Date.now() + HOUR };
+  /** A model id as training makes them, `n` making it unique (and ordering the ids). */
+  const model = (n: number): string => `20111109T0000000${String(n).padStart(2, '0')}Z-3fa2c0${String(n).padStart(2, '0')}`;
+  const manifest = (modelId: string, runId?: string): ModelManifest => ({
+    formatVersion: 1,
+    modelId,
+    createdAt: '2011-11-09T00:00:00.000Z',
+    backend: 'cpu',
+    configHash: 'h',
+    featureNames: ['f'],
+    vocab: { customers: 1, items: 1 },
+    spec: { features: 1, customers: 1, items: 1, hidden: [1], itemEmbedding: 0, customerEmbedding: 0, l2: 0, seed: 1 },
+    preprocessing: { version: 1, transforms: [] },
+    calibration: { method: 'identity' },
+    metrics: {},
+    history: [],
+    artefacts: [],
+    ...(runId === undefined ? {} : { runId }),
+  });
+
+  /** Writes model `modelId` as "save model" does, its manifest naming `runId` when given (`null`: no manifest, as a run killed while saving leaves it); returns its keys. */
+  async function saveModel(catalog: Catalog, modelId: string, runId: string | undefined | null): Promise<string[]> {
+    for (const file of ['weights.bin', 'model.json', 'model-card.json', 'model-card.md']) await catalog.store.put(catalog.models.key(modelId, file), file);
+    if (runId !== null) await catalog.models.publishManifest(manifest(modelId, runId));
+    return (await catalog.store.list(catalog.models.prefix(modelId))).map((o) => o.key);
+  }
+
+  /** Writes the record of a `command` that finished an hour ago with `status`, as `build` sets it up. */
+  async function finished(catalog: Catalog, suffix: string, command: string, status: 'ok' | 'failed', build: (r: RunRecorder) => void = () => undefined, params: RunRecord['params'] = {}): Promise<string> {
+    const recorder = new RunRecorder({ command, params, code: { version: '0.1.0', commit: null, dirty: null }, suffix, now: () => Date.now() - HOUR });
+    build(recorder);
+    await recorder.finish(catalog.runs, status);
+    return recorder.runId;
+  }
+
+  it('removes, once old, the models of runs that failed or were killed and the folders without a manifest, manifest first, and nothing else', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const { catalog } = ctx;
+    const [failedId, killedId, incompleteId, olderId] = [model(1), model(2), model(3), model(4)];
+    const failed = await finished(catalog, 'b00001', 'train', 'failed');
+    const killed = await running(catalog, 'b00002', 'run', hostname(), dead);
+    await saveModel(catalog, failedId, failed);
+    const killedKeys = await saveModel(catalog, killedId, killed.runId);
+    await catalog.blends.save({ modelId: killedId, baseline: 'repeat', weight: 0.5, calibration: { method: 'identity' }, validationCutoff: 0, k: 10, reason: 'r' });
+    await saveModel(catalog, incompleteId, null);
+    // Saved before manifests named their run: its run's record lists its files among its outputs.
+    const olderKeys = await saveModel(catalog, olderId, undefined);
+    await finished(catalog, 'b00003', 'run', 'failed', (r) => olderKeys.forEach((key) => r.output(lake.uri, key, 'e')));
+    // What the models' folder holds besides models.
+    await catalog.fallbacks.save({ baseline: 'repeat', calibration: { method: 'identity' }, validationCutoff: 0, k: 10, reason: 'r' });
+    await catalog.champion.publishFallback({ modelId: 'baseline:repeat', promotedAt: '2011-11-09T00:00:00.000Z', validation: {} });
+    const kept = contents(lake).filter(([key]) => !key.startsWith(catalog.models.root) || !/\/\d{8}T\d{9}Z-/.test(key));
+
+    const r = await gcStep(ctx, options);
+    expect(r).toMatchObject({ abandonedRuns: [killed.runId], unusedModels: [failedId, killedId, incompleteId, olderId] });
+    expect(contents(lake).filter(([key]) => key !== catalog.runs.key(killed.runId))).toEqual(kept.filter(([key]) => key !== catalog.runs.key(killed.runId)));
+    expect((await catalog.runs.load(killed.runId)).status).toBe('killed');
+    // The manifest first: a removal cut short leaves a folder without one, which the next gc removes.
+    const manifestKey = catalog.models.key(killedId, 'manifest.json');
+    expect(lake.deletes.filter((key) => key.startsWith(catalog.models.prefix(killedId)))).toEqual([manifestKey, ...[...killedKeys, catalog.blends.key(killedId)].filter((k) => k !== manifestKey).sort()]);
+    expect(ctx.run.snapshot().rows).toMatchObject({ 'gc.abandoned_runs': 1, 'gc.unused_models': 4 });
+    expect((await gcStep(context(lake), options)).unusedModels).toEqual([]);
+  });
+
+  it('keeps every model something refers to or may still write, and removes the one nothing refers to', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const { catalog } = ctx;
+    const failed = await finished(catalog, 'c00001', 'run', 'failed');
+    const ids = {
+      unused: model(1),
+      lostPromotion: model(2),
+      champion: model(3),
+      exported: model(4),
+      sharded: model(5),
+      scoredBy: model(6),
+      scoring: model(7),
+      committedRun: model(8),
+      fresh: model(9),
+      olderKilled: model(10),
+      noRecord: model(11),
+      stillTraining: model(12),
+      unreadableManifest: model(13),
+      unreadableRecord: model(14),
+    };
+    for (const id of [ids.unused, ids.champion, ids.exported, ids.sharded, ids.scoredBy, ids.scoring, ids.fresh, ids.unreadableManifest, ids.unreadableRecord]) await saveModel(catalog, id, failed);
+    // A challenger that lost promotion, of a run that finished: its report shows it.
+    const lostKeys = await saveModel(catalog, ids.lostPromotion, undefined);
+    await finished(catalog, 'c00002', 'run', 'ok', (r) => {
+      lostKeys.forEach((key) => r.output(lake.uri, key, 'e'));
+      r.setPromotion({ challengerId: ids.lostPromotion, outcome: 'kept-champion', championId: 'baseline:repeat', decision: 'd' });
+    });
+    await catalog.champion.publishFallback({ modelId: `blend:${ids.champion}`, promotedAt: '2011-11-09T00:00:00.000Z', validation: {} });
+    await commit(catalog, OLD, 'csv\n', undefined, ids.exported);
+    // A shard of two is done, the other not yet: its marker names the model the other scores with.
+    const shardRun = '20111111T000000Z-cccccc';
+    await lake.put(catalog.shards.markerKey(shardRun, { index: 0, count: 2 }), JSON.stringify({ runId: shardRun, modelId: ids.sharded }));
+    await finished(catalog, 'c00003', 'score', 'ok', () => undefined, { model: ids.scoredBy });
+    await running(catalog, 'c00004', 'score', hostname(), process.pid, { model: ids.scoring });
+    // A run killed after committing its export (before its record was finished): the export names the run.
+    const committedRun = await running(catalog, 'c00005', 'run', hostname(), dead);
+    await saveModel(catalog, ids.committedRun, committedRun.runId);
+    await commit(catalog, committedRun.runId, 'csv\n', undefined, 'baseline:repeat');
+    const [fresh] = await saveModel(catalog, ids.fresh, failed);
+    lake.objects.get(fresh)!.info.lastModified = Date.now() + HOUR;
+    // Saved before manifests named their run, by a run killed: its record names nothing it wrote.
+    await saveModel(catalog, ids.olderKilled, undefined);
+    await running(catalog, 'c00006', 'run', hostname(), dead);
+    await saveModel(catalog, ids.noRecord, '20111109T000000Z-dddddd');
+    const training = await running(catalog, 'c00007', 'train', hostname(), process.pid);
+    await saveModel(catalog, ids.stillTraining, training.runId);
+    const newer = catalog.models.key(ids.unreadableManifest, 'manifest.json');
+    await lake.put(newer, JSON.stringify({ ...manifest(ids.unreadableManifest, failed), formatVersion: 2 }));
+    await lake.put(catalog.runs.key('20111109T000000Z-eeeeee'), JSON.stringify({ schema: 'berserkr.run/2', status: 'ok', params: { model: ids.unreadableRecord } }));
+    const before = contents(lake).filter(([key]) => !key.startsWith(catalog.runs.root));
+
+    const r = await gcStep(ctx, options);
+    expect(r.unusedModels).toEqual([ids.unused]);
+    expect(r.abandonedRuns).toHaveLength(2);
+    expect(contents(lake).filter(([key]) => !key.startsWith(catalog.runs.root))).toEqual(before.filter(([key]) => !key.startsWith(catalog.models.prefix(ids.unused))));
+  });
+
+  it('logs each model removed, with the run that saved it and how it ended, and a model kept because its manifest cannot be read', async () => {
+    const lake = new MemoryStore();
+    const lines: string[] = [];
+    const ctx = { ...context(lake), log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }) };
+    const { catalog } = ctx;
+    const failed = await finished(catalog, 'd00001', 'train', 'failed');
+    await saveModel(catalog, model(1), failed);
+    await saveModel(catalog, model(2), null);
+    await lake.put(catalog.models.key(model(3), 'manifest.json'), '{');
+
+    expect((await gcStep(ctx, options)).unusedModels).toEqual([model(1), model(2)]);
+    const logs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.stage === 'gc');
+    const bytes = (n: number) => ['weights.bin', 'model.json', 'model-card.json', 'model-card.md'].reduce((sum, f) => sum + f.length, n);
+    const manifestBytes = JSON.stringify(manifest(model(1), failed), null, 2).length;
+    expect(logs.map((l) => [l.level, l.msg])).toEqual([
+      ['warn', expect.stringMatching(new RegExp(`^kept a model whose manifest cannot be read: invalid model manifest memory://test/models/online-retail/${model(3)}/manifest.json: expected JSON`))],
+      ['info', `removed 5 objects (${bytes(manifestBytes)} bytes) of model ${model(1)}: saved by run ${failed}, which failed; nothing refers to it`],
+      ['info', `removed 4 objects (${bytes(0)} bytes) of model ${model(2)}: never completed (no memory://test/models/online-retail/${model(2)}/manifest.json); nothing refers to it`],
+    ]);
+    expect(logs[1]).toMatchObject({ modelId: model(1), runId: failed, objects: 5 });
+  });
+});
+
 describe('gcRunStep: the leftovers of one uncommitted scoring run the operator names', () => {
   const RUN = '20111111T000000Z-cccccc';
   const OTHER = '20111112T000000Z-dddddd';
-  const HOUR = 3_600_000;
-  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: kill(pid, 0) fails with ESRCH
   /** Lease 2 minutes; the objects of the lake, written now, are an hour old by this clock. */
   const options = { olderThanMs: 120_000, lockedCommands: new Set(['run']), lockHeld: true, now: () => Date.now() + HOUR };
   const RUN_KEYS = [
     `exports/online-retail/${RUN}/shards/shard-0-of-2._SUCCESS.json`, `exports/online-retail/${RUN}/shards/shard-0-of-2.parquet`, `scores/online-retail/${RUN}/shard-0-of-2/part-00000.parquet`,
   ];
-  const contents = (lake: MemoryStore): [string, string][] => [...lake.objects].map(([key, o]) => [key, Buffer.from(o.bytes).toString('base64')]);
-
-  /** Writes a `running` record of `command` by process `pid` on `host`, started an hour before now, scoring under `runId` when given. */
-  async function running(catalog: Catalog, suffix: string, command: string, host: string, pid: number, runId?: string): Promise<RunRecord> {
-    const recorder = new RunRecorder({ command, params: runId === undefined ? {} : { runId }, code: { version: '0.1.0', commit: null, dirty: null }, suffix, now: () => Date.now() - HOUR });
-    const record: RunRecord = { ...recorder.snapshot('running'), process: { host, pid } };
-    await catalog.runs.save(record);
-    return record;
-  }
-
+  /** Lease 2 minutes; the objects of the lake, written now, are an hour old by this clock. */
   /**
    * A lake holding shard 0 of 2 of RUN (which gc alone keeps: it may wait for shard 1), the uncommitted
    * OTHER (which gc alone removes) and a committed export, each written now.
@@ -164,8 +314,8 @@ describe('gcRunStep: the leftovers of one uncommitted scoring run the operator n
 
   it("removes the run's objects, sharded or not, finishes its records that are over, and leaves everything else as it is", async () => {
     const { lake: store, ctx } = await lake();
-    const shard = await running(ctx.catalog, 'aaaaa1', 'score', hostname(), dead, RUN);
-    const otherKilled = await running(ctx.catalog, 'aaaaa2', 'score', hostname(), dead, OTHER);
+    const shard = await running(ctx.catalog, 'aaaaa1', 'score', hostname(), dead, { runId: RUN });
+    const otherKilled = await running(ctx.catalog, 'aaaaa2', 'score', hostname(), dead, { runId: OTHER });
     const others = contents(store).filter(([key]) => !RUN_KEYS.includes(key) && key !== ctx.catalog.runs.key(shard.runId));
 
     const r = await gcRunStep(ctx, RUN, options);
@@ -195,8 +345,8 @@ describe('gcRunStep: the leftovers of one uncommitted scoring run the operator n
 
   it('refuses, writing nothing, a run that may still be running: a live shard of it, or an object written within the lease', async () => {
     const { lake: store, ctx } = await lake();
-    const killed = await running(ctx.catalog, 'aaaaa1', 'score', hostname(), dead, RUN);
-    const alive = await running(ctx.catalog, 'aaaaa2', 'score', hostname(), process.pid, RUN);
+    const killed = await running(ctx.catalog, 'aaaaa1', 'score', hostname(), dead, { runId: RUN });
+    const alive = await running(ctx.catalog, 'aaaaa2', 'score', hostname(), process.pid, { runId: RUN });
     const before = [contents(store), store.puts.length];
     const live = await gcRunStep(ctx, RUN, options).catch((e: unknown) => e);
     expect(live).toBeInstanceOf(RunIdRefusedError);
@@ -217,7 +367,7 @@ describe('gcRunStep: the leftovers of one uncommitted scoring run the operator n
 
   it('takes a shard of another host for over once it started longer ago than --runs-older-than', async () => {
     const { lake: store, ctx } = await lake();
-    const elsewhere = await running(ctx.catalog, 'aaaaa1', 'score', 'host-b', 1, RUN);
+    const elsewhere = await running(ctx.catalog, 'aaaaa1', 'score', 'host-b', 1, { runId: RUN });
     await expect(gcRunStep(ctx, RUN, options)).rejects.toThrow(`run ${RUN} may still be running: the record ${ctx.catalog.runs.uri(elsewhere.runId)} of \`score\` (pid 1 on host-b`);
     expect((await gcRunStep(ctx, RUN, { ...options, runsOlderThanMs: HOUR / 2 })).abandonedRuns).toEqual([elsewhere.runId]);
     expect((await ctx.catalog.runs.load(elsewhere.runId)).status).toBe('unknown');

@@ -2,7 +2,7 @@ import { selectBackend } from '../../training/backend';
 import { buildModel } from '../../training/model';
 import { predictRaw } from '../../training/predict';
 import { fitPreprocessing } from '../../training/preprocess';
-import { Catalog, DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
+import { Catalog, DatasetExistsError, DatasetFormatError, DatasetNotFoundError, MODEL_ID_PATTERN } from '../../lib/catalog';
 import { trainingHash, loadModel, newModelId, saveModel, type ModelToSave } from '../../training/registry';
 import { scoreFeatureSet } from '../../scoring/score';
 import { MemoryStore } from '../helpers/memory-store';
@@ -37,6 +37,8 @@ describe('model registry', () => {
 
   it('names models by UTC time and a hash of config and seed', () => {
     expect(newModelId(config, 3, now)).toMatch(/^20111109T000000000Z-[0-9a-f]{8}$/);
+    // The ids gc looks for among the data set's model folders (the others are left alone).
+    expect(newModelId(config, 3, new Date())).toMatch(MODEL_ID_PATTERN);
     expect(newModelId({ b: 1, a: [1, 2] }, 1, now)).toBe(newModelId({ a: [1, 2], b: 1 }, 1, now));
     expect(newModelId(config, 4, now)).not.toBe(newModelId(config, 3, now));
   });
