@@ -16,26 +16,12 @@ import { RunIdRefusedError } from '../../scoring/errors';
 import { scoreStep, type ScoreStepOptions } from '../../scoring/runner';
 import { lakeWithBaselines, shopIndex } from '../helpers/baseline-lake';
 import type { MemoryStore } from '../helpers/memory-store';
+import { lakeState, refusal } from '../helpers/refusal';
 import { retailContext } from '../helpers/stage-context';
 
 const RUN = '20111209T000000Z-2e7a1d';
 const SIDECAR = `memory://test/exports/online-retail/${RUN}/_metadata.json`;
 const MARKER = (i: number, n: number): string => `memory://test/exports/online-retail/${RUN}/shards/shard-${i}-of-${n}._SUCCESS.json`;
-
-/** Every key of the lake with its ETag, run records aside. */
-async function snapshot(lake: MemoryStore): Promise<string[]> {
-  return (await lake.list('')).filter((o) => !o.key.startsWith('runs/')).map((o) => `${o.key} ${o.etag}`);
-}
-
-/** The error `p` rejects with. */
-async function refusal(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('a shard of a committed run', () => {
   let index: EventIndex;
@@ -55,7 +41,7 @@ describe('a shard of a committed run', () => {
 
   it('ends without error when retried with the options it was scored with, writing nothing and naming the committed export', async () => {
     const lake = await committedLake(2);
-    const before = await snapshot(lake);
+    const before = await lakeState(lake);
     const puts = lake.puts.length;
     for (const i of [1, 0]) {
       // Formats as the files they make: the Parquet file is written whatever is asked.
@@ -66,7 +52,7 @@ describe('a shard of a committed run', () => {
       expect([retry.runId, retry.lists.n, retry.scored.customer.length]).toEqual([RUN, 0, 0]);
       expect(retry.exportUri).toBe(`memory://test/exports/online-retail/${RUN}/top-k.csv`);
     }
-    expect(await snapshot(lake)).toEqual(before);
+    expect(await lakeState(lake)).toEqual(before);
     expect(lake.puts.slice(puts)).toEqual([]);
   });
 
@@ -85,15 +71,15 @@ describe('a shard of a committed run', () => {
 
   it('ends without error for a whole run (shard 0/1) retried alike', async () => {
     const lake = await committedLake(1);
-    const before = await snapshot(lake);
+    const before = await lakeState(lake);
     const retry = await scoreStep(retailContext(lake, 'score'), index, options({}));
     expect(retry.alreadyCommitted).toMatchObject({ runId: RUN, shards: 1 });
-    expect(await snapshot(lake)).toEqual(before);
+    expect(await lakeState(lake)).toEqual(before);
   });
 
   it('is refused, bad usage, writing nothing, when it does not match the committed run', async () => {
     const lake = await committedLake(2);
-    const before = await snapshot(lake);
+    const before = await lakeState(lake);
     const cases: [Partial<ScoreStepOptions>, string][] = [
       [{ shard: { index: 0, count: 3 } }, `run ${RUN} is committed already (${SIDECAR}) as 2 shard(s), not 3, so shard 0/3 is none of its shards; a committed run is never rewritten: score under a new --run-id`],
       [
@@ -109,7 +95,7 @@ describe('a shard of a committed run', () => {
       const error = await refusal(scoreStep(retailContext(lake, 'score'), index, options(over)));
       expect([error, exitCodeOf(error)]).toEqual([expect.any(RunIdRefusedError), EXIT.usage]);
       expect(error.message).toContain(text);
-      expect(await snapshot(lake)).toEqual(before);
+      expect(await lakeState(lake)).toEqual(before);
     }
   });
 

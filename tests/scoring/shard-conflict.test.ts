@@ -12,26 +12,11 @@ import { ShardConflictError } from '../../scoring/errors';
 import { scoreStep, type ScoreStepOptions } from '../../scoring/runner';
 import type { ShardMarker } from '../../lib/catalog';
 import { lakeWithBaselines, shopIndex } from '../helpers/baseline-lake';
-import type { MemoryStore } from '../helpers/memory-store';
+import { lakeState, refusal } from '../helpers/refusal';
 import { retailContext } from '../helpers/stage-context';
 
 const RUN = '20111209T000000Z-5ca1ab';
 const MARKER = (i: number, n: number): string => `memory://test/exports/online-retail/${RUN}/shards/shard-${i}-of-${n}._SUCCESS.json`;
-
-/** Every key of the lake with its ETag: what a refused shard must leave as it was. */
-async function snapshot(lake: MemoryStore): Promise<string[]> {
-  return (await lake.list('')).filter((o) => !o.key.startsWith('runs/')).map((o) => `${o.key} ${o.etag}`);
-}
-
-/** The error `p` rejects with. */
-async function refusal(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('a shard of a run scored otherwise', () => {
   let index: EventIndex;
@@ -45,7 +30,7 @@ describe('a shard of a run scored otherwise', () => {
     const lake = await lakeWithBaselines();
     const ctx = retailContext(lake, 'score');
     expect((await scoreStep(ctx, index, options({ shard: { index: 0, count: 2 } }))).committed).toBeUndefined();
-    const before = await snapshot(lake);
+    const before = await lakeState(lake);
     for (const shard of [{ index: 1, count: 3 }, { index: 0, count: 3 }]) {
       const error = await refusal(scoreStep(retailContext(lake, 'score'), index, options({ shard })));
       expect(error).toBeInstanceOf(ShardConflictError);
@@ -55,7 +40,7 @@ describe('a shard of a run scored otherwise', () => {
           + 'and only shards of one split are merged; score the run\'s shards as --shard i/2 (0 <= i < 2), or a split in 3 under a new --run-id; '
           + `to drop run ${RUN} and reuse its id, delete memory://test/exports/online-retail/${RUN}/ and memory://test/scores/online-retail/${RUN}/ (berserkr gc --runs-older-than <age>`,
       );
-      expect(await snapshot(lake)).toEqual(before);
+      expect(await lakeState(lake)).toEqual(before);
     }
     const last = await scoreStep(retailContext(lake, 'score'), index, options({ shard: { index: 1, count: 2 } }));
     expect(last.committed).toMatchObject({ runId: RUN, shards: 2, modelId: 'baseline:repeat' });
@@ -65,7 +50,7 @@ describe('a shard of a run scored otherwise', () => {
     const lake = await lakeWithBaselines();
     const ctx = retailContext(lake, 'score');
     await scoreStep(ctx, index, options({ shard: { index: 0, count: 3 } }));
-    const before = await snapshot(lake);
+    const before = await lakeState(lake);
     const earlier = new Date(asOf - DAY_MS).toISOString();
     const cases: [Partial<ScoreStepOptions>, string][] = [
       [{ k: 5 }, 'was scored with --top-k 10, this one with 5; score this shard with --top-k 10 as the run\'s other shards, or all 3 shards with --top-k 5 under a new --run-id'],
@@ -76,7 +61,7 @@ describe('a shard of a run scored otherwise', () => {
       const error = await refusal(scoreStep(retailContext(lake, 'score'), index, options({ shard: { index: 1, count: 3 }, ...over })));
       expect(error).toBeInstanceOf(ShardConflictError);
       expect(error.message).toContain(`shard 1/3 of run ${RUN} does not fit the run: its shard 0/3 (${MARKER(0, 3)}) ${text}`);
-      expect(await snapshot(lake)).toEqual(before);
+      expect(await lakeState(lake)).toEqual(before);
     }
     expect((await scoreStep(retailContext(lake, 'score'), index, options({ shard: { index: 1, count: 3 } }))).committed).toBeUndefined();
     expect((await scoreStep(retailContext(lake, 'score'), index, options({ shard: { index: 2, count: 3 } }))).committed).toMatchObject({ runId: RUN, shards: 3, k: 10 });
