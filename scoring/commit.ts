@@ -61,14 +61,14 @@ const optionValue = (value: unknown): string => (Array.isArray(value) ? value.jo
  * @param where URIs to name in the message.
  * @throws ShardConflictError naming the first marker in conflict (its URI), both values,
  *   and the ways out: this shard scored consistently, the run under a new run id, or
- *   the run's folders deleted (or `berserkr gc --runs-older-than`) to reuse the id.
+ *   the run dropped by `berserkr gc --run <id>` to reuse the id.
  */
 export function checkShardFits(plan: ShardPlan, markers: readonly ShardMarker[], where: ShardRunLocations): void {
   const { runId, shard } = plan;
   const self = `${shard.index}/${shard.count}`;
   const drop =
-    `; to drop run ${runId} and reuse its id, delete ${where.folders.join(' and ')} `
-    + '(berserkr gc --runs-older-than <age> removes it too, with every other uncommitted run, once nothing of it was written for that long)';
+    `; to drop run ${runId} and reuse its id, run berserkr gc --run ${runId}, which removes ${where.folders.join(' and ')} `
+    + 'once nothing of it was written for the lock lease and none of its shards still runs';
   for (const m of markers) {
     if (m.shard.index === shard.index && m.shard.count === shard.count) continue;
     const other = `its shard ${m.shard.index}/${m.shard.count} (${where.marker(m.shard)})`;

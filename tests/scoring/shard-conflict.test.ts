@@ -38,7 +38,7 @@ describe('a shard of a run scored otherwise', () => {
       expect(error.message).toContain(
         `shard ${shard.index}/3 of run ${RUN} does not fit the run: its shard 0/2 (${MARKER(0, 2)}) was scored as one of 2 shards, not 3, `
           + 'and only shards of one split are merged; score the run\'s shards as --shard i/2 (0 <= i < 2), or a split in 3 under a new --run-id; '
-          + `to drop run ${RUN} and reuse its id, delete memory://test/exports/online-retail/${RUN}/ and memory://test/scores/online-retail/${RUN}/ (berserkr gc --runs-older-than <age>`,
+          + `to drop run ${RUN} and reuse its id, run berserkr gc --run ${RUN}, which removes memory://test/exports/online-retail/${RUN}/ and memory://test/scores/online-retail/${RUN}/ once nothing of it was written for the lock lease`,
       );
       expect(await lakeState(lake)).toEqual(before);
     }
@@ -85,7 +85,7 @@ describe('checkShardFits', () => {
     expect(() => checkShardFits(plan, [marker({ events: 'bbbb' })], where)).toThrow(
       `shard 1/2 of run ${RUN} does not fit the run: its shard 0/2 (m0of2) was scored from other purchase events (digest bbbb, this shard's aaaa): `
         + 'the lake\'s events before the as-of time changed in between (an ingest ran); score all 2 shards under a new --run-id; '
-        + `to drop run ${RUN} and reuse its id, delete e/ and s/`,
+        + `to drop run ${RUN} and reuse its id, run berserkr gc --run ${RUN}, which removes e/ and s/ once`,
     );
     expect(() => checkShardFits(plan, [marker({ formats: ['jsonl'] })], where)).toThrow('was scored with --format jsonl, this one with csv,parquet;');
     expect(() => checkShardFits(plan, [marker({ horizonDays: 7 })], where)).toThrow('was scored with --horizon 7, this one with 30;');
