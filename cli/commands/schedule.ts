@@ -37,8 +37,8 @@ interface ScheduleOptions extends DataCommandOptions, TrainFlags, IngestFlags {
  * decided and why (`decideRetrain`'s reason, the summary's `reason`): `retrained: <reason>`,
  * followed by what a retraining reports ({@link pipelineResult}), or `not retrained: <reason>`;
  * then a line naming the raw objects that failed to ingest, and one naming those of another
- * `csv`/`columns` configuration, when there are any. The summary has `retrained` and `reason`,
- * with the pipeline's fields when it retrained, else the data set and those objects.
+ * `csv`/`columns` configuration, when there are any. The summary has `retrained`, `reason`, the
+ * objects that failed to ingest and those of another configuration, and the pipeline's fields when it retrained.
  * @param dataset the data set's name; @param horizonDays the horizon used.
  */
 export function tickResult(dataset: string, horizonDays: number, result: TickResult): Required<Pick<CommandResult, 'summary' | 'text'>> {
@@ -51,7 +51,7 @@ export function tickResult(dataset: string, horizonDays: number, result: TickRes
     };
   }
   const { summary, text } = pipelineResult(dataset, horizonDays, result.pipeline);
-  return { summary: { retrained: true, reason: result.reason, ...summary }, text: `retrained: ${result.reason}\n${text}${objects}` };
+  return { summary: { retrained: true, reason: result.reason, ...summary, otherConfiguration: result.otherConfiguration }, text: `retrained: ${result.reason}\n${text}${objects}` };
 }
 
 /** One tick: a `schedule` run under the lock (skipping when it is held). Returns the tick's exit code. */

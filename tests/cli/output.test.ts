@@ -66,9 +66,10 @@ describe('tickResult', () => {
 
   it('says that a tick retrained and why, before what the pipeline reports', () => {
     const pipeline = { failedObjects: [], asOf: Date.UTC(2011, 10, 9), modelId: 'baseline:repeat', decision: 'promoted: no champion yet', outcome: 'baseline' as const, exportUri: 'file:///lake/e.csv', reportUri: 'file:///lake/r.html' };
-    const { summary, text } = tickResult('online-retail', 30, { reason: '1 new raw object ingested', failedObjects: [], otherConfiguration: [], pipeline });
-    expect(text.split('\n')).toEqual(['retrained: 1 new raw object ingested', 'decision promoted: no champion yet', 'export file:///lake/e.csv', 'report file:///lake/r.html', '']);
-    expect(summary).toMatchObject({ retrained: true, reason: '1 new raw object ingested', dataset: 'online-retail', modelId: 'baseline:repeat' });
+    const { summary, text } = tickResult('online-retail', 30, { reason: '1 new raw object ingested', failedObjects: [], otherConfiguration: ['2010-12.csv.lzo'], pipeline });
+    expect(text.split('\n')).toEqual(['retrained: 1 new raw object ingested', 'decision promoted: no champion yet', 'export file:///lake/e.csv', 'report file:///lake/r.html', 'of another csv/columns configuration: 2010-12.csv.lzo', '']);
+    // The summary names the objects of another configuration, which make the tick exit 3, whether it retrained or not.
+    expect(summary).toMatchObject({ retrained: true, reason: '1 new raw object ingested', dataset: 'online-retail', modelId: 'baseline:repeat', failedObjects: [], otherConfiguration: ['2010-12.csv.lzo'] });
   });
 });
 
