@@ -8,7 +8,7 @@ import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, MIN_LE
 import type { LockRecord } from '../lib/catalog';
 import { RunParams } from '../lib/runs';
 import { MAX_TIMER_MS, parseDuration } from '../lib/schedule';
-import { CommandContext, GlobalOptions, openContext, receivedSignal, signalExitCode } from './context';
+import { CommandContext, GlobalOptions, onForcedExit, openContext, receivedSignal, signalExitCode } from './context';
 import { CommandResult, OutputFormat, printResult } from './output';
 import { gcStep } from '../pipeline/gc';
 import { EXIT, exitCodeOf, UsageError } from './exit';
@@ -166,7 +166,8 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * `process.exitCode`: the body's code; {@link exitCodeOf} the error when it throws ({@link EXIT.usage}
  * for bad usage or configuration, else {@link EXIT.failed}; {@link EXIT.failed} too when the
  * run record cannot be written); {@link signalExitCode} (130, 143) when
- * SIGINT/SIGTERM stopped it; {@link EXIT.busy} when another run holds the lock and `lock` is `skip`
+ * SIGINT/SIGTERM stopped it (a second one exits at once, its summary with status `killed`);
+ * {@link EXIT.busy} when another run holds the lock and `lock` is `skip`
  * (after waiting up to `BERSERKR_LOCK_WAIT` when it is set), or the wait for it outlasts
  * `BERSERKR_LOCK_WAIT` (then nothing runs and no run record is written, as when a signal ends the wait). A pipeline command starts
  * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`).
@@ -186,6 +187,11 @@ export async function runCommand<O extends DataCommandOptions>(
   }
   const lost = new AbortController();
   const ctx = await openContext(name, options, toParams(options), lost.signal);
+  // A second signal exits at once: the summary says so, and what it leaves behind.
+  onForcedExit((signal) => {
+    const message = `${signal} again: exited at once; the run record stays "running" and a held lock until its lease ends (the next run or berserkr gc finishes the record as killed)`;
+    printResult(output, { command: name, runId: ctx.run.runId, status: 'killed', exitCode: signalExitCode(signal), error: { name: 'ForcedExit', message } }, undefined);
+  });
   let held: HeldLock | undefined;
   let stopRenewing = async (): Promise<void> => undefined;
   let code: number = EXIT.ok;
@@ -195,6 +201,7 @@ export async function runCommand<O extends DataCommandOptions>(
     if (lock !== 'none') {
       held = await takeLock(ctx, lock);
       if (held === undefined) {
+        onForcedExit(undefined);
         const signal = receivedSignal();
         const skipped = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : EXIT.busy;
         printResult(output, { command: name, runId: null, status: 'skipped', exitCode: skipped }, undefined);
@@ -231,6 +238,7 @@ export async function runCommand<O extends DataCommandOptions>(
     code = code === EXIT.ok ? EXIT.failed : code;
   }
   const error = failure === undefined ? {} : { error: { name: failure.name, message: failure.message } };
+  onForcedExit(undefined);
   printResult(output, { command: name, runId: ctx.run.runId, status: finishStatus(code), exitCode: code, ...result.summary, ...error }, failure === undefined ? result.text : undefined);
   if (held !== undefined) {
     try {

@@ -73,13 +73,24 @@ class InterruptibleRunRecorder extends RunRecorder {
 /** The signal a command was asked to stop with, or undefined. */
 let received: NodeJS.Signals | undefined;
 let shutdown: AbortController | undefined;
+/** What a second signal does before the process exits at once: {@link onForcedExit}. */
+let forcedExit: ((signal: NodeJS.Signals) => void) | undefined;
+
+/**
+ * Sets what a second SIGTERM/SIGINT does just before the process exits at once
+ * ({@link shutdownSignal}): the running command prints its summary there, so that
+ * `--output json` still holds one JSON object. Undefined clears it.
+ */
+export function onForcedExit(hook: ((signal: NodeJS.Signals) => void) | undefined): void {
+  forcedExit = hook;
+}
 
 /**
  * The process-wide stop signal: the first SIGTERM or SIGINT aborts it (the
  * command finishes its current step, or stops a long one between its units of
  * work, writes its run record, releases its lock and exits with 128 + the signal
  * number); a second one exits at once, as soon as the event loop runs its
- * handler. Object writes are atomic, so even then no object is half-written; a
+ * handler, after the hook of {@link onForcedExit} (the command's summary). Object writes are atomic, so even then no object is half-written; a
  * held lock then stays until its lease expires, and the run record `running`.
  * @param log where the two notices go.
  */
@@ -94,6 +105,7 @@ export function shutdownSignal(log: Logger): AbortSignal {
         controller.abort(new Error(`received ${signal}`));
       } else {
         log.error({ signal }, `${signal} again: exiting now`);
+        forcedExit?.(signal);
         process.exit(signalExitCode(signal));
       }
     };

@@ -127,6 +127,40 @@ describe('berserkr stopped by a signal', () => {
     expect([summary.unchanged.sort(), summary.ingested.length, summary.failed]).toEqual([published, notRead, []]);
   });
 
+  test('a second SIGTERM exits at once, its JSON summary saying the run was killed and what it leaves', async () => {
+    const raw = join(dir, 'raw-twice');
+    const lake = join(dir, 'lake-twice');
+    for (const copy of ['c1', 'c2']) {
+      mkdirSync(join(raw, copy), { recursive: true });
+      for (const m of MONTHS) copyFileSync(join(RETAIL_RAW, m), join(raw, copy, m));
+    }
+    const child = spawn(process.execPath, [CLI, '--log-format', 'json', '--output', 'json', 'ingest', '--raw', raw, '--lake', lake, '--config', RETAIL_CONFIG], { cwd: ROOT });
+    let [stdout, stderr, sent] = ['', '', false];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && stderr.includes('"msg":"read"')) {
+        sent = true;
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGTERM'), 50);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect([sent, code]).toEqual([true, 143]);
+    expect(jsonLogs(stderr).map((l) => l.msg)).toContain('SIGTERM again: exiting now');
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const [record] = records(lake);
+    expect(JSON.parse(lines[0])).toEqual({
+      command: 'ingest',
+      runId: record.runId,
+      status: 'killed',
+      exitCode: 143,
+      error: { name: 'ForcedExit', message: expect.stringMatching(/^SIGTERM again: exited at once; the run record stays "running"/) },
+    });
+    expect(record.status).toBe('running');
+  });
+
   test('SIGINT while the network trains on this thread stops the run between draws of steps, before anything of the model is saved: exit 130', async () => {
     const lake = join(dir, 'lake-train');
     const run = await interrupted(
