@@ -43,9 +43,10 @@ export const LOCKED_COMMANDS: ReadonlySet<string> = new Set([...WAITING_COMMANDS
 
 /**
  * Lease and settle time of the lock from `BERSERKR_LOCK_LEASE` (default 2m, at
- * least 10s: {@link MIN_LEASE_MS}) and `BERSERKR_LOCK_SETTLE` (default 2s),
- * durations such as `30s` or `500ms`.
- * @throws DurationError quoting a bad value; UsageError quoting a lease below the minimum.
+ * least 10s: {@link MIN_LEASE_MS}) and `BERSERKR_LOCK_SETTLE` (default 2s, less than
+ * a third of the lease), durations such as `30s` or `500ms`.
+ * @throws DurationError quoting a bad value; UsageError quoting a lease below the minimum
+ *   or a settle time of a third of the lease or more.
  */
 export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions, 'leaseMs' | 'settleMs'>> {
   const lease = env.BERSERKR_LOCK_LEASE || '2m';
@@ -56,7 +57,15 @@ export function lockSettings(env: NodeJS.ProcessEnv): Required<Pick<LockOptions,
         + 'since the lease is renewed every third of it and a renewal slowed by the store must land before it ends, or another run takes the lock over',
     );
   }
-  return { leaseMs, settleMs: parseDuration(env.BERSERKR_LOCK_SETTLE || '2s', 'BERSERKR_LOCK_SETTLE') };
+  const settle = env.BERSERKR_LOCK_SETTLE || '2s';
+  const settleMs = parseDuration(settle, 'BERSERKR_LOCK_SETTLE');
+  if (settleMs >= leaseMs / 3) {
+    throw new UsageError(
+      `BERSERKR_LOCK_SETTLE: settle time ${JSON.stringify(settle)} is too long for the lease ${JSON.stringify(lease)}: expected less than a third of it (${Math.round(leaseMs / 3000)}s), `
+        + 'since the lock is owned only after the settle and its lease, written before it, must not end before the first renewal',
+    );
+  }
+  return { leaseMs, settleMs };
 }
 
 /**

@@ -37,4 +37,18 @@ describe('lockSettings', () => {
     }
     expect(lockSettings({ BERSERKR_LOCK_LEASE: '10s' }).leaseMs).toBe(10_000);
   });
+
+  it('refuses a settle time of a third of the lease or more, quoting both, as bad usage: the lease must outlast the settle', () => {
+    for (const [lease, settle] of [['30s', '10s'], ['10s', '4s'], ['2m', '5m']]) {
+      let error: unknown;
+      try {
+        lockSettings({ BERSERKR_LOCK_LEASE: lease, BERSERKR_LOCK_SETTLE: settle });
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).message).toMatch(new RegExp(`^BERSERKR_LOCK_SETTLE: settle time "${settle}" is too long for the lease "${lease}": expected less than a third of it`));
+      expect(exitCodeOf(error)).toBe(EXIT.usage);
+    }
+    expect(lockSettings({ BERSERKR_LOCK_LEASE: '30s', BERSERKR_LOCK_SETTLE: '9999ms' })).toEqual({ leaseMs: 30_000, settleMs: 9_999 });
+  });
 });
