@@ -44,7 +44,7 @@ $(foreach v,RAW_URI LAKE_URI,$(if $(value $(v)),$(error $(v) is set but not read
 # Optional: LOG_FORMAT=json|pretty, passed as --log-format only when set, so that otherwise the CLI
 # reads BERSERKR_LOG_FORMAT (from .env or the environment; default pretty).
 LOG_FORMAT ?=
-# Optional: AS_OF=2011-11-09T00:00:00Z (train, score, pipeline, schedule), TOP_K=10, SHARD=0/4 (score only; a shard of
+# Optional: AS_OF=2011-11-09T00:00:00Z (train, score, pipeline; schedule from the command line only), TOP_K=10, SHARD=0/4 (score only; a shard of
 # several also needs RUN_ID, the scoring run its shards share, and MODEL_ID, the model all score with),
 # TRAIN_FLAGS='--train-cutoffs 1 --epochs 1' (train, pipeline, schedule),
 # CUSTOMERS=ids.txt, FORMAT=csv,parquet,jsonl and MIN_PROBABILITY=0.2 (export only; RUN_ID there picks
@@ -76,6 +76,9 @@ LAKE_FLAG = $(if $(BERSERKR_LAKE),--lake '$(BERSERKR_LAKE)')
 LOG_FLAG  = $(if $(LOG_FORMAT),--log-format $(LOG_FORMAT))
 LOCATION  = $(strip $(LAKE_FLAG) $(if $(BERSERKR_CONFIG),--config '$(BERSERKR_CONFIG)') $(LOG_FLAG) $(if $(OUTPUT),--output $(OUTPUT)))
 AS_OF_FLAG = $(if $(AS_OF),--as-of '$(AS_OF)')
+# schedule ticks for as long as it runs: it takes a fixed as-of time only from make's command line,
+# never an AS_OF exported in the shell for another target (the score Job's of the README).
+SCHEDULE_AS_OF_FLAG = $(if $(filter command line,$(origin AS_OF)),$(AS_OF_FLAG))
 TOP_K_FLAG = $(if $(TOP_K),--top-k $(TOP_K))
 SCORE_FLAGS = $(strip $(if $(SHARD),--shard $(SHARD)) $(if $(RUN_ID),--run-id '$(RUN_ID)') $(if $(MODEL_ID),--model '$(MODEL_ID)'))
 SEED_FLAG  = $(if $(SEED_ONLY),--only $(SEED_ONLY))
@@ -170,7 +173,7 @@ pipeline: build ## Run every stage in order (berserkr run)
 	@$(BERSERKR) run $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 schedule: build ## Retrain on a schedule: SCHEDULE="--cron '0 3 * * *'" (default), --on-new-object or --once; stops after the current step on Ctrl-C/SIGTERM
-	@$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
+	@$(BERSERKR) schedule $(SCHEDULE) $(strip $(RAW_FLAG) $(LOCATION)) $(SCHEDULE_AS_OF_FLAG) $(TOP_K_FLAG) $(TRAIN_FLAGS)
 
 runs: build ## List the run records of the data set of BERSERKR_CONFIG (berserkr runs; one in full: berserkr runs show <run-id>)
 	@$(BERSERKR) runs $(LOCATION)

@@ -169,6 +169,11 @@ describe('Makefile', () => {
     for (const target of ['train', 'score', 'pipeline', 'schedule']) {
       expect([target, cliLine(local, [target, 'AS_OF=2011-11-09T00:00:00Z'])]).toEqual([target, expect.stringContaining(" --as-of '2011-11-09T00:00:00Z'")]);
     }
+    // An AS_OF exported in the shell (for a score Job) reaches score, never the scheduler, which would tick at it for ever.
+    const exported = (target: string): string => make(local, ['-n', target], { AS_OF: '2011-11-09T00:00:00Z' });
+    expect(exported('score')).toContain(" --as-of '2011-11-09T00:00:00Z'");
+    expect(exported('schedule')).toMatch(/node dist\/cli\/berserkr\.js schedule /);
+    expect(exported('schedule')).not.toContain('--as-of');
   });
 
   it('passes runs the log format and output as the other targets', () => {
