@@ -196,12 +196,16 @@ export async function runCommand<O extends DataCommandOptions>(
   }
   const lost = new AbortController();
   const ctx = await openContext(name, options, toParams(options), lost.signal);
+  let held: HeldLock | undefined;
+  let begun = false;
   // A second signal exits at once: the summary says so, and what it leaves behind.
   onForcedExit((signal) => {
-    const message = `${signal} again: exited at once; the run record stays "running" and a held lock until its lease ends (the next run or berserkr gc finishes the record as killed)`;
-    printResult(output, { command: name, runId: ctx.run.runId, status: 'killed', exitCode: signalExitCode(signal), error: { name: 'ForcedExit', message } }, undefined);
+    const left = !begun
+      ? 'before the run began: no run record was written'
+      : `the run record stays "running"${held === undefined ? '' : ' and the lock held until its lease ends'} (the next run or berserkr gc finishes the record as killed)`;
+    const error = { name: 'ForcedExit', message: `${signal} again: exited at once; ${left}` };
+    printResult(output, { command: name, runId: begun ? ctx.run.runId : null, status: 'killed', exitCode: signalExitCode(signal), error }, undefined);
   });
-  let held: HeldLock | undefined;
   let stopRenewing = async (): Promise<void> => undefined;
   let code: number = EXIT.ok;
   let result: CommandResult = {};
@@ -227,6 +231,7 @@ export async function runCommand<O extends DataCommandOptions>(
       );
     }
     await ctx.run.begin(ctx.catalog.runs);
+    begun = true;
     if (held !== undefined && PIPELINE_COMMANDS.has(name)) await startOfRunGc(ctx);
     result = (await body(ctx)) ?? {};
     code = result.code ?? EXIT.ok;

@@ -156,7 +156,7 @@ describe('berserkr stopped by a signal', () => {
       runId: record.runId,
       status: 'killed',
       exitCode: 143,
-      error: { name: 'ForcedExit', message: expect.stringMatching(/^SIGTERM again: exited at once; the run record stays "running"/) },
+      error: { name: 'ForcedExit', message: expect.stringMatching(/^SIGTERM again: exited at once; the run record stays "running" and the lock held until its lease ends/) },
     });
     expect(record.status).toBe('running');
   });
