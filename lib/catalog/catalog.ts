@@ -4,7 +4,7 @@
  * it, so the layout (keys, schemas, how objects are published) is decided here.
  */
 import type { Table } from 'apache-arrow';
-import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
+import type { ObjectInfo, ObjectStore } from '../store/store';
 import { Backtests } from './backtests';
 import { Blends } from './blends';
 import { ChampionPointer, type Champion } from './champion';
@@ -12,6 +12,7 @@ import { DatasetError, NotInLakeError } from './errors';
 import { Exports, type ExportMetadata } from './exports';
 import { BaselineFallbacks } from './fallbacks';
 import { IngestParts } from './ingest-parts';
+import { loadTextIfExists } from './json';
 import { checkLakeLayout, lakeDatasets } from './layout';
 import { LatestExport } from './latest';
 import { IngestLedger, type LedgerEntry } from './ledger';
@@ -143,8 +144,8 @@ export class Catalog {
   async *modelPointers(): AsyncGenerator<{ key: string; text: string }> {
     const listed = await this.store.list(this.exports.root, { etags: false });
     for (const key of [this.champion.key, ...listed.map((o) => o.key).filter((k) => k.endsWith('.json'))]) {
-      const bytes = await this.store.get(key).catch((error: unknown) => (error instanceof ObjectNotFoundError ? undefined : Promise.reject(error)));
-      if (bytes !== undefined) yield { key, text: new TextDecoder().decode(bytes) };
+      const text = await loadTextIfExists(this.store, key);
+      if (text !== undefined) yield { key, text };
     }
   }
 

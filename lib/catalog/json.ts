@@ -45,6 +45,16 @@ export function decodeJson<T>(bytes: Uint8Array, uri: string, spec: Pick<JsonSpe
   return parsed.data;
 }
 
+/**
+ * The text of object `key`, neither parsed nor validated (for a reader that must see what
+ * an object it cannot validate names), or `undefined` when it does not exist (one GET).
+ * @throws store errors other than ObjectNotFoundError unchanged.
+ */
+export async function loadTextIfExists(store: ObjectStore, key: string): Promise<string | undefined> {
+  const bytes = await store.get(key).catch((error: unknown) => (error instanceof ObjectNotFoundError ? undefined : Promise.reject(error)));
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+}
+
 /** One JSON object at `key` of `store`, read and written per its {@link JsonSpec}. */
 export class JsonObject<T> {
   constructor(

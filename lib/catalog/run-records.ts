@@ -4,9 +4,9 @@
  * recorder that builds them is `lib/runs.ts`.
  */
 import { z } from 'zod';
-import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../store/store';
+import type { ObjectInfo, ObjectStore } from '../store/store';
 import { DatasetFormatError } from './errors';
-import { JsonObject, type JsonSpec } from './json';
+import { JsonObject, type JsonSpec, loadTextIfExists } from './json';
 import { assertRunId, RUN_ID_PATTERN } from './run-id';
 import { objectUri } from './uri';
 
@@ -164,8 +164,7 @@ export class RunRecords {
    * @throws InvalidRunIdError when `runId` is not a run id; store errors unchanged.
    */
   async loadText(runId: string): Promise<string | undefined> {
-    const bytes = await this.store.get(this.key(runId)).catch((error: unknown) => (error instanceof ObjectNotFoundError ? undefined : Promise.reject(error)));
-    return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+    return loadTextIfExists(this.store, this.key(runId));
   }
 
   /**
