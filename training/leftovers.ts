@@ -146,7 +146,11 @@ export async function removeUnusedModels(catalog: Catalog, before: number, recor
     }
     const writers = manifest?.runId !== undefined ? [manifest.runId] : recorded.writersOf(modelId);
     const statuses = writers.map((runId) => recorded.statusOf(runId));
-    if (writers.length > 0 && statuses.every(isEnded)) candidates.push({ modelId, objects, savedBy: { runId: writers[0], status: statuses[0] } });
+    if (writers.length === 0 || !statuses.every(isEnded)) continue;
+    // A run that committed its export and then failed (its report or pointer not written) keeps its model for good:
+    // one HEAD of its sidecar here spares every later gc the reading of all the exports' objects below.
+    if (await catalog.exports.isCommitted(writers[0])) continue;
+    candidates.push({ modelId, objects, savedBy: { runId: writers[0], status: statuses[0] } });
   }
   if (candidates.length === 0) return { removed: [], unreadableManifests };
 

@@ -268,6 +268,21 @@ describe('gcStep and the models that nothing refers to', () => {
     expect(contents(lake).filter(([key]) => !key.startsWith(catalog.runs.root))).toEqual(before.filter(([key]) => !key.startsWith(catalog.models.prefix(ids.unused))));
   });
 
+  it('keeps the model of a run that failed after committing its export without reading the exports\' objects', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const { catalog } = ctx;
+    // The run committed its export, then failed (its report could not be written): its model stays for good.
+    const failed = await finished(catalog, 'c00001', 'run', 'failed');
+    await saveModel(catalog, model(1), failed);
+    await commit(catalog, failed, 'csv\n', undefined, model(1));
+    const get = jest.spyOn(lake, 'get');
+    expect((await gcStep(ctx, options)).unusedModels).toEqual([]);
+    // Only the latest pointer, which the re-sync of the latest export's copies reads.
+    expect(get.mock.calls.map(([key]) => key).filter((key) => key.startsWith(catalog.exports.root))).toEqual([`${catalog.exports.root}latest.json`]);
+    expect(await catalog.models.readManifest(model(1))).toMatchObject({ modelId: model(1) });
+  });
+
   it('logs each model removed, with the run that saved it and how it ended, and a model kept because its manifest cannot be read', async () => {
     const lake = new MemoryStore();
     const lines: string[] = [];
