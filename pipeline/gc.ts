@@ -102,11 +102,14 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
     now - options.olderThanMs,
     (runId) => keep.has(runId),
     options.runsOlderThanMs === undefined ? undefined : now - options.runsOlderThanMs,
+    // Each logged and counted as it goes: a store error part-way leaves none removed unsaid.
+    (r) => report(ctx, { removed: [r] }),
   );
-  report(ctx, { removed });
   // After the uncommitted runs: a shard marker of one removed no longer keeps its model.
-  const models = await removeUnusedModels(catalog, now - options.olderThanMs, recorded);
-  report(ctx, { unreadableManifests: models.unreadableManifests, models: models.removed });
+  const models = await removeUnusedModels(catalog, now - options.olderThanMs, recorded, {
+    unreadableManifest: (e) => report(ctx, { unreadableManifests: [e] }),
+    removed: (m) => report(ctx, { models: [m] }),
+  });
   const latestResynced = await resyncLatest(ctx);
   const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
   return {

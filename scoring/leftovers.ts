@@ -27,10 +27,17 @@ export interface RemovedRun {
  * @param before ms since the epoch.
  * @param keep run ids that may still be written (the caller's own, live runs').
  * @param shardedBefore ms since the epoch; undefined: runs with the marker of a shard of N > 1 are kept.
+ * @param onRemoved called with each run as soon as its objects are removed (to log it), before the next is.
  * @returns the runs removed, in run-id order.
- * @throws store errors unchanged (objects removed until then stay removed: none was committed).
+ * @throws store errors unchanged (objects removed until then stay removed: none was committed; each run removed whole was given to `onRemoved`).
  */
-export async function removeUncommittedRuns(catalog: Catalog, before: number, keep: (runId: string) => boolean, shardedBefore?: number): Promise<RemovedRun[]> {
+export async function removeUncommittedRuns(
+  catalog: Catalog,
+  before: number,
+  keep: (runId: string) => boolean,
+  shardedBefore?: number,
+  onRemoved: (r: RemovedRun) => void = () => undefined,
+): Promise<RemovedRun[]> {
   const runs = catalog.scoringRuns;
   const byRun = await runs.byRun();
   const removed: RemovedRun[] = [];
@@ -41,7 +48,9 @@ export async function removeUncommittedRuns(catalog: Catalog, before: number, ke
     const sharded = objects.some((o) => (catalog.shards.markerShard(runId, o.key)?.count ?? 1) > 1);
     const cutoff = sharded ? shardedBefore : before;
     if (cutoff === undefined || objects.some((o) => o.lastModified >= cutoff)) continue;
-    removed.push(await removeRun(catalog, runId, objects));
+    const r = await removeRun(catalog, runId, objects);
+    onRemoved(r);
+    removed.push(r);
   }
   return removed;
 }

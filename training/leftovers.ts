@@ -125,9 +125,16 @@ type Candidate = Omit<RemovedModel, 'keys' | 'bytes'> & { objects: ObjectInfo[] 
  * and the text of the records that could not be read.
  * @param before ms since the epoch: folders with an object written since are kept.
  * @param recorded the data set's run records, as gc read and finished them.
- * @throws store errors unchanged (objects removed until then stay removed).
+ * @param on called, to log them, with each manifest that cannot be read as it is found, and with each
+ *   model as soon as it is removed, before the next is.
+ * @throws store errors unchanged (objects removed until then stay removed, each given to `on.removed`).
  */
-export async function removeUnusedModels(catalog: Catalog, before: number, recorded: RecordedModels): Promise<UnusedModels> {
+export async function removeUnusedModels(
+  catalog: Catalog,
+  before: number,
+  recorded: RecordedModels,
+  on: { unreadableManifest?: (e: DatasetFormatError) => void; removed?: (m: RemovedModel) => void } = {},
+): Promise<UnusedModels> {
   const { models } = catalog;
   const unreadableManifests: DatasetFormatError[] = [];
   const named = recorded.namedByUnended();
@@ -141,6 +148,7 @@ export async function removeUnusedModels(catalog: Catalog, before: number, recor
     }
     const manifest = await models.readManifest(modelId).catch((error: unknown) => (error instanceof DatasetFormatError ? error : Promise.reject(error)));
     if (manifest instanceof DatasetFormatError) {
+      on.unreadableManifest?.(manifest);
       unreadableManifests.push(manifest);
       continue;
     }
@@ -165,7 +173,9 @@ export async function removeUnusedModels(catalog: Catalog, before: number, recor
   const removed: RemovedModel[] = [];
   for (const c of candidates) {
     if (pointed.has(c.modelId) || (c.savedBy !== undefined && pointedRuns.has(c.savedBy.runId))) continue;
-    removed.push(await removeModel(models, c));
+    const m = await removeModel(models, c);
+    on.removed?.(m);
+    removed.push(m);
   }
   return { removed, unreadableManifests };
 }

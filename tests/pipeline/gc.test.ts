@@ -283,6 +283,23 @@ describe('gcStep and the models that nothing refers to', () => {
     expect(await catalog.models.readManifest(model(1))).toMatchObject({ modelId: model(1) });
   });
 
+  it('logs and counts each model as it is removed, so a store error on a later one leaves none removed unsaid', async () => {
+    const lake = new MemoryStore();
+    const lines: string[] = [];
+    const ctx = { ...context(lake), log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }) };
+    const { catalog } = ctx;
+    const failed = await finished(catalog, 'd00001', 'train', 'failed');
+    await saveModel(catalog, model(1), failed);
+    await saveModel(catalog, model(2), null);
+    const remove = lake.delete.bind(lake);
+    jest.spyOn(lake, 'delete').mockImplementation((key: string) => (key.startsWith(catalog.models.prefix(model(2))) ? Promise.reject(new Error('store down')) : remove(key)));
+
+    await expect(gcStep(ctx, options)).rejects.toThrow('store down');
+    const logs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.stage === 'gc');
+    expect(logs.map((l) => l.modelId)).toEqual([model(1)]);
+    expect(ctx.run.snapshot().rows).toMatchObject({ 'gc.unused_models': 1 });
+  });
+
   it('logs each model removed, with the run that saved it and how it ended, and a model kept because its manifest cannot be read', async () => {
     const lake = new MemoryStore();
     const lines: string[] = [];
