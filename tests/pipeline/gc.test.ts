@@ -283,35 +283,38 @@ describe('gcStep and the models that nothing refers to', () => {
     expect(await catalog.models.readManifest(model(1))).toMatchObject({ modelId: model(1) });
   });
 
-  it('logs and counts each model as it is removed, so a store error on a later one leaves none removed unsaid', async () => {
+  /**
+   * A lake holding model 1, saved by a failed training, and model 2, without a manifest, with a
+   * context whose JSON logs are kept: `gcLogs()` gives gc's records.
+   */
+  async function twoUnusedModels() {
     const lake = new MemoryStore();
     const lines: string[] = [];
     const ctx = { ...context(lake), log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }) };
-    const { catalog } = ctx;
-    const failed = await finished(catalog, 'd00001', 'train', 'failed');
-    await saveModel(catalog, model(1), failed);
-    await saveModel(catalog, model(2), null);
+    const failed = await finished(ctx.catalog, 'd00001', 'train', 'failed');
+    await saveModel(ctx.catalog, model(1), failed);
+    await saveModel(ctx.catalog, model(2), null);
+    const gcLogs = (): Record<string, unknown>[] => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.stage === 'gc');
+    return { lake, ctx, catalog: ctx.catalog, failed, gcLogs };
+  }
+
+  it('logs and counts each model as it is removed, so a store error on a later one leaves none removed unsaid', async () => {
+    const { lake, ctx, catalog, gcLogs } = await twoUnusedModels();
     const remove = lake.delete.bind(lake);
     jest.spyOn(lake, 'delete').mockImplementation((key: string) => (key.startsWith(catalog.models.prefix(model(2))) ? Promise.reject(new Error('store down')) : remove(key)));
 
     await expect(gcStep(ctx, options)).rejects.toThrow('store down');
-    const logs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.stage === 'gc');
+    const logs = gcLogs();
     expect(logs.map((l) => l.modelId)).toEqual([model(1)]);
     expect(ctx.run.snapshot().rows).toMatchObject({ 'gc.unused_models': 1 });
   });
 
   it('logs each model removed, with the run that saved it and how it ended, and a model kept because its manifest cannot be read', async () => {
-    const lake = new MemoryStore();
-    const lines: string[] = [];
-    const ctx = { ...context(lake), log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }) };
-    const { catalog } = ctx;
-    const failed = await finished(catalog, 'd00001', 'train', 'failed');
-    await saveModel(catalog, model(1), failed);
-    await saveModel(catalog, model(2), null);
+    const { lake, ctx, catalog, failed, gcLogs } = await twoUnusedModels();
     await lake.put(catalog.models.key(model(3), 'manifest.json'), '{');
 
     expect((await gcStep(ctx, options)).unusedModels).toEqual([model(1), model(2)]);
-    const logs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.stage === 'gc');
+    const logs = gcLogs();
     const bytes = (n: number) => ['weights.bin', 'model.json', 'model-card.json', 'model-card.md'].reduce((sum, f) => sum + f.length, n);
     const manifestBytes = JSON.stringify(manifest(model(1), failed), null, 2).length;
     expect(logs.map((l) => [l.level, l.msg])).toEqual([
