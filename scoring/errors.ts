@@ -55,6 +55,25 @@ export class CustomerListError extends ScoringInputError {
   }
 }
 
+/**
+ * A store error part-way through removing the objects of an uncommitted scoring run
+ * (`scoring/leftovers.ts`): the objects removed before it stay removed (the run was never
+ * committed, so no reader follows them) and the rest stay for the next `gc`. A failure of
+ * the store, not of usage (exit 1). `removed` holds the keys removed, in key order.
+ */
+export class PartialRemovalError extends Error {
+  constructor(readonly removed: { runId: string; keys: string[] }, total: number, failedUri: string, cause: unknown) {
+    const shown = removed.keys.slice(0, 3).join(', ') + (removed.keys.length > 3 ? `, … (${removed.keys.length - 3} more)` : '');
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `removed ${removed.keys.length} of the ${total} objects of uncommitted scoring run ${removed.runId}${removed.keys.length > 0 ? ` (${shown})` : ''}, `
+        + `then could not delete ${failedUri}: ${why}; the rest stay until gc runs again (berserkr gc --run ${removed.runId})`,
+      { cause },
+    );
+    this.name = 'PartialRemovalError';
+  }
+}
+
 /** A re-export asks for more than its source export holds (`--top-k` over the export's K). */
 export class ExportFilterError extends Error {
   constructor(message: string) {

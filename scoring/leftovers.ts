@@ -10,7 +10,7 @@
  */
 import type { Catalog } from '../lib/catalog';
 import type { ObjectInfo } from '../lib/store/store';
-import { RunIdRefusedError } from './errors';
+import { PartialRemovalError, RunIdRefusedError } from './errors';
 
 /** An uncommitted scoring run whose objects were removed. */
 export interface RemovedRun {
@@ -29,7 +29,8 @@ export interface RemovedRun {
  * @param shardedBefore ms since the epoch; undefined: runs with the marker of a shard of N > 1 are kept.
  * @param onRemoved called with each run as soon as its objects are removed (to log it), before the next is.
  * @returns the runs removed, in run-id order.
- * @throws store errors unchanged (objects removed until then stay removed: none was committed; each run removed whole was given to `onRemoved`).
+ * @throws PartialRemovalError when a deletion fails part-way through a run (objects removed until then
+ *   stay removed: none was committed; each run removed whole was given to `onRemoved`); other store errors unchanged.
  */
 export async function removeUncommittedRuns(
   catalog: Catalog,
@@ -77,10 +78,17 @@ export async function uncommittedRun(catalog: Catalog, runId: string): Promise<O
 /**
  * Deletes `objects`, those of scoring run `runId` (from `ScoringRunObjects`), in key order.
  * @returns the run and the keys removed.
- * @throws store errors unchanged (objects removed until then stay removed).
+ * @throws PartialRemovalError when a deletion fails, naming the run, the keys removed before it
+ *   (they stay removed) and the failed key, with the store's error as its cause.
  */
 export async function removeRun(catalog: Catalog, runId: string, objects: readonly ObjectInfo[]): Promise<RemovedRun> {
   const keys = objects.map((o) => o.key).sort();
-  for (const key of keys) await catalog.scoringRuns.delete(key);
+  for (const [i, key] of keys.entries()) {
+    try {
+      await catalog.scoringRuns.delete(key);
+    } catch (error) {
+      throw new PartialRemovalError({ runId, keys: keys.slice(0, i) }, keys.length, catalog.uri(key), error);
+    }
+  }
   return { runId, keys };
 }

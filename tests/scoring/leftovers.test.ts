@@ -1,6 +1,7 @@
 /** scoring/leftovers.ts: uncommitted scoring runs are removed once old enough, committed and live ones kept, sharded ones only by the operator's age. */
 import { Catalog } from '../../lib/catalog';
-import { removeUncommittedRuns } from '../../scoring/leftovers';
+import { PartialRemovalError } from '../../scoring/errors';
+import { removeRun, removeUncommittedRuns } from '../../scoring/leftovers';
 import { MemoryStore } from '../helpers/memory-store';
 
 const A = '20111109T000000Z-aaaaaa';
@@ -59,5 +60,25 @@ describe('removeUncommittedRuns', () => {
     const removed = await removeUncommittedRuns(new Catalog(store, 'online-retail'), cutoff, () => false, cutoff);
     expect(removed.map((r) => r.runId)).toEqual([C, D, E]);
     expect(await store.head(`exports/online-retail/${B}/shards/shard-0-of-2.parquet`)).toBeDefined();
+  });
+});
+
+describe('removeRun', () => {
+  it('names the run, the objects removed and the one that failed when the store fails part-way, and keeps the rest', async () => {
+    const store = await lake();
+    const failing = `exports/online-retail/${E}/shards/shard-0-of-1.parquet`;
+    const remove = store.delete.bind(store);
+    store.delete = async (key: string) => (key === failing ? Promise.reject(new Error('HTTP 503 SlowDown')) : remove(key));
+    const catalog = new Catalog(store, 'online-retail');
+    const objects = (await catalog.scoringRuns.byRun()).get(E)!;
+    const error = await removeRun(catalog, E, objects).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartialRemovalError);
+    expect((error as PartialRemovalError).removed).toEqual({ runId: E, keys: [E_KEYS[0]] });
+    expect((error as Error).message).toBe(
+      `removed 1 of the 3 objects of uncommitted scoring run ${E} (${E_KEYS[0]}), then could not delete ${catalog.uri(failing)}: HTTP 503 SlowDown; `
+        + `the rest stay until gc runs again (berserkr gc --run ${E})`,
+    );
+    expect(store.deletes).toEqual([E_KEYS[0]]);
+    expect(await store.head(E_KEYS[2])).toBeDefined();
   });
 });
