@@ -186,7 +186,7 @@ export const configSchema = z
         quantity: mapping.optional().describe('The quantity column → `quantity` (int32); without it the column is null.'),
         price: mapping.optional().describe('The unit price column → `unit_price` (float64, a decimal number); without it the column is null.'),
         order: mapping.optional().describe('The order (invoice) column → `order_id` (utf8); without it the column is null.'),
-        keep: z.array(columnName).default([]).describe('Other raw columns carried into clean tables as utf8, named in lower snake case (`Unit Price` → `unit_price`).'),
+        keep: z.array(columnName).default([]).describe('Other raw columns carried into clean tables as utf8, named in lower snake case of their ASCII letters and digits (`Unit Price` → `unit_price`); a name without any is refused.'),
         ignore: z.array(columnName).optional().describe('Raw columns present in the files and deliberately dropped: they must be in the header, and are never carried as extra columns.'),
       })
       .strict()
@@ -219,7 +219,9 @@ export const configSchema = z
     const keptNames = new Set<string>();
     c.columns.keep.forEach((k, i) => {
       const name = keptColumnName(k);
-      if (reserved.has(name) || keptNames.has(name)) {
+      if (name === '') {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['columns', 'keep', i], message: `kept column "${k}" would have an empty name: its name holds no ASCII letter or digit` });
+      } else if (reserved.has(name) || keptNames.has(name)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['columns', 'keep', i], message: `kept column "${k}" would be named "${name}", which is already taken` });
       }
       keptNames.add(name);
@@ -419,8 +421,10 @@ export function headerKey(name: string, headerCase: DatasetConfig['csv']['header
 }
 
 /**
- * Name under which a kept raw column lands in clean tables: lower snake case
- * (`Description` → `description`, `CustomerID` → `customer_id`, `Unit Price` → `unit_price`).
+ * Name under which a kept raw column lands in clean tables: lower snake case of its ASCII
+ * letters and digits, any other run of characters one `_` (`Description` → `description`,
+ * `CustomerID` → `customer_id`, `Unit Price` → `unit_price`, `Größe` → `gr_e`); empty when
+ * the name holds no ASCII letter or digit, which the configuration refuses.
  */
 export function keptColumnName(raw: string): string {
   return raw

@@ -102,6 +102,9 @@ describe('loadConfig', () => {
       'columns.keep.1: kept column "Extra Columns" would be named "extra_columns", which is already taken (found "Extra Columns")',
     ]);
     expect(() => loadConfig(base.replace('keep: [Store]', 'keep: [Store, Extra Columns]').replace('duplicates: keep', 'duplicates: keep\n  extra_columns: ignore'), 'k')).not.toThrow();
+    expect(problems(base.replace('keep: [Store]', 'keep: [Store, "!!!"]'))).toEqual([
+      'columns.keep.1: kept column "!!!" would have an empty name: its name holds no ASCII letter or digit (found "!!!")',
+    ]);
   });
 
   it('matches configured names after trimming, and in any case with header_case: insensitive', () => {
