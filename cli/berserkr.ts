@@ -84,6 +84,7 @@ export function describeError(error: unknown): string {
  * configuration, 1 for any other failure (`exitCodeOf`).
  */
 async function main(argv: string[]): Promise<void> {
+  ignoreClosedStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -113,6 +114,17 @@ async function main(argv: string[]): Promise<void> {
     summary(code, error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) });
     process.exitCode = code;
   }
+}
+
+/**
+ * Lets stdout's reader go away (`berserkr … --help | head -2`): writes after it has closed
+ * the pipe are dropped instead of crashing on an unhandled `EPIPE`, and the command ends
+ * with the exit code of what it did. Any other error of stdout is thrown as before.
+ */
+function ignoreClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
 }
 
 if (require.main === module) void main(process.argv);

@@ -31,6 +31,20 @@ describe('berserkr CLI', () => {
     expect(r.stdout.slice(r.stdout.indexOf('Global Options:'))).toMatch(/--log-format <format>[^]*--output <format>/);
   });
 
+  test('a reader that closes stdout early (| head) ends no command with an EPIPE crash: the exit code is the command\'s', async () => {
+    for (const [args, code] of [['validate --help', 0], ['runs --lake /no/such/lake --output json', 2]] as const) {
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        // `true` exits without reading, so the CLI's stdout writes meet a closed pipe.
+        const child = spawn('bash', ['-c', `node ${JSON.stringify(join(ROOT, 'dist', 'cli', 'berserkr.js'))} ${args} | true; exit "\${PIPESTATUS[0]}"`]);
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (c) => resolve({ code: c ?? -1, stderr }));
+      });
+      expect([args, r.code]).toEqual([args, code]);
+      expect(r.stderr).not.toContain('EPIPE');
+    }
+  });
+
   test('a bad option value exits 2 and quotes the value', async () => {
     const r = await runCli(['run', '--as-of', 'yesterday']);
     expect(r.code).toBe(2);
