@@ -14,6 +14,7 @@
 import { type AbandonedRun, type AbandonedRunOptions, findAbandonedRuns, finishAbandonedRuns, finishRuns } from '../lib/abandoned-runs';
 import { type DatasetFormatError, MISSING_PARTS_REMEDY } from '../lib/catalog/errors';
 import type { RunRecord } from '../lib/catalog/run-records';
+import type { LatestPointer } from '../lib/catalog/latest';
 import { assertRunId } from '../lib/catalog/run-id';
 import { FileStore } from '../lib/store/file';
 import { RunIdRefusedError } from '../scoring/errors';
@@ -79,7 +80,8 @@ export interface GcResult {
 /**
  * Finishes abandoned run records (skipping, with a warning, those it cannot read),
  * then removes old temp files and uncommitted scoring runs, except those of runs
- * that may still be running, and old models that nothing refers to of runs that failed
+ * that may still be running and the run `latest.json` names (even when its sidecar
+ * was lost), and old models that nothing refers to of runs that failed
  * or were killed, or without a manifest ({@link removeUnusedModels}; a model whose manifest
  * cannot be read is kept, with a warning), re-syncs the copies of the latest export, and with
  * `checkParts` finds the parts the ledger lists that the lake does not hold
@@ -96,7 +98,9 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   report(ctx, { unreadable, finished });
   const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
   report(ctx, { tempFiles });
-  const keep = new Set([ctx.run.runId, ...live.flatMap(writesUnder)]);
+  // The published run too: a lost sidecar must not turn into a lost export that readers follow the pointer to.
+  const pointer = await catalog.latest.load();
+  const keep = new Set([ctx.run.runId, ...live.flatMap(writesUnder), ...(pointer === undefined ? [] : [pointer.runId])]);
   const removed = await removeUncommittedRuns(
     catalog,
     now - options.olderThanMs,
@@ -110,7 +114,7 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
     unreadableManifest: (e) => report(ctx, { unreadableManifests: [e] }),
     removed: (m) => report(ctx, { models: [m] }),
   });
-  const latestResynced = await resyncLatest(ctx);
+  const latestResynced = await resyncLatest(ctx, pointer);
   const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
   return {
     abandonedRuns: finished.map((r) => r.runId),
@@ -146,14 +150,14 @@ export interface GcRunResult {
  * its other shards are not to be waited for. Every check is made before anything is written.
  * @param runId the run's id, `YYYYMMDDTHHMMSSZ-<6 hex>`.
  * @throws InvalidRunIdError quoting a malformed `runId`; RunIdRefusedError quoting it when the data set
- *   holds no object of it or it is committed (`uncommittedRun`), when a record of it is `running` and not over,
+ *   holds no object of it or it is committed or published (`uncommittedRun`), when a record of it is `running` and not over,
  *   or when an object of it was written within `olderThanMs` (it may still be running); store errors unchanged.
  */
 export async function gcRunStep(ctx: StageContext, runId: string, options: Omit<GcOptions, 'checkParts'>): Promise<GcRunResult> {
   assertRunId(runId);
   const now = (options.now ?? Date.now)();
   const { catalog } = ctx;
-  const objects = await uncommittedRun(catalog, runId);
+  const objects = await uncommittedRun(catalog, runId, (await catalog.latest.load())?.runId);
   const { abandoned, live, unreadable } = await findAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now));
   const running = live.find((r) => writesUnder(r).includes(runId));
   if (running !== undefined) {
@@ -249,11 +253,11 @@ async function findMissingParts(ctx: StageContext): Promise<MissingParts> {
  * Re-copies the export the pointer `exports/<data set>/latest.json` names into
  * `exports/<data set>/latest/` when the copies' sidecar names another run (a
  * commit that failed after flipping the pointer left them mixed).
+ * @param pointer the pointer as gc read it at its start (it holds the lock), undefined before the first publication.
  * @returns the run re-synced to, or undefined when the copies matched (or nothing is published).
  */
-async function resyncLatest(ctx: StageContext): Promise<string | undefined> {
+async function resyncLatest(ctx: StageContext, pointer: LatestPointer | undefined): Promise<string | undefined> {
   const { latest, exports } = ctx.catalog;
-  const pointer = await latest.load();
   if (pointer === undefined || (await latest.copiedRunId()) === pointer.runId) return undefined;
   for (const copy of await latest.refreshCopies(await exports.loadMetadata(pointer.runId))) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
   ctx.log.child({ stage: 'gc' }).warn({ runId: pointer.runId }, `the copies of the latest export did not match ${latest.uri}: re-copied the export of run ${pointer.runId}`);

@@ -59,10 +59,12 @@ export async function removeUncommittedRuns(
 /**
  * The objects of scoring run `runId`, uncommitted, for the operator to remove it by name:
  * one keys-only listing of each of its folders (`ScoringRunObjects.ofRun`).
+ * @param published the run `exports/<data set>/latest.json` names, if any: never removed, even
+ *   when its sidecar is gone, since readers follow the pointer to it.
  * @throws RunIdRefusedError quoting the run id when the data set's folders hold no object of
- *   it, or when it is committed (a published export is never removed); store errors unchanged.
+ *   it, when it is committed or is the published run (a published export is never removed); store errors unchanged.
  */
-export async function uncommittedRun(catalog: Catalog, runId: string): Promise<ObjectInfo[]> {
+export async function uncommittedRun(catalog: Catalog, runId: string, published?: string): Promise<ObjectInfo[]> {
   const runs = catalog.scoringRuns;
   const objects = await runs.ofRun(runId);
   if (objects.length === 0) {
@@ -72,8 +74,12 @@ export async function uncommittedRun(catalog: Catalog, runId: string): Promise<O
   if (runs.isCommitted(runId, objects)) {
     throw new RunIdRefusedError(`run ${runId} is committed (${catalog.exports.metadataUri(runId)}): only an uncommitted scoring run is removed, never a published export`);
   }
+  if (runId === published) {
+    throw new RunIdRefusedError(`run ${runId} is the published export (${catalog.latest.uri}) although its sidecar ${catalog.exports.metadataUri(runId)} is missing: it is never removed; restore the sidecar`);
+  }
   return objects;
 }
+
 
 /**
  * Deletes `objects`, those of scoring run `runId` (from `ScoringRunObjects`), in key order.

@@ -69,6 +69,19 @@ describe('gcStep and the copies of the latest export', () => {
     expect((await gcStep(ctx, options)).latestResynced).toBeUndefined();
   });
 
+  it('keeps every object of the run the pointer names when its sidecar is lost, where an uncommitted run would be removed', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    await ctx.catalog.latest.refreshCopies(await commit(ctx.catalog, OLD, 'old csv\n'));
+    await ctx.catalog.latest.publish(OLD);
+    await lake.put(`scores/online-retail/${OLD}/shard-0-of-1/part-00000.parquet`, 'x');
+    await lake.delete(ctx.catalog.exports.metadataKey(OLD));
+    const before = contents(lake).filter(([key]) => !key.startsWith('runs/'));
+    const r = await gcStep(ctx, { ...options, now: () => Date.now() + HOUR });
+    expect(r.uncommittedRuns).toEqual([]);
+    expect(contents(lake).filter(([key]) => !key.startsWith('runs/'))).toEqual(before);
+  });
+
   it('skips a run record it cannot read, naming it, and does the rest of its work', async () => {
     const lake = new MemoryStore();
     const ctx = context(lake);
@@ -364,8 +377,10 @@ describe('gcRunStep: the leftovers of one uncommitted scoring run the operator n
   it.each([
     ['of no scoring run of the data set', '20111113T000000Z-eeeeee', `no scoring run 20111113T000000Z-eeeeee in data set "online-retail": nothing under memory://test/exports/online-retail/20111113T000000Z-eeeeee/ and memory://test/scores/online-retail/20111113T000000Z-eeeeee/`],
     ['committed', OLD, `run ${OLD} is committed (memory://test/exports/online-retail/${OLD}/_metadata.json): only an uncommitted scoring run is removed, never a published export`],
+    ['that latest.json names, its sidecar lost', RUN, `run ${RUN} is the published export (memory://test/exports/online-retail/latest.json) although its sidecar memory://test/exports/online-retail/${RUN}/_metadata.json is missing: it is never removed; restore the sidecar`],
   ])('refuses, writing nothing, a run id %s', async (_what, runId, message) => {
     const { lake: store, ctx } = await lake();
+    if (runId === RUN) await ctx.catalog.latest.publish(RUN);
     const before = [contents(store), store.puts.length];
     const error = await gcRunStep(ctx, runId, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunIdRefusedError);
