@@ -4,7 +4,7 @@
  * top-K lists, for `export`, `evaluate` and `report`.
  */
 import type { Table } from 'apache-arrow';
-import { CANONICAL_FORMAT, DatasetNotFoundError, type Catalog, type ExportMetadata } from '../lib/catalog';
+import { CANONICAL_FORMAT, DatasetFormatError, DatasetNotFoundError, type Catalog, type ExportMetadata } from '../lib/catalog';
 import { ObjectNotFoundError } from '../lib/store/store';
 import { checkShardMarkers } from './commit';
 import { mergeLists } from './merge';
@@ -29,11 +29,19 @@ export async function publishedExport(catalog: Catalog, runId: string | undefine
  * `top-k.parquet`, which every export holds. An export of an earlier version written
  * without it (`--format csv` or `jsonl` alone) is read from the lists its shards left
  * beside it, merged as its commit merged them.
- * @throws Error naming the files when such an export has no shard lists either, saying to score again;
+ * @throws DatasetFormatError when the canonical file's size, SHA-256 or row count is not what the sidecar records;
+ *   Error naming the files when such an export has no shard lists either, saying to score again;
  *   ScoringInputError when its shard markers do not make up the run; ObjectNotFoundError when a file is gone.
  */
 export async function loadExportLists(catalog: Catalog, meta: ExportMetadata): Promise<Table> {
-  if (meta.files.some((f) => f.format === CANONICAL_FORMAT)) return catalog.exports.loadLists(meta.runId);
+  const canonical = meta.files.find((f) => f.format === CANONICAL_FORMAT);
+  if (canonical !== undefined) {
+    const table = await catalog.exports.loadLists(meta.runId, canonical);
+    if (table.numRows !== meta.rows) {
+      throw new DatasetFormatError('export file', catalog.exports.fileUri(meta.runId, CANONICAL_FORMAT), `it holds ${table.numRows} rows, where its sidecar records ${meta.rows}`);
+    }
+    return table;
+  }
   const markers = meta.shards > 0 ? await catalog.shards.loadMarkers(meta.runId) : [];
   if (markers.length > 0) {
     const ordered = checkShardMarkers(meta.runId, markers, meta.shards);

@@ -5,9 +5,11 @@
  * is committed once its sidecar exists. Runs are never overwritten in place
  * (a commit again writes the same bytes).
  */
+import { createHash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
+import { DatasetFormatError } from './errors';
 import { JsonObject, type JsonSpec } from './json';
 import { loadTable } from './tables';
 import { EXPORT_FORMATS, type ExportFormat } from './export-formats';
@@ -140,11 +142,24 @@ export class Exports {
   }
 
   /**
-   * The top-K lists of run `runId`'s Parquet export file, a SCORES table.
-   * @throws ObjectNotFoundError when the run has no Parquet export.
+   * The top-K lists of run `runId`'s Parquet export file, a SCORES table, checked against
+   * `file`, its entry in the run's sidecar: a file of another size or SHA-256 is refused
+   * before it is decoded.
+   * @throws ObjectNotFoundError when the run has no Parquet export; DatasetFormatError naming
+   *   the file and both sizes and digests when its bytes are not those its sidecar records.
    */
-  loadLists(runId: string): Promise<Table> {
-    return loadTable(this.store, this.fileKey(runId, 'parquet'));
+  loadLists(runId: string, file: ExportFile): Promise<Table> {
+    const key = this.fileKey(runId, 'parquet');
+    return loadTable(this.store, key, (bytes) => {
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (bytes.length === file.bytes && sha256 === file.sha256) return;
+      throw new DatasetFormatError(
+        'export file',
+        this.fileUri(runId, 'parquet'),
+        `it holds ${bytes.length} bytes of SHA-256 ${sha256}, where its sidecar ${this.metadataUri(runId)} records ${file.bytes} bytes of SHA-256 ${file.sha256}`,
+        'the file was changed or damaged after its commit; score the run again (berserkr score)',
+      );
+    });
   }
 
   /** Key of run `runId`'s sidecar: `exports/<data set>/<run-id>/_metadata.json`. */

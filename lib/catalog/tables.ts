@@ -10,12 +10,14 @@ export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 
 /**
  * The Parquet object at `key` as an Arrow table.
+ * @param check called with the object's bytes before they are decoded; what it throws is thrown.
  * @throws ObjectNotFoundError when missing; DatasetFormatError naming the object by its URI
  *   (`invalid Parquet object <uri>: <parquet-wasm's message>`, its error the cause) when it
  *   cannot be decoded (truncated, damaged, not Parquet); other store errors unchanged.
  */
-export async function loadTable(store: ObjectStore, key: string): Promise<Table> {
+export async function loadTable(store: ObjectStore, key: string, check: (bytes: Uint8Array) => void = () => undefined): Promise<Table> {
   const bytes = await store.get(key);
+  check(bytes);
   try {
     return parquetToTable(bytes);
   } catch (error) {

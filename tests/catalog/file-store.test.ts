@@ -3,6 +3,7 @@
  * store, and what it writes is byte for byte what lakes written before the
  * catalog hold, so existing lakes still read and new objects read in older code.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,8 +210,14 @@ describe('catalog on a file store', () => {
     expect(text(csv.key)).toBe('a,b\n1,2\n');
     expect((await catalog.exports.headFile(RUN, 'csv'))?.size).toBe(8);
     expect(await catalog.exports.headFile(RUN, 'parquet')).toBeUndefined();
-    await catalog.exports.putFile(RUN, 'parquet', tableToParquet(scores(3)));
-    expect(rows(await catalog.exports.loadLists(RUN))).toEqual(rows(scores(3)));
+    const parquet = tableToParquet(scores(3));
+    await catalog.exports.putFile(RUN, 'parquet', parquet);
+    const file = { name: 'top-k.parquet', format: 'parquet' as const, bytes: parquet.length, sha256: createHash('sha256').update(parquet).digest('hex') };
+    expect(rows(await catalog.exports.loadLists(RUN, file))).toEqual(rows(scores(3)));
+    const changed = { ...file, sha256: '0'.repeat(64) };
+    await expect(catalog.exports.loadLists(RUN, changed)).rejects.toThrow(
+      `invalid export file ${catalog.exports.fileUri(RUN, 'parquet')}: it holds ${file.bytes} bytes of SHA-256 ${file.sha256}, where its sidecar ${catalog.exports.metadataUri(RUN)} records ${file.bytes} bytes of SHA-256 ${changed.sha256}; the file was changed or damaged after its commit; score the run again (berserkr score)`,
+    );
     await catalog.exports.publishMetadata(metadata());
     expect(text(`exports/online-retail/${RUN}/_metadata.json`)).toBe(JSON.stringify(metadata(), null, 2) + '\n');
     expect(await catalog.exports.loadMetadata(RUN)).toEqual(metadata());

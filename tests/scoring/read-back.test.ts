@@ -7,6 +7,7 @@
 import type { Table } from 'apache-arrow';
 import type { EventIndex } from '../../features/event-index';
 import type { ExportMetadata } from '../../lib/catalog';
+import { tableToParquet } from '../../lib/parquet';
 import { scoresColumns } from '../../scoring/export';
 import { loadExportLists } from '../../scoring/published';
 import { exportSubset } from '../../scoring/reexport';
@@ -75,5 +76,22 @@ describe('an export scored with --format jsonl', () => {
       'export of run 20111209T000001Z-0b5e12 has top-k.jsonl and no shard lists beside it: reading it back needs top-k.parquet, which exports of earlier versions lacked '
         + 'when --format did not ask for it; score the run again (berserkr score), which writes it whatever --format asks',
     );
+  });
+
+  it('is refused when its top-k.parquet is not the file its sidecar records: other bytes, or another row count', async () => {
+    const lake = await lakeWithBaselines();
+    await scoreStep(retailContext(lake, 'score'), index, { asOf, horizonDays: 30, k: 10, modelId: 'baseline:repeat', runId: RUN, formats: ['csv'], threads: 1 });
+    const { catalog } = retailContext(lake, 'evaluate');
+    const meta = await catalog.exports.loadMetadata(RUN);
+    const key = `exports/online-retail/${RUN}/top-k.parquet`;
+    const good = await lake.get(key);
+    // A valid Parquet file of fewer rows put in its place (a consumer's tool rewrote it, a bad restore).
+    const fewer = tableToParquet((await loadExportLists(catalog, meta)).slice(0, 5));
+    await lake.put(key, fewer);
+    await expect(loadExportLists(catalog, meta)).rejects.toThrow(`invalid export file memory://test/${key}: it holds ${fewer.length} bytes of SHA-256 `);
+    // The bytes it records, but a sidecar of another row count.
+    await lake.put(key, good);
+    await expect(loadExportLists(catalog, { ...meta, rows: meta.rows + 1 })).rejects.toThrow(`invalid export file memory://test/${key}: it holds ${meta.rows} rows, where its sidecar records ${meta.rows + 1}`);
+    expect(rows(await loadExportLists(catalog, meta)).length).toBe(meta.rows);
   });
 });
