@@ -33,10 +33,13 @@ export function parseTopK(value: string): number {
   return n;
 }
 
-/** Parses a share or probability in [0, 1] such as `0.05`; the error quotes the value. */
+/**
+ * Parses a share or probability in [0, 1] written in decimal, such as `0.05`, `.5` or `1`
+ * (not `0x1`, `1e-1` or ` 0.5`, which `Number` would take); the error quotes the value.
+ */
 export function parseRatio(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a number from 0 to 1 such as 0.05, got "${value}"`);
+  const n = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a decimal number from 0 to 1 such as 0.05, got "${value}"`);
   return n;
 }
 

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { buildProgram } from '../../cli/berserkr';
 import { defaultEncoderThreads } from '../../lib/parquet-encoder';
-import { parseInstant, parseIntervalOption, parseNonNegativeInt, parsePositiveInt, parseSeed, parseTopK } from '../../cli/options';
+import { parseInstant, parseIntervalOption, parseNonNegativeInt, parsePositiveInt, parseRatio, parseSeed, parseTopK } from '../../cli/options';
 
 describe('parseInstant (--as-of)', () => {
   test.each([
@@ -70,6 +70,15 @@ describe('parseIntervalOption (--poll-interval)', () => {
     expect(parseIntervalOption('60s')).toBe(60_000);
     expect(parseIntervalOption('24d')).toBe(24 * 86_400_000);
     expect(() => parseIntervalOption('30d')).toThrow('expected at most 24d (what a timer holds), got "30d"');
+  });
+});
+
+describe('parseRatio (--min-probability, --max-reject-ratio)', () => {
+  it.each([['0', 0], ['1', 1], ['0.05', 0.05], ['.5', 0.5], ['1.000', 1], ['0.', 0]])('reads %p as %p', (value, n) => {
+    expect(parseRatio(value)).toBe(n);
+  });
+  it.each(['0x1', '1e-1', ' 0.5', '0.5 ', '', '-0', '1.5', 'NaN', 'Infinity', '+0.5', '0,5'])('refuses %p, quoting it', (value) => {
+    expect(() => parseRatio(value)).toThrow(new InvalidArgumentError(`expected a decimal number from 0 to 1 such as 0.05, got "${value}"`));
   });
 });
 

@@ -187,7 +187,7 @@ describe('top-K exports', () => {
     const over = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--top-k', '11']);
     expect([over.code, over.stderr]).toEqual([2, expect.stringContaining(`--top-k 11 is more than the 10 items per customer of the export of run ${RUN}; score again with --top-k 11`)]);
     const bad = await runCli(['export', '--lake', lake, '--config', RETAIL_CONFIG, '--min-probability', '1.5']);
-    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('expected a number from 0 to 1 such as 0.05, got "1.5"')]);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('expected a decimal number from 0 to 1 such as 0.05, got "1.5"')]);
   }, TIMEOUT_MS);
 
   test('score refuses an as-of before the data or more than a horizon after it, and shard options that could never be merged, leaving latest as it was', async () => {

@@ -108,7 +108,7 @@ describe('berserkr validate', () => {
     writeFileSync(invalid, 'name: Web Shop\n');
     const cases: [string[], string][] = [
       [['--config', CONFIG, '--raw', raw, '--sample', '0'], 'expected a positive integer, got "0"'],
-      [['--config', CONFIG, '--raw', raw, '--max-reject-ratio', '2'], 'expected a number from 0 to 1 such as 0.05, got "2"'],
+      [['--config', CONFIG, '--raw', raw, '--max-reject-ratio', '2'], 'expected a decimal number from 0 to 1 such as 0.05, got "2"'],
       [['--config', join(dir, 'no-such.yaml'), '--raw', raw], 'no-such.yaml'],
       [['--config', invalid, '--raw', raw], 'invalid data-set configuration'],
       [['--config', CONFIG, '--raw', join(dir, 'no-such-raw')], `--raw ${JSON.stringify(join(dir, 'no-such-raw'))}: no such folder`],
