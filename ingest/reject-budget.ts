@@ -104,8 +104,10 @@ function describeRejects(counts: IngestCounts): string {
 }
 
 /**
- * Lines rejected as unreadable: every reject except later copies of a line
- * (`duplicate`, with `csv.duplicates: reject`), whose first copy is clean.
+ * Lines rejected as unreadable: every reject except later copies of a clean line
+ * (`duplicate`, with `csv.duplicates: reject`). A copy of a rejected line is
+ * rejected for that line's reason (`typing.ts`), so it counts as unreadable: an
+ * object of copies of one bad line has no readable line and is over the budget.
  */
 export function unreadableLines(counts: IngestCounts): number {
   return counts.rejected - (counts.byReason.duplicate ?? 0);

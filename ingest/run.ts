@@ -47,8 +47,8 @@ export interface IngestAllOptions {
   /** Longest CSV record accepted, bytes; 1 MiB by default. Over it, the object fails. */
   maxRecordBytes?: number;
   /**
-   * Largest share of an object's lines that may be rejected as unreadable (duplicates
-   * aside), in [0, 1]; `DEFAULT_MAX_REJECT_RATIO` (0.05, `reject-budget.ts`) by default,
+   * Largest share of an object's lines that may be rejected as unreadable (copies
+   * of clean lines aside), in [0, 1]; `DEFAULT_MAX_REJECT_RATIO` (0.05, `reject-budget.ts`) by default,
    * with the allowance of small objects of `rejectAllowance`. Over it, the object fails
    * with a RejectBudgetError and its earlier output stays published. The same share
    * bounds the run: when the objects within their own budgets reject more of their lines

@@ -13,7 +13,7 @@
  * | `unterminated_quote` | a quoted field still open at the end of the object: one reject of every line from the one it opened on |
  * | `bad_encoding` | the line holds bytes that are not valid UTF-8 (`raw` shows them as U+FFFD) |
  * | `empty_line` | a line with no text |
- * | `duplicate` | same text as an earlier line of the object (with `csv.duplicates: reject`) |
+ * | `duplicate` | same text as an earlier clean line of the object (with `csv.duplicates: reject`); a copy of a rejected line has its reason |
  * | `field_count` | not as many fields as the header |
  * | `missing_required` | an empty value in a required column (the item and time always are) |
  * | `bad_time` | a time that does not match the configured format or is out of range |
@@ -193,7 +193,10 @@ export interface IngestCounts {
   clean: number;
   /** Lines of the records rejected. */
   rejected: number;
-  /** Lines of the records with the same text as an earlier record of the object, kept or rejected per `csv.duplicates`. */
+  /**
+   * Lines of the records with the same text as an earlier record of the object: copies of a clean
+   * line are kept or rejected (`duplicate`) per `csv.duplicates`, copies of a rejected line have its reason.
+   */
   duplicates: number;
   /** Rejected lines per reason code. */
   byReason: Record<string, number>;
@@ -359,13 +362,7 @@ export class RecordTyper {
         continue;
       }
       const first = this.seen.addOrGet(bytes, rb, re, lineNo);
-      if (first !== 0) {
-        this.counts.duplicates += lines;
-        if (this.rejectDuplicates) {
-          this.reject(batch, r, 'duplicate', `same text as line ${first}`);
-          continue;
-        }
-      }
+      if (first !== 0) this.counts.duplicates += lines;
 
       const f = fieldStart[r];
       const width = fieldStart[r + 1] - f;
@@ -445,6 +442,11 @@ export class RecordTyper {
           continue;
         }
         hasOrder = o.begin !== o.end;
+      }
+      // A copy of a clean line; a copy of a rejected line was rejected above for the same reason as its first copy.
+      if (first !== 0 && this.rejectDuplicates) {
+        this.reject(batch, r, 'duplicate', `same text as line ${first}`);
+        continue;
       }
       // Clean row: every check passed, so the transformed views are still current.
       if (this.n === this.cap) this.grow();

@@ -57,7 +57,7 @@ describe('rejectBudget', () => {
     );
   });
 
-  it('does not count later copies of a line (duplicate) against the budget', () => {
+  it('does not count later copies of a clean line (duplicate) against the budget', () => {
     expect(() => rejectBudget()('k.csv.lzo', counts(100, { duplicate: 60, bad_time: 5 }, 60))).not.toThrow();
     expect(() => rejectBudget(0)('k.csv.lzo', counts(100, { duplicate: 60 }, 60))).not.toThrow();
   });

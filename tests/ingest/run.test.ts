@@ -79,9 +79,9 @@ describe('ingestAll', () => {
     const third = await ingestAll(raw, lake, config, options());
     expect(third.ingested.map((i) => i.key)).toEqual(['landing/2010-12b.csv.lzo']);
     const b = third.ledger.objects['landing/2010-12b.csv.lzo'];
-    // 3,999 data lines: 39 clean; the repeated header at line 41 is a bad time, and its
-    // 98 later copies plus 99 × 39 copies of the data lines are duplicates.
-    expect(b.counts).toEqual({ read: 3999, clean: 39, rejected: 3960, duplicates: 3959, byReason: { bad_time: 1, duplicate: 3959 }, firstReject: { line: 41, reason: 'bad_time: InvoiceDate="InvoiceDate" does not match M/D/YYYY H:mm' } });
+    // 3,999 data lines: 39 clean; the repeated header at line 41 and its 98 later copies
+    // are bad times, and the 99 × 39 copies of the data lines are duplicates.
+    expect(b.counts).toEqual({ read: 3999, clean: 39, rejected: 3960, duplicates: 3959, byReason: { bad_time: 99, duplicate: 3861 }, firstReject: { line: 41, reason: 'bad_time: InvoiceDate="InvoiceDate" does not match M/D/YYYY H:mm' } });
     expect(b.attempt).not.toBe(first.ledger.objects['landing/2010-12b.csv.lzo'].attempt);
     // Old parts are gone; the lake holds exactly what the ledger lists (plus the ledger).
     const listed = Object.values(third.ledger.objects).flatMap((e) => [...e.clean, ...e.rejects]);

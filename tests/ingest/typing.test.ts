@@ -4,6 +4,7 @@ import { toUtf8 } from '../../ingest/text';
 import { HeaderMismatchError, RecordTyper, TIME_SAMPLE_LINES, UnreadableTimesError, latestAcceptedTime, resolveLayout } from '../../ingest/typing';
 import { parseConfig } from '../../lib/config';
 import { DatasetConfig } from '../../lib/config-types';
+import { rejectBudget } from '../../ingest/reject-budget';
 import { chunked } from './helpers';
 
 const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
@@ -58,6 +59,24 @@ describe('RecordTyper', () => {
     const { counts } = await typeText([HEADER, twoLines, twoLines].join('\n'));
     expect(counts).toMatchObject({ read: 4, clean: 2, rejected: 2, duplicates: 2, byReason: { duplicate: 2 } });
     expect(counts.longestReject).toBeUndefined();
+  });
+
+  it('rejects a copy of a rejected line for its reason, not as a duplicate, so the reject budget counts it', async () => {
+    const bad = '536365,85123A,X,6,2010-12-01 08:26,2.55,17850,UK';
+    const good = '536366,85123A,X,6,12/1/2010 8:26,2.55,17850,UK';
+    const { clean, rejects, counts } = await typeText([HEADER, bad, good, bad, good, bad].join('\n'));
+    expect(rows(clean).map((r) => r.source_line)).toEqual([3]);
+    expect(rows(rejects).map((r) => [r.source_line, r.reason])).toEqual([
+      [2, 'bad_time: InvoiceDate="2010-12-01 08:26" does not match M/D/YYYY H:mm'],
+      [4, 'bad_time: InvoiceDate="2010-12-01 08:26" does not match M/D/YYYY H:mm'],
+      [5, 'duplicate: same text as line 3'],
+      [6, 'bad_time: InvoiceDate="2010-12-01 08:26" does not match M/D/YYYY H:mm'],
+    ]);
+    expect(counts).toMatchObject({ read: 5, clean: 1, rejected: 4, duplicates: 3, byReason: { bad_time: 3, duplicate: 1 } });
+    // An object of nothing but copies of one unreadable line has no readable line: over the budget.
+    const copies = await typeText([HEADER, ...Array(300).fill(bad)].join('\n'));
+    expect(copies.counts).toMatchObject({ read: 300, clean: 0, rejected: 300, duplicates: 299, byReason: { bad_time: 300 } });
+    expect(() => rejectBudget()('raw/x.csv.lzo', copies.counts)).toThrow('300 of 300 lines rejected (100 %: bad_time 300)');
   });
 
   it('rejects a time after the latest accepted one as future_time, and takes the latest itself', async () => {
