@@ -16,6 +16,7 @@
  * | `duplicate` | same text as an earlier clean line of the object (with `csv.duplicates: reject`); a copy of a rejected line has its reason |
  * | `field_count` | not as many fields as the header |
  * | `missing_required` | an empty value in a required column (the item and time always are) |
+ * | `bad_id` | a customer, item or order id holding a line break (a stray quote joins lines into one field); other columns may hold them |
  * | `bad_time` | a time that does not match the configured format or is out of range |
  * | `future_time` | a time after the typer's `notAfter` (ingest: a day after it started, {@link latestAcceptedTime}) |
  * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number or lies beyond the range of a 64-bit float |
@@ -376,11 +377,13 @@ export class RecordTyper {
         this.missing(batch, r, c.customer.column);
         continue;
       }
+      if (this.badId(batch, r, c.customer.column, customer)) continue;
       const item = tx.item.apply(bytes, fieldBegin[f + L.item], fieldEnd[f + L.item]);
       if (item.begin === item.end) {
         this.missing(batch, r, c.item.column);
         continue;
       }
+      if (this.badId(batch, r, c.item.column, item)) continue;
       // Time.
       const time = tx.time.apply(bytes, fieldBegin[f + L.time], fieldEnd[f + L.time]);
       if (time.begin === time.end) {
@@ -441,6 +444,7 @@ export class RecordTyper {
           this.missing(batch, r, c.order!.column);
           continue;
         }
+        if (this.badId(batch, r, c.order!.column, o)) continue;
         hasOrder = o.begin !== o.end;
       }
       // A copy of a clean line; a copy of a rejected line was rejected above for the same reason as its first copy.
@@ -541,6 +545,22 @@ export class RecordTyper {
       this.lastTime = ms;
     } else this.lastTimeLength = -1;
     return ms;
+  }
+
+  /**
+   * Rejects record `r` of `batch` as `bad_id` when the id `v` (customer, item or
+   * order, after its transform) of column `column` holds a line break, naming it.
+   * @returns whether it did.
+   */
+  private badId(batch: CsvRecordBatch, r: number, column: string, v: { bytes: Uint8Array; begin: number; end: number }): boolean {
+    for (let i = v.begin; i < v.end; i++) {
+      const b = v.bytes[i];
+      if (b === 0x0a || b === 0x0d) {
+        this.reject(batch, r, 'bad_id', `${column}=${quote(v)} holds a line break (U+${b.toString(16).toUpperCase().padStart(4, '0')})`);
+        return true;
+      }
+    }
+    return false;
   }
 
   private missing(batch: CsvRecordBatch, r: number, column: string): void {

@@ -168,6 +168,26 @@ describe('RecordTyper', () => {
     });
   });
 
+  it('rejects a customer, item or order id holding a line break as bad_id, every line of its record, while other columns may hold them', async () => {
+    const line = (order: string, item: string, customer: string, description = 'X') => `${order},${item},${description},6,12/1/2010 8:26,2.55,${customer},UK`;
+    const text = [
+      HEADER,
+      line('536361', '85123A', '"17850', 'X'), // a stray quote: the customer runs into the next line, up to its quote
+      line('536362', '85123A', '17851"'),
+      line('"536363\r\n"', '85123A', '17852'),
+      line('536364', '"851\n23A"', '17853'),
+      line('536365', '85123A', '17854', '"two\nlines"'),
+    ].join('\n');
+    const { clean, rejects, counts } = await typeText(text);
+    expect(rows(clean).map((r) => [r.source_line, r.description])).toEqual([[8, 'two\nlines']]);
+    expect(rows(rejects).map((r) => [r.source_line, r.reason])).toEqual([
+      [2, 'bad_id: CustomerID="17850,UK\\n536362,85123A,X,6,12/1/2010 8:26,2.55,17851" holds a line break (U+000A)'],
+      [4, 'bad_id: InvoiceNo="536363\\r\\n" holds a line break (U+000D)'],
+      [6, 'bad_id: StockCode="851\\n23A" holds a line break (U+000A)'],
+    ]);
+    expect(counts).toMatchObject({ read: 8, clean: 2, rejected: 6, byReason: { bad_id: 6 } });
+  });
+
   it('reads quantities and prices with the configured separators, and quotes them in a reject', async () => {
     const european = parseConfig({ ...config, csv: { ...config.csv, decimal_separator: ',', thousands_separator: '.' } }, 'european');
     const { clean, rejects } = await typeText(
