@@ -219,3 +219,20 @@ export function firstInvalidUtf8(bytes: Uint8Array, begin: number, end: number):
   }
   return -1;
 }
+
+/**
+ * The first control character of the UTF-8 text `bytes[begin, end)`: a C0
+ * control (U+0000–U+001F: NUL, tab, line breaks…), DEL (U+007F) or a C1 control
+ * (U+0080–U+009F, what latin1's 0x80–0x9F and windows-1252's five unassigned
+ * bytes read as; UTF-8 C2 80–C2 9F).
+ * @returns its code point and byte offset in `bytes`, or undefined when there is none.
+ */
+export function firstControlCharacter(bytes: Uint8Array, begin: number, end: number): { codePoint: number; at: number } | undefined {
+  for (let i = begin; i < end; i++) {
+    const b = bytes[i];
+    if (b < 0x20 || b === 0x7f) return { codePoint: b, at: i };
+    // 0xC2 is only ever a lead byte: C2 80–C2 9F is U+0080–U+009F.
+    if (b === 0xc2 && i + 1 < end && bytes[i + 1] <= 0x9f) return { codePoint: bytes[i + 1], at: i };
+  }
+  return undefined;
+}

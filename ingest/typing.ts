@@ -16,7 +16,7 @@
  * | `duplicate` | same text as an earlier clean line of the object (with `csv.duplicates: reject`); a copy of a rejected line has its reason |
  * | `field_count` | not as many fields as the header |
  * | `missing_required` | an empty value in a required column (the item and time always are) |
- * | `bad_id` | a customer, item or order id holding a line break (a stray quote joins lines into one field); other columns may hold them |
+ * | `bad_id` | a customer, item or order id holding a control character: a line break (a stray quote joins lines into one field), NUL or another C0 or C1 control ({@link firstControlCharacter}); other columns may hold them |
  * | `bad_time` | a time that does not match the configured format or is out of range |
  * | `future_time` | a time after the typer's `notAfter` (ingest: a day after it started, {@link latestAcceptedTime}) |
  * | `bad_number` | a quantity that is not an int32 integer, a price that is not a decimal number or lies beyond the range of a 64-bit float |
@@ -36,7 +36,7 @@ import { CsvRecordBatch, recordText } from './csv';
 import { ExtraColumnsWriter } from './extra-columns';
 import { LineSet } from './line-set';
 import { NumberReaders, numberReaders } from './numbers';
-import { firstInvalidUtf8 } from './text';
+import { firstControlCharacter, firstInvalidUtf8 } from './text';
 import { FieldTransform } from './transform';
 import { BytesTimeParser, compileBytesTimeFormat } from './time';
 
@@ -549,18 +549,18 @@ export class RecordTyper {
 
   /**
    * Rejects record `r` of `batch` as `bad_id` when the id `v` (customer, item or
-   * order, after its transform) of column `column` holds a line break, naming it.
+   * order, after its transform) of column `column` holds a control character
+   * ({@link firstControlCharacter}), naming it: `holds a line break (U+000A)`,
+   * `holds the control character U+0081`.
    * @returns whether it did.
    */
   private badId(batch: CsvRecordBatch, r: number, column: string, v: { bytes: Uint8Array; begin: number; end: number }): boolean {
-    for (let i = v.begin; i < v.end; i++) {
-      const b = v.bytes[i];
-      if (b === 0x0a || b === 0x0d) {
-        this.reject(batch, r, 'bad_id', `${column}=${quote(v)} holds a line break (U+${b.toString(16).toUpperCase().padStart(4, '0')})`);
-        return true;
-      }
-    }
-    return false;
+    const control = firstControlCharacter(v.bytes, v.begin, v.end);
+    if (control === undefined) return false;
+    const { codePoint } = control;
+    const name = `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
+    this.reject(batch, r, 'bad_id', `${column}=${quote(v)} holds ${codePoint === 0x0a || codePoint === 0x0d ? `a line break (${name})` : `the control character ${name}`}`);
+    return true;
   }
 
   private missing(batch: CsvRecordBatch, r: number, column: string): void {

@@ -1,5 +1,5 @@
 import { CsvRecordBatch, CsvRecordTooLongError, fieldText, parseCsv, recordText } from '../../ingest/csv';
-import { TextEncoding, TextEncodingError, toUtf8 } from '../../ingest/text';
+import { TextEncoding, TextEncodingError, firstControlCharacter, toUtf8 } from '../../ingest/text';
 import { chunked } from './helpers';
 
 interface Rec {
@@ -239,5 +239,25 @@ describe('parseCsv round trip (seeded random RFC 4180 text, random chunk sizes)'
     expect(out).toEqual(records);
     // Every physical line is in exactly one record.
     expect(lines).toBe(text.split('\n').length - 1);
+  });
+});
+
+describe('firstControlCharacter', () => {
+  const find = (text: string) => {
+    const bytes = new TextEncoder().encode(`<${text}>`);
+    return firstControlCharacter(bytes, 1, bytes.length - 1);
+  };
+
+  it('finds C0 controls, DEL and C1 controls, and nothing else of U+0000–U+00FF', () => {
+    for (let c = 0; c <= 0xff; c++) {
+      const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+      expect([c, find(`ab${String.fromCharCode(c)}c`)]).toEqual([c, control ? { codePoint: c, at: 3 } : undefined]);
+    }
+  });
+
+  it('names the first one by its code point and byte offset, and sees no control in other characters', () => {
+    expect(find('é\r\n')).toEqual({ codePoint: 0x0d, at: 3 });
+    expect(find('\u0100\u0180\u2028\u00a0\ufeff€😀')).toBeUndefined();
+    expect(find('')).toBeUndefined();
   });
 });

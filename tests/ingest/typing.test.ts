@@ -188,6 +188,29 @@ describe('RecordTyper', () => {
     expect(counts).toMatchObject({ read: 8, clean: 2, rejected: 6, byReason: { bad_id: 6 } });
   });
 
+  it('rejects an id holding NUL, DEL or another C0 or C1 control character as bad_id, naming it', async () => {
+    const line = (order: string, item: string, customer: string) => `${order},${item},X\u0000\u0081,6,12/1/2010 8:26,2.55,${customer},UK`;
+    const text = [
+      HEADER,
+      line('536361', '85123A', 'C\u00001'),
+      line('536362', '85123A', 'C\u0081'), // windows-1252's unassigned byte 0x81
+      line('536363', '85123A\u007f', '17850'),
+      line('536364\t', '85123A', '17850'),
+      line('536365', '85123A', '17850\u009f'),
+      line('536366', '85123A', 'C\u00a0\u0100\u2028é'), // not controls: NBSP, Ā, LINE SEPARATOR, é
+    ].join('\n');
+    const { clean, rejects, counts } = await typeText(text);
+    expect(rows(clean).map((r) => [r.source_line, r.customer_id, r.description])).toEqual([[7, 'C\u00a0\u0100\u2028é', 'X\u0000\u0081']]);
+    expect(rows(rejects).map((r) => [r.source_line, r.reason])).toEqual([
+      [2, 'bad_id: CustomerID="C\\u00001" holds the control character U+0000'],
+      [3, 'bad_id: CustomerID="C\u0081" holds the control character U+0081'],
+      [4, 'bad_id: StockCode="85123A\u007f" holds the control character U+007F'],
+      [5, 'bad_id: InvoiceNo="536364\\t" holds the control character U+0009'],
+      [6, 'bad_id: CustomerID="17850\u009f" holds the control character U+009F'],
+    ]);
+    expect(counts).toMatchObject({ read: 6, clean: 1, rejected: 5, byReason: { bad_id: 5 } });
+  });
+
   it('reads quantities and prices with the configured separators, and quotes them in a reject', async () => {
     const european = parseConfig({ ...config, csv: { ...config.csv, decimal_separator: ',', thousands_separator: '.' } }, 'european');
     const { clean, rejects } = await typeText(
