@@ -13,6 +13,21 @@ const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const isAsciiSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 /**
+ * Whether the UTF-8 value `bytes[begin, end)` is empty or only white space as
+ * `/^\s*$/u` and `String.prototype.trim` see it: ASCII space, tab and line breaks,
+ * and Unicode's (U+00A0 NO-BREAK SPACE, U+FEFF, U+2000–U+200A, U+3000…). An
+ * ASCII value is read byte by byte; one with other characters goes through a string.
+ */
+export function isBlank(bytes: Uint8Array, begin: number, end: number): boolean {
+  for (let i = begin; i < end; i++) {
+    const c = bytes[i];
+    if (c >= 0x80) return /^\s*$/u.test(UTF8.decode(bytes.subarray(i, end)));
+    if (!isAsciiSpace(c)) return false;
+  }
+  return true;
+}
+
+/**
  * One column's transform, holding its own output buffer: after {@link apply},
  * the value is `bytes[begin, end)`, which stays valid until the next `apply` of
  * this same object (so several columns' values can be held at once).

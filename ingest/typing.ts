@@ -5,7 +5,8 @@
  * from the CSV layer's byte ranges (a string is made only for a rejected line's
  * `raw` and reason). Values are taken as read apart
  * from the mapping's `transform`; an empty value is null (customer, order,
- * quantity, price when not required; kept columns always).
+ * quantity, price when not required; kept columns always), and so is a customer
+ * or order id of only white space ({@link isBlank}), whatever the transform.
  *
  * Reject reasons are a stable code, a colon, and a detail quoting the value:
  * | code | when |
@@ -15,7 +16,7 @@
  * | `empty_line` | a line with no text |
  * | `duplicate` | same text as an earlier clean line of the object (with `csv.duplicates: reject`); a copy of a rejected line has its reason |
  * | `field_count` | not as many fields as the header |
- * | `missing_required` | an empty value in a required column (the item and time always are) |
+ * | `missing_required` | an empty value in a required column (the item and time always are), or an id (customer, item, order) of only white space |
  * | `bad_id` | a customer, item or order id holding a control character: a line break (a stray quote joins lines into one field), NUL or another C0 or C1 control ({@link firstControlCharacter}); other columns may hold them |
  * | `bad_time` | a time that does not match the configured format or is out of range |
  * | `future_time` | a time after the typer's `notAfter` (ingest: a day after it started, {@link latestAcceptedTime}) |
@@ -37,7 +38,7 @@ import { ExtraColumnsWriter } from './extra-columns';
 import { LineSet } from './line-set';
 import { NumberReaders, numberReaders } from './numbers';
 import { firstControlCharacter, firstInvalidUtf8 } from './text';
-import { FieldTransform } from './transform';
+import { FieldTransform, isBlank } from './transform';
 import { BytesTimeParser, compileBytesTimeFormat } from './time';
 
 /** The header of an object does not match the data-set configuration. */
@@ -373,21 +374,22 @@ export class RecordTyper {
       }
       // Text columns.
       const customer = tx.customer.apply(bytes, fieldBegin[f + L.customer], fieldEnd[f + L.customer]);
-      if (customer.begin === customer.end && c.customer.required) {
-        this.missing(batch, r, c.customer.column);
+      const hasCustomer = !isBlank(customer.bytes, customer.begin, customer.end);
+      if (!hasCustomer && c.customer.required) {
+        this.missing(batch, r, c.customer.column, customer);
         continue;
       }
-      if (this.badId(batch, r, c.customer.column, customer)) continue;
+      if (hasCustomer && this.badId(batch, r, c.customer.column, customer)) continue;
       const item = tx.item.apply(bytes, fieldBegin[f + L.item], fieldEnd[f + L.item]);
-      if (item.begin === item.end) {
-        this.missing(batch, r, c.item.column);
+      if (isBlank(item.bytes, item.begin, item.end)) {
+        this.missing(batch, r, c.item.column, item);
         continue;
       }
       if (this.badId(batch, r, c.item.column, item)) continue;
       // Time.
       const time = tx.time.apply(bytes, fieldBegin[f + L.time], fieldEnd[f + L.time]);
       if (time.begin === time.end) {
-        this.missing(batch, r, c.time.column);
+        this.missing(batch, r, c.time.column, time);
         continue;
       }
       const ms = this.timeOf(time.bytes, time.begin, time.end);
@@ -407,7 +409,7 @@ export class RecordTyper {
         const q = tx.quantity.apply(bytes, fieldBegin[f + L.quantity], fieldEnd[f + L.quantity]);
         if (q.begin === q.end) {
           if (c.quantity!.required) {
-            this.missing(batch, r, c.quantity!.column);
+            this.missing(batch, r, c.quantity!.column, q);
             continue;
           }
         } else {
@@ -425,7 +427,7 @@ export class RecordTyper {
         const p = tx.price.apply(bytes, fieldBegin[f + L.price], fieldEnd[f + L.price]);
         if (p.begin === p.end) {
           if (c.price!.required) {
-            this.missing(batch, r, c.price!.column);
+            this.missing(batch, r, c.price!.column, p);
             continue;
           }
         } else {
@@ -440,12 +442,12 @@ export class RecordTyper {
       let hasOrder = false;
       if (L.order >= 0) {
         const o = tx.order.apply(bytes, fieldBegin[f + L.order], fieldEnd[f + L.order]);
-        if (o.begin === o.end && c.order!.required) {
-          this.missing(batch, r, c.order!.column);
+        hasOrder = !isBlank(o.bytes, o.begin, o.end);
+        if (!hasOrder && c.order!.required) {
+          this.missing(batch, r, c.order!.column, o);
           continue;
         }
-        if (this.badId(batch, r, c.order!.column, o)) continue;
-        hasOrder = o.begin !== o.end;
+        if (hasOrder && this.badId(batch, r, c.order!.column, o)) continue;
       }
       // A copy of a clean line; a copy of a rejected line was rejected above for the same reason as its first copy.
       if (first !== 0 && this.rejectDuplicates) {
@@ -455,7 +457,7 @@ export class RecordTyper {
       // Clean row: every check passed, so the transformed views are still current.
       if (this.n === this.cap) this.grow();
       const i = this.n++;
-      if (customer.begin === customer.end) this.customer.appendNull();
+      if (!hasCustomer) this.customer.appendNull();
       else this.customer.append(customer.bytes, customer.begin, customer.end);
       this.item.append(item.bytes, item.begin, item.end);
       if (L.order >= 0) {
@@ -563,8 +565,9 @@ export class RecordTyper {
     return true;
   }
 
-  private missing(batch: CsvRecordBatch, r: number, column: string): void {
-    this.reject(batch, r, 'missing_required', column);
+  /** Rejects record `r` of `batch` as `missing_required` in column `column`, quoting its value `v` when it is white space rather than empty. */
+  private missing(batch: CsvRecordBatch, r: number, column: string, v: { begin: number; end: number; bytes: Uint8Array }): void {
+    this.reject(batch, r, 'missing_required', v.begin === v.end ? column : `${column}=${quote(v)} is only white space`);
   }
 
   /** Rejects record `r` of `batch`, counting the lines it spans. */

@@ -1,5 +1,5 @@
 import { numberReaders, parseDecimal, parseInt32 } from '../../ingest/numbers';
-import { FieldTransform } from '../../ingest/transform';
+import { FieldTransform, isBlank } from '../../ingest/transform';
 
 const bytes = (s: string) => Buffer.from(`[${s}]`, 'utf8');
 const decimal = (s: string) => parseDecimal(bytes(s), 1, bytes(s).length - 1);
@@ -94,5 +94,12 @@ describe('FieldTransform gives the String method results on bytes', () => {
     expect(apply('upper', s)).toBe(s.toUpperCase());
     expect(apply('lower', s)).toBe(s.toLowerCase());
     expect(apply('trim', s)).toBe(s.trim());
+  });
+});
+
+describe('isBlank is /^\\s*$/u on bytes', () => {
+  it.each(['', ' ', '\t', ' \r\n ', '\u00a0', ' \u3000\ufeff\u2009 ', '\u2028', 'x', ' x ', '\u00a0x', '\u200b', '\u0085', '\u0000', 'é'])('%p', (s) => {
+    const b = bytes(s);
+    expect(isBlank(b, 1, b.length - 1)).toBe(/^\s*$/u.test(s));
   });
 });

@@ -239,6 +239,35 @@ describe('RecordTyper', () => {
     expect(rows(rejects)[0].reason).toBe('missing_required: CustomerID');
   });
 
+  it('takes an id of only white space as missing, whatever the transform: a reject when required, else null', async () => {
+    const strict = parseConfig({ ...config, columns: { ...config.columns, customer: { column: 'CustomerID', required: true } } }, 'strict');
+    const line = (order: string, item: string, customer: string) => `${order},${item},X,6,12/1/2010 8:26,2.55,${customer},UK`;
+    const text = [
+      HEADER,
+      line('536361', '85123A', ' '),
+      line('536362', ' ', '17850'), // StockCode is upper-cased
+      line('536363', '\t', '17850'),
+      line('536364', '\u00a0', '17850'),
+      line('\u3000 ', '85123A', '17850'),
+      line('536366', '85123A', ''),
+      line('536367', '85123A', ' 17850'),
+    ].join('\n');
+    const { clean, rejects, counts } = await typeText(text, strict);
+    expect(rows(clean).map((r) => [r.source_line, r.customer_id])).toEqual([[8, ' 17850']]);
+    expect(rows(rejects).map((r) => [r.source_line, r.reason])).toEqual([
+      [2, 'missing_required: CustomerID=" " is only white space'],
+      [3, 'missing_required: StockCode=" " is only white space'],
+      [4, 'missing_required: StockCode="\\t" is only white space'],
+      [5, 'missing_required: StockCode="\u00a0" is only white space'],
+      [6, 'missing_required: InvoiceNo="\u3000 " is only white space'],
+      [7, 'missing_required: CustomerID'],
+    ]);
+    expect(counts).toMatchObject({ read: 7, clean: 1, rejected: 6, byReason: { missing_required: 6 } });
+    // A customer that is not required is null, as an empty one is.
+    const optional = await typeText([HEADER, line('536361', '85123A', ' '), line('536362', '85123A', '\u00a0\t')].join('\n'));
+    expect(rows(optional.clean).map((r) => [r.source_line, r.customer_id])).toEqual([[2, null], [3, null]]);
+  });
+
   it('rejects lines with invalid UTF-8', async () => {
     const bytes = new Uint8Array([...new TextEncoder().encode(`${HEADER}\n536365,85123A,X`), 0xff, ...new TextEncoder().encode(',6,12/1/2010 8:26,2.55,17850,UK\n')]);
     let typer: RecordTyper | undefined;
