@@ -45,7 +45,8 @@ import { BytesTimeParser, compileBytesTimeFormat } from './time';
 export class HeaderMismatchError extends Error {
   /**
    * @param encoding `csv.encoding`, named in the message when the header found does not read as text
-   *   (NUL or replacement characters, or mostly letters of no Latin script: the bytes of another encoding).
+   *   (NUL or replacement characters, or mostly letters of no Latin script: the bytes of another encoding),
+   *   or starts with a UTF-8 byte order mark read in a single-byte encoding (`ï»¿`: the object is UTF-8).
    */
   constructor(
     readonly objectKey: string,
@@ -60,9 +61,11 @@ export class HeaderMismatchError extends Error {
     ].filter(Boolean);
     const text = found.join(',');
     const garbled = encoding !== undefined && (/[\u0000\ufffd]/.test(text) || (text.match(/[^\u0000-\u024f]/g)?.length ?? 0) > text.length / 2);
+    const utf8Bom = (encoding === 'latin1' || encoding === 'windows-1252') && text.startsWith('\u00ef\u00bb\u00bf');
     super(
       `${objectKey}: line 1: header does not match the configuration: ${parts.join('; ') || 'columns out of the configured order'}; found header ${JSON.stringify(text)}`
-        + (garbled ? `; it does not read as text in csv.encoding ${encoding}: is that the object's encoding?` : ''),
+        + (utf8Bom ? `; it starts with a UTF-8 byte order mark (bytes EF BB BF, read as "ï»¿" in csv.encoding ${encoding}): is the object UTF-8 (csv.encoding: utf-8)?`
+          : garbled ? `; it does not read as text in csv.encoding ${encoding}: is that the object's encoding?` : ''),
     );
     this.name = 'HeaderMismatchError';
   }

@@ -331,6 +331,13 @@ describe('header names: trimmed, and in any case with csv.header_case: insensiti
     // UTF-16 bytes read as UTF-8: NUL between the letters.
     const nul = Buffer.from(HEADER, 'utf16le').toString('utf8').split(',');
     expect(() => resolveLayout(nul, config, 'k')).toThrow(/; it does not read as text in csv\.encoding utf-8: is that the object's encoding\?$/);
+    // A UTF-8 byte order mark read as windows-1252 or latin1 is named as one.
+    for (const encoding of ['windows-1252', 'latin1'] as const) {
+      const single = { ...config, csv: { ...config.csv, encoding } };
+      expect(() => resolveLayout(`\u00ef\u00bb\u00bf${HEADER}`.split(','), single, 'k')).toThrow(
+        `unexpected columns "ï»¿InvoiceNo"; found header "ï»¿${HEADER}"; it starts with a UTF-8 byte order mark (bytes EF BB BF, read as "ï»¿" in csv.encoding ${encoding}): is the object UTF-8 (csv.encoding: utf-8)?`,
+      );
+    }
     // A header of readable names that do not match says nothing of the encoding.
     expect(() => resolveLayout(HEADER.replace('Quantity', 'Qty').split(','), config, 'k')).toThrow(/found header "[^"]*"$/);
   });
