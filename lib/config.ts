@@ -28,7 +28,7 @@ const columnName = z.string().min(1, 'must be a non-empty column name');
 const mapping = z
   .object({
     column: columnName.describe('Name of the raw column, as in the header (matched after trimming; in any case with csv.header_case: insensitive).'),
-    required: z.boolean().default(true).describe('Whether an empty value makes the line a reject (`missing_required`).'),
+    required: z.boolean().default(true).describe('Whether an empty value makes the line a reject (`missing_required`); a customer, item or order id of only white space counts as empty (null when not required).'),
     transform: z
       .enum(['none', 'upper', 'lower', 'trim'])
       .default('none')
@@ -132,7 +132,7 @@ export const configSchema = z
         duplicates: z
           .enum(['keep', 'reject'])
           .describe(
-            'Exact duplicate lines within an object: `keep` every copy (counted as duplicates), or `reject` later copies (reason `duplicate`, naming the first copy\'s line). '
+            'Exact duplicate lines within an object: `keep` every copy (counted as duplicates), or `reject` later copies of a clean line (reason `duplicate`, naming the first copy\'s line; a copy of a rejected line gets that line\'s reason). '
               + 'An object with the content (ETag and size) of another, most likely one file under two names, is ingested with a warning.',
           ),
         columns: z
