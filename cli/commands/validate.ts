@@ -33,6 +33,9 @@ Per object: how it is read (and what its bytes look like), the header check, lin
 clean and rejected lines by reason, the time range of the clean lines, pass or FAIL.
 An object passes when it is read without a fatal error (its header matches) and its
 rejected share is within --max-reject-ratio, as ingest's reject budget counts it.
+The run's budget is checked over every selected object, where ingest checks it over
+the objects it reads (new or changed): objects that pass here together may fail
+ingest's run budget when they arrive without the objects ingested before them.
 
 Exit codes: 0 every object passes; 3 some object fails (or none is selected); 2 bad
 usage (bad flags, unreadable configuration, missing raw location); 1 other errors.
