@@ -69,6 +69,19 @@ function jsonLogs(program: Command): boolean {
   return program.opts<{ logFormat?: string }>().logFormat === 'json';
 }
 
+/**
+ * The command the parsed arguments name, as the summaries of commands that ran name it:
+ * `run`, or with its subcommand `runs show`; the first argument as given when it names
+ * no command; null when there is none.
+ */
+function commandName(program: Command): string | null {
+  const [first, second] = program.args;
+  const command = program.commands.find((c) => c.name() === first);
+  if (command === undefined) return first ?? null;
+  const sub = command.commands.find((c) => c.name() === second);
+  return sub === undefined ? command.name() : `${command.name()} ${sub.name()}`;
+}
+
 /** `<message> (cause: <message of its cause>)`, or the message alone when it has no cause. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -91,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     const { verbose, output } = program.opts<{ verbose?: boolean; output?: string }>();
     const summary = (exitCode: number, e: { name: string; message: string }): void => {
-      if (output === 'json') process.stdout.write(JSON.stringify({ command: program.args[0] ?? null, runId: null, status: 'failed', exitCode, error: e }) + '\n');
+      if (output === 'json') process.stdout.write(JSON.stringify({ command: commandName(program), runId: null, status: 'failed', exitCode, error: e }) + '\n');
     };
     const json = jsonLogs(program);
     const logError = (): void => {

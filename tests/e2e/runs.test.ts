@@ -60,6 +60,9 @@ describe('berserkr runs', () => {
       expect([id, r.code, r.summary]).toEqual([id, code, { command: 'runs show', runId: null, status: 'failed', exitCode: code, error: { name, message: expect.stringContaining(id) } }]);
       expect(r.logs.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ msg: expect.stringContaining(id) })]);
     }
+    // Refused by the command line before it runs, it is still named with its subcommand.
+    const bare = await json(['runs', 'show', ...where()]);
+    expect([bare.code, bare.summary]).toEqual([2, { command: 'runs show', runId: null, status: 'failed', exitCode: 2, error: { name: 'CommanderError', message: "error: missing required argument 'run-id'" } }]);
   });
 
   test('a --dataset of neither run records nor data is bad usage (2), naming what the lake holds', async () => {
