@@ -11,7 +11,7 @@
  * of Naeini, Cooper & Hauskrecht (AAAI 2015) and Guo et al. (ICML 2017) with
  * equal-width bins, and log loss is the mean binary cross-entropy.
  */
-import type { RankedLists } from './lists';
+import type { RankedLists, ScoredPairs } from './lists';
 import { setHas } from './ranges';
 import type { Truth } from './truth';
 
@@ -261,10 +261,97 @@ function checkScored(probability: ArrayLike<number>, label: Uint8Array): void {
   }
 }
 
+/** Probability clip of {@link logLoss}, as `protocol.md` fixes it. */
+export const LOG_LOSS_EPSILON = 1e-7;
+
+/**
+ * Running sums of the calibration metrics of scored pairs, fed one batch of pairs
+ * after another ({@link addCalibration}): per bin of {@link expectedCalibrationError}
+ * the pairs, Σ p and Σ y, and the sum of {@link logLoss}'s terms. Feeding the pairs
+ * in several batches, in order, gives bit for bit the figures of one batch of all
+ * of them: the sums are added in the same order.
+ */
+export interface CalibrationSums {
+  /** Pairs per bin; B bins, bin b holds p in [b/B, (b+1)/B), p = 1 in the last bin. */
+  count: Float64Array;
+  /** Σ p per bin. */
+  sumP: Float64Array;
+  /** Σ y (positives) per bin. */
+  sumY: Float64Array;
+  /** Σ −[y log p + (1 − y) log(1 − p)] over the pairs, p clipped to [{@link LOG_LOSS_EPSILON}, 1 − {@link LOG_LOSS_EPSILON}], in nats. */
+  logLoss: number;
+  /** Pairs added. */
+  pairs: number;
+}
+
+/**
+ * Empty {@link CalibrationSums} of `bins` equal-width bins of [0, 1].
+ * @param bins number of bins, protocol: 10.
+ */
+export function calibrationSums(bins = 10): CalibrationSums {
+  return { count: new Float64Array(bins), sumP: new Float64Array(bins), sumY: new Float64Array(bins), logLoss: 0, pairs: 0 };
+}
+
+/**
+ * Adds a batch of scored pairs to `sums`, which it updates in place and returns.
+ * @param probability predicted probability per pair, in [0, 1].
+ * @param label 0/1 outcome per pair (e.g. from {@link labelPairs}).
+ * @throws MetricInputError on length mismatch, a probability outside [0, 1] or NaN, or a label other than 0/1
+ *   (naming the row within the batch); `sums` is then unchanged.
+ */
+export function addCalibration(sums: CalibrationSums, probability: ArrayLike<number>, label: Uint8Array): CalibrationSums {
+  checkScored(probability, label);
+  const { count, sumP, sumY } = sums;
+  const bins = count.length;
+  let loss = sums.logLoss;
+  for (let i = 0; i < label.length; i++) {
+    const p = probability[i];
+    const b = Math.min(bins - 1, Math.floor(p * bins));
+    count[b]++;
+    sumP[b] += p;
+    sumY[b] += label[i];
+    const clipped = Math.min(1 - LOG_LOSS_EPSILON, Math.max(LOG_LOSS_EPSILON, p));
+    loss -= label[i] === 1 ? Math.log(clipped) : Math.log(1 - clipped);
+  }
+  sums.logLoss = loss;
+  sums.pairs += label.length;
+  return sums;
+}
+
+/**
+ * Labels scored pairs against the truth ({@link labelPairs}) and adds them to `sums` ({@link addCalibration}).
+ * @param scored dense customer and item ids and a probability in [0, 1] per pair.
+ * @returns `sums`, updated in place.
+ * @throws MetricInputError as {@link labelPairs} and {@link addCalibration}.
+ */
+export function addScoredPairs(sums: CalibrationSums, scored: ScoredPairs, truth: Truth): CalibrationSums {
+  return addCalibration(sums, scored.probability, labelPairs(scored.customer, scored.item, truth));
+}
+
+/**
+ * Expected calibration error of the pairs added to `sums`:
+ * ECE = Σ_b (n_b / N) · |mean p in b − share of positives in b|, summed as Σ_b |Σp_b − Σy_b| / N.
+ * @returns ECE in [0, 1]; 0 for no pairs.
+ */
+export function calibrationError(sums: CalibrationSums): number {
+  let ece = 0;
+  for (let b = 0; b < sums.count.length; b++) if (sums.count[b] > 0) ece += Math.abs(sums.sumP[b] - sums.sumY[b]) / sums.pairs;
+  return ece;
+}
+
+/**
+ * Mean binary log loss of the pairs added to `sums`.
+ * @returns log loss in nats; 0 for no pairs.
+ */
+export function meanLogLoss(sums: CalibrationSums): number {
+  return sums.pairs === 0 ? 0 : sums.logLoss / sums.pairs;
+}
+
 /**
  * Expected calibration error over scored pairs: predictions fall into `bins`
  * equal-width bins of [0, 1] (bin b holds p in [b/B, (b+1)/B), p = 1 in the last
  * bin); ECE = Σ_b (n_b / N) · |mean p in b − share of positives in b|.
+ * {@link calibrationError} of the pairs' {@link CalibrationSums}.
  * @param probability predicted probability per pair, in [0, 1].
  * @param label 0/1 outcome per pair (e.g. from {@link labelPairs}).
  * @param bins number of bins, protocol: 10.
@@ -272,39 +359,18 @@ function checkScored(probability: ArrayLike<number>, label: Uint8Array): void {
  * @throws MetricInputError on length mismatch, a probability outside [0, 1] or NaN, or a label other than 0/1.
  */
 export function expectedCalibrationError(probability: ArrayLike<number>, label: Uint8Array, bins = 10): number {
-  checkScored(probability, label);
-  const count = new Float64Array(bins);
-  const sumP = new Float64Array(bins);
-  const sumY = new Float64Array(bins);
-  for (let i = 0; i < label.length; i++) {
-    const b = Math.min(bins - 1, Math.floor(probability[i] * bins));
-    count[b]++;
-    sumP[b] += probability[i];
-    sumY[b] += label[i];
-  }
-  let ece = 0;
-  for (let b = 0; b < bins; b++) if (count[b] > 0) ece += Math.abs(sumP[b] - sumY[b]) / label.length;
-  return ece;
+  return calibrationError(addCalibration(calibrationSums(bins), probability, label));
 }
-
-/** Probability clip of {@link logLoss}, as `protocol.md` fixes it. */
-export const LOG_LOSS_EPSILON = 1e-7;
 
 /**
  * Mean binary log loss (cross-entropy, natural log) over scored pairs, with
  * probabilities clipped to [1e-7, 1 − 1e-7]:
- * −(1/N) Σ [y log p + (1 − y) log(1 − p)].
+ * −(1/N) Σ [y log p + (1 − y) log(1 − p)]. {@link meanLogLoss} of the pairs' {@link CalibrationSums}.
  * @param probability predicted probability per pair, in [0, 1].
  * @param label 0/1 outcome per pair.
  * @returns log loss in nats; 0 for no pairs.
  * @throws MetricInputError as {@link expectedCalibrationError}.
  */
 export function logLoss(probability: ArrayLike<number>, label: Uint8Array): number {
-  checkScored(probability, label);
-  let sum = 0;
-  for (let i = 0; i < label.length; i++) {
-    const p = Math.min(1 - LOG_LOSS_EPSILON, Math.max(LOG_LOSS_EPSILON, probability[i]));
-    sum -= label[i] === 1 ? Math.log(p) : Math.log(1 - p);
-  }
-  return label.length === 0 ? 0 : sum / label.length;
+  return meanLogLoss(addCalibration(calibrationSums(), probability, label));
 }

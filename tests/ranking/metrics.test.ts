@@ -1,5 +1,18 @@
 import type { RankedLists } from '../../ranking/lists';
-import { customerMetrics, expectedCalibrationError, labelPairs, logLoss, MetricInputError, rankingCurves, rankingMetrics } from '../../ranking/metrics';
+import {
+  addCalibration,
+  addScoredPairs,
+  calibrationError,
+  calibrationSums,
+  customerMetrics,
+  expectedCalibrationError,
+  labelPairs,
+  logLoss,
+  meanLogLoss,
+  MetricInputError,
+  rankingCurves,
+  rankingMetrics,
+} from '../../ranking/metrics';
 import type { Truth } from '../../ranking/truth';
 
 // Two evaluated customers: 3 → {1, 5, 9}; 7 → {2}. Customer 4 is known but bought nothing.
@@ -119,6 +132,49 @@ describe('calibration', () => {
     expect(() => logLoss(Float64Array.from([1.2]), Uint8Array.from([1]))).toThrow('probability: expected a value in [0, 1] at row 0, found 1.2');
     expect(() => expectedCalibrationError(Float64Array.from([0.2, Number.NaN]), Uint8Array.from([1, 0]))).toThrow(MetricInputError);
     expect(() => logLoss(Float64Array.from([0.2]), Uint8Array.from([1, 0]))).toThrow('expected equal lengths, found probability 1, label 2');
+  });
+});
+
+describe('calibration sums', () => {
+  /** n pairs of float32 probabilities (some exactly 0 and 1) with 0/1 labels, from a fixed LCG. */
+  function pairs(n: number): { p: Float32Array; y: Uint8Array } {
+    let state = 12345;
+    const next = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const p = Float32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 0 : i % 89 === 0 ? 1 : next()));
+    const y = Uint8Array.from(p, (x) => (next() < x ? 1 : 0));
+    return { p, y };
+  }
+
+  it('accumulated in two batches are bit for bit the sums, ECE and log loss of one batch of all the pairs', () => {
+    const { p, y } = pairs(10_001);
+    const cut = 3_333;
+    const whole = addCalibration(calibrationSums(), p, y);
+    const halves = addCalibration(addCalibration(calibrationSums(), p.subarray(0, cut), y.subarray(0, cut)), p.subarray(cut), y.subarray(cut));
+    expect(halves).toEqual(whole);
+    expect(halves.pairs).toBe(10_001);
+    expect(calibrationError(halves)).toBe(expectedCalibrationError(p, y));
+    expect(meanLogLoss(halves)).toBe(logLoss(p, y));
+    expect(calibrationError(halves)).toBeGreaterThan(0);
+  });
+
+  it('are 0 for no pairs, and keep the bins asked for', () => {
+    const empty = calibrationSums(4);
+    expect([empty.count.length, calibrationError(empty), meanLogLoss(empty)]).toEqual([4, 0, 0]);
+    expect(calibrationError(addCalibration(calibrationSums(4), Float64Array.from([0.3, 0.3]), Uint8Array.from([1, 1])))).toBe(expectedCalibrationError(Float64Array.from([0.3, 0.3]), Uint8Array.from([1, 1]), 4));
+  });
+
+  it('are left unchanged by a batch that breaks the input contract, named by its row', () => {
+    const sums = addCalibration(calibrationSums(), Float64Array.from([0.2, 0.7]), Uint8Array.from([0, 1]));
+    const before = { ...sums, count: sums.count.slice(), sumP: sums.sumP.slice(), sumY: sums.sumY.slice() };
+    expect(() => addCalibration(sums, Float64Array.from([0.4, 1.5]), Uint8Array.from([1, 0]))).toThrow('probability: expected a value in [0, 1] at row 1, found 1.5');
+    expect(sums).toEqual(before);
+  });
+
+  it('label scored pairs against the truth as labelPairs does', () => {
+    const scored = { customer: Int32Array.from([3, 3, 7, 4, 12]), item: Int32Array.from([9, 2, 2, 1, 1]), probability: Float32Array.from([0.9, 0.2, 0.6, 0.1, 0.05]) };
+    const expected = addCalibration(calibrationSums(), scored.probability, labelPairs(scored.customer, scored.item, TRUTH));
+    expect(addScoredPairs(calibrationSums(), scored, TRUTH)).toEqual(expected);
+    expect(expected.sumY.reduce((a, b) => a + b, 0)).toBe(2);
   });
 });
 
