@@ -7,7 +7,20 @@
 import { EventIndex } from '../features/event-index';
 import { popularityBaseline, repeatBaseline } from './baselines';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
-import { type CustomerMetrics, customerMetrics, expectedCalibrationError, labelPairs, logLoss, RankingMetrics, rankingMetrics } from '../ranking/metrics';
+import {
+  addScoredPairs,
+  type CalibrationSums,
+  calibrationError,
+  calibrationSums,
+  type CustomerMetrics,
+  customerMetrics,
+  expectedCalibrationError,
+  labelPairs,
+  meanLogLoss,
+  RankingMetrics,
+  rankingMetrics,
+} from '../ranking/metrics';
+import type { Truth } from '../ranking/truth';
 import { buildTruth, truthOf } from './truth';
 
 /** Metrics of one system at one as-of time. */
@@ -26,6 +39,16 @@ export interface SystemMetrics extends RankingMetrics {
 export interface EvaluateOptions {
   /** Also give each row its metrics per evaluated customer (`SystemMetrics.byCustomer`), in one order for every row [false]. */
   perCustomer?: boolean;
+}
+
+/** The lists of a model under evaluation, with the calibration sums of its scored pairs when measured. */
+export interface EvaluatedModel {
+  /** The model's id, the `system` of its row. */
+  name: string;
+  /** Its top-K lists, in dense ids; with their probabilities, the top-K ECE is measured. */
+  lists: RankedLists & Partial<Pick<ScoredPairs, 'probability'>>;
+  /** The sums of its scored pairs labelled against the truth evaluated (`addScoredPairs`), for the ECE and log loss over all of them. */
+  calibration?: CalibrationSums;
 }
 
 /**
@@ -48,16 +71,28 @@ export function evaluateAt(
 ): SystemMetrics[] {
   const all = buildTruth(index, asOf, horizonDays);
   const truth = customers === undefined ? all : truthOf(all, customers);
+  const calibration = model.scored === undefined ? undefined : addScoredPairs(calibrationSums(), model.scored, truth);
+  return evaluateAgainst(index, asOf, truth, k, { name: model.name, lists: model.lists, calibration }, options);
+}
+
+/**
+ * {@link evaluateAt} against a truth built already (`buildTruth`, or `truthOf` a subset),
+ * the model's scored pairs given as their calibration sums against that truth: what the
+ * evaluation of a committed export accumulates one scores part at a time.
+ * @param asOf as-of time (ms since the epoch) the baselines rank at.
+ * @returns rows for the model, `popularity` and `repeat`, in that order; the model's
+ *   `ece` and `logLoss` when `model.calibration` is given.
+ */
+export function evaluateAgainst(index: EventIndex, asOf: number, truth: Truth, k: number, model: EvaluatedModel, options: EvaluateOptions = {}): SystemMetrics[] {
   const system = (name: string, lists: RankedLists): SystemMetrics => ({
     system: name,
     ...rankingMetrics(lists, truth, k),
     ...(options.perCustomer === true && { byCustomer: customerMetrics(lists, truth, k) }),
   });
   const row = system(model.name, model.lists);
-  if (model.scored !== undefined) {
-    const labels = labelPairs(model.scored.customer, model.scored.item, truth);
-    row.ece = expectedCalibrationError(model.scored.probability, labels);
-    row.logLoss = logLoss(model.scored.probability, labels);
+  if (model.calibration !== undefined) {
+    row.ece = calibrationError(model.calibration);
+    row.logLoss = meanLogLoss(model.calibration);
   }
   if (model.lists.probability !== undefined) {
     row.eceTopK = expectedCalibrationError(model.lists.probability, labelPairs(model.lists.customer, model.lists.item, truth));

@@ -4,11 +4,11 @@
  * `evaluate`, `report` and `export`. The latest export is the one
  * `exports/<data set>/latest.json` names (the published switch).
  */
-import { Table } from 'apache-arrow';
-import { EventIndex } from '../features/event-index';
+import type { Table } from 'apache-arrow';
+import type { EventIndex } from '../features/event-index';
 import type { Catalog, ExportMetadata } from '../lib/catalog';
-import { SCORES } from '../lib/schema';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
+import { scoresVectors } from '../scoring/export';
 import { loadExportLists, publishedExport } from '../scoring/published';
 
 /**
@@ -46,59 +46,87 @@ export interface Published {
   scored: ScoredPairs & { rank: Int32Array };
 }
 
-/**
- * Dense ids of a SCORES table's rows in the events' vocabulary; pairs whose
- * customer or item never appears in the events are dropped (they cannot be in the truth).
- */
-function denseRows(table: Table, index: EventIndex): { customer: Int32Array; item: Int32Array; keep: Int32Array } {
-  const customers = new Map(index.events.customerIds.map((id, i) => [id, i]));
-  const items = new Map(index.events.itemIds.map((id, i) => [id, i]));
-  const c = table.getChild(SCORES.customerId)!;
-  const it = table.getChild(SCORES.itemId)!;
-  const keep: number[] = [];
-  const customer: number[] = [];
-  const item: number[] = [];
-  for (let r = 0, n = table.numRows; r < n; r++) {
-    const ci = customers.get(c.get(r) as string);
-    const ii = items.get(it.get(r) as string);
-    if (ci === undefined || ii === undefined) continue;
-    keep.push(r);
-    customer.push(ci);
-    item.push(ii);
-  }
-  return { customer: Int32Array.from(customer), item: Int32Array.from(item), keep: Int32Array.from(keep) };
+/** The dense id of each customer and item id of the events (`index.events.customerIds` / `itemIds` positions). */
+export interface DenseIds {
+  customers: Map<string, number>;
+  items: Map<string, number>;
 }
 
-/** Reads the export and scores of run `runId` (default: the latest): its lists from its Parquet file (`loadExportLists`). */
+/** The dense ids of the events' customers and items, to read SCORES tables in ({@link readExportLists}, {@link readScoreParts}). */
+export function denseIds(index: EventIndex): DenseIds {
+  return { customers: new Map(index.events.customerIds.map((id, i) => [id, i])), items: new Map(index.events.itemIds.map((id, i) => [id, i])) };
+}
+
+/**
+ * The rows of a SCORES table in dense ids, in table order: pairs whose customer or
+ * item never appears in the events are dropped (they cannot be in the truth).
+ * @returns parallel columns of the rows kept; the probability as float32, what scores are computed in.
+ * @throws ScoringInputError when a SCORES column is missing.
+ */
+function densePairs(table: Table, ids: DenseIds): ScoredPairs & { rank: Int32Array } {
+  const { customer: c, item: it, rank: r, probability: p } = scoresVectors(table);
+  const n = table.numRows;
+  const out = { customer: new Int32Array(n), item: new Int32Array(n), rank: new Int32Array(n), probability: new Float32Array(n) };
+  let kept = 0;
+  for (let row = 0; row < n; row++) {
+    const ci = ids.customers.get(c.get(row)!);
+    const ii = ids.items.get(it.get(row)!);
+    if (ci === undefined || ii === undefined) continue;
+    out.customer[kept] = ci;
+    out.item[kept] = ii;
+    out.rank[kept] = r[row];
+    out.probability[kept] = p[row];
+    kept++;
+  }
+  if (kept === n) return out;
+  return { customer: out.customer.subarray(0, kept), item: out.item.subarray(0, kept), rank: out.rank.subarray(0, kept), probability: out.probability.subarray(0, kept) };
+}
+
+/**
+ * The top-K lists of export `meta` in dense ids, with their ranks and probabilities (`loadExportLists`).
+ * @throws the errors of `loadExportLists`; ScoringInputError when a SCORES column is missing.
+ */
+export async function readExportLists(catalog: Catalog, meta: ExportMetadata, ids: DenseIds): Promise<RankedLists & ScoredPairs> {
+  return densePairs(await loadExportLists(catalog, meta), ids);
+}
+
+/**
+ * The scored pairs of export `meta`, one scores part at a time (`meta.scores`, in
+ * that order: every shard's parts), each in dense ids as it is read; a part is not
+ * held once the next is asked for, so a reader that folds them holds one part.
+ * @throws ObjectNotFoundError when a part is gone; DatasetFormatError when one is not Parquet;
+ *   ScoringInputError when a SCORES column is missing.
+ */
+export async function* readScoreParts(catalog: Catalog, meta: ExportMetadata, ids: DenseIds): AsyncGenerator<ScoredPairs & { rank: Int32Array }> {
+  for (const key of meta.scores) yield densePairs(await catalog.scores.load(key), ids);
+}
+
+/** Columns of `parts` end to end, in order. */
+function concatPairs(parts: readonly (ScoredPairs & { rank: Int32Array })[]): ScoredPairs & { rank: Int32Array } {
+  const n = parts.reduce((sum, part) => sum + part.customer.length, 0);
+  const out = { customer: new Int32Array(n), item: new Int32Array(n), rank: new Int32Array(n), probability: new Float32Array(n) };
+  let offset = 0;
+  for (const part of parts) {
+    out.customer.set(part.customer, offset);
+    out.item.set(part.item, offset);
+    out.rank.set(part.rank, offset);
+    out.probability.set(part.probability, offset);
+    offset += part.customer.length;
+  }
+  return out;
+}
+
+/**
+ * Reads the export and all the scored pairs of run `runId` (default: the latest) at
+ * once, every part of {@link readScoreParts} end to end: what the report's curves need.
+ * An evaluation folds the parts one at a time instead (`evaluateCommitted`).
+ * @throws the errors of `publishedExport`, {@link readExportLists} and {@link readScoreParts}.
+ */
 export async function readPublished(catalog: Catalog, index: EventIndex, runId: string | undefined): Promise<Published> {
   const meta = await publishedExport(catalog, runId);
-  const top = await loadExportLists(catalog, meta);
-  const t = denseRows(top, index);
-  const topRank = top.getChild(SCORES.rank)!.toArray() as Int32Array;
-  const topProbability = top.getChild(SCORES.probability)!.toArray() as ArrayLike<number>;
-  const parts = await Promise.all(meta.scores.map((key) => catalog.scores.load(key)));
-  const s = parts.map((part) => ({ part, dense: denseRows(part, index) }));
-  const gather = <T extends Int32Array | Float32Array>(make: (n: number) => T, column: (part: Table, dense: ReturnType<typeof denseRows>) => ArrayLike<number>): T => {
-    const out = make(s.reduce((n, x) => n + x.dense.keep.length, 0));
-    let o = 0;
-    for (const { part, dense } of s) {
-      const values = column(part, dense);
-      for (let i = 0; i < values.length; i++) out[o++] = values[i];
-    }
-    return out;
-  };
-  const pick = (name: string) => (part: Table, dense: ReturnType<typeof denseRows>) => {
-    const v = part.getChild(name)!.toArray() as ArrayLike<number>;
-    return Array.from(dense.keep, (r) => v[r]);
-  };
-  return {
-    meta,
-    lists: { customer: t.customer, item: t.item, rank: Int32Array.from(t.keep, (r) => topRank[r]), probability: Float32Array.from(t.keep, (r) => topProbability[r]) },
-    scored: {
-      customer: gather((n) => new Int32Array(n), (_p, d) => d.customer),
-      item: gather((n) => new Int32Array(n), (_p, d) => d.item),
-      probability: gather((n) => new Float32Array(n), pick(SCORES.probability)),
-      rank: gather((n) => new Int32Array(n), pick(SCORES.rank)),
-    },
-  };
+  const ids = denseIds(index);
+  const lists = await readExportLists(catalog, meta, ids);
+  const parts: (ScoredPairs & { rank: Int32Array })[] = [];
+  for await (const part of readScoreParts(catalog, meta, ids)) parts.push(part);
+  return { meta, lists, scored: concatPairs(parts) };
 }

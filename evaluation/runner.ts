@@ -9,9 +9,11 @@ import { eventsStep } from '../features/runner';
 import type { ExportMetadata } from '../lib/catalog';
 import type { StageContext } from '../lib/stage-context';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
-import { evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
+import { addScoredPairs, calibrationSums } from '../ranking/metrics';
+import { evaluateAgainst, evaluateAt, metricsByName, type SystemMetrics } from './evaluate';
 import { NoTruthError } from './errors';
-import { readPublished, requireWholeExport } from './published';
+import { denseIds, readExportLists, readScoreParts, requireWholeExport } from './published';
+import { buildTruth } from './truth';
 import { publishedExport } from '../scoring/published';
 
 /**
@@ -31,9 +33,13 @@ export async function evaluateStep(
   model: { name: string; lists: RankedLists; scored?: ScoredPairs },
 ): Promise<SystemMetrics[] | undefined> {
   if (!hasTruth(ctx, index, asOf, horizonDays)) return undefined;
-  const rows = await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model));
-  ctx.run.setModel(model.name);
-  for (const [name, value] of Object.entries(metricsByName(rows, model.name))) ctx.run.metric(name, value);
+  return recordMetrics(ctx, model.name, await ctx.run.step('evaluate', () => evaluateAt(index, asOf, horizonDays, k, model)));
+}
+
+/** Records `rows` (of model `modelId` and the baselines) in the run record by their stable names, with the model's id; returns them. */
+function recordMetrics(ctx: StageContext, modelId: string, rows: SystemMetrics[]): SystemMetrics[] {
+  ctx.run.setModel(modelId);
+  for (const [name, value] of Object.entries(metricsByName(rows, modelId))) ctx.run.metric(name, value);
   return rows;
 }
 
@@ -46,16 +52,26 @@ function hasTruth(ctx: StageContext, index: EventIndex, asOf: number, horizonDay
 
 /**
  * Evaluates committed export `meta` as {@link evaluateStep} does, reading back its top-K
- * lists and all its scored pairs (of every shard); when the data ends before its horizon,
- * logs that there is nothing to evaluate, reads nothing and returns undefined.
+ * lists and all its scored pairs (of every shard) in the events' dense ids. The scored
+ * pairs are read one scores part at a time and folded into the calibration sums of the
+ * ECE and log loss, so it holds one part, not the run's pairs; the metrics are those
+ * of the run's pairs evaluated at once. When the data ends before its horizon, logs
+ * that there is nothing to evaluate, reads nothing and returns undefined.
  * @param index the events, in whose dense ids the export is read and its truth is built.
- * @throws the errors of {@link readPublished}.
+ * @throws the errors of `readExportLists` and `readScoreParts`.
  */
 export async function evaluateCommitted(ctx: StageContext, index: EventIndex, meta: ExportMetadata): Promise<SystemMetrics[] | undefined> {
   const asOf = Date.parse(meta.asOf);
   if (!hasTruth(ctx, index, asOf, meta.horizonDays)) return undefined;
-  const { lists, scored } = await readPublished(ctx.catalog, index, meta.runId);
-  return evaluateStep(ctx, index, asOf, meta.horizonDays, meta.k, { name: meta.modelId, lists, scored });
+  const ids = denseIds(index);
+  const lists = await readExportLists(ctx.catalog, meta, ids);
+  const rows = await ctx.run.step('evaluate', async () => {
+    const truth = buildTruth(index, asOf, meta.horizonDays);
+    const calibration = calibrationSums();
+    for await (const part of readScoreParts(ctx.catalog, meta, ids)) addScoredPairs(calibration, part, truth);
+    return evaluateAgainst(index, asOf, truth, meta.k, { name: meta.modelId, lists, calibration });
+  });
+  return recordMetrics(ctx, meta.modelId, rows);
 }
 
 /**
@@ -63,7 +79,7 @@ export async function evaluateCommitted(ctx: StageContext, index: EventIndex, me
  * `exports/<data set>/latest.json` names), its top-K lists and all its scored pairs,
  * against the truth of the lake's current events.
  * @throws NoTruthError when the data does not reach the export's horizon;
- *   SubsetExportError for an export of chosen customers; the errors of {@link readPublished}.
+ *   SubsetExportError for an export of chosen customers; the errors of `publishedExport` and {@link evaluateCommitted}.
  */
 export async function evaluateExport(ctx: StageContext, runId: string | undefined): Promise<{ meta: ExportMetadata; rows: SystemMetrics[] }> {
   const meta = requireWholeExport(await publishedExport(ctx.catalog, runId));
