@@ -6,22 +6,21 @@
  * the bundled run's wall time against the 60 s reference (a third of the
  * pandas + XGBoost peer's three minutes, `../shared/protocol.md`).
  *
- * The scaled data set copies every line of the bundled months `--scale` times,
- * copy j > 0 with customer id `<id>-<j>` and order id `<invoice>-<j>`: new
- * customers and orders, the same months, items, quantities and times.
+ * The scaled data set copies every line of the bundled months `--scale` times
+ * (`bench/scaled-raw.ts`).
  *
  * Usage: `npm run build && node dist/bench/run.js [--scale 10]
  * [--as-of 2011-11-09T00:00:00Z] [--raw data/online-retail] [--skip-scaled]`.
  * Needs `lzop` and GNU time (`/usr/bin/time`); the scaled run needs about
  * 12 GiB of memory at scale 10 (feature tables of seven cut-offs).
  */
-import { execFileSync, spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { loadavg, tmpdir } from 'os';
 import { join } from 'path';
-import { createLzoRegistry, readLzop } from '../ingest';
 import { RunRecords } from '../lib/catalog';
 import { FileStore } from '../lib/store/file';
+import { writeScaled } from './scaled-raw';
 
 /** The bundled data set's configuration, which the scaled copy keeps. */
 const CONFIG = 'config/online-retail.yaml';
@@ -53,51 +52,6 @@ function parseArgs(argv: string[]): Args {
     else throw new RunBenchSetupError(`unknown option or bad value: ${flag} ${value ?? ''} (expected --scale N >= 2, --as-of ISO-TIME, --raw DIR, --skip-scaled)`);
   }
   return args;
-}
-
-/** Fields of a CSV line (RFC 4180 quoting), as written: quotes kept. */
-function fields(line: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; ; ) {
-    let j = i;
-    if (line[i] === '"') for (j = i + 1; j < line.length && !(line[j] === '"' && line[j + 1] !== '"'); ) j += line[j] === '"' ? 2 : 1;
-    const end = line.indexOf(',', j);
-    out.push(line.slice(i, end < 0 ? line.length : end));
-    if (end < 0) return out;
-    i = end + 1;
-  }
-}
-
-/** Writes `scale` copies of each raw object of `raw` into `out`, copy j > 0 under new customer and order ids. */
-async function writeScaled(raw: string, out: string, scale: number): Promise<void> {
-  const store = new FileStore(raw);
-  const codecs = createLzoRegistry();
-  for (const o of await store.list('')) {
-    if (!o.key.endsWith('.lzo')) continue;
-    const parts: Uint8Array[] = [];
-    for await (const b of readLzop(store.getStream(o.key), { objectKey: o.key, codecs })) parts.push(b);
-    const lines = Buffer.concat(parts).toString('utf8').split(/\r?\n/);
-    const header = fields(lines[0]);
-    const order = header.indexOf('InvoiceNo');
-    const customer = header.indexOf('CustomerID');
-    if (order < 0 || customer < 0) throw new RunBenchSetupError(`${o.key}: header ${lines[0]} lacks InvoiceNo or CustomerID`);
-    const copies: string[] = [lines[0]];
-    for (const line of lines.slice(1)) {
-      if (line === '') continue;
-      const base = fields(line);
-      const f = [...base];
-      for (let j = 0; j < scale; j++) {
-        if (j > 0) {
-          f[order] = `${base[order]}-${j}`;
-          if (base[customer] !== '') f[customer] = `${base[customer]}-${j}`;
-        }
-        copies.push(f.join(','));
-      }
-    }
-    const csv = join(out, o.key.replace(/\.lzo$/, ''));
-    writeFileSync(csv, `${copies.join('\n')}\n`);
-    execFileSync('lzop', ['-1', '-U', '-f', '-o', `${csv}.lzo`, csv]);
-  }
 }
 
 interface RunFigures {
