@@ -12,29 +12,44 @@ import { scoresVectors } from '../scoring/export';
 import { loadExportLists, publishedExport } from '../scoring/published';
 
 /**
- * An export of chosen customers (`berserkr export --customers`) asked to be evaluated
- * or reported on: its lists are a few customers' of another run, so the protocol's
- * metrics over every evaluated customer would count the others as misses.
+ * A re-export (`berserkr export`) asked to be evaluated or reported on: its lists are
+ * those of another run, of chosen customers or cut, so the protocol's metrics over
+ * every evaluated customer would count the others as misses; or, uncut, a copy of them.
+ * The message names the scoring run the lists come from, through any chain of re-exports.
  */
 export class SubsetExportError extends Error {
-  constructor(meta: ExportMetadata & { subsetOf: NonNullable<ExportMetadata['subsetOf']> }) {
-    const { runId, topK, minProbability } = meta.subsetOf;
+  /**
+   * @param meta the re-export's sidecar.
+   * @param origin the scoring run its lists come from (the end of the chain of `subsetOf`), when it could be read.
+   */
+  constructor(meta: ExportMetadata & { subsetOf: NonNullable<ExportMetadata['subsetOf']> }, origin: string | undefined) {
+    const { runId, topK, minProbability, requested, missing } = meta.subsetOf;
     const cuts = [topK === undefined ? '' : `their first ${topK} items`, minProbability === undefined ? '' : `items of probability ${minProbability} or more`].filter((c) => c !== '');
-    super(
-      `export of run ${meta.runId} holds the lists of ${meta.customers} customers of run ${runId}${cuts.length > 0 ? `, cut to ${cuts.join(' and ')}` : ''} (berserkr export): `
-        + `metrics over it would count every other customer or item as a miss; evaluate or report on run ${runId}`,
-    );
+    const uncut = cuts.length === 0 && missing.length === 0 && meta.customers === requested;
+    const what = uncut
+      ? `holds the lists of ${meta.customers} customers of run ${runId} as they are, a copy (berserkr export)`
+      : `holds the lists of ${meta.customers} customers of run ${runId}${cuts.length > 0 ? `, cut to ${cuts.join(' and ')}` : ''} (berserkr export): metrics over it would count every other customer or item as a miss`;
+    const from = origin === undefined || origin === runId ? runId : `${origin}, the scoring run whose lists run ${runId} re-exports`;
+    super(`export of run ${meta.runId} ${what}; evaluate or report on run ${from}`);
     this.name = 'SubsetExportError';
   }
 }
 
 /**
  * `meta`, when it is the export of a whole scoring run.
- * @throws SubsetExportError when it is an export of chosen customers.
+ * @throws SubsetExportError when it is a re-export, naming the scoring run its lists come
+ *   from (followed through the sidecars of the re-exports before it; the run it names when
+ *   one of those cannot be read).
  */
-export function requireWholeExport(meta: ExportMetadata): ExportMetadata {
-  if (meta.subsetOf !== undefined) throw new SubsetExportError({ ...meta, subsetOf: meta.subsetOf });
-  return meta;
+export async function requireWholeExport(catalog: Catalog, meta: ExportMetadata): Promise<ExportMetadata> {
+  if (meta.subsetOf === undefined) return meta;
+  let origin: ExportMetadata | undefined = meta;
+  const seen = new Set([meta.runId]);
+  while (origin?.subsetOf !== undefined && !seen.has(origin.subsetOf.runId)) {
+    seen.add(origin.subsetOf.runId);
+    origin = await catalog.exports.loadMetadata(origin.subsetOf.runId).catch(() => undefined);
+  }
+  throw new SubsetExportError({ ...meta, subsetOf: meta.subsetOf }, origin?.subsetOf === undefined ? origin?.runId : undefined);
 }
 
 /** A published export with its scored pairs, in dense ids. */

@@ -82,7 +82,7 @@ export async function evaluateCommitted(ctx: StageContext, index: EventIndex, me
  *   SubsetExportError for an export of chosen customers; the errors of `publishedExport` and {@link evaluateCommitted}.
  */
 export async function evaluateExport(ctx: StageContext, runId: string | undefined): Promise<{ meta: ExportMetadata; rows: SystemMetrics[] }> {
-  const meta = requireWholeExport(await publishedExport(ctx.catalog, runId));
+  const meta = await requireWholeExport(ctx.catalog, await publishedExport(ctx.catalog, runId));
   const index = await eventsStep(ctx);
   const rows = await evaluateCommitted(ctx, index, meta);
   if (rows === undefined) throw new NoTruthError(`export of run ${meta.runId} is as of ${meta.asOf}: the data does not reach ${meta.horizonDays} days after it, so there is no truth yet`);

@@ -151,7 +151,7 @@ export async function reportRecord(catalog: Catalog, meta: ExportMetadata): Prom
  * @throws SubsetExportError for an export of chosen customers; the errors of `publishedExport`, `reportRecord` and `readPublished`.
  */
 export async function reportOnRun(ctx: StageContext, runIdArg: string | undefined): Promise<string> {
-  const exported = requireWholeExport(await publishedExport(ctx.catalog, runIdArg));
+  const exported = await requireWholeExport(ctx.catalog, await publishedExport(ctx.catalog, runIdArg));
   const runId = exported.runId;
   const record = await reportRecord(ctx.catalog, exported);
   const index = await eventsStep(ctx);
