@@ -12,9 +12,8 @@
  * scoring run instead ({@link gcRunStep}).
  */
 import { type AbandonedRun, type AbandonedRunOptions, findAbandonedRuns, finishAbandonedRuns, finishRuns } from '../lib/abandoned-runs';
-import { type DatasetFormatError, MISSING_PARTS_REMEDY } from '../lib/catalog/errors';
+import { DatasetFormatError, MISSING_PARTS_REMEDY } from '../lib/catalog/errors';
 import type { RunRecord } from '../lib/catalog/run-records';
-import type { LatestPointer } from '../lib/catalog/latest';
 import { assertRunId } from '../lib/catalog/run-id';
 import { FileStore } from '../lib/store/file';
 import { RunIdRefusedError } from '../scoring/errors';
@@ -99,8 +98,8 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
   report(ctx, { tempFiles });
   // The published run too: a lost sidecar must not turn into a lost export that readers follow the pointer to.
-  const pointer = await catalog.latest.load();
-  const keep = new Set([ctx.run.runId, ...live.flatMap(writesUnder), ...(pointer === undefined ? [] : [pointer.runId])]);
+  const published = await publishedRunId(ctx);
+  const keep = new Set([ctx.run.runId, ...live.flatMap(writesUnder), ...(published === undefined ? [] : [published])]);
   const removed = await removeUncommittedRuns(
     catalog,
     now - options.olderThanMs,
@@ -114,7 +113,7 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
     unreadableManifest: (e) => report(ctx, { unreadableManifests: [e] }),
     removed: (m) => report(ctx, { models: [m] }),
   });
-  const latestResynced = await resyncLatest(ctx, pointer);
+  const latestResynced = await resyncLatest(ctx);
   const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
   return {
     abandonedRuns: finished.map((r) => r.runId),
@@ -157,7 +156,7 @@ export async function gcRunStep(ctx: StageContext, runId: string, options: Omit<
   assertRunId(runId);
   const now = (options.now ?? Date.now)();
   const { catalog } = ctx;
-  const objects = await uncommittedRun(catalog, runId, (await catalog.latest.load())?.runId);
+  const objects = await uncommittedRun(catalog, runId, await publishedRunId(ctx));
   const { abandoned, live, unreadable } = await findAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now));
   const running = live.find((r) => writesUnder(r).includes(runId));
   if (running !== undefined) {
@@ -182,6 +181,23 @@ export async function gcRunStep(ctx: StageContext, runId: string, options: Omit<
   const removed = await removeRun(catalog, runId, objects);
   report(ctx, { removed: [removed] });
   return { run: runId, objects: removed.keys, abandonedRuns: finished.map((r) => r.runId), tempFiles, unreadableRecords: unreadable.map((e) => e.uri) };
+}
+
+/**
+ * The run `exports/<data set>/latest.json` names, which gc never removes and whose copies it
+ * re-syncs; undefined before the first publication, and when the pointer cannot be read
+ * (logged as a warning unless `warn` is false): nothing can follow a damaged pointer, so
+ * there is no export to keep or copy for it, and the next commit replaces it.
+ * @throws store errors other than a damaged pointer, unchanged.
+ */
+async function publishedRunId(ctx: StageContext, { warn = true } = {}): Promise<string | undefined> {
+  try {
+    return (await ctx.catalog.latest.load())?.runId;
+  } catch (error) {
+    if (!(error instanceof DatasetFormatError)) throw error;
+    if (warn) ctx.log.child({ stage: 'gc' }).warn({ err: error }, `${error.message}: it names no export gc could keep; the next commit replaces it`);
+    return undefined;
+  }
 }
 
 /** How {@link gcStep} and {@link gcRunStep} tell the `running` records that are over. */
@@ -253,14 +269,16 @@ async function findMissingParts(ctx: StageContext): Promise<MissingParts> {
  * Re-copies the export the pointer `exports/<data set>/latest.json` names into
  * `exports/<data set>/latest/` when the copies' sidecar names another run (a
  * commit that failed after flipping the pointer left them mixed).
- * @param pointer the pointer as gc read it at its start (it holds the lock), undefined before the first publication.
+ * The pointer is read here, at the end: a commit (`score` and `export` take no lock) may have
+ * moved it and its copies since gc started.
  * @returns the run re-synced to, or undefined when the copies matched (or nothing is published).
  */
-async function resyncLatest(ctx: StageContext, pointer: LatestPointer | undefined): Promise<string | undefined> {
+async function resyncLatest(ctx: StageContext): Promise<string | undefined> {
   const { latest, exports } = ctx.catalog;
-  if (pointer === undefined || (await latest.copiedRunId()) === pointer.runId) return undefined;
-  for (const copy of await latest.refreshCopies(await exports.loadMetadata(pointer.runId))) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
-  ctx.log.child({ stage: 'gc' }).warn({ runId: pointer.runId }, `the copies of the latest export did not match ${latest.uri}: re-copied the export of run ${pointer.runId}`);
+  const runId = await publishedRunId(ctx, { warn: false });
+  if (runId === undefined || (await latest.copiedRunId()) === runId) return undefined;
+  for (const copy of await latest.refreshCopies(await exports.loadMetadata(runId))) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+  ctx.log.child({ stage: 'gc' }).warn({ runId }, `the copies of the latest export did not match ${latest.uri}: re-copied the export of run ${runId}`);
   ctx.run.count('gc.latest_resynced', 1);
-  return pointer.runId;
+  return runId;
 }

@@ -82,6 +82,37 @@ describe('gcStep and the copies of the latest export', () => {
     expect(contents(lake).filter(([key]) => !key.startsWith('runs/'))).toEqual(before);
   });
 
+  it('leaves the copies of an export committed while it runs (score takes no lock) as the commit made them', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const { latest } = ctx.catalog;
+    await latest.refreshCopies(await commit(ctx.catalog, OLD, 'old csv\n'));
+    await latest.publish(OLD);
+    const byRun = ctx.catalog.scoringRuns.byRun.bind(ctx.catalog.scoringRuns);
+    jest.spyOn(ctx.catalog.scoringRuns, 'byRun').mockImplementation(async () => {
+      await latest.refreshCopies(await commit(ctx.catalog, NEW, 'new csv\n'));
+      await latest.publish(NEW);
+      return byRun();
+    });
+    expect((await gcStep(ctx, options)).latestResynced).toBeUndefined();
+    expect([(await latest.load())?.runId, await latest.copiedRunId()]).toEqual([NEW, NEW]);
+  });
+
+  it('takes a damaged pointer for no published run, with a warning: the leftovers are removed and nothing is re-copied', async () => {
+    const lake = new MemoryStore();
+    const lines: string[] = [];
+    const ctx = { ...context(lake), log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }) };
+    await ctx.catalog.latest.refreshCopies(await commit(ctx.catalog, OLD, 'old csv\n'));
+    await lake.put('exports/online-retail/latest.json', '{broken');
+    const leftover = '20111111T000000Z-cccccc';
+    await lake.put(`scores/online-retail/${leftover}/shard-0-of-1/part-00000.parquet`, 'x');
+    const r = await gcStep(ctx, { ...options, now: () => Date.now() + HOUR });
+    expect([r.uncommittedRuns, r.latestResynced]).toEqual([[leftover], undefined]);
+    const warnings = lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'warn' && l.msg.includes('latest.json'));
+    expect(warnings).toEqual([expect.objectContaining({ msg: expect.stringContaining('invalid latest export pointer memory://test/exports/online-retail/latest.json') })]);
+    expect(warnings[0].msg).toContain('it names no export gc could keep; the next commit replaces it');
+  });
+
   it('skips a run record it cannot read, naming it, and does the rest of its work', async () => {
     const lake = new MemoryStore();
     const ctx = context(lake);
@@ -292,7 +323,7 @@ describe('gcStep and the models that nothing refers to', () => {
     const get = jest.spyOn(lake, 'get');
     expect((await gcStep(ctx, options)).unusedModels).toEqual([]);
     // Only the latest pointer, which the re-sync of the latest export's copies reads.
-    expect(get.mock.calls.map(([key]) => key).filter((key) => key.startsWith(catalog.exports.root))).toEqual([`${catalog.exports.root}latest.json`]);
+    expect(new Set(get.mock.calls.map(([key]) => key).filter((key) => key.startsWith(catalog.exports.root)))).toEqual(new Set([`${catalog.exports.root}latest.json`]));
     expect(await catalog.models.readManifest(model(1))).toMatchObject({ modelId: model(1) });
   });
 
