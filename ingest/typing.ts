@@ -25,7 +25,8 @@
  * A time format that reads most of an object's first times wrong is a
  * configuration mistake, not bad lines: with a limit on the share of unreadable
  * times, the typer fails the object once it has read {@link TIME_SAMPLE_LINES}
- * times ({@link UnreadableTimesError}) instead of rejecting the rest line by line.
+ * times of distinct lines (a copy of an earlier line is not sampled again)
+ * ({@link UnreadableTimesError}) instead of rejecting the rest line by line.
  * An object of fewer times is read whole and left to the reject budgets (`reject-budget.ts`).
  */
 import { isUtf8 } from 'buffer';
@@ -278,7 +279,7 @@ export class RecordTyper {
   private rejectLine: number[] = [];
   private rejectReason: string[] = [];
   private rejectRaw: string[] = [];
-  // The time sample: times read among the first TIME_SAMPLE_LINES, and the unreadable ones.
+  // The time sample: times of the first TIME_SAMPLE_LINES distinct lines read, and the unreadable ones.
   private timesSampled = 0;
   private timesUnreadable = 0;
   private readonly unreadableExamples: { line: number; value: string }[] = [];
@@ -396,7 +397,8 @@ export class RecordTyper {
         continue;
       }
       const ms = this.timeOf(time.bytes, time.begin, time.end);
-      if (this.timesSampled < TIME_SAMPLE_LINES) this.sampleTime(ms, lineNo, time);
+      // Distinct lines only: copies of one bad line say nothing of the format.
+      if (this.timesSampled < TIME_SAMPLE_LINES && first === 0) this.sampleTime(ms, lineNo, time);
       if (isNaN(ms)) {
         this.reject(batch, r, 'bad_time', `${c.time.column}=${quote(time)} does not match ${this.timeFormat}`);
         continue;

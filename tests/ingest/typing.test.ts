@@ -406,12 +406,12 @@ describe('a time format that reads most of a sample wrong fails the object at on
   const line = (i: number, time: string) => `5${String(i).padStart(5, '0')},85123A,X,6,${time},2.55,17850,UK`;
   const lines = (n: number, time: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i, time(i))).join('\n');
 
-  async function typeWith(body: string, maxUnreadableTimes: number) {
+  async function typeWith(body: string, maxUnreadableTimes: number, cfg = config) {
     let typer: RecordTyper | undefined;
     for await (const batch of parseCsv(toUtf8(chunked(new TextEncoder().encode(`${HEADER}\n${body}\n`), 4096), 'utf-8'), { delimiter: ',' })) {
       let from = 0;
       if (!typer) {
-        typer = new RecordTyper('raw/iso.csv', config, resolveLayout(headerOf(batch), config, 'raw/iso.csv'), 4, maxUnreadableTimes);
+        typer = new RecordTyper('raw/iso.csv', cfg, resolveLayout(headerOf(batch), cfg, 'raw/iso.csv'), 4, maxUnreadableTimes);
         from = 1;
       }
       typer.add(batch, from);
@@ -427,6 +427,15 @@ describe('a time format that reads most of a sample wrong fails the object at on
     expect(error.message).toBe('raw/iso.csv: 1000 of the first 1000 times of column InvoiceDate do not match the time format "M/D/YYYY H:mm", '
       + 'e.g. line 2: "2010-12-01T08:00:00Z", line 3: "2010-12-01T08:01:00Z", line 4: "2010-12-01T08:02:00Z"; check columns.time.format '
       + '(the object fails at once, its earlier output, if any, stays published; --max-reject-ratio 1 takes such lines as rejects)');
+  });
+
+  it('samples distinct lines: copies of one bad line do not fail a good object, in either duplicates mode', async () => {
+    const copies = Array.from({ length: 600 }, () => line(0, 'bad')).join('\n');
+    const good = lines(2000, (i) => `12/${1 + (i % 28)}/2010 ${8 + (i % 10)}:${String(i % 60).padStart(2, '0')}`).split('\n').slice(1).join('\n');
+    for (const duplicates of ['keep', 'reject'] as const) {
+      const typer = await typeWith(`${copies}\n${good}`, 0.5, { ...config, csv: { ...config.csv, duplicates } });
+      expect([duplicates, typer.counts]).toEqual([duplicates, expect.objectContaining({ read: 2599, clean: 1999, rejected: 600, byReason: { bad_time: 600 } })]);
+    }
   });
 
   it('leaves an object of fewer times to the reject budgets, and passes when at most the limit share is unreadable', async () => {
