@@ -6,7 +6,8 @@
  */
 import type { Table } from 'apache-arrow';
 import type { EventIndex } from '../features/event-index';
-import type { Catalog, ExportMetadata } from '../lib/catalog';
+import { type Catalog, DatasetFormatError, type ExportMetadata } from '../lib/catalog';
+import { ObjectNotFoundError } from '../lib/store/store';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { scoresVectors } from '../scoring/export';
 import { loadExportLists, publishedExport } from '../scoring/published';
@@ -20,14 +21,15 @@ import { loadExportLists, publishedExport } from '../scoring/published';
 export class SubsetExportError extends Error {
   /**
    * @param meta the re-export's sidecar.
+   * @param source the sidecar of the export it re-exports, when it could be read.
    * @param origin the scoring run its lists come from (the end of the chain of `subsetOf`), when it could be read.
    */
-  constructor(meta: ExportMetadata & { subsetOf: NonNullable<ExportMetadata['subsetOf']> }, origin: string | undefined) {
-    const { runId, topK, minProbability, requested, missing } = meta.subsetOf;
+  constructor(meta: ExportMetadata & { subsetOf: NonNullable<ExportMetadata['subsetOf']> }, source: ExportMetadata | undefined, origin: string | undefined) {
+    const { runId, topK, minProbability, missing } = meta.subsetOf;
     const cuts = [topK === undefined ? '' : `their first ${topK} items`, minProbability === undefined ? '' : `items of probability ${minProbability} or more`].filter((c) => c !== '');
-    const uncut = cuts.length === 0 && missing.length === 0 && meta.customers === requested;
-    const what = uncut
-      ? `holds the lists of ${meta.customers} customers of run ${runId} as they are, a copy (berserkr export)`
+    const copy = cuts.length === 0 && missing.length === 0 && source !== undefined && meta.customers === source.customers && meta.rows === source.rows;
+    const what = copy
+      ? `holds every list of run ${runId} as it is, a copy (berserkr export)`
       : `holds the lists of ${meta.customers} customers of run ${runId}${cuts.length > 0 ? `, cut to ${cuts.join(' and ')}` : ''} (berserkr export): metrics over it would count every other customer or item as a miss`;
     const from = origin === undefined || origin === runId ? runId : `${origin}, the scoring run whose lists run ${runId} re-exports`;
     super(`export of run ${meta.runId} ${what}; evaluate or report on run ${from}`);
@@ -39,17 +41,23 @@ export class SubsetExportError extends Error {
  * `meta`, when it is the export of a whole scoring run.
  * @throws SubsetExportError when it is a re-export, naming the scoring run its lists come
  *   from (followed through the sidecars of the re-exports before it; the run it names when
- *   one of those cannot be read).
+ *   one of those is missing or damaged); store errors unchanged.
  */
 export async function requireWholeExport(catalog: Catalog, meta: ExportMetadata): Promise<ExportMetadata> {
   if (meta.subsetOf === undefined) return meta;
-  let origin: ExportMetadata | undefined = meta;
-  const seen = new Set([meta.runId]);
+  const load = (runId: string): Promise<ExportMetadata | undefined> =>
+    catalog.exports.loadMetadata(runId).catch((error: unknown) => {
+      if (error instanceof ObjectNotFoundError || error instanceof DatasetFormatError) return undefined;
+      throw error;
+    });
+  const source = await load(meta.subsetOf.runId);
+  let origin = source;
+  const seen = new Set([meta.runId, meta.subsetOf.runId]);
   while (origin?.subsetOf !== undefined && !seen.has(origin.subsetOf.runId)) {
     seen.add(origin.subsetOf.runId);
-    origin = await catalog.exports.loadMetadata(origin.subsetOf.runId).catch(() => undefined);
+    origin = await load(origin.subsetOf.runId);
   }
-  throw new SubsetExportError({ ...meta, subsetOf: meta.subsetOf }, origin?.subsetOf === undefined ? origin?.runId : undefined);
+  throw new SubsetExportError({ ...meta, subsetOf: meta.subsetOf }, source, origin?.subsetOf === undefined ? origin?.runId : undefined);
 }
 
 /** A published export with its scored pairs, in dense ids. */

@@ -10,6 +10,7 @@ import { MemoryStore } from '../helpers/memory-store';
 const SCORED = '20111109T000000Z-aaaaaa';
 const CUT = '20111110T000000Z-bbbbbb';
 const COPY = '20111111T000000Z-cccccc';
+const CHOSEN = '20111112T000000Z-dddddd';
 
 const sidecar = (runId: string, customers: number, subsetOf?: ExportMetadata['subsetOf']): ExportMetadata => ({
   runId, modelId: 'm', asOf: '2011-11-09T00:00:00.000Z', horizonDays: 30, k: 10, rows: customers * 10, customers, pairs: 0, shards: 0, files: [], scores: [], ...(subsetOf && { subsetOf }),
@@ -20,6 +21,7 @@ async function lake(): Promise<Catalog> {
   await catalog.exports.publishMetadata(sidecar(SCORED, 100));
   await catalog.exports.publishMetadata(sidecar(CUT, 100, { runId: SCORED, requested: 100, missing: [], topK: 3 }));
   await catalog.exports.publishMetadata(sidecar(COPY, 100, { runId: CUT, requested: 100, missing: [] }));
+  await catalog.exports.publishMetadata(sidecar(CHOSEN, 2, { runId: SCORED, requested: 2, missing: [] }));
   return catalog;
 }
 
@@ -42,7 +44,14 @@ describe('requireWholeExport', () => {
   it('refuses an uncut copy of a re-export without claiming misses, naming the scoring run at the end of the chain', async () => {
     const catalog = await lake();
     await expect(requireWholeExport(catalog, await catalog.exports.loadMetadata(COPY))).rejects.toThrow(
-      `export of run ${COPY} holds the lists of 100 customers of run ${CUT} as they are, a copy (berserkr export); evaluate or report on run ${SCORED}, the scoring run whose lists run ${CUT} re-exports`,
+      `export of run ${COPY} holds every list of run ${CUT} as it is, a copy (berserkr export); evaluate or report on run ${SCORED}, the scoring run whose lists run ${CUT} re-exports`,
+    );
+  });
+
+  it('refuses the lists of chosen customers, all found and uncut, as counting the others as misses', async () => {
+    const catalog = await lake();
+    await expect(requireWholeExport(catalog, await catalog.exports.loadMetadata(CHOSEN))).rejects.toThrow(
+      `export of run ${CHOSEN} holds the lists of 2 customers of run ${SCORED} (berserkr export): metrics over it would count every other customer or item as a miss; evaluate or report on run ${SCORED}`,
     );
   });
 
