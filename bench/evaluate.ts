@@ -125,6 +125,7 @@ function timeEvaluate(dist: string, lake: string, runId: string): Evaluation {
   const timeFile = `${lake}.time`;
   const { metrics } = JSON.parse(berserkr(dist, lake, ['evaluate', '--run-id', runId, '--output', 'json'], timeFile)) as { metrics: Record<string, number> };
   const [wall, rssKib] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  rmSync(timeFile, { force: true });
   return { wallSeconds: wall, peakRssMib: rssKib / 1024, metrics };
 }
 

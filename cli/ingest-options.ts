@@ -8,7 +8,7 @@ import { parseNonNegativeInt, parseRatio } from './options';
 export const maxRejectRatioOption = (): Option =>
   new Option(
     '--max-reject-ratio <share>',
-    'largest share of an object\'s lines that may be rejected as unreadable (duplicates aside); over it the object fails, '
+    'largest share of an object\'s lines that may be rejected as unreadable (copies of clean lines aside); over it the object fails, '
       + `its earlier output stays published and the command exits 3. An object is budgeted as if it had at least ${MIN_BUDGET_LINES} lines `
       + `(${rejectAllowance(MIN_BUDGET_LINES, DEFAULT_MAX_REJECT_RATIO)} lines at ${DEFAULT_MAX_REJECT_RATIO}) but never for all of them,`
       + ' so a stray bad line does not fail a small object while one with no readable line fails. '

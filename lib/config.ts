@@ -28,7 +28,7 @@ const columnName = z.string().min(1, 'must be a non-empty column name');
 const mapping = z
   .object({
     column: columnName.describe('Name of the raw column, as in the header (matched after trimming; in any case with csv.header_case: insensitive).'),
-    required: z.boolean().default(true).describe('Whether an empty value makes the line a reject (`missing_required`); a customer, item or order id of only white space counts as empty (null when not required).'),
+    required: z.boolean().default(true).describe('Whether an empty value makes the line a reject (`missing_required`).'),
     transform: z
       .enum(['none', 'upper', 'lower', 'trim'])
       .default('none')
@@ -163,8 +163,8 @@ export const configSchema = z
       .describe('How the raw CSV objects are read.'),
     columns: z
       .object({
-        customer: mapping.describe('The customer column → `customer_id` (utf8; null when empty and not required).'),
-        item: mapping.describe('The item column → `item_id` (utf8; always required).'),
+        customer: mapping.describe('The customer column → `customer_id` (utf8; null when empty, or only white space, and not required; a value holding a line break or another control character is a `bad_id` reject).'),
+        item: mapping.describe('The item column → `item_id` (utf8; always required, a value of only white space counting as empty; a value holding a line break or another control character is a `bad_id` reject).'),
         time: mapping
           .extend({
             format: z
@@ -185,7 +185,7 @@ export const configSchema = z
           .describe('The time column → `event_time` (timestamp ms UTC; always required).'),
         quantity: mapping.optional().describe('The quantity column → `quantity` (int32); without it the column is null.'),
         price: mapping.optional().describe('The unit price column → `unit_price` (float64, a decimal number); without it the column is null.'),
-        order: mapping.optional().describe('The order (invoice) column → `order_id` (utf8); without it the column is null.'),
+        order: mapping.optional().describe('The order (invoice) column → `order_id` (utf8; null when empty, or only white space, and not required; a value holding a line break or another control character is a `bad_id` reject); without it the column is null.'),
         keep: z.array(columnName).default([]).describe('Other raw columns carried into clean tables as utf8, named in lower snake case of their ASCII letters and digits (`Unit Price` → `unit_price`); a name without any is refused.'),
         ignore: z.array(columnName).optional().describe('Raw columns present in the files and deliberately dropped: they must be in the header, and are never carried as extra columns.'),
       })

@@ -80,7 +80,6 @@ export async function uncommittedRun(catalog: Catalog, runId: string, published?
   return objects;
 }
 
-
 /**
  * Deletes `objects`, those of scoring run `runId` (from `ScoringRunObjects`), in key order.
  * @returns the run and the keys removed.

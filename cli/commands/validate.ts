@@ -53,7 +53,7 @@ export function registerValidate(program: Command): void {
     .addOption(commonOptions.config())
     .addOption(new Option('--sample <n>', 'data lines read from the start of each object; reading stops with the record that reaches them').default(DEFAULT_SAMPLE_LINES).argParser(parsePositiveInt))
     .addOption(
-      new Option('--max-reject-ratio <share>', 'largest share of an object\'s sampled lines that may be rejected as unreadable (duplicates aside), as ingest --max-reject-ratio')
+      new Option('--max-reject-ratio <share>', 'largest share of an object\'s sampled lines that may be rejected as unreadable (copies of clean lines aside), as ingest --max-reject-ratio')
         .default(DEFAULT_MAX_REJECT_RATIO)
         .argParser(parseRatio),
     )
