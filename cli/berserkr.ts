@@ -97,7 +97,7 @@ export function describeError(error: unknown): string {
  * configuration, 1 for any other failure (`exitCodeOf`).
  */
 async function main(argv: string[]): Promise<void> {
-  ignoreClosedStdout();
+  ignoreClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -130,14 +130,17 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /**
- * Lets stdout's reader go away (`berserkr … --help | head -2`): writes after it has closed
- * the pipe are dropped instead of crashing on an unhandled `EPIPE`, and the command ends
- * with the exit code of what it did. Any other error of stdout is thrown as before.
+ * Lets the reader of stdout or stderr go away (`berserkr … --help | head -2`,
+ * `berserkr ingest … 2>&1 >/dev/null | head -1`): writes after it has closed the pipe are
+ * dropped instead of crashing on an unhandled `EPIPE`, and the command ends with the exit
+ * code of what it did. Any other error of those streams is thrown as before.
  */
-function ignoreClosedStdout(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-  });
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
 }
 
 if (require.main === module) void main(process.argv);

@@ -31,10 +31,16 @@ describe('berserkr CLI', () => {
     expect(r.stdout.slice(r.stdout.indexOf('Global Options:'))).toMatch(/--log-format <format>[^]*--output <format>/);
   });
 
-  test('a reader that closes stdout early (| head) ends no command with an EPIPE crash: the exit code is the command\'s', async () => {
-    for (const [args, code] of [['validate --help', 0], ['runs --lake /no/such/lake --output json', 2]] as const) {
+  test('a reader that closes stdout or stderr early (| head) ends no command with an EPIPE crash: the exit code is the command\'s', async () => {
+    const lake = join(dir, 'epipe-lake');
+    for (const [args, code] of [
+      ['validate --help', 0],
+      ['runs --lake /no/such/lake --output json', 2],
+      // Its logs, on stderr, are what meets the closed pipe.
+      [`ingest --raw ${JSON.stringify(DATA)} --lake ${JSON.stringify(lake)} --config ${JSON.stringify(RETAIL_CONFIG)} 2>&1 >/dev/null`, 0],
+    ] as const) {
       const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-        // `true` exits without reading, so the CLI's stdout writes meet a closed pipe.
+        // `true` exits without reading, so the CLI's writes meet a closed pipe.
         const child = spawn('bash', ['-c', `node ${JSON.stringify(join(ROOT, 'dist', 'cli', 'berserkr.js'))} ${args} | true; exit "\${PIPESTATUS[0]}"`]);
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
