@@ -25,6 +25,7 @@
  * pattern of p, which orders like p for p ≥ 0, shifted left once with the label
  * in the low bit), so no comparator and no row objects are involved.
  */
+import { addCalibration, calibrationError, calibrationSums } from '../ranking/metrics';
 import type { ScoredLabels } from './types';
 
 /** Scored pairs or a curve request that break the input contract. */
@@ -285,26 +286,18 @@ export function reliabilityDiagram(scored: ScoredLabels, bins = 10): Reliability
   if (!Number.isInteger(bins) || bins < 1) throw new CurveInputError('bins', `expected a positive integer, found ${bins}`);
   checkLengths(scored);
   const { probability, label } = scored;
-  const count = new Float64Array(bins);
-  const meanPredicted = new Float64Array(bins);
-  const observedRate = new Float64Array(bins);
-  for (let i = 0; i < label.length; i++) {
-    const p = probability[i];
-    checkPair(p, label[i], i);
-    const b = Math.min(bins - 1, Math.floor(p * bins));
-    count[b]++;
-    meanPredicted[b] += p;
-    observedRate[b] += label[i];
-  }
-  let ece = 0;
-  const lower = new Float64Array(bins);
-  for (let b = 0; b < bins; b++) {
-    lower[b] = b / bins;
-    if (count[b] > 0) ece += Math.abs(meanPredicted[b] - observedRate[b]) / label.length;
-    meanPredicted[b] /= count[b]; // 0 / 0 = NaN marks an empty bin
-    observedRate[b] /= count[b];
-  }
-  return { lower, meanPredicted, observedRate, count, ece };
+  for (let i = 0; i < label.length; i++) checkPair(probability[i], label[i], i);
+  // The bins of the protocol's ECE, summed once (`ranking/metrics.ts`).
+  const sums = addCalibration(calibrationSums(bins), probability, label);
+  const { count } = sums;
+  return {
+    lower: Float64Array.from({ length: bins }, (_, b) => b / bins),
+    // 0 / 0 = NaN marks an empty bin.
+    meanPredicted: sums.sumP.map((s, b) => s / count[b]),
+    observedRate: sums.sumY.map((s, b) => s / count[b]),
+    count,
+    ece: calibrationError(sums),
+  };
 }
 
 /**
