@@ -36,6 +36,7 @@ export { encodeBatches } from './parts';
 export type { EncodedBatch } from './parts';
 export { IngestWorkerError, IngestWorkerPool } from './pool';
 export { DEFAULT_MAX_REJECT_RATIO, MIN_BUDGET_LINES, RejectBudgetError, RunRejectBudgetError, rejectAllowance, rejectBudget, runRejectBudget, unreadableLines } from './reject-budget';
+export { INGEST_RULES } from './rules';
 export { summarizeValidation, validateObject } from './validate';
 export { DEFAULT_SAMPLE_LINES } from './validate-sample';
 export type { ObjectValidation, RejectExample, ValidateOptions, ValidationSummary } from './validate';

@@ -29,6 +29,7 @@ import { decompress } from './decompress';
 import { IngestCounts, objectCompression, typeCsv, UncheckedContentError } from './ingest';
 import { encodeBatches } from './parts';
 import { RunRejectBudgetError, rejectBudget, runRejectBudget } from './reject-budget';
+import { entryRules, INGEST_RULES } from './rules';
 import { IngestWorkerPool } from './pool';
 import { Turns } from './turns';
 import { latestAcceptedTime } from './typing';
@@ -129,6 +130,13 @@ export interface IngestAllResult {
    * `interrupted`), in key order.
    */
   partsMissing: { key: string; parts: string[] }[];
+  /**
+   * Objects in the ledger with the same ETag and configuration that an older
+   * version of ingest's rules made (`INGEST_RULES`, ingest/rules.ts): read again,
+   * as a changed object is (so each is also in `ingested` or `failed`, or in
+   * `interrupted`; when it fails, the rows of the older rules stay published), in key order.
+   */
+  olderRules: { key: string; rules: number }[];
   /** Objects that failed; their earlier output, if any, stays published. */
   failed: { key: string; error: Error }[];
   /**
@@ -244,7 +252,8 @@ interface StagedObject {
  * An object is new or changed when the ledger has no entry for its key, or one
  * with another ETag or another hash of the settings that shape its clean rows
  * (`rowsHash` of lib/config.ts: `csv` and `columns`; a change of the purchase
- * rules re-ingests nothing). An object the ledger holds with the same ETag and
+ * rules re-ingests nothing), or one made by an older version of ingest's rules
+ * (`olderRules`, `INGEST_RULES` of ingest/rules.ts). An object the ledger holds with the same ETag and
  * settings is read again too when the lake no longer holds some part the ledger lists
  * for it (deleted or lost: `partsMissing`; one listing of the data set's `clean/` and
  * `rejects/` prefixes finds them, a damaged part is not noticed). Objects are read in key order, up to
@@ -282,7 +291,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const ledger = await catalog.ledger.load();
   const selection = await rawObjects.select(config, options.rawPrefix);
   const listing = selection.taken;
-  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
+  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], olderRules: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
   // Entries of earlier versions made with this very configuration made these rows: say so in the
   // ledger at once (the same parts, one more field), so that readers group them as ingest does.
   const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
@@ -298,7 +307,11 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   for (const object of listing) {
     const parts = missing.get(object.key);
     if (!same(object)) todo.push(object);
-    else if (parts === undefined) result.unchanged.push(object.key);
+    else if (entryRules(ledger.objects[object.key]) < INGEST_RULES) {
+      // Rows of older rules, which the code in use may read otherwise: read again (missing parts or not).
+      result.olderRules.push({ key: object.key, rules: entryRules(ledger.objects[object.key]) });
+      todo.push(object);
+    } else if (parts === undefined) result.unchanged.push(object.key);
     else {
       // Published, then deleted or lost: its rows are no longer in the lake, and readers fail on them.
       result.partsMissing.push({ key: object.key, parts });
@@ -324,7 +337,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     const attempt = checkAttemptId(options.attemptId?.() ?? defaultAttemptId(now()));
     const written: WrittenPart[] = [];
     try {
-      const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, rowsHash: rows, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
+      const entry: LedgerEntry = { etag: object.etag, size: object.size, configHash: hash, rowsHash: rows, rules: INGEST_RULES, attempt, ingestedAt: '', clean: [], rejects: [], counts: { read: 0, clean: 0, rejected: 0, duplicates: 0, byReason: {} } };
       const typeOptions = { batchLines: options.batchLines, maxRecordBytes: options.maxRecordBytes, maxRejectRatio: options.maxRejectRatio, notAfter };
       const how = objectCompression(object.key, config);
       // Known before reading: an uncompressed object has no checksum.
@@ -441,8 +454,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     }
     const known = new Map(objects.map(({ object }) => [object.key, ledger.objects[object.key]]));
     const at = now().toISOString();
-    // An object read again for its missing parts holds the rows it held: no new data since its first ingest.
-    const repaired = new Set(result.partsMissing.map((p) => p.key));
+    // An object read again for its missing parts or under newer rules holds the content it held: no new data since its first ingest.
+    const repaired = new Set([...result.partsMissing, ...result.olderRules].map((p) => p.key));
     for (const { object, entry } of objects) {
       entry.ingestedAt = repaired.has(object.key) ? known.get(object.key)!.ingestedAt : at;
       ledger.objects[object.key] = entry;

@@ -5,11 +5,13 @@ import { EXIT } from '../exit';
 import { IngestFlags, ingestOptions, ingestStepOptions } from '../ingest-options';
 import { commonOptions } from '../options';
 import type { IngestAllResult } from '../../ingest/run';
+import { INGEST_RULES } from '../../ingest/rules';
 import type { CommandResult } from '../output';
 
 /**
  * What `ingest` reports: the objects ingested, unchanged, read again because parts the
- * ledger lists for them were gone from the lake (`partsMissing`, with those parts) and failed (with why),
+ * ledger lists for them were gone from the lake (`partsMissing`, with those parts), read again because an
+ * older version of ingest's rules made their rows (`olderRules`, with that version) and failed (with why),
  * those of the ingested that no checksum covered, those forgotten, those of
  * another configuration than this run's (which readers then refuse), and the lines read, clean and rejected of those ingested now
  * (`rows`, in physical lines as `IngestCounts` counts them: a record spanning several lines counts them all).
@@ -23,6 +25,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
       ingested: result.ingested.map((i) => i.key),
       unchanged: result.unchanged,
       partsMissing: result.partsMissing.map((p) => ({ object: p.key, parts: p.parts })),
+      olderRules: result.olderRules.map((o) => ({ object: o.key, rules: o.rules })),
       unchecked: result.ingested.filter((i) => i.entry.checksums?.length === 0).map((i) => i.key),
       failed,
       copies: result.copies,
@@ -32,6 +35,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
     },
     text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; lines read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
       + result.partsMissing.map((p) => `read again, ${p.parts.length} part(s) gone from the lake: ${p.key}\n`).join('')
+      + result.olderRules.map((o) => `read again, rows made by ingest rules ${o.rules} (now ${INGEST_RULES}): ${o.key}\n`).join('')
       + failed.map((f) => `failed: ${f.error}\n`).join('')
       + (result.forgotten.length > 0 ? `forgotten: ${result.forgotten.join(', ')}\n` : '')
       + (result.mixedConfiguration !== undefined ? `error: ${result.mixedConfiguration.message}\n` : ''),

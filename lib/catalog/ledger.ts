@@ -33,12 +33,19 @@ export const LedgerEntrySchema = z.object({
    * written before ingest recorded it.
    */
   rowsHash: z.string().optional(),
+  /**
+   * The version of ingest's rules that made the rows (`INGEST_RULES` of
+   * ingest/rules.ts); an older one than the code's re-ingests the object. Absent
+   * in entries written before ingest recorded it (version 1).
+   */
+  rules: z.number().int().positive().optional(),
   /** Attempt id under which the parts were written. */
   attempt: z.string(),
   /**
    * When the object's content (this ETag under these settings) was first published, ISO 8601 UTC:
-   * reading it again because parts of it went missing keeps it (the rows are those it held), so
-   * `schedule` does not take a repair for new data.
+   * reading it again because parts of it went missing, or because an older version of ingest's
+   * rules made its rows, keeps it (the content is what it held), so `schedule` does not take a
+   * repair or an upgrade for new data.
    */
   ingestedAt: z.string(),
   /** Clean parts (keys), in order. */

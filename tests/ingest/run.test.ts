@@ -7,6 +7,7 @@ import { HeaderMismatchError } from '../../ingest/typing';
 import { createLzoRegistry } from '../../ingest/lzo1x';
 import { RejectBudgetError, RunRejectBudgetError, ingestAll } from '../../ingest';
 import { ForgetAllError } from '../../ingest/run';
+import { INGEST_RULES } from '../../ingest/rules';
 import { Catalog, DatasetFormatError, MixedConfigurationError } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
 import { parquetToTable } from '../../lib/parquet';
@@ -245,6 +246,58 @@ describe('ingestAll', () => {
     expect([r.ingested.map((i) => i.key), r.unchanged, r.mixedConfiguration]).toEqual([['landing/2010-12b.csv.lzo'], ['landing/2010-12a.csv.lzo'], undefined]);
     expect(Object.values((await catalog.ledger.load()).objects).map((e) => e.rowsHash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{64}$/)]);
     expect((await catalog.clean.load()).numRows).toBe(78);
+  });
+
+  it('reads again, once, the objects an older version of ingest\'s rules made, keeping their ingestedAt; one whose raw object is gone keeps its rows', async () => {
+    const { raw, lake } = setUp();
+    const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'];
+    await raw.put(a, fixture('lzop', 'sample.1.lzo'));
+    await raw.put(b, fixture('lzop', 'sample.9.lzo'));
+    const first = await ingestAll(raw, lake, config, options());
+    expect(Object.values(first.ledger.objects).map((e) => e.rules)).toEqual([INGEST_RULES, INGEST_RULES]);
+    // A ledger of version 1 of the rules, which did not record them; b's raw object since archived.
+    const catalog = new Catalog(lake, 'online-retail');
+    const old = await catalog.ledger.load();
+    for (const entry of Object.values(old.objects)) delete entry.rules;
+    await catalog.ledger.publish(old);
+    await raw.delete(b);
+
+    const later = { ...options(), now: () => new Date('2026-01-05T00:00:00Z') };
+    const again = await ingestAll(raw, lake, config, later);
+    expect([again.olderRules, again.ingested.map((i) => i.key), again.unchanged, again.mixedConfiguration]).toEqual([[{ key: a, rules: 1 }], [a], [], undefined]);
+    const entry = again.ledger.objects[a];
+    expect([entry.rules, entry.attempt === first.ledger.objects[a].attempt, entry.ingestedAt]).toEqual([INGEST_RULES, false, first.ledger.objects[a].ingestedAt]);
+    expect(entry.counts).toEqual(first.ledger.objects[a].counts);
+    // b keeps the rows of the older rules, and readers take them with a's.
+    expect(again.ledger.objects[b]).toEqual(old.objects[b]);
+    expect((await catalog.clean.load()).numRows).toBe(78);
+    const calm = await ingestAll(raw, lake, config, later);
+    expect([calm.olderRules, calm.unchanged]).toEqual([[], [a]]);
+  });
+
+  it('keeps the rows of older rules published, and says so again on each run, when the current rules fail the object', async () => {
+    const { raw, lake } = setUp();
+    const key = 'landing/2010-12a.csv';
+    const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n';
+    const line = (customer: string) => `536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,${customer},United Kingdom\n`;
+    await raw.put(key, header + line('17850') + line('17851'));
+    await ingestAll(raw, lake, config, options());
+    // Rows that version 1 of the rules made of a file whose ids hold a control character, which version 2 rejects (bad_id).
+    await raw.put(key, header + line('1785\u00010') + line('1785\u00011'));
+    const catalog = new Catalog(lake, 'online-retail');
+    const old = await catalog.ledger.load();
+    const { etag, size } = (await raw.head(key))!;
+    old.objects[key] = { ...old.objects[key], etag, size };
+    delete old.objects[key].rules;
+    await catalog.ledger.publish(old);
+
+    for (let run = 0; run < 2; run++) {
+      const again = await ingestAll(raw, lake, config, options());
+      expect([again.olderRules, again.ingested]).toEqual([[{ key, rules: 1 }], []]);
+      expect(again.failed.map((f) => [f.key, f.error.constructor])).toEqual([[key, RejectBudgetError]]);
+      expect(again.ledger.objects[key]).toEqual(old.objects[key]);
+      expect((await catalog.clean.load()).getChild('customer_id')!.toArray()).toEqual(['17850', '17851']);
+    }
   });
 
   it('says when a configuration change leaves objects of the old one, which readers refuse, and forgets them when asked', async () => {
