@@ -1,5 +1,5 @@
 /** What a training is asked to do: its cut-offs, horizon, K, seed and the training loop's budget. */
-import type { TrainOptions } from './train';
+import { trainingProcedure, type TrainOptions } from './train';
 
 /** The settings of a training, whatever its as-of time (a backtest trains at several). */
 export interface TrainSettings {
@@ -23,10 +23,12 @@ export interface TrainStepOptions extends TrainSettings {
 
 /**
  * The settings that define the training procedure (every {@link TrainSettings}
- * but the seed), as plain JSON: what a backtest records and a model card
- * compares (`lib/catalog/backtests.ts`).
+ * but the seed, with its defaults filled in and without the threads:
+ * `trainingProcedure` of train.ts), as plain JSON: what a backtest records and a
+ * model card compares (`lib/catalog/backtests.ts`). An option given at its
+ * default value and one left out give the same settings.
  */
 export function procedureSettings(o: TrainSettings): Record<string, unknown> {
   const { horizonDays, k, trainCutoffs, cutoffStepDays = horizonDays, train = {} } = o;
-  return JSON.parse(JSON.stringify({ horizonDays, k, trainCutoffs, cutoffStepDays, train })) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify({ horizonDays, k, trainCutoffs, cutoffStepDays, train: trainingProcedure(train) })) as Record<string, unknown>;
 }

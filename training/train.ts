@@ -213,6 +213,35 @@ interface Member {
 }
 
 /**
+ * The options of a training that shape its network, every default filled in
+ * (`threads`, `seed` and the hooks aside: the seed is the run's, and the threads
+ * change float summation order only): two trainings with equal procedures train
+ * the same network up to that order for the same seed and data.
+ * @example trainingProcedure({ epochs: 3 }) equals trainingProcedure({}).
+ */
+export function trainingProcedure(options: Omit<TrainOptions, 'seed' | 'threads' | 'onEpoch' | 'stopCheck'>) {
+  const refit = options.refit !== false;
+  return {
+    members: options.members ?? DEFAULT_MEMBERS,
+    budget: { ...DEFAULT_BUDGET, ...options.budget },
+    epochs: options.epochs ?? DEFAULT_EPOCHS,
+    refit,
+    // Passes of a refit that does not run are no part of the procedure.
+    refitEpochs: refit ? (options.refitEpochs ?? DEFAULT_REFIT_EPOCHS) : 0,
+    learningRate: options.learningRate ?? 0.01,
+    lambda: options.lambda ?? 0.3,
+    oovRate: options.oovRate ?? 0.02,
+    validationCustomers: options.validationCustomers ?? 5_000,
+    model: {
+      hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)],
+      itemEmbedding: options.model?.itemEmbedding ?? DEFAULT_MODEL_SPEC.itemEmbedding,
+      customerEmbedding: options.model?.customerEmbedding ?? DEFAULT_MODEL_SPEC.customerEmbedding,
+      l2: options.model?.l2 ?? DEFAULT_MODEL_SPEC.l2,
+    },
+  };
+}
+
+/**
  * Trains the network.
  * @param train labelled training cut-offs (same feature names; labels required).
  * @param validation a labelled cut-off after them whose horizon ends before the as-of time.
@@ -223,14 +252,9 @@ interface Member {
  */
 export async function trainModel(train: readonly FeatureSet[], validation: FeatureSet, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? 42;
-  const members = options.members ?? DEFAULT_MEMBERS;
-  const budget: TrainingBudget = { ...DEFAULT_BUDGET, ...options.budget };
-  const epochs = options.epochs ?? DEFAULT_EPOCHS;
+  const procedure = trainingProcedure(options);
+  const { members, budget, epochs, learningRate, lambda, oovRate, validationCustomers } = procedure;
   const refitEpochs = options.refitEpochs ?? DEFAULT_REFIT_EPOCHS;
-  const learningRate = options.learningRate ?? 0.01;
-  const lambda = options.lambda ?? 0.3;
-  const oovRate = options.oovRate ?? 0.02;
-  const validationCustomers = options.validationCustomers ?? 5_000;
   const positiveInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
   if (!positiveInt(members) || !positiveInt(epochs) || !positiveInt(refitEpochs) || !(learningRate > 0) || !(lambda >= 0) || !(oovRate >= 0 && oovRate < 1) || !positiveInt(validationCustomers)) {
     throw new TrainingInputError(
@@ -295,7 +319,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
       }
       setFlatWeights(model, await trainer.weights());
     };
-    const spec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...options.model, hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)], features: featureNames.length, ...vocab, seed: memberSeed(seed, m) };
+    const spec: ModelSpec = { ...DEFAULT_MODEL_SPEC, ...procedure.model, features: featureNames.length, ...vocab, seed: memberSeed(seed, m) };
     const model = buildModel(spec);
     /** The network in hand, disposed when the member stops (a failed step, or `stopCheck`). */
     let current = model;
