@@ -62,8 +62,14 @@ export function parseCron(expression: string): Cron {
 
 /** What a tick knows when it decides. */
 export interface RetrainInputs {
-  /** Raw objects ingested by this tick (new or changed). */
+  /** Raw objects ingested by this tick that are new or changed (not those read again for missing parts or newer rules). */
   newObjects: number;
+  /**
+   * Unchanged raw objects this tick read again because an older version of ingest's
+   * rules made their rows (`olderRules` of ingest/run.ts), whose rows may now differ;
+   * those read again for missing parts hold the rows they held and are in neither count.
+   */
+  rereadObjects?: number;
   /** `promotedAt` of the data set's `models/<data set>/champion.json` (ISO 8601), undefined without a champion. */
   championPromotedAt: string | undefined;
   /**
@@ -90,7 +96,8 @@ export interface RetrainDecision {
 
 /**
  * The retraining rule of `berserkr schedule`: retrain (features, challenger,
- * champion/challenger, scoring, export) when new data arrived, when there is no
+ * champion/challenger, scoring, export) when new data arrived or the rows of
+ * unchanged data were read again under newer ingest rules, when there is no
  * champion (or one that cannot score: `championUnscoreable`), when raw data arrived after the champion's latest training (a tick
  * that ingested it and stopped before it trained, or an `ingest` of its own), or
  * when the champion's age reaches `maxModelAgeMs`; else nothing changed. The
@@ -101,6 +108,8 @@ export interface RetrainDecision {
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
+  const reread = i.rereadObjects ?? 0;
+  if (reread > 0) return { retrain: true, reason: `${reread} unchanged raw object${reread === 1 ? '' : 's'} read again under newer ingest rules, whose rows may differ` };
   if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew)` };
   if (i.championPromotedAt === undefined) return { retrain: true, reason: 'no champion model yet' };
   const challenged = i.championChallengedAt === undefined ? Number.NaN : Date.parse(i.championChallengedAt);

@@ -41,6 +41,11 @@ export interface TickResult {
  */
 export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOptions): Promise<TickResult> {
   const ingest = await ingestStep(ctx, raw, o.ingest);
+  // Objects read again are no new data: for missing parts they hold the rows they held; under newer rules their rows may differ.
+  const olderRules = new Set(ingest.olderRules.map((r) => r.key));
+  const repaired = new Set(ingest.partsMissing.map((r) => r.key));
+  const rereadObjects = ingest.ingested.filter((i) => olderRules.has(i.key)).length;
+  const newObjects = ingest.ingested.filter((i) => !olderRules.has(i.key) && !repaired.has(i.key)).length;
   // A damaged pointer names no champion: the tick retrains, and the training's decision replaces it (a scheduler recovers by itself).
   let champion: Champion | undefined;
   let damaged: string | undefined;
@@ -53,12 +58,13 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
   // A champion that cannot score (as `score` would find) is no champion: checked only when nothing new makes the tick retrain anyway.
   const unscoreable =
     damaged ??
-    (champion === undefined || ingest.ingested.length > 0
+    (champion === undefined || newObjects + rereadObjects > 0
       ? undefined
       : await championUnscoreable(ctx.catalog, champion, { horizonDays: o.training.horizonDays, featureNames: FEATURE_NAMES, asOf: o.asOf }));
   const ingestedAt = Object.values((await ctx.catalog.ledger.load()).objects).map((o) => o.ingestedAt);
   const decision = decideRetrain({
-    newObjects: ingest.ingested.length,
+    newObjects,
+    rereadObjects,
     championPromotedAt: champion?.promotedAt,
     championUnscoreable: unscoreable,
     championChallengedAt: champion?.challengedAt,
@@ -66,7 +72,7 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
     maxModelAgeMs: o.maxModelAgeMs,
     now: (o.now ?? Date.now)(),
   });
-  ctx.run.count('schedule.new_objects', ingest.ingested.length);
+  ctx.run.count('schedule.new_objects', newObjects);
   ctx.log[unscoreable === undefined ? 'info' : 'warn']({ retrain: decision.retrain, champion: champion?.modelId ?? null }, decision.reason);
   if (!decision.retrain) return { reason: decision.reason, failedObjects: ingest.failed.map((f) => f.key), otherConfiguration: ingest.otherConfiguration };
   const pipeline = await runPipeline(ctx, raw, { ...o, ingested: ingest, replaceDamagedPointer: true });

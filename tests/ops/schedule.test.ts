@@ -12,6 +12,13 @@ describe('decideRetrain', () => {
     });
   });
 
+  it('retrains when unchanged raw objects were read again under newer ingest rules, whose rows may differ', () => {
+    expect(decideRetrain({ newObjects: 0, rereadObjects: 2, championPromotedAt: '2011-12-10T02:00:00Z', maxModelAgeMs: 7 * DAY, now })).toEqual({
+      retrain: true,
+      reason: '2 unchanged raw objects read again under newer ingest rules, whose rows may differ',
+    });
+  });
+
   it('retrains without a champion', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: undefined, maxModelAgeMs: 7 * DAY, now }).retrain).toBe(true);
   });

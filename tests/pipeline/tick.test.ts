@@ -90,6 +90,29 @@ describe('retrainTick', () => {
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(expect.arrayContaining(['ingest', 'events']));
   });
 
+  it('takes no object read again for missing parts for new data, and retrains on one read again under newer ingest rules, saying so', async () => {
+    const lake = new MemoryStore();
+    const { ctx, lines } = context(lake);
+    const raw = new MemoryStore();
+    await raw.put('2010-12.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.1.lzo')));
+    const first = await ingestAll(raw, lake, ctx.config, { codecs: createLzoRegistry(), now: () => new Date(now - 3 * DAY_MS) });
+    await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
+    const tick = { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now };
+
+    await lake.delete(first.ledger.objects['2010-12.csv.lzo'].clean[0]);
+    const repair = await retrainTick(ctx, new RawObjects(raw), tick);
+    expect([repair.pipeline, repair.reason]).toEqual([undefined, expect.stringMatching(/^nothing changed: no new raw objects/)]);
+    expect(ctx.run.snapshot().rows['schedule.new_objects']).toBe(0);
+    expect((await ctx.catalog.ledger.load()).objects['2010-12.csv.lzo'].attempt).not.toBe(first.ledger.objects['2010-12.csv.lzo'].attempt);
+
+    const ledger = await ctx.catalog.ledger.load();
+    delete ledger.objects['2010-12.csv.lzo'].rules;
+    await ctx.catalog.ledger.publish(ledger);
+    await retrainTick(ctx, new RawObjects(raw), tick).catch(() => undefined);
+    expect(lines.join('')).toContain('1 unchanged raw object read again under newer ingest rules, whose rows may differ');
+    expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(expect.arrayContaining(['ingest', 'events']));
+  });
+
   it('says which objects of other csv/columns settings stay in the lake, even when it does not retrain', async () => {
     const lake = new MemoryStore();
     const { ctx } = context(lake);
