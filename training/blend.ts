@@ -19,7 +19,11 @@
  * `customerFold` hash of `calibration.ts`) gets the weight best on the other
  * half, so the blend's figure that is compared with the baseline is out of fold
  * (not flattered by the choice); the weight scoring uses is the best on all of
- * them. Its probabilities are calibrated there too (`fitCalibration` on s). The
+ * them. Its probabilities are calibrated there too: `fitCalibration` on s, then
+ * a customer level (`customer-level.ts`) on x = ln E_u, E_u the model's expected
+ * number of items the customer buys (the sum of its probabilities over the
+ * customer's candidates), so that a customer the model expects to buy little
+ * gets lower probabilities at every rank (each customer's order unchanged). The
  * validation horizon ends at the as-of time: nothing at or after it is used. As
  * for the model's own calibration, the fit reads the held-out scores of the
  * network of the first phase; scoring ranks with the saved network (the refit,
@@ -33,7 +37,8 @@ import type { RankedLists } from '../ranking/lists';
 import { customerMetrics } from '../ranking/metrics';
 import { customerRows } from '../ranking/ranges';
 import { itemOrder, rankPerCustomer, topKPerCustomer } from '../ranking/topk';
-import { applyCalibration, type Calibration, customerFold, fitCalibration } from './calibration';
+import { applyCalibration, type Calibration, customerFold, fitCalibration, logit, sigmoid } from './calibration';
+import { calibrateWithLevel, type CustomerLevel, fitCustomerLevel } from './customer-level';
 import { TrainingInputError } from './errors';
 import { BASELINES, type BaselineName } from './fallback';
 import { buildTruth, truthOf } from '../evaluation/truth';
@@ -67,6 +72,8 @@ export interface Blend {
   weight: number;
   /** Map of the blend score s to a probability. */
   calibration: Calibration;
+  /** The customer level applied after the map, on [ln E_u] ({@link blendLevelCovariates}); absent in records written before it: the map alone. */
+  customerLevel?: CustomerLevel;
   /** Cut-off (ms UTC) the weight and calibration were fitted on. */
   validationCutoff: number;
   /** Length K of the baseline's lists and of the lists the weight was judged on. */
@@ -129,15 +136,41 @@ export interface ModelRows {
   raw: Float32Array;
 }
 
+/** E_u below this (a thousandth of an item) counts as this, so that its logarithm stays finite. */
+const MIN_EXPECTED_ITEMS = 1e-3;
+
+/**
+ * The covariates of the blend's customer level: per row, ln E_u with E_u the sum
+ * of the model's probabilities over the rows of the row's customer (at least
+ * {@link MIN_EXPECTED_ITEMS}), the number of the customer's candidates the model
+ * expects bought in the horizon.
+ * @param customer dense customer per row; rows of whole customers.
+ * @param probability the model's calibrated probability per row.
+ * @param priorShift the model's prior shift, taken off its probabilities first
+ *   (scoring's carry it, the validation rows' do not; the blend adds it after the level).
+ * @returns one column, a value per row.
+ */
+export function blendLevelCovariates(customer: Int32Array, probability: Float32Array, priorShift = 0): Float64Array[] {
+  const expected = new Map<number, number>();
+  for (let row = 0; row < customer.length; row++) {
+    const p = priorShift === 0 ? probability[row] : sigmoid(logit(probability[row]) - priorShift);
+    expected.set(customer[row], (expected.get(customer[row]) ?? 0) + p);
+  }
+  return [Float64Array.from(customer, (c) => Math.log(Math.max(MIN_EXPECTED_ITEMS, expected.get(c)!)))];
+}
+
 /**
  * The blend's scores and calibrated probabilities of a batch of candidate rows
  * (whole customers), given the baseline's lists at the same time.
+ * @param rows the model's probabilities carry its prior shift, the same as the blend's calibration's (scoring's).
  * @param tieKey per dense item, the final tie-break (`itemOrder`).
- * @returns s and p = calibration(s) per row; rank by p, ties by s, then `tieKey`.
+ * @returns s and p = calibration(s) per row, with the customer level when the
+ *   blend has one; rank by p, ties by s, then `tieKey`.
  */
-export function blendRows(blend: Pick<Blend, 'weight' | 'calibration'>, baselineLists: RankedLists, rows: ModelRows, tieKey: Int32Array): { score: Float32Array; probability: Float32Array } {
+export function blendRows(blend: Pick<Blend, 'weight' | 'calibration' | 'customerLevel'>, baselineLists: RankedLists, rows: ModelRows, tieKey: Int32Array): { score: Float32Array; probability: Float32Array } {
   const score = blendScores(modelRanks(rows.customer, rows.item, rows.probability, rows.raw, tieKey), baselineRanks(baselineLists, rows.customer, rows.item), blend.weight);
-  return { score, probability: applyCalibration(blend.calibration, score) };
+  const covariates = (): Float64Array[] => blendLevelCovariates(rows.customer, rows.probability, blend.calibration.priorShift ?? 0);
+  return { score, probability: calibrateWithLevel(blend.calibration, blend.customerLevel, score, covariates) };
 }
 
 /** A blend fitted on the validation cut-off, with the figures that judged it. */
@@ -148,6 +181,8 @@ export interface BlendFit {
   /** The weight chosen on each half of the customers (`customerFold` 0 and 1). */
   foldWeights: [number, number];
   calibration: Calibration;
+  /** The customer level fitted after `calibration` on the same rows, or why none is used. */
+  customerLevel: CustomerLevel;
   /** NDCG@K per evaluated validation customer (ascending dense id) with the weight chosen on the other half. */
   outOfFold: Float64Array;
   /** The baseline's NDCG@K of the same customers, same order. */
@@ -163,7 +198,7 @@ export interface BlendFit {
  * `held` (see the file comment).
  * @param index event index holding the validation horizon.
  * @param held the validation rows the model scored, with labels.
- * @param model the model's calibrated probabilities and raw scores on `held`'s rows.
+ * @param model the model's calibrated probabilities (before its prior shift) and raw scores on `held`'s rows.
  * @param baseline the baseline to blend with (the best on validation).
  * @param o horizon H (days) and K.
  * @throws TrainingInputError when `held` has no labels or the columns differ in
@@ -196,7 +231,9 @@ export function fitBlend(index: EventIndex, held: FeatureSet, model: { probabili
   const weight = BLEND_WEIGHTS[best(() => true)];
   const score = blendScores(mRank, bRank, weight);
   const { calibration } = fitCalibration(score, held.label, held.customer);
-  const probability = applyCalibration(calibration, score);
+  const covariates = blendLevelCovariates(held.customer, model.probability);
+  const customerLevel = fitCustomerLevel(applyCalibration(calibration, score), covariates, held.label);
+  const probability = calibrateWithLevel(calibration, customerLevel, score, () => covariates);
   const blended = topKPerCustomer(held.customer, held.item, probability, o.k, { score, tieKey });
   const metrics = evaluateAt(index, held.cutoff, o.horizonDays, o.k, { name: 'blend', lists: blended, scored: { customer: held.customer, item: held.item, probability } }, held.customer)[0];
   return {
@@ -204,6 +241,7 @@ export function fitBlend(index: EventIndex, held: FeatureSet, model: { probabili
     weight,
     foldWeights: [BLEND_WEIGHTS[foldBest[0]], BLEND_WEIGHTS[foldBest[1]]],
     calibration,
+    customerLevel,
     outOfFold,
     baselineNdcg: customerMetrics(lists, truth, o.k).ndcg,
     outOfFoldNdcg: meanOf(outOfFold),

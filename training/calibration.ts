@@ -50,7 +50,8 @@ export const logit = (s: number): number => {
   const c = Math.min(1 - EPS, Math.max(EPS, s));
   return Math.log(c / (1 - c));
 };
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+/** 1 / (1 + e^−z), computed without overflow. */
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 function checkInputs(scores: ArrayLike<number>, labels: ArrayLike<number>, what: string): void {
   if (scores.length !== labels.length) {

@@ -5,15 +5,21 @@
  * validation cut-off by Platt scaling on the rank.
  *
  * Score of a list row at rank r: s = 1 / (1 + r), so Platt's
- * p = σ(a·logit(s) + b) = σ(−a·ln r + b), a power law in the rank. The fit uses
- * the validation cut-off's lists and its truth in [cut-off, cut-off + H), which
- * ends at the as-of time: no leakage.
+ * p = σ(a·logit(s) + b) = σ(−a·ln r + b), a power law in the rank; then a
+ * customer level (`customer-level.ts`) on the customer's recency and frequency
+ * before the cut-off, x = [ln(1 + days since the last purchase), ln(1 + orders)]
+ * ({@link fallbackLevelCovariates}), so that a customer who stopped buying gets
+ * lower probabilities at every rank than a regular one (each list's order
+ * unchanged). The fit uses the validation cut-off's lists and its truth in
+ * [cut-off, cut-off + H), which ends at the as-of time: no leakage.
  */
 import { DAY_MS } from '../lib/schema';
-import { boughtInHorizon, EventIndex } from '../features/event-index';
+import { customerAggregates } from '../features/aggregates';
+import { boughtInHorizon, EventIndex, eventsBefore, knownCustomers } from '../features/event-index';
 import type { RankedLists, ScoredPairs } from '../ranking/lists';
 import { popularityBaseline, repeatBaseline } from '../evaluation/baselines';
 import { applyCalibration, fitPlatt, type Calibration } from './calibration';
+import { calibrateWithLevel, type CustomerLevel, fitCustomerLevel } from './customer-level';
 import { TrainingInputError } from './errors';
 import { trendPriorShift } from './prior-shift';
 
@@ -34,6 +40,8 @@ export interface BaselineFallback {
   baseline: BaselineName;
   /** Platt map of s = 1 / (1 + rank). */
   calibration: Calibration;
+  /** The customer level applied after the map, on {@link fallbackLevelCovariates}; absent in records written before it: the map alone. */
+  customerLevel?: CustomerLevel;
   /** Cut-off (ms UTC) the calibration was fitted on. */
   validationCutoff: number;
   /** Horizon H in days of the labels it was fitted to; absent in records written before it was kept. */
@@ -63,8 +71,23 @@ const rankScore = (rank: Int32Array): Float32Array => Float32Array.from(rank, (r
 const hitRate = (label: Uint8Array): number => label.reduce((s, y) => s + y, 0) / label.length;
 
 /**
+ * The covariates of the fallback's customer level at time t, from the events
+ * strictly before t (`customerAggregates`): per row, ln(1 + days from the
+ * customer's last purchase to t) and ln(1 + the customer's distinct orders).
+ * @param customer dense customer per row, each known at t (as the baselines' lists hold them).
+ * @param t cut-off or as-of time, ms UTC.
+ * @returns two columns, a value per row.
+ */
+export function fallbackLevelCovariates(index: EventIndex, customer: Int32Array, t: number): Float64Array[] {
+  const e = eventsBefore(index, t);
+  const { daysSinceLast, orders } = customerAggregates(index, t, e, knownCustomers(index, e));
+  return [Float64Array.from(customer, (c) => Math.log1p(daysSinceLast[c])), Float64Array.from(customer, (c) => Math.log1p(orders[c]))];
+}
+
+/**
  * Fits the fallback's calibration on the validation cut-off: Platt on the rank,
- * then the prior shift (`prior-shift.ts`) from the lists' hit rate there to its
+ * the customer level on it (or, when that fit fails, why not: the record says
+ * so and scoring uses Platt alone), then the prior shift (`prior-shift.ts`) from the lists' hit rate there to its
  * one-step ratio trend over the cut-off H days before, as the model's
  * probabilities are carried to the horizon (none when that cut-off has no list).
  * @param index event index holding the validation horizon.
@@ -82,15 +105,19 @@ export function fitBaselineFallback(index: EventIndex, baseline: BaselineName, v
   const before = validationCutoff - horizonDays * DAY_MS;
   const earlier = BASELINES[baseline](index, before, k);
   const rates = earlier.rank.length === 0 ? [hitRate(label)] : [hitRate(boughtInHorizon(index, earlier.customer, earlier.item, before, horizonDays)), hitRate(label)];
-  return { baseline, calibration: { ...fitPlatt(rankScore(lists.rank), label), priorShift: trendPriorShift(rates).shift }, validationCutoff, horizonDays, k, reason };
+  const score = rankScore(lists.rank);
+  const platt = fitPlatt(score, label);
+  const customerLevel = fitCustomerLevel(applyCalibration(platt, score), fallbackLevelCovariates(index, lists.customer, validationCutoff), label);
+  return { baseline, calibration: { ...platt, priorShift: trendPriorShift(rates).shift }, customerLevel, validationCutoff, horizonDays, k, reason };
 }
 
 /**
  * The fallback's lists at as-of time T (events before T only) with calibrated probabilities.
- * @param k list length K of the export (the calibration, fitted on ranks 1 … `fallback.k`, is a function of the rank).
+ * @param k list length K of the export (the calibration, fitted on ranks 1 … `fallback.k`, is a function of the rank and the customer).
  * @returns up to K rows per known customer, ranks 1 …, probability non-increasing in rank.
  */
 export function baselineScores(index: EventIndex, fallback: BaselineFallback, asOf: number, k: number): BaselineScores {
   const lists = BASELINES[fallback.baseline](index, asOf, k);
-  return { ...lists, probability: applyCalibration(fallback.calibration, rankScore(lists.rank)) };
+  const probability = calibrateWithLevel(fallback.calibration, fallback.customerLevel, rankScore(lists.rank), () => fallbackLevelCovariates(index, lists.customer, asOf));
+  return { ...lists, probability };
 }

@@ -360,7 +360,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   if (outcome === 'blend') {
     // The blend ranks the model's candidates, whose base rate the model's prior shift forecasts for the horizon.
     const calibration = { ...fit.calibration, priorShift: challenged.prior.shift };
-    const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration, validationCutoff, k: o.k, reason: decision };
+    const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration, customerLevel: fit.customerLevel, validationCutoff, k: o.k, reason: decision };
     const written = await ctx.catalog.blends.save(record);
     ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
     ctx.run.metric('training.blend_fallback', 1);

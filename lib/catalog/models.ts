@@ -43,6 +43,15 @@ export const CalibrationSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('identity'), ...shifts }),
 ]);
 
+/**
+ * The customer level of a fallback's calibration (`training/customer-level.ts`):
+ * the coefficients of σ(a·logit(p₀) + Σ b_j·x_j + c), or why the map alone is used.
+ */
+export const CustomerLevelSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('logistic'), a: z.number().finite().positive(), b: z.array(z.number().finite()), c: z.number().finite() }),
+  z.object({ method: z.literal('none'), reason: z.string() }),
+]);
+
 const positive = z.number().int().positive();
 
 /** Schema of `manifest.json` (format version 1). */

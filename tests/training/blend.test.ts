@@ -11,7 +11,8 @@ import { DAY_MS } from '../../lib/schema';
 import type { RankedLists } from '../../ranking/lists';
 import { itemOrder, topKPerCustomer } from '../../ranking/topk';
 import { repeatBaseline } from '../../evaluation/baselines';
-import { baselineRanks, BLEND_WEIGHTS, blendRows, blendScores, fitBlend, formatWeight, modelRanks, parseBlendId, RRF_CONSTANT } from '../../training/blend';
+import { baselineRanks, BLEND_WEIGHTS, blendLevelCovariates, blendRows, blendScores, fitBlend, formatWeight, modelRanks, parseBlendId, RRF_CONSTANT } from '../../training/blend';
+import { applyCalibration, logit, sigmoid } from '../../training/calibration';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
 
 // Customer 0: items 10..14; customer 1: items 10..12. Model probabilities descending with the item id for
@@ -84,6 +85,40 @@ describe('fitBlend', () => {
       const at = top.customer.findIndex((c, j) => c === lists.customer[r] && top.rank[j] === lists.rank[r]);
       expect(top.item[at]).toBe(lists.item[r]);
     }
+  });
+
+  it('gives customers the model expects to buy more higher probabilities at equal ranks, each group at its rate, the order unchanged', () => {
+    // The model's expected items E_u: 2 for customers who buy in the horizon, 0.02 for the others, spread evenly over their candidates.
+    const rowsOf = new Map<number, number>();
+    const buys = new Set<number>();
+    held.customer.forEach((c, r) => {
+      rowsOf.set(c, (rowsOf.get(c) ?? 0) + 1);
+      if (held.label![r] === 1) buys.add(c);
+    });
+    const even = Float32Array.from(held.customer, (c) => (buys.has(c) ? 2 : 0.02) / rowsOf.get(c)!);
+    const fit = fitBlend(index, held, { probability: even, raw: even }, 'repeat', { horizonDays: 30, k: 10 });
+    expect(fit.customerLevel).toMatchObject({ method: 'logistic' });
+    const tie = itemOrder(index.events.itemIds);
+    const lists = repeatBaseline(index, cutoff, { k: 10 });
+    const blend = { weight: fit.weight, calibration: fit.calibration, customerLevel: fit.customerLevel };
+    const { score, probability: p } = blendRows(blend, lists, { customer: held.customer, item: held.item, probability: even, raw: even }, tie);
+    const before = blendRows({ weight: fit.weight, calibration: fit.calibration }, lists, { customer: held.customer, item: held.item, probability: even, raw: even }, tie);
+    // A record written before the level: the map of the blend score alone, whatever the customer.
+    expect(before.probability).toEqual(applyCalibration(fit.calibration, score));
+    for (const group of [true, false]) {
+      const rows = Array.from(held.customer.keys()).filter((r) => buys.has(held.customer[r]) === group);
+      const observed = rows.reduce((s, r) => s + held.label![r], 0) / rows.length;
+      const mean = (q: Float32Array): number => rows.reduce((s, r) => s + q[r], 0) / rows.length;
+      expect(Math.abs(mean(p) - observed)).toBeLessThan(0.1 * observed + 0.002);
+      expect(Math.abs(mean(before.probability) - observed)).toBeGreaterThan(0.2 * observed);
+    }
+    // Scoring's probabilities carry the model's prior shift, which the covariate takes off.
+    const shifted = Float32Array.from(even, (q) => sigmoid(logit(q) + 0.4));
+    expect(blendLevelCovariates(held.customer, shifted, 0.4)[0][0]).toBeCloseTo(blendLevelCovariates(held.customer, even)[0][0], 5);
+    // The same lists as the map alone gives, in the same order.
+    const top = (q: Float32Array) => topKPerCustomer(held.customer, held.item, q, 10, { score, tieKey: tie });
+    expect(Array.from(top(p).item)).toEqual(Array.from(top(before.probability).item));
+    expect(Array.from(top(p).customer)).toEqual(Array.from(top(before.probability).customer));
   });
 
   it('refuses rows without labels or scores of another length', () => {

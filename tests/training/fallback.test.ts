@@ -1,9 +1,11 @@
 import { buildEventIndex, customerItemsInWindow } from '../../features/event-index';
+import type { PurchaseEvents } from '../../features/types';
 import { setHas } from '../../ranking/ranges';
 import { purchaseEvents } from '../../features/events';
 import { DAY_MS } from '../../lib/schema';
 import { repeatBaseline } from '../../evaluation/baselines';
 import { TrainingInputError } from '../../training/errors';
+import { applyCalibration } from '../../training/calibration';
 import { baselineScores, fitBaselineFallback, parseBaselineId } from '../../training/fallback';
 import { trendPriorShift } from '../../training/prior-shift';
 import { Catalog, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
@@ -58,6 +60,78 @@ describe('fitBaselineFallback', () => {
 
   it('refuses a cut-off without any list', () => {
     expect(() => fitBaselineFallback(index, 'repeat', Date.parse('2010-01-01T00:00:00Z'), 30, 10, 'x')).toThrow(TrainingInputError);
+  });
+});
+
+/**
+ * 200 customers with the same three items, bought together (so every repeat
+ * list is A, B, C): the 100 regulars (even ids) every 10 days until the cut-off
+ * t, the 100 dormant ones only on days 0, 10 and 20, 180 days and more before
+ * t. In [t, t + 30 d) 60 of the regulars buy A again and 5 of the dormant ones.
+ */
+function regularsAndDormant(): { index: ReturnType<typeof buildEventIndex>; t: number; regular: (c: number) => boolean } {
+  const start = Date.parse('2011-01-01T00:00:00Z');
+  const t = start + 200 * DAY_MS;
+  const rows: [number, number, number, number][] = []; // time, customer, item, order
+  let order = 0;
+  for (let day = 0; day < 200; day += 10) {
+    for (let c = 0; c < 200; c++) {
+      if (c % 2 === 1 && day > 20) continue;
+      order++;
+      for (let item = 0; item < 3; item++) rows.push([start + day * DAY_MS + c, c, item, order]);
+    }
+  }
+  for (let c = 0; c < 200; c++) {
+    const buys = c % 2 === 0 ? c / 2 < 60 : (c - 1) / 2 < 5;
+    if (buys) rows.push([t + 5 * DAY_MS + c, c, 0, ++order]);
+  }
+  const events: PurchaseEvents = {
+    time: Float64Array.from(rows, (r) => r[0]),
+    customer: Int32Array.from(rows, (r) => r[1]),
+    item: Int32Array.from(rows, (r) => r[2]),
+    order: Int32Array.from(rows, (r) => r[3]),
+    quantity: new Float32Array(rows.length).fill(1),
+    spend: new Float32Array(rows.length).fill(1),
+    customerIds: Array.from({ length: 200 }, (_, c) => String(10_000 + c)),
+    itemIds: ['A', 'B', 'C'],
+  };
+  return { index: buildEventIndex(events), t, regular: (c) => c % 2 === 0 };
+}
+
+describe('the baseline fallback\'s customer level', () => {
+  const { index: shop, t, regular } = regularsAndDormant();
+  const fallback = fitBaselineFallback(shop, 'repeat', t, 30, 10, 'challenger lost');
+  const noShift = { ...fallback, calibration: { ...fallback.calibration, priorShift: 0 } };
+
+  it('gives regulars and dormant customers of equal ranks their own rates at the cut-off, in the same order', () => {
+    expect(fallback.customerLevel).toMatchObject({ method: 'logistic' });
+    const scored = baselineScores(shop, noShift, t, 10);
+    const truth = customerItemsInWindow(shop, t, t + 30 * DAY_MS);
+    for (const group of [true, false]) {
+      const rows = Array.from(scored.rank.keys()).filter((r) => scored.rank[r] === 1 && regular(scored.customer[r]) === group);
+      const observed = rows.filter((r) => setHas(truth, scored.customer[r], scored.item[r])).length / rows.length;
+      const predicted = rows.reduce((s, r) => s + scored.probability[r], 0) / rows.length;
+      expect(observed).toBeCloseTo(group ? 0.6 : 0.05, 12);
+      expect(Math.abs(predicted - observed)).toBeLessThan(0.03);
+    }
+    expect(Array.from(scored.item)).toEqual(Array.from(repeatBaseline(shop, t, { k: 10 }).item));
+    for (let r = 1; r < scored.rank.length; r++) if (scored.customer[r] === scored.customer[r - 1]) expect(scored.probability[r]).toBeLessThanOrEqual(scored.probability[r - 1]);
+  });
+
+  it('scores a record written before it with the Platt map on the rank alone, as then', async () => {
+    const { customerLevel: _, ...old } = noShift;
+    const lists = repeatBaseline(shop, t, { k: 10 });
+    const scored = baselineScores(shop, old, t, 10);
+    expect(scored.probability).toEqual(applyCalibration(old.calibration, Float32Array.from(lists.rank, (r) => 1 / (1 + r))));
+    // Rank 1 of a regular and of a dormant customer: one probability for both.
+    expect(scored.probability[0]).toBe(scored.probability[3]);
+    // Stored and read back without the field, it still loads and scores the same.
+    const store = new MemoryStore();
+    const { fallbacks } = new Catalog(store, 'online-retail');
+    await store.put(fallbacks.key('repeat'), JSON.stringify(old));
+    const loaded = await fallbacks.load('repeat');
+    expect(loaded.customerLevel).toBeUndefined();
+    expect(baselineScores(shop, loaded, t, 10).probability).toEqual(scored.probability);
   });
 });
 
