@@ -17,6 +17,7 @@ import { type BacktestRecord, type Champion, type ModelCard } from '../lib/catal
 import type { Logger } from '../lib/log';
 import type { StageContext } from '../lib/stage-context';
 import { type Blend, BLEND_ID_PREFIX, type BlendFit, fitBlend, formatWeight, parseBlendId } from './blend';
+import type { CustomerLevel } from './customer-level';
 import { applyCalibration } from './calibration';
 import { type Challenger, trainChallenger, validationMetrics } from './challenger';
 import { loadChampionPointer, modelScoreability } from './champion-check';
@@ -262,7 +263,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     } else {
       outcome = 'baseline';
       championId = `${BASELINE_ID_PREFIX}${bestName}`;
-      decision += `; ${none}, so scoring uses baseline ${bestName} (Platt on rank, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
+      decision += `; ${none}, so scoring uses baseline ${bestName} (Platt on rank with a level from the customer's recency and frequency, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
     }
   }
 
@@ -357,7 +358,12 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   ctx.run.metric(`validation.blend.ndcg@${o.k}`, fit.outOfFoldNdcg);
   ctx.run.metric('validation.blend.weight', fit.weight);
   log.warn({ modelId, promoted: false, outcome, championId }, decision);
+  /** Says when a fallback's probabilities are of the rank alone: its customer level could not be fitted. */
+  const warnLevel = (level: CustomerLevel | undefined): void => {
+    if (level?.method === 'none') log.warn({ modelId, outcome }, `the ${outcome}'s probabilities have no customer level, only the rank's map: ${level.reason}`);
+  };
   if (outcome === 'blend') {
+    warnLevel(fit.customerLevel);
     // The blend ranks the model's candidates, whose base rate the model's prior shift forecasts for the horizon.
     const calibration = { ...fit.calibration, priorShift: challenged.prior.shift };
     const record: Blend = { modelId, baseline: bestName, weight: fit.weight, calibration, customerLevel: fit.customerLevel, validationCutoff, k: o.k, reason: decision };
@@ -368,6 +374,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card, pointer: update };
   }
   const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
+  warnLevel(fallback.customerLevel);
   const written = await ctx.catalog.fallbacks.save(fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
   ctx.run.metric('training.baseline_fallback', 1);

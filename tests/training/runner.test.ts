@@ -137,7 +137,7 @@ describe('trainStep when the challenger is not significantly better and there is
     const { ctx: fresh } = await context();
     const r = await trainStep(fresh, index, settings(asOf, 16));
     expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
-    expect(r.decision).toContain('; no champion exists, so scoring uses baseline repeat (Platt on rank, fitted at 2011-10-30T23:00:00.001Z): the blend of the model with it (weight 0.001 on the model) is not better on validation, out-of-fold NDCG@10 0.2734 against best baseline repeat 0.2822: −0.0088');
+    expect(r.decision).toContain('; no champion exists, so scoring uses baseline repeat (Platt on rank with a level from the customer\'s recency and frequency, fitted at 2011-10-30T23:00:00.001Z): the blend of the model with it (weight 0.001 on the model) is not better on validation, out-of-fold NDCG@10 0.2734 against best baseline repeat 0.2822: −0.0088');
     expect((await fresh.catalog.fallbacks.load('repeat')).reason).toBe(r.decision);
     expect(fresh.run.snapshot().metrics).toMatchObject({ 'training.baseline_fallback': 1 });
     expect(fresh.run.snapshot().promotion).toMatchObject({ outcome: 'baseline', championId: 'baseline:repeat' });
