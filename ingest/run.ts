@@ -134,9 +134,16 @@ export interface IngestAllResult {
    * Objects in the ledger with the same ETag and configuration that an older
    * version of ingest's rules made (`INGEST_RULES`, ingest/rules.ts): read again,
    * as a changed object is (so each is also in `ingested` or `failed`, or in
-   * `interrupted`; when it fails, the rows of the older rules stay published), in key order.
+   * `interrupted`; when it fails, its published parts of the older rules stay,
+   * and those gone from the lake are in `partsMissing` too), in key order.
    */
   olderRules: { key: string; rules: number }[];
+  /**
+   * Objects the ledger says a newer version of ingest's rules made than this
+   * code's (a rollback): left as they are, neither read again nor counted as
+   * changed, in key order.
+   */
+  newerRules: string[];
   /** Objects that failed; their earlier output, if any, stays published. */
   failed: { key: string; error: Error }[];
   /**
@@ -291,7 +298,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const ledger = await catalog.ledger.load();
   const selection = await rawObjects.select(config, options.rawPrefix);
   const listing = selection.taken;
-  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], olderRules: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
+  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], olderRules: [], newerRules: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
   // Entries of earlier versions made with this very configuration made these rows: say so in the
   // ledger at once (the same parts, one more field), so that readers group them as ingest does.
   const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
@@ -306,10 +313,12 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const missing = await missingParts(listing.filter(same).map((o) => o.key));
   for (const object of listing) {
     const parts = missing.get(object.key);
+    if (same(object) && entryRules(ledger.objects[object.key]) > INGEST_RULES) result.newerRules.push(object.key);
     if (!same(object)) todo.push(object);
     else if (entryRules(ledger.objects[object.key]) < INGEST_RULES) {
-      // Rows of older rules, which the code in use may read otherwise: read again (missing parts or not).
+      // Rows of older rules, which the code in use may read otherwise: read again (its missing parts, if any, said too).
       result.olderRules.push({ key: object.key, rules: entryRules(ledger.objects[object.key]) });
+      if (parts !== undefined) result.partsMissing.push({ key: object.key, parts });
       todo.push(object);
     } else if (parts === undefined) result.unchanged.push(object.key);
     else {
@@ -454,8 +463,10 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     }
     const known = new Map(objects.map(({ object }) => [object.key, ledger.objects[object.key]]));
     const at = now().toISOString();
-    // An object read again for its missing parts or under newer rules holds the content it held: no new data since its first ingest.
-    const repaired = new Set([...result.partsMissing, ...result.olderRules].map((p) => p.key));
+    // An object read again for its missing parts holds the rows it held: no new data since its first ingest. One read
+    // again under newer rules may hold other rows: new data, so that a schedule that stops before training retrains later.
+    const olderRules = new Set(result.olderRules.map((o) => o.key));
+    const repaired = new Set(result.partsMissing.map((p) => p.key).filter((key) => !olderRules.has(key)));
     for (const { object, entry } of objects) {
       entry.ingestedAt = repaired.has(object.key) ? known.get(object.key)!.ingestedAt : at;
       ledger.objects[object.key] = entry;

@@ -103,16 +103,24 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
       `read ${raw.uri(key)} again although it is unchanged: ${parts.length} of the parts the ledger lists for it ${parts.length === 1 ? 'is' : 'are'} gone from the lake (${ctx.catalog.uri(parts[0])}${parts.length > 1 ? ', …' : ''})`,
     );
   }
-  if (result.olderRules.length > 0) {
-    const n = result.olderRules.length;
-    ctx.run.count('ingest.older_rules', n);
-    log.warn(
-      { olderRules: result.olderRules.map((o) => o.key), rules: INGEST_RULES },
-      `read ${n} unchanged raw object${n === 1 ? '' : 's'} again, ${n === 1 ? 'its' : 'their'} rows made by an older version of ingest's rules than this one's (${INGEST_RULES}, docs/ingest-rules.md): ${result.olderRules.slice(0, 3).map((o) => o.key).join(', ')}${n > 3 ? ', …' : ''}`,
-    );
-  }
   const notRead = result.interrupted?.notRead ?? [];
   const unread = new Set(notRead);
+  const olderRules = result.olderRules.filter((o) => !unread.has(o.key));
+  if (olderRules.length > 0) {
+    const n = olderRules.length;
+    ctx.run.count('ingest.older_rules', n);
+    log.warn(
+      { olderRules: olderRules.map((o) => o.key), rules: INGEST_RULES },
+      `read ${n} unchanged raw object${n === 1 ? '' : 's'} again, ${n === 1 ? 'its' : 'their'} rows made by an older version of ingest's rules than this one's (${INGEST_RULES}, docs/ingest-rules.md): ${olderRules.slice(0, 3).map((o) => o.key).join(', ')}${n > 3 ? ', …' : ''}`,
+    );
+  }
+  if (result.newerRules.length > 0) {
+    const n = result.newerRules.length;
+    log.warn(
+      { newerRules: result.newerRules, rules: INGEST_RULES },
+      `${n} raw object${n === 1 ? '' : 's'} ${n === 1 ? 'was' : 'were'} ingested by a newer version of ingest's rules than this one's (${INGEST_RULES}, docs/ingest-rules.md), so the lake holds rows this version would not make; left as they are: ${result.newerRules.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}`,
+    );
+  }
   ctx.run.input(raw.store.uri, taken.filter((o) => !unread.has(o.key)));
   for (const { entry } of result.ingested) {
     ctx.run.count('ingest.read', entry.counts.read);
@@ -152,8 +160,8 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
   for (const f of result.failed) ctx.run.fail(f.error.message.startsWith(`${f.key}: `) ? f.error : new Error(`${f.key}: ${f.error.message}`), 'ingest');
   if (notRead.length > 0) ctx.run.count('ingest.not_read', notRead.length);
   log.info(
-    { ingested: result.ingested.length, unchanged: result.unchanged.length, partsMissing: result.partsMissing.length, olderRules: result.olderRules.length, failed: result.failed.length, ...(result.interrupted === undefined ? {} : { notRead: notRead.length }) },
-    `ingest: ${result.ingested.length} new or changed${result.partsMissing.length > 0 ? ` (${result.partsMissing.length} read again for missing parts)` : ''}${result.olderRules.length > 0 ? ` (${result.olderRules.length} read again under newer rules)` : ''}, ${result.unchanged.length} unchanged, ${result.failed.length} failed`
+    { ingested: result.ingested.length, unchanged: result.unchanged.length, partsMissing: result.partsMissing.length, olderRules: olderRules.length, failed: result.failed.length, ...(result.interrupted === undefined ? {} : { notRead: notRead.length }) },
+    `ingest: ${result.ingested.length} new or changed${result.partsMissing.length > 0 ? ` (${result.partsMissing.length} read again for missing parts)` : ''}${olderRules.length > 0 ? ` (${olderRules.length} read again under newer rules)` : ''}, ${result.unchanged.length} unchanged, ${result.failed.length} failed`
       + (result.interrupted === undefined ? '' : `, ${notRead.length} not read (${result.interrupted.reason}: stopped)`),
   );
 }

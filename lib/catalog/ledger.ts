@@ -42,10 +42,10 @@ export const LedgerEntrySchema = z.object({
   /** Attempt id under which the parts were written. */
   attempt: z.string(),
   /**
-   * When the object's content (this ETag under these settings) was first published, ISO 8601 UTC:
-   * reading it again because parts of it went missing, or because an older version of ingest's
-   * rules made its rows, keeps it (the content is what it held), so `schedule` does not take a
-   * repair or an upgrade for new data.
+   * When the object's rows (this ETag under these settings and rules) were first published, ISO 8601 UTC:
+   * reading it again because parts of it went missing keeps it (the rows are those it held), so
+   * `schedule` does not take a repair for new data; reading it again under newer ingest rules
+   * does not (its rows may differ).
    */
   ingestedAt: z.string(),
   /** Clean parts (keys), in order. */

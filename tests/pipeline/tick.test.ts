@@ -111,6 +111,10 @@ describe('retrainTick', () => {
     await retrainTick(ctx, new RawObjects(raw), tick).catch(() => undefined);
     expect(lines.join('')).toContain('1 unchanged raw object read again under newer ingest rules, whose rows may differ');
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(expect.arrayContaining(['ingest', 'events']));
+    // That training failed (too little data here): the next tick, which reads nothing, retrains on the new rows still.
+    lines.length = 0;
+    await retrainTick(ctx, new RawObjects(raw), tick).catch(() => undefined);
+    expect(lines.join('')).toMatch(/raw data ingested at \S+ was never trained on/);
   });
 
   it('says which objects of other csv/columns settings stay in the lake, even when it does not retrain', async () => {
