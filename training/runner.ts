@@ -23,7 +23,7 @@ import { type Challenger, trainChallenger, validationMetrics } from './challenge
 import { loadChampionPointer, modelScoreability } from './champion-check';
 import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback, parseBaselineId } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
-import { procedureSettings, type TrainStepOptions } from './options';
+import { procedureSettings, type TrainSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
 import { compare, type Comparison, formatComparison, labelsLearntUntil, modelLearntUntil, promotionDecision } from './promotion';
 import { newModelId, saveModel } from './registry';
@@ -102,11 +102,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /**
  * The data set's latest backtest when it ran the procedure that trains this
  * model (the same configuration hash and training settings but the seed), with
- * its rows at as-of times up to `o.asOf`; undefined otherwise.
+ * its rows at as-of times up to `o.asOf`; undefined otherwise. The recorded
+ * settings are read through `procedureSettings` too, so that a record written
+ * before it filled in the defaults (the options as given) still compares.
  */
 async function procedureBacktest(ctx: StageContext, o: TrainStepOptions): Promise<BacktestRecord | undefined> {
   const record = await ctx.catalog.backtests.load();
-  if (record === undefined || record.configHash !== configHash(ctx.config) || JSON.stringify(record.settings) !== JSON.stringify(procedureSettings(o))) return undefined;
+  const recorded = (): string => JSON.stringify(procedureSettings({ ...(record!.settings as unknown as TrainSettings), seed: o.seed }));
+  if (record === undefined || record.configHash !== configHash(ctx.config) || recorded() !== JSON.stringify(procedureSettings(o))) return undefined;
   const rows = record.rows.filter((r) => Date.parse(r.asOf) <= o.asOf);
   return rows.length === 0 ? undefined : { ...record, rows };
 }

@@ -169,6 +169,11 @@ describe('the model card and the backtest of the same procedure', () => {
 
     const same = await trainStep(ctx, index, settings(asOf, 16));
     expect(same.card.backtestRunId).toBe(ctx.run.runId);
+    // A record of the version before the defaults were filled in holds the options as given, threads too: still the same procedure.
+    const { asOf: __, seed: ___, ...given } = settings(asOf, 16);
+    await ctx.catalog.backtests.save({ ...record!, settings: JSON.parse(JSON.stringify(given)) });
+    expect((await ctx.catalog.backtests.load())!.settings).toMatchObject({ train: { threads: 1, members: 1 } });
+    expect((await trainStep(ctx, index, settings(asOf, 16))).card.backtestRunId).toBe(ctx.run.runId);
     expect(same.card.backtest!.map((r) => r.system)).toEqual(['model', 'popularity', 'repeat']);
     expect(same.card.backtest![0]).toMatchObject({ asOf: new Date(earlier).toISOString(), ndcg: rows[0].metrics[0].ndcg });
 
