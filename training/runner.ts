@@ -246,6 +246,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   let championId: string;
   let decision = rule.decision;
   let blend: { fit: BlendFit; comparison: Comparison } | undefined;
+  let baselineFit: BaselineFallback | undefined;
   if (rule.promoted) {
     outcome = 'promoted';
     championId = modelId;
@@ -266,7 +267,10 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     } else {
       outcome = 'baseline';
       championId = `${BASELINE_ID_PREFIX}${bestName}`;
-      decision += `; ${none}, so scoring uses baseline ${bestName} (Platt on rank with a level from the customer's recency and frequency, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
+      // Fitted here, so that the decision says what its probabilities are; the record takes the whole decision when saved.
+      baselineFit = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, '');
+      const map = baselineFit.customerLevel?.method === 'logistic' ? "Platt on rank with a level from the customer's recency and frequency" : 'Platt on rank';
+      decision += `; ${none}, so scoring uses baseline ${bestName} (${map}, fitted at ${iso(validationCutoff)}): the blend of the model with it (weight ${formatWeight(fit.weight)} on the model) is not better on validation, ${figures}`;
     }
   }
 
@@ -376,7 +380,7 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
     const update = fallbackPointer({ [`ndcg@${o.k}`]: fit.outOfFoldNdcg, weight: fit.weight, validationCutoff });
     return { modelId, promoted: false, outcome, decision, championId, validation: metrics, blend: record, card, pointer: update };
   }
-  const fallback = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, decision);
+  const fallback: BaselineFallback = { ...baselineFit!, reason: decision };
   warnLevel(fallback.customerLevel);
   const written = await ctx.catalog.fallbacks.save(fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
