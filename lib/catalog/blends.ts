@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ObjectStore } from '../store/store';
 import { DatasetNotFoundError } from './errors';
 import { JsonObject, type JsonSpec } from './json';
-import { CalibrationSchema, CustomerLevelSchema, type Models } from './models';
+import { CalibrationSchema, customerLevelSchema, type Models } from './models';
 
 /** Schema of a blend record. */
 export const BlendSchema = z.object({
@@ -21,7 +21,7 @@ export const BlendSchema = z.object({
   /** Map of the blend score to a probability. */
   calibration: CalibrationSchema,
   /** The customer level after the map, on [ln E_u]; absent in records written before it (the map alone). */
-  customerLevel: CustomerLevelSchema.optional(),
+  customerLevel: customerLevelSchema(1).optional(),
   /** Cut-off (ms UTC) the weight and calibration were fitted on. */
   validationCutoff: z.number(),
   /** Length K of the baseline's lists. */

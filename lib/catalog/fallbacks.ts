@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ObjectStore } from '../store/store';
 import { DatasetNotFoundError } from './errors';
 import { JsonObject, type JsonSpec } from './json';
-import { CalibrationSchema, CustomerLevelSchema, type Models } from './models';
+import { CalibrationSchema, customerLevelSchema, type Models } from './models';
 
 /** Schema of a fallback record. */
 export const BaselineFallbackSchema = z.object({
@@ -15,7 +15,7 @@ export const BaselineFallbackSchema = z.object({
   /** Platt map of s = 1 / (1 + rank). */
   calibration: CalibrationSchema,
   /** The customer level after the map, on [ln(1 + days since the last purchase), ln(1 + orders)]; absent in records written before it (the map alone). */
-  customerLevel: CustomerLevelSchema.optional(),
+  customerLevel: customerLevelSchema(2).optional(),
   /** Cut-off (ms UTC) the calibration was fitted on. */
   validationCutoff: z.number(),
   /** Horizon H in days of the labels it was fitted to, [validationCutoff, + H); absent in records written before it was kept. */

@@ -45,12 +45,16 @@ export const CalibrationSchema = z.discriminatedUnion('method', [
 
 /**
  * The customer level of a fallback's calibration (`training/customer-level.ts`):
- * the coefficients of σ(a·logit(p₀) + Σ b_j·x_j + c), or why the map alone is used.
+ * the coefficients of σ(a·logit(p₀) + Σ b_j·x_j + c), one b_j per covariate of
+ * that fallback (`covariates`: 1 for the blend, 2 for the baseline fallback), or
+ * why the map alone is used.
  */
-export const CustomerLevelSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('logistic'), a: z.number().finite().positive(), b: z.array(z.number().finite()), c: z.number().finite() }),
-  z.object({ method: z.literal('none'), reason: z.string() }),
-]);
+export function customerLevelSchema(covariates: number) {
+  return z.discriminatedUnion('method', [
+    z.object({ method: z.literal('logistic'), a: z.number().finite().positive(), b: z.array(z.number().finite()).length(covariates), c: z.number().finite() }),
+    z.object({ method: z.literal('none'), reason: z.string() }),
+  ]);
+}
 
 const positive = z.number().int().positive();
 

@@ -58,6 +58,13 @@ const CASES: Case[] = [
     detail: "field baseline: Invalid enum value. Expected 'popularity' | 'repeat', received 'tifu'",
   },
   {
+    what: 'baseline fallback',
+    key: 'models/online-retail/baseline-repeat/fallback.json',
+    text: '{"baseline": "repeat", "calibration": {"method": "platt", "a": 1, "b": 0}, "customerLevel": {"method": "logistic", "a": 1, "b": [0, 0, 0], "c": 0}, "validationCutoff": 0, "k": 10, "reason": "r"}',
+    load: (c) => c.fallbacks.load('repeat'),
+    detail: 'field customerLevel.b: Array must contain exactly 2 element(s)',
+  },
+  {
     what: 'shard marker',
     key: `exports/online-retail/${RUN}/shards/shard-0-of-1._SUCCESS.json`,
     text: `{"runId": "${RUN}", "shard": {"index": 0, "count": "1"}}`,
