@@ -80,8 +80,9 @@ function solveSpd(h: Float64Array[], g: Float64Array): Float64Array | undefined 
  * @param covariates x: one column per covariate, each a value per row (constant within a customer).
  * @param labels 0/1 per row.
  * @param lambda λ of the ridge penalty [{@link LEVEL_RIDGE}].
- * @returns the coefficients, or `method: 'none'` with the reason when a ≤ 0 or
- *   Newton's method did not converge in 50 steps.
+ * @returns the coefficients, or `method: 'none'` with the reason when a
+ *   covariate is not finite, a ≤ 0, or Newton's method fails (no convergence in
+ *   50 steps, a Hessian not positive definite, a step that finds no decrease).
  * @throws TrainingInputError when there are no rows or the columns differ in length.
  */
 export function fitCustomerLevel(rankProbability: ArrayLike<number>, covariates: readonly Float64Array[], labels: ArrayLike<number>, lambda = LEVEL_RIDGE): CustomerLevel {
@@ -89,6 +90,10 @@ export function fitCustomerLevel(rankProbability: ArrayLike<number>, covariates:
   if (n === 0) throw new TrainingInputError('fitCustomerLevel: no rows');
   for (const column of [rankProbability, ...covariates]) {
     if (column.length !== n) throw new TrainingInputError(`fitCustomerLevel: ${n} labels but a column of ${column.length} values`);
+  }
+  for (const [j, column] of covariates.entries()) {
+    const i = column.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) return { method: 'none', reason: `covariate ${j + 1} is ${column[i]} at row ${i}` };
   }
   // Columns of the design: logit(p₀), x_1 … x_m, 1; θ = (a, b_1 … b_m, c), prior mean θ₀ = (1, 0 … 0, 0).
   const design = [Float64Array.from({ length: n }, (_, i) => logit(rankProbability[i])), ...covariates];
@@ -113,6 +118,7 @@ export function fitCustomerLevel(rankProbability: ArrayLike<number>, covariates:
   };
   let value = objective(theta);
   let converged = false;
+  let failure = `Newton's method did not converge in ${MAX_ITERATIONS} steps`;
   for (let it = 0; it < MAX_ITERATIONS && !converged; it++) {
     const g = Float64Array.from(theta, (v, j) => lambda * (j === 0 ? v - 1 : v));
     const h = Array.from({ length: m }, (_, j) => Float64Array.from({ length: m }, (__, k) => (j === k ? lambda : 0)));
@@ -132,7 +138,10 @@ export function fitCustomerLevel(rankProbability: ArrayLike<number>, covariates:
       break;
     }
     const d = solveSpd(h, g);
-    if (d === undefined) break;
+    if (d === undefined) {
+      failure = 'its Hessian is not positive definite';
+      break;
+    }
     let step = 1;
     let decrease = -1;
     while (step > 1e-10) {
@@ -146,12 +155,17 @@ export function fitCustomerLevel(rankProbability: ArrayLike<number>, covariates:
       }
       step /= 2;
     }
-    // No decrease left to find: at the minimum up to rounding.
+    // No decrease found along the Newton step: at the minimum up to rounding when the gradient is small, else stuck.
+    if (decrease < 0) {
+      if (g.every((v) => Math.abs(v) < 1e-4 * n)) converged = true;
+      else failure = 'the line search found no decrease along the Newton step';
+      break;
+    }
     if (decrease <= 1e-12 * value) converged = true;
   }
   const [a, c] = [theta[0], theta[m - 1]];
   const b = Array.from(theta.subarray(1, m - 1));
-  if (!converged || !theta.every(Number.isFinite)) return { method: 'none', reason: `the logistic fit did not converge in ${MAX_ITERATIONS} Newton steps on ${n} rows` };
+  if (!converged || !theta.every(Number.isFinite)) return { method: 'none', reason: `the logistic fit on ${n} rows failed: ${failure}` };
   if (!(a > 0)) return { method: 'none', reason: `the logistic fit gave a = ${a.toPrecision(4)} ≤ 0 on the rank term, which would reverse each customer's order` };
   return { method: 'logistic', a, b, c };
 }

@@ -58,6 +58,12 @@ describe('fitCustomerLevel', () => {
     expect(calibrateWithLevel(identity, level, p0, () => [x])).toEqual(applyCalibration(identity, p0));
   });
 
+  it('refuses a covariate that is not finite, naming it and the row, instead of a Newton failure', () => {
+    const { p0, x, label } = generate(3, 2000, { a: 1, b: 0.5, c: -2 });
+    x[17] = Number.NEGATIVE_INFINITY;
+    expect(fitCustomerLevel(p0, [x], label)).toEqual({ method: 'none', reason: 'covariate 1 is -Infinity at row 17' });
+  });
+
   it('refuses no rows and columns of other lengths', () => {
     expect(() => fitCustomerLevel([], [], [])).toThrow(TrainingInputError);
     expect(() => fitCustomerLevel([0.1, 0.2], [new Float64Array(3)], [0, 1])).toThrow('2 labels but a column of 3 values');
