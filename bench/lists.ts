@@ -5,19 +5,28 @@
  * the customers' past items by days since their last purchase: how often each
  * recency class is bought in the horizon and how much of it the lists hold.
  * The measurements behind "Where the remaining NDCG is" in
- * `docs/training-budget.md`.
+ * `docs/training-budget.md`. Then, for the export's rank-1 pairs and all its
+ * pairs grouped by the days from the customer's last purchase to the as-of time,
+ * the mean probability beside the share bought in the horizon: a calibration of
+ * the rank alone gives every group about the same mean, whatever its purchase
+ * rate (`docs/promotion.md`, "A customer level for the fallbacks' probabilities").
  *
  * Usage: `npm run build && node dist/bench/lists.js [--lake lake]
  * [--config config/online-retail.yaml] [--run <run-id>]` (default: the latest
  * export). The lake must hold the clean data up to the end of the horizon.
  */
 import { lakeEvents } from './lake-events';
+import { customerAggregates } from '../features/aggregates';
+import { customerItemsInWindow, type EventIndex, eventsBefore, knownCustomers } from '../features/event-index';
 import { repeatBaseline } from '../evaluation/baselines';
 import { listComposition, type ListComposition } from '../evaluation/list-composition';
 import { readPublished } from '../evaluation/published';
 import { buildTruth } from '../evaluation/truth';
 import { Catalog } from '../lib/catalog';
+import { DAY_MS } from '../lib/schema';
 import { openStore } from '../lib/store/open';
+import type { RankedLists, ScoredPairs } from '../ranking/lists';
+import { setHas } from '../ranking/ranges';
 
 /** A bench setting that cannot be used. */
 export class ListsBenchSetupError extends Error {
@@ -64,6 +73,35 @@ function print(name: string, c: ListComposition): void {
   }
 }
 
+/** Upper ends (days, exclusive) of the recency groups of {@link printCalibrationByRecency}; the last is open. */
+const RECENCY_GROUPS = [30, 90, 180, Infinity];
+
+/** The lists' mean probability and share bought in [T, T + H) by the customer's days since the last purchase before T, rank 1 and all ranks. */
+function printCalibrationByRecency(index: EventIndex, lists: RankedLists & ScoredPairs, asOf: number, horizonDays: number): void {
+  const e = eventsBefore(index, asOf);
+  const recency = customerAggregates(index, asOf, e, knownCustomers(index, e)).daysSinceLast;
+  const truth = customerItemsInWindow(index, asOf, asOf + horizonDays * DAY_MS);
+  // [rank 1, all] × group: pairs, Σ probability, bought.
+  const sums = [0, 1].map(() => RECENCY_GROUPS.map(() => ({ n: 0, p: 0, y: 0 })));
+  for (let row = 0; row < lists.rank.length; row++) {
+    const c = lists.customer[row];
+    const g = RECENCY_GROUPS.findIndex((end) => recency[c] < end);
+    const y = setHas(truth, c, lists.item[row]) ? 1 : 0;
+    for (const s of lists.rank[row] === 1 ? [sums[0][g], sums[1][g]] : [sums[1][g]]) {
+      s.n++;
+      s.p += lists.probability[row];
+      s.y += y;
+    }
+  }
+  console.log(`\nprobability by days since the customer's last purchase (every known customer's list):`);
+  console.log(`${'days'.padEnd(14)}${cell('rank-1 pairs', 13)}${cell('predicted', 11)}${cell('bought', 8)}${cell('all pairs', 11)}${cell('predicted', 11)}${cell('bought', 8)}`);
+  RECENCY_GROUPS.forEach((end, g) => {
+    const [r, a] = [sums[0][g], sums[1][g]];
+    const days = `[${g === 0 ? 0 : RECENCY_GROUPS[g - 1]}, ${Number.isFinite(end) ? end : '∞'})`;
+    console.log(`${days.padEnd(14)}${cell(r.n, 13)}${cell(share(r.p, r.n), 11)}${cell(share(r.y, r.n), 8)}${cell(a.n, 11)}${cell(share(a.p, a.n), 11)}${cell(share(a.y, a.n), 8)}`);
+  });
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { config, index } = await lakeEvents(args.lake, args.config);
@@ -73,6 +111,7 @@ async function main(): Promise<void> {
   console.log(`${config.name}, as-of ${meta.asOf}, horizon ${meta.horizonDays} days, top-${meta.k} lists`);
   print(`export of run ${meta.runId} (model ${meta.modelId})`, listComposition(index, lists, truth));
   print('repeat baseline', listComposition(index, repeatBaseline(index, asOf, { k: meta.k }), truth));
+  printCalibrationByRecency(index, lists, asOf, meta.horizonDays);
 }
 
 main().catch((error: unknown) => {
