@@ -29,11 +29,14 @@ import { registerScore } from './commands/score';
 import { registerTrain } from './commands/train';
 import { registerValidate } from './commands/validate';
 
-/** Builds the program with every command registered (exported for tests). */
-export function buildProgram(): Command {
+/**
+ * Builds the program with every command registered (exported for tests).
+ * @param argv the arguments it will parse, as `process.argv` holds them: `--version` reads `--output` among them.
+ */
+export function buildProgram(argv: readonly string[] = process.argv): Command {
   const program = new Command('berserkr')
     .description('Purchase likelihood for every customer and item: raw CSV -> clean Parquet -> candidate features -> TF.js model -> calibrated top-K exports')
-    .addOption(new Option('-V, --version', 'print the version: the number, or with --output json before it one JSON summary'))
+    .addOption(new Option('-V, --version', 'print the version: the number, or with --output json one JSON summary'))
     .addOption(new Option('--log-format <format>', 'log format on stderr').choices(['pretty', 'json']).default('pretty').env('BERSERKR_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'minimum log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--verbose', 'debug logs, and the stacks of errors in pretty logs'))
@@ -43,7 +46,7 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .hook('preAction', (_program, action) => requireLocations(action))
     .exitOverride();
-  program.on('option:version', () => printVersion(program));
+  program.on('option:version', () => printVersion(program, argv.slice(2)));
   // With JSON logs, command-line errors are logged as JSON lines by main, not written as text.
   program.configureOutput({ writeErr: (text) => void (jsonLogs(program) ? undefined : process.stderr.write(text)) });
   for (const register of [registerIngest, registerTrain, registerScore, registerExport, registerEvaluate, registerBacktest, registerReport, registerRun, registerSchedule, registerRuns, registerGc, registerSeed, registerValidate]) register(program);
@@ -52,16 +55,27 @@ export function buildProgram(): Command {
 
 /**
  * Prints the package version for `--version` and stops the parse there, as Commander's
- * own `.version()` does: the number alone (`0.1.0`), or with `--output json` (read when
- * it comes before `--version`, which acts where it stands) one JSON summary
+ * own `.version()` does: the number alone (`0.1.0`), or with `--output json` (before or
+ * after `--version`) one JSON summary
  * `{ command: null, runId: null, status: "ok", exitCode: 0, version }`.
  * @throws CommanderError with exit code 0 and code `commander.version`, which `main` exits 0 on.
  */
-function printVersion(program: Command): never {
+function printVersion(program: Command, args: readonly string[]): never {
   const { version } = packageVersion();
-  const format = program.opts<{ output: OutputFormat }>().output;
+  // `--version` acts where it stands, before Commander reads the options after it: look for --output there too.
+  const format = outputArgument(args) ?? program.opts<{ output: OutputFormat }>().output;
   printResult(format, { command: null, runId: null, status: 'ok', exitCode: EXIT.ok, version }, `${version}\n`);
   throw new CommanderError(EXIT.ok, 'commander.version', version);
+}
+
+/** The value of the last `--output <format>` or `--output=<format>` among `args`, when one names a format. */
+function outputArgument(args: readonly string[]): OutputFormat | undefined {
+  let format: OutputFormat | undefined;
+  args.forEach((arg, i) => {
+    const value = arg === '--output' ? args[i + 1] : arg.startsWith('--output=') ? arg.slice('--output='.length) : undefined;
+    if (value === 'json' || value === 'text') format = value;
+  });
+  return format;
 }
 
 /** Whether `--log-format json` (or `BERSERKR_LOG_FORMAT=json`) was given, as far as the command line was parsed. */
@@ -98,7 +112,7 @@ export function describeError(error: unknown): string {
  */
 async function main(argv: string[]): Promise<void> {
   ignoreClosedPipes();
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -13,8 +13,8 @@ describe('berserkr --version', () => {
     expect([r.code, r.stdout]).toEqual([0, `${version}\n`]);
   });
 
-  test('with --output json it prints one JSON summary with the version, and exits 0', async () => {
-    const r = await runCli(['--output', 'json', '--version']);
+  test.each([[['--output', 'json', '--version']], [['--version', '--output', 'json']], [['--version', '--output=json']]])('with --output json (%j) it prints one JSON summary with the version, and exits 0', async (args) => {
+    const r = await runCli(args);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual([expect.any(String), '']);
     expect(JSON.parse(r.stdout)).toEqual({ command: null, runId: null, status: 'ok', exitCode: 0, version });
