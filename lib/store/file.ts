@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { link, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assertValidKey, assertValidPrefix, compareKeys, InvalidKeyError } from './keys';
 import { ObjectNotFoundError, StoreError, type ListOptions, type ObjectInfo, type ObjectStore } from './store';
@@ -283,7 +283,12 @@ export class FileStore implements ObjectStore {
     }
     try {
       await mkdir(dirname(path), { recursive: true });
-      const handle = await open(tmp, 'wx');
+      const handle = await open(tmp, 'wx').catch(async (err: unknown) => {
+        // A delete that emptied the folder may have removed it since (`delete` prunes empty folders): make it again, once.
+        if (errorCode(err) !== 'ENOENT') throw err;
+        await mkdir(dirname(path), { recursive: true });
+        return open(tmp, 'wx');
+      });
       try {
         await writeFile(handle, hashed());
         await handle.sync();
@@ -348,7 +353,7 @@ export class FileStore implements ObjectStore {
     return removed.sort();
   }
 
-  /** Removes the file; a missing one is not an error. */
+  /** Removes the file, then the folders it leaves empty below the root; a missing one is not an error. */
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
     try {
@@ -357,6 +362,23 @@ export class FileStore implements ObjectStore {
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return;
       throw this.wrap('delete', key, err);
+    }
+    await this.pruneEmptyFolders(dirname(path));
+  }
+
+  /**
+   * Removes `dir` and then each parent folder below the root while it is empty, as a
+   * key store has no folders: a deleted run, model or ingest attempt leaves none behind.
+   * Best effort: it stops at the first folder that is not empty (or a link, or
+   * unremovable); the root stays.
+   */
+  private async pruneEmptyFolders(dir: string): Promise<void> {
+    for (let at = dir; at.startsWith(this.root + sep); at = dirname(at)) {
+      try {
+        await rmdir(at);
+      } catch {
+        return;
+      }
     }
   }
 }

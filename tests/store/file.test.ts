@@ -192,6 +192,22 @@ describe('FileStore', () => {
     await expect(store.delete('never/was')).resolves.toBeUndefined();
   });
 
+  it('removes the folders a delete leaves empty, up to the first that is not and never the root, and writes into them again', async () => {
+    await store.put('models/ds/m1/weights.bin', 'w');
+    await store.put('models/ds/m1/manifest.json', '{}');
+    await store.put('models/ds/champion.json', '{}');
+    await store.put('x/only.txt', 'x');
+    await store.delete('models/ds/m1/weights.bin');
+    expect(await tree(join(root, 'lake'))).toContain('models/ds/m1');
+    await store.delete('models/ds/m1/manifest.json');
+    await store.delete('x/only.txt');
+    expect(await tree(join(root, 'lake'))).toEqual(['models', 'models/ds', 'models/ds/champion.json']);
+    await store.delete('models/ds/champion.json');
+    expect(await tree(join(root, 'lake'))).toEqual([]);
+    await store.put('models/ds/m1/weights.bin', 'again');
+    expect(Buffer.from(await store.get('models/ds/m1/weights.bin')).toString()).toBe('again');
+  });
+
   it('explains a key that collides with a folder', async () => {
     await mkdir(join(root, 'lake/models/m1'), { recursive: true });
     await expect(store.put('models/m1', 'x')).rejects.toThrow(/cannot write file:\/\/.*\/lake\/models\/m1: a file and a folder would share a path/);
