@@ -133,9 +133,10 @@ export interface IngestAllResult {
   /**
    * Objects in the ledger with the same ETag and configuration that an older
    * version of ingest's rules made (`INGEST_RULES`, ingest/rules.ts): read again,
-   * as a changed object is (so each is also in `ingested` or `failed`, or in
-   * `interrupted`; when it fails, its published parts of the older rules stay,
-   * and those gone from the lake are in `partsMissing` too), in key order.
+   * as a changed object is, so each is also in `ingested` or `failed` (those a
+   * stopped run did not get to are only in `interrupted`). When it fails, its
+   * published parts of the older rules stay, and those gone from the lake are in
+   * `partsMissing` too. In key order.
    */
   olderRules: { key: string; rules: number }[];
   /**
@@ -313,11 +314,15 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const missing = await missingParts(listing.filter(same).map((o) => o.key));
   for (const object of listing) {
     const parts = missing.get(object.key);
-    if (same(object) && entryRules(ledger.objects[object.key]) > INGEST_RULES) result.newerRules.push(object.key);
-    if (!same(object)) todo.push(object);
-    else if (entryRules(ledger.objects[object.key]) < INGEST_RULES) {
+    if (!same(object)) {
+      todo.push(object);
+      continue;
+    }
+    const rules = entryRules(ledger.objects[object.key]);
+    if (rules > INGEST_RULES) result.newerRules.push(object.key);
+    if (rules < INGEST_RULES) {
       // Rows of older rules, which the code in use may read otherwise: read again (its missing parts, if any, said too).
-      result.olderRules.push({ key: object.key, rules: entryRules(ledger.objects[object.key]) });
+      result.olderRules.push({ key: object.key, rules });
       if (parts !== undefined) result.partsMissing.push({ key: object.key, parts });
       todo.push(object);
     } else if (parts === undefined) result.unchanged.push(object.key);
@@ -406,6 +411,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     const read = new Set([...staged.map((s) => s.object.key), ...result.failed.map((f) => f.key)]);
     const notRead = todo.map((o) => o.key).filter((key) => !read.has(key)).sort();
     if (notRead.length > 0) result.interrupted = { reason: stopReason(signal), notRead };
+    // Those it did not get to were not read again.
+    result.olderRules = result.olderRules.filter((o) => !notRead.includes(o.key));
   }
   staged.sort((a, b) => byKey(a.object, b.object));
   if (staged.length > 0) await publish(staged);

@@ -105,7 +105,7 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
   }
   const notRead = result.interrupted?.notRead ?? [];
   const unread = new Set(notRead);
-  const olderRules = result.olderRules.filter((o) => !unread.has(o.key));
+  const { olderRules } = result;
   if (olderRules.length > 0) {
     const n = olderRules.length;
     ctx.run.count('ingest.older_rules', n);

@@ -108,8 +108,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 async function procedureBacktest(ctx: StageContext, o: TrainStepOptions): Promise<BacktestRecord | undefined> {
   const record = await ctx.catalog.backtests.load();
-  const recorded = (): string => JSON.stringify(procedureSettings({ ...(record!.settings as unknown as TrainSettings), seed: o.seed }));
-  if (record === undefined || record.configHash !== configHash(ctx.config) || recorded() !== JSON.stringify(procedureSettings(o))) return undefined;
+  if (record === undefined || record.configHash !== configHash(ctx.config)) return undefined;
+  const recorded = procedureSettings({ ...(record.settings as unknown as TrainSettings), seed: o.seed });
+  if (JSON.stringify(recorded) !== JSON.stringify(procedureSettings(o))) return undefined;
   const rows = record.rows.filter((r) => Date.parse(r.asOf) <= o.asOf);
   return rows.length === 0 ? undefined : { ...record, rows };
 }

@@ -20,15 +20,12 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
   const rows = { read: 0, clean: 0, rejected: 0 };
   const failed = result.failed.map((f) => ({ object: f.key, error: f.error.message.startsWith(`${f.key}: `) ? f.error.message : `${f.key}: ${f.error.message}` }));
   for (const { entry } of result.ingested) for (const k of ['read', 'clean', 'rejected'] as const) rows[k] += entry.counts[k];
-  // Those an interrupted run did not get to were not read again.
-  const notRead = new Set(result.interrupted?.notRead ?? []);
-  const olderRules = result.olderRules.filter((o) => !notRead.has(o.key));
   return {
     summary: {
       ingested: result.ingested.map((i) => i.key),
       unchanged: result.unchanged,
       partsMissing: result.partsMissing.map((p) => ({ object: p.key, parts: p.parts })),
-      olderRules: olderRules.map((o) => ({ object: o.key, rules: o.rules })),
+      olderRules: result.olderRules.map((o) => ({ object: o.key, rules: o.rules })),
       newerRules: result.newerRules,
       unchecked: result.ingested.filter((i) => i.entry.checksums?.length === 0).map((i) => i.key),
       failed,
@@ -39,7 +36,7 @@ export function ingestResult(result: IngestAllResult): Required<Pick<CommandResu
     },
     text: `ingest: ${result.ingested.length} new or changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed; lines read ${rows.read}, clean ${rows.clean}, rejected ${rows.rejected}\n`
       + result.partsMissing.map((p) => `read again, ${p.parts.length} part(s) gone from the lake: ${p.key}\n`).join('')
-      + olderRules.map((o) => `read again, rows made by ingest rules ${o.rules} (now ${INGEST_RULES}): ${o.key}\n`).join('')
+      + result.olderRules.map((o) => `read again, rows made by ingest rules ${o.rules} (now ${INGEST_RULES}): ${o.key}\n`).join('')
       + failed.map((f) => `failed: ${f.error}\n`).join('')
       + (result.forgotten.length > 0 ? `forgotten: ${result.forgotten.join(', ')}\n` : '')
       + (result.mixedConfiguration !== undefined ? `error: ${result.mixedConfiguration.message}\n` : ''),
