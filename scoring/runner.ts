@@ -18,6 +18,7 @@ import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
 import { exportFormats, objectUri, shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
 import { runIdStart } from '../lib/catalog/run-id';
+import { checkStop } from '../lib/interrupt';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
@@ -252,7 +253,9 @@ export async function scoreShardStep(
   const ranker = await openRanker(ctx, index, o);
   try {
     const bar = ctx.progress.bar('score', customers.length);
+    const batches = Math.ceil(customers.length / batchCustomers);
     for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
+      if (part > 0) await checkStop(ctx.signal, 'score', `after ${part} of ${batches} customer batches`, unpublishedParts(part));
       const batch = customers.subarray(from, from + batchCustomers);
       const fs = await ctx.run.step('features', () => buildFeatureSet(index, o.asOf, { horizonDays: o.horizonDays, customers: batch, prepared }));
       if (truth !== undefined) {
@@ -345,6 +348,15 @@ export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreSt
     committed,
     exportUri,
   };
+}
+
+/**
+ * What a scoring run stopped after `parts` customer batches leaves in the lake, as the
+ * outcome of its stop error (`lib/interrupt.ts`): parts no reader follows, since the
+ * run's export is not committed (`leftovers.ts`).
+ */
+function unpublishedParts(parts: number): string {
+  return `the ${parts} scores part${parts === 1 ? '' : 's'} written so far ${parts === 1 ? 'is' : 'are'} not published (no export of the run is committed; \`berserkr gc\` removes ${parts === 1 ? 'it' : 'them'}), and nothing of the remaining steps was written`;
 }
 
 /**
