@@ -9,7 +9,7 @@ import { Catalog, LakeLayoutError } from '../lib/catalog';
 import { configHash, readConfig } from '../lib/config';
 import { RunInterruptedError, stopReason, turnEventLoop } from '../lib/interrupt';
 import { createLogger, Logger, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../lib/log';
-import { createProgress, type Progress } from '../lib/progress';
+import { createProgress, loggedProgress, type Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
 import type { StageContext } from '../lib/stage-context';
 import { openStore } from '../lib/store/open';
@@ -135,7 +135,9 @@ const LAKE_MAKERS: ReadonlySet<string> = new Set(['ingest', 'run', 'schedule']);
  * not read (`RENAMED_VARIABLES`), then the locations in one line,
  * `using raw=… lake=… config=… dataset=…` (fields of the same names in JSON;
  * `raw` only for commands that read raw objects). Progress bars and `pretty`
- * log lines share the terminal (log lines print above the bars).
+ * log lines share the terminal (log lines print above the bars); without bars
+ * (JSON logs, stderr not a terminal), long steps log their progress now and
+ * then (`loggedProgress`).
  * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
  * @throws LocationError for a lake that is a file, a lake folder that does not exist for a command
  *   other than ingest, run and schedule, or a missing raw folder or bucket, LakeLayoutError
@@ -147,8 +149,9 @@ export async function openContext(
   params: RunParams,
   signal?: AbortSignal,
 ): Promise<CommandContext> {
-  const progress = createProgress({ format: parseLogFormat(options.logFormat) });
-  const log = commandLogger(options, command, progress);
+  const bars = createProgress({ format: parseLogFormat(options.logFormat) });
+  const log = commandLogger(options, command, bars);
+  const progress = bars.enabled ? bars : loggedProgress(log);
   const code = detectCodeVersion(); // git runs while the locations and the configuration are read
   code.catch(() => undefined); // observed below; a location error may end the command first
   await checkLocations(options, process.env, !LAKE_MAKERS.has(command));

@@ -252,7 +252,7 @@ export async function scoreShardStep(
   const prepared = customers.length > 0 ? await ctx.run.step('features.prepare', () => prepareCutoff(index, o.asOf)) : undefined;
   const ranker = await openRanker(ctx, index, o);
   try {
-    const bar = ctx.progress.bar('score', customers.length);
+    const bar = ctx.progress.bar('score', customers.length, 'customers');
     const batches = Math.ceil(customers.length / batchCustomers);
     for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
       if (part > 0) await checkStop(ctx.signal, 'score', `after ${part} of ${batches} customer batches`, unpublishedParts(part));

@@ -1,4 +1,5 @@
-import { NO_PROGRESS, createProgress } from '../../lib/progress';
+import { createLogger } from '../../lib/log';
+import { NO_PROGRESS, createProgress, loggedProgress } from '../../lib/progress';
 
 /** A stream that says it is (or is not) a terminal and keeps what is written. */
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
@@ -29,6 +30,19 @@ describe('createProgress', () => {
     bar.stop(); // a second stop is ignored
     bar.increment(); // and so is work after it
     expect(jest.getTimerCount()).toBe(0); // nothing keeps the process alive
+  });
+
+  it('shows no ETA until the bar has a rate, rather than 0 s', () => {
+    const { stream, text } = fakeStream(true);
+    const progress = createProgress({ format: 'pretty', stream });
+    const bar = progress.bar('features', 7, 'cut-offs');
+    try {
+      jest.advanceTimersByTime(250);
+      expect(plain(text())).toMatch(/features \[-+\] 0% \| 0\/7 cut-offs \| ETA --/);
+      expect(plain(text())).not.toMatch(/ETA\s+0s/);
+    } finally {
+      bar.stop();
+    }
   });
 
   it('prints written lines above open bars, and straight out when none is open', () => {
@@ -83,5 +97,51 @@ describe('createProgress', () => {
     jest.advanceTimersByTime(1000);
     expect(text()).toBe('');
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('loggedProgress', () => {
+  /** A logger whose JSON lines are kept, and a clock the test moves. */
+  function logged(): { lines: Record<string, any>[]; clock: { ms: number }; progress: ReturnType<typeof loggedProgress> } {
+    const lines: Record<string, any>[] = [];
+    const log = createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(JSON.parse(chunk)) } });
+    const clock = { ms: 1_000_000 };
+    return { lines, clock, progress: loggedProgress(log, 15_000, () => clock.ms) };
+  }
+
+  it('logs a line with the count, the share and the ETA once the interval has passed, and not before', () => {
+    const { lines, clock, progress } = logged();
+    expect(progress.enabled).toBe(false);
+    const bar = progress.bar('score', 40_000, 'customers');
+    clock.ms += 14_999;
+    bar.increment(10_000);
+    expect(lines).toEqual([]);
+    clock.ms += 1;
+    bar.increment(2_000); // 12,000 done in 15 s: 28,000 left at 800 a second
+    expect(lines).toHaveLength(1);
+    expect(lines[0].msg).toBe('score: 12000 of 40000 customers (30 %), ETA 35 s');
+    expect(lines[0].progress).toEqual({ label: 'score', done: 12_000, total: 40_000, unit: 'customers', etaSeconds: 35 });
+    clock.ms += 10_000;
+    bar.increment(8_000);
+    expect(lines).toHaveLength(1); // the next line waits for another interval
+    clock.ms += 5_000;
+    bar.setTotal(50_000);
+    bar.increment(0);
+    expect(lines[1].msg).toBe('score: 20000 of 50000 customers (40 %), ETA 45 s');
+    bar.stop();
+    clock.ms += 60_000;
+    bar.increment();
+    expect(lines).toHaveLength(2); // nothing after the stop
+  });
+
+  it('logs nothing for a step shorter than the interval', () => {
+    const { lines, clock, progress } = logged();
+    const bar = progress.bar('features', 7, 'cut-offs');
+    for (let i = 0; i < 7; i++) {
+      clock.ms += 2_000;
+      bar.increment();
+    }
+    bar.stop();
+    expect(lines).toEqual([]);
   });
 });
