@@ -51,6 +51,7 @@ export async function exportSubset(ctx: StageContext, wanted: ReadonlySet<string
     runId: ctx.run.runId,
     modelId: source.modelId,
     asOf: source.asOf,
+    ...(source.dataUntil === undefined ? {} : { dataUntil: source.dataUntil }),
     horizonDays: source.horizonDays,
     k: Math.min(source.k, o.topK ?? source.k),
     rows: table.numRows,

@@ -39,8 +39,9 @@ export const ExportMetadataSchema = z.object({
   asOf: z.string().datetime(),
   /**
    * Time of the last purchase before the as-of time, ISO 8601 UTC: how far the data the
-   * lists saw reach, which orders exports for `latest.json` (`scoring/publish-export.ts`).
-   * Absent in sidecars of earlier versions, or without such a purchase.
+   * lists saw reach, which orders exports for `latest.json` (`scoring/publish-export.ts`);
+   * a subset export carries its source's. Absent in sidecars of earlier versions, or
+   * without such a purchase.
    */
   dataUntil: z.string().datetime().optional(),
   /**

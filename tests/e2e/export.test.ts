@@ -155,7 +155,8 @@ describe('top-K exports', () => {
     expect(ok(r)).toEqual([0, '']);
     const runId = jsonLogs(r.stderr).find((l) => typeof l.runId === 'string' && l.status === 'ok')!.runId as string;
     const sub = readJson<ExportMetadata>(lake, `exports/online-retail/${runId}/_metadata.json`);
-    expect(sub).toMatchObject({ rows: 30, customers: 3, modelId: meta.modelId, asOf: meta.asOf, subsetOf: { runId: RUN, requested: 4, missing: ['99999999'] } });
+    expect(meta.dataUntil).toEqual(expect.any(String));
+    expect(sub).toMatchObject({ rows: 30, customers: 3, modelId: meta.modelId, asOf: meta.asOf, dataUntil: meta.dataUntil, subsetOf: { runId: RUN, requested: 4, missing: ['99999999'] } });
     const want = csv.filter((row) => chosen.includes(row[0]));
     expect(csvRows(readFileSync(join(lake, `exports/online-retail/${runId}/top-k.csv`), 'utf8'))).toEqual(want);
     expect(existsSync(join(lake, `exports/online-retail/${runId}/top-k.jsonl`))).toBe(true);
