@@ -10,7 +10,9 @@
  * - Isotonic regression (B. Zadrozny & C. Elkan, "Transforming classifier scores
  *   into accurate multiclass probability estimates", KDD 2002): the non-decreasing
  *   step function of the score minimising squared error, by pool-adjacent-violators;
- *   applied with linear interpolation between the ends of its constant pieces.
+ *   each constant piece then valued by its m-estimate (Cestnik 1990) instead of its
+ *   raw share, so no score maps to 0 or 1 (`fitIsotonic`); applied with linear
+ *   interpolation between the ends of its constant pieces.
  *
  * {@link fitCalibration} picks the method with the lower held-out log loss in a
  * 2-fold cross-fit split by customer (in-sample, isotonic always wins because it
@@ -126,14 +128,41 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>, m
 }
 
 /**
+ * Pseudo-count m of the m-estimate that values each constant piece of the
+ * isotonic map (`fitIsotonic`): the weight, in rows, of the prior centred on the
+ * base rate. 2 is the pseudo-count of Laplace's rule of succession.
+ */
+export const ISOTONIC_PRIOR_ROWS = 2;
+
+/**
  * Isotonic regression fit by pool-adjacent-violators over rows sorted by score
- * (equal scores pooled first, so ties get one value).
+ * (equal scores pooled first, so ties get one value), with bounded piece values.
+ *
+ * Raw PAV gives each constant piece its share of positives k/n, so the lowest
+ * piece is often exactly 0 and the highest exactly 1. Here each piece is valued
+ * by the m-estimate of B. Cestnik ("Estimating probabilities: a crucial task in
+ * machine learning", ECAI 1990), the posterior mean under a Beta(m·p0, m·(1 − p0))
+ * prior: (k + m·p0) / (n + m), k positives of n rows, m = `priorRows` pseudo-rows
+ * centred on p0 = (K + 1) / (N + 2), Laplace's rule of succession for the base
+ * rate of all N rows with K positives (so 0 < p0 < 1 even when every label is
+ * equal). This is the smoothing Zadrozny & Elkan apply to the class frequencies
+ * of decision-tree leaves ("Obtaining calibrated probability estimates from
+ * decision trees and naive Bayesian classifiers", ICML 2001).
+ * Because the prior weighs more in a small piece, the estimates of adjacent
+ * pieces may decrease; a second PAV pass merges adjacent pieces while the left
+ * one's estimate is not below the right one's, valuing a merged piece by the
+ * m-estimate of all its rows. The map stays non-decreasing in the score (rankings
+ * by it do not change) and every value lies in [m·p0 / (N + m), (N + m·p0) / (N + m)],
+ * inside (0, 1) for m > 0. With m = 0 it is plain PAV (values k/n).
+ * @param scores raw scores in [0, 1]; @param labels 0/1 per row.
+ * @param priorRows the pseudo-count m ≥ 0, in rows (default {@link ISOTONIC_PRIOR_ROWS}).
  * @returns knots x (ascending scores) and y (non-decreasing probabilities): both
  *   ends of every constant piece.
- * @throws TrainingInputError when lengths differ or there are no rows.
+ * @throws TrainingInputError when lengths differ, there are no rows, or `priorRows` is negative or not finite.
  */
-export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>): Calibration {
+export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>, priorRows: number = ISOTONIC_PRIOR_ROWS): Calibration {
   checkInputs(scores, labels, 'fitIsotonic');
+  if (!(priorRows >= 0 && Number.isFinite(priorRows))) throw new TrainingInputError(`fitIsotonic: priorRows must be a finite number >= 0, found ${priorRows}`);
   const n = labels.length;
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((i, j) => scores[i] - scores[j]);
   // Blocks as a stack: value sum, weight, first and last score.
@@ -142,9 +171,11 @@ export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>
   const xFirst = new Float64Array(n);
   const xLast = new Float64Array(n);
   let top = -1;
+  let positives = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k];
     const s = scores[i];
+    positives += labels[i];
     if (top >= 0 && xLast[top] === s) {
       sum[top] += labels[i];
       weight[top] += 1;
@@ -162,10 +193,27 @@ export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>
       top--;
     }
   }
+  // Second pass over the PAV blocks, in place: m-estimates, merged while not increasing.
+  const prior = priorRows * ((positives + 1) / (n + 2));
+  const estimate = (b: number): number => (sum[b] + prior) / (weight[b] + priorRows);
+  let last = -1;
+  for (let b = 0; b <= top; b++) {
+    last++;
+    sum[last] = sum[b];
+    weight[last] = weight[b];
+    xFirst[last] = xFirst[b];
+    xLast[last] = xLast[b];
+    while (last > 0 && estimate(last - 1) >= estimate(last)) {
+      sum[last - 1] += sum[last];
+      weight[last - 1] += weight[last];
+      xLast[last - 1] = xLast[last];
+      last--;
+    }
+  }
   const x: number[] = [];
   const y: number[] = [];
-  for (let k = 0; k <= top; k++) {
-    const v = sum[k] / weight[k];
+  for (let k = 0; k <= last; k++) {
+    const v = estimate(k);
     x.push(xFirst[k]);
     y.push(v);
     if (xLast[k] !== xFirst[k]) {
@@ -223,9 +271,10 @@ export interface CalibrationChoice {
  * index, so a customer's rows stay together; ties go to Platt, the smoother map),
  * and refits it on all rows.
  * @param scores raw validation scores; @param labels 0/1; @param customer dense customer per row.
- * @throws TrainingInputError when lengths differ, there are no rows, or a fold has no rows.
+ * @param isotonicPriorRows the isotonic map's pseudo-count (`fitIsotonic`), default {@link ISOTONIC_PRIOR_ROWS}; 0 for plain PAV.
+ * @throws TrainingInputError when lengths differ, there are no rows, a fold has no rows, or `isotonicPriorRows` is invalid.
  */
-export function fitCalibration(scores: Float32Array, labels: Uint8Array, customer: Int32Array): CalibrationChoice {
+export function fitCalibration(scores: Float32Array, labels: Uint8Array, customer: Int32Array, isotonicPriorRows: number = ISOTONIC_PRIOR_ROWS): CalibrationChoice {
   checkInputs(scores, labels, 'fitCalibration');
   if (customer.length !== labels.length) {
     throw new TrainingInputError(`fitCalibration: ${customer.length} customer ids but ${labels.length} labels`);
@@ -243,10 +292,10 @@ export function fitCalibration(scores: Float32Array, labels: Uint8Array, custome
     const fit = part(f, true);
     const held = part(f, false);
     platt += logLoss(applyCalibration(fitPlatt(fit.s, fit.l), held.s), held.l) * held.l.length;
-    isotonic += logLoss(applyCalibration(fitIsotonic(fit.s, fit.l), held.s), held.l) * held.l.length;
+    isotonic += logLoss(applyCalibration(fitIsotonic(fit.s, fit.l, isotonicPriorRows), held.s), held.l) * held.l.length;
   }
   platt /= labels.length;
   isotonic /= labels.length;
-  const calibration = isotonic < platt ? fitIsotonic(scores, labels) : fitPlatt(scores, labels);
+  const calibration = isotonic < platt ? fitIsotonic(scores, labels, isotonicPriorRows) : fitPlatt(scores, labels);
   return { calibration, heldOutLogLoss: { platt, isotonic } };
 }

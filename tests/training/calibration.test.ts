@@ -4,6 +4,7 @@ import {
   fitCalibration,
   fitIsotonic,
   fitPlatt,
+  ISOTONIC_PRIOR_ROWS,
   type Calibration,
 } from '../../training/calibration';
 import { TrainingInputError } from '../../training/errors';
@@ -51,12 +52,53 @@ describe('isotonic regression', () => {
     expect(p[1000]).toBeLessThanOrEqual(1);
   });
 
-  it('pools tied scores and solves a small case by hand', () => {
-    const c = fitIsotonic([0.1, 0.2, 0.2, 0.3, 0.4], [0, 1, 0, 0, 1]) as Extract<Calibration, { method: 'isotonic' }>;
+  it('pools tied scores and solves a small case by hand (plain PAV, m = 0)', () => {
+    const c = fitIsotonic([0.1, 0.2, 0.2, 0.3, 0.4], [0, 1, 0, 0, 1], 0) as Extract<Calibration, { method: 'isotonic' }>;
     // 0.1→0; {0.2, 0.2, 0.3} pooled to 1/3 (the 0.3 row violates 0.5 of the tie); 0.4→1
     expect(c.x).toEqual([0.1, 0.2, 0.3, 0.4]);
     expect(c.y).toEqual([0, 1 / 3, 1 / 3, 1]);
     expect(Array.from(applyCalibration(c, [0, 0.25, 0.35, 0.9]))).toEqual([0, 1 / 3, 2 / 3, 1].map(Math.fround));
+  });
+});
+
+describe('isotonic regression with m-estimate pieces', () => {
+  type Isotonic = Extract<Calibration, { method: 'isotonic' }>;
+
+  it('maps no score to 0 or 1, even where a piece is all negatives or all positives', () => {
+    // Lowest fifth never bought, highest fifth always: plain PAV gives those pieces 0 and 1.
+    const n = 1000;
+    const s = Float32Array.from({ length: n }, (_, i) => (i + 0.5) / n);
+    const y = Uint8Array.from({ length: n }, (_, i) => (i < 200 ? 0 : i >= 800 ? 1 : (i + 1) % 2));
+    const cal = fitIsotonic(s, y) as Isotonic;
+    const p = applyCalibration(cal, Float32Array.from({ length: 1001 }, (_, i) => i / 1000));
+    expect(Math.min(...p)).toBeGreaterThan(0);
+    expect(Math.max(...p)).toBeLessThan(1);
+    for (let i = 1; i < p.length; i++) expect(p[i]).toBeGreaterThanOrEqual(p[i - 1]);
+    // Each end piece is its m-estimate: (k + m·p0) / (n + m), p0 = (K + 1) / (N + 2).
+    const m = ISOTONIC_PRIOR_ROWS;
+    const p0 = (500 + 1) / (n + 2);
+    expect(cal.y[0]).toBeCloseTo((m * p0) / (200 + m), 12);
+    expect(cal.y[cal.y.length - 1]).toBeCloseTo((200 + m * p0) / (200 + m), 12);
+    const plain = fitIsotonic(s, y, 0) as Isotonic;
+    expect([plain.y[0], plain.y[plain.y.length - 1]]).toEqual([0, 1]);
+  });
+
+  it('merges pieces whose estimates fall out of order, by hand', () => {
+    // Pieces of plain PAV: 0.1 → 0/2, 0.2 → 1/1000, 0.9 → 10/10. With m = 2 and
+    // p0 = 12/1014, 0/2 becomes 2·p0/4 > (1 + 2·p0)/1002, so the first two merge.
+    const s = [0.1, 0.1, ...Array<number>(1000).fill(0.2), ...Array<number>(10).fill(0.9)];
+    const y = [0, 0, 1, ...Array<number>(999).fill(0), ...Array<number>(10).fill(1)];
+    const c = fitIsotonic(s, y, 2) as Isotonic;
+    const p0 = 12 / 1014;
+    const low = (1 + 2 * p0) / 1004;
+    expect(c.x).toEqual([0.1, 0.2, 0.9]);
+    expect(c.y[0]).toBeCloseTo(low, 15);
+    expect(c.y[1]).toBeCloseTo(low, 15);
+    expect(c.y[2]).toBeCloseTo((10 + 2 * p0) / 12, 15);
+  });
+
+  it('rejects a negative pseudo-count', () => {
+    expect(() => fitIsotonic([0.1, 0.2], [0, 1], -1)).toThrow(TrainingInputError);
   });
 });
 
