@@ -11,12 +11,13 @@
  *   into accurate multiclass probability estimates", KDD 2002): the non-decreasing
  *   step function of the score minimising squared error, by pool-adjacent-violators;
  *   each constant piece then valued by its m-estimate (Cestnik 1990) instead of its
- *   raw share, so no score maps to 0 or 1 (`fitIsotonic`); applied with linear
- *   interpolation between the ends of its constant pieces.
+ *   raw share, so no score maps to 0 or 1, and pieces merged again where those
+ *   values would decrease (`fitIsotonic`); applied with linear interpolation
+ *   between the ends of its constant pieces.
  *
  * {@link fitCalibration} picks the method with the lower held-out log loss in a
- * 2-fold cross-fit split by customer (in-sample, isotonic always wins because it
- * is the best monotone fit), then refits it on all rows. Everything is pure and
+ * 2-fold cross-fit split by customer (in-sample, isotonic would nearly always win,
+ * being close to the best monotone fit), then refits it on all rows. Everything is pure and
  * the fitted calibration is plain JSON.
  */
 import { TrainingInputError } from './errors';
@@ -172,20 +173,19 @@ export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>
   const xLast = new Float64Array(n);
   let top = -1;
   let positives = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const s = scores[i];
-    positives += labels[i];
-    if (top >= 0 && xLast[top] === s) {
-      sum[top] += labels[i];
-      weight[top] += 1;
-    } else {
-      top++;
-      sum[top] = labels[i];
-      weight[top] = 1;
-      xFirst[top] = s;
-      xLast[top] = s;
-    }
+  for (let k = 0; k < n; ) {
+    // One block per distinct score, whole before any pooling: pooling row by row would
+    // merge a tie's first row into the block before it by that row's label alone.
+    const s = scores[order[k]];
+    const from = k;
+    let ones = 0;
+    for (; k < n && scores[order[k]] === s; k++) ones += labels[order[k]];
+    positives += ones;
+    top++;
+    sum[top] = ones;
+    weight[top] = k - from;
+    xFirst[top] = s;
+    xLast[top] = s;
     while (top > 0 && sum[top - 1] * weight[top] >= sum[top] * weight[top - 1]) {
       sum[top - 1] += sum[top];
       weight[top - 1] += weight[top];

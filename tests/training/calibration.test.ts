@@ -59,6 +59,27 @@ describe('isotonic regression', () => {
     expect(c.y).toEqual([0, 1 / 3, 1 / 3, 1]);
     expect(Array.from(applyCalibration(c, [0, 0.25, 0.35, 0.9]))).toEqual([0, 1 / 3, 2 / 3, 1].map(Math.fround));
   });
+
+  it('pools a tie whole, whatever the order of its labels', () => {
+    // The tie at 0.2 is worth 1/2 whether its positive comes first or last; the 0.3 row then violates it.
+    for (const labels of [[0, 1, 0, 0, 1], [0, 0, 1, 0, 1]]) {
+      const c = fitIsotonic([0.1, 0.2, 0.2, 0.3, 0.4], labels, 0) as Extract<Calibration, { method: 'isotonic' }>;
+      expect(c.x).toEqual([0.1, 0.2, 0.3, 0.4]);
+      expect(c.y).toEqual([0, 1 / 3, 1 / 3, 1]);
+    }
+    // Many rows per score: each distinct score's rate rises, so every one is a piece of its own.
+    const scores: number[] = [];
+    const labels: number[] = [];
+    for (let level = 1; level <= 20; level++) {
+      for (let r = 0; r < 100; r++) {
+        scores.push(level / 100);
+        labels.push(r >= 100 - level ? 1 : 0); // level % bought, negatives first within the tie
+      }
+    }
+    const c = fitIsotonic(scores, labels, 0) as Extract<Calibration, { method: 'isotonic' }>;
+    expect(c.x).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) / 100));
+    expect(c.y.map((v) => Math.round(v * 100))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
 });
 
 describe('isotonic regression with m-estimate pieces', () => {
