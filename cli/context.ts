@@ -58,7 +58,7 @@ export { RunInterruptedError };
  * synchronously (its handler had no chance to run) still stops the run before
  * this step, not after it.
  */
-class InterruptibleRunRecorder extends RunRecorder {
+export class InterruptibleRunRecorder extends RunRecorder {
   constructor(start: RunStart, private readonly signal: AbortSignal) {
     super(start);
   }

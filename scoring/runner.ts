@@ -18,7 +18,7 @@ import { customerRows, sortedHas } from '../ranking/ranges';
 import type { FeatureSet } from '../features/types';
 import { exportFormats, objectUri, shardName, type Catalog, type ExportFormat, type ExportMetadata, type Shard, type ShardMarker } from '../lib/catalog';
 import { runIdStart } from '../lib/catalog/run-id';
-import { checkStop } from '../lib/interrupt';
+import { checkStop, RunInterruptedError } from '../lib/interrupt';
 import { DAY_MS } from '../lib/schema';
 import type { StageContext } from '../lib/stage-context';
 import type { TopK } from '../ranking/topk';
@@ -251,10 +251,11 @@ export async function scoreShardStep(
   // The cut-off's shared work, once per shard (none for a shard without customers).
   const prepared = customers.length > 0 ? await ctx.run.step('features.prepare', () => prepareCutoff(index, o.asOf)) : undefined;
   const ranker = await openRanker(ctx, index, o);
+  const bar = ctx.progress.bar('score', customers.length, 'customers');
+  const batches = Math.ceil(customers.length / batchCustomers);
+  let part = 0;
   try {
-    const bar = ctx.progress.bar('score', customers.length, 'customers');
-    const batches = Math.ceil(customers.length / batchCustomers);
-    for (let from = 0, part = 0; from < customers.length; from += batchCustomers, part++) {
+    for (let from = 0; from < customers.length; from += batchCustomers, part++) {
       if (part > 0) await checkStop(ctx.signal, 'score', `after ${part} of ${batches} customer batches`, unpublishedParts(part));
       const batch = customers.subarray(from, from + batchCustomers);
       const fs = await ctx.run.step('features', () => buildFeatureSet(index, o.asOf, { horizonDays: o.horizonDays, customers: batch, prepared }));
@@ -276,8 +277,10 @@ export async function scoreShardStep(
       pairs += fs.n;
       bar.increment(batch.length);
     }
-    bar.stop();
+  } catch (error) {
+    throw stoppedAfterParts(error, scoreParts.length, `in customer batch ${part + 1} of ${batches}`);
   } finally {
+    bar.stop();
     await ranker.close();
   }
   const top = concatTopK(lists);
@@ -302,12 +305,16 @@ export async function scoreShardStep(
     // The command's own run starts when the command did; a given run id holds its start to the second only.
     ...(o.runId === undefined ? { startedAt: new Date(ctx.run.startedAtMs).toISOString() } : {}),
   };
-  await ctx.run.step('publish', async () => {
-    const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));
-    ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
-    const m = await ctx.catalog.shards.publishMarker(marker);
-    ctx.run.output(ctx.catalog.store.uri, m.key, m.etag);
-  });
+  await ctx.run
+    .step('publish', async () => {
+      const info = await ctx.catalog.shards.saveLists(runId, shard, scoresTable(top, events.customerIds, events.itemIds));
+      ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
+      const m = await ctx.catalog.shards.publishMarker(marker);
+      ctx.run.output(ctx.catalog.store.uri, m.key, m.etag);
+    })
+    .catch((error: unknown) => {
+      throw stoppedAfterParts(error, scoreParts.length, `after its ${batches} customer batches`);
+    });
   log.info(
     { runId, shard: `${shard.index}/${shard.count}`, customers: customers.length, pairs, modelId: o.modelId, candidateRecall: recall.total > 0 ? recall.found / recall.total : undefined },
     `shard ${shard.index}/${shard.count} of run ${runId}: scored ${pairs} candidate pairs of ${customers.length} customers with model ${o.modelId}`,
@@ -351,12 +358,24 @@ export async function scoreStep(ctx: StageContext, index: EventIndex, o: ScoreSt
 }
 
 /**
- * What a scoring run stopped after `parts` customer batches leaves in the lake, as the
+ * What a scoring run stopped after writing `parts` scores parts leaves in the lake, as the
  * outcome of its stop error (`lib/interrupt.ts`): parts no reader follows, since the
  * run's export is not committed (`leftovers.ts`).
  */
 function unpublishedParts(parts: number): string {
-  return `the ${parts} scores part${parts === 1 ? '' : 's'} written so far ${parts === 1 ? 'is' : 'are'} not published (no export of the run is committed; \`berserkr gc\` removes ${parts === 1 ? 'it' : 'them'}), and nothing of the remaining steps was written`;
+  const one = parts === 1;
+  return `the ${parts} scores part${one ? '' : 's'} written so far ${one ? 'is' : 'are'} not published (no export of the run is committed; \`berserkr gc\` removes ${one ? 'it' : 'them'} once old enough, and a retry of the shard under its --run-id replaces ${one ? 'it' : 'them'}), and nothing of the remaining steps was written`;
+}
+
+/**
+ * `error` told again when it is a stop the run recorder raised before one of the steps
+ * of a shard that has written `parts` > 0 scores parts (its outcome would say nothing of
+ * the step was written): stopped during step `score` at `where`, before that step,
+ * with {@link unpublishedParts}. Any other error is returned as it is.
+ */
+function stoppedAfterParts(error: unknown, parts: number, where: string): unknown {
+  if (!(error instanceof RunInterruptedError) || error.during !== undefined || parts === 0) return error;
+  return new RunInterruptedError('score', error.why, `${where}, before its step "${error.step}"`, unpublishedParts(parts));
 }
 
 /**
