@@ -46,7 +46,7 @@ export interface ProgressOptions {
 
 const NOOP_BAR: ProgressBar = { increment() {}, setTotal() {}, stop() {} };
 
-/** A {@link Progress} that never draws, for JSON logs, tests and non-TTY output; `write` goes to stderr. */
+/** A {@link Progress} that never draws nor logs, for runners called without the CLI (tests, benches); `write` goes to stderr. */
 export const NO_PROGRESS: Progress = {
   enabled: false,
   bar: () => NOOP_BAR,
@@ -59,11 +59,12 @@ export const PROGRESS_LOG_INTERVAL_MS = 15_000;
 /**
  * Progress where no bar is drawn (JSON logs, stderr not a terminal): a bar logs
  * an info line at an increment when `everyMs` have passed since it opened or
- * last logged, such as `score: 12000 of 40000 customers (30 %), ETA 25 s`, with
+ * last logged, such as `score: 12000 of 40000 customers (30 %), ETA 35 s`, with
  * the fields `progress: { label, done, total, unit, etaSeconds }`. So a long
  * step without lines of its own (scoring a large customer base) still shows that
  * it moves, and a short one (under `everyMs`) logs nothing. The ETA assumes the
- * rate so far; it is absent before the first unit is done.
+ * rate so far; it is absent before the first unit is done. The share is at most
+ * 100 %, as a drawn bar's (more done than the total, or a total of 0).
  * @param now clock in ms since the epoch (tests pass their own).
  */
 export function loggedProgress(log: Logger, everyMs = PROGRESS_LOG_INTERVAL_MS, now: () => number = Date.now): Progress {
@@ -84,9 +85,10 @@ export function loggedProgress(log: Logger, everyMs = PROGRESS_LOG_INTERVAL_MS, 
           last = at;
           const etaSeconds = done > 0 ? Math.round(((at - start) / done) * Math.max(0, total - done) / 1000) : undefined;
           const units = unit === '' ? '' : ` ${unit}`;
+          const share = total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100;
           log.info(
             { progress: { label, done, total, unit, ...(etaSeconds === undefined ? {} : { etaSeconds }) } },
-            `${label}: ${done} of ${total}${units} (${Math.floor((100 * done) / Math.max(1, total))} %)${etaSeconds === undefined ? '' : `, ETA ${etaSeconds} s`}`,
+            `${label}: ${done} of ${total}${units} (${share} %)${etaSeconds === undefined ? '' : `, ETA ${etaSeconds} s`}`,
           );
         },
         setTotal: (t) => {

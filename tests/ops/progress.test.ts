@@ -134,6 +134,17 @@ describe('loggedProgress', () => {
     expect(lines).toHaveLength(2); // nothing after the stop
   });
 
+  it('never says more than 100 %, as a drawn bar does not', () => {
+    const { lines, clock, progress } = logged();
+    const bar = progress.bar('ingest', 0, 'objects');
+    clock.ms += 15_000;
+    bar.increment();
+    bar.setTotal(2);
+    clock.ms += 15_000;
+    bar.increment(4);
+    expect(lines.map((l) => l.msg)).toEqual(['ingest: 1 of 0 objects (100 %), ETA 0 s', 'ingest: 5 of 2 objects (100 %), ETA 0 s']);
+  });
+
   it('logs nothing for a step shorter than the interval', () => {
     const { lines, clock, progress } = logged();
     const bar = progress.bar('features', 7, 'cut-offs');
