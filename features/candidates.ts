@@ -144,10 +144,12 @@ export function prepareCandidates(index: EventIndex, cutoff: number, options: Ca
  * @param index the event index the pool was prepared on.
  * @param pool the cut-off's shared work ({@link prepareCandidates}).
  * @param customers dense customers known at t, any order, duplicates ignored.
+ * @param knnScores false skips the customer-KNN search (most of the time) when
+ *   it adds no candidate (M' = 0): the same rows, with `knn` all 0 [true].
  * @returns rows sorted by (customer, item), with source flags and scores.
  * @throws FeatureContractError when `customers` holds a customer not known at t.
  */
-export function generateCandidates(index: EventIndex, pool: CandidatePool, customers?: Int32Array): Candidates {
+export function generateCandidates(index: EventIndex, pool: CandidatePool, customers?: Int32Array, knnScores = true): Candidates {
   const { e, knownItems: nItems, popular, neighbours, vectors } = pool;
   const { copurchaseM, recentOrders, knnM, knnNeighbours, knnQueryItems } = pool.options;
   const { item, order } = index.events;
@@ -205,7 +207,7 @@ export function generateCandidates(index: EventIndex, pool: CandidatePool, custo
         flagged[nFlagged++] = j;
       }
     }
-    knn.load(vectors, c, knnNeighbours, knnQueryItems);
+    if (knnScores || knnM > 0) knn.load(vectors, c, knnNeighbours, knnQueryItems);
     if (knnM > 0) {
       const fresh = knn.scoredItems.filter((j) => flags[j] === 0);
       for (const j of topByScore(fresh, knn.scores, knnM)) {

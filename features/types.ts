@@ -49,3 +49,24 @@ export interface FeatureSet {
   /** 1 when the customer bought the item in [cutoff, cutoff + horizon), else 0; absent when not known. */
   label?: Uint8Array;
 }
+
+/**
+ * The candidate pairs of one labelled cut-off without their features: each
+ * customer's rows, in the order `buildFeatureSet` gives them at that cut-off
+ * (sorted by (customer, item)), and their labels. Training plans its draws on
+ * these before any feature is built (`training/draw-plan.ts`).
+ */
+export interface LabelledCandidates {
+  /** The cut-off, ms UTC. */
+  cutoff: number;
+  /** Candidate rows. */
+  n: number;
+  /** The customers with rows (dense ids), ascending. */
+  customers: Int32Array;
+  /** Length customers.length + 1: customer `customers[k]` owns rows [offsets[k], offsets[k + 1]). */
+  offsets: Int32Array;
+  /** Per row: 1 when the customer bought the item in [cutoff, cutoff + horizon), else 0. */
+  label: Uint8Array;
+  /** The largest dense item id of any row + 1 (0 without rows): the item vocabulary the rows need. */
+  items: number;
+}
