@@ -14,7 +14,8 @@
  * negatives adds log(weight) to each logit (the "logQ correction" of sampled
  * softmax; Bengio & Senécal, IEEE TNN 2008).
  */
-import type { FeatureSet } from '../features/types';
+import type { FeatureSet, LabelledCandidates } from '../features/types';
+import { lowerBound } from '../ranking/ranges';
 import { float32s, int32s } from './arrays';
 import { TrainingInputError } from './errors';
 import { toVocabIndex } from './model';
@@ -34,9 +35,9 @@ export interface TrainingBudget {
   groupsPerStep: number;
 }
 
-/** The groups of labelled cut-offs: customer `g` of set `set[g]` owns rows [start[g], end[g]). */
+/** The groups of labelled cut-offs: group `g` owns rows [start[g], end[g]) of the candidates `sets[set[g]]`. */
 export interface GroupPool {
-  sets: readonly FeatureSet[];
+  sets: readonly LabelledCandidates[];
   set: Int32Array;
   start: Int32Array;
   end: Int32Array;
@@ -48,28 +49,24 @@ export interface GroupPool {
 }
 
 /**
- * The groups of `sets`: runs of equal `customer` (feature sets hold each
- * customer's candidates in one run).
- * @throws TrainingInputError when a set has no labels or no set has a positive.
+ * The groups of `sets`: each customer's candidates at one cut-off, in the
+ * sets' order, then the customers' (the runs of one customer of the feature sets).
+ * @throws TrainingInputError when no set has a positive.
  */
-export function groupPool(sets: readonly FeatureSet[]): GroupPool {
+export function groupPool(sets: readonly LabelledCandidates[]): GroupPool {
   const set: number[] = [];
   const start: number[] = [];
   const end: number[] = [];
   const positives: number[] = [];
-  sets.forEach((fs, s) => {
-    const label = fs.label;
-    if (label === undefined) throw new TrainingInputError(`feature set at cut-off ${new Date(fs.cutoff).toISOString()} has no labels`);
-    for (let r = 0; r < fs.n; ) {
-      const c = fs.customer[r];
-      let e = r;
+  sets.forEach((c, s) => {
+    for (let k = 0; k + 1 < c.offsets.length; k++) {
+      if (c.offsets[k] === c.offsets[k + 1]) continue;
       let p = 0;
-      for (; e < fs.n && fs.customer[e] === c; e++) p += label[e];
+      for (let r = c.offsets[k]; r < c.offsets[k + 1]; r++) p += c.label[r];
       set.push(s);
-      start.push(r);
-      end.push(e);
+      start.push(c.offsets[k]);
+      end.push(c.offsets[k + 1]);
       positives.push(p);
-      r = e;
     }
   });
   const pos = Int32Array.from(positives);
@@ -84,6 +81,27 @@ export function groupPool(sets: readonly FeatureSet[]): GroupPool {
     withPositive,
     withoutPositive: Int32Array.from(pos.keys()).filter((g) => pos[g] === 0),
   };
+}
+
+/**
+ * The features of a pool set's candidate rows that were built: `features` row
+ * k is candidate row `rows[k]` (every candidate row, in order, when `rows` is absent).
+ */
+export interface HeldRows {
+  features: FeatureSet;
+  /** Positions among the candidate rows, strictly ascending; absent when `features` holds them all. */
+  rows?: Int32Array;
+}
+
+/**
+ * The row of `held.features` that holds candidate row `r`.
+ * @throws TrainingInputError when its features were not built.
+ */
+export function heldRow(held: HeldRows, r: number): number {
+  if (held.rows === undefined) return r;
+  const k = lowerBound(held.rows, r);
+  if (held.rows[k] !== r) throw new TrainingInputError(`candidate row ${r} at cut-off ${new Date(held.features.cutoff).toISOString()} has no features built (${held.rows.length} rows were)`);
+  return k;
 }
 
 /**
@@ -167,18 +185,50 @@ export function planEpoch(pool: GroupPool, budget: TrainingBudget, rng: Prng): E
   return { groups, classWeight: { withPositive: withPositive.length / nPos, withoutPositive: withoutPositive.length / nNeg } };
 }
 
+/** A row {@link visitDrawnRows} keeps: group, candidate row, label, weights and whether its ids become OOV. */
+export type DrawnRowVisitor = (g: number, r: number, label: 0 | 1, within: number, weight: number, oovItem: boolean, oovCustomer: boolean) => void;
+
+/**
+ * Draws the rows of groups [j0, j1) of `plan`, in the order they are trained
+ * on, and visits each: every positive (up to half the group) then a uniform
+ * sample of negatives, as the module comment says. Reads labels only, so the
+ * rows a training will draw can be known before any feature is built
+ * (`draw-plan.ts`); {@link drawRows} draws through it.
+ * @param oovRate chance, drawn for the item then the customer of every row, of the OOV index.
+ */
+export function visitDrawnRows(pool: GroupPool, plan: EpochPlan, j0: number, j1: number, budget: TrainingBudget, oovRate: number, rng: Prng, visit: DrawnRowVisitor): void {
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let j = j0; j < j1; j++) {
+    const g = plan.groups[j];
+    const label = pool.sets[pool.set[g]].label;
+    pos.length = 0;
+    neg.length = 0;
+    for (let r = pool.start[g]; r < pool.end[g]; r++) (label[r] === 1 ? pos : neg).push(r);
+    const kept = keptRows(pool.end[g] - pool.start[g], pos.length, budget.groupRows);
+    partialShuffle(pos, kept.pos, rng);
+    partialShuffle(neg, kept.neg, rng);
+    const w = pool.positives[g] > 0 ? plan.classWeight.withPositive : plan.classWeight.withoutPositive;
+    for (let k = 0; k < kept.pos; k++) visit(g, pos[k], 1, pos.length / kept.pos, w, rng.next() < oovRate, rng.next() < oovRate);
+    for (let k = 0; k < kept.neg; k++) visit(g, neg[k], 0, neg.length / kept.neg, w, rng.next() < oovRate, rng.next() < oovRate);
+  }
+}
+
 /**
  * The training rows of groups [j0, j1) of `plan`: rows and weights as the
- * module comment says. A fraction `oovRate` of item and customer indices
- * (independently) is replaced by the OOV index, so its embedding rows learn an
- * unseen id. Drawing consecutive runs of groups in order, from the generator
- * that drew the plan, gives the rows that one draw of them all gives.
+ * module comment says ({@link visitDrawnRows}), features from `held`. A
+ * fraction `oovRate` of item and customer indices (independently) is replaced
+ * by the OOV index, so its embedding rows learn an unseen id. Drawing
+ * consecutive runs of groups in order, from the generator that drew the plan,
+ * gives the rows that one draw of them all gives.
  * Memory: rows × (d + 5) × 4 bytes, rows ≤ (j1 − j0) × groupRows.
+ * @param held the built features of each set of `pool`, in its order.
  * @param into buffers of {@link epochBuffers} to draw into (the result's arrays
  *   are views of them), so every draw reuses one allocation; new arrays when absent.
- * @throws RangeError when `into` is too small or [j0, j1) is not within the plan.
+ * @throws RangeError when `into` is too small or [j0, j1) is not within the plan;
+ *   TrainingInputError when a drawn row has no features in `held`.
  */
-export function drawRows(pool: GroupPool, plan: EpochPlan, j0: number, j1: number, pre: Preprocessing, vocab: Vocabulary, budget: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
+export function drawRows(pool: GroupPool, held: readonly HeldRows[], plan: EpochPlan, j0: number, j1: number, pre: Preprocessing, vocab: Vocabulary, budget: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
   if (!(Number.isInteger(j0) && Number.isInteger(j1) && 0 <= j0 && j0 <= j1 && j1 <= plan.groups.length)) throw new RangeError(`drawRows: groups [${j0}, ${j1}) of a plan of ${plan.groups.length}`);
   const chosen = plan.groups.subarray(j0, j1);
   const groupStart = into === undefined ? new Int32Array(chosen.length + 1) : into.groupStart.subarray(0, chosen.length + 1);
@@ -202,29 +252,17 @@ export function drawRows(pool: GroupPool, plan: EpochPlan, j0: number, j1: numbe
     weight: buffers.weight.subarray(0, rows),
     withinWeight: buffers.withinWeight.subarray(0, rows),
   };
-  const pos: number[] = [];
-  const neg: number[] = [];
-  chosen.forEach((g, j) => {
-    const fs = pool.sets[pool.set[g]];
-    pos.length = 0;
-    neg.length = 0;
-    for (let r = pool.start[g]; r < pool.end[g]; r++) (fs.label![r] === 1 ? pos : neg).push(r);
-    const kept = keptRows(pool.end[g] - pool.start[g], pos.length, budget.groupRows);
-    partialShuffle(pos, kept.pos, rng);
-    partialShuffle(neg, kept.neg, rng);
-    const w = pool.positives[g] > 0 ? plan.classWeight.withPositive : plan.classWeight.withoutPositive;
-    let o = groupStart[j];
-    const put = (r: number, y: number, within: number): void => {
-      sample.x.set(fs.values.subarray(r * d, (r + 1) * d), o * d);
-      sample.item[o] = rng.next() < oovRate ? -1 : fs.item[r];
-      sample.customer[o] = rng.next() < oovRate ? -1 : fs.customer[r];
-      sample.label[o] = y;
-      sample.withinWeight[o] = within;
-      sample.weight[o] = w * within;
-      o++;
-    };
-    for (let k = 0; k < kept.pos; k++) put(pos[k], 1, pos.length / kept.pos);
-    for (let k = 0; k < kept.neg; k++) put(neg[k], 0, neg.length / kept.neg);
+  let o = 0;
+  visitDrawnRows(pool, plan, j0, j1, budget, oovRate, rng, (g, r, y, within, w, oovItem, oovCustomer) => {
+    const h = held[pool.set[g]];
+    const at = heldRow(h, r);
+    sample.x.set(h.features.values.subarray(at * d, (at + 1) * d), o * d);
+    sample.item[o] = oovItem ? -1 : h.features.item[at];
+    sample.customer[o] = oovCustomer ? -1 : h.features.customer[at];
+    sample.label[o] = y;
+    sample.withinWeight[o] = within;
+    sample.weight[o] = w * within;
+    o++;
   });
   applyPreprocessing(pre, sample.x);
   toVocabIndex(sample.item, vocab.items, sample.item);

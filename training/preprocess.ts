@@ -9,7 +9,7 @@
  * the training rows (scale 1 for a constant feature). Non-finite inputs are ignored
  * by the fit and mapped to 0 (the training mean) by `applyPreprocessing`.
  */
-import type { FeatureSet } from '../features/types';
+import type { FeatureSet, LabelledCandidates } from '../features/types';
 import { checkFeatureNames, TrainingInputError } from './errors';
 
 /** Transform of one feature column. */
@@ -34,22 +34,37 @@ export interface Preprocessing {
 export interface PreprocessOptions {
   /** Sample skewness above which a non-negative feature is log-transformed; default 1. */
   skewThreshold?: number;
-  /**
-   * Most rows the statistics read: above it, every k-th row of each set with
-   * k = ceil(rows / maxRows) (a systematic sample), so the fit costs the same
-   * on any number of customers. Default: every row.
-   */
-  maxRows?: number;
+  /** The rows of each set the statistics read, in order, as positions in the set; default every row. */
+  rows?: readonly ArrayLike<number>[];
+}
+
+/**
+ * A sample of the rows of labelled cut-offs for the statistics, of about
+ * `maxRows` rows whatever the number of customers: every row when the sets
+ * hold at most `maxRows`, else the rows of customer groups 0, k, 2k, … of each
+ * set, k = ceil(rows / maxRows). A systematic sample of customers, not of rows,
+ * so that its features are built for a k-th of the customers (`draw-plan.ts`).
+ * @param sets the cut-offs' groups: customer group g owns rows [offsets[g], offsets[g + 1]).
+ * @returns the positions of the sample in each set, ascending.
+ */
+export function groupSample(sets: readonly Pick<LabelledCandidates, 'offsets'>[], maxRows: number): Int32Array[] {
+  const total = sets.reduce((acc, c) => acc + (c.offsets[c.offsets.length - 1] ?? 0), 0);
+  const k = Math.max(1, Math.ceil(total / maxRows));
+  return sets.map(({ offsets }) => {
+    const rows: number[] = [];
+    for (let g = 0; g + 1 < offsets.length; g += k) for (let r = offsets[g]; r < offsets[g + 1]; r++) rows.push(r);
+    return Int32Array.from(rows);
+  });
 }
 
 const signedLog1p = (x: number): number => (x < 0 ? -Math.log1p(-x) : Math.log1p(x));
 
 /**
- * Fits the transform on all rows of the training feature sets.
+ * Fits the transform on the rows of the training feature sets: all of them, or `options.rows`.
  * @param sets training cut-offs; all must have the same `names`.
  * @returns the fitted preprocessing, one transform per feature in column order.
  * @throws FeatureMismatchError when the sets' feature names differ.
- * @throws TrainingInputError when there are no rows.
+ * @throws TrainingInputError when there are no rows, or `options.rows` does not have one entry per set.
  */
 export function fitPreprocessing(sets: readonly FeatureSet[], options: PreprocessOptions = {}): Preprocessing {
   const skewThreshold = options.skewThreshold ?? 1;
@@ -58,14 +73,15 @@ export function fitPreprocessing(sets: readonly FeatureSet[], options: Preproces
   for (const fs of sets) checkFeatureNames(names, fs.names, `feature set at cut-off ${new Date(fs.cutoff).toISOString()}`);
   if (sets.every((fs) => fs.n === 0)) throw new TrainingInputError('fitPreprocessing: the training feature sets have no rows');
   const d = names.length;
-  const total = sets.reduce((acc, fs) => acc + fs.n, 0);
-  const stride = Math.max(1, Math.ceil(total / (options.maxRows ?? Infinity)));
+  const rows = options.rows ?? sets.map((fs) => Int32Array.from({ length: fs.n }, (_, r) => r));
+  if (rows.length !== sets.length) throw new TrainingInputError(`fitPreprocessing: rows of ${rows.length} sets for ${sets.length} sets`);
   const count = new Float64Array(d);
   const sum = new Float64Array(d);
   const min = new Float64Array(d).fill(Infinity);
-  for (const fs of sets) {
-    const v = fs.values;
-    for (let r = 0, o = 0; r < fs.n; r += stride, o += stride * d) {
+  for (let s = 0; s < sets.length; s++) {
+    const v = sets[s].values;
+    for (let i = 0; i < rows[s].length; i++) {
+      const o = rows[s][i] * d;
       for (let j = 0; j < d; j++) {
         const x = v[o + j];
         if (!Number.isFinite(x)) continue;
@@ -81,9 +97,10 @@ export function fitPreprocessing(sets: readonly FeatureSet[], options: Preproces
   const m3 = new Float64Array(d);
   const logSum = new Float64Array(d);
   const logSq = new Float64Array(d);
-  for (const fs of sets) {
-    const v = fs.values;
-    for (let r = 0, o = 0; r < fs.n; r += stride, o += stride * d) {
+  for (let s = 0; s < sets.length; s++) {
+    const v = sets[s].values;
+    for (let i = 0; i < rows[s].length; i++) {
+      const o = rows[s][i] * d;
       for (let j = 0; j < d; j++) {
         const x = v[o + j];
         if (!Number.isFinite(x)) continue;

@@ -22,10 +22,11 @@
  * (`ensemble.ts`).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { FeatureSet } from '../features/types';
+import { labelledCandidatesOf } from '../features/labelled-candidates';
+import type { FeatureSet, LabelledCandidates } from '../features/types';
 import { availableCpus } from '../lib/cpus';
 import { selectBackend, type BackendName } from './backend';
-import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch, type EpochSample, type GroupPool, type TrainingBudget } from './budget';
+import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, heldRow, planEpoch, type EpochSample, type GroupPool, type HeldRows, type TrainingBudget } from './budget';
 import { DataParallelTrainer } from './data-parallel';
 import { memberSeed, mergeMembers, mergeScores } from './ensemble';
 import { checkFeatureNames, TrainingInputError } from './errors';
@@ -33,7 +34,7 @@ import { coefficientBuffers, stepCoefficients, type StepCoefficients } from './l
 import { logLoss } from '../ranking/metrics';
 import { buildModel, DEFAULT_MODEL_SPEC, growVocabulary, type ModelSpec } from './model';
 import { predictRaw, type Vocabulary } from './predict';
-import { fitPreprocessing, type Preprocessing } from './preprocess';
+import { fitPreprocessing, groupSample, type Preprocessing } from './preprocess';
 import { flatWeights, setFlatWeights } from './replica';
 import { Prng } from '../lib/prng';
 import { candidateNdcgAtK } from './selection';
@@ -42,7 +43,7 @@ import { InProcessTrainer, type Trainer } from './trainer';
 /** Default budget; `docs/training-budget.md` has the measurements behind it. */
 export const DEFAULT_BUDGET: TrainingBudget = { groupsPerEpoch: 12_288, groupRows: 64, negativeGroupShare: 0.33, groupsPerStep: 32 };
 
-/** Most training rows the preprocessing statistics read (`fitPreprocessing`'s `maxRows`): all of the bundled data's 3.2 M, a systematic sample of more. */
+/** About the most training rows the preprocessing statistics read (`groupSample`): all of the bundled data's 3.2 M, a systematic sample of the customers of more. */
 export const PREPROCESSING_ROWS = 4_000_000;
 
 /** Default passes of the first phase and of the refit. */
@@ -152,10 +153,31 @@ export interface TrainResult {
   validationLogLoss: number;
 }
 
-function maxPlusOne(sets: readonly FeatureSet[], col: 'customer' | 'item'): number {
-  let max = -1;
-  for (const fs of sets) for (const v of fs[col]) if (v > max) max = v;
-  return max + 1;
+/**
+ * A labelled cut-off to train on: all its candidates' groups and labels, and
+ * the features of the rows built, all of them or those the training reads
+ * (`draw-plan.ts`'s `rowsToBuild`).
+ */
+export interface TrainingCutoff extends HeldRows {
+  candidates: LabelledCandidates;
+}
+
+/** `x` as a {@link TrainingCutoff}: a feature set holds all its rows. */
+function asCutoff(x: FeatureSet | TrainingCutoff, what: string): TrainingCutoff {
+  if ('candidates' in x) return x;
+  if (x.label === undefined) throw new TrainingInputError(`${what} at cut-off ${new Date(x.cutoff).toISOString()} has no labels`);
+  return { candidates: labelledCandidatesOf(x), features: x };
+}
+
+/** The vocabulary the candidates of `sets` need: largest customer and item id + 1. */
+function vocabularyOf(sets: readonly TrainingCutoff[]): Vocabulary {
+  let customers = 0;
+  let items = 0;
+  for (const { candidates: c } of sets) {
+    if (c.customers.length > 0) customers = Math.max(customers, c.customers[c.customers.length - 1] + 1);
+    items = Math.max(items, c.items);
+  }
+  return { customers, items };
 }
 
 /** Learning rates of `steps` steps: a cosine from `peak` down to `peak / 10` over the phase, offset by the steps already done. */
@@ -164,22 +186,33 @@ function cosineSchedule(peak: number, done: number, steps: number, total: number
 }
 
 /**
- * The rows of at most `max` customers of `fs`: all when it has no more, else
- * those whose hash falls lowest (a fixed, seed-free sample). The hash is
- * MurmurHash3's finaliser (fmix32), whose bits do not follow the Fibonacci
- * hash that splits calibration folds (`customerFold`), so the sample holds
- * both folds.
+ * At most `max` of the distinct `customers`: undefined (all) when there are
+ * no more, else those whose hash falls lowest (a fixed, seed-free sample). The
+ * hash is MurmurHash3's finaliser (fmix32), a bijection whose bits do not
+ * follow the Fibonacci hash that splits calibration folds (`customerFold`), so
+ * the sample holds both folds.
  */
-export function customerSample(fs: FeatureSet, max: number): FeatureSet {
-  const customers = new Set(fs.customer);
-  if (customers.size <= max) return fs;
+export function sampledCustomers(customers: Iterable<number>, max: number): Set<number> | undefined {
+  const all = new Set(customers);
+  if (all.size <= max) return undefined;
   const hash = (c: number): number => {
     let h = c >>> 0;
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> 0;
   };
-  const kept = new Set([...customers].sort((a, b) => hash(a) - hash(b)).slice(0, max));
+  return new Set([...all].sort((a, b) => hash(a) - hash(b)).slice(0, max));
+}
+
+/**
+ * The rows of at most `max` customers of `fs`: all when it has no more, else
+ * the rows of those of {@link sampledCustomers}, in order.
+ * @param customers the customers to sample from (default: those of `fs`), when
+ *   `fs` holds only some of a cut-off's rows.
+ */
+export function customerSample(fs: FeatureSet, max: number, customers: Iterable<number> = fs.customer): FeatureSet {
+  const kept = sampledCustomers(customers, max);
+  if (kept === undefined) return fs;
   const d = fs.names.length;
   const rows = Int32Array.from(fs.customer.keys()).filter((r) => kept.has(fs.customer[r]));
   const values = new Float32Array(rows.length * d);
@@ -193,6 +226,23 @@ export function customerSample(fs: FeatureSet, max: number): FeatureSet {
     values,
     ...(fs.label && { label: Uint8Array.from(rows, (r) => fs.label![r]) }),
   };
+}
+
+/**
+ * The validation rows the first phase scores: {@link customerSample} over all
+ * the cut-off's candidate customers.
+ * @throws TrainingInputError when a row of theirs has no features built.
+ */
+function heldValidation(v: TrainingCutoff, max: number): FeatureSet {
+  const { candidates: c, features } = v;
+  const held = customerSample(features, max, c.customers);
+  const kept = sampledCustomers(c.customers, max);
+  let want = 0;
+  c.customers.forEach((customer, k) => {
+    if (kept === undefined || kept.has(customer)) want += c.offsets[k + 1] - c.offsets[k];
+  });
+  if (held.n !== want) throw new TrainingInputError(`the validation cut-off's sampled customers have ${want} candidate rows, ${held.n} with features built`);
+  return held;
 }
 
 /**
@@ -243,14 +293,16 @@ export function trainingProcedure(options: Omit<TrainOptions, 'seed' | 'threads'
 
 /**
  * Trains the network.
- * @param train labelled training cut-offs (same feature names; labels required).
- * @param validation a labelled cut-off after them whose horizon ends before the as-of time.
+ * @param trainSets labelled training cut-offs (same feature names; labels
+ *   required): feature sets, or candidates with the features of the rows
+ *   `rowsToBuild` names (`draw-plan.ts`) for the same options; both train the same network.
+ * @param validationSet a labelled cut-off after them whose horizon ends before the as-of time, likewise.
  * @returns the model (the members' refits merged, unless `refit: false`) and everything scoring needs.
  * @throws TrainingInputError when a set lacks labels, the training rows have no
- *   positive, or an option is out of range; FeatureMismatchError when names differ;
- *   TrainWorkerError when a training thread fails.
+ *   positive, an option is out of range, or a row it reads has no features built;
+ *   FeatureMismatchError when names differ; TrainWorkerError when a training thread fails.
  */
-export async function trainModel(train: readonly FeatureSet[], validation: FeatureSet, options: TrainOptions = {}): Promise<TrainResult> {
+export async function trainModel(trainSets: readonly (FeatureSet | TrainingCutoff)[], validationSet: FeatureSet | TrainingCutoff, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? 42;
   const procedure = trainingProcedure(options);
   const { members, budget, epochs, learningRate, lambda, oovRate, validationCustomers } = procedure;
@@ -262,24 +314,29 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     );
   }
   checkBudget(budget);
-  if (validation.label === undefined) throw new TrainingInputError(`validation feature set at cut-off ${new Date(validation.cutoff).toISOString()} has no labels`);
+  const validation = asCutoff(validationSet, 'validation feature set');
+  const train = trainSets.map((x) => asCutoff(x, 'feature set'));
   const backend = await selectBackend();
   const threads = backend === 'tensorflow' ? 1 : (options.threads ?? availableCpus());
   if (!positiveInt(threads)) throw new TrainingInputError(`threads must be a positive integer, found ${threads}`);
 
-  const preprocessing = fitPreprocessing(train, { maxRows: PREPROCESSING_ROWS });
+  const sample = groupSample(train.map((c) => c.candidates), PREPROCESSING_ROWS);
+  const preprocessing = fitPreprocessing(
+    train.map((c) => c.features),
+    { rows: sample.map((rows, s) => (train[s].rows === undefined ? rows : rows.map((r) => heldRow(train[s], r)))) },
+  );
   const featureNames = preprocessing.transforms.map((t) => t.name);
-  checkFeatureNames(featureNames, validation.names, `validation feature set at cut-off ${new Date(validation.cutoff).toISOString()}`);
+  checkFeatureNames(featureNames, validation.features.names, `validation feature set at cut-off ${new Date(validation.candidates.cutoff).toISOString()}`);
   const history: EpochRecord[] = [];
   let fitRows = 0;
   // Both phases' pools, shared read-only by every member; each lane draws a run of steps' rows at a time into its own buffers.
-  const pools = { train: groupPool(train), refit: options.refit === false ? undefined : groupPool([...train, validation]) };
+  const pools = { train: groupPool(train.map((c) => c.candidates)), refit: options.refit === false ? undefined : groupPool([...train, validation].map((c) => c.candidates)) };
   const groupsOf = (pool: GroupPool): number => epochGroups(pool, budget).withPositive + epochGroups(pool, budget).withoutPositive;
   const drawGroups = STEPS_PER_DRAW * budget.groupsPerStep;
-  const held = customerSample(validation, validationCustomers);
-  const vocab: Vocabulary = { customers: maxPlusOne(train, 'customer'), items: maxPlusOne(train, 'item') };
+  const held = heldValidation(validation, validationCustomers);
+  const vocab = vocabularyOf(train);
   const sets = [...train, validation];
-  const grownVocab: Vocabulary = { customers: maxPlusOne(sets, 'customer'), items: maxPlusOne(sets, 'item') };
+  const grownVocab = vocabularyOf(sets);
   // Members at once: one per lane; a lane's threads train its member's steps.
   const lanes = backend === 'tensorflow' ? 1 : Math.min(members, threads);
   const laneThreads = Math.max(1, Math.floor(threads / lanes));
@@ -289,6 +346,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
     const rng = new Prng(memberSeed(seed, m));
     /** One phase: `passes` epochs on `pool` from the weights of `model`; leaves the result in `model`. */
     const phase = async (name: EpochRecord['phase'], model: tf.LayersModel, spec: ModelSpec, v: Vocabulary, pool: GroupPool, passes: number): Promise<void> => {
+      const features = sets.slice(0, pool.sets.length);
       await trainer.start({ spec, weights: flatWeights(model) });
       const stepsPerEpoch = Math.ceil(groupsOf(pool) / budget.groupsPerStep);
       let done = 0;
@@ -302,7 +360,7 @@ export async function trainModel(train: readonly FeatureSet[], validation: Featu
         let seconds = 0;
         for (let j0 = 0; j0 < groups; j0 += drawGroups) {
           await options.stopCheck?.(`in member ${m + 1}'s ${name} epoch ${epoch} of ${passes}`);
-          const sample = drawRows(pool, plan, j0, Math.min(groups, j0 + drawGroups), preprocessing, v, budget, oovRate, rng, buffers.sample);
+          const sample = drawRows(pool, features, plan, j0, Math.min(groups, j0 + drawGroups), preprocessing, v, budget, oovRate, rng, buffers.sample);
           const coef = stepCoefficients(sample, budget.groupsPerStep, lambda, buffers.coef);
           const n = coef.stepStart.length - 1;
           const t0 = performance.now();

@@ -1,5 +1,7 @@
+import { FeatureContractError } from '../../features/errors';
+import { labelledCandidatesOf } from '../../features/labelled-candidates';
 import type { FeatureSet } from '../../features/types';
-import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, planEpoch, type EpochSample, type GroupPool, type TrainingBudget } from '../../training/budget';
+import { checkBudget, drawRows, epochBuffers, epochGroups, groupPool, heldRow, planEpoch, visitDrawnRows, type EpochSample, type GroupPool, type HeldRows, type TrainingBudget } from '../../training/budget';
 import type { Vocabulary } from '../../training/predict';
 import { TrainingInputError } from '../../training/errors';
 import type { Preprocessing } from '../../training/preprocess';
@@ -27,7 +29,7 @@ const budget = (b: Partial<TrainingBudget> = {}): TrainingBudget => ({ groupsPer
 
 describe('groupPool', () => {
   it('finds each customer run and its positives, over several cut-offs', () => {
-    const pool = groupPool([groupedSet([3, 2], [1, 0]), groupedSet([4], [2], 1)]);
+    const pool = groupPool([groupedSet([3, 2], [1, 0]), groupedSet([4], [2], 1)].map(labelledCandidatesOf));
     expect(Array.from(pool.set)).toEqual([0, 0, 1]);
     expect(Array.from(pool.start)).toEqual([0, 3, 0]);
     expect(Array.from(pool.end)).toEqual([3, 5, 4]);
@@ -36,23 +38,33 @@ describe('groupPool', () => {
     expect(Array.from(pool.withoutPositive)).toEqual([1]);
   });
 
-  it('rejects unlabelled sets and sets without a positive', () => {
-    expect(() => groupPool([{ ...groupedSet([2], [1]), label: undefined }])).toThrow(TrainingInputError);
-    expect(() => groupPool([groupedSet([2, 2], [0, 0])])).toThrow(/have no positive label/);
+  it('rejects sets without a positive; an unlabelled set has no candidates to pool', () => {
+    expect(() => labelledCandidatesOf({ ...groupedSet([2], [1]), label: undefined })).toThrow(FeatureContractError);
+    expect(() => groupPool([labelledCandidatesOf(groupedSet([2, 2], [0, 0]))])).toThrow(TrainingInputError);
+    expect(() => groupPool([labelledCandidatesOf(groupedSet([2, 2], [0, 0]))])).toThrow(/have no positive label/);
   });
 });
 
 /** A whole epoch: its plan, then the rows of every group in one draw. */
-function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary, b: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample): EpochSample {
+function drawEpoch(pool: GroupPool, pre: Preprocessing, vocab: Vocabulary, b: TrainingBudget, oovRate: number, rng: Prng, into?: EpochSample, held?: HeldRows[]): EpochSample {
   const plan = planEpoch(pool, b, rng);
-  return drawRows(pool, plan, 0, plan.groups.length, pre, vocab, b, oovRate, rng, into);
+  return drawRows(pool, held ?? pool.sets.map((_, s) => ({ features: sets.get(pool)![s] })), plan, 0, plan.groups.length, pre, vocab, b, oovRate, rng, into);
+}
+
+/** The feature sets each pool of these tests was made of. */
+const sets = new Map<GroupPool, FeatureSet[]>();
+function poolOf(fss: FeatureSet[]): GroupPool {
+  const pool = groupPool(fss.map(labelledCandidatesOf));
+  sets.set(pool, fss);
+  return pool;
 }
 
 describe('planEpoch and drawRows', () => {
   // 20 customers with a positive (30 rows, 3 positives) and 80 without (10 rows).
   const sizes = [...Array(20).fill(30), ...Array(80).fill(10)];
   const fs = groupedSet(sizes, [...Array(20).fill(3), ...Array(80).fill(0)]);
-  const pool = groupPool([fs]);
+  const pool = poolOf([fs]);
+  const held = [{ features: fs }];
   const vocab = { customers: 100, items: 30 };
 
   it('draws the share of groups without a positive, caps each group at groupRows with every positive kept', () => {
@@ -119,16 +131,33 @@ describe('planEpoch and drawRows', () => {
     const x: number[] = [];
     const customer: number[] = [];
     for (let j0 = 0; j0 < plan.groups.length; j0 += 16) {
-      const run = drawRows(pool, plan, j0, Math.min(j0 + 16, plan.groups.length), identity, vocab, budget(), 0.3, rng, into);
+      const run = drawRows(pool, held, plan, j0, Math.min(j0 + 16, plan.groups.length), identity, vocab, budget(), 0.3, rng, into);
       expect(run.x.buffer).toBe(into.x.buffer);
       x.push(...run.x);
       customer.push(...run.customer);
     }
     expect(x).toEqual(Array.from(whole.x));
     expect(customer).toEqual(Array.from(whole.customer));
-    expect(() => drawRows(pool, plan, 0, 17, identity, vocab, budget(), 0, rng, into)).toThrow(/buffers for 16 groups, 17 drawn/);
+    expect(() => drawRows(pool, held, plan, 0, 17, identity, vocab, budget(), 0, rng, into)).toThrow(/buffers for 16 groups, 17 drawn/);
     const n = plan.groups.length;
-    expect(() => drawRows(pool, plan, 5, n + 1, identity, vocab, budget(), 0, rng)).toThrow(`drawRows: groups [5, ${n + 1}) of a plan of ${n}`);
+    expect(() => drawRows(pool, held, plan, 5, n + 1, identity, vocab, budget(), 0, rng)).toThrow(`drawRows: groups [5, ${n + 1}) of a plan of ${n}`);
+  });
+
+  it('reads the drawn rows from features built for those rows only, the rows visitDrawnRows names from labels', () => {
+    const whole = drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(9));
+    const rng = new Prng(9);
+    const plan = planEpoch(pool, budget(), rng);
+    const drawn = new Set<number>();
+    visitDrawnRows(pool, plan, 0, plan.groups.length, budget(), 0.3, rng, (_g, r) => void drawn.add(r));
+    const rows = Int32Array.from([...drawn].sort((a, b) => a - b));
+    expect(rows.length).toBeLessThan(fs.n);
+    const subset = (at: Int32Array): FeatureSet => ({ ...fs, n: at.length, customer: at.map((r) => fs.customer[r]), item: at.map((r) => fs.item[r]), values: Float32Array.from(at), label: at.map((r) => fs.label![r]) as unknown as Uint8Array });
+    const part = drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(9), undefined, [{ features: subset(rows), rows }]);
+    for (const key of ['x', 'item', 'customer', 'label', 'weight', 'withinWeight', 'groupStart'] as const) expect(Array.from(part[key])).toEqual(Array.from(whole[key]));
+    expect(heldRow({ features: subset(rows), rows }, rows[3])).toBe(3);
+    const fewer = rows.subarray(1);
+    expect(() => drawEpoch(pool, identity, vocab, budget(), 0.3, new Prng(9), undefined, [{ features: subset(fewer), rows: fewer }])).toThrow(TrainingInputError);
+    expect(() => heldRow({ features: subset(fewer), rows: fewer }, rows[0])).toThrow(`candidate row ${rows[0]} at cut-off 1970-01-01T00:00:00.000Z has no features built`);
   });
 });
 

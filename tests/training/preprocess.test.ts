@@ -1,6 +1,7 @@
+import { labelledCandidatesOf } from '../../features/labelled-candidates';
 import type { FeatureSet } from '../../features/types';
 import { FeatureMismatchError, TrainingInputError } from '../../training/errors';
-import { applyPreprocessing, fitPreprocessing } from '../../training/preprocess';
+import { applyPreprocessing, fitPreprocessing, groupSample } from '../../training/preprocess';
 import { makeFeatureSet, makeWorld, SYNTH_NAMES } from './synthetic';
 
 function column(values: Float32Array, d: number, j: number): Float64Array {
@@ -56,18 +57,26 @@ describe('fitPreprocessing / applyPreprocessing', () => {
   });
 });
 
-describe('fitPreprocessing with maxRows', () => {
+describe('fitPreprocessing on some rows, and groupSample', () => {
   const world = makeWorld(4);
   const sets = [makeFeatureSet(world, 1, 0, 10), makeFeatureSet(world, 2, 30 * 86_400_000, 10)];
 
-  it('reads every k-th row above the cap: the fit of exactly those rows', () => {
-    const sampled = fitPreprocessing(sets, { maxRows: 1500 }); // 6000 rows, k = 4
+  it('reads the rows given: the fit of exactly those rows', () => {
     const d = sets[0].names.length;
-    const every4th = sets.map((fs) => {
-      const rows = Array.from({ length: Math.ceil(fs.n / 4) }, (_, i) => i * 4);
-      return { ...fs, n: rows.length, values: Float32Array.from(rows.flatMap((r) => Array.from(fs.values.subarray(r * d, (r + 1) * d)))) };
-    });
-    expect(sampled).toEqual(fitPreprocessing(every4th));
-    expect(fitPreprocessing(sets, { maxRows: 6000 })).toEqual(fitPreprocessing(sets));
+    const rows = sets.map((fs) => Int32Array.from({ length: Math.ceil(fs.n / 4) }, (_, i) => i * 4));
+    const only = sets.map((fs, s) => ({ ...fs, n: rows[s].length, values: Float32Array.from(Array.from(rows[s]).flatMap((r) => Array.from(fs.values.subarray(r * d, (r + 1) * d)))) }));
+    expect(fitPreprocessing(sets, { rows })).toEqual(fitPreprocessing(only));
+    expect(fitPreprocessing(sets, { rows: sets.map((fs) => Int32Array.from({ length: fs.n }, (_, r) => r)) })).toEqual(fitPreprocessing(sets));
+    expect(() => fitPreprocessing(sets, { rows: rows.slice(1) })).toThrow(/rows of 1 sets for 2 sets/);
+  });
+
+  it('samples every row up to the cap, every k-th customer group above it', () => {
+    // 300 customers of 10 rows a set: 6000 rows.
+    const groups = sets.map(labelledCandidatesOf);
+    expect(groupSample(groups, 6000).map((r) => Array.from(r))).toEqual(sets.map((fs) => Array.from({ length: fs.n }, (_, r) => r)));
+    const sample = groupSample(groups, 1500); // k = 4: customers 0, 4, 8, …
+    expect(sample.map((r) => r.length)).toEqual([750, 750]);
+    expect(Array.from(sample[0].subarray(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 40, 41]);
+    expect(new Set(Array.from(sample[1], (r) => sets[1].customer[r] % 4))).toEqual(new Set([0]));
   });
 });
