@@ -6,8 +6,7 @@
  * calibration: the last label window used is [T − H, T).
  */
 import type { EventIndex } from '../features/event-index';
-import { buildFeatureSets } from '../features/pool';
-import type { FeatureSet } from '../features/types';
+import type { FeatureSet, LabelledCandidates } from '../features/types';
 import { evaluateAt, formatMetricsTable, type SystemMetrics } from '../evaluation/evaluate';
 import { availableCpus } from '../lib/cpus';
 import type { ProgressBar } from '../lib/progress';
@@ -18,7 +17,8 @@ import { applyCalibration, type Calibration, fitCalibration } from './calibratio
 import { baseRate, type PriorShift, refitLevelShift, trendPriorShift } from './prior-shift';
 import type { TrainSettings, TrainStepOptions } from './options';
 import { checkHistory, checkRecency, trainingSchedule } from './schedule';
-import { DEFAULT_MEMBERS, trainModel, type TrainResult } from './train';
+import { DEFAULT_MEMBERS, trainModel, type TrainingCutoff, type TrainResult } from './train';
+import { buildTrainingCutoffs } from './training-cutoffs';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -47,7 +47,7 @@ export interface Challenger {
   validationSet: FeatureSet;
   /** Calibrated probability per row of `validationSet` (its raw scores are `result.validationScores`). */
   validationProbability: Float32Array;
-  /** The training cut-offs, oldest first, and their rows. */
+  /** The training cut-offs, oldest first, and their candidate rows (features were built for those the training read). */
   trainCutoffs: number[];
   trainingRows: number;
   /** The challenger, `popularity` and `repeat` on the validation cut-off, in that order. */
@@ -55,7 +55,9 @@ export interface Challenger {
 }
 
 /**
- * Builds the labelled training and validation cut-offs before `o.asOf`, trains
+ * Builds the labelled training and validation cut-offs before `o.asOf` (their
+ * candidates and labels, and the features of the rows the training will read:
+ * `training-cutoffs.ts`), trains
  * the network for its budget of passes (no early stopping), measures and
  * calibrates it on the validation cut-off, and refits it there when `refit` is
  * on. Writes nothing to the lake. When `ctx.signal` aborts, it stops before the
@@ -67,24 +69,33 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
   const schedule = trainingSchedule(o.asOf, o.horizonDays, o.trainCutoffs, o.cutoffStepDays);
   checkHistory(index.events.time, schedule, o.cutoffStepDays ?? o.horizonDays);
   checkRecency(index.events.time, o.asOf);
+  const trainOptions = { ...o.train, seed: o.seed };
   const { train, validation } = await ctx.run.step('features.training', async () => {
     const cutoffs = [...schedule.train, schedule.validation];
-    const bar = ctx.progress.bar('features', cutoffs.length, 'cut-offs');
-    const sets = await buildFeatureSets(index, cutoffs, { withLabels: true, horizonDays: o.horizonDays }, availableCpus(), (fs) => {
-      bar.increment();
-      log.info({ cutoff: iso(fs.cutoff), rows: fs.n, positives: fs.label!.reduce((s, y) => s + y, 0) }, `features at cut-off ${iso(fs.cutoff)}: ${fs.n} candidate pairs`);
-    }, (where) => checkStop(ctx.signal, 'features.training', where)).finally(() => bar.stop());
+    const bar = ctx.progress.bar('features', 2 * cutoffs.length, 'cut-off passes');
+    const sets = await buildTrainingCutoffs(index, cutoffs, o.horizonDays, trainOptions, availableCpus(), {
+      onCandidates: (c) => {
+        bar.increment();
+        log.info({ cutoff: iso(c.cutoff), rows: c.n, positives: c.label.reduce((s, y) => s + y, 0) }, `candidates at cut-off ${iso(c.cutoff)}: ${c.n} candidate pairs`);
+      },
+      onFeatures: (fs, c) => {
+        bar.increment();
+        log.info({ cutoff: iso(fs.cutoff), rows: fs.n, candidates: c.n }, `features at cut-off ${iso(fs.cutoff)}: ${fs.n} of ${c.n} candidate pairs, those the training reads`);
+      },
+      stopCheck: (where) => checkStop(ctx.signal, 'features.training', where),
+    }).finally(() => bar.stop());
     return { train: sets.slice(0, -1), validation: sets[sets.length - 1] };
   });
-  ctx.run.count('training.rows', train.reduce((s, fs) => s + fs.n, 0));
-  ctx.run.count('validation.rows', validation.n);
+  const candidateRows = (sets: readonly TrainingCutoff[]): number => sets.reduce((s, c) => s + c.candidates.n, 0);
+  ctx.run.count('training.rows', candidateRows(train));
+  ctx.run.count('validation.rows', validation.candidates.n);
+  ctx.run.count('training.feature_rows', [...train, validation].reduce((s, c) => s + c.features.n, 0));
 
   let bar: ProgressBar | undefined;
   const result = await ctx.run
     .step('train', () =>
       trainModel(train, validation, {
-        ...o.train,
-        seed: o.seed,
+        ...trainOptions,
         onEpoch: (e) => {
           if (e.epoch === 1 && e.member === 0) {
             bar?.stop();
@@ -114,7 +125,7 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
   const probability = applyCalibration(fitted, result.validationScores);
   const metrics = validationMetrics(index, held, probability, result.validationScores, o, 'challenger');
   log.info(`validation at ${iso(held.cutoff)} (calibration: ${fitted.method}):\n${formatMetricsTable(metrics)}`);
-  const { refitShift, prior } = horizonShifts(ctx, result, [...train, validation]);
+  const { refitShift, prior } = horizonShifts(ctx, result, [...train, validation].map((c) => c.candidates));
   return {
     result,
     calibration: { ...fitted, refitShift, priorShift: prior.shift },
@@ -122,8 +133,8 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
     heldOutLogLoss,
     validationSet: held,
     validationProbability: probability,
-    trainCutoffs: train.map((fs) => fs.cutoff),
-    trainingRows: train.reduce((s, fs) => s + fs.n, 0),
+    trainCutoffs: train.map((c) => c.candidates.cutoff),
+    trainingRows: candidateRows(train),
     validation: metrics,
   };
 }
@@ -138,7 +149,7 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
  * recorded as run metrics.
  * @param labelled the training cut-offs and the validation cut-off, oldest first.
  */
-function horizonShifts(ctx: StageContext, result: TrainResult, labelled: FeatureSet[]): { refitShift: number; prior: PriorShift } {
+function horizonShifts(ctx: StageContext, result: TrainResult, labelled: LabelledCandidates[]): { refitShift: number; prior: PriorShift } {
   const log = ctx.log.child({ stage: 'training' });
   const refitShift = refitLevelShift(result);
   const prior = trendPriorShift(labelled.map(baseRate));

@@ -36,10 +36,11 @@ export interface PriorShift {
 
 
 /**
- * Base rate of a labelled feature set: the share of its candidate pairs bought in the horizon.
+ * Base rate of a labelled cut-off (a feature set, or its candidates without
+ * features): the share of its candidate pairs bought in the horizon.
  * @throws TrainingInputError for a set without labels or rows.
  */
-export function baseRate(fs: FeatureSet): number {
+export function baseRate(fs: Pick<FeatureSet, 'cutoff' | 'n' | 'label'>): number {
   if (fs.label === undefined || fs.n === 0) throw new TrainingInputError(`baseRate: the feature set at ${new Date(fs.cutoff).toISOString()} has ${fs.label === undefined ? 'no labels' : 'no rows'}`);
   let bought = 0;
   for (let i = 0; i < fs.n; i++) bought += fs.label[i];

@@ -1,0 +1,64 @@
+/**
+ * training/challenger.ts on the loyalty fixture (tests/fixtures/loyalty): the
+ * features of the training are built only for the rows it reads, and train
+ * the network the full feature sets train.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLzoRegistry, ingestAll } from '../../ingest';
+import { buildFeatureSets } from '../../features/pool';
+import { eventsStep, resolveAsOf } from '../../features/runner';
+import { Catalog } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/log';
+import { NO_PROGRESS } from '../../lib/progress';
+import { RunRecorder } from '../../lib/runs';
+import type { StageContext } from '../../lib/stage-context';
+import { openStore } from '../../lib/store/open';
+import { trainChallenger } from '../../training/challenger';
+import { flatWeights } from '../../training/replica';
+import { trainingSchedule } from '../../training/schedule';
+import { trainModel } from '../../training/train';
+import { MemoryStore } from '../helpers/memory-store';
+
+const ROOT = join(__dirname, '..', '..');
+const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
+const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+
+describe('trainChallenger', () => {
+  it('builds the features of the rows its training reads only, and trains the network the full feature sets train', async () => {
+    const lake = new MemoryStore();
+    expect((await ingestAll(openStore(join(ROOT, 'tests', 'fixtures', 'loyalty', 'raw')), lake, config, { codecs: createLzoRegistry() })).failed).toEqual([]);
+    const lines: string[] = [];
+    const ctx: StageContext = {
+      log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }),
+      progress: NO_PROGRESS,
+      catalog: new Catalog(lake, config.name),
+      config,
+      run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
+      signal: new AbortController().signal,
+    };
+    const index = await eventsStep(ctx);
+    const asOf = resolveAsOf(index, undefined);
+    const train = { members: 1, epochs: 1, refitEpochs: 1, threads: 1, validationCustomers: 50, budget: { groupsPerEpoch: 16 } };
+    const o = { asOf, horizonDays: 30, trainCutoffs: 2, k: 10, seed: 42, train };
+    const challenger = await trainChallenger(ctx, index, o);
+
+    // Every training row (the preprocessing reads all of them below its cap); at the validation cut-off, the 50 customers scored and the refit's draws.
+    const rows = ctx.run.snapshot().rows;
+    expect(rows['training.feature_rows']).toBeGreaterThanOrEqual(rows['training.rows']);
+    expect(rows['training.feature_rows']).toBeLessThan(rows['training.rows'] + rows['validation.rows'] / 2);
+    expect(new Set(challenger.validationSet.customer).size).toBe(50);
+    expect(challenger.trainingRows).toBe(rows['training.rows']);
+    expect(lines.join('')).toMatch(/features at cut-off [0-9T:.-]+Z: \d+ of \d+ candidate pairs, those the training reads/);
+
+    const schedule = trainingSchedule(asOf, 30, 2);
+    const sets = await buildFeatureSets(index, [...schedule.train, schedule.validation], { withLabels: true, horizonDays: 30 }, 1);
+    expect(rows['training.rows']).toBe(sets[0].n + sets[1].n);
+    const full = await trainModel(sets.slice(0, -1), sets[2], { ...train, seed: 42 });
+    expect(flatWeights(challenger.result.model).map((w) => Array.from(w))).toEqual(flatWeights(full.model).map((w) => Array.from(w)));
+    expect(Array.from(challenger.result.validationScores)).toEqual(Array.from(full.validationScores));
+    full.model.dispose();
+    challenger.result.model.dispose();
+  });
+});
