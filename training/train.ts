@@ -174,7 +174,7 @@ function vocabularyOf(sets: readonly TrainingCutoff[]): Vocabulary {
   let customers = 0;
   let items = 0;
   for (const { candidates: c } of sets) {
-    if (c.customers.length > 0) customers = Math.max(customers, c.customers[c.customers.length - 1] + 1);
+    for (const customer of c.customers) if (customer >= customers) customers = customer + 1;
     items = Math.max(items, c.items);
   }
   return { customers, items };
