@@ -12,7 +12,7 @@
  * Usage: `npm run build && node dist/bench/run.js [--scale 10]
  * [--as-of 2011-11-09T00:00:00Z] [--raw data/online-retail] [--skip-scaled]`.
  * Needs `lzop` and GNU time (`/usr/bin/time`); the scaled run needs about
- * 12 GiB of memory at scale 10 (feature tables of seven cut-offs).
+ * 4 GiB of memory at scale 10 (`docs/training-budget.md`, "Memory").
  */
 import { spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
