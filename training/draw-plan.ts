@@ -8,14 +8,15 @@
  * seeds and budget, names the rows whose features the training will read: the
  * drawn rows, the preprocessing sample (`groupSample`) and every row of the
  * validation customers the first phase scores (`sampledCustomers`). Their number
- * is bounded by the budget, whatever the number of customers.
+ * is bounded, whatever the number of customers: by the budget's draws, the
+ * preprocessing sample's cap and the validation customers' cap.
  */
 import type { LabelledCandidates } from '../features/types';
 import { Prng } from '../lib/prng';
 import { groupPool, planEpoch, visitDrawnRows, type GroupPool } from './budget';
 import { memberSeed } from './ensemble';
 import { groupSample } from './preprocess';
-import { DEFAULT_REFIT_EPOCHS, PREPROCESSING_ROWS, sampledCustomers, trainingProcedure, type TrainOptions } from './train';
+import { sampledCustomers, trainingProcedure, type TrainOptions } from './train';
 
 /**
  * The candidate rows of each labelled cut-off whose features
@@ -26,17 +27,16 @@ import { DEFAULT_REFIT_EPOCHS, PREPROCESSING_ROWS, sampledCustomers, trainingPro
  * @param train the training cut-offs' candidates, oldest first.
  * @param validation the validation cut-off's candidates.
  * @param options the options the training will get (`seed`, `members`, `budget`, `epochs`,
- *   `refit`, `refitEpochs`, `oovRate` and `validationCustomers` matter).
+ *   `refit`, `refitEpochs`, `oovRate`, `validationCustomers` and `preprocessingRows` matter).
  * @returns per cut-off, `train`'s then `validation`'s, the positions of the rows, ascending.
  * @throws TrainingInputError when the training cut-offs have no positive or the budget is out of range.
  */
 export function rowsToBuild(train: readonly LabelledCandidates[], validation: LabelledCandidates, options: TrainOptions = {}): Int32Array[] {
-  const { members, budget, epochs, oovRate, validationCustomers } = trainingProcedure(options);
+  const { members, budget, epochs, refitEpochs, oovRate, validationCustomers, preprocessingRows } = trainingProcedure(options);
   const seed = options.seed ?? 42;
-  const refitEpochs = options.refit === false ? 0 : (options.refitEpochs ?? DEFAULT_REFIT_EPOCHS);
   const sets = [...train, validation];
   const marks = sets.map((c) => new Uint8Array(c.n));
-  groupSample(train, PREPROCESSING_ROWS).forEach((rows, s) => rows.forEach((r) => (marks[s][r] = 1)));
+  groupSample(train, preprocessingRows).forEach((rows, s) => rows.forEach((r) => (marks[s][r] = 1)));
   const kept = sampledCustomers(validation.customers, validationCustomers);
   validation.customers.forEach((c, k) => {
     if (kept === undefined || kept.has(c)) marks[train.length].fill(1, validation.offsets[k], validation.offsets[k + 1]);

@@ -87,6 +87,8 @@ export interface TrainOptions {
   threads?: number;
   /** Most validation customers scored for model selection and calibration (a fixed sample above it); default 5,000. */
   validationCustomers?: number;
+  /** About the most training rows the preprocessing statistics read (`groupSample`); default {@link PREPROCESSING_ROWS}. */
+  preprocessingRows?: number;
   /** Network sizes; see {@link DEFAULT_MODEL_SPEC}. */
   model?: Partial<Pick<ModelSpec, 'hidden' | 'itemEmbedding' | 'customerEmbedding' | 'l2'>>;
   /** Called after each epoch of either phase, e.g. for logging and progress. */
@@ -162,9 +164,19 @@ export interface TrainingCutoff extends HeldRows {
   candidates: LabelledCandidates;
 }
 
-/** `x` as a {@link TrainingCutoff}: a feature set holds all its rows. */
+/**
+ * `x` as a {@link TrainingCutoff}: a feature set holds all its rows.
+ * @throws TrainingInputError for a feature set without labels, or a cut-off whose features are of another cut-off or another number of rows.
+ */
 function asCutoff(x: FeatureSet | TrainingCutoff, what: string): TrainingCutoff {
-  if ('candidates' in x) return x;
+  if ('candidates' in x) {
+    const { candidates: c, features: f, rows } = x;
+    const at = new Date(c.cutoff).toISOString();
+    if (f.cutoff !== c.cutoff) throw new TrainingInputError(`${what} at cut-off ${at} has the features of cut-off ${new Date(f.cutoff).toISOString()}`);
+    const want = rows?.length ?? c.n;
+    if (f.n !== want) throw new TrainingInputError(`${what} at cut-off ${at} has ${f.n} rows with features for ${want} ${rows === undefined ? 'candidate rows' : 'rows built'}`);
+    return x;
+  }
   if (x.label === undefined) throw new TrainingInputError(`${what} at cut-off ${new Date(x.cutoff).toISOString()} has no labels`);
   return { candidates: labelledCandidatesOf(x), features: x };
 }
@@ -282,6 +294,7 @@ export function trainingProcedure(options: Omit<TrainOptions, 'seed' | 'threads'
     lambda: options.lambda ?? 0.3,
     oovRate: options.oovRate ?? 0.02,
     validationCustomers: options.validationCustomers ?? 5_000,
+    preprocessingRows: options.preprocessingRows ?? PREPROCESSING_ROWS,
     model: {
       hidden: [...(options.model?.hidden ?? DEFAULT_MODEL_SPEC.hidden)],
       itemEmbedding: options.model?.itemEmbedding ?? DEFAULT_MODEL_SPEC.itemEmbedding,
@@ -305,12 +318,15 @@ export function trainingProcedure(options: Omit<TrainOptions, 'seed' | 'threads'
 export async function trainModel(trainSets: readonly (FeatureSet | TrainingCutoff)[], validationSet: FeatureSet | TrainingCutoff, options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? 42;
   const procedure = trainingProcedure(options);
-  const { members, budget, epochs, learningRate, lambda, oovRate, validationCustomers } = procedure;
+  const { members, budget, epochs, learningRate, lambda, oovRate, validationCustomers, preprocessingRows } = procedure;
   const refitEpochs = options.refitEpochs ?? DEFAULT_REFIT_EPOCHS;
   const positiveInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
-  if (!positiveInt(members) || !positiveInt(epochs) || !positiveInt(refitEpochs) || !(learningRate > 0) || !(lambda >= 0) || !(oovRate >= 0 && oovRate < 1) || !positiveInt(validationCustomers)) {
+  if (
+    !positiveInt(members) || !positiveInt(epochs) || !positiveInt(refitEpochs) || !(learningRate > 0) || !(lambda >= 0) || !(oovRate >= 0 && oovRate < 1)
+    || !positiveInt(validationCustomers) || !positiveInt(preprocessingRows)
+  ) {
     throw new TrainingInputError(
-      `trainModel options out of range: members ${members}, epochs ${epochs}, refitEpochs ${refitEpochs} (positive integers), learningRate ${learningRate} (> 0), lambda ${lambda} (>= 0), oovRate ${oovRate} (in [0, 1)), validationCustomers ${validationCustomers} (a positive integer)`,
+      `trainModel options out of range: members ${members}, epochs ${epochs}, refitEpochs ${refitEpochs} (positive integers), learningRate ${learningRate} (> 0), lambda ${lambda} (>= 0), oovRate ${oovRate} (in [0, 1)), validationCustomers ${validationCustomers} and preprocessingRows ${preprocessingRows} (positive integers)`,
     );
   }
   checkBudget(budget);
@@ -320,7 +336,7 @@ export async function trainModel(trainSets: readonly (FeatureSet | TrainingCutof
   const threads = backend === 'tensorflow' ? 1 : (options.threads ?? availableCpus());
   if (!positiveInt(threads)) throw new TrainingInputError(`threads must be a positive integer, found ${threads}`);
 
-  const sample = groupSample(train.map((c) => c.candidates), PREPROCESSING_ROWS);
+  const sample = groupSample(train.map((c) => c.candidates), preprocessingRows);
   const preprocessing = fitPreprocessing(
     train.map((c) => c.features),
     { rows: sample.map((rows, s) => (train[s].rows === undefined ? rows : rows.map((r) => heldRow(train[s], r)))) },

@@ -2,7 +2,7 @@ import { labelledCandidatesOf } from '../../features/labelled-candidates';
 import type { FeatureSet, LabelledCandidates } from '../../features/types';
 import { rowsToBuild } from '../../training/draw-plan';
 import { flatWeights } from '../../training/replica';
-import { DEFAULT_BUDGET, DEFAULT_EPOCHS, DEFAULT_MEMBERS, DEFAULT_REFIT_EPOCHS, PREPROCESSING_ROWS, trainModel, type TrainingCutoff, type TrainOptions } from '../../training/train';
+import { trainModel, type TrainingCutoff, type TrainOptions } from '../../training/train';
 import { TrainingInputError } from '../../training/errors';
 import { makeFeatureSet, makeWorld } from './synthetic';
 
@@ -44,9 +44,28 @@ describe('rowsToBuild', () => {
     part.model.dispose();
   });
 
+  it('trains the same network when the preprocessing samples groups and the training cut-offs are partly built', async () => {
+    const capped: TrainOptions = { ...options, preprocessingRows: 3_000 };
+    const named = rowsToBuild(candidates.slice(0, 3), candidates[3], capped);
+    named.slice(0, 3).forEach((r, i) => expect(r.length).toBeLessThan(train[i].n / 2));
+    const built: TrainingCutoff[] = [...train, validation].map((fs, i) => ({ candidates: candidates[i], features: rowsOf(fs, named[i]), rows: named[i] }));
+    const whole = await trainModel(train, validation, capped);
+    const part = await trainModel(built.slice(0, 3), built[3], capped);
+    expect(part.preprocessing).toEqual(whole.preprocessing);
+    expect(Array.from(part.validationScores)).toEqual(Array.from(whole.validationScores));
+    expect(flatWeights(part.model).map((w) => Array.from(w))).toEqual(flatWeights(whole.model).map((w) => Array.from(w)));
+    whole.model.dispose();
+    part.model.dispose();
+  });
+
   it('fails a training whose options draw rows that were not built', async () => {
     await expect(trainModel(cutoffs.slice(0, 3), cutoffs[3], { ...options, seed: 6 })).rejects.toThrow(/has no features built/);
     await expect(trainModel(cutoffs.slice(0, 3), cutoffs[3], { ...options, validationCustomers: 80 })).rejects.toThrow(TrainingInputError);
+    // Features that do not go with their candidates: fewer rows than named, or of another cut-off.
+    const short = { ...cutoffs[0], features: rowsOf(train[0], rows[0].subarray(1)) };
+    await expect(trainModel([short, ...cutoffs.slice(1, 3)], cutoffs[3], options)).rejects.toThrow(`has ${rows[0].length - 1} rows with features for ${rows[0].length} rows built`);
+    const other = { ...cutoffs[1], features: { ...cutoffs[1].features, cutoff: train[0].cutoff } };
+    await expect(trainModel([cutoffs[0], other, cutoffs[2]], cutoffs[3], options)).rejects.toThrow('has the features of cut-off');
   });
 
   /** `groups` customers of 20 candidates at each of three training cut-offs and the validation cut-off; every fifth group holds a positive. */
@@ -58,18 +77,22 @@ describe('rowsToBuild', () => {
     });
   }
 
-  it('names, with the default budget, no more rows on ten times the customers: the draws, the preprocessing sample and the validation customers are bounded', () => {
-    const drawn = DEFAULT_MEMBERS * (DEFAULT_EPOCHS + DEFAULT_REFIT_EPOCHS) * DEFAULT_BUDGET.groupsPerEpoch * DEFAULT_BUDGET.groupRows;
-    const count = (groups: number): { train: number; validation: number; candidates: number } => {
+  it('names rows bounded by the draws, the preprocessing sample and the validation customers, whatever the number of customers', () => {
+    const budget = { groupsPerEpoch: 1_000, groupRows: 16 };
+    const o: TrainOptions = { seed: 42, budget, preprocessingRows: 100_000 };
+    // Two members, three passes and two of the refit, at most 1,000 groups of 16 rows each; 5,000 validation customers of 20 rows.
+    const bound = 100_000 * 1.05 + 2 * (3 + 2) * 1_000 * 16 + 5_000 * 20;
+    const count = (groups: number): { named: number; candidates: number } => {
       const sets = synthetic(groups);
-      const r = rowsToBuild(sets.slice(0, 3), sets[3], { seed: 42 });
-      return { train: r.slice(0, 3).reduce((s, x) => s + x.length, 0), validation: r[3].length, candidates: sets.reduce((s, c) => s + c.n, 0) };
+      const r = rowsToBuild(sets.slice(0, 3), sets[3], o);
+      return { named: r.reduce((s, x) => s + x.length, 0), candidates: sets.reduce((s, c) => s + c.n, 0) };
     };
-    const small = count(20_000); // 1.2 M training rows: every one in the preprocessing sample
-    const large = count(200_000); // 12 M: a sample of 4 M
-    expect(small.train).toBe(3 * 20_000 * 20);
-    expect(large.train).toBeLessThanOrEqual(PREPROCESSING_ROWS + drawn);
-    expect(large.validation).toBeLessThanOrEqual(5_000 * 20 + drawn);
-    expect(large.train + large.validation).toBeLessThan(large.candidates / 2);
+    const small = count(1_000); // 60,000 training rows: every one in the preprocessing sample
+    expect(small.named).toBeGreaterThanOrEqual(3 * 1_000 * 20);
+    for (const groups of [50_000, 200_000]) {
+      const { named, candidates } = count(groups);
+      expect(named).toBeLessThanOrEqual(bound);
+      expect(candidates).toBeGreaterThan(10 * bound);
+    }
   });
 });
