@@ -64,7 +64,7 @@ const signedLog1p = (x: number): number => (x < 0 ? -Math.log1p(-x) : Math.log1p
  * @param sets training cut-offs; all must have the same `names`.
  * @returns the fitted preprocessing, one transform per feature in column order.
  * @throws FeatureMismatchError when the sets' feature names differ.
- * @throws TrainingInputError when there are no rows, or `options.rows` does not have one entry per set.
+ * @throws TrainingInputError when there are no rows, or `options.rows` does not have one entry per set or names a row a set does not have.
  */
 export function fitPreprocessing(sets: readonly FeatureSet[], options: PreprocessOptions = {}): Preprocessing {
   const skewThreshold = options.skewThreshold ?? 1;
@@ -75,6 +75,13 @@ export function fitPreprocessing(sets: readonly FeatureSet[], options: Preproces
   const d = names.length;
   const rows = options.rows ?? sets.map((fs) => Int32Array.from({ length: fs.n }, (_, r) => r));
   if (rows.length !== sets.length) throw new TrainingInputError(`fitPreprocessing: rows of ${rows.length} sets for ${sets.length} sets`);
+  rows.forEach((set, s) => {
+    for (let i = 0; i < set.length; i++) {
+      if (!(Number.isInteger(set[i]) && set[i] >= 0 && set[i] < sets[s].n)) {
+        throw new TrainingInputError(`fitPreprocessing: row ${set[i]} at position ${i} of set ${s} is not one of its ${sets[s].n} rows`);
+      }
+    }
+  });
   const count = new Float64Array(d);
   const sum = new Float64Array(d);
   const min = new Float64Array(d).fill(Infinity);

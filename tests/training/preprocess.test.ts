@@ -68,6 +68,7 @@ describe('fitPreprocessing on some rows, and groupSample', () => {
     expect(fitPreprocessing(sets, { rows })).toEqual(fitPreprocessing(only));
     expect(fitPreprocessing(sets, { rows: sets.map((fs) => Int32Array.from({ length: fs.n }, (_, r) => r)) })).toEqual(fitPreprocessing(sets));
     expect(() => fitPreprocessing(sets, { rows: rows.slice(1) })).toThrow(/rows of 1 sets for 2 sets/);
+    expect(() => fitPreprocessing(sets, { rows: [rows[0], Int32Array.of(0, sets[1].n)] })).toThrow(`row ${sets[1].n} at position 1 of set 1 is not one of its ${sets[1].n} rows`);
   });
 
   it('samples every row up to the cap, every k-th customer group above it', () => {
