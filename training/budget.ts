@@ -50,7 +50,7 @@ export interface GroupPool {
 
 /**
  * The groups of `sets`: each customer's candidates at one cut-off, in the
- * sets' order, then the customers' (the runs of one customer of the feature sets).
+ * sets' order, then the customers' (the candidates' customers and offsets).
  * @throws TrainingInputError when no set has a positive.
  */
 export function groupPool(sets: readonly LabelledCandidates[]): GroupPool {

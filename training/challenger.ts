@@ -89,7 +89,8 @@ export async function trainChallenger(ctx: StageContext, index: EventIndex, o: T
   const candidateRows = (sets: readonly TrainingCutoff[]): number => sets.reduce((s, c) => s + c.candidates.n, 0);
   ctx.run.count('training.rows', candidateRows(train));
   ctx.run.count('validation.rows', validation.candidates.n);
-  ctx.run.count('training.feature_rows', [...train, validation].reduce((s, c) => s + c.features.n, 0));
+  ctx.run.count('training.feature_rows', train.reduce((s, c) => s + c.features.n, 0));
+  ctx.run.count('validation.feature_rows', validation.features.n);
 
   let bar: ProgressBar | undefined;
   const result = await ctx.run

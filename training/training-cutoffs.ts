@@ -17,7 +17,7 @@ export interface TrainingCutoffHooks {
   onCandidates?: (candidates: LabelledCandidates) => void;
   /** The features of a cut-off's rows are built (`features.n` of `candidates.n` rows). */
   onFeatures?: (features: FeatureSet, candidates: LabelledCandidates) => void;
-  /** As `FeaturePool.map`'s `stopCheck`: awaited before each cut-off of either pass; a hook that throws stops the work. */
+  /** As `FeaturePool.map`'s `stopCheck`: awaited before each cut-off of either pass, `where` naming the pass (`in its candidate pass, before cut-off …`); a hook that throws stops the work. */
   stopCheck?: (where: string) => Promise<void> | void;
 }
 
@@ -36,10 +36,11 @@ export interface TrainingCutoffHooks {
 export async function buildTrainingCutoffs(index: EventIndex, cutoffs: readonly number[], horizonDays: number, train: TrainOptions, threads: number, hooks: TrainingCutoffHooks = {}): Promise<TrainingCutoff[]> {
   const pool = FeaturePool.open(index, { horizonDays }, threads, cutoffs.length);
   try {
-    const candidates = await pool.map(cutoffs.map((cutoff) => ({ kind: 'candidates' as const, cutoff })), (c) => hooks.onCandidates?.(c), hooks.stopCheck);
+    const stopCheck = (pass: string) => (where: string) => hooks.stopCheck?.(`in its ${pass} pass, ${where}`);
+    const candidates = await pool.map(cutoffs.map((cutoff) => ({ kind: 'candidates' as const, cutoff })), (c) => hooks.onCandidates?.(c), stopCheck('candidate'));
     const rows = rowsToBuild(candidates.slice(0, -1), candidates[candidates.length - 1], train);
     const tasks = candidates.map((c, i) => ({ kind: 'rows' as const, cutoff: c.cutoff, groups: { cutoff: c.cutoff, customers: c.customers, offsets: c.offsets }, rows: rows[i] }));
-    const features = await pool.map(tasks, (fs, i) => hooks.onFeatures?.(fs, candidates[i]), hooks.stopCheck);
+    const features = await pool.map(tasks, (fs, i) => hooks.onFeatures?.(fs, candidates[i]), stopCheck('feature'));
     return candidates.map((c, i) => ({
       candidates: c,
       features: { ...features[i], label: Uint8Array.from(rows[i], (r) => c.label[r]) },
