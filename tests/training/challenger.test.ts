@@ -3,43 +3,16 @@
  * features of the training are built only for the rows it reads, and train
  * the network the full feature sets train.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createLzoRegistry, ingestAll } from '../../ingest';
 import { buildFeatureSets } from '../../features/pool';
-import { eventsStep, resolveAsOf } from '../../features/runner';
-import { Catalog } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/log';
-import { NO_PROGRESS } from '../../lib/progress';
-import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
-import { openStore } from '../../lib/store/open';
 import { trainChallenger } from '../../training/challenger';
 import { flatWeights } from '../../training/replica';
 import { trainingSchedule } from '../../training/schedule';
 import { trainModel } from '../../training/train';
-import { MemoryStore } from '../helpers/memory-store';
-
-const ROOT = join(__dirname, '..', '..');
-const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
-const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+import { loyaltyContext } from '../helpers/loyalty-lake';
 
 describe('trainChallenger', () => {
   it('builds the features of the rows its training reads only, and trains the network the full feature sets train', async () => {
-    const lake = new MemoryStore();
-    expect((await ingestAll(openStore(join(ROOT, 'tests', 'fixtures', 'loyalty', 'raw')), lake, config, { codecs: createLzoRegistry() })).failed).toEqual([]);
-    const lines: string[] = [];
-    const ctx: StageContext = {
-      log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }),
-      progress: NO_PROGRESS,
-      catalog: new Catalog(lake, config.name),
-      config,
-      run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
-      signal: new AbortController().signal,
-    };
-    const index = await eventsStep(ctx);
-    const asOf = resolveAsOf(index, undefined);
+    const { ctx, lines, index, asOf } = await loyaltyContext();
     const train = { members: 1, epochs: 1, refitEpochs: 1, threads: 1, validationCustomers: 50, budget: { groupsPerEpoch: 16 } };
     const o = { asOf, horizonDays: 30, trainCutoffs: 2, k: 10, seed: 42, train };
     const challenger = await trainChallenger(ctx, index, o);

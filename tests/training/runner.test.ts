@@ -12,52 +12,19 @@
  * the log, the run record and the model card, which is written with the model
  * and quotes the latest backtest of the same procedure.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createLzoRegistry, ingestAll } from '../../ingest';
 import type { EventIndex } from '../../features/event-index';
-import { eventsStep, resolveAsOf } from '../../features/runner';
-import { Catalog } from '../../lib/catalog';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/log';
-import { NO_PROGRESS } from '../../lib/progress';
-import { RunRecorder } from '../../lib/runs';
 import { decideRetrain } from '../../lib/schedule';
 import type { StageContext } from '../../lib/stage-context';
-import { openStore } from '../../lib/store/open';
 import { repeatBaseline } from '../../evaluation/baselines';
 import { CARD_SECTIONS } from '../../training/model-card-markdown';
 import { backtest } from '../../pipeline/backtest';
 import { trainStep } from '../../training/runner';
 import { resolveModelId, scoreStep } from '../../scoring/runner';
-import { MemoryStore } from '../helpers/memory-store';
+import { loyaltyContext } from '../helpers/loyalty-lake';
+import type { MemoryStore } from '../helpers/memory-store';
 import { NoTruthError } from '../../evaluation/errors';
 
-const ROOT = join(__dirname, '..', '..');
-const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
-const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
-
-/**
- * A context on a fresh lake holding the ingested fixture; `lines` collects the JSON log;
- * `index` is the fixture's event index and `asOf` the default as-of time of its data.
- */
-async function context(): Promise<{ ctx: StageContext; lake: MemoryStore; lines: string[]; index: EventIndex; asOf: number }> {
-  const lake = new MemoryStore();
-  const result = await ingestAll(openStore(join(ROOT, 'tests', 'fixtures', 'loyalty', 'raw')), lake, config, { codecs: createLzoRegistry() });
-  expect(result.failed).toEqual([]);
-  const lines: string[] = [];
-  const ctx: StageContext = {
-    log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }),
-    progress: NO_PROGRESS,
-    catalog: new Catalog(lake, config.name),
-    config,
-    run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
-    signal: new AbortController().signal,
-  };
-  const index = await eventsStep(ctx);
-  return { ctx, lake, lines, index, asOf: resolveAsOf(index, undefined) };
-}
 
 const settings = (asOf: number, groups: number) => ({
   asOf,
@@ -75,7 +42,7 @@ describe('trainStep when the challenger is not significantly better and there is
   let index: EventIndex;
   let asOf: number;
   beforeAll(async () => {
-    ({ ctx, lake, lines, index, asOf } = await context());
+    ({ ctx, lake, lines, index, asOf } = await loyaltyContext());
   });
 
   test('scores with the blend when it is the better on validation, and says so everywhere', async () => {
@@ -134,7 +101,7 @@ describe('trainStep when the challenger is not significantly better and there is
   });
 
   test('scores with the baseline when the blend is not better on validation', async () => {
-    const { ctx: fresh } = await context();
+    const { ctx: fresh } = await loyaltyContext();
     const r = await trainStep(fresh, index, settings(asOf, 16));
     expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
     expect(r.decision).toContain('; no champion exists, so scoring uses baseline repeat (Platt on rank with a level from the customer\'s recency and frequency, fitted at 2011-10-30T23:00:00.001Z): the blend of the model with it (weight 0.001 on the model) is not better on validation, out-of-fold NDCG@10 0.2734 against best baseline repeat 0.2822: −0.0088');
@@ -156,7 +123,7 @@ describe('trainStep when the challenger is not significantly better and there is
 
 describe('the model card and the backtest of the same procedure', () => {
   test('quotes the latest backtest of the same configuration and settings, up to its as-of time, and no other', async () => {
-    const { ctx, lake, index, asOf } = await context();
+    const { ctx, lake, index, asOf } = await loyaltyContext();
     const { asOf: _, ...procedure } = settings(asOf, 16);
     const earlier = asOf - 30 * 86_400_000;
     const rows = await backtest(ctx, index, procedure, [earlier]);
@@ -186,7 +153,7 @@ describe('the model card and the backtest of the same procedure', () => {
 
 describe('trainStep at an as-of time after the data', () => {
   test('refuses it before building any feature: the validation labels would miss the days after the data', async () => {
-    const { ctx, index, asOf: last } = await context();
+    const { ctx, index, asOf: last } = await loyaltyContext();
     const asOf = last + 14 * 86_400_000;
     await expect(trainStep(ctx, index, settings(asOf, 16))).rejects.toThrow(`the as-of time ${new Date(asOf).toISOString()} is after the data, whose last purchase is at`);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(['events']);
@@ -195,7 +162,7 @@ describe('trainStep at an as-of time after the data', () => {
 
 describe('backtest', () => {
   test('refuses an as-of time without truth before it trains at any other', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const { asOf: _, ...procedure } = settings(asOf, 16);
     const late = new Date(asOf - 86_400_000).toISOString();
     const refusal = backtest(ctx, index, procedure, [asOf - 30 * 86_400_000, asOf - 86_400_000]);
@@ -205,7 +172,7 @@ describe('backtest', () => {
   });
 
   test('refuses two as-of times of one UTC day before it trains at any', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const { asOf: _, ...procedure } = settings(asOf, 16);
     const day = asOf - 40 * 86_400_000 - (asOf % 86_400_000);
     const [a, b] = [new Date(day + 3_600_000).toISOString(), new Date(day + 7_200_000).toISOString()];
@@ -229,7 +196,7 @@ async function publishedChampion(ctx: StageContext, index: EventIndex, asOf: num
 
 describe('trainStep against a champion the challenger does not beat', () => {
   test('keeps it, and the age a schedule retrains at runs from the challenge, not from its promotion', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const champion = { modelId: await publishedChampion(ctx, index, asOf) };
     const promotedAt = PROMOTED_AT;
     const before = Date.now();
@@ -244,7 +211,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('compares with it by its recorded lead over its best baseline when it learnt this validation window\'s labels', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     // Refitted on the labels of [asOf − 40 d, asOf − 10 d): they reach into this training's validation window, [asOf − 30 d, asOf).
     const champion = await publishedChampion(ctx, index, asOf - 10 * 86_400_000, true);
     const systems = (await ctx.catalog.models.loadCard(champion))!.validation.systems;
@@ -260,7 +227,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('replaces a champion whose model is gone from the lake, which could score nothing, by a fallback', async () => {
-    const { ctx, lake, index, asOf } = await context();
+    const { ctx, lake, index, asOf } = await loyaltyContext();
     const gone = await publishedChampion(ctx, index, asOf);
     await lake.delete(ctx.catalog.models.key(gone, 'manifest.json'));
 
@@ -272,7 +239,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('leaves a champion whose manifest this version cannot read, which a later version may have written, and fails', async () => {
-    const { ctx, lake, index, asOf } = await context();
+    const { ctx, lake, index, asOf } = await loyaltyContext();
     const newer = await publishedChampion(ctx, index, asOf);
     const key = ctx.catalog.models.key(newer, 'manifest.json');
     const manifest = JSON.parse(new TextDecoder().decode(await lake.get(key))) as Record<string, unknown>;
@@ -283,7 +250,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('replaces a champion trained for another horizon, whose probabilities answer another question, by a fallback', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const old = { modelId: await publishedChampion(ctx, index, asOf) };
 
     const r = await trainStep(ctx, index, { ...settings(asOf, 16), horizonDays: 20 });
@@ -293,7 +260,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
   });
 
   test('replaces a champion of other features than today\'s, which could score nothing, by a fallback', async () => {
-    const { ctx, lake, index, asOf } = await context();
+    const { ctx, lake, index, asOf } = await loyaltyContext();
     const old = { modelId: await publishedChampion(ctx, index, asOf) };
     // As a model of an earlier version, whose last feature was another.
     const manifest = await ctx.catalog.models.loadManifest(old.modelId);
@@ -312,7 +279,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
 
 describe('trainStep at an earlier as-of time than the champion\'s (a past month run again)', () => {
   test('scores at its own as-of time with what it decides, and leaves the champion pointer as it is', async () => {
-    const { ctx, lake, index, asOf } = await context();
+    const { ctx, lake, index, asOf } = await loyaltyContext();
     const later = { modelId: await publishedChampion(ctx, index, asOf) };
     // Its card says when it was trained, even when its model cannot be loaded (here: its manifest is gone).
     await lake.delete(ctx.catalog.models.key(later.modelId, 'manifest.json'));
@@ -332,7 +299,7 @@ describe('trainStep at an earlier as-of time than the champion\'s (a past month 
 
 describe('trainStep at an earlier as-of time than the fallback the pointer names', () => {
   test('leaves the pointer on the fallback chosen at the later time', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const later = await trainStep(ctx, index, settings(asOf, 16));
     expect(later.championId).toBe('baseline:repeat');
     const pointer = await ctx.catalog.champion.load();
@@ -345,7 +312,7 @@ describe('trainStep at an earlier as-of time than the fallback the pointer names
 
 describe('scoring with what was trained at a later as-of time', () => {
   test('is refused for a model and a baseline fallback, whose calibration learnt purchases after the as-of time', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const r = await trainStep(ctx, index, settings(asOf, 16));
     expect(r.championId).toBe('baseline:repeat');
     const earlier = asOf - 10 * 86_400_000;
@@ -362,7 +329,7 @@ describe('scoring with what was trained at a later as-of time', () => {
 
 describe('scoring for another horizon than the model was trained for', () => {
   test('is refused: its probabilities are of a purchase within its own horizon', async () => {
-    const { ctx, index, asOf } = await context();
+    const { ctx, index, asOf } = await loyaltyContext();
     const r = await trainStep(ctx, index, settings(asOf, 16));
     await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: r.modelId })).rejects.toThrow(
       `model ${r.modelId} gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or with a model trained with --horizon 60`,

@@ -1,0 +1,40 @@
+/** A lake of the tests holding the loyalty fixture ingested (tests/fixtures/loyalty), for training runners called without the CLI. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventIndex } from '../../features/event-index';
+import { eventsStep, resolveAsOf } from '../../features/runner';
+import { createLzoRegistry, ingestAll } from '../../ingest';
+import { Catalog } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/log';
+import { NO_PROGRESS } from '../../lib/progress';
+import { RunRecorder } from '../../lib/runs';
+import type { StageContext } from '../../lib/stage-context';
+import { openStore } from '../../lib/store/open';
+import { MemoryStore } from './memory-store';
+
+const ROOT = join(__dirname, '..', '..');
+const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
+const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
+
+/**
+ * A context of command `train` on a fresh memory lake holding the ingested fixture;
+ * `lines` collects the JSON log (level info); `index` is the fixture's event index
+ * and `asOf` the default as-of time of its data.
+ */
+export async function loyaltyContext(): Promise<{ ctx: StageContext; lake: MemoryStore; lines: string[]; index: EventIndex; asOf: number }> {
+  const lake = new MemoryStore();
+  const result = await ingestAll(openStore(join(ROOT, 'tests', 'fixtures', 'loyalty', 'raw')), lake, config, { codecs: createLzoRegistry() });
+  if (result.failed.length > 0) throw new Error(`the loyalty fixture did not ingest: ${JSON.stringify(result.failed)}`);
+  const lines: string[] = [];
+  const ctx: StageContext = {
+    log: createLogger({ format: 'json', level: 'info', sink: { write: (chunk: string) => void lines.push(chunk) } }),
+    progress: NO_PROGRESS,
+    catalog: new Catalog(lake, config.name),
+    config,
+    run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
+    signal: new AbortController().signal,
+  };
+  const index = await eventsStep(ctx);
+  return { ctx, lake, lines, index, asOf: resolveAsOf(index, undefined) };
+}
