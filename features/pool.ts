@@ -2,13 +2,13 @@
  * Feature work on several cut-offs side by side: this thread and `threads − 1`
  * pool threads (`feature-worker.ts` on `lib/worker-pool.ts`), each pool thread
  * holding a copy of the event index, take the next task as they finish the
- * last. A task is one cut-off's feature set, its labelled candidates, or the
- * features of some of its candidate rows ({@link FeatureTask}); each result is
+ * last. A task is one cut-off's labelled candidates, or the features of some
+ * of its candidate rows ({@link FeatureTask}); each result is
  * what the same function gives on this thread (same code, same inputs).
  */
 import { join } from 'node:path';
 import { startPool, type WorkerPool } from '../lib/worker-pool';
-import { buildFeatureSet, type FeatureSetOptions } from './build';
+import type { FeatureSetOptions } from './build';
 import type { EventIndex } from './event-index';
 import { buildFeatureRows } from './feature-rows';
 import { labelledCandidates } from './labelled-candidates';
@@ -21,13 +21,11 @@ export interface FeatureWorkerData {
 }
 
 /**
- * One cut-off's work: `set`, its feature set (`buildFeatureSet` with the pool's
- * options); `candidates`, its labelled candidates (`labelledCandidates`, labels
- * over the options' `horizonDays`); `rows`, the features of candidate rows
- * `rows` of `groups` (`buildFeatureRows`).
+ * One cut-off's work: `candidates`, its labelled candidates
+ * (`labelledCandidates`, labels over the options' `horizonDays`); `rows`, the
+ * features of candidate rows `rows` of `groups` (`buildFeatureRows`).
  */
 export type FeatureTask =
-  | { kind: 'set'; cutoff: number }
   | { kind: 'candidates'; cutoff: number }
   | { kind: 'rows'; cutoff: number; groups: Pick<LabelledCandidates, 'cutoff' | 'customers' | 'offsets'>; rows: Int32Array };
 
@@ -47,7 +45,6 @@ export class FeatureWorkerError extends Error {
  * @throws what the task's function throws.
  */
 export function runFeatureTask(data: FeatureWorkerData, task: FeatureTask): FeatureSet | LabelledCandidates {
-  if (task.kind === 'set') return buildFeatureSet(data.index, task.cutoff, data.options);
   if (task.kind === 'candidates') return labelledCandidates(data.index, task.cutoff, data.options);
   return buildFeatureRows(data.index, task.groups, task.rows, data.options);
 }
@@ -116,29 +113,5 @@ export class FeaturePool {
   /** Stops the worker threads. */
   async close(): Promise<void> {
     await this.pool?.destroy();
-  }
-}
-
-/**
- * The feature sets of `cutoffs`, in their order.
- * @param threads threads in all, this one included (1 builds every set here).
- * @param onBuilt called as each set is done (any order), e.g. for progress.
- * @param stopCheck as for {@link FeaturePool.map}.
- * @throws what {@link buildFeatureSet} throws; FeatureWorkerError naming the
- *   cut-off when a worker thread fails on it; what `stopCheck` throws.
- */
-export async function buildFeatureSets(
-  index: EventIndex,
-  cutoffs: readonly number[],
-  options: FeatureWorkerData['options'],
-  threads: number,
-  onBuilt?: (fs: FeatureSet) => void,
-  stopCheck?: (where: string) => Promise<void> | void,
-): Promise<FeatureSet[]> {
-  const pool = FeaturePool.open(index, options, threads, cutoffs.length);
-  try {
-    return await pool.map(cutoffs.map((cutoff) => ({ kind: 'set' as const, cutoff })), onBuilt, stopCheck);
-  } finally {
-    await pool.close();
   }
 }

@@ -3,7 +3,7 @@
  * features of the training are built only for the rows it reads, and train
  * the network the full feature sets train.
  */
-import { buildFeatureSets } from '../../features/pool';
+import { buildFeatureSet } from '../../features/build';
 import { trainChallenger } from '../../training/challenger';
 import { flatWeights } from '../../training/replica';
 import { trainingSchedule } from '../../training/schedule';
@@ -27,7 +27,7 @@ describe('trainChallenger', () => {
     expect(lines.join('')).toMatch(/features at cut-off [0-9T:.-]+Z: \d+ of \d+ candidate pairs, those the training reads/);
 
     const schedule = trainingSchedule(asOf, 30, 2);
-    const sets = await buildFeatureSets(index, [...schedule.train, schedule.validation], { withLabels: true, horizonDays: 30 }, 1);
+    const sets = [...schedule.train, schedule.validation].map((t) => buildFeatureSet(index, t, { withLabels: true, horizonDays: 30 }));
     expect(rows['training.rows']).toBe(sets[0].n + sets[1].n);
     const full = await trainModel(sets.slice(0, -1), sets[2], { ...train, seed: 42 });
     expect(flatWeights(challenger.result.model).map((w) => Array.from(w))).toEqual(flatWeights(full.model).map((w) => Array.from(w)));
