@@ -7,7 +7,7 @@
  * training cut-offs, then the refit's. Replaying those draws here, with the same
  * seeds and budget, names the rows whose features the training will read: the
  * drawn rows, the preprocessing sample (`groupSample`) and every row of the
- * validation customers the first phase scores (`sampledCustomers`). Their number
+ * validation customers the first phase scores (`scoredValidationGroups`). Their number
  * is bounded, whatever the number of customers: by the budget's draws, the
  * preprocessing sample's cap and the validation customers' cap.
  */
@@ -16,7 +16,7 @@ import { Prng } from '../lib/prng';
 import { groupPool, planEpoch, visitDrawnRows, type GroupPool } from './budget';
 import { memberSeed } from './ensemble';
 import { groupSample } from './preprocess';
-import { sampledCustomers, trainingProcedure, type TrainOptions } from './train';
+import { scoredValidationGroups, trainingProcedure, type TrainOptions } from './train';
 
 /**
  * The candidate rows of each labelled cut-off whose features
@@ -37,10 +37,7 @@ export function rowsToBuild(train: readonly LabelledCandidates[], validation: La
   const sets = [...train, validation];
   const marks = sets.map((c) => new Uint8Array(c.n));
   groupSample(train, preprocessingRows).forEach((rows, s) => rows.forEach((r) => (marks[s][r] = 1)));
-  const kept = sampledCustomers(validation.customers, validationCustomers);
-  validation.customers.forEach((c, k) => {
-    if (kept === undefined || kept.has(c)) marks[train.length].fill(1, validation.offsets[k], validation.offsets[k + 1]);
-  });
+  for (const k of scoredValidationGroups(validation, validationCustomers)) marks[train.length].fill(1, validation.offsets[k], validation.offsets[k + 1]);
   const pools = { train: groupPool(train), refit: refitEpochs > 0 ? groupPool(sets) : undefined };
   /** `passes` epochs of draws on `pool`, as a member's phase draws them. */
   const phase = (pool: GroupPool, passes: number, rng: Prng): void => {

@@ -241,6 +241,19 @@ export function customerSample(fs: FeatureSet, max: number, customers: Iterable<
 }
 
 /**
+ * The groups of the validation customers the first phase scores, as positions
+ * in `c.customers`, ascending: those of {@link sampledCustomers}, or all.
+ */
+export function scoredValidationGroups(c: Pick<LabelledCandidates, 'customers'>, max: number): number[] {
+  const kept = sampledCustomers(c.customers, max);
+  const groups: number[] = [];
+  c.customers.forEach((customer, k) => {
+    if (kept === undefined || kept.has(customer)) groups.push(k);
+  });
+  return groups;
+}
+
+/**
  * The validation rows the first phase scores: {@link customerSample} over all
  * the cut-off's candidate customers.
  * @throws TrainingInputError when a row of theirs has no features built.
@@ -248,11 +261,7 @@ export function customerSample(fs: FeatureSet, max: number, customers: Iterable<
 function heldValidation(v: TrainingCutoff, max: number): FeatureSet {
   const { candidates: c, features } = v;
   const held = customerSample(features, max, c.customers);
-  const kept = sampledCustomers(c.customers, max);
-  let want = 0;
-  c.customers.forEach((customer, k) => {
-    if (kept === undefined || kept.has(customer)) want += c.offsets[k + 1] - c.offsets[k];
-  });
+  const want = scoredValidationGroups(c, max).reduce((n, k) => n + c.offsets[k + 1] - c.offsets[k], 0);
   if (held.n !== want) throw new TrainingInputError(`the validation cut-off's sampled customers have ${want} candidate rows, ${held.n} with features built`);
   return held;
 }
