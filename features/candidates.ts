@@ -207,7 +207,8 @@ export function generateCandidates(index: EventIndex, pool: CandidatePool, custo
         flagged[nFlagged++] = j;
       }
     }
-    if (knnScores || knnM > 0) knn.load(vectors, c, knnNeighbours, knnQueryItems);
+    // Without KNN candidates only the rows' items need a score.
+    if (knnScores || knnM > 0) knn.load(vectors, c, knnNeighbours, knnQueryItems, knnM > 0 ? undefined : flags);
     if (knnM > 0) {
       const fresh = knn.scoredItems.filter((j) => flags[j] === 0);
       for (const j of topByScore(fresh, knn.scores, knnM)) {

@@ -136,7 +136,9 @@ export class CustomerKnnScratch {
   private readonly sharing: Int32Array;
   /** score(c, item) of the loaded customer per dense item, in [0, 1]; 0 when no neighbour bought it. */
   readonly scores: Float64Array;
-  private touched: number[] = [];
+  /** The items of positive score, in `[0, nTouched)`. */
+  private readonly touched: Int32Array;
+  private nTouched = 0;
 
   /**
    * @param nCustomers dense customers of the index (or at least the known ones).
@@ -146,6 +148,7 @@ export class CustomerKnnScratch {
     this.similarity = new Float64Array(nCustomers);
     this.sharing = new Int32Array(nCustomers);
     this.scores = new Float64Array(nItems);
+    this.touched = new Int32Array(nItems);
   }
 
   /**
@@ -159,10 +162,13 @@ export class CustomerKnnScratch {
    * @param c a dense customer known at the cut-off.
    * @param k neighbours K (≥ 1) [{@link DEFAULT_KNN_NEIGHBOURS}].
    * @param queryItems c's items that search (≥ 1) [{@link DEFAULT_KNN_QUERY_ITEMS}].
+   * @param only when given, the items whose scores are wanted (`only[item] ≠ 0`, e.g. the
+   *   customer's candidates): the others stay 0, and the wanted ones are the same as without it.
    */
-  load(v: CustomerVectors, c: number, k = DEFAULT_KNN_NEIGHBOURS, queryItems = DEFAULT_KNN_QUERY_ITEMS): void {
-    for (const it of this.touched) this.scores[it] = 0;
-    this.touched = [];
+  load(v: CustomerVectors, c: number, k = DEFAULT_KNN_NEIGHBOURS, queryItems = DEFAULT_KNN_QUERY_ITEMS, only?: Uint8Array): void {
+    const { scores, touched, similarity, sharing } = this;
+    for (let t = 0; t < this.nTouched; t++) scores[touched[t]] = 0;
+    let nTouched = 0;
     let nSharing = 0;
     const lo = v.offsets[c];
     const own = v.offsets[c + 1] - lo;
@@ -174,26 +180,30 @@ export class CustomerKnnScratch {
       for (let z = v.postingOffsets[it]; z < v.postingOffsets[it + 1]; z++) {
         const n = v.postingCustomers[z];
         if (n === c) continue;
-        if (this.similarity[n] === 0) this.sharing[nSharing++] = n;
-        this.similarity[n] += w * v.postingWeight[z];
+        if (similarity[n] === 0) sharing[nSharing++] = n;
+        similarity[n] += w * v.postingWeight[z];
       }
     }
-    const neighbours = topByScore(this.sharing.subarray(0, nSharing), this.similarity, k);
+    const neighbours = topByScore(sharing.subarray(0, nSharing), similarity, k);
     let total = 0;
-    for (const n of neighbours) total += this.similarity[n];
+    for (const n of neighbours) total += similarity[n];
+    const { offsets, items, weight } = v;
     for (const n of neighbours) {
-      const s = this.similarity[n] / total;
-      for (let p = v.offsets[n]; p < v.offsets[n + 1]; p++) {
-        const it = v.items[p];
-        if (this.scores[it] === 0) this.touched.push(it);
-        this.scores[it] += s * v.weight[p];
+      const s = similarity[n] / total;
+      for (let p = offsets[n], end = offsets[n + 1]; p < end; p++) {
+        const it = items[p];
+        if (only !== undefined && only[it] === 0) continue;
+        const before = scores[it];
+        if (before === 0) touched[nTouched++] = it;
+        scores[it] = before + s * weight[p];
       }
     }
-    for (let i = 0; i < nSharing; i++) this.similarity[this.sharing[i]] = 0;
+    this.nTouched = nTouched;
+    for (let i = 0; i < nSharing; i++) similarity[sharing[i]] = 0;
   }
 
-  /** The items of positive score for the loaded customer, in no particular order (do not modify). */
-  get scoredItems(): readonly number[] {
-    return this.touched;
+  /** The items of positive score for the loaded customer (of those `load` was asked for), in no particular order (a view: valid until the next `load`). */
+  get scoredItems(): Int32Array {
+    return this.touched.subarray(0, this.nTouched);
   }
 }

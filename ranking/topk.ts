@@ -1,10 +1,11 @@
 /**
- * Top-K selection with the bounded heap of `heap.ts`: per customer over scored
- * candidate rows grouped by customer, and over ids by a score (features keep
- * their nearest items and neighbours with it). O(n log K) time, O(K) extra
- * memory, no full sort. Per customer the order is: probability descending, ties by
- * the raw score descending when given, then by item id ascending (a total order,
- * so the output is deterministic and shards agree with the single run).
+ * Top-K selection: per customer over scored candidate rows grouped by
+ * customer, with the bounded heap of `heap.ts` (O(n log K) time, O(K) extra
+ * memory, no full sort); and over ids by a score, by selection then a sort of
+ * the K kept (features keep their nearest items and neighbours with it).
+ * Per customer the order is: probability descending, ties by the raw score
+ * descending when given, then by item id ascending (a total order, so the
+ * output is deterministic and shards agree with the single run).
  */
 import { RankingInputError } from './errors';
 import { BoundedHeap } from './heap';
@@ -171,15 +172,69 @@ export function orderByCustomerId(rows: TopK, customerIds: readonly string[]): T
 
 /**
  * The k best of `ids` by `score[id]`, best first: score descending, ties by id ascending.
+ * Selects the k-th best score first (quickselect, expected O(n)), then sorts
+ * the k kept ids: O(n + k log k), where a heap of k costs O(n log k) calls of a
+ * comparator; feature building calls it per customer over thousands of ids.
  * @param ids candidate ids (distinct), e.g. dense item ids.
  * @param score score per id, indexed by id (no NaN).
  * @param k how many to keep (≥ 0).
  * @returns min(k, ids.length) ids.
  */
 export function topByScore(ids: ArrayLike<number>, score: ArrayLike<number>, k: number): Int32Array {
-  const heap = new BoundedHeap(Math.min(k, ids.length), (a, b) => score[a] < score[b] || (score[a] === score[b] && a > b));
-  for (let p = 0; p < ids.length; p++) heap.offer(ids[p]);
-  const out = new Int32Array(heap.size);
-  for (let i = out.length - 1; i >= 0; i--) out[i] = heap.popWorst();
-  return out;
+  const n = ids.length;
+  const m = Math.max(0, Math.min(k, n));
+  const out = new Int32Array(m);
+  if (m === 0) return out;
+  if (m === n) {
+    for (let p = 0; p < n; p++) out[p] = ids[p];
+  } else {
+    const values = new Float64Array(n);
+    for (let p = 0; p < n; p++) values[p] = score[ids[p]];
+    const threshold = kthLargest(values, m);
+    let o = 0;
+    const tied: number[] = [];
+    for (let p = 0; p < n; p++) {
+      const s = score[ids[p]];
+      if (s > threshold) out[o++] = ids[p];
+      else if (s === threshold) tied.push(ids[p]);
+    }
+    tied.sort((a, b) => a - b);
+    for (let t = 0; o < m; t++) out[o++] = tied[t];
+  }
+  return out.sort((a, b) => (score[a] > score[b] ? -1 : score[a] < score[b] ? 1 : a - b));
+}
+
+/**
+ * The k-th largest of `values` (1 ≤ k ≤ length), by quickselect with a
+ * median-of-three pivot; reorders `values`.
+ */
+function kthLargest(values: Float64Array, k: number): number {
+  const target = k - 1; // position in descending order
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const a = values[lo];
+    const b = values[mid];
+    const c = values[hi];
+    const pivot = a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
+    // Three-way partition, descending: [lo, lt) > pivot, [lt, gt] = pivot, (gt, hi] < pivot.
+    let lt = lo;
+    let gt = hi;
+    let i = lo;
+    while (i <= gt) {
+      const v = values[i];
+      if (v > pivot) {
+        values[i++] = values[lt];
+        values[lt++] = v;
+      } else if (v < pivot) {
+        values[i] = values[gt];
+        values[gt--] = v;
+      } else i++;
+    }
+    if (target < lt) hi = lt - 1;
+    else if (target > gt) lo = gt + 1;
+    else return pivot;
+  }
+  return values[target];
 }

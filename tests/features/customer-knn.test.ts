@@ -76,6 +76,19 @@ describe('CustomerKnnScratch', () => {
     s.load(vectors, 0, 1); // A's nearest is B (similarity 1)
     expect([0, 1, 2, 3].map((it) => s.scores[it])).toEqual([expect.closeTo(r, 6), expect.closeTo(r, 6), 0, 0]);
   });
+
+  it('scores only the items asked for, each as without the restriction', () => {
+    const all = new CustomerKnnScratch(index.nCustomers, index.nItems);
+    const some = new CustomerKnnScratch(index.nCustomers, index.nItems);
+    all.load(vectors, 4); // E: neighbours A, B (x, y) and C (x, z)
+    some.load(vectors, 4, undefined, undefined, Uint8Array.from([0, 1, 0, 1]));
+    expect(Array.from(all.scoredItems).sort()).toEqual([0, 1, 2]);
+    expect(Array.from(some.scoredItems)).toEqual([1]);
+    expect([0, 1, 2, 3].map((it) => some.scores[it])).toEqual([0, all.scores[1], 0, 0]);
+    some.load(vectors, 2, undefined, undefined, Uint8Array.from([1, 0, 0, 0])); // the previous customer's scores are forgotten
+    all.load(vectors, 2);
+    expect([0, 1, 2, 3].map((it) => some.scores[it])).toEqual([all.scores[0], 0, 0, 0]);
+  });
 });
 
 describe('customer-KNN candidates and ci_customer_knn_score', () => {

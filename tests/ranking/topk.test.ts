@@ -94,4 +94,21 @@ describe('topByScore', () => {
     expect(Array.from(topByScore([3, 1], score, 5))).toEqual([1, 3]);
     expect(topByScore([3, 1], score, 0).length).toBe(0);
   });
+
+  it('equals a full sort cut at k, over many ties, orders and sizes', () => {
+    const rng = new Prng(7);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + rng.int(400);
+      const levels = 1 + rng.int(12); // few distinct scores: many ties at the k-th
+      const score = Float64Array.from({ length: n + 5 }, () => rng.int(levels) / levels - (rng.next() < 0.1 ? 0 : 0.5));
+      const ids = Array.from({ length: n }, (_, i) => i + 5);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [ids[i], ids[j]] = [ids[j], ids[i]];
+      }
+      const k = rng.int(n + 3);
+      const expected = [...ids].sort((a, b) => score[b] - score[a] || a - b).slice(0, k);
+      expect(Array.from(topByScore(ids, score, k))).toEqual(expected);
+    }
+  });
 });
