@@ -70,6 +70,8 @@ export interface RetrainInputs {
    * those read again for missing parts hold the rows they held and are in neither count.
    */
   rereadObjects?: number;
+  /** Objects this tick dropped from the lake because their raw object is gone (`--forget-missing`): the clean data changed. */
+  forgottenObjects?: number;
   /** `promotedAt` of the data set's `models/<data set>/champion.json` (ISO 8601), undefined without a champion. */
   championPromotedAt: string | undefined;
   /**
@@ -96,8 +98,8 @@ export interface RetrainDecision {
 
 /**
  * The retraining rule of `berserkr schedule`: retrain (features, challenger,
- * champion/challenger, scoring, export) when new data arrived or the rows of
- * unchanged data were read again under newer ingest rules, when there is no
+ * champion/challenger, scoring, export) when new data arrived, objects were
+ * forgotten, or the rows of unchanged data were read again under newer ingest rules, when there is no
  * champion (or one that cannot score: `championUnscoreable`), when raw data arrived after the champion's latest training (a tick
  * that ingested it and stopped before it trained, or an `ingest` of its own), or
  * when the champion's age reaches `maxModelAgeMs`; else nothing changed. The
@@ -108,6 +110,8 @@ export interface RetrainDecision {
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
+  const forgotten = i.forgottenObjects ?? 0;
+  if (forgotten > 0) return { retrain: true, reason: `${forgotten} raw object${forgotten === 1 ? '' : 's'} gone from the raw location forgotten: the lake's data changed` };
   const reread = i.rereadObjects ?? 0;
   if (reread > 0) return { retrain: true, reason: `${reread} unchanged raw object${reread === 1 ? '' : 's'} read again under newer ingest rules, whose rows may differ` };
   if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew)` };

@@ -82,7 +82,8 @@ export async function runPipeline(ctx: StageContext, raw: RawObjects, o: Pipelin
     metrics,
     card: trained.card,
   });
-  await commitStep(ctx, scored.runId, 1);
+  // Under the lake's lock: an export the pointer names of data reaching past the lake's last event was scored on data since forgotten.
+  await commitStep(ctx, scored.runId, 1, { lakeDataUntil: index.events.time[index.events.time.length - 1] });
   // The champion pointer before the report: a report that cannot be written (`berserkr report` writes it again)
   // leaves the export and the champion that scored it in step.
   if (trained.pointer !== undefined) await publishPointer(ctx, trained.pointer);

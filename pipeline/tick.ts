@@ -56,15 +56,17 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
     damaged = damagedPointer(error);
   }
   // A champion that cannot score (as `score` would find) is no champion: checked only when nothing new makes the tick retrain anyway.
+  const forgottenObjects = ingest.forgotten.length;
   const unscoreable =
     damaged ??
-    (champion === undefined || newObjects + rereadObjects > 0
+    (champion === undefined || newObjects + rereadObjects + forgottenObjects > 0
       ? undefined
       : await championUnscoreable(ctx.catalog, champion, { horizonDays: o.training.horizonDays, featureNames: FEATURE_NAMES, asOf: o.asOf }));
   const ingestedAt = Object.values((await ctx.catalog.ledger.load()).objects).map((o) => o.ingestedAt);
   const decision = decideRetrain({
     newObjects,
     rereadObjects,
+    forgottenObjects,
     championPromotedAt: champion?.promotedAt,
     championUnscoreable: unscoreable,
     championChallengedAt: champion?.challengedAt,

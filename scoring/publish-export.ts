@@ -72,6 +72,17 @@ function started(m: Ordered): number {
   return m.startedAt === undefined ? runIdStart(m.runId) : Date.parse(m.startedAt);
 }
 
+/** Options of {@link publishLatest} and {@link commitStep}. */
+export interface PublishOptions {
+  /**
+   * The time of the lake's last purchase event, ms, when the caller holds the lake's lock
+   * (no ingest can change the clean data meanwhile): an export the pointer names whose
+   * `dataUntil` is later was scored on data the lake no longer holds (raw objects forgotten,
+   * or replaced by ones ending earlier), and is replaced whatever its order.
+   */
+  lakeDataUntil?: number;
+}
+
 /**
  * The order of exports for `latest.json`: by {@link reach}, then by the start of their
  * runs ({@link started}, to the millisecond), then by run id, so that a backfill at an
@@ -103,7 +114,8 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
 
 /**
  * Makes `metadata`'s export the latest, unless the pointer names a later one (on data
- * reaching later, or on the same data and of a later run: {@link compareExports}), and
+ * reaching later, or on the same data and of a later run: {@link compareExports}) that
+ * the lake still holds the data of (`o.lakeDataUntil`), and
  * leaves the copies under `exports/<data set>/latest/` (for readers that cannot follow
  * the pointer: every file the sidecar lists and no other) those of the export the pointer
  * names. An export not made the latest stays committed under `exports/<data set>/<run-id>/`,
@@ -118,12 +130,19 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
  * one, and the copies are in step: a retry of a shard of a committed run calls it to
  * finish a commit that died after writing the sidecar, before flipping the pointer.
  */
-export async function publishLatest(ctx: StageContext, metadata: ExportMetadata): Promise<void> {
+export async function publishLatest(ctx: StageContext, metadata: ExportMetadata, o: PublishOptions = {}): Promise<void> {
   const { latest } = ctx.catalog;
   const runId = metadata.runId;
   for (let round = 0; round < LATEST_ROUNDS; round++) {
     const current = await latestMetadata(ctx);
-    const later = current !== undefined && compareExports(current, metadata) > 0 ? current : undefined;
+    const gone = current !== undefined && o.lakeDataUntil !== undefined && current.dataUntil !== undefined && Date.parse(current.dataUntil) > o.lakeDataUntil;
+    if (gone && round === 0 && current.runId !== runId) {
+      ctx.log.warn(
+        { runId, latest: current.runId, latestDataUntil: current.dataUntil, lakeDataUntil: new Date(o.lakeDataUntil!).toISOString() },
+        `${latest.uri} names run ${current.runId}, scored on data until ${current.dataUntil}, which the lake no longer holds (its last event is at ${new Date(o.lakeDataUntil!).toISOString()}: raw objects were forgotten or replaced): run ${runId} replaces it`,
+      );
+    }
+    const later = !gone && current !== undefined && compareExports(current, metadata) > 0 ? current : undefined;
     if (later === undefined && current?.runId !== runId) {
       const info = await latest.publish(runId);
       ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
@@ -150,13 +169,14 @@ export async function publishLatest(ctx: StageContext, metadata: ExportMetadata)
  * merges the shards' lists (customer id, then rank), writes the export and its
  * sidecar, then flips `exports/latest.json` (one PUT, last) unless the pointer
  * already names a later export (on data reaching later, or on the same data and of a later
- * run), and refreshes the `exports/latest/` convenience copy of every file the sidecar
- * lists, and the sidecar, from the export the pointer names.
+ * run, unless that one was scored on data the lake no longer holds: `o.lakeDataUntil`), and
+ * refreshes the `exports/latest/` convenience copy of every file the sidecar lists, and the
+ * sidecar, from the export the pointer names.
  * Idempotent: committing again writes the same bytes.
  * @throws ShardConflictError when a marker is of another number of shards than `count`;
  *   ScoringInputError when a shard's marker is missing or the shards disagree.
  */
-export async function commitStep(ctx: StageContext, runId: string, count: number): Promise<ExportMetadata> {
+export async function commitStep(ctx: StageContext, runId: string, count: number, o: PublishOptions = {}): Promise<ExportMetadata> {
   return ctx.run.step('commit', async () => {
     const { shards } = ctx.catalog;
     const markers = checkShardMarkers(runId, await shards.loadMarkers(runId), count);
@@ -165,7 +185,7 @@ export async function commitStep(ctx: StageContext, runId: string, count: number
     const customers = markers.reduce((s, m) => s + m.customers, 0);
     const base = exportMetadata(markers, [], customers, table.numRows);
     const metadata = await writeExport(ctx, table, markers[0].formats, base);
-    await publishLatest(ctx, metadata);
+    await publishLatest(ctx, metadata, o);
     ctx.run.count('export.rows', metadata.rows);
     ctx.log.info({ runId, rows: metadata.rows, customers, shards: count }, `published export of run ${runId}: top-${metadata.k} lists of ${customers} customers`);
     return metadata;

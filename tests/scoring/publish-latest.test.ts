@@ -130,6 +130,30 @@ describe('commitStep and the as-of time of the latest export', () => {
     ]);
   });
 
+  it('replaces, under the lock, a latest export scored on data the lake no longer holds, and only then', async () => {
+    const lake = new MemoryStore();
+    const { ctx, messages } = loggedContext(lake);
+    const gone = '2011-11-30T12:00:00.000Z';
+    const lastNow = '2011-10-30T12:00:00.000Z';
+    // The latest export saw November; November's raw object was then forgotten, and the lake ends in October.
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv'], '2011-11-30T12:00:00.001Z', gone);
+    await scored(ctx.catalog, NEWER, 'item-bbbbbb', ['csv'], '2011-10-30T12:00:00.001Z', lastNow);
+    await commitStep(ctx, OLDER, 1);
+    // Without the lake's extent (a score, which takes no lock), the export of later data stays the latest.
+    await commitStep(ctx, NEWER, 1);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    // A lake still holding November keeps it too.
+    await commitStep(ctx, NEWER, 1, { lakeDataUntil: Date.parse(gone) });
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    messages.length = 0;
+    await commitStep(ctx, NEWER, 1, { lakeDataUntil: Date.parse(lastNow) });
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb', 'top-k.parquet': 'bbbbbb' }, sidecar: NEWER });
+    expect(messages).toEqual([
+      `memory://test/exports/online-retail/latest.json names run ${OLDER}, scored on data until ${gone}, which the lake no longer holds (its last event is at ${lastNow}: raw objects were forgotten or replaced): run ${NEWER} replaces it`,
+    ]);
+  });
+
   it('makes the export of a later as-of time the latest over a later run at an earlier one', async () => {
     const lake = new MemoryStore();
     const { ctx, messages } = loggedContext(lake);
