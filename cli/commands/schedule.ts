@@ -84,6 +84,15 @@ export function checkMode(o: Pick<ScheduleOptions, 'cron' | 'onNewObject' | 'onc
   );
 }
 
+/** Exit codes of ticks from the most to the least severe: a scheduler ending after several ticks exits with its worst. */
+const TICK_SEVERITY: readonly number[] = [EXIT.failed, EXIT.usage, EXIT.partial, EXIT.busy, EXIT.ok];
+
+/** The more severe of two ticks' exit codes ({@link TICK_SEVERITY}; a code not listed, such as a signal's, first). */
+export function worseTickCode(a: number, b: number): number {
+  const rank = (code: number): number => TICK_SEVERITY.indexOf(code);
+  return rank(a) <= rank(b) ? a : b;
+}
+
 /** Registers `schedule` on `program`. */
 export function registerSchedule(program: Command): void {
   const command = program
@@ -132,12 +141,12 @@ export function registerSchedule(program: Command): void {
     else if (o.onNewObject && selection !== undefined) {
       try {
         await watchRaw(o, raw, selection, log, signal, async () => {
-          code = await tick(o, raw);
+          code = worseTickCode(code, await tick(o, raw));
         });
       } catch (error) {
         // The raw store failed while being watched (after its retries): a failure, not bad usage.
         log.error({ err: error }, `watching ${o.raw} failed: ${(error as Error).message}`);
-        code = EXIT.failed;
+        code = worseTickCode(code, EXIT.failed);
       }
     } else if (cron !== undefined) {
       for (let ticks = 0; !signal.aborted && (o.maxTicks === undefined || ticks < o.maxTicks); ticks++) {
@@ -149,7 +158,7 @@ export function registerSchedule(program: Command): void {
         log.info({ next: next.toISOString() }, `next tick at ${next.toISOString()}`);
         await pause(next.getTime() - Date.now(), signal);
         if (signal.aborted) break;
-        code = await tick(o, raw);
+        code = worseTickCode(code, await tick(o, raw));
       }
     }
     const stoppedBy = receivedSignal();
