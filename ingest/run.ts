@@ -168,6 +168,11 @@ export interface IngestAllResult {
   /** Objects dropped from the lake because their raw object is gone (`forgetMissing`), in key order. */
   forgotten: string[];
   /**
+   * Without `forgetMissing`: objects of the ledger under the raw prefix whose raw object is gone
+   * (archived or deleted), in key order; their output stays published.
+   */
+  gone: string[];
+  /**
    * Set when the ledger at the end lists objects ingested with different settings of the
    * clean rows (`csv`, `columns`; this run's group first; the others' raw objects are gone
    * or failed): readers refuse the clean data with this error until they are ingested
@@ -299,13 +304,14 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   const ledger = await catalog.ledger.load();
   const selection = await rawObjects.select(config, options.rawPrefix);
   const listing = selection.taken;
-  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], olderRules: [], newerRules: [], failed: [], forgotten: [], otherConfiguration: [], copies: [], ledger };
+  const result: IngestAllResult = { ingested: [], unchanged: [], partsMissing: [], olderRules: [], newerRules: [], failed: [], forgotten: [], gone: [], otherConfiguration: [], copies: [], ledger };
   // Entries of earlier versions made with this very configuration made these rows: say so in the
   // ledger at once (the same parts, one more field), so that readers group them as ingest does.
   const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
   for (const entry of legacy) entry.rowsHash = rows;
   if (legacy.length > 0) await catalog.ledger.publish(ledger);
   if (options.forgetMissing) await forgetMissing();
+  else result.gone = missingObjects();
   const todo: ObjectInfo[] = [];
   const same = (object: ObjectInfo): boolean => {
     const known = ledger.objects[object.key];
@@ -437,10 +443,14 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   }
 
   /** Drops the objects of the ledger under the raw prefix that the listing no longer holds: ledger first, then their parts (best effort). */
-  async function forgetMissing(): Promise<void> {
+  function missingObjects(): string[] {
     // A listed object that cannot be read (a link to an unmounted volume) is not gone.
     const selected = new Set([...listing.map((o) => o.key), ...selection.skipped.filter((o) => o.unreadable).map((o) => o.key)]);
-    const missing = Object.keys(ledger.objects).filter((key) => key.startsWith(options.rawPrefix ?? '') && !selected.has(key)).sort();
+    return Object.keys(ledger.objects).filter((key) => key.startsWith(options.rawPrefix ?? '') && !selected.has(key)).sort();
+  }
+
+  async function forgetMissing(): Promise<void> {
+    const missing = missingObjects();
     if (missing.length === 0) return;
     if (listing.length === 0) throw new ForgetAllError(missing.length, raw.uri);
     const entries = missing.map((key) => [key, ledger.objects[key]] as const);

@@ -153,6 +153,15 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
     ctx.run.count('ingest.forgotten', result.forgotten.length);
     log.warn({ forgotten: result.forgotten }, `dropped the output of ${result.forgotten.length} object(s) whose raw object is gone: ${result.forgotten.slice(0, 3).join(', ')}${result.forgotten.length > 3 ? ', …' : ''}`);
   }
+  if (result.gone.length > 0) {
+    ctx.run.count('ingest.gone', result.gone.length);
+    const n = result.gone.length;
+    log.info(
+      { gone: result.gone },
+      `${n} object${n === 1 ? '' : 's'} ingested earlier ${n === 1 ? 'has' : 'have'} no raw object any more (archived or deleted): ${result.gone.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}; `
+        + `${n === 1 ? 'its' : 'their'} rows stay in the lake, and --forget-missing drops them`,
+    );
+  }
   if (result.mixedConfiguration !== undefined) {
     log.error({ err: result.mixedConfiguration }, result.mixedConfiguration.message);
     ctx.run.fail(result.mixedConfiguration, 'ingest');

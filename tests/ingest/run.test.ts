@@ -325,6 +325,7 @@ describe('ingestAll', () => {
     const changed = await ingestAll(raw, lake, keep, options());
     expect(changed.ingested.map((i) => i.key)).toEqual([b]);
     expect(changed.otherConfiguration).toEqual([a]);
+    expect(changed.gone).toEqual([a]); // kept, and said
     expect(changed.mixedConfiguration).toBeInstanceOf(MixedConfigurationError);
     const catalog = new Catalog(lake, 'online-retail');
     await expect(catalog.clean.load()).rejects.toThrow(/^the clean data of data set "online-retail" mix 2 settings of csv and columns, .*\(landing\/2010-12a\.csv\.lzo\).*--forget-missing$/);
@@ -341,7 +342,7 @@ describe('ingestAll', () => {
     raw.list = list;
 
     const forgot = await ingestAll(raw, lake, keep, { ...options(), forgetMissing: true });
-    expect([forgot.forgotten, forgot.unchanged, forgot.otherConfiguration, forgot.mixedConfiguration]).toEqual([[a], [b], [], undefined]);
+    expect([forgot.forgotten, forgot.gone, forgot.unchanged, forgot.otherConfiguration, forgot.mixedConfiguration]).toEqual([[a], [], [b], [], undefined]);
     expect(Object.keys((await catalog.ledger.load()).objects)).toEqual([b]);
     expect(await lake.list(catalog.clean.prefix(a))).toEqual([]);
     expect((await catalog.clean.load()).numRows).toBe(39);

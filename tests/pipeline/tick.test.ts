@@ -117,7 +117,7 @@ describe('retrainTick', () => {
     expect(lines.join('')).toMatch(/raw data ingested at \S+ was never trained on/);
   });
 
-  it('retrains when objects whose raw object is gone are forgotten, and not when they are kept', async () => {
+  it('retrains when objects whose raw object is gone are forgotten, and not when they are kept, which it says', async () => {
     const lake = new MemoryStore();
     const raw = new MemoryStore();
     await raw.put('a.csv.lzo', readFileSync(join(__dirname, '..', 'fixtures', 'lzop', 'sample.1.lzo')));
@@ -126,9 +126,11 @@ describe('retrainTick', () => {
     await ingestAll(raw, lake, setup.config, { codecs: createLzoRegistry(), now: () => new Date(now - 3 * DAY_MS) });
     await raw.delete('b.csv.lzo');
     const tick = { training: SETTINGS, maxModelAgeMs: 7 * DAY_MS, now: () => now };
-    const { ctx: kept } = context(lake);
+    const { ctx: kept, lines: keptLines } = context(lake);
     await repeatChampion(kept, { promotedAt: new Date(now - DAY_MS).toISOString() });
     expect((await retrainTick(kept, new RawObjects(raw), tick)).reason).toMatch(/^nothing changed: no new raw objects/);
+    expect(keptLines.join('')).toContain('1 object ingested earlier has no raw object any more (archived or deleted): b.csv.lzo; its rows stay in the lake, and --forget-missing drops them');
+    expect(kept.run.snapshot().rows['ingest.gone']).toBe(1);
     const { ctx, lines } = context(lake);
     await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
     // Too little data to train on here: the tick fails after its events step, having decided to retrain.
