@@ -38,11 +38,18 @@ const cells = (runId: string, command: string, status: string, duration: string)
 /** The header line of `berserkr runs`, its columns where {@link formatRunLine} puts them. */
 export const RUNS_HEADER = [...cells('run id', 'command', 'status', 'duration'), 'steps', 'metrics'].join('  ');
 
+/** Step names in the order they first ran, a name that ran n > 1 times as `name×n` (scoring's steps run per customer batch). */
+function stepNames(steps: readonly { name: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const { name } of steps) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(',') || '-';
+}
+
 /** One line of `berserkr runs`: id, command, status, duration (`-` for a run without a finish), steps and headline metrics. */
 export function formatRunLine(r: RunRecord): string {
   const metrics = headlineMetrics(r).map(([k, v]) => `${k}=${v.toFixed(4)}`);
   const duration = r.durationMs === null ? '-' : `${(r.durationMs / 1000).toFixed(1)}s`;
-  return [...cells(r.runId, r.command, r.status, duration), r.steps.map((s) => s.name).join(',') || '-', ...metrics].join('  ');
+  return [...cells(r.runId, r.command, r.status, duration), stepNames(r.steps), ...metrics].join('  ');
 }
 
 /**

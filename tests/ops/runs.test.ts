@@ -178,6 +178,15 @@ describe('run records of earlier versions', () => {
   });
 });
 
+describe('formatRunLine', () => {
+  it('names each step once, in the order it first ran, with its count when it ran several times', async () => {
+    const run = new RunRecorder({ command: 'run', code: CODE, now: steppingClock(Date.UTC(2026, 0, 2), 100), suffix: '000001' });
+    for (const name of ['ingest', 'features', 'score', 'publish', 'features', 'score', 'publish', 'publish', 'commit']) await run.step(name, async () => undefined);
+    const record = await run.finish(new RunRecords(new MemoryStore(), 'online-retail'));
+    expect(formatRunLine(record)).toMatch(/ run +ok +\d+\.\ds  ingest,features×2,score×2,publish×3,commit$/);
+  });
+});
+
 describe('RunRecords list / load', () => {
   async function lakeWithRuns(): Promise<{ lake: MemoryStore; ids: string[] }> {
     const lake = new MemoryStore();
