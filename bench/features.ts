@@ -55,7 +55,7 @@ function round(engine: Engine, index: EventIndex, cutoffs: readonly number[]): {
     const labelled = timed('candidates', () => engine.labelledCandidates(index, cutoff));
     const prepared = timed('prepare', () => engine.prepareCutoff(index, cutoff));
     const fs = timed('features', () => engine.buildFeatureSet(index, cutoff, { prepared }));
-    for (const a of [labelled.offsets, labelled.label, fs.customer, fs.item, fs.values]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    for (const a of [labelled.customers, labelled.offsets, labelled.label, fs.customer, fs.item, fs.values]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
   return { ms, digest: hash.digest('hex') };
 }
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
   const asOf = Date.parse(option('--as-of', '2011-11-09T00:00:00Z'));
   const repeat = Number(option('--repeat', '3'));
   const before = argv.includes('--before') ? option('--before', '') : undefined;
+  if (before === '' || before?.startsWith('--')) throw new Error('--before: expected the dist folder of another build, e.g. <checkout>/dist');
   if (!Number.isFinite(asOf)) throw new Error(`--as-of: expected an ISO 8601 time, got ${JSON.stringify(option('--as-of', ''))}`);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat: expected a positive integer, got ${JSON.stringify(option('--repeat', ''))}`);
   const { index } = await lakeEvents(lake, option('--config', 'config/online-retail.yaml'));

@@ -134,7 +134,7 @@ function keepTopPostings(all: Postings, max: number): Postings {
 export class CustomerKnnScratch {
   private readonly similarity: Float64Array;
   private readonly sharing: Int32Array;
-  /** score(c, item) of the loaded customer per dense item, in [0, 1]; 0 when no neighbour bought it. */
+  /** score(c, item) of the loaded customer per dense item, in [0, 1]; 0 when no neighbour bought it, or when `load` was not asked for the item. */
   readonly scores: Float64Array;
   /** The items of positive score, in `[0, nTouched)`. */
   private readonly touched: Int32Array;
@@ -179,9 +179,11 @@ export class CustomerKnnScratch {
       const w = v.weight[p];
       for (let z = v.postingOffsets[it]; z < v.postingOffsets[it + 1]; z++) {
         const n = v.postingCustomers[z];
-        if (n === c) continue;
+        const add = w * v.postingWeight[z];
+        // A weight that underflowed to 0 (an item bought ~1,000 orders ago) adds nothing, and must not list n twice.
+        if (n === c || add === 0) continue;
         if (similarity[n] === 0) sharing[nSharing++] = n;
-        similarity[n] += w * v.postingWeight[z];
+        similarity[n] += add;
       }
     }
     const neighbours = topByScore(sharing.subarray(0, nSharing), similarity, k);
@@ -192,17 +194,18 @@ export class CustomerKnnScratch {
       const s = similarity[n] / total;
       for (let p = offsets[n], end = offsets[n + 1]; p < end; p++) {
         const it = items[p];
-        if (only !== undefined && only[it] === 0) continue;
+        const add = s * weight[p];
+        if (add === 0 || (only !== undefined && only[it] === 0)) continue;
         const before = scores[it];
         if (before === 0) touched[nTouched++] = it;
-        scores[it] = before + s * weight[p];
+        scores[it] = before + add;
       }
     }
     this.nTouched = nTouched;
     for (let i = 0; i < nSharing; i++) similarity[sharing[i]] = 0;
   }
 
-  /** The items of positive score for the loaded customer (of those `load` was asked for), in no particular order (a view: valid until the next `load`). */
+  /** The items of positive score for the loaded customer (of those `load` was asked for), in no particular order (a view valid until the next `load`; do not modify). */
   get scoredItems(): Int32Array {
     return this.touched.subarray(0, this.nTouched);
   }

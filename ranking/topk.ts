@@ -177,7 +177,7 @@ export function orderByCustomerId(rows: TopK, customerIds: readonly string[]): T
  * comparator; feature building calls it per customer over thousands of ids.
  * @param ids candidate ids (distinct), e.g. dense item ids.
  * @param score score per id, indexed by id (no NaN).
- * @param k how many to keep (≥ 0).
+ * @param k how many to keep, an integer ≥ 0 (Infinity keeps all).
  * @returns min(k, ids.length) ids.
  */
 export function topByScore(ids: ArrayLike<number>, score: ArrayLike<number>, k: number): Int32Array {

@@ -1,7 +1,7 @@
 import { buildFeatureSet, FEATURE_NAMES } from '../../features/build';
 import { buildEventIndex, eventsBefore, knownCustomers, knownItems } from '../../features/event-index';
 import { generateCandidates, prepareCandidates, SOURCE } from '../../features/candidates';
-import { CustomerKnnScratch, customerVectors } from '../../features/customer-knn';
+import { CustomerKnnScratch, customerVectors, type CustomerVectors } from '../../features/customer-knn';
 import type { PurchaseEvents } from '../../features/types';
 
 const day = (d: string): number => Date.parse(`${d}T10:00:00Z`);
@@ -75,6 +75,22 @@ describe('CustomerKnnScratch', () => {
     expect(s.scores[1]).toBeCloseTo(r, 6);
     s.load(vectors, 0, 1); // A's nearest is B (similarity 1)
     expect([0, 1, 2, 3].map((it) => s.scores[it])).toEqual([expect.closeTo(r, 6), expect.closeTo(r, 6), 0, 0]);
+  });
+
+  it('skips the items whose weight underflowed to 0, so none is listed twice', () => {
+    // Customer 0 buys item 0; customers 1–3 buy items 0 and 1, item 1 with a weight that underflowed to 0.
+    const zero: CustomerVectors = {
+      offsets: Int32Array.from([0, 1, 3, 5, 7]),
+      items: Int32Array.from([0, 0, 1, 0, 1, 0, 1]),
+      weight: Float32Array.from([1, 1, 0, 1, 0, 1, 0]),
+      postingOffsets: Int32Array.from([0, 4, 7]),
+      postingCustomers: Int32Array.from([0, 1, 2, 3, 1, 2, 3]),
+      postingWeight: Float32Array.from([1, 1, 1, 1, 0, 0, 0]),
+    };
+    const s = new CustomerKnnScratch(4, 2);
+    s.load(zero, 0);
+    expect(Array.from(s.scoredItems)).toEqual([0]);
+    expect([s.scores[0], s.scores[1]]).toEqual([1, 0]);
   });
 
   it('scores only the items asked for, each as without the restriction', () => {
