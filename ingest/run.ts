@@ -168,8 +168,9 @@ export interface IngestAllResult {
   /** Objects dropped from the lake because their raw object is gone (`forgetMissing`), in key order. */
   forgotten: string[];
   /**
-   * Without `forgetMissing`: objects of the ledger under the raw prefix whose raw object is gone
-   * (archived or deleted), in key order; their output stays published.
+   * Without `forgetMissing`: objects of the ledger under the raw prefix that the raw listing no
+   * longer holds (archived, deleted, or no longer selected by `raw.pattern`), in key order; their
+   * output stays published.
    */
   gone: string[];
   /**
@@ -442,23 +443,31 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     return catalog.missingParts(entries, prefix);
   }
 
-  /** Drops the objects of the ledger under the raw prefix that the listing no longer holds: ledger first, then their parts (best effort). */
+  /** The objects of the ledger under the raw prefix that the listing no longer holds (gone, or no longer selected), in key order. */
   function missingObjects(): string[] {
     // A listed object that cannot be read (a link to an unmounted volume) is not gone.
     const selected = new Set([...listing.map((o) => o.key), ...selection.skipped.filter((o) => o.unreadable).map((o) => o.key)]);
     return Object.keys(ledger.objects).filter((key) => key.startsWith(options.rawPrefix ?? '') && !selected.has(key)).sort();
   }
 
+  /**
+   * Drops {@link missingObjects}: the ledger first (with `forgottenAt`, so that a later tick knows
+   * the data changed), then their parts (best effort).
+   */
   async function forgetMissing(): Promise<void> {
     const missing = missingObjects();
     if (missing.length === 0) return;
     if (listing.length === 0) throw new ForgetAllError(missing.length, raw.uri);
     const entries = missing.map((key) => [key, ledger.objects[key]] as const);
+    const forgottenBefore = ledger.forgottenAt;
     for (const key of missing) delete ledger.objects[key];
+    ledger.forgottenAt = now().toISOString();
     try {
       await catalog.ledger.publish(ledger);
     } catch (e) {
       for (const [key, entry] of entries) ledger.objects[key] = entry;
+      if (forgottenBefore === undefined) delete ledger.forgottenAt;
+      else ledger.forgottenAt = forgottenBefore;
       throw e;
     }
     for (const key of missing) {

@@ -158,8 +158,8 @@ function recordIngest(ctx: StageContext, raw: RawObjects, taken: ObjectInfo[], r
     const n = result.gone.length;
     log.info(
       { gone: result.gone },
-      `${n} object${n === 1 ? '' : 's'} ingested earlier ${n === 1 ? 'has' : 'have'} no raw object any more (archived or deleted): ${result.gone.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}; `
-        + `${n === 1 ? 'its' : 'their'} rows stay in the lake, and --forget-missing drops them`,
+      `${n} object${n === 1 ? '' : 's'} ingested earlier ${n === 1 ? 'is' : 'are'} not in the raw listing any more (archived, deleted, or no longer selected by raw.pattern): `
+        + `${result.gone.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}; ${n === 1 ? 'its' : 'their'} rows stay in the lake, and --forget-missing drops them`,
     );
   }
   if (result.mixedConfiguration !== undefined) {

@@ -70,8 +70,6 @@ export interface RetrainInputs {
    * those read again for missing parts hold the rows they held and are in neither count.
    */
   rereadObjects?: number;
-  /** Objects this tick dropped from the lake because their raw object is gone (`--forget-missing`): the clean data changed. */
-  forgottenObjects?: number;
   /** `promotedAt` of the data set's `models/<data set>/champion.json` (ISO 8601), undefined without a champion. */
   championPromotedAt: string | undefined;
   /**
@@ -84,6 +82,8 @@ export interface RetrainInputs {
   championChallengedAt?: string;
   /** The latest `ingestedAt` of the data set's ledger (ISO 8601): when raw data last arrived; undefined when it lists no object. */
   lastIngestedAt?: string;
+  /** The ledger's `forgottenAt` (ISO 8601): when objects whose raw object is gone were last dropped (`--forget-missing`); undefined when none was. */
+  lastForgottenAt?: string;
   /** Retrain when the champion was promoted, or last challenged, at least this long ago, ms. */
   maxModelAgeMs: number;
   /** Now, ms since the epoch. */
@@ -98,10 +98,11 @@ export interface RetrainDecision {
 
 /**
  * The retraining rule of `berserkr schedule`: retrain (features, challenger,
- * champion/challenger, scoring, export) when new data arrived, objects were
- * forgotten, or the rows of unchanged data were read again under newer ingest rules, when there is no
- * champion (or one that cannot score: `championUnscoreable`), when raw data arrived after the champion's latest training (a tick
- * that ingested it and stopped before it trained, or an `ingest` of its own), or
+ * champion/challenger, scoring, export) when new data arrived or the rows of
+ * unchanged data were read again under newer ingest rules, when there is no
+ * champion (or one that cannot score: `championUnscoreable`), when raw data arrived, or objects whose raw
+ * object is gone were dropped, after the champion's latest training (in a tick
+ * that stopped before it trained, or an `ingest` of its own), or
  * when the champion's age reaches `maxModelAgeMs`; else nothing changed. The
  * champion's latest training, from which its age runs too, is the later of its
  * promotion and the latest training that challenged and kept it, so that a
@@ -110,8 +111,6 @@ export interface RetrainDecision {
  */
 export function decideRetrain(i: RetrainInputs): RetrainDecision {
   if (i.newObjects > 0) return { retrain: true, reason: `${i.newObjects} new raw object${i.newObjects === 1 ? '' : 's'} ingested` };
-  const forgotten = i.forgottenObjects ?? 0;
-  if (forgotten > 0) return { retrain: true, reason: `${forgotten} raw object${forgotten === 1 ? '' : 's'} gone from the raw location forgotten: the lake's data changed` };
   const reread = i.rereadObjects ?? 0;
   if (reread > 0) return { retrain: true, reason: `${reread} unchanged raw object${reread === 1 ? '' : 's'} read again under newer ingest rules, whose rows may differ` };
   if (i.championUnscoreable !== undefined) return { retrain: true, reason: `${i.championUnscoreable}; it is no champion, so this tick retrains (the training picks a champion or fallback anew)` };
@@ -121,6 +120,9 @@ export function decideRetrain(i: RetrainInputs): RetrainDecision {
   const champion = `champion promoted at ${i.championPromotedAt}${Number.isNaN(challenged) ? '' : `, last challenged at ${i.championChallengedAt},`}`;
   if (i.lastIngestedAt !== undefined && Date.parse(i.lastIngestedAt) > trained) {
     return { retrain: true, reason: `raw data ingested at ${i.lastIngestedAt} was never trained on: the champion's latest training (its promotion, or the latest challenge it stood) was at ${new Date(trained).toISOString()}` };
+  }
+  if (i.lastForgottenAt !== undefined && Date.parse(i.lastForgottenAt) > trained) {
+    return { retrain: true, reason: `objects whose raw object is gone were dropped from the lake at ${i.lastForgottenAt}, after the champion's latest training (its promotion, or the latest challenge it stood) at ${new Date(trained).toISOString()}: the data changed` };
   }
   const age = i.now - trained;
   // Seconds or minutes below an hour, so that a fresh champion does not read 0.0 h old.

@@ -55,7 +55,9 @@ export interface PipelineResult {
 }
 
 /**
- * Runs every stage once, each as the steps of its runner.
+ * Runs every stage once, each as the steps of its runner. The caller holds the lake's lock
+ * (`run` and `schedule` take it): the commit takes the events read here for the lake's whole
+ * data, and replaces a latest export of data the lake no longer holds (`PublishOptions`).
  * @throws the errors of the runners; a raw object that fails to ingest is reported in the result instead.
  */
 export async function runPipeline(ctx: StageContext, raw: RawObjects, o: PipelineOptions): Promise<PipelineResult> {

@@ -1,6 +1,6 @@
 /**
  * One tick of scheduled retraining: ingest new raw objects, then, when new data
- * arrived (in this tick, or after the champion's latest training), there is no
+ * arrived or objects whose raw object is gone were dropped (in this tick, or after the champion's latest training), there is no
  * champion (or the one the pointer names cannot score: its model or fallback is gone
  * or damaged, of other features or another horizon; or the pointer itself is damaged, which the
  * training's decision then replaces), or the champion has reached its maximum age
@@ -56,21 +56,21 @@ export async function retrainTick(ctx: StageContext, raw: RawObjects, o: TickOpt
     damaged = damagedPointer(error);
   }
   // A champion that cannot score (as `score` would find) is no champion: checked only when nothing new makes the tick retrain anyway.
-  const forgottenObjects = ingest.forgotten.length;
   const unscoreable =
     damaged ??
-    (champion === undefined || newObjects + rereadObjects + forgottenObjects > 0
+    (champion === undefined || newObjects + rereadObjects > 0
       ? undefined
       : await championUnscoreable(ctx.catalog, champion, { horizonDays: o.training.horizonDays, featureNames: FEATURE_NAMES, asOf: o.asOf }));
-  const ingestedAt = Object.values((await ctx.catalog.ledger.load()).objects).map((o) => o.ingestedAt);
+  const ledger = await ctx.catalog.ledger.load();
+  const ingestedAt = Object.values(ledger.objects).map((o) => o.ingestedAt);
   const decision = decideRetrain({
     newObjects,
     rereadObjects,
-    forgottenObjects,
     championPromotedAt: champion?.promotedAt,
     championUnscoreable: unscoreable,
     championChallengedAt: champion?.challengedAt,
     lastIngestedAt: ingestedAt.reduce<string | undefined>((a, b) => (a === undefined || Date.parse(b) > Date.parse(a) ? b : a), undefined),
+    lastForgottenAt: ledger.forgottenAt,
     maxModelAgeMs: o.maxModelAgeMs,
     now: (o.now ?? Date.now)(),
   });

@@ -78,9 +78,21 @@ export interface PublishOptions {
    * The time of the lake's last purchase event, ms, when the caller holds the lake's lock
    * (no ingest can change the clean data meanwhile): an export the pointer names whose
    * `dataUntil` is later was scored on data the lake no longer holds (raw objects forgotten,
-   * or replaced by ones ending earlier), and is replaced whatever its order.
+   * or replaced by ones ending earlier), and an export of all the lake's data (`dataUntil`
+   * equal to it) replaces it whatever their order; a backfill at an earlier as-of time does not.
    */
   lakeDataUntil?: number;
+}
+
+/**
+ * True when `current`, the export the pointer names, was scored on data the lake no longer
+ * holds (its `dataUntil` after `lakeDataUntil`) and `metadata`'s export covers all the lake's
+ * data (its `dataUntil` is `lakeDataUntil`), so it takes over: a backfill at an earlier as-of
+ * time does not. False without `lakeDataUntil` or a `dataUntil` of either.
+ */
+function dataGone(current: Ordered, metadata: Ordered, lakeDataUntil: number | undefined): boolean {
+  if (lakeDataUntil === undefined || current.dataUntil === undefined || metadata.dataUntil === undefined) return false;
+  return Date.parse(current.dataUntil) > lakeDataUntil && Date.parse(metadata.dataUntil) === lakeDataUntil;
 }
 
 /**
@@ -129,17 +141,18 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
  * re-syncs them. Writes nothing when the pointer names `metadata`'s export, or a later
  * one, and the copies are in step: a retry of a shard of a committed run calls it to
  * finish a commit that died after writing the sidecar, before flipping the pointer.
+ * @param o `lakeDataUntil` when the caller holds the lake's lock ({@link PublishOptions}).
  */
 export async function publishLatest(ctx: StageContext, metadata: ExportMetadata, o: PublishOptions = {}): Promise<void> {
   const { latest } = ctx.catalog;
   const runId = metadata.runId;
   for (let round = 0; round < LATEST_ROUNDS; round++) {
     const current = await latestMetadata(ctx);
-    const gone = current !== undefined && o.lakeDataUntil !== undefined && current.dataUntil !== undefined && Date.parse(current.dataUntil) > o.lakeDataUntil;
+    const gone = current !== undefined && dataGone(current, metadata, o.lakeDataUntil);
     if (gone && round === 0 && current.runId !== runId) {
       ctx.log.warn(
-        { runId, latest: current.runId, latestDataUntil: current.dataUntil, lakeDataUntil: new Date(o.lakeDataUntil!).toISOString() },
-        `${latest.uri} names run ${current.runId}, scored on data until ${current.dataUntil}, which the lake no longer holds (its last event is at ${new Date(o.lakeDataUntil!).toISOString()}: raw objects were forgotten or replaced): run ${runId} replaces it`,
+        { runId, latest: current.runId, latestDataUntil: current.dataUntil, lakeDataUntil: metadata.dataUntil },
+        `${latest.uri} names run ${current.runId}, scored on data until ${current.dataUntil}, which the lake no longer holds (its last event is at ${metadata.dataUntil}: raw objects were forgotten or replaced): run ${runId} replaces it`,
       );
     }
     const later = !gone && current !== undefined && compareExports(current, metadata) > 0 ? current : undefined;
@@ -173,6 +186,7 @@ export async function publishLatest(ctx: StageContext, metadata: ExportMetadata,
  * refreshes the `exports/latest/` convenience copy of every file the sidecar lists, and the
  * sidecar, from the export the pointer names.
  * Idempotent: committing again writes the same bytes.
+ * @param o `lakeDataUntil` when the caller holds the lake's lock ({@link PublishOptions}).
  * @throws ShardConflictError when a marker is of another number of shards than `count`;
  *   ScoringInputError when a shard's marker is missing or the shards disagree.
  */

@@ -81,6 +81,8 @@ export const LedgerSchema = z.object({
   version: z.literal(1),
   dataset: z.string(),
   objects: z.record(LedgerEntrySchema),
+  /** When objects were last dropped because their raw object is gone (`forgetMissing`; ISO 8601): the clean data changed then too. */
+  forgottenAt: z.string().optional(),
 });
 
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;

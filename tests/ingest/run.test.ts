@@ -340,9 +340,11 @@ describe('ingestAll', () => {
     raw.list = async (prefix: string) => [...(await list(prefix)), { key: a, size: 0, etag: '', lastModified: 0, unreadable: 'a symbolic link to "/mnt/x", which does not exist' }];
     expect((await ingestAll(raw, lake, keep, { ...options(), forgetMissing: true })).forgotten).toEqual([]);
     raw.list = list;
+    expect((await catalog.ledger.load()).forgottenAt).toBeUndefined();
 
     const forgot = await ingestAll(raw, lake, keep, { ...options(), forgetMissing: true });
     expect([forgot.forgotten, forgot.gone, forgot.unchanged, forgot.otherConfiguration, forgot.mixedConfiguration]).toEqual([[a], [], [b], [], undefined]);
+    expect(await catalog.ledger.load()).toMatchObject({ objects: { [b]: expect.anything() }, forgottenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(Object.keys((await catalog.ledger.load()).objects)).toEqual([b]);
     expect(await lake.list(catalog.clean.prefix(a))).toEqual([]);
     expect((await catalog.clean.load()).numRows).toBe(39);

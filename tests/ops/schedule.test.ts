@@ -65,6 +65,15 @@ describe('decideRetrain', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: at(DAY), lastIngestedAt: at(2 * DAY), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(false);
   });
 
+  it('retrains when objects whose raw object is gone were dropped after the champion\'s latest training', () => {
+    const at = (age: number) => new Date(now - age).toISOString();
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(DAY), lastIngestedAt: at(2 * DAY), lastForgottenAt: at(DAY / 2), maxModelAgeMs: 7 * DAY, now })).toEqual({
+      retrain: true,
+      reason: "objects whose raw object is gone were dropped from the lake at 2011-12-09T15:00:00.000Z, after the champion's latest training (its promotion, or the latest challenge it stood) at 2011-12-09T03:00:00.000Z: the data changed",
+    });
+    expect(decideRetrain({ newObjects: 0, championPromotedAt: at(2 * DAY), championChallengedAt: at(DAY / 4), lastForgottenAt: at(DAY / 2), maxModelAgeMs: 7 * DAY, now }).retrain).toBe(false);
+  });
+
   it('treats an unreadable promotedAt as too old', () => {
     expect(decideRetrain({ newObjects: 0, championPromotedAt: 'yesterday', maxModelAgeMs: DAY, now })).toMatchObject({ retrain: true, reason: expect.stringContaining('of unknown age') });
   });

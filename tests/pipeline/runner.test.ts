@@ -3,7 +3,7 @@
  * pointer fails the run before it reads the events, naming the file, what is wrong and what
  * to do, rather than after the features are built; the HTML report is written once the
  * export is committed, so a run whose commit fails leaves no report of an export that does
- * not exist.
+ * not exist; the commit replaces a latest export of data the lake no longer holds.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +47,19 @@ describe('runPipeline', () => {
       expect(ctx.run.snapshot().steps.map((s) => `${s.name}:${s.status}`).slice(-2)).toEqual(['report:ok', 'commit:failed']);
       expect(reports(lake)).toEqual([]);
       expect(await ctx.catalog.exports.isCommitted(ctx.run.runId)).toBe(false);
+    });
+
+    it('replaces a latest export scored on data the lake no longer holds', async () => {
+      const lake = new MemoryStore();
+      const first = stageContext(lake, 'run', config);
+      await runPipeline(first, raw(), { training });
+      // As if the lake had held a later month when the first run scored, and that month were forgotten since.
+      const sidecar = `exports/loyalty-club/${first.run.runId}/_metadata.json`;
+      const meta = JSON.parse(new TextDecoder().decode(await lake.get(sidecar))) as { asOf: string; dataUntil: string };
+      await lake.put(sidecar, JSON.stringify({ ...meta, asOf: '2012-06-01T00:00:00.001Z', dataUntil: '2012-06-01T00:00:00.000Z' }));
+      const second = stageContext(lake, 'run', config);
+      await runPipeline(second, raw(), { training });
+      expect((await second.catalog.latest.load())!.runId).toBe(second.run.runId);
     });
 
     it('is written once the export is committed and the latest and champion pointers written', async () => {

@@ -129,15 +129,21 @@ describe('retrainTick', () => {
     const { ctx: kept, lines: keptLines } = context(lake);
     await repeatChampion(kept, { promotedAt: new Date(now - DAY_MS).toISOString() });
     expect((await retrainTick(kept, new RawObjects(raw), tick)).reason).toMatch(/^nothing changed: no new raw objects/);
-    expect(keptLines.join('')).toContain('1 object ingested earlier has no raw object any more (archived or deleted): b.csv.lzo; its rows stay in the lake, and --forget-missing drops them');
+    expect(keptLines.join('')).toContain('1 object ingested earlier is not in the raw listing any more (archived, deleted, or no longer selected by raw.pattern): b.csv.lzo; its rows stay in the lake, and --forget-missing drops them');
     expect(kept.run.snapshot().rows['ingest.gone']).toBe(1);
     const { ctx, lines } = context(lake);
     await repeatChampion(ctx, { promotedAt: new Date(now - DAY_MS).toISOString() });
     // Too little data to train on here: the tick fails after its events step, having decided to retrain.
     await retrainTick(ctx, new RawObjects(raw), { ...tick, ingest: { forgetMissing: true } }).catch(() => undefined);
-    expect(lines.join('')).toContain("1 raw object gone from the raw location forgotten: the lake's data changed");
+    const dropped = /objects whose raw object is gone were dropped from the lake at \S+, after the champion's latest training \(its promotion, or the latest challenge it stood\) at \S+: the data changed/;
+    expect(lines.join('')).toMatch(dropped);
     expect(ctx.run.snapshot().steps.map((s) => s.name)).toEqual(expect.arrayContaining(['ingest', 'events']));
     expect(Object.keys((await ctx.catalog.ledger.load()).objects)).toEqual(['a.csv.lzo']);
+    // That training failed: the next tick, which forgets nothing, retrains still (so would one after an `ingest --forget-missing` of its own).
+    const { ctx: next, lines: nextLines } = context(lake);
+    await repeatChampion(next, { promotedAt: new Date(now - DAY_MS).toISOString() });
+    await retrainTick(next, new RawObjects(raw), tick).catch(() => undefined);
+    expect(nextLines.join('')).toMatch(dropped);
   });
 
   it('says which objects of other csv/columns settings stay in the lake, even when it does not retrain', async () => {

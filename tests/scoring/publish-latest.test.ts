@@ -130,7 +130,7 @@ describe('commitStep and the as-of time of the latest export', () => {
     ]);
   });
 
-  it('replaces, under the lock, a latest export scored on data the lake no longer holds, and only then', async () => {
+  it('replaces, under the lock, a latest export scored on data the lake no longer holds by one of all its data, and only then', async () => {
     const lake = new MemoryStore();
     const { ctx, messages } = loggedContext(lake);
     const gone = '2011-11-30T12:00:00.000Z';
@@ -144,6 +144,11 @@ describe('commitStep and the as-of time of the latest export', () => {
     expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
     // A lake still holding November keeps it too.
     await commitStep(ctx, NEWER, 1, { lakeDataUntil: Date.parse(gone) });
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    // A backfill, which does not cover the lake's data, does not take over either.
+    const backfill = '20111111T000000Z-cccccc';
+    await scored(ctx.catalog, backfill, 'item-cccccc', ['csv'], '2011-10-01T00:00:00.000Z', '2011-09-30T12:00:00.000Z');
+    await commitStep(ctx, backfill, 1, { lakeDataUntil: Date.parse(lastNow) });
     expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
     messages.length = 0;
     await commitStep(ctx, NEWER, 1, { lakeDataUntil: Date.parse(lastNow) });
