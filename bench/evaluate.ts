@@ -31,6 +31,7 @@ import type * as Runner from '../evaluation/runner';
 import { Catalog } from '../lib/catalog';
 import { createLogger } from '../lib/log';
 import { NO_PROGRESS } from '../lib/progress';
+import { NO_LOCK_FENCE } from '../lib/stage-context';
 import { RunRecorder } from '../lib/runs';
 import { FileStore } from '../lib/store/file';
 import { lakeEvents } from './lake-events';
@@ -157,7 +158,7 @@ async function child({ dist, lake, runId }: NonNullable<Args['child']>): Promise
   const meta = await catalog.exports.loadMetadata(runId);
   const { evaluateCommitted } = require(resolve(dist, 'evaluation', 'runner.js')) as typeof Runner;
   const run = new RunRecorder({ command: 'bench-evaluate', code: { version: 'bench', commit: null, dirty: false } });
-  const ctx = { log: createLogger({ format: 'json', level: 'warn' }), progress: NO_PROGRESS, catalog, config, run, signal: new AbortController().signal };
+  const ctx = { log: createLogger({ format: 'json', level: 'warn' }), progress: NO_PROGRESS, catalog, config, run, signal: new AbortController().signal, fence: NO_LOCK_FENCE };
   (globalThis as { gc?: () => void }).gc?.();
   const startMib = rssMib('VmRSS');
   writeFileSync('/proc/self/clear_refs', '5');

@@ -41,7 +41,7 @@ import type { DatasetConfig } from '../lib/config-types';
 import { createLogger } from '../lib/log';
 import { NO_PROGRESS } from '../lib/progress';
 import { RunRecorder } from '../lib/runs';
-import type { StageContext } from '../lib/stage-context';
+import { NO_LOCK_FENCE, type StageContext } from '../lib/stage-context';
 import { DAY_MS } from '../lib/schema';
 import { openStore } from '../lib/store/open';
 import { scoreStep } from '../scoring/runner';
@@ -306,6 +306,7 @@ async function child(args: Args): Promise<void> {
       config,
       run: new RunRecorder({ command: 'bench-score', code: { version: 'bench', commit: null, dirty: false } }),
       signal: new AbortController().signal,
+      fence: NO_LOCK_FENCE,
     };
     const setupPeak = peakRss();
     resetPeakRss();

@@ -7,6 +7,7 @@
 import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, MIN_LEASE_MS, tryAcquireLock } from '../lib/lock';
 import type { LockRecord } from '../lib/catalog';
 import { RunParams } from '../lib/runs';
+import type { LockFence } from '../lib/stage-context';
 import { MAX_TIMER_MS, parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, onForcedExit, openContext, receivedSignal, signalExitCode } from './context';
 import { CommandResult, OutputFormat, printResult } from './output';
@@ -179,7 +180,9 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * {@link EXIT.busy} when another run holds the lock and `lock` is `skip`
  * (after waiting up to `BERSERKR_LOCK_WAIT` when it is set), or the wait for it outlasts
  * `BERSERKR_LOCK_WAIT` (then nothing runs and no run record is written, as when a signal ends the wait). A pipeline command starts
- * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`).
+ * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`). Under the lock, the context's
+ * `fence` checks the lock before each write of the data set's shared state (`HeldLock.verify`: a
+ * run that lost it writes none of them and fails with LockLostError, {@link EXIT.failed}).
  * @param lock default `wait` for `run`, `schedule` and `ingest`, else `none`.
  */
 export async function runCommand<O extends DataCommandOptions>(
@@ -195,8 +198,10 @@ export async function runCommand<O extends DataCommandOptions>(
     lockWaitMs(process.env);
   }
   const lost = new AbortController();
-  const ctx = await openContext(name, options, toParams(options), lost.signal);
   let held: HeldLock | undefined;
+  // The lock is taken before the body runs; a command without one has no lock to check.
+  const fence: LockFence = (what) => (held === undefined ? Promise.resolve() : held.verify(what));
+  const ctx = await openContext(name, options, toParams(options), lost.signal, fence);
   let begun = false;
   // A second signal exits at once: the summary says so, and what it leaves behind.
   onForcedExit((signal) => {

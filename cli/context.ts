@@ -11,7 +11,7 @@ import { RunInterruptedError, stopReason, turnEventLoop } from '../lib/interrupt
 import { createLogger, Logger, parseLogFormat, parseLogLevel, routeProcessWarnings } from '../lib/log';
 import { createProgress, loggedProgress, type Progress } from '../lib/progress';
 import { detectCodeVersion, RunParams, RunRecorder, RunStart } from '../lib/runs';
-import type { StageContext } from '../lib/stage-context';
+import { NO_LOCK_FENCE, type LockFence, type StageContext } from '../lib/stage-context';
 import { openStore } from '../lib/store/open';
 import { checkLocations, renamedVariableWarnings } from './locations';
 
@@ -139,6 +139,8 @@ const LAKE_MAKERS: ReadonlySet<string> = new Set(['ingest', 'run', 'schedule']);
  * (JSON logs, stderr not a terminal), long steps log their progress now and
  * then (`loggedProgress`).
  * @param signal extra stop signal (e.g. a lost lock), combined with the process's.
+ * @param fence the context's `fence` (`lib/stage-context.ts`): the lock check of a command that takes the
+ *   lock ({@link NO_LOCK_FENCE}, the default, for one that takes none).
  * @throws LocationError for a lake that is a file, a lake folder that does not exist for a command
  *   other than ingest, run and schedule, or a missing raw folder or bucket, LakeLayoutError
  *   for a lake of one data set per lake, and configuration errors: the caller exits with bad usage (2), nothing ran.
@@ -148,6 +150,7 @@ export async function openContext(
   options: GlobalOptions & { lake: string; config: string; raw?: string },
   params: RunParams,
   signal?: AbortSignal,
+  fence: LockFence = NO_LOCK_FENCE,
 ): Promise<CommandContext> {
   const bars = createProgress({ format: parseLogFormat(options.logFormat) });
   const log = commandLogger(options, command, bars);
@@ -165,5 +168,5 @@ export async function openContext(
   log.info({ ...(options.raw === undefined ? {} : { raw: options.raw }), lake: options.lake, config: options.config, dataset: config.name }, 'using');
   const stop = signal === undefined ? shutdownSignal(log) : AbortSignal.any([shutdownSignal(log), signal]);
   const run = new InterruptibleRunRecorder({ command, params, code: await code, config: { path: options.config, sha256: configHash(config) } }, stop);
-  return { log, progress, catalog, config, run, signal: stop };
+  return { log, progress, catalog, config, run, signal: stop, fence };
 }

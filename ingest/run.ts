@@ -105,6 +105,14 @@ export interface IngestAllOptions {
    * parts, so an object of one part is abandoned only before it is written.
    */
   signal?: AbortSignal;
+  /**
+   * Awaited before every ledger write with the ledger's URI (`StageContext.fence`: a run under the
+   * pipeline lock checks it still holds it); when it throws, the ledger is not written: the run's
+   * objects fail with its error, their parts are deleted, and the result's `unpublished` is the
+   * error (before the rewrite of entries of earlier versions, or of `forgetMissing`, `ingestAll`
+   * throws it). Default: none.
+   */
+  fence?: (what: string) => Promise<void>;
 }
 
 /** What {@link IngestAllOptions.onObject} hears of one object. */
@@ -155,8 +163,9 @@ export interface IngestAllResult {
   overBudget?: RunRejectBudgetError;
   /**
    * Set when the ledger write, the run's commit, failed (and the ledger does not
-   * list the run's objects): none of them was published, each is in `failed`
-   * with this error, and the fault is the lake's, not the objects'.
+   * list the run's objects), or `fence` refused it (a LockLostError): none of them
+   * was published, each is in `failed` with this error, and the fault is the
+   * lake's or the lock's, not the objects'.
    */
   unpublished?: Error;
   /**
@@ -291,7 +300,8 @@ interface StagedObject {
  * @returns what was ingested, left unchanged, read again for missing parts and failed (each in key order), and the final ledger.
  * @throws DatasetFormatError when the existing ledger is unreadable (nothing is written);
  *   RangeError for a `maxRejectRatio` outside [0, 1]; store errors while reading
- *   the listing.
+ *   the listing; the error of `options.fence` (LockLostError) when it refuses the rewrite of entries of
+ *   earlier versions or of `forgetMissing` (nothing is written; it refusing the run's commit is `unpublished`).
  */
 export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: DatasetConfig, options: IngestAllOptions): Promise<IngestAllResult> {
   const withinBudget = rejectBudget(options.maxRejectRatio);
@@ -310,7 +320,11 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   // ledger at once (the same parts, one more field), so that readers group them as ingest does.
   const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
   for (const entry of legacy) entry.rowsHash = rows;
-  if (legacy.length > 0) await catalog.ledger.publish(ledger);
+  const fence = options.fence ?? (async () => undefined);
+  if (legacy.length > 0) {
+    await fence(catalog.ledger.uri);
+    await catalog.ledger.publish(ledger);
+  }
   if (options.forgetMissing) await forgetMissing();
   else result.gone = missingObjects();
   const todo: ObjectInfo[] = [];
@@ -463,6 +477,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
     for (const key of missing) delete ledger.objects[key];
     ledger.forgottenAt = now().toISOString();
     try {
+      await fence(catalog.ledger.uri);
       await catalog.ledger.publish(ledger);
     } catch (e) {
       for (const [key, entry] of entries) ledger.objects[key] = entry;
@@ -498,7 +513,8 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
       ledger.objects[object.key] = entry;
     }
     try {
-      // The commit point of every object of the run.
+      // The commit point of every object of the run, when the run still holds the lock (a refusal lists none of them: failed below).
+      await fence(catalog.ledger.uri);
       await catalog.ledger.publish(ledger);
     } catch (e) {
       // A write can land and still report an error (a lost response): then the parts are published.

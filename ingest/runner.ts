@@ -35,7 +35,9 @@ export interface IngestStepOptions {
  * When `ctx.signal` aborts while objects are still to read, ingest reads no further
  * object (`ingestAll`'s `signal`), publishes those it read whole, logs and records
  * them as any run does (and `ingest.not_read`), and the step `ingest` fails.
- * @throws the error of the ledger write when the run's commit failed (`unpublished`), after logging and recording the objects;
+ * The ledger is written only once the context's fence (`ctx.fence`) found the pipeline lock still the run's.
+ * @throws the error of the ledger write when the run's commit failed (`unpublished`: a LockLostError when the fence refused it),
+ *   after logging and recording the objects;
  *   else RunInterruptedError (step `ingest`, naming how many objects were published and which were left) when stopped.
  */
 export async function ingestStep(ctx: StageContext, raw: RawObjects, options: IngestStepOptions = {}): Promise<IngestAllResult> {
@@ -61,6 +63,7 @@ export async function ingestStep(ctx: StageContext, raw: RawObjects, options: In
       encodeThreads: options.encodeThreads ?? defaultEncoderThreads(),
       forgetMissing: options.forgetMissing,
       signal: ctx.signal,
+      fence: ctx.fence,
       onObject: (e) => {
         if (e.status === 'read') read.add(e.key);
         if (e.status === 'read' || (e.status === 'failed' && !read.has(e.key))) bar.increment();

@@ -25,7 +25,11 @@
  * step-2 creator and a step-3 writer that read the lock before the create (a
  * stale lock released meanwhile): the creator does not re-read. The holder renews its lease every `leaseMs / 3`
  * and each renewal re-reads the lock first, so it detects the take-over at its
- * next renewal ({@link LockLostError}) and stops after its current step.
+ * next renewal ({@link LockLostError}) and stops after its current step. A renewal
+ * comes too late for a holder that was paused (SIGSTOP, a suspended VM) past its
+ * lease and resumes in the middle of a step: before each write that commits the
+ * data set's shared state the holder therefore checks the lock itself
+ * ({@link HeldLock.verify}, the fence), and writes nothing when it is no longer its own.
  *
  * Liveness: the lease is renewed from a worker thread ({@link HeldLock.keepAlive}),
  * so a holder whose main thread is busy for longer than the lease keeps it; a
@@ -59,10 +63,28 @@ export class LockHeldError extends Error {
   }
 }
 
-/** We held the lock, but another owner's record replaced ours (our lease expired, or the race of the module notes). */
+/**
+ * We held the lock, but another owner's record replaced ours (our lease expired, or the race of the module notes),
+ * the lock object is gone, or our lease ended by our clock ({@link HeldLock.verify}).
+ * Message: `lock <uri> of run <id> (pid <pid> on <host>) was lost: <why>[; <refused> not written]`.
+ */
 export class LockLostError extends Error {
-  constructor(readonly uri: string, readonly ours: LockOwner, readonly holder: LockRecord | undefined) {
-    super(`lock ${uri} of ${describeOwner(ours)} was lost: ${holder ? `now held by ${describeOwner(holder.owner)}` : 'the lock object is gone'}`);
+  /**
+   * @param uri the lock object's URI.
+   * @param ours our owner fields.
+   * @param holder the record stored now (another owner's, or ours when our lease ended), undefined when the lock object is gone.
+   * @param why what was found, when not another owner or no lock object (the default text), e.g. that our lease ended.
+   * @param refused what the run was about to write and did not, e.g. `<lake>/exports/<data set>/latest.json`.
+   */
+  constructor(
+    readonly uri: string,
+    readonly ours: LockOwner,
+    readonly holder: LockRecord | undefined,
+    why?: string,
+    readonly refused?: string,
+  ) {
+    const found = why ?? (holder ? `now held by ${describeOwner(holder.owner)}` : 'the lock object is gone');
+    super(`lock ${uri} of ${describeOwner(ours)} was lost: ${found}${refused === undefined ? '' : `; ${refused} not written`}`);
     this.name = 'LockLostError';
   }
 }
@@ -134,6 +156,11 @@ export function isStale(holder: LockRecord, now: number, alive: (pid: number) =>
   return Date.parse(holder.expiresAt) <= now || (holder.owner.host === hostname() && !alive(holder.owner.pid));
 }
 
+/** Whether two owner fields name the same run of the same process. */
+function sameOwner(a: LockOwner, b: LockOwner): boolean {
+  return a.host === b.host && a.pid === b.pid && a.runId === b.runId;
+}
+
 /** Owner fields of this process for run `runId`. */
 export function currentOwner(runId: string): LockOwner {
   return { host: hostname(), pid: process.pid, runId };
@@ -142,6 +169,8 @@ export function currentOwner(runId: string): LockOwner {
 /** A lock this process holds. */
 export class HeldLock {
   private record: LockRecord;
+  /** Set when the renewer found the lock lost ({@link keepAlive}): {@link verify} refuses at once. */
+  private lost: LockLostError | undefined;
 
   constructor(
     private readonly lock: PipelineLock,
@@ -176,6 +205,35 @@ export class HeldLock {
   }
 
   /**
+   * The fence before a write that commits the data set's shared state (the ingest ledger, the
+   * latest-export pointer and its copies, the champion pointer): checks that this process still
+   * holds the lock, so that a run that lost it (paused past its lease, then taken over) writes
+   * nothing instead of overwriting the new holder's state. It reads the stored lock and requires
+   * our token and owner, and a lease, as stored by our renewals, that has not ended by our clock
+   * (a lease that ended may be taken over at any moment, even when nobody has yet). A renewal
+   * that already found the lock lost refuses at once, without reading. One window remains: a
+   * pause between this check and the write that follows it.
+   * @param refused what the caller is about to write (a URI), named in the error.
+   * @throws LockLostError (with `refused`) when the lock is another owner's or gone, our lease ended,
+   *   or the renewer reported it lost; DatasetFormatError for a lock object that is not a lock record;
+   *   store errors unchanged (the caller writes nothing then either).
+   */
+  async verify(refused?: string): Promise<void> {
+    if (this.lost !== undefined) throw new LockLostError(this.uri, this.lost.ours, this.lost.holder, undefined, refused);
+    const ours = this.record;
+    const stored = await this.lock.load();
+    if (stored === undefined || stored.token !== ours.token || !sameOwner(stored.owner, ours.owner)) {
+      throw new LockLostError(this.uri, ours.owner, stored, undefined, refused);
+    }
+    const t = this.now();
+    const ends = Date.parse(stored.expiresAt);
+    if (ends <= t) {
+      const why = `its lease ended at ${stored.expiresAt}, ${t - ends} ms ago by this host's clock (the run was paused or the renewals failed for longer than the lease), so another run may take it over`;
+      throw new LockLostError(this.uri, ours.owner, stored, why, refused);
+    }
+  }
+
+  /**
    * Deletes the lock when it is still ours; a lock taken over meanwhile is left alone.
    * @returns whether our record was deleted.
    */
@@ -190,7 +248,7 @@ export class HeldLock {
    * Renews the lease every `leaseMs / 3` ms, from a worker thread
    * (`lock-renewer.ts`) with its own event loop and store client, until the
    * returned function is called: a busy main thread cannot starve the lease.
-   * `onLost` gets the {@link LockLostError} (renewal then stops); other renewal
+   * `onLost` gets the {@link LockLostError} (renewal then stops, and {@link verify} refuses from then on); other renewal
    * errors (store unreachable for a while) go to `onError` and renewal goes on.
    * Both are called on this thread, when its event loop is next free.
    * @returns stop: resolves once the worker has finished any renewal in flight
@@ -206,8 +264,10 @@ export class HeldLock {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     onWorkerMessage<RenewerMessage>(worker, (message) => {
       if (message.type === 'renewed') this.record = message.record;
-      else if (message.type === 'lost') onLost(new LockLostError(this.uri, this.record.owner, message.holder));
-      else onError(Object.assign(new Error(message.message), { name: message.name }));
+      else if (message.type === 'lost') {
+        this.lost = new LockLostError(this.uri, this.record.owner, message.holder);
+        onLost(this.lost);
+      } else onError(Object.assign(new Error(message.message), { name: message.name }));
     });
     worker.on('error', onError);
     return async () => {

@@ -11,6 +11,20 @@ import type { Logger } from './log';
 import type { Progress } from './progress';
 import type { RunRecorder } from './runs';
 
+/**
+ * The fence of a run under the pipeline lock: awaited just before each write that commits the
+ * data set's shared state (the ingest ledger, `exports/<data set>/latest.json` and the copies
+ * under `latest/`, `models/<data set>/champion.json`), it resolves when the run still holds the
+ * lock and rejects otherwise, and the caller then writes nothing (`HeldLock.verify` of `lib/lock.ts`).
+ * @param what the object about to be written (a URI), named in the error.
+ * @throws LockLostError (`lock <uri> of run … was lost: …; <what> not written`) when the lock is
+ *   another run's or gone, or the run's own lease ended; store errors of reading the lock unchanged.
+ */
+export type LockFence = (what: string) => Promise<void>;
+
+/** The fence of a run that takes no lock (`score`, `export`, tests of one stage): lets every write through. */
+export const NO_LOCK_FENCE: LockFence = async () => undefined;
+
 export interface StageContext {
   log: Logger;
   progress: Progress;
@@ -21,4 +35,6 @@ export interface StageContext {
   run: RunRecorder;
   /** Aborted when the runner must stop after its current step (SIGTERM/SIGINT, lock lost). */
   signal: AbortSignal;
+  /** Checks that the run still holds the pipeline lock before a write of shared state ({@link LockFence}); {@link NO_LOCK_FENCE} without a lock. */
+  fence: LockFence;
 }

@@ -86,7 +86,8 @@ export interface GcResult {
  * `checkParts` finds the parts the ledger lists that the lake does not hold
  * ({@link findMissingParts}; nothing is deleted or rewritten because of them).
  * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles`, `removeUncommittedRuns` and `removeUnusedModels`;
- *   with `checkParts`, DatasetFormatError for an unreadable ledger (after the clean-up).
+ *   with `checkParts`, DatasetFormatError for an unreadable ledger (after the clean-up); LockLostError
+ *   when the run lost the pipeline lock before re-syncing the copies of the latest export (`ctx.fence`).
  */
 export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
   const now = (options.now ?? Date.now)();
@@ -272,11 +273,13 @@ async function findMissingParts(ctx: StageContext): Promise<MissingParts> {
  * The pointer is read here, at the end: a commit (`score` and `export` take no lock) may have
  * moved it and its copies since gc started.
  * @returns the run re-synced to, or undefined when the copies matched (or nothing is published).
+ * @throws LockLostError when the run lost the pipeline lock before the copies (`ctx.fence`): none is written.
  */
 async function resyncLatest(ctx: StageContext): Promise<string | undefined> {
   const { latest, exports } = ctx.catalog;
   const runId = await publishedRunId(ctx, { warn: false });
   if (runId === undefined || (await latest.copiedRunId()) === runId) return undefined;
+  await ctx.fence(latest.copiesUri);
   for (const copy of await latest.refreshCopies(await exports.loadMetadata(runId))) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
   ctx.log.child({ stage: 'gc' }).warn({ runId }, `the copies of the latest export did not match ${latest.uri}: re-copied the export of run ${runId}`);
   ctx.run.count('gc.latest_resynced', 1);

@@ -141,7 +141,11 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
  * re-syncs them. Writes nothing when the pointer names `metadata`'s export, or a later
  * one, and the copies are in step: a retry of a shard of a committed run calls it to
  * finish a commit that died after writing the sidecar, before flipping the pointer.
+ * Under the pipeline lock, the pointer and the copies are written only after the context's fence
+ * (`StageContext.fence`) found the lock still the run's: a run that lost it leaves both as they are.
  * @param o `lakeDataUntil` when the caller holds the lake's lock ({@link PublishOptions}).
+ * @throws LockLostError from the fence (nothing written by it: an earlier round's writes stay);
+ *   store errors unchanged.
  */
 export async function publishLatest(ctx: StageContext, metadata: ExportMetadata, o: PublishOptions = {}): Promise<void> {
   const { latest } = ctx.catalog;
@@ -157,6 +161,7 @@ export async function publishLatest(ctx: StageContext, metadata: ExportMetadata,
     }
     const later = !gone && current !== undefined && compareExports(current, metadata) > 0 ? current : undefined;
     if (later === undefined && current?.runId !== runId) {
+      await ctx.fence(latest.uri);
       const info = await latest.publish(runId);
       ctx.run.output(ctx.catalog.store.uri, info.key, info.etag);
     } else if (later !== undefined && round === 0) {
@@ -170,6 +175,7 @@ export async function publishLatest(ctx: StageContext, metadata: ExportMetadata,
     }
     const target = later ?? metadata;
     if ((await latest.copiedRunId()) !== target.runId || round > 0) {
+      await ctx.fence(latest.copiesUri);
       for (const copy of await latest.refreshCopies(target)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
     }
     if ((await latest.load())?.runId === target.runId) return;
@@ -188,7 +194,8 @@ export async function publishLatest(ctx: StageContext, metadata: ExportMetadata,
  * Idempotent: committing again writes the same bytes.
  * @param o `lakeDataUntil` when the caller holds the lake's lock ({@link PublishOptions}).
  * @throws ShardConflictError when a marker is of another number of shards than `count`;
- *   ScoringInputError when a shard's marker is missing or the shards disagree.
+ *   ScoringInputError when a shard's marker is missing or the shards disagree; LockLostError
+ *   when the run lost the pipeline lock ({@link publishLatest}: the latest export is left as it was).
  */
 export async function commitStep(ctx: StageContext, runId: string, count: number, o: PublishOptions = {}): Promise<ExportMetadata> {
   return ctx.run.step('commit', async () => {

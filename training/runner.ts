@@ -81,12 +81,15 @@ export interface TrainStepWrites {
 }
 
 /**
- * Writes the champion pointer a training decided, and records it among the run's outputs.
- * @throws DatasetNotFoundError when a promoted or challenged model has no manifest.
+ * Writes the champion pointer a training decided, and records it among the run's outputs,
+ * once the context's fence (`StageContext.fence`) found the pipeline lock still the run's.
+ * @throws LockLostError when the run lost the lock (the pointer is left as it was);
+ *   DatasetNotFoundError when a promoted or challenged model has no manifest.
  */
 export async function publishPointer(ctx: StageContext, update: PointerUpdate): Promise<void> {
-  const now = new Date().toISOString();
   const { champion } = ctx.catalog;
+  await ctx.fence(champion.uri);
+  const now = new Date().toISOString();
   const written =
     update.kind === 'promoted'
       ? await champion.publish({ modelId: update.modelId, promotedAt: now, validation: update.validation })

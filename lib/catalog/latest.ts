@@ -12,6 +12,7 @@ import { EXPORT_FORMATS, type ExportFormat } from './export-formats';
 import type { ExportMetadata, Exports } from './exports';
 import { EXPORT_METADATA } from './exports';
 import { JsonObject } from './json';
+import { objectUri } from './uri';
 
 /** Schema of `exports/<data set>/latest.json`. */
 export const LatestPointerSchema = z.object({
@@ -42,6 +43,11 @@ export class LatestExport {
   /** `<lake uri>/exports/<data set>/latest.json`. */
   get uri(): string {
     return this.pointer.uri;
+  }
+
+  /** `<lake uri>/exports/<data set>/latest/`, the folder of the copies. */
+  get copiesUri(): string {
+    return objectUri(this.store, this.copies);
   }
 
   /**

@@ -9,7 +9,7 @@ import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
+import { NO_LOCK_FENCE, type StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
 import { MemoryStore } from './memory-store';
 
@@ -34,6 +34,7 @@ export async function loyaltyContext(): Promise<{ ctx: StageContext; lake: Memor
     config,
     run: new RunRecorder({ command: 'train', code: { version: 'test', commit: null, dirty: false } }),
     signal: new AbortController().signal,
+    fence: NO_LOCK_FENCE,
   };
   const index = await eventsStep(ctx);
   return { ctx, lake, lines, index, asOf: resolveAsOf(index, undefined) };

@@ -7,7 +7,7 @@ import type { DatasetConfig } from '../../lib/config-types';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
+import { NO_LOCK_FENCE, type StageContext } from '../../lib/stage-context';
 import type { ObjectStore } from '../../lib/store/store';
 
 /** The bundled configuration, `config/online-retail.yaml`. */
@@ -30,5 +30,6 @@ export function stageContext(lake: ObjectStore, command: string, config: Dataset
     config,
     run: new RunRecorder({ command, code: { version: 'test', commit: null, dirty: false } }),
     signal: new AbortController().signal,
+    fence: NO_LOCK_FENCE,
   };
 }

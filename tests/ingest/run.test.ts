@@ -10,6 +10,7 @@ import { ForgetAllError } from '../../ingest/run';
 import { INGEST_RULES } from '../../ingest/rules';
 import { Catalog, DatasetFormatError, MixedConfigurationError } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
+import { LockLostError } from '../../lib/lock';
 import { parquetToTable } from '../../lib/parquet';
 import { corruptWithoutChecksums, fixture, retailLzop, ZSTD_SAMPLE, zstdFrame } from './helpers';
 import { MemoryStore } from '../helpers/memory-store';
@@ -661,6 +662,40 @@ describe('ingestAll', () => {
     expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(ledgerBefore);
     expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
     expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
+  });
+
+  it('writes no ledger when its fence refuses (the run lost the pipeline lock): the objects fail with its error, their new parts are deleted, the earlier output stays', async () => {
+    const { raw, lake } = setUp();
+    const [a, b] = ['landing/2010-12a.csv.lzo', 'landing/2010-12b.csv.lzo'];
+    await raw.put(a, fixture('lzop', 'sample.1.lzo'));
+    await ingestAll(raw, lake, config, options(20));
+    const ledgerBefore = Buffer.from(await lake.get('ledger/online-retail.json')).toString();
+    const keysBefore = [...lake.objects.keys()].sort();
+    await raw.put(a, fixture('lzop', 'repeat.lzo')); // changed
+    await raw.put(b, fixture('lzop', 'sample.9.lzo')); // new
+    const refused = new LockLostError('memory://test/locks/online-retail.json', { host: 'a', pid: 1, runId: 'r1' }, undefined, undefined, 'memory://test/ledger/online-retail.json');
+    const asked: string[] = [];
+    const fence = async (what: string): Promise<void> => {
+      asked.push(what);
+      throw refused;
+    };
+    const events: string[] = [];
+    const result = await ingestAll(raw, lake, config, { ...options(20), fence, onObject: (e) => events.push(`${e.status} ${e.key}`) });
+    expect(asked).toEqual(['memory://test/ledger/online-retail.json']);
+    expect(result.unpublished).toBe(refused);
+    expect([result.ingested, result.failed.map((f) => [f.key, f.error])]).toEqual([[], [[a, refused], [b, refused]]]);
+    expect(events).toEqual([`read ${a}`, `read ${b}`, `failed ${a}`, `failed ${b}`]);
+    expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(ledgerBefore);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
+    expect((await new Catalog(lake, 'online-retail').clean.load()).numRows).toBe(39);
+
+    // Forgetting objects whose raw object is gone rewrites the ledger too: refused, nothing is dropped.
+    await raw.delete(b);
+    await raw.delete(a);
+    await raw.put('landing/2010-12c.csv.lzo', fixture('lzop', 'sample.9.lzo'));
+    await expect(ingestAll(raw, lake, config, { ...options(20), forgetMissing: true, fence })).rejects.toBe(refused);
+    expect(Buffer.from(await lake.get('ledger/online-retail.json')).toString()).toBe(ledgerBefore);
+    expect([...lake.objects.keys()].sort()).toEqual(keysBefore);
   });
 
   it('refuses a reject budget outside [0, 1] before writing anything', async () => {

@@ -1,7 +1,8 @@
 /**
  * The pipeline lock (lib/lock.ts) on an in-memory store with a fake clock and
  * sleep; its conditional create on a folder lake and on S3 servers that honour
- * or ignore `If-None-Match`; its renewal from a worker thread on a file store with a real clock.
+ * or ignore `If-None-Match`; its renewal from a worker thread on a file store with a real clock;
+ * the fence (`HeldLock.verify`) a holder passes before each write of shared state.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -119,6 +120,73 @@ describe('pipeline lock', () => {
     expect(taken.acquired).toBe(true);
     expect(await holdBy(new MemoryStore(), hostname(), process.pid)).toEqual({ acquired: false, holder: expect.objectContaining({ owner: { host: hostname(), pid: process.pid, runId: 'holder' } }) });
     expect((await holdBy(new MemoryStore(), `not-${hostname()}`, dead)).acquired).toBe(false);
+  });
+});
+
+describe('pipeline lock fence (HeldLock.verify)', () => {
+  const LATEST = 'memory://test/exports/online-retail/latest.json';
+  const hold = async (store: MemoryStore, c: ReturnType<typeof clock>): Promise<HeldLock> => {
+    const result = await tryAcquireLock(lockOf(store), owner('r1'), { leaseMs: 60_000, now: c.now, sleep: c.sleep });
+    return (result as { lock: HeldLock }).lock;
+  };
+  const refusal = (lock: HeldLock): Promise<LockLostError> => lock.verify(LATEST).then(() => Promise.reject(new Error('the fence let the write through')), (e: LockLostError) => e);
+
+  it('lets the write through while the lock is ours and its lease runs, and writes nothing itself', async () => {
+    const store = new MemoryStore();
+    const c = clock();
+    const lock = await hold(store, c);
+    const puts = store.puts.length;
+    c.advance(59_999);
+    await expect(lock.verify(LATEST)).resolves.toBeUndefined();
+    expect(store.puts).toHaveLength(puts);
+  });
+
+  it('refuses once another run took the lock over, naming it and what is not written', async () => {
+    const store = new MemoryStore();
+    const c = clock();
+    const lock = await hold(store, c);
+    c.advance(60_000);
+    expect((await tryAcquireLock(lockOf(store), owner('r2'), { leaseMs: 60_000, now: c.now, sleep: c.sleep })).acquired).toBe(true);
+    const error = await refusal(lock);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect(error).toMatchObject({ name: 'LockLostError', refused: LATEST, holder: expect.objectContaining({ owner: owner('r2') }) });
+    expect(error.message).toBe(`lock memory://test/locks/online-retail.json of run r1 (pid 100 on host-a) was lost: now held by run r2 (pid 100 on host-a); ${LATEST} not written`);
+  });
+
+  it('refuses when the lock object is gone, or holds our owner with another token (a later acquisition of the same run)', async () => {
+    const store = new MemoryStore();
+    const c = clock();
+    const lock = await hold(store, c);
+    await store.put(LOCK_KEY, JSON.stringify({ ...lock.current, token: 'ffffffffffffffff' }));
+    expect((await refusal(lock)).message).toMatch(/ was lost: now held by run r1 \(pid 100 on host-a\); /);
+    await store.delete(LOCK_KEY);
+    expect((await refusal(lock)).message).toMatch(/ was lost: the lock object is gone; memory:\/\/test\/exports\/online-retail\/latest\.json not written$/);
+  });
+
+  it('refuses when its own lease ended by its clock, even before anyone took the lock over', async () => {
+    const store = new MemoryStore();
+    const c = clock();
+    const lock = await hold(store, c);
+    c.advance(60_001);
+    const error = await refusal(lock);
+    expect(error.message).toBe(
+      'lock memory://test/locks/online-retail.json of run r1 (pid 100 on host-a) was lost: its lease ended at 2011-12-01T00:01:00.000Z, 1 ms ago by this host\'s clock '
+        + `(the run was paused or the renewals failed for longer than the lease), so another run may take it over; ${LATEST} not written`,
+    );
+    expect((await lockOf(store).load())?.token).toBe(lock.current.token); // nothing written: the lock is as it was
+  });
+
+  it('takes the lease as stored by the renewals, which the renewer thread writes before this thread hears of them', async () => {
+    const store = new MemoryStore();
+    const c = clock();
+    const lock = await hold(store, c);
+    // The renewer's own HeldLock renews the same record in the store; this thread's copy still ends at 00:01:00.
+    const renewer = new HeldLock(lockOf(store), lock.current, 60_000, c.now);
+    c.advance(50_000);
+    await renewer.renew();
+    c.advance(50_000);
+    expect(lock.current.expiresAt).toBe('2011-12-01T00:01:00.000Z');
+    await expect(lock.verify(LATEST)).resolves.toBeUndefined();
   });
 });
 
@@ -284,6 +352,11 @@ describe('pipeline lock renewal', () => {
     expect(lost).toBeInstanceOf(LockLostError);
     expect(lost.message).toMatch(/of run slow \(pid 100 on host-a\) was lost: now held by run thief/);
     expect((await lockOf(store).load())?.owner.runId).toBe('thief');
+    // From then on the fence refuses without reading: even our record written back does not make the lock ours again.
+    await store.put(LOCK_KEY, JSON.stringify(lock.current));
+    await expect(lock.verify('file:///lake/models/online-retail/champion.json')).rejects.toThrow(
+      /of run slow \(pid 100 on host-a\) was lost: now held by run thief \(pid 100 on host-a\); file:\/\/\/lake\/models\/online-retail\/champion\.json not written$/,
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * pipeline/gc.ts: the copies of the latest export left mixed by a failed commit are re-synced to
- * the pointer; the parts the ingest ledger lists that the lake does not hold are reported, untouched;
+ * the pointer, unless the run lost the pipeline lock; the parts the ingest ledger lists that the lake does not hold are reported, untouched;
  * the models of runs that failed or were killed, and folders without a manifest, are removed when
  * nothing refers to them, and every other model is kept;
  * one uncommitted scoring run named by the operator is removed, and nothing else, or refused.
@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Catalog, type ExportMetadata, InvalidRunIdError, type LedgerEntry, MISSING_PARTS_REMEDY, type ModelManifest, type RunRecord } from '../../lib/catalog';
 import { createLogger } from '../../lib/log';
+import { LockLostError } from '../../lib/lock';
 import { RunRecorder } from '../../lib/runs';
 import { gcRunStep, gcStep, MISSING_PARTS_SHOWN } from '../../pipeline/gc';
 import { RunIdRefusedError } from '../../scoring/errors';
@@ -67,6 +68,26 @@ describe('gcStep and the copies of the latest export', () => {
     expect((await lake.list('exports/online-retail/latest/')).map((o) => o.key)).toEqual(['exports/online-retail/latest/_metadata.json', 'exports/online-retail/latest/top-k.csv']);
     expect(Buffer.from(await lake.get('exports/online-retail/latest/top-k.csv')).toString()).toBe('new csv\n');
     expect((await gcStep(ctx, options)).latestResynced).toBeUndefined();
+  });
+
+  it('re-copies nothing when its fence says the run lost the lock, and throws its error', async () => {
+    const lake = new MemoryStore();
+    const refused = new LockLostError('memory://test/locks/online-retail.json', { host: 'a', pid: 1, runId: 'r1' }, undefined, undefined, 'copies');
+    const asked: string[] = [];
+    const fence = async (what: string): Promise<void> => {
+      asked.push(what);
+      throw refused;
+    };
+    const ctx = { ...context(lake), fence };
+    const { latest } = ctx.catalog;
+    await latest.refreshCopies(await commit(ctx.catalog, OLD, 'old csv\n'));
+    await commit(ctx.catalog, NEW, 'new csv\n');
+    await latest.publish(NEW); // a commit died after the flip: the copies are OLD's
+    const before = contents(lake);
+    await expect(gcStep(ctx, options)).rejects.toBe(refused);
+    expect(asked).toEqual(['memory://test/exports/online-retail/latest/']);
+    expect(contents(lake).filter(([key]) => key.startsWith('exports/'))).toEqual(before.filter(([key]) => key.startsWith('exports/')));
+    expect(await latest.copiedRunId()).toBe(OLD);
   });
 
   it('keeps every object of the run the pointer names when its sidecar is lost, where an uncommitted run would be removed', async () => {

@@ -15,7 +15,7 @@ import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/log';
 import { NO_PROGRESS } from '../../lib/progress';
 import { RunRecorder } from '../../lib/runs';
-import type { StageContext } from '../../lib/stage-context';
+import { NO_LOCK_FENCE, type StageContext } from '../../lib/stage-context';
 import { openStore } from '../../lib/store/open';
 import { retrainTick } from '../../pipeline/tick';
 import { RunInterruptedError } from '../../lib/interrupt';
@@ -39,6 +39,7 @@ function context(lake = new MemoryStore(), configPath = CONFIG): { ctx: StageCon
     config,
     run: new RunRecorder({ command: 'schedule', code: { version: 'test', commit: null, dirty: false } }),
     signal: new AbortController().signal,
+    fence: NO_LOCK_FENCE,
   };
   return { ctx, lines: chunks };
 }

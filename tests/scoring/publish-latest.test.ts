@@ -5,10 +5,13 @@
  * export at the present time does not hold back a later run on the same data; of two runs
  * started within one second, the later start is the later run, whatever their run ids'
  * suffixes; commits side by side (score takes no lock) leave latest.json on the latest
- * export and the copies under latest/ in step with it.
+ * export and the copies under latest/ in step with it; a commit under the pipeline lock
+ * passes the lock's fence before the pointer and before the copies, and a run that lost the
+ * lock writes neither.
  */
 import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { Catalog, type ShardMarker } from '../../lib/catalog';
+import { Catalog, PipelineLock, type ShardMarker } from '../../lib/catalog';
+import { type HeldLock, LockLostError, tryAcquireLock } from '../../lib/lock';
 import { createLogger } from '../../lib/log';
 import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
@@ -263,5 +266,44 @@ describe('commitStep and the as-of time of the latest export', () => {
       expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
       expect(messages).toEqual([`memory://test/exports/online-retail/latest.json names no export that can be read, so it is replaced: ${problem}`]);
     }
+  });
+});
+
+describe('commitStep under the pipeline lock', () => {
+  it('passes the fence before the pointer and before the copies, each before its first write', async () => {
+    const lake = new MemoryStore();
+    const asked: string[] = [];
+    const ctx: StageContext = { ...context(lake), fence: async (what) => void asked.push(`${what} after ${lake.puts.filter((k) => k.startsWith('exports/online-retail/latest')).length} latest writes`) };
+    await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv']);
+    await commitStep(ctx, OLDER, 1);
+    expect(asked).toEqual(['memory://test/exports/online-retail/latest.json after 0 latest writes', 'memory://test/exports/online-retail/latest/ after 1 latest writes']);
+  });
+
+  it('writes neither the pointer nor the copies when another run took the lock over, and fails naming both runs', async () => {
+    const lake = new MemoryStore();
+    await scored(new Catalog(lake, 'online-retail'), OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(new Catalog(lake, 'online-retail'), NEWER, 'item-bbbbbb', ['csv']);
+    await commitStep(context(lake), OLDER, 1);
+    const lock = new PipelineLock(lake, 'online-retail');
+    let t = Date.UTC(2011, 11, 1);
+    const options = { leaseMs: 60_000, now: () => t, sleep: async () => undefined };
+    const ours = ((await tryAcquireLock(lock, { host: 'host-a', pid: 1, runId: NEWER }, options)) as { lock: HeldLock }).lock;
+    t += 60_000; // paused past its lease: another run takes the lock over
+    expect((await tryAcquireLock(lock, { host: 'host-b', pid: 2, runId: 'other' }, options)).acquired).toBe(true);
+    const ctx: StageContext = { ...context(lake), fence: (what) => ours.verify(what) };
+    const latestWrites = (): string[] => lake.puts.filter((k) => k.startsWith('exports/online-retail/latest'));
+    const before = latestWrites().length;
+
+    const error = (await commitStep(ctx, NEWER, 1).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(LockLostError);
+    expect(error.message).toBe(
+      `lock memory://test/locks/online-retail.json of run ${NEWER} (pid 1 on host-a) was lost: now held by run other (pid 2 on host-b); memory://test/exports/online-retail/latest.json not written`,
+    );
+    expect(latestWrites()).toHaveLength(before);
+    expect((await ctx.catalog.latest.load())!.runId).toBe(OLDER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'aaaaaa', 'top-k.jsonl': 'aaaaaa', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
+    // Its export stays committed under its own folder, which the pointer does not name.
+    expect(await ctx.catalog.exports.isCommitted(NEWER)).toBe(true);
+    expect(ctx.run.snapshot().steps.map((s) => `${s.name}:${s.status}`)).toEqual(['commit:failed']);
   });
 });

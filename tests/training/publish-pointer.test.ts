@@ -1,8 +1,10 @@
 /**
  * training/runner.ts `publishPointer`: each kind of decision writes the champion
  * pointer and records the write among the run's outputs, so a run record names
- * every lake object its run changed.
+ * every lake object its run changed; a run that lost the pipeline lock (its fence
+ * refuses) writes and records nothing.
  */
+import { LockLostError } from '../../lib/lock';
 import { publishPointer, type PointerUpdate } from '../../training/runner';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
@@ -26,6 +28,23 @@ describe('publishPointer', () => {
     const stored = await lake.head(key);
     expect(stored).toBeDefined();
     expect(ctx.run.snapshot().outputs).toEqual([{ store: lake.uri, key, etag: stored!.etag }]);
+  });
+
+  it.each(updates)('writes and records nothing after a %s decision when the fence says the lock was lost, and throws its error', async (_kind, update) => {
+    const lake = new MemoryStore();
+    const asked: string[] = [];
+    const refused = new LockLostError('memory://test/locks/online-retail.json', { host: 'a', pid: 1, runId: 'r1' }, undefined, undefined, 'champion');
+    const fence = async (what: string): Promise<void> => {
+      asked.push(what);
+      throw refused;
+    };
+    const ctx = { ...context(lake), fence };
+    await lake.put(ctx.catalog.models.key('m1', 'manifest.json'), Buffer.from('{}'));
+    const puts = lake.puts.length;
+    await expect(publishPointer(ctx, update)).rejects.toBe(refused);
+    expect(asked).toEqual(['memory://test/models/online-retail/champion.json']);
+    expect(lake.puts).toHaveLength(puts);
+    expect(ctx.run.snapshot().outputs).toEqual([]);
   });
 
   it('writes and records nothing when a promoted model has no manifest', async () => {
