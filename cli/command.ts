@@ -6,7 +6,8 @@
  */
 import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, MIN_LEASE_MS, tryAcquireLock } from '../lib/lock';
 import type { LockRecord } from '../lib/catalog';
-import { RunParams } from '../lib/runs';
+import type { Logger } from '../lib/log';
+import { RunParams, RunRecorder } from '../lib/runs';
 import type { LockFence } from '../lib/stage-context';
 import { MAX_TIMER_MS, parseDuration } from '../lib/schedule';
 import { CommandContext, GlobalOptions, onForcedExit, openContext, receivedSignal, signalExitCode } from './context';
@@ -169,6 +170,23 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
 }
 
 /**
+ * The outcome of a command that lost the lock during its run (the renewer found another run's
+ * record, or none): never success, since another run may have changed the data set meanwhile
+ * (the writes the fence refused are not made; a step stopped by the loss throws). The run
+ * record gets `error` unless a recorded error already says it (a step it stopped, a write the
+ * fence refused), and when the body had finished, a log line says why the run fails.
+ * @param code the command's exit code so far: {@link EXIT.ok} and {@link EXIT.partial} become
+ *   {@link EXIT.failed}, the exit code of a failed command (a failure or a signal's code) stays.
+ * @param failure the error the body threw, if any.
+ * @returns the exit code, and the error the summary gives: the body's, or `error` when it threw none.
+ */
+export function lockLostOutcome(run: RunRecorder, log: Logger, error: Error, code: number, failure: Error | undefined): { code: number; failure: Error } {
+  if (!run.snapshot().errors.some((r) => r.message.includes(error.message))) run.fail(error);
+  if (failure === undefined) log.error({ err: error }, `${error.message}: the run fails although its steps ended, since another run may have changed the data set meanwhile`);
+  return { code: code === EXIT.ok || code === EXIT.partial ? EXIT.failed : code, failure: failure ?? error };
+}
+
+/**
  * Runs `body` as command `name`, records the run in `runs/<data set>/<run-id>.json` (with
  * status `running` once the lock is taken, then `ok`, `partial` for exit 3 or `failed`),
  * prints the body's result on stdout (`--output`: its text, or one JSON object, the
@@ -182,7 +200,9 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * `BERSERKR_LOCK_WAIT` (then nothing runs and no run record is written, as when a signal ends the wait). A pipeline command starts
  * with the clean-up of leftovers of killed runs (`pipeline/gc.ts`). Under the lock, the context's
  * `fence` checks the lock before each write of the data set's shared state (`HeldLock.verify`: a
- * run that lost it writes none of them and fails with LockLostError, {@link EXIT.failed}).
+ * run that lost it writes none of them and fails with LockLostError, {@link EXIT.failed}), and a
+ * run whose lock was lost during it fails too, status `failed` with the LockLostError in its record
+ * and summary, even when its body finished ({@link lockLostOutcome}).
  * @param lock default `wait` for `run`, `schedule` and `ingest`, else `none`.
  */
 export async function runCommand<O extends DataCommandOptions>(
@@ -249,6 +269,7 @@ export async function runCommand<O extends DataCommandOptions>(
     code = signal !== undefined && ctx.signal.aborted ? signalExitCode(signal) : exitCodeOf(e);
   }
   await stopRenewing();
+  if (lost.signal.aborted) ({ code, failure } = lockLostOutcome(ctx.run, ctx.log, lost.signal.reason as Error, code, failure));
   try {
     const record = await ctx.run.finish(ctx.catalog.runs, finishStatus(code));
     ctx.log.info({ runId: record.runId, status: record.status, ms: record.durationMs }, `run record ${ctx.catalog.runs.uri(record.runId)}`);
