@@ -2,7 +2,8 @@
  * What orders a scoring run's candidates: a registered model's forward pass and
  * calibration over a pool of forward threads (`training/forward-pool.ts`); for
  * `blend:<model-id>`, that model's order blended with a baseline's
- * (`training/blend.ts`); or, for `baseline:<name>`, the calibrated baseline the
+ * (`training/blend.ts`); or, for `baseline:<name>@<model-id>` (`baseline:<name>` in
+ * lakes of earlier versions), the calibrated baseline the
  * champion/challenger rule fell back to. Each ranks every candidate pair of a
  * customer batch and keeps the batch's top-K lists.
  */
@@ -26,7 +27,7 @@ import { defaultForwardThreads } from './settings';
 
 /** Options of {@link openRanker}. */
 export interface RankerOptions {
-  /** A registered model id, `blend:<model-id>` or `baseline:<name>`. */
+  /** A registered model id, `blend:<model-id>`, `baseline:<name>@<model-id>` or `baseline:<name>` (the record of an earlier version: {@link loadScorerRecord}). */
   modelId: string;
   /** The as-of time, ms since the epoch. */
   asOf: number;
@@ -110,7 +111,7 @@ async function checkModel(ctx: StageContext, modelId: string, manifest: ModelMan
  * The ranker of `o.modelId`: a registered model scoring the batch's candidates
  * over `o.threads` forward threads; for `blend:<model-id>`, the same with each
  * customer's order blended with the baseline's lists at the as-of time and the
- * blend's calibration; or, for `baseline:<name>` (the champion/challenger
+ * blend's calibration; or, for `baseline:<name>@<model-id>` (the champion/challenger
  * fallback when no model beats the best baseline), that baseline's lists with
  * its calibrated probabilities.
  * Records what it reads (the fallback or blend record, the model's manifest and artefacts) as inputs of the run.
@@ -123,17 +124,22 @@ export async function openRanker(ctx: StageContext, index: EventIndex, o: Ranker
   const scorer = await loadScorerRecord(ctx.catalog, o.modelId);
   if (scorer.kind === 'baseline') {
     const { baseline, fallback } = scorer;
+    // A fit is named by its id, the record of an earlier version by its baseline.
+    const what = `baseline fallback ${scorer.fitOf === undefined ? baseline : o.modelId}`;
     const mismatch = fallbackMismatch(fallback, o);
     if (mismatch?.reason === 'horizon') {
       throw new ModelMismatchError(
-        `baseline fallback ${baseline} gives the probability of a purchase within ${mismatch.horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
+        `${what} gives the probability of a purchase within ${mismatch.horizonDays} days, and this run's horizon is ${o.horizonDays} days: `
           + `score with --horizon ${mismatch.horizonDays}, or train with --horizon ${o.horizonDays} first`,
       );
     }
-    if (mismatch?.reason === 'learntLater') throw learntAfterAsOf(`baseline fallback ${baseline}`, mismatch.learntUntil, mismatch.asOf);
+    if (mismatch?.reason === 'learntLater') throw learntAfterAsOf(what, mismatch.learntUntil, mismatch.asOf);
     const lists = baselineScores(index, fallback, o.asOf, o.k);
-    await recordInputs(ctx, [ctx.catalog.fallbacks.key(baseline)]);
-    ctx.log.child({ stage: 'scoring' }).warn({ baseline }, `scoring with the ${baseline} baseline: no trained model beat it on validation`);
+    await recordInputs(ctx, [scorer.key]);
+    ctx.log.child({ stage: 'scoring' }).warn(
+      { baseline, fallback: o.modelId, validationCutoff: new Date(fallback.validationCutoff).toISOString() },
+      `scoring with the ${baseline} baseline (${o.modelId}, calibrated at ${new Date(fallback.validationCutoff).toISOString()}): no trained model beat it on validation`,
+    );
     // Baseline lists hold customers ascending: a batch customer's rows are one range, found by binary search.
     const rank = (batch: Int32Array): RankedBatch => {
       const ranges = Array.from(batch, (c) => customerRows(lists.customer, c));

@@ -5,7 +5,7 @@
  * lake or whose files are damaged, that reads other features than today's, that was
  * trained for another horizon, or at a later as-of time than the one it is to score
  * at, is no champion (README, "Promotion and the model card"). For a fallback
- * (`baseline:<name>`, `blend:<model-id>`) the same holds of its record and, for a
+ * (`baseline:<name>@<model-id>` or, of an earlier version, `baseline:<name>`; `blend:<model-id>`) the same holds of its record and, for a
  * blend, of its model.
  */
 import { type Catalog, type Champion, DatasetFormatError, DatasetNotFoundError, type ModelCard, type ModelManifest } from '../lib/catalog';

@@ -13,6 +13,7 @@
  * unchanged). The fit uses the validation cut-off's lists and its truth in
  * [cut-off, cut-off + H), which ends at the as-of time: no leakage.
  */
+import { MODEL_ID_PATTERN } from '../lib/catalog/models';
 import { DAY_MS } from '../lib/schema';
 import { customerAggregates } from '../features/aggregates';
 import { boughtInHorizon, EventIndex, eventsBefore, knownCustomers } from '../features/event-index';
@@ -32,9 +33,15 @@ export const BASELINES = {
 /** Name of a baseline of {@link BASELINES}. */
 export type BaselineName = keyof typeof BASELINES;
 
-/** Prefix of a champion id that names a baseline instead of a trained model: `baseline:repeat`. */
+/**
+ * Prefix of an id that names a baseline fallback instead of a trained model: `baseline:repeat@<model-id>`,
+ * the fit that the training of that model wrote ({@link fallbackFitId}); `baseline:repeat` alone, the
+ * record an earlier version kept per baseline, or, given to `score --model`, a fit to resolve.
+ */
 export const BASELINE_ID_PREFIX = 'baseline:';
 
+/** What separates the baseline's name from the id of the model whose training fitted it, in a fit's id. */
+export const FIT_SEPARATOR = '@';
 /** A calibrated baseline scoring can use in place of a model (plain JSON). */
 export interface BaselineFallback {
   baseline: BaselineName;
@@ -55,15 +62,43 @@ export interface BaselineFallback {
 /** Baseline lists with a calibrated probability per row. */
 export type BaselineScores = RankedLists & ScoredPairs;
 
+/** What a baseline fallback's id names: a baseline, and the fit of it (the model whose training wrote it), or none (the record of an earlier version). */
+export interface FallbackRef {
+  baseline: BaselineName;
+  /** The model whose training fitted it, in whose folder its record is; undefined for `baseline:<name>` alone. */
+  modelId?: string;
+}
+
 /**
- * The baseline named by a champion id `baseline:<name>`, or undefined for a model id.
- * @throws TrainingInputError when the prefix is present but the name is unknown.
+ * The id of the fit of `baseline` that the training of model `modelId` wrote.
+ * @example fallbackFitId('repeat', '20111109T000000000Z-3fa2c01b') // 'baseline:repeat@20111109T000000000Z-3fa2c01b'
+ */
+export function fallbackFitId(baseline: BaselineName, modelId: string): string {
+  return `${BASELINE_ID_PREFIX}${baseline}${FIT_SEPARATOR}${modelId}`;
+}
+
+/**
+ * What a baseline fallback's id names (`baseline:<name>@<model-id>` or `baseline:<name>`), or undefined for any other id.
+ * @throws TrainingInputError when the prefix is present but the name is unknown, or the fit's model id is malformed.
+ */
+export function parseFallbackId(id: string): FallbackRef | undefined {
+  if (!id.startsWith(BASELINE_ID_PREFIX)) return undefined;
+  const rest = id.slice(BASELINE_ID_PREFIX.length);
+  const at = rest.indexOf(FIT_SEPARATOR);
+  const name = at < 0 ? rest : rest.slice(0, at);
+  if (!(name in BASELINES)) throw new TrainingInputError(`unknown baseline "${name}" in "${id}": expected one of ${Object.keys(BASELINES).join(', ')}`);
+  if (at < 0) return { baseline: name as BaselineName };
+  const modelId = rest.slice(at + 1);
+  if (!MODEL_ID_PATTERN.test(modelId)) throw new TrainingInputError(`"${id}" names no fit of baseline ${name}: expected baseline:${name}@<model-id>, the model id as YYYYMMDDTHHMMSSmmmZ-<8 hex>`);
+  return { baseline: name as BaselineName, modelId };
+}
+
+/**
+ * The baseline named by a fallback's id, `baseline:<name>@<model-id>` or `baseline:<name>`, or undefined for a model id.
+ * @throws as {@link parseFallbackId}.
  */
 export function parseBaselineId(id: string): BaselineName | undefined {
-  if (!id.startsWith(BASELINE_ID_PREFIX)) return undefined;
-  const name = id.slice(BASELINE_ID_PREFIX.length);
-  if (!(name in BASELINES)) throw new TrainingInputError(`unknown baseline "${name}" in "${id}": expected one of ${Object.keys(BASELINES).join(', ')}`);
-  return name as BaselineName;
+  return parseFallbackId(id)?.baseline;
 }
 
 const rankScore = (rank: Int32Array): Float32Array => Float32Array.from(rank, (r) => 1 / (1 + r));

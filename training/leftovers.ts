@@ -1,7 +1,9 @@
 /**
  * Models that nothing uses or will: `models/<data set>/<model-id>/` left by a training that did not
  * finish. The "save model" step writes `weights.bin`, `model.json`, the card and `manifest.json` last
- * (`registry.ts`), then `blend.json` when scoring blends the model; well after it, `train` writes the
+ * (`registry.ts`), then `blend.json` when scoring blends the model or `fallback.json` when it falls back to
+ * a baseline (the fit's id, `baseline:<name>@<model-id>`, names the model, so what names the fit keeps the
+ * folder, and the fit goes with it); well after it, `train` writes the
  * champion pointer at the end of its step, and `run` (a `schedule` tick) scores, evaluates, renders its
  * report, commits its export, then writes the pointer and the report. A run that fails or is killed in
  * between leaves a model nothing names; one killed while saving leaves a folder without a manifest,

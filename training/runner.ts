@@ -21,7 +21,7 @@ import type { CustomerLevel } from './customer-level';
 import { applyCalibration } from './calibration';
 import { type Challenger, trainChallenger, validationMetrics } from './challenger';
 import { loadChampionPointer, modelScoreability } from './champion-check';
-import { BASELINE_ID_PREFIX, type BaselineFallback, type BaselineName, fitBaselineFallback, parseBaselineId } from './fallback';
+import { type BaselineFallback, type BaselineName, fallbackFitId, fitBaselineFallback, parseBaselineId } from './fallback';
 import { buildModelCard, type CardRole } from './model-card';
 import { procedureSettings, type TrainSettings, type TrainStepOptions } from './options';
 import { predictRaw } from './predict';
@@ -37,10 +37,10 @@ export interface TrainStepResult {
   outcome: PromotionOutcome;
   /** Why the challenger was or was not promoted, and what scoring uses then, with the figures. */
   decision: string;
-  /** What scoring should use now: the champion after the decision, `baseline:<name>` (see `fallback`) or `blend:<model-id>` (see `blend`). */
+  /** What scoring should use now: the champion after the decision, `baseline:<name>@<model-id>` (see `fallback`) or `blend:<model-id>` (see `blend`). */
   championId: string;
   validation: SystemMetrics[];
-  /** Set when `championId` is `baseline:<name>`: the calibrated baseline scoring must use. */
+  /** Set when `championId` is `baseline:<name>@<model-id>`: the calibrated baseline scoring must use. */
   fallback?: BaselineFallback;
   /** Set when `championId` is `blend:<model-id>`: the blend scoring must use. */
   blend?: Blend;
@@ -183,7 +183,7 @@ async function championOnValidation(ctx: StageContext, log: Logger, index: Event
   }
 }
 
-/** Whether `id` names a fallback (`baseline:<name>`, `blend:<model-id>`), not a model. */
+/** Whether `id` names a fallback (`baseline:<name>@<model-id>`, `baseline:<name>` of an earlier version, `blend:<model-id>`), not a model. */
 const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined || parseBlendId(id) !== undefined;
 
 /**
@@ -193,7 +193,7 @@ const isFallbackId = (id: string): boolean => parseBaselineId(id) !== undefined 
  * promoted and no model is champion, scoring (this run's, and later ones: the champion
  * pointer names it) uses whichever is better on the
  * validation cut-off of the best baseline (calibrated there,
- * `training/fallback.ts`; `championId` `baseline:<name>`, `fallback` set) and
+ * `training/fallback.ts`; `championId` `baseline:<name>@<model-id>`, `fallback` set) and
  * the blend of the challenger with that baseline (`training/blend.ts`, judged
  * out of fold; `championId` `blend:<model-id>`, `blend` set). The decision text
  * says which and why; it is logged and kept in the run record (`promotion`) and the card.
@@ -270,7 +270,8 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
       decision += `; ${none}, so scoring uses the blend of ${modelId} with baseline ${bestName} (weight ${formatWeight(fit.weight)} on the model), better on validation: ${figures}`;
     } else {
       outcome = 'baseline';
-      championId = `${BASELINE_ID_PREFIX}${bestName}`;
+      // The fit's own id: written once beside the challenger and never rewritten, so that what names it keeps its calibration.
+      championId = fallbackFitId(bestName, modelId);
       // Fitted here, so that the decision says what its probabilities are; the record takes the whole decision when saved.
       baselineFit = fitBaselineFallback(index, bestName, validationCutoff, o.horizonDays, o.k, '');
       const map = baselineFit.customerLevel?.method === 'logistic' ? "Platt on rank with a level from the customer's recency and frequency" : 'Platt on rank';
@@ -386,7 +387,8 @@ async function decideAndSave(ctx: StageContext, index: EventIndex, o: TrainStepO
   }
   const fallback: BaselineFallback = { ...baselineFit!, reason: decision };
   warnLevel(fallback.customerLevel);
-  const written = await ctx.catalog.fallbacks.save(fallback);
+  // In the challenger's folder, once: a training that fails or is killed after this leaves what any pointer names as it was.
+  const written = await ctx.catalog.fallbacks.save(modelId, fallback);
   ctx.run.output(ctx.catalog.store.uri, written.key, written.etag);
   ctx.run.metric('training.baseline_fallback', 1);
   return { modelId, promoted: false, outcome, decision, championId, validation: metrics, fallback, card, pointer: fallbackPointer({ [`ndcg@${o.k}`]: best.ndcg, validationCutoff }) };

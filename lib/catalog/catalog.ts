@@ -48,11 +48,11 @@ export class Catalog {
   readonly clean: IngestParts;
   /** `rejects/<data set>/<raw key>/<attempt>/part-NNNNN.parquet`. */
   readonly rejects: IngestParts;
-  /** `models/<data set>/<model-id>/{model.json,weights.bin,model-card.json,model-card.md,manifest.json}`. */
+  /** `models/<data set>/<model-id>/{model.json,weights.bin,model-card.json,model-card.md,manifest.json}`, and `blend.json` or `fallback.json` when scoring falls back. */
   readonly models: Models;
   /** `models/<data set>/champion.json`. */
   readonly champion: ChampionPointer;
-  /** `models/<data set>/baseline-<name>/fallback.json`. */
+  /** `models/<data set>/<model-id>/fallback.json` (a fit, `baseline:<name>@<model-id>`); `models/<data set>/baseline-<name>/fallback.json` of earlier versions. */
   readonly fallbacks: BaselineFallbacks;
   /** `models/<data set>/<model-id>/blend.json`. */
   readonly blends: Blends;

@@ -1,7 +1,8 @@
 /**
  * `models/<data set>/champion.json`: what scoring uses by default: the data set's promoted
  * model, or, while no model was ever promoted, the fallback the last training chose
- * (`baseline:<name>` or `blend:<model-id>`, whose records are kept beside the models).
+ * (`baseline:<name>@<model-id>` or `blend:<model-id>`, whose records are kept in that model's folder;
+ * `baseline:<name>` in lakes of earlier versions, whose record is `baseline-<name>/fallback.json`).
  */
 import { z } from 'zod';
 import type { ObjectInfo, ObjectStore } from '../store/store';
@@ -10,7 +11,7 @@ import type { Models } from './models';
 
 /** Schema of `models/<data set>/champion.json`. */
 export const ChampionSchema = z.object({
-  /** A model id, or a fallback's id (`baseline:<name>`, `blend:<model-id>`). */
+  /** A model id, or a fallback's id (`baseline:<name>@<model-id>`, `blend:<model-id>`; `baseline:<name>` of earlier versions). */
   modelId: z.string(),
   /** ISO 8601 UTC time of promotion (of the fallback's choice). */
   promotedAt: z.string(),
@@ -77,7 +78,7 @@ export class ChampionPointer {
   /**
    * Makes a fallback what scoring uses by default, while no model is champion (one
    * atomic put). The caller saved the fallback's record first.
-   * @param champion `modelId` the fallback's id (`baseline:<name>`, `blend:<model-id>`).
+   * @param champion `modelId` the fallback's id (`baseline:<name>@<model-id>`, `blend:<model-id>`).
    */
   publishFallback(champion: Champion): Promise<ObjectInfo> {
     return this.object.save(champion);

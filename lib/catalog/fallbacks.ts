@@ -1,13 +1,24 @@
 /**
- * Baseline fallback records, `models/<data set>/baseline-<name>/fallback.json`: the
- * calibrated baseline scoring uses when no trained model beat it and no
- * champion exists (`training/fallback.ts`).
+ * Baseline fallback records: the calibrated baseline scoring uses when no trained
+ * model beat it and no champion exists (`training/fallback.ts`).
+ *
+ * Each fit is written once and never rewritten, in the folder of the challenger the
+ * training that fitted it saved: `models/<data set>/<model-id>/fallback.json`, as a
+ * blend's record is (`blends.ts`). Its id, `baseline:<name>@<model-id>`, is what the
+ * champion pointer, run records, shard markers and export sidecars name, so that what
+ * they name cannot change under them; `berserkr gc` keeps or removes it with that
+ * model's folder (`training/leftovers.ts`).
+ *
+ * Lakes of earlier versions hold one record per baseline,
+ * `models/<data set>/baseline-<name>/fallback.json` (id `baseline:<name>`), which every
+ * training that fell back to that baseline rewrote. It is read as before, and no
+ * longer written.
  */
 import { z } from 'zod';
 import type { ObjectStore } from '../store/store';
-import { DatasetNotFoundError } from './errors';
+import { DatasetExistsError, DatasetFormatError, DatasetNotFoundError } from './errors';
 import { JsonObject, type JsonSpec } from './json';
-import { CalibrationSchema, customerLevelSchema, type Models } from './models';
+import { CalibrationSchema, customerLevelSchema, MODEL_ID_PATTERN, type Models } from './models';
 
 /** Schema of a fallback record. */
 export const BaselineFallbackSchema = z.object({
@@ -28,49 +39,92 @@ export const BaselineFallbackSchema = z.object({
 
 export type BaselineFallbackRecord = z.infer<typeof BaselineFallbackSchema>;
 
+/** Name of a baseline a fallback can be of. */
+export type FallbackBaseline = BaselineFallbackRecord['baseline'];
+
 const SPEC: JsonSpec<BaselineFallbackRecord> = { what: 'baseline fallback', schema: BaselineFallbackSchema, indent: 2, newline: false };
 
-/** The fallback records of one data set, one per baseline. */
+/** File name of a fit in its model's folder. */
+const FIT_FILE = 'fallback.json';
+
+/** The fallback records of one data set: the fits, one per training that fell back at most, and the records of earlier versions. */
 export class BaselineFallbacks {
   /**
    * @param store the lake
-   * @param models the data set's models, beside which the records are kept.
+   * @param models the data set's models, in whose folders the fits are kept.
    */
   constructor(
     private readonly store: ObjectStore,
     private readonly models: Models,
   ) {}
 
-  private object(baseline: string): JsonObject<BaselineFallbackRecord> {
-    return new JsonObject(this.store, this.key(baseline), SPEC);
+  private object(baseline: string, modelId: string | undefined): JsonObject<BaselineFallbackRecord> {
+    return new JsonObject(this.store, this.key(baseline, modelId), SPEC);
   }
 
   /**
-   * Key of the record of `baseline`.
+   * Key of the fit of `baseline` that the training of model `modelId` wrote; without
+   * `modelId`, key of the one record of `baseline` that earlier versions kept.
+   * @example fallbacks.key('repeat', '20111109T000000000Z-3fa2c01b') // 'models/online-retail/20111109T000000000Z-3fa2c01b/fallback.json'
    * @example fallbacks.key('repeat') // 'models/online-retail/baseline-repeat/fallback.json'
    */
-  key(baseline: string): string {
-    return this.models.key(`baseline-${baseline}`, 'fallback.json');
+  key(baseline: string, modelId?: string): string {
+    return modelId === undefined ? this.models.key(`baseline-${baseline}`, FIT_FILE) : this.models.key(modelId, FIT_FILE);
   }
 
   /**
-   * Writes the record of `fallback.baseline` (one atomic put; a later fallback
-   * of the same baseline replaces it, as its calibration is refitted).
+   * Writes a fit in the folder of the published model `modelId`, once: a fit is never
+   * rewritten, so that what names it keeps naming the same calibration (one HEAD, then
+   * one atomic put; the pipeline lock keeps a second writer away, and model ids are
+   * new per training).
    * @returns the key and ETag written.
+   * @throws DatasetNotFoundError when the model is not published; DatasetExistsError when its folder holds a fit already.
    */
-  async save(fallback: BaselineFallbackRecord): Promise<{ key: string; etag: string }> {
-    const info = await this.object(fallback.baseline).save(fallback);
+  async save(modelId: string, fallback: BaselineFallbackRecord): Promise<{ key: string; etag: string }> {
+    await this.models.assertExists(modelId);
+    const object = this.object(fallback.baseline, modelId);
+    if ((await this.store.head(object.key)) !== undefined) throw new DatasetExistsError(`baseline fallback fitted by the training of model ${JSON.stringify(modelId)}`, object.uri, 'fallback fits are never rewritten');
+    const info = await object.save(fallback);
     return { key: info.key, etag: info.etag };
   }
 
   /**
-   * The record of `baseline`.
-   * @throws DatasetNotFoundError when none was written; DatasetFormatError when it does not validate.
+   * The fit of `baseline` that the training of model `modelId` wrote; without `modelId`,
+   * the record of `baseline` that an earlier version wrote.
+   * @throws DatasetNotFoundError when none was written; DatasetFormatError when it does not
+   *   validate or is the fit of another baseline than `baseline`.
    */
-  async load(baseline: BaselineFallbackRecord['baseline']): Promise<BaselineFallbackRecord> {
-    const object = this.object(baseline);
+  async load(baseline: FallbackBaseline, modelId?: string): Promise<BaselineFallbackRecord> {
+    const object = this.object(baseline, modelId);
     const record = await object.loadIfExists();
-    if (record === undefined) throw new DatasetNotFoundError(`baseline fallback ${JSON.stringify(baseline)}`, object.uri);
+    const what = modelId === undefined ? `baseline fallback ${JSON.stringify(baseline)}` : `baseline fallback ${JSON.stringify(baseline)} fitted by the training of model ${JSON.stringify(modelId)}`;
+    if (record === undefined) throw new DatasetNotFoundError(what, object.uri);
+    if (record.baseline !== baseline) throw new DatasetFormatError('baseline fallback', object.uri, `it is a fit of baseline ${JSON.stringify(record.baseline)}, not of ${JSON.stringify(baseline)}`);
     return record;
+  }
+
+  /** Whether the record of `baseline` that earlier versions kept exists (one HEAD). */
+  async hasLegacy(baseline: FallbackBaseline): Promise<boolean> {
+    return (await this.store.head(this.key(baseline))) !== undefined;
+  }
+
+  /**
+   * The model id of the newest fit of `baseline` in the lake (model ids sort by the time
+   * of their training), or undefined when there is none: one keys-only listing of
+   * `models/<data set>/`, then the fits read newest first until one is of `baseline`.
+   * A fit that cannot be read is skipped.
+   * @throws store errors unchanged.
+   */
+  async newest(baseline: FallbackBaseline): Promise<string | undefined> {
+    const ids: string[] = [];
+    for (const { key } of await this.store.list(this.models.root, { etags: false })) {
+      const [modelId, file, ...rest] = key.slice(this.models.root.length).split('/');
+      if (file === FIT_FILE && rest.length === 0 && MODEL_ID_PATTERN.test(modelId)) ids.push(modelId);
+    }
+    for (const modelId of ids.sort().reverse()) {
+      const record = await this.object(baseline, modelId).loadIfExists().catch((error: unknown) => (error instanceof DatasetFormatError ? undefined : Promise.reject(error)));
+      if (record?.baseline === baseline) return modelId;
+    }
+    return undefined;
   }
 }

@@ -102,7 +102,7 @@ export const ModelCardSchema = z.object({
   }),
   promotion: z.object({
     outcome: z.enum(['promoted', 'kept-champion', 'baseline', 'blend']),
-    /** What scoring uses after the decision: a model id, `baseline:<name>` or `blend:<model-id>`. */
+    /** What scoring uses after the decision: a model id, `baseline:<name>@<model-id>` (`baseline:<name>` in cards of earlier versions) or `blend:<model-id>`. */
     scoringWith: z.string(),
     decision: z.string(),
     bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int(), confidence: z.number() }),

@@ -4,7 +4,9 @@
  * `weights.bin` (the weights in manifest order), `model-card.json` and
  * `model-card.md` (the model card, `model-card.ts`) and `manifest.json`
  * (preprocessing, calibration, feature names, vocabulary sizes, architecture,
- * metrics, history, sizes and ETags of the artefacts).
+ * metrics, history, sizes and ETags of the artefacts); written after the manifest
+ * when scoring falls back, `blend.json` (`blends.ts`) or `fallback.json`, the fit of a
+ * baseline by the model's training (`fallbacks.ts`).
  *
  * Publication: artefacts and card first, `manifest.json` last; a model without a
  * manifest does not exist. Models are never overwritten, only removed whole by
@@ -253,9 +255,9 @@ export class Models {
   }
 
   /**
-   * Every object in a model's folder under `models/<data set>/`, by model id ({@link MODEL_ID_PATTERN}:
-   * the folders of baseline fallbacks and the objects beside the folders, such as the champion pointer,
-   * are left out), each in key order. Keys, sizes and times only (`etags: false`): a folder store reads no file.
+   * Every object in a model's folder under `models/<data set>/` (its fallback's record too), by model id
+   * ({@link MODEL_ID_PATTERN}: the `baseline-<name>/` folders of earlier versions and the objects beside
+   * the folders, such as the champion pointer, are left out), each in key order. Keys, sizes and times only (`etags: false`): a folder store reads no file.
    */
   async byModel(): Promise<Map<string, ObjectInfo[]>> {
     const byModel = new Map<string, ObjectInfo[]>();

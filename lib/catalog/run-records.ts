@@ -64,12 +64,12 @@ export const RunRecordSchema = z
      * where `model` now stands).
      */
     metrics: z.record(z.number()),
-    /** The model the `model.*` metrics are of (a model id or `baseline:<name>`); absent when none was evaluated and in records of earlier versions. */
+    /** The model the `model.*` metrics are of (a model id, `blend:<model-id>` or `baseline:<name>@<model-id>`; `baseline:<name>` in records of earlier versions); absent when none was evaluated and in records of earlier versions. */
     modelId: z.string().optional(),
     /**
      * The champion/challenger decision of a run that trained (`training/promotion.ts`): the challenger's model id,
      * the outcome (`promoted`, `kept-champion`, or what scoring fell back to: `baseline`, `blend`), what scoring uses
-     * after it (a model id, `baseline:<name>` or `blend:<model-id>`) and the decision text with its figures.
+     * after it (a model id, `baseline:<name>@<model-id>` or `blend:<model-id>`; `baseline:<name>` in records of earlier versions) and the decision text with its figures.
      * Absent in runs that did not train and in records of earlier versions.
      */
     promotion: z

@@ -179,10 +179,23 @@ describe('catalog on a file store', () => {
     expect(await catalog.champion.load()).toEqual(champion);
   });
 
-  it('baseline fallbacks: saved and read back per baseline', async () => {
+  it('baseline fallbacks: each fit saved once in its model\'s folder and read back; the record of an earlier version read as before', async () => {
     const fallback = { baseline: 'repeat' as const, calibration: { method: 'platt' as const, a: 1, b: 0 }, validationCutoff: 1, k: 10, reason: 'no model beat it' };
+    const fitKey = `models/online-retail/${MODEL}/fallback.json`;
+    await expect(catalog.fallbacks.save(MODEL, fallback)).rejects.toThrow(DatasetNotFoundError);
+    await store.put(catalog.models.key(MODEL, 'manifest.json'), '{}');
+    await expect(catalog.fallbacks.load('repeat', MODEL)).rejects.toThrow(`baseline fallback "repeat" fitted by the training of model "${MODEL}" not found: ${store.uri}/${fitKey} does not exist`);
+    expect((await catalog.fallbacks.save(MODEL, fallback)).key).toBe(fitKey);
+    expect(await catalog.fallbacks.load('repeat', MODEL)).toEqual(fallback);
+    // Never rewritten, and not read as a fit of another baseline.
+    await expect(catalog.fallbacks.save(MODEL, { ...fallback, validationCutoff: 2 })).rejects.toThrow(`fallback fits are never rewritten`);
+    expect(await catalog.fallbacks.load('repeat', MODEL)).toEqual(fallback);
+    await expect(catalog.fallbacks.load('popularity', MODEL)).rejects.toThrow(`it is a fit of baseline "repeat", not of "popularity"`);
+    expect(await catalog.fallbacks.newest('repeat')).toBe(MODEL);
+    expect(await catalog.fallbacks.newest('popularity')).toBeUndefined();
+
     await expect(catalog.fallbacks.load('repeat')).rejects.toThrow(`baseline fallback "repeat" not found: ${store.uri}/models/online-retail/baseline-repeat/fallback.json does not exist`);
-    expect((await catalog.fallbacks.save(fallback)).key).toBe('models/online-retail/baseline-repeat/fallback.json');
+    await store.put('models/online-retail/baseline-repeat/fallback.json', JSON.stringify(fallback));
     expect(await catalog.fallbacks.load('repeat')).toEqual(fallback);
     await expect(catalog.fallbacks.load('popularity')).rejects.toThrow(DatasetNotFoundError);
   });

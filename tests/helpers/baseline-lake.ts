@@ -5,12 +5,16 @@ import { cleanTable, RETAIL_RULES, syntheticShop } from '../features/fixtures';
 import { MemoryStore } from './memory-store';
 import { retailContext } from './stage-context';
 
-/** A memory lake holding the calibrated fallbacks of both baselines, as a training leaves them, so `baseline:repeat` and `baseline:popularity` score. */
+/**
+ * A memory lake holding the calibrated fallbacks of both baselines as an earlier version's trainings left them,
+ * one record per baseline (`models/<data set>/baseline-<name>/fallback.json`), so `baseline:repeat` and
+ * `baseline:popularity` score (with no fit in the lake, scoring resolves them to those records).
+ */
 export async function lakeWithBaselines(): Promise<MemoryStore> {
   const lake = new MemoryStore();
   const { fallbacks } = retailContext(lake, 'train').catalog;
   for (const baseline of ['repeat', 'popularity'] as const) {
-    await fallbacks.save({ baseline, calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: 1, k: 10, reason: 'no model beat it' });
+    await lake.put(fallbacks.key(baseline), JSON.stringify({ baseline, calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: 1, k: 10, reason: 'no model beat it' }));
   }
   return lake;
 }

@@ -259,8 +259,10 @@ describe('gcStep and the models that nothing refers to', () => {
     // Saved before manifests named their run: its run's record lists its files among its outputs.
     const olderKeys = await saveModel(catalog, olderId, undefined);
     await finished(catalog, 'b00003', 'run', 'failed', (r) => olderKeys.forEach((key) => r.output(lake.uri, key, 'e')));
-    // What the models' folder holds besides models.
-    await catalog.fallbacks.save({ baseline: 'repeat', calibration: { method: 'identity' }, validationCutoff: 0, k: 10, reason: 'r' });
+    // The fallback fit of a training that failed after saving it: its model's, removed with it.
+    await catalog.fallbacks.save(failedId, { baseline: 'repeat', calibration: { method: 'identity' }, validationCutoff: 0, k: 10, reason: 'r' });
+    // What the models' folder holds besides models: the record an earlier version kept per baseline, and a pointer naming it.
+    await lake.put(catalog.fallbacks.key('repeat'), JSON.stringify({ baseline: 'repeat', calibration: { method: 'identity' }, validationCutoff: 0, k: 10, reason: 'r' }));
     await catalog.champion.publishFallback({ modelId: 'baseline:repeat', promotedAt: '2011-11-09T00:00:00.000Z', validation: {} });
     const kept = contents(lake).filter(([key]) => !key.startsWith(catalog.models.root) || !/\/\d{8}T\d{9}Z-/.test(key));
 
@@ -271,6 +273,7 @@ describe('gcStep and the models that nothing refers to', () => {
     // The manifest first: a removal cut short leaves a folder without one, which the next gc removes.
     const manifestKey = catalog.models.key(killedId, 'manifest.json');
     expect(lake.deletes.filter((key) => key.startsWith(catalog.models.prefix(killedId)))).toEqual([manifestKey, ...[...killedKeys, catalog.blends.key(killedId)].filter((k) => k !== manifestKey).sort()]);
+    expect(lake.deletes).toContain(catalog.fallbacks.key('repeat', failedId));
     expect(ctx.run.snapshot().rows).toMatchObject({ 'gc.abandoned_runs': 1, 'gc.unused_models': 4 });
     expect((await gcStep(context(lake), options)).unusedModels).toEqual([]);
   });
@@ -331,6 +334,31 @@ describe('gcStep and the models that nothing refers to', () => {
     expect(r.unusedModels).toEqual([ids.unused]);
     expect(r.abandonedRuns).toHaveLength(2);
     expect(contents(lake).filter(([key]) => !key.startsWith(catalog.runs.root))).toEqual(before.filter(([key]) => !key.startsWith(catalog.models.prefix(ids.unused))));
+  });
+
+  it('keeps the fallback fits that the champion pointer, an export or a shard marker names, with their models, and removes an unused one with its model', async () => {
+    const lake = new MemoryStore();
+    const ctx = context(lake);
+    const { catalog } = ctx;
+    // Every fit here was saved by a training that failed or was killed later: only what names it keeps it.
+    const failed = await finished(catalog, 'd00001', 'run', 'failed');
+    const ids = { champion: model(1), exported: model(2), sharded: model(3), unused: model(4) };
+    const fit = (baseline: 'repeat' | 'popularity', validationCutoff: number) => ({ baseline, calibration: { method: 'identity' as const }, validationCutoff, horizonDays: 30, k: 10, reason: 'r' });
+    for (const [i, id] of Object.values(ids).entries()) {
+      await saveModel(catalog, id, failed);
+      await catalog.fallbacks.save(id, fit(i % 2 === 0 ? 'repeat' : 'popularity', i));
+    }
+    await catalog.champion.publishFallback({ modelId: `baseline:repeat@${ids.champion}`, promotedAt: '2011-11-09T00:00:00.000Z', validation: { validationCutoff: 0 } });
+    await commit(catalog, OLD, 'csv\n', undefined, `baseline:popularity@${ids.exported}`);
+    const shardRun = '20111111T000000Z-cccccc';
+    await lake.put(catalog.shards.markerKey(shardRun, { index: 0, count: 2 }), JSON.stringify({ runId: shardRun, modelId: `baseline:repeat@${ids.sharded}` }));
+    const before = contents(lake).filter(([key]) => !key.startsWith(catalog.runs.root));
+
+    const r = await gcStep(ctx, options);
+    expect(r.unusedModels).toEqual([ids.unused]);
+    expect(contents(lake).filter(([key]) => !key.startsWith(catalog.runs.root))).toEqual(before.filter(([key]) => !key.startsWith(catalog.models.prefix(ids.unused))));
+    expect(lake.deletes.filter((key) => key.startsWith(catalog.models.root))).toEqual(expect.arrayContaining([catalog.fallbacks.key('repeat', ids.unused)]));
+    expect(await catalog.fallbacks.load('repeat', ids.champion)).toEqual(fit('repeat', 0));
   });
 
   it('keeps the model of a run that failed after committing its export without reading the exports\' objects', async () => {

@@ -49,7 +49,9 @@ function context(lake = new MemoryStore(), configPath = CONFIG): { ctx: StageCon
  * champion that can score (one whose record or model is missing is no champion, and the tick retrains).
  */
 async function repeatChampion(ctx: StageContext, pointer: { promotedAt: string; challengedAt?: string }, horizonDays = 30): Promise<Champion> {
-  await ctx.catalog.fallbacks.save({ baseline: 'repeat', calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: Date.parse('2011-10-10T00:00:00Z'), horizonDays, k: 10, reason: 'test' });
+  // The record of an earlier version, which `baseline:repeat` alone names.
+  const record = { baseline: 'repeat', calibration: { method: 'platt', a: 1, b: 0 }, validationCutoff: Date.parse('2011-10-10T00:00:00Z'), horizonDays, k: 10, reason: 'test' };
+  await ctx.catalog.store.put(ctx.catalog.fallbacks.key('repeat'), JSON.stringify(record));
   const champion = { modelId: 'baseline:repeat', ...pointer, validation: {} };
   jest.spyOn(ctx.catalog.champion, 'load').mockResolvedValue(champion);
   return champion;
@@ -295,8 +297,11 @@ describe('retrainTick', () => {
     const next = context(lake, loyaltyConfig);
     const result = await retrainTick(next.ctx, raw, { training, maxModelAgeMs: 7 * DAY_MS });
     expect(next.lines.join('')).toContain('no champion model yet');
-    expect(result.pipeline).toMatchObject({ outcome: 'baseline', modelId: 'baseline:repeat' });
-    expect(await next.ctx.catalog.champion.load()).toMatchObject({ modelId: 'baseline:repeat' });
+    // The fit of this tick's own training, not that of the tick that failed (which gc removes with its model once old).
+    const fit = `baseline:repeat@${next.ctx.run.snapshot().promotion!.challengerId}`;
+    expect(fit).not.toBe(`baseline:repeat@${ctx.run.snapshot().promotion!.challengerId}`);
+    expect(result.pipeline).toMatchObject({ outcome: 'baseline', modelId: fit });
+    expect(await next.ctx.catalog.champion.load()).toMatchObject({ modelId: fit });
     // Written after the commit's last write (the latest export pointer), not merely after scoring.
     const pointer = lake.puts.lastIndexOf(next.ctx.catalog.champion.uri.slice(`${lake.uri}/`.length));
     const latest = Math.max(...lake.puts.map((key, i) => (/^exports\/[^/]+\/latest\.json$/.test(key) ? i : -1)));

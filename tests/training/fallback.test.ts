@@ -6,7 +6,7 @@ import { DAY_MS } from '../../lib/schema';
 import { repeatBaseline } from '../../evaluation/baselines';
 import { TrainingInputError } from '../../training/errors';
 import { applyCalibration } from '../../training/calibration';
-import { baselineScores, fitBaselineFallback, parseBaselineId } from '../../training/fallback';
+import { baselineScores, fallbackFitId, fitBaselineFallback, parseBaselineId, parseFallbackId } from '../../training/fallback';
 import { trendPriorShift } from '../../training/prior-shift';
 import { Catalog, DatasetFormatError, DatasetNotFoundError } from '../../lib/catalog';
 import { cleanTable, RETAIL_RULES, syntheticShop, T } from '../features/fixtures';
@@ -135,11 +135,19 @@ describe('the baseline fallback\'s customer level', () => {
   });
 });
 
-describe('parseBaselineId', () => {
-  it('reads baseline:<name> and leaves model ids alone', () => {
+describe('parseBaselineId and parseFallbackId', () => {
+  const MODEL = '20111109T000000000Z-3fa2c01b';
+  it('read baseline:<name>@<model-id> and baseline:<name>, and leave model ids alone', () => {
+    expect(fallbackFitId('repeat', MODEL)).toBe(`baseline:repeat@${MODEL}`);
+    expect(parseFallbackId(`baseline:repeat@${MODEL}`)).toEqual({ baseline: 'repeat', modelId: MODEL });
+    expect(parseBaselineId(`baseline:repeat@${MODEL}`)).toBe('repeat');
+    expect(parseFallbackId('baseline:popularity')).toEqual({ baseline: 'popularity' });
     expect(parseBaselineId('baseline:popularity')).toBe('popularity');
-    expect(parseBaselineId('20111109T000000000Z-3fa2c01b')).toBeUndefined();
+    expect(parseBaselineId(MODEL)).toBeUndefined();
+    expect(parseFallbackId(`blend:${MODEL}`)).toBeUndefined();
     expect(() => parseBaselineId('baseline:tifu')).toThrow('unknown baseline "tifu" in "baseline:tifu"');
+    expect(() => parseBaselineId(`baseline:tifu@${MODEL}`)).toThrow(`unknown baseline "tifu" in "baseline:tifu@${MODEL}"`);
+    expect(() => parseFallbackId('baseline:repeat@latest')).toThrow('"baseline:repeat@latest" names no fit of baseline repeat: expected baseline:repeat@<model-id>');
   });
 });
 
@@ -149,10 +157,12 @@ describe('baseline fallback records', () => {
     const { fallbacks } = new Catalog(store, 'online-retail');
     await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetNotFoundError);
     const fallback = fitBaselineFallback(index, 'repeat', validationCutoff, 30, 10, 'challenger lost');
-    const { key } = await fallbacks.save(fallback);
-    expect(key).toBe('models/online-retail/baseline-repeat/fallback.json');
-    expect(await fallbacks.load('repeat')).toEqual(fallback);
+    const model = '20111109T000000000Z-3fa2c01b';
+    await store.put(`models/online-retail/${model}/manifest.json`, '{}');
+    const { key } = await fallbacks.save(model, fallback);
+    expect(key).toBe(`models/online-retail/${model}/fallback.json`);
+    expect(await fallbacks.load('repeat', model)).toEqual(fallback);
     await store.put(key, JSON.stringify({ ...fallback, k: 0 }));
-    await expect(fallbacks.load('repeat')).rejects.toThrow(DatasetFormatError);
+    await expect(fallbacks.load('repeat', model)).rejects.toThrow(DatasetFormatError);
   });
 });

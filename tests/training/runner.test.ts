@@ -103,16 +103,19 @@ describe('trainStep when the challenger is not significantly better and there is
   test('scores with the baseline when the blend is not better on validation', async () => {
     const { ctx: fresh } = await loyaltyContext();
     const r = await trainStep(fresh, index, settings(asOf, 16));
-    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
+    // The fit's own id, of the challenger whose training fitted it: written once beside it, never rewritten.
+    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: `baseline:repeat@${r.modelId}` });
     expect(r.decision).toContain('; no champion exists, so scoring uses baseline repeat (Platt on rank with a level from the customer\'s recency and frequency, fitted at 2011-10-30T23:00:00.001Z): the blend of the model with it (weight 0.001 on the model) is not better on validation, out-of-fold NDCG@10 0.2734 against best baseline repeat 0.2822: −0.0088');
-    expect((await fresh.catalog.fallbacks.load('repeat')).reason).toBe(r.decision);
+    expect((await fresh.catalog.fallbacks.load('repeat', r.modelId)).reason).toBe(r.decision);
+    expect(fresh.run.snapshot().outputs.map((o) => o.key)).toContain(`models/loyalty-club/${r.modelId}/fallback.json`);
+    expect(await fresh.catalog.fallbacks.hasLegacy('repeat')).toBe(false);
     expect(fresh.run.snapshot().metrics).toMatchObject({ 'training.baseline_fallback': 1 });
-    expect(fresh.run.snapshot().promotion).toMatchObject({ outcome: 'baseline', championId: 'baseline:repeat' });
+    expect(fresh.run.snapshot().promotion).toMatchObject({ outcome: 'baseline', championId: r.championId });
     const card = await fresh.catalog.models.loadCard(r.modelId);
-    expect(card!.promotion).toMatchObject({ outcome: 'baseline', scoringWith: 'baseline:repeat' });
+    expect(card!.promotion).toMatchObject({ outcome: 'baseline', scoringWith: r.championId });
     expect(card!.promotion.blend!.comparison).toMatchObject({ role: 'baseline', against: 'repeat', significant: false });
     expect(card!.promotion.blend!.comparison.meanDifference).toBeLessThan(0);
-    expect(await resolveModelId(fresh.catalog, undefined)).toBe('baseline:repeat');
+    expect(await resolveModelId(fresh.catalog, undefined)).toBe(r.championId);
 
     // A fallback is no champion to keep: the next challenger that is not promoted gets a fallback fitted anew.
     const again = await trainStep(fresh, index, settings(asOf, 16));
@@ -232,7 +235,7 @@ describe('trainStep against a champion the challenger does not beat', () => {
     await lake.delete(ctx.catalog.models.key(gone, 'manifest.json'));
 
     const r = await trainStep(ctx, index, settings(asOf, 16));
-    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
+    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: `baseline:repeat@${r.modelId}` });
     expect(r.decision).toContain(`; champion ${gone} cannot be loaded (model "${gone}" not found: `);
     expect(r.decision).toContain('so it can score nothing, so scoring uses baseline repeat');
     expect((await ctx.catalog.champion.load())!.modelId).toBe(r.championId);
@@ -268,12 +271,12 @@ describe('trainStep against a champion the challenger does not beat', () => {
     await lake.put(ctx.catalog.models.key(old.modelId, 'manifest.json'), JSON.stringify({ ...manifest, featureNames }));
 
     const r = await trainStep(ctx, index, settings(asOf, 16));
-    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: 'baseline:repeat' });
+    expect(r).toMatchObject({ promoted: false, outcome: 'baseline', championId: `baseline:repeat@${r.modelId}` });
     expect(r.decision).toContain(`; champion ${old.modelId} reads other features than today's (the feature set: feature column ${featureNames.length - 1} is "ci_customer_knn_score", expected "ci_retired_feature"`);
     expect(r.decision).toContain('so it cannot score today\'s candidates, so scoring uses baseline repeat');
-    expect((await ctx.catalog.champion.load())!.modelId).toBe('baseline:repeat');
+    expect((await ctx.catalog.champion.load())!.modelId).toBe(r.championId);
     const scored = await scoreStep(ctx, index, { asOf, horizonDays: 30, k: 10, modelId: r.championId, threads: 1 });
-    expect(scored.committed).toMatchObject({ modelId: 'baseline:repeat' });
+    expect(scored.committed).toMatchObject({ modelId: r.championId });
   });
 });
 
@@ -301,11 +304,11 @@ describe('trainStep at an earlier as-of time than the fallback the pointer names
   test('leaves the pointer on the fallback chosen at the later time', async () => {
     const { ctx, index, asOf } = await loyaltyContext();
     const later = await trainStep(ctx, index, settings(asOf, 16));
-    expect(later.championId).toBe('baseline:repeat');
+    expect(later.championId).toBe(`baseline:repeat@${later.modelId}`);
     const pointer = await ctx.catalog.champion.load();
 
     const r = await trainStep(ctx, index, settings(asOf - 10 * 86_400_000, 16));
-    expect(r.decision).toMatch(/; the champion pointer stays on baseline:repeat, chosen at a later as-of time$/);
+    expect(r.decision).toMatch(new RegExp(`; the champion pointer stays on baseline:repeat@${later.modelId}, chosen at a later as-of time$`));
     expect(await ctx.catalog.champion.load()).toEqual(pointer);
   });
 });
@@ -314,16 +317,16 @@ describe('scoring with what was trained at a later as-of time', () => {
   test('is refused for a model and a baseline fallback, whose calibration learnt purchases after the as-of time', async () => {
     const { ctx, index, asOf } = await loyaltyContext();
     const r = await trainStep(ctx, index, settings(asOf, 16));
-    expect(r.championId).toBe('baseline:repeat');
+    expect(r.championId).toBe(`baseline:repeat@${r.modelId}`);
     const earlier = asOf - 10 * 86_400_000;
     const at = new Date(earlier).toISOString();
     const options = { asOf: earlier, horizonDays: 30, k: 10, threads: 1 };
     await expect(scoreStep(ctx, index, { ...options, modelId: r.modelId })).rejects.toThrow(
       `model ${r.modelId} learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}: its scores at ${at} would carry what happened after it`,
     );
-    await expect(scoreStep(ctx, index, { ...options, modelId: 'baseline:repeat' })).rejects.toThrow(`baseline fallback repeat learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}`);
+    await expect(scoreStep(ctx, index, { ...options, modelId: r.championId })).rejects.toThrow(`baseline fallback ${r.championId} learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}`);
     // At its own as-of time it scores.
-    expect((await scoreStep(ctx, index, { ...options, asOf, modelId: 'baseline:repeat' })).committed).toMatchObject({ modelId: 'baseline:repeat' });
+    expect((await scoreStep(ctx, index, { ...options, asOf, modelId: r.championId })).committed).toMatchObject({ modelId: r.championId });
   });
 });
 
@@ -335,10 +338,10 @@ describe('scoring for another horizon than the model was trained for', () => {
       `model ${r.modelId} gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or with a model trained with --horizon 60`,
     );
     // The baseline fallback the same training fitted keeps its horizon too.
-    expect(r.championId).toBe('baseline:repeat');
-    expect(await ctx.catalog.fallbacks.load('repeat')).toMatchObject({ horizonDays: 30 });
-    await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: 'baseline:repeat' })).rejects.toThrow(
-      "baseline fallback repeat gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or train with --horizon 60 first",
+    expect(r.championId).toBe(`baseline:repeat@${r.modelId}`);
+    expect(await ctx.catalog.fallbacks.load('repeat', r.modelId)).toMatchObject({ horizonDays: 30 });
+    await expect(scoreStep(ctx, index, { asOf, horizonDays: 60, k: 10, threads: 1, modelId: r.championId })).rejects.toThrow(
+      `baseline fallback ${r.championId} gives the probability of a purchase within 30 days, and this run's horizon is 60 days: score with --horizon 30, or train with --horizon 60 first`,
     );
   });
 });

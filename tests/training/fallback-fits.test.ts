@@ -1,0 +1,82 @@
+/**
+ * The baseline fallback's fits are pinned (QA, "a pinned baseline:<name> changes under the champion
+ * and under sharded scoring"): each training that falls back to a baseline writes its fit once,
+ * beside its challenger (`models/<data set>/<model-id>/fallback.json`), under its own id
+ * `baseline:<name>@<model-id>`, which the champion pointer, the shard markers and the export's
+ * sidecar name. On the loyalty fixture, where a challenger trained briefly (one member, one epoch,
+ * 16 groups) falls back to the repeat baseline, a backfill at an earlier as-of time (2011-10-10,
+ * after 2011-10-15) leaves the fit the champion pointer names as it was, and scoring with the
+ * champion gives the same probabilities.
+ * The tests run in order on one lake.
+ */
+import type { EventIndex } from '../../features/event-index';
+import { RunRecorder } from '../../lib/runs';
+import type { StageContext } from '../../lib/stage-context';
+import type { TopK } from '../../ranking/topk';
+import { resolveModelId, scoreStep, type ScoreStepOptions } from '../../scoring/runner';
+import { trainStep } from '../../training/runner';
+import { loadScorerRecord } from '../../training/scorer-records';
+import { loyaltyContext } from '../helpers/loyalty-lake';
+import type { MemoryStore } from '../helpers/memory-store';
+
+const DAY = 86_400_000;
+const AT = Date.parse('2011-10-15T00:00:00Z');
+const EARLIER = Date.parse('2011-10-10T00:00:00Z');
+
+const settings = (asOf: number) => ({
+  asOf,
+  horizonDays: 30,
+  trainCutoffs: 1,
+  k: 10,
+  seed: 42,
+  train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } },
+});
+
+/** The probability of each listed (customer, item) pair, by `customer:item` (dense ids). */
+function probabilities(...lists: TopK[]): Map<string, number> {
+  const byPair = new Map<string, number>();
+  for (const l of lists) for (let j = 0; j < l.n; j++) byPair.set(`${l.customer[j]}:${l.item[j]}`, l.probability[j]);
+  return byPair;
+}
+
+describe('the fits of the baseline fallback, on the loyalty fixture', () => {
+  let base: StageContext;
+  let lake: MemoryStore;
+  let index: EventIndex;
+  /** A context on the one lake with a run of its own: each command is one. */
+  const as = (command: string): StageContext => ({ ...base, run: new RunRecorder({ command, code: { version: 'test', commit: null, dirty: false } }) });
+  const score = (o: Partial<ScoreStepOptions> & { modelId: string }) => scoreStep(as('score'), index, { asOf: AT, horizonDays: 30, k: 10, threads: 1, ...o });
+  /** The champion's fit, its probabilities at {@link AT} as `score --as-of 2011-10-15` gave them right after its training. */
+  let champion: { id: string; validationCutoff: number; scored: Map<string, number> };
+
+  beforeAll(async () => {
+    ({ ctx: base, lake, index } = await loyaltyContext());
+  });
+
+  test('(a) a backfill at an earlier as-of time leaves the fit the champion pointer names, and what it scores, as they were', async () => {
+    const later = await trainStep(as('train'), index, settings(AT));
+    expect(later.outcome).toBe('baseline');
+    const pointer = (await base.catalog.champion.load())!;
+    const id = await resolveModelId(base.catalog, undefined);
+    const scored = probabilities((await score({ modelId: id })).lists);
+    champion = { id, validationCutoff: AT - 30 * DAY, scored };
+    expect(pointer.validation.validationCutoff).toBe(champion.validationCutoff);
+
+    // `run --as-of 2011-10-10`: it falls back too, and leaves the pointer on the fallback chosen at the later time.
+    const backfill = await trainStep(as('train'), index, settings(EARLIER));
+    expect(backfill.outcome).toBe('baseline');
+    expect(backfill.decision).toMatch(/; the champion pointer stays on \S+, chosen at a later as-of time$/);
+    expect(await base.catalog.champion.load()).toEqual(pointer);
+
+    // What the pointer names is still the fit chosen with it, and scores as it did.
+    const named = await loadScorerRecord(base.catalog, pointer.modelId);
+    expect(named).toMatchObject({ kind: 'baseline', fallback: { validationCutoff: pointer.validation.validationCutoff } });
+    expect(probabilities((await score({ modelId: await resolveModelId(base.catalog, undefined) })).lists)).toEqual(scored);
+
+    // Each fit has its own id, of the challenger whose training wrote it once, beside it.
+    expect([later.championId, backfill.championId]).toEqual([`baseline:repeat@${later.modelId}`, `baseline:repeat@${backfill.modelId}`]);
+    expect(pointer.modelId).toBe(later.championId);
+    expect(await base.catalog.fallbacks.load('repeat', backfill.modelId)).toMatchObject({ validationCutoff: EARLIER - 30 * DAY });
+    expect(lake.puts.filter((k) => k.endsWith('/fallback.json'))).toEqual([later.modelId, backfill.modelId].map((m) => `models/loyalty-club/${m}/fallback.json`));
+  });
+});
