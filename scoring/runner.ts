@@ -28,6 +28,7 @@ import { checkCommittedShard, checkShardFits, type ShardPlan } from './commit';
 import { scoresTable } from './export';
 import { commitStep, publishLatest } from './publish-export';
 import { openRanker } from './ranker';
+import { resolveScorerId } from '../training/scorer-records';
 import type { ScoredPairs } from '../ranking/lists';
 import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS } from './settings';
 import { eventsDigest } from './events-digest';
@@ -38,6 +39,11 @@ export interface ScoreStepOptions {
   asOf: number;
   horizonDays: number;
   k: number;
+  /**
+   * A model id, `blend:<model-id>`, a fallback fit's `baseline:<name>@<model-id>`, or `baseline:<name>`
+   * alone, which scoring resolves to a fit (`resolveScorerId`); the shard's marker and the export's
+   * sidecar name what it resolved to.
+   */
   modelId: string;
   /** Scoring run id the outputs go under; default the command's run id. Shards of one run share it. */
   runId?: string;
@@ -233,9 +239,10 @@ export async function scoreShardStep(
   checkDataReach(events.time, o.asOf, o.horizonDays);
   const formats = exportFormats(o.formats ?? DEFAULT_FORMATS);
   const digest = eventsDigest(index, o.asOf);
+  const modelId = await resolveScorer(ctx, o.modelId, o.runId === undefined ? [] : (await ctx.catalog.shards.loadMarkers(runId)).map((m) => m.modelId));
   // Every refusal above and here comes before the first write, the removal of an earlier attempt.
   if (o.runId !== undefined) {
-    const plan: ShardPlan = { runId, shard, modelId: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest };
+    const plan: ShardPlan = { runId, shard, modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest };
     const done = await committedShard(ctx.catalog, plan);
     if (done !== undefined) return { marker: done.marker, lists: [], all: [], alreadyCommitted: done.meta };
     await checkShardFitsRun(ctx.catalog, plan);
@@ -250,7 +257,7 @@ export async function scoreShardStep(
   let pairs = 0;
   // The cut-off's shared work, once per shard (none for a shard without customers).
   const prepared = customers.length > 0 ? await ctx.run.step('features.prepare', () => prepareCutoff(index, o.asOf)) : undefined;
-  const ranker = await openRanker(ctx, index, o);
+  const ranker = await openRanker(ctx, index, { ...o, modelId });
   const bar = ctx.progress.bar('score', customers.length, 'customers');
   const batches = Math.ceil(customers.length / batchCustomers);
   let part = 0;
@@ -289,7 +296,7 @@ export async function scoreShardStep(
   const marker: ShardMarker = {
     runId,
     shard,
-    modelId: o.modelId,
+    modelId,
     asOf,
     horizonDays: o.horizonDays,
     k: o.k,
@@ -316,8 +323,8 @@ export async function scoreShardStep(
       throw stoppedAfterParts(error, scoreParts.length, `after its ${batches} customer batches`);
     });
   log.info(
-    { runId, shard: `${shard.index}/${shard.count}`, customers: customers.length, pairs, modelId: o.modelId, candidateRecall: recall.total > 0 ? recall.found / recall.total : undefined },
-    `shard ${shard.index}/${shard.count} of run ${runId}: scored ${pairs} candidate pairs of ${customers.length} customers with model ${o.modelId}`,
+    { runId, shard: `${shard.index}/${shard.count}`, customers: customers.length, pairs, modelId, candidateRecall: recall.total > 0 ? recall.found / recall.total : undefined },
+    `shard ${shard.index}/${shard.count} of run ${runId}: scored ${pairs} candidate pairs of ${customers.length} customers with model ${modelId}`,
   );
   return { marker, lists: collect ? lists : [], all };
 }
@@ -376,6 +383,23 @@ function unpublishedParts(parts: number): string {
 function stoppedAfterParts(error: unknown, parts: number, where: string): unknown {
   if (!(error instanceof RunInterruptedError) || error.during !== undefined || parts === 0) return error;
   return new RunInterruptedError('score', error.why, `${where}, before its step "${error.step}"`, unpublishedParts(parts));
+}
+
+/**
+ * The definite scorer of `id` ({@link resolveScorerId}): `baseline:<name>` alone resolves to a
+ * fit, the one the run's other shards scored with (`runModelIds`, their markers' model ids) first,
+ * so that every shard of a run scores with one calibration; logged when resolved, with a warning
+ * when the champion pointer names a record of an earlier version that was rewritten since.
+ * @returns the id to score with and to record in the shard's marker and the export's sidecar.
+ */
+async function resolveScorer(ctx: StageContext, id: string, runModelIds: readonly string[]): Promise<string> {
+  const resolved = await resolveScorerId(ctx.catalog, id, runModelIds);
+  const log = ctx.log.child({ stage: 'scoring' });
+  if (resolved.warning !== undefined) log.warn({ champion: resolved.id }, resolved.warning);
+  if (resolved.via === undefined || resolved.id === id) return resolved.id;
+  const how = { run: "the fit the run's other shards scored with", champion: 'the fit the champion pointer names', newest: 'the newest fit of the baseline in the lake', legacy: '' }[resolved.via];
+  log.info({ given: id, modelId: resolved.id, via: resolved.via }, `${id} resolved to ${resolved.id}, ${how}`);
+  return resolved.id;
 }
 
 /**

@@ -57,7 +57,7 @@ export function registerScore(program: Command): void {
     .addOption(commonOptions.asOf())
     .addOption(commonOptions.topK())
     .addOption(commonOptions.horizon())
-    .addOption(new Option('--model <id>', 'model id under models/; default: the champion of models/<data set>/champion.json (pass it to every shard of a run)'))
+    .addOption(new Option('--model <id>', 'model id under models/, blend:<model-id>, baseline:<name>@<model-id> or baseline:<name> (the fit the run\'s other shards, else the champion, scored with, else the newest); default: the champion of models/<data set>/champion.json (pass it to every shard of a run)'))
     .addOption(new Option('--shard <i/N>', 'score only shard i of N (customers by FNV-1a hash of their id); default 0/1').argParser(usage(parseShard)))
     .addOption(runIdOption('scoring run the outputs go under, shared by all its shards; default: this command\'s run id'))
     .addOption(formatOption())
@@ -84,7 +84,7 @@ export function registerScore(program: Command): void {
           const uri = ctx.catalog.exports.uri(meta.runId);
           return { summary: { export: uri, modelId: meta.modelId, rows: meta.rows, customers: meta.customers, shards: meta.shards }, text: `export ${uri} (${meta.rows} rows, ${meta.customers} customers)\n` };
         }
-        const modelId = await resolveModelId(ctx.catalog, o.model);
+        const given = await resolveModelId(ctx.catalog, o.model);
         const index = await eventsStep(ctx);
         const asOf = resolveAsOf(index, o.asOf);
         const whole = o.shard === undefined || o.shard.count === 1;
@@ -93,7 +93,7 @@ export function registerScore(program: Command): void {
           asOf,
           horizonDays: o.horizon,
           k: o.topK,
-          modelId,
+          modelId: given,
           shard: o.shard,
           runId: o.runId,
           formats: o.format,
@@ -102,6 +102,8 @@ export function registerScore(program: Command): void {
           collect: whole,
           commit: !whole,
         });
+        // What it scored with: `baseline:<name>` alone resolves to a fit, which the marker names.
+        const modelId = scored.marker.modelId;
         const shard = o.shard === undefined ? null : `${o.shard.index}/${o.shard.count}`;
         if (scored.alreadyCommitted !== undefined) {
           // A retry of a shard of a run committed already (a pod killed after the commit): nothing to score, commit or evaluate.

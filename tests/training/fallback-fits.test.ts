@@ -4,15 +4,20 @@
  * beside its challenger (`models/<data set>/<model-id>/fallback.json`), under its own id
  * `baseline:<name>@<model-id>`, which the champion pointer, the shard markers and the export's
  * sidecar name. On the loyalty fixture, where a challenger trained briefly (one member, one epoch,
- * 16 groups) falls back to the repeat baseline, a backfill at an earlier as-of time (2011-10-10,
- * after 2011-10-15) leaves the fit the champion pointer names as it was, and scoring with the
- * champion gives the same probabilities.
+ * 16 groups) falls back to the repeat baseline:
+ * - a backfill at an earlier as-of time (2011-10-10, after 2011-10-15) leaves the fit the champion
+ *   pointer names as it was, and scoring with the champion gives the same probabilities;
+ * - a training that fails after saving its fit (here: writing the pointer) changes nothing any
+ *   pointer names;
+ * - the shards of one scoring run score with one fit even when `baseline:repeat` would name another
+ *   by the time a later shard runs, and a shard given another fit's id is refused.
  * The tests run in order on one lake.
  */
 import type { EventIndex } from '../../features/event-index';
 import { RunRecorder } from '../../lib/runs';
 import type { StageContext } from '../../lib/stage-context';
 import type { TopK } from '../../ranking/topk';
+import { ShardConflictError } from '../../scoring/errors';
 import { resolveModelId, scoreStep, type ScoreStepOptions } from '../../scoring/runner';
 import { trainStep } from '../../training/runner';
 import { loadScorerRecord } from '../../training/scorer-records';
@@ -22,6 +27,8 @@ import type { MemoryStore } from '../helpers/memory-store';
 const DAY = 86_400_000;
 const AT = Date.parse('2011-10-15T00:00:00Z');
 const EARLIER = Date.parse('2011-10-10T00:00:00Z');
+const RUN = '20111016T000000Z-0a1b2c';
+const OTHER_RUN = '20111016T000000Z-0d0e0f';
 
 const settings = (asOf: number) => ({
   asOf,
@@ -78,5 +85,39 @@ describe('the fits of the baseline fallback, on the loyalty fixture', () => {
     expect(pointer.modelId).toBe(later.championId);
     expect(await base.catalog.fallbacks.load('repeat', backfill.modelId)).toMatchObject({ validationCutoff: EARLIER - 30 * DAY });
     expect(lake.puts.filter((k) => k.endsWith('/fallback.json'))).toEqual([later.modelId, backfill.modelId].map((m) => `models/loyalty-club/${m}/fallback.json`));
+  });
+
+  test('(b) the shards of a run score with one fit, whatever a training between them fits, and a training that fails after its fit changes nothing', async () => {
+    // `score --shard 0/2 --run-id R --model baseline:repeat`: the fit the champion pointer names.
+    const first = await score({ modelId: 'baseline:repeat', runId: RUN, shard: { index: 0, count: 2 } });
+    expect(first.marker.modelId).toBe(champion.id);
+
+    // `train --as-of 2011-10-15`: it falls back, saves its fit, and fails writing the champion pointer.
+    lake.failPutsMatching = /champion\.json$/;
+    const failing = as('train');
+    await expect(trainStep(failing, index, settings(AT))).rejects.toThrow('injected failure writing models/loyalty-club/champion.json');
+    lake.failPutsMatching = undefined;
+    const { challengerId, outcome } = failing.run.snapshot().promotion!;
+    expect(outcome).toBe('baseline');
+    const pointer = (await base.catalog.champion.load())!;
+    expect(pointer.modelId).toBe(champion.id);
+    expect(await loadScorerRecord(base.catalog, pointer.modelId)).toMatchObject({ fallback: { validationCutoff: champion.validationCutoff } });
+    expect(probabilities((await score({ modelId: await resolveModelId(base.catalog, undefined) })).lists)).toEqual(champion.scored);
+
+    // As a training that succeeded would, the pointer now names the new fit: shard 1 of R still scores with the run's.
+    const newer = `baseline:repeat@${challengerId}`;
+    await base.catalog.champion.publishFallback({ ...pointer, modelId: newer });
+    const second = await score({ modelId: 'baseline:repeat', runId: RUN, shard: { index: 1, count: 2 } });
+    expect(second.marker.modelId).toBe(champion.id);
+    expect(second.committed).toMatchObject({ runId: RUN, shards: 2, modelId: champion.id });
+    expect(probabilities(first.lists, second.lists)).toEqual(champion.scored);
+
+    // A shard given another fit's id than the run's does not fit the run, and nothing of it is written.
+    await score({ modelId: champion.id, runId: OTHER_RUN, shard: { index: 0, count: 2 } });
+    const refused = score({ modelId: newer, runId: OTHER_RUN, shard: { index: 1, count: 2 } });
+    await expect(refused).rejects.toBeInstanceOf(ShardConflictError);
+    await expect(refused).rejects.toThrow(`was scored with --model ${champion.id}, this one with ${newer};`);
+    // Without a run to follow, `baseline:repeat` is the fit the pointer names now.
+    expect((await score({ modelId: 'baseline:repeat' })).marker.modelId).toBe(newer);
   });
 });

@@ -325,8 +325,8 @@ describe('scoring with what was trained at a later as-of time', () => {
       `model ${r.modelId} learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}: its scores at ${at} would carry what happened after it`,
     );
     await expect(scoreStep(ctx, index, { ...options, modelId: r.championId })).rejects.toThrow(`baseline fallback ${r.championId} learnt purchases up to ${new Date(asOf).toISOString()}, after the as-of time ${at}`);
-    // At its own as-of time it scores.
-    expect((await scoreStep(ctx, index, { ...options, asOf, modelId: r.championId })).committed).toMatchObject({ modelId: r.championId });
+    // At its own as-of time it scores; named by its baseline alone, it resolves to the fit the champion pointer names.
+    expect((await scoreStep(ctx, index, { ...options, asOf, modelId: 'baseline:repeat' })).committed).toMatchObject({ modelId: r.championId });
   });
 });
 
