@@ -273,14 +273,14 @@ async function findMissingParts(ctx: StageContext): Promise<MissingParts> {
  * The pointer is read here, at the end: a commit (`score` and `export` take no lock) may have
  * moved it and its copies since gc started.
  * @returns the run re-synced to, or undefined when the copies matched (or nothing is published).
- * @throws LockLostError when the run lost the pipeline lock before the copies (`ctx.fence`): none is written.
+ * @throws LockLostError when the run lost the pipeline lock before a copy (`ctx.fence`, checked before each):
+ *   that copy and the ones after it are left as they were.
  */
 async function resyncLatest(ctx: StageContext): Promise<string | undefined> {
   const { latest, exports } = ctx.catalog;
   const runId = await publishedRunId(ctx, { warn: false });
   if (runId === undefined || (await latest.copiedRunId()) === runId) return undefined;
-  await ctx.fence(latest.copiesUri);
-  for (const copy of await latest.refreshCopies(await exports.loadMetadata(runId))) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+  for (const copy of await latest.refreshCopies(await exports.loadMetadata(runId), ctx.fence)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
   ctx.log.child({ stage: 'gc' }).warn({ runId }, `the copies of the latest export did not match ${latest.uri}: re-copied the export of run ${runId}`);
   ctx.run.count('gc.latest_resynced', 1);
   return runId;

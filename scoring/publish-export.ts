@@ -141,8 +141,9 @@ async function latestMetadata(ctx: StageContext): Promise<ExportMetadata | undef
  * re-syncs them. Writes nothing when the pointer names `metadata`'s export, or a later
  * one, and the copies are in step: a retry of a shard of a committed run calls it to
  * finish a commit that died after writing the sidecar, before flipping the pointer.
- * Under the pipeline lock, the pointer and the copies are written only after the context's fence
- * (`StageContext.fence`) found the lock still the run's: a run that lost it leaves both as they are.
+ * Under the pipeline lock, the pointer and each copy (each deletion of a copy of another format
+ * too) are written only after the context's fence (`StageContext.fence`) found the lock still the
+ * run's: a run that lost it leaves the pointer, and the copies from the one refused on, as they are.
  * @param o `lakeDataUntil` when the caller holds the lake's lock ({@link PublishOptions}).
  * @throws LockLostError from the fence (nothing written by it: an earlier round's writes stay);
  *   store errors unchanged.
@@ -175,8 +176,7 @@ export async function publishLatest(ctx: StageContext, metadata: ExportMetadata,
     }
     const target = later ?? metadata;
     if ((await latest.copiedRunId()) !== target.runId || round > 0) {
-      await ctx.fence(latest.copiesUri);
-      for (const copy of await latest.refreshCopies(target)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
+      for (const copy of await latest.refreshCopies(target, ctx.fence)) ctx.run.output(ctx.catalog.store.uri, copy.key, copy.etag);
     }
     if ((await latest.load())?.runId === target.runId) return;
   }

@@ -7,6 +7,7 @@
  * on the export of the latest as-of time.
  */
 import { z } from 'zod';
+import { type LockFence, NO_LOCK_FENCE } from '../stage-context';
 import type { ObjectInfo, ObjectStore } from '../store/store';
 import { EXPORT_FORMATS, type ExportFormat } from './export-formats';
 import type { ExportMetadata, Exports } from './exports';
@@ -86,14 +87,26 @@ export class LatestExport {
    * Makes `exports/<data set>/latest/` the copy of `metadata`'s export: removes the
    * copies of other formats, copies every file the sidecar lists, then the sidecar.
    * Each object is atomic; the copies are not switched together.
+   * @param fence awaited before each deletion and each put, with the URI of the object
+   *   (`StageContext.fence`: a run under the pipeline lock checks it still holds it); default: none.
    * @returns the objects written.
+   * @throws the error of `fence` (LockLostError): that object and the ones after it are left as they were.
    */
-  async refreshCopies(metadata: ExportMetadata): Promise<ObjectInfo[]> {
+  async refreshCopies(metadata: ExportMetadata, fence: LockFence = NO_LOCK_FENCE): Promise<ObjectInfo[]> {
     // An earlier export's other formats first, so the copies never hold a file their sidecar does not list.
     const listed = new Set(metadata.files.map((f) => f.format));
-    for (const format of EXPORT_FORMATS) if (!listed.has(format)) await this.store.delete(this.copies + this.runExports.fileName(format));
+    for (const format of EXPORT_FORMATS) {
+      if (listed.has(format)) continue;
+      const key = this.copies + this.runExports.fileName(format);
+      await fence(objectUri(this.store, key));
+      await this.store.delete(key);
+    }
     const written: ObjectInfo[] = [];
-    for (const f of metadata.files) written.push(await this.copyFile(metadata.runId, f.format));
+    for (const f of metadata.files) {
+      await fence(objectUri(this.store, this.copies + this.runExports.fileName(f.format)));
+      written.push(await this.copyFile(metadata.runId, f.format));
+    }
+    await fence(this.copiesSidecar().uri);
     written.push(await this.copyMetadata(metadata));
     return written;
   }

@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Catalog, type ExportMetadata, InvalidRunIdError, type LedgerEntry, MISSING_PARTS_REMEDY, type ModelManifest, type RunRecord } from '../../lib/catalog';
 import { createLogger } from '../../lib/log';
-import { LockLostError } from '../../lib/lock';
 import { RunRecorder } from '../../lib/runs';
 import { gcRunStep, gcStep, MISSING_PARTS_SHOWN } from '../../pipeline/gc';
 import { RunIdRefusedError } from '../../scoring/errors';
+import { refusingFence } from '../helpers/fence';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
 
@@ -72,12 +72,7 @@ describe('gcStep and the copies of the latest export', () => {
 
   it('re-copies nothing when its fence says the run lost the lock, and throws its error', async () => {
     const lake = new MemoryStore();
-    const refused = new LockLostError('memory://test/locks/online-retail.json', { host: 'a', pid: 1, runId: 'r1' }, undefined, undefined, 'copies');
-    const asked: string[] = [];
-    const fence = async (what: string): Promise<void> => {
-      asked.push(what);
-      throw refused;
-    };
+    const { fence, asked, error: refused } = refusingFence('copies');
     const ctx = { ...context(lake), fence };
     const { latest } = ctx.catalog;
     await latest.refreshCopies(await commit(ctx.catalog, OLD, 'old csv\n'));
@@ -85,7 +80,7 @@ describe('gcStep and the copies of the latest export', () => {
     await latest.publish(NEW); // a commit died after the flip: the copies are OLD's
     const before = contents(lake);
     await expect(gcStep(ctx, options)).rejects.toBe(refused);
-    expect(asked).toEqual(['memory://test/exports/online-retail/latest/']);
+    expect(asked).toEqual(['memory://test/exports/online-retail/latest/top-k.parquet']);
     expect(contents(lake).filter(([key]) => key.startsWith('exports/'))).toEqual(before.filter(([key]) => key.startsWith('exports/')));
     expect(await latest.copiedRunId()).toBe(OLD);
   });

@@ -6,8 +6,8 @@
  * started within one second, the later start is the later run, whatever their run ids'
  * suffixes; commits side by side (score takes no lock) leave latest.json on the latest
  * export and the copies under latest/ in step with it; a commit under the pipeline lock
- * passes the lock's fence before the pointer and before the copies, and a run that lost the
- * lock writes neither.
+ * passes the lock's fence before the pointer and before each copy, and a run that lost the
+ * lock writes neither (from the copy refused on).
  */
 import { Float64, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { Catalog, PipelineLock, type ShardMarker } from '../../lib/catalog';
@@ -18,6 +18,7 @@ import type { StageContext } from '../../lib/stage-context';
 import { commitStep } from '../../scoring/publish-export';
 import { scoreStep } from '../../scoring/runner';
 import { lakeWithBaselines, shopIndex } from '../helpers/baseline-lake';
+import { refusingFence } from '../helpers/fence';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
 
@@ -276,7 +277,29 @@ describe('commitStep under the pipeline lock', () => {
     const ctx: StageContext = { ...context(lake), fence: async (what) => void asked.push(`${what} after ${lake.puts.filter((k) => k.startsWith('exports/online-retail/latest')).length} latest writes`) };
     await scored(ctx.catalog, OLDER, 'item-aaaaaa', ['csv']);
     await commitStep(ctx, OLDER, 1);
-    expect(asked).toEqual(['memory://test/exports/online-retail/latest.json after 0 latest writes', 'memory://test/exports/online-retail/latest/ after 1 latest writes']);
+    expect(asked).toEqual([
+      'memory://test/exports/online-retail/latest.json after 0 latest writes',
+      'memory://test/exports/online-retail/latest/top-k.jsonl after 1 latest writes',
+      'memory://test/exports/online-retail/latest/top-k.csv after 1 latest writes',
+      'memory://test/exports/online-retail/latest/top-k.parquet after 2 latest writes',
+      'memory://test/exports/online-retail/latest/_metadata.json after 3 latest writes',
+    ]);
+  });
+
+  it('checks the lock before each copy: a lock lost part-way leaves the copy refused and those after it as they were', async () => {
+    const lake = new MemoryStore();
+    await scored(new Catalog(lake, 'online-retail'), OLDER, 'item-aaaaaa', ['csv', 'jsonl']);
+    await scored(new Catalog(lake, 'online-retail'), NEWER, 'item-bbbbbb', ['csv']);
+    await commitStep(context(lake), OLDER, 1);
+    const refused = 'memory://test/exports/online-retail/latest/top-k.parquet';
+    const { fence, asked, error } = refusingFence(refused, (what) => what === refused);
+    const ctx: StageContext = { ...context(lake), fence };
+
+    await expect(commitStep(ctx, NEWER, 1)).rejects.toBe(error);
+    expect(asked).toEqual(['latest.json', 'latest/top-k.jsonl', 'latest/top-k.csv', 'latest/top-k.parquet'].map((f) => `memory://test/exports/online-retail/${f}`));
+    // The pointer and the copies before the refusal were written; the refused copy and the sidecar were not.
+    expect((await ctx.catalog.latest.load())!.runId).toBe(NEWER);
+    expect(await copies(lake, ctx.catalog)).toEqual({ files: { 'top-k.csv': 'bbbbbb', 'top-k.parquet': 'aaaaaa' }, sidecar: OLDER });
   });
 
   it('writes neither the pointer nor the copies when another run took the lock over, and fails naming both runs', async () => {
