@@ -4,7 +4,7 @@
  * happens, release the lock, and turn the outcome into an exit code scripts
  * can trust.
  */
-import { acquireLock, currentOwner, describeOwner, HeldLock, LockOptions, MIN_LEASE_MS, tryAcquireLock } from '../lib/lock';
+import { acquireLock, currentOwner, describeOwner, HeldLock, LockLostError, LockOptions, MIN_LEASE_MS, tryAcquireLock } from '../lib/lock';
 import type { LockRecord } from '../lib/catalog';
 import type { Logger } from '../lib/log';
 import { RunParams, RunRecorder } from '../lib/runs';
@@ -111,12 +111,15 @@ export function finishStatus(code: number): 'ok' | 'partial' | 'failed' {
 /**
  * The start-of-run clean-up of a pipeline run that holds the lock (`pipeline/gc.ts`,
  * leftovers older than the lease). It only removes what no reader follows, so a
- * failure is logged and the run goes on.
+ * failure is logged and the run goes on; but not a lost lock: the run would only be
+ * refused at its first commit, after all its work.
+ * @throws LockLostError when gc found the lock lost (`ctx.fence`).
  */
 async function startOfRunGc(ctx: CommandContext): Promise<void> {
   try {
     await gcStep(ctx, { olderThanMs: lockSettings(process.env).leaseMs, lockedCommands: LOCKED_COMMANDS, lockHeld: true });
   } catch (error) {
+    if (error instanceof LockLostError) throw error;
     ctx.log.warn({ err: error }, `clean-up of leftovers failed, going on without it: ${(error as Error).message}`);
   }
 }

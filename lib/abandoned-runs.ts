@@ -18,6 +18,7 @@ import { hostname } from 'node:os';
 import type { DatasetFormatError } from './catalog/errors';
 import type { RunRecord, RunRecords } from './catalog/run-records';
 import { processAlive } from './lock';
+import { type LockFence, NO_LOCK_FENCE } from './stage-context';
 
 /** How {@link findAbandonedRuns} decides. */
 export interface AbandonedRunOptions {
@@ -33,6 +34,12 @@ export interface AbandonedRunOptions {
   now?: () => number;
   /** Whether process `pid` of this host is alive; default `processAlive` of `lock.ts`. */
   alive?: (pid: number) => boolean;
+  /**
+   * Awaited by {@link finishAbandonedRuns} before each record it rewrites, with the record's URI (`StageContext.fence`:
+   * a caller under the pipeline lock checks it still holds it, since holding it is what makes a locked command's
+   * `running` record over); default: none.
+   */
+  fence?: LockFence;
 }
 
 /** A run found abandoned, as finished now. */
@@ -105,12 +112,15 @@ export async function findAbandonedRuns(
  * Rewrites each record of `abandoned` with its status `killed` or `unknown`, no finish
  * time, and an error `RunAbandonedError` saying why; the rest of each record is kept.
  * @param abandoned records found over by {@link findAbandonedRuns}.
+ * @param fence awaited before each record is rewritten, with its URI ({@link AbandonedRunOptions.fence}).
  * @returns the runs finished, in the order given.
- * @throws store errors unchanged (the records rewritten until then stay so).
+ * @throws store errors unchanged, and the error of `fence` (LockLostError), that record not written (the records
+ *   rewritten until then stay so).
  */
-export async function finishRuns(runs: RunRecords, abandoned: readonly Abandonment[]): Promise<AbandonedRun[]> {
+export async function finishRuns(runs: RunRecords, abandoned: readonly Abandonment[], fence: LockFence = NO_LOCK_FENCE): Promise<AbandonedRun[]> {
   const finished: AbandonedRun[] = [];
   for (const { record, status, reason } of abandoned) {
+    await fence(runs.uri(record.runId));
     const closed: RunRecord = { ...record, status, errors: [...record.errors, { step: null, name: 'RunAbandonedError', message: `the run never finished: ${reason}` }] };
     await runs.save(closed);
     finished.push({ runId: record.runId, command: record.command, status, reason });
@@ -124,7 +134,7 @@ export async function finishRuns(runs: RunRecords, abandoned: readonly Abandonme
  * @param onRecord as {@link findAbandonedRuns}'s: each record as read, before it is finished.
  * @returns the runs finished, oldest first, the `running` records left alone (they may still run),
  *   and the errors of the records skipped, each naming its object.
- * @throws store errors unchanged.
+ * @throws store errors unchanged; the error of `options.fence` (LockLostError) before a record is rewritten.
  */
 export async function finishAbandonedRuns(
   runs: RunRecords,
@@ -132,5 +142,5 @@ export async function finishAbandonedRuns(
   onRecord?: (runId: string, loaded: LoadedRecord) => void,
 ): Promise<{ finished: AbandonedRun[]; live: RunRecord[]; unreadable: DatasetFormatError[] }> {
   const { abandoned, live, unreadable } = await findAbandonedRuns(runs, options, onRecord);
-  return { finished: await finishRuns(runs, abandoned), live, unreadable };
+  return { finished: await finishRuns(runs, abandoned, options.fence), live, unreadable };
 }

@@ -85,9 +85,12 @@ export interface GcResult {
  * cannot be read is kept, with a warning), re-syncs the copies of the latest export, and with
  * `checkParts` finds the parts the ledger lists that the lake does not hold
  * ({@link findMissingParts}; nothing is deleted or rewritten because of them).
+ * Under the pipeline lock, each record finished, temp file, uncommitted run, model and copy is written or
+ * removed only after `ctx.fence` found the lock still the caller's: holding the lock is what makes the
+ * `running` records of the locked commands over, and what keeps the live runs' outputs out of reach.
  * @throws as `finishAbandonedRuns`, `FileStore.removeTempFiles`, `removeUncommittedRuns` and `removeUnusedModels`;
  *   with `checkParts`, DatasetFormatError for an unreadable ledger (after the clean-up); LockLostError
- *   when the run lost the pipeline lock before re-syncing the copies of the latest export (`ctx.fence`).
+ *   when the run lost the pipeline lock (`ctx.fence`): the object refused and everything after it are left as they were.
  */
 export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcResult> {
   const now = (options.now ?? Date.now)();
@@ -96,7 +99,7 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
   const { finished, live, unreadable } = await finishAbandonedRuns(catalog.runs, abandonedRunOptions(ctx, options, now), recorded.add);
   recorded.finished(finished);
   report(ctx, { unreadable, finished });
-  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes) : [];
+  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.prefixes, fenceKey(ctx)) : [];
   report(ctx, { tempFiles });
   // The published run too: a lost sidecar must not turn into a lost export that readers follow the pointer to.
   const published = await publishedRunId(ctx);
@@ -108,12 +111,13 @@ export async function gcStep(ctx: StageContext, options: GcOptions): Promise<GcR
     options.runsOlderThanMs === undefined ? undefined : now - options.runsOlderThanMs,
     // Each logged and counted as it goes: a store error part-way leaves none removed unsaid.
     (r) => report(ctx, { removed: [r] }),
+    ctx.fence,
   );
   // After the uncommitted runs: a shard marker of one removed no longer keeps its model.
   const models = await removeUnusedModels(catalog, now - options.olderThanMs, recorded, {
     unreadableManifest: (e) => report(ctx, { unreadableManifests: [e] }),
     removed: (m) => report(ctx, { models: [m] }),
-  });
+  }, ctx.fence);
   const latestResynced = await resyncLatest(ctx);
   const partsMissing = options.checkParts ? await findMissingParts(ctx) : undefined;
   return {
@@ -147,11 +151,13 @@ export interface GcRunResult {
  * and `scores/<data set>/<run-id>/` and the temp files there untouched for longer than `olderThanMs`, and
  * finishes its `running` records (its own and those of the shards given it as `--run-id`) that are over by
  * the rules of `lib/abandoned-runs.ts`. A sharded run with a finished shard is removed too: naming it says
- * its other shards are not to be waited for. Every check is made before anything is written.
+ * its other shards are not to be waited for. Every check is made before anything is written, and under the
+ * pipeline lock `ctx.fence` is passed before each record, temp file and the run's objects ({@link gcStep}).
  * @param runId the run's id, `YYYYMMDDTHHMMSSZ-<6 hex>`.
  * @throws InvalidRunIdError quoting a malformed `runId`; RunIdRefusedError quoting it when the data set
  *   holds no object of it or it is committed or published (`uncommittedRun`), when a record of it is `running` and not over,
- *   or when an object of it was written within `olderThanMs` (it may still be running); store errors unchanged.
+ *   or when an object of it was written within `olderThanMs` (it may still be running); LockLostError when the
+ *   caller lost the pipeline lock (`ctx.fence`: what is refused and what follows are left as they were); store errors unchanged.
  */
 export async function gcRunStep(ctx: StageContext, runId: string, options: Omit<GcOptions, 'checkParts'>): Promise<GcRunResult> {
   assertRunId(runId);
@@ -175,11 +181,11 @@ export async function gcRunStep(ctx: StageContext, runId: string, options: Omit<
     );
   }
   report(ctx, { unreadable });
-  const finished = await finishRuns(catalog.runs, abandoned.filter((a) => writesUnder(a.record).includes(runId)));
+  const finished = await finishRuns(catalog.runs, abandoned.filter((a) => writesUnder(a.record).includes(runId)), ctx.fence);
   report(ctx, { finished });
-  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.scoringRuns.folders(runId)) : [];
+  const tempFiles = catalog.store instanceof FileStore ? await catalog.store.removeTempFiles(now - options.olderThanMs, catalog.scoringRuns.folders(runId), fenceKey(ctx)) : [];
   report(ctx, { tempFiles });
-  const removed = await removeRun(catalog, runId, objects);
+  const removed = await removeRun(catalog, runId, objects, ctx.fence);
   report(ctx, { removed: [removed] });
   return { run: runId, objects: removed.keys, abandonedRuns: finished.map((r) => r.runId), tempFiles, unreadableRecords: unreadable.map((e) => e.uri) };
 }
@@ -201,9 +207,14 @@ async function publishedRunId(ctx: StageContext, { warn = true } = {}): Promise<
   }
 }
 
-/** How {@link gcStep} and {@link gcRunStep} tell the `running` records that are over. */
+/** How {@link gcStep} and {@link gcRunStep} tell the `running` records that are over, and check the lock before finishing one. */
 function abandonedRunOptions(ctx: StageContext, options: Omit<GcOptions, 'checkParts'>, now: number): AbandonedRunOptions {
-  return { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now };
+  return { self: ctx.run.runId, lockedCommands: options.lockedCommands, lockHeld: options.lockHeld, olderThanMs: options.runsOlderThanMs, now: () => now, fence: ctx.fence };
+}
+
+/** `ctx.fence` of the object under lake key `key`: what {@link FileStore.removeTempFiles} awaits before each removal. */
+function fenceKey(ctx: StageContext): (key: string) => Promise<void> {
+  return (key) => ctx.fence(ctx.catalog.uri(key));
 }
 
 /** The scoring runs a run may write under: its own id and, for a shard, the shared `--run-id` it was given. */

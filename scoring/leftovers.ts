@@ -9,6 +9,7 @@
  * the operator gives. The operator may also name one run to remove (`berserkr gc --run`).
  */
 import type { Catalog } from '../lib/catalog';
+import { type LockFence, NO_LOCK_FENCE } from '../lib/stage-context';
 import type { ObjectInfo } from '../lib/store/store';
 import { PartialRemovalError, RunIdRefusedError } from './errors';
 
@@ -28,9 +29,11 @@ export interface RemovedRun {
  * @param keep run ids that may still be written (the caller's own, live runs').
  * @param shardedBefore ms since the epoch; undefined: runs with the marker of a shard of N > 1 are kept.
  * @param onRemoved called with each run as soon as its objects are removed (to log it), before the next is.
+ * @param fence awaited before each run's objects are removed ({@link removeRun}).
  * @returns the runs removed, in run-id order.
  * @throws PartialRemovalError when a deletion fails part-way through a run (objects removed until then
- *   stay removed: none was committed; each run removed whole was given to `onRemoved`); other store errors unchanged.
+ *   stay removed: none was committed; each run removed whole was given to `onRemoved`); other store errors unchanged;
+ *   the error of `fence` (LockLostError), that run left whole.
  */
 export async function removeUncommittedRuns(
   catalog: Catalog,
@@ -38,6 +41,7 @@ export async function removeUncommittedRuns(
   keep: (runId: string) => boolean,
   shardedBefore?: number,
   onRemoved: (r: RemovedRun) => void = () => undefined,
+  fence: LockFence = NO_LOCK_FENCE,
 ): Promise<RemovedRun[]> {
   const runs = catalog.scoringRuns;
   const byRun = await runs.byRun();
@@ -49,7 +53,7 @@ export async function removeUncommittedRuns(
     const sharded = objects.some((o) => (catalog.shards.markerShard(runId, o.key)?.count ?? 1) > 1);
     const cutoff = sharded ? shardedBefore : before;
     if (cutoff === undefined || objects.some((o) => o.lastModified >= cutoff)) continue;
-    const r = await removeRun(catalog, runId, objects);
+    const r = await removeRun(catalog, runId, objects, fence);
     onRemoved(r);
     removed.push(r);
   }
@@ -82,12 +86,16 @@ export async function uncommittedRun(catalog: Catalog, runId: string, published?
 
 /**
  * Deletes `objects`, those of scoring run `runId` (from `ScoringRunObjects`), in key order.
+ * @param fence awaited first, with the URIs of the run's folders (`StageContext.fence`: a caller under the
+ *   pipeline lock checks it still holds it, one read of the lock per run removed); default: none.
  * @returns the run and the keys removed.
  * @throws PartialRemovalError when a deletion fails, naming the run, the keys removed before it
- *   (they stay removed) and the failed key, with the store's error as its cause.
+ *   (they stay removed) and the failed key, with the store's error as its cause; the error of `fence`
+ *   (LockLostError), nothing deleted.
  */
-export async function removeRun(catalog: Catalog, runId: string, objects: readonly ObjectInfo[]): Promise<RemovedRun> {
+export async function removeRun(catalog: Catalog, runId: string, objects: readonly ObjectInfo[], fence: LockFence = NO_LOCK_FENCE): Promise<RemovedRun> {
   const keys = objects.map((o) => o.key).sort();
+  await fence(catalog.scoringRuns.folders(runId).map((folder) => catalog.uri(folder)).join(' and '));
   for (const [i, key] of keys.entries()) {
     try {
       await catalog.scoringRuns.delete(key);

@@ -26,6 +26,7 @@
  */
 import type { LoadedRecord, AbandonedRun } from '../lib/abandoned-runs';
 import { type Catalog, DatasetFormatError, MODEL_ID_PATTERN, type Models, modelIdsIn, type RunRecord, runIdsIn } from '../lib/catalog';
+import { type LockFence, NO_LOCK_FENCE } from '../lib/stage-context';
 import type { ObjectInfo } from '../lib/store/store';
 
 /** How the run that saved a model ended, when that makes the model unused. */
@@ -129,13 +130,17 @@ type Candidate = Omit<RemovedModel, 'keys' | 'bytes'> & { objects: ObjectInfo[] 
  * @param recorded the data set's run records, as gc read and finished them.
  * @param on called, to log them, with each manifest that cannot be read as it is found, and with each
  *   model as soon as it is removed, before the next is.
- * @throws store errors unchanged (objects removed until then stay removed, each given to `on.removed`).
+ * @param fence awaited before each model is removed, with its folder's URI (`StageContext.fence`: a caller under
+ *   the pipeline lock checks it still holds it, one read of the lock per model removed); default: none.
+ * @throws store errors unchanged (objects removed until then stay removed, each given to `on.removed`); the error
+ *   of `fence` (LockLostError), that model left whole.
  */
 export async function removeUnusedModels(
   catalog: Catalog,
   before: number,
   recorded: RecordedModels,
   on: { unreadableManifest?: (e: DatasetFormatError) => void; removed?: (m: RemovedModel) => void } = {},
+  fence: LockFence = NO_LOCK_FENCE,
 ): Promise<UnusedModels> {
   const { models } = catalog;
   const unreadableManifests: DatasetFormatError[] = [];
@@ -175,6 +180,7 @@ export async function removeUnusedModels(
   const removed: RemovedModel[] = [];
   for (const c of candidates) {
     if (pointed.has(c.modelId) || (c.savedBy !== undefined && pointedRuns.has(c.savedBy.runId))) continue;
+    await fence(catalog.uri(models.prefix(c.modelId)));
     const m = await removeModel(models, c);
     on.removed?.(m);
     removed.push(m);

@@ -322,10 +322,13 @@ export class FileStore implements ObjectStore {
    * `before`: a write in flight keeps its temp file's mtime recent.
    * @param before ms since the epoch.
    * @param folders key prefixes ending in `/` whose folders are searched (recursively); default the whole root.
+   * @param beforeRemove awaited before each file is removed, with its key (a lock check, `StageContext.fence`);
+   *   when it throws, that file is not removed and its error is thrown.
    * @returns the removed files' paths relative to the root, `/`-separated, sorted.
-   * @throws StoreError when a folder cannot be read or a file removed (a missing root or folder is no error).
+   * @throws StoreError when a folder cannot be read or a file removed (a missing root or folder is no error);
+   *   the error of `beforeRemove`.
    */
-  async removeTempFiles(before: number, folders: readonly string[] = ['']): Promise<string[]> {
+  async removeTempFiles(before: number, folders: readonly string[] = [''], beforeRemove?: (key: string) => Promise<void>): Promise<string[]> {
     const removed: string[] = [];
     const walk = async (dirKey: string): Promise<void> => {
       let entries;
@@ -339,12 +342,15 @@ export class FileStore implements ObjectStore {
         const key = dirKey + entry.name;
         const path = join(this.root, ...key.split('/'));
         if (entry.name.startsWith(TEMP_FILE_PREFIX) && entry.isFile()) {
+          const failed = (err: unknown): StoreError => new StoreError(`cannot remove temp file ${this.objectUri(key)}: ${(err as Error).message}`, this.objectUri(key), { cause: err });
+          const mtimeMs = await stat(path).then((s) => s.mtimeMs, (err: unknown) => (isMissing(err) ? undefined : Promise.reject(failed(err))));
+          if (mtimeMs === undefined || mtimeMs >= before) continue;
+          await beforeRemove?.(key);
           try {
-            if ((await stat(path)).mtimeMs >= before) continue;
             await unlink(path);
             removed.push(key);
           } catch (err) {
-            if (!isMissing(err)) throw new StoreError(`cannot remove temp file ${this.objectUri(key)}: ${(err as Error).message}`, this.objectUri(key), { cause: err });
+            if (!isMissing(err)) throw failed(err);
           }
         } else if (entry.isDirectory()) await walk(`${key}/`);
       }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runCommand } from '../../cli/command';
 import type { CommandContext } from '../../cli/context';
 import { PipelineLock, RawObjects, type LockRecord } from '../../lib/catalog';
+import { RunRecorder } from '../../lib/runs';
 import { FileStore } from '../../lib/store/file';
 import { openStore } from '../../lib/store/open';
 import { runPipeline } from '../../pipeline/runner';
@@ -115,6 +116,32 @@ describe('a command that loses the pipeline lock', () => {
     expect(failed.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`).slice(-1)).toEqual(['commit:failed']);
     // The other run's lock is left to it.
     expect((await new PipelineLock(new FileStore(lake), DATASET).load())?.owner.host).toBe('host-b');
+  });
+
+  it('taken over before its start-of-run clean-up: gc finishes no record of the new holder and the run fails at once, before its ingest', async () => {
+    mkdirSync(lake);
+    // The other run takes the lock over once this one's "running" record is written, and writes its own.
+    const put = FileStore.prototype.put;
+    const holder = otherHolder();
+    const holderRecord = (): Record<string, unknown> => ({ ...new RunRecorder({ command: 'run', code: { version: 'test', commit: null, dirty: false } }).snapshot('running'), runId: holder.owner.runId, process: { host: holder.owner.host, pid: holder.owner.pid } });
+    let taken = false;
+    jest.spyOn(FileStore.prototype, 'put').mockImplementation(async function (this: FileStore, key, body, contentType) {
+      const info = await put.call(this, key, body, contentType);
+      if (!taken && key.startsWith(`runs/${DATASET}/`)) {
+        taken = true;
+        await new PipelineLock(new FileStore(lake), DATASET).save(holder);
+        await put.call(new FileStore(lake), `runs/${DATASET}/${holder.owner.runId}.json`, JSON.stringify(holderRecord()));
+      }
+      return info;
+    });
+    await runCommand('run', options(), pipeline());
+    const { summary, code } = outcome();
+    expect(code).toBe(1);
+    expect(summary).toMatchObject({ command: 'run', status: 'failed', exitCode: 1, error: { name: 'LockLostError' } });
+    expect(summary.error.message).toMatch(new RegExp(` was lost: now held by run ${holder.owner.runId} \\(pid 4242 on host-b\\); file:.*/runs/${DATASET}/${holder.owner.runId}\\.json not written$`));
+    expect(record(holder.owner.runId).status).toBe('running');
+    const failed = record(summary.runId);
+    expect(failed).toMatchObject({ status: 'failed', steps: [], errors: [expect.objectContaining({ name: 'LockLostError', message: summary.error.message })] });
   });
 
   it('whose renewal finds the lock taken over fails even when its body finished: exit 1, run record failed, summary with the error', async () => {

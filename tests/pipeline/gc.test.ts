@@ -142,6 +142,78 @@ describe('gcStep and the copies of the latest export', () => {
   });
 });
 
+describe('gcStep and gcRunStep under a lost pipeline lock', () => {
+  /** Lease 2 minutes; the objects of the lake, written now, are an hour old by this clock. */
+  const options = { olderThanMs: 120_000, lockedCommands: new Set(['run']), lockHeld: true, now: () => Date.now() + HOUR };
+  const LEFTOVER = '20111111T000000Z-cccccc';
+  const MODEL = '20111109T000000001Z-3fa2c001';
+
+  /**
+   * A lake where gc, holding the lock, would finish the `running` record of a `run` on another host (the run
+   * that took the lock over, as gc sees it once it lost the lock), remove the uncommitted scoring run LEFTOVER
+   * and the model MODEL, saved without a manifest.
+   */
+  async function lake(): Promise<{ lake: MemoryStore; catalog: Catalog; holder: RunRecord }> {
+    const store = new MemoryStore();
+    const catalog = new Catalog(store, 'online-retail');
+    const holder = await running(catalog, 'b0b0b0', 'run', 'host-b', 4242);
+    await store.put(`scores/online-retail/${LEFTOVER}/shard-0-of-1/part-00000.parquet`, 'x');
+    await store.put(catalog.models.key(MODEL, 'weights.bin'), 'w');
+    return { lake: store, catalog, holder };
+  }
+  const [leftoverUri, modelUri] = [
+    `memory://test/exports/online-retail/${LEFTOVER}/ and memory://test/scores/online-retail/${LEFTOVER}/`,
+    `memory://test/models/online-retail/${MODEL}/`,
+  ];
+
+  it('rewrites no run record and removes nothing when its fence refuses: the new holder\'s running record stays running', async () => {
+    const { lake: store, catalog, holder } = await lake();
+    const before = contents(store);
+    const { fence, asked, error } = refusingFence();
+    await expect(gcStep({ ...context(store), fence }, options)).rejects.toBe(error);
+    expect(asked).toEqual([catalog.runs.uri(holder.runId)]);
+    expect(contents(store)).toEqual(before);
+    expect((await catalog.runs.load(holder.runId)).status).toBe('running');
+  });
+
+  it('checks the lock before each record, run and model it removes, and removes none after a refusal', async () => {
+    // Let through: the lock lost after that point.
+    for (const [refused, left] of [[leftoverUri, [LEFTOVER, MODEL]], [modelUri, [MODEL]]] as const) {
+      const { lake: store, catalog, holder } = await lake();
+      const { fence, asked, error } = refusingFence(refused, (what) => what === refused);
+      await expect(gcStep({ ...context(store), fence }, options)).rejects.toBe(error);
+      expect(asked).toEqual([catalog.runs.uri(holder.runId), leftoverUri, modelUri].slice(0, refused === leftoverUri ? 2 : 3));
+      expect((await catalog.runs.load(holder.runId)).status).toBe('unknown');
+      expect([LEFTOVER, MODEL].filter((id) => [...store.objects.keys()].some((key) => key.includes(`/${id}/`)))).toEqual(left);
+    }
+    // A fence that lets everything through is asked before each, and gc removes them all.
+    const { lake: store, catalog, holder } = await lake();
+    const { fence, asked } = refusingFence('nothing', () => false);
+    const r = await gcStep({ ...context(store), fence }, options);
+    expect(asked).toEqual([catalog.runs.uri(holder.runId), leftoverUri, modelUri]);
+    expect([r.abandonedRuns, r.uncommittedRuns, r.unusedModels]).toEqual([[holder.runId], [LEFTOVER], [MODEL]]);
+  });
+
+  it('gcRunStep finishes no record and removes nothing of the run when its fence refuses', async () => {
+    const store = new MemoryStore();
+    const catalog = new Catalog(store, 'online-retail');
+    await store.put(`scores/online-retail/${LEFTOVER}/shard-0-of-1/part-00000.parquet`, 'x');
+    const shard = await running(catalog, 'aaaaa1', 'score', hostname(), dead, { runId: LEFTOVER });
+    const before = contents(store);
+    const all = refusingFence();
+    await expect(gcRunStep({ ...context(store), fence: all.fence }, LEFTOVER, options)).rejects.toBe(all.error);
+    expect(all.asked).toEqual([catalog.runs.uri(shard.runId)]);
+    expect(contents(store)).toEqual(before);
+
+    // The lock lost after the record was finished: the run's objects stay.
+    const objects = refusingFence(leftoverUri, (what) => what === leftoverUri);
+    await expect(gcRunStep({ ...context(store), fence: objects.fence }, LEFTOVER, options)).rejects.toBe(objects.error);
+    expect(objects.asked).toEqual([catalog.runs.uri(shard.runId), leftoverUri]);
+    expect((await catalog.runs.load(shard.runId)).status).toBe('killed');
+    expect(store.objects.has(`scores/online-retail/${LEFTOVER}/shard-0-of-1/part-00000.parquet`)).toBe(true);
+  });
+});
+
 describe('gcStep and the parts the ledger lists that the lake does not hold', () => {
   const options = { olderThanMs: 120_000, lockedCommands: new Set(['run']), lockHeld: true, checkParts: true };
   const entry = (clean: string[], rejects: string[] = []): LedgerEntry => ({

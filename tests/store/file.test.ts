@@ -265,5 +265,26 @@ describe('FileStore', () => {
     expect(await store.removeTempFiles(cutoff, ['exports/a/', 'runs/a/', 'scores/a/'])).toEqual([`exports/a/r1/${TEMP_FILE_PREFIX}1.x`, `runs/a/${TEMP_FILE_PREFIX}1.x`]);
     expect(await store.removeTempFiles(cutoff)).toEqual([`exports/b/r1/${TEMP_FILE_PREFIX}1.x`]);
   });
+
+  it('awaits its check before each removal, and removes nothing more once it throws (a lost lock)', async () => {
+    const cutoff = Date.now() - 60_000;
+    const keys = ['exports/a/r1', 'runs/a'].map((folder) => `${folder}/${TEMP_FILE_PREFIX}1.x`);
+    for (const key of keys) {
+      const path = join(root, 'lake', ...key.split('/'));
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, 'half a file');
+      await utimes(path, new Date(cutoff - 1000), new Date(cutoff - 1000));
+    }
+    const asked: string[] = [];
+    const lost = new Error('lock lost');
+    const check = async (key: string): Promise<void> => {
+      asked.push(key);
+      if (key.startsWith('runs/')) throw lost;
+    };
+    await expect(store.removeTempFiles(cutoff, ['exports/', 'runs/'], check)).rejects.toBe(lost);
+    expect(asked).toEqual(keys);
+    expect(await tree(join(root, 'lake', 'runs'))).toEqual(['a', `a/${TEMP_FILE_PREFIX}1.x`]);
+    expect(await tree(join(root, 'lake', 'exports'))).toEqual(['a', 'a/r1']);
+  });
 });
 
