@@ -118,6 +118,25 @@ describe('a command that loses the pipeline lock', () => {
     expect((await new PipelineLock(new FileStore(lake), DATASET).load())?.owner.host).toBe('host-b');
   });
 
+  it('taken over after its commit: the latest export is its own, but champion.json stays as it was, and it fails with exit 1', async () => {
+    await runCommand('run', options(), pipeline());
+    const first = outcome();
+    expect(first.code).toBe(0);
+    const before = published();
+
+    // The last put of the commit is the copies' sidecar; the champion pointer comes next.
+    await runCommand('run', options(), pipeline(new RegExp(`^exports/${DATASET}/latest/_metadata\\.json$`)));
+    const second = outcome();
+    const after = published();
+    expect(JSON.parse(after[`exports/${DATASET}/latest.json`])).toMatchObject({ runId: second.summary.runId });
+    expect(JSON.parse(after[`exports/${DATASET}/latest/_metadata.json`])).toMatchObject({ runId: second.summary.runId });
+    expect(after[`models/${DATASET}/champion.json`]).toBe(before[`models/${DATASET}/champion.json`]);
+    expect(second.code).toBe(1);
+    expect(second.summary).toMatchObject({ command: 'run', status: 'failed', exitCode: 1, error: { name: 'LockLostError' } });
+    expect(second.summary.error.message).toMatch(/ was lost: now held by run 20111129T000000Z-b0b0b0 \(pid 4242 on host-b\); file:\/\/.*\/models\/loyalty-club\/champion\.json not written$/);
+    expect(record(second.summary.runId)).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ name: 'LockLostError', message: second.summary.error.message })] });
+  });
+
   it('taken over before its start-of-run clean-up: gc finishes no record of the new holder and the run fails at once, before its ingest', async () => {
     mkdirSync(lake);
     // The other run takes the lock over once this one's "running" record is written, and writes its own.
