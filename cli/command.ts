@@ -177,15 +177,16 @@ async function takeLock(ctx: CommandContext, mode: 'wait' | 'skip'): Promise<Hel
  * record, or none): never success, since another run may have changed the data set meanwhile
  * (the writes the fence refused are not made; a step stopped by the loss throws). The run
  * record gets `error` unless a recorded error already says it (a step it stopped, a write the
- * fence refused), and when the body had finished, a log line says why the run fails.
+ * fence refused), and when the body had finished, a log line says why the run fails (the error
+ * itself was logged when the renewer reported it).
  * @param code the command's exit code so far: {@link EXIT.ok} and {@link EXIT.partial} become
  *   {@link EXIT.failed}, the exit code of a failed command (a failure or a signal's code) stays.
  * @param failure the error the body threw, if any.
  * @returns the exit code, and the error the summary gives: the body's, or `error` when it threw none.
  */
-export function lockLostOutcome(run: RunRecorder, log: Logger, error: Error, code: number, failure: Error | undefined): { code: number; failure: Error } {
+function lockLostOutcome(run: RunRecorder, log: Logger, error: Error, code: number, failure: Error | undefined): { code: number; failure: Error } {
   if (!run.snapshot().errors.some((r) => r.message.includes(error.message))) run.fail(error);
-  if (failure === undefined) log.error({ err: error }, `${error.message}: the run fails although its steps ended, since another run may have changed the data set meanwhile`);
+  if (failure === undefined) log.error('the run fails although its steps ended: it lost the pipeline lock (logged above), and another run may have changed the data set meanwhile');
   return { code: code === EXIT.ok || code === EXIT.partial ? EXIT.failed : code, failure: failure ?? error };
 }
 

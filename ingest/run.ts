@@ -23,6 +23,7 @@ import { configHash, rowsHash } from '../lib/config';
 import { stopReason } from '../lib/interrupt';
 import { DatasetConfig } from '../lib/config-types';
 import { CALLING_THREAD_ENCODER, workerEncoder } from '../lib/parquet-encoder';
+import { type LockFence, NO_LOCK_FENCE } from '../lib/stage-context';
 import { ObjectInfo, ObjectStore } from '../lib/store/store';
 import { CodecRegistry } from './codec';
 import { decompress } from './decompress';
@@ -112,7 +113,7 @@ export interface IngestAllOptions {
    * error (before the rewrite of entries of earlier versions, or of `forgetMissing`, `ingestAll`
    * throws it). Default: none.
    */
-  fence?: (what: string) => Promise<void>;
+  fence?: LockFence;
 }
 
 /** What {@link IngestAllOptions.onObject} hears of one object. */
@@ -320,7 +321,7 @@ export async function ingestAll(raw: ObjectStore, lake: ObjectStore, config: Dat
   // ledger at once (the same parts, one more field), so that readers group them as ingest does.
   const legacy = Object.values(ledger.objects).filter((entry) => entry.rowsHash === undefined && entry.configHash === hash);
   for (const entry of legacy) entry.rowsHash = rows;
-  const fence = options.fence ?? (async () => undefined);
+  const fence = options.fence ?? NO_LOCK_FENCE;
   if (legacy.length > 0) {
     await fence(catalog.ledger.uri);
     await catalog.ledger.publish(ledger);

@@ -3,8 +3,9 @@
  * 10 s lease (BERSERKR_LOCK_LEASE) and the real lease renewer: a run whose lock another run took
  * over (its lease ran out while it was paused, as a SIGSTOP does) writes neither the latest
  * export nor the champion pointer after it, and fails: exit 1, run record `failed` with the
- * LockLostError, and its JSON summary says so. A run whose renewal found the lock lost fails even
- * when its body finished.
+ * LockLostError, and its JSON summary says so; taken over before its start-of-run gc, it finishes
+ * none of the new holder's records and fails at once. A run whose renewal found the lock lost fails
+ * even when its body finished.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

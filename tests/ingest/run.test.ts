@@ -10,9 +10,9 @@ import { ForgetAllError } from '../../ingest/run';
 import { INGEST_RULES } from '../../ingest/rules';
 import { Catalog, DatasetFormatError, MixedConfigurationError } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
-import { LockLostError } from '../../lib/lock';
 import { parquetToTable } from '../../lib/parquet';
 import { corruptWithoutChecksums, fixture, retailLzop, ZSTD_SAMPLE, zstdFrame } from './helpers';
+import { refusingFence } from '../helpers/fence';
 import { MemoryStore } from '../helpers/memory-store';
 
 const loaded = loadConfig(readFileSync(join(__dirname, '..', '..', 'config', 'online-retail.yaml'), 'utf8'), 'online-retail.yaml');
@@ -673,12 +673,7 @@ describe('ingestAll', () => {
     const keysBefore = [...lake.objects.keys()].sort();
     await raw.put(a, fixture('lzop', 'repeat.lzo')); // changed
     await raw.put(b, fixture('lzop', 'sample.9.lzo')); // new
-    const refused = new LockLostError('memory://test/locks/online-retail.json', { host: 'a', pid: 1, runId: 'r1' }, undefined, undefined, 'memory://test/ledger/online-retail.json');
-    const asked: string[] = [];
-    const fence = async (what: string): Promise<void> => {
-      asked.push(what);
-      throw refused;
-    };
+    const { fence, asked, error: refused } = refusingFence('memory://test/ledger/online-retail.json');
     const events: string[] = [];
     const result = await ingestAll(raw, lake, config, { ...options(20), fence, onObject: (e) => events.push(`${e.status} ${e.key}`) });
     expect(asked).toEqual(['memory://test/ledger/online-retail.json']);

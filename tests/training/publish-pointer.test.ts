@@ -4,8 +4,8 @@
  * every lake object its run changed; a run that lost the pipeline lock (its fence
  * refuses) writes and records nothing.
  */
-import { LockLostError } from '../../lib/lock';
 import { publishPointer, type PointerUpdate } from '../../training/runner';
+import { refusingFence } from '../helpers/fence';
 import { MemoryStore } from '../helpers/memory-store';
 import { retailContext } from '../helpers/stage-context';
 
@@ -32,12 +32,7 @@ describe('publishPointer', () => {
 
   it.each(updates)('writes and records nothing after a %s decision when the fence says the lock was lost, and throws its error', async (_kind, update) => {
     const lake = new MemoryStore();
-    const asked: string[] = [];
-    const refused = new LockLostError('memory://test/locks/online-retail.json', { host: 'a', pid: 1, runId: 'r1' }, undefined, undefined, 'champion');
-    const fence = async (what: string): Promise<void> => {
-      asked.push(what);
-      throw refused;
-    };
+    const { fence, asked, error: refused } = refusingFence('champion');
     const ctx = { ...context(lake), fence };
     await lake.put(ctx.catalog.models.key('m1', 'manifest.json'), Buffer.from('{}'));
     const puts = lake.puts.length;
