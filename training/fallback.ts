@@ -86,7 +86,7 @@ export function parseFallbackId(id: string): FallbackRef | undefined {
   const rest = id.slice(BASELINE_ID_PREFIX.length);
   const at = rest.indexOf(FIT_SEPARATOR);
   const name = at < 0 ? rest : rest.slice(0, at);
-  if (!(name in BASELINES)) throw new TrainingInputError(`unknown baseline "${name}" in "${id}": expected one of ${Object.keys(BASELINES).join(', ')}`);
+  if (!Object.hasOwn(BASELINES, name)) throw new TrainingInputError(`unknown baseline "${name}" in "${id}": expected one of ${Object.keys(BASELINES).join(', ')}`);
   if (at < 0) return { baseline: name as BaselineName };
   const modelId = rest.slice(at + 1);
   if (!MODEL_ID_PATTERN.test(modelId)) throw new TrainingInputError(`"${id}" names no fit of baseline ${name}: expected baseline:${name}@<model-id>, the model id as YYYYMMDDTHHMMSSmmmZ-<8 hex>`);

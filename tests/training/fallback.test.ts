@@ -147,6 +147,8 @@ describe('parseBaselineId and parseFallbackId', () => {
     expect(parseFallbackId(`blend:${MODEL}`)).toBeUndefined();
     expect(() => parseBaselineId('baseline:tifu')).toThrow('unknown baseline "tifu" in "baseline:tifu"');
     expect(() => parseBaselineId(`baseline:tifu@${MODEL}`)).toThrow(`unknown baseline "tifu" in "baseline:tifu@${MODEL}"`);
+    // Names an object holds by its prototype are no baselines.
+    for (const name of ['constructor', 'toString', '__proto__']) expect(() => parseBaselineId(`baseline:${name}`)).toThrow(`unknown baseline "${name}"`);
     expect(() => parseFallbackId('baseline:repeat@latest')).toThrow('"baseline:repeat@latest" names no fit of baseline repeat: expected baseline:repeat@<model-id>');
   });
 });
