@@ -226,7 +226,7 @@ export class RunRecorder {
     this.metrics[name] = value;
   }
 
-  /** Sets the model the `model.*` metrics are of (a model id, `blend:<model-id>` or `baseline:<name>@<model-id>`). */
+  /** Sets the model the run scored with and the `model.*` metrics are of (a model id, `blend:<model-id>` or `baseline:<name>@<model-id>`). */
   setModel(modelId: string): void {
     this.assertOpen('set the model');
     this.modelId = modelId;

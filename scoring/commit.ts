@@ -27,8 +27,11 @@ function agree(field: (typeof AGREE)[number], a: ShardMarker[typeof field], b: S
   return x.size === y.size && [...x].every((f) => y.has(f));
 }
 
-/** The fields of a shard's marker that the commit compares, known before the shard is scored. */
-export type ShardPlan = Pick<ShardMarker, (typeof AGREE)[number] | 'shard'>;
+/**
+ * The fields of a shard's marker that the commit compares, known before the shard is scored, and
+ * the `--model` as given when it differs from the id it resolved to (`baseline:<name>` alone), for messages.
+ */
+export type ShardPlan = Pick<ShardMarker, (typeof AGREE)[number] | 'shard'> & { modelGiven?: string };
 
 /** Where a run's objects are, for the messages of {@link checkShardFits}. */
 export interface ShardRunLocations {
@@ -49,6 +52,12 @@ const FLAG: Partial<Record<(typeof AGREE)[number], string>> = {
 
 /** A field's value as its option spells it. */
 const optionValue = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value));
+
+/** The plan's value of `field` as its option spells it: for the model, what was given and what it resolved to, when they differ. */
+function planValue(plan: ShardPlan, field: (typeof AGREE)[number]): string {
+  const value = optionValue(plan[field]);
+  return field === 'modelId' && plan.modelGiven !== undefined && plan.modelGiven !== plan.modelId ? `${plan.modelGiven} (resolved to ${value})` : value;
+}
 
 /**
  * Checks, before shard `plan.shard` of run `plan.runId` is scored, that it fits the
@@ -90,7 +99,7 @@ export function checkShardFits(plan: ShardPlan, markers: readonly ShardMarker[],
       const flag = FLAG[field] ?? field;
       const [theirs, ours] = [optionValue(m[field]), optionValue(plan[field])];
       throw new ShardConflictError(
-        `shard ${self} of run ${runId} does not fit the run: ${other} was scored with ${flag} ${theirs}, this one with ${ours}; `
+        `shard ${self} of run ${runId} does not fit the run: ${other} was scored with ${flag} ${theirs}, this one with ${planValue(plan, field)}; `
           + `score this shard with ${flag} ${theirs} as the run's other shards, or all ${shard.count} shards with ${flag} ${ours} under a new --run-id${drop}`,
       );
     }
@@ -145,7 +154,7 @@ export function checkCommittedShard(plan: ShardPlan, meta: Pick<ExportMetadata, 
     const flag = FLAG[field] ?? field;
     const [theirs, ours] = [optionValue(own[field]), optionValue(plan[field])];
     throw new RunIdRefusedError(
-      `${committed}: ${its} was scored with ${flag} ${theirs}, this attempt with ${ours}; ${never}: `
+      `${committed}: ${its} was scored with ${flag} ${theirs}, this attempt with ${planValue(plan, field)}; ${never}: `
         + `retry the shard with ${flag} ${theirs}, which finds it committed and writes nothing, or score with ${flag} ${ours} under a new --run-id`,
     );
   }

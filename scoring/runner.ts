@@ -29,6 +29,7 @@ import { scoresTable } from './export';
 import { commitStep, publishLatest } from './publish-export';
 import { openRanker } from './ranker';
 import { resolveScorerId } from '../training/scorer-records';
+import { parseFallbackId } from '../training/fallback';
 import type { ScoredPairs } from '../ranking/lists';
 import { DEFAULT_BATCH_CUSTOMERS, DEFAULT_FORMATS } from './settings';
 import { eventsDigest } from './events-digest';
@@ -41,8 +42,8 @@ export interface ScoreStepOptions {
   k: number;
   /**
    * A model id, `blend:<model-id>`, a fallback fit's `baseline:<name>@<model-id>`, or `baseline:<name>`
-   * alone, which scoring resolves to a fit (`resolveScorerId`); the shard's marker and the export's
-   * sidecar name what it resolved to.
+   * alone, which scoring resolves to a fit for `asOf` and `horizonDays` (`resolveScorerId`); the
+   * shard's marker, the export's sidecar and the run record name what it resolved to.
    */
   modelId: string;
   /** Scoring run id the outputs go under; default the command's run id. Shards of one run share it. */
@@ -207,8 +208,18 @@ async function removeEarlierAttempt(ctx: StageContext, runId: string, shard: Sha
  * A shard of a given `runId` committed already that matches the committed run
  * ({@link checkCommittedShard}) scores and writes nothing: it returns the run's
  * sidecar as `alreadyCommitted` and its marker there.
+ * Before anything is written, `o.modelId` is resolved to a definite scorer ({@link resolveScorer}):
+ * `baseline:<name>` alone becomes a fit of that baseline that answers the run's as-of time and
+ * horizon, the one the run's finished shards scored with (their markers) first, else the champion
+ * pointer's when it fits, else the fit of the latest validation cut-off that fits
+ * (`resolveScorerId`); the marker, the sidecar and the run record (`setModel`) name the fit.
+ * Shards that start before any other shard of the run finished resolve each on their own: give
+ * parallel shards the full id.
  * @throws DatasetNotFoundError when the model is not registered; FeatureMismatchError
- *   when its features differ from the feature set's. Before anything is written:
+ *   when its features differ from the feature set's; ModelMismatchError when what scores learnt
+ *   past the as-of time or was fitted for another horizon (`openRanker`). Before anything is written:
+ *   ModelMismatchError when `baseline:<name>` resolves to no fit for the as-of time and horizon
+ *   (the message lists the fits found); TrainingInputError for an id of an unknown baseline;
  *   RunIdRefusedError when a given `runId` starts in the future, or is committed already
  *   and the shard does not match the committed run;
  *   AsOfBeforeDataError when no customer is known at the as-of time (before the first
@@ -239,10 +250,10 @@ export async function scoreShardStep(
   checkDataReach(events.time, o.asOf, o.horizonDays);
   const formats = exportFormats(o.formats ?? DEFAULT_FORMATS);
   const digest = eventsDigest(index, o.asOf);
-  const modelId = await resolveScorer(ctx, o.modelId, o.runId === undefined ? [] : (await ctx.catalog.shards.loadMarkers(runId)).map((m) => m.modelId));
+  const modelId = await resolveScorer(ctx, o, o.runId === undefined ? [] : (await ctx.catalog.shards.loadMarkers(runId)).map((m) => m.modelId));
   // Every refusal above and here comes before the first write, the removal of an earlier attempt.
   if (o.runId !== undefined) {
-    const plan: ShardPlan = { runId, shard, modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest };
+    const plan: ShardPlan = { runId, shard, modelId, modelGiven: o.modelId, asOf, horizonDays: o.horizonDays, k: o.k, formats, events: digest };
     const done = await committedShard(ctx.catalog, plan);
     if (done !== undefined) return { marker: done.marker, lists: [], all: [], alreadyCommitted: done.meta };
     await checkShardFitsRun(ctx.catalog, plan);
@@ -386,19 +397,33 @@ function stoppedAfterParts(error: unknown, parts: number, where: string): unknow
 }
 
 /**
- * The definite scorer of `id` ({@link resolveScorerId}): `baseline:<name>` alone resolves to a
- * fit, the one the run's other shards scored with (`runModelIds`, their markers' model ids) first,
- * so that every shard of a run scores with one calibration; logged when resolved, with a warning
- * when the champion pointer names a record of an earlier version that was rewritten since.
+ * The definite scorer of `o.modelId` ({@link resolveScorerId}): `baseline:<name>` alone resolves to
+ * a fit that answers the run's question (as-of time and horizon), the one the run's other shards
+ * scored with (`runModelIds`, their markers' model ids) first, so that the shards of a run that start
+ * after one of them finished score with one calibration; logged when resolved, with why the champion
+ * pointer's fit was passed over, and with a warning when the champion pointer names a record of an
+ * earlier version that was rewritten since. The run record names what it resolved to.
  * @returns the id to score with and to record in the shard's marker and the export's sidecar.
+ * @throws as {@link resolveScorerId}: ModelMismatchError when no fit of the baseline fits the run.
  */
-async function resolveScorer(ctx: StageContext, id: string, runModelIds: readonly string[]): Promise<string> {
-  const resolved = await resolveScorerId(ctx.catalog, id, runModelIds);
+async function resolveScorer(ctx: StageContext, o: ScoreStepOptions, runModelIds: readonly string[]): Promise<string> {
+  const id = o.modelId;
+  const resolved = await resolveScorerId(ctx.catalog, id, { asOf: o.asOf, horizonDays: o.horizonDays, runModelIds });
+  ctx.run.setModel(resolved.id);
   const log = ctx.log.child({ stage: 'scoring' });
   if (resolved.warning !== undefined) log.warn({ champion: resolved.id }, resolved.warning);
-  if (resolved.via === undefined || resolved.id === id) return resolved.id;
-  const how = { run: "the fit the run's other shards scored with", champion: 'the fit the champion pointer names', newest: 'the newest fit of the baseline in the lake', legacy: '' }[resolved.via];
-  log.info({ given: id, modelId: resolved.id, via: resolved.via }, `${id} resolved to ${resolved.id}, ${how}`);
+  const passedOver = resolved.passedOver === undefined ? '' : `; ${resolved.passedOver}`;
+  const fields = { given: id, modelId: resolved.id, via: resolved.via, ...(resolved.passedOver === undefined ? {} : { passedOver: resolved.passedOver }), ...(resolved.trainingEnded === undefined ? {} : { trainingEnded: resolved.trainingEnded }) };
+  if (resolved.via === 'legacy') {
+    log.info(fields, `${id} scores with the record of an earlier version, ${ctx.catalog.uri(ctx.catalog.fallbacks.key(parseFallbackId(id)!.baseline))}: no fit of the baseline in the lake fits the run${passedOver}`);
+  } else if (resolved.via !== undefined && resolved.id !== id) {
+    const how = {
+      run: "the fit the run's other shards scored with",
+      champion: 'the fit the champion pointer names',
+      latest: `the fit of the latest validation cut-off that fits the as-of time and horizon${resolved.trainingEnded === undefined ? '' : ` (its training's run: ${resolved.trainingEnded})`}`,
+    }[resolved.via];
+    log.info(fields, `${id} resolved to ${resolved.id}, ${how}${passedOver}`);
+  }
   return resolved.id;
 }
 

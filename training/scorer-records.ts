@@ -7,8 +7,10 @@
  * champion check of the training and of `schedule` (`champion-check.ts`) both read
  * them here, so that what the scheduler takes as able to score is what scoring accepts.
  */
-import { type BaselineFallbackRecord, type BlendRecord, type Catalog, type Champion, DatasetFormatError } from '../lib/catalog';
+import { type BaselineFallbackRecord, type BlendRecord, type Catalog, type Champion, DatasetError, DatasetFormatError, DatasetNotFoundError } from '../lib/catalog';
 import { DAY_MS } from '../lib/schema';
+import { ObjectNotFoundError } from '../lib/store/store';
+import { ModelMismatchError } from '../scoring/errors';
 import { parseBlendId } from './blend';
 import { type BaselineName, fallbackFitId, parseFallbackId } from './fallback';
 
@@ -54,13 +56,28 @@ export interface ResolvedScorer {
   id: string;
   /**
    * How `baseline:<name>` was resolved: to the fit the run's other shards scored with (`run`), the one
-   * the champion pointer names (`champion`), the newest fit of the baseline in the lake (`newest`), or
-   * to the record an earlier version kept per baseline (`legacy`, when the lake holds no fit of it);
-   * undefined when the id given names a definite scorer.
+   * the champion pointer names (`champion`), the fit of the latest validation cut-off among those that
+   * fit the run's as-of time and horizon (`latest`), or to the record an earlier version kept per
+   * baseline (`legacy`, when no fit of the lake fits the run); undefined when the id given names a
+   * definite scorer.
    */
-  via?: 'run' | 'champion' | 'newest' | 'legacy';
+  via?: 'run' | 'champion' | 'latest' | 'legacy';
   /** Set when the champion pointer names the record of an earlier version, which was rewritten since it was chosen: what differs. */
   warning?: string;
+  /** Set when the champion pointer names a fit of the baseline that was not taken: why (it does not fit the run, or cannot be read). */
+  passedOver?: string;
+  /** For `latest`: how the run of the training that wrote the fit ended, when not `ok` (`failed`, `running` …, `unrecorded` without a run record). */
+  trainingEnded?: string;
+}
+
+/** The question a scoring run asks, which a baseline's fit must answer to score it, and the run's other shards. */
+export interface ScoringQuestion {
+  /** The as-of time, ms UTC: a fit scores only if the labels it learnt end at or before it. */
+  asOf: number;
+  /** Horizon H in days: a fit scores only runs of the horizon it was fitted for. */
+  horizonDays: number;
+  /** The model ids of the run's shard markers (none for a run of its own). */
+  runModelIds?: readonly string[];
 }
 
 /** Whether `id` names a fallback of `baseline`, in either form (an id that cannot be parsed names none). */
@@ -72,34 +89,123 @@ function namesBaseline(id: string, baseline: BaselineName): boolean {
   }
 }
 
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Why a fit does not answer the run's question, as a phrase after its name. */
+function mismatchText(mismatch: FallbackMismatch, q: ScoringQuestion): string {
+  return mismatch.reason === 'horizon'
+    ? `gives the probability of a purchase within ${mismatch.horizonDays} days, not within the run's ${q.horizonDays}`
+    : `learnt purchases up to ${iso(mismatch.learntUntil)}, after the as-of time ${iso(mismatch.asOf)}`;
+}
+
 /**
  * The definite scorer that `id` names. A model id, `blend:<model-id>` and a fit's id
  * `baseline:<name>@<model-id>` name one already. `baseline:<name>` alone, as `score --model`
- * takes it, names the baseline's fit, resolved in this order:
- * 1. the fit the scoring run's other shards scored with (`runModelIds`, their markers'), so
- *    that every shard of a run scores with one calibration whatever was trained in between;
- * 2. the fallback the champion pointer names, when it is one of that baseline;
- * 3. the newest fit of that baseline in the lake (by its id, the time of its training);
- * 4. the record an earlier version kept per baseline, `baseline-<name>/fallback.json` (read
- *    as before; {@link loadScorerRecord} fails naming it when it does not exist either).
+ * takes it, names a fit of that baseline that answers the run's question (`q`: its as-of time
+ * and horizon, {@link fallbackMismatch}), resolved in this order:
+ * 1. the fit the scoring run's other shards scored with (`q.runModelIds`, their markers'), so
+ *    that every shard of a run scores with one calibration whatever was trained in between
+ *    (taken as it is: a shard of other options is refused by the shard check);
+ * 2. the fallback the champion pointer names, when it is one of that baseline and fits the run;
+ * 3. among the fits of that baseline in the lake that fit the run, the one of the latest
+ *    validation cut-off (the newest training breaks ties), those whose training's run ended `ok`
+ *    first (a manifest and a run record read per fit tried, in that order);
+ * 4. the record an earlier version kept per baseline, `baseline-<name>/fallback.json`, when it
+ *    fits the run.
  * When the pointer names such a record of an earlier version (`baseline:<name>` alone), the
  * result warns when the record's validation cut-off is not the pointer's: a later training
  * of that version rewrote it.
- * @param runModelIds the model ids of the run's shard markers (none for a run of its own).
  * @throws TrainingInputError for a baseline id of an unknown baseline or a malformed model id;
+ *   ModelMismatchError when no fit of the baseline, nor the record of an earlier version, fits the
+ *   run: it lists the fits found with their cut-offs and horizons, and says to pass a full id;
+ *   DatasetFormatError when the record of an earlier version, read in step 4, does not validate;
  *   store errors unchanged (a damaged champion pointer names nothing here).
  */
-export async function resolveScorerId(catalog: Catalog, id: string, runModelIds: readonly string[] = []): Promise<ResolvedScorer> {
+export async function resolveScorerId(catalog: Catalog, id: string, q: ScoringQuestion): Promise<ResolvedScorer> {
   const ref = parseFallbackId(id);
   if (ref === undefined || ref.modelId !== undefined) return { id };
   const { baseline } = ref;
-  const ofRun = runModelIds.find((other) => namesBaseline(other, baseline));
+  const ofRun = (q.runModelIds ?? []).find((other) => namesBaseline(other, baseline));
   if (ofRun !== undefined) return { id: ofRun, via: 'run' };
   const champion = await catalog.champion.load().catch((error: unknown) => (error instanceof DatasetFormatError ? undefined : Promise.reject(error)));
-  if (champion !== undefined && namesBaseline(champion.modelId, baseline)) return { id: champion.modelId, via: 'champion', ...(await rewrittenLegacy(catalog, champion, baseline)) };
-  const newest = await catalog.fallbacks.newest(baseline);
-  if (newest !== undefined) return { id: fallbackFitId(baseline, newest), via: 'newest' };
-  return { id, via: 'legacy' };
+  let passedOver: Pick<ResolvedScorer, 'passedOver'> = {};
+  if (champion !== undefined && namesBaseline(champion.modelId, baseline)) {
+    const named = `the fit the champion pointer names, ${champion.modelId},`;
+    const record = await loadScorerRecord(catalog, champion.modelId).catch((error: unknown) => (error instanceof DatasetError ? error : Promise.reject(error)));
+    if (record instanceof DatasetError) {
+      passedOver = { passedOver: `${named} cannot be read: ${record.message}` };
+    } else if (record.kind === 'baseline') {
+      const mismatch = fallbackMismatch(record.fallback, q);
+      if (mismatch === undefined) return { id: champion.modelId, via: 'champion', ...(await rewrittenLegacy(catalog, champion, baseline)) };
+      passedOver = { passedOver: `${named} ${mismatchText(mismatch, q)}` };
+    }
+  }
+  const fits = await catalog.fallbacks.fits(baseline);
+  const fitting = fits
+    .filter((f) => fallbackMismatch(f.fallback, q) === undefined)
+    .sort((a, b) => b.fallback.validationCutoff - a.fallback.validationCutoff || (a.modelId < b.modelId ? 1 : a.modelId > b.modelId ? -1 : 0));
+  if (fitting.length > 0) {
+    const { modelId, ended } = await endedOkFirst(catalog, fitting.map((f) => f.modelId));
+    return { id: fallbackFitId(baseline, modelId), via: 'latest', ...passedOver, ...(ended === 'ok' ? {} : { trainingEnded: ended }) };
+  }
+  const legacy = await catalog.fallbacks.load(baseline).catch((error: unknown) => (error instanceof DatasetNotFoundError ? undefined : Promise.reject(error)));
+  if (legacy !== undefined && fallbackMismatch(legacy, q) === undefined) return { id, via: 'legacy', ...passedOver };
+  throw new ModelMismatchError(noFitMessage(catalog, baseline, q, fits, legacy));
+}
+
+/** Most fits {@link noFitMessage} lists (the newest trainings'). */
+const LISTED_FITS = 10;
+
+/**
+ * The message of {@link resolveScorerId} when no fit of `baseline`, nor the record of an earlier
+ * version (`legacy`, undefined when there is none), fits the run: what was looked for and where,
+ * the fits found with their validation cut-offs and horizons, and what to do instead.
+ */
+function noFitMessage(catalog: Catalog, baseline: BaselineName, q: ScoringQuestion, fits: readonly { modelId: string; fallback: BaselineFallbackRecord }[], legacy: BaselineFallbackRecord | undefined): string {
+  const at = iso(q.asOf);
+  const fitted = (f: BaselineFallbackRecord): string => `validation cut-off ${iso(f.validationCutoff)}, ${f.horizonDays === undefined ? 'horizon not recorded' : `${f.horizonDays}-day horizon`}`;
+  const legacyUri = catalog.uri(catalog.fallbacks.key(baseline));
+  const earlier =
+    legacy === undefined
+      ? `no record of an earlier version (${legacyUri})`
+      : `the record of an earlier version (${legacyUri}; ${fitted(legacy)}) ${mismatchText(fallbackMismatch(legacy, q)!, q)}`;
+  const head = `--model baseline:${baseline}: no fit of baseline ${baseline} in the lake (${catalog.uri(`${catalog.models.root}*/fallback.json`)}) for the as-of time ${at} and the ${q.horizonDays}-day horizon, and ${earlier}`;
+  const train = `berserkr train --as-of ${at} --horizon ${q.horizonDays}`;
+  if (fits.length === 0) return `${head}; a training that falls back to the baseline fits one (${train})`;
+  const listed = fits.slice(0, LISTED_FITS).map((f) => `${fallbackFitId(baseline, f.modelId)} (${fitted(f.fallback)})`);
+  const more = fits.length > LISTED_FITS ? `, … (${fits.length - LISTED_FITS} older)` : '';
+  return (
+    `${head}; the fits found, newest training first: ${listed.join(', ')}${more}; a fit scores runs of its horizon at as-of times at or after its validation cut-off plus the horizon: `
+    + `pass one by its full id, --model baseline:${baseline}@<model-id>, with such an --as-of and --horizon, or train at this as-of time first (${train})`
+  );
+}
+
+/**
+ * Of the fits written by the trainings of `modelIds` (in the order of preference), the first whose
+ * training's run ended `ok`, else the first: its manifest names the run (`runId`), whose record
+ * says how it ended. Reads a manifest and a run record per fit, until one ended `ok`.
+ * @returns the model id and how its training's run ended (`unrecorded` when the manifest or the run
+ *   record does not say, `unreadable` when either does not validate).
+ * @throws store errors unchanged.
+ */
+async function endedOkFirst(catalog: Catalog, modelIds: readonly string[]): Promise<{ modelId: string; ended: string }> {
+  let first: { modelId: string; ended: string } | undefined;
+  for (const modelId of modelIds) {
+    const ended = await trainingEnded(catalog, modelId);
+    if (ended === 'ok') return { modelId, ended };
+    first ??= { modelId, ended };
+  }
+  return first!;
+}
+
+/** How the run of the training that saved model `modelId` ended, as {@link endedOkFirst} reads it. */
+async function trainingEnded(catalog: Catalog, modelId: string): Promise<string> {
+  const manifest = await catalog.models.readManifest(modelId).catch((error: unknown) => (error instanceof DatasetFormatError ? error : Promise.reject(error)));
+  if (manifest instanceof DatasetFormatError) return 'unreadable';
+  if (manifest?.runId === undefined) return 'unrecorded';
+  const record = await catalog.runs.loadIfValid(manifest.runId).catch((error: unknown) => (error instanceof ObjectNotFoundError ? undefined : Promise.reject(error)));
+  if (record === undefined) return 'unrecorded';
+  return 'record' in record ? record.record.status : 'unreadable';
 }
 
 /**
@@ -113,7 +219,6 @@ async function rewrittenLegacy(catalog: Catalog, champion: Champion, baseline: B
   const chosen = champion.validation.validationCutoff;
   const record = await catalog.fallbacks.load(baseline).catch(() => undefined);
   if (chosen === undefined || record === undefined || record.validationCutoff === chosen) return {};
-  const iso = (ms: number): string => new Date(ms).toISOString();
   return {
     warning:
       `the champion pointer ${catalog.champion.uri} names ${champion.modelId}, fitted at ${iso(chosen)} when it was chosen, and its record ${catalog.uri(catalog.fallbacks.key(baseline))} `

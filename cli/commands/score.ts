@@ -57,7 +57,7 @@ export function registerScore(program: Command): void {
     .addOption(commonOptions.asOf())
     .addOption(commonOptions.topK())
     .addOption(commonOptions.horizon())
-    .addOption(new Option('--model <id>', 'model id under models/, blend:<model-id>, baseline:<name>@<model-id> or baseline:<name> (the fit the run\'s other shards, else the champion, scored with, else the newest); default: the champion of models/<data set>/champion.json (pass it to every shard of a run)'))
+    .addOption(new Option('--model <id>', 'model id under models/, blend:<model-id>, baseline:<name>@<model-id>, or baseline:<name>: a fit of that baseline for the as-of time and horizon (the one the run\'s finished shards scored with, else the champion\'s, else the one of the latest validation cut-off; give parallel shards the full id); default: the champion of models/<data set>/champion.json (pass it to every shard of a run)'))
     .addOption(new Option('--shard <i/N>', 'score only shard i of N (customers by FNV-1a hash of their id); default 0/1').argParser(usage(parseShard)))
     .addOption(runIdOption('scoring run the outputs go under, shared by all its shards; default: this command\'s run id'))
     .addOption(formatOption())

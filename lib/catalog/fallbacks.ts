@@ -47,6 +47,9 @@ const SPEC: JsonSpec<BaselineFallbackRecord> = { what: 'baseline fallback', sche
 /** File name of a fit in its model's folder. */
 const FIT_FILE = 'fallback.json';
 
+/** How many fits {@link BaselineFallbacks.fits} reads at once. */
+const READ_AT_ONCE = 16;
+
 /** The fallback records of one data set: the fits, one per training that fell back at most, and the records of earlier versions. */
 export class BaselineFallbacks {
   /**
@@ -103,28 +106,30 @@ export class BaselineFallbacks {
     return record;
   }
 
-  /** Whether the record of `baseline` that earlier versions kept exists (one HEAD). */
-  async hasLegacy(baseline: FallbackBaseline): Promise<boolean> {
-    return (await this.store.head(this.key(baseline))) !== undefined;
-  }
-
   /**
-   * The model id of the newest fit of `baseline` in the lake (model ids sort by the time
-   * of their training), or undefined when there is none: one keys-only listing of
-   * `models/<data set>/`, then the fits read newest first until one is of `baseline`.
-   * A fit that cannot be read is skipped.
+   * The fits of `baseline` in the lake, each with the model id of the training that wrote it,
+   * newest training first (model ids sort by the time of their training): one keys-only listing
+   * of `models/<data set>/`, then every fit read, {@link READ_AT_ONCE} at a time. A fit that does
+   * not validate is skipped, and so is one removed between the listing and its read.
    * @throws store errors unchanged.
    */
-  async newest(baseline: FallbackBaseline): Promise<string | undefined> {
+  async fits(baseline: FallbackBaseline): Promise<{ modelId: string; fallback: BaselineFallbackRecord }[]> {
     const ids: string[] = [];
     for (const { key } of await this.store.list(this.models.root, { etags: false })) {
       const [modelId, file, ...rest] = key.slice(this.models.root.length).split('/');
       if (file === FIT_FILE && rest.length === 0 && MODEL_ID_PATTERN.test(modelId)) ids.push(modelId);
     }
-    for (const modelId of ids.sort().reverse()) {
-      const record = await this.object(baseline, modelId).loadIfExists().catch((error: unknown) => (error instanceof DatasetFormatError ? undefined : Promise.reject(error)));
-      if (record?.baseline === baseline) return modelId;
+    ids.sort().reverse();
+    const fits: { modelId: string; fallback: BaselineFallbackRecord }[] = [];
+    for (let from = 0; from < ids.length; from += READ_AT_ONCE) {
+      const batch = ids.slice(from, from + READ_AT_ONCE);
+      const records = await Promise.all(
+        batch.map((modelId) => this.object(baseline, modelId).loadIfExists().catch((error: unknown) => (error instanceof DatasetFormatError ? undefined : Promise.reject(error)))),
+      );
+      records.forEach((fallback, i) => {
+        if (fallback?.baseline === baseline) fits.push({ modelId: batch[i], fallback });
+      });
     }
-    return undefined;
+    return fits;
   }
 }

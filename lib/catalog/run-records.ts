@@ -64,7 +64,7 @@ export const RunRecordSchema = z
      * where `model` now stands).
      */
     metrics: z.record(z.number()),
-    /** The model the `model.*` metrics are of (a model id, `blend:<model-id>` or `baseline:<name>@<model-id>`; `baseline:<name>` in records of earlier versions); absent when none was evaluated and in records of earlier versions. */
+    /** The model the run scored with and the `model.*` metrics are of (a model id, `blend:<model-id>` or `baseline:<name>@<model-id>`, the fit `score --model baseline:<name>` resolved to; `baseline:<name>` in records of earlier versions); absent when none scored or was evaluated, and in records of earlier versions. */
     modelId: z.string().optional(),
     /**
      * The champion/challenger decision of a run that trained (`training/promotion.ts`): the challenger's model id,

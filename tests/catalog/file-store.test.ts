@@ -191,8 +191,8 @@ describe('catalog on a file store', () => {
     await expect(catalog.fallbacks.save(MODEL, { ...fallback, validationCutoff: 2 })).rejects.toThrow(`fallback fits are never rewritten`);
     expect(await catalog.fallbacks.load('repeat', MODEL)).toEqual(fallback);
     await expect(catalog.fallbacks.load('popularity', MODEL)).rejects.toThrow(`it is a fit of baseline "repeat", not of "popularity"`);
-    expect(await catalog.fallbacks.newest('repeat')).toBe(MODEL);
-    expect(await catalog.fallbacks.newest('popularity')).toBeUndefined();
+    expect(await catalog.fallbacks.fits('repeat')).toEqual([{ modelId: MODEL, fallback }]);
+    expect(await catalog.fallbacks.fits('popularity')).toEqual([]);
 
     await expect(catalog.fallbacks.load('repeat')).rejects.toThrow(`baseline fallback "repeat" not found: ${store.uri}/models/online-retail/baseline-repeat/fallback.json does not exist`);
     await store.put('models/online-retail/baseline-repeat/fallback.json', JSON.stringify(fallback));

@@ -130,5 +130,8 @@ describe('checkCommittedShard', () => {
       `run ${RUN} is committed already (meta) as an export of chosen customers (berserkr export), so shard 1/2 is none of its shards;`,
     );
     expect(() => checkCommittedShard(plan, { shards: 2 }, [other, marker({ horizonDays: 7 })], where)).toThrow('was scored with --horizon 7, this attempt with 30;');
+    expect(() => checkCommittedShard({ ...plan, modelId: 'baseline:repeat@20111110T000000000Z-3fa2c01b', modelGiven: 'baseline:repeat' }, { shards: 2 }, [other, marker({})], where)).toThrow(
+      'was scored with --model m-1, this attempt with baseline:repeat (resolved to baseline:repeat@20111110T000000000Z-3fa2c01b); a committed run is never rewritten: retry the shard with --model m-1,',
+    );
   });
 });

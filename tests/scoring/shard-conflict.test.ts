@@ -91,6 +91,14 @@ describe('checkShardFits', () => {
     expect(() => checkShardFits(plan, [marker({ horizonDays: 7 })], where)).toThrow('was scored with --horizon 7, this one with 30;');
   });
 
+  it('says what --model was given and the fit it resolved to, and offers the fit for a new run', () => {
+    const fit = 'baseline:repeat@20111110T000000000Z-3fa2c01b';
+    expect(() => checkShardFits({ ...plan, modelId: fit, modelGiven: 'baseline:repeat' }, [marker({})], where)).toThrow(
+      `was scored with --model m-1, this one with baseline:repeat (resolved to ${fit}); score this shard with --model m-1 as the run's other shards, or all 2 shards with --model ${fit} under a new --run-id;`,
+    );
+    expect(() => checkShardFits({ ...plan, modelId: fit, modelGiven: fit }, [marker({})], where)).toThrow(`was scored with --model m-1, this one with ${fit};`);
+  });
+
   it('takes formats as the files they make: in any order, and a marker of an earlier version without the Parquet file', () => {
     expect(() => checkShardFits(plan, [marker({ formats: ['parquet', 'csv'] })], where)).not.toThrow();
     expect(() => checkShardFits(plan, [marker({ formats: ['csv'] })], where)).not.toThrow();

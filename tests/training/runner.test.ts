@@ -108,7 +108,7 @@ describe('trainStep when the challenger is not significantly better and there is
     expect(r.decision).toContain('; no champion exists, so scoring uses baseline repeat (Platt on rank with a level from the customer\'s recency and frequency, fitted at 2011-10-30T23:00:00.001Z): the blend of the model with it (weight 0.001 on the model) is not better on validation, out-of-fold NDCG@10 0.2734 against best baseline repeat 0.2822: −0.0088');
     expect((await fresh.catalog.fallbacks.load('repeat', r.modelId)).reason).toBe(r.decision);
     expect(fresh.run.snapshot().outputs.map((o) => o.key)).toContain(`models/loyalty-club/${r.modelId}/fallback.json`);
-    expect(await fresh.catalog.fallbacks.hasLegacy('repeat')).toBe(false);
+    expect(await fresh.catalog.store.head(fresh.catalog.fallbacks.key('repeat'))).toBeUndefined();
     expect(fresh.run.snapshot().metrics).toMatchObject({ 'training.baseline_fallback': 1 });
     expect(fresh.run.snapshot().promotion).toMatchObject({ outcome: 'baseline', championId: r.championId });
     const card = await fresh.catalog.models.loadCard(r.modelId);
