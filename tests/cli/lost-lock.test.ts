@@ -17,12 +17,12 @@ import { RunRecorder } from '../../lib/runs';
 import { FileStore } from '../../lib/store/file';
 import { openStore } from '../../lib/store/open';
 import { runPipeline } from '../../pipeline/runner';
+import { LOYALTY_TRAINING } from '../helpers/loyalty-lake';
 
 const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
 const RAW = join(ROOT, 'tests', 'fixtures', 'loyalty', 'raw');
 const DATASET = 'loyalty-club';
-const TRAINING = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 42, train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } } };
 const LOCK_ENV = { BERSERKR_LOCK_LEASE: '10s', BERSERKR_LOCK_SETTLE: '500ms', BERSERKR_LOCK_WAIT: '' };
 
 /** The lock record of another run, on another host, that took the lock over: what a run that resumes after its lease finds. */
@@ -92,7 +92,7 @@ describe('a command that loses the pipeline lock', () => {
         return info;
       };
     }
-    const result = await runPipeline(ctx, new RawObjects(openStore(RAW)), { training: TRAINING });
+    const result = await runPipeline(ctx, new RawObjects(openStore(RAW)), { training: LOYALTY_TRAINING });
     return { summary: { modelId: result.modelId } };
   };
 

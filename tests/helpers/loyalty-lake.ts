@@ -17,6 +17,9 @@ const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'tests', 'fixtures', 'config', 'loyalty.yaml');
 const config = loadConfig(readFileSync(CONFIG, 'utf8'), CONFIG);
 
+/** Training options small enough for the fixture and a test's time: one cut-off, one member, one epoch of 16 groups, no refit. */
+export const LOYALTY_TRAINING = { horizonDays: 30, trainCutoffs: 1, k: 10, seed: 42, train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } } };
+
 /**
  * A context of command `train` on a fresh memory lake holding the ingested fixture;
  * `lines` collects the JSON log (level info); `index` is the fixture's event index

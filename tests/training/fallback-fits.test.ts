@@ -21,7 +21,7 @@ import { ShardConflictError } from '../../scoring/errors';
 import { resolveModelId, scoreStep, type ScoreStepOptions } from '../../scoring/runner';
 import { trainStep } from '../../training/runner';
 import { loadScorerRecord } from '../../training/scorer-records';
-import { loyaltyContext } from '../helpers/loyalty-lake';
+import { LOYALTY_TRAINING, loyaltyContext } from '../helpers/loyalty-lake';
 import type { MemoryStore } from '../helpers/memory-store';
 
 const DAY = 86_400_000;
@@ -30,14 +30,7 @@ const EARLIER = Date.parse('2011-10-10T00:00:00Z');
 const RUN = '20111016T000000Z-0a1b2c';
 const OTHER_RUN = '20111016T000000Z-0d0e0f';
 
-const settings = (asOf: number) => ({
-  asOf,
-  horizonDays: 30,
-  trainCutoffs: 1,
-  k: 10,
-  seed: 42,
-  train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } },
-});
+const settings = (asOf: number) => ({ ...LOYALTY_TRAINING, asOf });
 
 /** The probability of each listed (customer, item) pair, by `customer:item` (dense ids). */
 function probabilities(...lists: TopK[]): Map<string, number> {

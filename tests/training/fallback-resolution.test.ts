@@ -20,21 +20,14 @@ import type { StageContext } from '../../lib/stage-context';
 import { ModelMismatchError } from '../../scoring/errors';
 import { scoreStep, type ScoreStepOptions } from '../../scoring/runner';
 import { trainStep } from '../../training/runner';
-import { loyaltyContext } from '../helpers/loyalty-lake';
+import { LOYALTY_TRAINING, loyaltyContext } from '../helpers/loyalty-lake';
 import { MemoryStore } from '../helpers/memory-store';
 
 const AT = Date.parse('2011-10-15T00:00:00Z');
 const EARLIER = Date.parse('2011-10-10T00:00:00Z');
 const BEFORE_ALL = Date.parse('2011-10-01T00:00:00Z');
 
-const settings = (asOf: number) => ({
-  asOf,
-  horizonDays: 30,
-  trainCutoffs: 1,
-  k: 10,
-  seed: 42,
-  train: { members: 1, epochs: 1, refit: false, threads: 1, budget: { groupsPerEpoch: 16 } },
-});
+const settings = (asOf: number) => ({ ...LOYALTY_TRAINING, asOf });
 
 describe('score --model baseline:<name> on the loyalty fixture', () => {
   let base: StageContext;
