@@ -46,11 +46,6 @@ export class LatestExport {
     return this.pointer.uri;
   }
 
-  /** `<lake uri>/exports/<data set>/latest/`, the folder of the copies. */
-  get copiesUri(): string {
-    return objectUri(this.store, this.copies);
-  }
-
   /**
    * The pointer, or `undefined` before the first publication.
    * @throws DatasetFormatError when it does not validate.
